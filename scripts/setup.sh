@@ -11,7 +11,7 @@ say() { printf 'sscard setup: %s\n' "$*" >&2; }
 APT_PACKAGES=(
   pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools socat udev
   chromium fonts-noto-cjk postgresql
-  build-essential python3
+  build-essential pkg-config python3
 )
 
 missing=()
