@@ -9,7 +9,10 @@ export function toHex(bytes: Uint8Array): string {
 export function fromHex(text: string): Buffer {
   const clean = text.replace(/\s+/g, '');
   if (clean.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(clean)) {
-    throw new ValidationError('HEX_INVALID', `not a hex string: "${text.length > 40 ? `${text.slice(0, 40)}…` : text}"`);
+    throw new ValidationError(
+      'HEX_INVALID',
+      `not a hex string: "${text.length > 40 ? `${text.slice(0, 40)}…` : text}"`,
+    );
   }
   return Buffer.from(clean, 'hex');
 }
@@ -19,7 +22,8 @@ export function concat(...parts: Uint8Array[]): Buffer {
 }
 
 export function xor(a: Uint8Array, b: Uint8Array): Buffer {
-  if (a.length !== b.length) throw new ValidationError('XOR_LENGTH', `xor of ${a.length} and ${b.length} bytes`);
+  if (a.length !== b.length)
+    throw new ValidationError('XOR_LENGTH', `xor of ${a.length} and ${b.length} bytes`);
   const out = Buffer.alloc(a.length);
   for (let i = 0; i < a.length; i++) out[i] = a[i]! ^ b[i]!;
   return out;

@@ -29,10 +29,14 @@ export function encodeGbk(text: string, length?: number): Buffer {
     throw new ValidationError('GBK_LENGTH', `invalid field length ${length}`);
   }
   if (bytes.length > length) {
-    throw new ValidationError('GBK_TOO_LONG', `text needs ${bytes.length} GBK bytes, the field holds ${length}`, {
-      needed: bytes.length,
-      length,
-    });
+    throw new ValidationError(
+      'GBK_TOO_LONG',
+      `text needs ${bytes.length} GBK bytes, the field holds ${length}`,
+      {
+        needed: bytes.length,
+        length,
+      },
+    );
   }
   const out = Buffer.alloc(length);
   bytes.copy(out);

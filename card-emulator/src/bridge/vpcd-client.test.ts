@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { buildSsseAtr, historicalBytesFor } from '@sscard/card-core';
+import { defaultProfiles } from '@sscard/firmware-profiles';
+import { type Pcscd, startPcscd, waitFor } from '@sscard/test-harness';
+import { CardWithFaults } from '../faults.js';
+import type { VirtualCard } from '../virtual-card.js';
+import { runScriptor, ScriptorSession, scanReaders } from './pcsc-tools.js';
+import { VpcdSlot } from './vpcd-client.js';
+
+const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
+
+/** A card that knows one SELECT and one READ RECORD: enough to see bytes cross pcscd and vpcd. */
+function fixtureCard(cardIdCode: string, cardNumber: string): VirtualCard {
+  const atr = buildSsseAtr(historicalBytesFor(cardIdCode, defaultProfiles().ssseOs(2).vendorBlock));
+  let powered = false;
+  return {
+    id: cardNumber,
+    get atr() {
+      return atr;
+    },
+    powerOn: () => {
+      powered = true;
+      return atr;
+    },
+    reset: () => atr,
+    powerOff: () => {
+      powered = false;
+    },
+    transmit: (command) => {
+      const hex = command.toString('hex').toUpperCase();
+      if (!powered) return Buffer.from('6F00', 'hex');
+      if (hex === SELECT_SSSE) return Buffer.from('9000', 'hex');
+      if (hex === '00B2072C0B')
+        return Buffer.concat([
+          Buffer.from([0x07, 0x09]),
+          Buffer.from(cardNumber),
+          Buffer.from('9000', 'hex'),
+        ]);
+      return Buffer.from('6D00', 'hex');
+    },
+  };
+}
+
+const CARD_A = { id: '320200D156000005AD932A4800000001', number: 'A00000011' };
+const CARD_B = { id: '330300D156000005BB000000000000B2', number: 'B00000029' };
+
+let pcscd: Pcscd;
+const slots: VpcdSlot[] = [];
+
+function newSlot(index: number): VpcdSlot {
+  const slot = new VpcdSlot({
+    port: pcscd.vpcdPorts[index]!,
+    name: pcscd.readerNames[index],
+    backoff: { maxMs: 200 },
+  });
+  slots.push(slot);
+  return slot;
+}
+
+function cardFor(c: { id: string; number: string }): CardWithFaults {
+  return new CardWithFaults(fixtureCard(c.id, c.number));
+}
+
+async function readCardNumber(reader: string): Promise<string | undefined> {
+  const run = await runScriptor(pcscd.env, reader, [SELECT_SSSE, '00B2072C0B']);
+  const answer = run.exchanges[1]?.response;
+  return answer ? Buffer.from(answer.slice(4, -4), 'hex').toString('ascii') : undefined;
+}
+
+async function waitForAtr(reader: number, atr: string | undefined): Promise<void> {
+  await waitFor(`reader ${reader} to show ATR ${atr}`, async () => {
+    const scanned = await scanReaders(pcscd.env);
+    return scanned[reader]?.atr === atr;
+  });
+}
+
+before(async () => {
+  pcscd = await startPcscd();
+});
+
+after(async () => {
+  for (const slot of slots) slot.close();
+  await pcscd.stop();
+});
+
+test('pcsc_scan lists both vpcd slots of the private pcscd', async () => {
+  const readers = await scanReaders(pcscd.env);
+  assert.deepEqual(
+    readers.map((r) => r.name),
+    pcscd.readerNames,
+  );
+});
+
+test('an inserted card shows its ATR in pcsc_scan, and leaves when removed', async () => {
+  const slot = newSlot(0);
+  const card = cardFor(CARD_A);
+  slot.insert(card);
+  await waitForAtr(0, card.atr.toString('hex').toUpperCase());
+  slot.remove();
+  await waitForAtr(0, undefined);
+  const readers = await scanReaders(pcscd.env);
+  assert.match(readers[0]!.state, /removed/i);
+});
+
+test('scriptor selects the application and reads the card number through pcscd', async () => {
+  const slot = newSlot(0);
+  slot.insert(cardFor(CARD_A));
+  const number = await waitFor('the card to answer', () => readCardNumber(pcscd.readerNames[0]!));
+  assert.equal(number, CARD_A.number);
+  slot.close();
+  await waitForAtr(0, undefined);
+});
+
+test('a card swapped in the middle of a PC/SC session breaks that session, and the new card answers the next one', async () => {
+  const slot = newSlot(0);
+  slot.insert(cardFor(CARD_A));
+  await waitFor('card A', async () => (await readCardNumber(pcscd.readerNames[0]!)) === CARD_A.number);
+  const session = new ScriptorSession(pcscd.env, pcscd.readerNames[0]!);
+  assert.equal(await session.send(SELECT_SSSE), '9000');
+  slot.swap(cardFor(CARD_B));
+  const afterSwap = await session.send('00B2072C0B');
+  assert.equal(afterSwap, undefined, `the old session must not read the new card: ${session.text}`);
+  await session.close();
+  const number = await waitFor('card B', async () => {
+    const n = await readCardNumber(pcscd.readerNames[0]!);
+    return n === CARD_B.number ? n : undefined;
+  });
+  assert.equal(number, CARD_B.number);
+  slot.close();
+  await waitForAtr(0, undefined);
+});
+
+test('the PSAM slot is independent of the user slot', async () => {
+  const user = newSlot(0);
+  const sam = newSlot(1);
+  const psamAtr = Buffer.from('3B6800005053414D00000001', 'hex');
+  const psam: VirtualCard = {
+    id: 'psam-1',
+    atr: psamAtr,
+    powerOn: () => psamAtr,
+    reset: () => psamAtr,
+    powerOff: () => {},
+    transmit: () => Buffer.from('9000', 'hex'),
+  };
+  sam.insert(new CardWithFaults(psam));
+  user.insert(cardFor(CARD_A));
+  await waitForAtr(1, psamAtr.toString('hex').toUpperCase());
+  user.remove();
+  await waitForAtr(0, undefined);
+  const readers = await scanReaders(pcscd.env);
+  assert.equal(readers[1]?.atr, psamAtr.toString('hex').toUpperCase());
+  sam.close();
+  await waitForAtr(1, undefined);
+});
+
+test('a card stays usable across a pcscd crash and restart', async () => {
+  const slot = newSlot(0);
+  slot.insert(cardFor(CARD_A));
+  await waitFor('card A', async () => (await readCardNumber(pcscd.readerNames[0]!)) === CARD_A.number);
+  await pcscd.kill();
+  await waitFor('the slot to notice', () => !slot.connected);
+  await pcscd.restart();
+  const number = await waitFor('card A after restart', async () => readCardNumber(pcscd.readerNames[0]!));
+  assert.equal(number, CARD_A.number);
+  slot.close();
+  await waitForAtr(0, undefined);
+});
+
+test('a disconnect fault drops the link at the next APDU and the card comes back', async () => {
+  const slot = newSlot(0);
+  const card = cardFor(CARD_A);
+  slot.insert(card);
+  await waitFor('card A', async () => (await readCardNumber(pcscd.readerNames[0]!)) === CARD_A.number);
+  card.fault = { kind: 'disconnect' };
+  const session = new ScriptorSession(pcscd.env, pcscd.readerNames[0]!);
+  assert.equal(await session.send(SELECT_SSSE), undefined);
+  await session.close();
+  assert.equal(card.fault.kind, 'none');
+  const number = await waitFor('card A back', async () => readCardNumber(pcscd.readerNames[0]!));
+  assert.equal(number, CARD_A.number);
+  slot.close();
+  await waitForAtr(0, undefined);
+});
+
+test('a mute card holds the APDU until it is pulled, then the host gets an error', async () => {
+  const slot = newSlot(0);
+  const card = cardFor(CARD_A);
+  slot.insert(card);
+  await waitFor('card A', async () => (await readCardNumber(pcscd.readerNames[0]!)) === CARD_A.number);
+  card.fault = { kind: 'mute' };
+  const session = new ScriptorSession(pcscd.env, pcscd.readerNames[0]!);
+  const pending = session.send(SELECT_SSSE);
+  await waitFor('scriptor to send', () => session.text.includes('> 00 A4'));
+  slot.remove();
+  assert.equal(await pending, undefined);
+  await session.close();
+});

@@ -1,0 +1,38 @@
+import type { Command, Reply } from './reply.js';
+import type { AccessCondition, RecordFile } from './record-file.js';
+
+/** What the card OS hands a command handler besides the APDU. */
+export interface CommandContext {
+  /** The GET CHALLENGE value when the previous command was GET CHALLENGE; a challenge lives for one command. */
+  challenge: Buffer | undefined;
+  /** The elementary file the last SELECT or SFI reference made current in this DF. */
+  currentFile: RecordFile | undefined;
+}
+
+export interface Instruction {
+  /** Class bytes this instruction accepts; any other gets 6E00. */
+  cla: readonly number[];
+  handle(cmd: Command, ctx: CommandContext): Reply;
+}
+
+/**
+ * A dedicated file with an application behind it (the social security DF, the debit ADF, the
+ * PPSE directory, the PSAM application). The card OS selects it, keeps it current and passes it
+ * every command the OS does not handle itself.
+ */
+export interface CardApplication {
+  /** DF name, selected with `00 A4 04 00`. */
+  readonly aid: Buffer;
+  /** File identifier for selection by FID and by path; absent when the DF is selected by name only. */
+  readonly fid?: number;
+  /** The FCI template answered to SELECT. */
+  fci(): Buffer;
+  /** The application becomes current: it starts from a fresh security state. */
+  activate(): void;
+  /** The application stops being current (another selection, reset, power off): forget security state. */
+  deactivate(): void;
+  readonly files: readonly RecordFile[];
+  /** Whether the current security state satisfies an access condition of one of its files. */
+  satisfies(condition: AccessCondition): boolean;
+  instruction(ins: number): Instruction | undefined;
+}

@@ -1,0 +1,132 @@
+import {
+  type CardAlgorithm,
+  SW,
+  authBlockSize,
+  encrypt,
+  isValidCardIdCode,
+  ssseCardKey,
+  wipe,
+} from '@sscard/card-core';
+import type { CardApplication, Instruction } from '../cos/application.js';
+import { CardOs } from '../cos/card-os.js';
+import type { AccessCondition, RecordFile } from '../cos/record-file.js';
+import { type Command, type Reply, dataReply, status, success } from '../cos/reply.js';
+import type { IssuerKeyset } from '../keyset.js';
+
+/** `D156000005` + ASCII `PSA` (docs/card-conventions.md). */
+export const PSAM_AID = Buffer.from('D156000005505341', 'hex');
+const PSAM_ATR_PREFIX = Buffer.from('3B680000' + '5053414D', 'hex');
+
+type PsamKeyUsage = 'internalAuth' | 'externalAuth';
+const KEY_IDS: Readonly<Record<number, PsamKeyUsage>> = { 0x01: 'internalAuth', 0x02: 'externalAuth' };
+const ALGORITHM_IDS: Readonly<Record<number, CardAlgorithm>> = { 0x01: '3des', 0x04: 'sm4' };
+
+const INS_PREPARE_KEY = 0x1a;
+const INS_ENCRYPT = 0xfa;
+
+export interface PsamOptions {
+  /** 4 bytes as 8 hex digits: the last bytes of the ATR. */
+  serial?: string;
+  id?: string;
+  /** Algorithms the PSAM supports; both by default. A PSAM without SM4 answers 6A81 for generation 3 cards. */
+  algorithms?: readonly CardAlgorithm[];
+  /** Master keys it holds; both by default. One without externalAuth (RKSSSE) answers 6A88. */
+  keys?: readonly PsamKeyUsage[];
+}
+
+/**
+ * The PSAM application: holds the issuer's master keys for card and terminal authentication,
+ * diversifies them for a card (`801A`) and encrypts one block under the result (`80FA`). The
+ * diversified key lives until the next `801A`, re-selection or reset.
+ */
+class PsamApplication implements CardApplication {
+  readonly aid = Buffer.from(PSAM_AID);
+  readonly files: readonly RecordFile[] = [];
+  readonly #masters: Readonly<Record<CardAlgorithm, Partial<Record<PsamKeyUsage, Buffer>>>>;
+  readonly #instructions: ReadonlyMap<number, Instruction>;
+  #prepared: { algorithm: CardAlgorithm; key: Buffer } | undefined;
+
+  constructor(keyset: IssuerKeyset, algorithms: readonly CardAlgorithm[], usages: readonly PsamKeyUsage[]) {
+    const masters: Record<CardAlgorithm, Partial<Record<PsamKeyUsage, Buffer>>> = { '3des': {}, sm4: {} };
+    for (const alg of algorithms) {
+      for (const usage of usages) masters[alg][usage] = Buffer.from(keyset.ssse[alg][usage], 'hex');
+    }
+    this.#masters = masters;
+    this.#instructions = new Map<number, Instruction>([
+      [INS_PREPARE_KEY, { cla: [0x80], handle: (c) => this.#prepareKey(c) }],
+      [INS_ENCRYPT, { cla: [0x80], handle: (c) => this.#encryptBlock(c) }],
+    ]);
+  }
+
+  fci(): Buffer {
+    return Buffer.concat([Buffer.from([0x6f, this.aid.length + 2, 0x84, this.aid.length]), this.aid]);
+  }
+
+  activate(): void {
+    wipe(this.#prepared?.key);
+    this.#prepared = undefined;
+  }
+
+  deactivate(): void {
+    this.activate();
+  }
+
+  satisfies(condition: AccessCondition): boolean {
+    return condition === 'always';
+  }
+
+  instruction(ins: number): Instruction | undefined {
+    return this.#instructions.get(ins);
+  }
+
+  /** `80 1A <key id> <algorithm> 10 <card identification code>`. */
+  #prepareKey(cmd: Command): Reply {
+    if (cmd.data.length !== 16 || cmd.le !== undefined) return status(SW.WRONG_LENGTH);
+    const algorithm = ALGORITHM_IDS[cmd.p2];
+    const usage = KEY_IDS[cmd.p1];
+    if (algorithm === undefined || Object.keys(this.#masters[algorithm]).length === 0) {
+      return status(SW.FUNCTION_NOT_SUPPORTED);
+    }
+    const master = usage === undefined ? undefined : this.#masters[algorithm][usage];
+    if (master === undefined) return status(SW.REFERENCED_DATA_NOT_FOUND);
+    if (!isValidCardIdCode(cmd.data)) return status(SW.WRONG_DATA);
+    this.activate();
+    this.#prepared = { algorithm, key: ssseCardKey(algorithm, master, cmd.data) };
+    return success();
+  }
+
+  /** `80 FA 00 00 Lc <block> 00`: one ECB block under the prepared key. */
+  #encryptBlock(cmd: Command): Reply {
+    if (cmd.p1 !== 0 || cmd.p2 !== 0) return status(SW.INCORRECT_P1P2);
+    if (this.#prepared === undefined) return status(SW.CONDITIONS_NOT_SATISFIED);
+    const { algorithm, key } = this.#prepared;
+    if (cmd.data.length !== authBlockSize(algorithm)) return status(SW.WRONG_LENGTH);
+    return dataReply(cmd, encrypt(algorithm, key, cmd.data, { mode: 'ecb' }));
+  }
+}
+
+/** A PSAM card: the card OS with the PSAM application, ATR `3B 68 00 00 'PSAM'` + serial. */
+export class Psam extends CardOs {
+  readonly serial: string;
+
+  constructor(keyset: IssuerKeyset, options: PsamOptions = {}) {
+    const serial = (options.serial ?? '00000001').toUpperCase();
+    if (!/^[0-9A-F]{8}$/.test(serial)) throw new RangeError('a PSAM serial is 4 bytes as 8 hex digits');
+    super({
+      id: options.id ?? `psam-${serial}`,
+      atr: Buffer.concat([PSAM_ATR_PREFIX, Buffer.from(serial, 'hex')]),
+      applications: [
+        new PsamApplication(
+          keyset,
+          options.algorithms ?? ['3des', 'sm4'],
+          options.keys ?? ['internalAuth', 'externalAuth'],
+        ),
+      ],
+    });
+    this.serial = serial;
+  }
+}
+
+export function createPsam(keyset: IssuerKeyset, options: PsamOptions = {}): Psam {
+  return new Psam(keyset, options);
+}

@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { DomainError } from './errors.js';
+
+/**
+ * The service's one configuration: a JSON file (optional) overlaid by environment variables,
+ * validated once at start. A bad value stops the process with a message naming the key, because a
+ * registry that starts half-configured is worse than one that does not start.
+ */
+const configSchema = z
+  .object({
+    /** Where the sqlite3 file, the CA, the admin token and the issuer keys live. */
+    dataDir: z.string().min(1).default('./data'),
+    /** `postgres://…` selects PostgreSQL; anything else is a sqlite3 file path; empty = `<dataDir>/registry.db`. */
+    databaseUrl: z.string().default(''),
+    listen: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8443),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8443 }),
+    tls: z
+      .object({
+        /** Names and addresses the service's own certificate is valid for. */
+        serverHostnames: z.array(z.string().min(1)).default(['localhost']),
+        serverIps: z.array(z.ipv4()).default(['127.0.0.1']),
+        terminalCertificateDays: z.number().int().min(1).max(3650).default(365),
+      })
+      .strict()
+      .default({ serverHostnames: ['localhost'], serverIps: ['127.0.0.1'], terminalCertificateDays: 365 }),
+    /** Issuer master keys for the HSM module; empty = `<dataDir>/keys/issuer.json`. */
+    keysFile: z.string().default(''),
+    lifecycle: z
+      .object({
+        temporaryLossDays: z.number().int().min(1).max(365).default(7),
+        temporaryCardDays: z.number().int().min(1).max(365).default(90),
+        cardValidityYears: z.number().int().min(1).max(30).default(10),
+      })
+      .strict()
+      .default({ temporaryLossDays: 7, temporaryCardDays: 90, cardValidityYears: 10 }),
+    challengeTtlSeconds: z.number().int().min(5).max(600).default(60),
+    enrolmentCodeTtlSeconds: z.number().int().min(60).max(30 * 86400).default(86400),
+    identityCacheSeconds: z.number().int().min(0).max(600).default(30),
+    rateLimit: z
+      .object({
+        /** Requests a terminal may burst. */
+        capacity: z.number().int().min(1).default(30),
+        refillPerSecond: z.number().positive().default(10),
+      })
+      .strict()
+      .default({ capacity: 30, refillPerSecond: 10 }),
+    bodyLimitBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  })
+  .strict();
+
+export type ServiceConfig = z.infer<typeof configSchema>;
+export type ServiceConfigInput = z.input<typeof configSchema>;
+
+export interface LoadConfigOptions {
+  /** A JSON config file; `SSCARD_SERVICE_CONFIG` when omitted. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Highest precedence: values set by the caller (tests, the CLI's flags). */
+  overrides?: ServiceConfigInput;
+}
+
+/** Environment variables and the config key each sets; numbers are parsed, not trusted. */
+const ENV_KEYS: ReadonlyArray<[string, string[], 'string' | 'number']> = [
+  ['SSCARD_DATA_DIR', ['dataDir'], 'string'],
+  ['DATABASE_URL', ['databaseUrl'], 'string'],
+  ['SSCARD_SERVICE_HOST', ['listen', 'host'], 'string'],
+  ['SSCARD_SERVICE_PORT', ['listen', 'port'], 'number'],
+  ['SSCARD_KEYS_FILE', ['keysFile'], 'string'],
+  ['SSCARD_LOG_LEVEL', ['logLevel'], 'string'],
+];
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] =
+      typeof v === 'object' && v !== null && !Array.isArray(v) && typeof b === 'object' && b !== null
+        ? merge(b as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): ServiceConfig {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.SSCARD_SERVICE_CONFIG;
+  let raw: Record<string, unknown> = {};
+  if (file) {
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new DomainError('CONFIG_INVALID', `cannot read config file ${file}: ${(e as Error).message}`, 500);
+    }
+  }
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, path, type] of ENV_KEYS) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    if (type === 'number') {
+      const n = Number(value);
+      if (!Number.isFinite(n)) {
+        throw new DomainError('CONFIG_INVALID', `config key ${path.join('.')} (${name}): not a number`, 500);
+      }
+      setPath(fromEnv, path, n);
+    } else setPath(fromEnv, path, value);
+  }
+  const merged = merge(merge(raw, fromEnv), (options.overrides ?? {}) as Record<string, unknown>);
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key =
+      issue.code === 'unrecognized_keys'
+        ? [...issue.path, issue.keys[0]].join('.')
+        : issue.path.join('.') || '(root)';
+    throw new DomainError('CONFIG_INVALID', `config key ${key}: ${issue.message}`, 500, { key });
+  }
+  return parsed.data;
+}
+
+export const dataPath = (config: ServiceConfig, ...parts: string[]): string =>
+  isAbsolute(config.dataDir) ? join(config.dataDir, ...parts) : resolve(config.dataDir, ...parts);
+
+export const keysFilePath = (config: ServiceConfig): string =>
+  config.keysFile ? resolve(config.keysFile) : dataPath(config, 'keys', 'issuer.json');
+
+export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.test(url);

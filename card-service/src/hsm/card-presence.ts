@@ -1,0 +1,134 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { authBlockSize, maskCardIdCode } from '@sscard/card-core';
+import { appendAudit } from '../audit/audit-log.js';
+import type { Clock } from '../clock.js';
+import { DomainError, notFound } from '../errors.js';
+import { cardSubject } from '../registry/registry.js';
+import type { Card } from '../registry/model.js';
+import { getCardByIdCode } from '../registry/queries.js';
+import { type Queryable, type Store, forUpdate } from '../store/store.js';
+import type { Hsm } from './hsm.js';
+
+/**
+ * Card-present proof (DESIGN.md §3): the service issues a one-block random challenge for one card
+ * to one terminal; the card in that terminal's reader answers INTERNAL AUTHENTICATE over it; the
+ * HSM module checks the answer. A challenge is spent by its first use, right or wrong, so an
+ * answer can neither be replayed nor a challenge be tried twice.
+ */
+export interface Challenge {
+  challengeId: string;
+  /** Hex, one cipher block of the card's algorithm (8 bytes 3DES, 16 bytes SM4). */
+  challenge: string;
+  algorithm: Card['algorithm'];
+  expiresAt: string;
+}
+
+export type ProofRefusal =
+  | 'CARD_UNKNOWN'
+  | 'CHALLENGE_UNKNOWN'
+  | 'CHALLENGE_USED'
+  | 'CHALLENGE_EXPIRED'
+  | 'CHALLENGE_OTHER_CARD'
+  | 'CRYPTOGRAM_INVALID';
+
+export type ProofResult = { verified: true; card: Card } | { verified: false; reason: ProofRefusal };
+
+export interface ProofInput {
+  challengeId: string;
+  cardIdCode: string;
+  /** Hex: the card's answer to INTERNAL AUTHENTICATE. */
+  cryptogram: string;
+}
+
+export class CardPresence {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly hsm: Hsm | undefined,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  private requireHsm(): Hsm {
+    if (!this.hsm) {
+      throw new DomainError('HSM_UNAVAILABLE', 'the HSM module has no issuer keys loaded', 503);
+    }
+    return this.hsm;
+  }
+
+  async issue(terminalId: string, cardIdCode: string): Promise<Challenge> {
+    this.requireHsm();
+    const card = await getCardByIdCode(this.store, cardIdCode);
+    if (!card) throw notFound('card', { reason: 'CARD_UNKNOWN' });
+    const now = this.clock();
+    const challenge: Challenge = {
+      challengeId: randomUUID(),
+      challenge: randomBytes(authBlockSize(card.algorithm)).toString('hex').toUpperCase(),
+      algorithm: card.algorithm,
+      expiresAt: new Date(now.getTime() + this.ttlSeconds * 1000).toISOString(),
+    };
+    await this.store.run(
+      `INSERT INTO challenges (challenge_id, terminal_id, card_id_code, algorithm, challenge, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+      [challenge.challengeId, terminalId, card.cardIdCode, card.algorithm, challenge.challenge, challenge.expiresAt],
+    );
+    // Spent and lapsed challenges are of no further use; clearing them here keeps the table small.
+    await this.store.run('DELETE FROM challenges WHERE expires_at < ?', [
+      new Date(now.getTime() - 3600_000).toISOString(),
+    ]);
+    return challenge;
+  }
+
+  /** Spends the challenge and checks the card's answer; every outcome is audited with it. */
+  async verify(terminalId: string, input: ProofInput): Promise<ProofResult> {
+    const hsm = this.requireHsm();
+    const cardIdCode = input.cardIdCode.toUpperCase();
+    return this.store.transaction(async (tx) => {
+      const result = await this.check(tx, hsm, terminalId, cardIdCode, input);
+      await appendAudit(tx, this.clock, {
+        terminalId,
+        action: 'card.authenticate',
+        subject: result.verified ? cardSubject(result.card.cardNumber) : `card id ${maskCardIdCode(cardIdCode)}`,
+        result: result.verified ? 'ok' : result.reason,
+        details: { challengeId: input.challengeId },
+      });
+      return result;
+    });
+  }
+
+  private async check(
+    tx: Queryable,
+    hsm: Hsm,
+    terminalId: string,
+    cardIdCode: string,
+    input: ProofInput,
+  ): Promise<ProofResult> {
+    const now = this.clock();
+    const row = await tx.get<{
+      terminal_id: string;
+      card_id_code: string;
+      algorithm: Card['algorithm'];
+      challenge: string;
+      expires_at: string;
+      used_at: string | null;
+    }>(
+      `SELECT terminal_id, card_id_code, algorithm, challenge, expires_at, used_at FROM challenges
+       WHERE challenge_id = ?${forUpdate(tx.dialect)}`,
+      [input.challengeId],
+    );
+    // A challenge issued to another terminal is as good as unknown to this one.
+    if (!row || row.terminal_id !== terminalId) return { verified: false, reason: 'CHALLENGE_UNKNOWN' };
+    if (row.used_at !== null) return { verified: false, reason: 'CHALLENGE_USED' };
+    await tx.run('UPDATE challenges SET used_at = ? WHERE challenge_id = ?', [now.toISOString(), input.challengeId]);
+    if (row.expires_at <= now.toISOString()) return { verified: false, reason: 'CHALLENGE_EXPIRED' };
+    if (row.card_id_code !== cardIdCode) return { verified: false, reason: 'CHALLENGE_OTHER_CARD' };
+    const card = await getCardByIdCode(tx, cardIdCode);
+    if (!card) return { verified: false, reason: 'CARD_UNKNOWN' };
+    const ok = hsm.verifyInternalAuth(
+      row.algorithm,
+      cardIdCode,
+      Buffer.from(row.challenge, 'hex'),
+      Buffer.from(input.cryptogram, 'hex'),
+    );
+    return ok ? { verified: true, card } : { verified: false, reason: 'CRYPTOGRAM_INVALID' };
+  }
+}

@@ -1,0 +1,138 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { Agent, request } from 'node:https';
+import { join } from 'node:path';
+import forge from 'node-forge';
+import type { Clock } from '../clock.js';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../log.js';
+import { type RunningService, startService } from '../service.js';
+
+export interface TlsIdentity {
+  key: string;
+  cert: string;
+}
+
+export interface CallOptions {
+  body?: unknown;
+  token?: string;
+  identity?: TlsIdentity;
+  headers?: Record<string, string>;
+  agent?: Agent;
+  /** Raw body text instead of JSON (for malformed-body tests). */
+  raw?: string;
+}
+
+export interface Answer {
+  status: number;
+  body: any;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** Test keys in the card-emulator keyset format, so the test can act as the card. */
+export interface TestKeys {
+  internalAuth: { '3des': Buffer; sm4: Buffer };
+}
+
+export interface TestService {
+  service: RunningService;
+  adminToken: string;
+  keys: TestKeys;
+  call(method: string, path: string, options?: CallOptions): Promise<Answer>;
+  /** Enrols a terminal the way an agent does: own key pair, CSR, one-time code. */
+  enrolTerminal(terminalId: string, type: string, region?: string): Promise<TlsIdentity>;
+}
+
+export function newCsr(commonName = 'ignored'): { keyPem: string; csrPem: string } {
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  });
+  const key = forge.pki.privateKeyFromPem(privateKey);
+  const csr = forge.pki.createCertificationRequest();
+  csr.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
+  csr.setSubject([{ name: 'commonName', value: commonName }]);
+  csr.sign(key, forge.md.sha256.create());
+  return { keyPem: privateKey, csrPem: forge.pki.certificationRequestToPem(csr) };
+}
+
+export async function writeTestKeyset(dataDir: string): Promise<TestKeys> {
+  const k = () => randomBytes(16).toString('hex').toUpperCase();
+  const set = () => ({ internalAuth: k(), externalAuth: k(), pinReload: k(), update: k() });
+  const keyset = { version: 1, createdAt: new Date().toISOString(), ssse: { '3des': set(), sm4: set() } };
+  await mkdir(join(dataDir, 'keys'), { recursive: true });
+  await writeFile(join(dataDir, 'keys', 'issuer.json'), JSON.stringify(keyset), { mode: 0o600 });
+  return {
+    internalAuth: {
+      '3des': Buffer.from(keyset.ssse['3des'].internalAuth, 'hex'),
+      sm4: Buffer.from(keyset.ssse.sm4.internalAuth, 'hex'),
+    },
+  };
+}
+
+export async function startTestService(
+  databaseUrl: string,
+  dataDir: string,
+  clock?: Clock,
+  rateLimit = { capacity: 10_000, refillPerSecond: 1000 },
+): Promise<TestService> {
+  const keys = await writeTestKeyset(dataDir);
+  const config = loadConfig({
+    env: {},
+    overrides: { dataDir, databaseUrl, listen: { host: '127.0.0.1', port: 0 }, logLevel: 'silent', rateLimit },
+  });
+  const service = await startService(config, { ...(clock ? { clock } : {}), log: createLogger('silent') });
+  const adminToken = service.adminToken!;
+  const call = (method: string, path: string, options: CallOptions = {}): Promise<Answer> =>
+    new Promise((resolve, reject) => {
+      const text = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+      const req = request(
+        `${service.url}${path}`,
+        {
+          method,
+          ca: service.caCertPem,
+          agent: options.agent ?? false,
+          ...(options.identity ? { key: options.identity.key, cert: options.identity.cert } : {}),
+          headers: {
+            ...(text !== undefined ? { 'content-type': 'application/json' } : {}),
+            ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+            ...options.headers,
+          },
+        },
+        (res) => {
+          let data = '';
+          res.setEncoding('utf8');
+          res.on('data', (c) => {
+            data += c;
+          });
+          res.on('end', () => {
+            let body: unknown = data;
+            try {
+              body = JSON.parse(data);
+            } catch {
+              // metrics and other text answers stay text
+            }
+            resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
+          });
+        },
+      );
+      req.on('error', reject);
+      if (text !== undefined) req.write(text);
+      req.end();
+    });
+  return {
+    service,
+    adminToken,
+    keys,
+    call,
+    async enrolTerminal(terminalId, type, region = '330300') {
+      const code = await call('POST', '/v1/enrolment-codes', { token: adminToken, body: { terminalId, type, region } });
+      if (code.status !== 201) throw new Error(`enrolment code: ${JSON.stringify(code.body)}`);
+      const { keyPem, csrPem } = newCsr();
+      const enrolled = await call('POST', '/v1/enrol', { body: { code: code.body.code, csr: csrPem } });
+      if (enrolled.status !== 201) throw new Error(`enrol: ${JSON.stringify(enrolled.body)}`);
+      return { key: keyPem, cert: enrolled.body.certificatePem };
+    },
+  };
+}

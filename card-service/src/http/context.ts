@@ -1,0 +1,54 @@
+import type { Clock } from '../clock.js';
+import type { ServiceConfig } from '../config.js';
+import type { CardPresence } from '../hsm/card-presence.js';
+import type { IdentityChecks } from '../identity/identity-check.js';
+import type { TerminalType } from '../lifecycle/transitions.js';
+import type { Logger } from '../log.js';
+import type { Actor } from '../registry/actor.js';
+import type { Registry } from '../registry/registry.js';
+import type { Store } from '../store/store.js';
+import type { CertificateAuthority } from '../terminals/ca.js';
+import type { Operator, Scope } from '../terminals/operator-tokens.js';
+import type { Terminal } from '../terminals/terminals.js';
+import type { HttpMetrics } from './metrics.js';
+
+/** What the HTTP layer is given: the domain services of one running instance. */
+export interface Services {
+  config: ServiceConfig;
+  store: Store;
+  clock: Clock;
+  registry: Registry;
+  identity: IdentityChecks;
+  presence: CardPresence;
+  ca: CertificateAuthority;
+  log: Logger;
+  metrics: HttpMetrics;
+}
+
+/** Who may call a route: anyone (over TLS), terminals of some types (mutual TLS), operators with a scope. */
+export interface Access {
+  public?: true;
+  terminals?: readonly TerminalType[];
+  scope?: Scope;
+}
+
+export type Principal =
+  | { kind: 'terminal'; terminal: Terminal }
+  | { kind: 'operator'; operator: Operator }
+  | { kind: 'anonymous'; address: string };
+
+export interface RouteContext {
+  principal: Principal;
+  actor: Actor;
+  body: unknown;
+  query: unknown;
+  params: Record<string, string>;
+  header(name: string): string | undefined;
+}
+
+export interface RouteResult {
+  status?: number;
+  body: unknown;
+  /** Raw text responses (metrics); JSON otherwise. */
+  contentType?: string;
+}

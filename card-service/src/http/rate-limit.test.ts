@@ -1,0 +1,14 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { RateLimiter } from './rate-limit.js';
+
+test('a bucket allows its capacity, refuses the next and refills with time', () => {
+  let now = 0;
+  const limiter = new RateLimiter(3, 1, () => now);
+  assert.deepEqual([limiter.take('t1'), limiter.take('t1'), limiter.take('t1')], [0, 0, 0]);
+  assert.equal(limiter.take('t1'), 1);
+  assert.equal(limiter.take('t2'), 0, 'another terminal has its own bucket');
+  now += 1000;
+  assert.equal(limiter.take('t1'), 0);
+  assert.equal(limiter.take('t1'), 1);
+});

@@ -1,0 +1,36 @@
+/**
+ * Token buckets in memory, one per caller (terminal id, operator token, or address for the
+ * unauthenticated enrolment endpoint). A bucket holds `capacity` tokens and gains
+ * `refillPerSecond`; a request takes one or is refused with the seconds until the next.
+ */
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    private readonly capacity: number,
+    private readonly refillPerSecond: number,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  /** 0 when allowed, else the seconds to wait. */
+  take(key: string): number {
+    const t = this.now();
+    const bucket = this.buckets.get(key) ?? { tokens: this.capacity, at: t };
+    bucket.tokens = Math.min(this.capacity, bucket.tokens + ((t - bucket.at) / 1000) * this.refillPerSecond);
+    bucket.at = t;
+    if (this.buckets.size > 100_000) this.prune(t);
+    this.buckets.set(key, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil((1 - bucket.tokens) / this.refillPerSecond);
+  }
+
+  /** Full buckets carry no information: forget them so memory stays bounded. */
+  private prune(t: number): void {
+    for (const [key, b] of this.buckets) {
+      if (b.tokens + ((t - b.at) / 1000) * this.refillPerSecond >= this.capacity) this.buckets.delete(key);
+    }
+  }
+}

@@ -1,0 +1,187 @@
+import { createHash } from 'node:crypto';
+import { maskCardNumber, maskIdNumber, maskName } from '@sscard/card-core';
+import { appendAudit } from '../audit/audit-log.js';
+import { type Clock, chinaDate } from '../clock.js';
+import type { CardPresence, ProofRefusal } from '../hsm/card-presence.js';
+import { effectiveCard, type TerminalType } from '../lifecycle/transitions.js';
+import { type Card, type CardStatus, type Holder, type InsuranceRelation, SCHEME_NAMES } from '../registry/model.js';
+import { cardSubject } from '../registry/registry.js';
+import * as q from '../registry/queries.js';
+import type { Store } from '../store/store.js';
+
+/**
+ * Identity checks: is the card a terminal has just read genuine and valid now, whose is it, and
+ * what is the holder insured for. Refusals carry one reason code the terminal shows; the holder's
+ * data is shown as the terminal type needs it (a kiosk screen in a public hall sees it masked).
+ */
+export interface IdentityCheckRequest {
+  cardIdCode: string;
+  cardNumber: string;
+  ssn: string;
+  name: string;
+  proof?: { challengeId: string; cryptogram: string };
+}
+
+export type IdentityRefusal =
+  | 'CARD_UNKNOWN'
+  | 'CARD_DATA_MISMATCH'
+  | 'HOLDER_MISMATCH'
+  | 'CARD_NOT_ACTIVATED'
+  | 'CARD_TEMPORARILY_LOST'
+  | 'CARD_LOST'
+  | 'CARD_REPLACED'
+  | 'CARD_CANCELLED'
+  | 'CARD_EXPIRED'
+  | `PROOF_${ProofRefusal}`;
+
+export interface IdentityCheckResult {
+  valid: boolean;
+  reason?: IdentityRefusal;
+  checkedAt: string;
+  /** True when a card-present proof came with the request and verified. */
+  cardPresent: boolean;
+  card?: {
+    cardNumber: string;
+    status: CardStatus;
+    specVersion: string;
+    issuingRegion: string;
+    expiryDate: string;
+    temporary: boolean;
+  };
+  holder?: { name: string; idNumber: string; gender: string; region: string };
+  coverage?: {
+    schemeCode: string;
+    schemeName: string | null;
+    insuredRegion: string;
+    status: InsuranceRelation['status'];
+    startDate: string;
+    pauseDate: string | null;
+  }[];
+}
+
+const STATUS_REFUSALS: Partial<Record<CardStatus, IdentityRefusal>> = {
+  issued: 'CARD_NOT_ACTIVATED',
+  temporarily_lost: 'CARD_TEMPORARILY_LOST',
+  lost: 'CARD_LOST',
+  replaced: 'CARD_REPLACED',
+  cancelled: 'CARD_CANCELLED',
+};
+
+interface CacheEntry {
+  expires: number;
+  cardNumber: string;
+  card: Card;
+  holder: Holder;
+  relations: InsuranceRelation[];
+}
+
+export class IdentityChecks {
+  /** Per-visit cache: a terminal asks several times while one citizen stands at it. */
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly presence: CardPresence,
+    private readonly cacheSeconds: number,
+  ) {}
+
+  /** Drops what the cache holds for a card: called on every lifecycle change. */
+  invalidate(cardNumber: string): void {
+    for (const [key, entry] of this.cache) if (entry.cardNumber === cardNumber) this.cache.delete(key);
+  }
+
+  private cacheKey(req: IdentityCheckRequest): string {
+    return createHash('sha256')
+      .update(`${req.cardIdCode.toUpperCase()}|${req.cardNumber}|${req.ssn}|${req.name}`)
+      .digest('hex');
+  }
+
+  private async lookup(req: IdentityCheckRequest): Promise<Omit<CacheEntry, 'expires' | 'cardNumber'> | IdentityRefusal> {
+    const key = this.cacheKey(req);
+    const now = Date.now();
+    // The card row is read every time, so a loss reported through another service process is
+    // seen at once; only the holder and the relations, which change rarely, come from the cache.
+    const card = await q.getCardByIdCode(this.store, req.cardIdCode);
+    if (!card) return 'CARD_UNKNOWN';
+    if (card.cardNumber !== req.cardNumber) return 'CARD_DATA_MISMATCH';
+    const hit = this.cache.get(key);
+    if (hit && hit.expires > now && hit.card.personNo === card.personNo) return { ...hit, card };
+    const holder = await q.getHolder(this.store, card.personNo);
+    if (!holder || holder.idNumber !== req.ssn.toUpperCase() || holder.name !== req.name.trim()) {
+      return 'HOLDER_MISMATCH';
+    }
+    const relations = await q.listRelations(this.store, holder.personNo);
+    if (this.cacheSeconds > 0) {
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(key, { expires: now + this.cacheSeconds * 1000, cardNumber: card.cardNumber, card, holder, relations });
+    }
+    return { card, holder, relations };
+  }
+
+  async check(terminal: { id: string; type: TerminalType }, req: IdentityCheckRequest): Promise<IdentityCheckResult> {
+    const result = await this.evaluate(terminal, req);
+    await this.store.transaction((tx) =>
+      appendAudit(tx, this.clock, {
+        terminalId: terminal.id,
+        action: 'identity.check',
+        subject: result.card ? cardSubject(result.card.cardNumber) : `card ${maskCardNumber(req.cardNumber)}`,
+        result: result.valid ? 'ok' : (result.reason ?? 'refused'),
+        details: { ssn: maskIdNumber(req.ssn), cardPresent: result.cardPresent },
+      }),
+    );
+    return result;
+  }
+
+  private async evaluate(
+    terminal: { id: string; type: TerminalType },
+    req: IdentityCheckRequest,
+  ): Promise<IdentityCheckResult> {
+    const now = this.clock();
+    const checkedAt = now.toISOString();
+    let cardPresent = false;
+    const found = await this.lookup(req);
+    if (typeof found === 'string') return { valid: false, reason: found, checkedAt, cardPresent };
+    if (req.proof) {
+      const proof = await this.presence.verify(terminal.id, {
+        challengeId: req.proof.challengeId,
+        cardIdCode: req.cardIdCode,
+        cryptogram: req.proof.cryptogram,
+      });
+      if (!proof.verified) return { valid: false, reason: `PROOF_${proof.reason}`, checkedAt, cardPresent };
+      cardPresent = true;
+    }
+    const card = effectiveCard(found.card, now);
+    const cardView = {
+      cardNumber: card.cardNumber,
+      status: card.status,
+      specVersion: card.specVersion,
+      issuingRegion: card.issuingRegion,
+      expiryDate: card.expiryDate,
+      temporary: card.temporary,
+    };
+    const refusal = STATUS_REFUSALS[card.status] ?? (card.expiryDate < chinaDate(now) ? 'CARD_EXPIRED' : undefined);
+    if (refusal) return { valid: false, reason: refusal, checkedAt, cardPresent, card: cardView };
+    const full = terminal.type !== 'kiosk';
+    return {
+      valid: true,
+      checkedAt,
+      cardPresent,
+      card: cardView,
+      holder: {
+        name: full ? found.holder.name : maskName(found.holder.name),
+        idNumber: maskIdNumber(found.holder.idNumber),
+        gender: found.holder.gender,
+        region: found.holder.region,
+      },
+      coverage: found.relations.map((r) => ({
+        schemeCode: r.schemeCode,
+        schemeName: SCHEME_NAMES[r.schemeCode] ?? null,
+        insuredRegion: r.insuredRegion,
+        status: r.status,
+        startDate: r.startDate,
+        pauseDate: r.pauseDate,
+      })),
+    };
+  }
+}

@@ -1,0 +1,106 @@
+import { mkdir } from 'node:fs/promises';
+import { type Server, createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { type Clock, systemClock } from './clock.js';
+import { type ServiceConfig, dataPath, keysFilePath } from './config.js';
+import { CardPresence } from './hsm/card-presence.js';
+import { loadHsm } from './hsm/hsm.js';
+import { createApp } from './http/app.js';
+import type { Services } from './http/context.js';
+import { createMetrics } from './http/metrics.js';
+import { IdentityChecks } from './identity/identity-check.js';
+import { type Logger, createLogger } from './log.js';
+import { Registry } from './registry/registry.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
+import { loadOrCreateCa } from './terminals/ca.js';
+import { bootstrapAdminToken } from './terminals/operator-tokens.js';
+
+export interface RunningService {
+  /** `https://host:port`. */
+  url: string;
+  /** The root terminals and clients trust. */
+  caCertPem: string;
+  /** Where the bootstrap admin token is written (mode 0600). */
+  adminTokenPath: string;
+  /** The admin token, only on the start that created it. */
+  adminToken: string | undefined;
+  /** True when issuer keys are loaded, so card-present proof works. */
+  hsmLoaded: boolean;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  log?: Logger;
+}
+
+/**
+ * Starts the service: store (migrated), CA and server certificate, HSM keys, bootstrap admin
+ * token, and the HTTPS server that asks every client for a certificate (terminals) but also lets
+ * operators and enrolling terminals in without one; routes decide what each may do.
+ */
+export async function startService(config: ServiceConfig, options: StartOptions = {}): Promise<RunningService> {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? createLogger(config.logLevel);
+  await mkdir(dataPath(config), { recursive: true });
+  const store = await openStore(config);
+  try {
+    const ca = await loadOrCreateCa(dataPath(config, 'ca'), {
+      hostnames: config.tls.serverHostnames,
+      ips: config.tls.serverIps,
+      now: clock(),
+    });
+    const hsm = await loadHsm(keysFilePath(config));
+    if (!hsm) log.warn('no issuer keyset: card-present proof is unavailable', { keysFile: keysFilePath(config) });
+    const adminTokenPath = dataPath(config, 'admin-token');
+    const adminToken = await bootstrapAdminToken(store, clock, adminTokenPath);
+    const registry = new Registry(store, clock, config.lifecycle);
+    const presence = new CardPresence(store, clock, hsm, config.challengeTtlSeconds);
+    const identity = new IdentityChecks(store, clock, presence, config.identityCacheSeconds);
+    registry.onCardChange((card) => identity.invalidate(card.cardNumber));
+    const services: Services = { config, store, clock, registry, identity, presence, ca, log, metrics: createMetrics() };
+    const { app } = createApp(services);
+    const server: Server = createServer(
+      {
+        key: ca.serverKeyPem,
+        cert: ca.serverCertPem,
+        ca: [ca.caCertPem],
+        requestCert: true,
+        // Checked per route instead: enrolment and operator calls come without a client certificate.
+        rejectUnauthorized: false,
+        minVersion: 'TLSv1.2',
+      },
+      app,
+    );
+    server.headersTimeout = 20_000;
+    server.requestTimeout = 30_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.listen.port, config.listen.host, () => resolve());
+    });
+    const address = server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `https://${host}:${address.port}`;
+    log.info('listening', { url, store: store.dialect, adminTokenPath, hsm: hsm !== undefined });
+    return {
+      url,
+      caCertPem: ca.caCertPem,
+      adminTokenPath,
+      adminToken,
+      hsmLoaded: hsm !== undefined,
+      store,
+      close: async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await store.close();
+      },
+    };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}

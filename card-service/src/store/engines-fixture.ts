@@ -1,0 +1,55 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe } from 'node:test';
+import { type Postgres, startPostgres } from '@sscard/test-harness';
+import { openStore } from './open-store.js';
+import type { Dialect, Store } from './store.js';
+
+export const ENGINES: readonly Dialect[] = ['sqlite', 'postgres'];
+
+export interface EngineContext {
+  engine: Dialect;
+  /** A fresh, migrated, empty store of this engine. */
+  open(): Promise<Store>;
+  /** The `databaseUrl` of a fresh empty database of this engine (for code that opens its own store). */
+  freshUrl(): Promise<string>;
+  /** A private data directory for this suite. */
+  dataDir(): string;
+}
+
+/**
+ * Declares the same suite once per engine: on a sqlite3 file and on a private PostgreSQL server
+ * (one per suite, a new database per store), so every store-backed behaviour is proved on both.
+ */
+export function forEachEngine(title: string, body: (ctx: EngineContext) => void): void {
+  for (const engine of ENGINES) {
+    describe(`${title} [${engine}]`, () => {
+      let pg: Postgres | undefined;
+      let dir = '';
+      let n = 0;
+      const opened: Store[] = [];
+      before(async () => {
+        dir = await mkdtemp(join(tmpdir(), 'sscard-service-'));
+        if (engine === 'postgres') pg = await startPostgres();
+      });
+      after(async () => {
+        for (const s of opened) await s.close().catch(() => undefined);
+        await pg?.stop();
+        await rm(dir, { recursive: true, force: true });
+      });
+      const freshUrl = async () =>
+        engine === 'postgres' ? pg!.createDatabase(`db${++n}`) : join(dir, `store-${++n}.db`);
+      body({
+        engine,
+        freshUrl,
+        dataDir: () => dir,
+        open: async () => {
+          const store = await openStore({ databaseUrl: await freshUrl(), dataDir: dir });
+          opened.push(store);
+          return store;
+        },
+      });
+    });
+  }
+}

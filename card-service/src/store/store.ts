@@ -1,0 +1,40 @@
+/**
+ * The one storage interface of the service. Domain modules write plain SQL against `Queryable`
+ * (placeholders are `?`, translated per engine), so that the same queries and the same tests run
+ * on sqlite3 and PostgreSQL. Both engines see the same column types: TEXT for identifiers, dates
+ * and ISO 8601 instants (fixed-width UTC, so text order is time order), INTEGER/BIGINT for counts
+ * and flags (0/1), JSON documents as TEXT.
+ */
+export type Dialect = 'sqlite' | 'postgres';
+
+export type SqlValue = string | number | null;
+
+export interface RunResult {
+  /** Rows inserted, updated or deleted. */
+  changes: number;
+}
+
+export interface Queryable {
+  readonly dialect: Dialect;
+  all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  get<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
+  run(sql: string, params?: readonly SqlValue[]): Promise<RunResult>;
+}
+
+export interface Store extends Queryable {
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. Rows read
+   * with `forUpdate(dialect)` stay locked until the end (PostgreSQL); sqlite3 serialises writers.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** The suffix that locks selected rows for the rest of the transaction where the engine can. */
+export const forUpdate = (dialect: Dialect): string => (dialect === 'postgres' ? ' FOR UPDATE' : '');
+
+/** `?` placeholders to PostgreSQL's `$1, $2…`; our SQL has no `?` inside literals. */
+export function toPostgresPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}

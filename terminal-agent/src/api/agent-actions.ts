@@ -1,0 +1,28 @@
+import type { EventEmitter } from 'node:events';
+import type { ReaderManagerEvents, ReaderState } from '../readers/reader-manager.js';
+import type { CardReadView, PinResultView } from './card-view.js';
+import type { MinistryBackend, MinistryFunction } from './ministry.js';
+
+export interface AgentActionEvents {
+  'card-read': [result: CardReadView];
+  'pin-result': [result: PinResultView];
+}
+
+/**
+ * What the local API can ask the agent to do. Every transport (REST, socket.io, the ministry
+ * WebSocket and HTTP forms) calls these, so that a card read looks the same whichever way it was
+ * asked for, and each result is announced once to every UI.
+ */
+export interface AgentActions extends EventEmitter<AgentActionEvents> {
+  readCard(request: { reader?: string | undefined }): Promise<CardReadView>;
+  verifyPin(): Promise<PinResultView>;
+  changePin(): Promise<PinResultView>;
+  readonly ministry: MinistryBackend;
+  /** The ministry return code for a failure the backend threw (no card, reader gone…). */
+  ministryCode(error: unknown, fn: MinistryFunction): number;
+}
+
+/** The reader side the API shows: the list and the change events. */
+export interface ReaderSource extends EventEmitter<ReaderManagerEvents> {
+  list(): ReaderState[];
+}

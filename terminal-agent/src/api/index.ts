@@ -1,0 +1,30 @@
+export { type AccessDecision, AccessPolicy, bearerToken, type ClientKind } from './access-policy.js';
+export type { AgentActionEvents, AgentActions, ReaderSource } from './agent-actions.js';
+export {
+  type CardReadView,
+  maskInfo,
+  maskReadCardBas,
+  type PinResultView,
+  pinResultView,
+  type VerificationView,
+} from './card-view.js';
+export { AgentMetrics } from './metrics.js';
+export {
+  type CardInterfaceType,
+  callMinistry,
+  MINISTRY_CODES,
+  MINISTRY_FUNCTIONS,
+  type MinistryBackend,
+  type MinistryFunction,
+  type MinistryResponse,
+  type MinistryResult,
+  parseIType,
+  parseMinistryMessage,
+  parseMinistryRequest,
+} from './ministry.js';
+export { MINISTRY_WS_PATH } from './ministry-socket.js';
+export { INITIAL_PIN, type PinOperation, PinFlow, type PinPrompt, type PinStep } from './pin-flow.js';
+export { ApiProblem, type Problem, toProblem } from './problem.js';
+export { ApiServer, type ApiServerOptions } from './server.js';
+export type { Ack, ClientToServerEvents, ServerToClientEvents, SocketData } from './socket-events.js';
+export { ensureApiToken, readApiToken, TokenFileError, tokenMatches } from './token.js';

@@ -1,0 +1,124 @@
+/**
+ * The ministry-style card interface that hospital and bank software already calls, offered the
+ * way reader vendors do (DESIGN.md §6): a JSON request naming the function, a JSON answer with the
+ * return code in `success` and the pipe-separated output in `pOutInfo`. An HIS page switches to the
+ * agent by changing the URL it talks to.
+ *
+ *   → {"function":"iReadCardBas","iType":3}
+ *   ← {"functionName":"iReadCardBas","success":0,"pOutInfo":"639900|1111…|"}
+ *
+ * The PIN is never part of a request: `iVerifyPIN` takes it from the PIN pad or the on-screen
+ * keypad, so a page cannot script PIN guesses against a card.
+ */
+
+export const MINISTRY_CODES = {
+  OK: 0,
+  UNSUPPORTED: -13,
+  BAD_PARAMETER: -14,
+} as const;
+
+/** `iType`: 1 contact, 2 contactless, 3 auto with contact first, 4 auto with contactless first. */
+export type CardInterfaceType = 1 | 2 | 3 | 4;
+
+export interface MinistryResult {
+  code: number;
+  output: string;
+}
+
+/** What the interface calls on; the agent builds it from CardOperations and the PIN entry flow. */
+export interface MinistryBackend {
+  iReadCardBas(iType: CardInterfaceType): Promise<MinistryResult>;
+  iVerifyPIN(iType: CardInterfaceType): Promise<MinistryResult>;
+}
+
+export const MINISTRY_FUNCTIONS = ['iReadCardBas', 'iVerifyPIN'] as const;
+export type MinistryFunction = (typeof MINISTRY_FUNCTIONS)[number];
+
+export interface MinistryResponse {
+  functionName: string;
+  success: number;
+  pOutInfo: string;
+  /** Echoed from the request when it had one, so a page can match answers to calls. */
+  id?: string | number;
+}
+
+function isMinistryFunction(name: string): name is MinistryFunction {
+  return (MINISTRY_FUNCTIONS as readonly string[]).includes(name);
+}
+
+/** Accepts `3` and `"3"`: vendors' pages send both, and query strings only have text. */
+export function parseIType(value: unknown): CardInterfaceType | undefined {
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\s*\d+\s*$/.test(value)
+        ? Number(value)
+        : NaN;
+  return n === 1 || n === 2 || n === 3 || n === 4 ? n : undefined;
+}
+
+export type ParsedMinistryRequest =
+  | { ok: true; fn: MinistryFunction; iType: CardInterfaceType; id?: string | number }
+  | { ok: false; response: MinistryResponse };
+
+function fail(functionName: string, code: number, id: string | number | undefined): ParsedMinistryRequest {
+  const response: MinistryResponse = { functionName, success: code, pOutInfo: '' };
+  if (id !== undefined) response.id = id;
+  return { ok: false, response };
+}
+
+/** Validates one request object. A name that is not a function of ours is -13; anything malformed is -14. */
+export function parseMinistryRequest(request: unknown): ParsedMinistryRequest {
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+    return fail('', MINISTRY_CODES.BAD_PARAMETER, undefined);
+  }
+  const body = request as Record<string, unknown>;
+  const id = typeof body.id === 'string' || typeof body.id === 'number' ? body.id : undefined;
+  const name = body.function;
+  if (typeof name !== 'string' || name.length === 0) return fail('', MINISTRY_CODES.BAD_PARAMETER, id);
+  if (!isMinistryFunction(name)) return fail(name, MINISTRY_CODES.UNSUPPORTED, id);
+  const iType = parseIType(body.iType);
+  if (iType === undefined) return fail(name, MINISTRY_CODES.BAD_PARAMETER, id);
+  return id === undefined ? { ok: true, fn: name, iType } : { ok: true, fn: name, iType, id };
+}
+
+/** Parses a WebSocket text message; text that is not JSON is a bad parameter (-14). */
+export function parseMinistryMessage(text: string): ParsedMinistryRequest {
+  let request: unknown;
+  try {
+    request = JSON.parse(text);
+  } catch {
+    return fail('', MINISTRY_CODES.BAD_PARAMETER, undefined);
+  }
+  return parseMinistryRequest(request);
+}
+
+/**
+ * Runs one parsed call. The backend answers with a return code for every failure it knows
+ * (no card, PIN cancelled…); `onError` turns anything it throws into a code, so the page always
+ * gets an answer in the interface's own terms.
+ */
+export async function callMinistry(
+  backend: MinistryBackend,
+  request: ParsedMinistryRequest,
+  onError: (error: unknown, fn: MinistryFunction) => number,
+): Promise<MinistryResponse> {
+  if (!request.ok) return request.response;
+  let result: MinistryResult;
+  try {
+    result =
+      request.fn === 'iReadCardBas'
+        ? await backend.iReadCardBas(request.iType)
+        : await backend.iVerifyPIN(request.iType);
+  } catch (e) {
+    result = { code: onError(e, request.fn), output: '' };
+  }
+  const response: MinistryResponse = {
+    functionName: request.fn,
+    success: result.code,
+    // A failed call never carries partial card data in its output.
+    pOutInfo: result.code === MINISTRY_CODES.OK ? result.output : '',
+  };
+  if (request.id !== undefined) response.id = request.id;
+  return response;
+}

@@ -1,0 +1,163 @@
+import { EventEmitter } from 'node:events';
+import { timingSafeEqual } from 'node:crypto';
+import { wipe } from '@sscard/card-core';
+import { PinEntryError, PinPadError } from '../pinpad/errors.js';
+import type { KeypadKey, KeypadPinPad } from '../pinpad/keypad.js';
+import type { PinPad, PinRequest } from '../pinpad/pin-pad.js';
+
+export type PinOperation = 'verify' | 'change';
+
+/** Which PIN of an operation is being asked for: a change asks three times. */
+export type PinStep = 'current' | 'new' | 'confirm';
+
+export interface PinPrompt {
+  entryId: string;
+  operation: PinOperation;
+  step: PinStep;
+  /** Where the citizen types: the hardware PIN pad or the on-screen keypad. */
+  device: 'pinpad' | 'keypad';
+  prompt: string;
+  minLength: number;
+  maxLength: number;
+  timeoutMs: number;
+}
+
+export interface PinFlowEvents {
+  'pin-required': [prompt: PinPrompt];
+  'pin-progress': [progress: { entryId: string; entered: number }];
+  'pin-entered': [entry: { entryId: string }];
+}
+
+/**
+ * The ministry's default PIN for a newly issued card; a card still on it must be changed before
+ * use, and no one may change back to it (-36).
+ */
+export const INITIAL_PIN = '123456';
+
+const PROMPTS: Record<PinStep, string> = {
+  current: '请输入社保卡密码',
+  new: '请输入新密码',
+  confirm: '请再次输入新密码',
+};
+
+export interface PinFlowOptions {
+  /** Undefined when the terminal takes no PINs (`pin.entry: none`). */
+  pad: PinPad | undefined;
+  minLength: number;
+  maxLength: number;
+  timeoutMs: number;
+  /** For the on-screen keypad: whether a UI is connected to show it (otherwise no entry is started). */
+  keypadVisible?: () => boolean;
+}
+
+let entrySequence = 0;
+
+/**
+ * Collects PINs for the operations that need them, one operation at a time, and announces each
+ * prompt (so a UI can show "enter your PIN on the PIN pad" or the keypad) and progress as counts.
+ * The PIN buffers it hands out are wiped by the caller's `use` function returning.
+ */
+export class PinFlow extends EventEmitter<PinFlowEvents> {
+  readonly #options: PinFlowOptions;
+  #busy = false;
+
+  constructor(options: PinFlowOptions) {
+    super();
+    this.#options = options;
+    options.pad?.on('key', ({ entered }) => {
+      if (this.#currentEntry) this.emit('pin-progress', { entryId: this.#currentEntry, entered });
+    });
+  }
+
+  #currentEntry: string | undefined;
+
+  get available(): boolean {
+    return this.#options.pad !== undefined;
+  }
+
+  get device(): 'pinpad' | 'keypad' | undefined {
+    return this.#options.pad?.kind;
+  }
+
+  /** A key from the on-screen keypad; false when the terminal has no keypad or no entry waits. */
+  pressKey(key: KeypadKey): boolean {
+    const pad = this.#options.pad;
+    if (pad?.kind !== 'keypad') return false;
+    return (pad as KeypadPinPad).press(key);
+  }
+
+  cancel(): void {
+    this.#options.pad?.cancel();
+  }
+
+  /** Reads one PIN and passes it to `use`; the buffer is wiped when `use` settles. */
+  async withPin<T>(operation: 'verify', use: (pin: Buffer) => Promise<T>): Promise<T> {
+    return this.#exclusive(async (pad) => {
+      const pin = await this.#read(pad, operation, 'current');
+      try {
+        return await use(pin);
+      } finally {
+        wipe(pin);
+      }
+    });
+  }
+
+  /**
+   * Reads the current PIN, the new PIN and its confirmation, checks the two new entries agree
+   * (-34) and that the new PIN is not the initial one (-36), then passes old and new to `use`.
+   */
+  async withPinChange<T>(use: (oldPin: Buffer, newPin: Buffer) => Promise<T>): Promise<T> {
+    return this.#exclusive(async (pad) => {
+      const held: Buffer[] = [];
+      try {
+        const oldPin = await this.#read(pad, 'change', 'current');
+        held.push(oldPin);
+        const newPin = await this.#read(pad, 'change', 'new');
+        held.push(newPin);
+        const confirm = await this.#read(pad, 'change', 'confirm');
+        held.push(confirm);
+        if (newPin.length !== confirm.length || !timingSafeEqual(newPin, confirm)) {
+          throw new PinEntryError('PIN_ENTRIES_DIFFER', 'the new PIN and its confirmation differ');
+        }
+        if (newPin.equals(Buffer.from(INITIAL_PIN, 'ascii'))) {
+          throw new PinEntryError('PIN_CHANGE_TO_INITIAL', 'the PIN cannot be changed to the initial PIN');
+        }
+        return await use(oldPin, newPin);
+      } finally {
+        for (const pin of held) wipe(pin);
+      }
+    });
+  }
+
+  async #exclusive<T>(run: (pad: PinPad) => Promise<T>): Promise<T> {
+    const pad = this.#options.pad;
+    if (!pad)
+      throw new PinPadError('PINPAD_UNAVAILABLE', 'this terminal takes no PINs (pin.entry is "none")');
+    if (pad.kind === 'keypad' && this.#options.keypadVisible && !this.#options.keypadVisible()) {
+      throw new PinPadError('PINPAD_UNAVAILABLE', 'no kiosk screen is connected to show the PIN keypad');
+    }
+    if (this.#busy) throw new PinPadError('PINPAD_BUSY', 'another PIN entry is in progress');
+    this.#busy = true;
+    try {
+      return await run(pad);
+    } finally {
+      this.#busy = false;
+      this.#currentEntry = undefined;
+    }
+  }
+
+  async #read(pad: PinPad, operation: PinOperation, step: PinStep): Promise<Buffer> {
+    const entryId = `pin-${process.pid}-${++entrySequence}`;
+    const request: PinRequest = {
+      prompt: PROMPTS[step],
+      minLength: this.#options.minLength,
+      maxLength: this.#options.maxLength,
+      timeoutMs: this.#options.timeoutMs,
+    };
+    this.#currentEntry = entryId;
+    this.emit('pin-required', { entryId, operation, step, device: pad.kind, ...request });
+    const pin = await pad.readPin(request);
+    this.emit('pin-entered', { entryId });
+    return pin;
+  }
+}

@@ -1,0 +1,92 @@
+import { isSscardError, SscardError } from '@sscard/card-core';
+import { PinEntryError, PinPadError } from '../pinpad/errors.js';
+import { ReaderError, type ReaderErrorCode } from '../readers/errors.js';
+
+/** The body of every error answer: a stable code, a sentence for a person, and structured details. */
+export interface Problem {
+  code: string;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+/** A request the API refuses on its own account (bad body, no such route, forbidden origin). */
+export class ApiProblem extends SscardError {
+  readonly status: number;
+
+  constructor(status: number, code: string, message: string, details?: Record<string, unknown>) {
+    super(code, message, details);
+    this.status = status;
+  }
+}
+
+const READER_STATUS: Record<ReaderErrorCode, number> = {
+  NoCard: 409,
+  CardRemoved: 409,
+  SessionClosed: 409,
+  ReaderBusy: 409,
+  ReaderNotFound: 404,
+  ReaderAmbiguous: 409,
+  ReaderGone: 503,
+  ServiceUnavailable: 503,
+  CardMute: 504,
+  CardProtocol: 502,
+  ReaderProtocol: 502,
+  ReaderFailure: 502,
+};
+
+const PIN_PAD_STATUS: Record<PinPadError['code'], number> = {
+  PINPAD_BUSY: 409,
+  PINPAD_UNAVAILABLE: 503,
+  PINPAD_DISCONNECTED: 503,
+  PINPAD_PROTOCOL: 502,
+};
+
+/**
+ * The one place where errors become HTTP answers. Anything that is not one of our typed errors is
+ * a programming error: the client gets a bare 500 and the details go to the log only.
+ */
+export function toProblem(error: unknown): { status: number; problem: Problem; unexpected: boolean } {
+  const details = (e: SscardError): Record<string, unknown> => ({ ...(e.details ?? {}) });
+  if (error instanceof ApiProblem) {
+    return {
+      status: error.status,
+      problem: { code: error.code, message: error.message, details: details(error) },
+      unexpected: false,
+    };
+  }
+  if (error instanceof ReaderError) {
+    return {
+      status: READER_STATUS[error.code] ?? 502,
+      problem: { code: error.code, message: error.message, details: details(error) },
+      unexpected: false,
+    };
+  }
+  if (error instanceof PinEntryError) {
+    return {
+      status: 422,
+      problem: { code: error.code, message: error.message, details: details(error) },
+      unexpected: false,
+    };
+  }
+  if (error instanceof PinPadError) {
+    return {
+      status: PIN_PAD_STATUS[error.code] ?? 502,
+      problem: { code: error.code, message: error.message, details: details(error) },
+      unexpected: false,
+    };
+  }
+  if (isSscardError(error)) {
+    // Card status words, card data that fails validation, protocol violations: the card or the
+    // data is at fault, not the request.
+    return {
+      status: 422,
+      problem: { code: error.code, message: error.message, details: details(error) },
+      unexpected: false,
+    };
+  }
+  return {
+    status: 500,
+    problem: { code: 'INTERNAL', message: 'the agent failed to handle this request', details: {} },
+    unexpected: true,
+  };
+}

@@ -1,0 +1,146 @@
+import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { WebSocketServer } from 'ws';
+import type { Logger } from '../log.js';
+import { AccessPolicy } from './access-policy.js';
+import type { AgentActions, ReaderSource } from './agent-actions.js';
+import { createHttpApp } from './http-app.js';
+import { AgentMetrics } from './metrics.js';
+import { createMinistrySocketServer, MINISTRY_WS_PATH } from './ministry-socket.js';
+import type { PinFlow } from './pin-flow.js';
+import { type AgentSocketServer, createSocketServer } from './socket-server.js';
+
+export interface ApiServerOptions {
+  host: string;
+  port: number;
+  allowedOrigins: readonly string[];
+  allowedHosts: readonly string[];
+  token: string;
+  uiDir?: string | undefined;
+  readers: ReaderSource;
+  actions: AgentActions;
+  pin: PinFlow;
+  log: Logger;
+  metrics?: AgentMetrics;
+  health?: () => { status: 'ok' | 'degraded'; [key: string]: unknown };
+}
+
+const SOCKET_IO_PATH = '/socket.io/';
+
+function refuseUpgrade(socket: Duplex, status: 401 | 403 | 404, code: string, message: string): void {
+  const body = JSON.stringify({ code, message, details: {} });
+  const reason = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found';
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * The local API: one HTTP server carrying REST, socket.io and the ministry WebSocket. Every
+ * WebSocket upgrade goes through one dispatcher that applies the access policy first, so a
+ * refused origin gets a 403 on either WebSocket endpoint instead of reaching a library's handler.
+ */
+export class ApiServer {
+  readonly metrics: AgentMetrics;
+  readonly policy: AccessPolicy;
+  readonly #options: ApiServerOptions;
+  readonly #http: HttpServer;
+  readonly #io: AgentSocketServer;
+  readonly #ministry: WebSocketServer;
+  #socketIoUpgrade: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | undefined;
+
+  constructor(options: ApiServerOptions) {
+    this.#options = options;
+    this.metrics = options.metrics ?? new AgentMetrics();
+    this.policy = new AccessPolicy({
+      address: () => this.address(),
+      allowedOrigins: options.allowedOrigins,
+      allowedHosts: options.allowedHosts,
+      token: options.token,
+    });
+    const log = options.log.child({ component: 'api' });
+    const app = createHttpApp({
+      policy: this.policy,
+      readers: options.readers,
+      actions: options.actions,
+      metrics: this.metrics,
+      log,
+      uiDir: options.uiDir,
+      health: options.health ?? (() => ({ status: 'ok' })),
+    });
+    this.#http = createServer(app);
+    this.#io = createSocketServer(this.#http, {
+      policy: this.policy,
+      readers: options.readers,
+      actions: options.actions,
+      pin: options.pin,
+      metrics: this.metrics,
+      log,
+    });
+    // socket.io installed its own upgrade listener; take it over so the policy runs first.
+    const installed = this.#http.listeners('upgrade') as ((
+      req: IncomingMessage,
+      socket: Duplex,
+      head: Buffer,
+    ) => void)[];
+    this.#socketIoUpgrade = installed[0];
+    this.#http.removeAllListeners('upgrade');
+    this.#ministry = createMinistrySocketServer({ actions: options.actions, metrics: this.metrics, log });
+    this.#http.on('upgrade', (req, socket, head) => this.#upgrade(req, socket, head, log));
+  }
+
+  /** The address actually bound (the configured port may be 0). */
+  address(): { host: string; port: number } {
+    const address = this.#http.address() as AddressInfo | null;
+    return { host: this.#options.host, port: address?.port ?? this.#options.port };
+  }
+
+  get socketServer(): AgentSocketServer {
+    return this.#io;
+  }
+
+  listen(): Promise<{ host: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      this.#http.once('error', reject);
+      this.#http.listen(this.#options.port, this.#options.host, () => {
+        this.#http.off('error', reject);
+        resolve(this.address());
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.#ministry.clients) client.terminate();
+    this.#ministry.close();
+    // Closes socket.io's clients and the HTTP server.
+    await new Promise<void>((resolve) => this.#io.close(() => resolve()));
+    this.#http.closeAllConnections();
+  }
+
+  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, log: Logger): void {
+    socket.on('error', () => socket.destroy());
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const transport =
+      path === MINISTRY_WS_PATH ? 'ministry-ws' : path.startsWith(SOCKET_IO_PATH) ? 'socket.io' : undefined;
+    if (!transport) {
+      refuseUpgrade(socket, 404, 'NOT_FOUND', `no WebSocket endpoint at ${path}`);
+      return;
+    }
+    // socket.io checks the client (token in the handshake) in its middleware; the ministry
+    // WebSocket has no handshake of its own, so it needs an allowed origin or the bearer header.
+    const decision = this.policy.check(req.headers, { requireClient: transport === 'ministry-ws' });
+    if (!decision.allowed) {
+      this.metrics.accessDenied.inc({ transport, reason: decision.code });
+      log.warn('WebSocket upgrade refused', { transport, reason: decision.code, origin: req.headers.origin });
+      refuseUpgrade(socket, decision.status, decision.code, decision.message);
+      return;
+    }
+    if (transport === 'ministry-ws') {
+      this.#ministry.handleUpgrade(req, socket, head, (ws) => this.#ministry.emit('connection', ws, req));
+    } else {
+      this.#socketIoUpgrade?.(req, socket, head);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import { CardError, wipe } from '@sscard/card-core';
+import { PinEntryError } from '../pinpad/errors.js';
+import type { CardSession } from '../session/card-session.js';
+import { selectSsse } from './ssse.js';
+
+/** PINs of the social security application: 6 digits, sent as 3 BCD bytes (DESIGN.md §6). */
+export const PIN_DIGITS = 6;
+
+/** What the card said about a PIN, in the terms a citizen needs. */
+export type PinStatus = { state: 'ok' } | { state: 'wrong'; triesLeft: number } | { state: 'blocked' };
+
+export interface PinMessage {
+  zh: string;
+  en: string;
+}
+
+/** The sentence a kiosk shows for a PIN outcome, in Chinese and English. */
+export function describePinStatus(status: PinStatus): PinMessage {
+  switch (status.state) {
+    case 'ok':
+      return { zh: '密码正确。', en: 'PIN accepted.' };
+    case 'wrong':
+      return status.triesLeft > 0
+        ? {
+            zh: `密码错误，还可以再试 ${status.triesLeft} 次。`,
+            en: `Wrong PIN. You have ${status.triesLeft} ${status.triesLeft === 1 ? 'try' : 'tries'} left.`,
+          }
+        : { zh: '密码错误，密码已锁定。', en: 'Wrong PIN. The PIN is now locked.' };
+    case 'blocked':
+      return {
+        zh: '密码已锁定，请携带身份证件到社保经办机构或合作银行网点解锁。',
+        en: 'The PIN is locked. Please bring your ID to a social insurance office or partner bank branch to unlock it.',
+      };
+  }
+}
+
+/**
+ * ASCII digits (as the PIN pad hands them over) into BCD, written straight into a buffer the
+ * caller wipes: no string copy of the PIN ever exists.
+ */
+export function pinToBcd(digits: Uint8Array): Buffer {
+  if (digits.length !== PIN_DIGITS) {
+    throw new PinEntryError('PIN_BAD_LENGTH', `a PIN has ${PIN_DIGITS} digits`, { entered: digits.length });
+  }
+  const out = Buffer.alloc(PIN_DIGITS / 2);
+  for (let i = 0; i < PIN_DIGITS; i++) {
+    const d = digits[i]! - 0x30;
+    if (d < 0 || d > 9) {
+      wipe(out);
+      throw new PinEntryError('PIN_BAD_LENGTH', 'a PIN has digits only');
+    }
+    out[i >> 1]! |= i % 2 === 0 ? d << 4 : d;
+  }
+  return out;
+}
+
+/** 63Cx and 6983 are answers about the PIN, not failures of the command. */
+function statusOf(sw: number): PinStatus {
+  if (sw === 0x9000) return { state: 'ok' };
+  if ((sw & 0xfff0) === 0x63c0)
+    return sw === 0x63c0 ? { state: 'blocked' } : { state: 'wrong', triesLeft: sw & 0x0f };
+  if (sw === 0x6983) return { state: 'blocked' };
+  throw new CardError(sw);
+}
+
+/** VERIFY `00 20 00 00 03` + PIN BCD. Selects the application first. Wipes its copy of the PIN. */
+export async function verifyPin(session: CardSession, digits: Uint8Array): Promise<PinStatus> {
+  const bcd = pinToBcd(digits);
+  try {
+    await selectSsse(session);
+    const res = await session.transmit({ cla: 0x00, ins: 0x20, p1: 0x00, p2: 0x00, data: bcd });
+    return statusOf(res.sw);
+  } finally {
+    wipe(bcd);
+  }
+}
+
+/**
+ * CHANGE PIN `80 5E 01 00 07` old FF new (sscard convention). A wrong old PIN counts as a failed
+ * try on the card, so the answer is the same PinStatus as VERIFY's.
+ */
+export async function changePin(
+  session: CardSession,
+  oldDigits: Uint8Array,
+  newDigits: Uint8Array,
+): Promise<PinStatus> {
+  const oldBcd = pinToBcd(oldDigits);
+  let newBcd: Buffer | undefined;
+  let data: Buffer | undefined;
+  try {
+    newBcd = pinToBcd(newDigits);
+    data = Buffer.concat([oldBcd, Buffer.from([0xff]), newBcd]);
+    await selectSsse(session);
+    const res = await session.transmit({ cla: 0x80, ins: 0x5e, p1: 0x01, p2: 0x00, data });
+    return statusOf(res.sw);
+  } finally {
+    wipe(oldBcd);
+    wipe(newBcd);
+    wipe(data);
+  }
+}

@@ -1,0 +1,227 @@
+import { type CaKeys, formatReadCardBas, parseAtr, toHex, wipe } from '@sscard/card-core';
+import type { ProfileSet, SsseCardOsProfile } from '@sscard/firmware-profiles';
+import { readDebitApplication } from './apps/debit.js';
+import { changePin, describePinStatus, type PinMessage, type PinStatus, verifyPin } from './apps/pin.js';
+import { Psam } from './apps/psam.js';
+import { returnCodeFor, returnCodeForReport } from './apps/return-codes.js';
+import { readSsse, type SsseCardInfo } from './apps/ssse.js';
+import type { ReaderManager } from './readers/reader-manager.js';
+import type { ReaderRole } from './readers/reader-roles.js';
+import { type CardSession, withOneRetry } from './session/card-session.js';
+import type { CardAuthVerifier } from './verification/card-auth-verifier.js';
+import { PsamCardAuthVerifier } from './verification/card-auth-verifier.js';
+import type { CardCheckContext } from './verification/card-context.js';
+import type { CheckRegistry } from './verification/check-registry.js';
+import { defaultChecks } from './verification/default-checks.js';
+import type { VerificationReport } from './verification/types.js';
+
+export interface TerminalIdentity {
+  /** `iReadCardBas` field 10: the terminal number the social insurance bureau assigned. */
+  terminalNumber: string;
+  /** `iReadCardBas` field 11: the device number of this terminal. */
+  deviceNumber: string;
+}
+
+export interface CardOperationsOptions {
+  readers: ReaderManager;
+  terminal: TerminalIdentity;
+  /** Card OS profiles (firmware-profiles) for quirks and generation hints from the ATR. */
+  profiles?: ProfileSet;
+  /** Card authentication when the terminal has no PSAM (the registry service's challenge/verify). */
+  remoteCardAuth?: CardAuthVerifier;
+  /** Payment system CA public keys: with them, cards with a debit application get SDA/DDA. */
+  caKeys?: CaKeys;
+  checks?: CheckRegistry<CardCheckContext>;
+  clock?: () => Date;
+}
+
+export interface ReadCardOptions {
+  /** A reader by name; without one, the only user reader holding a card. */
+  reader?: string;
+  /** Run the verification checks (default). A card that fails them is reported not genuine. */
+  verify?: boolean;
+  /** Reader roles to look in, in order of preference (`iReadCardBas` types 3 and 4). */
+  roles?: readonly ReaderRole[];
+}
+
+export interface ReadCardResult {
+  info: SsseCardInfo;
+  /** Absent when verification was not asked for. */
+  verification: VerificationReport | undefined;
+  /** The ministry-style result string (empty holder fields when the card did not release them). */
+  readCardBas: string;
+  /** APDUs sent to the citizen's card (not counting the PSAM's). */
+  apduCount: number;
+  reader: string;
+  /** ATR, upper-case hex. */
+  atr: string;
+}
+
+export interface PinResult {
+  status: PinStatus;
+  message: PinMessage;
+}
+
+const ROLES_BY_ITYPE: Record<number, readonly ReaderRole[]> = {
+  1: ['user'],
+  2: ['contactless'],
+  3: ['user', 'contactless'],
+  4: ['contactless', 'user'],
+};
+
+/**
+ * The agent's card operations, the one entry point the local API calls. Each operation opens a
+ * card session, does its work and closes it: no card is held while a person types a PIN (the PIN
+ * arrives with the call), and a failure leaves no session behind.
+ */
+export class CardOperations {
+  private readonly readers: ReaderManager;
+  private readonly checks: CheckRegistry<CardCheckContext>;
+  private readonly clock: () => Date;
+
+  constructor(private readonly options: CardOperationsOptions) {
+    this.readers = options.readers;
+    this.checks = options.checks ?? defaultChecks();
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  async readCard(options: ReadCardOptions = {}): Promise<ReadCardResult> {
+    const { verify = true } = options;
+    const session = await this.readers.openSession(
+      options.reader,
+      options.roles ? { roles: options.roles } : {},
+    );
+    let psam: Psam | undefined;
+    try {
+      const cardOs = this.ssseOsOf(session.atr);
+      return await withOneRetry(session, async () => {
+        psam ??= await this.openPsam();
+        const usedPsam = psam;
+        const read = await readSsse(session, {
+          ...(cardOs ? { cardOs } : {}),
+          ...(usedPsam
+            ? {
+                externalAuthenticator: (r) =>
+                  usedPsam.externalAuthCryptogram(r.algorithm, r.cardIdCode, r.challenge),
+              }
+            : {}),
+        });
+        const verification = verify ? await this.verify(session, read, usedPsam) : undefined;
+        return {
+          info: read.info,
+          verification,
+          readCardBas: this.formatReadCardBas(read.info, session.atr),
+          apduCount: session.apduCount,
+          reader: session.reader,
+          atr: toHex(session.atr),
+        };
+      });
+    } finally {
+      await psam?.close();
+      await session.close();
+    }
+  }
+
+  /**
+   * The ministry `iReadCardBas(iType)`: 0 and the result string, or a negative return code and
+   * an empty string. A card that fails verification gets -21/-22/-23 and no data.
+   */
+  async readCardBas(iType: number): Promise<{ code: number; output: string }> {
+    const roles = ROLES_BY_ITYPE[iType];
+    if (!roles) return { code: -14, output: '' };
+    try {
+      const result = await this.readCard({ roles, verify: true });
+      const code = result.verification ? returnCodeForReport(result.verification) : 0;
+      return code === 0 ? { code, output: result.readCardBas } : { code, output: '' };
+    } catch (e) {
+      return { code: returnCodeFor(e), output: '' };
+    }
+  }
+
+  /** VERIFY with a PIN entered before this call (ASCII digits). The caller's PIN buffer is wiped. */
+  async verifyPin(pin: Buffer, options: { reader?: string } = {}): Promise<PinResult> {
+    try {
+      const status = await this.withSession(options.reader, (session) => verifyPin(session, pin));
+      return { status, message: describePinStatus(status) };
+    } finally {
+      wipe(pin);
+    }
+  }
+
+  /** CHANGE PIN with both PINs entered before this call. Both buffers are wiped. */
+  async changePin(oldPin: Buffer, newPin: Buffer, options: { reader?: string } = {}): Promise<PinResult> {
+    try {
+      const status = await this.withSession(options.reader, (session) => changePin(session, oldPin, newPin));
+      return { status, message: describePinStatus(status) };
+    } finally {
+      wipe(oldPin);
+      wipe(newPin);
+    }
+  }
+
+  private async withSession<T>(
+    reader: string | undefined,
+    work: (session: CardSession) => Promise<T>,
+  ): Promise<T> {
+    const session = await this.readers.openSession(reader);
+    try {
+      // PIN commands are not repeated after a glitch: a VERIFY that reached the card counted a try.
+      return await work(session);
+    } finally {
+      await session.close();
+    }
+  }
+
+  private async openPsam(): Promise<Psam | undefined> {
+    return this.readers.psamReader() ? Psam.open(this.readers) : undefined;
+  }
+
+  private ssseOsOf(atr: Buffer): SsseCardOsProfile | undefined {
+    const os = this.options.profiles?.matchCardOs(atr);
+    return os?.role === 'ssse' ? os : undefined;
+  }
+
+  private async verify(
+    session: CardSession,
+    read: Awaited<ReturnType<typeof readSsse>>,
+    psam: Psam | undefined,
+  ): Promise<VerificationReport> {
+    let debit: ReturnType<CardCheckContext['debit']> | undefined;
+    const now = this.clock();
+    const cardAuth = psam ? new PsamCardAuthVerifier(psam) : this.options.remoteCardAuth;
+    const context: CardCheckContext = {
+      subject: {
+        atr: session.atr,
+        info: read.info as CardCheckContext['subject']['info'],
+        generation: read.generation,
+        holderDataRead: read.holderDataRead,
+      },
+      now,
+      session,
+      algorithm: read.algorithm,
+      debit: () => {
+        debit ??= readDebitApplication(session, now);
+        return debit;
+      },
+      ...(cardAuth ? { cardAuth } : {}),
+      ...(this.options.caKeys ? { caKeys: this.options.caKeys } : {}),
+    };
+    return this.checks.verify(context);
+  }
+
+  private formatReadCardBas(info: SsseCardInfo, atr: Buffer): string {
+    return formatReadCardBas({
+      region: info.cardIdCode.slice(0, 6),
+      ssn: info.ssn,
+      cardNumber: info.cardNumber,
+      cardIdCode: info.cardIdCode,
+      name: info.name,
+      atrHistorical: toHex(parseAtr(atr).historical),
+      version: info.specVersion,
+      issueDate: info.issueDate,
+      expiryDate: info.expiryDate,
+      terminalNumber: this.options.terminal.terminalNumber,
+      terminalDeviceNumber: this.options.terminal.deviceNumber,
+    });
+  }
+}

@@ -1,0 +1,208 @@
+import { defaultProfiles, type ProfileSet } from '@sscard/firmware-profiles';
+import { CardActions } from './api/card-actions.js';
+import { PinFlow } from './api/pin-flow.js';
+import { ApiServer } from './api/server.js';
+import { ensureApiToken } from './api/token.js';
+import { CardOperations } from './card-service.js';
+import { loadCaKeys } from './config/ca-keys.js';
+import type { AgentConfig, ClientConfig } from './config/schema.js';
+import type { Logger } from './log.js';
+import { openPinPad } from './pinpad/open-pin-pad.js';
+import type { PinPad } from './pinpad/pin-pad.js';
+import { PcscBackend } from './readers/pcsc-backend.js';
+import type { ReaderBackend } from './readers/reader-backend.js';
+import { ReaderManager } from './readers/reader-manager.js';
+import {
+  combineRoleResolvers,
+  type ReaderRole,
+  type ReaderRoleResolver,
+  type ReaderRoleRule,
+} from './readers/reader-roles.js';
+import { SerialBackend } from './readers/serial-backend.js';
+
+/** Reader roles from the PC/SC reader profiles (a profile's `sam` slot is the terminal's PSAM). */
+function profileRoles(profiles: ProfileSet): ReaderRoleResolver {
+  const roles: Record<string, ReaderRole> = {
+    user: 'user',
+    sam: 'psam',
+    contactless: 'contactless',
+    ignore: 'ignore',
+  };
+  return (name, kind) => {
+    if (kind !== 'pcsc') return { role: 'user' };
+    const match = profiles.matchReader(name);
+    return match ? { role: roles[match.role] ?? 'user', profile: match.profile.id } : { role: 'user' };
+  };
+}
+
+/** Configuration rules come first: ignored readers, then the named PSAM and card readers. */
+function configuredRoles(readers: ClientConfig['readers']): ReaderRoleRule[] {
+  return [
+    ...readers.ignore.map((pattern) => ({ pattern, role: 'ignore' as const })),
+    ...(readers.psam ? [{ pattern: readers.psam, role: 'psam' as const }] : []),
+    ...(readers.card ? [{ pattern: readers.card, role: 'user' as const }] : []),
+  ];
+}
+
+/** The terminal's readers as the configuration and the profiles describe them (not started). */
+export function createReaderManager(config: ClientConfig, profiles: ProfileSet): ReaderManager {
+  const backends: ReaderBackend[] = [new PcscBackend()];
+  if (config.readers.serial.length > 0) {
+    backends.push(
+      new SerialBackend({
+        readers: config.readers.serial.map((r) => ({
+          name: r.name,
+          path: r.path,
+          profile: profiles.serialReader(r.profile),
+        })),
+      }),
+    );
+  }
+  return new ReaderManager({
+    backends,
+    roles: combineRoleResolvers(configuredRoles(config.readers), profileRoles(profiles)),
+    cardOs: (atr) => profiles.matchCardOs(atr)?.id,
+  });
+}
+
+export function createCardOperations(
+  config: ClientConfig,
+  readers: ReaderManager,
+  profiles: ProfileSet,
+): CardOperations {
+  const caKeys = config.emv.caKeysPath ? loadCaKeys(config.emv.caKeysPath) : undefined;
+  return new CardOperations({
+    readers,
+    profiles,
+    terminal: {
+      terminalNumber: config.terminal?.number ?? '',
+      deviceNumber: config.terminal?.deviceNumber ?? '',
+    },
+    ...(caKeys ? { caKeys } : {}),
+  });
+}
+
+export interface RunningAgent {
+  readonly api: ApiServer;
+  readonly readers: ReaderManager;
+  readonly address: { host: string; port: number };
+  stop(): Promise<void>;
+}
+
+function followReaders(readers: ReaderManager, log: Logger): void {
+  readers.on('reader-added', (r) =>
+    log.info('reader added', { reader: r.name, kind: r.kind, role: r.role, profile: r.profile }),
+  );
+  readers.on('reader-removed', (r) => log.info('reader removed', { reader: r.name, role: r.role }));
+  // The ATR carries the card's region and part of its id code, not the holder's ID number.
+  readers.on('card-inserted', (e) =>
+    log.info('card inserted', { reader: e.reader, role: e.role, atr: e.atr, cardOs: e.cardOs }),
+  );
+  readers.on('card-removed', (e) => log.info('card removed', { reader: e.reader, role: e.role }));
+  readers.on('error', (error) => log.warn('reader problem', { error }));
+}
+
+/**
+ * Starts the agent: readers, card operations, PIN entry and the local API. Fails (and leaves
+ * nothing running) when the API token cannot be set up or the port cannot be bound; a missing
+ * PIN pad or pcscd is logged and recovered from while running.
+ */
+export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
+  const profiles = defaultProfiles();
+  const token = await ensureApiToken(config.api.tokenFile!);
+  const readers = createReaderManager(config, profiles);
+  const card = createCardOperations(config, readers, profiles);
+
+  let pad: PinPad | undefined;
+  try {
+    pad = await openPinPad(config.pin, profiles);
+  } catch (error) {
+    // Card reads still work without the PIN pad; PIN operations answer "PIN pad unavailable".
+    log.error('PIN pad not available', { entry: config.pin.entry, error });
+  }
+  let api: ApiServer | undefined;
+  const pin = new PinFlow({
+    pad,
+    minLength: config.pin.minLength,
+    maxLength: config.pin.maxLength,
+    timeoutMs: config.pin.timeoutMs,
+    keypadVisible: () =>
+      [...(api?.socketServer.sockets.sockets.values() ?? [])].some((s) => s.data.ownOrigin),
+  });
+  const actions = new CardActions({
+    card,
+    readers,
+    pin,
+    log: log.child({ component: 'card' }),
+    revealPersonalData: config.api.revealPersonalData,
+    preferredReader: config.readers.card,
+  });
+  api = new ApiServer({
+    host: config.api.host,
+    port: config.api.port,
+    allowedOrigins: config.api.allowedOrigins,
+    allowedHosts: config.api.allowedHosts,
+    token,
+    uiDir: config.api.uiDir,
+    readers,
+    actions,
+    pin,
+    log,
+    health: () => {
+      const list = readers.list();
+      return {
+        status: list.some((r) => r.role === 'user') ? 'ok' : 'degraded',
+        readers: list.length,
+        pinEntry: pad ? pad.kind : 'none',
+      };
+    },
+  });
+  followReaders(readers, log.child({ component: 'readers' }));
+  const address = await api.listen().catch(async (error: unknown) => {
+    await pad?.close();
+    throw error;
+  });
+  readers.start();
+  log.info('agent started', {
+    terminal: config.terminal.id,
+    type: config.terminal.type,
+    api: `http://${address.host}:${address.port}`,
+    pinEntry: config.pin.entry,
+  });
+
+  const running = api;
+  let stopping: Promise<void> | undefined;
+  return {
+    api: running,
+    readers,
+    address,
+    stop: () => {
+      stopping ??= (async () => {
+        pin.cancel();
+        await running.close();
+        await readers.stop();
+        await pad?.close();
+        log.info('agent stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Runs until SIGINT or SIGTERM, then shuts down: cancels a PIN entry, closes clients, releases cards. */
+export async function runDaemon(config: AgentConfig, log: Logger): Promise<void> {
+  const agent = await startAgent(config, log);
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: NodeJS.Signals): void => {
+      log.info('shutting down', { signal });
+      process.off('SIGINT', shutdown);
+      process.off('SIGTERM', shutdown);
+      agent.stop().then(resolve, (error: unknown) => {
+        log.error('shutdown failed', { error });
+        resolve();
+      });
+    };
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
+  });
+}

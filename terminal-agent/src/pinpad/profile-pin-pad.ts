@@ -1,0 +1,214 @@
+import { EventEmitter } from 'node:events';
+import { wipe } from '@sscard/card-core';
+import type { Frame, PinPadProfile } from '@sscard/firmware-profiles';
+import { PinEntryError, PinPadError } from './errors.js';
+import { pinDigitsFromBlock } from './pin-block-digits.js';
+import type { PinPad, PinPadEvents, PinRequest } from './pin-pad.js';
+import type { PinPadTransport } from './transport.js';
+
+/** How long the pad may take to acknowledge a command before it is considered gone. */
+const ACK_TIMEOUT_MS = 3000;
+
+/** Reason bytes of the pad's error event (profile `events.error`). */
+const ERROR_REASONS: Record<number, string> = {
+  1: 'the pad received a corrupt frame',
+  2: 'the pad does not know the command',
+  3: 'the pad is busy with another entry',
+  4: 'the pad refused a parameter',
+};
+
+interface Entry {
+  resolve: (pin: Buffer) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+  minLength: number;
+  maxLength: number;
+}
+
+/**
+ * A hardware PIN pad speaking the protocol of its firmware profile: the host starts an entry with
+ * the length limits, the pad reports each key press as a count, and Enter sends the PIN block.
+ * The host keeps its own deadline too, so a pad that stops talking cannot hold a card session.
+ */
+export class ProfilePinPad extends EventEmitter<PinPadEvents> implements PinPad {
+  readonly kind = 'pinpad' as const;
+  readonly #profile: PinPadProfile;
+  readonly #transport: PinPadTransport;
+  #entry: Entry | undefined;
+  #ackWaiter: { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | undefined;
+  #closed = false;
+
+  constructor(profile: PinPadProfile, transport: PinPadTransport) {
+    super();
+    if (profile.pinBlock.format === 'iso9564-0') {
+      throw new PinPadError(
+        'PINPAD_UNAVAILABLE',
+        `PIN pad profile ${profile.id} sends ISO 9564 format 0 blocks, which the card's VERIFY cannot use`,
+      );
+    }
+    this.#profile = profile;
+    this.#transport = transport;
+    transport.on('frame', (frame) => this.#onFrame(frame));
+    transport.on('error', (error) => this.#fail(error));
+    transport.on('close', () => {
+      this.#closed = true;
+      this.#fail(new PinPadError('PINPAD_DISCONNECTED', `PIN pad ${transport.description} disconnected`));
+    });
+  }
+
+  get profileId(): string {
+    return this.#profile.id;
+  }
+
+  async readPin(request: PinRequest): Promise<Buffer> {
+    if (this.#closed)
+      throw new PinPadError('PINPAD_DISCONNECTED', `PIN pad ${this.#transport.description} is not connected`);
+    if (this.#entry) throw new PinPadError('PINPAD_BUSY', 'a PIN entry is already in progress');
+    const minLength = Math.max(request.minLength, this.#profile.pinLength.min);
+    const maxLength = Math.min(request.maxLength, this.#profile.pinLength.max);
+    if (minLength > maxLength) {
+      throw new PinPadError(
+        'PINPAD_UNAVAILABLE',
+        `PIN pad ${this.#profile.id} cannot take ${request.minLength}–${request.maxLength} digits`,
+      );
+    }
+    let entry: Entry | undefined;
+    const result = new Promise<Buffer>((resolve, reject) => {
+      entry = { resolve, reject, timer: undefined, minLength, maxLength };
+    });
+    this.#entry = entry;
+    try {
+      await this.#command(this.#profile.commands.startEntry.code, Buffer.from([minLength, maxLength]));
+    } catch (e) {
+      this.#finish(e as Error);
+      return result;
+    }
+    // The entry may have ended while the pad acknowledged (cancelled, unplugged).
+    if (entry && this.#entry === entry) {
+      entry.timer = setTimeout(() => {
+        this.#sendCancel();
+        this.#finish(new PinEntryError('PIN_TIMEOUT', 'no PIN was entered in time'));
+      }, request.timeoutMs);
+    }
+    return result;
+  }
+
+  cancel(): void {
+    if (!this.#entry) return;
+    this.#sendCancel();
+    this.#finish(new PinEntryError('PIN_CANCELLED', 'PIN entry was cancelled'));
+  }
+
+  async close(): Promise<void> {
+    this.cancel();
+    this.#closed = true;
+    await this.#transport.close();
+  }
+
+  #sendCancel(): void {
+    // Best effort: the entry is over for the host whether or not the pad hears it.
+    this.#transport.send({ code: this.#profile.commands.cancel.code, data: Buffer.alloc(0) }).catch(() => {});
+  }
+
+  async #command(code: number, data: Buffer): Promise<void> {
+    const acked = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#ackWaiter = undefined;
+        reject(
+          new PinPadError('PINPAD_UNAVAILABLE', `PIN pad ${this.#transport.description} did not answer`),
+        );
+      }, ACK_TIMEOUT_MS);
+      this.#ackWaiter = { resolve, reject, timer };
+    });
+    await this.#transport.send({ code, data });
+    await acked;
+  }
+
+  #onFrame(frame: Frame): void {
+    const { events } = this.#profile;
+    try {
+      if (frame.code === events.ack.code) {
+        const waiter = this.#ackWaiter;
+        this.#ackWaiter = undefined;
+        if (waiter) {
+          clearTimeout(waiter.timer);
+          waiter.resolve();
+        }
+        return;
+      }
+      if (frame.code === events.error.code) {
+        const reason = frame.data[0];
+        const error =
+          reason === 0x03
+            ? new PinPadError('PINPAD_BUSY', ERROR_REASONS[0x03]!)
+            : new PinPadError('PINPAD_PROTOCOL', ERROR_REASONS[reason ?? 0] ?? 'the pad reported an error', {
+                reason,
+              });
+        const waiter = this.#ackWaiter;
+        this.#ackWaiter = undefined;
+        if (waiter) {
+          clearTimeout(waiter.timer);
+          waiter.reject(error);
+        } else {
+          this.#finish(error);
+        }
+        return;
+      }
+      if (!this.#entry) return; // late event of an entry the host already ended
+      if (frame.code === events.keyPressed.code) {
+        this.emit('key', { entered: frame.data[0] ?? 0 });
+      } else if (frame.code === events.pinBlock.code) {
+        this.#finish(this.#digits(frame.data));
+      } else if (frame.code === events.cancelled.code) {
+        this.#finish(new PinEntryError('PIN_CANCELLED', 'the cardholder cancelled PIN entry'));
+      } else if (frame.code === events.timeout.code) {
+        this.#finish(new PinEntryError('PIN_TIMEOUT', 'no PIN was entered in time'));
+      } else {
+        this.#finish(new PinPadError('PINPAD_PROTOCOL', `unexpected frame code ${frame.code.toString(16)}`));
+      }
+    } finally {
+      // The frame may have carried the PIN block.
+      wipe(frame.data);
+    }
+  }
+
+  #digits(block: Buffer): Buffer | Error {
+    const entry = this.#entry!;
+    let digits: Buffer;
+    try {
+      digits = pinDigitsFromBlock(this.#profile.pinBlock.format, block);
+    } catch (e) {
+      return e as Error;
+    }
+    if (digits.length < entry.minLength || digits.length > entry.maxLength) {
+      const length = digits.length;
+      wipe(digits);
+      return new PinEntryError('PIN_BAD_LENGTH', `a PIN has ${entry.minLength}–${entry.maxLength} digits`, {
+        entered: length,
+      });
+    }
+    return digits;
+  }
+
+  #fail(error: Error): void {
+    const waiter = this.#ackWaiter;
+    this.#ackWaiter = undefined;
+    if (waiter) {
+      clearTimeout(waiter.timer);
+      waiter.reject(error);
+    }
+    this.#finish(error);
+  }
+
+  #finish(outcome: Buffer | Error): void {
+    const entry = this.#entry;
+    if (!entry) {
+      if (Buffer.isBuffer(outcome)) wipe(outcome);
+      return;
+    }
+    this.#entry = undefined;
+    if (entry.timer) clearTimeout(entry.timer);
+    if (outcome instanceof Error) entry.reject(outcome);
+    else entry.resolve(outcome);
+  }
+}

@@ -1,0 +1,114 @@
+import { EventEmitter } from 'node:events';
+import { wipe } from '@sscard/card-core';
+import {
+  encodeFrame,
+  type Frame,
+  FrameDecoder,
+  type Framing,
+  type SerialLine,
+} from '@sscard/firmware-profiles';
+import { SerialPort } from 'serialport';
+import { PinPadError } from './errors.js';
+import type { PinPadTransport, PinPadTransportEvents } from './transport.js';
+
+/**
+ * A partial frame older than this is dropped: the len-crc16 framing has no start marker and
+ * resynchronises on silence, and a stx-bcc frame cut by a glitch must not swallow the next one.
+ */
+const INTER_BYTE_TIMEOUT_MS = 200;
+
+/** A PIN pad on a serial line (a USB-serial adapter, or a pseudo-terminal in tests). */
+export class SerialPinPadTransport extends EventEmitter<PinPadTransportEvents> implements PinPadTransport {
+  readonly description: string;
+  readonly #port: SerialPort;
+  readonly #framing: Framing;
+  readonly #decoder: FrameDecoder;
+  #silence: NodeJS.Timeout | undefined;
+
+  private constructor(port: SerialPort, path: string, framing: Framing) {
+    super();
+    this.description = `serial ${path}`;
+    this.#port = port;
+    this.#framing = framing;
+    this.#decoder = new FrameDecoder(framing);
+    port.on('data', (chunk: Buffer) => this.#receive(chunk));
+    port.on('error', (error) =>
+      this.emit(
+        'error',
+        new PinPadError('PINPAD_PROTOCOL', `serial error on ${path}: ${error.message}`, {}, { cause: error }),
+      ),
+    );
+    port.on('close', () => {
+      clearTimeout(this.#silence);
+      wipe(this.#decoder.reset());
+      this.emit('close');
+    });
+  }
+
+  static async open(
+    path: string,
+    line: SerialLine,
+    framing: Framing,
+    baudRate?: number,
+  ): Promise<SerialPinPadTransport> {
+    const port = new SerialPort({
+      path,
+      baudRate: baudRate ?? line.baud,
+      dataBits: line.dataBits,
+      parity: line.parity,
+      stopBits: line.stopBits,
+      autoOpen: false,
+    });
+    await new Promise<void>((resolve, reject) =>
+      port.open((error) =>
+        error
+          ? reject(
+              new PinPadError(
+                'PINPAD_UNAVAILABLE',
+                `cannot open PIN pad port ${path}: ${error.message}`,
+                { path },
+                { cause: error },
+              ),
+            )
+          : resolve(),
+      ),
+    );
+    return new SerialPinPadTransport(port, path, framing);
+  }
+
+  send(frame: Frame): Promise<void> {
+    const bytes = encodeFrame(this.#framing, frame);
+    return new Promise((resolve, reject) => {
+      this.#port.write(bytes, (error) => {
+        if (error)
+          reject(
+            new PinPadError('PINPAD_DISCONNECTED', `write to ${this.description} failed: ${error.message}`),
+          );
+        else this.#port.drain(() => resolve());
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    if (!this.#port.isOpen) return Promise.resolve();
+    return new Promise((resolve) => this.#port.close(() => resolve()));
+  }
+
+  #receive(chunk: Buffer): void {
+    clearTimeout(this.#silence);
+    for (const event of this.#decoder.push(chunk)) {
+      if (event.type === 'frame') this.emit('frame', event.frame);
+      else if (event.type === 'error') {
+        this.emit(
+          'error',
+          new PinPadError('PINPAD_PROTOCOL', `corrupt frame from ${this.description} (${event.error})`),
+        );
+      }
+      wipe(event.raw);
+    }
+    wipe(chunk);
+    if (this.#decoder.pending > 0) {
+      this.#silence = setTimeout(() => wipe(this.#decoder.reset()), INTER_BYTE_TIMEOUT_MS);
+    }
+  }
+}

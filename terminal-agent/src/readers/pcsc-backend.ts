@@ -1,0 +1,249 @@
+import { EventEmitter } from 'node:events';
+import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
+import { ReaderError } from './errors.js';
+import { PcscChannel } from './pcsc-channel.js';
+import { classifyPcscFailure, decodeSlotState, readerErrorFromPcsc } from './pcsc-status.js';
+import {
+  loadPcscContextFactory,
+  type PcscCardReader,
+  type PcscContext,
+  type PcscContextFactory,
+  type PcscReaderStatus,
+} from './pcsclite-binding.js';
+import type { BackendSlot, CardChannel, ReaderBackend, ReaderBackendEvents } from './reader-backend.js';
+
+export interface PcscBackendOptions {
+  /** The binding's context factory; the real `pcsclite` unless a caller wraps it. */
+  contextFactory?: PcscContextFactory;
+  /** Re-establishing the PC/SC context after pcscd went away. */
+  backoff?: BackoffOptions;
+  /** How long one APDU may take before the card counts as mute. Real cards answer in well under a second; signature-heavy cards need a few. */
+  deadlineMs?: number;
+}
+
+interface PcscSlot {
+  readonly name: string;
+  readonly binding: PcscCardReader;
+  atr: Buffer | undefined;
+  /** pcscd's per-reader card event counter (high word of the state): tells a swap from a still-present card. */
+  events: number;
+  channel: PcscChannel | undefined;
+}
+
+const SHARE_PROTOCOLS = (r: PcscCardReader): number => r.SCARD_PROTOCOL_T0 | r.SCARD_PROTOCOL_T1;
+
+/**
+ * PC/SC readers through pcscd. Reader and card events from the binding are hints; the truth is
+ * re-read whenever the context is (re-)established: when pcscd dies the binding's watchers stop
+ * for good, so the backend drops every slot (announcing the removals), creates a new context with
+ * back-off and announces what the restarted pcscd reports.
+ */
+export class PcscBackend extends EventEmitter<ReaderBackendEvents> implements ReaderBackend {
+  readonly kind = 'pcsc' as const;
+  private context: PcscContext | undefined;
+  private readonly slotsByName = new Map<string, PcscSlot>();
+  private readonly backoff: Backoff;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private running = false;
+  /** Whether the current outage was already reported, so a long one is one `error`, not one per retry. */
+  private outageReported = false;
+  private readonly deadlineMs: number;
+
+  constructor(private readonly options: PcscBackendOptions = {}) {
+    super();
+    this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
+    this.deadlineMs = options.deadlineMs ?? 30_000;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.establish();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const channels = [...this.slotsByName.values()].flatMap((s) => (s.channel ? [s.channel] : []));
+    await Promise.all(channels.map((c) => c.close()));
+    this.discardContext(false);
+  }
+
+  /** Whether pcscd is reachable right now (a context is established). */
+  get available(): boolean {
+    return this.context !== undefined;
+  }
+
+  slots(): BackendSlot[] {
+    return [...this.slotsByName.values()].map((s) => ({ name: s.name, kind: 'pcsc', atr: s.atr }));
+  }
+
+  async connect(name: string): Promise<CardChannel> {
+    const slot = this.slotsByName.get(name);
+    if (!slot) {
+      throw this.context
+        ? new ReaderError('ReaderNotFound', `no PC/SC reader named "${name}"`, { reader: name })
+        : new ReaderError('ServiceUnavailable', 'the PC/SC service is not available', { reader: name });
+    }
+    if (slot.channel) {
+      throw new ReaderError('ReaderBusy', `"${name}" already has an open card session`, { reader: name });
+    }
+    if (!slot.atr) throw new ReaderError('NoCard', `no card in "${name}"`, { reader: name });
+    const atr = slot.atr;
+    const protocol = await this.connectExclusive(slot);
+    const channel = new PcscChannel(slot.binding, name, atr, protocol, {
+      deadlineMs: this.deadlineMs,
+      cardPresent: () => this.slotsByName.get(name) === slot && slot.atr !== undefined,
+      onReleased: () => {
+        if (slot.channel === channel) slot.channel = undefined;
+      },
+    });
+    slot.channel = channel;
+    return channel;
+  }
+
+  private connectExclusive(slot: PcscSlot): Promise<number> {
+    const r = slot.binding;
+    return new Promise<number>((resolve, reject) => {
+      r.connect({ share_mode: r.SCARD_SHARE_EXCLUSIVE, protocol: SHARE_PROTOCOLS(r) }, (err, protocol) => {
+        if (err) reject(readerErrorFromPcsc(err, slot.name, 'SCardConnect'));
+        else resolve(protocol ?? r.SCARD_PROTOCOL_T1);
+      });
+    });
+  }
+
+  private establish(): void {
+    this.retryTimer = undefined;
+    if (!this.running) return;
+    let context: PcscContext;
+    try {
+      context = (this.options.contextFactory ?? loadPcscContextFactory())();
+    } catch (e) {
+      this.reportOutage(e);
+      this.scheduleEstablish();
+      return;
+    }
+    this.context = context;
+    this.backoff.reset();
+    this.outageReported = false;
+    context.on('error', (err) => this.onContextFailure(context, err));
+    context.on('reader', (binding) => this.onReader(context, binding));
+  }
+
+  private scheduleEstablish(): void {
+    if (!this.running || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => this.establish(), this.backoff.next());
+    // A daemon waiting for pcscd must still be able to exit when asked to.
+    this.retryTimer.unref();
+  }
+
+  private reportOutage(cause: unknown): void {
+    if (this.outageReported) return;
+    this.outageReported = true;
+    const error =
+      classifyPcscFailure(cause) === 'service'
+        ? new ReaderError(
+            'ServiceUnavailable',
+            'the PC/SC service (pcscd) is not available; retrying',
+            {},
+            { cause },
+          )
+        : readerErrorFromPcsc(cause, '(all)', 'PC/SC context');
+    this.emit('error', error);
+  }
+
+  /** The context's watcher stopped (pcscd gone, or a failure we cannot see past): start over. */
+  private onContextFailure(context: PcscContext, cause: unknown): void {
+    if (context !== this.context) return;
+    this.discardContext(true);
+    this.reportOutage(cause);
+    this.scheduleEstablish();
+  }
+
+  private discardContext(announce: boolean): void {
+    const context = this.context;
+    this.context = undefined;
+    for (const slot of [...this.slotsByName.values()]) this.dropSlot(slot, announce);
+    if (context) {
+      context.removeAllListeners('reader');
+      context.removeAllListeners('error');
+      context.on('error', () => undefined);
+      try {
+        context.close();
+      } catch {
+        // The watcher already stopped; nothing left to release.
+      }
+    }
+  }
+
+  private onReader(context: PcscContext, binding: PcscCardReader): void {
+    binding.on('error', (err) => this.onReaderFailure(context, binding, err));
+    if (context !== this.context) {
+      binding.close();
+      return;
+    }
+    const previous = this.slotsByName.get(binding.name);
+    if (previous) this.dropSlot(previous, true);
+    const slot: PcscSlot = { name: binding.name, binding, atr: undefined, events: -1, channel: undefined };
+    this.slotsByName.set(slot.name, slot);
+    binding.on('end', () => {
+      if (this.slotsByName.get(slot.name) === slot) this.dropSlot(slot, true);
+    });
+    binding.on('status', (status) => this.onStatus(slot, status));
+    this.emit('reader-added', slot.name);
+  }
+
+  /**
+   * A reader's watcher failed. When pcscd died the context fails too and starts over; any other
+   * failure leaves a reader nobody watches, so the whole picture is re-read from a fresh context.
+   */
+  private onReaderFailure(context: PcscContext, binding: PcscCardReader, cause: unknown): void {
+    if (context !== this.context) return;
+    if (classifyPcscFailure(cause) !== 'service') {
+      this.emit('error', readerErrorFromPcsc(cause, binding.name, 'SCardGetStatusChange'));
+    }
+    this.onContextFailure(context, cause);
+  }
+
+  private onStatus(slot: PcscSlot, status: PcscReaderStatus): void {
+    if (this.slotsByName.get(slot.name) !== slot) return;
+    const state = decodeSlotState(status.state);
+    const events = status.state >>> 16;
+    const atr = state.present && !state.mute && status.atr && status.atr.length > 0 ? status.atr : undefined;
+    const had = slot.atr;
+    // Our own exclusive connection and resets change the flags but not the card: a swap is a new
+    // event count (insertion and removal both count) or a different ATR while a card is present.
+    const swapped =
+      had !== undefined &&
+      atr !== undefined &&
+      (!had.equals(atr) || (slot.events >= 0 && events !== slot.events && !slot.channel));
+    slot.events = events;
+    if (had && (!atr || swapped)) {
+      slot.atr = undefined;
+      slot.channel?.markRemoved();
+      this.emit('card-removed', slot.name);
+    }
+    if (atr && (!had || swapped)) {
+      slot.atr = Buffer.from(atr);
+      this.emit('card-inserted', slot.name, slot.atr);
+    }
+  }
+
+  private dropSlot(slot: PcscSlot, announce: boolean): void {
+    this.slotsByName.delete(slot.name);
+    slot.channel?.markLost();
+    slot.binding.removeAllListeners('status');
+    slot.binding.removeAllListeners('end');
+    slot.binding.removeAllListeners('error');
+    slot.binding.on('error', () => undefined);
+    try {
+      slot.binding.close();
+    } catch {
+      // The watcher already stopped.
+    }
+    if (!announce) return;
+    if (slot.atr) this.emit('card-removed', slot.name);
+    this.emit('reader-removed', slot.name);
+  }
+}

@@ -1,0 +1,186 @@
+import { ReaderError } from './errors.js';
+import { readerErrorFromPcsc } from './pcsc-status.js';
+import type { PcscCardReader } from './pcsclite-binding.js';
+import type { CardChannel } from './reader-backend.js';
+
+/** Room for the longest response an extended-length APDU can carry, plus the status word. */
+const MAX_RESPONSE = 65_538;
+
+export interface PcscChannelOptions {
+  /** How long one call may stay in the native binding before the card is declared mute. */
+  deadlineMs: number;
+  /** Where the channel learns whether the card is still in the slot (status events keep it current). */
+  cardPresent: () => boolean;
+  /** Called once the card handle is released, so the slot accepts the next connection. */
+  onReleased: () => void;
+}
+
+type ChannelState = 'open' | 'removed' | 'lost' | 'closed';
+
+/**
+ * An exclusive PC/SC connection to one card. The binding runs each call on libuv's thread pool
+ * and a silent card keeps that thread until it is pulled, so this channel never queues a second
+ * call behind a stalled one: after the deadline it refuses further calls and releases the handle
+ * only when the stalled call has come back.
+ */
+export class PcscChannel implements CardChannel {
+  private state: ChannelState = 'open';
+  private inFlight: Promise<unknown> | undefined;
+  private releasing: Promise<void> | undefined;
+
+  constructor(
+    private readonly binding: PcscCardReader,
+    readonly reader: string,
+    public atr: Buffer,
+    private protocolNumber: number,
+    private readonly options: PcscChannelOptions,
+  ) {}
+
+  get protocol(): 'T=0' | 'T=1' {
+    return this.protocolNumber === this.binding.SCARD_PROTOCOL_T1 ? 'T=1' : 'T=0';
+  }
+
+  /** The slot saw the card leave: every later call fails as CardRemoved, not as a protocol error. */
+  markRemoved(): void {
+    if (this.state === 'open') this.state = 'removed';
+  }
+
+  /** The reader or the PC/SC service went away under the channel. */
+  markLost(): void {
+    if (this.state === 'open' || this.state === 'removed') this.state = 'lost';
+  }
+
+  async transmit(command: Buffer): Promise<Buffer> {
+    this.assertUsable('transmit');
+    let response: Buffer;
+    try {
+      response = await this.call<Buffer>('SCardTransmit', (done) =>
+        this.binding.transmit(command, MAX_RESPONSE, this.protocolNumber, (err, data) => done(err, data)),
+      );
+    } catch (e) {
+      throw this.explain(e, 'SCardTransmit');
+    }
+    if (response.length < 2) {
+      // vpcd answers a command with nothing when the card went away while it was waiting for it.
+      if (this.state !== 'open' || !this.options.cardPresent()) {
+        this.markRemoved();
+        throw this.removedError('SCardTransmit');
+      }
+      throw new ReaderError('CardProtocol', `the card in "${this.reader}" answered without a status word`, {
+        reader: this.reader,
+        length: response.length,
+      });
+    }
+    return response;
+  }
+
+  async reset(): Promise<Buffer> {
+    this.assertUsable('reset');
+    try {
+      await this.call('SCardDisconnect', (done) =>
+        this.binding.disconnect(this.binding.SCARD_RESET_CARD, (err) => done(err, undefined)),
+      );
+      this.protocolNumber = await this.call<number>('SCardConnect', (done) =>
+        this.binding.connect(
+          {
+            share_mode: this.binding.SCARD_SHARE_EXCLUSIVE,
+            protocol: this.binding.SCARD_PROTOCOL_T0 | this.binding.SCARD_PROTOCOL_T1,
+          },
+          (err, protocol) => done(err, protocol),
+        ),
+      );
+    } catch (e) {
+      throw this.explain(e, 'reset');
+    }
+    return this.atr;
+  }
+
+  close(): Promise<void> {
+    if (!this.releasing) {
+      const wasOpen = this.state !== 'lost';
+      this.state = 'closed';
+      this.releasing = this.release(wasOpen);
+    }
+    return this.releasing;
+  }
+
+  private async release(disconnect: boolean): Promise<void> {
+    // A stalled call still owns the handle inside the binding; disconnecting now would block a
+    // second pool thread on the binding's mutex. Wait for it to come back (the card pulled).
+    if (this.inFlight) await this.inFlight.catch(() => undefined);
+    if (disconnect && this.binding.connected) {
+      for (const disposition of [this.binding.SCARD_UNPOWER_CARD, this.binding.SCARD_LEAVE_CARD]) {
+        const released = await new Promise<boolean>((resolve) =>
+          this.binding.disconnect(disposition, (err) => resolve(!err)),
+        );
+        if (released) break;
+      }
+    }
+    this.options.onReleased();
+  }
+
+  private assertUsable(operation: string): void {
+    if (this.state === 'closed') {
+      throw new ReaderError('SessionClosed', `the card session on "${this.reader}" is closed`, {
+        reader: this.reader,
+      });
+    }
+    if (this.state === 'removed') throw this.removedError(operation);
+    if (this.state === 'lost') {
+      throw new ReaderError('ReaderGone', `"${this.reader}" is no longer available`, { reader: this.reader });
+    }
+    if (this.inFlight) {
+      throw new ReaderError(
+        'CardMute',
+        `the card in "${this.reader}" has not answered the previous command`,
+        {
+          reader: this.reader,
+        },
+      );
+    }
+  }
+
+  private explain(e: unknown, operation: string): ReaderError {
+    if (this.state === 'removed') return this.removedError(operation);
+    const error = readerErrorFromPcsc(e, this.reader, operation);
+    if (error.code === 'CardRemoved' || error.code === 'NoCard') {
+      this.markRemoved();
+      return this.removedError(operation);
+    }
+    if (error.code === 'ServiceUnavailable' || error.code === 'ReaderGone') this.markLost();
+    return error;
+  }
+
+  private removedError(operation: string): ReaderError {
+    return new ReaderError('CardRemoved', `the card was removed from "${this.reader}"`, {
+      reader: this.reader,
+      operation,
+    });
+  }
+
+  private call<T>(
+    operation: string,
+    invoke: (done: (err: Error | null | undefined, value: T | undefined) => void) => void,
+  ): Promise<T> {
+    const native = new Promise<T>((resolve, reject) => {
+      invoke((err, value) => (err ? reject(err) : resolve(value as T)));
+    });
+    const tracked = native.finally(() => {
+      if (this.inFlight === tracked) this.inFlight = undefined;
+    });
+    this.inFlight = tracked;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          new ReaderError('CardMute', `the card in "${this.reader}" did not answer ${operation}`, {
+            reader: this.reader,
+            operation,
+            deadlineMs: this.options.deadlineMs,
+          }),
+        );
+      }, this.options.deadlineMs);
+    });
+    return Promise.race([tracked, deadline]).finally(() => clearTimeout(timer));
+  }
+}

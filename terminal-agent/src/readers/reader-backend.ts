@@ -1,0 +1,48 @@
+import type { EventEmitter } from 'node:events';
+import type { ReaderError } from './errors.js';
+
+export type ReaderKind = 'pcsc' | 'serial';
+
+/** One slot as a backend sees it. A multi-slot PC/SC reader is several of these, one per name. */
+export interface BackendSlot {
+  readonly name: string;
+  readonly kind: ReaderKind;
+  /** Present when a card is powered-up-able in the slot; the ATR it last answered with. */
+  readonly atr: Buffer | undefined;
+}
+
+/**
+ * A card held exclusively for the length of a card session. Bytes in, bytes out: T=0 GET
+ * RESPONSE chaining and status words are the session's business, not the transport's.
+ */
+export interface CardChannel {
+  readonly reader: string;
+  readonly atr: Buffer;
+  /** `T=0` makes the session chain 61xx/6Cxx; T=1 readers pass whole responses. */
+  readonly protocol: 'T=0' | 'T=1';
+  transmit(command: Buffer): Promise<Buffer>;
+  /** Warm reset: the card forgets selected files, PIN and authentication state; returns the ATR. */
+  reset(): Promise<Buffer>;
+  /** Releases the card (power off). Safe to call more than once and after a failure. */
+  close(): Promise<void>;
+}
+
+export interface ReaderBackendEvents {
+  'reader-added': [name: string];
+  'reader-removed': [name: string];
+  'card-inserted': [name: string, atr: Buffer];
+  'card-removed': [name: string];
+  error: [error: ReaderError];
+}
+
+/**
+ * A family of readers (PC/SC through pcscd, serial readers on tty devices). Backends emit only
+ * real changes: a reader or card that is the same as before is not announced again.
+ */
+export interface ReaderBackend extends EventEmitter<ReaderBackendEvents> {
+  readonly kind: ReaderKind;
+  start(): void;
+  stop(): Promise<void>;
+  slots(): BackendSlot[];
+  connect(name: string): Promise<CardChannel>;
+}

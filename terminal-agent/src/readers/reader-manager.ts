@@ -1,0 +1,236 @@
+import { EventEmitter } from 'node:events';
+import { toHex } from '@sscard/card-core';
+import { CardSession } from '../session/card-session.js';
+import { ReaderError } from './errors.js';
+import type { BackendSlot, CardChannel, ReaderBackend, ReaderKind } from './reader-backend.js';
+import { ReaderLock } from './reader-lock.js';
+import type { ReaderRole, ReaderRoleResolver } from './reader-roles.js';
+
+export interface ReaderCardState {
+  /** The card's ATR, upper-case hex. */
+  atr: string;
+  /** The card operating system profile the ATR matched, when one did. */
+  cardOs?: string;
+}
+
+export interface ReaderState {
+  name: string;
+  kind: ReaderKind;
+  role: ReaderRole;
+  profile?: string;
+  card?: ReaderCardState;
+}
+
+export interface CardInsertedEvent extends ReaderCardState {
+  reader: string;
+  role: ReaderRole;
+}
+
+export interface CardRemovedEvent {
+  reader: string;
+  role: ReaderRole;
+}
+
+/** Payloads are plain JSON so the local API can forward them to socket.io clients as they are. */
+export interface ReaderManagerEvents {
+  'reader-added': [reader: ReaderState];
+  'reader-removed': [reader: { name: string; kind: ReaderKind; role: ReaderRole }];
+  'card-inserted': [event: CardInsertedEvent];
+  'card-removed': [event: CardRemovedEvent];
+  error: [error: ReaderError];
+}
+
+export interface ReaderManagerOptions {
+  backends: ReaderBackend[];
+  /** Role of each slot; by default every slot is a user slot. */
+  roles?: ReaderRoleResolver;
+  /** Names the card operating system behind an ATR (firmware-profiles' card OS profiles). */
+  cardOs?: (atr: Buffer) => string | undefined;
+}
+
+/** An exclusive hold on one card: the channel plus the release of the reader's lock. */
+export interface HeldCard {
+  readonly channel: CardChannel;
+  readonly state: ReaderState;
+  /** Closes the channel (power off) and lets the next caller have the reader. */
+  release(): Promise<void>;
+}
+
+/**
+ * All readers of the terminal, PC/SC and serial, behind one set of events and one `list()`.
+ * Ignored slots never appear. Backends announce only real changes; the manager adds roles and
+ * card OS names and hands out exclusive holds on cards, one at a time per reader.
+ */
+export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
+  private readonly backends: ReaderBackend[];
+  private readonly roles: ReaderRoleResolver;
+  private readonly cardOs: (atr: Buffer) => string | undefined;
+  private readonly locks = new Map<string, ReaderLock>();
+  private started = false;
+
+  constructor(options: ReaderManagerOptions) {
+    super();
+    this.backends = options.backends;
+    this.roles = options.roles ?? (() => ({ role: 'user' }));
+    this.cardOs = options.cardOs ?? (() => undefined);
+    for (const backend of this.backends) this.follow(backend);
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const backend of this.backends) backend.start();
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    await Promise.all(this.backends.map((b) => b.stop()));
+  }
+
+  list(): ReaderState[] {
+    return this.backends
+      .flatMap((b) => b.slots())
+      .map((slot) => this.stateOf(slot))
+      .filter((s) => s.role !== 'ignore');
+  }
+
+  /** The state of one reader, or undefined when there is no such (non-ignored) reader. */
+  get(name: string): ReaderState | undefined {
+    return this.list().find((r) => r.name === name);
+  }
+
+  /**
+   * Takes the card in `reader`, or, without a name, in the only reader of the first role (in
+   * `roles` order) that holds a card. Waits while another session holds the same reader. With
+   * several cards present and no name, fails with `ReaderAmbiguous` so the operator can choose.
+   */
+  async hold(options: { reader?: string; roles?: readonly ReaderRole[] } = {}): Promise<HeldCard> {
+    const name = options.reader ?? this.pickReader(options.roles ?? ['user']);
+    const located = this.locate(name);
+    const lock = this.lockOf(name);
+    const release = await lock.acquire();
+    let channel: CardChannel;
+    try {
+      // The card may have left while this caller waited for the reader.
+      channel = await located.backend.connect(name);
+    } catch (e) {
+      release();
+      throw e;
+    }
+    let released: Promise<void> | undefined;
+    return {
+      channel,
+      state: this.stateOf(located.slot),
+      release: () => {
+        released ??= channel.close().finally(release);
+        return released;
+      },
+    };
+  }
+
+  /**
+   * A card session on `readerName`, or on the only user reader with a card. The card is held
+   * exclusively until the session is closed; close it in a `finally`.
+   */
+  async openSession(
+    readerName?: string,
+    options: { roles?: readonly ReaderRole[] } = {},
+  ): Promise<CardSession> {
+    return new CardSession(
+      await this.hold({ ...(readerName !== undefined ? { reader: readerName } : {}), ...options }),
+    );
+  }
+
+  /** The PSAM slot with a module in it, if the terminal has one. */
+  psamReader(): ReaderState | undefined {
+    return this.list().find((r) => r.role === 'psam' && r.card);
+  }
+
+  private pickReader(roles: readonly ReaderRole[]): string {
+    const readers = this.list().filter((r) => roles.includes(r.role));
+    const psam = roles.length === 1 && roles[0] === 'psam';
+    if (readers.length === 0) {
+      throw new ReaderError(
+        'ReaderNotFound',
+        psam ? 'the terminal has no PSAM reader' : 'no card reader is connected',
+        {
+          roles,
+        },
+      );
+    }
+    for (const role of roles) {
+      const withCard = readers.filter((r) => r.role === role && r.card);
+      if (withCard.length === 1) return withCard[0]!.name;
+      if (withCard.length > 1) {
+        throw new ReaderError('ReaderAmbiguous', 'cards are present in several readers; choose one', {
+          readers: withCard.map((r) => r.name),
+        });
+      }
+    }
+    throw new ReaderError('NoCard', psam ? 'no PSAM in the PSAM reader' : 'no card in any reader', {
+      roles,
+      readers: readers.map((r) => r.name),
+    });
+  }
+
+  private locate(name: string): { backend: ReaderBackend; slot: BackendSlot } {
+    for (const backend of this.backends) {
+      const slot = backend.slots().find((s) => s.name === name);
+      if (slot && this.roles(slot.name, slot.kind).role !== 'ignore') return { backend, slot };
+    }
+    throw new ReaderError('ReaderNotFound', `no reader named "${name}"`, { reader: name });
+  }
+
+  private lockOf(name: string): ReaderLock {
+    let lock = this.locks.get(name);
+    if (!lock) {
+      lock = new ReaderLock();
+      this.locks.set(name, lock);
+    }
+    return lock;
+  }
+
+  private stateOf(slot: BackendSlot): ReaderState {
+    const { role, profile } = this.roles(slot.name, slot.kind);
+    const state: ReaderState = { name: slot.name, kind: slot.kind, role };
+    if (profile !== undefined) state.profile = profile;
+    if (slot.atr) state.card = this.cardStateOf(slot.atr);
+    return state;
+  }
+
+  private cardStateOf(atr: Buffer): ReaderCardState {
+    const card: ReaderCardState = { atr: toHex(atr) };
+    const os = this.cardOs(atr);
+    if (os !== undefined) card.cardOs = os;
+    return card;
+  }
+
+  private follow(backend: ReaderBackend): void {
+    const roleOf = (name: string): ReaderRole => this.roles(name, backend.kind).role;
+    backend.on('reader-added', (name) => {
+      const slot = backend.slots().find((s) => s.name === name);
+      if (!slot || roleOf(name) === 'ignore') return;
+      this.emit('reader-added', this.stateOf(slot));
+    });
+    backend.on('reader-removed', (name) => {
+      const role = roleOf(name);
+      if (role === 'ignore') return;
+      if (!this.locks.get(name)?.busy) this.locks.delete(name);
+      this.emit('reader-removed', { name, kind: backend.kind, role });
+    });
+    backend.on('card-inserted', (name, atr) => {
+      const role = roleOf(name);
+      if (role === 'ignore') return;
+      this.emit('card-inserted', { reader: name, role, ...this.cardStateOf(atr) });
+    });
+    backend.on('card-removed', (name) => {
+      const role = roleOf(name);
+      if (role === 'ignore') return;
+      this.emit('card-removed', { reader: name, role });
+    });
+    backend.on('error', (error) => {
+      // An unobserved `error` event would throw and take the daemon down for what is a hint.
+      if (this.listenerCount('error') > 0) this.emit('error', error);
+    });
+  }
+}

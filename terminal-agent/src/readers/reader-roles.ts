@@ -1,0 +1,42 @@
+import type { ReaderKind } from './reader-backend.js';
+
+/**
+ * What the terminal uses a slot for: the citizen's card through contacts (`user`) or through the
+ * antenna (`contactless`, `iReadCardBas` types 2 and 4), the secure access module (`psam`), or
+ * nothing (`ignore`: a YubiKey, a reader that belongs to another application).
+ */
+export type ReaderRole = 'user' | 'contactless' | 'psam' | 'ignore';
+
+export interface ReaderRoleAssignment {
+  role: ReaderRole;
+  /** The profile that decided it, for `list()` and logs. */
+  profile?: string;
+}
+
+/** Decides a slot's role from its name; configuration first, then reader profiles. */
+export type ReaderRoleResolver = (name: string, kind: ReaderKind) => ReaderRoleAssignment;
+
+/** A configured role for reader names matching `pattern` (a substring or a regular expression). */
+export interface ReaderRoleRule {
+  pattern: string | RegExp;
+  role: ReaderRole;
+}
+
+function matches(pattern: string | RegExp, name: string): boolean {
+  return typeof pattern === 'string' ? name.includes(pattern) : pattern.test(name);
+}
+
+/**
+ * Configuration rules win over profiles: a site that wires its PSAM into an unusual slot says so
+ * in its config. Without a rule or a profile a slot is a user slot.
+ */
+export function combineRoleResolvers(
+  rules: readonly ReaderRoleRule[],
+  profiles?: ReaderRoleResolver,
+): ReaderRoleResolver {
+  return (name, kind) => {
+    const rule = rules.find((r) => matches(r.pattern, name));
+    if (rule) return { role: rule.role, profile: 'configuration' };
+    return profiles ? profiles(name, kind) : { role: 'user' };
+  };
+}

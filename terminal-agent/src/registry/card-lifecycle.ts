@@ -1,0 +1,81 @@
+import { ValidationError } from '@sscard/card-core';
+import { z } from 'zod';
+import { RegistryError } from './errors.js';
+import type { JournalEntry } from './journal.js';
+import { type Outbox, resultOf } from './outbox.js';
+
+/**
+ * Lifecycle requests a terminal may make (card-service's lifecycle table): for a kiosk, the
+ * citizen's temporary loss report. Each goes through the outbox journal, so a report the citizen
+ * made is not lost to a crash or a network cut, and is never applied twice.
+ */
+
+const CARD_NUMBER_RE = /^[0-9A-Z]{9}$/;
+
+const cardEventAnswerSchema = z.object({
+  card: z.object({
+    cardNumber: z.string(),
+    status: z.string(),
+    temporaryLossUntil: z.string().nullable(),
+    statusChangedAt: z.string(),
+  }),
+  /** True when the service answered with the result it stored for the key (a resend). */
+  replayed: z.boolean().optional(),
+});
+
+export interface TemporaryLossResult {
+  cardNumber: string;
+  status: string;
+  /** When the loss lifts itself unless the holder reports a formal loss first. */
+  temporaryLossUntil: string | null;
+  statusChangedAt: string;
+  /** The journal key the request was sent with: what an operator looks up in the service's audit. */
+  idempotencyKey: string;
+}
+
+export class CardLifecycleRequests {
+  constructor(private readonly outbox: Outbox) {}
+
+  /**
+   * Reports the card temporarily lost. Throws RegistryError: REFUSED with the service's code
+   * (e.g. ILLEGAL_TRANSITION when the card is not active), TERMINAL_REVOKED, or
+   * REGISTRY_UNREACHABLE with `outcomeUnknown` — then the report stays in the journal and is
+   * sent again, with the same key, until the service answers.
+   */
+  async reportTemporaryLoss(cardNumber: string, reason?: string): Promise<TemporaryLossResult> {
+    if (!CARD_NUMBER_RE.test(cardNumber)) {
+      throw new ValidationError('FIELD_INVALID', 'a card number is 9 digits or capitals', {
+        field: 'cardNumber',
+      });
+    }
+    const entry = await this.outbox.submit({
+      operation: 'reportTemporaryLoss',
+      method: 'POST',
+      path: `/v1/cards/${cardNumber}/events`,
+      body: { event: 'reportTemporaryLoss', ...(reason ? { reason } : {}) },
+    });
+    return temporaryLossResult(entry);
+  }
+}
+
+/** The outcome of an answered temporary-loss entry (also for entries settled by a resend pass). */
+export function temporaryLossResult(entry: JournalEntry): TemporaryLossResult {
+  const parsed = cardEventAnswerSchema.safeParse(resultOf(entry));
+  if (!parsed.success) {
+    throw new RegistryError(
+      'REGISTRY_PROTOCOL',
+      `${entry.operation}: the answer is not a card event result`,
+      {
+        idempotencyKey: entry.idempotencyKey,
+      },
+    );
+  }
+  const { card } = parsed.data;
+  return {
+    cardNumber: card.cardNumber,
+    status: card.status,
+    temporaryLossUntil: card.temporaryLossUntil,
+    statusChangedAt: card.statusChangedAt,
+    idempotencyKey: entry.idempotencyKey,
+  };
+}

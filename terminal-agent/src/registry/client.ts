@@ -1,0 +1,194 @@
+import { Agent } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { z } from 'zod';
+import {
+  type TerminalCredentials,
+  type TerminalIdentity,
+  checkValidity,
+  inspectCredentials,
+} from './credentials.js';
+import { RegistryError, isRegistryError } from './errors.js';
+import { type JsonAnswer, sendJson } from './https-json.js';
+import type { JournalEntry } from './journal.js';
+import { refusalError } from './problem.js';
+import {
+  type CardAuthVerdict,
+  type IdentityCheckRequest,
+  type IdentityCheckResult,
+  type ServiceChallenge,
+  type ServiceTerminal,
+  cardAuthVerdictSchema,
+  identityCheckResultSchema,
+  serviceChallengeSchema,
+  serviceTerminalSchema,
+} from './service-types.js';
+
+/**
+ * The terminal's client for card-service: mutual TLS with the terminal's own key and certificate,
+ * trusting only the CA it enrolled with, over one keep-alive agent. Calls that cannot change
+ * anything (reads, checks) are retried on transport failures and on 429/502/503/504; calls that
+ * can are sent once, and journalled requests are resent by the outbox with their idempotency key.
+ */
+
+export interface RegistryClientOptions {
+  serviceUrl: string;
+  credentials: TerminalCredentials;
+  /** Per attempt, connection to last byte. Default 10 s. */
+  timeoutMs?: number;
+  /** Attempts for retryable calls, the first included. Default 3. */
+  maxAttempts?: number;
+  /** First back-off; doubled per attempt. Default 200 ms. */
+  retryDelayMs?: number;
+  now?: () => Date;
+}
+
+interface CallOptions {
+  /** Safe to send twice: nothing on the service changes, or the idempotency key makes it so. */
+  retryable: boolean;
+  idempotencyKey?: string;
+}
+
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+const MAX_RETRY_AFTER_MS = 5_000;
+
+export class RegistryClient {
+  readonly identity: TerminalIdentity;
+  private readonly agent: Agent;
+  private readonly base: URL;
+  private readonly timeoutMs: number;
+  private readonly maxAttempts: number;
+  private readonly retryDelayMs: number;
+  private readonly now: () => Date;
+
+  constructor(options: RegistryClientOptions) {
+    this.base = new URL(options.serviceUrl);
+    if (this.base.protocol !== 'https:') {
+      throw new RegistryError(
+        'NOT_ENROLLED',
+        `the card service URL must be https (got ${this.base.protocol})`,
+      );
+    }
+    this.identity = inspectCredentials(options.credentials);
+    this.agent = new Agent({
+      keepAlive: true,
+      maxSockets: 8,
+      // Below the service's keep-alive timeout (Node's default 5 s), so the agent drops an idle
+      // socket before the server does and a request is rarely written into a closing connection.
+      timeout: 4_000,
+      key: options.credentials.keyPem,
+      cert: options.credentials.certPem,
+      ca: options.credentials.caPem,
+      minVersion: 'TLSv1.2',
+    });
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
+    this.retryDelayMs = options.retryDelayMs ?? 200;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  get terminalId(): string {
+    return this.identity.terminalId;
+  }
+
+  /** The terminal as the service sees it: a start-up check that the certificate is still honoured. */
+  async terminal(): Promise<ServiceTerminal> {
+    return this.call('GET', '/v1/terminal', undefined, serviceTerminalSchema, { retryable: true });
+  }
+
+  /** Is the card just read known, genuine (with `proof`) and valid now; whose; what coverage. */
+  async identityCheck(request: IdentityCheckRequest): Promise<IdentityCheckResult> {
+    return this.call('POST', '/v1/identity/check', request, identityCheckResultSchema, { retryable: true });
+  }
+
+  /**
+   * A single-use challenge for INTERNAL AUTHENTICATE. Retried: a duplicate only leaves an unused
+   * challenge behind, which expires.
+   */
+  async createChallenge(cardIdCode: string): Promise<ServiceChallenge> {
+    return this.call('POST', '/v1/challenges', { cardIdCode }, serviceChallengeSchema, { retryable: true });
+  }
+
+  /**
+   * The service's verdict on a card's answer. Not retried: the first attempt spends the challenge,
+   * so a retry after a lost answer would be refused as CHALLENGE_USED; the caller starts over with
+   * a new challenge instead.
+   */
+  async verifyCardAuth(request: {
+    challengeId: string;
+    cardIdCode: string;
+    cryptogram: string;
+  }): Promise<CardAuthVerdict> {
+    return this.call('POST', '/v1/card-auth/verify', request, cardAuthVerdictSchema, { retryable: false });
+  }
+
+  /** Sends a journalled request once, with its idempotency key; the outbox decides what the answer means. */
+  async deliver(entry: JournalEntry): Promise<JsonAnswer> {
+    if (entry.terminalId !== this.terminalId) {
+      throw new RegistryError(
+        'REFUSED',
+        `journal entry ${entry.idempotencyKey} belongs to terminal ${entry.terminalId}, not ${this.terminalId}`,
+      );
+    }
+    return this.send(entry.method, entry.path, entry.body, {
+      retryable: false,
+      idempotencyKey: entry.idempotencyKey,
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async call<S extends z.ZodType>(
+    method: string,
+    path: string,
+    body: unknown,
+    schema: S,
+    options: CallOptions,
+  ): Promise<z.output<S>> {
+    const answer = await this.send(method, path, body, options);
+    const where = `${method} ${path}`;
+    if (answer.status < 200 || answer.status >= 300) throw refusalError(answer, where);
+    const parsed = schema.safeParse(answer.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new RegistryError(
+        'REGISTRY_PROTOCOL',
+        `${where}: unexpected answer at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+        { status: answer.status },
+      );
+    }
+    return parsed.data;
+  }
+
+  /** One request, retried as `options` allows; answers of any status are returned. */
+  private async send(method: string, path: string, body: unknown, options: CallOptions): Promise<JsonAnswer> {
+    // The service would refuse an expired certificate too, but cannot say it is expired rather than revoked.
+    checkValidity(this.identity, this.now());
+    const url = new URL(path, this.base);
+    const attempts = options.retryable ? this.maxAttempts : 1;
+    for (let attempt = 1; ; attempt++) {
+      let answer: JsonAnswer | undefined;
+      try {
+        answer = await sendJson({
+          method,
+          url,
+          body,
+          agent: this.agent,
+          timeoutMs: this.timeoutMs,
+          ...(options.idempotencyKey ? { headers: { 'idempotency-key': options.idempotencyKey } } : {}),
+        });
+      } catch (e) {
+        if (attempt >= attempts || !isRegistryError(e, 'REGISTRY_UNREACHABLE')) throw e;
+      }
+      if (answer && (attempt >= attempts || !RETRYABLE_STATUS.has(answer.status))) return answer;
+      await sleep(this.backoff(attempt, answer));
+    }
+  }
+
+  private backoff(attempt: number, answer: JsonAnswer | undefined): number {
+    const retryAfter = Number(answer?.headers['retry-after']);
+    if (Number.isFinite(retryAfter) && retryAfter > 0) return Math.min(retryAfter * 1000, MAX_RETRY_AFTER_MS);
+    return this.retryDelayMs * 2 ** (attempt - 1);
+  }
+}

@@ -1,0 +1,176 @@
+import { RegistryError, isRegistryError } from './errors.js';
+import type { JsonAnswer } from './https-json.js';
+import type { JournalEntry, JournalRequest, OutboxJournal } from './journal.js';
+import { problemOf, refusalError } from './problem.js';
+
+/**
+ * Sends journalled requests: write first, send with the entry's idempotency key, record the
+ * answer. A request that got no answer stays pending and is sent again, with the same key, until
+ * the service answers; the service then either applies it for the first time or returns the
+ * result it stored for the key. Nothing here ever concludes "it probably worked" or "it
+ * probably failed": only an answer from the service settles an entry.
+ */
+
+/** Sends one entry with its idempotency key; throws RegistryError when no answer came back. */
+export type Deliver = (entry: JournalEntry) => Promise<JsonAnswer>;
+
+export interface OutboxLogger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ResendReport {
+  answered: JournalEntry[];
+  stillPending: JournalEntry[];
+}
+
+/**
+ * Whether an HTTP status is the service's decision about the request. 5xx means the service's
+ * transaction did not commit; 408, 425 and 429 mean it did not get to the request at all.
+ */
+export function isDecision(status: number): boolean {
+  if (status >= 200 && status < 300) return true;
+  if (status >= 500) return false;
+  return status !== 408 && status !== 425 && status !== 429;
+}
+
+/** The result of an answered entry, or the refusal it carries as a RegistryError. */
+export function resultOf<T = unknown>(entry: JournalEntry): T {
+  if (!entry.answer) {
+    throw new RegistryError(
+      'REGISTRY_UNREACHABLE',
+      `${entry.operation} ${entry.idempotencyKey} has no answer yet`,
+      {
+        outcomeUnknown: true,
+        idempotencyKey: entry.idempotencyKey,
+      },
+    );
+  }
+  if (entry.answer.status >= 200 && entry.answer.status < 300) return entry.answer.body as T;
+  const error = refusalError(entry.answer, entry.operation);
+  throw new RegistryError(error.code, error.message, {
+    ...error.details,
+    idempotencyKey: entry.idempotencyKey,
+  });
+}
+
+export class Outbox {
+  /** Entries being sent by this process right now: a resend pass must not send them a second time in parallel. */
+  private readonly inFlight = new Set<number>();
+  private timer: NodeJS.Timeout | undefined;
+  private resending: Promise<ResendReport> | undefined;
+
+  constructor(
+    readonly journal: OutboxJournal,
+    private readonly deliver: Deliver,
+    private readonly log?: OutboxLogger,
+  ) {}
+
+  /**
+   * Journals the request, sends it and returns the answered entry. When no answer comes back the
+   * entry stays pending and the RegistryError says so (`outcomeUnknown`, `idempotencyKey`); the
+   * next resend pass settles it.
+   */
+  async submit(request: JournalRequest): Promise<JournalEntry> {
+    const entry = await this.journal.append(request);
+    return this.attempt(entry);
+  }
+
+  /**
+   * Sends every pending entry again, oldest first, with its original key. Called at start-up
+   * (entries a crash left behind) and then periodically. Stops at the first entry that still gets
+   * no answer: the service is unreachable and the rest would fail the same way.
+   */
+  resendPending(): Promise<ResendReport> {
+    this.resending ??= this.resendPass().finally(() => {
+      this.resending = undefined;
+    });
+    return this.resending;
+  }
+
+  /** Resends pending entries every `intervalMs` until `stop()`; the timer does not keep the process alive. */
+  start(intervalMs = 60_000): void {
+    if (this.timer) return;
+    const tick = () => {
+      this.resendPending()
+        .catch((e) => this.log?.warn('outbox resend pass failed', { error: (e as Error).message }))
+        .finally(() => {
+          if (this.timer) this.timer = setTimeout(tick, intervalMs).unref();
+        });
+    };
+    this.timer = setTimeout(tick, 0).unref();
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.resending?.catch(() => undefined);
+  }
+
+  private async resendPass(): Promise<ResendReport> {
+    const answered: JournalEntry[] = [];
+    const pending = (await this.journal.pending()).filter((e) => !this.inFlight.has(e.seq));
+    for (const [i, entry] of pending.entries()) {
+      try {
+        answered.push(await this.attempt(entry));
+      } catch (e) {
+        if (!isRegistryError(e) || e.code !== 'REGISTRY_UNREACHABLE') throw e;
+        const stillPending = await this.journal.pending();
+        this.log?.warn('outbox: card-service unreachable, pending requests kept', {
+          pending: stillPending.length,
+          first: pending[i]!.idempotencyKey,
+        });
+        return { answered, stillPending };
+      }
+    }
+    return { answered, stillPending: await this.journal.pending() };
+  }
+
+  private async attempt(entry: JournalEntry): Promise<JournalEntry> {
+    this.inFlight.add(entry.seq);
+    try {
+      await this.journal.recordAttempt(entry.seq);
+      let answer: JsonAnswer;
+      try {
+        answer = await this.deliver(entry);
+      } catch (e) {
+        const reason = isRegistryError(e) ? `${e.code}: ${e.message}` : String(e);
+        await this.journal.recordFailure(entry.seq, reason);
+        if (isRegistryError(e) && e.code !== 'REGISTRY_UNREACHABLE') throw e;
+        throw new RegistryError(
+          'REGISTRY_UNREACHABLE',
+          `${entry.operation} was journalled as ${entry.idempotencyKey} but got no answer; it will be sent again with the same key`,
+          {
+            outcomeUnknown: isRegistryError(e) ? e.outcomeUnknown : true,
+            idempotencyKey: entry.idempotencyKey,
+          },
+          { cause: e },
+        );
+      }
+      if (!isDecision(answer.status)) {
+        const problem = problemOf(answer);
+        await this.journal.recordFailure(entry.seq, `HTTP ${answer.status} ${problem.code}`);
+        throw new RegistryError(
+          'REGISTRY_UNREACHABLE',
+          `${entry.operation} ${entry.idempotencyKey}: card-service answered ${answer.status} (${problem.code}); it will be sent again with the same key`,
+          {
+            status: answer.status,
+            serviceCode: problem.code,
+            outcomeUnknown: false,
+            idempotencyKey: entry.idempotencyKey,
+          },
+        );
+      }
+      const settled = await this.journal.recordAnswer(entry.seq, answer.status, answer.body);
+      this.log?.info('outbox: request answered', {
+        operation: entry.operation,
+        idempotencyKey: entry.idempotencyKey,
+        status: answer.status,
+        attempts: settled.attempts,
+      });
+      return settled;
+    } finally {
+      this.inFlight.delete(entry.seq);
+    }
+  }
+}

@@ -1,0 +1,122 @@
+import {
+  type CardAlgorithm,
+  type CommandApdu,
+  type ResponseApdu,
+  ValidationError,
+  requireSuccess,
+} from '@sscard/card-core';
+import type {
+  CardAuthChallenge,
+  CardAuthRequest,
+  CardAuthVerifier,
+} from '../verification/card-auth-verifier.js';
+import { RegistryError } from './errors.js';
+import type { RegistryClient } from './client.js';
+
+/**
+ * Card authentication for terminals without a PSAM: card-service's HSM module issues a
+ * single-use challenge for the card, the card answers INTERNAL AUTHENTICATE over it, and the HSM
+ * module judges the answer. The issuer keys stay in the service; the terminal only relays.
+ */
+
+type ChallengeClient = Pick<RegistryClient, 'createChallenge' | 'verifyCardAuth'>;
+
+/** What the card side gives: logical APDUs to the card in the reader (a `CardSession`). */
+export interface CardChannel {
+  transmit(command: CommandApdu): Promise<ResponseApdu>;
+}
+
+/** The INTERNAL AUTHENTICATE key id of docs/card-conventions.md. */
+const INTERNAL_AUTH_KEY_ID = 0x01;
+
+export async function internalAuthenticate(card: CardChannel, challenge: Buffer): Promise<Buffer> {
+  const res = await card.transmit({
+    cla: 0x00,
+    ins: 0x88,
+    p1: 0x00,
+    p2: INTERNAL_AUTH_KEY_ID,
+    data: challenge,
+    le: challenge.length,
+  });
+  return requireSuccess(res, 'internal authentication');
+}
+
+/**
+ * The refusals that are not a verdict on the card: the challenge could not be used (spent,
+ * expired, issued to another terminal or card). They are reported as errors so that a slow
+ * terminal is never taken for a forged card.
+ */
+const NOT_A_VERDICT = new Set([
+  'CHALLENGE_UNKNOWN',
+  'CHALLENGE_USED',
+  'CHALLENGE_EXPIRED',
+  'CHALLENGE_OTHER_CARD',
+]);
+
+export class RemoteCardAuthVerifier implements CardAuthVerifier {
+  readonly name = 'card-service';
+
+  constructor(private readonly client: ChallengeClient) {}
+
+  async challenge(request: CardAuthRequest): Promise<CardAuthChallenge> {
+    const issued = await this.client.createChallenge(request.cardIdCode);
+    checkAlgorithm(issued.algorithm, request.algorithm);
+    return { challenge: Buffer.from(issued.challenge, 'hex'), reference: issued.challengeId };
+  }
+
+  async verify(request: CardAuthRequest & CardAuthChallenge & { cryptogram: Buffer }): Promise<boolean> {
+    if (!request.reference)
+      throw new TypeError('a challenge issued by card-service carries its challenge id');
+    const verdict = await this.client.verifyCardAuth({
+      challengeId: request.reference,
+      cardIdCode: request.cardIdCode,
+      cryptogram: request.cryptogram.toString('hex').toUpperCase(),
+    });
+    if (verdict.verified) return true;
+    if (verdict.reason === 'CRYPTOGRAM_INVALID') return false;
+    if (verdict.reason === 'CARD_UNKNOWN') {
+      throw new RegistryError('REFUSED', 'the registry has no card with this identification code', {
+        serviceCode: verdict.reason,
+      });
+    }
+    throw new RegistryError(
+      'REFUSED',
+      `card-service could not judge the card: ${verdict.reason}${NOT_A_VERDICT.has(verdict.reason) ? ' (try again)' : ''}`,
+      { serviceCode: verdict.reason },
+    );
+  }
+}
+
+/** A card-present proof for the identity check or a card event: a fresh challenge answered by the card. */
+export interface CardPresentProof {
+  challengeId: string;
+  cryptogram: string;
+}
+
+/**
+ * Has the card in the reader answer a fresh service challenge. The proof is single use and short
+ * lived: obtain it right before the request it goes with, while the card is in the reader.
+ */
+export async function proveCardPresence(
+  client: Pick<RegistryClient, 'createChallenge'>,
+  card: CardChannel,
+  cardIdCode: string,
+  algorithm?: CardAlgorithm,
+): Promise<CardPresentProof> {
+  const issued = await client.createChallenge(cardIdCode);
+  if (algorithm) checkAlgorithm(issued.algorithm, algorithm);
+  const cryptogram = await internalAuthenticate(card, Buffer.from(issued.challenge, 'hex'));
+  return { challengeId: issued.challengeId, cryptogram: cryptogram.toString('hex').toUpperCase() };
+}
+
+// The registry records the card's algorithm at issuance; a card that answers with another
+// generation's algorithm is not the card the registry issued under this identification code.
+function checkAlgorithm(registered: CardAlgorithm, read: CardAlgorithm): void {
+  if (registered !== read) {
+    throw new ValidationError(
+      'CARD_ALGORITHM_MISMATCH',
+      `the registry issued this card with ${registered} keys, but the card read is a ${read} card`,
+      { registered, read },
+    );
+  }
+}

@@ -1,0 +1,89 @@
+import { RegistryClient } from './client.js';
+import { CardLifecycleRequests } from './card-lifecycle.js';
+import type { TerminalIdentity } from './credentials.js';
+import { type RegistrySettings, loadOrEnrol } from './enrolment.js';
+import { OutboxJournal } from './journal.js';
+import { Outbox, type OutboxLogger, type ResendReport } from './outbox.js';
+import { type CardReadForCheck, type RegistryCheckResult, checkCardWithRegistry } from './registry-check.js';
+import { type CardPresentProof, RemoteCardAuthVerifier } from './remote-card-auth.js';
+
+/**
+ * Everything the agent needs from card-service, opened once at start: the terminal's credentials
+ * (enrolling first if needed), the mutual-TLS client, the outbox journal with its resend loop,
+ * and the card-side helpers built on them.
+ */
+
+export interface TerminalRegistryOptions extends RegistrySettings {
+  /** The outbox journal's sqlite3 file (config `journal.path`). */
+  journalPath: string;
+  /** How often pending journal entries are resent; default 60 s. 0 disables the loop (CLI use). */
+  resendIntervalMs?: number;
+  log?: OutboxLogger;
+}
+
+export interface TerminalRegistry {
+  identity: TerminalIdentity;
+  /** True when this start enrolled the terminal. */
+  enrolledNow: boolean;
+  client: RegistryClient;
+  outbox: Outbox;
+  lifecycle: CardLifecycleRequests;
+  /** The `CardAuthVerifier` for a terminal without a PSAM. */
+  cardAuth: RemoteCardAuthVerifier;
+  /** What the first resend pass at start settled (requests a crash left unanswered). */
+  recovered: ResendReport;
+  checkCard(read: CardReadForCheck, proof?: CardPresentProof): Promise<RegistryCheckResult>;
+  close(): Promise<void>;
+}
+
+export async function openTerminalRegistry(options: TerminalRegistryOptions): Promise<TerminalRegistry> {
+  const enrolled = await loadOrEnrol(options, {
+    onTrustOnFirstUse: (fingerprint) =>
+      options.log?.warn('trusting the card-service CA on first use (demo mode); compare its fingerprint', {
+        caFingerprint: fingerprint,
+      }),
+  });
+  const client = new RegistryClient({
+    serviceUrl: options.serviceUrl,
+    credentials: enrolled.credentials,
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+  });
+  let journal: OutboxJournal | undefined;
+  try {
+    journal = await OutboxJournal.open(options.journalPath, { terminalId: enrolled.identity.terminalId });
+    const orphans = await journal.pendingOfOtherTerminals();
+    if (orphans.length > 0) {
+      options.log?.warn(
+        'the journal holds unanswered requests of another terminal id; an operator must settle them',
+        {
+          count: orphans.length,
+          keys: orphans.slice(0, 10).map((e) => e.idempotencyKey),
+        },
+      );
+    }
+    const outbox = new Outbox(journal, (entry) => client.deliver(entry), options.log);
+    // Requests a crash left unanswered go first, before anything new is journalled.
+    const recovered = await outbox.resendPending();
+    if (options.resendIntervalMs !== 0) outbox.start(options.resendIntervalMs ?? 60_000);
+    const opened = journal;
+    return {
+      identity: enrolled.identity,
+      enrolledNow: enrolled.enrolledNow,
+      client,
+      outbox,
+      lifecycle: new CardLifecycleRequests(outbox),
+      cardAuth: new RemoteCardAuthVerifier(client),
+      recovered,
+      checkCard: (read, proof) => checkCardWithRegistry(client, read, proof),
+      close: async () => {
+        await outbox.stop();
+        await opened.close();
+        client.close();
+      },
+    };
+  } catch (e) {
+    await journal?.close();
+    client.close();
+    throw e;
+  }
+}

@@ -1,0 +1,122 @@
+import { type CommandApdu, type ResponseApdu, transceive } from '@sscard/card-core';
+import { ReaderError, type ReaderErrorCode } from '../readers/errors.js';
+import type { HeldCard, ReaderState } from '../readers/reader-manager.js';
+
+export interface TransmitOptions {
+  /**
+   * Pass 61xx and 6Cxx through instead of chaining GET RESPONSE / re-sending with the right Le:
+   * to see the card's own status words, or to skip an FCI nobody reads.
+   */
+  raw?: boolean;
+}
+
+/** Failures after which the card or its reader is not there any more: the session is over. */
+const FATAL: ReadonlySet<ReaderErrorCode> = new Set([
+  'CardRemoved',
+  'NoCard',
+  'ReaderGone',
+  'ServiceUnavailable',
+  'SessionClosed',
+  'CardMute',
+]);
+
+/**
+ * One card, held exclusively from open to close. Sends logical APDUs: T=0 61xx/6Cxx handling is
+ * card-core's `transceive`, the one place that does it. Counts every APDU that goes over the wire.
+ *
+ * When the transport fails in a way that may be a glitch, the session resets the card: if the
+ * card is gone that is a `CardRemoved`; if it is there, the original error is re-thrown marked
+ * `retryable` (the card has lost its state, so the caller starts its operation again, once).
+ */
+export class CardSession {
+  readonly reader: string;
+  readonly atr: Buffer;
+  readonly readerState: ReaderState;
+  private apdus = 0;
+  private ended = false;
+
+  constructor(private readonly held: HeldCard) {
+    this.reader = held.channel.reader;
+    this.atr = held.channel.atr;
+    this.readerState = held.state;
+  }
+
+  /** APDUs sent to the card so far, GET RESPONSE and re-sends included. */
+  get apduCount(): number {
+    return this.apdus;
+  }
+
+  get open(): boolean {
+    return !this.ended;
+  }
+
+  async transmit(command: CommandApdu, options: TransmitOptions = {}): Promise<ResponseApdu> {
+    this.assertOpen();
+    const wire = (bytes: Buffer): Promise<Buffer> => {
+      this.apdus++;
+      return this.held.channel.transmit(bytes);
+    };
+    try {
+      return await transceive(wire, command, { raw: options.raw ?? false });
+    } catch (e) {
+      throw await this.afterFailure(e);
+    }
+  }
+
+  /** Warm reset: selected application, verified PIN and authentication are forgotten. */
+  async reset(): Promise<Buffer> {
+    this.assertOpen();
+    try {
+      return await this.held.channel.reset();
+    } catch (e) {
+      throw await this.afterFailure(e);
+    }
+  }
+
+  /** Powers the card off and lets the next caller have the reader. Safe to call more than once. */
+  async close(): Promise<void> {
+    this.ended = true;
+    await this.held.release();
+  }
+
+  private assertOpen(): void {
+    if (this.ended) {
+      throw new ReaderError('SessionClosed', `the card session on "${this.reader}" is closed`, {
+        reader: this.reader,
+      });
+    }
+  }
+
+  private async afterFailure(e: unknown): Promise<unknown> {
+    if (!(e instanceof ReaderError)) return e; // the card's answer broke the protocol: its fault, not the link's
+    if (FATAL.has(e.code)) {
+      await this.close();
+      return e;
+    }
+    try {
+      await this.held.channel.reset();
+    } catch (probe) {
+      await this.close();
+      return probe instanceof ReaderError && FATAL.has(probe.code) ? probe : e;
+    }
+    return new ReaderError(e.code, e.message, { ...e.details, retryable: true }, { cause: e });
+  }
+}
+
+/** Whether an operation that failed with `e` may run once more on the (already reset) card. */
+export function isRetryable(e: unknown): boolean {
+  return e instanceof ReaderError && e.details?.retryable === true;
+}
+
+/**
+ * Runs a card operation and, when the session reset the card after a transient failure, runs it
+ * once more from the start: a retried APDU alone would meet a card that forgot the selection.
+ */
+export async function withOneRetry<T>(session: CardSession, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (e) {
+    if (!isRetryable(e) || !session.open) throw e;
+    return operation();
+  }
+}

@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildSsseAtr, historicalBytesFor, makeCitizenId, type SsseBasicInfo } from '@sscard/card-core';
+import { ReaderError } from '../readers/errors.js';
+import { CheckRegistry } from './check-registry.js';
+import { holderDataConsistency } from './rules/holder-data.js';
+import { regionConsistency } from './rules/region-consistency.js';
+import { validityPeriod } from './rules/validity-period.js';
+import { type CardCheck, type CheckContext, fail, PASS } from './types.js';
+
+const CARD_ID = '330300D15600000512345678ABCDEF01';
+const NOW = new Date('2024-06-01T04:00:00Z');
+
+function context(
+  overrides: Partial<SsseBasicInfo> = {},
+  options: { atr?: Buffer; holder?: boolean } = {},
+): CheckContext {
+  const info: SsseBasicInfo = {
+    cardIdCode: CARD_ID,
+    cardType: '1',
+    specVersion: '3.00',
+    initOrg: '33030000',
+    issueDate: '20200101',
+    expiryDate: '20300101',
+    cardNumber: 'A12345678',
+    ssn: makeCitizenId('330302', '19800101', 123),
+    name: '张三',
+    gender: '1',
+    ethnicity: '01',
+    birthplace: '330302',
+    birthDate: '19800101',
+    ...overrides,
+  };
+  return {
+    subject: {
+      atr: options.atr ?? buildSsseAtr(historicalBytesFor(CARD_ID)),
+      info,
+      generation: 3,
+      holderDataRead: options.holder ?? true,
+    },
+    now: NOW,
+  };
+}
+
+async function verdictOf(check: CardCheck, ctx: CheckContext) {
+  return check.run(ctx);
+}
+
+describe('validity-period', () => {
+  it('accepts a card inside its validity period', async () => {
+    assert.deepEqual(await verdictOf(validityPeriod, context()), PASS);
+  });
+  it('rejects a card that expired yesterday in China time', async () => {
+    // 2024-05-31T16:30Z is already 1 June in China.
+    const ctx = { ...context({ expiryDate: '20240531' }), now: new Date('2024-05-31T16:30:00Z') };
+    const verdict = await verdictOf(validityPeriod, ctx);
+    assert.equal(verdict.ok, false);
+    assert.match(!verdict.ok ? verdict.reason : '', /expired on 20240531/);
+  });
+  it('rejects a card issued in the future', async () => {
+    assert.equal((await verdictOf(validityPeriod, context({ issueDate: '20250101' }))).ok, false);
+  });
+});
+
+describe('holder-data-consistency', () => {
+  it('accepts a valid number whose birth date and gender match the card', async () => {
+    assert.deepEqual(await verdictOf(holderDataConsistency, context()), PASS);
+  });
+  it('rejects a number with a wrong check character without showing the number', async () => {
+    const good = makeCitizenId('330302', '19800101', 123);
+    const bad = good.slice(0, 17) + (good[17] === '1' ? '2' : '1');
+    const verdict = await verdictOf(holderDataConsistency, context({ ssn: bad }));
+    assert.equal(verdict.ok, false);
+    const reason = !verdict.ok ? verdict.reason : '';
+    assert.match(reason, /checkChar/);
+    assert.ok(!reason.includes(bad));
+  });
+  it('rejects a birth date that differs from the number', async () => {
+    assert.equal((await verdictOf(holderDataConsistency, context({ birthDate: '19800102' }))).ok, false);
+  });
+  it('rejects a gender that differs from the number', async () => {
+    assert.equal((await verdictOf(holderDataConsistency, context({ gender: '2' }))).ok, false);
+  });
+  it('is skipped when the holder data was not released', () => {
+    assert.match(holderDataConsistency.skipReason(context({}, { holder: false })) ?? '', /not released/);
+  });
+});
+
+describe('region-consistency', () => {
+  it('accepts an ATR derived from the identification code', async () => {
+    assert.deepEqual(await verdictOf(regionConsistency, context()), PASS);
+  });
+  it("rejects an ATR carrying another card's region", async () => {
+    const other = '320200D15600000512345678ABCDEF01';
+    const verdict = await verdictOf(
+      regionConsistency,
+      context({}, { atr: buildSsseAtr(historicalBytesFor(other)) }),
+    );
+    assert.equal(verdict.ok, false);
+    assert.match(!verdict.ok ? verdict.reason : '', /region 3202/);
+  });
+  it("rejects an ATR carrying another card's issuer bytes", async () => {
+    const other = '330300D15600000599999999ABCDEF01';
+    const verdict = await verdictOf(
+      regionConsistency,
+      context({}, { atr: buildSsseAtr(historicalBytesFor(other)) }),
+    );
+    assert.match(!verdict.ok ? verdict.reason : '', /issuer bytes/);
+  });
+  it('rejects an ATR that is not a social security card ATR', async () => {
+    const verdict = await verdictOf(regionConsistency, context({}, { atr: Buffer.from('3B021450', 'hex') }));
+    assert.equal(verdict.ok, false);
+  });
+});
+
+describe('check registry', () => {
+  const passing: CardCheck = {
+    name: 'always',
+    description: '',
+    skipReason: () => undefined,
+    run: async () => PASS,
+  };
+  const failing: CardCheck = {
+    name: 'never',
+    description: '',
+    skipReason: () => undefined,
+    run: async () => fail('because'),
+  };
+  const skipped: CardCheck = {
+    name: 'not-here',
+    description: '',
+    skipReason: () => 'no PSAM',
+    run: async () => PASS,
+  };
+
+  it('names which checks ran, passed, failed with a reason, and were skipped', async () => {
+    const report = await new CheckRegistry([passing, failing, skipped]).verify(context());
+    assert.equal(report.genuine, false);
+    assert.deepEqual(report.ran, ['always', 'never']);
+    assert.deepEqual(report.passed, ['always']);
+    assert.deepEqual(report.failed, [{ check: 'never', reason: 'because' }]);
+    assert.deepEqual(report.skipped, [{ check: 'not-here', reason: 'no PSAM' }]);
+  });
+
+  it('reports a card genuine when no check failed', async () => {
+    const report = await new CheckRegistry([passing, skipped]).verify(context());
+    assert.equal(report.genuine, true);
+  });
+
+  it('lets a pulled card end the verification instead of judging the card', async () => {
+    const pulled: CardCheck = {
+      name: 'pulled',
+      description: '',
+      skipReason: () => undefined,
+      run: async () => {
+        throw new ReaderError('CardRemoved', 'the card was removed');
+      },
+    };
+    await assert.rejects(new CheckRegistry([pulled]).verify(context()), (e) => e instanceof ReaderError);
+  });
+
+  it('refuses two checks with the same name', () => {
+    assert.throws(() => new CheckRegistry([passing, passing]));
+  });
+});

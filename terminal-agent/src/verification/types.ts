@@ -1,0 +1,65 @@
+import type { CardGeneration, SsseBasicInfo } from '@sscard/card-core';
+
+/**
+ * What the terminal read from a card, as the checks see it. The holder's fields are empty strings
+ * when the card did not release them (a generation 3 card read without a PSAM).
+ */
+export interface CardSubject {
+  atr: Buffer;
+  info: SsseBasicInfo;
+  generation: CardGeneration;
+  /** Whether EF06 (the holder's data) was read. */
+  holderDataRead: boolean;
+}
+
+export type CheckStatus = 'passed' | 'failed' | 'skipped';
+
+export interface CheckResult {
+  check: string;
+  status: CheckStatus;
+  /** Why it failed or was skipped; a sentence for the operator, never personal data. */
+  reason?: string;
+}
+
+/**
+ * A check's finding: it held, or it did not and why, or it found out only while running that it
+ * does not apply (the card turned out to have no debit application).
+ */
+export type Verdict = { ok: true } | { ok: false; reason: string } | { ok: 'skipped'; reason: string };
+
+export const PASS: Verdict = { ok: true };
+export function fail(reason: string): Verdict {
+  return { ok: false, reason };
+}
+export function notApplicable(reason: string): Verdict {
+  return { ok: 'skipped', reason };
+}
+
+/**
+ * One named rule about a card. `skipReason` says when the rule cannot run on this card or terminal
+ * (no debit application, no PSAM and no remote verifier); `run` decides. A rule that needs the
+ * card talks to it through the context; a rule never changes the card's state.
+ */
+export interface CardCheck<Context extends CheckContext = CheckContext> {
+  readonly name: string;
+  readonly description: string;
+  skipReason(context: Context): string | undefined;
+  run(context: Context): Promise<Verdict>;
+}
+
+export interface CheckContext {
+  subject: CardSubject;
+  /** The instant the checks judge dates against. */
+  now: Date;
+}
+
+export interface VerificationReport {
+  /** False as soon as one check failed: the terminal does nothing further with the card. */
+  genuine: boolean;
+  /** Names of the checks that ran (passed or failed), in order. */
+  ran: string[];
+  passed: string[];
+  failed: { check: string; reason: string }[];
+  skipped: { check: string; reason: string }[];
+  results: CheckResult[];
+}
