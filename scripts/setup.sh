@@ -34,10 +34,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# Node dependencies: reinstall only when the lock file changed since the last install.
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing Node dependencies (npm ci)"
-  npm ci --no-audit --no-fund
+# Node dependencies, at the versions in package-lock.json; skipped when nothing changed since the
+# last install. `npm install` rather than `npm ci`: npm 11 refuses its own lock file in `npm ci`
+# when a dependency has platform-specific optional packages (Biome, esbuild), while `npm install`
+# installs exactly the locked versions.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
+  || [ package.json -nt node_modules/.package-lock.json ]; then
+  say "installing Node dependencies"
+  npm install --no-audit --no-fund
 fi
 
 # Native helpers built from source at setup (never shipped as binaries).
