@@ -38,8 +38,9 @@ fi
 # last install. `npm install` rather than `npm ci`: npm 11 refuses its own lock file in `npm ci`
 # when a dependency has platform-specific optional packages (Biome, esbuild), while `npm install`
 # installs exactly the locked versions.
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
-  || [ package.json -nt node_modules/.package-lock.json ]; then
+stamp=node_modules/.package-lock.json
+if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] \
+  || [ -n "$(find . -maxdepth 3 -name package.json -not -path './node_modules/*' -newer "$stamp" -print -quit)" ]; then
   say "installing Node dependencies"
   npm install --no-audit --no-fund
 fi
