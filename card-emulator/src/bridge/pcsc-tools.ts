@@ -1,4 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * Drives the pcsc-tools command-line clients (pcsc_scan, scriptor) against a pcscd, the way an
@@ -91,6 +94,20 @@ export function runScriptor(
   });
 }
 
+let autoflushDir: string | undefined;
+
+/**
+ * scriptor is Perl and block-buffers stdout into a pipe, so an answer would only show when it
+ * exits. A one-line module loaded through PERL5OPT turns on autoflush.
+ */
+function autoflushEnv(): Record<string, string> {
+  if (!autoflushDir) {
+    autoflushDir = mkdtempSync(join(tmpdir(), 'sscard-scriptor-'));
+    writeFileSync(join(autoflushDir, 'SscardAutoflush.pm'), 'package SscardAutoflush; $| = 1; 1;\n');
+  }
+  return { PERL5LIB: autoflushDir, PERL5OPT: '-MSscardAutoflush' };
+}
+
 /**
  * An interactive scriptor session: send one APDU at a time and wait for its answer, so a test can
  * change the card between two APDUs of the same PC/SC connection.
@@ -101,7 +118,7 @@ export class ScriptorSession {
   private readonly exit: Promise<number | null>;
 
   constructor(env: Record<string, string>, reader: string) {
-    this.child = spawn('scriptor', ['-r', reader], { env: { ...process.env, ...env } });
+    this.child = spawn('scriptor', ['-r', reader], { env: { ...process.env, ...env, ...autoflushEnv() } });
     this.child.stdout.on('data', (d: Buffer) => {
       this.output += d.toString();
     });

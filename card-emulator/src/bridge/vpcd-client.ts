@@ -14,6 +14,13 @@ export interface VpcdSlotOptions {
   name?: string;
   logger?: Logger;
   backoff?: { initialMs?: number; maxMs?: number };
+  /**
+   * How long the slot stays empty after a removal or a link drop before a card connects again.
+   * pcscd polls vpcd for presence every 400 ms; a gap shorter than a poll is never seen, and the
+   * new card would silently inherit the old card's PC/SC state and ATR. Default 1000 ms: at least
+   * two polls, and still quicker than a hand swaps a card.
+   */
+  minAbsenceMs?: number;
 }
 
 export interface VpcdSlotEvents {
@@ -82,6 +89,9 @@ export class VpcdSlot extends EventEmitter<VpcdSlotEvents> {
   private readonly backoff: Backoff;
   private readonly logger: Logger;
   private stopped = false;
+  private readonly minAbsenceMs: number;
+  /** When the last link went down; a new one waits until minAbsenceMs after it. */
+  private absentSince = 0;
 
   constructor(options: VpcdSlotOptions) {
     super();
@@ -90,6 +100,7 @@ export class VpcdSlot extends EventEmitter<VpcdSlotEvents> {
     this.name = options.name ?? `vpcd:${options.port}`;
     this.logger = options.logger ?? silentLogger;
     this.backoff = new Backoff(options.backoff?.initialMs, options.backoff?.maxMs);
+    this.minAbsenceMs = options.minAbsenceMs ?? 1000;
   }
 
   get card(): SlotCard | undefined {
@@ -106,7 +117,7 @@ export class VpcdSlot extends EventEmitter<VpcdSlotEvents> {
     if (this.slotCard) this.dropLink();
     this.slotCard = card;
     this.backoff.reset();
-    this.connectNow();
+    this.connectAfterAbsence(0);
   }
 
   remove(): SlotCard | undefined {
@@ -128,8 +139,14 @@ export class VpcdSlot extends EventEmitter<VpcdSlotEvents> {
    * card leave, and the slot reconnects after back-off.
    */
   glitch(): void {
-    if (!this.link) return;
-    this.link.close();
+    const link = this.link;
+    if (!link) return;
+    this.link = undefined;
+    const wasOpen = link.opened;
+    link.close();
+    this.absentSince = Date.now();
+    if (wasOpen) this.emit('disconnected');
+    this.connectAfterAbsence(0);
   }
 
   close(): void {
@@ -145,17 +162,29 @@ export class VpcdSlot extends EventEmitter<VpcdSlotEvents> {
     if (link && !link.closed) {
       const wasOpen = link.opened;
       link.close();
-      if (wasOpen) this.emit('disconnected');
+      if (wasOpen) {
+        this.absentSince = Date.now();
+        this.emit('disconnected');
+      }
     }
   }
 
-  private scheduleReconnect(): void {
+  /** Connects once `delayMs` has passed and the slot has been empty for minAbsenceMs. */
+  private connectAfterAbsence(delayMs: number): void {
     if (this.stopped || !this.slotCard || this.retry) return;
-    const delay = this.backoff.delay();
+    const wait = Math.max(delayMs, this.absentSince + this.minAbsenceMs - Date.now());
+    if (wait <= 0) {
+      this.connectNow();
+      return;
+    }
     this.retry = setTimeout(() => {
       this.retry = undefined;
       this.connectNow();
-    }, delay);
+    }, wait);
+  }
+
+  private scheduleReconnect(): void {
+    this.connectAfterAbsence(this.backoff.delay());
   }
 
   private connectNow(): void {
@@ -182,7 +211,10 @@ export class VpcdSlot extends EventEmitter<VpcdSlotEvents> {
       const wasOpen = link.opened && !link.closed;
       link.closed = true;
       this.link = undefined;
-      if (wasOpen) this.emit('disconnected');
+      if (wasOpen) {
+        this.absentSince = Date.now();
+        this.emit('disconnected');
+      }
       this.scheduleReconnect();
     });
   }
@@ -208,10 +240,7 @@ export class VpcdSlot extends EventEmitter<VpcdSlotEvents> {
     }
     if (card.takeLinkDrop()) {
       this.logger.info('vpcd.fault-disconnect', { slot: this.name, card: card.id });
-      link.close();
-      this.link = undefined;
-      this.emit('disconnected');
-      this.scheduleReconnect();
+      if (this.link === link) this.glitch();
       return undefined;
     }
     return card.exchange(message);

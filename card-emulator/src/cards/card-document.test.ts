@@ -37,7 +37,10 @@ test('personalise gives each holder its own identification code, card number and
 test('rejects a document with a wrong SSN check character, naming holder.ssn', () => {
   const doc = structuredClone(demoCardDocuments()[0]!);
   doc.holder.ssn = doc.holder.ssn.slice(0, 17) + (doc.holder.ssn[17] === '0' ? '1' : '0');
-  assert.throws(() => parseCardDocument(doc), (e: unknown) => e instanceof CardDocumentError && e.path === 'holder.ssn');
+  assert.throws(
+    () => parseCardDocument(doc),
+    (e: unknown) => e instanceof CardDocumentError && e.path === 'holder.ssn',
+  );
 });
 
 test('rejects a card number whose check character does not match, naming card.cardNumber', () => {

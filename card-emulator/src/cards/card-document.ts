@@ -65,7 +65,10 @@ const debitSchema = z.object({
     .string()
     .regex(/^[0-9]{16,19}$/, '16 to 19 digits expected')
     .refine(luhnValid, { message: 'the Luhn check digit does not match' }),
-  psn: z.string().regex(/^[0-9]{2}$/, 'two digits expected').default('00'),
+  psn: z
+    .string()
+    .regex(/^[0-9]{2}$/, 'two digits expected')
+    .default('00'),
   effectiveDate: compactDate.optional(),
   expiryDate: compactDate,
   currency: z.literal('156').default('156'),

@@ -9,7 +9,7 @@
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const M = 36;
 
-function valueOf(ch: string): number {
+function charValue(ch: string): number {
   const v = ALPHABET.indexOf(ch);
   if (v < 0) throw new RangeError('card numbers use only digits and capital letters');
   return v;
@@ -19,7 +19,7 @@ function valueOf(ch: string): number {
 function runHybrid(text: string): number {
   let p = M;
   for (const ch of text) {
-    let s = (p + valueOf(ch)) % M;
+    let s = (p + charValue(ch)) % M;
     if (s === 0) s = M;
     p = (s * 2) % (M + 1);
   }

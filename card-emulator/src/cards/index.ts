@@ -35,4 +35,10 @@ export {
 } from './personalise.js';
 export { PSAM_AID, Psam, type PsamOptions, createPsam } from './psam/psam.js';
 export { SSSE_DF_FID } from './ssse/ssse-application.js';
-export { type CardInterface, SsseCard, type SsseCardOptions, SsseGen2Card, SsseGen3Card } from './ssse/ssse-card.js';
+export {
+  type CardInterface,
+  SsseCard,
+  type SsseCardOptions,
+  SsseGen2Card,
+  SsseGen3Card,
+} from './ssse/ssse-card.js';

@@ -38,7 +38,11 @@ test('the public part holds the CA public key and nothing secret', () => {
     { rid: 'A000000333', index: '80', modulus: ks.emv.ca.key.modulus, exponent: ks.emv.ca.key.exponent },
   ]);
   const text = JSON.stringify(pub);
-  for (const secret of [ks.emv.ca.key.privateExponent!, ks.ssse.sm4.externalAuth, ks.emv.acMasterKeys['3des']]) {
+  for (const secret of [
+    ks.emv.ca.key.privateExponent!,
+    ks.ssse.sm4.externalAuth,
+    ks.emv.acMasterKeys['3des'],
+  ]) {
     assert.equal(text.includes(secret), false);
   }
 });

@@ -20,7 +20,12 @@ export interface SsseMasterKeys {
 }
 
 export type SsseKeyUsage = keyof SsseMasterKeys;
-export const SSSE_KEY_USAGES: readonly SsseKeyUsage[] = ['internalAuth', 'externalAuth', 'pinReload', 'update'];
+export const SSSE_KEY_USAGES: readonly SsseKeyUsage[] = [
+  'internalAuth',
+  'externalAuth',
+  'pinReload',
+  'update',
+];
 
 /** An RSA key as EMV handles it: big-endian modulus and exponents. */
 export interface RsaKeyHex {
@@ -126,7 +131,11 @@ function randomKeyHex(bytes = 16): string {
 function rsaKey(bits: number, exponent: 3 | 65537): RsaKeyHex {
   const key = generateRsaKey(bits, exponent);
   const hex = (b: Buffer) => b.toString('hex').toUpperCase();
-  return { modulus: hex(key.modulus), exponent: hex(key.exponent), privateExponent: hex(key.privateExponent) };
+  return {
+    modulus: hex(key.modulus),
+    exponent: hex(key.exponent),
+    privateExponent: hex(key.privateExponent),
+  };
 }
 
 /** The RSA key in card-core's form; throws when the keyset holds only its public part. */

@@ -75,7 +75,10 @@ export function debitPanFor(region: string, serial: number): string {
 }
 
 /** Card documents for holder records: identification code, card number and PAN from region and serial. */
-export function personalise(holders: readonly HolderRecord[], options: PersonaliseOptions = {}): CardDocument[] {
+export function personalise(
+  holders: readonly HolderRecord[],
+  options: PersonaliseOptions = {},
+): CardDocument[] {
   const issueDate = options.issueDate ?? chinaToday();
   const expiryDate = addYears(issueDate, options.validityYears ?? 10);
   const series = options.cardNumberSeries ?? 'A';
@@ -90,7 +93,9 @@ export function personalise(holders: readonly HolderRecord[], options: Personali
     const id = validateCitizenId(holder.ssn);
     const region = holder.issuingRegion ?? `${id.region.slice(0, 4)}00`;
     if (!isRegionCode(region)) {
-      throw new RangeError(`holder ${i}: no issuing region: give issuingRegion for an SSN of region ${id.region.slice(0, 2)}`);
+      throw new RangeError(
+        `holder ${i}: no issuing region: give issuingRegion for an SSN of region ${id.region.slice(0, 2)}`,
+      );
     }
     const generation = holder.generation ?? 3;
     const withDebit = holder.debit ?? generation === 3;

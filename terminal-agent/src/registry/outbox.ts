@@ -22,16 +22,20 @@ export interface OutboxLogger {
 export interface ResendReport {
   answered: JournalEntry[];
   stillPending: JournalEntry[];
+  /** Why the pass stopped before the end (`REGISTRY_UNREACHABLE`, `TERMINAL_REVOKED`…), if it did. */
+  stoppedBy?: RegistryError;
 }
 
 /**
  * Whether an HTTP status is the service's decision about the request. 5xx means the service's
- * transaction did not commit; 408, 425 and 429 mean it did not get to the request at all.
+ * transaction did not commit; 408, 425 and 429 mean it did not get to the request at all; 401
+ * means it did not accept the terminal (revoked certificate), which says nothing about the
+ * request: it is kept, to be sent once the terminal is enrolled again under the same id.
  */
 export function isDecision(status: number): boolean {
   if (status >= 200 && status < 300) return true;
   if (status >= 500) return false;
-  return status !== 408 && status !== 425 && status !== 429;
+  return status !== 401 && status !== 408 && status !== 425 && status !== 429;
 }
 
 /** The result of an answered entry, or the refusal it carries as a RegistryError. */
@@ -114,13 +118,15 @@ export class Outbox {
       try {
         answered.push(await this.attempt(entry));
       } catch (e) {
-        if (!isRegistryError(e) || e.code !== 'REGISTRY_UNREACHABLE') throw e;
+        if (!isRegistryError(e)) throw e;
+        // The rest would fail the same way: the service is unreachable or does not accept us.
         const stillPending = await this.journal.pending();
-        this.log?.warn('outbox: card-service unreachable, pending requests kept', {
+        this.log?.warn('outbox: pending requests kept', {
+          reason: e.code,
           pending: stillPending.length,
           first: pending[i]!.idempotencyKey,
         });
-        return { answered, stillPending };
+        return { answered, stillPending, stoppedBy: e };
       }
     }
     return { answered, stillPending: await this.journal.pending() };
@@ -134,14 +140,14 @@ export class Outbox {
       try {
         answer = await this.deliver(entry);
       } catch (e) {
-        const reason = isRegistryError(e) ? `${e.code}: ${e.message}` : String(e);
-        await this.journal.recordFailure(entry.seq, reason);
-        if (isRegistryError(e) && e.code !== 'REGISTRY_UNREACHABLE') throw e;
+        if (!isRegistryError(e)) throw e;
+        await this.journal.recordFailure(entry.seq, `${e.code}: ${e.message}`);
+        if (e.code !== 'REGISTRY_UNREACHABLE') throw e;
         throw new RegistryError(
           'REGISTRY_UNREACHABLE',
           `${entry.operation} was journalled as ${entry.idempotencyKey} but got no answer; it will be sent again with the same key`,
           {
-            outcomeUnknown: isRegistryError(e) ? e.outcomeUnknown : true,
+            outcomeUnknown: e.outcomeUnknown,
             idempotencyKey: entry.idempotencyKey,
           },
           { cause: e },
@@ -150,6 +156,14 @@ export class Outbox {
       if (!isDecision(answer.status)) {
         const problem = problemOf(answer);
         await this.journal.recordFailure(entry.seq, `HTTP ${answer.status} ${problem.code}`);
+        if (answer.status === 401) {
+          const refusal = refusalError(answer, entry.operation);
+          throw new RegistryError(refusal.code, refusal.message, {
+            ...refusal.details,
+            outcomeUnknown: false,
+            idempotencyKey: entry.idempotencyKey,
+          });
+        }
         throw new RegistryError(
           'REGISTRY_UNREACHABLE',
           `${entry.operation} ${entry.idempotencyKey}: card-service answered ${answer.status} (${problem.code}); it will be sent again with the same key`,

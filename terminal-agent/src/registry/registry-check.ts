@@ -37,7 +37,8 @@ export interface RegistryCheckResult {
 }
 
 export interface CardReadForCheck {
-  info: SsseBasicInfo;
+  /** What the card released (card-core `SsseBasicInfo`, or the card side's read result with empty holder fields). */
+  info: Pick<SsseBasicInfo, 'cardIdCode' | 'cardNumber'> & { ssn: string; name: string };
   /** The card side's verification; a card that failed it is not sent to the registry. */
   verification?: VerificationReport;
   /** False for a generation 3 card read without a PSAM: no holder data to compare. */

@@ -1,6 +1,7 @@
 import { RegistryClient } from './client.js';
 import { CardLifecycleRequests } from './card-lifecycle.js';
 import type { TerminalIdentity } from './credentials.js';
+import { isRegistryError } from './errors.js';
 import { type RegistrySettings, loadOrEnrol } from './enrolment.js';
 import { OutboxJournal } from './journal.js';
 import { Outbox, type OutboxLogger, type ResendReport } from './outbox.js';
@@ -36,6 +37,20 @@ export interface TerminalRegistry {
   close(): Promise<void>;
 }
 
+/**
+ * Asks the service whether it still honours this terminal, so that a revoked terminal says so at
+ * start rather than at the first citizen's card. A service that cannot be reached is not a
+ * reason to stay down: the agent reads cards offline and the outbox catches up later.
+ */
+async function confirmStanding(client: RegistryClient, log: OutboxLogger | undefined): Promise<void> {
+  try {
+    await client.terminal();
+  } catch (e) {
+    if (!isRegistryError(e, 'REGISTRY_UNREACHABLE')) throw e;
+    log?.warn('card-service is not reachable; starting without it', { reason: e.message });
+  }
+}
+
 export async function openTerminalRegistry(options: TerminalRegistryOptions): Promise<TerminalRegistry> {
   const enrolled = await loadOrEnrol(options, {
     onTrustOnFirstUse: (fingerprint) =>
@@ -50,6 +65,7 @@ export async function openTerminalRegistry(options: TerminalRegistryOptions): Pr
   });
   let journal: OutboxJournal | undefined;
   try {
+    await confirmStanding(client, options.log);
     journal = await OutboxJournal.open(options.journalPath, { terminalId: enrolled.identity.terminalId });
     const orphans = await journal.pendingOfOtherTerminals();
     if (orphans.length > 0) {

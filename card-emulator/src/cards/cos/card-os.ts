@@ -265,5 +265,18 @@ function mfFcp(): Buffer {
 function efFcp(file: RecordFile): Buffer {
   // 82 05: linear variable-size records holding TLV; 88: the SFI in bits 8–4.
   const fid = file.fid ?? 0;
-  return Buffer.from([0x62, 0x0a, 0x82, 0x01, 0x05, 0x83, 0x02, fid >> 8, fid & 0xff, 0x88, 0x01, file.sfi << 3]);
+  return Buffer.from([
+    0x62,
+    0x0a,
+    0x82,
+    0x01,
+    0x05,
+    0x83,
+    0x02,
+    fid >> 8,
+    fid & 0xff,
+    0x88,
+    0x01,
+    file.sfi << 3,
+  ]);
 }

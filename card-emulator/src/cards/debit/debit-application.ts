@@ -16,7 +16,7 @@ import {
 import type { CardDocument } from '../card-document.js';
 import type { CardApplication, Instruction } from '../cos/application.js';
 import { type AccessCondition, RecordFile } from '../cos/record-file.js';
-import { type Command, type Reply, dataReply, status, success } from '../cos/reply.js';
+import { type Command, type Reply, dataReply, status } from '../cos/reply.js';
 import type { IssuerKeyset } from '../keyset.js';
 import {
   AFL,
@@ -252,7 +252,13 @@ export class DebitApplication implements CardApplication {
       return status(SW.CONDITIONS_NOT_SATISFIED);
     }
     const sessionKey = deriveSessionKey(this.#algorithm, this.#udk, this.#atc);
-    const ok = verifyArpc(this.#algorithm, sessionKey, this.#arqc, cmd.data.subarray(8, 10), cmd.data.subarray(0, 8));
+    const ok = verifyArpc(
+      this.#algorithm,
+      sessionKey,
+      this.#arqc,
+      cmd.data.subarray(8, 10),
+      cmd.data.subarray(0, 8),
+    );
     wipe(sessionKey);
     this.#issuerAuthentication = ok ? 'passed' : 'failed';
     return status(ok ? SW.SUCCESS : SW.VERIFICATION_FAILED);
@@ -287,7 +293,12 @@ function cvrFirst(cid: number): Buffer {
 }
 
 function cvrSecond(cid: number, issuerAuthFailed: boolean): Buffer {
-  return Buffer.from([0x03, (cidBits(cid) << 6) | (cidBits(CID_ARQC) << 4) | (issuerAuthFailed ? 0x08 : 0), 0x00, 0x00]);
+  return Buffer.from([
+    0x03,
+    (cidBits(cid) << 6) | (cidBits(CID_ARQC) << 4) | (issuerAuthFailed ? 0x08 : 0),
+    0x00,
+    0x00,
+  ]);
 }
 
 function cidBits(cid: number): number {
@@ -365,4 +376,3 @@ export function createDebitApplications(
 export function isDebitApplication(app: CardApplication): app is DebitApplication {
   return app instanceof DebitApplication;
 }
-

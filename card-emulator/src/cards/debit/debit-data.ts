@@ -153,14 +153,21 @@ export function buildDebitData(doc: CardDocument, keyset: IssuerKeyset): DebitDa
   const issuerCert = issuerCertificate(keyset);
   const iccKey = iccKeyOf(debit, keyset);
   const digest = createHash('sha256').update(`${debit.pan}|${debit.psn}`).digest();
-  const iccCert = buildIccCertificate(issuerKey, { modulus: iccKey.modulus, exponent: iccKey.exponent }, debit.pan, staticData, {
-    expiry: `${debit.expiryDate.slice(4, 6)}${debit.expiryDate.slice(2, 4)}`,
-    serial: digest.subarray(0, 3),
-  });
+  const iccCert = buildIccCertificate(
+    issuerKey,
+    { modulus: iccKey.modulus, exponent: iccKey.exponent },
+    debit.pan,
+    staticData,
+    {
+      expiry: `${debit.expiryDate.slice(4, 6)}${debit.expiryDate.slice(2, 4)}`,
+      serial: digest.subarray(0, 3),
+    },
+  );
   // The data authentication code only has to be stable per card: two bytes of the PAN's digest.
   const ssad = signStaticData(issuerKey, staticData, digest.subarray(3, 5));
 
-  const withRemainder = (tag: number, remainder: Buffer) => (remainder.length > 0 ? [tlv(tag, remainder)] : []);
+  const withRemainder = (tag: number, remainder: Buffer) =>
+    remainder.length > 0 ? [tlv(tag, remainder)] : [];
   const sfi3 = [
     encodeBerTlv({
       tag: 0x70,
@@ -174,7 +181,11 @@ export function buildDebitData(doc: CardDocument, keyset: IssuerKeyset): DebitDa
     encodeBerTlv({ tag: 0x70, children: [tlv(0x93, ssad)] }),
     encodeBerTlv({
       tag: 0x70,
-      children: [tlv(0x9f46, iccCert.certificate), tlv(0x9f47, iccCert.exponent), ...withRemainder(0x9f48, iccCert.remainder)],
+      children: [
+        tlv(0x9f46, iccCert.certificate),
+        tlv(0x9f47, iccCert.exponent),
+        ...withRemainder(0x9f48, iccCert.remainder),
+      ],
     }),
   ];
 

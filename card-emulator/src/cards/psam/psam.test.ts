@@ -26,7 +26,11 @@ test('encrypts a block under the diversified key of the card named in 801A', () 
   assert.equal(send(psam, `801A0204 10${CARD_ID}`).sw, '9000');
   const block = Buffer.alloc(16, 0x21);
   const res = send(psam, apdu('80FA0000', block, 0));
-  const key = ssseCardKey('sm4', Buffer.from(testKeyset().ssse.sm4.externalAuth, 'hex'), Buffer.from(CARD_ID, 'hex'));
+  const key = ssseCardKey(
+    'sm4',
+    Buffer.from(testKeyset().ssse.sm4.externalAuth, 'hex'),
+    Buffer.from(CARD_ID, 'hex'),
+  );
   assert.equal(res.sw, '9000');
   assert.deepEqual(res.data, encrypt('sm4', key, block, { mode: 'ecb' }));
 });

@@ -18,8 +18,8 @@ export const PSAM_AID = Buffer.from('D156000005505341', 'hex');
 const PSAM_ATR_PREFIX = Buffer.from('3B680000' + '5053414D', 'hex');
 
 type PsamKeyUsage = 'internalAuth' | 'externalAuth';
-const KEY_IDS: Readonly<Record<number, PsamKeyUsage>> = { 0x01: 'internalAuth', 0x02: 'externalAuth' };
-const ALGORITHM_IDS: Readonly<Record<number, CardAlgorithm>> = { 0x01: '3des', 0x04: 'sm4' };
+const KEY_IDS: Readonly<Record<number, PsamKeyUsage>> = { 1: 'internalAuth', 2: 'externalAuth' };
+const ALGORITHM_IDS: Readonly<Record<number, CardAlgorithm>> = { 1: '3des', 4: 'sm4' };
 
 const INS_PREPARE_KEY = 0x1a;
 const INS_ENCRYPT = 0xfa;

@@ -11,7 +11,7 @@ import {
   verifyMac,
 } from '@sscard/card-core';
 import type { CardApplication, CommandContext, Instruction } from '../cos/application.js';
-import { PinCounter, isBcdPin } from '../cos/pin.js';
+import { type PinCounter, isBcdPin } from '../cos/pin.js';
 import { addressRecord } from '../cos/records.js';
 import { type AccessCondition, RecordFile } from '../cos/record-file.js';
 import { type Command, type Reply, dataReply, status, success } from '../cos/reply.js';
@@ -77,7 +77,10 @@ export class SsseApplication implements CardApplication {
       [INS_PIN_MANAGEMENT, { cla: [0x80], handle: (c, ctx) => this.#pinManagement(c, ctx) }],
       [INS_INTERNAL_AUTHENTICATE, { cla: [0x00], handle: (c) => this.#internalAuthenticate(c) }],
       [INS_EXTERNAL_AUTHENTICATE, { cla: [0x00], handle: (c, ctx) => this.#externalAuthenticate(c, ctx) }],
-      [INS_UPDATE_RECORD, { cla: [0x00, CLA_SECURE_MESSAGING], handle: (c, ctx) => this.#updateRecord(c, ctx) }],
+      [
+        INS_UPDATE_RECORD,
+        { cla: [0x00, CLA_SECURE_MESSAGING], handle: (c, ctx) => this.#updateRecord(c, ctx) },
+      ],
     ]);
   }
 
@@ -194,7 +197,9 @@ export class SsseApplication implements CardApplication {
     const alg = this.#keys.algorithm;
     if (cmd.data.length !== authBlockSize(alg) || cmd.le !== undefined) return status(SW.WRONG_LENGTH);
     if (ctx.challenge === undefined) return status(SW.CONDITIONS_NOT_SATISFIED);
-    const expected = encrypt(alg, this.#keys.externalAuth, challengeBlock(alg, ctx.challenge), { mode: 'ecb' });
+    const expected = encrypt(alg, this.#keys.externalAuth, challengeBlock(alg, ctx.challenge), {
+      mode: 'ecb',
+    });
     this.#externallyAuthenticated = constantTimeEqual(expected, cmd.data);
     return status(this.#externallyAuthenticated ? SW.SUCCESS : SW.VERIFICATION_FAILED);
   }

@@ -176,7 +176,11 @@ for (const [label, doc] of [
       assert.equal(send(card, '0020000003123456').sw, '6983');
       const newPin = Buffer.from('246810', 'hex');
       assert.equal(send(card, apdu('805E0000', Buffer.concat([newPin, Buffer.alloc(4)]))).sw, '6985');
-      const key = ssseCardKey(card.algorithm, Buffer.from(testKeyset().ssse[card.algorithm].pinReload, 'hex'), Buffer.from(doc.card.cardIdCode, 'hex'));
+      const key = ssseCardKey(
+        card.algorithm,
+        Buffer.from(testKeyset().ssse[card.algorithm].pinReload, 'hex'),
+        Buffer.from(doc.card.cardIdCode, 'hex'),
+      );
       let challenge = send(card, '0084000008').data;
       const badMac = Buffer.alloc(4, 0xaa);
       assert.equal(send(card, apdu('805E0000', Buffer.concat([newPin, badMac]))).sw, '6988');
@@ -192,10 +196,16 @@ for (const [label, doc] of [
       assert.equal(send(card, '0084000008').data.length, 8);
       assert.equal(send(card, '0084010008').sw, '6A86');
       const keys = testKeyset().ssse[card.algorithm];
-      const key = ssseCardKey(card.algorithm, Buffer.from(keys.externalAuth, 'hex'), Buffer.from(doc.card.cardIdCode, 'hex'));
+      const key = ssseCardKey(
+        card.algorithm,
+        Buffer.from(keys.externalAuth, 'hex'),
+        Buffer.from(doc.card.cardIdCode, 'hex'),
+      );
       const challenge = send(card, '0084000008').data;
       send(card, '00B2072C0B');
-      const cryptogram = encrypt(card.algorithm, key, challengeBlock(card.algorithm, challenge), { mode: 'ecb' });
+      const cryptogram = encrypt(card.algorithm, key, challengeBlock(card.algorithm, challenge), {
+        mode: 'ecb',
+      });
       assert.equal(send(card, apdu('00820002', cryptogram)).sw, '6985');
     });
 
@@ -219,7 +229,10 @@ for (const [label, doc] of [
       const block = card.algorithm === '3des' ? 8 : 16;
       assert.equal(send(card, apdu('00880002', Buffer.alloc(block), 0)).sw, '6A88');
       assert.equal(send(card, apdu('00880001', Buffer.alloc(block + 1), 0)).sw, '6700');
-      assert.equal(send(card, apdu('00880001', Buffer.alloc(block))).sw, `61${block.toString(16).toUpperCase().padStart(2, '0')}`);
+      assert.equal(
+        send(card, apdu('00880001', Buffer.alloc(block))).sw,
+        `61${block.toString(16).toUpperCase().padStart(2, '0')}`,
+      );
     });
 
     test('fails the PSAM comparison when personalised with other keys', () => {
@@ -230,7 +243,10 @@ for (const [label, doc] of [
       send(psam, '00A4040008D156000005505341');
       send(psam, `801A01${card.algorithm === '3des' ? '01' : '04'}10${doc.card.cardIdCode}`);
       const challenge = Buffer.alloc(card.algorithm === '3des' ? 8 : 16, 0x33);
-      assert.notDeepEqual(send(card, apdu('00880001', challenge, 0)).data, send(psam, apdu('80FA0000', challenge, 0)).data);
+      assert.notDeepEqual(
+        send(card, apdu('00880001', challenge, 0)).data,
+        send(psam, apdu('80FA0000', challenge, 0)).data,
+      );
     });
 
     test('rejects a wrong external authentication cryptogram with 6300', () => {
@@ -245,11 +261,20 @@ for (const [label, doc] of [
       assert.equal(send(card, apdu('00DC052C', Buffer.concat([record, Buffer.alloc(4)]))).sw, '6982');
       assert.equal(send(card, apdu('04DC052C', Buffer.concat([record, Buffer.alloc(4)]))).sw, '6982');
       assert.equal(externalAuthenticate(card), '9000');
-      const key = ssseCardKey(card.algorithm, Buffer.from(testKeyset().ssse[card.algorithm].update, 'hex'), Buffer.from(doc.card.cardIdCode, 'hex'));
+      const key = ssseCardKey(
+        card.algorithm,
+        Buffer.from(testKeyset().ssse[card.algorithm].update, 'hex'),
+        Buffer.from(doc.card.cardIdCode, 'hex'),
+      );
       const secured = (rec: Buffer, badMac = false) => {
         const challenge = send(card, '0084000008').data;
         const header = Buffer.from([0x04, 0xdc, 0x05, 0x34, rec.length + 4]);
-        const mac = cardMac(card.algorithm, key, Buffer.concat([header, rec]), challengeBlock(card.algorithm, challenge));
+        const mac = cardMac(
+          card.algorithm,
+          key,
+          Buffer.concat([header, rec]),
+          challengeBlock(card.algorithm, challenge),
+        );
         if (badMac) mac[0]! ^= 0xff;
         return send(card, apdu('04DC0534', Buffer.concat([rec, mac])));
       };

@@ -33,7 +33,12 @@ export abstract class SsseCard extends CardOs {
   readonly interfaces: readonly CardInterface[];
   readonly ssse: SsseApplication;
 
-  protected constructor(doc: CardDocument, keyset: IssuerKeyset, traits: GenerationTraits, options: SsseCardOptions) {
+  protected constructor(
+    doc: CardDocument,
+    keyset: IssuerKeyset,
+    traits: GenerationTraits,
+    options: SsseCardOptions,
+  ) {
     const records = ssseRecordsOf(doc);
     const ssse = new SsseApplication({
       generation: traits.generation,
@@ -85,7 +90,12 @@ export class SsseGen3Card extends SsseCard {
     super(
       doc,
       keyset,
-      { generation: 3, algorithm: 'sm4', interfaces: ['contact', 'contactless'], holderDataNeedsExternalAuth: true },
+      {
+        generation: 3,
+        algorithm: 'sm4',
+        interfaces: ['contact', 'contactless'],
+        holderDataNeedsExternalAuth: true,
+      },
       options,
     );
   }

@@ -24,7 +24,11 @@ export const SSSE_KEY_IDS: Readonly<Record<SsseKeyUsage, number>> = {
  * `keyOverride` in the document replaces the keyset's master key of that usage, which gives a
  * card whose keys the issuer's PSAM does not reproduce.
  */
-export function deriveSsseCardKeys(doc: CardDocument, keyset: IssuerKeyset, algorithm: CardAlgorithm): SsseCardKeys {
+export function deriveSsseCardKeys(
+  doc: CardDocument,
+  keyset: IssuerKeyset,
+  algorithm: CardAlgorithm,
+): SsseCardKeys {
   const cardId = parseCardIdCode(doc.card.cardIdCode).bytes;
   const masters = keyset.ssse[algorithm];
   const keys = { algorithm } as SsseCardKeys;

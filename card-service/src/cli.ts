@@ -1,0 +1,182 @@
+#!/usr/bin/env node
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { verifyAuditChain } from './audit/audit-log.js';
+import { importHolders } from './bulk-import/holder-import.js';
+import { systemClock } from './clock.js';
+import { type ServiceConfig, loadConfig } from './config.js';
+import { DomainError } from './errors.js';
+import type { CardDocument } from './issuance/card-document.js';
+import { seedDemoHolders, seedFromCardDocuments } from './issuance/seed.js';
+import { TERMINAL_TYPES, type TerminalType } from './lifecycle/transitions.js';
+import { Registry } from './registry/registry.js';
+import { startService } from './service.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
+import { createEnrolmentCode, revokeTerminal } from './terminals/terminals.js';
+
+const USAGE = `usage: sscard-service [command] [options]
+
+  serve                         run the service (default)
+  seed --demo [--count N] [--cards FILE]
+                                demo holders with active cards; FILE: a JSON array of card documents
+  import FILE.csv [--batch N]   bulk import of holders (all rows checked first; resumable)
+  audit verify                  check the audit hash chain; names the first bad seq
+  enrol-code --terminal-id T --type kiosk|hospital|pharmacy|bank --region RRRRRR [--ttl SECONDS]
+                                a one-time enrolment code for a terminal
+  revoke TERMINAL_ID            revoke a terminal and its certificates
+
+Configuration: SSCARD_SERVICE_CONFIG (JSON file), DATABASE_URL, SSCARD_DATA_DIR, SSCARD_SERVICE_HOST,
+SSCARD_SERVICE_PORT, SSCARD_KEYS_FILE, SSCARD_LOG_LEVEL.`;
+
+const CLI_OPERATOR = { kind: 'operator' as const, id: `cli:${process.env.USER ?? 'unknown'}` };
+
+async function withStore<T>(config: ServiceConfig, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(config);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      demo: { type: 'boolean' },
+      count: { type: 'string' },
+      cards: { type: 'string' },
+      batch: { type: 'string' },
+      'terminal-id': { type: 'string' },
+      type: { type: 'string' },
+      region: { type: 'string' },
+      ttl: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const [command = 'serve', ...rest] = positionals;
+  const config = loadConfig();
+  switch (command) {
+    case 'serve': {
+      const service = await startService(config);
+      process.stderr.write(`sscard-service listening on ${service.url}\n`);
+      process.stderr.write(`admin token file: ${service.adminTokenPath}\n`);
+      if (service.adminToken) process.stderr.write(`bootstrap admin token (shown once): ${service.adminToken}\n`);
+      const stop = () => {
+        service.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      return -1;
+    }
+    case 'seed': {
+      if (!values.demo && !values.cards) throw new DomainError('USAGE', 'seed needs --demo or --cards FILE', 2);
+      return withStore(config, async (store) => {
+        const registry = new Registry(store, systemClock, config.lifecycle);
+        if (values.cards) {
+          const docs = JSON.parse(await readFile(values.cards, 'utf8')) as CardDocument[];
+          const r = await seedFromCardDocuments(registry, Array.isArray(docs) ? docs : [docs]);
+          process.stderr.write(`card documents: ${r.cards} cards, ${r.holders} holders registered, ${r.skipped} known\n`);
+        }
+        if (values.demo) {
+          const count = Number(values.count ?? 300);
+          const r = await seedDemoHolders(registry, count);
+          process.stderr.write(`demo: ${r.holders} holders with cards, ${r.skipped} known\n`);
+        }
+        return 0;
+      });
+    }
+    case 'import': {
+      const file = rest[0];
+      if (!file) throw new DomainError('USAGE', 'import needs a CSV file', 2);
+      return withStore(config, async (store) => {
+        const registry = new Registry(store, systemClock, config.lifecycle);
+        const report = await importHolders(store, registry, systemClock, file, {
+          batchSize: Number(values.batch ?? 1000),
+          progress: (m) => process.stderr.write(`${m}\n`),
+        });
+        for (const e of report.errors) process.stdout.write(`line ${e.line}: ${e.reason}\n`);
+        if (report.errorsTruncated) process.stdout.write('more bad rows were not listed\n');
+        if (report.errors.length > 0) {
+          process.stderr.write(`${file}: bad rows found; nothing imported\n`);
+          return 1;
+        }
+        process.stderr.write(
+          `${file}: ${report.imported} rows imported${report.resumedFrom ? ` (resumed after ${report.resumedFrom})` : ''}\n`,
+        );
+        return 0;
+      });
+    }
+    case 'audit': {
+      if (rest[0] !== 'verify') throw new DomainError('USAGE', 'audit verify', 2);
+      return withStore(config, async (store) => {
+        const verdict = await verifyAuditChain(store);
+        process.stdout.write(`${JSON.stringify(verdict)}\n`);
+        if (!verdict.ok) {
+          process.stderr.write(`audit chain broken at seq ${verdict.firstBadSeq} (${verdict.reason})\n`);
+          return 1;
+        }
+        process.stderr.write(`audit chain intact: ${verdict.entries} entries, head ${verdict.headHash}\n`);
+        return 0;
+      });
+    }
+    case 'enrol-code': {
+      const type = values.type as TerminalType;
+      if (!values['terminal-id'] || !TERMINAL_TYPES.includes(type) || !values.region) {
+        throw new DomainError('USAGE', 'enrol-code --terminal-id T --type kiosk|hospital|pharmacy|bank --region RRRRRR', 2);
+      }
+      return withStore(config, async (store) => {
+        const code = await createEnrolmentCode(
+          store,
+          systemClock,
+          {
+            terminalId: values['terminal-id']!,
+            type,
+            region: values.region!,
+            ttlSeconds: Number(values.ttl ?? config.enrolmentCodeTtlSeconds),
+          },
+          CLI_OPERATOR,
+        );
+        process.stdout.write(`${code.code}\n`);
+        process.stderr.write(`for ${code.terminalId} (${code.type}, ${code.region}), valid until ${code.expiresAt}\n`);
+        return 0;
+      });
+    }
+    case 'revoke': {
+      const id = rest[0];
+      if (!id) throw new DomainError('USAGE', 'revoke TERMINAL_ID', 2);
+      return withStore(config, async (store) => {
+        const t = await revokeTerminal(store, systemClock, id, CLI_OPERATOR);
+        process.stderr.write(`revoked ${t.terminalId} at ${t.revokedAt}\n`);
+        return 0;
+      });
+    }
+    default:
+      throw new DomainError('USAGE', `unknown command ${command}`, 2);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof DomainError) {
+      process.stderr.write(`sscard-service: ${e.message}\n`);
+      if (e.code === 'USAGE') process.stderr.write(`${USAGE}\n`);
+      process.exitCode = e.code === 'USAGE' ? 2 : 1;
+    } else {
+      process.stderr.write(`sscard-service: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,135 @@
+/**
+ * The serial PIN pad driver over a real pseudo-terminal pair (socat). The far end is driven by the
+ * test with the profile's own frame codec, answering the way the profile describes the pad.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { defaultProfiles, encodeFrame, type Frame, FrameDecoder } from '@sscard/firmware-profiles';
+import { type PtyPair, startPtyPair } from '@sscard/test-harness';
+import { SerialPort } from 'serialport';
+import { PinEntryError } from './errors.js';
+import { ProfilePinPad } from './profile-pin-pad.js';
+import { SerialPinPadTransport } from './serial-transport.js';
+
+const profile = defaultProfiles().pinPad('sscard-serial-pinpad');
+if (profile.transport.kind !== 'serial')
+  throw new Error('sscard-serial-pinpad is expected to be a serial profile');
+const { line, framing } = profile.transport;
+const { commands, events } = profile;
+const request = { prompt: '请输入密码', minLength: 6, maxLength: 6, timeoutMs: 60_000 };
+
+/** The device end of the pty: decodes host frames and hands them to the current script. */
+class PadEnd {
+  readonly received: Frame[] = [];
+  script: (frame: Frame) => void = () => {};
+  readonly #decoder = new FrameDecoder(framing);
+
+  constructor(readonly port: SerialPort) {
+    port.on('data', (chunk: Buffer) => {
+      for (const e of this.#decoder.push(chunk)) {
+        if (e.type !== 'frame') continue;
+        this.received.push(e.frame);
+        this.script(e.frame);
+      }
+    });
+  }
+
+  send(code: number, data: Buffer = Buffer.alloc(0)): void {
+    this.port.write(encodeFrame(framing, { code, data }));
+  }
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (e) {
+    return e;
+  }
+  assert.fail('expected the entry to fail');
+}
+
+describe('serial PIN pad over a pty', () => {
+  let pty: PtyPair;
+  let device: PadEnd;
+  let pad: ProfilePinPad;
+
+  before(async () => {
+    pty = await startPtyPair();
+    const port = new SerialPort({ path: pty.a, baudRate: line.baud, autoOpen: false });
+    await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
+    device = new PadEnd(port);
+    pad = new ProfilePinPad(profile, await SerialPinPadTransport.open(pty.b, line, framing));
+  });
+
+  after(async () => {
+    await pad.close();
+    await new Promise<void>((resolve) => device.port.close(() => resolve()));
+    await pty.close();
+  });
+
+  it('returns the digits of the BCD PIN block and reports key presses as counts', async () => {
+    device.script = (frame) => {
+      if (frame.code !== commands.startEntry.code) return;
+      device.send(events.ack.code);
+      for (let i = 1; i <= 6; i++) device.send(events.keyPressed.code, Buffer.from([i]));
+      device.send(events.pinBlock.code, Buffer.from('123456', 'hex'));
+    };
+    const counts: number[] = [];
+    const onKey = ({ entered }: { entered: number }) => counts.push(entered);
+    pad.on('key', onKey);
+    const pin = await pad.readPin(request);
+    pad.off('key', onKey);
+    assert.equal(pin.toString('ascii'), '123456');
+    assert.deepEqual(counts, [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(device.received.at(-1), { code: commands.startEntry.code, data: Buffer.from([6, 6]) });
+  });
+
+  it('maps Cancel on the pad to PIN_CANCELLED (-31)', async () => {
+    device.script = (frame) => {
+      if (frame.code !== commands.startEntry.code) return;
+      device.send(events.ack.code);
+      device.send(events.keyPressed.code, Buffer.from([1]));
+      device.send(events.cancelled.code);
+    };
+    const error = await rejection(pad.readPin(request));
+    assert.ok(error instanceof PinEntryError);
+    assert.equal(error.returnCode, -31);
+  });
+
+  it('maps the pad timeout to PIN_TIMEOUT (-32)', async () => {
+    device.script = (frame) => {
+      if (frame.code !== commands.startEntry.code) return;
+      device.send(events.ack.code);
+      device.send(events.timeout.code);
+    };
+    const error = await rejection(pad.readPin(request));
+    assert.ok(error instanceof PinEntryError);
+    assert.equal(error.returnCode, -32);
+  });
+
+  it('times out on the host side and tells the pad to cancel when the pad goes quiet', async () => {
+    device.script = (frame) => {
+      if (frame.code === commands.startEntry.code || frame.code === commands.cancel.code)
+        device.send(events.ack.code);
+    };
+    const error = await rejection(pad.readPin({ ...request, timeoutMs: 1 }));
+    assert.ok(error instanceof PinEntryError);
+    assert.equal(error.returnCode, -32);
+    await new Promise<void>((resolve) => {
+      const check = () =>
+        device.received.at(-1)?.code === commands.cancel.code ? resolve() : setTimeout(check, 10);
+      check();
+    });
+  });
+
+  it('rejects a PIN block of the wrong length with PIN_BAD_LENGTH (-33)', async () => {
+    device.script = (frame) => {
+      if (frame.code !== commands.startEntry.code) return;
+      device.send(events.ack.code);
+      device.send(events.pinBlock.code, Buffer.from('1234FF', 'hex'));
+    };
+    const error = await rejection(pad.readPin(request));
+    assert.ok(error instanceof PinEntryError);
+    assert.equal(error.returnCode, -33);
+  });
+});
