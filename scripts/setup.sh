@@ -51,5 +51,7 @@ for hook in scripts/setup.d/*.sh; do
   bash "$hook"
 done
 
-# TypeScript build; incremental, so a no-op when nothing changed.
+# TypeScript build; incremental, so a no-op when nothing changed. Then the kiosk UI bundle that
+# the agent serves (esbuild, well under a second).
 npx --no-install tsc -b
+npm run --silent build -w @sscard/kiosk-ui

@@ -3,13 +3,19 @@
  * connects to the reader, sends the given command APDUs in order, and disconnects, exactly the
  * sequence the agent sends, and prints one line per iteration with the elapsed microseconds.
  *
- *   pcsc-read READER ITERATIONS APDU_HEX [APDU_HEX ...]
+ *   pcsc-read [-2 READER2] [-d leave|unpower|reset] READER ITERATIONS APDU_HEX [APDU_HEX ...]
+ *
+ * With -2 a second reader (the terminal's PSAM) is connected right after the first, APDUs written
+ * `2:HEX` go to it, and it is disconnected before the first: the order in which the agent holds
+ * the PSAM inside a card read. -d picks the disposition at disconnect (default leave); the agent
+ * powers cards off (unpower), and a baseline must do the same for the card to see the same traffic.
  */
 #include <PCSC/winscard.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static int parse_hex(const char *hex, unsigned char *out, size_t max) {
   size_t n = strlen(hex);
@@ -28,21 +34,63 @@ static double now_us(void) {
   return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
+static LONG connect_reader(SCARDCONTEXT ctx, const char *reader, SCARDHANDLE *card, const SCARD_IO_REQUEST **pci) {
+  DWORD protocol;
+  LONG rv = SCardConnect(ctx, reader, SCARD_SHARE_EXCLUSIVE, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, card, &protocol);
+  if (rv != SCARD_S_SUCCESS) {
+    fprintf(stderr, "SCardConnect %s: %s\n", reader, pcsc_stringify_error(rv));
+    return rv;
+  }
+  *pci = protocol == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
+  return rv;
+}
+
 int main(int argc, char **argv) {
-  if (argc < 4) {
-    fprintf(stderr, "usage: %s READER ITERATIONS APDU_HEX...\n", argv[0]);
+  const char *reader2 = NULL;
+  DWORD disposition = SCARD_LEAVE_CARD;
+  int opt;
+  while ((opt = getopt(argc, argv, "+2:d:")) != -1) {
+    if (opt == '2') {
+      reader2 = optarg;
+    } else if (opt == 'd') {
+      if (strcmp(optarg, "leave") == 0) disposition = SCARD_LEAVE_CARD;
+      else if (strcmp(optarg, "unpower") == 0) disposition = SCARD_UNPOWER_CARD;
+      else if (strcmp(optarg, "reset") == 0) disposition = SCARD_RESET_CARD;
+      else {
+        fprintf(stderr, "-d: leave, unpower or reset\n");
+        return 2;
+      }
+    } else {
+      fprintf(stderr, "usage: %s [-2 READER2] [-d leave|unpower|reset] READER ITERATIONS APDU_HEX...\n", argv[0]);
+      return 2;
+    }
+  }
+  if (argc - optind < 3) {
+    fprintf(stderr, "usage: %s [-2 READER2] [-d leave|unpower|reset] READER ITERATIONS APDU_HEX...\n", argv[0]);
     return 2;
   }
-  const char *reader = argv[1];
-  int iterations = atoi(argv[2]);
-  int count = argc - 3;
+  const char *reader = argv[optind];
+  int iterations = atoi(argv[optind + 1]);
+  int first = optind + 2;
+  int count = argc - first;
   unsigned char apdus[64][300];
   int lengths[64];
+  int targets[64];
   if (count > 64) return 2;
   for (int i = 0; i < count; i++) {
-    lengths[i] = parse_hex(argv[3 + i], apdus[i], sizeof apdus[i]);
+    const char *hex = argv[first + i];
+    targets[i] = 0;
+    if (strncmp(hex, "2:", 2) == 0) {
+      if (!reader2) {
+        fprintf(stderr, "APDU %s is for reader 2, but no -2 READER2 was given\n", hex);
+        return 2;
+      }
+      targets[i] = 1;
+      hex += 2;
+    }
+    lengths[i] = parse_hex(hex, apdus[i], sizeof apdus[i]);
     if (lengths[i] < 4) {
-      fprintf(stderr, "bad APDU %s\n", argv[3 + i]);
+      fprintf(stderr, "bad APDU %s\n", argv[first + i]);
       return 2;
     }
   }
@@ -54,24 +102,22 @@ int main(int argc, char **argv) {
   }
   for (int it = 0; it < iterations; it++) {
     double start = now_us();
-    SCARDHANDLE card;
-    DWORD protocol;
-    rv = SCardConnect(ctx, reader, SCARD_SHARE_EXCLUSIVE, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &card, &protocol);
-    if (rv != SCARD_S_SUCCESS) {
-      fprintf(stderr, "SCardConnect: %s\n", pcsc_stringify_error(rv));
-      return 1;
-    }
-    const SCARD_IO_REQUEST *pci = protocol == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
+    SCARDHANDLE cards[2];
+    const SCARD_IO_REQUEST *pcis[2];
+    if (connect_reader(ctx, reader, &cards[0], &pcis[0]) != SCARD_S_SUCCESS) return 1;
+    if (reader2 && connect_reader(ctx, reader2, &cards[1], &pcis[1]) != SCARD_S_SUCCESS) return 1;
     for (int i = 0; i < count; i++) {
       unsigned char response[258 + 2];
       DWORD rlen = sizeof response;
-      rv = SCardTransmit(card, pci, apdus[i], (DWORD)lengths[i], NULL, response, &rlen);
+      int t = targets[i];
+      rv = SCardTransmit(cards[t], pcis[t], apdus[i], (DWORD)lengths[i], NULL, response, &rlen);
       if (rv != SCARD_S_SUCCESS || rlen < 2) {
         fprintf(stderr, "SCardTransmit: %s\n", pcsc_stringify_error(rv));
         return 1;
       }
     }
-    SCardDisconnect(card, SCARD_LEAVE_CARD);
+    if (reader2) SCardDisconnect(cards[1], disposition);
+    SCardDisconnect(cards[0], disposition);
     printf("%.1f\n", now_us() - start);
   }
   SCardReleaseContext(ctx);

@@ -67,7 +67,8 @@ async function main(argv: string[]): Promise<number> {
       const service = await startService(config);
       process.stderr.write(`sscard-service listening on ${service.url}\n`);
       process.stderr.write(`admin token file: ${service.adminTokenPath}\n`);
-      if (service.adminToken) process.stderr.write(`bootstrap admin token (shown once): ${service.adminToken}\n`);
+      if (service.adminToken)
+        process.stderr.write(`bootstrap admin token (shown once): ${service.adminToken}\n`);
       const stop = () => {
         service.close().then(
           () => process.exit(0),
@@ -79,13 +80,16 @@ async function main(argv: string[]): Promise<number> {
       return -1;
     }
     case 'seed': {
-      if (!values.demo && !values.cards) throw new DomainError('USAGE', 'seed needs --demo or --cards FILE', 2);
+      if (!values.demo && !values.cards)
+        throw new DomainError('USAGE', 'seed needs --demo or --cards FILE', 2);
       return withStore(config, async (store) => {
         const registry = new Registry(store, systemClock, config.lifecycle);
         if (values.cards) {
           const docs = JSON.parse(await readFile(values.cards, 'utf8')) as CardDocument[];
           const r = await seedFromCardDocuments(registry, Array.isArray(docs) ? docs : [docs]);
-          process.stderr.write(`card documents: ${r.cards} cards, ${r.holders} holders registered, ${r.skipped} known\n`);
+          process.stderr.write(
+            `card documents: ${r.cards} cards, ${r.holders} holders registered, ${r.skipped} known\n`,
+          );
         }
         if (values.demo) {
           const count = Number(values.count ?? 300);
@@ -132,7 +136,11 @@ async function main(argv: string[]): Promise<number> {
     case 'enrol-code': {
       const type = values.type as TerminalType;
       if (!values['terminal-id'] || !TERMINAL_TYPES.includes(type) || !values.region) {
-        throw new DomainError('USAGE', 'enrol-code --terminal-id T --type kiosk|hospital|pharmacy|bank --region RRRRRR', 2);
+        throw new DomainError(
+          'USAGE',
+          'enrol-code --terminal-id T --type kiosk|hospital|pharmacy|bank --region RRRRRR',
+          2,
+        );
       }
       return withStore(config, async (store) => {
         const code = await createEnrolmentCode(
@@ -147,7 +155,9 @@ async function main(argv: string[]): Promise<number> {
           CLI_OPERATOR,
         );
         process.stdout.write(`${code.code}\n`);
-        process.stderr.write(`for ${code.terminalId} (${code.type}, ${code.region}), valid until ${code.expiresAt}\n`);
+        process.stderr.write(
+          `for ${code.terminalId} (${code.type}, ${code.region}), valid until ${code.expiresAt}\n`,
+        );
         return 0;
       });
     }

@@ -4,7 +4,9 @@ export type Clock = () => Date;
 export const systemClock: Clock = () => new Date();
 
 /** A clock that stands still until moved, for lifecycle and expiry tests. */
-export function manualClock(start: Date | string): Clock & { advance(ms: number): void; set(t: Date | string): void } {
+export function manualClock(
+  start: Date | string,
+): Clock & { advance(ms: number): void; set(t: Date | string): void } {
   let t = new Date(start).getTime();
   const clock = (() => new Date(t)) as Clock & { advance(ms: number): void; set(t: Date | string): void };
   clock.advance = (ms) => {

@@ -41,7 +41,12 @@ const configSchema = z
       .strict()
       .default({ temporaryLossDays: 7, temporaryCardDays: 90, cardValidityYears: 10 }),
     challengeTtlSeconds: z.number().int().min(5).max(600).default(60),
-    enrolmentCodeTtlSeconds: z.number().int().min(60).max(30 * 86400).default(86400),
+    enrolmentCodeTtlSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(30 * 86400)
+      .default(86400),
     identityCacheSeconds: z.number().int().min(0).max(600).default(30),
     rateLimit: z
       .object({
@@ -51,7 +56,12 @@ const configSchema = z
       })
       .strict()
       .default({ capacity: 30, refillPerSecond: 10 }),
-    bodyLimitBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+    bodyLimitBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(10 * 1024 * 1024)
+      .default(64 * 1024),
     logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   })
   .strict();
@@ -107,7 +117,11 @@ export function loadConfig(options: LoadConfigOptions = {}): ServiceConfig {
     try {
       raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     } catch (e) {
-      throw new DomainError('CONFIG_INVALID', `cannot read config file ${file}: ${(e as Error).message}`, 500);
+      throw new DomainError(
+        'CONFIG_INVALID',
+        `cannot read config file ${file}: ${(e as Error).message}`,
+        500,
+      );
     }
   }
   const fromEnv: Record<string, unknown> = {};

@@ -5,10 +5,21 @@ export { DomainError } from './errors.js';
 export { type CardDocument, cardDocumentFor } from './issuance/card-document.js';
 export { cardNumberCheckChar, isValidCardNumber } from './issuance/card-number.js';
 export { type SeedReport, seedDemoHolders, seedFromCardDocuments } from './issuance/seed.js';
-export { CARD_EVENTS, type CardEvent, TERMINAL_TYPES, TRANSITIONS, type TerminalType } from './lifecycle/transitions.js';
+export {
+  CARD_EVENTS,
+  type CardEvent,
+  TERMINAL_TYPES,
+  TRANSITIONS,
+  type TerminalType,
+} from './lifecycle/transitions.js';
 export type { Card, CardStatus, Holder, InsuranceRelation } from './registry/model.js';
 export { Registry } from './registry/registry.js';
 export { type RunningService, type StartOptions, startService } from './service.js';
 export { openStore } from './store/open-store.js';
 export type { Store } from './store/store.js';
-export { type EnrolmentCode, createEnrolmentCode, enrolTerminal, revokeTerminal } from './terminals/terminals.js';
+export {
+  type EnrolmentCode,
+  createEnrolmentCode,
+  enrolTerminal,
+  revokeTerminal,
+} from './terminals/terminals.js';

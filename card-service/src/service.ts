@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import type { Express } from 'express';
 import { type Server, createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type Clock, systemClock } from './clock.js';
@@ -28,6 +29,8 @@ export interface RunningService {
   /** True when issuer keys are loaded, so card-present proof works. */
   hsmLoaded: boolean;
   store: Store;
+  /** The request handler, for embedding behind another server and for route-level tests. */
+  app: Express;
   close(): Promise<void>;
 }
 
@@ -41,7 +44,10 @@ export interface StartOptions {
  * token, and the HTTPS server that asks every client for a certificate (terminals) but also lets
  * operators and enrolling terminals in without one; routes decide what each may do.
  */
-export async function startService(config: ServiceConfig, options: StartOptions = {}): Promise<RunningService> {
+export async function startService(
+  config: ServiceConfig,
+  options: StartOptions = {},
+): Promise<RunningService> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config.logLevel);
   await mkdir(dataPath(config), { recursive: true });
@@ -53,14 +59,25 @@ export async function startService(config: ServiceConfig, options: StartOptions 
       now: clock(),
     });
     const hsm = await loadHsm(keysFilePath(config));
-    if (!hsm) log.warn('no issuer keyset: card-present proof is unavailable', { keysFile: keysFilePath(config) });
+    if (!hsm)
+      log.warn('no issuer keyset: card-present proof is unavailable', { keysFile: keysFilePath(config) });
     const adminTokenPath = dataPath(config, 'admin-token');
     const adminToken = await bootstrapAdminToken(store, clock, adminTokenPath);
     const registry = new Registry(store, clock, config.lifecycle);
     const presence = new CardPresence(store, clock, hsm, config.challengeTtlSeconds);
     const identity = new IdentityChecks(store, clock, presence, config.identityCacheSeconds);
     registry.onCardChange((card) => identity.invalidate(card.cardNumber));
-    const services: Services = { config, store, clock, registry, identity, presence, ca, log, metrics: createMetrics() };
+    const services: Services = {
+      config,
+      store,
+      clock,
+      registry,
+      identity,
+      presence,
+      ca,
+      log,
+      metrics: createMetrics(),
+    };
     const { app } = createApp(services);
     const server: Server = createServer(
       {
@@ -91,6 +108,7 @@ export async function startService(config: ServiceConfig, options: StartOptions 
       adminToken,
       hsmLoaded: hsm !== undefined,
       store,
+      app,
       close: async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

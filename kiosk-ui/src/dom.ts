@@ -11,7 +11,7 @@ export interface Props {
   type?: 'button';
   tabIndex?: number;
   hidden?: boolean;
-  onClick?: (event: MouseEvent) => void;
+  onClick?: () => void;
   /** Other attributes by their full name: `{ 'aria-live': 'polite' }`. */
   attrs?: Record<string, string>;
 }

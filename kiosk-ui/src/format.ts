@@ -24,14 +24,17 @@ export function formatValidity(info: CardInfo): Text {
   return { zh: `${from.zh} 至 ${to.zh}`, en: `${from.en} to ${to.en}` };
 }
 
-const GENERATIONS: Record<string, Text> = {
-  '1.00': { zh: '第一代社会保障卡', en: 'First generation' },
-  '2.00': { zh: '第二代社会保障卡', en: 'Second generation' },
-  '3.00': { zh: '第三代社会保障卡', en: 'Third generation' },
+const GENERATIONS: Record<number, Text> = {
+  1: { zh: '第一代社会保障卡', en: 'First-generation card' },
+  2: { zh: '第二代社会保障卡', en: 'Second-generation card' },
+  3: { zh: '第三代社会保障卡', en: 'Third-generation card' },
 };
 
-export function formatGeneration(specVersion: string): Text {
-  return GENERATIONS[specVersion] ?? { zh: `规范版本 ${specVersion}`, en: `Version ${specVersion}` };
+/** The generation the agent derived from the card's specification version. */
+export function formatGeneration(info: CardInfo): Text {
+  return (
+    GENERATIONS[info.generation] ?? { zh: `规范版本 ${info.specVersion}`, en: `Version ${info.specVersion}` }
+  );
 }
 
 export function formatGender(gender: string): Text | undefined {

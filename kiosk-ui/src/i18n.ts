@@ -169,7 +169,10 @@ export const T = {
     zh: '本终端现在不能输入密码，请联系工作人员',
     en: 'This terminal cannot take a PIN right now. Please ask a member of staff.',
   },
-  pinBusy: { zh: '正在处理另一个密码输入，请稍候再试', en: 'Another PIN entry is in progress. Please try again.' },
+  pinBusy: {
+    zh: '正在处理另一个密码输入，请稍候再试',
+    en: 'Another PIN entry is in progress. Please try again.',
+  },
   somethingWrong: {
     zh: '操作没有完成，请重试或联系工作人员',
     en: 'That did not work. Please try again or ask a member of staff.',

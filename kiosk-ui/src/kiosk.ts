@@ -8,7 +8,13 @@ import { idleScreen, offlineScreen, readerStatusText, userReaders } from './scre
 import type { ScreenContext } from './screens/layout.js';
 import { menuScreen } from './screens/menu.js';
 import { moreTimeScreen, readFailedScreen, readingScreen, takeCardScreen } from './screens/messages.js';
-import { keypadDigits, type PinScreen, pinOutcomeScreen, pinProblemScreen, pinScreen } from './screens/pin.js';
+import {
+  keypadDigits,
+  type PinScreen,
+  pinOutcomeScreen,
+  pinProblemScreen,
+  pinScreen,
+} from './screens/pin.js';
 
 /** A card read on a real reader takes well under a second; this only catches a lost answer. */
 const READ_ANSWER_MS = 30_000;
@@ -28,7 +34,14 @@ type View =
   | { name: 'more-time'; resume: View };
 
 /** Screens that show a citizen's data and wait for them: these ask before they give up. */
-const WATCHED = new Set<View['name']>(['result', 'menu', 'details', 'pin-outcome', 'pin-problem', 'read-failed']);
+const WATCHED = new Set<View['name']>([
+  'result',
+  'menu',
+  'details',
+  'pin-outcome',
+  'pin-problem',
+  'read-failed',
+]);
 
 /** One citizen's card in the reader, from insertion to removal. */
 interface Visit {
@@ -94,7 +107,8 @@ export class Kiosk {
 
     socket.on('readers', (readers) => this.#reconcile(readers));
     socket.on('card-inserted', (event) => {
-      if ((event.role === 'user' || event.role === 'contactless') && !this.#visit) this.#startRead(event.reader);
+      if ((event.role === 'user' || event.role === 'contactless') && !this.#visit)
+        this.#startRead(event.reader);
     });
     socket.on('card-removed', (event) => {
       if (this.#visit?.reader === event.reader) this.#endVisit();
@@ -211,7 +225,12 @@ export class Kiosk {
       if (reply.ok || this.#visit !== visit) return;
       if (reply.problem.code === 'PINPAD_UNAVAILABLE') this.#pinAvailable = false;
       if (reply.problem.code === 'NoCard' || reply.problem.code === 'CardRemoved') return;
-      this.#show({ name: 'pin-problem', text: pinProblemText(reply.problem), code: reply.problem.code, operation });
+      this.#show({
+        name: 'pin-problem',
+        text: pinProblemText(reply.problem),
+        code: reply.problem.code,
+        operation,
+      });
     };
     if (operation === 'verify') this.#o.socket.emit('verify-pin', onReply);
     else this.#o.socket.emit('change-pin', onReply);
@@ -309,7 +328,8 @@ export class Kiosk {
         if (!card) return takeCardScreen(ctx);
         return menuScreen(ctx, {
           onViewCard: () => this.#show({ name: 'details' }),
-          onChangePin: this.#pinAvailable && this.#visit?.verified ? () => this.#startPin('change') : undefined,
+          onChangePin:
+            this.#pinAvailable && this.#visit?.verified ? () => this.#startPin('change') : undefined,
           onFinish: finish,
         });
       case 'pin': {
@@ -355,7 +375,13 @@ export class Kiosk {
   /** The keypad also answers the keyboard: digits, Backspace, Enter to confirm, Escape to cancel. */
   #onKeyDown(event: KeyboardEvent): void {
     const view = this.#view;
-    if (view.name !== 'pin' || view.prompt.device !== 'keypad' || event.altKey || event.ctrlKey || event.metaKey) {
+    if (
+      view.name !== 'pin' ||
+      view.prompt.device !== 'keypad' ||
+      event.altKey ||
+      event.ctrlKey ||
+      event.metaKey
+    ) {
       return;
     }
     const onButton = event.target instanceof HTMLButtonElement;

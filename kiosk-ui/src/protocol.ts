@@ -13,7 +13,11 @@ import type {
   ServerToClientEvents,
   VerificationView,
 } from '@sscard/terminal-agent/api/index';
-import type { CardInsertedEvent, CardRemovedEvent, ReaderState } from '@sscard/terminal-agent/readers/reader-manager';
+import type {
+  CardInsertedEvent,
+  CardRemovedEvent,
+  ReaderState,
+} from '@sscard/terminal-agent/readers/reader-manager';
 import type { KeypadKey } from '@sscard/terminal-agent/pinpad/keypad';
 
 export type {

@@ -86,7 +86,7 @@ describe('agent readers over a real pcscd', () => {
     const card = newCard();
     slot0.insert(card);
     await waitFor('the card back', () => hasCard(reader0()));
-    for (const kind of ['garbage', 'endless-61xx', 'huge-length'] as const) {
+    for (const kind of ['garbage', 'garbage', 'garbage', 'endless-61xx', 'huge-length'] as const) {
       card.fault = { kind };
       const session = await stack.manager.openSession(reader0());
       try {
@@ -95,10 +95,10 @@ describe('agent readers over a real pcscd', () => {
           return true;
         });
       } finally {
+        card.fault = { kind: 'none' };
         await session.close();
       }
     }
-    card.fault = { kind: 'none' };
     const session = await stack.manager.openSession(reader0());
     try {
       const res = await session.transmit(SELECT_SSSE);

@@ -53,16 +53,22 @@ test('enrols with a one-time code, keeps the private key local, and later starts
   const keyPem = await readFile(paths.key, 'utf8');
   const cert = new X509Certificate(await readFile(paths.cert, 'utf8'));
   assert.ok(
-    createPublicKey(keyPem).export({ type: 'spki', format: 'der' }).equals(cert.publicKey.export({ type: 'spki', format: 'der' })),
+    createPublicKey(keyPem)
+      .export({ type: 'spki', format: 'der' })
+      .equals(cert.publicKey.export({ type: 'spki', format: 'der' })),
     'the certificate certifies the key generated here',
   );
 
   // The private key never reached the service: no file it keeps (database, CA, logs) holds it.
-  const keyBody = keyPem.split('\n').filter((l) => l && !l.startsWith('-----')).join('');
+  const keyBody = keyPem
+    .split('\n')
+    .filter((l) => l && !l.startsWith('-----'))
+    .join('');
   const keyFragments = [keyBody.slice(0, 64), keyBody.slice(-64)];
   for (const file of await allFilesUnder(registry.dataDir)) {
     const content = (await readFile(file)).toString('latin1').replace(/\s/g, '');
-    for (const fragment of keyFragments) assert.ok(!content.includes(fragment), `${file} holds the terminal's key`);
+    for (const fragment of keyFragments)
+      assert.ok(!content.includes(fragment), `${file} holds the terminal's key`);
   }
 
   // A later start finds the stored credentials and needs no code.
@@ -106,7 +112,12 @@ test('refuses to send the code to a server that the configured CA did not certif
     const dataDir = await tempDir('sscard-agent-');
     // The terminal trusts `registry`'s CA but is pointed at another service: the code must not go there.
     await assert.rejects(
-      loadOrEnrol({ serviceUrl: other.service.url, dataDir, caCertPath: registry.caCertPath, enrolmentCode: code }),
+      loadOrEnrol({
+        serviceUrl: other.service.url,
+        dataDir,
+        caCertPath: registry.caCertPath,
+        enrolmentCode: code,
+      }),
       (e: unknown) => isRegistryError(e, 'REGISTRY_UNTRUSTED'),
     );
     // The code was not spent: the genuine service still takes it.
@@ -141,14 +152,22 @@ test('trust on first use records the CA the service named and trusts only it fro
 test('without a CA file or trust on first use, enrolment does not start', async () => {
   const code = await registry.enrolmentCode('KIOSK-0004');
   await assert.rejects(
-    loadOrEnrol({ serviceUrl: registry.service.url, dataDir: await tempDir('sscard-agent-'), enrolmentCode: code }),
+    loadOrEnrol({
+      serviceUrl: registry.service.url,
+      dataDir: await tempDir('sscard-agent-'),
+      enrolmentCode: code,
+    }),
     (e: unknown) => isRegistryError(e, 'NOT_ENROLLED') && /caCertPath/.test(e.message),
   );
 });
 
 test('a terminal without credentials and without a code is told to enrol', async () => {
   await assert.rejects(
-    loadOrEnrol({ serviceUrl: registry.service.url, dataDir: await tempDir('sscard-agent-'), caCertPath: registry.caCertPath }),
+    loadOrEnrol({
+      serviceUrl: registry.service.url,
+      dataDir: await tempDir('sscard-agent-'),
+      caCertPath: registry.caCertPath,
+    }),
     (e: unknown) => isRegistryError(e, 'NOT_ENROLLED'),
   );
 });
@@ -163,7 +182,11 @@ test('an expired certificate is reported as such, and a new code enrols the term
     assert.match(e.message, /KIOSK-0005/);
     return true;
   });
-  const client = new RegistryClient({ serviceUrl: base.serviceUrl, credentials: first.credentials, now: () => afterExpiry });
+  const client = new RegistryClient({
+    serviceUrl: base.serviceUrl,
+    credentials: first.credentials,
+    now: () => afterExpiry,
+  });
   await assert.rejects(client.terminal(), (e: unknown) => isRegistryError(e, 'CERTIFICATE_EXPIRED'));
   client.close();
 

@@ -10,7 +10,13 @@ import {
   requireSuccess,
   transceive,
 } from '@sscard/card-core';
-import { type IssuerKeyset, createCard, generateKeyset, parseCardDocument, saveKeyset } from '@sscard/card-emulator/cards/index';
+import {
+  type IssuerKeyset,
+  createCard,
+  generateKeyset,
+  parseCardDocument,
+  saveKeyset,
+} from '@sscard/card-emulator/cards/index';
 import { loadConfig } from '@sscard/card-service/config';
 import { createLogger } from '@sscard/card-service/log';
 import { type RunningService, startService } from '@sscard/card-service/service';
@@ -30,7 +36,7 @@ export interface RegistryUnderTest {
   keyset: IssuerKeyset;
   /** The service's CA certificate written to a file, as an installer would hand it to a terminal. */
   caCertPath: string;
-  operator<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  operator<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   enrolmentCode(terminalId: string, type?: string, region?: string): Promise<string>;
   revoke(terminalId: string): Promise<void>;
   /** Moves the service's clock (certificate validity, code expiry) by `ms` from real time. */
@@ -59,7 +65,7 @@ export async function startRegistry(): Promise<RegistryUnderTest> {
   await writeFile(caCertPath, service.caCertPem);
   const agent = new Agent({ ca: service.caCertPem, keepAlive: false });
   const token = service.adminToken!;
-  const operator = async (method: string, path: string, body?: unknown) => {
+  const operator = async <T = unknown>(method: string, path: string, body?: unknown) => {
     const answer = await sendJson({
       method,
       url: new URL(path, service.url),
@@ -68,7 +74,7 @@ export async function startRegistry(): Promise<RegistryUnderTest> {
       timeoutMs: 30_000,
       headers: { authorization: `Bearer ${token}` },
     });
-    return { status: answer.status, body: answer.body as any };
+    return { status: answer.status, body: answer.body as T };
   };
   const expectStatus = (what: string, answer: { status: number; body: unknown }, status: number) => {
     if (answer.status !== status) throw new Error(`${what}: ${answer.status} ${JSON.stringify(answer.body)}`);
@@ -80,9 +86,13 @@ export async function startRegistry(): Promise<RegistryUnderTest> {
     caCertPath,
     operator,
     async enrolmentCode(terminalId, type = 'kiosk', region = '330300') {
-      const answer = await operator('POST', '/v1/enrolment-codes', { terminalId, type, region });
+      const answer = await operator<{ code: string }>('POST', '/v1/enrolment-codes', {
+        terminalId,
+        type,
+        region,
+      });
       expectStatus('enrolment code', answer, 201);
-      return answer.body.code as string;
+      return answer.body.code;
     },
     async revoke(terminalId) {
       expectStatus('revoke', await operator('POST', `/v1/terminals/${terminalId}/revoke`), 200);
@@ -118,7 +128,7 @@ export async function seedActiveCard(
   registry: RegistryUnderTest,
   options: { idNumber: string; name: string; generation?: 2 | 3 },
 ): Promise<SeededCard> {
-  const holder = await registry.operator('POST', '/v1/holders', {
+  const holder = await registry.operator<{ holder: { personNo: string } }>('POST', '/v1/holders', {
     idNumber: options.idNumber,
     name: options.name,
     ethnicity: '01',
@@ -129,12 +139,15 @@ export async function seedActiveCard(
     ],
   });
   if (holder.status !== 201) throw new Error(`holder: ${JSON.stringify(holder.body)}`);
-  const personNo = holder.body.holder.personNo as string;
-  const issued = await registry.operator('POST', `/v1/holders/${personNo}/cards`, {
+  const personNo = holder.body.holder.personNo;
+  const issued = await registry.operator<{
+    card: { cardNumber: string; cardIdCode: string };
+    document: unknown;
+  }>('POST', `/v1/holders/${personNo}/cards`, {
     generation: options.generation ?? 2,
   });
   if (issued.status !== 201) throw new Error(`issue: ${JSON.stringify(issued.body)}`);
-  const cardNumber = issued.body.card.cardNumber as string;
+  const cardNumber = issued.body.card.cardNumber;
   const activated = await registry.operator('POST', `/v1/cards/${cardNumber}/events`, {
     event: 'activateSocialSecurity',
   });
@@ -153,7 +166,10 @@ export async function seedActiveCard(
  * The virtual card the personalisation document describes, powered and with the social security
  * application selected, as a card channel (what a card session offers the registry code).
  */
-export function virtualCardChannel(document: unknown, keyset: IssuerKeyset): CardChannel & { apdus: Buffer[] } {
+export function virtualCardChannel(
+  document: unknown,
+  keyset: IssuerKeyset,
+): CardChannel & { apdus: Buffer[] } {
   const card = createCard(parseCardDocument(document), keyset);
   card.powerOn();
   const apdus: Buffer[] = [];
@@ -169,7 +185,10 @@ export function virtualCardChannel(document: unknown, keyset: IssuerKeyset): Car
 }
 
 export async function selectSsse(channel: CardChannel): Promise<void> {
-  requireSuccess(await channel.transmit({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: SSSE_AID }), 'select SSSE');
+  requireSuccess(
+    await channel.transmit({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: SSSE_AID }),
+    'select SSSE',
+  );
 }
 
 /** The certificate's serial, as the service stores it. */

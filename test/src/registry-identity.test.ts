@@ -46,8 +46,16 @@ const infoOf = (card: SeededCard): SsseBasicInfo => basicInfoOf(parseCardDocumen
 before(async () => {
   registry = await startRegistry();
   kiosk = await enrolledClient('KIOSK-HALL-1', 'kiosk');
-  gen2 = await seedActiveCard(registry, { idNumber: citizenId('19800101', '123'), name: '张三', generation: 2 });
-  gen3 = await seedActiveCard(registry, { idNumber: citizenId('19920315', '246'), name: '李四', generation: 3 });
+  gen2 = await seedActiveCard(registry, {
+    idNumber: citizenId('19800101', '123'),
+    name: '张三',
+    generation: 2,
+  });
+  gen3 = await seedActiveCard(registry, {
+    idNumber: citizenId('19920315', '246'),
+    name: '李四',
+    generation: 3,
+  });
 });
 after(async () => {
   kiosk.close();
@@ -110,7 +118,11 @@ test('a card that failed verification on the terminal is not sent to the registr
   assert.equal(result.reason, 'CARD_NOT_GENUINE');
 });
 
-function checkContext(card: SeededCard, channel: ReturnType<typeof virtualCardChannel>, algorithm: '3des' | 'sm4') {
+function checkContext(
+  card: SeededCard,
+  channel: ReturnType<typeof virtualCardChannel>,
+  algorithm: '3des' | 'sm4',
+) {
   const info = infoOf(card);
   const context: CardCheckContext = {
     subject: { atr: Buffer.alloc(0), info, generation: algorithm === 'sm4' ? 3 : 2, holderDataRead: true },

@@ -7,14 +7,22 @@ import { appendAudit, verifyAuditChain } from './audit-log.js';
 import { canonicalJson } from './canonical-json.js';
 
 test('canonical JSON sorts keys at every level and drops undefined', () => {
-  assert.equal(canonicalJson({ b: 1, a: { d: [2, { y: 1, x: 0 }], c: undefined } }), '{"a":{"d":[2,{"x":0,"y":1}]},"b":1}');
+  assert.equal(
+    canonicalJson({ b: 1, a: { d: [2, { y: 1, x: 0 }], c: undefined } }),
+    '{"a":{"d":[2,{"x":0,"y":1}]},"b":1}',
+  );
 });
 
 async function chainOf(store: Store, n: number): Promise<void> {
   const clock = manualClock('2025-03-01T00:00:00Z');
   for (let i = 1; i <= n; i++) {
     await store.transaction((tx) =>
-      appendAudit(tx, clock, { terminalId: `t${i}`, action: 'identity.check', subject: `card A******${i}`, result: 'ok' }),
+      appendAudit(tx, clock, {
+        terminalId: `t${i}`,
+        action: 'identity.check',
+        subject: `card A******${i}`,
+        result: 'ok',
+      }),
     );
   }
 }
@@ -32,14 +40,24 @@ forEachEngine('audit chain', ({ open }) => {
     const store = await open();
     await chainOf(store, 5);
     await store.run("UPDATE audit_log SET result = 'CARD_LOST' WHERE seq = 3");
-    assert.deepEqual(await verifyAuditChain(store), { ok: false, entries: 2, firstBadSeq: 3, reason: 'altered' });
+    assert.deepEqual(await verifyAuditChain(store), {
+      ok: false,
+      entries: 2,
+      firstBadSeq: 3,
+      reason: 'altered',
+    });
   });
 
   test('a removed entry is named', async () => {
     const store = await open();
     await chainOf(store, 5);
     await store.run('DELETE FROM audit_log WHERE seq = 2');
-    assert.deepEqual(await verifyAuditChain(store), { ok: false, entries: 1, firstBadSeq: 2, reason: 'missing' });
+    assert.deepEqual(await verifyAuditChain(store), {
+      ok: false,
+      entries: 1,
+      firstBadSeq: 2,
+      reason: 'missing',
+    });
   });
 
   test('a removed tail is detected against the head', async () => {

@@ -157,7 +157,9 @@ export async function verifyAuditChain(store: Queryable, pageSize = 2000): Promi
     }
     if (rows.length < pageSize) break;
   }
-  const head = await store.get<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1');
+  const head = await store.get<{ seq: number; hash: string }>(
+    'SELECT seq, hash FROM audit_head WHERE id = 1',
+  );
   if (!head || Number(head.seq) !== lastSeq || head.hash !== prevHash) {
     const headSeq = Number(head?.seq ?? 0);
     return {
@@ -178,4 +180,3 @@ export async function listAudit(store: Queryable, afterSeq: number, limit: numbe
   );
   return rows.map(fromRow);
 }
-

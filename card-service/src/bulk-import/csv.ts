@@ -21,7 +21,13 @@ export async function* readCsv(input: Readable): AsyncGenerator<CsvRecord> {
   input.setEncoding('utf8');
   for await (const chunk of input as AsyncIterable<string>) {
     let text = chunk;
-    if (recordLine === 1 && line === 1 && fields.length === 0 && field === '' && text.charCodeAt(0) === 0xfeff) {
+    if (
+      recordLine === 1 &&
+      line === 1 &&
+      fields.length === 0 &&
+      field === '' &&
+      text.charCodeAt(0) === 0xfeff
+    ) {
       text = text.slice(1);
     }
     for (let i = 0; i < text.length; i++) {

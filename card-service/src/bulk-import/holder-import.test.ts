@@ -11,7 +11,10 @@ import { importHolders } from './holder-import.js';
 const HEADER = 'id_number,name,ethnicity,region,relations';
 
 function goodRows(n: number, birth = '19900101'): string[] {
-  return Array.from({ length: n }, (_, i) => `${makeCitizenId('330302', birth, i)},"林,${i}",01,330300,310:330300:2015-01-01`);
+  return Array.from(
+    { length: n },
+    (_, i) => `${makeCitizenId('330302', birth, i)},"林,${i}",01,330300,310:330300:2015-01-01`,
+  );
 }
 
 const count = async (store: { get<T>(sql: string): Promise<T | undefined> }, table: string) =>
@@ -25,7 +28,9 @@ forEachEngine('holder CSV import', ({ open, dataDir }) => {
     const file = join(dataDir(), 'bad.csv');
     await writeFile(
       file,
-      [HEADER, rows[0], badCheck, rows[2], `${rows[3]!.replace(',01,', ',77,')}`, rows[4], rows[0], ''].join('\n'),
+      [HEADER, rows[0], badCheck, rows[2], `${rows[3]!.replace(',01,', ',77,')}`, rows[4], rows[0], ''].join(
+        '\n',
+      ),
     );
     const report = await importHolders(store, testRegistry(store), systemClock, file, { batchSize: 2 });
     assert.equal(report.imported, 0);
@@ -49,7 +54,14 @@ forEachEngine('holder CSV import', ({ open, dataDir }) => {
     assert.deepEqual([report.errors, report.imported, report.rows], [[], 7, 7]);
     assert.equal(await count(store, 'holders'), 7);
     assert.equal(await count(store, 'insurance_relations'), 7);
-    assert.equal(Number((await store.get<{ n: number }>("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'holder.import'"))!.n), 3);
+    assert.equal(
+      Number(
+        (await store.get<{ n: number }>(
+          "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'holder.import'",
+        ))!.n,
+      ),
+      3,
+    );
     const again = await importHolders(store, testRegistry(store), systemClock, file, { batchSize: 3 });
     assert.equal(again.imported, 0, 'a completed file is not imported twice');
   });
@@ -58,7 +70,10 @@ forEachEngine('holder CSV import', ({ open, dataDir }) => {
     const store = await open();
     const file = join(dataDir(), 'resume.csv');
     await writeFile(file, [HEADER, ...goodRows(10, '19700707')].join('\n'));
-    const first = await importHolders(store, testRegistry(store), systemClock, file, { batchSize: 4, stopAfterBatches: 1 });
+    const first = await importHolders(store, testRegistry(store), systemClock, file, {
+      batchSize: 4,
+      stopAfterBatches: 1,
+    });
     assert.equal(first.imported, 4);
     assert.equal(await count(store, 'holders'), 4);
     const second = await importHolders(store, testRegistry(store), systemClock, file, { batchSize: 4 });

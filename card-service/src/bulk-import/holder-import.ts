@@ -103,7 +103,8 @@ function toRow(registry: Registry, columns: Columns, fields: string[], line: num
   }
   // A person number from the file is stable across re-runs; a generated one is not, so the
   // resumed run derives it from the ID number instead of drawing a random one.
-  if (personNo === undefined) holder.personNo = `P${createHash('sha256').update(holder.idNumber).digest('hex').slice(0, 16).toUpperCase()}`;
+  if (personNo === undefined)
+    holder.personNo = `P${createHash('sha256').update(holder.idNumber).digest('hex').slice(0, 16).toUpperCase()}`;
   const relations = parseRelations(registry, holder.personNo, get('relations') ?? '');
   relations.forEach((r, i) => {
     r.relationId = `R${createHash('sha256').update(`${holder.personNo}:${i}`).digest('hex').slice(0, 16).toUpperCase()}`;
@@ -132,7 +133,11 @@ async function* rows(
       });
       const missing = REQUIRED_COLUMNS.filter((c) => columns![c] === undefined);
       if (missing.length > 0) {
-        throw new DomainError('IMPORT_HEADER_INVALID', `the header lacks the columns ${missing.join(', ')}`, 400);
+        throw new DomainError(
+          'IMPORT_HEADER_INVALID',
+          `the header lacks the columns ${missing.join(', ')}`,
+          400,
+        );
       }
       continue;
     }
@@ -197,8 +202,10 @@ export async function importHolders(
     for (const r of batch) {
       // Rows an interrupted run committed are expected to exist already.
       if (resumedFrom > 0) continue;
-      if (existing.idNumbers.has(r.holder.idNumber)) addError({ line: r.line, reason: 'idNumber: already registered' });
-      else if (existing.personNos.has(r.holder.personNo)) addError({ line: r.line, reason: 'person_no: already registered' });
+      if (existing.idNumbers.has(r.holder.idNumber))
+        addError({ line: r.line, reason: 'idNumber: already registered' });
+      else if (existing.personNos.has(r.holder.personNo))
+        addError({ line: r.line, reason: 'person_no: already registered' });
     }
     batch = [];
   };
@@ -256,10 +263,18 @@ export async function importHolders(
           slice.map((r) => ({ ...r.holder, createdAt: at, updatedAt: at })),
         );
         const relations = slice.flatMap((r) => r.relations);
-        for (let j = 0; j < relations.length; j += 500) await q.insertRelations(tx, relations.slice(j, j + 500));
+        for (let j = 0; j < relations.length; j += 500)
+          await q.insertRelations(tx, relations.slice(j, j + 500));
         await tx.run(
           `INSERT INTO registry_history (entity, entity_id, action, changes, actor, at) VALUES ${slice.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
-          slice.flatMap((r) => ['holder', r.holder.personNo, 'import', JSON.stringify({ importId }), `import:${importId.slice(0, 16)}`, at]),
+          slice.flatMap((r) => [
+            'holder',
+            r.holder.personNo,
+            'import',
+            JSON.stringify({ importId }),
+            `import:${importId.slice(0, 16)}`,
+            at,
+          ]),
         );
       }
       await tx.run('UPDATE import_checkpoints SET committed_rows = ?, updated_at = ? WHERE import_id = ?', [
@@ -272,7 +287,11 @@ export async function importHolders(
         action: 'holder.import',
         subject: `file ${basename(path)}`,
         result: 'ok',
-        details: { fromRow: done + 1, toRow: done + rowsToWrite.length, lines: [rowsToWrite[0]!.line, rowsToWrite.at(-1)!.line] },
+        details: {
+          fromRow: done + 1,
+          toRow: done + rowsToWrite.length,
+          lines: [rowsToWrite[0]!.line, rowsToWrite.at(-1)!.line],
+        },
       });
     });
     done += rowsToWrite.length;
@@ -284,10 +303,14 @@ export async function importHolders(
     batch.push(row);
     if (batch.length >= batchSize) {
       await commit();
-      if (options.stopAfterBatches !== undefined && batches >= options.stopAfterBatches) return report(count, done - resumedFrom);
+      if (options.stopAfterBatches !== undefined && batches >= options.stopAfterBatches)
+        return report(count, done - resumedFrom);
     }
   }
   if (batch.length > 0) await commit();
-  await store.run('UPDATE import_checkpoints SET completed_at = ? WHERE import_id = ?', [clock().toISOString(), importId]);
+  await store.run('UPDATE import_checkpoints SET completed_at = ? WHERE import_id = ?', [
+    clock().toISOString(),
+    importId,
+  ]);
   return report(count, done - resumedFrom);
 }

@@ -69,7 +69,14 @@ export class CardPresence {
     await this.store.run(
       `INSERT INTO challenges (challenge_id, terminal_id, card_id_code, algorithm, challenge, expires_at)
        VALUES (?, ?, ?, ?, ?, ?)`,
-      [challenge.challengeId, terminalId, card.cardIdCode, card.algorithm, challenge.challenge, challenge.expiresAt],
+      [
+        challenge.challengeId,
+        terminalId,
+        card.cardIdCode,
+        card.algorithm,
+        challenge.challenge,
+        challenge.expiresAt,
+      ],
     );
     // Spent and lapsed challenges are of no further use; clearing them here keeps the table small.
     await this.store.run('DELETE FROM challenges WHERE expires_at < ?', [
@@ -87,7 +94,9 @@ export class CardPresence {
       await appendAudit(tx, this.clock, {
         terminalId,
         action: 'card.authenticate',
-        subject: result.verified ? cardSubject(result.card.cardNumber) : `card id ${maskCardIdCode(cardIdCode)}`,
+        subject: result.verified
+          ? cardSubject(result.card.cardNumber)
+          : `card id ${maskCardIdCode(cardIdCode)}`,
         result: result.verified ? 'ok' : result.reason,
         details: { challengeId: input.challengeId },
       });
@@ -118,7 +127,10 @@ export class CardPresence {
     // A challenge issued to another terminal is as good as unknown to this one.
     if (!row || row.terminal_id !== terminalId) return { verified: false, reason: 'CHALLENGE_UNKNOWN' };
     if (row.used_at !== null) return { verified: false, reason: 'CHALLENGE_USED' };
-    await tx.run('UPDATE challenges SET used_at = ? WHERE challenge_id = ?', [now.toISOString(), input.challengeId]);
+    await tx.run('UPDATE challenges SET used_at = ? WHERE challenge_id = ?', [
+      now.toISOString(),
+      input.challengeId,
+    ]);
     if (row.expires_at <= now.toISOString()) return { verified: false, reason: 'CHALLENGE_EXPIRED' };
     if (row.card_id_code !== cardIdCode) return { verified: false, reason: 'CHALLENGE_OTHER_CARD' };
     const card = await getCardByIdCode(tx, cardIdCode);

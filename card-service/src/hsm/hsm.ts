@@ -1,6 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { type CardAlgorithm, internalAuthCryptogram, parseCardIdCode, ssseCardKey, wipe } from '@sscard/card-core';
+import {
+  type CardAlgorithm,
+  internalAuthCryptogram,
+  parseCardIdCode,
+  ssseCardKey,
+  wipe,
+} from '@sscard/card-core';
 import { z } from 'zod';
 import { DomainError } from '../errors.js';
 
@@ -17,7 +23,12 @@ export interface Hsm {
    * True when `cryptogram` is E(K_card, challenge) with K_card diversified from the
    * internal-authentication master key and the card identification code.
    */
-  verifyInternalAuth(alg: CardAlgorithm, cardIdCode: string, challenge: Uint8Array, cryptogram: Uint8Array): boolean;
+  verifyInternalAuth(
+    alg: CardAlgorithm,
+    cardIdCode: string,
+    challenge: Uint8Array,
+    cryptogram: Uint8Array,
+  ): boolean;
 }
 
 const key16 = z.string().regex(/^[0-9A-Fa-f]{32}$/, '16 bytes as hex expected');
@@ -34,7 +45,11 @@ export function hsmFromKeyset(json: unknown): Hsm {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     // The message names the field, never a value: values are keys.
-    throw new DomainError('HSM_KEYSET_INVALID', `issuer keyset: ${issue.path.join('.')}: ${issue.message}`, 500);
+    throw new DomainError(
+      'HSM_KEYSET_INVALID',
+      `issuer keyset: ${issue.path.join('.')}: ${issue.message}`,
+      500,
+    );
   }
   const masters: Record<CardAlgorithm, Buffer> = {
     '3des': Buffer.from(parsed.data.ssse['3des'].internalAuth, 'hex'),

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { Agent, request } from 'node:https';
+import { type Agent, request } from 'node:https';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import type { Clock } from '../clock.js';
@@ -25,6 +25,7 @@ export interface CallOptions {
 
 export interface Answer {
   status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: each test asserts the JSON shape it reads
   body: any;
   headers: Record<string, string | string[] | undefined>;
 }
@@ -80,7 +81,13 @@ export async function startTestService(
   const keys = await writeTestKeyset(dataDir);
   const config = loadConfig({
     env: {},
-    overrides: { dataDir, databaseUrl, listen: { host: '127.0.0.1', port: 0 }, logLevel: 'silent', rateLimit },
+    overrides: {
+      dataDir,
+      databaseUrl,
+      listen: { host: '127.0.0.1', port: 0 },
+      logLevel: 'silent',
+      rateLimit,
+    },
   });
   const service = await startService(config, { ...(clock ? { clock } : {}), log: createLogger('silent') });
   const adminToken = service.adminToken!;
@@ -127,7 +134,10 @@ export async function startTestService(
     keys,
     call,
     async enrolTerminal(terminalId, type, region = '330300') {
-      const code = await call('POST', '/v1/enrolment-codes', { token: adminToken, body: { terminalId, type, region } });
+      const code = await call('POST', '/v1/enrolment-codes', {
+        token: adminToken,
+        body: { terminalId, type, region },
+      });
       if (code.status !== 201) throw new Error(`enrolment code: ${JSON.stringify(code.body)}`);
       const { keyPem, csrPem } = newCsr();
       const enrolled = await call('POST', '/v1/enrol', { body: { code: code.body.code, csr: csrPem } });

@@ -50,7 +50,9 @@ function authorise(route: RouteDef, principal: Principal): Actor {
   if (principal.kind === 'operator') {
     if (!access.scope) throw forbidden('OPERATOR_NOT_ALLOWED', 'this route is for terminals');
     if (!hasScope(principal.operator, access.scope)) {
-      throw forbidden('SCOPE_MISSING', `the operator token lacks the scope ${access.scope}`, { scope: access.scope });
+      throw forbidden('SCOPE_MISSING', `the operator token lacks the scope ${access.scope}`, {
+        scope: access.scope,
+      });
     }
     return { kind: 'operator', id: principal.operator.tokenId };
   }
@@ -58,19 +60,27 @@ function authorise(route: RouteDef, principal: Principal): Actor {
     const t = principal.terminal;
     if (access.public) return { kind: 'terminal', id: t.terminalId, type: t.type, region: t.region };
     if (!access.terminals?.includes(t.type)) {
-      throw forbidden('TERMINAL_TYPE_FORBIDDEN', `a ${t.type} terminal may not call this route`, { type: t.type });
+      throw forbidden('TERMINAL_TYPE_FORBIDDEN', `a ${t.type} terminal may not call this route`, {
+        type: t.type,
+      });
     }
     return { kind: 'terminal', id: t.terminalId, type: t.type, region: t.region };
   }
   if (access.public) return { kind: 'system', id: `anonymous:${principal.address}` };
   throw unauthorized(
     access.terminals ? 'CLIENT_CERT_REQUIRED' : 'TOKEN_REQUIRED',
-    access.terminals ? 'this route needs a terminal client certificate' : 'this route needs an operator token',
+    access.terminals
+      ? 'this route needs a terminal client certificate'
+      : 'this route needs an operator token',
   );
 }
 
 function rateKey(p: Principal): string {
-  return p.kind === 'terminal' ? `t:${p.terminal.terminalId}` : p.kind === 'operator' ? `o:${p.operator.tokenId}` : `a:${p.address}`;
+  return p.kind === 'terminal'
+    ? `t:${p.terminal.terminalId}`
+    : p.kind === 'operator'
+      ? `o:${p.operator.tokenId}`
+      : `a:${p.address}`;
 }
 
 export function createApp(svc: Services): { app: express.Express; routes: RouteDef[] } {
@@ -110,7 +120,9 @@ export function createApp(svc: Services): { app: express.Express; routes: RouteD
       // An enrolling terminal may still present its old (revoked) certificate: public routes
       // treat a caller they cannot identify as anonymous instead of refusing it.
       const principal = route.access.public
-        ? await identify(svc, req).catch((): Principal => ({ kind: 'anonymous', address: req.socket.remoteAddress ?? 'unknown' }))
+        ? await identify(svc, req).catch(
+            (): Principal => ({ kind: 'anonymous', address: req.socket.remoteAddress ?? 'unknown' }),
+          )
         : await identify(svc, req);
       req.principal = principal;
       const actor = authorise(route, principal);
@@ -137,7 +149,11 @@ export function createApp(svc: Services): { app: express.Express; routes: RouteD
   }
 
   app.use((req: Request, res: Response) => {
-    sendProblem(res, 404, { code: 'ROUTE_NOT_FOUND', message: `no route ${req.method} ${req.path}`, details: {} });
+    sendProblem(res, 404, {
+      code: 'ROUTE_NOT_FOUND',
+      message: `no route ${req.method} ${req.path}`,
+      details: {},
+    });
   });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

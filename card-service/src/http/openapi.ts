@@ -32,7 +32,8 @@ export function buildOpenapi(routes: readonly RouteDef[], version: string): Reco
     }));
     const query = r.query
       ? Object.entries(
-          (z.toJSONSchema(r.query, { io: 'input' }) as { properties?: Record<string, unknown> }).properties ?? {},
+          (z.toJSONSchema(r.query, { io: 'input' }) as { properties?: Record<string, unknown> }).properties ??
+            {},
         ).map(([name, schema]) => ({ name, in: 'query', required: false, schema }))
       : [];
     const security: Record<string, string[]>[] = [];
@@ -78,8 +79,15 @@ export function buildOpenapi(routes: readonly RouteDef[], version: string): Reco
     components: {
       schemas: { Problem: problem },
       securitySchemes: {
-        terminalCertificate: { type: 'mutualTLS', description: 'a terminal certificate issued by the service CA' },
-        operatorToken: { type: 'http', scheme: 'bearer', description: 'an operator API token sst_<id>_<secret>' },
+        terminalCertificate: {
+          type: 'mutualTLS',
+          description: 'a terminal certificate issued by the service CA',
+        },
+        operatorToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'an operator API token sst_<id>_<secret>',
+        },
       },
     },
   };

@@ -19,20 +19,44 @@ export function sendProblem(res: Response, status: number, problem: Problem): vo
  */
 export function toProblem(e: unknown): { status: number; problem: Problem; unexpected: boolean } {
   if (e instanceof DomainError) {
-    return { status: e.status, problem: { code: e.code, message: e.message, details: { ...(e.details ?? {}) } }, unexpected: false };
+    return {
+      status: e.status,
+      problem: { code: e.code, message: e.message, details: { ...(e.details ?? {}) } },
+      unexpected: false,
+    };
   }
   if (isSscardError(e)) {
-    return { status: 400, problem: { code: e.code, message: e.message, details: { ...(e.details ?? {}) } }, unexpected: false };
+    return {
+      status: 400,
+      problem: { code: e.code, message: e.message, details: { ...(e.details ?? {}) } },
+      unexpected: false,
+    };
   }
   const body = e as { type?: string; status?: number; expose?: boolean };
   if (body?.type === 'entity.too.large') {
-    return { status: 413, problem: { code: 'BODY_TOO_LARGE', message: 'the request body is too large', details: {} }, unexpected: false };
+    return {
+      status: 413,
+      problem: { code: 'BODY_TOO_LARGE', message: 'the request body is too large', details: {} },
+      unexpected: false,
+    };
   }
   if (body?.type === 'entity.parse.failed') {
-    return { status: 400, problem: { code: 'BODY_NOT_JSON', message: 'the request body is not valid JSON', details: {} }, unexpected: false };
+    return {
+      status: 400,
+      problem: { code: 'BODY_NOT_JSON', message: 'the request body is not valid JSON', details: {} },
+      unexpected: false,
+    };
   }
   if (body?.expose && typeof body.status === 'number' && body.status >= 400 && body.status < 500) {
-    return { status: body.status, problem: { code: 'BAD_REQUEST', message: 'the request cannot be read', details: {} }, unexpected: false };
+    return {
+      status: body.status,
+      problem: { code: 'BAD_REQUEST', message: 'the request cannot be read', details: {} },
+      unexpected: false,
+    };
   }
-  return { status: 500, problem: { code: 'INTERNAL', message: 'internal error', details: {} }, unexpected: true };
+  return {
+    status: 500,
+    problem: { code: 'INTERNAL', message: 'internal error', details: {} },
+    unexpected: true,
+  };
 }

@@ -113,7 +113,12 @@ export function buildRoutes(svc: Services, openapi: () => unknown): RouteDef[] {
       responses: { 200: 'the verdict: valid, or a refusal reason, with holder and coverage when valid' },
       handle: async (ctx) => {
         const t = terminalOf(ctx);
-        return { body: await svc.identity.check({ id: t.terminalId, type: t.type }, ctx.body as z.infer<typeof s.identityCheckBody>) };
+        return {
+          body: await svc.identity.check(
+            { id: t.terminalId, type: t.type },
+            ctx.body as z.infer<typeof s.identityCheckBody>,
+          ),
+        };
       },
     },
     {
@@ -151,7 +156,8 @@ export function buildRoutes(svc: Services, openapi: () => unknown): RouteDef[] {
     {
       method: 'post',
       path: '/v1/cards/:cardNumber/events',
-      summary: 'Apply a lifecycle event to a card (operators; kiosks and banks as the lifecycle table allows)',
+      summary:
+        'Apply a lifecycle event to a card (operators; kiosks and banks as the lifecycle table allows)',
       tag: 'terminal',
       access: { terminals: ['kiosk', 'bank'], scope: 'registry:write' },
       body: s.cardEventBody,
@@ -167,22 +173,31 @@ export function buildRoutes(svc: Services, openapi: () => unknown): RouteDef[] {
           const terminalId = ctx.principal.terminal.terminalId;
           const key = ctx.header('idempotency-key');
           if (!key || key.length > 100) {
-            throw new DomainError('IDEMPOTENCY_KEY_REQUIRED', 'terminals send an Idempotency-Key header (1–100 characters)', 400);
+            throw new DomainError(
+              'IDEMPOTENCY_KEY_REQUIRED',
+              'terminals send an Idempotency-Key header (1–100 characters)',
+              400,
+            );
           }
           // A temporary loss is the one event for a card that is not at hand; everything else
           // needs the card in the terminal's reader (DESIGN.md §3).
           if (event !== 'reportTemporaryLoss') {
-            if (!b.proof) throw new DomainError('CARD_PRESENCE_REQUIRED', `${event} needs a card-present proof`, 403);
+            if (!b.proof)
+              throw new DomainError('CARD_PRESENCE_REQUIRED', `${event} needs a card-present proof`, 403);
             const card = await svc.registry.card(cardNumber);
             const proof = await svc.presence.verify(terminalId, { ...b.proof, cardIdCode: card.cardIdCode });
             if (!proof.verified) {
-              throw new DomainError('CARD_PRESENCE_FAILED', 'the card-present proof was refused', 403, { reason: proof.reason });
+              throw new DomainError('CARD_PRESENCE_FAILED', 'the card-present proof was refused', 403, {
+                reason: proof.reason,
+              });
             }
           }
           idempotency = {
             terminalId,
             key,
-            requestHash: createHash('sha256').update(canonicalJson({ cardNumber, event, reason: b.reason ?? null })).digest('hex'),
+            requestHash: createHash('sha256')
+              .update(canonicalJson({ cardNumber, event, reason: b.reason ?? null }))
+              .digest('hex'),
           };
         }
         const result = await svc.registry.applyCardEvent(cardNumber, event, ctx.actor, {
@@ -203,7 +218,10 @@ export function buildRoutes(svc: Services, openapi: () => unknown): RouteDef[] {
       responses: { 201: 'the token (shown once) and its id and scopes' },
       handle: async (ctx) => {
         const b = ctx.body as z.infer<typeof s.operatorTokenBody>;
-        return { status: 201, body: await createOperatorToken(svc.store, svc.clock, b.name, b.scopes, ctx.actor) };
+        return {
+          status: 201,
+          body: await createOperatorToken(svc.store, svc.clock, b.name, b.scopes, ctx.actor),
+        };
       },
     },
     {
@@ -246,7 +264,9 @@ export function buildRoutes(svc: Services, openapi: () => unknown): RouteDef[] {
       tag: 'operator',
       access: { scope: 'terminals:manage' },
       responses: { 200: 'the revoked terminal' },
-      handle: async (ctx) => ({ body: await revokeTerminal(svc.store, svc.clock, ctx.params.terminalId!, ctx.actor) }),
+      handle: async (ctx) => ({
+        body: await revokeTerminal(svc.store, svc.clock, ctx.params.terminalId!, ctx.actor),
+      }),
     },
     {
       method: 'post',
@@ -294,7 +314,9 @@ export function buildRoutes(svc: Services, openapi: () => unknown): RouteDef[] {
       tag: 'operator',
       access: { scope: 'registry:read' },
       responses: { 200: 'history entries, oldest first' },
-      handle: async (ctx) => ({ body: { history: await svc.registry.history('holder', ctx.params.personNo!) } }),
+      handle: async (ctx) => ({
+        body: { history: await svc.registry.history('holder', ctx.params.personNo!) },
+      }),
     },
     {
       method: 'post',
@@ -306,7 +328,11 @@ export function buildRoutes(svc: Services, openapi: () => unknown): RouteDef[] {
       responses: { 201: 'the relation' },
       handle: async (ctx) => ({
         status: 201,
-        body: await svc.registry.addRelation(ctx.params.personNo!, ctx.body as z.infer<typeof s.relationBody>, ctx.actor),
+        body: await svc.registry.addRelation(
+          ctx.params.personNo!,
+          ctx.body as z.infer<typeof s.relationBody>,
+          ctx.actor,
+        ),
       }),
     },
     {
@@ -320,7 +346,12 @@ export function buildRoutes(svc: Services, openapi: () => unknown): RouteDef[] {
       handle: async (ctx) => {
         const b = ctx.body as z.infer<typeof s.relationStatusBody>;
         return {
-          body: await svc.registry.setRelationStatus(ctx.params.relationId!, b.status, b.date ?? null, ctx.actor),
+          body: await svc.registry.setRelationStatus(
+            ctx.params.relationId!,
+            b.status,
+            b.date ?? null,
+            ctx.actor,
+          ),
         };
       },
     },
@@ -334,7 +365,11 @@ export function buildRoutes(svc: Services, openapi: () => unknown): RouteDef[] {
       responses: { 201: 'the card and its personalisation document (with the initial PIN, shown once)' },
       handle: async (ctx) => ({
         status: 201,
-        body: await svc.registry.issueCard(ctx.params.personNo!, ctx.body as z.infer<typeof s.issueCardBody>, ctx.actor),
+        body: await svc.registry.issueCard(
+          ctx.params.personNo!,
+          ctx.body as z.infer<typeof s.issueCardBody>,
+          ctx.actor,
+        ),
       }),
     },
     {
@@ -353,7 +388,9 @@ export function buildRoutes(svc: Services, openapi: () => unknown): RouteDef[] {
       tag: 'operator',
       access: { scope: 'registry:read' },
       responses: { 200: 'history entries, oldest first' },
-      handle: async (ctx) => ({ body: { history: await svc.registry.history('card', ctx.params.cardNumber!) } }),
+      handle: async (ctx) => ({
+        body: { history: await svc.registry.history('card', ctx.params.cardNumber!) },
+      }),
     },
     {
       method: 'get',

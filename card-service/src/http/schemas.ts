@@ -10,7 +10,9 @@ const hex = (lengths: number[]) =>
     .regex(/^[0-9A-Fa-f]+$/, 'hex expected')
     .refine((s) => lengths.includes(s.length), `${lengths.join(' or ')} hex characters expected`);
 
-const cardIdCode = z.string().regex(/^[0-9]{6}D156000005[0-9A-Fa-f]{16}$/, 'a card identification code: 32 hex characters');
+const cardIdCode = z
+  .string()
+  .regex(/^[0-9]{6}D156000005[0-9A-Fa-f]{16}$/, 'a card identification code: 32 hex characters');
 const cardNumber = z.string().regex(/^[0-9A-Z]{9}$/, '9 digits or capitals');
 const region = z.string().regex(/^[1-9][0-9]{5}$/, 'a six-digit region code');
 const isoDate = z.string().regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, 'a date YYYY-MM-DD');
@@ -49,10 +51,17 @@ export const operatorTokenBody = z.strictObject({
 });
 
 export const enrolmentCodeBody = z.strictObject({
-  terminalId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, dots, dashes, underscores'),
+  terminalId: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, dots, dashes, underscores'),
   type: z.enum(TERMINAL_TYPES as [string, ...string[]]),
   region,
-  ttlSeconds: z.number().int().min(60).max(30 * 86400).optional(),
+  ttlSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86400)
+    .optional(),
 });
 
 export const relationBody = z.strictObject({
@@ -64,7 +73,10 @@ export const relationBody = z.strictObject({
 });
 
 export const holderBody = z.strictObject({
-  personNo: z.string().regex(/^[A-Za-z0-9]{4,32}$/).optional(),
+  personNo: z
+    .string()
+    .regex(/^[A-Za-z0-9]{4,32}$/)
+    .optional(),
   idNumber: z.string().regex(/^[0-9]{17}[0-9X]$/, '18 characters: 17 digits and a digit or X'),
   name: z.string().min(1).max(30),
   gender: z.enum(['1', '2']).optional(),
@@ -77,7 +89,10 @@ export const holderBody = z.strictObject({
 
 export const holderPatchBody = z.strictObject({
   name: z.string().min(1).max(30).optional(),
-  ethnicity: z.string().regex(/^[0-9]{2}$/).optional(),
+  ethnicity: z
+    .string()
+    .regex(/^[0-9]{2}$/)
+    .optional(),
   birthplace: region.optional(),
   region: region.optional(),
 });

@@ -20,7 +20,10 @@ function foreignIdentity(): { key: string; cert: string } {
   cert.serialNumber = '4A01';
   cert.validity.notBefore = new Date(Date.now() - 60_000);
   cert.validity.notAfter = new Date(Date.now() + DAY_MS);
-  const name = [{ name: 'commonName', value: 'kiosk-a' }, { name: 'organizationalUnitName', value: 'kiosk' }];
+  const name = [
+    { name: 'commonName', value: 'kiosk-a' },
+    { name: 'organizationalUnitName', value: 'kiosk' },
+  ];
   cert.setSubject(name);
   cert.setIssuer(name);
   cert.sign(key, forge.md.sha256.create());
@@ -54,7 +57,9 @@ forEachEngine('terminal security', ({ freshUrl, dataDir }) => {
     assert.equal(code.status, 201);
     const first = await t.call('POST', '/v1/enrol', { body: { code: code.body.code, csr: newCsr().csrPem } });
     assert.equal(first.status, 201);
-    const second = await t.call('POST', '/v1/enrol', { body: { code: code.body.code, csr: newCsr().csrPem } });
+    const second = await t.call('POST', '/v1/enrol', {
+      body: { code: code.body.code, csr: newCsr().csrPem },
+    });
     assert.equal(second.status, 403);
     assert.equal(second.body.code, 'ENROLMENT_CODE_USED');
   });
@@ -68,7 +73,9 @@ forEachEngine('terminal security', ({ freshUrl, dataDir }) => {
     const late = await t.call('POST', '/v1/enrol', { body: { code: code.body.code, csr: newCsr().csrPem } });
     assert.equal(late.status, 403);
     assert.equal(late.body.code, 'ENROLMENT_CODE_EXPIRED');
-    const unknown = await t.call('POST', '/v1/enrol', { body: { code: 'AAAAA-BBBBB-CCCCC', csr: newCsr().csrPem } });
+    const unknown = await t.call('POST', '/v1/enrol', {
+      body: { code: 'AAAAA-BBBBB-CCCCC', csr: newCsr().csrPem },
+    });
     assert.equal(unknown.body.code, 'ENROLMENT_CODE_INVALID');
   });
 
@@ -83,7 +90,9 @@ forEachEngine('terminal security', ({ freshUrl, dataDir }) => {
   });
 
   test('a terminal route refuses a caller without a client certificate', async () => {
-    const answer = await t.call('POST', '/v1/challenges', { body: { cardIdCode: `330300D156000005${'0'.repeat(16)}` } });
+    const answer = await t.call('POST', '/v1/challenges', {
+      body: { cardIdCode: `330300D156000005${'0'.repeat(16)}` },
+    });
     assert.equal(answer.status, 401);
     assert.equal(answer.body.code, 'CLIENT_CERT_REQUIRED');
   });
@@ -150,7 +159,9 @@ forEachEngine('terminal security', ({ freshUrl, dataDir }) => {
     const malformed = await t.call('POST', '/v1/enrol', { raw: '{"code":' });
     assert.equal(malformed.status, 400);
     assert.equal(malformed.body.code, 'BODY_NOT_JSON');
-    const huge = await t.call('POST', '/v1/enrol', { raw: JSON.stringify({ code: 'x', csr: 'A'.repeat(200_000) }) });
+    const huge = await t.call('POST', '/v1/enrol', {
+      raw: JSON.stringify({ code: 'x', csr: 'A'.repeat(200_000) }),
+    });
     assert.equal(huge.status, 413);
     assert.equal(huge.body.code, 'BODY_TOO_LARGE');
     for (const a of [invalid, malformed, huge]) assert.doesNotMatch(JSON.stringify(a.body), /at .*\.js:\d+/);

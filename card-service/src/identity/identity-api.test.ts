@@ -45,7 +45,10 @@ forEachEngine('identity checks and card-present proof', ({ freshUrl, dataDir }) 
     });
     assert.equal(holder.status, 201, JSON.stringify(holder.body));
     const personNo = holder.body.holder.personNo;
-    const issued = await t.call('POST', `/v1/holders/${personNo}/cards`, { token: t.adminToken, body: { generation } });
+    const issued = await t.call('POST', `/v1/holders/${personNo}/cards`, {
+      token: t.adminToken,
+      body: { generation },
+    });
     assert.equal(issued.status, 201, JSON.stringify(issued.body));
     const card = issued.body.card;
     const activated = await t.call('POST', `/v1/cards/${card.cardNumber}/events`, {
@@ -53,10 +56,22 @@ forEachEngine('identity checks and card-present proof', ({ freshUrl, dataDir }) 
       body: { event: 'activateSocialSecurity' },
     });
     assert.equal(activated.status, 200);
-    return { personNo, cardNumber: card.cardNumber, cardIdCode: card.cardIdCode, algorithm: card.algorithm, ssn, name: '王秀英' };
+    return {
+      personNo,
+      cardNumber: card.cardNumber,
+      cardIdCode: card.cardIdCode,
+      algorithm: card.algorithm,
+      ssn,
+      name: '王秀英',
+    };
   }
 
-  const read = (c: IssuedCardData) => ({ cardIdCode: c.cardIdCode, cardNumber: c.cardNumber, ssn: c.ssn, name: c.name });
+  const read = (c: IssuedCardData) => ({
+    cardIdCode: c.cardIdCode,
+    cardNumber: c.cardNumber,
+    ssn: c.ssn,
+    name: c.name,
+  });
 
   /** What the card in the reader answers to INTERNAL AUTHENTICATE. */
   function cardAnswer(c: IssuedCardData, challengeHex: string, keys = t.keys.internalAuth): string {
@@ -98,8 +113,14 @@ forEachEngine('identity checks and card-present proof', ({ freshUrl, dataDir }) 
       body: { ...read(c), cardIdCode: `330300D156000005${'AB'.repeat(8)}` },
     });
     assert.deepEqual([unknown.body.valid, unknown.body.reason], [false, 'CARD_UNKNOWN']);
-    const other = await t.call('POST', '/v1/identity/check', { identity: hospital, body: { ...read(c), name: '李四' } });
-    assert.deepEqual([other.body.valid, other.body.reason, other.body.holder], [false, 'HOLDER_MISMATCH', undefined]);
+    const other = await t.call('POST', '/v1/identity/check', {
+      identity: hospital,
+      body: { ...read(c), name: '李四' },
+    });
+    assert.deepEqual(
+      [other.body.valid, other.body.reason, other.body.holder],
+      [false, 'HOLDER_MISMATCH', undefined],
+    );
     const number = await t.call('POST', '/v1/identity/check', {
       identity: hospital,
       body: { ...read(c), cardNumber: 'A00000019' },
@@ -109,7 +130,10 @@ forEachEngine('identity checks and card-present proof', ({ freshUrl, dataDir }) 
 
   test('refuses a temporarily lost card at once (the visit cache drops it) and accepts it after unblock', async () => {
     const c = await activeCard();
-    assert.equal((await t.call('POST', '/v1/identity/check', { identity: kiosk, body: read(c) })).body.valid, true);
+    assert.equal(
+      (await t.call('POST', '/v1/identity/check', { identity: kiosk, body: read(c) })).body.valid,
+      true,
+    );
     const loss = await t.call('POST', `/v1/cards/${c.cardNumber}/events`, {
       identity: kiosk,
       body: { event: 'reportTemporaryLoss' },
@@ -125,8 +149,14 @@ forEachEngine('identity checks and card-present proof', ({ freshUrl, dataDir }) 
       headers: { 'idempotency-key': `kiosk-1:unblock:${c.cardNumber}` },
     });
     assert.equal(unblockByKiosk.status, 403);
-    await t.call('POST', `/v1/cards/${c.cardNumber}/events`, { token: t.adminToken, body: { event: 'unblock' } });
-    assert.equal((await t.call('POST', '/v1/identity/check', { identity: kiosk, body: read(c) })).body.valid, true);
+    await t.call('POST', `/v1/cards/${c.cardNumber}/events`, {
+      token: t.adminToken,
+      body: { event: 'unblock' },
+    });
+    assert.equal(
+      (await t.call('POST', '/v1/identity/check', { identity: kiosk, body: read(c) })).body.valid,
+      true,
+    );
   });
 
   test('a retried terminal event with the same idempotency key changes nothing twice', async () => {
@@ -144,15 +174,27 @@ forEachEngine('identity checks and card-present proof', ({ freshUrl, dataDir }) 
     assert.equal(retry.body.replayed, true);
     assert.equal(retry.body.card.status, 'temporarily_lost');
     const history = await t.call('GET', `/v1/cards/${c.cardNumber}/history`, { token: t.adminToken });
-    assert.equal(history.body.history.filter((h: { action: string }) => h.action === 'reportTemporaryLoss').length, 1);
+    assert.equal(
+      history.body.history.filter((h: { action: string }) => h.action === 'reportTemporaryLoss').length,
+      1,
+    );
   });
 
   test('refuses a formally lost, a cancelled and an expired (temporary) card with their reasons', async () => {
     const lost = await activeCard();
-    await t.call('POST', `/v1/cards/${lost.cardNumber}/events`, { token: t.adminToken, body: { event: 'reportFormalLoss' } });
-    assert.equal((await t.call('POST', '/v1/identity/check', { identity: bank, body: read(lost) })).body.reason, 'CARD_LOST');
+    await t.call('POST', `/v1/cards/${lost.cardNumber}/events`, {
+      token: t.adminToken,
+      body: { event: 'reportFormalLoss' },
+    });
+    assert.equal(
+      (await t.call('POST', '/v1/identity/check', { identity: bank, body: read(lost) })).body.reason,
+      'CARD_LOST',
+    );
     const cancelled = await activeCard();
-    await t.call('POST', `/v1/cards/${cancelled.cardNumber}/events`, { token: t.adminToken, body: { event: 'cancel' } });
+    await t.call('POST', `/v1/cards/${cancelled.cardNumber}/events`, {
+      token: t.adminToken,
+      body: { event: 'cancel' },
+    });
     assert.equal(
       (await t.call('POST', '/v1/identity/check', { identity: bank, body: read(cancelled) })).body.reason,
       'CARD_CANCELLED',
@@ -163,9 +205,15 @@ forEachEngine('identity checks and card-present proof', ({ freshUrl, dataDir }) 
       body: { generation: 3, temporary: true },
     });
     const tc = temp.body.card;
-    await t.call('POST', `/v1/cards/${tc.cardNumber}/events`, { token: t.adminToken, body: { event: 'activateSocialSecurity' } });
+    await t.call('POST', `/v1/cards/${tc.cardNumber}/events`, {
+      token: t.adminToken,
+      body: { event: 'activateSocialSecurity' },
+    });
     const tempRead = { ...read(holder), cardIdCode: tc.cardIdCode, cardNumber: tc.cardNumber };
-    assert.equal((await t.call('POST', '/v1/identity/check', { identity: bank, body: tempRead })).body.valid, true);
+    assert.equal(
+      (await t.call('POST', '/v1/identity/check', { identity: bank, body: tempRead })).body.valid,
+      true,
+    );
     const saved = clock();
     clock.advance(91 * DAY_MS);
     try {
@@ -181,7 +229,11 @@ forEachEngine('identity checks and card-present proof', ({ freshUrl, dataDir }) 
       const c = await activeCard(generation);
       const ch = await challenge(c);
       assert.equal(ch.challenge.length, generation === 2 ? 16 : 32);
-      const body = { challengeId: ch.challengeId, cardIdCode: c.cardIdCode, cryptogram: cardAnswer(c, ch.challenge) };
+      const body = {
+        challengeId: ch.challengeId,
+        cardIdCode: c.cardIdCode,
+        cryptogram: cardAnswer(c, ch.challenge),
+      };
       const ok = await t.call('POST', '/v1/card-auth/verify', { identity: hospital, body });
       assert.deepEqual(ok.body, { verified: true, cardNumber: c.cardNumber });
       const replay = await t.call('POST', '/v1/card-auth/verify', { identity: hospital, body });
@@ -195,20 +247,32 @@ forEachEngine('identity checks and card-present proof', ({ freshUrl, dataDir }) 
     clock.advance(61_000);
     const expired = await t.call('POST', '/v1/card-auth/verify', {
       identity: hospital,
-      body: { challengeId: late.challengeId, cardIdCode: c.cardIdCode, cryptogram: cardAnswer(c, late.challenge) },
+      body: {
+        challengeId: late.challengeId,
+        cardIdCode: c.cardIdCode,
+        cryptogram: cardAnswer(c, late.challenge),
+      },
     });
     assert.deepEqual(expired.body, { verified: false, reason: 'CHALLENGE_EXPIRED' });
     const ch = await challenge(c);
     const foreignKeys = { '3des': Buffer.alloc(16, 1), sm4: Buffer.alloc(16, 2) };
     const forged = await t.call('POST', '/v1/card-auth/verify', {
       identity: hospital,
-      body: { challengeId: ch.challengeId, cardIdCode: c.cardIdCode, cryptogram: cardAnswer(c, ch.challenge, foreignKeys) },
+      body: {
+        challengeId: ch.challengeId,
+        cardIdCode: c.cardIdCode,
+        cryptogram: cardAnswer(c, ch.challenge, foreignKeys),
+      },
     });
     assert.deepEqual(forged.body, { verified: false, reason: 'CRYPTOGRAM_INVALID' });
     const mine = await challenge(c, hospital);
     const stolen = await t.call('POST', '/v1/card-auth/verify', {
       identity: bank,
-      body: { challengeId: mine.challengeId, cardIdCode: c.cardIdCode, cryptogram: cardAnswer(c, mine.challenge) },
+      body: {
+        challengeId: mine.challengeId,
+        cardIdCode: c.cardIdCode,
+        cryptogram: cardAnswer(c, mine.challenge),
+      },
     });
     assert.deepEqual(stolen.body, { verified: false, reason: 'CHALLENGE_UNKNOWN' });
   });
@@ -235,7 +299,10 @@ forEachEngine('identity checks and card-present proof', ({ freshUrl, dataDir }) 
     const ch = await challenge(c, bank);
     const withProof = await t.call('POST', `/v1/cards/${c.cardNumber}/events`, {
       identity: bank,
-      body: { event: 'activateFinancial', proof: { challengeId: ch.challengeId, cryptogram: cardAnswer(c, ch.challenge) } },
+      body: {
+        event: 'activateFinancial',
+        proof: { challengeId: ch.challengeId, cryptogram: cardAnswer(c, ch.challenge) },
+      },
       headers: { 'idempotency-key': 'bank-1:2' },
     });
     assert.equal(withProof.status, 200, JSON.stringify(withProof.body));
@@ -246,7 +313,8 @@ forEachEngine('identity checks and card-present proof', ({ freshUrl, dataDir }) 
     const entries = await t.call('GET', '/v1/audit?after=0&limit=1000', { token: t.adminToken });
     const checks = entries.body.entries.filter((e: { action: string }) => e.action === 'identity.check');
     assert.ok(checks.length >= 10);
-    for (const e of checks) assert.match(e.details.ssn, /^[0-9]{6}\*{8}[0-9X]{4}$/, 'only masked ID numbers in the audit log');
+    for (const e of checks)
+      assert.match(e.details.ssn, /^[0-9]{6}\*{8}[0-9X]{4}$/, 'only masked ID numbers in the audit log');
     const verdict = await t.call('GET', '/v1/audit/verify', { token: t.adminToken });
     assert.equal(verdict.body.ok, true);
   });

@@ -4,7 +4,13 @@ import { appendAudit } from '../audit/audit-log.js';
 import { type Clock, chinaDate } from '../clock.js';
 import type { CardPresence, ProofRefusal } from '../hsm/card-presence.js';
 import { effectiveCard, type TerminalType } from '../lifecycle/transitions.js';
-import { type Card, type CardStatus, type Holder, type InsuranceRelation, SCHEME_NAMES } from '../registry/model.js';
+import {
+  type Card,
+  type CardStatus,
+  type Holder,
+  type InsuranceRelation,
+  SCHEME_NAMES,
+} from '../registry/model.js';
 import { cardSubject } from '../registry/registry.js';
 import * as q from '../registry/queries.js';
 import type { Store } from '../store/store.js';
@@ -97,7 +103,9 @@ export class IdentityChecks {
       .digest('hex');
   }
 
-  private async lookup(req: IdentityCheckRequest): Promise<Omit<CacheEntry, 'expires' | 'cardNumber'> | IdentityRefusal> {
+  private async lookup(
+    req: IdentityCheckRequest,
+  ): Promise<Omit<CacheEntry, 'expires' | 'cardNumber'> | IdentityRefusal> {
     const key = this.cacheKey(req);
     const now = Date.now();
     // The card row is read every time, so a loss reported through another service process is
@@ -114,12 +122,21 @@ export class IdentityChecks {
     const relations = await q.listRelations(this.store, holder.personNo);
     if (this.cacheSeconds > 0) {
       if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(key, { expires: now + this.cacheSeconds * 1000, cardNumber: card.cardNumber, card, holder, relations });
+      this.cache.set(key, {
+        expires: now + this.cacheSeconds * 1000,
+        cardNumber: card.cardNumber,
+        card,
+        holder,
+        relations,
+      });
     }
     return { card, holder, relations };
   }
 
-  async check(terminal: { id: string; type: TerminalType }, req: IdentityCheckRequest): Promise<IdentityCheckResult> {
+  async check(
+    terminal: { id: string; type: TerminalType },
+    req: IdentityCheckRequest,
+  ): Promise<IdentityCheckResult> {
     const result = await this.evaluate(terminal, req);
     await this.store.transaction((tx) =>
       appendAudit(tx, this.clock, {
@@ -160,7 +177,8 @@ export class IdentityChecks {
       expiryDate: card.expiryDate,
       temporary: card.temporary,
     };
-    const refusal = STATUS_REFUSALS[card.status] ?? (card.expiryDate < chinaDate(now) ? 'CARD_EXPIRED' : undefined);
+    const refusal =
+      STATUS_REFUSALS[card.status] ?? (card.expiryDate < chinaDate(now) ? 'CARD_EXPIRED' : undefined);
     if (refusal) return { valid: false, reason: refusal, checkedAt, cardPresent, card: cardView };
     const full = terminal.type !== 'kiosk';
     return {

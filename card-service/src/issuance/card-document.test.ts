@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { encodeField, makeCitizenId, parseCardIdCode, validateCitizenId } from '@sscard/card-core';
 import type { Card, Holder } from '../registry/model.js';
 import { cardDocumentFor } from './card-document.js';
-import { isValidCardNumber } from './card-number.js';
+import { cardNumberCheckChar, isValidCardNumber } from './card-number.js';
 
 const holder: Holder = {
   personNo: 'P1',
@@ -19,7 +19,7 @@ const holder: Holder = {
 };
 
 const card = {
-  cardNumber: 'X00000019',
+  cardNumber: `X0000001${cardNumberCheckChar('X0000001')}`,
   cardIdCode: '110100D156000005AD932A4800112233',
   cardType: '1',
   specVersion: '3.00',
@@ -31,7 +31,14 @@ const card = {
 test('the personalisation document has the card-emulator CardDocument shape', () => {
   const doc = cardDocumentFor(holder, card, '482915');
   assert.deepEqual(Object.keys(doc).sort(), ['applications', 'card', 'holder', 'pin']);
-  assert.deepEqual(Object.keys(doc.holder).sort(), ['birthDate', 'birthplace', 'ethnicity', 'gender', 'name', 'ssn']);
+  assert.deepEqual(Object.keys(doc.holder).sort(), [
+    'birthDate',
+    'birthplace',
+    'ethnicity',
+    'gender',
+    'name',
+    'ssn',
+  ]);
   assert.deepEqual(Object.keys(doc.card).sort(), [
     'cardIdCode',
     'cardNumber',
@@ -50,7 +57,14 @@ test('the personalisation document has the card-emulator CardDocument shape', ()
 test('every field of the document encodes with the card-core codecs, as the emulator checks', () => {
   const doc = cardDocumentFor(holder, card, '000000');
   parseCardIdCode(doc.card.cardIdCode);
-  for (const name of ['cardType', 'specVersion', 'initOrg', 'issueDate', 'expiryDate', 'cardNumber'] as const) {
+  for (const name of [
+    'cardType',
+    'specVersion',
+    'initOrg',
+    'issueDate',
+    'expiryDate',
+    'cardNumber',
+  ] as const) {
     encodeField(name, doc.card[name] as never);
   }
   for (const name of ['ssn', 'name', 'gender', 'ethnicity', 'birthplace', 'birthDate'] as const) {

@@ -4,7 +4,9 @@ import { isValidCitizenId, makeCitizenId } from '@sscard/card-core';
 import { testRegistry } from '../registry/registry-fixture.js';
 import { forEachEngine } from '../store/engines-fixture.js';
 import type { CardDocument } from './card-document.js';
-import { isValidCardNumber } from './card-number.js';
+import { cardNumberCheckChar, isValidCardNumber } from './card-number.js';
+
+const CARD_NUMBER = `X0000001${cardNumberCheckChar('X0000001')}`;
 import { seedDemoHolders, seedFromCardDocuments } from './seed.js';
 
 const demoDoc = (): CardDocument => ({
@@ -23,7 +25,7 @@ const demoDoc = (): CardDocument => ({
     initOrg: 'SSC330300',
     issueDate: '20240101',
     expiryDate: '20340101',
-    cardNumber: 'X00000019',
+    cardNumber: CARD_NUMBER,
   },
   pin: { value: '123456', triesLeft: 3 },
   applications: { ssse: {} },
@@ -35,18 +37,25 @@ forEachEngine('seeding', ({ open }) => {
     const registry = testRegistry(store);
     const first = await seedFromCardDocuments(registry, [demoDoc()]);
     assert.deepEqual(first, { holders: 1, cards: 1, skipped: 0 });
-    const card = await registry.card('X00000019');
-    assert.deepEqual([card.status, card.algorithm, card.issuingRegion, card.expiryDate], ['active', 'sm4', '330300', '2034-01-01']);
+    const card = await registry.card(CARD_NUMBER);
+    assert.deepEqual(
+      [card.status, card.algorithm, card.issuingRegion, card.expiryDate],
+      ['active', 'sm4', '330300', '2034-01-01'],
+    );
     const record = await registry.holderRecord(card.personNo);
     assert.equal(record.holder.name, '张三');
     assert.deepEqual(
       record.relations.map((r) => [r.schemeCode, r.cardNumber]),
       [
-        ['110', 'X00000019'],
-        ['310', 'X00000019'],
+        ['110', CARD_NUMBER],
+        ['310', CARD_NUMBER],
       ],
     );
-    assert.deepEqual(await seedFromCardDocuments(registry, [demoDoc()]), { holders: 0, cards: 0, skipped: 1 });
+    assert.deepEqual(await seedFromCardDocuments(registry, [demoDoc()]), {
+      holders: 0,
+      cards: 0,
+      skipped: 1,
+    });
   });
 
   test('demo holders have valid ID numbers, Chinese names and active cards', async () => {

@@ -64,7 +64,11 @@ export async function seedFromCardDocuments(
         await q.insertHolders(tx, [holder]);
         report.holders++;
       } else if (holder.name !== doc.holder.name + (doc.holder.nameExt ?? '')) {
-        throw new DomainError('SEED_CONFLICT', `card ${doc.card.cardNumber}: the SSN is registered under another name`, 409);
+        throw new DomainError(
+          'SEED_CONFLICT',
+          `card ${doc.card.cardNumber}: the SSN is registered under another name`,
+          409,
+        );
       }
       const at = now.toISOString();
       const card: Card = {
@@ -125,8 +129,10 @@ export async function seedFromCardDocuments(
 
 // Demo data: common surnames and given-name characters, and real region codes, so that screens
 // and reports look like a bureau's. Generated people only: the ID numbers are made up.
-const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤欧阳';
-const GIVEN = '伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂兰建华文辉玉珍红梅鹏飞晓东宇浩思雨欣怡佳琪子涵梓轩一诺俊杰浩然雅婷志强海燕春林秋菊国庆建国';
+const SURNAMES =
+  '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤欧阳';
+const GIVEN =
+  '伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂兰建华文辉玉珍红梅鹏飞晓东宇浩思雨欣怡佳琪子涵梓轩一诺俊杰浩然雅婷志强海燕春林秋菊国庆建国';
 const REGIONS: ReadonlyArray<{ city: string; districts: string[] }> = [
   { city: '330300', districts: ['330302', '330303', '330304', '330381'] },
   { city: '330100', districts: ['330102', '330105', '330106', '330108'] },
@@ -152,7 +158,11 @@ function prng(seed: number): () => number {
 }
 
 /** `count` demo holders, each with relations and an active card; existing ID numbers are skipped. */
-export async function seedDemoHolders(registry: Registry, count: number, seed = 20250301): Promise<SeedReport> {
+export async function seedDemoHolders(
+  registry: Registry,
+  count: number,
+  seed = 20250301,
+): Promise<SeedReport> {
   const rand = prng(seed);
   const pick = <T>(xs: ArrayLike<T>): T => xs[Math.floor(rand() * xs.length)]!;
   const report: SeedReport = { holders: 0, cards: 0, skipped: 0 };
@@ -179,16 +189,26 @@ export async function seedDemoHolders(registry: Registry, count: number, seed = 
     const holder = await registry.createHolder(
       { idNumber, name, ethnicity, region: place.city, birthplace: district },
       [
-        { schemeCode: employed ? '310' : '390', insuredRegion: place.city, startDate: start < today ? start : today },
-        { schemeCode: employed || retired ? '110' : '120', insuredRegion: place.city, startDate: start < today ? start : today },
+        {
+          schemeCode: employed ? '310' : '390',
+          insuredRegion: place.city,
+          startDate: start < today ? start : today,
+        },
+        {
+          schemeCode: employed || retired ? '110' : '120',
+          insuredRegion: place.city,
+          startDate: start < today ? start : today,
+        },
       ],
       SEEDER,
     );
     report.holders++;
     const { card } = await registry.issueCard(holder.personNo, { generation }, SEEDER);
-    await registry.applyCardEvent(card.cardNumber, 'activateSocialSecurity', { kind: 'operator', id: 'seed' });
+    await registry.applyCardEvent(card.cardNumber, 'activateSocialSecurity', {
+      kind: 'operator',
+      id: 'seed',
+    });
     report.cards++;
   }
   return report;
 }
-

@@ -66,7 +66,11 @@ export const TRANSITIONS: Readonly<Record<CardEvent, Transition>> = {
 export const FINAL_STATES: readonly CardStatus[] = ['replaced', 'cancelled'];
 
 /** The state after `event`, or a DomainError naming the state and the event. */
-export function nextState(card: Pick<Card, 'status' | 'financialActive'>, event: CardEvent, actor: ActorKind) {
+export function nextState(
+  card: Pick<Card, 'status' | 'financialActive'>,
+  event: CardEvent,
+  actor: ActorKind,
+) {
   const t = TRANSITIONS[event];
   if (!t) throw new DomainError('UNKNOWN_EVENT', `unknown card event ${event}`, 400, { event });
   if (!t.actors.includes(actor)) {

@@ -25,7 +25,13 @@ export async function storedResult<T>(tx: Queryable, k: IdempotencyKey): Promise
   return JSON.parse(row.body) as T;
 }
 
-export async function storeResult(tx: Queryable, k: IdempotencyKey, status: number, body: unknown, at: string): Promise<void> {
+export async function storeResult(
+  tx: Queryable,
+  k: IdempotencyKey,
+  status: number,
+  body: unknown,
+  at: string,
+): Promise<void> {
   await tx.run(
     `INSERT INTO idempotency_keys (terminal_id, idempotency_key, request_hash, status, body, created_at)
      VALUES (?, ?, ?, ?, ?, ?)`,

@@ -55,12 +55,16 @@ export async function insertHolders(tx: Queryable, holders: readonly Holder[]): 
 }
 
 export async function getHolder(tx: Queryable, personNo: string): Promise<Holder | undefined> {
-  const row = await tx.get<HolderRow>(`SELECT ${HOLDER_COLUMNS} FROM holders WHERE person_no = ?`, [personNo]);
+  const row = await tx.get<HolderRow>(`SELECT ${HOLDER_COLUMNS} FROM holders WHERE person_no = ?`, [
+    personNo,
+  ]);
   return row && holderFromRow(row);
 }
 
 export async function getHolderByIdNumber(tx: Queryable, idNumber: string): Promise<Holder | undefined> {
-  const row = await tx.get<HolderRow>(`SELECT ${HOLDER_COLUMNS} FROM holders WHERE id_number = ?`, [idNumber]);
+  const row = await tx.get<HolderRow>(`SELECT ${HOLDER_COLUMNS} FROM holders WHERE id_number = ?`, [
+    idNumber,
+  ]);
   return row && holderFromRow(row);
 }
 
@@ -290,10 +294,7 @@ export async function updateCardRow(tx: Queryable, c: Card): Promise<void> {
   );
 }
 
-export async function recordHistory(
-  tx: Queryable,
-  entry: Omit<HistoryEntry, 'id'>,
-): Promise<void> {
+export async function recordHistory(tx: Queryable, entry: Omit<HistoryEntry, 'id'>): Promise<void> {
   await tx.run(
     'INSERT INTO registry_history (entity, entity_id, action, changes, actor, at) VALUES (?, ?, ?, ?, ?, ?)',
     [entry.entity, entry.entityId, entry.action, JSON.stringify(entry.changes), entry.actor, entry.at],
@@ -313,10 +314,10 @@ export async function listHistory(
     changes: string;
     actor: string;
     at: string;
-  }>('SELECT id, entity, entity_id, action, changes, actor, at FROM registry_history WHERE entity = ? AND entity_id = ? ORDER BY id', [
-    entity,
-    entityId,
-  ]);
+  }>(
+    'SELECT id, entity, entity_id, action, changes, actor, at FROM registry_history WHERE entity = ? AND entity_id = ? ORDER BY id',
+    [entity, entityId],
+  );
   return rows.map((r) => ({
     id: Number(r.id),
     entity: r.entity,

@@ -34,7 +34,9 @@ forEachEngine('registry', ({ open }) => {
   let store: Store;
   test('opens a migrated store', async () => {
     store = await open();
-    const rows = await store.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+    const rows = await store.all<{ version: number }>(
+      'SELECT version FROM schema_migrations ORDER BY version',
+    );
     assert.deepEqual(
       rows.map((r) => Number(r.version)),
       [1, 2, 3],
@@ -64,7 +66,13 @@ forEachEngine('registry', ({ open }) => {
       input,
       [
         { schemeCode: '310', insuredRegion: '330300', startDate: '2010-01-01' },
-        { schemeCode: '110', insuredRegion: '330300', startDate: '2010-01-01', status: 'paused', pauseDate: '2020-06-30' },
+        {
+          schemeCode: '110',
+          insuredRegion: '330300',
+          startDate: '2010-01-01',
+          status: 'paused',
+          pauseDate: '2020-06-30',
+        },
       ],
       OPERATOR,
     );
@@ -87,7 +95,8 @@ forEachEngine('registry', ({ open }) => {
     const bad = input.idNumber.slice(0, 17) + (input.idNumber[17] === '0' ? '1' : '0');
     await assert.rejects(
       registry.createHolder({ ...input, idNumber: bad }, [], OPERATOR),
-      (e: unknown) => e instanceof DomainError && e.code === 'VALIDATION_FAILED' && e.details?.field === 'idNumber',
+      (e: unknown) =>
+        e instanceof DomainError && e.code === 'VALIDATION_FAILED' && e.details?.field === 'idNumber',
     );
   });
 
@@ -116,7 +125,10 @@ forEachEngine('registry', ({ open }) => {
     assert.equal(card.status, 'issued');
     assert.equal(document.card.issueDate, '20250301');
     assert.match(document.pin.value, /^[0-9]{6}$/);
-    await assert.rejects(registry.issueCard(holder.personNo, { generation: 2 }, OPERATOR), isDomain('CARD_EXISTS'));
+    await assert.rejects(
+      registry.issueCard(holder.personNo, { generation: 2 }, OPERATOR),
+      isDomain('CARD_EXISTS'),
+    );
   });
 
   for (const state of Object.keys(PATHS) as CardStatus[]) {
@@ -130,7 +142,10 @@ forEachEngine('registry', ({ open }) => {
           assert.equal(card.status, t.to ?? state, event);
           assert.equal((await registry.card(cardNumber)).status, t.to ?? state, `${event} stored`);
         } else {
-          await assert.rejects(registry.applyCardEvent(cardNumber, event, OPERATOR), isDomain('ILLEGAL_TRANSITION'));
+          await assert.rejects(
+            registry.applyCardEvent(cardNumber, event, OPERATOR),
+            isDomain('ILLEGAL_TRANSITION'),
+          );
           assert.equal((await registry.card(cardNumber)).status, state, `${event} left the state`);
         }
       }
@@ -143,7 +158,10 @@ forEachEngine('registry', ({ open }) => {
     await assert.rejects(registry.applyCardEvent(cardNumber, 'cancel', KIOSK), isDomain('EVENT_NOT_ALLOWED'));
     const { card } = await registry.applyCardEvent(cardNumber, 'reportTemporaryLoss', KIOSK);
     assert.equal(card.status, 'temporarily_lost');
-    await assert.rejects(registry.applyCardEvent(cardNumber, 'unblock', KIOSK), isDomain('EVENT_NOT_ALLOWED'));
+    await assert.rejects(
+      registry.applyCardEvent(cardNumber, 'unblock', KIOSK),
+      isDomain('EVENT_NOT_ALLOWED'),
+    );
     await assert.rejects(
       registry.applyCardEvent(cardNumber, 'reportTemporaryLoss', HOSPITAL),
       isDomain('EVENT_NOT_ALLOWED'),
@@ -206,7 +224,10 @@ forEachEngine('registry', ({ open }) => {
     const temp = await registry.issueCard(holder.personNo, { generation: 3, temporary: true }, OPERATOR);
     assert.equal(temp.card.temporary, true);
     assert.equal(temp.card.expiryDate, '2025-05-30');
-    assert.equal((await registry.holderRecord(holder.personNo)).relations[0]!.cardNumber, main.card.cardNumber);
+    assert.equal(
+      (await registry.holderRecord(holder.personNo)).relations[0]!.cardNumber,
+      main.card.cardNumber,
+    );
   });
 
   test('records every change and every refusal in an intact audit chain', async () => {

@@ -9,7 +9,14 @@ import { cardNumberCheckChar } from '../issuance/card-number.js';
 import { type CardEvent, FINAL_STATES, effectiveCard, nextState } from '../lifecycle/transitions.js';
 import type { Queryable, Store } from '../store/store.js';
 import { type Actor, actorKind, actorLabel, auditActor, SYSTEM } from './actor.js';
-import type { Card, CardAlgorithm, HistoryEntry, Holder, InsuranceRelation, RelationStatus } from './model.js';
+import type {
+  Card,
+  CardAlgorithm,
+  HistoryEntry,
+  Holder,
+  InsuranceRelation,
+  RelationStatus,
+} from './model.js';
 import { type IdempotencyKey, storeResult, storedResult } from './idempotency.js';
 import * as q from './queries.js';
 import { ETHNICITY_RE, REGION_RE, checkIdNumber, invalid, isCalendarDate } from './validation.js';
@@ -120,14 +127,19 @@ export class Registry {
   }
 
   relationFromInput(personNo: string, input: RelationInput): InsuranceRelation {
-    if (!/^[0-9]{3}$/.test(input.schemeCode)) throw invalid('schemeCode', 'a three-digit scheme code expected');
-    if (!REGION_RE.test(input.insuredRegion)) throw invalid('insuredRegion', 'a six-digit region code expected');
+    if (!/^[0-9]{3}$/.test(input.schemeCode))
+      throw invalid('schemeCode', 'a three-digit scheme code expected');
+    if (!REGION_RE.test(input.insuredRegion))
+      throw invalid('insuredRegion', 'a six-digit region code expected');
     if (!isCalendarDate(input.startDate)) throw invalid('startDate', 'a date YYYY-MM-DD expected');
     const status = input.status ?? 'active';
     const pauseDate = input.pauseDate ?? null;
-    if (pauseDate !== null && !isCalendarDate(pauseDate)) throw invalid('pauseDate', 'a date YYYY-MM-DD expected');
-    if (status === 'paused' && pauseDate === null) throw invalid('pauseDate', 'required for a paused relation');
-    if (pauseDate !== null && pauseDate < input.startDate) throw invalid('pauseDate', 'before the start date');
+    if (pauseDate !== null && !isCalendarDate(pauseDate))
+      throw invalid('pauseDate', 'a date YYYY-MM-DD expected');
+    if (status === 'paused' && pauseDate === null)
+      throw invalid('pauseDate', 'required for a paused relation');
+    if (pauseDate !== null && pauseDate < input.startDate)
+      throw invalid('pauseDate', 'before the start date');
     return {
       relationId: `R${randomBytes(8).toString('hex').toUpperCase()}`,
       personNo,
@@ -193,11 +205,13 @@ export class Registry {
       const before = await q.getHolder(tx, personNo);
       if (!before) throw notFound('holder', { personNo });
       const after = this.holderFromInput({ ...before, ...patch }, now);
-      const updated: Holder = { ...after, personNo, createdAt: before.createdAt, updatedAt: now.toISOString() };
-      const changes = q.diff(
-        { ...before, updatedAt: '' },
-        { ...updated, updatedAt: '' },
-      );
+      const updated: Holder = {
+        ...after,
+        personNo,
+        createdAt: before.createdAt,
+        updatedAt: now.toISOString(),
+      };
+      const changes = q.diff({ ...before, updatedAt: '' }, { ...updated, updatedAt: '' });
       if (Object.keys(changes).length === 0) return before;
       await q.updateHolderRow(tx, updated);
       await q.recordHistory(tx, {
@@ -225,7 +239,11 @@ export class Registry {
       if (!holder) throw notFound('holder', { personNo });
       const relation = this.relationFromInput(personNo, input);
       const existing = await q.listRelations(tx, personNo);
-      if (existing.some((r) => r.schemeCode === relation.schemeCode && r.insuredRegion === relation.insuredRegion)) {
+      if (
+        existing.some(
+          (r) => r.schemeCode === relation.schemeCode && r.insuredRegion === relation.insuredRegion,
+        )
+      ) {
         throw conflict('RELATION_EXISTS', 'the holder has this scheme in this region already');
       }
       const current = (await q.listCardsOfHolder(tx, personNo)).find(
@@ -324,18 +342,22 @@ export class Registry {
           (c) => !c.temporary && !FINAL_STATES.includes(c.status),
         );
         if (open) {
-          throw conflict('CARD_EXISTS', 'the holder has a card that is not replaced or cancelled: replace it', {
-            state: open.status,
-          });
+          throw conflict(
+            'CARD_EXISTS',
+            'the holder has a card that is not replaced or cancelled: replace it',
+            {
+              state: open.status,
+            },
+          );
         }
       }
       const result = await this.issueInTx(tx, holder, input, null, actor);
       if (!input.temporary) {
         // The first card carries the holder's relations that no card carries yet.
-        await tx.run('UPDATE insurance_relations SET card_number = ? WHERE person_no = ? AND card_number IS NULL', [
-          result.card.cardNumber,
-          personNo,
-        ]);
+        await tx.run(
+          'UPDATE insurance_relations SET card_number = ? WHERE person_no = ? AND card_number IS NULL',
+          [result.card.cardNumber, personNo],
+        );
       }
       return result;
     });
@@ -447,7 +469,8 @@ export class Registry {
       }
       throw e;
     }
-    if (!result.replayed) this.notify([result.card, ...(result.replacement ? [result.replacement.card] : [])]);
+    if (!result.replayed)
+      this.notify([result.card, ...(result.replacement ? [result.replacement.card] : [])]);
     return result;
   }
 
@@ -471,11 +494,17 @@ export class Registry {
       card = lifted;
     }
     const to = nextState(card, event, actorKind(actor));
-    const after: Card = { ...card, status: to, statusChangedAt: to !== card.status ? at : card.statusChangedAt };
+    const after: Card = {
+      ...card,
+      status: to,
+      statusChangedAt: to !== card.status ? at : card.statusChangedAt,
+    };
     if (event === 'activateSocialSecurity') after.socialSecurityActive = true;
     if (event === 'activateFinancial') after.financialActive = true;
     if (event === 'reportTemporaryLoss') {
-      after.temporaryLossUntil = new Date(now.getTime() + this.lifecycle.temporaryLossDays * DAY_MS).toISOString();
+      after.temporaryLossUntil = new Date(
+        now.getTime() + this.lifecycle.temporaryLossDays * DAY_MS,
+      ).toISOString();
     } else if (to !== 'temporarily_lost') after.temporaryLossUntil = null;
     let replacement: IssuedCard | undefined;
     if (event === 'replace') {

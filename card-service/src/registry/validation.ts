@@ -27,7 +27,8 @@ export function checkIdNumber(
     throw e;
   }
   const fromId = `${parts.birthDate.slice(0, 4)}-${parts.birthDate.slice(4, 6)}-${parts.birthDate.slice(6, 8)}`;
-  if (birthDate !== undefined && birthDate !== fromId) throw invalid('birthDate', 'differs from the ID number');
+  if (birthDate !== undefined && birthDate !== fromId)
+    throw invalid('birthDate', 'differs from the ID number');
   if (gender !== undefined && gender !== parts.gender) throw invalid('gender', 'differs from the ID number');
   return { birthDate: fromId, gender: parts.gender };
 }

@@ -1,5 +1,11 @@
 import pg from 'pg';
-import { type Queryable, type RunResult, type SqlValue, type Store, toPostgresPlaceholders } from './store.js';
+import {
+  type Queryable,
+  type RunResult,
+  type SqlValue,
+  type Store,
+  toPostgresPlaceholders,
+} from './store.js';
 
 const INT8_OID = 20;
 

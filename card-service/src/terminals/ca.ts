@@ -81,10 +81,17 @@ async function readIfExists(path: string): Promise<string | undefined> {
   }
 }
 
-function serverCertCovers(certPem: string, hostnames: readonly string[], ips: readonly string[], now: Date): boolean {
+function serverCertCovers(
+  certPem: string,
+  hostnames: readonly string[],
+  ips: readonly string[],
+  now: Date,
+): boolean {
   const cert = forge.pki.certificateFromPem(certPem);
   if (cert.validity.notAfter.getTime() - now.getTime() < 30 * 86_400_000) return false;
-  const san = cert.getExtension('subjectAltName') as { altNames?: { type: number; value?: string; ip?: string }[] };
+  const san = cert.getExtension('subjectAltName') as {
+    altNames?: { type: number; value?: string; ip?: string }[];
+  };
   const names = new Set((san?.altNames ?? []).map((n) => (n.type === 7 ? `ip:${n.ip}` : `dns:${n.value}`)));
   return hostnames.every((h) => names.has(`dns:${h}`)) && ips.every((ip) => names.has(`ip:${ip}`));
 }
@@ -122,7 +129,11 @@ export async function loadOrCreateCa(dir: string, options: CaOptions): Promise<C
   const serverCertPath = join(dir, 'server-cert.pem');
   let serverKeyPem = await readIfExists(serverKeyPath);
   let serverCertPem = await readIfExists(serverCertPath);
-  if (!serverKeyPem || !serverCertPem || !serverCertCovers(serverCertPem, options.hostnames, options.ips, options.now)) {
+  if (
+    !serverKeyPem ||
+    !serverCertPem ||
+    !serverCertCovers(serverCertPem, options.hostnames, options.ips, options.now)
+  ) {
     serverKeyPem = newRsaKeyPem(2048);
     const key = forge.pki.privateKeyFromPem(serverKeyPem);
     const cert = baseCertificate(forge.pki.setRsaPublicKey(key.n, key.e), options.now, 825);
@@ -165,7 +176,11 @@ export async function loadOrCreateCa(dir: string, options: CaOptions): Promise<C
       if (!csr.verify()) throw new DomainError('CSR_INVALID', 'the CSR signature does not verify', 400);
       const publicKey = csr.publicKey as forge.pki.rsa.PublicKey | null;
       if (!publicKey?.n || publicKey.n.bitLength() < MIN_TERMINAL_KEY_BITS) {
-        throw new DomainError('CSR_INVALID', `an RSA key of at least ${MIN_TERMINAL_KEY_BITS} bits is required`, 400);
+        throw new DomainError(
+          'CSR_INVALID',
+          `an RSA key of at least ${MIN_TERMINAL_KEY_BITS} bits is required`,
+          400,
+        );
       }
       const cert = baseCertificate(publicKey, now, days);
       // The subject comes from the enrolment code, never from the CSR: the terminal cannot choose it.

@@ -61,10 +61,12 @@ export async function createOperatorToken(
 export async function authenticateOperator(store: Queryable, bearer: string): Promise<Operator> {
   const m = TOKEN_RE.exec(bearer);
   if (!m) throw unauthorized('TOKEN_INVALID', 'the bearer token is not a valid operator token');
-  const row = await store.get<{ secret_hash: string; name: string; scopes: string; revoked_at: string | null }>(
-    'SELECT secret_hash, name, scopes, revoked_at FROM operator_tokens WHERE token_id = ?',
-    [m[1]!],
-  );
+  const row = await store.get<{
+    secret_hash: string;
+    name: string;
+    scopes: string;
+    revoked_at: string | null;
+  }>('SELECT secret_hash, name, scopes, revoked_at FROM operator_tokens WHERE token_id = ?', [m[1]!]);
   const presented = Buffer.from(hashSecret(m[2]!), 'hex');
   if (!row || row.revoked_at !== null || !timingSafeEqual(presented, Buffer.from(row.secret_hash, 'hex'))) {
     throw unauthorized('TOKEN_INVALID', 'the bearer token is not a valid operator token');
@@ -76,7 +78,11 @@ export async function authenticateOperator(store: Queryable, bearer: string): Pr
  * At first start: an admin token, written to `path` with mode 0600 and returned so that the
  * caller prints it once. Later starts find a token and create none.
  */
-export async function bootstrapAdminToken(store: Store, clock: Clock, path: string): Promise<string | undefined> {
+export async function bootstrapAdminToken(
+  store: Store,
+  clock: Clock,
+  path: string,
+): Promise<string | undefined> {
   const existing = await store.get<{ n: number }>('SELECT COUNT(*) AS n FROM operator_tokens');
   if (Number(existing?.n ?? 0) > 0) return undefined;
   const { token } = await createOperatorToken(store, clock, 'bootstrap admin', ['admin'], {

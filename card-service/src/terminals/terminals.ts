@@ -112,7 +112,8 @@ export async function createEnrolmentCode(
   if (!TERMINAL_ID_RE.test(request.terminalId)) {
     throw invalid('terminalId', '1 to 64 letters, digits, dots, dashes or underscores expected');
   }
-  if (!TERMINAL_TYPES.includes(request.type)) throw invalid('type', `one of ${TERMINAL_TYPES.join(', ')} expected`);
+  if (!TERMINAL_TYPES.includes(request.type))
+    throw invalid('type', `one of ${TERMINAL_TYPES.join(', ')} expected`);
   if (!REGION_RE.test(request.region)) throw invalid('region', 'a six-digit region code expected');
   if (!Number.isInteger(request.ttlSeconds) || request.ttlSeconds < 60) {
     throw invalid('ttlSeconds', 'at least 60 seconds expected');
@@ -130,7 +131,15 @@ export async function createEnrolmentCode(
     await tx.run(
       `INSERT INTO enrolment_codes (code_hash, terminal_id, type, region, expires_at, created_by, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      [codeHash(code), request.terminalId, request.type, request.region, expiresAt, actor.id, now.toISOString()],
+      [
+        codeHash(code),
+        request.terminalId,
+        request.type,
+        request.region,
+        expiresAt,
+        actor.id,
+        now.toISOString(),
+      ],
     );
     await appendAudit(tx, clock, {
       ...auditActor(actor),
@@ -172,7 +181,8 @@ export async function enrolTerminal(
         [hash],
       );
       if (!row) throw forbidden('ENROLMENT_CODE_INVALID', 'the enrolment code is not known');
-      if (row.used_at !== null) throw forbidden('ENROLMENT_CODE_USED', 'the enrolment code has been used already');
+      if (row.used_at !== null)
+        throw forbidden('ENROLMENT_CODE_USED', 'the enrolment code has been used already');
       if (row.expires_at <= now.toISOString()) {
         throw forbidden('ENROLMENT_CODE_EXPIRED', 'the enrolment code has expired');
       }
@@ -184,10 +194,10 @@ export async function enrolTerminal(
       );
       const at = now.toISOString();
       await tx.run('UPDATE enrolment_codes SET used_at = ? WHERE code_hash = ?', [at, hash]);
-      await tx.run('UPDATE terminal_certificates SET revoked_at = ? WHERE terminal_id = ? AND revoked_at IS NULL', [
-        at,
-        row.terminal_id,
-      ]);
+      await tx.run(
+        'UPDATE terminal_certificates SET revoked_at = ? WHERE terminal_id = ? AND revoked_at IS NULL',
+        [at, row.terminal_id],
+      );
       await tx.run(
         'INSERT INTO terminal_certificates (serial, terminal_id, not_after, issued_at) VALUES (?, ?, ?, ?)',
         [issued.serial, row.terminal_id, issued.notAfter, at],
@@ -224,18 +234,29 @@ export async function enrolTerminal(
 }
 
 /** Revokes the terminal and every certificate it holds; its next request is refused. */
-export async function revokeTerminal(store: Store, clock: Clock, terminalId: string, actor: Actor): Promise<Terminal> {
+export async function revokeTerminal(
+  store: Store,
+  clock: Clock,
+  terminalId: string,
+  actor: Actor,
+): Promise<Terminal> {
   return store.transaction(async (tx) => {
     const terminal = await getTerminal(tx, terminalId, true);
     if (!terminal) throw notFound('terminal', { terminalId });
     const at = clock().toISOString();
-    await tx.run("UPDATE terminals SET status = 'revoked', revoked_at = ? WHERE terminal_id = ?", [at, terminalId]);
-    await tx.run('UPDATE terminal_certificates SET revoked_at = ? WHERE terminal_id = ? AND revoked_at IS NULL', [
+    await tx.run("UPDATE terminals SET status = 'revoked', revoked_at = ? WHERE terminal_id = ?", [
       at,
       terminalId,
     ]);
+    await tx.run(
+      'UPDATE terminal_certificates SET revoked_at = ? WHERE terminal_id = ? AND revoked_at IS NULL',
+      [at, terminalId],
+    );
     // Unused codes die with the terminal: a revoked kiosk must not re-enrol with a code it saw.
-    await tx.run('UPDATE enrolment_codes SET used_at = ? WHERE terminal_id = ? AND used_at IS NULL', [at, terminalId]);
+    await tx.run('UPDATE enrolment_codes SET used_at = ? WHERE terminal_id = ? AND used_at IS NULL', [
+      at,
+      terminalId,
+    ]);
     await appendAudit(tx, clock, {
       ...auditActor(actor),
       action: 'terminal.revoke',
@@ -251,7 +272,11 @@ export async function revokeTerminal(store: Store, clock: Clock, terminalId: str
  * store: not revoked, and its terminal active. Called on every terminal request, so revocation
  * takes effect at the next request even on a kept-alive connection.
  */
-export async function terminalForCertificate(store: Queryable, serial: string, now: Date): Promise<Terminal | undefined> {
+export async function terminalForCertificate(
+  store: Queryable,
+  serial: string,
+  now: Date,
+): Promise<Terminal | undefined> {
   const row = await store.get<TerminalRow & { not_after: string; cert_revoked_at: string | null }>(
     `SELECT t.terminal_id, t.type, t.region, t.status, t.created_at, t.enrolled_at, t.revoked_at,
             c.not_after, c.revoked_at AS cert_revoked_at

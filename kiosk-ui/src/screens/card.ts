@@ -37,7 +37,11 @@ function holderName(card: CardReadView): string {
 /** The verification outcome in plain words, naming each check that failed. */
 export function verificationBlock(ctx: ScreenContext, verification: VerificationView | null): HTMLElement {
   if (!verification) {
-    return h('div', { class: 'verdict verdict-none', attrs: { 'data-verdict': 'none' } }, ctx.t(T.notVerified));
+    return h(
+      'div',
+      { class: 'verdict verdict-none', attrs: { 'data-verdict': 'none' } },
+      ctx.t(T.notVerified),
+    );
   }
   if (verification.genuine) {
     return h(
@@ -60,7 +64,11 @@ export function verificationBlock(ctx: ScreenContext, verification: Verification
       'ul',
       { class: 'failed-checks' },
       ...verification.failed.map((f) =>
-        h('li', { attrs: { 'data-check': f.check } }, `${ctx.t(T.failedCheck)}：${ctx.t(checkName(f.check))}`),
+        h(
+          'li',
+          { attrs: { 'data-check': f.check } },
+          `${ctx.t(T.failedCheck)}：${ctx.t(checkName(f.check))}`,
+        ),
       ),
     ),
   );
@@ -86,14 +94,17 @@ export function resultScreen(ctx: ScreenContext, card: CardReadView, on: ResultH
       fields(ctx, [
         [T.name, holderName(card)],
         [T.cardNumber, card.info.cardNumber],
-        [T.generation, ctx.t(formatGeneration(card.info.specVersion))],
+        [T.generation, ctx.t(formatGeneration(card.info))],
         [T.validity, ctx.t(formatValidity(card.info))],
       ]),
       verificationBlock(ctx, card.verification),
       !genuine && para(ctx.t(T.notGenuineHint)),
       card.masked && para(ctx.t(T.maskedNote), 'note'),
       genuine
-        ? actions(button(ctx.t(T.toServices), on.onServices), button(ctx.t(T.finish), on.onFinish, 'secondary'))
+        ? actions(
+            button(ctx.t(T.toServices), on.onServices),
+            button(ctx.t(T.finish), on.onFinish, 'secondary'),
+          )
         : actions(button(ctx.t(T.finish), on.onFinish)),
     ],
     genuine ? 'normal' : 'bad',
@@ -109,7 +120,7 @@ export function detailsScreen(ctx: ScreenContext, card: CardReadView, onBack: ()
       [T.gender, gender ? ctx.t(gender) : undefined],
       [T.ssn, card.info.ssn],
       [T.cardNumber, card.info.cardNumber],
-      [T.generation, ctx.t(formatGeneration(card.info.specVersion))],
+      [T.generation, ctx.t(formatGeneration(card.info))],
       [T.issueDate, ctx.t(formatDate(card.info.issueDate))],
       [T.expiryDate, ctx.t(formatExpiry(card.info.expiryDate))],
     ]),

@@ -18,11 +18,18 @@ export function readerStatusText(ctx: ScreenContext, readers: readonly ReaderSta
 export function idleScreen(ctx: ScreenContext, readers: readonly ReaderState[]): HTMLElement {
   const ready = userReaders(readers).length > 0;
   return screen('idle', ctx.t(T.insertCard), [
-    h('div', { class: 'card-slot-illustration', attrs: { 'aria-hidden': 'true' } }, h('div', { class: 'chip' })),
+    h(
+      'div',
+      { class: 'card-slot-illustration', attrs: { 'aria-hidden': 'true' } },
+      h('div', { class: 'chip' }),
+    ),
     para(ctx.t(T.insertCardHint)),
     h(
       'p',
-      { class: `reader-state ${ready ? 'reader-ok' : 'reader-missing'}`, attrs: { 'data-readers': String(userReaders(readers).length) } },
+      {
+        class: `reader-state ${ready ? 'reader-ok' : 'reader-missing'}`,
+        attrs: { 'data-readers': String(userReaders(readers).length) },
+      },
       readerStatusText(ctx, readers),
     ),
   ]);
@@ -32,7 +39,10 @@ export function offlineScreen(ctx: ScreenContext, everConnected: boolean): HTMLE
   return screen(
     'offline',
     ctx.t(everConnected ? T.offline : T.connecting),
-    [h('div', { class: 'spinner', attrs: { 'aria-hidden': 'true' } }), everConnected && para(ctx.t(T.offlineHint))],
+    [
+      h('div', { class: 'spinner', attrs: { 'aria-hidden': 'true' } }),
+      everConnected && para(ctx.t(T.offlineHint)),
+    ],
     everConnected ? 'bad' : 'normal',
   );
 }

@@ -30,7 +30,11 @@ export function readFailedScreen(
 
 export function takeCardScreen(ctx: ScreenContext): HTMLElement {
   return screen('take-card', ctx.t(T.takeCard), [
-    h('div', { class: 'card-slot-illustration out', attrs: { 'aria-hidden': 'true' } }, h('div', { class: 'chip' })),
+    h(
+      'div',
+      { class: 'card-slot-illustration out', attrs: { 'aria-hidden': 'true' } },
+      h('div', { class: 'chip' }),
+    ),
     para(ctx.t(T.takeCardHint)),
   ]);
 }

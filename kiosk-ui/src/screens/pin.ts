@@ -56,7 +56,11 @@ export function pinScreen(
   const slots = Math.max(prompt.minLength, Math.min(prompt.maxLength, 12));
   const dots = h('div', { class: 'pin-dots', attrs: { 'aria-hidden': 'true' } });
   const progress = h('p', { class: 'sr-only', attrs: { 'aria-live': 'polite', 'data-pin-progress': '' } });
-  const wait = h('p', { class: 'lead', hidden: true, attrs: { 'aria-live': 'polite' } }, ctx.t(T.waitingForPin));
+  const wait = h(
+    'p',
+    { class: 'lead', hidden: true, attrs: { 'aria-live': 'polite' } },
+    ctx.t(T.waitingForPin),
+  );
 
   const setEntered = (n: number): void => {
     dots.replaceChildren(
@@ -127,7 +131,13 @@ export function pinOutcomeScreen(
   on: { onRetry?: () => void; onContinue?: () => void; onFinish(): void },
 ): HTMLElement {
   const success = result.ok;
-  const title = success ? (result.operation === 'change' ? T.pinChanged : T.pinAccepted) : result.message;
+  // The agent's English sentences are written for integrators' logs, in lower case; a heading starts
+  // with a capital. The words stay the agent's.
+  const said = {
+    zh: result.message.zh,
+    en: result.message.en.charAt(0).toUpperCase() + result.message.en.slice(1),
+  };
+  const title = success ? (result.operation === 'change' ? T.pinChanged : T.pinAccepted) : said;
   const extra: (Node | false)[] = [];
   if (!success) {
     // The agent's sentence for a wrong PIN already says how many tries are left when the card said

@@ -1,7 +1,8 @@
-import { X509Certificate, generateKeyPairSync } from 'node:crypto';
+import { X509Certificate, generateKeyPair } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { isIP } from 'node:net';
+import { promisify } from 'node:util';
 import forge from 'node-forge';
 import {
   type CaSource,
@@ -60,9 +61,14 @@ export interface EnrolledTerminal {
   caSource: CaSource;
 }
 
-/** A fresh RSA key pair (Node's native generator) and a PKCS#10 request signed with it. */
-export function generateKeyAndCsr(commonName: string): { keyPem: string; csrPem: string } {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: TERMINAL_KEY_BITS });
+const generateRsaKey = promisify(generateKeyPair);
+
+/**
+ * A fresh RSA key pair and a PKCS#10 request signed with it. Node's native generator, off the
+ * event loop: the daemon keeps serving its local API while the key is made.
+ */
+export async function generateKeyAndCsr(commonName: string): Promise<{ keyPem: string; csrPem: string }> {
+  const { privateKey } = await generateRsaKey('rsa', { modulusLength: TERMINAL_KEY_BITS });
   const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const forgeKey = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
   const csr = forge.pki.createCertificationRequest();
@@ -169,7 +175,7 @@ export async function enrol(
     );
   }
 
-  const { keyPem, csrPem } = generateKeyAndCsr(settings.terminalId ?? 'sscard terminal');
+  const { keyPem, csrPem } = await generateKeyAndCsr(settings.terminalId ?? 'sscard terminal');
   const agent = new Agent(
     configuredCa ? { ca: configuredCa, keepAlive: false } : { rejectUnauthorized: false, keepAlive: false },
   );

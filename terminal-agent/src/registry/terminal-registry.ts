@@ -11,7 +11,7 @@ import { type CardPresentProof, RemoteCardAuthVerifier } from './remote-card-aut
 /**
  * Everything the agent needs from card-service, opened once at start: the terminal's credentials
  * (enrolling first if needed), the mutual-TLS client, the outbox journal with its resend loop,
- * and the card-side helpers built on them.
+ * and what the card side builds on them.
  */
 
 export interface TerminalRegistryOptions extends RegistrySettings {

@@ -1,4 +1,4 @@
-import { type CommandApdu, type ResponseApdu, transceive } from '@sscard/card-core';
+import { type CommandApdu, needsExtendedLength, type ResponseApdu, transceive } from '@sscard/card-core';
 import { ReaderError, type ReaderErrorCode } from '../readers/errors.js';
 import type { HeldCard, ReaderState } from '../readers/reader-manager.js';
 
@@ -52,9 +52,35 @@ export class CardSession {
 
   async transmit(command: CommandApdu, options: TransmitOptions = {}): Promise<ResponseApdu> {
     this.assertOpen();
-    const wire = (bytes: Buffer): Promise<Buffer> => {
+    // A short command gets at most 256 data bytes back; more is a hostile or broken card, and
+    // must not grow into an allocation the card chose.
+    const limit = needsExtendedLength(command) ? 65_538 : 258;
+    const wire = async (bytes: Buffer): Promise<Buffer> => {
       this.apdus++;
-      return this.held.channel.transmit(bytes);
+      const response = await this.held.channel.transmit(bytes);
+      if (response.length > limit) {
+        throw new ReaderError(
+          'CardProtocol',
+          `the card in "${this.reader}" answered ${response.length} bytes to a short command`,
+          {
+            reader: this.reader,
+            length: response.length,
+          },
+        );
+      }
+      const sw1 = response[response.length - 2]!;
+      // ISO/IEC 7816-4 §5.1.3: SW1 is 61–6F or 90–9F; anything else is noise, not a status word.
+      if (response.length >= 2 && !((sw1 >= 0x61 && sw1 <= 0x6f) || (sw1 >= 0x90 && sw1 <= 0x9f))) {
+        throw new ReaderError(
+          'CardProtocol',
+          `the card in "${this.reader}" answered without a valid status word`,
+          {
+            reader: this.reader,
+            sw1,
+          },
+        );
+      }
+      return response;
     };
     try {
       return await transceive(wire, command, { raw: options.raw ?? false });

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { makeCitizenId } from '@sscard/card-core';
+import { openStore } from './store/open-store.js';
+
+const CLI = fileURLToPath(new URL('./cli.js', import.meta.url));
+
+describe('sscard-service command line', () => {
+  let dir: string;
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [CLI, ...args], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', SSCARD_DATA_DIR: dir, SSCARD_LOG_LEVEL: 'silent' },
+    });
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sscard-cli-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  test('enrol-code prints a one-time code and revoke revokes the terminal', () => {
+    const code = run('enrol-code', '--terminal-id', 'kiosk-9', '--type', 'kiosk', '--region', '330300');
+    assert.equal(code.status, 0, code.stderr);
+    assert.match(code.stdout.trim(), /^[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]{5}$/);
+    const revoke = run('revoke', 'kiosk-9');
+    assert.equal(revoke.status, 0, revoke.stderr);
+    assert.equal(run('revoke', 'nobody').status, 1);
+    assert.equal(run('enrol-code', '--terminal-id', 'x', '--type', 'tram', '--region', '330300').status, 2);
+  });
+
+  test('import reports bad rows with line numbers and exits 1', async () => {
+    const file = join(dir, 'holders.csv');
+    await writeFile(
+      file,
+      `id_number,name,ethnicity,region\n${makeCitizenId('330302', '19800101', 1)},李雷,01,330300\n123,韩梅梅,01,330300\n`,
+    );
+    const result = run('import', file);
+    assert.equal(result.status, 1);
+    assert.match(result.stdout, /^line 3: idNumber/m);
+  });
+
+  test('audit verify passes on an intact chain and names the first bad seq after tampering', async () => {
+    const ok = run('audit', 'verify');
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(JSON.parse(ok.stdout).ok, true);
+    const store = await openStore({ dataDir: dir, databaseUrl: '' });
+    await store.run("UPDATE audit_log SET subject = 'terminal other' WHERE seq = 2");
+    await store.close();
+    const bad = run('audit', 'verify');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /broken at seq 2 \(altered\)/);
+  });
+});

@@ -1,0 +1,324 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { citizenIdCheckChar, maskCardNumber, maskName } from '@sscard/card-core';
+import { VpcdSlot } from '@sscard/card-emulator/bridge/vpcd-client';
+import { CardWithFaults } from '@sscard/card-emulator/faults';
+import { generateKeyset } from '@sscard/card-emulator/cards/keyset';
+import { personalise } from '@sscard/card-emulator/cards/personalise';
+import { SsseGen2Card } from '@sscard/card-emulator/cards/ssse/ssse-card';
+import { launchChromium, type Pcscd, repoRoot, startPcscd, tempDir, waitFor } from '@sscard/test-harness';
+import { AgentConfigSchema } from '@sscard/terminal-agent/config/schema';
+import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
+import { createLogger } from '@sscard/terminal-agent/log';
+import type { Browser, Page } from 'playwright-core';
+
+/**
+ * The kiosk UI in Debian's Chromium, served by the whole agent (kiosk terminal, on-screen keypad)
+ * over a private pcscd, with a virtual generation 2 card in vpcd's slot 0. Every screen the test
+ * sees is driven by the agent's real events and the card's real answers.
+ */
+
+const UI_DIR = join(repoRoot, 'kiosk-ui', 'dist', 'www');
+const PIN = '739215';
+const NEW_PIN = '482613';
+
+// An elderly holder: born 1947, sequence 262 (even: female), check character computed.
+const ssnBody = '33030219470521262';
+const [doc] = personalise(
+  [{ ssn: ssnBody + citizenIdCheckChar(ssnBody), name: '王秀英', generation: 2, pin: PIN, serial: 7 }],
+  { issueDate: '20240315', validityYears: 10 },
+);
+const holder = doc!.holder;
+const cardNumber = doc!.card.cardNumber;
+
+describe('kiosk UI in Chromium against the agent', () => {
+  let pcscd: Pcscd;
+  let agent: RunningAgent;
+  let slot: VpcdSlot;
+  let browser: Browser;
+  let port: number;
+  let dataDir: string;
+  let shots: string;
+  const keyset = generateKeyset();
+
+  function agentConfig(apiPort: number) {
+    return AgentConfigSchema.parse({
+      terminal: {
+        id: 'T-330300-0042',
+        type: 'kiosk',
+        region: '330300',
+        number: '330300000042',
+        deviceNumber: 'K42',
+      },
+      api: { port: apiPort, uiDir: UI_DIR, tokenFile: join(dataDir, 'api-token') },
+      // Kiosk PIN entries wait two minutes: elderly citizens must not be timed out in under a minute.
+      pin: { entry: 'keypad', timeoutMs: 120_000 },
+      dataDir,
+    });
+  }
+
+  const quiet = createLogger({ level: 'error', write: () => {} });
+
+  before(async () => {
+    if (!existsSync(join(UI_DIR, 'index.html'))) {
+      throw new Error(`${UI_DIR} has no build: run \`npm run build -w @sscard/kiosk-ui\``);
+    }
+    pcscd = await startPcscd({ readers: 1 });
+    process.env.PCSCLITE_CSOCK_NAME = pcscd.env.PCSCLITE_CSOCK_NAME;
+    dataDir = await tempDir('sscard-kiosk-');
+    shots = await tempDir('sscard-kiosk-shots-');
+    agent = await startAgent(agentConfig(0), quiet);
+    port = agent.address.port;
+    slot = new VpcdSlot({ port: pcscd.vpcdPorts[0]!, backoff: { initialMs: 50, maxMs: 300 } });
+    await waitFor('the vpcd readers', () => agent.readers.list().length === 2);
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    slot?.close();
+    await agent?.stop();
+    await pcscd?.stop();
+  });
+
+  beforeEach(async () => {
+    if (slot.remove()) await waitFor('the card to be out', () => !userReader()?.card);
+  });
+
+  function userReader() {
+    return agent.readers.list().find((r) => r.role === 'user');
+  }
+
+  async function insertCard(): Promise<void> {
+    slot.insert(new CardWithFaults(new SsseGen2Card(doc!, keyset)));
+    await waitFor('the card', () => userReader()?.card);
+  }
+
+  async function openKiosk(beforeLoad?: (page: Page) => void): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1024 }, locale: 'zh-CN' });
+    const page = await context.newPage();
+    beforeLoad?.(page);
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.locator('[data-screen="idle"]').waitFor();
+    return page;
+  }
+
+  async function closeKiosk(page: Page): Promise<void> {
+    await page.context().close();
+  }
+
+  async function screenshot(page: Page, name: string): Promise<void> {
+    const file = join(shots, `${name}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    assert.ok((await stat(file)).size > 10_000, `${file} looks empty`);
+    if (process.env.SSCARD_KIOSK_SHOTS) console.log(`kiosk screenshot: ${file}`);
+  }
+
+  /** Presses keys on the on-screen keypad and waits for the agent's count of digits held. */
+  async function typeOnKeypad(page: Page, digits: string, already = 0): Promise<void> {
+    const pin = page.locator('[data-screen="pin"][data-device="keypad"]');
+    await pin.waitFor();
+    for (const [i, digit] of [...digits].entries()) {
+      await pin.locator(`button[data-key="${digit}"]`).click();
+      await pin.locator(`.pin-dots[data-entered="${already + i + 1}"]`).waitFor();
+    }
+  }
+
+  async function enterPin(page: Page, digits: string, step: 'current' | 'new' | 'confirm' = 'current') {
+    await page.locator(`[data-screen="pin"][data-step="${step}"] .pin-dots[data-entered="0"]`).waitFor();
+    await typeOnKeypad(page, digits);
+    await page.locator('[data-screen="pin"] button[data-key="enter"]').click();
+  }
+
+  it('shows the insert-card screen in Chinese, in the font the kiosk bundles', async () => {
+    const fontFiles: string[] = [];
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1024 } });
+    const page = await context.newPage();
+    page.on('response', (res) => {
+      if (/\/fonts\/.+\.woff2$/.test(res.url()) && res.status() === 200) fontFiles.push(res.url());
+    });
+    try {
+      await page.goto(`http://127.0.0.1:${port}/`);
+      const title = page.locator('[data-screen="idle"] h1');
+      await title.waitFor();
+      assert.equal(await title.textContent(), '请插入社会保障卡');
+      assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
+      assert.match(
+        await page.evaluate<string>(`getComputedStyle(document.querySelector('h1')).fontFamily`),
+        /^"?Noto Sans SC"?/,
+      );
+      // The test compiles for Node, so the browser-side code is given as text.
+      const loaded = await page.evaluate<string[]>(`document.fonts.ready.then(() =>
+        [...document.fonts]
+          .filter((f) => f.family.replaceAll('"', '') === 'Noto Sans SC' && f.status === 'loaded')
+          .map((f) => f.weight))`);
+      assert.ok(loaded.length > 0, 'no Noto Sans SC face loaded');
+      assert.ok(fontFiles.length > 0, 'no woff2 font file was fetched from the agent');
+      await page.locator('.reader-state', { hasText: '读卡器已就绪' }).waitFor();
+      assert.equal(await page.locator('#status').textContent(), '读卡器已就绪');
+      await screenshot(page, 'idle');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows the holder name the agent sent, the card and its verification once a card is inserted', async () => {
+    const page = await openKiosk();
+    try {
+      await insertCard();
+      const result = page.locator('[data-screen="result"]');
+      await result.waitFor();
+      // A kiosk agent masks personal data: the screen shows exactly the masked name, never the full one.
+      const values = await result.locator('dd').allTextContents();
+      assert.equal(values[0], maskName(holder.name));
+      assert.equal(values[1], maskCardNumber(cardNumber));
+      assert.equal(values[2], '第二代社会保障卡');
+      assert.equal(values[3], '2024年3月15日 至 2034年3月15日');
+      assert.equal(await result.locator('[data-verdict]').getAttribute('data-verdict'), 'genuine');
+      const html = await page.content();
+      assert.ok(!html.includes(holder.name), 'the full name reached the page');
+      assert.ok(!html.includes(holder.ssn), 'the full ID number reached the page');
+      await screenshot(page, 'result');
+    } finally {
+      await closeKiosk(page);
+    }
+  });
+
+  it('takes the PIN key by key on the on-screen keypad and never holds the digits in the page', async () => {
+    const sent: string[] = [];
+    const page = await openKiosk((p) =>
+      p.on('websocket', (ws) => ws.on('framesent', (frame) => sent.push(String(frame.payload)))),
+    );
+    try {
+      await insertCard();
+      await page.locator('[data-screen="result"] button', { hasText: '办理业务' }).click();
+
+      // A wrong PIN typed on the keyboard: the card counts it, the agent says how many tries remain.
+      await page.locator('[data-screen="pin"] .pin-dots[data-entered="0"]').waitFor();
+      for (const [i, digit] of [...'000000'].entries()) {
+        await page.keyboard.press(digit);
+        await page.locator(`.pin-dots[data-entered="${i + 1}"]`).waitFor();
+      }
+      await page.keyboard.press('Enter');
+      const outcome = page.locator('[data-screen="pin-outcome"]');
+      await outcome.waitFor();
+      assert.equal(await outcome.getAttribute('data-code'), '-51');
+      assert.match((await outcome.locator('h1').textContent()) ?? '', /密码错误.*2/);
+
+      await outcome.locator('button', { hasText: '再试一次' }).click();
+      await page.locator('[data-screen="pin"] .pin-dots[data-entered="0"]').waitFor();
+      await typeOnKeypad(page, PIN.slice(0, 3));
+      const html = await page.content();
+      assert.equal(await page.locator('input, textarea').count(), 0);
+      assert.ok(!html.includes(PIN.slice(0, 3)), 'typed digits appear in the page');
+      assert.equal(await page.locator('.pin-dots .dot.filled').count(), 3);
+      await screenshot(page, 'keypad');
+      await typeOnKeypad(page, PIN.slice(3), 3);
+      await page.locator('[data-screen="pin"] button[data-key="enter"]').click();
+      await page.locator('[data-screen="menu"]').waitFor();
+
+      // Each key went to the agent on its own; the PIN never travelled as one value.
+      const keys = sent.filter((f) => f.includes('"pin-key"'));
+      assert.equal(keys.length, 6 + 1 + 6 + 1);
+      assert.ok(!sent.some((f) => f.includes(PIN)), 'the whole PIN was sent in one message');
+      const storage = await page.evaluate<string>('JSON.stringify({ ...sessionStorage, ...localStorage })');
+      assert.ok(!storage.includes(PIN));
+    } finally {
+      await closeKiosk(page);
+    }
+  });
+
+  it('says plainly when the two new PINs differ', async () => {
+    const page = await openKiosk();
+    try {
+      await insertCard();
+      await page.locator('[data-screen="result"] button', { hasText: '办理业务' }).click();
+      await enterPin(page, PIN);
+      await page.locator('[data-screen="menu"] button', { hasText: '修改密码' }).click();
+      await enterPin(page, PIN, 'current');
+      await enterPin(page, NEW_PIN, 'new');
+      await enterPin(page, '111111', 'confirm');
+      const outcome = page.locator('[data-screen="pin-outcome"]');
+      await outcome.waitFor();
+      assert.equal(await outcome.getAttribute('data-code'), '-34');
+      assert.match((await outcome.textContent()) ?? '', /两次输入的新密码不一样/);
+      await page.locator('#lang-toggle').click();
+      await outcome.locator('h1', { hasText: 'the two PIN entries differ' }).waitFor();
+      await screenshot(page, 'pin-entries-differ-en');
+      await page.locator('#lang-toggle').click();
+      await outcome.locator('button', { hasText: '返回' }).click();
+      await page.locator('[data-screen="menu"]').waitFor();
+    } finally {
+      await closeKiosk(page);
+    }
+  });
+
+  it('clears every personal detail from the page when the card is removed', async () => {
+    const page = await openKiosk();
+    try {
+      await insertCard();
+      await page.locator('[data-screen="result"]').waitFor();
+      await page.locator('#lang-toggle').click();
+      await page.locator('[data-screen="result"] h1', { hasText: 'Your social security card' }).waitFor();
+      slot.remove();
+      await page.locator('[data-screen="idle"] h1', { hasText: '请插入社会保障卡' }).waitFor();
+      const html = await page.content();
+      for (const value of [maskName(holder.name), maskCardNumber(cardNumber), holder.name.slice(0, 1)]) {
+        assert.ok(!html.includes(value), `${value} is still in the page`);
+      }
+      // The next citizen starts in Chinese.
+      assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
+    } finally {
+      await closeKiosk(page);
+    }
+  });
+
+  it('switches between Chinese and English and keeps the choice for the browser session only', async () => {
+    const page = await openKiosk();
+    try {
+      const toggle = page.locator('#lang-toggle');
+      assert.equal(await toggle.textContent(), 'English');
+      await toggle.click();
+      await page
+        .locator('[data-screen="idle"] h1', { hasText: 'Please insert your social security card' })
+        .waitFor();
+      assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+      assert.equal(await toggle.textContent(), '中文');
+      assert.equal(await page.locator('#status').textContent(), 'Card reader ready');
+      // Keyboard users reach the toggle and press it like any button.
+      await toggle.focus();
+      await page.keyboard.press('Enter');
+      await page.locator('[data-screen="idle"] h1', { hasText: '请插入社会保障卡' }).waitFor();
+      await toggle.click();
+      await page.reload();
+      await page
+        .locator('[data-screen="idle"] h1', { hasText: 'Please insert your social security card' })
+        .waitFor();
+    } finally {
+      await closeKiosk(page);
+    }
+    const fresh = await openKiosk();
+    try {
+      assert.equal(await fresh.locator('[data-screen="idle"] h1').textContent(), '请插入社会保障卡');
+    } finally {
+      await closeKiosk(fresh);
+    }
+  });
+
+  it('says when the agent is unreachable and reconnects by itself when it is back', async () => {
+    const page = await openKiosk();
+    try {
+      await agent.stop();
+      await page.locator('[data-screen="offline"] h1', { hasText: '暂时无法连接终端服务' }).waitFor();
+      await screenshot(page, 'offline');
+      agent = await startAgent(agentConfig(port), quiet);
+      await page.locator('[data-screen="idle"]').waitFor({ timeout: 20_000 });
+      await page.locator('#status', { hasText: '读卡器已就绪' }).waitFor({ timeout: 20_000 });
+    } finally {
+      await closeKiosk(page);
+    }
+  });
+});

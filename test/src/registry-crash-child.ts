@@ -1,0 +1,45 @@
+/**
+ * A terminal process that dies at a chosen point of a temporary loss report, killed by the
+ * kernel (SIGKILL: no exit handlers, no flushing), to prove the outbox journal's crash safety.
+ *
+ *   node registry-crash-child.js <agentDataDir> <journalPath> <serviceUrl> <cardNumber> <point>
+ *
+ * point `before-send`: the report is journalled, then the process dies before sending it.
+ * point `after-send`:  the report is sent and applied by the service, then the process dies
+ *                      before it records the answer in the journal.
+ * The entry's idempotency key is printed on stdout before dying.
+ */
+import { loadOrEnrol } from '@sscard/terminal-agent/registry/enrolment';
+import { RegistryClient } from '@sscard/terminal-agent/registry/client';
+import { OutboxJournal } from '@sscard/terminal-agent/registry/journal';
+
+const [dataDir, journalPath, serviceUrl, cardNumber, point] = process.argv.slice(2);
+if (
+  !dataDir ||
+  !journalPath ||
+  !serviceUrl ||
+  !cardNumber ||
+  (point !== 'before-send' && point !== 'after-send')
+) {
+  process.stderr.write(
+    'usage: registry-crash-child <dataDir> <journal> <serviceUrl> <cardNumber> before-send|after-send\n',
+  );
+  process.exit(2);
+}
+
+const enrolled = await loadOrEnrol({ serviceUrl, dataDir });
+const journal = await OutboxJournal.open(journalPath, { terminalId: enrolled.identity.terminalId });
+const entry = await journal.append({
+  operation: 'reportTemporaryLoss',
+  method: 'POST',
+  path: `/v1/cards/${cardNumber}/events`,
+  body: { event: 'reportTemporaryLoss' },
+});
+await journal.recordAttempt(entry.seq);
+process.stdout.write(`${entry.idempotencyKey}\n`);
+if (point === 'after-send') {
+  const client = new RegistryClient({ serviceUrl, credentials: enrolled.credentials });
+  const answer = await client.deliver(entry);
+  process.stdout.write(`answered ${answer.status}\n`);
+}
+process.kill(process.pid, 'SIGKILL');

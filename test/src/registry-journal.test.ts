@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { captureOutput, spawnTracked, tempDir } from '@sscard/test-harness';
+import { isRegistryError, loadOrEnrol, openTerminalRegistry } from '@sscard/terminal-agent/registry/index';
+import { type RegistryUnderTest, citizenId, seedActiveCard, startRegistry } from './registry-fixture.js';
+
+let registry: RegistryUnderTest;
+
+before(async () => {
+  registry = await startRegistry();
+});
+after(async () => {
+  await registry.close();
+});
+
+const CHILD = fileURLToPath(new URL('./registry-crash-child.js', import.meta.url));
+
+async function enrolledAgent(terminalId: string) {
+  const dataDir = await tempDir('sscard-agent-');
+  await loadOrEnrol({
+    serviceUrl: registry.service.url,
+    dataDir,
+    caCertPath: registry.caCertPath,
+    enrolmentCode: await registry.enrolmentCode(terminalId, 'kiosk'),
+  });
+  return { dataDir, journalPath: join(dataDir, 'journal.sqlite3') };
+}
+
+/** Runs the crashing terminal and returns what it printed; it must have died of SIGKILL. */
+async function crashAt(agent: { dataDir: string; journalPath: string }, cardNumber: string, point: string) {
+  const child = spawnTracked(process.execPath, [
+    CHILD,
+    agent.dataDir,
+    agent.journalPath,
+    registry.service.url,
+    cardNumber,
+    point,
+  ]);
+  const output = captureOutput(child);
+  await once(child, 'exit');
+  assert.equal(child.signalCode, 'SIGKILL', output());
+  return output().trim().split('\n');
+}
+
+async function lossEvents(cardNumber: string): Promise<number> {
+  const history = await registry.operator<{ history: { action: string }[] }>(
+    'GET',
+    `/v1/cards/${cardNumber}/history`,
+  );
+  return history.body.history.filter((h) => h.action === 'reportTemporaryLoss').length;
+}
+
+async function cardStatus(cardNumber: string): Promise<string> {
+  return (await registry.operator<{ status: string }>('GET', `/v1/cards/${cardNumber}`)).body.status;
+}
+
+test('a loss report journalled before a crash is sent at restart with the same key and applied once', async () => {
+  const agent = await enrolledAgent('KIOSK-CRASH-1');
+  const card = await seedActiveCard(registry, { idNumber: citizenId('19750606', '135'), name: '赵六' });
+  const [key] = await crashAt(agent, card.cardNumber, 'before-send');
+  assert.equal(await cardStatus(card.cardNumber), 'active', 'nothing reached the service before the crash');
+
+  const terminal = await openTerminalRegistry({
+    serviceUrl: registry.service.url,
+    dataDir: agent.dataDir,
+    journalPath: agent.journalPath,
+    resendIntervalMs: 0,
+  });
+  try {
+    assert.deepEqual(
+      terminal.recovered.answered.map((e) => e.idempotencyKey),
+      [key],
+    );
+    assert.equal(terminal.recovered.answered[0]!.answer?.status, 200);
+    assert.deepEqual(terminal.recovered.stillPending, []);
+    assert.equal(await cardStatus(card.cardNumber), 'temporarily_lost');
+    assert.equal(await lossEvents(card.cardNumber), 1);
+  } finally {
+    await terminal.close();
+  }
+});
+
+test('a report the service applied before the crash gets the stored answer at restart, not a second effect', async () => {
+  const agent = await enrolledAgent('KIOSK-CRASH-2');
+  const card = await seedActiveCard(registry, { idNumber: citizenId('19660909', '357'), name: '钱七' });
+  const [key, answered] = await crashAt(agent, card.cardNumber, 'after-send');
+  assert.equal(answered, 'answered 200');
+  assert.equal(await cardStatus(card.cardNumber), 'temporarily_lost');
+
+  const terminal = await openTerminalRegistry({
+    serviceUrl: registry.service.url,
+    dataDir: agent.dataDir,
+    journalPath: agent.journalPath,
+    resendIntervalMs: 0,
+  });
+  try {
+    const [entry] = terminal.recovered.answered;
+    assert.ok(entry?.answer);
+    assert.equal(entry.idempotencyKey, key);
+    // Had the service acted again it would have refused: the card is no longer active.
+    assert.equal(entry.answer.status, 200);
+    assert.equal((entry.answer.body as { replayed?: boolean }).replayed, true);
+    assert.equal(await lossEvents(card.cardNumber), 1);
+  } finally {
+    await terminal.close();
+  }
+});
+
+test('reportTemporaryLoss goes through the journal and a second report is refused by the lifecycle', async () => {
+  const agent = await enrolledAgent('KIOSK-LOSS-1');
+  const card = await seedActiveCard(registry, { idNumber: citizenId('19880808', '579'), name: '孙八' });
+  const terminal = await openTerminalRegistry({
+    serviceUrl: registry.service.url,
+    dataDir: agent.dataDir,
+    journalPath: agent.journalPath,
+    resendIntervalMs: 0,
+  });
+  try {
+    const result = await terminal.lifecycle.reportTemporaryLoss(card.cardNumber);
+    assert.equal(result.status, 'temporarily_lost');
+    assert.ok(result.temporaryLossUntil && result.temporaryLossUntil > new Date().toISOString());
+    assert.match(result.idempotencyKey, /^KIOSK-LOSS-1:0+1$/);
+    const [journalled] = await terminal.outbox.journal.recent(1);
+    assert.equal(journalled?.state, 'answered');
+
+    await assert.rejects(terminal.lifecycle.reportTemporaryLoss(card.cardNumber), (e: unknown) => {
+      assert.ok(isRegistryError(e, 'REFUSED'));
+      assert.equal(e.serviceCode, 'ILLEGAL_TRANSITION');
+      return true;
+    });
+    assert.equal(await lossEvents(card.cardNumber), 1);
+
+    // The registry now refuses the card at identity checks.
+    const check = await terminal.checkCard({
+      info: { cardIdCode: card.cardIdCode, cardNumber: card.cardNumber, ssn: card.idNumber, name: card.name },
+    });
+    assert.equal(check.reason, 'CARD_TEMPORARILY_LOST');
+  } finally {
+    await terminal.close();
+  }
+});
+
+test('a report made while the service is down stays journalled and is delivered once it is back', async () => {
+  const agent = await enrolledAgent('KIOSK-OFFLINE-1');
+  const card = await seedActiveCard(registry, { idNumber: citizenId('19990101', '791'), name: '周九' });
+  const terminal = await openTerminalRegistry({
+    // Nothing listens here: the report cannot be delivered.
+    serviceUrl: 'https://127.0.0.1:9',
+    dataDir: agent.dataDir,
+    journalPath: agent.journalPath,
+    resendIntervalMs: 0,
+  });
+  let key: string | undefined;
+  try {
+    await assert.rejects(terminal.lifecycle.reportTemporaryLoss(card.cardNumber), (e: unknown) => {
+      assert.ok(isRegistryError(e, 'REGISTRY_UNREACHABLE'));
+      assert.equal(e.outcomeUnknown, false, 'the connection was refused: the request never left');
+      key = e.details?.idempotencyKey as string;
+      return true;
+    });
+  } finally {
+    await terminal.close();
+  }
+  assert.equal(await cardStatus(card.cardNumber), 'active');
+
+  const online = await openTerminalRegistry({
+    serviceUrl: registry.service.url,
+    dataDir: agent.dataDir,
+    journalPath: agent.journalPath,
+    resendIntervalMs: 0,
+  });
+  try {
+    assert.deepEqual(
+      online.recovered.answered.map((e) => e.idempotencyKey),
+      [key],
+    );
+    assert.equal(await cardStatus(card.cardNumber), 'temporarily_lost');
+  } finally {
+    await online.close();
+  }
+});
+
+test('a revoked terminal is told so at start', async () => {
+  const agent = await enrolledAgent('KIOSK-REVOKED-1');
+  await registry.revoke('KIOSK-REVOKED-1');
+  await assert.rejects(
+    openTerminalRegistry({
+      serviceUrl: registry.service.url,
+      dataDir: agent.dataDir,
+      journalPath: agent.journalPath,
+      resendIntervalMs: 0,
+    }),
+    (e: unknown) => isRegistryError(e, 'TERMINAL_REVOKED'),
+  );
+});
