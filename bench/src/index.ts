@@ -1,4 +1,6 @@
 import * as cardRead from './card-read/main.js';
+import * as identity from './identity/main.js';
+import * as lookupScale from './lookup-scale/main.js';
 
 export interface Benchmark {
   name: string;
@@ -7,4 +9,8 @@ export interface Benchmark {
 }
 
 /** Every benchmark, in the order `npm run bench` runs them. */
-export const benchmarks: readonly Benchmark[] = [{ name: 'card-read', ...cardRead }];
+export const benchmarks: readonly Benchmark[] = [
+  { name: 'card-read', ...cardRead },
+  { name: 'identity', ...identity },
+  { name: 'lookup-scale', ...lookupScale },
+];

@@ -6,13 +6,14 @@ export type AgentSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 /**
  * The socket.io connection to the agent that served this page (same origin, so no token).
  *
- * WebSocket only: the agent decides at the handshake whether a client is one of its own pages,
- * from the Origin header, and only its own pages may type on the PIN keypad. A WebSocket handshake
- * always carries Origin; the long-polling handshake is a same-origin GET, which carries none.
+ * WebSocket first, long polling where a WebSocket cannot be opened (a proxy or a locked-down
+ * browser in front of the kiosk). The agent recognises its own page either way: a WebSocket
+ * handshake carries Origin, the polling handshake is a same-origin GET with `Sec-Fetch-Site`.
  */
 export function connectAgent(): AgentSocket {
   const socket: AgentSocket = io({
-    transports: ['websocket'],
+    transports: ['websocket', 'polling'],
+    tryAllTransports: true,
     reconnection: true,
     reconnectionDelay: 1_000,
     reconnectionDelayMax: 5_000,

@@ -1,6 +1,6 @@
 import type { Text } from './i18n.js';
 import { T } from './i18n.js';
-import type { CardInfo, Problem } from './protocol.js';
+import type { CardInfo, Problem, RegistryView } from './protocol.js';
 
 /**
  * `20301001` → 2030年10月1日 / 2030-10-01. Anything that is not eight digits (the agent's mask
@@ -82,5 +82,73 @@ export function pinProblemText(problem: Problem): Text {
       return T.pinBusy;
     default:
       return T.somethingWrong;
+  }
+}
+
+/** The registry's refusal reasons in words a card holder understands. */
+const REGISTRY_REASONS: Record<string, Text> = {
+  CARD_TEMPORARILY_LOST: { zh: '这张卡已临时挂失', en: 'This card is reported temporarily lost' },
+  CARD_LOST: { zh: '这张卡已挂失', en: 'This card is reported lost' },
+  CARD_EXPIRED: { zh: '这张卡已过有效期', en: 'This card has expired' },
+  CARD_CANCELLED: { zh: '这张卡已注销', en: 'This card has been cancelled' },
+  CARD_REPLACED: {
+    zh: '这张卡已换发新卡，请使用新卡',
+    en: 'This card has been replaced: please use your new card',
+  },
+  CARD_NOT_ACTIVATED: { zh: '这张卡还没有启用', en: 'This card has not been activated yet' },
+  CARD_UNKNOWN: {
+    zh: '社保系统中没有这张卡的记录',
+    en: 'The social security system has no record of this card',
+  },
+  CARD_DATA_MISMATCH: {
+    zh: '卡内信息与社保系统记录不一致',
+    en: "The card's details do not match the social security system's records",
+  },
+  HOLDER_MISMATCH: {
+    zh: '持卡人信息与社保系统记录不一致',
+    en: "The holder's details do not match the social security system's records",
+  },
+};
+
+const REGISTRY_REFUSED: Text = {
+  zh: '社保系统没有确认这张卡',
+  en: 'The social security system did not confirm this card',
+};
+
+/**
+ * What the registry said about the card, or undefined when there is nothing to say to the
+ * citizen (no registry on this terminal, or the card already failed the terminal's own checks).
+ */
+export function registryText(registry: RegistryView): Text | undefined {
+  switch (registry.status) {
+    case 'valid':
+      return T.registryValid;
+    case 'invalid':
+      return (registry.reason && REGISTRY_REASONS[registry.reason]) || REGISTRY_REFUSED;
+    case 'unavailable':
+      return T.registryUnavailable;
+    case 'skipped':
+      return undefined;
+  }
+}
+
+/** Whether a loss report can be offered for this read: the registry knows the card in force, or is out of reach (the report is then queued). */
+export function canReportLost(registry: RegistryView): boolean {
+  return (
+    registry.status === 'valid' ||
+    (registry.status === 'unavailable' && registry.reason === 'REGISTRY_UNREACHABLE')
+  );
+}
+
+/** What a refused loss report means at the kiosk. */
+export function lostProblemText(problem: Problem): Text {
+  switch (problem.code) {
+    case 'ILLEGAL_TRANSITION':
+    case 'EVENT_NOT_ALLOWED':
+      return T.lostAlready;
+    case 'PINPAD_BUSY':
+      return T.pinBusy;
+    default:
+      return T.lostUnavailable;
   }
 }

@@ -134,6 +134,16 @@ export const T = {
     en: 'Please take your card and ask at a staff counter.',
   },
 
+  registryValid: { zh: '社保系统核验：卡片状态正常', en: 'Social security system: this card is valid' },
+  registryUnavailable: {
+    zh: '暂时无法向社保系统核验卡片状态',
+    en: "The card's status could not be checked with the social security system just now",
+  },
+  registryInvalidHint: {
+    zh: '如有疑问，请到人工窗口咨询',
+    en: 'If in doubt, please ask at a staff counter.',
+  },
+
   toServices: { zh: '办理业务', en: 'Services' },
   finish: { zh: '结束，退卡', en: 'Finish and take my card' },
   back: { zh: '返回', en: 'Back' },
@@ -141,6 +151,38 @@ export const T = {
   servicesTitle: { zh: '请选择要办理的业务', en: 'What would you like to do?' },
   viewCard: { zh: '查看我的卡信息', en: 'View my card information' },
   changePin: { zh: '修改密码', en: 'Change my PIN' },
+  reportLost: { zh: '社保卡挂失', en: 'Report my card lost' },
+
+  lostConfirmTitle: { zh: '确认挂失这张社保卡吗？', en: 'Report this card lost?' },
+  lostConfirmText: {
+    zh: '挂失后这张卡将暂停使用（临时挂失）。找回卡片后，请携带身份证件到人工窗口解除挂失；如需补卡，也请到人工窗口办理。',
+    en: 'After the report this card stops working (temporary loss). If you find it, bring your ID to a staff counter to lift the loss; for a new card, please also ask at a staff counter.',
+  },
+  lostConfirm: { zh: '确认挂失', en: 'Yes, report it lost' },
+  lostSending: { zh: '正在办理挂失，请稍候', en: 'Reporting your card lost, please wait' },
+  lostReported: { zh: '挂失成功，这张卡已暂停使用', en: 'Done: this card is reported lost and stopped' },
+  lostUntil: {
+    zh: '临时挂失有效至 {date}，到期前请到人工窗口办理正式挂失或解除挂失',
+    en: 'The temporary loss lasts until {date}. Before then, please visit a staff counter to confirm the loss or lift it.',
+  },
+  lostQueued: {
+    zh: '挂失申请已记录，将在网络恢复后自动提交',
+    en: 'Your report is recorded and will be sent automatically when the network is back',
+  },
+  lostQueuedHint: {
+    zh: '如需立即确认，请到人工窗口咨询',
+    en: 'To have it confirmed right away, please ask at a staff counter.',
+  },
+  lostReference: { zh: '业务编号', en: 'Reference' },
+  lostFailed: { zh: '挂失没有办理成功', en: 'The card could not be reported lost' },
+  lostAlready: {
+    zh: '这张卡已经挂失或不能挂失',
+    en: 'This card is already reported lost or cannot be reported',
+  },
+  lostUnavailable: {
+    zh: '本终端暂时不能办理挂失，请到人工窗口办理',
+    en: 'This terminal cannot take loss reports right now. Please ask at a staff counter.',
+  },
 
   enterPin: { zh: '请输入密码', en: 'Please enter your PIN' },
   enterCurrentPin: { zh: '请输入原密码', en: 'Please enter your current PIN' },

@@ -1,11 +1,20 @@
 import type { AgentSocket } from './connection.js';
-import { pinProblemText, readProblemText } from './format.js';
+import { canReportLost, lostProblemText, pinProblemText, readProblemText } from './format.js';
 import { type Language, T, type Text } from './i18n.js';
 import { Inactivity } from './inactivity.js';
-import type { CardReadView, KeypadKey, PinPrompt, PinResultView, Problem, ReaderState } from './protocol.js';
+import type {
+  CardReadView,
+  KeypadKey,
+  LostCardReportView,
+  PinPrompt,
+  PinResultView,
+  Problem,
+  ReaderState,
+} from './protocol.js';
 import { detailsScreen, isGenuine, resultScreen } from './screens/card.js';
 import { idleScreen, offlineScreen, readerStatusText, userReaders } from './screens/idle.js';
 import type { ScreenContext } from './screens/layout.js';
+import { lostConfirmScreen, lostProblemScreen, lostResultScreen } from './screens/lost.js';
 import { menuScreen } from './screens/menu.js';
 import { moreTimeScreen, readFailedScreen, readingScreen, takeCardScreen } from './screens/messages.js';
 import {
@@ -18,6 +27,8 @@ import {
 
 /** A card read on a real reader takes well under a second; this only catches a lost answer. */
 const READ_ANSWER_MS = 30_000;
+/** A loss report reads the card and waits for card-service (its deadline is 15 s per attempt). */
+const REPORT_ANSWER_MS = 60_000;
 
 type View =
   | { name: 'idle' }
@@ -30,6 +41,10 @@ type View =
   | { name: 'pin'; prompt: PinPrompt; entered: number; digits: string[] }
   | { name: 'pin-outcome'; result: PinResultView }
   | { name: 'pin-problem'; text: Text; code: string; operation: 'verify' | 'change' }
+  | { name: 'lost-confirm' }
+  | { name: 'lost-sending' }
+  | { name: 'lost-result'; result: LostCardReportView }
+  | { name: 'lost-problem'; text: Text; code: string }
   | { name: 'take-card' }
   | { name: 'more-time'; resume: View };
 
@@ -41,6 +56,9 @@ const WATCHED = new Set<View['name']>([
   'pin-outcome',
   'pin-problem',
   'read-failed',
+  'lost-confirm',
+  'lost-result',
+  'lost-problem',
 ]);
 
 /** One citizen's card in the reader, from insertion to removal. */
@@ -51,6 +69,10 @@ interface Visit {
   verified: boolean;
   /** The citizen is done (or walked away): nothing is read again until this card comes out. */
   finished: boolean;
+  /** The citizen confirmed a loss report and is verifying the PIN for it. */
+  reportAfterPin: boolean;
+  /** The card was reported lost in this visit: the report is not offered twice. */
+  reported: boolean;
 }
 
 export interface KioskOptions {
@@ -163,7 +185,14 @@ export class Kiosk {
   // ---- card
 
   #startRead(reader: string): void {
-    const visit: Visit = { reader, card: undefined, verified: false, finished: false };
+    const visit: Visit = {
+      reader,
+      card: undefined,
+      verified: false,
+      finished: false,
+      reportAfterPin: false,
+      reported: false,
+    };
     this.#visit = visit;
     this.#read(visit);
   }
@@ -252,10 +281,14 @@ export class Kiosk {
       }
       return;
     }
+    // A wrong PIN keeps the pending report: "try again" leads back to it.
+    const reportAfterPin = visit.reportAfterPin;
+    if (result.ok || result.code === -31) visit.reportAfterPin = false;
     if (result.ok && result.operation === 'verify') {
       visit.verified = true;
       this.#o.announce.textContent = this.#o.language.t(T.pinAccepted);
-      this.#show({ name: 'menu' });
+      if (reportAfterPin) this.#reportLost();
+      else this.#show({ name: 'menu' });
       return;
     }
     if (result.code === -31) {
@@ -264,6 +297,39 @@ export class Kiosk {
       return;
     }
     this.#show({ name: 'pin-outcome', result });
+  }
+
+  // ---- lost-card report
+
+  /** Confirmed by the citizen: the PIN first if this visit has not verified it, then the report. */
+  #confirmLost(): void {
+    const visit = this.#visit;
+    if (!visit) return;
+    if (visit.verified) {
+      this.#reportLost();
+      return;
+    }
+    visit.reportAfterPin = true;
+    this.#startPin('verify');
+  }
+
+  #reportLost(): void {
+    const visit = this.#visit;
+    if (!visit) return;
+    this.#show({ name: 'lost-sending' });
+    this.#o.socket.timeout(REPORT_ANSWER_MS).emit('report-lost', { reader: visit.reader }, (error, reply) => {
+      if (this.#visit !== visit || this.#view.name !== 'lost-sending') return;
+      if (error) {
+        this.#show({ name: 'lost-problem', text: T.lostUnavailable, code: 'NO_ANSWER' });
+      } else if (reply.ok) {
+        visit.reported = true;
+        this.#show({ name: 'lost-result', result: reply.result });
+      } else if (reply.problem.code === 'NoCard' || reply.problem.code === 'CardRemoved') {
+        this.#endVisit();
+      } else {
+        this.#show({ name: 'lost-problem', text: lostProblemText(reply.problem), code: reply.problem.code });
+      }
+    });
   }
 
   // ---- screens
@@ -306,6 +372,21 @@ export class Kiosk {
       case 'reading':
       case 'pin-starting':
         return readingScreen(ctx, view.name === 'reading' ? T.reading : T.waitingForPin);
+      case 'lost-sending':
+        return readingScreen(ctx, T.lostSending);
+      case 'lost-confirm':
+        return lostConfirmScreen(ctx, {
+          onConfirm: () => this.#confirmLost(),
+          onBack: () =>
+            this.#show({ name: this.#visit?.verified || !this.#pinAvailable ? 'menu' : 'result' }),
+        });
+      case 'lost-result':
+        return lostResultScreen(ctx, view.result, { onFinish: finish });
+      case 'lost-problem':
+        return lostProblemScreen(ctx, view.text, view.code, {
+          onBack: this.#visit?.card ? () => this.#show({ name: 'menu' }) : undefined,
+          onFinish: finish,
+        });
       case 'read-failed':
         return readFailedScreen(ctx, view.text, view.code, {
           onRetry: () => this.#visit && this.#read(this.#visit),
@@ -330,6 +411,11 @@ export class Kiosk {
           onViewCard: () => this.#show({ name: 'details' }),
           onChangePin:
             this.#pinAvailable && this.#visit?.verified ? () => this.#startPin('change') : undefined,
+          // A loss report needs the PIN: not offered where the terminal takes none.
+          onReportLost:
+            this.#pinAvailable && !this.#visit?.reported && canReportLost(card.registry)
+              ? () => this.#show({ name: 'lost-confirm' })
+              : undefined,
           onFinish: finish,
         });
       case 'pin': {

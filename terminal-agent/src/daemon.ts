@@ -3,7 +3,7 @@ import { CardActions } from './api/card-actions.js';
 import { PinFlow } from './api/pin-flow.js';
 import { ApiServer } from './api/server.js';
 import { ensureApiToken } from './api/token.js';
-import { CardOperations } from './card-service.js';
+import { CardOperations, type CardOperationsOptions } from './card-service.js';
 import { loadCaKeys } from './config/ca-keys.js';
 import type { AgentConfig, ClientConfig } from './config/schema.js';
 import type { Logger } from './log.js';
@@ -19,6 +19,7 @@ import {
   type ReaderRoleRule,
 } from './readers/reader-roles.js';
 import { SerialBackend } from './readers/serial-backend.js';
+import { RegistryLink } from './registry-link.js';
 
 /** Reader roles from the PC/SC reader profiles (a profile's `sam` slot is the terminal's PSAM). */
 function profileRoles(profiles: ProfileSet): ReaderRoleResolver {
@@ -69,9 +70,10 @@ export function createCardOperations(
   config: ClientConfig,
   readers: ReaderManager,
   profiles: ProfileSet,
+  registry?: RegistryLink,
 ): CardOperations {
   const caKeys = config.emv.caKeysPath ? loadCaKeys(config.emv.caKeysPath) : undefined;
-  return new CardOperations({
+  const options: CardOperationsOptions = {
     readers,
     profiles,
     terminal: {
@@ -79,12 +81,20 @@ export function createCardOperations(
       deviceNumber: config.terminal?.deviceNumber ?? '',
     },
     ...(caKeys ? { caKeys } : {}),
-  });
+  };
+  if (registry) {
+    // Read at each card: the service's verifier only while the terminal is in good standing, so
+    // that a revoked or not yet enrolled terminal skips the remote check instead of failing cards.
+    Object.defineProperty(options, 'remoteCardAuth', { enumerable: true, get: () => registry.cardAuth });
+  }
+  return new CardOperations(options);
 }
 
 export interface RunningAgent {
   readonly api: ApiServer;
   readonly readers: ReaderManager;
+  /** The link to card-service (state `disabled` without `cardService.url`). */
+  readonly registry: RegistryLink;
   readonly address: { host: string; port: number };
   stop(): Promise<void>;
 }
@@ -111,7 +121,8 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   const profiles = defaultProfiles();
   const token = await ensureApiToken(config.api.tokenFile!);
   const readers = createReaderManager(config, profiles);
-  const card = createCardOperations(config, readers, profiles);
+  const registry = new RegistryLink({ config, log: log.child({ component: 'registry' }) });
+  const card = createCardOperations(config, readers, profiles, registry);
 
   let pad: PinPad | undefined;
   try {
@@ -136,6 +147,8 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     log: log.child({ component: 'card' }),
     revealPersonalData: config.api.revealPersonalData,
     preferredReader: config.readers.card,
+    registry,
+    terminalType: config.terminal.type,
   });
   api = new ApiServer({
     host: config.api.host,
@@ -148,26 +161,48 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     actions,
     pin,
     log,
-    health: () => {
+    health: async () => {
       const list = readers.list();
+      const link = await registry.health();
+      const registryOk = link.state === 'disabled' || link.state === 'connected' || link.state === 'starting';
       return {
-        status: list.some((r) => r.role === 'user') ? 'ok' : 'degraded',
+        status: list.some((r) => r.role === 'user') && registryOk ? 'ok' : 'degraded',
+        terminal: config.terminal.id,
+        terminalType: config.terminal.type,
         readers: list.length,
         pinEntry: pad ? pad.kind : 'none',
+        registry: link,
       };
     },
+    enrol: registry.enabled
+      ? async (code) => {
+          const identity = await registry.enrolNow(code);
+          return {
+            terminalId: identity.terminalId,
+            type: identity.type,
+            region: identity.region,
+            certificateNotAfter: identity.notAfter.toISOString(),
+            caFingerprint: identity.caFingerprint,
+            registry: await registry.health(),
+          };
+        }
+      : undefined,
   });
   followReaders(readers, log.child({ component: 'readers' }));
   const address = await api.listen().catch(async (error: unknown) => {
     await pad?.close();
+    await registry.close();
     throw error;
   });
   readers.start();
+  // In the background: enrolment or an unreachable service must not hold up local card reads.
+  registry.start();
   log.info('agent started', {
     terminal: config.terminal.id,
     type: config.terminal.type,
     api: `http://${address.host}:${address.port}`,
     pinEntry: config.pin.entry,
+    cardService: config.cardService.url ?? 'none',
   });
 
   const running = api;
@@ -175,6 +210,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   return {
     api: running,
     readers,
+    registry,
     address,
     stop: () => {
       stopping ??= (async () => {
@@ -182,6 +218,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         await running.close();
         await readers.stop();
         await pad?.close();
+        await registry.close();
         log.info('agent stopped');
       })();
       return stopping;

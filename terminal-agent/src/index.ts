@@ -19,6 +19,13 @@ export {
   silentLogger,
 } from './log.js';
 export * from './pinpad/index.js';
+export {
+  type RegistryHealth,
+  RegistryLink,
+  type RegistryLinkConfig,
+  type RegistryLinkOptions,
+  type RegistryState,
+} from './registry-link.js';
 export { CardOperations, type ReadCardResult } from './card-service.js';
 export { ReaderManager, type ReaderManagerEvents, type ReaderState } from './readers/reader-manager.js';
 export { isReaderError, ReaderError, type ReaderErrorCode } from './readers/errors.js';

@@ -139,6 +139,7 @@ export async function run(argv: readonly string[]): Promise<void> {
 
     // 3. Fast mode, interleaved rounds: background load on a shared machine hits all clients alike.
     const samples = { agent: [] as number[], bare: [] as number[], c: [] as number[] };
+    const roundMedians = { agent: [] as number[], bare: [] as number[], c: [] as number[] };
     const clients = [
       ['agent', () => agentReads(stack, warmup, perRound).then((o) => o.samples)],
       ['bare', () => bareReplay(stack, steps, warmup, perRound)],
@@ -150,7 +151,9 @@ export async function run(argv: readonly string[]): Promise<void> {
       );
       for (let i = 0; i < clients.length; i++) {
         const [name, measure] = clients[(r + i) % clients.length]!;
-        samples[name].push(...(await measure()));
+        const measured = await measure();
+        samples[name].push(...measured);
+        roundMedians[name].push(summarise(measured).median);
       }
     }
     const agent = summarise(samples.agent);
@@ -200,6 +203,9 @@ export async function run(argv: readonly string[]): Promise<void> {
       `  agent / bare pcsclite, median: ${x(ratio(agent.median, bare.median))} — ${verdict(ratio(agent.median, bare.median), '<=', 1.1)}`,
     );
     say(`  agent / C pcsc-read, median:   ${x(ratio(agent.median, c.median))} (for information; no target)`);
+    say(
+      `  per round, median agent / bare: ${roundMedians.agent.map((a, i) => x(ratio(a, roundMedians.bare[i]!))).join(', ')} (medians agent ${roundMedians.agent.map((v) => v.toFixed(2)).join(' / ')} ms, bare ${roundMedians.bare.map((v) => v.toFixed(2)).join(' / ')} ms, C ${roundMedians.c.map((v) => v.toFixed(2)).join(' / ')} ms)`,
+    );
     say();
     say(
       'realistic-latency mode (9600 baud T=0 transfer time + per-instruction card processing, on card and PSAM)',

@@ -27,7 +27,8 @@ export function holderAt(i: number): GeneratedHolder {
   const sequence = j % 1000;
   const birth = new Date(FIRST_BIRTH_DAY + Math.floor(j / 1000) * DAY_MS);
   const birthDate = birth.toISOString().slice(0, 10).replace(/-/g, '');
-  const name = SURNAMES[i % SURNAMES.length]! + GIVEN[(i >> 3) % GIVEN.length]! + GIVEN[(i >> 7) % GIVEN.length]!;
+  const name =
+    SURNAMES[i % SURNAMES.length]! + GIVEN[(i >> 3) % GIVEN.length]! + GIVEN[(i >> 7) % GIVEN.length]!;
   return {
     idNumber: makeCitizenId(district, birthDate, sequence),
     name,

@@ -80,7 +80,12 @@ export async function childMain<I, O>(work: (input: I) => Promise<O>): Promise<v
   }
 }
 
-/** A long-running child (a server) that prints one JSON line when ready. */
+/** The line a server child prints once it serves: `ready {json}` (its logs may share stdout). */
+export function announceReady(value: unknown): void {
+  process.stdout.write(`ready ${JSON.stringify(value)}\n`);
+}
+
+/** A long-running child (a server) that announces itself with `announceReady`. */
 export function startNodeServer<T>(
   relative: string,
   input: unknown,
@@ -103,9 +108,9 @@ export function startNodeServer<T>(
     });
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       if (ready) return;
-      stdout += d;
-      const newline = stdout.indexOf('\n');
-      if (newline < 0) return;
+      stdout = (stdout + d).slice(-65_536);
+      const line = stdout.split('\n').find((l) => l.startsWith('ready '));
+      if (line === undefined || !stdout.includes(`${line}\n`)) return;
       ready = true;
       clearTimeout(timer);
       const stop = () =>
@@ -114,7 +119,7 @@ export function startNodeServer<T>(
           child.once('exit', () => done());
           child.kill('SIGTERM');
         });
-      resolve({ child, ready: JSON.parse(stdout.slice(0, newline)) as T, stop });
+      resolve({ child, ready: JSON.parse(line.slice('ready '.length)) as T, stop });
     });
     child.on('exit', (code) => {
       if (!ready) {

@@ -167,14 +167,17 @@ test('a card stays usable across a pcscd crash and restart', async () => {
   await waitForAtr(0, undefined);
 });
 
-test('a disconnect fault drops the link at the next APDU and the card comes back', async () => {
+test('a disconnect fault leaves the next APDU without a status word and the card comes back', async () => {
   const slot = newSlot(0);
   const card = cardFor(CARD_A);
   slot.insert(card);
   await waitFor('card A', async () => (await readCardNumber(pcscd.readerNames[0]!)) === CARD_A.number);
   card.fault = { kind: 'disconnect' };
   const session = new ScriptorSession(pcscd.env, pcscd.readerNames[0]!);
-  assert.equal(await session.send(SELECT_SSSE), undefined);
+  // vpcd turns the dropped link into a zero-byte response that pcscd reports as success
+  // (scriptor: "wrong SW size"); a host must treat fewer than 2 bytes as a broken exchange.
+  const answer = await session.send(SELECT_SSSE);
+  assert.ok(answer === undefined || answer.length < 4, session.text);
   await session.close();
   assert.equal(card.fault.kind, 'none');
   const number = await waitFor('card A back', async () => readCardNumber(pcscd.readerNames[0]!));

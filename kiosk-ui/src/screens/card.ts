@@ -6,9 +6,10 @@ import {
   formatGender,
   formatGeneration,
   formatValidity,
+  registryText,
 } from '../format.js';
 import { T, type Text } from '../i18n.js';
-import type { CardReadView, VerificationView } from '../protocol.js';
+import type { CardReadView, RegistryView, VerificationView } from '../protocol.js';
 import { actions, para, type ScreenContext, screen } from './layout.js';
 
 type Row = [label: Text, value: string | undefined];
@@ -74,6 +75,31 @@ export function verificationBlock(ctx: ScreenContext, verification: Verification
   );
 }
 
+/** What the social security system said about the card, in plain words; nothing when it was not asked. */
+export function registryBlock(ctx: ScreenContext, registry: RegistryView): HTMLElement | undefined {
+  const text = registryText(registry);
+  if (!text) return undefined;
+  const tone = registry.status === 'valid' ? 'good' : registry.status === 'invalid' ? 'bad' : 'none';
+  const mark = registry.status === 'valid' ? '✓' : registry.status === 'invalid' ? '✗' : undefined;
+  return h(
+    'div',
+    {
+      class: `verdict verdict-${tone}`,
+      attrs: {
+        'data-registry': registry.status,
+        ...(registry.reason ? { 'data-reason': registry.reason } : {}),
+      },
+    },
+    h(
+      'p',
+      {},
+      mark && h('span', { class: 'verdict-mark', attrs: { 'aria-hidden': 'true' } }, mark),
+      ctx.t(text),
+    ),
+    registry.status === 'invalid' && h('p', {}, ctx.t(T.registryInvalidHint)),
+  );
+}
+
 export function isGenuine(card: CardReadView): boolean {
   // A terminal that checked nothing makes no claim; only a failed check stops the services.
   return card.verification?.genuine !== false;
@@ -98,6 +124,7 @@ export function resultScreen(ctx: ScreenContext, card: CardReadView, on: ResultH
         [T.validity, ctx.t(formatValidity(card.info))],
       ]),
       verificationBlock(ctx, card.verification),
+      genuine && registryBlock(ctx, card.registry),
       !genuine && para(ctx.t(T.notGenuineHint)),
       card.masked && para(ctx.t(T.maskedNote), 'note'),
       genuine

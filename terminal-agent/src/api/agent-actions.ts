@@ -1,11 +1,12 @@
 import type { EventEmitter } from 'node:events';
 import type { ReaderManagerEvents, ReaderState } from '../readers/reader-manager.js';
-import type { CardReadView, PinResultView } from './card-view.js';
+import type { CardReadView, LostCardReportView, PinResultView } from './card-view.js';
 import type { MinistryBackend, MinistryFunction } from './ministry.js';
 
 export interface AgentActionEvents {
   'card-read': [result: CardReadView];
   'pin-result': [result: PinResultView];
+  'lost-card-report': [result: LostCardReportView];
 }
 
 /**
@@ -17,6 +18,8 @@ export interface AgentActions extends EventEmitter<AgentActionEvents> {
   readCard(request: { reader?: string | undefined }): Promise<CardReadView>;
   verifyPin(): Promise<PinResultView>;
   changePin(): Promise<PinResultView>;
+  /** Reports the card in the reader temporarily lost; needs its PIN verified since insertion. */
+  reportLost(request: { reader?: string | undefined }): Promise<LostCardReportView>;
   readonly ministry: MinistryBackend;
   /** The ministry return code for a failure the backend threw (no card, reader gone…). */
   ministryCode(error: unknown, fn: MinistryFunction): number;

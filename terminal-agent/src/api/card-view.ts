@@ -8,6 +8,7 @@ import {
   parseReadCardBas,
 } from '@sscard/card-core';
 import type { SsseCardInfo } from '../apps/ssse.js';
+import type { RegistryCheckResult, RegistryCheckStatus } from '../registry/index.js';
 import type { VerificationReport } from '../verification/types.js';
 import type { PinOperation } from './pin-flow.js';
 
@@ -30,7 +31,61 @@ export interface CardReadView {
   apduCount: number;
   /** True when the ID number, name, card number and card id code were masked for this terminal. */
   masked: boolean;
+  /** What card-service says about the card (whether it is in force, whose, what it covers). */
+  registry: RegistryView;
 }
+
+/**
+ * The registry check of a read. `valid`: known and in force; `invalid`: refused, `reason` is the
+ * service's code (`CARD_TEMPORARILY_LOST`, `CARD_EXPIRED`, `HOLDER_MISMATCH`…); `skipped`: not
+ * asked (no service configured, card not genuine, holder data not released); `unavailable`: asked
+ * but no verdict (service unreachable, terminal revoked). The holder is always masked.
+ */
+export interface RegistryView {
+  status: RegistryCheckStatus;
+  reason?: string;
+  /** A sentence for the operator; never personal data. */
+  message: string;
+  checkedAt?: string;
+  /** True when the service verified a fresh cryptogram of the card with the check. */
+  cardPresent: boolean;
+  card?: {
+    cardNumber: string;
+    status: string;
+    expiryDate: string;
+    temporary: boolean;
+  };
+  holder?: { name: string; idNumber: string; gender: string; region: string };
+  coverage?: {
+    schemeCode: string;
+    schemeName: string | null;
+    insuredRegion: string;
+    status: string;
+    startDate: string;
+    pauseDate: string | null;
+  }[];
+}
+
+/** The outcome of a lost-card report made at this terminal. */
+export type LostCardReportView =
+  | {
+      /** card-service recorded the temporary loss. */
+      status: 'reported';
+      cardNumber: string;
+      /** The card's state as the service answered: `temporarily_lost`. */
+      cardStatus: string;
+      /** When the loss lifts itself unless the holder reports a formal loss first. */
+      temporaryLossUntil: string | null;
+      reportedAt: string;
+      /** The journal key: what an operator looks up in the service's audit log. */
+      reference: string;
+    }
+  | {
+      /** The service did not answer; the journalled report is delivered when it does. */
+      status: 'queued';
+      cardNumber: string;
+      reference: string;
+    };
 
 export type VerificationView = VerificationReport;
 
@@ -72,6 +127,40 @@ export function maskReadCardBas(output: string): string {
   });
 }
 
+export function registryView(result: RegistryCheckResult, reveal: boolean): RegistryView {
+  const view: RegistryView = {
+    status: result.status,
+    message: result.message,
+    cardPresent: result.cardPresent,
+  };
+  if (result.reason) view.reason = result.reason;
+  if (result.checkedAt) view.checkedAt = result.checkedAt;
+  if (result.card) {
+    const { cardNumber, status, expiryDate, temporary } = result.card;
+    view.card = {
+      cardNumber: reveal ? cardNumber : maskCardNumber(cardNumber),
+      status,
+      expiryDate,
+      temporary,
+    };
+  }
+  if (result.holder) {
+    // The check masks the holder whatever the terminal; masking again keeps this view safe on its own.
+    view.holder = {
+      ...result.holder,
+      name: maskName(result.holder.name),
+      idNumber: maskIdNumber(result.holder.idNumber),
+    };
+  }
+  if (result.coverage) view.coverage = result.coverage.map((c) => ({ ...c }));
+  return view;
+}
+
+/** Sentences meant for a heading start with a capital, whichever layer wrote them. */
+function capitalised(message: { zh: string; en: string }): { zh: string; en: string } {
+  return { zh: message.zh, en: message.en.charAt(0).toUpperCase() + message.en.slice(1) };
+}
+
 export function pinResultView(result: {
   operation: PinOperation;
   code: number;
@@ -83,7 +172,7 @@ export function pinResultView(result: {
     operation: result.operation,
     code: result.code,
     ok: result.code === 0,
-    message: result.message ?? describeReadCardBasCode(result.code),
+    message: capitalised(result.message ?? describeReadCardBasCode(result.code)),
   };
   if (result.triesLeft !== undefined) view.triesLeft = result.triesLeft;
   return view;

@@ -17,7 +17,11 @@ export interface HttpAppOptions {
   /** The kiosk UI build, served at `/` when configured. */
   uiDir?: string | undefined;
   /** Readiness beyond "the process answers": e.g. whether the reader service is reachable. */
-  health: () => { status: 'ok' | 'degraded'; [key: string]: unknown };
+  health: () =>
+    | { status: 'ok' | 'degraded'; [key: string]: unknown }
+    | Promise<{ status: 'ok' | 'degraded'; [key: string]: unknown }>;
+  /** Enrols the terminal with card-service now (`sscard enrol`); absent without a card-service. */
+  enrol?: ((code: string) => Promise<Record<string, unknown>>) | undefined;
 }
 
 /** Express 5 forwards a rejected promise to the error handler, so handlers can simply be async. */
@@ -41,8 +45,8 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     next();
   });
 
-  app.get('/healthz', (_req, res) => {
-    res.json(options.health());
+  app.get('/healthz', async (_req, res) => {
+    res.json(await options.health());
   });
 
   app.get('/metrics', async (_req, res) => {
@@ -67,6 +71,37 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   });
   v1.post('/card/pin/change', async (_req, res) => {
     res.json(await actions.changePin());
+  });
+  // The card number comes from the card in the reader; a body naming one is refused, not ignored.
+  v1.post('/card/report-lost', async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const unknown = Object.keys(body).filter((k) => k !== 'reader');
+    if (unknown.length > 0) {
+      throw new ApiProblem(
+        400,
+        'BAD_REQUEST',
+        'only "reader" may be given; the card number is read from the card',
+        {
+          fields: unknown,
+        },
+      );
+    }
+    if (body.reader !== undefined && (typeof body.reader !== 'string' || body.reader.length === 0)) {
+      throw new ApiProblem(400, 'BAD_REQUEST', '"reader" must be a reader name', { field: 'reader' });
+    }
+    res.json(await actions.reportLost({ reader: body.reader as string | undefined }));
+  });
+  v1.post('/registry/enrol', async (req, res) => {
+    // Enrolment replaces the terminal's certificate: for the operator's tools, never a web page.
+    if (res.locals.client !== 'token') {
+      throw new ApiProblem(403, 'TOKEN_CLIENT_ONLY', 'enrolment is for clients with the API token');
+    }
+    const code = (req.body as { code?: unknown } | undefined)?.code;
+    if (typeof code !== 'string' || code.trim().length === 0) {
+      throw new ApiProblem(400, 'BAD_REQUEST', '"code" must be the enrolment code', { field: 'code' });
+    }
+    if (!options.enrol) throw new ApiProblem(404, 'NOT_FOUND', 'this agent has no card-service configured');
+    res.json(await options.enrol(code.trim()));
   });
   app.use('/v1', v1);
 

@@ -2,10 +2,13 @@ export { type AccessDecision, AccessPolicy, bearerToken, type ClientKind } from 
 export type { AgentActionEvents, AgentActions, ReaderSource } from './agent-actions.js';
 export {
   type CardReadView,
+  type LostCardReportView,
   maskInfo,
   maskReadCardBas,
   type PinResultView,
   pinResultView,
+  type RegistryView,
+  registryView,
   type VerificationView,
 } from './card-view.js';
 export { AgentMetrics } from './metrics.js';

@@ -1,6 +1,7 @@
 import { isSscardError, SscardError } from '@sscard/card-core';
 import { PinEntryError, PinPadError } from '../pinpad/errors.js';
 import { ReaderError, type ReaderErrorCode } from '../readers/errors.js';
+import { RegistryError, type RegistryErrorCode } from '../registry/errors.js';
 
 /** The body of every error answer: a stable code, a sentence for a person, and structured details. */
 export interface Problem {
@@ -41,6 +42,40 @@ const PIN_PAD_STATUS: Record<PinPadError['code'], number> = {
   PINPAD_PROTOCOL: 502,
 };
 
+const REGISTRY_STATUS: Record<RegistryErrorCode, number> = {
+  REGISTRY_UNREACHABLE: 503,
+  REGISTRY_UNTRUSTED: 502,
+  REGISTRY_PROTOCOL: 502,
+  NOT_ENROLLED: 503,
+  ENROLMENT_REFUSED: 422,
+  CERTIFICATE_EXPIRED: 503,
+  CERTIFICATE_NOT_YET_VALID: 503,
+  TERMINAL_REVOKED: 503,
+  REFUSED: 422,
+};
+
+/** A refusal by card-service keeps the service's code and, for its 4xx decisions, its status. */
+function registryProblem(error: RegistryError): { status: number; problem: Problem } {
+  const serviceStatus = error.details?.status;
+  const refused = error.code === 'REFUSED' && error.serviceCode !== undefined;
+  const status =
+    refused &&
+    typeof serviceStatus === 'number' &&
+    serviceStatus >= 400 &&
+    serviceStatus < 500 &&
+    serviceStatus !== 401
+      ? serviceStatus
+      : (REGISTRY_STATUS[error.code] ?? 502);
+  return {
+    status,
+    problem: {
+      code: refused ? error.serviceCode! : error.code,
+      message: error.message,
+      details: { ...(error.details ?? {}), registryCode: error.code },
+    },
+  };
+}
+
 /**
  * The one place where errors become HTTP answers. Anything that is not one of our typed errors is
  * a programming error: the client gets a bare 500 and the details go to the log only.
@@ -61,6 +96,7 @@ export function toProblem(error: unknown): { status: number; problem: Problem; u
       unexpected: false,
     };
   }
+  if (error instanceof RegistryError) return { ...registryProblem(error), unexpected: false };
   if (error instanceof PinEntryError) {
     return {
       status: 422,

@@ -15,9 +15,15 @@ import { createLogger } from '../log.js';
 import { ReaderError } from '../readers/errors.js';
 import type { ReaderManagerEvents, ReaderState } from '../readers/reader-manager.js';
 import type { AgentActionEvents, AgentActions, ReaderSource } from './agent-actions.js';
-import { type CardReadView, type PinResultView, pinResultView } from './card-view.js';
+import {
+  type CardReadView,
+  type LostCardReportView,
+  type PinResultView,
+  pinResultView,
+} from './card-view.js';
 import type { MinistryBackend } from './ministry.js';
 import { PinFlow } from './pin-flow.js';
+import { ApiProblem } from './problem.js';
 import { ApiServer } from './server.js';
 
 const RECORDED_BAS =
@@ -44,6 +50,9 @@ class RecordedActions extends EventEmitter<AgentActionEvents> implements AgentAc
   }
   async changePin(): Promise<PinResultView> {
     throw new TypeError('a programming error with a secret stack');
+  }
+  async reportLost(): Promise<LostCardReportView> {
+    throw new ApiProblem(403, 'PIN_NOT_VERIFIED', 'verify the PIN first');
   }
   ministryCode(): number {
     return -11;
@@ -230,6 +239,28 @@ describe('local API errors', () => {
     const reply = await send('POST', '/v1/card/read', { ...auth, 'content-type': 'application/json' }, '{');
     assert.equal(reply.status, 400);
     assert.equal(reply.json().code, 'BAD_REQUEST');
+  });
+
+  it('refuses a lost-card report that names the card number instead of reading it (400)', async () => {
+    const reply = await send(
+      'POST',
+      '/v1/card/report-lost',
+      { ...auth, 'content-type': 'application/json' },
+      '{"cardNumber":"X00000019"}',
+    );
+    assert.equal(reply.status, 400);
+    assert.deepEqual(reply.json().details, { fields: ['cardNumber'] });
+  });
+
+  it('refuses enrolment from a browser page even of an allowed origin (403)', async () => {
+    const reply = await send(
+      'POST',
+      '/v1/registry/enrol',
+      { origin: HIS, 'content-type': 'application/json' },
+      '{"code":"AAAAA-BBBBB-CCCCC"}',
+    );
+    assert.equal(reply.status, 403);
+    assert.equal(reply.json().code, 'TOKEN_CLIENT_ONLY');
   });
 
   it('answers an unknown API path with a 404 problem', async () => {

@@ -5,7 +5,7 @@ import type { WebSocketServer } from 'ws';
 import type { Logger } from '../log.js';
 import { AccessPolicy } from './access-policy.js';
 import type { AgentActions, ReaderSource } from './agent-actions.js';
-import { createHttpApp } from './http-app.js';
+import { createHttpApp, type HttpAppOptions } from './http-app.js';
 import { AgentMetrics } from './metrics.js';
 import { createMinistrySocketServer, MINISTRY_WS_PATH } from './ministry-socket.js';
 import type { PinFlow } from './pin-flow.js';
@@ -23,7 +23,8 @@ export interface ApiServerOptions {
   pin: PinFlow;
   log: Logger;
   metrics?: AgentMetrics;
-  health?: () => { status: 'ok' | 'degraded'; [key: string]: unknown };
+  health?: HttpAppOptions['health'];
+  enrol?: HttpAppOptions['enrol'];
 }
 
 const SOCKET_IO_PATH = '/socket.io/';
@@ -69,6 +70,7 @@ export class ApiServer {
       log,
       uiDir: options.uiDir,
       health: options.health ?? (() => ({ status: 'ok' })),
+      enrol: options.enrol,
     });
     this.#http = createServer(app);
     this.#io = createSocketServer(this.#http, {

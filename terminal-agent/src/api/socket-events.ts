@@ -1,6 +1,6 @@
 import type { KeypadKey } from '../pinpad/keypad.js';
 import type { CardInsertedEvent, CardRemovedEvent, ReaderState } from '../readers/reader-manager.js';
-import type { CardReadView, PinResultView, VerificationView } from './card-view.js';
+import type { CardReadView, LostCardReportView, PinResultView, VerificationView } from './card-view.js';
 import type { PinPrompt } from './pin-flow.js';
 import type { Problem } from './problem.js';
 
@@ -24,6 +24,8 @@ export interface ServerToClientEvents {
   /** Digits held so far in the current entry, for drawing dots; never the digits. */
   'pin-progress': (progress: { entryId: string; entered: number }) => void;
   'pin-result': (result: PinResultView) => void;
+  /** A lost-card report finished: recorded by card-service, or queued for delivery. */
+  'lost-card-report': (result: LostCardReportView) => void;
 }
 
 export type Ack<T> = (reply: { ok: true; result: T } | { ok: false; problem: Problem }) => void;
@@ -37,6 +39,8 @@ export interface ClientToServerEvents {
   'read-card': (request: { reader?: string }, ack: Ack<CardReadView>) => void;
   'verify-pin': (ack: Ack<PinResultView>) => void;
   'change-pin': (ack: Ack<PinResultView>) => void;
+  /** Report the card in the reader temporarily lost (kiosk and bank terminals; PIN verified first). */
+  'report-lost': (request: { reader?: string }, ack: Ack<LostCardReportView>) => void;
 }
 
 /** The agent runs one process per terminal: no events between servers. */

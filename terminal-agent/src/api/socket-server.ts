@@ -75,7 +75,10 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
       return;
     }
     socket.data.client = decision.client;
-    socket.data.ownOrigin = decision.origin !== undefined && policy.isOwnOrigin(decision.origin);
+    // A browser client without an Origin passed the policy on `Sec-Fetch-Site: same-origin`: the
+    // long-polling handshake of the agent's own page, a same-origin GET that carries no Origin.
+    socket.data.ownOrigin =
+      decision.origin !== undefined ? policy.isOwnOrigin(decision.origin) : decision.client === 'browser';
     next();
   });
 
@@ -103,6 +106,7 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
     if (result.verification) io.emit('verification', result.verification);
   });
   actions.on('pin-result', (result) => io.emit('pin-result', result));
+  actions.on('lost-card-report', (result) => io.emit('lost-card-report', result));
   pin.on('pin-required', (prompt) => io.emit('pin-required', prompt));
   pin.on('pin-progress', (progress) => io.emit('pin-progress', progress));
 
@@ -122,7 +126,14 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
     metrics.clients.inc({ transport: 'socket.io' });
     log.info('UI connected', { client: socket.data.client, origin: socket.handshake.headers.origin });
     socket.emit('readers', readers.list());
-    socket.on('disconnect', () => metrics.clients.dec({ transport: 'socket.io' }));
+    socket.on('disconnect', () => {
+      metrics.clients.dec({ transport: 'socket.io' });
+      // The keypad is on the kiosk's page: with none left, no one can finish the entry.
+      const keypadShown = [...io.sockets.sockets.values()].some(
+        (s) => s.id !== socket.id && s.data.ownOrigin,
+      );
+      if (socket.data.ownOrigin && !keypadShown && pin.device === 'keypad') pin.cancel();
+    });
 
     socket.on('pin-key', (key) => {
       // Keys only from the agent's own pages: a page of another origin must never type a PIN.
@@ -137,6 +148,11 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
     });
     socket.on('verify-pin', (ack) => reply(ack, () => actions.verifyPin()));
     socket.on('change-pin', (ack) => reply(ack, () => actions.changePin()));
+    socket.on('report-lost', (request, ack) => {
+      const reader =
+        typeof request?.reader === 'string' && request.reader.length > 0 ? request.reader : undefined;
+      reply(ack, () => actions.reportLost({ reader }));
+    });
   });
 
   return io;

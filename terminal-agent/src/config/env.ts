@@ -31,6 +31,10 @@ export const ENV_OVERRIDES: ReadonlyArray<{ env: string; key: string; kind: EnvK
   { env: 'SSCARD_EMV_CA_KEYS_PATH', key: 'emv.caKeysPath', kind: 'string' },
   { env: 'SSCARD_JOURNAL_PATH', key: 'journal.path', kind: 'string' },
   { env: 'SSCARD_CARD_SERVICE_URL', key: 'cardService.url', kind: 'string' },
+  { env: 'SSCARD_CARD_SERVICE_CA_CERT', key: 'cardService.caCertPath', kind: 'string' },
+  { env: 'SSCARD_ENROLMENT_CODE', key: 'cardService.enrolmentCode', kind: 'string' },
+  { env: 'SSCARD_CARD_SERVICE_TRUST_ON_FIRST_USE', key: 'cardService.trustOnFirstUse', kind: 'boolean' },
+  { env: 'SSCARD_CARD_SERVICE_RESEND_INTERVAL_MS', key: 'cardService.resendIntervalMs', kind: 'integer' },
   { env: 'SSCARD_DATA_DIR', key: 'dataDir', kind: 'string' },
   { env: 'SSCARD_LOG_LEVEL', key: 'log.level', kind: 'string' },
 ];

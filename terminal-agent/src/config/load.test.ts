@@ -127,6 +127,46 @@ describe('agent configuration', () => {
     assert.throws(() => loadAgentConfig({ file, env: {} }), ConfigFileError);
   });
 
+  it('gives kiosks two minutes for a PIN entry and other terminals thirty seconds', async () => {
+    const kiosk = await configFile({ terminal: { ...terminal, type: 'kiosk' } });
+    assert.equal(loadAgentConfig({ file: kiosk, env: {} }).pin.timeoutMs, 120_000);
+    const desk = await configFile({ terminal });
+    assert.equal(loadAgentConfig({ file: desk, env: {} }).pin.timeoutMs, 30_000);
+  });
+
+  it('resolves the card-service CA file against the config file and reads the registry variables', async () => {
+    const file = await configFile({
+      terminal,
+      cardService: { url: 'https://cards.example.gov.cn:8443', caCertPath: 'trust/ca.pem' },
+    });
+    const config = loadAgentConfig({
+      file,
+      env: {
+        SSCARD_ENROLMENT_CODE: 'ABCDE-FGHIJ-KLMNP',
+        SSCARD_CARD_SERVICE_TRUST_ON_FIRST_USE: 'no',
+        SSCARD_CARD_SERVICE_RESEND_INTERVAL_MS: '5000',
+      },
+    });
+    assert.equal(config.cardService.caCertPath, join(file, '..', 'trust', 'ca.pem'));
+    assert.equal(config.cardService.enrolmentCode, 'ABCDE-FGHIJ-KLMNP');
+    assert.equal(config.cardService.trustOnFirstUse, false);
+    assert.equal(config.cardService.resendIntervalMs, 5000);
+  });
+
+  it('names the trust-on-first-use variable when its value is not a boolean', async () => {
+    const file = await configFile({ terminal });
+    const error = configError(() =>
+      loadAgentConfig({ file, env: { SSCARD_CARD_SERVICE_TRUST_ON_FIRST_USE: 'maybe' } }),
+    );
+    assert.equal(error.key, 'cardService.trustOnFirstUse');
+    assert.match(error.message, /SSCARD_CARD_SERVICE_TRUST_ON_FIRST_USE/);
+  });
+
+  it('refuses a card-service URL that is not https', async () => {
+    const file = await configFile({ terminal, cardService: { url: 'http://cards.example.gov.cn' } });
+    assert.equal(configError(() => loadAgentConfig({ file, env: {} })).key, 'cardService.url');
+  });
+
   it('reads the file named by SSCARD_CONFIG', async () => {
     const file = await configFile({ terminal, api: { port: 9300 } });
     assert.equal(loadAgentConfig({ env: { SSCARD_CONFIG: file } }).api.port, 9300);

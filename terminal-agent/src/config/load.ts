@@ -63,6 +63,7 @@ function resolvePaths<T extends ClientConfig>(config: T, baseDir: string): T {
       uiDir: abs(config.api.uiDir),
     },
     emv: { ...config.emv, caKeysPath: abs(config.emv.caKeysPath) },
+    cardService: { ...config.cardService, caCertPath: abs(config.cardService.caCertPath) },
     journal: { ...config.journal, path: abs(config.journal.path) ?? resolve(dataDir, 'journal.sqlite3') },
   };
 }

@@ -104,9 +104,25 @@ const pin = z.strictObject({
   /** Defaults to `pinpad` when a PIN pad is configured, else `keypad` (or `none` on bank terminals). */
   entry: z.enum(PIN_ENTRY_MODES).optional(),
   pinpad: pinpad.optional(),
-  timeoutMs: z.number().int().min(1000).max(300_000).default(30_000),
+  /** Defaults to 120 s on kiosks (a citizen is never timed out in under a minute unasked), else 30 s. */
+  timeoutMs: z.number().int().min(1000).max(300_000).optional(),
   minLength: z.number().int().min(4).max(12).default(6),
   maxLength: z.number().int().min(4).max(12).default(6),
+});
+
+const cardService = z.strictObject({
+  /** card-service's base URL; without it the agent works offline and reads are not checked with the registry. */
+  url: httpUrl
+    .refine((value) => value.startsWith('https:'), { message: 'expected an https URL (mutual TLS)' })
+    .optional(),
+  /** The CA certificate (PEM) that issued the service's TLS certificate, installed with the terminal. */
+  caCertPath: z.string().min(1).optional(),
+  /** The operator's one-time enrolment code; read only while the terminal has no valid certificate. */
+  enrolmentCode: z.string().min(1).optional(),
+  /** Demo deployments only: trust the CA the enrol answer names and pin it from then on. */
+  trustOnFirstUse: z.boolean().default(false),
+  /** How often journalled requests the service has not answered are sent again (default 60 s). */
+  resendIntervalMs: z.number().int().min(1000).max(86_400_000).optional(),
 });
 
 const sections = {
@@ -115,7 +131,7 @@ const sections = {
   pin: pin.prefault({}),
   emv: z.strictObject({ caKeysPath: z.string().min(1).optional() }).prefault({}),
   journal: z.strictObject({ path: z.string().min(1).optional() }).prefault({}),
-  cardService: z.strictObject({ url: httpUrl.optional() }).prefault({}),
+  cardService: cardService.prefault({}),
   dataDir: z.string().min(1).default('./data'),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
 };
@@ -150,7 +166,7 @@ export const AgentConfigSchema = z
     return {
       ...config,
       api: { ...config.api, revealPersonalData: config.api.revealPersonalData ?? type !== 'kiosk' },
-      pin: { ...config.pin, entry },
+      pin: { ...config.pin, entry, timeoutMs: config.pin.timeoutMs ?? (type === 'kiosk' ? 120_000 : 30_000) },
     };
   });
 
@@ -162,5 +178,7 @@ export type AgentConfig = z.output<typeof AgentConfigSchema>;
  * agent configured: the same keys and checks, but no terminal identity (the iReadCardBas terminal
  * fields are then empty, as on a reader attached to a plain PC).
  */
-export const ClientConfigSchema = z.strictObject({ terminal: terminal.optional(), ...sections });
+export const ClientConfigSchema = z
+  .strictObject({ terminal: terminal.optional(), ...sections })
+  .transform((config) => ({ ...config, pin: { ...config.pin, timeoutMs: config.pin.timeoutMs ?? 30_000 } }));
 export type ClientConfig = z.output<typeof ClientConfigSchema>;

@@ -48,6 +48,8 @@ export class PcscBackend extends EventEmitter<ReaderBackendEvents> implements Re
   /** Whether the current outage was already reported, so a long one is one `error`, not one per retry. */
   private outageReported = false;
   private readonly deadlineMs: number;
+  /** Native closes queued out of the binding's callbacks (see `closeOutsideCallback`). */
+  private readonly pendingCloses = new Set<Promise<void>>();
 
   constructor(private readonly options: PcscBackendOptions = {}) {
     super();
@@ -68,6 +70,27 @@ export class PcscBackend extends EventEmitter<ReaderBackendEvents> implements Re
     const channels = [...this.slotsByName.values()].flatMap((s) => (s.channel ? [s.channel] : []));
     await Promise.all(channels.map((c) => c.close()));
     this.discardContext(false);
+    await Promise.all([...this.pendingCloses]);
+  }
+
+  /**
+   * The binding delivers a reader's status, `error` and `end` while holding that reader's native
+   * mutex, and its `close()` takes the same mutex: closing from inside one of those callbacks
+   * deadlocks Node's main thread. Every native close therefore runs on a later turn of the loop.
+   */
+  private closeOutsideCallback(close: () => void): void {
+    const done = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        try {
+          close();
+        } catch {
+          // The watcher already stopped; nothing left to release.
+        }
+        resolve();
+      }),
+    );
+    this.pendingCloses.add(done);
+    void done.then(() => this.pendingCloses.delete(done));
   }
 
   /** Whether pcscd is reachable right now (a context is established). */
@@ -169,18 +192,14 @@ export class PcscBackend extends EventEmitter<ReaderBackendEvents> implements Re
       context.removeAllListeners('reader');
       context.removeAllListeners('error');
       context.on('error', () => undefined);
-      try {
-        context.close();
-      } catch {
-        // The watcher already stopped; nothing left to release.
-      }
+      this.closeOutsideCallback(() => context.close());
     }
   }
 
   private onReader(context: PcscContext, binding: PcscCardReader): void {
     binding.on('error', (err) => this.onReaderFailure(context, binding, err));
     if (context !== this.context) {
-      binding.close();
+      this.closeOutsideCallback(() => binding.close());
       return;
     }
     const previous = this.slotsByName.get(binding.name);
@@ -237,11 +256,7 @@ export class PcscBackend extends EventEmitter<ReaderBackendEvents> implements Re
     slot.binding.removeAllListeners('end');
     slot.binding.removeAllListeners('error');
     slot.binding.on('error', () => undefined);
-    try {
-      slot.binding.close();
-    } catch {
-      // The watcher already stopped.
-    }
+    this.closeOutsideCallback(() => slot.binding.close());
     if (!announce) return;
     if (slot.atr) this.emit('card-removed', slot.name);
     this.emit('reader-removed', slot.name);

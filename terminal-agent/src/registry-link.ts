@@ -1,0 +1,389 @@
+import { join } from 'node:path';
+import type { AgentConfig } from './config/schema.js';
+import type { Logger } from './log.js';
+import {
+  type CardReadForCheck,
+  REGISTRY_ERROR_CODES,
+  type RegistryCheckResult,
+  RegistryError,
+  type RegistryErrorCode,
+  type TemporaryLossResult,
+  type TerminalIdentity,
+  type TerminalRegistry,
+  enrol,
+  isRegistryError,
+  openTerminalRegistry,
+} from './registry/index.js';
+import type { CardAuthVerifier } from './verification/card-auth-verifier.js';
+
+/**
+ * The agent's hold on card-service, kept alive for the life of the daemon. The registry is a
+ * second opinion on a card, never a condition for reading one: whatever the service says (or
+ * does not say), the agent keeps serving local reads, and the state it last learnt is what
+ * `/healthz` and `sscard status` show the operator.
+ */
+
+export type RegistryState =
+  /** No `cardService.url`: the terminal works without a registry. */
+  | 'disabled'
+  /** Enrolling or opening the journal. */
+  | 'starting'
+  /** The service answered the last request. */
+  | 'connected'
+  /** The service did not answer; journalled requests wait in the outbox. */
+  | 'unreachable'
+  /** The service revoked this terminal: it needs a new enrolment code. */
+  | 'revoked'
+  /** The terminal cannot talk to the service until an operator acts (no certificate, expired, untrusted). */
+  | 'refused';
+
+export interface RegistryHealth {
+  state: RegistryState;
+  /** The RegistryError code behind a state other than connected. */
+  code?: string;
+  /** What the operator should do; never personal data. */
+  message?: string;
+  terminalId?: string;
+  terminalType?: string;
+  region?: string;
+  certificateNotAfter?: string;
+  caFingerprint?: string;
+  /** Journalled requests the service has not answered yet. */
+  pendingRequests?: number;
+}
+
+/** The part of the configuration the registry link reads. */
+export type RegistryLinkConfig = Pick<AgentConfig, 'cardService' | 'dataDir' | 'journal'> & {
+  terminal: Pick<AgentConfig['terminal'], 'id'>;
+};
+
+export interface RegistryLinkOptions {
+  config: RegistryLinkConfig;
+  log: Logger;
+  /** How often a failed start is tried again; default `cardService.resendIntervalMs` or 60 s. */
+  retryMs?: number;
+  /**
+   * For one command of the CLI: no resend loop, no retries and no enrolment with the configured
+   * code (enrolling is `sscard enrol`'s job, or the daemon's).
+   */
+  oneShot?: boolean;
+}
+
+const OPERATOR_MESSAGES: Partial<Record<string, string>> = {
+  TERMINAL_REVOKED:
+    'card-service has revoked this terminal; ask a registry operator for a new enrolment code and run "sscard enrol --code CODE". Card reads continue without registry checks.',
+  CERTIFICATE_EXPIRED:
+    'the terminal certificate has expired; ask a registry operator for a new enrolment code and run "sscard enrol --code CODE". Card reads continue without registry checks.',
+  CERTIFICATE_NOT_YET_VALID:
+    "the terminal certificate is not valid yet: check this machine's clock. Card reads continue without registry checks.",
+  NOT_ENROLLED:
+    'this terminal is not enrolled with card-service; set cardService.enrolmentCode (SSCARD_ENROLMENT_CODE) or run "sscard enrol --code CODE". Card reads continue without registry checks.',
+  ENROLMENT_REFUSED:
+    'card-service refused the enrolment; ask a registry operator for a new code. Card reads continue without registry checks.',
+  REGISTRY_UNTRUSTED:
+    'the card-service server is not trusted by the configured CA (cardService.caCertPath); check the URL and the CA file. Card reads continue without registry checks.',
+  REGISTRY_UNREACHABLE:
+    'card-service cannot be reached; card reads continue without registry checks and journalled requests are sent when it answers again.',
+};
+
+function operatorMessage(e: RegistryError): string {
+  const advice = OPERATOR_MESSAGES[e.code];
+  return advice ? `${advice} (${e.message})` : e.message;
+}
+
+function stateFor(code: string): RegistryState {
+  if (code === 'REGISTRY_UNREACHABLE') return 'unreachable';
+  if (code === 'TERMINAL_REVOKED') return 'revoked';
+  return 'refused';
+}
+
+export class RegistryLink {
+  readonly #options: RegistryLinkOptions;
+  readonly #log: Logger;
+  #registry: TerminalRegistry | undefined;
+  #health: RegistryHealth;
+  #retry: NodeJS.Timeout | undefined;
+  #opening: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(options: RegistryLinkOptions) {
+    this.#options = options;
+    this.#log = options.log;
+    this.#health = options.config.cardService.url ? { state: 'starting' } : { state: 'disabled' };
+  }
+
+  get enabled(): boolean {
+    return this.#health.state !== 'disabled';
+  }
+
+  /**
+   * The service's card-authentication verifier while the terminal is in good standing; undefined
+   * otherwise, so that a terminal the service no longer serves does not fail every card.
+   */
+  get cardAuth(): CardAuthVerifier | undefined {
+    const state = this.#health.state;
+    const inner = this.#registry?.cardAuth;
+    if (!inner || (state !== 'connected' && state !== 'unreachable')) return undefined;
+    // The card check is often the first request after a revocation or an outage: learn from it.
+    return {
+      name: inner.name,
+      challenge: (request) => this.#observe(() => inner.challenge(request)),
+      verify: (request) => this.#observe(() => inner.verify(request)),
+    };
+  }
+
+  async #observe<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      const result = await call();
+      this.#connected();
+      return result;
+    } catch (e) {
+      if (isRegistryError(e) && e.code === 'REFUSED') this.#connected();
+      else if (isRegistryError(e) && e.code !== 'REGISTRY_PROTOCOL') {
+        this.#fail(e);
+        if (e.code === 'REGISTRY_UNREACHABLE') this.#scheduleRetry();
+      }
+      throw e;
+    }
+  }
+
+  async health(): Promise<RegistryHealth> {
+    const pending = await this.#registry?.outbox.journal.pending().catch(() => undefined);
+    return { ...this.#health, ...(pending ? { pendingRequests: pending.length } : {}) };
+  }
+
+  /** Opens the link in the background; `ready()` resolves when the first attempt has settled. */
+  start(): void {
+    if (!this.enabled || this.#opening) return;
+    this.#opening = this.#open().finally(() => {
+      this.#opening = undefined;
+    });
+  }
+
+  async ready(): Promise<void> {
+    await this.#opening;
+  }
+
+  async #open(): Promise<void> {
+    const { config } = this.#options;
+    const service = config.cardService;
+    try {
+      const registry = await openTerminalRegistry({
+        serviceUrl: service.url!,
+        dataDir: config.dataDir,
+        terminalId: config.terminal.id,
+        caCertPath: service.caCertPath,
+        enrolmentCode: this.#options.oneShot ? undefined : service.enrolmentCode,
+        trustOnFirstUse: service.trustOnFirstUse,
+        journalPath: config.journal.path ?? join(config.dataDir, 'journal.sqlite3'),
+        ...(this.#options.oneShot
+          ? { resendIntervalMs: 0 }
+          : service.resendIntervalMs
+            ? { resendIntervalMs: service.resendIntervalMs }
+            : {}),
+        log: this.#log,
+      });
+      if (this.#closed) {
+        await registry.close();
+        return;
+      }
+      this.#registry = registry;
+      this.#identify(registry.identity);
+      if (registry.enrolledNow) this.#logEnrolment(registry.identity);
+      // openTerminalRegistry tolerates an unreachable service; one request tells which it was.
+      await this.#probe();
+      if (registry.recovered.answered.length > 0) {
+        this.#log.info('journalled requests answered at start', {
+          count: registry.recovered.answered.length,
+        });
+      }
+    } catch (e) {
+      if (!isRegistryError(e)) {
+        this.#log.error('card-service link failed to open', { error: e });
+        this.#set({ state: 'refused', code: 'REGISTRY_FAILURE', message: (e as Error).message });
+        return;
+      }
+      this.#fail(e);
+      // Only an unreachable service is worth trying again unattended; the others need an operator.
+      if (e.code === 'REGISTRY_UNREACHABLE') this.#scheduleRetry();
+    }
+  }
+
+  #scheduleRetry(): void {
+    if (this.#closed || this.#retry || this.#options.oneShot) return;
+    const ms = this.#options.retryMs ?? this.#options.config.cardService.resendIntervalMs ?? 60_000;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      if (this.#registry) {
+        void this.#probe().then(() => {
+          if (this.#health.state === 'unreachable') this.#scheduleRetry();
+        });
+      } else {
+        this.start();
+      }
+    }, ms).unref();
+  }
+
+  async #probe(): Promise<void> {
+    const registry = this.#registry;
+    if (!registry) return;
+    try {
+      await registry.client.terminal();
+      this.#connected();
+    } catch (e) {
+      if (!isRegistryError(e)) throw e;
+      this.#fail(e);
+      if (e.code === 'REGISTRY_UNREACHABLE') this.#scheduleRetry();
+    }
+  }
+
+  /** The registry's view of a card just read; never throws for a registry problem. */
+  async checkCard(read: CardReadForCheck): Promise<RegistryCheckResult> {
+    if (!this.enabled) {
+      return {
+        status: 'skipped',
+        valid: false,
+        reason: 'REGISTRY_NOT_CONFIGURED',
+        message: 'no card-service is configured on this terminal',
+        cardPresent: false,
+      };
+    }
+    const registry = this.#registry;
+    if (!registry || this.#health.state === 'revoked') {
+      return {
+        status: 'unavailable',
+        valid: false,
+        reason: this.#health.code ?? 'REGISTRY_STARTING',
+        message: this.#health.message ?? 'the connection to card-service is being set up',
+        cardPresent: false,
+      };
+    }
+    const result = await registry.checkCard(read);
+    if (result.status === 'valid' || result.status === 'invalid') this.#connected();
+    else if (result.status === 'unavailable' && result.reason) {
+      const code = result.reason;
+      if (code === 'REGISTRY_UNREACHABLE' || code === 'TERMINAL_REVOKED' || code.startsWith('CERTIFICATE_')) {
+        this.#fail(new RegistryError(code as RegistryError['code'], result.message));
+        if (code === 'REGISTRY_UNREACHABLE') this.#scheduleRetry();
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Journals and sends a temporary loss report. Throws RegistryError: REGISTRY_UNREACHABLE with
+   * the journal key when the report is kept for the outbox to deliver, or the service's refusal.
+   */
+  async reportTemporaryLoss(cardNumber: string): Promise<TemporaryLossResult> {
+    const registry = this.#usable();
+    return this.#observe(() => registry.lifecycle.reportTemporaryLoss(cardNumber));
+  }
+
+  /**
+   * Enrols now with an operator's code (replacing any stored certificate) and reopens the link:
+   * how a revoked or expired terminal comes back without a restart.
+   */
+  async enrolNow(code: string): Promise<TerminalIdentity> {
+    const { config } = this.#options;
+    const service = config.cardService;
+    if (!service.url) {
+      throw new RegistryError('NOT_ENROLLED', 'no card-service is configured (cardService.url)');
+    }
+    await this.#opening;
+    const enrolled = await enrol(
+      {
+        serviceUrl: service.url,
+        dataDir: config.dataDir,
+        terminalId: config.terminal.id,
+        caCertPath: service.caCertPath,
+        trustOnFirstUse: service.trustOnFirstUse,
+      },
+      code,
+      {
+        onTrustOnFirstUse: (fingerprint) =>
+          this.#log.warn('trusting the card-service CA on first use (demo mode); compare its fingerprint', {
+            caFingerprint: fingerprint,
+          }),
+      },
+    );
+    this.#logEnrolment(enrolled.identity);
+    const previous = this.#registry;
+    this.#registry = undefined;
+    clearTimeout(this.#retry);
+    this.#retry = undefined;
+    await previous?.close();
+    this.#set({ state: 'starting' });
+    this.start();
+    await this.ready();
+    return enrolled.identity;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    this.#retry = undefined;
+    await this.#opening?.catch(() => undefined);
+    await this.#registry?.close();
+    this.#registry = undefined;
+  }
+
+  #usable(): TerminalRegistry {
+    if (!this.enabled) {
+      throw new RegistryError('NOT_ENROLLED', 'no card-service is configured on this terminal');
+    }
+    const registry = this.#registry;
+    if (!registry) {
+      const code = this.#health.code;
+      const known = (REGISTRY_ERROR_CODES as readonly string[]).includes(code ?? '');
+      throw new RegistryError(
+        known ? (code as RegistryErrorCode) : 'REGISTRY_UNREACHABLE',
+        this.#health.message ?? 'the connection to card-service is being set up',
+        { outcomeUnknown: false },
+      );
+    }
+    return registry;
+  }
+
+  #identify(identity: TerminalIdentity): void {
+    this.#health = {
+      ...this.#health,
+      terminalId: identity.terminalId,
+      terminalType: identity.type,
+      region: identity.region,
+      certificateNotAfter: identity.notAfter.toISOString(),
+      caFingerprint: identity.caFingerprint,
+    };
+  }
+
+  #logEnrolment(identity: TerminalIdentity): void {
+    this.#log.info('terminal enrolled with card-service', {
+      terminal: identity.terminalId,
+      type: identity.type,
+      region: identity.region,
+      certificateSerial: identity.serial,
+      certificateNotAfter: identity.notAfter.toISOString(),
+      caFingerprint: identity.caFingerprint,
+    });
+  }
+
+  #connected(): void {
+    if (this.#health.state === 'connected') return;
+    this.#set({ state: 'connected' });
+  }
+
+  #fail(e: RegistryError): void {
+    const state = stateFor(e.code);
+    if (this.#health.state === state && this.#health.code === e.code) return;
+    this.#set({ state, code: e.code, message: operatorMessage(e) });
+  }
+
+  #set(next: Pick<RegistryHealth, 'state' | 'code' | 'message'>): void {
+    const { state: _s, code: _c, message: _m, ...identity } = this.#health;
+    this.#health = { ...identity, ...next };
+    const fields = { state: next.state, code: next.code, terminal: identity.terminalId };
+    if (next.state === 'connected') this.#log.info('card-service connected', fields);
+    else if (next.state === 'starting') this.#log.info('card-service link starting', fields);
+    else if (next.state === 'unreachable') this.#log.warn(next.message ?? 'card-service unreachable', fields);
+    else this.#log.error(next.message ?? 'card-service refuses this terminal', fields);
+  }
+}
