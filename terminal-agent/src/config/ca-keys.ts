@@ -11,18 +11,23 @@ const hex = (bytes?: number) =>
 
 /**
  * The payment system CA public keys for EMV offline data authentication, as published by the
- * scheme: RID (5 bytes), key index, modulus and exponent in hex.
+ * scheme: RID (5 bytes), key index (tag 8F: a number, or one byte as two hex digits), modulus and
+ * exponent in hex. The file is either the list itself or a public key document with the list under
+ * `caPublicKeys` (what `sscard-emulator keys` writes next to the test keyset):
  *
- *   [{"rid": "A000000333", "index": 8, "modulus": "B6…", "exponent": "03"}]
+ *   [{"rid": "A000000333", "index": "80", "modulus": "B6…", "exponent": "03"}]
+ *   {"version": 1, "caPublicKeys": [ … ]}
  */
-const caKeyFile = z.array(
-  z.strictObject({
-    rid: hex(5),
-    index: z.number().int().min(0).max(255),
-    modulus: hex(),
-    exponent: z.enum(['03', '010001']),
-  }),
-);
+const caKeyEntry = z.strictObject({
+  rid: hex(5),
+  index: z.union([z.number().int().min(0).max(255), hex(1).transform((h) => Number.parseInt(h, 16))]),
+  modulus: hex(),
+  exponent: z.enum(['03', '010001']),
+});
+const caKeyFile = z.union([
+  z.array(caKeyEntry),
+  z.object({ caPublicKeys: z.array(caKeyEntry) }).transform((doc) => doc.caPublicKeys),
+]);
 
 export function loadCaKeys(path: string): CaPublicKey[] {
   let parsed: unknown;
