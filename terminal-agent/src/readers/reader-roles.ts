@@ -40,3 +40,21 @@ export function combineRoleResolvers(
     return profiles ? profiles(name, kind) : { role: 'user' };
   };
 }
+
+/**
+ * Roles from firmware-profiles' PC/SC reader profiles (`ProfileSet.matchReader`): `sam` slots are
+ * the PSAM, `contactless` and `ignore` keep their meaning, and a name no profile knows is a user
+ * slot. Serial readers are configured one by one and are user slots.
+ */
+export function profileRoleResolver(profiles: {
+  matchReader(
+    name: string,
+  ): { role: 'user' | 'sam' | 'contactless' | 'ignore'; profile: { id: string } } | undefined;
+}): ReaderRoleResolver {
+  return (name, kind) => {
+    if (kind !== 'pcsc') return { role: 'user' };
+    const match = profiles.matchReader(name);
+    if (!match) return { role: 'user' };
+    return { role: match.role === 'sam' ? 'psam' : match.role, profile: match.profile.id };
+  };
+}

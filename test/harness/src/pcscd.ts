@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePortRange, isListening } from './net.js';
 import { repoRoot } from './paths.js';
@@ -79,9 +79,13 @@ export async function startPcscd(options: PcscdOptions = {}): Promise<Pcscd> {
     for (let i = readers; i < count; i++) {
       const base = await freePortRange(2);
       const name = readerFriendlyName(i);
+      // pcscd loads a driver file once and hands every entry naming it to the same instance, which
+      // then listens only on the last entry's port; a copy per reader keeps the readers apart.
+      const driver = i === 0 ? VPCD_DRIVER : join(dir, `libifdvpcd-${i}.so`);
+      if (i > 0) await copyFile(VPCD_DRIVER, driver);
       await writeFile(
         join(confDir, `vpcd-${i}`),
-        `FRIENDLYNAME "${name}"\nDEVICENAME /dev/null:0x${base.toString(16)}\nLIBPATH ${VPCD_DRIVER}\nCHANNELID 0x${base.toString(16)}\n`,
+        `FRIENDLYNAME "${name}"\nDEVICENAME /dev/null:0x${base.toString(16)}\nLIBPATH ${driver}\nCHANNELID 0x${base.toString(16)}\n`,
       );
       vpcdPorts.push(base, base + 1);
       readerNames.push(`${name} 00 00`, `${name} 00 01`);

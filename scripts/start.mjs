@@ -1,0 +1,244 @@
+// `npm start`: the whole system on one machine, as a service hall would run it, with virtual
+// hardware. The card registry on sqlite3 (seeded with demo holders and the virtual cards), a
+// private pcscd with the vpcd driver, the card emulator (citizen card in slot 0, PSAM in slot 1,
+// a serial reader on a pseudo-terminal), and a kiosk terminal agent that enrols itself with the
+// registry on first start and serves the kiosk UI. State lives under ./data and survives restarts.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const root = new URL('..', import.meta.url).pathname;
+const dataDir = process.env.SSCARD_DATA_DIR ?? join(root, 'data');
+const servicePort = Number(process.env.SSCARD_SERVICE_PORT ?? 8443);
+const agentPort = Number(process.env.SSCARD_API_PORT ?? 8686);
+const emulatorPort = Number(process.env.SSCARD_EMULATOR_PORT ?? 8687);
+
+const terminal = {
+  id: 'KIOSK-330300-0001',
+  type: 'kiosk',
+  region: '330300',
+  number: '330300000001',
+  deviceNumber: 'DEMO0001',
+};
+
+const paths = {
+  keys: join(dataDir, 'keys', 'issuer.json'),
+  caPublicKeys: join(dataDir, 'keys', 'ca-public-keys.json'),
+  cards: join(dataDir, 'emulator', 'cards.json'),
+  service: join(dataDir, 'service'),
+  // The agent keeps its files (API token, terminal credentials, journal) at the top of ./data,
+  // where the `sscard` CLI looks by default, so `npx sscard read` finds the running agent.
+  agent: dataDir,
+  agentConfig: join(dataDir, 'agent.json'),
+};
+
+const children = [];
+let stopping = false;
+
+function say(text) {
+  process.stdout.write(`[start] ${text}\n`);
+}
+
+function fail(text) {
+  process.stderr.write(`[start] ${text}\n`);
+  shutdown(1);
+}
+
+/** Runs a component's CLI to completion and returns its standard output. */
+function runCli(name, script, args, env = {}) {
+  const result = spawnSync(process.execPath, [join(root, script), ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) {
+    throw new Error(`${name} ${args.join(' ')} failed:\n${result.stderr || result.stdout}`);
+  }
+  return result.stdout;
+}
+
+/** Starts a long-running component; its output lines are prefixed with its name. */
+function startChild(name, script, args, env = {}) {
+  const child = spawn(process.execPath, [join(root, script), ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  const lines = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      lines.push(line);
+      process.stdout.write(`[${name}] ${line}\n`);
+    });
+  }
+  child.once('exit', (code, signal) => {
+    if (!stopping) fail(`${name} stopped (${code ?? signal}); the system cannot run without it`);
+  });
+  return { child, lines };
+}
+
+function waitForLine(proc, name, pattern, timeoutMs = 30_000) {
+  return new Promise((resolve, reject) => {
+    const deadline = Date.now() + timeoutMs;
+    const tick = () => {
+      const line = proc.lines.find((l) => pattern.test(l));
+      if (line) return resolve(line);
+      if (proc.child.exitCode !== null) return reject(new Error(`${name} exited before it was ready`));
+      if (Date.now() > deadline)
+        return reject(new Error(`${name} was not ready after ${timeoutMs / 1000} s`));
+      setTimeout(tick, 50);
+    };
+    tick();
+  });
+}
+
+async function waitForHttp(url, what, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${what} did not answer at ${url}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function shutdown(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  say('stopping');
+  for (const child of children.reverse()) child.kill('SIGTERM');
+  Promise.allSettled(pcscdStop ? [pcscdStop()] : []).finally(() => {
+    setTimeout(() => process.exit(code), 500);
+  });
+}
+
+let pcscdStop;
+process.once('SIGINT', () => shutdown(0));
+process.once('SIGTERM', () => shutdown(0));
+
+async function main() {
+  mkdirSync(dataDir, { recursive: true });
+
+  // 1. The test issuer's keys and the virtual cards made from them. Generated once; the registry's
+  //    HSM module, the PSAM and the cards all use the same keyset, as a real issuer's would.
+  const cards = await import('@sscard/card-emulator/cards/index');
+  if (!existsSync(paths.keys)) {
+    say(`generating the test issuer keyset into ${paths.keys}`);
+    cards.saveKeyset(paths.keys, cards.generateKeyset());
+  }
+  const keyset = cards.loadKeyset(paths.keys);
+  writeFileSync(paths.caPublicKeys, `${JSON.stringify(cards.publicKeyset(keyset), null, 2)}\n`);
+  if (!existsSync(paths.cards)) {
+    mkdirSync(join(dataDir, 'emulator'), { recursive: true });
+    writeFileSync(paths.cards, `${JSON.stringify(cards.demoCardDocuments(), null, 2)}\n`);
+  }
+
+  // 2. The registry on sqlite3: demo holders plus the holders of the virtual cards, seeded once.
+  const serviceEnv = {
+    SSCARD_DATA_DIR: paths.service,
+    SSCARD_KEYS_FILE: paths.keys,
+    SSCARD_SERVICE_PORT: String(servicePort),
+    DATABASE_URL: '',
+  };
+  const seededMarker = join(paths.service, '.seeded');
+  if (!existsSync(seededMarker)) {
+    mkdirSync(paths.service, { recursive: true });
+    say('seeding the registry with demo holders and the virtual cards');
+    runCli(
+      'sscard-service',
+      'card-service/dist/cli.js',
+      ['seed', '--demo', '--cards', paths.cards],
+      serviceEnv,
+    );
+    writeFileSync(seededMarker, new Date().toISOString());
+  }
+  const service = startChild('card-service', 'card-service/dist/cli.js', ['serve'], serviceEnv);
+  await waitForLine(service, 'card-service', /listening on/);
+
+  // 3. A private pcscd with two vpcd slots, so the demo never needs (or disturbs) a system pcscd.
+  const { startPcscd } = await import('@sscard/test-harness');
+  const pcscd = await startPcscd({ readers: 1 });
+  pcscdStop = () => pcscd.stop();
+  say(`PC/SC daemon ready: ${pcscd.readerNames.join(', ')} (PCSCLITE_CSOCK_NAME=${pcscd.socketPath})`);
+
+  // 4. The emulator: the first demo card in slot 0, the PSAM in slot 1, a serial reader on a pty.
+  const emulator = startChild('card-emulator', 'card-emulator/dist/cli.js', [
+    'start',
+    '--keys',
+    paths.keys,
+    '--cards',
+    paths.cards,
+    '--vpcd-port',
+    String(pcscd.vpcdPorts[0]),
+    '--psam-port',
+    String(pcscd.vpcdPorts[1]),
+    '--serial',
+    '--control-port',
+    String(emulatorPort),
+  ]);
+  const ready = await waitForLine(emulator, 'card-emulator', /ready/i);
+  const serialPath = /serial reader[^/]*(\/\S+)/i.exec(emulator.lines.join('\n'))?.[1];
+
+  // 5. The kiosk terminal agent: enrols with the registry on first start with a one-time code.
+  mkdirSync(paths.agent, { recursive: true });
+  const enrolled = existsSync(join(paths.agent, 'registry', 'enrolment.json'));
+  let enrolmentCode;
+  if (!enrolled) {
+    const out = runCli(
+      'sscard-service',
+      'card-service/dist/cli.js',
+      ['enrol-code', '--terminal-id', terminal.id, '--type', terminal.type, '--region', terminal.region],
+      serviceEnv,
+    );
+    enrolmentCode = out.trim().split(/\s+/).pop();
+  }
+  const agentConfig = {
+    terminal,
+    api: { host: '127.0.0.1', port: agentPort, uiDir: join(root, 'kiosk-ui', 'dist', 'www') },
+    readers: {
+      psam: 'Virtual PCD 00 01',
+      ...(serialPath
+        ? { serial: [{ name: 'sscard serial reader', path: serialPath, profile: 'sscard-stx-bcc' }] }
+        : {}),
+    },
+    pin: { entry: 'keypad' },
+    emv: { caKeysPath: paths.caPublicKeys },
+    cardService: {
+      url: `https://127.0.0.1:${servicePort}`,
+      caCertPath: join(paths.service, 'ca', 'ca-cert.pem'),
+      ...(enrolmentCode ? { enrolmentCode } : {}),
+    },
+    dataDir: paths.agent,
+  };
+  writeFileSync(paths.agentConfig, `${JSON.stringify(agentConfig, null, 2)}\n`);
+  const agentEnv = { ...pcscd.env, SSCARD_CONFIG: paths.agentConfig };
+  startChild(
+    'terminal-agent',
+    'terminal-agent/dist/cli.js',
+    ['agent', '--config', paths.agentConfig],
+    agentEnv,
+  );
+  await waitForHttp(`http://127.0.0.1:${agentPort}/healthz`, 'the terminal agent');
+
+  say('');
+  say(`kiosk UI:        http://127.0.0.1:${agentPort}/`);
+  say(
+    `agent API:       http://127.0.0.1:${agentPort}/v1/readers (token in ${join(paths.agent, 'api-token')})`,
+  );
+  say(`iReadCardBas:    ws://127.0.0.1:${agentPort}/ws/ministry`);
+  say(
+    `card registry:   https://127.0.0.1:${servicePort}/healthz (admin token in ${join(paths.service, 'admin-token')})`,
+  );
+  say(`card emulator:   http://127.0.0.1:${emulatorPort}/ (${ready.trim()})`);
+  say('');
+  say('in another terminal:  npx sscard readers   npx sscard read   npx sscard-emulator cards');
+  say('Ctrl-C stops everything.');
+}
+
+main().catch((e) => fail(e instanceof Error ? e.message : String(e)));
