@@ -1,10 +1,19 @@
 import { type CaKeys, formatReadCardBas, parseAtr, toHex, wipe } from '@sscard/card-core';
 import type { ProfileSet, SsseCardOsProfile } from '@sscard/firmware-profiles';
 import { readDebitApplication } from './apps/debit.js';
-import { changePin, describePinStatus, type PinMessage, type PinStatus, verifyPin } from './apps/pin.js';
+import {
+  changePin,
+  checkNewPin,
+  DEFAULT_PIN_CHANGE_POLICY,
+  describePinStatus,
+  type PinChangePolicy,
+  type PinMessage,
+  type PinStatus,
+  verifyPin,
+} from './apps/pin.js';
 import { Psam } from './apps/psam.js';
 import { returnCodeFor, returnCodeForReport } from './apps/return-codes.js';
-import { readSsse, type SsseCardInfo } from './apps/ssse.js';
+import { readSsse, type SsseCardInfo, type SsseFieldSet } from './apps/ssse.js';
 import type { ReaderManager } from './readers/reader-manager.js';
 import type { ReaderRole } from './readers/reader-roles.js';
 import { type CardSession, withOneRetry } from './session/card-session.js';
@@ -27,8 +36,14 @@ export interface CardOperationsOptions {
   terminal: TerminalIdentity;
   /** Card OS profiles (firmware-profiles) for quirks and generation hints from the ATR. */
   profiles?: ProfileSet;
-  /** Card authentication when the terminal has no PSAM (the registry service's challenge/verify). */
-  remoteCardAuth?: CardAuthVerifier;
+  /**
+   * Card authentication when the terminal has no PSAM: the registry service's challenge/verify.
+   * Asked at every card, because the link's state changes while the agent runs: undefined while
+   * the terminal is not in good standing, so that the check is skipped rather than failed.
+   */
+  remoteCardAuth?: () => CardAuthVerifier | undefined;
+  /** Which new PINs a PIN change refuses before the card sees them (default: initial and trivial PINs). */
+  pinChangePolicy?: PinChangePolicy;
   /** Payment system CA public keys: with them, cards with a debit application get SDA/DDA. */
   caKeys?: CaKeys;
   checks?: CheckRegistry<CardCheckContext>;
@@ -42,6 +57,17 @@ export interface ReadCardOptions {
   verify?: boolean;
   /** Reader roles to look in, in order of preference (`iReadCardBas` types 3 and 4). */
   roles?: readonly ReaderRole[];
+  /** `readCardBas`: only the records `iReadCardBas` returns; the rest of `info` is empty (default `all`). */
+  fields?: SsseFieldSet;
+}
+
+export interface ReadCardBasResult {
+  /** 0, or the ministry's negative return code. */
+  code: number;
+  /** The result string; empty when `code` is not 0. */
+  output: string;
+  /** APDUs sent to the citizen's card, when one was read (not counting the PSAM's). */
+  apduCount?: number;
 }
 
 export interface ReadCardResult {
@@ -99,6 +125,7 @@ export class CardOperations {
         const usedPsam = psam;
         const read = await readSsse(session, {
           ...(cardOs ? { cardOs } : {}),
+          ...(options.fields ? { fields: options.fields } : {}),
           ...(usedPsam
             ? {
                 externalAuthenticator: (r) =>
@@ -126,13 +153,14 @@ export class CardOperations {
    * The ministry `iReadCardBas(iType)`: 0 and the result string, or a negative return code and
    * an empty string. A card that fails verification gets -21/-22/-23 and no data.
    */
-  async readCardBas(iType: number): Promise<{ code: number; output: string }> {
+  async readCardBas(iType: number): Promise<ReadCardBasResult> {
     const roles = ROLES_BY_ITYPE[iType];
     if (!roles) return { code: -14, output: '' };
     try {
-      const result = await this.readCard({ roles, verify: true });
+      const result = await this.readCard({ roles, verify: true, fields: 'readCardBas' });
       const code = result.verification ? returnCodeForReport(result.verification) : 0;
-      return code === 0 ? { code, output: result.readCardBas } : { code, output: '' };
+      const output = code === 0 ? result.readCardBas : '';
+      return { code, output, apduCount: result.apduCount };
     } catch (e) {
       return { code: returnCodeFor(e), output: '' };
     }
@@ -148,9 +176,14 @@ export class CardOperations {
     }
   }
 
-  /** CHANGE PIN with both PINs entered before this call. Both buffers are wiped. */
+  /**
+   * CHANGE PIN with both PINs entered before this call. Both buffers are wiped. A new PIN the
+   * policy refuses is a PinEntryError (-36 the initial PIN, -35 a trivial one) before any
+   * command reaches the card, so no try is spent.
+   */
   async changePin(oldPin: Buffer, newPin: Buffer, options: { reader?: string } = {}): Promise<PinResult> {
     try {
+      checkNewPin(newPin, this.options.pinChangePolicy ?? DEFAULT_PIN_CHANGE_POLICY);
       const status = await this.withSession(options.reader, (session) => changePin(session, oldPin, newPin));
       return { status, message: describePinStatus(status) };
     } finally {
@@ -188,13 +221,14 @@ export class CardOperations {
   ): Promise<VerificationReport> {
     let debit: ReturnType<CardCheckContext['debit']> | undefined;
     const now = this.clock();
-    const cardAuth = psam ? new PsamCardAuthVerifier(psam) : this.options.remoteCardAuth;
+    const cardAuth = psam ? new PsamCardAuthVerifier(psam) : this.options.remoteCardAuth?.();
     const context: CardCheckContext = {
       subject: {
         atr: session.atr,
         info: read.info as CardCheckContext['subject']['info'],
         generation: read.generation,
         holderDataRead: read.holderDataRead,
+        fieldsRead: read.fieldsRead,
       },
       now,
       session,

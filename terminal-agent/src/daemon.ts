@@ -81,12 +81,9 @@ export function createCardOperations(
       deviceNumber: config.terminal?.deviceNumber ?? '',
     },
     ...(caKeys ? { caKeys } : {}),
+    // Asked at each card: a revoked or not yet enrolled terminal skips the remote check.
+    ...(registry ? { remoteCardAuth: () => registry.cardAuthVerifier() } : {}),
   };
-  if (registry) {
-    // Read at each card: the service's verifier only while the terminal is in good standing, so
-    // that a revoked or not yet enrolled terminal skips the remote check instead of failing cards.
-    Object.defineProperty(options, 'remoteCardAuth', { enumerable: true, get: () => registry.cardAuth });
-  }
   return new CardOperations(options);
 }
 

@@ -118,9 +118,10 @@ export class RegistryLink {
 
   /**
    * The service's card-authentication verifier while the terminal is in good standing; undefined
-   * otherwise, so that a terminal the service no longer serves does not fail every card.
+   * otherwise, so that a terminal the service no longer serves does not fail every card. Ask at
+   * every card: the answer follows the link's state.
    */
-  get cardAuth(): CardAuthVerifier | undefined {
+  cardAuthVerifier(): CardAuthVerifier | undefined {
     const state = this.#health.state;
     const inner = this.#registry?.cardAuth;
     if (!inner || (state !== 'connected' && state !== 'unreachable')) return undefined;

@@ -98,8 +98,8 @@ const HEADER = ['client', 'reads', 'median', 'p90', 'min', 'ratio median', 'rati
 export async function run(argv: readonly string[]): Promise<void> {
   const f = flags(argv, {
     iterations: { default: '200' },
-    warmup: { default: '20' },
-    rounds: { default: '4' },
+    warmup: { default: '10' },
+    rounds: { default: '10' },
     card: { default: 'gen3' },
     'latency-iterations': { default: '20' },
     'nagle-iterations': { default: '5' },
@@ -203,8 +203,12 @@ export async function run(argv: readonly string[]): Promise<void> {
       `  agent / bare pcsclite, median: ${x(ratio(agent.median, bare.median))} — ${verdict(ratio(agent.median, bare.median), '<=', 1.1)}`,
     );
     say(`  agent / C pcsc-read, median:   ${x(ratio(agent.median, c.median))} (for information; no target)`);
+    const roundRatios = roundMedians.agent.map((a, i) => ratio(a, roundMedians.bare[i]!));
     say(
-      `  per round, median agent / bare: ${roundMedians.agent.map((a, i) => x(ratio(a, roundMedians.bare[i]!))).join(', ')} (medians agent ${roundMedians.agent.map((v) => v.toFixed(2)).join(' / ')} ms, bare ${roundMedians.bare.map((v) => v.toFixed(2)).join(' / ')} ms, C ${roundMedians.c.map((v) => v.toFixed(2)).join(' / ')} ms)`,
+      `  per round, median agent / bare: ${roundRatios.map(x).join(', ')}; median of these ${x(summarise(roundRatios).median)}`,
+    );
+    say(
+      `  per round medians, ms: agent ${roundMedians.agent.map((v) => v.toFixed(2)).join(' / ')}; bare ${roundMedians.bare.map((v) => v.toFixed(2)).join(' / ')}; C ${roundMedians.c.map((v) => v.toFixed(2)).join(' / ')}`,
     );
     say();
     say(

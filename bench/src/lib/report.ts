@@ -1,4 +1,4 @@
-/** Plain-text report helpers: aligned tables and fixed decimals, so two runs diff cleanly. */
+/** Plain-text report formatting: aligned tables and fixed decimals, so two runs diff cleanly. */
 
 export function ms(value: number, digits = 2): string {
   return Number.isFinite(value) ? `${value.toFixed(digits)} ms` : 'n/a';

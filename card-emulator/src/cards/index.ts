@@ -1,3 +1,4 @@
+export { type AlteredFields, type CardAlteration, createAlteredCard } from './altered-card.js';
 export {
   type CardDocument,
   type CardDocumentInput,

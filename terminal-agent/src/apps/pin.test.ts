@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PinEntryError } from '../pinpad/errors.js';
-import { describePinStatus, pinToBcd } from './pin.js';
+import { checkNewPin, describePinStatus, pinToBcd } from './pin.js';
 
 describe('PIN encoding', () => {
   it('packs six ASCII digits into three BCD bytes', () => {
@@ -28,5 +28,38 @@ describe('PIN messages', () => {
     const m = describePinStatus({ state: 'blocked' });
     assert.match(m.zh, /已锁定/);
     assert.match(m.en, /locked/);
+  });
+});
+
+describe('new PIN rule', () => {
+  const refusal = (pin: string) => {
+    try {
+      checkNewPin(Buffer.from(pin));
+      return 0;
+    } catch (e) {
+      assert.ok(e instanceof PinEntryError);
+      return e.returnCode;
+    }
+  };
+
+  it('refuses the initial PIN with -36', () => {
+    assert.equal(refusal('123456'), -36);
+  });
+  it('refuses one digit repeated and consecutive digits with -35', () => {
+    for (const pin of ['000000', '777777', '012345', '456789', '987654', '543210']) {
+      assert.equal(refusal(pin), -35, pin);
+    }
+  });
+  it('accepts PINs that only look a little regular', () => {
+    for (const pin of ['123457', '112233', '135790', '890123', '024680']) assert.equal(refusal(pin), 0, pin);
+  });
+  it('applies only the rules the policy asks for', () => {
+    assert.doesNotThrow(() =>
+      checkNewPin(Buffer.from('123456'), { refuseInitialPin: false, refuseTrivialPin: false }),
+    );
+    assert.throws(
+      () => checkNewPin(Buffer.from('123456'), { refuseInitialPin: false, refuseTrivialPin: true }),
+      (e) => e instanceof PinEntryError && e.returnCode === -35,
+    );
   });
 });

@@ -6,6 +6,59 @@ import { selectSsse } from './ssse.js';
 /** PINs of the social security application: 6 digits, sent as 3 BCD bytes (DESIGN.md §6). */
 export const PIN_DIGITS = 6;
 
+/** The PIN issuers set on a new card. */
+export const INITIAL_PIN = '123456';
+
+/**
+ * The terminal's rule for a new PIN, applied before the card sees it (the card accepts any six
+ * digits). `refuseInitialPin`: not the initial PIN `123456` (-36, "cannot change to the initial
+ * PIN"). `refuseTrivialPin`: not one digit six times (`000000`…`999999`) nor six consecutive
+ * digits up or down (`012345`…`456789`, `987654`…`543210`), the PINs issuers hand out as initial
+ * PINs and the first ones a finder of the card tries (-35, "initial PIN not allowed").
+ */
+export interface PinChangePolicy {
+  refuseInitialPin: boolean;
+  refuseTrivialPin: boolean;
+}
+
+export const DEFAULT_PIN_CHANGE_POLICY: Readonly<PinChangePolicy> = {
+  refuseInitialPin: true,
+  refuseTrivialPin: true,
+};
+
+/** Throws the PinEntryError of the rule a new PIN (ASCII digits) breaks; the PIN is never copied into a string. */
+export function checkNewPin(digits: Uint8Array, policy: PinChangePolicy = DEFAULT_PIN_CHANGE_POLICY): void {
+  if (digits.length !== PIN_DIGITS) return; // the length is pinToBcd's to refuse (-33)
+  if (policy.refuseInitialPin && equalsAscii(digits, INITIAL_PIN)) {
+    throw new PinEntryError('PIN_CHANGE_TO_INITIAL', 'the PIN cannot be changed to the initial PIN');
+  }
+  if (policy.refuseTrivialPin && isTrivial(digits)) {
+    throw new PinEntryError(
+      'PIN_INITIAL_NOT_ALLOWED',
+      'the new PIN is too easy to guess (one digit repeated, or consecutive digits)',
+    );
+  }
+}
+
+function equalsAscii(digits: Uint8Array, text: string): boolean {
+  let diff = digits.length ^ text.length;
+  for (let i = 0; i < digits.length && i < text.length; i++) diff |= digits[i]! ^ text.charCodeAt(i);
+  return diff === 0;
+}
+
+function isTrivial(digits: Uint8Array): boolean {
+  let same = true;
+  let up = true;
+  let down = true;
+  for (let i = 1; i < digits.length; i++) {
+    const step = digits[i]! - digits[i - 1]!;
+    same &&= step === 0;
+    up &&= step === 1;
+    down &&= step === -1;
+  }
+  return same || up || down;
+}
+
 /** What the card said about a PIN, in the terms a citizen needs. */
 export type PinStatus = { state: 'ok' } | { state: 'wrong'; triesLeft: number } | { state: 'blocked' };
 

@@ -1,6 +1,7 @@
 import {
   type CardAlgorithm,
   CardError,
+  CryptoError,
   SscardError,
   type CardGeneration,
   cardGeneration,
@@ -12,6 +13,7 @@ import {
   type SsseBasicInfo,
   type SsseFieldName,
   type SsseFieldValues,
+  ValidationError,
 } from '@sscard/card-core';
 import type { SsseCardOsProfile } from '@sscard/firmware-profiles';
 import type { CardSession } from '../session/card-session.js';
@@ -30,6 +32,19 @@ const CARD_FIELDS = [
 ] as const;
 
 type HolderField = (typeof HOLDER_FIELDS)[number];
+type CardField = (typeof CARD_FIELDS)[number];
+
+/**
+ * What `iReadCardBas` returns of the card: the rest (card type, initialising institution, gender,
+ * ethnicity, birthplace and date) is left unread, one READ RECORD each saved.
+ */
+const READ_CARD_BAS_FIELDS = {
+  card: ['cardIdCode', 'specVersion', 'issueDate', 'expiryDate', 'cardNumber'],
+  holder: ['ssn', 'name'],
+} as const satisfies { card: readonly CardField[]; holder: readonly HolderField[] };
+
+/** Which records a read fetches: all of the basic information, or what `iReadCardBas` returns. */
+export type SsseFieldSet = 'all' | 'readCardBas';
 
 /**
  * The basic information of a card as read. When the card did not release EF06 (a generation 3
@@ -55,6 +70,8 @@ export interface SsseReadOptions {
   externalAuthenticator?: ExternalAuthenticator;
   /** Also read the name extension record (generation 2 and 3): one more APDU, needed only for very long names. */
   nameExtension?: boolean;
+  /** `readCardBas`: only the seven fields `iReadCardBas` returns (default `all`). */
+  fields?: SsseFieldSet;
 }
 
 export interface SsseReadResult {
@@ -62,6 +79,8 @@ export interface SsseReadResult {
   generation: CardGeneration;
   algorithm: CardAlgorithm;
   holderDataRead: boolean;
+  /** The fields read; those not read are empty strings in `info`. */
+  fieldsRead: ReadonlySet<SsseFieldName>;
 }
 
 /** Generation 2 cards use 3DES keys, generation 3 cards SM4 (docs/card-conventions.md). */
@@ -133,22 +152,54 @@ async function readField<K extends SsseFieldName>(
     p2: (spec.sfi << 3) | 0x04,
     le: spec.variable ? 256 : spec.length + 2,
   });
-  return decodeRecord(name, requireSuccess(res));
+  const bytes = requireSuccess(res);
+  try {
+    return decodeRecord(name, bytes);
+  } catch (e) {
+    if (name === 'ssn' && e instanceof ValidationError) return ssnOfRecord(bytes, e) as SsseFieldValues[K];
+    throw e;
+  }
+}
+
+/**
+ * An SSN record whose number is shaped like a citizen ID number but not a valid one (wrong check
+ * character, impossible date): returned as read, so that the holder-data check judges it and the
+ * read reports the card as inconsistent rather than failing. Anything else stays an error.
+ */
+function ssnOfRecord(record: Buffer, cause: ValidationError): string {
+  const spec = SSSE_FIELDS.ssn;
+  const text = record.subarray(2).toString('latin1');
+  if (record[0] !== spec.tag || record[1] !== spec.length || !/^[0-9]{17}[0-9X]$/.test(text)) throw cause;
+  return text;
 }
 
 /**
  * Reads EF05 and EF06 with the fewest APDUs: SELECT once, one READ RECORD per field by SFI, and on
  * generation 3 cards GET CHALLENGE + EXTERNAL AUTHENTICATE before EF06. The generation comes
  * from the specification version the card states (EF05 record 3), which decides the EF06 layout.
+ * With `fields: 'readCardBas'` that is SELECT + 7 READ RECORD (gen 3: + 2 for the authentication).
  */
 export async function readSsse(session: CardSession, options: SsseReadOptions = {}): Promise<SsseReadResult> {
+  const subset = options.fields === 'readCardBas';
+  const cardFields: readonly CardField[] = subset ? READ_CARD_BAS_FIELDS.card : CARD_FIELDS;
+  const holderFields: readonly HolderField[] = subset ? READ_CARD_BAS_FIELDS.holder : HOLDER_FIELDS;
+  const fieldsRead = new Set<SsseFieldName>();
   await selectSsse(session, options.cardOs);
-  const card: Partial<SsseFieldValues> = {};
-  // Records 1–3 first: the generation decides how the rest are numbered (gen 1 has no name extension).
-  for (const name of CARD_FIELDS) {
-    (card as Record<string, string>)[name] = await readField(session, name, 2);
+  const card: Record<CardField, string> = {
+    cardIdCode: '',
+    cardType: '',
+    specVersion: '',
+    initOrg: '',
+    issueDate: '',
+    expiryDate: '',
+    cardNumber: '',
+  };
+  // EF05's layout is the same in every generation; the generation then decides EF06's.
+  for (const name of cardFields) {
+    card[name] = await readField(session, name, 2);
+    fieldsRead.add(name);
   }
-  const generation = cardGeneration(card.specVersion!);
+  const generation = cardGeneration(card.specVersion);
   const algorithm = algorithmOf(generation, options.cardOs);
 
   let holderDataRead = generation !== 3;
@@ -157,11 +208,20 @@ export async function readSsse(session: CardSession, options: SsseReadOptions = 
       await session.transmit({ cla: 0x00, ins: 0x84, p1: 0x00, p2: 0x00, le: 8 }),
     );
     const cryptogram = await options.externalAuthenticator({
-      cardIdCode: card.cardIdCode!,
+      cardIdCode: card.cardIdCode,
       algorithm,
       challenge,
     });
-    requireSuccess(await session.transmit({ cla: 0x00, ins: 0x82, p1: 0x00, p2: 0x02, data: cryptogram }));
+    const answer = await session.transmit({ cla: 0x00, ins: 0x82, p1: 0x00, p2: 0x02, data: cryptogram });
+    if (answer.sw === 0x6300) {
+      // The card does not hold the RKSSSE key its identification code implies: not the issuer's card.
+      throw new CryptoError(
+        'EXTERNAL_AUTHENTICATION_REFUSED',
+        "the card refused the terminal's authentication: its keys are not the ones its identification code implies",
+        { sw: answer.sw },
+      );
+    }
+    requireSuccess(answer);
     holderDataRead = true;
   }
 
@@ -175,10 +235,16 @@ export async function readSsse(session: CardSession, options: SsseReadOptions = 
   };
   let nameExt: string | undefined;
   if (holderDataRead) {
-    for (const name of HOLDER_FIELDS) holder[name] = await readField(session, name, generation);
-    if (options.nameExtension && generation !== 1) nameExt = await readField(session, 'nameExt', generation);
+    for (const name of holderFields) {
+      holder[name] = await readField(session, name, generation);
+      fieldsRead.add(name);
+    }
+    if (options.nameExtension && generation !== 1) {
+      nameExt = await readField(session, 'nameExt', generation);
+      fieldsRead.add('nameExt');
+    }
   }
   const info = { ...card, ...holder, generation } as SsseCardInfo;
   if (nameExt) info.nameExt = nameExt;
-  return { info, generation, algorithm, holderDataRead };
+  return { info, generation, algorithm, holderDataRead, fieldsRead };
 }

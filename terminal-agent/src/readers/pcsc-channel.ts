@@ -27,6 +27,7 @@ export class PcscChannel implements CardChannel {
   private state: ChannelState = 'open';
   private inFlight: Promise<unknown> | undefined;
   private releasing: Promise<void> | undefined;
+  private timedOut = false;
 
   constructor(
     private readonly binding: PcscCardReader,
@@ -35,6 +36,11 @@ export class PcscChannel implements CardChannel {
     private protocolNumber: number,
     private readonly options: PcscChannelOptions,
   ) {}
+
+  /** Only a call the deadline gave up on is still in flight once its caller has moved on. */
+  get stalled(): boolean {
+    return this.inFlight !== undefined && this.timedOut;
+  }
 
   get protocol(): 'T=0' | 'T=1' {
     return this.protocolNumber === this.binding.SCARD_PROTOCOL_T1 ? 'T=1' : 'T=0';
@@ -166,12 +172,16 @@ export class PcscChannel implements CardChannel {
       invoke((err, value) => (err ? reject(err) : resolve(value as T)));
     });
     const tracked = native.finally(() => {
-      if (this.inFlight === tracked) this.inFlight = undefined;
+      if (this.inFlight === tracked) {
+        this.inFlight = undefined;
+        this.timedOut = false;
+      }
     });
     this.inFlight = tracked;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
+        this.timedOut = true;
         reject(
           new ReaderError('CardMute', `the card in "${this.reader}" did not answer ${operation}`, {
             reader: this.reader,

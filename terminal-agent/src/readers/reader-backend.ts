@@ -25,6 +25,11 @@ export interface CardChannel {
   reset(): Promise<Buffer>;
   /** Releases the card (power off). Safe to call more than once and after a failure. */
   close(): Promise<void>;
+  /**
+   * A call the channel gave up on (the card's deadline passed) is still stuck in the driver: the
+   * release waits for it, which may be until the card is pulled.
+   */
+  readonly stalled?: boolean;
 }
 
 export interface ReaderBackendEvents {

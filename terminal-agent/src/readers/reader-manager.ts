@@ -66,6 +66,8 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
   private readonly roles: ReaderRoleResolver;
   private readonly cardOs: (atr: Buffer) => string | undefined;
   private readonly locks = new Map<string, ReaderLock>();
+  /** Readers whose last card stopped answering: their release waits for the card to be pulled. */
+  private readonly stalled = new Set<string>();
   private started = false;
 
   constructor(options: ReaderManagerOptions) {
@@ -107,6 +109,14 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
   async hold(options: { reader?: string; roles?: readonly ReaderRole[] } = {}): Promise<HeldCard> {
     const name = options.reader ?? this.pickReader(options.roles ?? ['user']);
     const located = this.locate(name);
+    if (this.stalled.has(name)) {
+      // Queueing behind the stuck release would hang the caller until someone pulls the card.
+      throw new ReaderError(
+        'CardMute',
+        `the card in "${name}" stopped answering; take it out and insert it again`,
+        { reader: name },
+      );
+    }
     const lock = this.lockOf(name);
     const release = await lock.acquire();
     let channel: CardChannel;
@@ -122,7 +132,14 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
       channel,
       state: this.stateOf(located.slot),
       release: () => {
-        released ??= channel.close().finally(release);
+        if (!released) {
+          const stalled = channel.stalled === true;
+          if (stalled) this.stalled.add(name);
+          released = channel.close().finally(() => {
+            if (stalled) this.stalled.delete(name);
+            release();
+          });
+        }
         return released;
       },
     };

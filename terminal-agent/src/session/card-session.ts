@@ -99,10 +99,19 @@ export class CardSession {
     }
   }
 
-  /** Powers the card off and lets the next caller have the reader. Safe to call more than once. */
+  /**
+   * Powers the card off and lets the next caller have the reader. Safe to call more than once.
+   * After a card stopped answering, the release waits in the driver until the card is pulled;
+   * the session is over at once and the caller does not wait for that.
+   */
   async close(): Promise<void> {
     this.ended = true;
-    await this.held.release();
+    const released = this.held.release();
+    if (this.held.channel.stalled) {
+      released.catch(() => undefined);
+      return;
+    }
+    await released;
   }
 
   private assertOpen(): void {

@@ -29,7 +29,7 @@ export class CheckRegistry<Context extends CheckContext = CheckContext> {
   async verify(context: Context): Promise<VerificationReport> {
     const results: CheckResult[] = [];
     for (const check of this.checks) {
-      const skipReason = check.skipReason(context);
+      const skipReason = check.skipReason(context) ?? this.stopReason(check, results);
       if (skipReason !== undefined) {
         results.push({ check: check.name, status: 'skipped', reason: skipReason });
         continue;
@@ -46,6 +46,12 @@ export class CheckRegistry<Context extends CheckContext = CheckContext> {
       }
     }
     return summarise(results);
+  }
+
+  private stopReason(check: CardCheck<Context>, results: readonly CheckResult[]): string | undefined {
+    if (!check.usesCard) return undefined;
+    const failed = results.find((r) => r.status === 'failed');
+    return failed ? `not run: the card already failed ${failed.check}` : undefined;
   }
 }
 

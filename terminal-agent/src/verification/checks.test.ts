@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildSsseAtr, historicalBytesFor, makeCitizenId, type SsseBasicInfo } from '@sscard/card-core';
 import { ReaderError } from '../readers/errors.js';
+import { RegistryError } from '../registry/errors.js';
+import type { CardSession } from '../session/card-session.js';
+import type { CardAuthVerifier } from './card-auth-verifier.js';
+import type { CardCheckContext } from './card-context.js';
 import { CheckRegistry } from './check-registry.js';
+import { cardAuthentication } from './rules/card-authentication.js';
 import { holderDataConsistency } from './rules/holder-data.js';
 import { regionConsistency } from './rules/region-consistency.js';
 import { validityPeriod } from './rules/validity-period.js';
@@ -161,5 +166,140 @@ describe('check registry', () => {
 
   it('refuses two checks with the same name', () => {
     assert.throws(() => new CheckRegistry([passing, passing]));
+  });
+});
+
+describe('card-authentication', () => {
+  const cryptogram = Buffer.alloc(8, 0x11);
+  // Only INTERNAL AUTHENTICATE reaches the card in this check; it answers one block and 9000.
+  const session = {
+    transmit: async () => ({ data: cryptogram, sw: 0x9000 }),
+  } as unknown as CardSession;
+
+  function cardContext(verifier: CardAuthVerifier): CardCheckContext {
+    return {
+      ...context(),
+      session,
+      algorithm: '3des',
+      cardAuth: verifier,
+      debit: async () => undefined,
+    };
+  }
+
+  function verifier(behaviour: { challenge?: () => never; verify?: () => boolean }): CardAuthVerifier {
+    return {
+      name: 'card-service',
+      challenge: async () => {
+        behaviour.challenge?.();
+        return { challenge: Buffer.alloc(8, 0x22), reference: 'c-1' };
+      },
+      verify: async () => behaviour.verify?.() ?? true,
+    };
+  }
+
+  const cannotJudge: [string, RegistryError][] = [
+    ['the service unreachable', new RegistryError('REGISTRY_UNREACHABLE', 'connect ECONNREFUSED')],
+    [
+      'the outcome unknown',
+      new RegistryError('REGISTRY_UNREACHABLE', 'socket hang up', { outcomeUnknown: true }),
+    ],
+    ['the terminal revoked', new RegistryError('TERMINAL_REVOKED', 'certificate revoked', { status: 403 })],
+    ['the certificate expired', new RegistryError('CERTIFICATE_EXPIRED', 'expired')],
+    ['an answer that is not the protocol', new RegistryError('REGISTRY_PROTOCOL', 'not JSON')],
+    [
+      'a spent challenge',
+      new RegistryError('REFUSED', 'challenge used', { serviceCode: 'CHALLENGE_USED', status: 409 }),
+    ],
+  ];
+  for (const [what, error] of cannotJudge) {
+    it(`is skipped, not failed, with ${what} at the challenge or the verdict`, async () => {
+      for (const v of [
+        verifier({
+          challenge: () => {
+            throw error;
+          },
+        }),
+        verifier({
+          verify: () => {
+            throw error;
+          },
+        }),
+      ]) {
+        const report = await new CheckRegistry<CardCheckContext>([cardAuthentication]).verify(cardContext(v));
+        assert.equal(report.genuine, true);
+        assert.deepEqual(report.failed, []);
+        assert.equal(report.skipped.length, 1);
+        assert.match(report.skipped[0]!.reason, new RegExp(error.code));
+      }
+    });
+  }
+
+  it('fails when the service refuses the cryptogram', async () => {
+    const report = await new CheckRegistry<CardCheckContext>([cardAuthentication]).verify(
+      cardContext(verifier({ verify: () => false })),
+    );
+    assert.equal(report.genuine, false);
+    assert.deepEqual(
+      report.failed.map((f) => f.check),
+      ['card-authentication'],
+    );
+  });
+
+  it('fails when the service refuses to vouch for the card', async () => {
+    const unknown = new RegistryError('REFUSED', 'no such card', { serviceCode: 'CARD_UNKNOWN' });
+    const report = await new CheckRegistry<CardCheckContext>([cardAuthentication]).verify(
+      cardContext(
+        verifier({
+          verify: () => {
+            throw unknown;
+          },
+        }),
+      ),
+    );
+    assert.equal(report.genuine, false);
+    assert.match(report.failed[0]!.reason, /REFUSED/);
+  });
+
+  it('passes when the service accepts the cryptogram', async () => {
+    const report = await new CheckRegistry<CardCheckContext>([cardAuthentication]).verify(
+      cardContext(verifier({})),
+    );
+    assert.deepEqual(report.passed, ['card-authentication']);
+  });
+});
+
+describe('a card that failed a check', () => {
+  it('gets no further commands: later checks that use the card are not run', async () => {
+    let ran = false;
+    const failing: CardCheck = {
+      name: 'data',
+      description: '',
+      skipReason: () => undefined,
+      run: async () => fail('inconsistent'),
+    };
+    const talking: CardCheck = {
+      name: 'talks-to-card',
+      description: '',
+      usesCard: true,
+      skipReason: () => undefined,
+      run: async () => {
+        ran = true;
+        return PASS;
+      },
+    };
+    const offline: CardCheck = { ...failing, name: 'offline', run: async () => PASS };
+    const report = await new CheckRegistry([failing, talking, offline]).verify(context());
+    assert.equal(ran, false);
+    assert.deepEqual(report.skipped, [{ check: 'talks-to-card', reason: 'not run: the card already failed data' }]);
+    assert.deepEqual(report.passed, ['offline']);
+  });
+});
+
+describe('checks on the iReadCardBas read', () => {
+  it('judge the SSN without the birth date and gender that were not read', async () => {
+    const ctx = context({ birthDate: '', gender: '' as never, birthplace: '' });
+    ctx.subject.fieldsRead = new Set(['cardIdCode', 'specVersion', 'issueDate', 'expiryDate', 'cardNumber', 'ssn', 'name']);
+    assert.deepEqual(await verdictOf(holderDataConsistency, ctx), PASS);
+    assert.deepEqual(await verdictOf(regionConsistency, ctx), PASS);
   });
 });

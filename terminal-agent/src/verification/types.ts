@@ -1,4 +1,4 @@
-import type { CardGeneration, SsseBasicInfo } from '@sscard/card-core';
+import type { CardGeneration, SsseBasicInfo, SsseFieldName } from '@sscard/card-core';
 
 /**
  * What the terminal read from a card, as the checks see it. The holder's fields are empty strings
@@ -10,7 +10,28 @@ export interface CardSubject {
   generation: CardGeneration;
   /** Whether EF06 (the holder's data) was read. */
   holderDataRead: boolean;
+  /**
+   * The fields read when the terminal read only some (the `iReadCardBas` read); absent when every
+   * field the card released was read. A check never judges a field that was not read.
+   */
+  fieldsRead?: ReadonlySet<SsseFieldName>;
 }
+
+/** Whether `field` was read from the card (holder fields only when the card released EF06). */
+export function wasRead(subject: CardSubject, field: SsseFieldName): boolean {
+  if (subject.fieldsRead) return subject.fieldsRead.has(field);
+  return subject.holderDataRead || !HOLDER_FIELD_NAMES.has(field);
+}
+
+const HOLDER_FIELD_NAMES: ReadonlySet<SsseFieldName> = new Set([
+  'ssn',
+  'name',
+  'nameExt',
+  'gender',
+  'ethnicity',
+  'birthplace',
+  'birthDate',
+]);
 
 export type CheckStatus = 'passed' | 'failed' | 'skipped';
 
@@ -43,6 +64,11 @@ export function notApplicable(reason: string): Verdict {
 export interface CardCheck<Context extends CheckContext = CheckContext> {
   readonly name: string;
   readonly description: string;
+  /**
+   * The check sends commands to the card. Such checks do not run once an earlier check failed:
+   * a card found not genuine gets no further commands.
+   */
+  readonly usesCard?: boolean;
   skipReason(context: Context): string | undefined;
   run(context: Context): Promise<Verdict>;
 }

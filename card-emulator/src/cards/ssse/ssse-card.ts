@@ -13,6 +13,11 @@ export type CardInterface = 'contact' | 'contactless';
 export interface SsseCardOptions {
   /** Fixed GET CHALLENGE source for tests; the system random generator otherwise. */
   random?: (length: number) => Buffer;
+  /**
+   * The ATR the chip presents instead of the one derived from the identification code: a forged
+   * card copying another card's ATR (see altered-card.ts).
+   */
+  atr?: Buffer;
 }
 
 interface GenerationTraits {
@@ -59,7 +64,7 @@ export abstract class SsseCard extends CardOs {
     }
     super({
       id: doc.card.cardNumber,
-      atr: buildSsseAtr(historicalBytesFor(doc.card.cardIdCode)),
+      atr: options.atr ?? buildSsseAtr(historicalBytesFor(doc.card.cardIdCode)),
       applications,
       selectAnswers61xx: doc.quirks.selectAnswers61xx,
       ...(options.random ? { random: options.random } : {}),

@@ -1,6 +1,32 @@
 import { requireSuccess } from '@sscard/card-core';
+import { isRegistryError } from '../../registry/errors.js';
 import type { CardCheckContext } from '../card-context.js';
-import { type CardCheck, fail, PASS } from '../types.js';
+import { type CardCheck, fail, notApplicable, PASS, type Verdict } from '../types.js';
+
+/**
+ * The service's refusals that are about the challenge, not the card: it was spent, expired or
+ * issued for another card or terminal (a slow terminal, a retried request).
+ */
+const CHALLENGE_REFUSALS = new Set([
+  'CHALLENGE_UNKNOWN',
+  'CHALLENGE_USED',
+  'CHALLENGE_EXPIRED',
+  'CHALLENGE_OTHER_CARD',
+]);
+
+/**
+ * When the remote verifier could not judge the card — card-service unreachable, the terminal
+ * revoked or its certificate expired, an answer lost on the way — the check did not happen: a
+ * card is never called not genuine because the network is down. Only a cryptogram the service
+ * refuses (or a refusal to vouch for the card, such as an identification code it never issued)
+ * fails the check.
+ */
+function notAVerdict(e: unknown, verifier: string): Verdict | undefined {
+  if (!isRegistryError(e)) return undefined;
+  if (e.code === 'REFUSED' && !CHALLENGE_REFUSALS.has(e.serviceCode ?? '')) return undefined;
+  const why = e.outcomeUnknown ? `${e.code}, outcome unknown` : e.code;
+  return notApplicable(`${verifier} could not judge the card (${why}): ${e.message}`);
+}
 
 /**
  * The card holds the internal authentication key its identification code implies: INTERNAL
@@ -10,11 +36,19 @@ import { type CardCheck, fail, PASS } from '../types.js';
 export const cardAuthentication: CardCheck<CardCheckContext> = {
   name: 'card-authentication',
   description: 'the card proves its internal authentication key (PSAM or registry service)',
+  usesCard: true,
   skipReason: (ctx) => (ctx.cardAuth ? undefined : 'the terminal has no PSAM and no remote card verifier'),
   async run(ctx) {
     const verifier = ctx.cardAuth!;
     const request = { cardIdCode: ctx.subject.info.cardIdCode, algorithm: ctx.algorithm };
-    const issued = await verifier.challenge(request);
+    let issued: Awaited<ReturnType<typeof verifier.challenge>>;
+    try {
+      issued = await verifier.challenge(request);
+    } catch (e) {
+      const skipped = notAVerdict(e, verifier.name);
+      if (skipped) return skipped;
+      throw e;
+    }
     const res = await ctx.session.transmit({
       cla: 0x00,
       ins: 0x88,
@@ -24,7 +58,14 @@ export const cardAuthentication: CardCheck<CardCheckContext> = {
       le: issued.challenge.length,
     });
     const cryptogram = requireSuccess(res, 'internal authentication');
-    const ok = await verifier.verify({ ...request, ...issued, cryptogram });
+    let ok: boolean;
+    try {
+      ok = await verifier.verify({ ...request, ...issued, cryptogram });
+    } catch (e) {
+      const skipped = notAVerdict(e, verifier.name);
+      if (skipped) return skipped;
+      throw e;
+    }
     return ok
       ? PASS
       : fail(`the card's internal authentication cryptogram is wrong (checked by ${verifier.name})`);

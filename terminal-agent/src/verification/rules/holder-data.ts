@@ -1,10 +1,11 @@
 import { ValidationError, validateCitizenId } from '@sscard/card-core';
-import { type CardCheck, type CheckContext, fail, PASS } from '../types.js';
+import { type CardCheck, type CheckContext, fail, PASS, wasRead } from '../types.js';
 
 /**
  * The holder's data agrees with itself: the social security number is a valid citizen ID number
- * (check character, region, date) and its birth date and gender are the card's. Forged or
- * badly personalised cards get these wrong; messages never carry the number.
+ * (check character, region, date) and its birth date and gender are the card's (when they were
+ * read: the `iReadCardBas` read skips them). Forged or badly personalised cards get these wrong;
+ * messages never carry the number.
  */
 export const holderDataConsistency: CardCheck = {
   name: 'holder-data-consistency',
@@ -21,9 +22,10 @@ export const holderDataConsistency: CardCheck = {
         return fail(`the social security number is not valid (${String(e.details?.reason)})`);
       throw e;
     }
-    if (id.birthDate !== birthDate)
+    if (wasRead(subject, 'birthDate') && id.birthDate !== birthDate)
       return fail('the birth date differs from the one in the social security number');
-    if (id.gender !== gender) return fail('the gender differs from the one in the social security number');
+    if (wasRead(subject, 'gender') && id.gender !== gender)
+      return fail('the gender differs from the one in the social security number');
     return PASS;
   },
 };

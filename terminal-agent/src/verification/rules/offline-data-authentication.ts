@@ -11,6 +11,7 @@ import { type CardCheck, fail, notApplicable, PASS } from '../types.js';
 export const offlineDataAuthentication: CardCheck<CardCheckContext> = {
   name: 'offline-data-authentication',
   description: 'EMV SDA/DDA of the debit application against the configured CA public keys',
+  usesCard: true,
   skipReason: (ctx) => (ctx.caKeys ? undefined : 'no payment system CA public keys are configured'),
   async run(ctx) {
     const debit = await ctx.debit();

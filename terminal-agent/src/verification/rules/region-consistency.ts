@@ -7,7 +7,7 @@ import {
   toHex,
   ValidationError,
 } from '@sscard/card-core';
-import { type CardCheck, type CheckContext, fail, PASS } from '../types.js';
+import { type CardCheck, type CheckContext, fail, PASS, wasRead } from '../types.js';
 
 /**
  * The chip and the data belong together: the card identification code is well-formed, its issuing
@@ -42,7 +42,7 @@ export const regionConsistency: CardCheck = {
     if (historical.issuerPrefix !== toHex(id.issuerBytes.subarray(0, 4))) {
       return fail("the ATR's issuer bytes differ from the identification code's");
     }
-    if (subject.holderDataRead && !isRegionCode(subject.info.birthplace)) {
+    if (wasRead(subject, 'birthplace') && !isRegionCode(subject.info.birthplace)) {
       return fail('the birthplace is not a region code');
     }
     return PASS;
