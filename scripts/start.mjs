@@ -130,9 +130,9 @@ async function main() {
   const cards = await import('@sscard/card-emulator/cards/index');
   if (!existsSync(paths.keys)) {
     say(`generating the test issuer keyset into ${paths.keys}`);
-    cards.saveKeyset(paths.keys, cards.generateKeyset());
+    await cards.saveKeyset(paths.keys, cards.generateKeyset());
   }
-  const keyset = cards.loadKeyset(paths.keys);
+  const keyset = await cards.loadKeyset(paths.keys);
   writeFileSync(paths.caPublicKeys, `${JSON.stringify(cards.publicKeyset(keyset), null, 2)}\n`);
   if (!existsSync(paths.cards)) {
     mkdirSync(join(dataDir, 'emulator'), { recursive: true });
@@ -178,7 +178,6 @@ async function main() {
     String(pcscd.vpcdPorts[0]),
     '--psam-port',
     String(pcscd.vpcdPorts[1]),
-    '--serial',
     '--control-port',
     String(emulatorPort),
   ]);

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Express } from 'express';
 import { type Server, createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { AuditWriter } from './audit/audit-writer.js';
 import { type Clock, systemClock } from './clock.js';
 import { type ServiceConfig, dataPath, keysFilePath } from './config.js';
 import { CardPresence } from './hsm/card-presence.js';
@@ -65,7 +66,8 @@ export async function startService(
     const adminToken = await bootstrapAdminToken(store, clock, adminTokenPath);
     const registry = new Registry(store, clock, config.lifecycle);
     const presence = new CardPresence(store, clock, hsm, config.challengeTtlSeconds);
-    const identity = new IdentityChecks(store, clock, presence, config.identityCacheSeconds);
+    const audit = new AuditWriter(store, clock);
+    const identity = new IdentityChecks(store, clock, presence, config.identityCacheSeconds, audit);
     registry.onCardChange((card) => identity.invalidate(card.cardNumber));
     const services: Services = {
       config,
@@ -114,6 +116,7 @@ export async function startService(
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await audit.close();
         await store.close();
       },
     };

@@ -184,8 +184,9 @@ describe('reading and verifying social security cards through the agent', () => 
     assert.equal(full.info.initOrg, gen2.card.initOrg);
     const bas = await ops.readCardBas(1);
     assert.equal(bas.code, 0);
-    // The read and INTERNAL AUTHENTICATE (the PSAM's own APDUs are not the card's).
-    assert.equal(bas.apduCount, 9);
+    // The read, INTERNAL AUTHENTICATE (the PSAM's own APDUs are not the card's), and, with CA keys
+    // configured, the look for a debit application: SELECT PPSE and the three debit AIDs.
+    assert.equal(bas.apduCount, 8 + 1 + 4);
 
     await insert(gen3);
     // ... plus GET CHALLENGE and EXTERNAL AUTHENTICATE before EF06.

@@ -186,7 +186,7 @@ test('a disconnect fault leaves the next APDU without a status word and the card
   await waitForAtr(0, undefined);
 });
 
-test('a mute card holds the APDU until it is pulled, then the host gets an error', async () => {
+test('a mute card holds the APDU until it is pulled, then the host gets no status word', async () => {
   const slot = newSlot(0);
   const card = cardFor(CARD_A);
   slot.insert(card);
@@ -196,6 +196,7 @@ test('a mute card holds the APDU until it is pulled, then the host gets an error
   const pending = session.send(SELECT_SSSE);
   await waitFor('scriptor to send', () => session.text.includes('> 00 A4'));
   slot.remove();
-  assert.equal(await pending, undefined);
+  const answer = await pending;
+  assert.ok(answer === undefined || answer.length < 4, session.text);
   await session.close();
 });

@@ -67,41 +67,69 @@ export function entryHash(entry: Omit<AuditEntry, 'hash'>): string {
 
 /** Appends one entry inside the caller's transaction: the entry commits with the change it records. */
 export async function appendAudit(tx: Queryable, clock: Clock, input: AuditInput): Promise<AuditEntry> {
+  const [entry] = await appendAuditBatch(tx, [{ ...input, at: clock().toISOString() }]);
+  return entry!;
+}
+
+/** Rows per INSERT: 10 parameters each, far below either engine's limit on parameters. */
+const INSERT_ROWS = 50;
+const INSERT_HEAD =
+  'INSERT INTO audit_log (seq, at, terminal_id, operator_id, action, subject, result, details, prev_hash, hash) VALUES ';
+const ROW_PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+/**
+ * Appends entries in the given order inside the caller's transaction, with one read and one
+ * update of the head for all of them. `at` is when each was recorded, which may be a little
+ * before the chain position it gets.
+ */
+export async function appendAuditBatch(
+  tx: Queryable,
+  inputs: readonly (AuditInput & { at: string })[],
+): Promise<AuditEntry[]> {
+  if (inputs.length === 0) return [];
   // The head row is the chain's lock: concurrent appenders queue here instead of forking the chain.
   const head = await tx.get<{ seq: number; hash: string }>(
     `SELECT seq, hash FROM audit_head WHERE id = 1${forUpdate(tx.dialect)}`,
   );
   if (!head) throw new Error('audit_head row missing: the schema is not migrated');
-  const partial = {
-    seq: Number(head.seq) + 1,
-    at: clock().toISOString(),
-    terminalId: input.terminalId ?? null,
-    operatorId: input.operatorId ?? null,
-    action: input.action,
-    subject: input.subject,
-    result: input.result,
-    details: input.details ?? {},
-    prevHash: head.hash,
-  };
-  const entry: AuditEntry = { ...partial, hash: entryHash(partial) };
-  await tx.run(
-    `INSERT INTO audit_log (seq, at, terminal_id, operator_id, action, subject, result, details, prev_hash, hash)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
-      entry.seq,
-      entry.at,
-      entry.terminalId,
-      entry.operatorId,
-      entry.action,
-      entry.subject,
-      entry.result,
-      JSON.stringify(entry.details),
-      entry.prevHash,
-      entry.hash,
-    ],
-  );
-  await tx.run('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', [entry.seq, entry.hash]);
-  return entry;
+  let seq = Number(head.seq);
+  let prevHash = head.hash;
+  const entries: AuditEntry[] = inputs.map((input) => {
+    const partial = {
+      seq: ++seq,
+      at: input.at,
+      terminalId: input.terminalId ?? null,
+      operatorId: input.operatorId ?? null,
+      action: input.action,
+      subject: input.subject,
+      result: input.result,
+      details: input.details ?? {},
+      prevHash,
+    };
+    const entry: AuditEntry = { ...partial, hash: entryHash(partial) };
+    prevHash = entry.hash;
+    return entry;
+  });
+  for (let i = 0; i < entries.length; i += INSERT_ROWS) {
+    const chunk = entries.slice(i, i + INSERT_ROWS);
+    await tx.run(
+      INSERT_HEAD + chunk.map(() => ROW_PLACEHOLDERS).join(', '),
+      chunk.flatMap((e) => [
+        e.seq,
+        e.at,
+        e.terminalId,
+        e.operatorId,
+        e.action,
+        e.subject,
+        e.result,
+        JSON.stringify(e.details),
+        e.prevHash,
+        e.hash,
+      ]),
+    );
+  }
+  await tx.run('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', [seq, prevHash]);
+  return entries;
 }
 
 function fromRow(row: AuditRow): AuditEntry {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { maskCardNumber, maskIdNumber, maskName } from '@sscard/card-core';
-import { appendAudit } from '../audit/audit-log.js';
+import type { AuditWriter } from '../audit/audit-writer.js';
 import { type Clock, chinaDate } from '../clock.js';
 import type { CardPresence, ProofRefusal } from '../hsm/card-presence.js';
 import { effectiveCard, type TerminalType } from '../lifecycle/transitions.js';
@@ -90,6 +90,7 @@ export class IdentityChecks {
     private readonly clock: Clock,
     private readonly presence: CardPresence,
     private readonly cacheSeconds: number,
+    private readonly audit: AuditWriter,
   ) {}
 
   /** Drops what the cache holds for a card: called on every lifecycle change. */
@@ -106,21 +107,25 @@ export class IdentityChecks {
   private async lookup(
     req: IdentityCheckRequest,
   ): Promise<Omit<CacheEntry, 'expires' | 'cardNumber'> | IdentityRefusal> {
-    const key = this.cacheKey(req);
+    const key = this.cacheSeconds > 0 ? this.cacheKey(req) : undefined;
     const now = Date.now();
-    // The card row is read every time, so a loss reported through another service process is
-    // seen at once; only the holder and the relations, which change rarely, come from the cache.
-    const card = await q.getCardByIdCode(this.store, req.cardIdCode);
-    if (!card) return 'CARD_UNKNOWN';
+    const hit = key === undefined ? undefined : this.cache.get(key);
+    if (hit && hit.expires > now) {
+      // The card row is read every time, so a loss reported through another service process is
+      // seen at once; only the holder and the relations, which change rarely, come from the cache.
+      const card = await q.getCardByIdCode(this.store, req.cardIdCode);
+      if (!card) return 'CARD_UNKNOWN';
+      if (card.cardNumber !== req.cardNumber) return 'CARD_DATA_MISMATCH';
+      if (hit.card.personNo === card.personNo) return { ...hit, card };
+    }
+    const found = await q.getCardWithHolder(this.store, req.cardIdCode);
+    if (!found) return 'CARD_UNKNOWN';
+    const { card, holder, relations } = found;
     if (card.cardNumber !== req.cardNumber) return 'CARD_DATA_MISMATCH';
-    const hit = this.cache.get(key);
-    if (hit && hit.expires > now && hit.card.personNo === card.personNo) return { ...hit, card };
-    const holder = await q.getHolder(this.store, card.personNo);
     if (!holder || holder.idNumber !== req.ssn.toUpperCase() || holder.name !== req.name.trim()) {
       return 'HOLDER_MISMATCH';
     }
-    const relations = await q.listRelations(this.store, holder.personNo);
-    if (this.cacheSeconds > 0) {
+    if (key !== undefined) {
       if (this.cache.size > 10_000) this.cache.clear();
       this.cache.set(key, {
         expires: now + this.cacheSeconds * 1000,
@@ -133,20 +138,22 @@ export class IdentityChecks {
     return { card, holder, relations };
   }
 
+  /**
+   * The verdict, answered only once its audit entry has committed: concurrent checks share one
+   * audit transaction (group commit), and a check whose entry could not be written fails.
+   */
   async check(
     terminal: { id: string; type: TerminalType },
     req: IdentityCheckRequest,
   ): Promise<IdentityCheckResult> {
     const result = await this.evaluate(terminal, req);
-    await this.store.transaction((tx) =>
-      appendAudit(tx, this.clock, {
-        terminalId: terminal.id,
-        action: 'identity.check',
-        subject: result.card ? cardSubject(result.card.cardNumber) : `card ${maskCardNumber(req.cardNumber)}`,
-        result: result.valid ? 'ok' : (result.reason ?? 'refused'),
-        details: { ssn: maskIdNumber(req.ssn), cardPresent: result.cardPresent },
-      }),
-    );
+    await this.audit.append({
+      terminalId: terminal.id,
+      action: 'identity.check',
+      subject: result.card ? cardSubject(result.card.cardNumber) : `card ${maskCardNumber(req.cardNumber)}`,
+      result: result.valid ? 'ok' : (result.reason ?? 'refused'),
+      details: { ssn: maskIdNumber(req.ssn), cardPresent: result.cardPresent },
+    });
     return result;
   }
 

@@ -337,3 +337,54 @@ export function diff<T extends object>(before: T, after: T): Record<string, [unk
   }
   return out;
 }
+
+/** A card with its holder and the holder's insurance relations, as one identity check needs them. */
+export interface CardWithHolder {
+  card: Card;
+  holder: Holder | undefined;
+  relations: InsuranceRelation[];
+}
+
+const prefixed = (alias: string, columns: string, prefix: string): string =>
+  columns
+    .split(',')
+    .map((c) => `${alias}.${c.trim()} AS ${prefix}${c.trim()}`)
+    .join(', ');
+
+const CARD_HOLDER_RELATIONS_SQL = `SELECT ${prefixed('c', CARD_COLUMNS, '')}, ${prefixed('h', HOLDER_COLUMNS, 'h_')},
+  ${prefixed('r', RELATION_COLUMNS, 'r_')}
+  FROM cards c
+  LEFT JOIN holders h ON h.person_no = c.person_no
+  LEFT JOIN insurance_relations r ON r.person_no = c.person_no
+  WHERE c.card_id_code = ?
+  ORDER BY r.scheme_code, r.insured_region`;
+
+const unprefixed = <T>(row: Record<string, unknown>, prefix: string): T => {
+  const out: Record<string, unknown> = {};
+  for (const key in row) if (key.startsWith(prefix)) out[key.slice(prefix.length)] = row[key];
+  return out as T;
+};
+
+/**
+ * One statement instead of three: the card by its identification code (unique index), its holder
+ * (primary key) and the relations (the `(person_no, scheme_code, insured_region)` unique index,
+ * which also gives the order), one row per relation.
+ */
+export async function getCardWithHolder(
+  tx: Queryable,
+  cardIdCode: string,
+): Promise<CardWithHolder | undefined> {
+  const rows = await tx.all<CardRow & Record<string, unknown>>(CARD_HOLDER_RELATIONS_SQL, [
+    cardIdCode.toUpperCase(),
+  ]);
+  const first = rows[0];
+  if (!first) return undefined;
+  const holderRow = unprefixed<HolderRow>(first, 'h_');
+  return {
+    card: cardFromRow(first),
+    holder: holderRow.person_no == null ? undefined : holderFromRow(holderRow),
+    relations: rows
+      .filter((r) => r.r_relation_id != null)
+      .map((r) => relationFromRow(unprefixed<RelationRow>(r, 'r_'))),
+  };
+}

@@ -32,6 +32,9 @@ interface PcscSlot {
 
 const SHARE_PROTOCOLS = (r: PcscCardReader): number => r.SCARD_PROTOCOL_T0 | r.SCARD_PROTOCOL_T1;
 
+/** How long a failed power-up waits for pcscd to report the card's removal (it polls slots every 400 ms). */
+const CONNECT_SETTLE_MS = 1_500;
+
 /**
  * PC/SC readers through pcscd. Reader and card events from the binding are hints; the truth is
  * re-read whenever the context is (re-)established: when pcscd dies the binding's watchers stop
@@ -126,14 +129,54 @@ export class PcscBackend extends EventEmitter<ReaderBackendEvents> implements Re
     return channel;
   }
 
-  private connectExclusive(slot: PcscSlot): Promise<number> {
+  private async connectExclusive(slot: PcscSlot): Promise<number> {
     const r = slot.binding;
-    return new Promise<number>((resolve, reject) => {
-      r.connect({ share_mode: r.SCARD_SHARE_EXCLUSIVE, protocol: SHARE_PROTOCOLS(r) }, (err, protocol) => {
-        if (err) reject(readerErrorFromPcsc(err, slot.name, 'SCardConnect'));
-        else resolve(protocol ?? r.SCARD_PROTOCOL_T1);
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        r.connect({ share_mode: r.SCARD_SHARE_EXCLUSIVE, protocol: SHARE_PROTOCOLS(r) }, (err, protocol) => {
+          if (err) reject(err);
+          else resolve(protocol ?? r.SCARD_PROTOCOL_T1);
+        });
       });
-    });
+    } catch (err) {
+      throw await this.connectFailure(slot, err);
+    }
+  }
+
+  /**
+   * SCardConnect could not power the card up (unpowered, unresponsive): either the card left the
+   * slot a moment ago and its removal is still on the way from pcscd, or it is in and does not
+   * answer the reset. The slot's state tells them apart once it has had time to settle.
+   */
+  private async connectFailure(slot: PcscSlot, err: unknown): Promise<ReaderError> {
+    const error = readerErrorFromPcsc(err, slot.name, 'SCardConnect');
+    const kind = classifyPcscFailure(err);
+    if (kind !== 'reset' && kind !== 'mute') return error;
+    const gone = () => this.slotsByName.get(slot.name) !== slot || slot.atr === undefined;
+    if (!gone()) {
+      await new Promise<void>((resolve) => {
+        const onRemoved = (name: string) => {
+          if (name !== slot.name) return;
+          clearTimeout(timer);
+          this.off('card-removed', onRemoved);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          this.off('card-removed', onRemoved);
+          resolve();
+        }, CONNECT_SETTLE_MS);
+        this.on('card-removed', onRemoved);
+      });
+    }
+    if (gone()) {
+      return new ReaderError('NoCard', `no card in "${slot.name}"`, { reader: slot.name }, { cause: error });
+    }
+    return new ReaderError(
+      'CardMute',
+      `the card in "${slot.name}" did not answer the reset`,
+      { reader: slot.name, ...error.details },
+      { cause: error },
+    );
   }
 
   private establish(): void {

@@ -1,0 +1,170 @@
+import { ValidationError } from '@sscard/card-core';
+import { VpcdSlot } from '../bridge/vpcd-client.js';
+import type { CardDocument, IssuerKeyset } from '../cards/index.js';
+import { createCard, createPsam } from '../cards/index.js';
+import { CardWithFaults, type Fault, NO_FAULT } from '../faults.js';
+import { type Logger, silentLogger } from '../log.js';
+import type { SlotCard } from '../slot-card.js';
+
+/** Where a virtual card can sit: a vpcd slot behind pcscd, or an emulated serial reader. */
+export interface Slot {
+  readonly name: string;
+  readonly kind: 'pcsc' | 'serial';
+  readonly card: SlotCard | undefined;
+  insert(card: SlotCard): void;
+  remove(): SlotCard | undefined;
+  close(): void | Promise<void>;
+  /** Drops the reader link once, as a cable glitch (vpcd: the TCP connection). */
+  disconnect?(): void;
+}
+
+export interface SlotState {
+  name: string;
+  kind: 'pcsc' | 'serial';
+  card: { id: string; atr: string } | null;
+  fault: Fault;
+  connected?: boolean;
+}
+
+export interface CardState {
+  id: string;
+  kind: 'ssse' | 'psam';
+  generation?: number;
+  holder?: string;
+  slot: string | null;
+}
+
+export class EmulatorError extends ValidationError {}
+
+class VpcdSlotAdapter implements Slot {
+  readonly kind = 'pcsc' as const;
+  constructor(
+    readonly name: string,
+    readonly vpcd: VpcdSlot,
+  ) {}
+  get card(): SlotCard | undefined {
+    return this.vpcd.card;
+  }
+  insert(card: SlotCard): void {
+    this.vpcd.insert(card);
+  }
+  remove(): SlotCard | undefined {
+    return this.vpcd.remove();
+  }
+  disconnect(): void {
+    this.vpcd.glitch();
+  }
+  close(): void {
+    this.vpcd.close();
+  }
+}
+
+export function vpcdSlot(name: string, port: number, logger: Logger = silentLogger): Slot {
+  return new VpcdSlotAdapter(name, new VpcdSlot({ port, name, logger }));
+}
+
+/**
+ * The running emulator: a catalogue of virtual cards made from card documents and one keyset, and
+ * the slots they can be inserted into. Each card object lives as long as the emulator, so a PIN
+ * change or a blocked PIN survives removing and re-inserting the card, as on a real card.
+ */
+export class Emulator {
+  private readonly cards = new Map<string, { card: CardWithFaults; state: Omit<CardState, 'slot'> }>();
+  private readonly slots = new Map<string, Slot>();
+
+  constructor(
+    readonly keyset: IssuerKeyset,
+    documents: CardDocument[],
+    private readonly logger: Logger = silentLogger,
+  ) {
+    for (const doc of documents) {
+      const card = new CardWithFaults(createCard(doc, keyset));
+      const generation = Number.parseInt(doc.card.specVersion, 10);
+      this.cards.set(card.id, {
+        card,
+        state: { id: card.id, kind: 'ssse', generation, holder: doc.holder.name },
+      });
+    }
+    const psam = new CardWithFaults(createPsam(keyset));
+    this.cards.set(psam.id, { card: psam, state: { id: psam.id, kind: 'psam' } });
+  }
+
+  addSlot(slot: Slot): void {
+    this.slots.set(slot.name, slot);
+  }
+
+  cardIds(): string[] {
+    return [...this.cards.keys()];
+  }
+
+  listCards(): CardState[] {
+    return [...this.cards.values()].map(({ card, state }) => ({ ...state, slot: this.slotOf(card) ?? null }));
+  }
+
+  listSlots(): SlotState[] {
+    return [...this.slots.values()].map((slot) => {
+      const card = slot.card;
+      const state: SlotState = {
+        name: slot.name,
+        kind: slot.kind,
+        card: card ? { id: card.id, atr: card.atr.toString('hex').toUpperCase() } : null,
+        fault: card instanceof CardWithFaults ? card.fault : NO_FAULT,
+      };
+      if (slot instanceof VpcdSlotAdapter) state.connected = slot.vpcd.connected;
+      return state;
+    });
+  }
+
+  /** Puts a card into a slot; a card already elsewhere is taken out there first, a card in the slot is swapped out. */
+  insert(slotName: string, cardId: string): SlotState {
+    const slot = this.slot(slotName);
+    const entry = this.cards.get(cardId);
+    if (!entry)
+      throw new EmulatorError('UNKNOWN_CARD', `no card ${cardId}; known: ${this.cardIds().join(', ')}`);
+    const current = this.slotOf(entry.card);
+    if (current && current !== slot.name) this.slot(current).remove();
+    if (slot.card === entry.card) return this.state(slot.name);
+    if (slot.card) slot.remove();
+    slot.insert(entry.card);
+    this.logger.info('card-inserted', { slot: slot.name, card: cardId });
+    return this.state(slot.name);
+  }
+
+  remove(slotName: string): SlotState {
+    const slot = this.slot(slotName);
+    const card = slot.remove();
+    if (card) this.logger.info('card-removed', { slot: slot.name, card: card.id });
+    return this.state(slot.name);
+  }
+
+  /** Sets the fault of the card in the slot (`none` clears it); `disconnect` drops the reader link at the next APDU. */
+  setFault(slotName: string, fault: Fault): SlotState {
+    const slot = this.slot(slotName);
+    const card = slot.card;
+    if (!(card instanceof CardWithFaults))
+      throw new EmulatorError('SLOT_EMPTY', `slot ${slotName} holds no card`);
+    card.fault = fault;
+    this.logger.info('fault-set', { slot: slot.name, fault: fault.kind });
+    return this.state(slot.name);
+  }
+
+  async close(): Promise<void> {
+    for (const slot of this.slots.values()) await slot.close();
+  }
+
+  private state(slotName: string): SlotState {
+    return this.listSlots().find((s) => s.name === slotName)!;
+  }
+
+  private slot(name: string): Slot {
+    const slot = this.slots.get(name);
+    if (!slot)
+      throw new EmulatorError('UNKNOWN_SLOT', `no slot ${name}; slots: ${[...this.slots.keys()].join(', ')}`);
+    return slot;
+  }
+
+  private slotOf(card: SlotCard): string | undefined {
+    for (const slot of this.slots.values()) if (slot.card === card) return slot.name;
+    return undefined;
+  }
+}
