@@ -460,15 +460,16 @@ function invokedAsScript(): boolean {
   const script = process.argv[1];
   if (!script) return false;
   try {
-    // The `sscard` bin is a symlink to this file.
+    // Run as `node dist/cli.js` (the `sscard` executable is sscard.cjs, which calls runAsCommand).
     return realpathSync(script) === fileURLToPath(import.meta.url);
   } catch {
     return false;
   }
 }
 
-if (invokedAsScript()) {
-  main(process.argv.slice(2)).then(
+/** Runs one command as the process's purpose and exits with its code (the `sscard` executable). */
+export function runAsCommand(argv: string[]): void {
+  main(argv).then(
     (code) => {
       process.exitCode = code;
       // A native reader binding may keep a handle open after its last use; do not hang on it.
@@ -480,3 +481,7 @@ if (invokedAsScript()) {
     },
   );
 }
+
+// `node dist/cli.js` still works, with Node's default thread pool: the `sscard` executable
+// (sscard.cjs) is the one that sizes it before loading this module.
+if (invokedAsScript()) runAsCommand(process.argv.slice(2));

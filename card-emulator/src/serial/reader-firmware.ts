@@ -56,6 +56,8 @@ export class SerialReaderFirmware extends EventEmitter<SerialReaderFirmwareEvent
   private readonly receiver: FrameReceiver;
   private readonly cardResponseMs: number;
   private slot: SlotCard | undefined;
+  /** Beeps sounded since the firmware started (the host's beep command), for tests to observe. */
+  beeps = 0;
   private powered = false;
   private queue: Promise<void> = Promise.resolve();
   private readonly lineFaults: LineFaultKind[] = [];
@@ -179,6 +181,7 @@ export class SerialReaderFirmware extends EventEmitter<SerialReaderFirmwareEvent
         break;
       case 'beep': {
         const count = Math.max(1, frame.data[0] ?? 1);
+        this.beeps += count;
         this.emit('beep', count);
         answer = { status: 'ok' };
         break;

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { MIN_THREAD_POOL_SIZE, reserveThreadPool } from './thread-pool.cjs';
+
+const SSCARD = fileURLToPath(new URL('./sscard.cjs', import.meta.url));
+
+/**
+ * Preloaded into the `sscard` process: once the entry has run, it parks MIN - 1 pool threads in
+ * open() of FIFOs that have no writer, then asks the pool for one more operation. That operation
+ * completes only if the pool has at least MIN threads; then it lets the parked threads go.
+ */
+const PROBE = `
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+setImmediate(() => {
+  const dir = process.env.PROBE_DIR;
+  const parked = Number(process.env.PROBE_PARKED);
+  const fifos = Array.from({ length: parked }, (_, i) => path.join(dir, 'fifo' + i));
+  execFileSync('mkfifo', fifos);
+  for (const f of fifos) fs.open(f, 'r', (err, fd) => { if (!err) fs.close(fd, () => {}); });
+  fs.stat(dir, () => {
+    process.stdout.write('POOL_HAS_ROOM ' + process.env.UV_THREADPOOL_SIZE + '\\n');
+    for (const f of fifos) fs.closeSync(fs.openSync(f, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+  });
+});
+`;
+
+describe('thread pool size', () => {
+  it('raises an unset or small UV_THREADPOOL_SIZE to the minimum and keeps a larger one', () => {
+    const unset: NodeJS.ProcessEnv = {};
+    assert.equal(reserveThreadPool(unset), MIN_THREAD_POOL_SIZE);
+    assert.equal(unset.UV_THREADPOOL_SIZE, String(MIN_THREAD_POOL_SIZE));
+    assert.equal(reserveThreadPool({ UV_THREADPOOL_SIZE: '4' }), MIN_THREAD_POOL_SIZE);
+    assert.equal(reserveThreadPool({ UV_THREADPOOL_SIZE: 'many' }), MIN_THREAD_POOL_SIZE);
+    assert.equal(reserveThreadPool({ UV_THREADPOOL_SIZE: '64' }), 64);
+  });
+
+  it('is in effect in the sscard process: one pool operation completes with MIN - 1 threads parked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sscard-pool-'));
+    try {
+      const probe = join(dir, 'probe.cjs');
+      writeFileSync(probe, PROBE);
+      const env: NodeJS.ProcessEnv = { ...process.env, PROBE_DIR: dir, PROBE_PARKED: String(MIN_THREAD_POOL_SIZE - 1) };
+      delete env.UV_THREADPOOL_SIZE;
+      const child = spawn(process.execPath, ['--require', probe, SSCARD, '--help'], { env });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      child.stderr.resume();
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      assert.match(out, new RegExp(`POOL_HAS_ROOM ${MIN_THREAD_POOL_SIZE}`));
+      assert.equal(code, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
