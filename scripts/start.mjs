@@ -219,7 +219,7 @@ async function main() {
   const agentEnv = { ...pcscd.env, SSCARD_CONFIG: paths.agentConfig };
   startChild(
     'terminal-agent',
-    'terminal-agent/dist/cli.js',
+    'terminal-agent/dist/sscard.cjs',
     ['agent', '--config', paths.agentConfig],
     agentEnv,
   );

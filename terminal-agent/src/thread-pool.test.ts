@@ -41,24 +41,32 @@ describe('thread pool size', () => {
     assert.equal(reserveThreadPool({ UV_THREADPOOL_SIZE: '64' }), 64);
   });
 
-  it('is in effect in the sscard process: one pool operation completes with MIN - 1 threads parked', async () => {
+  // Without the larger pool the probe's operation never completes: the time limit turns that
+  // into a failure instead of a hung run.
+  it('is in effect in the sscard process: one pool operation completes with MIN - 1 threads parked', {
+    timeout: 60_000,
+  }, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'sscard-pool-'));
-    try {
-      const probe = join(dir, 'probe.cjs');
-      writeFileSync(probe, PROBE);
-      const env: NodeJS.ProcessEnv = { ...process.env, PROBE_DIR: dir, PROBE_PARKED: String(MIN_THREAD_POOL_SIZE - 1) };
-      delete env.UV_THREADPOOL_SIZE;
-      const child = spawn(process.execPath, ['--require', probe, SSCARD, '--help'], { env });
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-      });
-      child.stderr.resume();
-      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-      assert.match(out, new RegExp(`POOL_HAS_ROOM ${MIN_THREAD_POOL_SIZE}`));
-      assert.equal(code, 0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const probe = join(dir, 'probe.cjs');
+    writeFileSync(probe, PROBE);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PROBE_DIR: dir,
+      PROBE_PARKED: String(MIN_THREAD_POOL_SIZE - 1),
+    };
+    delete env.UV_THREADPOOL_SIZE;
+    const child = spawn(process.execPath, ['--require', probe, SSCARD, '--help'], { env });
+    t.after(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.stderr.resume();
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.match(out, new RegExp(`POOL_HAS_ROOM ${MIN_THREAD_POOL_SIZE}`));
+    assert.equal(code, 0);
   });
 });

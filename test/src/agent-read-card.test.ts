@@ -279,7 +279,10 @@ describe('reading and verifying social security cards through the agent', () => 
       ops.changePin(Buffer.from(gen2.pin.value), newPin),
       (e) => e instanceof PinEntryError && e.returnCode === -35,
     );
-    assert.ok(newPin.every((b) => b === 0), 'the refused PIN is wiped');
+    assert.ok(
+      newPin.every((b) => b === 0),
+      'the refused PIN is wiped',
+    );
     // A wrong current PIN would have cost a try: all three are still there.
     const wrong = gen2.pin.value === '000000' ? '111111' : '000000';
     assert.deepEqual((await ops.verifyPin(Buffer.from(wrong))).status, { state: 'wrong', triesLeft: 2 });

@@ -41,7 +41,7 @@ describe('npm start', () => {
   });
 
   const sscard = (...args: string[]) =>
-    run(process.execPath, [join(repoRoot, 'terminal-agent', 'dist', 'cli.js'), ...args], {
+    run(process.execPath, [join(repoRoot, 'terminal-agent', 'dist', 'sscard.cjs'), ...args], {
       env: { ...process.env, ...env },
     });
 

@@ -1,49 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { buildSsseAtr, historicalBytesFor } from '@sscard/card-core';
-import { defaultProfiles } from '@sscard/firmware-profiles';
 import { type Pcscd, startPcscd, waitFor } from '@sscard/test-harness';
+import { testKeyset } from '../cards/card-fixtures.js';
+import { type CardDocument, createCard, createPsam, demoCardDocuments } from '../cards/index.js';
 import { CardWithFaults } from '../faults.js';
-import type { VirtualCard } from '../virtual-card.js';
 import { runScriptor, ScriptorSession, scanReaders } from './pcsc-tools.js';
 import { VpcdSlot } from './vpcd-client.js';
 
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 
-/** A card that knows one SELECT and one READ RECORD: enough to see bytes cross pcscd and vpcd. */
-function fixtureCard(cardIdCode: string, cardNumber: string): VirtualCard {
-  const atr = buildSsseAtr(historicalBytesFor(cardIdCode, defaultProfiles().ssseOs(2).vendorBlock));
-  let powered = false;
-  return {
-    id: cardNumber,
-    get atr() {
-      return atr;
-    },
-    powerOn: () => {
-      powered = true;
-      return atr;
-    },
-    reset: () => atr,
-    powerOff: () => {
-      powered = false;
-    },
-    transmit: (command) => {
-      const hex = command.toString('hex').toUpperCase();
-      if (!powered) return Buffer.from('6F00', 'hex');
-      if (hex === SELECT_SSSE) return Buffer.from('9000', 'hex');
-      if (hex === '00B2072C0B')
-        return Buffer.concat([
-          Buffer.from([0x07, 0x09]),
-          Buffer.from(cardNumber),
-          Buffer.from('9000', 'hex'),
-        ]);
-      return Buffer.from('6D00', 'hex');
-    },
-  };
-}
-
-const CARD_A = { id: '320200D156000005AD932A4800000001', number: 'A00000011' };
-const CARD_B = { id: '330300D156000005BB000000000000B2', number: 'B00000029' };
+const keyset = testKeyset();
+const [docA, docB] = demoCardDocuments();
+const CARD_A = { doc: docA!, number: docA!.card.cardNumber };
+const CARD_B = { doc: docB!, number: docB!.card.cardNumber };
 
 let pcscd: Pcscd;
 const slots: VpcdSlot[] = [];
@@ -58,8 +27,9 @@ function newSlot(index: number): VpcdSlot {
   return slot;
 }
 
-function cardFor(c: { id: string; number: string }): CardWithFaults {
-  return new CardWithFaults(fixtureCard(c.id, c.number));
+/** A fresh virtual card of the document (the cards OS of cards/index.ts, as the emulator runs it). */
+function cardFor(c: { doc: CardDocument }): CardWithFaults {
+  return new CardWithFaults(createCard(c.doc, keyset));
 }
 
 async function readCardNumber(reader: string): Promise<string | undefined> {
@@ -103,11 +73,18 @@ test('an inserted card shows its ATR in pcsc_scan, and leaves when removed', asy
   assert.match(readers[0]!.state, /removed/i);
 });
 
-test('scriptor selects the application and reads the card number through pcscd', async () => {
+test('scriptor selects the application and reads card number and SSN records by SFI through pcscd', async () => {
   const slot = newSlot(0);
   slot.insert(cardFor(CARD_A));
   const number = await waitFor('the card to answer', () => readCardNumber(pcscd.readerNames[0]!));
   assert.equal(number, CARD_A.number);
+  const run = await runScriptor(pcscd.env, pcscd.readerNames[0]!, [SELECT_SSSE, '00B2013414', '00B2FF2C00']);
+  const [select, ssn, missing] = run.exchanges.map((e) => e.response);
+  assert.equal(select, '9000');
+  assert.equal(ssn?.slice(0, 4), '0812');
+  assert.equal(Buffer.from(ssn!.slice(4, -4), 'hex').toString('ascii'), CARD_A.doc.holder.ssn);
+  assert.equal(ssn?.slice(-4), '9000');
+  assert.equal(missing, '6A83');
   slot.close();
   await waitForAtr(0, undefined);
 });
@@ -134,16 +111,9 @@ test('a card swapped in the middle of a PC/SC session breaks that session, and t
 test('the PSAM slot is independent of the user slot', async () => {
   const user = newSlot(0);
   const sam = newSlot(1);
-  const psamAtr = Buffer.from('3B6800005053414D00000001', 'hex');
-  const psam: VirtualCard = {
-    id: 'psam-1',
-    atr: psamAtr,
-    powerOn: () => psamAtr,
-    reset: () => psamAtr,
-    powerOff: () => {},
-    transmit: () => Buffer.from('9000', 'hex'),
-  };
-  sam.insert(new CardWithFaults(psam));
+  const psam = new CardWithFaults(createPsam(keyset));
+  const psamAtr = psam.atr;
+  sam.insert(psam);
   user.insert(cardFor(CARD_A));
   await waitForAtr(1, psamAtr.toString('hex').toUpperCase());
   user.remove();

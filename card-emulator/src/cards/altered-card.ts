@@ -49,7 +49,8 @@ export function createAlteredCard(
     const spec = SSSE_FIELDS[name];
     const file = card.ssse.files.find((f) => f.sfi === spec.sfi);
     const record = recordNumberOf(name, card.generation);
-    if (!file || record === undefined) throw new RangeError(`a generation ${card.generation} card has no ${name}`);
+    if (!file || record === undefined)
+      throw new RangeError(`a generation ${card.generation} card has no ${name}`);
     file.replace(record, recordBytes(name, value));
   }
   return card;

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultProfiles, encodeFrame, type SerialReaderProfile } from '@sscard/firmware-profiles';
-import { type PtyPair, startPtyPair } from '@sscard/test-harness';
+import { type PtyPair, startPtyPair, waitFor } from '@sscard/test-harness';
 import type { SerialPort } from 'serialport';
 import { createCard, demoCardDocuments } from '../cards/index.js';
 import { testKeyset } from '../cards/card-fixtures.js';
@@ -29,7 +28,8 @@ for (const profileId of ['sscard-stx-bcc', 'sscard-len-crc16']) {
 
   before(async () => {
     pty = await startPtyPair();
-    reader = await SerialReaderFirmware.open({ path: pty.a, profile });
+    // A short card deadline keeps the mute-card case quick; the protocol does not depend on it.
+    reader = await SerialReaderFirmware.open({ path: pty.a, profile, cardResponseMs: 300 });
     port = await openSerialPort(pty.b, profile.line);
     host = new SerialHost(port, profile.framing);
   });
@@ -99,7 +99,7 @@ for (const profileId of ['sscard-stx-bcc', 'sscard-len-crc16']) {
     await host.request(commands.powerOn.code);
     card.fault = { kind: 'slow', delayMs: 60_000 };
     const pending = host.request(commands.apdu.code, SELECT_SSSE);
-    await sleep(50);
+    await waitFor('the APDU to reach the card', () => reader.busy);
     reader.remove();
     assert.equal((await pending).code, status.noCard.code);
   });
@@ -110,6 +110,52 @@ for (const profileId of ['sscard-stx-bcc', 'sscard-len-crc16']) {
     await host.request(commands.powerOn.code);
     card.fault = { kind: 'mute' };
     assert.equal((await host.request(commands.apdu.code, SELECT_SSSE)).code, status.cardMute.code);
+  });
+
+  test(`${profileId}: noise before a frame is skipped and the frame is answered`, async () => {
+    reader.insert(citizenCard());
+    const wire = encodeFrame(profile.framing, { code: commands.cardStatus.code, data: Buffer.alloc(0) });
+    // 0xFF never starts an STX frame and is no plausible len-crc16 length; 0x02 0xFF 0xFF is a false STX.
+    await host.write(Buffer.concat([Buffer.from([0xff, 0x02, 0xff, 0xff, 0xff]), wire]));
+    const answer = await host.next();
+    assert.equal(answer.code, status.ok.code);
+    assert.deepEqual([...answer.data], [cardStates.present]);
+    assert.equal((await host.request(commands.beep.code, Buffer.from([1]))).code, status.ok.code);
+  });
+
+  test(`${profileId}: a response longer than the reader's buffer is reported as card mute`, async () => {
+    const card = citizenCard();
+    reader.insert(card);
+    await host.request(commands.powerOn.code);
+    card.fault = { kind: 'huge-length' };
+    assert.equal((await host.request(commands.apdu.code, SELECT_SSSE)).code, status.cardMute.code);
+  });
+
+  test(`${profileId}: an injected line fault damages exactly the next answer`, async () => {
+    reader.injectLineFault('corrupt-checksum');
+    await assert.rejects(host.request(commands.cardStatus.code), /broken frame: bad-checksum/);
+    reader.injectLineFault('split');
+    assert.equal((await host.request(commands.cardStatus.code)).code, status.ok.code);
+    reader.injectLineFault('noise-before');
+    assert.equal((await host.request(commands.cardStatus.code)).code, status.ok.code);
+  });
+
+  test(`${profileId}: the reader survives its line being unplugged and answers after reopen`, async () => {
+    const card = citizenCard();
+    reader.insert(card);
+    await host.request(commands.powerOn.code);
+    const lost = new Promise((resolve) => reader.once('disconnected', resolve));
+    await closeSerialPort(port);
+    await pty.replug();
+    await lost;
+    assert.equal(reader.connected, false);
+    assert.equal(reader.cardPowered, false, 'the card lost power with the reader');
+    await reader.reopen();
+    port = await openSerialPort(pty.b, profile.line);
+    host = new SerialHost(port, profile.framing);
+    const state = await host.request(commands.cardStatus.code);
+    assert.deepEqual([...state.data], [cardStates.present]);
+    assert.deepEqual((await host.request(commands.powerOn.code)).data, card.atr);
   });
 
   test(`${profileId}: beeps are counted`, async () => {

@@ -33,6 +33,8 @@ export interface SerialReaderFirmwareEvents {
   /** A damaged command was answered with an error status. */
   'frame-error': [failure: ReceiveFailure];
   beep: [count: number];
+  /** An APDU was handed to the card (its answer is still to come). */
+  exchange: [];
   /** The line went away under the reader (unplugged); `reopen()` brings it back. */
   disconnected: [cause: Error | undefined];
 }
@@ -56,6 +58,8 @@ export class SerialReaderFirmware extends EventEmitter<SerialReaderFirmwareEvent
   private readonly receiver: FrameReceiver;
   private readonly cardResponseMs: number;
   private slot: SlotCard | undefined;
+  /** Settles the APDU in progress when its card is taken out, so the reader answers noCard at once. */
+  private pulled: (() => void) | undefined;
   /** Beeps sounded since the firmware started (the host's beep command), for tests to observe. */
   beeps = 0;
   private powered = false;
@@ -108,6 +112,11 @@ export class SerialReaderFirmware extends EventEmitter<SerialReaderFirmwareEvent
     return this.slot;
   }
 
+  /** True while an APDU is with the card and its answer has not come. */
+  get busy(): boolean {
+    return this.pulled !== undefined;
+  }
+
   /** True while the card in the slot is powered. */
   get cardPowered(): boolean {
     return this.powered;
@@ -126,6 +135,7 @@ export class SerialReaderFirmware extends EventEmitter<SerialReaderFirmwareEvent
     if (card && this.powered) card.powerOff();
     this.slot = undefined;
     this.powered = false;
+    this.pulled?.();
     return card;
   }
 
@@ -229,11 +239,18 @@ export class SerialReaderFirmware extends EventEmitter<SerialReaderFirmwareEvent
     if (card.takeLinkDrop()) return undefined;
     // A mute card answers nothing, and the reader only knows it once its deadline has passed.
     const deadline = new AbortController();
+    const removed = new Promise<undefined>((resolve) => {
+      this.pulled = () => resolve(undefined);
+    });
+    const answered = card.exchange(command).then((r) => r ?? new Promise<never>(() => {}));
+    this.emit('exchange');
     const response = await Promise.race([
-      card.exchange(command).then((r) => r ?? new Promise<never>(() => {})),
+      answered,
+      removed,
       sleep(this.cardResponseMs, undefined, { signal: deadline.signal }).catch(() => undefined),
     ]);
     deadline.abort();
+    this.pulled = undefined;
     if (this.slot !== card) return { status: 'noCard' };
     if (response === undefined) return { status: 'cardMute' };
     // A response longer than the reader's buffer never reaches the host whole: to the host the

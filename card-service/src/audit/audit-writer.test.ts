@@ -111,7 +111,12 @@ forEachEngine('audit writer (group commit)', ({ open }) => {
       if (i % 3 === 0) {
         work.push(
           store.transaction((tx) =>
-            appendAudit(tx, clock, { operatorId: 'op', action: 'card.lose', subject: `card ${i}`, result: 'ok' }),
+            appendAudit(tx, clock, {
+              operatorId: 'op',
+              action: 'card.lose',
+              subject: `card ${i}`,
+              result: 'ok',
+            }),
           ),
         );
       }

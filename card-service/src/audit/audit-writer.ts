@@ -79,7 +79,7 @@ export class AuditWriter {
           for (const p of batch) p.reject(e);
           continue;
         }
-        batch.forEach((p, i) => p.resolve(entries[i]!));
+        for (let i = 0; i < batch.length; i++) batch[i]!.resolve(entries[i]!);
       }
     } finally {
       this.flushing = undefined;

@@ -32,9 +32,11 @@ async function identify(svc: Services, req: Request): Promise<Principal> {
     return { kind: 'operator', operator: await authenticateOperator(svc.store, m[1]!) };
   }
   const socket = req.socket as TLSSocket;
-  const cert = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
-  const hasCert = cert !== undefined && Object.keys(cert).length > 0;
-  if (hasCert) {
+  // The X509Certificate view, not getPeerCertificate(): that one builds an object with three
+  // fingerprints and the raw DER on every call, and only the serial is needed here.
+  const cert =
+    typeof socket.getPeerX509Certificate === 'function' ? socket.getPeerX509Certificate() : undefined;
+  if (cert !== undefined) {
     if (!socket.authorized) {
       throw unauthorized('CLIENT_CERT_UNTRUSTED', 'the client certificate is not issued by this service');
     }

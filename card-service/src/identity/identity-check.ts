@@ -4,15 +4,10 @@ import type { AuditWriter } from '../audit/audit-writer.js';
 import { type Clock, chinaDate } from '../clock.js';
 import type { CardPresence, ProofRefusal } from '../hsm/card-presence.js';
 import { effectiveCard, type TerminalType } from '../lifecycle/transitions.js';
-import {
-  type Card,
-  type CardStatus,
-  type Holder,
-  type InsuranceRelation,
-  SCHEME_NAMES,
-} from '../registry/model.js';
+import { type CardStatus, type InsuranceRelation, SCHEME_NAMES } from '../registry/model.js';
 import { cardSubject } from '../registry/registry.js';
 import * as q from '../registry/queries.js';
+import type { IdentityRecord } from '../registry/queries.js';
 import type { Store } from '../store/store.js';
 
 /**
@@ -76,9 +71,9 @@ const STATUS_REFUSALS: Partial<Record<CardStatus, IdentityRefusal>> = {
 interface CacheEntry {
   expires: number;
   cardNumber: string;
-  card: Card;
-  holder: Holder;
-  relations: InsuranceRelation[];
+  card: IdentityRecord['card'];
+  holder: NonNullable<IdentityRecord['holder']>;
+  relations: IdentityRecord['relations'];
 }
 
 export class IdentityChecks {
@@ -118,7 +113,7 @@ export class IdentityChecks {
       if (card.cardNumber !== req.cardNumber) return 'CARD_DATA_MISMATCH';
       if (hit.card.personNo === card.personNo) return { ...hit, card };
     }
-    const found = await q.getCardWithHolder(this.store, req.cardIdCode);
+    const found = await q.getIdentityRecord(this.store, req.cardIdCode);
     if (!found) return 'CARD_UNKNOWN';
     const { card, holder, relations } = found;
     if (card.cardNumber !== req.cardNumber) return 'CARD_DATA_MISMATCH';

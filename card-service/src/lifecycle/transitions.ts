@@ -94,7 +94,10 @@ export function nextState(
  * The card as it stands at `now`: a temporary loss whose period is over has lifted itself. This
  * is evaluated whenever a card is read, so no timer has to run for it.
  */
-export function effectiveCard(card: Card, now: Date): Card {
+export function effectiveCard<C extends Pick<Card, 'status' | 'temporaryLossUntil' | 'statusChangedAt'>>(
+  card: C,
+  now: Date,
+): C {
   if (
     card.status === 'temporarily_lost' &&
     card.temporaryLossUntil !== null &&

@@ -17,22 +17,74 @@ class Mutex {
   }
 }
 
-function connectionQueryable(db: sqlite3.Database): Queryable {
+/** Prepared statements per connection; past this many, further SQL texts run unprepared. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * A connection with its prepared statements kept: the statements a service runs are few and
+ * repeated, and preparing each anew costs a parse and two more trips to the thread pool. Statements
+ * are never evicted (one could be in use), so the cache stops growing at its size instead. Every
+ * statement runs to completion (`all`, `run`), which ends its implicit read transaction; `get`
+ * reads all rows for that reason, and is only used for queries of one row.
+ */
+interface Connection extends Queryable {
+  /** Finalizes the prepared statements; call before closing the database. */
+  finalize(): Promise<void>;
+}
+
+function connectionQueryable(db: sqlite3.Database): Connection {
+  const cache = new Map<string, Promise<sqlite3.Statement>>();
+  const statement = (sql: string): Promise<sqlite3.Statement> | undefined => {
+    let st = cache.get(sql);
+    if (st === undefined && cache.size < STATEMENT_CACHE_SIZE) {
+      st = new Promise((res, rej) => {
+        const prepared = db.prepare(sql, (err) => {
+          if (err) {
+            cache.delete(sql);
+            rej(err);
+          } else res(prepared);
+        });
+      });
+      cache.set(sql, st);
+    }
+    return st;
+  };
+  const all = async <T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> => {
+    const st = statement(sql);
+    if (st === undefined) {
+      return new Promise<T[]>((res, rej) =>
+        db.all(sql, params, (err, rows) => (err ? rej(err) : res(rows as T[]))),
+      );
+    }
+    const prepared = await st;
+    return new Promise<T[]>((res, rej) =>
+      prepared.all(params, (err, rows) => (err ? rej(err) : res(rows as T[]))),
+    );
+  };
+  const run = async (sql: string, params: readonly SqlValue[] = []): Promise<RunResult> => {
+    const st = statement(sql);
+    const target = st === undefined ? db : await st;
+    return new Promise<RunResult>((res, rej) => {
+      const done = function (this: sqlite3.RunResult, err: Error | null) {
+        if (err) rej(err);
+        else res({ changes: this.changes });
+      };
+      if (target === db) db.run(sql, params, done);
+      else (target as sqlite3.Statement).run(params, done);
+    });
+  };
   return {
     dialect: 'sqlite',
-    all: <T>(sql: string, params: readonly SqlValue[] = []) =>
-      new Promise<T[]>((res, rej) => db.all(sql, params, (err, rows) => (err ? rej(err) : res(rows as T[])))),
-    get: <T>(sql: string, params: readonly SqlValue[] = []) =>
-      new Promise<T | undefined>((res, rej) =>
-        db.get(sql, params, (err, row) => (err ? rej(err) : res(row as T | undefined))),
-      ),
-    run: (sql: string, params: readonly SqlValue[] = []) =>
-      new Promise<RunResult>((res, rej) =>
-        db.run(sql, params, function (this: sqlite3.RunResult, err: Error | null) {
-          if (err) rej(err);
-          else res({ changes: this.changes });
-        }),
-      ),
+    all,
+    get: async <T>(sql: string, params: readonly SqlValue[] = []) => (await all<T>(sql, params))[0],
+    run,
+    finalize: async () => {
+      const statements = await Promise.allSettled(cache.values());
+      cache.clear();
+      for (const s of statements) {
+        if (s.status === 'fulfilled') await new Promise<void>((res) => s.value.finalize(() => res()));
+      }
+    },
   };
 }
 
@@ -49,7 +101,7 @@ const close = (db: sqlite3.Database): Promise<void> =>
 
 /** A read connection and the statements queued on it, so reads go where the queue is shortest. */
 interface Reader {
-  conn: Queryable;
+  conn: Connection;
   db: sqlite3.Database;
   pending: number;
 }
@@ -113,13 +165,13 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
     run: (sql, params) => mutex.lock(() => conn.run(sql, params)),
     transaction: (fn) =>
       mutex.lock(async () => {
-        await exec(db, 'BEGIN IMMEDIATE');
+        await conn.run('BEGIN IMMEDIATE');
         try {
           const result = await fn(conn);
-          await exec(db, 'COMMIT');
+          await conn.run('COMMIT');
           return result;
         } catch (e) {
-          await exec(db, 'ROLLBACK').catch(() => undefined);
+          await conn.run('ROLLBACK').catch(() => undefined);
           throw e;
         }
       }),
@@ -127,7 +179,11 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
       mutex.lock(async () => {
         if (closed) return;
         closed = true;
-        for (const r of readers) await close(r.db);
+        for (const r of readers) {
+          await r.conn.finalize();
+          await close(r.db);
+        }
+        await conn.finalize();
         await close(db);
       }),
   };

@@ -290,7 +290,9 @@ describe('a card that failed a check', () => {
     const offline: CardCheck = { ...failing, name: 'offline', run: async () => PASS };
     const report = await new CheckRegistry([failing, talking, offline]).verify(context());
     assert.equal(ran, false);
-    assert.deepEqual(report.skipped, [{ check: 'talks-to-card', reason: 'not run: the card already failed data' }]);
+    assert.deepEqual(report.skipped, [
+      { check: 'talks-to-card', reason: 'not run: the card already failed data' },
+    ]);
     assert.deepEqual(report.passed, ['offline']);
   });
 });
@@ -298,7 +300,15 @@ describe('a card that failed a check', () => {
 describe('checks on the iReadCardBas read', () => {
   it('judge the SSN without the birth date and gender that were not read', async () => {
     const ctx = context({ birthDate: '', gender: '' as never, birthplace: '' });
-    ctx.subject.fieldsRead = new Set(['cardIdCode', 'specVersion', 'issueDate', 'expiryDate', 'cardNumber', 'ssn', 'name']);
+    ctx.subject.fieldsRead = new Set([
+      'cardIdCode',
+      'specVersion',
+      'issueDate',
+      'expiryDate',
+      'cardNumber',
+      'ssn',
+      'name',
+    ]);
     assert.deepEqual(await verdictOf(holderDataConsistency, ctx), PASS);
     assert.deepEqual(await verdictOf(regionConsistency, ctx), PASS);
   });
