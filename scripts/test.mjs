@@ -26,7 +26,10 @@ function findTests(dir) {
 const only = process.argv.slice(2);
 const workspaces = only.length > 0 ? only : pkg.workspaces;
 
-const lint = spawnSync('npx', ['--no-install', 'biome', 'check', ...(only.length > 0 ? only : ['.'])], { cwd: root, stdio: 'inherit' });
+const lint = spawnSync('npx', ['--no-install', 'biome', 'check', ...(only.length > 0 ? only : ['.'])], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (lint.status !== 0) {
   console.error('lint failed: run `npm run format` and fix what biome reports');
   process.exit(lint.status ?? 1);
