@@ -1,12 +1,14 @@
+import { loadavg } from 'node:os';
 import { type Pcscd, startPcscd } from '@sscard/test-harness';
 import { flags, positiveInt } from '../lib/args.js';
 import { runNodeJson } from '../lib/children.js';
 import { describeMachine } from '../lib/machine.js';
 import { heading, ms, progress, say, table, verdict, x } from '../lib/report.js';
-import { type Summary, ratio, summarise } from '../lib/stats.js';
-import type { AgentReadsInput, AgentReadsOutput } from './agent-reads.js';
-import type { BareReplayInput, BareReplayOutput, ReplayStep } from './bare-replay.js';
+import { ratio, type Summary, summarise } from '../lib/stats.js';
+import type { AgentReadsInput, AgentReadsOutput, ReadKind } from './agent-reads.js';
+import type { BareReplayInput, BareReplayOutput, ReplayCall, ReplayPlan } from './bare-replay.js';
 import { cReplay } from './c-replay.js';
+import type { TracedCall } from './pcsc-trace.js';
 import {
   type CardChoice,
   compareTapes,
@@ -17,7 +19,7 @@ import {
 } from './virtual-cards.js';
 
 export const description =
-  'card read + PSAM verification through terminal-agent on a real pcscd/vpcd, against a bare pcsclite replay and a C PC/SC client';
+  'iReadCardBas and full card reads + PSAM verification through terminal-agent on a real pcscd/vpcd, against a bare pcsclite replay and a C PC/SC client';
 
 interface Stack {
   pcscd: Pcscd;
@@ -40,28 +42,28 @@ async function stopStack(stack: Stack, cards: VirtualCards): Promise<void> {
   await stack.pcscd.stop();
 }
 
-const agentReads = (stack: Stack, warmup: number, iterations: number) =>
+const agentReads = (stack: Stack, read: ReadKind, warmup: number, iterations: number, trace = 0) =>
   runNodeJson<AgentReadsOutput>(
     'card-read/agent-reads.js',
     {
       cardReader: stack.readers[0],
       psamReader: stack.readers[1],
+      read,
       warmup,
       iterations,
+      trace,
     } satisfies AgentReadsInput,
     { env: stack.env },
   );
 
-const bareReplay = async (stack: Stack, steps: ReplayStep[], warmup: number, iterations: number) =>
-  (
-    await runNodeJson<BareReplayOutput>(
-      'card-read/bare-replay.js',
-      { readers: stack.readers, steps, warmup, iterations } satisfies BareReplayInput,
-      { env: stack.env },
-    )
-  ).samples;
+const bareReplay = (stack: Stack, plan: ReplayPlan, warmup: number, iterations: number, trace = 0) =>
+  runNodeJson<BareReplayOutput>(
+    'card-read/bare-replay.js',
+    { readers: stack.readers, plan, warmup, iterations, trace } satisfies BareReplayInput,
+    { env: stack.env },
+  );
 
-/** Records what one client did at the cards, for one read. */
+/** Records what one client did at the cards. */
 async function recordOne(cards: VirtualCards, work: () => Promise<unknown>): Promise<TapeEntry[]> {
   cards.tape.start();
   try {
@@ -72,13 +74,43 @@ async function recordOne(cards: VirtualCards, work: () => Promise<unknown>): Pro
   return cards.tape.entries;
 }
 
-function stepsOf(tape: readonly TapeEntry[]): ReplayStep[] {
-  return tape
-    .filter((e) => e.kind === 'apdu')
-    .map((e) => {
-      if (!e.response) throw new Error('a card stayed mute during the recorded read');
-      return { slot: e.slot, command: e.command!, response: e.response };
+/** The agent's traced PC/SC calls as a replay plan (reader names become slots 0 and 1). */
+function callsOf(traced: readonly TracedCall[], readers: readonly [string, string]): ReplayCall[] {
+  return traced
+    .filter((c) => c.op !== 'status-event')
+    .map((c): ReplayCall => {
+      const slot = readers.indexOf(c.reader);
+      if (slot < 0) throw new Error(`the agent used a reader the benchmark did not set up: ${c.reader}`);
+      if (c.op === 'connect') return { op: 'connect', slot };
+      if (c.op === 'disconnect') {
+        return { op: 'disconnect', slot, disposition: c.detail as 'leave' | 'reset' | 'unpower' };
+      }
+      if (!c.response) throw new Error(`a transmit to ${c.reader} got no answer in the traced read`);
+      return { op: 'transmit', slot, command: c.command!, response: c.response };
     });
+}
+
+/** The traced transmits must be exactly what the cards saw: the trace is checked, not trusted. */
+function checkPlanAgainstTape(plan: ReplayPlan, tape: readonly TapeEntry[]): void {
+  const planned = [...plan.first, ...plan.steady].flatMap((c) =>
+    c.op === 'transmit' ? [{ slot: c.slot, command: c.command, response: c.response }] : [],
+  );
+  const seen = tape
+    .filter((e) => e.kind === 'apdu')
+    .map((e) => ({ slot: e.slot, command: e.command, response: e.response }));
+  if (JSON.stringify(planned) !== JSON.stringify(seen)) {
+    throw new Error("the agent's traced PC/SC transmits differ from the APDUs the cards saw");
+  }
+}
+
+function describeCalls(calls: readonly ReplayCall[]): string {
+  const per = (slot: number) => {
+    const of = calls.filter((c) => c.slot === slot);
+    const n = (op: ReplayCall['op']) => of.filter((c) => c.op === op).length;
+    const dispositions = of.flatMap((c) => (c.op === 'disconnect' ? [c.disposition] : []));
+    return `${slot === 0 ? 'card' : 'PSAM'} ${n('connect')} connect, ${n('transmit')} transmit, ${n('disconnect')} disconnect${dispositions.length ? ` (${dispositions.join(', ')})` : ''}`;
+  };
+  return `${per(0)}; ${per(1)}`;
 }
 
 function row(name: string, s: Summary, base?: Summary): string[] {
@@ -92,8 +124,74 @@ function row(name: string, s: Summary, base?: Summary): string[] {
     base ? x(ratio(s.p90, base.p90)) : '',
   ];
 }
+const ratioRow = (name: string, a: Summary, b: Summary) =>
+  row(name, a, b).map((v, i) => (i >= 1 && i <= 4 ? '' : v));
 
 const HEADER = ['client', 'reads', 'median', 'p90', 'min', 'ratio median', 'ratio p90'];
+
+interface TraceSummary {
+  total: number;
+  inCalls: number;
+  between: number;
+  statusEvents: number;
+}
+
+/** Per traced read: wall time, time inside PC/SC calls, the client's own time between them. */
+function traceSummary(traces: AgentReadsOutput['traces']): { median: TraceSummary; perCall: number[][] } {
+  const rows = traces.map((t) => {
+    const calls = t.calls.filter((c) => c.op !== 'status-event');
+    const inCalls = calls.reduce((s, c) => s + (c.end - c.start), 0);
+    return { total: t.total, inCalls, between: t.total - inCalls, statusEvents: t.calls.length - calls.length };
+  });
+  const med = (f: (r: TraceSummary) => number) => summarise(rows.map(f)).median;
+  // perCall[i] = [median span of call i, median gap before call i]
+  const n = Math.min(...traces.map((t) => t.calls.filter((c) => c.op !== 'status-event').length));
+  const perCall: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const spans: number[] = [];
+    const gaps: number[] = [];
+    for (const t of traces) {
+      const calls = t.calls.filter((c) => c.op !== 'status-event');
+      spans.push(calls[i]!.end - calls[i]!.start);
+      gaps.push(calls[i]!.start - (i === 0 ? 0 : calls[i - 1]!.end));
+    }
+    perCall.push([summarise(spans).median, summarise(gaps).median]);
+  }
+  perCall.push([0, summarise(traces.map((t) => t.total - (t.calls.filter((c) => c.op !== 'status-event').at(-1)?.end ?? 0))).median]);
+  return {
+    median: {
+      total: med((r) => r.total),
+      inCalls: med((r) => r.inCalls),
+      between: med((r) => r.between),
+      statusEvents: med((r) => r.statusEvents),
+    },
+    perCall,
+  };
+}
+
+const ins = (c: ReplayCall): string =>
+  c.op === 'transmit'
+    ? `${c.command.slice(0, 4)}${c.command.slice(2, 4) === 'B2' ? ` ${c.command.slice(4, 8)}` : ''}`
+    : c.op === 'disconnect'
+      ? c.disposition
+      : '';
+
+const READS: Record<ReadKind, { title: string; call: string }> = {
+  bas: { title: 'iReadCardBas read (the fields vendor reader code reads)', call: 'agent readCardBas(3)' },
+  full: { title: 'full basic-information read', call: 'agent readCard()' },
+};
+
+interface Measured {
+  kind: ReadKind;
+  plan: ReplayPlan;
+  info: AgentReadsOutput;
+  tapes: { agent: TapeEntry[]; bare: TapeEntry[]; c: TapeEntry[] };
+  samples: { agent: number[]; bare: number[]; c: number[] };
+  roundMedians: { agent: number[]; bare: number[]; c: number[] };
+  trace?: { agent: ReturnType<typeof traceSummary>; bare: ReturnType<typeof traceSummary> };
+  slow?: { agent: Summary; bare: Summary };
+  nagle?: Summary;
+}
 
 export async function run(argv: readonly string[]): Promise<void> {
   const f = flags(argv, {
@@ -101,132 +199,191 @@ export async function run(argv: readonly string[]): Promise<void> {
     warmup: { default: '10' },
     rounds: { default: '10' },
     card: { default: 'gen3' },
+    read: { default: 'both' },
+    trace: { default: '30' },
     'latency-iterations': { default: '20' },
     'nagle-iterations': { default: '5' },
   });
   const iterations = positiveInt('iterations', f.iterations);
   const warmup = positiveInt('warmup', f.warmup);
   const rounds = positiveInt('rounds', f.rounds);
+  const traceReads = positiveInt('trace', f.trace);
   const latencyIterations = positiveInt('latency-iterations', f['latency-iterations']);
   const nagleIterations = positiveInt('nagle-iterations', f['nagle-iterations']);
   if (f.card !== 'gen2' && f.card !== 'gen3') throw new Error('--card: gen2 or gen3');
+  if (f.read !== 'both' && f.read !== 'bas' && f.read !== 'full') throw new Error('--read: both, bas or full');
+  const kinds: ReadKind[] = f.read === 'both' ? ['bas', 'full'] : [f.read];
   const perRound = Math.ceil(iterations / rounds);
 
   heading('card-read');
   say(`machine: ${describeMachine()}`);
+  say(`load average at start (1/5/15 min): ${loadavg().map((v) => v.toFixed(2)).join(' / ')}`);
   progress('generating the issuer keyset and the virtual cards');
   const cards = createVirtualCards(f.card as CardChoice);
   let stack = await startStack(cards, true);
+  const measured: Measured[] = [];
+  const roundLoad: number[] = [];
   try {
-    // 1. What the agent sends, recorded at the cards during one read.
-    progress('recording one agent read at the cards');
-    let agentInfo: AgentReadsOutput | undefined;
-    const agentTape = await recordOne(cards, async () => {
-      agentInfo = await agentReads(stack, 0, 1);
-    });
-    const steps = stepsOf(agentTape);
-    const cardApdus = steps.filter((s) => s.slot === 0).length;
-    const psamApdus = steps.length - cardApdus;
+    // 1. What the agent does, traced at the PC/SC calls and recorded at the cards: its first read
+    //    in a fresh process and one steady read after it. The baselines replay exactly that.
+    for (const kind of kinds) {
+      progress(`${kind}: tracing the agent's first and second read, recording them at the cards`);
+      let info: AgentReadsOutput | undefined;
+      const agentTape = await recordOne(cards, async () => {
+        info = await agentReads(stack, kind, 0, 0, 2);
+      });
+      const plan: ReplayPlan = {
+        first: callsOf(info!.traces[0]!.calls, stack.readers),
+        steady: callsOf(info!.traces[1]!.calls, stack.readers),
+      };
+      checkPlanAgainstTape(plan, agentTape);
+      progress(`${kind}: checking that both baselines make the same calls and put the same APDUs on the cards`);
+      const bareTape = await recordOne(cards, () => bareReplay(stack, plan, 0, 1));
+      const cTape = await recordOne(cards, () => cReplay(stack.env, stack.readers, plan, 0, 1));
+      const bareDiff = compareTapes(agentTape, bareTape);
+      const cDiff = compareTapes(agentTape, cTape);
+      if (bareDiff) throw new Error(`${kind}: the pcsclite replay differs from the agent's reads: ${bareDiff}`);
+      if (cDiff) throw new Error(`${kind}: the C replay differs from the agent's reads: ${cDiff}`);
+      measured.push({
+        kind,
+        plan,
+        info: info!,
+        tapes: { agent: agentTape, bare: bareTape, c: cTape },
+        samples: { agent: [], bare: [], c: [] },
+        roundMedians: { agent: [], bare: [], c: [] },
+      });
+    }
 
-    // 2. The baselines must put exactly the same events on the cards' contacts.
-    progress('checking that both baselines replay the same events at the cards');
-    const bareTape = await recordOne(cards, () => bareReplay(stack, steps, 0, 1));
-    const cTape = await recordOne(cards, () => cReplay(stack.env, stack.readers, steps, 0, 1));
-    const bareDiff = compareTapes(agentTape, bareTape);
-    const cDiff = compareTapes(agentTape, cTape);
-    if (bareDiff) throw new Error(`the pcsclite replay differs from the agent's read: ${bareDiff}`);
-    if (cDiff) throw new Error(`the C replay differs from the agent's read: ${cDiff}`);
-
-    // 3. Fast mode, interleaved rounds: background load on a shared machine hits all clients alike.
-    const samples = { agent: [] as number[], bare: [] as number[], c: [] as number[] };
-    const roundMedians = { agent: [] as number[], bare: [] as number[], c: [] as number[] };
-    const clients = [
-      ['agent', () => agentReads(stack, warmup, perRound).then((o) => o.samples)],
-      ['bare', () => bareReplay(stack, steps, warmup, perRound)],
-      ['c', () => cReplay(stack.env, stack.readers, steps, warmup, perRound)],
-    ] as const;
+    // 2. Fast mode, interleaved rounds: background load on a shared machine hits all clients alike.
     for (let r = 0; r < rounds; r++) {
-      progress(
-        `fast mode, round ${r + 1} of ${rounds} (${perRound} reads per client after ${warmup} warm-up)`,
-      );
-      for (let i = 0; i < clients.length; i++) {
-        const [name, measure] = clients[(r + i) % clients.length]!;
-        const measured = await measure();
-        samples[name].push(...measured);
-        roundMedians[name].push(summarise(measured).median);
+      progress(`fast mode, round ${r + 1} of ${rounds} (${perRound} reads per client and read after ${warmup} warm-up)`);
+      roundLoad.push(loadavg()[0]!);
+      for (const m of measured) {
+        const clients = [
+          ['agent', async () => (await agentReads(stack, m.kind, warmup, perRound)).samples],
+          ['bare', async () => (await bareReplay(stack, m.plan, warmup, perRound)).samples],
+          ['c', () => cReplay(stack.env, stack.readers, m.plan, warmup, perRound)],
+        ] as const;
+        for (let i = 0; i < clients.length; i++) {
+          const [name, measure] = clients[(r + i) % clients.length]!;
+          const samples = await measure();
+          m.samples[name].push(...samples);
+          m.roundMedians[name].push(summarise(samples).median);
+        }
       }
     }
-    const agent = summarise(samples.agent);
-    const bare = summarise(samples.bare);
-    const c = summarise(samples.c);
+
+    // 3. Where the time goes: steady reads traced call by call, the agent's and the replay's.
+    for (const m of measured) {
+      progress(`${m.kind}: tracing ${traceReads} steady reads of the agent and of the pcsclite replay`);
+      const agent = await agentReads(stack, m.kind, warmup, 0, traceReads);
+      const bare = await bareReplay(stack, m.plan, warmup, 0, traceReads);
+      m.trace = { agent: traceSummary(agent.traces), bare: traceSummary(bare.traces) };
+    }
 
     // 4. Realistic latency: every APDU takes what it would at 9600 baud T=0 plus card processing.
-    progress(`realistic-latency mode (${latencyIterations} reads per client)`);
     cards.setFault({ kind: 'realistic-latency' });
-    const slowAgent = summarise((await agentReads(stack, 2, latencyIterations)).samples);
-    const slowBare = summarise(await bareReplay(stack, steps, 2, latencyIterations));
+    for (const m of measured) {
+      progress(`${m.kind}: realistic-latency mode (${latencyIterations} reads per client)`);
+      m.slow = {
+        agent: summarise((await agentReads(stack, m.kind, 2, latencyIterations)).samples),
+        bare: summarise((await bareReplay(stack, m.plan, 2, latencyIterations)).samples),
+      };
+    }
     cards.setFault({ kind: 'none' });
 
-    // 5. For context only: the same read without the TCP_NODELAY preload in pcscd.
-    progress(`without the TCP_NODELAY preload (${nagleIterations} agent reads)`);
+    // 5. For context only: the same reads without the TCP_NODELAY preload in pcscd.
     await stopStack(stack, cards);
     stack = await startStack(cards, false);
-    const nagle = summarise((await agentReads(stack, 1, nagleIterations)).samples);
-
-    say(`card: emulator ${cards.description}; pcscd private, vpcd slots 0 (card) and 1 (PSAM)`);
-    say(
-      `verification: ${agentInfo!.genuine ? 'genuine' : 'NOT genuine'} (checks run: ${agentInfo!.checksRun.join(', ') || 'none'}); holder data read: ${agentInfo!.holderDataRead ? 'yes' : 'no'}`,
-    );
-    say(
-      `APDUs per read: ${cardApdus} to the card (agent's own count: ${agentInfo!.cardApdus}) + ${psamApdus} to the PSAM = ${steps.length}; card APDUs ${verdict(cardApdus, '<', 14, 0)}`,
-    );
-    say(
-      `replay check: both baselines sent the agent's ${steps.length} APDUs in the agent's order and got the same answers`,
-    );
-    say(
-      `  power events seen by the cards in that read: agent ${powerEvents(agentTape)}; pcsclite ${powerEvents(bareTape)}; C ${powerEvents(cTape)}`,
-    );
-    say();
-    say(
-      `fast mode (emulator answers at once), TCP_NODELAY preload; ${rounds} interleaved rounds, ${warmup} warm-up reads per client and round`,
-    );
-    say(
-      table(HEADER, [
-        row('agent readCard()', agent),
-        row('bare pcsclite replay', bare),
-        row('C pcsc-read replay', c),
-        row('agent / bare pcsclite', agent, bare).map((v, i) => (i >= 1 && i <= 4 ? '' : v)),
-        row('agent / C', agent, c).map((v, i) => (i >= 1 && i <= 4 ? '' : v)),
-      ]),
-    );
-    say(
-      `  agent / bare pcsclite, median: ${x(ratio(agent.median, bare.median))} — ${verdict(ratio(agent.median, bare.median), '<=', 1.1)}`,
-    );
-    say(`  agent / C pcsc-read, median:   ${x(ratio(agent.median, c.median))} (for information; no target)`);
-    const roundRatios = roundMedians.agent.map((a, i) => ratio(a, roundMedians.bare[i]!));
-    say(
-      `  per round, median agent / bare: ${roundRatios.map(x).join(', ')}; median of these ${x(summarise(roundRatios).median)}`,
-    );
-    say(
-      `  per round medians, ms: agent ${roundMedians.agent.map((v) => v.toFixed(2)).join(' / ')}; bare ${roundMedians.bare.map((v) => v.toFixed(2)).join(' / ')}; C ${roundMedians.c.map((v) => v.toFixed(2)).join(' / ')}`,
-    );
-    say();
-    say(
-      'realistic-latency mode (9600 baud T=0 transfer time + per-instruction card processing, on card and PSAM)',
-    );
-    say(
-      table(HEADER, [
-        row('agent readCard()', slowAgent),
-        row('bare pcsclite replay', slowBare),
-        row('agent / bare pcsclite', slowAgent, slowBare).map((v, i) => (i >= 1 && i <= 4 ? '' : v)),
-      ]),
-    );
-    say();
-    say(
-      'for context: pcscd without the TCP_NODELAY preload (Nagle + delayed ACK on every vpcd message), fast mode',
-    );
-    say(table(HEADER, [row('agent readCard()', nagle), row('agent with preload (above)', agent)]));
+    for (const m of measured) {
+      progress(`${m.kind}: without the TCP_NODELAY preload (${nagleIterations} agent reads)`);
+      m.nagle = summarise((await agentReads(stack, m.kind, 1, nagleIterations)).samples);
+    }
   } finally {
     await stopStack(stack, cards);
+  }
+
+  say(`card: emulator ${cards.description}; pcscd private, vpcd slots 0 (card) and 1 (PSAM)`);
+  say(
+    `fast mode (emulator answers at once), TCP_NODELAY preload; ${rounds} interleaved rounds of ${perRound} reads per client and read, ${warmup} warm-up reads each`,
+  );
+  say(`load average (1 min) at the start of each round: ${roundLoad.map((v) => v.toFixed(2)).join(', ')}`);
+  for (const m of measured) report(m, rounds);
+}
+
+function report(m: Measured, rounds: number): void {
+  const { title, call } = READS[m.kind];
+  const transmits = (calls: readonly ReplayCall[], slot: number) =>
+    calls.filter((c) => c.op === 'transmit' && c.slot === slot).length;
+  const cardApdus = transmits(m.plan.steady, 0);
+  const psamApdus = transmits(m.plan.steady, 1);
+  const agent = summarise(m.samples.agent);
+  const bare = summarise(m.samples.bare);
+  const c = summarise(m.samples.c);
+  say();
+  say(`-- ${title}: ${call} --`);
+  say(
+    `verification: ${m.info.genuine ? 'genuine' : 'NOT genuine'}${m.info.checksRun.length ? ` (checks run: ${m.info.checksRun.join(', ')})` : ''}; holder data read: ${m.info.holderDataRead ? 'yes' : 'no'}`,
+  );
+  say(
+    `APDUs per read: ${cardApdus} to the card (agent's own count: ${m.info.cardApdus}; ${verdict(cardApdus, '<', 14, 0)}) + ${psamApdus} to the PSAM`,
+  );
+  say(`  card APDUs: ${m.plan.steady.filter((c) => c.op === 'transmit' && c.slot === 0).map(ins).join(' ')}`);
+  say(`  PSAM APDUs: ${m.plan.steady.filter((c) => c.op === 'transmit' && c.slot === 1).map(ins).join(' ') || 'none'}`);
+  say(`PC/SC calls per read: ${describeCalls(m.plan.steady)}`);
+  say(`  first read of a process: ${describeCalls(m.plan.first)} (set up once, untimed in every client)`);
+  say(
+    `replay check: both baselines made the agent's calls and the cards saw the same APDUs, in order, with the same answers; power events at the cards over the first two reads: agent ${powerEvents(m.tapes.agent)}; pcsclite ${powerEvents(m.tapes.bare)}; C ${powerEvents(m.tapes.c)}`,
+  );
+  say(
+    table(HEADER, [
+      row(call, agent),
+      row('bare pcsclite replay', bare),
+      row('C pcsc-read replay', c),
+      ratioRow('agent / bare pcsclite', agent, bare),
+      ratioRow('agent / C', agent, c),
+    ]),
+  );
+  say(
+    `  agent / bare pcsclite, median: ${x(ratio(agent.median, bare.median))} — ${verdict(ratio(agent.median, bare.median), '<=', 1.1)}`,
+  );
+  const roundRatios = m.roundMedians.agent.map((a, i) => ratio(a, m.roundMedians.bare[i]!));
+  say(
+    `  per round (${rounds}), median agent / bare: ${roundRatios.map(x).join(', ')}; median of these ${x(summarise(roundRatios).median)}`,
+  );
+  say(
+    `  per round medians, ms: agent ${m.roundMedians.agent.map((v) => v.toFixed(2)).join(' / ')}; bare ${m.roundMedians.bare.map((v) => v.toFixed(2)).join(' / ')}; C ${m.roundMedians.c.map((v) => v.toFixed(2)).join(' / ')}`,
+  );
+  if (m.trace) {
+    const a = m.trace.agent;
+    const b = m.trace.bare;
+    say(
+      `where the time goes (median of traced steady reads): agent ${ms(a.median.total, 3)} = ${ms(a.median.inCalls, 3)} inside PC/SC calls + ${ms(a.median.between, 3)} between them (${a.median.statusEvents} status events); replay ${ms(b.median.total, 3)} = ${ms(b.median.inCalls, 3)} + ${ms(b.median.between, 3)} (${b.median.statusEvents} status events)`,
+    );
+    const rows = m.plan.steady.map((call, i) => [
+      `${i + 1} ${call.op} ${call.slot === 0 ? 'card' : 'PSAM'} ${ins(call)}`.trimEnd(),
+      ms(a.perCall[i]?.[1] ?? Number.NaN, 3),
+      ms(a.perCall[i]?.[0] ?? Number.NaN, 3),
+      ms(b.perCall[i]?.[1] ?? Number.NaN, 3),
+      ms(b.perCall[i]?.[0] ?? Number.NaN, 3),
+    ]);
+    const end = m.plan.steady.length;
+    rows.push(['(after the last call)', ms(a.perCall[end]?.[1] ?? Number.NaN, 3), '', ms(b.perCall[end]?.[1] ?? Number.NaN, 3), '']);
+    say(table(['call', 'agent before', 'agent in call', 'replay before', 'replay in call'], rows));
+  }
+  if (m.slow) {
+    say('realistic-latency mode (9600 baud T=0 transfer + per-instruction card processing, card and PSAM):');
+    say(
+      table(HEADER, [
+        row(call, m.slow.agent),
+        row('bare pcsclite replay', m.slow.bare),
+        ratioRow('agent / bare pcsclite', m.slow.agent, m.slow.bare),
+      ]),
+    );
+  }
+  if (m.nagle) {
+    say(
+      `for context, pcscd without the TCP_NODELAY preload (Nagle + delayed ACK on every vpcd message): agent median ${ms(m.nagle.median, 1)} over ${m.nagle.count} reads, against ${ms(agent.median, 3)} with it`,
+    );
   }
 }

@@ -58,17 +58,33 @@ export interface ScriptorRun {
   exitCode: number | null;
 }
 
+/**
+ * scriptor prints `> command`, then `< response : meaning`; a long response wraps after 16 bytes
+ * onto lines of bare hex, the last of which carries the `: meaning`.
+ */
 function parseScriptor(output: string): ScriptorExchange[] {
   const exchanges: ScriptorExchange[] = [];
-  for (const line of output.split('\n')) {
-    const cmd = /^> ([0-9A-Fa-f ]+)$/.exec(line.trim());
+  let open: { exchange: ScriptorExchange; hex: string } | undefined;
+  for (const raw of output.split('\n')) {
+    const line = raw.trim();
+    const cmd = /^> ([0-9A-Fa-f ]+)$/.exec(line);
     if (cmd) {
+      open = undefined;
       exchanges.push({ command: cmd[1]!.replace(/\s+/g, '').toUpperCase(), response: undefined });
       continue;
     }
-    const res = /^< ([0-9A-Fa-f ]+?)\s*(:.*)?$/.exec(line.trim());
     const last = exchanges[exchanges.length - 1];
-    if (res && last && last.response === undefined) last.response = res[1]!.replace(/\s+/g, '').toUpperCase();
+    const first = /^<\s*([0-9A-Fa-f ]*?)\s*(:.*)?$/.exec(line);
+    const more = /^([0-9A-Fa-f ]+?)\s*(:.*)?$/.exec(line);
+    const part = first && last && last.response === undefined && !open ? first : open ? more : undefined;
+    if (!part || !last) continue;
+    const hex = (open?.hex ?? '') + part[1]!.replace(/\s+/g, '').toUpperCase();
+    if (part[2] !== undefined) {
+      last.response = hex;
+      open = undefined;
+    } else {
+      open = { exchange: last, hex };
+    }
   }
   return exchanges;
 }
@@ -125,6 +141,8 @@ export class ScriptorSession {
     this.child.stderr.on('data', (d: Buffer) => {
       this.output += d.toString();
     });
+    // Writing to a scriptor that already gave up (card gone) fails with EPIPE; its exit says why.
+    this.child.stdin.on('error', () => {});
     this.exit = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
   }
 
@@ -145,8 +163,15 @@ export class ScriptorSession {
     }
   }
 
-  async close(): Promise<number | null> {
+  /**
+   * Ends the session. scriptor blocked in a transmit (a mute card) never reads its end of input,
+   * so it is killed if it has not gone after `graceMs`.
+   */
+  async close(graceMs = 5000): Promise<number | null> {
     this.child.stdin.end();
-    return this.exit;
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    const code = await this.exit;
+    clearTimeout(timer);
+    return code;
   }
 }

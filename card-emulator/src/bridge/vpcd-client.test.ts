@@ -163,10 +163,13 @@ test('a mute card holds the APDU until it is pulled, then the host gets no statu
   await waitFor('card A', async () => (await readCardNumber(pcscd.readerNames[0]!)) === CARD_A.number);
   card.fault = { kind: 'mute' };
   const session = new ScriptorSession(pcscd.env, pcscd.readerNames[0]!);
-  const pending = session.send(SELECT_SSSE);
-  await waitFor('scriptor to send', () => session.text.includes('> 00 A4'));
-  slot.remove();
-  const answer = await pending;
-  assert.ok(answer === undefined || answer.length < 4, session.text);
-  await session.close();
+  try {
+    const pending = session.send(SELECT_SSSE);
+    await waitFor('scriptor to send', () => session.text.includes('> 00 A4'));
+    slot.remove();
+    const answer = await pending;
+    assert.ok(answer === undefined || answer.length < 4, session.text);
+  } finally {
+    await session.close();
+  }
 });

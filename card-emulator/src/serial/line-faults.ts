@@ -9,7 +9,13 @@ import type { Framing } from '@sscard/firmware-profiles';
  * - `split`: the answer is written in two parts, a moment apart (the host reassembles it);
  * - `no-answer`: nothing is sent (the host's answer deadline expires).
  */
-export const LINE_FAULT_KINDS = ['corrupt-checksum', 'truncate', 'noise-before', 'split', 'no-answer'] as const;
+export const LINE_FAULT_KINDS = [
+  'corrupt-checksum',
+  'truncate',
+  'noise-before',
+  'split',
+  'no-answer',
+] as const;
 export type LineFaultKind = (typeof LINE_FAULT_KINDS)[number];
 
 /** A gap short enough to stay inside any profile's inter-byte timeout. */

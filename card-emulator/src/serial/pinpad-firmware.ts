@@ -9,7 +9,22 @@ import { applyLineFault, type LineFaultKind } from './line-faults.js';
 type SerialTransport = Extract<PinPadProfile['transport'], { kind: 'serial' }>;
 
 /** The keys of the pad: digits, correction keys, Enter and Cancel. */
-export const PIN_PAD_KEYS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'back', 'clear', 'enter', 'cancel'] as const;
+export const PIN_PAD_KEYS = [
+  '0',
+  '1',
+  '2',
+  '3',
+  '4',
+  '5',
+  '6',
+  '7',
+  '8',
+  '9',
+  'back',
+  'clear',
+  'enter',
+  'cancel',
+] as const;
 export type PinPadKey = (typeof PIN_PAD_KEYS)[number];
 
 /** Reason byte of the pad's error event, as the profile lists them. */
@@ -73,7 +88,8 @@ export class SerialPinPadFirmware extends EventEmitter<SerialPinPadFirmwareEvent
   private readonly receiver: FrameReceiver;
   private readonly entryTimeoutMs: number;
   private readonly keyIntervalMs: number;
-  private readonly enforceLength: boolean;
+  /** See SerialPinPadFirmwareOptions.enforceLength; may be changed between entries. */
+  enforceLength: boolean;
   private entry: Entry | undefined;
   private script: Script | undefined;
   private queue: Promise<void> = Promise.resolve();
@@ -84,7 +100,10 @@ export class SerialPinPadFirmware extends EventEmitter<SerialPinPadFirmwareEvent
   constructor(options: SerialPinPadFirmwareOptions) {
     super();
     if (options.profile.transport.kind !== 'serial') {
-      throw new ValidationError('PINPAD_TRANSPORT', `PIN pad profile ${options.profile.id} is not a serial pad`);
+      throw new ValidationError(
+        'PINPAD_TRANSPORT',
+        `PIN pad profile ${options.profile.id} is not a serial pad`,
+      );
     }
     this.profile = options.profile;
     this.transport = options.profile.transport;

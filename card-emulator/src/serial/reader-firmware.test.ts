@@ -75,7 +75,10 @@ for (const profileId of ['sscard-stx-bcc', 'sscard-len-crc16']) {
   });
 
   test(`${profileId}: a corrupted frame is answered bad checksum and the line keeps working`, async () => {
-    const wire = encodeFrame(profile.framing, { code: commands.cardStatus.code, data: Buffer.from([1, 2, 3]) });
+    const wire = encodeFrame(profile.framing, {
+      code: commands.cardStatus.code,
+      data: Buffer.from([1, 2, 3]),
+    });
     wire[wire.length - 3] = wire[wire.length - 3]! ^ 0x01;
     await host.write(wire);
     assert.equal((await host.next()).code, status.badChecksum.code);
@@ -97,7 +100,8 @@ for (const profileId of ['sscard-stx-bcc', 'sscard-len-crc16']) {
     const card = citizenCard();
     reader.insert(card);
     await host.request(commands.powerOn.code);
-    card.fault = { kind: 'slow', delayMs: 60_000 };
+    // Longer than the card deadline, so only the removal can explain a noCard answer.
+    card.fault = { kind: 'slow', delayMs: 2_000 };
     const pending = host.request(commands.apdu.code, SELECT_SSSE);
     await waitFor('the APDU to reach the card', () => reader.busy);
     reader.remove();

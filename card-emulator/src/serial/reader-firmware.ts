@@ -144,6 +144,11 @@ export class SerialReaderFirmware extends EventEmitter<SerialReaderFirmwareEvent
     for (let i = 0; i < count; i++) this.lineFaults.push(kind);
   }
 
+  /** Line faults still waiting for an answer to damage. */
+  get pendingLineFaults(): number {
+    return this.lineFaults.length;
+  }
+
   /** Opens the line (again, after it was lost or closed), as the reader being plugged in. */
   async reopen(): Promise<void> {
     this.receiver.reset();

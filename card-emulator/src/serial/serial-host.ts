@@ -1,4 +1,10 @@
-import { type DecodeEvent, encodeFrame, type Frame, FrameDecoder, type Framing } from '@sscard/firmware-profiles';
+import {
+  type DecodeEvent,
+  encodeFrame,
+  type Frame,
+  FrameDecoder,
+  type Framing,
+} from '@sscard/firmware-profiles';
 import type { SerialPort } from 'serialport';
 
 /**

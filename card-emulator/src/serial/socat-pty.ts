@@ -35,7 +35,10 @@ export async function startSocatPty(name = 'reader'): Promise<SocatPty> {
   });
   for (let i = 0; i < 200 && !(existsSync(device) && existsSync(host)); i++) {
     if (failure || child.exitCode !== null) {
-      throw new SscardError('SOCAT_START', `socat did not start: ${failure?.message ?? `exit ${child.exitCode}`}`);
+      throw new SscardError(
+        'SOCAT_START',
+        `socat did not start: ${failure?.message ?? `exit ${child.exitCode}`}`,
+      );
     }
     await sleep(10);
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { GENESIS_HASH } from '../store/migrations.js';
-import { type Queryable, forUpdate } from '../store/store.js';
+import { type Dialect, type Queryable, forUpdate } from '../store/store.js';
 import { canonicalJson } from './canonical-json.js';
 
 /**
@@ -71,30 +71,47 @@ export async function appendAudit(tx: Queryable, clock: Clock, input: AuditInput
   return entry!;
 }
 
-/** Rows per INSERT: 10 parameters each, far below either engine's limit on parameters. */
-const INSERT_ROWS = 50;
-const INSERT_HEAD =
-  'INSERT INTO audit_log (seq, at, terminal_id, operator_id, action, subject, result, details, prev_hash, hash) VALUES ';
-const ROW_PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const AUDIT_COLUMNS = 'seq, at, terminal_id, operator_id, action, subject, result, details, prev_hash, hash';
 
 /**
- * Appends entries in the given order inside the caller's transaction, with one read and one
- * update of the head for all of them. `at` is when each was recorded, which may be a little
- * before the chain position it gets.
+ * Inserts any number of entries with one statement whose text never changes (so it is prepared
+ * once): the rows travel as one JSON array parameter and the engine unpacks it.
  */
-export async function appendAuditBatch(
-  tx: Queryable,
-  inputs: readonly (AuditInput & { at: string })[],
-): Promise<AuditEntry[]> {
-  if (inputs.length === 0) return [];
-  // The head row is the chain's lock: concurrent appenders queue here instead of forking the chain.
-  const head = await tx.get<{ seq: number; hash: string }>(
-    `SELECT seq, hash FROM audit_head WHERE id = 1${forUpdate(tx.dialect)}`,
-  );
-  if (!head) throw new Error('audit_head row missing: the schema is not migrated');
+const INSERT_FROM_JSON: Record<Dialect, string> = {
+  sqlite: `INSERT INTO audit_log (${AUDIT_COLUMNS})
+    SELECT ${AUDIT_COLUMNS.split(', ')
+      .map((c) => `json_extract(value, '$.${c}')`)
+      .join(', ')}
+    FROM json_each(?)`,
+  postgres: `INSERT INTO audit_log (${AUDIT_COLUMNS})
+    SELECT ${AUDIT_COLUMNS} FROM json_to_recordset(?::json) AS e (seq bigint, at text, terminal_id text,
+      operator_id text, action text, subject text, result text, details text, prev_hash text, hash text)`,
+};
+
+/**
+ * PostgreSQL: the entries and the head update as one statement, on condition that the head is
+ * still where the caller last saw it. The UPDATE takes the head row's lock (waiting for any
+ * transaction holding it) and re-checks the condition on the row as committed, so a head moved by
+ * anyone else makes it update nothing, and then the INSERT adds nothing either.
+ */
+const CONDITIONAL_APPEND_POSTGRES = `WITH moved AS (
+    UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ? AND hash = ? RETURNING id
+  )
+  INSERT INTO audit_log (${AUDIT_COLUMNS})
+  SELECT ${AUDIT_COLUMNS} FROM json_to_recordset(?::json) AS e (seq bigint, at text, terminal_id text,
+    operator_id text, action text, subject text, result text, details text, prev_hash text, hash text)
+  WHERE EXISTS (SELECT 1 FROM moved)`;
+
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
+
+/** The entries that follow `head`, each hashed over its predecessor. */
+function chainAfter(head: AuditHead, inputs: readonly (AuditInput & { at: string })[]): AuditEntry[] {
   let seq = Number(head.seq);
   let prevHash = head.hash;
-  const entries: AuditEntry[] = inputs.map((input) => {
+  return inputs.map((input) => {
     const partial = {
       seq: ++seq,
       at: input.at,
@@ -110,25 +127,72 @@ export async function appendAuditBatch(
     prevHash = entry.hash;
     return entry;
   });
-  for (let i = 0; i < entries.length; i += INSERT_ROWS) {
-    const chunk = entries.slice(i, i + INSERT_ROWS);
-    await tx.run(
-      INSERT_HEAD + chunk.map(() => ROW_PLACEHOLDERS).join(', '),
-      chunk.flatMap((e) => [
-        e.seq,
-        e.at,
-        e.terminalId,
-        e.operatorId,
-        e.action,
-        e.subject,
-        e.result,
-        JSON.stringify(e.details),
-        e.prevHash,
-        e.hash,
-      ]),
-    );
+}
+
+const rowsJson = (entries: readonly AuditEntry[]): string =>
+  JSON.stringify(
+    entries.map((e) => ({
+      seq: e.seq,
+      at: e.at,
+      terminal_id: e.terminalId,
+      operator_id: e.operatorId,
+      action: e.action,
+      subject: e.subject,
+      result: e.result,
+      details: JSON.stringify(e.details),
+      prev_hash: e.prevHash,
+      hash: e.hash,
+    })),
+  );
+
+/**
+ * Appends entries in the given order inside the caller's transaction, with one read and one
+ * update of the head for all of them. `at` is when each was recorded, which may be a little
+ * before the chain position it gets.
+ */
+export async function appendAuditBatch(
+  tx: Queryable,
+  inputs: readonly (AuditInput & { at: string })[],
+): Promise<AuditEntry[]> {
+  if (inputs.length === 0) return [];
+  // The head row is the chain's lock: concurrent appenders queue here instead of forking the chain.
+  const head = await tx.get<AuditHead>(
+    `SELECT seq, hash FROM audit_head WHERE id = 1${forUpdate(tx.dialect)}`,
+  );
+  if (!head) throw new Error('audit_head row missing: the schema is not migrated');
+  const entries = chainAfter(head, inputs);
+  await tx.run(INSERT_FROM_JSON[tx.dialect], [rowsJson(entries)]);
+  const last = entries[entries.length - 1]!;
+  await tx.run('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', [last.seq, last.hash]);
+  return entries;
+}
+
+/**
+ * Appends entries right after `head` in one statement outside any transaction (PostgreSQL only),
+ * or writes nothing and answers undefined when the head is no longer `head`: the caller then
+ * appends through `appendAuditBatch` in a transaction, which reads the head afresh.
+ */
+export async function appendAuditAfter(
+  store: Queryable,
+  head: AuditHead,
+  inputs: readonly (AuditInput & { at: string })[],
+): Promise<AuditEntry[] | undefined> {
+  if (store.dialect !== 'postgres') throw new Error('conditional audit append needs PostgreSQL');
+  if (inputs.length === 0) return [];
+  const entries = chainAfter(head, inputs);
+  const last = entries[entries.length - 1]!;
+  const { changes } = await store.run(CONDITIONAL_APPEND_POSTGRES, [
+    last.seq,
+    last.hash,
+    head.seq,
+    head.hash,
+    rowsJson(entries),
+  ]);
+  if (changes === 0) return undefined;
+  if (changes !== entries.length) {
+    // One statement is atomic, so this cannot happen short of a server fault; say so loudly.
+    throw new Error(`conditional audit append wrote ${changes} of ${entries.length} entries`);
   }
-  await tx.run('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', [seq, prevHash]);
   return entries;
 }
 

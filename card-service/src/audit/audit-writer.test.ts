@@ -16,16 +16,36 @@ const check = (i: number) => ({
   details: { n: i },
 });
 
-/** The store, counting its transactions, with the head update of transaction `failOn` failing. */
-function instrumented(inner: Store, failOn = 0): Store & { transactions: number } {
-  const wrapped = {
+interface Instrumented extends Store {
+  /** Transactions begun. */
+  transactions: number;
+  /** Writes outside a transaction (PostgreSQL's one-statement append). */
+  statements: number;
+  /** Makes the next write fail: a transaction after its inserts, or a statement before it runs. */
+  failNext: 'transaction' | 'statement' | undefined;
+}
+
+function instrumented(inner: Store): Instrumented {
+  const wrapped: Instrumented = {
     ...inner,
     transactions: 0,
+    statements: 0,
+    failNext: undefined,
+    run: async (sql, params) => {
+      wrapped.statements++;
+      if (wrapped.failNext === 'statement') {
+        wrapped.failNext = undefined;
+        throw new Error('connection reset');
+      }
+      return inner.run(sql, params);
+    },
     transaction: <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
-      const n = ++wrapped.transactions;
+      wrapped.transactions++;
+      const fail = wrapped.failNext === 'transaction';
+      if (fail) wrapped.failNext = undefined;
       return inner.transaction((tx) =>
         fn(
-          n !== failOn
+          !fail
             ? tx
             : {
                 ...tx,
@@ -43,7 +63,12 @@ function instrumented(inner: Store, failOn = 0): Store & { transactions: number 
   return wrapped;
 }
 
-forEachEngine('audit writer (group commit)', ({ open }) => {
+const external = (store: Store, n: number) =>
+  store.transaction((tx) =>
+    appendAudit(tx, clock, { operatorId: 'op', action: 'card.lose', subject: `card ${n}`, result: 'ok' }),
+  );
+
+forEachEngine('audit writer (group commit)', ({ engine, open }) => {
   test('concurrent appends form one valid chain in the order they were made', async () => {
     const store = await open();
     const writer = new AuditWriter(store, clock);
@@ -65,30 +90,75 @@ forEachEngine('audit writer (group commit)', ({ open }) => {
     );
   });
 
-  test('entries arriving while a batch commits share the next transaction', async () => {
+  test('entries arriving while a batch commits share the next write', async () => {
     const store = instrumented(await open());
     const writer = new AuditWriter(store, clock, { maxBatch: 40 });
     await Promise.all(Array.from({ length: 201 }, (_, i) => writer.append(check(i))));
-    // The first entry starts a transaction at once; the other 200 wait for it and go in batches of 40.
-    assert.equal(store.transactions, 1 + 5);
+    // The first entry is written at once; the other 200 wait for it and go in batches of 40.
+    assert.equal(store.transactions + store.statements, 1 + 5);
+    if (engine === 'postgres') {
+      // After the first batch the writer knows the head: one statement per batch, no transaction.
+      assert.equal(store.transactions, 1);
+    }
     assert.equal((await verifyAuditChain(store)).ok, true);
   });
 
-  test('a failed batch fails all its callers and leaves none of its entries', async () => {
-    const store = instrumented(await open(), 2);
+  test('an entry appended by a change transaction between batches is chained, not overwritten', async () => {
+    const store = instrumented(await open());
     const writer = new AuditWriter(store, clock);
-    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => writer.append(check(i))));
-    assert.equal(results[0]!.status, 'fulfilled');
-    for (const r of results.slice(1)) {
-      assert.equal(r.status, 'rejected');
-      if (r.status === 'rejected') assert.match(String(r.reason), /disk full/);
-    }
+    assert.equal((await writer.append(check(1))).seq, 1);
+    await external(store, 2);
+    const before = store.transactions;
+    const third = await writer.append(check(3));
+    assert.equal(third.seq, 3);
+    // The head moved under the writer: its batch went through a transaction that read it afresh.
+    assert.equal(store.transactions, before + 1);
+    const verdict = await verifyAuditChain(store);
+    assert.equal(verdict.ok, true);
+    if (verdict.ok) assert.equal(verdict.headHash, third.hash);
+  });
+
+  test('a batch that falls back to a transaction and fails there leaves the chain as it was', async () => {
+    const store = instrumented(await open());
+    const writer = new AuditWriter(store, clock);
+    await writer.append(check(0));
+    await external(store, 1);
+    store.failNext = 'transaction';
+    const results = await Promise.allSettled(
+      Array.from({ length: 9 }, (_, i) => writer.append(check(i + 2))),
+    );
+    // The first of them is a batch of its own; the other eight share the one after it.
+    for (const r of results.slice(0, 1)) assert.equal(r.status, 'rejected');
+    for (const r of results.slice(1)) assert.equal(r.status, 'fulfilled');
+    if (results[0]!.status === 'rejected') assert.match(String(results[0]!.reason), /disk full/);
+    const stored = await listAudit(store, 0, 100);
+    assert.deepEqual(
+      stored.map((e) => e.terminalId),
+      ['t0', null, 't3', 't4', 't5', 't6', 't7', 't8', 't9', 't10'],
+    );
+    assert.deepEqual(
+      stored.map((e) => e.seq),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
+    assert.equal((await verifyAuditChain(store)).ok, true);
+  });
+
+  test('a failed batch of many fails every one of its callers', async () => {
+    const store = instrumented(await open());
+    const writer = new AuditWriter(store, clock);
+    const first = writer.append(check(0));
+    // Queued while the first is written: these ten form the next batch, whose write fails.
+    store.failNext = engine === 'postgres' ? 'statement' : 'transaction';
+    const rest = Array.from({ length: 10 }, (_, i) => writer.append(check(i + 1)));
+    assert.equal((await first).seq, 1);
+    const results = await Promise.allSettled(rest);
+    for (const r of results) assert.equal(r.status, 'rejected');
     assert.deepEqual(
       (await listAudit(store, 0, 100)).map((e) => e.seq),
       [1],
     );
-    const after = await writer.append(check(99));
-    assert.equal(after.seq, 2);
+    // The writer forgot the head it could not confirm and carries on from the stored one.
+    assert.equal((await writer.append(check(99))).seq, 2);
     const verdict = await verifyAuditChain(store);
     assert.equal(verdict.ok, true);
     if (verdict.ok) assert.equal(verdict.entries, 2);

@@ -1,6 +1,12 @@
 import type { Clock } from '../clock.js';
 import type { Store } from '../store/store.js';
-import { type AuditEntry, type AuditInput, appendAuditBatch } from './audit-log.js';
+import {
+  type AuditEntry,
+  type AuditHead,
+  type AuditInput,
+  appendAuditAfter,
+  appendAuditBatch,
+} from './audit-log.js';
 import { canonicalJson } from './canonical-json.js';
 
 interface Pending {
@@ -29,6 +35,12 @@ export interface AuditWriterOptions {
  * one of its callers; nothing of it stays in the chain, and the next batch starts from the head
  * as committed.
  *
+ * On PostgreSQL a batch is first tried as one statement after the head this writer last
+ * committed (`appendAuditAfter`: the head moves only if it is still there, so no explicit
+ * transaction and no round trips for BEGIN, the head read and COMMIT); when something else has
+ * appended since (a lifecycle change, another process), nothing is written and the batch goes
+ * through the transaction that reads the head afresh under its lock.
+ *
  * Entries that belong to a state change do not come here: they are written with
  * `appendAudit` inside the change's own transaction.
  */
@@ -37,6 +49,8 @@ export class AuditWriter {
   private flushing: Promise<void> | undefined;
   private readonly maxBatch: number;
   private closed = false;
+  /** The head as this writer last committed it; unknown at first and after a failure. */
+  private head: AuditHead | undefined;
 
   constructor(
     private readonly store: Store,
@@ -69,20 +83,26 @@ export class AuditWriter {
         const batch = this.queue.splice(0, this.maxBatch);
         let entries: AuditEntry[];
         try {
-          entries = await this.store.transaction((tx) =>
-            appendAuditBatch(
-              tx,
-              batch.map((p) => ({ ...p.input, at: p.at })),
-            ),
-          );
+          entries = await this.write(batch.map((p) => ({ ...p.input, at: p.at })));
         } catch (e) {
+          this.head = undefined;
           for (const p of batch) p.reject(e);
           continue;
         }
+        const last = entries[entries.length - 1]!;
+        this.head = { seq: last.seq, hash: last.hash };
         for (let i = 0; i < batch.length; i++) batch[i]!.resolve(entries[i]!);
       }
     } finally {
       this.flushing = undefined;
     }
+  }
+
+  private async write(inputs: (AuditInput & { at: string })[]): Promise<AuditEntry[]> {
+    if (this.store.dialect === 'postgres' && this.head !== undefined) {
+      const entries = await appendAuditAfter(this.store, this.head, inputs);
+      if (entries !== undefined) return entries;
+    }
+    return this.store.transaction((tx) => appendAuditBatch(tx, inputs));
   }
 }

@@ -17,9 +17,32 @@ const types = {
       : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
-function clientQueryable(client: pg.Pool | pg.PoolClient): Queryable {
-  const query = (sql: string, params: readonly SqlValue[]) =>
-    client.query(toPostgresPlaceholders(sql), params as SqlValue[]);
+/** Statements that get a server-side prepared statement; past this many, further texts are parsed each time. */
+const PREPARED_LIMIT = 256;
+
+/**
+ * Named (prepared) statements: each connection parses and plans a statement once and then only
+ * binds and executes it, which saves the server a parse and a plan per query on the hot paths.
+ * Names are shared by all connections of the process; `pg` prepares a name on each connection the
+ * first time it runs there. The number of names is bounded, since multi-row inserts vary in text.
+ */
+class StatementNames {
+  private readonly names = new Map<string, { name: string; text: string }>();
+
+  of(sql: string, params: readonly SqlValue[]): pg.QueryConfig<SqlValue[]> {
+    let named = this.names.get(sql);
+    if (named === undefined && this.names.size < PREPARED_LIMIT) {
+      named = { name: `sscard_${this.names.size + 1}`, text: toPostgresPlaceholders(sql) };
+      this.names.set(sql, named);
+    }
+    return named === undefined
+      ? { text: toPostgresPlaceholders(sql), values: params as SqlValue[] }
+      : { name: named.name, text: named.text, values: params as SqlValue[] };
+  }
+}
+
+function clientQueryable(client: pg.Pool | pg.PoolClient, statements: StatementNames): Queryable {
+  const query = (sql: string, params: readonly SqlValue[]) => client.query(statements.of(sql, params));
   return {
     dialect: 'postgres',
     all: async <T>(sql: string, params: readonly SqlValue[] = []) => (await query(sql, params)).rows as T[],
@@ -37,14 +60,15 @@ export async function openPostgresStore(url: string, poolSize = 10): Promise<Sto
   // An idle client that loses its server must not crash the process: the next query reconnects.
   pool.on('error', () => undefined);
   await pool.query('SELECT 1');
-  const direct = clientQueryable(pool);
+  const statements = new StatementNames();
+  const direct = clientQueryable(pool, statements);
   return {
     ...direct,
     transaction: async (fn) => {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        const result = await fn(clientQueryable(client));
+        const result = await fn(clientQueryable(client, statements));
         await client.query('COMMIT');
         return result;
       } catch (e) {

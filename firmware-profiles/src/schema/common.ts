@@ -27,9 +27,9 @@ export const description = z.string().min(10, 'say what this profile is and wher
 
 export const serialLine = z.strictObject({
   baud: z.number().int().positive(),
-  dataBits: z.union([z.literal(5), z.literal(6), z.literal(7), z.literal(8)]),
+  dataBits: z.union([z.literal(5), z.literal(6), z.literal(7), z.literal(8)], { error: 'one of 5, 6, 7, 8' }),
   parity: z.enum(['none', 'even', 'odd', 'mark', 'space']),
-  stopBits: z.union([z.literal(1), z.literal(1.5), z.literal(2)]),
+  stopBits: z.union([z.literal(1), z.literal(1.5), z.literal(2)], { error: 'one of 1, 1.5, 2' }),
 });
 export type SerialLine = z.infer<typeof serialLine>;
 

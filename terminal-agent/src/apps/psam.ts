@@ -37,38 +37,62 @@ export class PsamError extends SscardError {
   }
 }
 
+/** Memo key of a CardSession: the PSAM application is the selected one. */
+const SELECTED = 'psam:selected';
+
 /**
  * The terminal's PSAM, held for the length of one card operation. It computes the card
  * cryptograms the terminal compares or sends: diversify the card's key (`801A`), then encrypt one
  * block under it (`80FA`). The keys never leave the module.
+ *
+ * The PSAM never leaves its slot and serves every read, so its connection is kept between
+ * operations (exclusive, powered) with the application selected: a read costs no connect,
+ * power-up, SELECT or disconnect on the PSAM. The selection is re-established whenever the PSAM
+ * was reset, reconnected, or answers as if it had forgotten it.
  */
 export class Psam {
-  private constructor(private readonly session: CardSession) {}
+  private constructor(
+    private session: CardSession,
+    private readonly readers: ReaderManager,
+  ) {}
 
-  /** Holds the PSAM slot and selects the PSAM application; `PSAM_ABSENT` when the terminal has none. */
+  /** Holds the PSAM slot with the PSAM application selected; `PSAM_ABSENT` when the terminal has none. */
   static async open(readers: ReaderManager): Promise<Psam> {
-    let session: CardSession;
+    const psam = new Psam(await Psam.hold(readers), readers);
     try {
-      session = new CardSession(await readers.hold({ roles: ['psam'] }));
+      await psam.ensureSelected();
+    } catch (e) {
+      await psam.close();
+      throw e;
+    }
+    return psam;
+  }
+
+  private static async hold(readers: ReaderManager): Promise<CardSession> {
+    try {
+      return new CardSession(await readers.hold({ roles: ['psam'], keepConnected: true }));
     } catch (e) {
       if (isReaderError(e, 'ReaderNotFound') || isReaderError(e, 'NoCard')) {
         throw new PsamError('PSAM_ABSENT', 'the terminal has no PSAM', {}, { cause: e });
       }
       throw e;
     }
+  }
+
+  private async ensureSelected(): Promise<void> {
+    if (this.session.memo.get(SELECTED) === true) return;
     try {
-      const selected = await session.transmit(
+      const selected = await this.session.transmit(
         { cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: PSAM_AID },
         { raw: true },
       );
       requireSuccess(accept61xx(selected));
     } catch (e) {
-      await session.close();
       if (e instanceof CardError)
         throw new PsamError('PSAM_ABSENT', 'the PSAM slot holds no PSAM application', {}, { cause: e });
       throw e;
     }
-    return new Psam(session);
+    this.session.memo.set(SELECTED, true);
   }
 
   get apduCount(): number {
@@ -83,13 +107,7 @@ export class Psam {
     block: Uint8Array,
   ): Promise<Buffer> {
     const id = parseCardIdCode(cardIdCode);
-    const prepared = await this.session.transmit({
-      cla: 0x80,
-      ins: 0x1a,
-      p1: PSAM_KEY_ID[usage],
-      p2: PSAM_ALGORITHM[algorithm],
-      data: id.bytes,
-    });
+    const prepared = await this.prepareKey(usage, algorithm, id.bytes);
     if (prepared.sw === 0x6a88) {
       throw new PsamError('PSAM_KEY_MISSING', `the PSAM has no ${usage} master key`, { usage });
     }
@@ -110,6 +128,38 @@ export class Psam {
     return requireSuccess(encrypted);
   }
 
+  /**
+   * `801A` on the kept connection. Two things can have happened to the PSAM since the selection
+   * was noted without the agent hearing of it: pcscd invalidated the handle (the module was
+   * reseated), or the module lost power and answers with an error status. Either way the
+   * selection is made again, on a fresh connection when the old one is gone, and `801A` is sent
+   * once more; only answers that mean something (success, no such key, no such algorithm) pass.
+   */
+  private async prepareKey(usage: PsamKeyUsage, algorithm: CardAlgorithm, id: Buffer) {
+    const command = {
+      cla: 0x80,
+      ins: 0x1a,
+      p1: PSAM_KEY_ID[usage],
+      p2: PSAM_ALGORITHM[algorithm],
+      data: id,
+    } as const;
+    const assumed = this.session.apduCount === 0;
+    let answer: Awaited<ReturnType<CardSession['transmit']>>;
+    try {
+      answer = await this.session.transmit(command);
+    } catch (e) {
+      if (!assumed || !isReaderError(e, 'CardRemoved')) throw e;
+      await this.session.close();
+      this.session = await Psam.hold(this.readers);
+      await this.ensureSelected();
+      return this.session.transmit(command);
+    }
+    if (!assumed || answer.sw === 0x9000 || answer.sw === 0x6a88 || answer.sw === 0x6a81) return answer;
+    this.session.memo.delete(SELECTED);
+    await this.ensureSelected();
+    return this.session.transmit(command);
+  }
+
   /** The EXTERNAL AUTHENTICATE cryptogram (RKSSSE) over an 8-byte GET CHALLENGE value. */
   externalAuthCryptogram(
     algorithm: CardAlgorithm,
@@ -119,6 +169,7 @@ export class Psam {
     return this.cryptogram('externalAuth', algorithm, cardIdCode, challengeBlock(algorithm, challenge8));
   }
 
+  /** Lets the next operation have the PSAM; the connection stays up unless something went wrong. */
   close(): Promise<void> {
     return this.session.close();
   }

@@ -17,6 +17,16 @@ export interface PcscChannelOptions {
 
 type ChannelState = 'open' | 'removed' | 'lost' | 'closed';
 
+interface PendingCall {
+  readonly operation: string;
+  /** `Date.now()` after which the card counts as mute. */
+  readonly deadline: number;
+  timedOut: boolean;
+  readonly giveUp: (error: ReaderError) => void;
+  /** Who waits for the native call to come back (a release after the deadline gave up on it). */
+  readonly returned: (() => void)[];
+}
+
 /**
  * An exclusive PC/SC connection to one card. The binding runs each call on libuv's thread pool
  * and a silent card keeps that thread until it is pulled, so this channel never queues a second
@@ -25,9 +35,15 @@ type ChannelState = 'open' | 'removed' | 'lost' | 'closed';
  */
 export class PcscChannel implements CardChannel {
   private state: ChannelState = 'open';
-  private inFlight: Promise<unknown> | undefined;
+  /** The one native call in the binding, from issue until its callback has run. */
+  private pending: PendingCall | undefined;
+  /**
+   * One deadline timer per channel, not one per call: a timer armed and cleared around every APDU
+   * is most of what a call costs the event loop beyond the binding itself. It fires at most once per
+   * deadline and gives up on the call in flight only when that call's own deadline has passed.
+   */
+  private watchdog: NodeJS.Timeout | undefined;
   private releasing: Promise<void> | undefined;
-  private timedOut = false;
 
   constructor(
     private readonly binding: PcscCardReader,
@@ -39,7 +55,7 @@ export class PcscChannel implements CardChannel {
 
   /** Only a call the deadline gave up on is still in flight once its caller has moved on. */
   get stalled(): boolean {
-    return this.inFlight !== undefined && this.timedOut;
+    return this.pending?.timedOut === true;
   }
 
   get protocol(): 'T=0' | 'T=1' {
@@ -113,7 +129,10 @@ export class PcscChannel implements CardChannel {
   private async release(disconnect: boolean): Promise<void> {
     // A stalled call still owns the handle inside the binding; disconnecting now would block a
     // second pool thread on the binding's mutex. Wait for it to come back (the card pulled).
-    if (this.inFlight) await this.inFlight.catch(() => undefined);
+    const pending = this.pending;
+    if (pending) await new Promise<void>((resolve) => pending.returned.push(resolve));
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = undefined;
     if (disconnect && this.binding.connected) {
       for (const disposition of [this.binding.SCARD_UNPOWER_CARD, this.binding.SCARD_LEAVE_CARD]) {
         const released = await new Promise<boolean>((resolve) =>
@@ -135,7 +154,7 @@ export class PcscChannel implements CardChannel {
     if (this.state === 'lost') {
       throw new ReaderError('ReaderGone', `"${this.reader}" is no longer available`, { reader: this.reader });
     }
-    if (this.inFlight) {
+    if (this.pending) {
       throw new ReaderError(
         'CardMute',
         `the card in "${this.reader}" has not answered the previous command`,
@@ -168,29 +187,49 @@ export class PcscChannel implements CardChannel {
     operation: string,
     invoke: (done: (err: Error | null | undefined, value: T | undefined) => void) => void,
   ): Promise<T> {
-    const native = new Promise<T>((resolve, reject) => {
-      invoke((err, value) => (err ? reject(err) : resolve(value as T)));
+    return new Promise<T>((resolve, reject) => {
+      const call: PendingCall = {
+        operation,
+        deadline: Date.now() + this.options.deadlineMs,
+        timedOut: false,
+        giveUp: reject,
+        returned: [],
+      };
+      this.pending = call;
+      this.armWatchdog();
+      invoke((err, value) => {
+        if (this.pending === call) this.pending = undefined;
+        for (const resolveReturned of call.returned) resolveReturned();
+        if (call.timedOut) return; // its caller already has CardMute
+        if (err) reject(err);
+        else resolve(value as T);
+      });
     });
-    const tracked = native.finally(() => {
-      if (this.inFlight === tracked) {
-        this.inFlight = undefined;
-        this.timedOut = false;
-      }
-    });
-    this.inFlight = tracked;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        this.timedOut = true;
-        reject(
-          new ReaderError('CardMute', `the card in "${this.reader}" did not answer ${operation}`, {
-            reader: this.reader,
-            operation,
-            deadlineMs: this.options.deadlineMs,
-          }),
-        );
-      }, this.options.deadlineMs);
-    });
-    return Promise.race([tracked, deadline]).finally(() => clearTimeout(timer));
+  }
+
+  private armWatchdog(delay = this.options.deadlineMs): void {
+    if (this.watchdog) return;
+    this.watchdog = setTimeout(() => this.onWatchdog(), delay);
+    // A call in the binding keeps the process alive by itself; this timer must not.
+    this.watchdog.unref();
+  }
+
+  private onWatchdog(): void {
+    this.watchdog = undefined;
+    const call = this.pending;
+    if (!call || call.timedOut) return;
+    const left = call.deadline - Date.now();
+    if (left > 0) {
+      this.armWatchdog(left);
+      return;
+    }
+    call.timedOut = true;
+    call.giveUp(
+      new ReaderError('CardMute', `the card in "${this.reader}" did not answer ${call.operation}`, {
+        reader: this.reader,
+        operation: call.operation,
+        deadlineMs: this.options.deadlineMs,
+      }),
+    );
   }
 }

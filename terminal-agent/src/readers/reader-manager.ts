@@ -52,8 +52,33 @@ export interface ReaderManagerOptions {
 export interface HeldCard {
   readonly channel: CardChannel;
   readonly state: ReaderState;
-  /** Closes the channel (power off) and lets the next caller have the reader. */
-  release(): Promise<void>;
+  /**
+   * What holders noted about the card's state (an application selected) while it stays powered
+   * and connected. Empty after every new connection; whoever resets the card clears it.
+   */
+  readonly memo: Map<string, unknown>;
+  /**
+   * Lets the next caller have the reader. The channel is closed (power off), except on a hold
+   * asked with `keepConnected` that ends `clean`: then it stays connected for the next holder.
+   */
+  release(options?: { clean?: boolean }): Promise<void>;
+}
+
+export interface HoldOptions {
+  reader?: string;
+  roles?: readonly ReaderRole[];
+  /**
+   * Keep the card connected between holds (the terminal's PSAM, which never leaves its slot and
+   * serves every card read): a clean release leaves it powered and connected exclusively, so the
+   * next hold costs no connect, no power-up and no re-selection. Never for a citizen's card, whose
+   * release must power it off so that no authentication outlives the session.
+   */
+  keepConnected?: boolean;
+}
+
+interface ParkedChannel {
+  readonly channel: CardChannel;
+  readonly memo: Map<string, unknown>;
 }
 
 /**
@@ -68,6 +93,12 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
   private readonly locks = new Map<string, ReaderLock>();
   /** Readers whose last card stopped answering: their release waits for the card to be pulled. */
   private readonly stalled = new Set<string>();
+  /** Connections kept between holds (`keepConnected`), by reader; only while nobody holds them. */
+  private readonly parked = new Map<string, ParkedChannel>();
+  /** Parked connections being closed, so that a new connection waits for the old handle to go. */
+  private readonly closing = new Map<string, Promise<void>>();
+  /** The card OS behind each ATR seen, so that listing readers does not match profiles every time. */
+  private readonly cardStates = new Map<string, ReaderCardState>();
   private started = false;
 
   constructor(options: ReaderManagerOptions) {
@@ -86,6 +117,7 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
 
   async stop(): Promise<void> {
     this.started = false;
+    await Promise.all([...this.parked.keys()].map((name) => this.unpark(name)));
     await Promise.all(this.backends.map((b) => b.stop()));
   }
 
@@ -106,7 +138,7 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
    * `roles` order) that holds a card. Waits while another session holds the same reader. With
    * several cards present and no name, fails with `ReaderAmbiguous` so the operator can choose.
    */
-  async hold(options: { reader?: string; roles?: readonly ReaderRole[] } = {}): Promise<HeldCard> {
+  async hold(options: HoldOptions = {}): Promise<HeldCard> {
     const name = options.reader ?? this.pickReader(options.roles ?? ['user']);
     const located = this.locate(name);
     if (this.stalled.has(name)) {
@@ -120,9 +152,18 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
     const lock = this.lockOf(name);
     const release = await lock.acquire();
     let channel: CardChannel;
+    let memo: Map<string, unknown>;
     try {
-      // The card may have left while this caller waited for the reader.
-      channel = await located.backend.connect(name);
+      const parked = this.parked.get(name);
+      if (parked && options.keepConnected && this.has(name)) {
+        this.parked.delete(name);
+        ({ channel, memo } = parked);
+      } else {
+        await this.unpark(name);
+        // The card may have left while this caller waited for the reader.
+        channel = await located.backend.connect(name);
+        memo = new Map();
+      }
     } catch (e) {
       release();
       throw e;
@@ -131,9 +172,16 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
     return {
       channel,
       state: this.stateOf(located.slot),
-      release: () => {
+      memo,
+      release: ({ clean = false } = {}) => {
         if (!released) {
           const stalled = channel.stalled === true;
+          if (options.keepConnected && clean && !stalled && this.has(name)) {
+            this.parked.set(name, { channel, memo });
+            release();
+            released = Promise.resolve();
+            return released;
+          }
           if (stalled) this.stalled.add(name);
           released = channel.close().finally(() => {
             if (stalled) this.stalled.delete(name);
@@ -143,6 +191,32 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
         return released;
       },
     };
+  }
+
+  /** Whether the reader is still there with a card in it. */
+  private has(name: string): boolean {
+    try {
+      return this.locate(name).slot.atr !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Closes a connection kept between holds once its card or reader is gone (or the manager
+   * stops). Nobody holds a parked connection, so it closes at once; a caller who takes the reader
+   * meanwhile waits for the close and then meets the slot as it is, not a stale handle.
+   */
+  private unpark(name: string): Promise<void> {
+    const parked = this.parked.get(name);
+    if (!parked) return this.closing.get(name) ?? Promise.resolve();
+    this.parked.delete(name);
+    const closing = parked.channel.close().catch(() => undefined);
+    this.closing.set(name, closing);
+    void closing.then(() => {
+      if (this.closing.get(name) === closing) this.closing.delete(name);
+    });
+    return closing;
   }
 
   /**
@@ -216,10 +290,17 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
   }
 
   private cardStateOf(atr: Buffer): ReaderCardState {
-    const card: ReaderCardState = { atr: toHex(atr) };
-    const os = this.cardOs(atr);
-    if (os !== undefined) card.cardOs = os;
-    return card;
+    const hex = toHex(atr);
+    let card = this.cardStates.get(hex);
+    if (!card) {
+      card = { atr: hex };
+      const os = this.cardOs(atr);
+      if (os !== undefined) card.cardOs = os;
+      // Few distinct ATRs pass through one terminal; the bound only guards against a hostile stream.
+      if (this.cardStates.size >= 256) this.cardStates.clear();
+      this.cardStates.set(hex, card);
+    }
+    return { ...card };
   }
 
   private follow(backend: ReaderBackend): void {
@@ -230,17 +311,20 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
       this.emit('reader-added', this.stateOf(slot));
     });
     backend.on('reader-removed', (name) => {
+      void this.unpark(name);
       const role = roleOf(name);
       if (role === 'ignore') return;
       if (!this.locks.get(name)?.busy) this.locks.delete(name);
       this.emit('reader-removed', { name, kind: backend.kind, role });
     });
     backend.on('card-inserted', (name, atr) => {
+      void this.unpark(name);
       const role = roleOf(name);
       if (role === 'ignore') return;
       this.emit('card-inserted', { reader: name, role, ...this.cardStateOf(atr) });
     });
     backend.on('card-removed', (name) => {
+      void this.unpark(name);
       const role = roleOf(name);
       if (role === 'ignore') return;
       this.emit('card-removed', { reader: name, role });

@@ -45,9 +45,11 @@ class SerialReader {
 
   /**
    * One command with the reader's answer. A "bad checksum / bad length" answer means our frame was
-   * damaged on the way and the reader did nothing, so it is sent again; any other answer is final.
+   * damaged on the way and the reader did nothing, so it is sent again. A damaged *answer* is sent
+   * again only for `idempotent` commands (status, power, beep): the reader did act, but doing it
+   * twice changes nothing. Any other answer is final.
    */
-  async command(code: number, data: Buffer, extraMs = 0): Promise<Frame> {
+  async command(code: number, data: Buffer, extraMs = 0, idempotent = false): Promise<Frame> {
     const link = this.link;
     if (!link) {
       throw new ReaderError('ReaderGone', `"${this.config.name}" is not connected`, {
@@ -56,7 +58,14 @@ class SerialReader {
     }
     const { badChecksum, badLength } = this.profile.status;
     for (let attempt = 0; ; attempt++) {
-      const answer = await link.request(code, data, extraMs);
+      let answer: Frame;
+      try {
+        answer = await link.request(code, data, extraMs);
+      } catch (e) {
+        if (idempotent && attempt < RESENDS && e instanceof ReaderError && e.code === 'ReaderProtocol')
+          continue;
+        throw e;
+      }
       if ((answer.code === badChecksum.code || answer.code === badLength.code) && attempt < RESENDS) continue;
       return answer;
     }
@@ -88,13 +97,14 @@ class SerialReader {
       this.profile.commands.powerOn.code,
       Buffer.alloc(0),
       this.profile.timeouts.cardResponseMs,
+      true,
     );
     if (answer.code !== this.profile.status.ok.code) throw this.failure(answer, 'power on');
     return answer.data;
   }
 
   async powerOff(): Promise<void> {
-    const answer = await this.command(this.profile.commands.powerOff.code, Buffer.alloc(0));
+    const answer = await this.command(this.profile.commands.powerOff.code, Buffer.alloc(0), 0, true);
     if (answer.code !== this.profile.status.ok.code && answer.code !== this.profile.status.noCard.code) {
       throw this.failure(answer, 'power off');
     }
@@ -228,7 +238,9 @@ export class SerialBackend extends EventEmitter<ReaderBackendEvents> implements 
       throw new ReaderError('ReaderNotFound', `no serial reader named "${name}"`, { reader: name });
     if (reader.channel)
       throw new ReaderError('ReaderBusy', `"${name}" already has an open card session`, { reader: name });
-    if (!reader.present) throw new ReaderError('NoCard', `no card in "${name}"`, { reader: name });
+    // Only an announced card: until then the backend's own power-up probe owns the card.
+    if (!reader.present || !reader.atr)
+      throw new ReaderError('NoCard', `no card in "${name}"`, { reader: name });
     const atr = await reader.powerOn();
     const channel = new SerialChannel(reader, atr, () => {
       if (reader.channel === channel) reader.channel = undefined;
@@ -266,7 +278,7 @@ export class SerialBackend extends EventEmitter<ReaderBackendEvents> implements 
     const link = reader.link;
     if (!this.running || !link?.alive) return;
     try {
-      const answer = await reader.command(reader.profile.commands.cardStatus.code, Buffer.alloc(0));
+      const answer = await reader.command(reader.profile.commands.cardStatus.code, Buffer.alloc(0), 0, true);
       if (answer.code !== reader.profile.status.ok.code || answer.data.length < 1) {
         throw reader.failure(answer, 'card status');
       }
@@ -299,9 +311,12 @@ export class SerialBackend extends EventEmitter<ReaderBackendEvents> implements 
     if (reader.channel) return;
     // Like pcscd, power the card once to learn its ATR; a card that stays mute is not announced.
     try {
-      reader.atr = await reader.powerOn();
+      const atr = await reader.powerOn();
       await reader.powerOff();
-      this.emit('card-inserted', reader.config.name, reader.atr);
+      // Announced only now: a session opened earlier would have had its card powered off under it.
+      if (!reader.present) return;
+      reader.atr = atr;
+      this.emit('card-inserted', reader.config.name, atr);
     } catch (e) {
       if (e instanceof ReaderError && e.code === 'ReaderGone') throw e;
       // A mute card stays unannounced until it is taken out; anything else is asked about again.

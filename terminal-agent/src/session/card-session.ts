@@ -34,6 +34,8 @@ export class CardSession {
   readonly readerState: ReaderState;
   private apdus = 0;
   private ended = false;
+  /** A transport failure or a reset happened: the connection is not handed on as it is. */
+  private troubled = false;
 
   constructor(private readonly held: HeldCard) {
     this.reader = held.channel.reader;
@@ -48,6 +50,14 @@ export class CardSession {
 
   get open(): boolean {
     return !this.ended;
+  }
+
+  /**
+   * Facts about the card's state noted by the applications (an application selected), kept with
+   * the connection while it stays powered; cleared by every reset of the card.
+   */
+  get memo(): Map<string, unknown> {
+    return this.held.memo;
   }
 
   async transmit(command: CommandApdu, options: TransmitOptions = {}): Promise<ResponseApdu> {
@@ -92,6 +102,8 @@ export class CardSession {
   /** Warm reset: selected application, verified PIN and authentication are forgotten. */
   async reset(): Promise<Buffer> {
     this.assertOpen();
+    this.troubled = true;
+    this.held.memo.clear();
     try {
       return await this.held.channel.reset();
     } catch (e) {
@@ -106,7 +118,7 @@ export class CardSession {
    */
   async close(): Promise<void> {
     this.ended = true;
-    const released = this.held.release();
+    const released = this.held.release({ clean: !this.troubled });
     if (this.held.channel.stalled) {
       released.catch(() => undefined);
       return;
@@ -124,10 +136,12 @@ export class CardSession {
 
   private async afterFailure(e: unknown): Promise<unknown> {
     if (!(e instanceof ReaderError)) return e; // the card's answer broke the protocol: its fault, not the link's
+    this.troubled = true;
     if (FATAL.has(e.code)) {
       await this.close();
       return e;
     }
+    this.held.memo.clear();
     try {
       await this.held.channel.reset();
     } catch (probe) {
