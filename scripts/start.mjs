@@ -178,11 +178,12 @@ async function main() {
     String(pcscd.vpcdPorts[0]),
     '--psam-port',
     String(pcscd.vpcdPorts[1]),
+    '--serial',
     '--control-port',
     String(emulatorPort),
   ]);
   const ready = await waitForLine(emulator, 'card-emulator', /ready/i);
-  const serialPath = /serial reader[^/]*(\/\S+)/i.exec(emulator.lines.join('\n'))?.[1];
+  const serialPath = /serial reader \(\S+\) for the terminal at (\S+)/.exec(emulator.lines.join('\n'))?.[1];
 
   // 5. The kiosk terminal agent: enrols with the registry on first start with a one-time code.
   mkdirSync(paths.agent, { recursive: true });

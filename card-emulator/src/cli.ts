@@ -14,10 +14,13 @@ import {
   publicKeyset,
   saveKeyset,
 } from './cards/index.js';
-import { Emulator, vpcdSlot } from './control/emulator.js';
+import { defaultProfiles } from '@sscard/firmware-profiles';
+import { Emulator, serialSlot, vpcdSlot } from './control/emulator.js';
 import { createControlServer } from './control/server.js';
 import { parseFault } from './faults.js';
 import { jsonLogger } from './log.js';
+import { SerialReaderFirmware } from './serial/index.js';
+import { startSocatPty } from './serial/socat-pty.js';
 
 const USAGE = `usage: sscard-emulator <command> [options]
 
@@ -32,6 +35,9 @@ const USAGE = `usage: sscard-emulator <command> [options]
       --vpcd-port N                vpcd port of the citizen's card slot (default 35963, Debian's vpcd)
       --psam-port N                vpcd port of the PSAM slot (default: vpcd-port + 1)
       --private-pcscd              start a private pcscd with the vpcd driver and print its socket
+      --serial                     also a serial reader on a socat pty pair; prints the host-side
+                                   path for the terminal
+      --serial-profile ID          its serial protocol profile (default sscard-stx-bcc)
       --latency realistic          every APDU takes the time it would at 9600 baud T=0
       --control-port N             control API port on 127.0.0.1 (default 8687)
   cards | slots                    list the running emulator's cards or slots
@@ -90,6 +96,15 @@ async function start(values: Record<string, string | boolean | undefined>): Prom
     if (!Number.isInteger(port) || port < 1 || port > 65535)
       throw new UsageError(`bad port for slot ${name}`);
     emulator.addSlot(vpcdSlot(name, port, logger));
+  }
+
+  if (values.serial) {
+    const profileId = String(values['serial-profile'] ?? 'sscard-stx-bcc');
+    const profile = defaultProfiles().serialReader(profileId);
+    const pty = await startSocatPty('serial-reader');
+    const firmware = await SerialReaderFirmware.open({ path: pty.device, profile });
+    emulator.addSlot(serialSlot('serial', firmware, () => pty.close()));
+    process.stdout.write(`serial reader (${profileId}) for the terminal at ${pty.host}\n`);
   }
 
   const firstCard = (values.card as string | undefined) ?? documents[0]?.card.cardNumber;
@@ -162,6 +177,8 @@ async function main(argv: string[]): Promise<void> {
       'vpcd-port': { type: 'string' },
       'psam-port': { type: 'string' },
       'private-pcscd': { type: 'boolean' },
+      serial: { type: 'boolean' },
+      'serial-profile': { type: 'string' },
       latency: { type: 'string' },
       'control-port': { type: 'string' },
       'delay-ms': { type: 'string' },

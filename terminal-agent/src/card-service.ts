@@ -104,6 +104,8 @@ export class CardOperations {
   private readonly readers: ReaderManager;
   private readonly checks: CheckRegistry<CardCheckContext>;
   private readonly clock: () => Date;
+  /** Profile matching runs patterns over the ATR; once per ATR is enough. */
+  private readonly ssseOsByAtr = new Map<string, SsseCardOsProfile | undefined>();
 
   constructor(private readonly options: CardOperationsOptions) {
     this.readers = options.readers;
@@ -210,8 +212,14 @@ export class CardOperations {
   }
 
   private ssseOsOf(atr: Buffer): SsseCardOsProfile | undefined {
-    const os = this.options.profiles?.matchCardOs(atr);
-    return os?.role === 'ssse' ? os : undefined;
+    const key = atr.toString('hex');
+    if (this.ssseOsByAtr.has(key)) return this.ssseOsByAtr.get(key);
+    const match = this.options.profiles?.matchCardOs(atr);
+    const os = match?.role === 'ssse' ? match : undefined;
+    // Profiles do not change while the agent runs, and a terminal sees few distinct ATRs.
+    if (this.ssseOsByAtr.size >= 256) this.ssseOsByAtr.clear();
+    this.ssseOsByAtr.set(key, os);
+    return os;
   }
 
   private async verify(

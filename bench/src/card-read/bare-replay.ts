@@ -95,7 +95,11 @@ childMain<BareReplayInput, BareReplayOutput>(async (input) => {
   const disconnect = (slot: number, disposition: Disposition) => {
     const r = readers[slot]!;
     const d =
-      disposition === 'leave' ? r.SCARD_LEAVE_CARD : disposition === 'reset' ? r.SCARD_RESET_CARD : r.SCARD_UNPOWER_CARD;
+      disposition === 'leave'
+        ? r.SCARD_LEAVE_CARD
+        : disposition === 'reset'
+          ? r.SCARD_RESET_CARD
+          : r.SCARD_UNPOWER_CARD;
     return new Promise<void>((resolve, reject) => r.disconnect(d, (e) => (e ? reject(e) : resolve())));
   };
 
@@ -112,7 +116,9 @@ childMain<BareReplayInput, BareReplayOutput>(async (input) => {
     const expected = calls.flatMap((c) => (c.op === 'transmit' ? [c.response] : []));
     answers.forEach((a, i) => {
       if (a.toString('hex').toUpperCase() !== expected[i]) {
-        throw new Error(`replay ${read}: APDU ${i + 1} answered ${a.toString('hex')}, the agent got ${expected[i]}`);
+        throw new Error(
+          `replay ${read}: APDU ${i + 1} answered ${a.toString('hex')}, the agent got ${expected[i]}`,
+        );
       }
     });
   };

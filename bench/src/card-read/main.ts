@@ -141,7 +141,12 @@ function traceSummary(traces: AgentReadsOutput['traces']): { median: TraceSummar
   const rows = traces.map((t) => {
     const calls = t.calls.filter((c) => c.op !== 'status-event');
     const inCalls = calls.reduce((s, c) => s + (c.end - c.start), 0);
-    return { total: t.total, inCalls, between: t.total - inCalls, statusEvents: t.calls.length - calls.length };
+    return {
+      total: t.total,
+      inCalls,
+      between: t.total - inCalls,
+      statusEvents: t.calls.length - calls.length,
+    };
   });
   const med = (f: (r: TraceSummary) => number) => summarise(rows.map(f)).median;
   // perCall[i] = [median span of call i, median gap before call i]
@@ -157,7 +162,11 @@ function traceSummary(traces: AgentReadsOutput['traces']): { median: TraceSummar
     }
     perCall.push([summarise(spans).median, summarise(gaps).median]);
   }
-  perCall.push([0, summarise(traces.map((t) => t.total - (t.calls.filter((c) => c.op !== 'status-event').at(-1)?.end ?? 0))).median]);
+  perCall.push([
+    0,
+    summarise(traces.map((t) => t.total - (t.calls.filter((c) => c.op !== 'status-event').at(-1)?.end ?? 0)))
+      .median,
+  ]);
   return {
     median: {
       total: med((r) => r.total),
@@ -211,13 +220,18 @@ export async function run(argv: readonly string[]): Promise<void> {
   const latencyIterations = positiveInt('latency-iterations', f['latency-iterations']);
   const nagleIterations = positiveInt('nagle-iterations', f['nagle-iterations']);
   if (f.card !== 'gen2' && f.card !== 'gen3') throw new Error('--card: gen2 or gen3');
-  if (f.read !== 'both' && f.read !== 'bas' && f.read !== 'full') throw new Error('--read: both, bas or full');
+  if (f.read !== 'both' && f.read !== 'bas' && f.read !== 'full')
+    throw new Error('--read: both, bas or full');
   const kinds: ReadKind[] = f.read === 'both' ? ['bas', 'full'] : [f.read];
   const perRound = Math.ceil(iterations / rounds);
 
   heading('card-read');
   say(`machine: ${describeMachine()}`);
-  say(`load average at start (1/5/15 min): ${loadavg().map((v) => v.toFixed(2)).join(' / ')}`);
+  say(
+    `load average at start (1/5/15 min): ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' / ')}`,
+  );
   progress('generating the issuer keyset and the virtual cards');
   const cards = createVirtualCards(f.card as CardChoice);
   let stack = await startStack(cards, true);
@@ -237,12 +251,15 @@ export async function run(argv: readonly string[]): Promise<void> {
         steady: callsOf(info!.traces[1]!.calls, stack.readers),
       };
       checkPlanAgainstTape(plan, agentTape);
-      progress(`${kind}: checking that both baselines make the same calls and put the same APDUs on the cards`);
+      progress(
+        `${kind}: checking that both baselines make the same calls and put the same APDUs on the cards`,
+      );
       const bareTape = await recordOne(cards, () => bareReplay(stack, plan, 0, 1));
       const cTape = await recordOne(cards, () => cReplay(stack.env, stack.readers, plan, 0, 1));
       const bareDiff = compareTapes(agentTape, bareTape);
       const cDiff = compareTapes(agentTape, cTape);
-      if (bareDiff) throw new Error(`${kind}: the pcsclite replay differs from the agent's reads: ${bareDiff}`);
+      if (bareDiff)
+        throw new Error(`${kind}: the pcsclite replay differs from the agent's reads: ${bareDiff}`);
       if (cDiff) throw new Error(`${kind}: the C replay differs from the agent's reads: ${cDiff}`);
       measured.push({
         kind,
@@ -256,7 +273,9 @@ export async function run(argv: readonly string[]): Promise<void> {
 
     // 2. Fast mode, interleaved rounds: background load on a shared machine hits all clients alike.
     for (let r = 0; r < rounds; r++) {
-      progress(`fast mode, round ${r + 1} of ${rounds} (${perRound} reads per client and read after ${warmup} warm-up)`);
+      progress(
+        `fast mode, round ${r + 1} of ${rounds} (${perRound} reads per client and read after ${warmup} warm-up)`,
+      );
       roundLoad.push(loadavg()[0]!);
       for (const m of measured) {
         const clients = [
@@ -328,8 +347,20 @@ function report(m: Measured, rounds: number): void {
   say(
     `APDUs per read: ${cardApdus} to the card (agent's own count: ${m.info.cardApdus}; ${verdict(cardApdus, '<', 14, 0)}) + ${psamApdus} to the PSAM`,
   );
-  say(`  card APDUs: ${m.plan.steady.filter((c) => c.op === 'transmit' && c.slot === 0).map(ins).join(' ')}`);
-  say(`  PSAM APDUs: ${m.plan.steady.filter((c) => c.op === 'transmit' && c.slot === 1).map(ins).join(' ') || 'none'}`);
+  say(
+    `  card APDUs: ${m.plan.steady
+      .filter((c) => c.op === 'transmit' && c.slot === 0)
+      .map(ins)
+      .join(' ')}`,
+  );
+  say(
+    `  PSAM APDUs: ${
+      m.plan.steady
+        .filter((c) => c.op === 'transmit' && c.slot === 1)
+        .map(ins)
+        .join(' ') || 'none'
+    }`,
+  );
   say(`PC/SC calls per read: ${describeCalls(m.plan.steady)}`);
   say(`  first read of a process: ${describeCalls(m.plan.first)} (set up once, untimed in every client)`);
   say(
@@ -368,7 +399,13 @@ function report(m: Measured, rounds: number): void {
       ms(b.perCall[i]?.[0] ?? Number.NaN, 3),
     ]);
     const end = m.plan.steady.length;
-    rows.push(['(after the last call)', ms(a.perCall[end]?.[1] ?? Number.NaN, 3), '', ms(b.perCall[end]?.[1] ?? Number.NaN, 3), '']);
+    rows.push([
+      '(after the last call)',
+      ms(a.perCall[end]?.[1] ?? Number.NaN, 3),
+      '',
+      ms(b.perCall[end]?.[1] ?? Number.NaN, 3),
+      '',
+    ]);
     say(table(['call', 'agent before', 'agent in call', 'replay before', 'replay in call'], rows));
   }
   if (m.slow) {

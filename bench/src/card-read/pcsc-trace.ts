@@ -86,7 +86,13 @@ export class PcscTracer {
       if (tracer.recording && event === 'status') {
         const at = performance.now() - tracer.origin;
         const state = (args[0] as { state: number }).state;
-        tracer.calls.push({ op: 'status-event', reader: this.name, start: at, end: at, detail: `0x${state.toString(16)}` });
+        tracer.calls.push({
+          op: 'status-event',
+          reader: this.name,
+          start: at,
+          end: at,
+          detail: `0x${state.toString(16)}`,
+        });
       }
       return emit.call(this, event, ...args);
     };

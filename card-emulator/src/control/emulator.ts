@@ -4,6 +4,7 @@ import type { CardDocument, IssuerKeyset } from '../cards/index.js';
 import { createCard, createPsam } from '../cards/index.js';
 import { CardWithFaults, type Fault, NO_FAULT } from '../faults.js';
 import { type Logger, silentLogger } from '../log.js';
+import type { SerialReaderFirmware } from '../serial/index.js';
 import type { SlotCard } from '../slot-card.js';
 
 /** Where a virtual card can sit: a vpcd slot behind pcscd, or an emulated serial reader. */
@@ -59,6 +60,37 @@ class VpcdSlotAdapter implements Slot {
   }
 }
 
+class SerialSlot implements Slot {
+  readonly kind = 'serial' as const;
+  constructor(
+    readonly name: string,
+    readonly firmware: SerialReaderFirmware,
+    private readonly onClose: () => void,
+  ) {}
+  get card(): SlotCard | undefined {
+    return this.firmware.card;
+  }
+  insert(card: SlotCard): void {
+    this.firmware.insert(card);
+  }
+  remove(): SlotCard | undefined {
+    return this.firmware.remove();
+  }
+  async close(): Promise<void> {
+    await this.firmware.close();
+    this.onClose();
+  }
+}
+
+/** A slot in an emulated serial reader; `onClose` releases its line (e.g. the socat pty pair). */
+export function serialSlot(
+  name: string,
+  firmware: SerialReaderFirmware,
+  onClose: () => void = () => {},
+): Slot {
+  return new SerialSlot(name, firmware, onClose);
+}
+
 export function vpcdSlot(name: string, port: number, logger: Logger = silentLogger): Slot {
   return new VpcdSlotAdapter(name, new VpcdSlot({ port, name, logger }));
 }
@@ -111,6 +143,7 @@ export class Emulator {
         fault: card instanceof CardWithFaults ? card.fault : NO_FAULT,
       };
       if (slot instanceof VpcdSlotAdapter) state.connected = slot.vpcd.connected;
+      if (slot instanceof SerialSlot) state.connected = slot.firmware.connected;
       return state;
     });
   }

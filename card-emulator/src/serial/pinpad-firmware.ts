@@ -30,10 +30,7 @@ export type PinPadKey = (typeof PIN_PAD_KEYS)[number];
 /** Reason byte of the pad's error event, as the profile lists them. */
 const ERROR_REASON = { frame: 0x01, unknownCommand: 0x02, busy: 0x03, badParameter: 0x04 } as const;
 
-/**
- * Sized for the profile's description of the serial pad family; the profile gives no inter-byte
- * timeout for pads, so the pad uses the same silence rule as the host's serial transport.
- */
+/** The profile gives no inter-byte timeout for pads: the pad uses the host serial transport's. */
 const DEFAULT_INTER_BYTE_MS = 200;
 
 export interface SerialPinPadFirmwareOptions {
@@ -144,7 +141,7 @@ export class SerialPinPadFirmware extends EventEmitter<SerialPinPadFirmwareEvent
   /** The cardholder types `pin` and presses Enter. */
   enterPin(pin: string): void {
     if (!/^\d+$/.test(pin)) throw new ValidationError('PIN_FORMAT', 'a PIN is digits only');
-    this.pressKeys([...(pin as string)].map((d) => d as PinPadKey).concat('enter'));
+    this.pressKeys([...pin].map((d) => d as PinPadKey).concat('enter'));
   }
 
   /** The cardholder presses these keys, in order. */
