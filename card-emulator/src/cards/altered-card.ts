@@ -1,7 +1,5 @@
 import {
-  buildSsseAtr,
   encodeRecord,
-  historicalBytesFor,
   recordNumberOf,
   SSSE_FIELDS,
   type SsseFieldName,
@@ -11,6 +9,7 @@ import type { CardDocument } from './card-document.js';
 import { createCard } from './create-card.js';
 import type { IssuerKeyset } from './keyset.js';
 import type { SsseCard, SsseCardOptions } from './ssse/ssse-card.js';
+import { generationOf, ssseAtrFor, ssseCardOs } from './ssse/ssse-os.js';
 
 /** EF05/EF06 fields written over the personalised ones (the name extension is left alone). */
 export type AlteredFields = Partial<Omit<SsseFieldValues, 'nameExt'>>;
@@ -18,8 +17,10 @@ export type AlteredFields = Partial<Omit<SsseFieldValues, 'nameExt'>>;
 export interface CardAlteration {
   fields: AlteredFields;
   /**
-   * The ATR the chip presents. `altered` (default): the one the written identification code
-   * implies, as a forger with a programmable chip sets it, so that the card's data and ATR agree
+   * The ATR the chip presents. Its vendor block is always the chip's own, from the card OS
+   * profile of the generation the card was issued as: rewriting records does not change the chip
+   * or its OS. `altered` (default): region and issuer bytes follow the written identification
+   * code, as a forger with a programmable chip sets them, so that the card's data and ATR agree
    * and only the keys give it away. `personalised`: the ATR the card was issued with, so that the
    * written identification code and the ATR disagree.
    */
@@ -43,7 +44,9 @@ export function createAlteredCard(
 ): SsseCard {
   const writtenId = alteration.fields.cardIdCode ?? doc.card.cardIdCode;
   const atr =
-    (alteration.atr ?? 'altered') === 'altered' ? buildSsseAtr(historicalBytesFor(writtenId)) : undefined;
+    (alteration.atr ?? 'altered') === 'altered'
+      ? ssseAtrFor(writtenId, ssseCardOs(generationOf(doc), options.profiles))
+      : undefined;
   const card = createCard(doc, keyset, { ...options, ...(atr ? { atr } : {}) });
   for (const [name, value] of Object.entries(alteration.fields) as [SsseFieldName, string][]) {
     const spec = SSSE_FIELDS[name];

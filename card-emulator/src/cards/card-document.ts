@@ -90,8 +90,12 @@ const masterKeyOverrideSchema = z.object({
 });
 
 const quirksSchema = z.object({
-  /** Answer SELECT of the social security application with 61xx and give the FCI through GET RESPONSE (T=0 style). */
-  selectAnswers61xx: z.boolean().default(false),
+  /**
+   * Answer SELECT with 61xx and give the FCI through GET RESPONSE (T=0 style), or not, whatever
+   * the card OS profile of the generation says: real cards of one generation differ by card maker.
+   * Absent: as the profile says.
+   */
+  selectAnswers61xx: z.boolean().optional(),
 });
 
 export const cardDocumentSchema = z
@@ -108,7 +112,7 @@ export const cardDocumentSchema = z
      * issuer does not know, so that internal authentication or ARQC verification must fail.
      */
     keyOverride: masterKeyOverrideSchema.optional(),
-    quirks: quirksSchema.default({ selectAnswers61xx: false }),
+    quirks: quirksSchema.default({}),
   })
   .superRefine((doc, ctx) => {
     checkSsseFields(doc, ctx);

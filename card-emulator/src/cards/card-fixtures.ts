@@ -32,6 +32,18 @@ export function apdu(header: string, data?: Uint8Array, le?: number): Buffer {
 
 export const SSSE_SELECT = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 
+/**
+ * SELECT of the social security application as a terminal completes it: `9000`, or `611E` and
+ * the FCI through GET RESPONSE. Throws unless the card answers one of the two.
+ */
+export function selectSsse(card: VirtualCard): void {
+  const { sw } = send(card, SSSE_SELECT);
+  if (sw === '9000') return;
+  if (sw !== '611E') throw new Error(`SELECT of the social security application answered ${sw}`);
+  const fci = send(card, '00C000001E');
+  if (fci.sw !== '9000' || fci.data[0] !== 0x6f) throw new Error(`GET RESPONSE after 611E answered ${fci.sw}`);
+}
+
 /** A fixed GET CHALLENGE source, so that test exchanges can be replayed byte for byte. */
 export function countingRandom(): (length: number) => Buffer {
   let n = 0;

@@ -27,6 +27,11 @@ export interface CardApplication {
   readonly fid?: number;
   /** The FCI template answered to SELECT. */
   fci(): Buffer;
+  /**
+   * T=0 "FCI waiting": SELECT of this application answers 61xx and the FCI comes through GET
+   * RESPONSE even when Le was sent, as some card operating systems do (the `611E` of DESIGN.md §6).
+   */
+  readonly fciWaiting?: boolean;
   /** The application becomes current: it starts from a fresh security state. */
   activate(): void;
   /** The application stops being current (another selection, reset, power off): forget security state. */

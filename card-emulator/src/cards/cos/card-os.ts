@@ -10,11 +10,8 @@ export interface CardOsOptions {
   id: string;
   atr: Buffer;
   applications: readonly CardApplication[];
-  /**
-   * Answer SELECT with 61xx and hand the FCI out through GET RESPONSE even when Le was sent, as
-   * some T=0 card operating systems do (the `611E` of DESIGN.md §6).
-   */
-  selectAnswers61xx?: boolean;
+  /** Refuse SELECT by name with 6A82 until the MF `3F00` has been selected since the last reset. */
+  requiresMfSelectFirst?: boolean;
   /** Source of GET CHALLENGE values; the system random generator unless a test fixes it. */
   random?: (length: number) => Buffer;
 }
@@ -38,9 +35,10 @@ export class CardOs implements VirtualCard {
   readonly id: string;
   readonly #atr: Buffer;
   readonly #applications: readonly CardApplication[];
-  readonly #selectAnswers61xx: boolean;
+  readonly #requiresMfSelectFirst: boolean;
   readonly #random: (length: number) => Buffer;
   #powered = false;
+  #mfSelected = false;
   #current: CardApplication | undefined;
   #currentFile: RecordFile | undefined;
   #challenge: Buffer | undefined;
@@ -50,7 +48,7 @@ export class CardOs implements VirtualCard {
     this.id = options.id;
     this.#atr = Buffer.from(options.atr);
     this.#applications = options.applications;
-    this.#selectAnswers61xx = options.selectAnswers61xx ?? false;
+    this.#requiresMfSelectFirst = options.requiresMfSelectFirst ?? false;
     this.#random = options.random ?? randomBytes;
   }
 
@@ -130,6 +128,7 @@ export class CardOs implements VirtualCard {
     this.#currentFile = undefined;
     this.#challenge = undefined;
     this.#pending = undefined;
+    this.#mfSelected = false;
   }
 
   #enter(app: CardApplication | undefined): void {
@@ -161,13 +160,14 @@ export class CardOs implements VirtualCard {
   #selectByName(cmd: Command): Reply {
     const name = cmd.data;
     if (name.length < 1 || name.length > 16) return status(SW.WRONG_LENGTH);
+    if (this.#requiresMfSelectFirst && !this.#mfSelected) return status(SW.FILE_NOT_FOUND);
     // An exact DF name first; otherwise the first whose name starts with the given bytes (EMV partial selection).
     const app =
       this.#applications.find((a) => a.aid.equals(name)) ??
       this.#applications.find((a) => a.aid.subarray(0, name.length).equals(name));
     if (app === undefined) return status(SW.FILE_NOT_FOUND);
     this.#enter(app);
-    return this.#selectReply(cmd, app.fci());
+    return this.#selectAppReply(cmd, app);
   }
 
   #selectByFid(cmd: Command): Reply {
@@ -175,6 +175,7 @@ export class CardOs implements VirtualCard {
     const fid = cmd.data.readUInt16BE(0);
     if (cmd.p1 === 0x00 && fid === MF_FID) {
       this.#enter(undefined);
+      this.#mfSelected = true;
       return this.#selectReply(cmd, mfFcp());
     }
     if (cmd.p1 !== 0x01) {
@@ -188,7 +189,7 @@ export class CardOs implements VirtualCard {
       const app = this.#applications.find((a) => a.fid === fid);
       if (app !== undefined) {
         this.#enter(app);
-        return this.#selectReply(cmd, app.fci());
+        return this.#selectAppReply(cmd, app);
       }
     }
     return status(SW.FILE_NOT_FOUND);
@@ -205,20 +206,25 @@ export class CardOs implements VirtualCard {
     const file = fids.length === 2 ? app.files.find((f) => f.fid === fids[1]) : undefined;
     if (fids.length === 2 && file === undefined) return status(SW.FILE_NOT_FOUND);
     this.#enter(app);
-    if (file === undefined) return this.#selectReply(cmd, app.fci());
+    if (file === undefined) return this.#selectAppReply(cmd, app);
     this.#currentFile = file;
     return this.#selectReply(cmd, efFcp(file));
   }
 
   /**
    * SELECT answers its FCI when Le asks for it; sent without Le (case 3, the way DESIGN.md §6
-   * shows it) it answers 9000 alone, or 61xx on a card with the T=0 "FCI waiting" behaviour.
+   * shows it) it answers 9000 alone.
    */
   #selectReply(cmd: Command, fci: Buffer): Reply {
     if (cmd.p2 === 0x0c) return success();
-    if (this.#selectAnswers61xx) return moreData(fci);
     if (cmd.le === undefined) return success();
     return dataReply(cmd, fci);
+  }
+
+  /** An application with FCI waiting answers 61xx and hands its FCI out through GET RESPONSE, even when Le was sent. */
+  #selectAppReply(cmd: Command, app: CardApplication): Reply {
+    if (cmd.p2 !== 0x0c && app.fciWaiting) return moreData(app.fci());
+    return this.#selectReply(cmd, app.fci());
   }
 
   // ---- GET RESPONSE, GET CHALLENGE, READ RECORD -----------------------------------------------

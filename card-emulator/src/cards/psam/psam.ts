@@ -7,15 +7,16 @@ import {
   ssseCardKey,
   wipe,
 } from '@sscard/card-core';
+import { defaultProfiles, type ProfileSet, type PsamCardOsProfile } from '@sscard/firmware-profiles';
 import type { CardApplication, Instruction } from '../cos/application.js';
 import { CardOs } from '../cos/card-os.js';
+import { cardOsBehaviour, requireDeclaredAtr } from '../cos/os-profile.js';
 import type { AccessCondition, RecordFile } from '../cos/record-file.js';
 import { type Command, type Reply, dataReply, status, success } from '../cos/reply.js';
 import type { IssuerKeyset } from '../keyset.js';
 
 /** `D156000005` + ASCII `PSA` (docs/card-conventions.md). */
 export const PSAM_AID = Buffer.from('D156000005505341', 'hex');
-const PSAM_ATR_PREFIX = Buffer.from('3B680000' + '5053414D', 'hex');
 
 type PsamKeyUsage = 'internalAuth' | 'externalAuth';
 const KEY_IDS: Readonly<Record<number, PsamKeyUsage>> = { 1: 'internalAuth', 2: 'externalAuth' };
@@ -28,10 +29,12 @@ export interface PsamOptions {
   /** 4 bytes as 8 hex digits: the last bytes of the ATR. */
   serial?: string;
   id?: string;
-  /** Algorithms the PSAM supports; both by default. A PSAM without SM4 answers 6A81 for generation 3 cards. */
+  /** Algorithms the PSAM supports; its profile's by default. A PSAM without SM4 answers 6A81 for generation 3 cards. */
   algorithms?: readonly CardAlgorithm[];
   /** Master keys it holds; both by default. One without externalAuth (RKSSSE) answers 6A88. */
   keys?: readonly PsamKeyUsage[];
+  /** Card OS profiles the PSAM is built from (`psamOs()`); the shipped ones by default. */
+  profiles?: ProfileSet;
 }
 
 /**
@@ -42,11 +45,18 @@ export interface PsamOptions {
 class PsamApplication implements CardApplication {
   readonly aid = Buffer.from(PSAM_AID);
   readonly files: readonly RecordFile[] = [];
+  readonly fciWaiting: boolean;
   readonly #masters: Readonly<Record<CardAlgorithm, Partial<Record<PsamKeyUsage, Buffer>>>>;
   readonly #instructions: ReadonlyMap<number, Instruction>;
   #prepared: { algorithm: CardAlgorithm; key: Buffer } | undefined;
 
-  constructor(keyset: IssuerKeyset, algorithms: readonly CardAlgorithm[], usages: readonly PsamKeyUsage[]) {
+  constructor(
+    keyset: IssuerKeyset,
+    algorithms: readonly CardAlgorithm[],
+    usages: readonly PsamKeyUsage[],
+    fciWaiting: boolean,
+  ) {
+    this.fciWaiting = fciWaiting;
     const masters: Record<CardAlgorithm, Partial<Record<PsamKeyUsage, Buffer>>> = { '3des': {}, sm4: {} };
     for (const alg of algorithms) {
       for (const usage of usages) masters[alg][usage] = Buffer.from(keyset.ssse[alg][usage], 'hex');
@@ -105,25 +115,38 @@ class PsamApplication implements CardApplication {
   }
 }
 
-/** A PSAM card: the card OS with the PSAM application, ATR `3B 68 00 00 'PSAM'` + serial. */
+/**
+ * A PSAM card: the card OS with the PSAM application. Its ATR is its card OS profile's
+ * `atrPrefix` (`3B 68 00 00 'PSAM'`) + serial, and its SELECT behaviour and algorithms are the
+ * profile's, so the terminal recognises it by the same profile.
+ */
 export class Psam extends CardOs {
   readonly serial: string;
+  /** The card OS profile this PSAM was built from. */
+  readonly profile: PsamCardOsProfile;
 
   constructor(keyset: IssuerKeyset, options: PsamOptions = {}) {
     const serial = (options.serial ?? '00000001').toUpperCase();
     if (!/^[0-9A-F]{8}$/.test(serial)) throw new RangeError('a PSAM serial is 4 bytes as 8 hex digits');
+    const os = (options.profiles ?? defaultProfiles()).psamOs();
+    const atr = Buffer.concat([Buffer.from(os.atrPrefix, 'hex'), Buffer.from(serial, 'hex')]);
+    requireDeclaredAtr(os, atr);
+    const behaviour = cardOsBehaviour(os);
     super({
       id: options.id ?? `psam-${serial}`,
-      atr: Buffer.concat([PSAM_ATR_PREFIX, Buffer.from(serial, 'hex')]),
+      atr,
       applications: [
         new PsamApplication(
           keyset,
-          options.algorithms ?? ['3des', 'sm4'],
+          options.algorithms ?? os.algorithms,
           options.keys ?? ['internalAuth', 'externalAuth'],
+          behaviour.fciWaiting,
         ),
       ],
+      requiresMfSelectFirst: behaviour.requiresMfSelectFirst,
     });
     this.serial = serial;
+    this.profile = os;
   }
 }
 

@@ -32,6 +32,8 @@ export interface SsseApplicationOptions {
   pin: PinCounter;
   /** Generation 3 cards release the holder data (EF06) only after EXTERNAL AUTHENTICATE. */
   holderDataNeedsExternalAuth: boolean;
+  /** SELECT answers `611E` and the FCI follows through GET RESPONSE (see CardApplication). */
+  fciWaiting: boolean;
 }
 
 const INS_VERIFY = 0x20;
@@ -51,6 +53,7 @@ export class SsseApplication implements CardApplication {
   readonly aid = Buffer.from(SSSE_AID);
   readonly fid = SSSE_DF_FID;
   readonly files: readonly RecordFile[];
+  readonly fciWaiting: boolean;
   readonly #generation: 2 | 3;
   readonly #keys: SsseCardKeys;
   readonly #pin: PinCounter;
@@ -62,6 +65,7 @@ export class SsseApplication implements CardApplication {
     this.#generation = options.generation;
     this.#keys = options.keys;
     this.#pin = options.pin;
+    this.fciWaiting = options.fciWaiting;
     this.files = [
       new RecordFile({ fid: 0xef05, sfi: 5, records: options.ef05, read: 'always', update: 'externalAuth' }),
       new RecordFile({

@@ -10,12 +10,14 @@ import {
   historicalBytesFor,
   ssseCardKey,
 } from '@sscard/card-core';
-import { SSSE_SELECT, apdu, countingRandom, send, testKeyset } from '../card-fixtures.js';
+import { defaultProfiles, matchCardOs } from '@sscard/firmware-profiles';
+import { SSSE_SELECT, apdu, countingRandom, selectSsse, send, testKeyset } from '../card-fixtures.js';
 import { type CardDocument, parseCardDocument } from '../card-document.js';
 import { createCard } from '../create-card.js';
 import { demoCardDocuments } from '../personalise.js';
 import { createPsam } from '../psam/psam.js';
 import type { SsseCard } from './ssse-card.js';
+import { generationOf } from './ssse-os.js';
 
 const [GEN2_DOC, GEN3_DOC] = demoCardDocuments() as [CardDocument, CardDocument];
 
@@ -25,9 +27,10 @@ function poweredCard(doc: CardDocument): SsseCard {
   return card;
 }
 
+/** Powered, with the application selected the way its card OS answers (GET RESPONSE after 611E). */
 function selectedCard(doc: CardDocument): SsseCard {
   const card = poweredCard(doc);
-  assert.equal(send(card, SSSE_SELECT).sw, '9000');
+  selectSsse(card);
   return card;
 }
 
@@ -49,18 +52,11 @@ for (const [label, doc] of [
   ['generation 3', GEN3_DOC],
 ] as const) {
   describe(`${label} card`, () => {
-    test('answers reset with 3B6D0000 and the historical bytes of its identification code', () => {
+    test('answers reset with 3B6D0000, its card OS vendor block and the bytes of its identification code', () => {
       const card = createCard(doc, testKeyset());
-      assert.deepEqual(card.powerOn(), buildSsseAtr(historicalBytesFor(doc.card.cardIdCode)));
-    });
-
-    test('answers 9000 to SELECT of the social security application without Le, the FCI with Le', () => {
-      const card = poweredCard(doc);
-      assert.deepEqual(send(card, SSSE_SELECT), { data: Buffer.alloc(0), sw: '9000' });
-      const withLe = send(card, `${SSSE_SELECT}00`);
-      assert.equal(withLe.sw, '9000');
-      assert.equal(withLe.data.length, 0x1e);
-      assert.equal(withLe.data.subarray(4, 19).toString('hex').toUpperCase(), SSSE_SELECT.slice(10));
+      const os = defaultProfiles().ssseOs(generationOf(doc));
+      assert.deepEqual(card.powerOn(), buildSsseAtr(historicalBytesFor(doc.card.cardIdCode, os.vendorBlock)));
+      assert.equal(matchCardOs(card.atr)?.id, os.id);
     });
 
     test('reads the card number by SFI: 00B2072C0B', () => {
@@ -105,7 +101,7 @@ for (const [label, doc] of [
       const card = poweredCard(doc);
       assert.equal(send(card, '00A4080004DDF1EF05').sw, '9000');
       assert.equal(decodeRecord('cardType', send(card, '00B2020400').data), doc.card.cardType);
-      assert.equal(send(card, SSSE_SELECT).sw, '9000');
+      selectSsse(card);
       assert.equal(send(card, '00A4000002EF05').sw, '9000');
       assert.equal(send(card, '00B2070400').sw, '9000');
     });
@@ -318,7 +314,7 @@ describe('holder data access', () => {
   test('re-selecting the application or resetting the card clears external authentication', () => {
     const card = selectedCard(GEN3_DOC);
     assert.equal(externalAuthenticate(card), '9000');
-    assert.equal(send(card, SSSE_SELECT).sw, '9000');
+    selectSsse(card);
     assert.equal(send(card, '00B2013414').sw, '6982');
     assert.equal(externalAuthenticate(card), '9000');
     card.reset();

@@ -1,12 +1,15 @@
-import { type CardAlgorithm, buildSsseAtr, historicalBytesFor } from '@sscard/card-core';
+import type { CardAlgorithm } from '@sscard/card-core';
+import { ProfileError, type ProfileSet, type SsseCardOsProfile } from '@sscard/firmware-profiles';
 import { type CardDocument, ssseRecordsOf } from '../card-document.js';
 import type { CardApplication } from '../cos/application.js';
 import { CardOs } from '../cos/card-os.js';
+import { cardOsBehaviour, requireDeclaredAtr } from '../cos/os-profile.js';
 import { PinCounter } from '../cos/pin.js';
 import { createDebitApplications } from '../debit/debit-application.js';
 import type { IssuerKeyset } from '../keyset.js';
 import { SsseApplication } from './ssse-application.js';
 import { deriveSsseCardKeys } from './ssse-keys.js';
+import { ssseAtrFor, ssseCardOs } from './ssse-os.js';
 
 export type CardInterface = 'contact' | 'contactless';
 
@@ -14,22 +17,27 @@ export interface SsseCardOptions {
   /** Fixed GET CHALLENGE source for tests; the system random generator otherwise. */
   random?: (length: number) => Buffer;
   /**
-   * The ATR the chip presents instead of the one derived from the identification code: a forged
-   * card copying another card's ATR (see altered-card.ts).
+   * The ATR the chip presents instead of the one its card OS profile and identification code
+   * give: a forged card copying another card's ATR (see altered-card.ts).
    */
   atr?: Buffer;
+  /** Card OS profiles the card is built from (`ssseOs(generation)`); the shipped ones by default. */
+  profiles?: ProfileSet;
 }
 
+/** What the generation fixes by the card conventions; the card OS profile must agree with it. */
 interface GenerationTraits {
   generation: 2 | 3;
   algorithm: CardAlgorithm;
-  interfaces: readonly CardInterface[];
   holderDataNeedsExternalAuth: boolean;
 }
 
 /**
  * A social security card: the shared card OS with the SSSE DF and, on financial cards, the
  * debit application beside it. The generations differ in the traits below; each has its class.
+ * What a terminal tells card operating systems apart by (the ATR's vendor block, the answer to
+ * SELECT, the interfaces) comes from the generation's card OS profile, the same file the
+ * terminal matches the ATR against.
  */
 export abstract class SsseCard extends CardOs {
   readonly document: CardDocument;
@@ -37,6 +45,8 @@ export abstract class SsseCard extends CardOs {
   readonly algorithm: CardAlgorithm;
   readonly interfaces: readonly CardInterface[];
   readonly ssse: SsseApplication;
+  /** The card OS profile this card was built from. */
+  readonly profile: SsseCardOsProfile;
 
   protected constructor(
     doc: CardDocument,
@@ -44,6 +54,20 @@ export abstract class SsseCard extends CardOs {
     traits: GenerationTraits,
     options: SsseCardOptions,
   ) {
+    const os = ssseCardOs(traits.generation, options.profiles);
+    if (os.algorithm !== traits.algorithm) {
+      throw new ProfileError(
+        'PROFILE_MISMATCH',
+        `card OS profile ${os.id}: generation ${traits.generation} cards use ${traits.algorithm} keys, the profile says ${os.algorithm}`,
+        { id: os.id, path: 'algorithm' },
+      );
+    }
+    const behaviour = cardOsBehaviour(os);
+    let atr = options.atr;
+    if (atr === undefined) {
+      atr = ssseAtrFor(doc.card.cardIdCode, os);
+      requireDeclaredAtr(os, atr);
+    }
     const records = ssseRecordsOf(doc);
     const ssse = new SsseApplication({
       generation: traits.generation,
@@ -52,6 +76,8 @@ export abstract class SsseCard extends CardOs {
       keys: deriveSsseCardKeys(doc, keyset, traits.algorithm),
       pin: new PinCounter(doc.pin.value, doc.pin.triesLeft),
       holderDataNeedsExternalAuth: traits.holderDataNeedsExternalAuth,
+      // A document may say how this one card answers: card makers differ within one generation.
+      fciWaiting: doc.quirks.selectAnswers61xx ?? behaviour.fciWaiting,
     });
     const applications: CardApplication[] = [ssse];
     if (doc.applications.debit) {
@@ -64,44 +90,30 @@ export abstract class SsseCard extends CardOs {
     }
     super({
       id: doc.card.cardNumber,
-      atr: options.atr ?? buildSsseAtr(historicalBytesFor(doc.card.cardIdCode)),
+      atr,
       applications,
-      selectAnswers61xx: doc.quirks.selectAnswers61xx,
+      requiresMfSelectFirst: behaviour.requiresMfSelectFirst,
       ...(options.random ? { random: options.random } : {}),
     });
     this.document = doc;
     this.generation = traits.generation;
     this.algorithm = traits.algorithm;
-    this.interfaces = traits.interfaces;
+    this.interfaces = os.contactless ? ['contact', 'contactless'] : ['contact'];
     this.ssse = ssse;
+    this.profile = os;
   }
 }
 
-/** Generation 2 (specification 2.00): 3DES keys, contact interface only, holder data readable without authentication. */
+/** Generation 2 (specification 2.00): 3DES keys, holder data readable without authentication. */
 export class SsseGen2Card extends SsseCard {
   constructor(doc: CardDocument, keyset: IssuerKeyset, options: SsseCardOptions = {}) {
-    super(
-      doc,
-      keyset,
-      { generation: 2, algorithm: '3des', interfaces: ['contact'], holderDataNeedsExternalAuth: false },
-      options,
-    );
+    super(doc, keyset, { generation: 2, algorithm: '3des', holderDataNeedsExternalAuth: false }, options);
   }
 }
 
-/** Generation 3 (specification 3.00): SM4 keys, contact and contactless, holder data (EF06) only after EXTERNAL AUTHENTICATE. */
+/** Generation 3 (specification 3.00): SM4 keys, holder data (EF06) only after EXTERNAL AUTHENTICATE. */
 export class SsseGen3Card extends SsseCard {
   constructor(doc: CardDocument, keyset: IssuerKeyset, options: SsseCardOptions = {}) {
-    super(
-      doc,
-      keyset,
-      {
-        generation: 3,
-        algorithm: 'sm4',
-        interfaces: ['contact', 'contactless'],
-        holderDataNeedsExternalAuth: true,
-      },
-      options,
-    );
+    super(doc, keyset, { generation: 3, algorithm: 'sm4', holderDataNeedsExternalAuth: true }, options);
   }
 }
