@@ -41,7 +41,8 @@ export function selectSsse(card: VirtualCard): void {
   if (sw === '9000') return;
   if (sw !== '611E') throw new Error(`SELECT of the social security application answered ${sw}`);
   const fci = send(card, '00C000001E');
-  if (fci.sw !== '9000' || fci.data[0] !== 0x6f) throw new Error(`GET RESPONSE after 611E answered ${fci.sw}`);
+  if (fci.sw !== '9000' || fci.data[0] !== 0x6f)
+    throw new Error(`GET RESPONSE after 611E answered ${fci.sw}`);
 }
 
 /** A fixed GET CHALLENGE source, so that test exchanges can be replayed byte for byte. */

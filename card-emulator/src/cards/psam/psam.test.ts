@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encrypt, ssseCardKey } from '@sscard/card-core';
+import { defaultProfiles, matchCardOs, ProfileSet } from '@sscard/firmware-profiles';
 import { apdu, send, testKeyset } from '../card-fixtures.js';
 import { demoCardDocuments } from '../personalise.js';
 import { createPsam } from './psam.js';
@@ -19,6 +20,35 @@ test('answers reset with 3B680000, PSAM and its serial', () => {
   const psam = createPsam(testKeyset(), { serial: '0A0B0C0D' });
   assert.equal(psam.powerOn().toString('hex').toUpperCase(), '3B680000' + '5053414D' + '0A0B0C0D');
   assert.equal(psam.id, 'psam-0A0B0C0D');
+});
+
+test('takes its ATR prefix and SELECT answer from the PSAM card OS profile, which its ATR matches', () => {
+  const psam = createPsam(testKeyset(), { serial: '0A0B0C0D' });
+  const os = defaultProfiles().psamOs();
+  assert.equal(psam.atr.subarray(0, 8).toString('hex').toUpperCase(), os.atrPrefix);
+  assert.equal(matchCardOs(psam.atr)?.id, os.id);
+  assert.equal(psam.profile.id, os.id);
+  psam.powerOn();
+  assert.equal(send(psam, SELECT_PSAM).sw, os.quirks.selectAidAnswer);
+});
+
+test('a PSAM profile answering 61xx hands the FCI out through GET RESPONSE', () => {
+  const base = defaultProfiles();
+  const cardOs = structuredClone([...base.cardOs]);
+  const os = cardOs.find((p) => p.role === 'psam')!;
+  os.quirks.selectAidAnswer = '611E';
+  const profiles = new ProfileSet({
+    cardOs,
+    pcscReaders: [...base.pcscReaders],
+    serialReaders: [...base.serialReaders],
+    pinPads: [...base.pinPads],
+  });
+  const psam = createPsam(testKeyset(), { profiles });
+  psam.powerOn();
+  assert.equal(send(psam, SELECT_PSAM).sw, '610C');
+  const fci = send(psam, '00C000000C');
+  assert.equal(fci.sw, '9000');
+  assert.equal(fci.data.subarray(4).toString('hex').toUpperCase(), SELECT_PSAM.slice(10));
 });
 
 test('encrypts a block under the diversified key of the card named in 801A', () => {

@@ -108,7 +108,9 @@ describe('cards built from their card OS profile', () => {
     const profiles = profilesWith(3, (os) => {
       os.vendorBlock = '0086123456ABCD';
       // Loaded profiles hold hex without spaces: 3B6D0000, chip maker and OS pinned, the rest free.
-      os.atr = [{ value: `3B6D00000086123456${'00'.repeat(8)}`, mask: `FFFFFFFFFFFFFFFFFF${'00'.repeat(8)}` }];
+      os.atr = [
+        { value: `3B6D00000086123456${'00'.repeat(8)}`, mask: `FFFFFFFFFFFFFFFFFF${'00'.repeat(8)}` },
+      ];
       os.quirks.selectAidAnswer = '9000';
     });
     const card = createCard(GEN3_DOC, testKeyset(), { profiles });
