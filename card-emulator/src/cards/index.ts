@@ -43,3 +43,4 @@ export {
   SsseGen2Card,
   SsseGen3Card,
 } from './ssse/ssse-card.js';
+export { generationOf, ssseAtrFor, ssseCardOs } from './ssse/ssse-os.js';
