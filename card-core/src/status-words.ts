@@ -65,138 +65,67 @@ export const SW = Object.freeze({
   APPLICATION_LOCKED: 0x9303,
 } as const);
 
-interface Meaning {
-  meaning: string;
-  meaningZh: string;
-  kind: StatusWordKind;
-}
+/** English meaning, then the zh-CN one for screens a citizen reads. */
+type Meaning = readonly [meaning: string, meaningZh: string];
 
 const EXACT: ReadonlyMap<number, Meaning> = new Map<number, Meaning>([
-  [SW.SUCCESS, { meaning: 'Success', meaningZh: '操作成功', kind: 'success' }],
-  [
-    SW.DATA_MAY_BE_CORRUPTED,
-    {
-      meaning: 'Part of the returned data may be corrupted',
-      meaningZh: '返回的数据可能有误',
-      kind: 'warning',
-    },
-  ],
-  [
-    SW.END_OF_FILE,
-    {
-      meaning: 'End of file or record reached before Le bytes',
-      meaningZh: '已读到文件或记录末尾',
-      kind: 'warning',
-    },
-  ],
-  [
-    SW.FILE_DEACTIVATED,
-    { meaning: 'Selected file deactivated', meaningZh: '所选文件已停用', kind: 'warning' },
-  ],
-  [SW.VERIFICATION_FAILED, { meaning: 'Verification failed', meaningZh: '校验失败', kind: 'warning' }],
-  [
-    SW.EXECUTION_ERROR,
-    { meaning: 'Execution error, card memory unchanged', meaningZh: '卡片执行出错', kind: 'error' },
-  ],
-  [SW.MEMORY_FAILURE, { meaning: 'Memory failure', meaningZh: '卡片存储器故障', kind: 'error' }],
-  [SW.WRONG_LENGTH, { meaning: 'Wrong length', meaningZh: '长度错误', kind: 'error' }],
-  [
-    SW.LOGICAL_CHANNEL_NOT_SUPPORTED,
-    { meaning: 'Logical channel not supported', meaningZh: '不支持逻辑通道', kind: 'error' },
-  ],
-  [
-    SW.SECURE_MESSAGING_NOT_SUPPORTED,
-    { meaning: 'Secure messaging not supported', meaningZh: '不支持安全报文', kind: 'error' },
-  ],
-  [
-    SW.COMMAND_INCOMPATIBLE_WITH_FILE,
-    { meaning: 'Command incompatible with file structure', meaningZh: '命令与文件结构不符', kind: 'error' },
-  ],
-  [
-    SW.SECURITY_STATUS_NOT_SATISFIED,
-    { meaning: 'Security status not satisfied', meaningZh: '安全状态不满足', kind: 'error' },
-  ],
-  [
-    SW.AUTH_METHOD_BLOCKED,
-    { meaning: 'Authentication method blocked', meaningZh: '密码已锁定', kind: 'error' },
-  ],
-  [
-    SW.REFERENCE_DATA_NOT_USABLE,
-    { meaning: 'Reference data not usable', meaningZh: '引用数据无效', kind: 'error' },
-  ],
-  [
-    SW.CONDITIONS_NOT_SATISFIED,
-    { meaning: 'Conditions of use not satisfied', meaningZh: '使用条件不满足', kind: 'error' },
-  ],
-  [
-    SW.COMMAND_NOT_ALLOWED,
-    { meaning: 'Command not allowed (no current EF)', meaningZh: '命令不允许（未选择文件）', kind: 'error' },
-  ],
-  [
-    SW.SM_DATA_MISSING,
-    {
-      meaning: 'Expected secure messaging data objects missing',
-      meaningZh: '缺少安全报文数据',
-      kind: 'error',
-    },
-  ],
-  [
-    SW.SM_DATA_INCORRECT,
-    { meaning: 'Incorrect secure messaging data objects', meaningZh: '安全报文数据不正确', kind: 'error' },
-  ],
-  [
-    SW.WRONG_DATA,
-    { meaning: 'Incorrect parameters in the data field', meaningZh: '数据域参数不正确', kind: 'error' },
-  ],
-  [SW.FUNCTION_NOT_SUPPORTED, { meaning: 'Function not supported', meaningZh: '功能不支持', kind: 'error' }],
-  [
-    SW.FILE_NOT_FOUND,
-    { meaning: 'File or application not found', meaningZh: '文件或应用未找到', kind: 'error' },
-  ],
-  [SW.RECORD_NOT_FOUND, { meaning: 'Record not found', meaningZh: '记录未找到', kind: 'error' }],
-  [SW.NOT_ENOUGH_MEMORY, { meaning: 'Not enough memory space', meaningZh: '存储空间不足', kind: 'error' }],
-  [
-    SW.INCORRECT_P1P2,
-    { meaning: 'Incorrect parameters P1-P2', meaningZh: '参数P1、P2不正确', kind: 'error' },
-  ],
-  [
-    SW.LC_INCONSISTENT_WITH_P1P2,
-    { meaning: 'Lc inconsistent with P1-P2', meaningZh: 'Lc与P1、P2不一致', kind: 'error' },
-  ],
-  [
-    SW.REFERENCED_DATA_NOT_FOUND,
-    { meaning: 'Referenced data or key not found', meaningZh: '引用的数据或密钥未找到', kind: 'error' },
-  ],
-  [SW.WRONG_P1P2, { meaning: 'Wrong parameters P1-P2', meaningZh: '参数P1、P2错误', kind: 'error' }],
-  [SW.INS_NOT_SUPPORTED, { meaning: 'Instruction not supported', meaningZh: '不支持的指令', kind: 'error' }],
-  [SW.CLA_NOT_SUPPORTED, { meaning: 'Class not supported', meaningZh: '不支持的指令类别', kind: 'error' }],
-  [SW.NO_PRECISE_DIAGNOSIS, { meaning: 'No precise diagnosis', meaningZh: '卡片内部错误', kind: 'error' }],
-  [SW.MAC_INVALID, { meaning: 'MAC invalid', meaningZh: 'MAC校验错误', kind: 'error' }],
-  [
-    SW.APPLICATION_LOCKED,
-    { meaning: 'Application permanently locked', meaningZh: '应用已永久锁定', kind: 'error' },
-  ],
+  [SW.SUCCESS, ['Success', '操作成功']],
+  [SW.DATA_MAY_BE_CORRUPTED, ['Part of the returned data may be corrupted', '返回的数据可能有误']],
+  [SW.END_OF_FILE, ['End of file or record reached before Le bytes', '已读到文件或记录末尾']],
+  [SW.FILE_DEACTIVATED, ['Selected file deactivated', '所选文件已停用']],
+  [SW.VERIFICATION_FAILED, ['Verification failed', '校验失败']],
+  [SW.EXECUTION_ERROR, ['Execution error, card memory unchanged', '卡片执行出错']],
+  [SW.MEMORY_FAILURE, ['Memory failure', '卡片存储器故障']],
+  [SW.WRONG_LENGTH, ['Wrong length', '长度错误']],
+  [SW.LOGICAL_CHANNEL_NOT_SUPPORTED, ['Logical channel not supported', '不支持逻辑通道']],
+  [SW.SECURE_MESSAGING_NOT_SUPPORTED, ['Secure messaging not supported', '不支持安全报文']],
+  [SW.COMMAND_INCOMPATIBLE_WITH_FILE, ['Command incompatible with file structure', '命令与文件结构不符']],
+  [SW.SECURITY_STATUS_NOT_SATISFIED, ['Security status not satisfied', '安全状态不满足']],
+  [SW.AUTH_METHOD_BLOCKED, ['Authentication method blocked', '密码已锁定']],
+  [SW.REFERENCE_DATA_NOT_USABLE, ['Reference data not usable', '引用数据无效']],
+  [SW.CONDITIONS_NOT_SATISFIED, ['Conditions of use not satisfied', '使用条件不满足']],
+  [SW.COMMAND_NOT_ALLOWED, ['Command not allowed (no current EF)', '命令不允许（未选择文件）']],
+  [SW.SM_DATA_MISSING, ['Expected secure messaging data objects missing', '缺少安全报文数据']],
+  [SW.SM_DATA_INCORRECT, ['Incorrect secure messaging data objects', '安全报文数据不正确']],
+  [SW.WRONG_DATA, ['Incorrect parameters in the data field', '数据域参数不正确']],
+  [SW.FUNCTION_NOT_SUPPORTED, ['Function not supported', '功能不支持']],
+  [SW.FILE_NOT_FOUND, ['File or application not found', '文件或应用未找到']],
+  [SW.RECORD_NOT_FOUND, ['Record not found', '记录未找到']],
+  [SW.NOT_ENOUGH_MEMORY, ['Not enough memory space', '存储空间不足']],
+  [SW.INCORRECT_P1P2, ['Incorrect parameters P1-P2', '参数P1、P2不正确']],
+  [SW.LC_INCONSISTENT_WITH_P1P2, ['Lc inconsistent with P1-P2', 'Lc与P1、P2不一致']],
+  [SW.REFERENCED_DATA_NOT_FOUND, ['Referenced data or key not found', '引用的数据或密钥未找到']],
+  [SW.WRONG_P1P2, ['Wrong parameters P1-P2', '参数P1、P2错误']],
+  [SW.INS_NOT_SUPPORTED, ['Instruction not supported', '不支持的指令']],
+  [SW.CLA_NOT_SUPPORTED, ['Class not supported', '不支持的指令类别']],
+  [SW.NO_PRECISE_DIAGNOSIS, ['No precise diagnosis', '卡片内部错误']],
+  [SW.MAC_INVALID, ['MAC invalid', 'MAC校验错误']],
+  [SW.APPLICATION_LOCKED, ['Application permanently locked', '应用已永久锁定']],
 ]);
 
 /** What SW1 alone says, for status words not in the table (ISO/IEC 7816-4 table 5). */
 const BY_SW1: ReadonlyMap<number, Meaning> = new Map<number, Meaning>([
-  [0x62, { meaning: 'Warning, card memory unchanged', meaningZh: '警告：卡片数据未改变', kind: 'warning' }],
-  [0x63, { meaning: 'Warning, card memory changed', meaningZh: '警告：卡片数据已改变', kind: 'warning' }],
-  [0x64, { meaning: 'Execution error, card memory unchanged', meaningZh: '卡片执行出错', kind: 'error' }],
-  [
-    0x65,
-    { meaning: 'Execution error, card memory changed', meaningZh: '卡片执行出错，数据已改变', kind: 'error' },
-  ],
-  [0x66, { meaning: 'Security-related issue', meaningZh: '安全相关错误', kind: 'error' }],
-  [0x67, { meaning: 'Wrong length', meaningZh: '长度错误', kind: 'error' }],
-  [0x68, { meaning: 'Functions in CLA not supported', meaningZh: '不支持指令类别中的功能', kind: 'error' }],
-  [0x69, { meaning: 'Command not allowed', meaningZh: '命令不允许', kind: 'error' }],
-  [0x6a, { meaning: 'Wrong parameters', meaningZh: '参数错误', kind: 'error' }],
-  [0x6b, { meaning: 'Wrong parameters P1-P2', meaningZh: '参数P1、P2错误', kind: 'error' }],
-  [0x6d, { meaning: 'Instruction not supported', meaningZh: '不支持的指令', kind: 'error' }],
-  [0x6e, { meaning: 'Class not supported', meaningZh: '不支持的指令类别', kind: 'error' }],
-  [0x6f, { meaning: 'No precise diagnosis', meaningZh: '卡片内部错误', kind: 'error' }],
+  [0x62, ['Warning, card memory unchanged', '警告：卡片数据未改变']],
+  [0x63, ['Warning, card memory changed', '警告：卡片数据已改变']],
+  [0x64, ['Execution error, card memory unchanged', '卡片执行出错']],
+  [0x65, ['Execution error, card memory changed', '卡片执行出错，数据已改变']],
+  [0x66, ['Security-related issue', '安全相关错误']],
+  [0x67, ['Wrong length', '长度错误']],
+  [0x68, ['Functions in CLA not supported', '不支持指令类别中的功能']],
+  [0x69, ['Command not allowed', '命令不允许']],
+  [0x6a, ['Wrong parameters', '参数错误']],
+  [0x6b, ['Wrong parameters P1-P2', '参数P1、P2错误']],
+  [0x6d, ['Instruction not supported', '不支持的指令']],
+  [0x6e, ['Class not supported', '不支持的指令类别']],
+  [0x6f, ['No precise diagnosis', '卡片内部错误']],
 ]);
+
+/** ISO 7816-4's class: 9000 and 61xx are normal processing, 62xx/63xx warnings, the rest errors. */
+function kindOf(sw: number): StatusWordKind {
+  const sw1 = sw >> 8;
+  if (sw === SW.SUCCESS || sw1 === 0x61) return 'success';
+  return sw1 === 0x62 || sw1 === 0x63 ? 'warning' : 'error';
+}
 
 function checkSw(sw: unknown): number {
   if (typeof sw !== 'number' || !Number.isInteger(sw) || sw < 0 || sw > 0xffff) {
@@ -214,47 +143,43 @@ export function describeStatusWord(sw: number): StatusWordInfo {
   checkSw(sw);
   const sw1 = sw >> 8;
   const sw2 = sw & 0xff;
-  const base = { sw, hex: hex4(sw) };
+  const info = ([meaning, meaningZh]: Meaning, count?: Partial<StatusWordInfo>): StatusWordInfo => ({
+    sw,
+    hex: hex4(sw),
+    meaning,
+    meaningZh,
+    kind: kindOf(sw),
+    ...count,
+  });
   const exact = EXACT.get(sw);
-  if (exact) return { ...base, ...exact };
+  if (exact) return info(exact);
 
   if (sw1 === 0x61) {
     const moreData = sw2 === 0 ? 256 : sw2;
-    return {
-      ...base,
-      meaning: `Success, ${moreData} more bytes available (GET RESPONSE)`,
-      meaningZh: `操作成功，还有${moreData}字节数据待取`,
-      kind: 'success',
-      moreData,
-    };
+    return info(
+      [`Success, ${moreData} more bytes available (GET RESPONSE)`, `操作成功，还有${moreData}字节数据待取`],
+      { moreData },
+    );
   }
   if (sw1 === 0x6c) {
     const correctLe = sw2 === 0 ? 256 : sw2;
-    return {
-      ...base,
-      meaning: `Wrong Le, ${correctLe} bytes available`,
-      meaningZh: `长度错误，应为${correctLe}字节`,
-      kind: 'error',
-      correctLe,
-    };
+    return info([`Wrong Le, ${correctLe} bytes available`, `长度错误，应为${correctLe}字节`], { correctLe });
   }
   if (sw1 === 0x63 && (sw2 & 0xf0) === 0xc0) {
     const triesLeft = sw2 & 0x0f;
-    return {
-      ...base,
-      meaning: `Verification failed, ${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left`,
-      meaningZh: `密码错误，还可尝试${triesLeft}次`,
-      kind: 'warning',
-      triesLeft,
-    };
+    return info(
+      [
+        `Verification failed, ${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left`,
+        `密码错误，还可尝试${triesLeft}次`,
+      ],
+      { triesLeft },
+    );
   }
   const bySw1 = BY_SW1.get(sw1);
-  if (bySw1) return { ...base, ...bySw1 };
-  if (sw1 >= 0x90 && sw1 <= 0x9f) {
-    return { ...base, meaning: 'Proprietary status', meaningZh: '卡片返回专有状态', kind: 'error' };
-  }
+  if (bySw1) return info(bySw1);
+  if (sw1 >= 0x90 && sw1 <= 0x9f) return info(['Proprietary status', '卡片返回专有状态']);
   // SW1 60 is the T=0 NULL procedure byte and anything outside 6X/9X is not a status word.
-  return { ...base, meaning: 'Not a valid status word', meaningZh: '卡片应答无效', kind: 'error' };
+  return info(['Not a valid status word', '卡片应答无效']);
 }
 
 /** The command completed with all its data: 9000 only. 61xx still holds data at the card. */

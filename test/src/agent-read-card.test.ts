@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { type CaPublicKey, fromHex, makeCitizenId, parseReadCardBas } from '@sscard/card-core';
+import { makeCitizenId, parseReadCardBas } from '@sscard/card-core';
 import { VpcdSlot } from '@sscard/card-emulator/bridge/vpcd-client';
 import {
   type CardAlteration,
@@ -13,22 +13,12 @@ import {
   generateKeyset,
   type IssuerKeyset,
   personalise,
-  publicKeyset,
 } from '@sscard/card-emulator/cards/index';
 import { CardWithFaults } from '@sscard/card-emulator/faults';
 import { waitFor } from '@sscard/test-harness';
 import { CardOperations } from '@sscard/terminal-agent/card-service';
 import { PinEntryError } from '@sscard/terminal-agent/pinpad/errors';
-import { type AgentStack, startAgentStack } from './agent-stack.js';
-
-function caKeysOf(keyset: IssuerKeyset): CaPublicKey[] {
-  return publicKeyset(keyset).caPublicKeys.map((k) => ({
-    rid: fromHex(k.rid),
-    index: Number.parseInt(k.index, 16),
-    modulus: fromHex(k.modulus),
-    exponent: fromHex(k.exponent),
-  }));
-}
+import { type AgentStack, caKeysOf, startAgentStack } from './agent-stack.js';
 
 describe('reading and verifying social security cards through the agent', () => {
   let stack: AgentStack;

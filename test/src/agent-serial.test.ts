@@ -5,16 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type CaPublicKey, fromHex } from '@sscard/card-core';
 import { VpcdSlot } from '@sscard/card-emulator/bridge/vpcd-client';
-import {
-  createCard,
-  createPsam,
-  demoCardDocuments,
-  generateKeyset,
-  type IssuerKeyset,
-  publicKeyset,
-} from '@sscard/card-emulator/cards/index';
+import { createCard, createPsam, demoCardDocuments, generateKeyset } from '@sscard/card-emulator/cards/index';
 import { CardWithFaults } from '@sscard/card-emulator/faults';
 import { SerialReaderFirmware } from '@sscard/card-emulator/serial/index';
 import { defaultProfiles } from '@sscard/firmware-profiles';
@@ -24,15 +16,7 @@ import { ReaderError } from '@sscard/terminal-agent/readers/errors';
 import { PcscBackend } from '@sscard/terminal-agent/readers/pcsc-backend';
 import { type ReaderManagerEvents, ReaderManager } from '@sscard/terminal-agent/readers/reader-manager';
 import { SerialBackend } from '@sscard/terminal-agent/readers/serial-backend';
-
-function caKeysOf(keyset: IssuerKeyset): CaPublicKey[] {
-  return publicKeyset(keyset).caPublicKeys.map((k) => ({
-    rid: fromHex(k.rid),
-    index: Number.parseInt(k.index, 16),
-    modulus: fromHex(k.modulus),
-    exponent: fromHex(k.exponent),
-  }));
-}
+import { caKeysOf } from './agent-stack.js';
 
 interface SerialRig {
   /** The reader's name in the agent's `readers.serial` configuration. */

@@ -1,3 +1,5 @@
+import { type CaPublicKey, fromHex } from '@sscard/card-core';
+import { type IssuerKeyset, publicKeyset } from '@sscard/card-emulator/cards/index';
 import { type Pcscd, startPcscd } from '@sscard/test-harness';
 import { PcscBackend } from '@sscard/terminal-agent/readers/pcsc-backend';
 import type { ReaderManagerEvents } from '@sscard/terminal-agent/readers/reader-manager';
@@ -40,4 +42,14 @@ export async function startAgentStack(
       await pcscd.stop();
     },
   };
+}
+
+/** The payment system CA public keys of a test keyset, as the agent's `caKeys` option takes them. */
+export function caKeysOf(keyset: IssuerKeyset): CaPublicKey[] {
+  return publicKeyset(keyset).caPublicKeys.map((k) => ({
+    rid: fromHex(k.rid),
+    index: Number.parseInt(k.index, 16),
+    modulus: fromHex(k.modulus),
+    exponent: fromHex(k.exponent),
+  }));
 }

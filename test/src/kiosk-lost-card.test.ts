@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { citizenIdCheckChar } from '@sscard/card-core';
-import { VpcdSlot } from '@sscard/card-emulator/bridge/vpcd-client';
 import { personalise } from '@sscard/card-emulator/cards/personalise';
 import { SsseGen2Card } from '@sscard/card-emulator/cards/ssse/ssse-card';
 import { CardWithFaults } from '@sscard/card-emulator/faults';
 import { Registry, loadConfig, seedFromCardDocuments } from '@sscard/card-service';
-import { launchChromium, type Pcscd, repoRoot, startPcscd, tempDir, waitFor } from '@sscard/test-harness';
 import { AgentConfigSchema } from '@sscard/terminal-agent/config/schema';
-import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
-import { createLogger } from '@sscard/terminal-agent/log';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { type KioskUnderTest, startKiosk, typeOnKeypad, UI_DIR } from './kiosk-fixture.js';
 import { type RegistryUnderTest, startRegistry } from './registry-fixture.js';
 
 /**
@@ -20,7 +16,6 @@ import { type RegistryUnderTest, startRegistry } from './registry-fixture.js';
  * report (confirm → PIN → report → result) against a kiosk agent enrolled with a real card-service.
  */
 
-const UI_DIR = join(repoRoot, 'kiosk-ui', 'dist', 'www');
 const PIN = '582047';
 const ssnBody = '33030219560714283';
 const [doc] = personalise(
@@ -31,72 +26,47 @@ const [doc] = personalise(
 describe('kiosk lost-card report in Chromium against the agent and card-service', () => {
   const TERMINAL = 'K-330300-0031';
   let registry: RegistryUnderTest;
-  let pcscd: Pcscd;
-  let agent: RunningAgent;
-  let slot: VpcdSlot;
-  let browser: Browser;
+  let kiosk: KioskUnderTest;
 
   before(async () => {
-    if (!existsSync(join(UI_DIR, 'index.html'))) {
-      throw new Error(`${UI_DIR} has no build: run \`npm run build -w @sscard/kiosk-ui\``);
-    }
     registry = await startRegistry();
     await seedFromCardDocuments(
       new Registry(registry.service.store, () => new Date(), loadConfig({ env: {} }).lifecycle),
       [doc] as unknown as Parameters<typeof seedFromCardDocuments>[1],
     );
-    pcscd = await startPcscd({ readers: 1 });
-    process.env.PCSCLITE_CSOCK_NAME = pcscd.env.PCSCLITE_CSOCK_NAME;
-    const dataDir = await tempDir('sscard-kiosk-lost-');
-    const config = AgentConfigSchema.parse({
-      terminal: { id: TERMINAL, type: 'kiosk', region: '330300' },
-      api: { port: 0, uiDir: UI_DIR, tokenFile: join(dataDir, 'api-token') },
-      pin: { entry: 'keypad' },
-      cardService: {
-        url: registry.service.url,
-        caCertPath: registry.caCertPath,
-        enrolmentCode: await registry.enrolmentCode(TERMINAL, 'kiosk', '330300'),
-      },
-      dataDir,
+    kiosk = await startKiosk({
+      dataDirPrefix: 'sscard-kiosk-lost-',
+      config: async (dataDir) =>
+        AgentConfigSchema.parse({
+          terminal: { id: TERMINAL, type: 'kiosk', region: '330300' },
+          api: { port: 0, uiDir: UI_DIR, tokenFile: join(dataDir, 'api-token') },
+          pin: { entry: 'keypad' },
+          cardService: {
+            url: registry.service.url,
+            caCertPath: registry.caCertPath,
+            enrolmentCode: await registry.enrolmentCode(TERMINAL, 'kiosk', '330300'),
+          },
+          dataDir,
+        }),
     });
-    agent = await startAgent(config, createLogger({ level: 'error', write: () => {} }));
-    await agent.registry.ready();
-    slot = new VpcdSlot({ port: pcscd.vpcdPorts[0]!, backoff: { initialMs: 50, maxMs: 300 } });
-    await waitFor('the vpcd readers', () => agent.readers.list().length === 2);
-    browser = await launchChromium();
   });
 
   after(async () => {
-    await browser?.close();
-    slot?.close();
-    await agent?.stop();
-    await pcscd?.stop();
+    await kiosk?.close();
     await registry?.close();
   });
 
-  const userReader = () => agent.readers.list().find((r) => r.role === 'user');
-
-  async function insertCard(): Promise<void> {
-    slot.insert(new CardWithFaults(new SsseGen2Card(doc!, registry.keyset)));
-    await waitFor('the card', () => userReader()?.card);
-  }
+  const insertCard = () => kiosk.insertCard(new CardWithFaults(new SsseGen2Card(doc!, registry.keyset)));
 
   async function enterPin(page: Page): Promise<void> {
-    const pin = page.locator('[data-screen="pin"][data-device="keypad"]');
-    await pin.locator('.pin-dots[data-entered="0"]').waitFor();
-    for (const [i, digit] of [...PIN].entries()) {
-      await pin.locator(`button[data-key="${digit}"]`).click();
-      await pin.locator(`.pin-dots[data-entered="${i + 1}"]`).waitFor();
-    }
-    await pin.locator('button[data-key="enter"]').click();
+    await page.locator('[data-screen="pin"][data-device="keypad"] .pin-dots[data-entered="0"]').waitFor();
+    await typeOnKeypad(page, PIN);
+    await page.locator('[data-screen="pin"][data-device="keypad"] button[data-key="enter"]').click();
   }
 
   it('shows the registry verdict, takes the report after the PIN, and shows the card lost on the next read', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1024 }, locale: 'zh-CN' });
-    const page = await context.newPage();
+    const page = await kiosk.openKiosk();
     try {
-      await page.goto(`http://127.0.0.1:${agent.address.port}/`);
-      await page.locator('[data-screen="idle"]').waitFor();
       await insertCard();
       const result = page.locator('[data-screen="result"]');
       await result.locator('[data-registry="valid"]', { hasText: '卡片状态正常' }).waitFor();
@@ -118,7 +88,7 @@ describe('kiosk lost-card report in Chromium against the agent and card-service'
       await done.locator('h1', { hasText: 'reported lost' }).waitFor();
       await page.locator('#lang-toggle').click();
 
-      slot.remove();
+      kiosk.slot.remove();
       await page.locator('[data-screen="idle"]').waitFor();
       await insertCard();
       const lost = page.locator('[data-screen="result"] [data-registry="invalid"]');
@@ -131,7 +101,7 @@ describe('kiosk lost-card report in Chromium against the agent and card-service'
       await page.locator('[data-screen="menu"]').waitFor();
       assert.equal(await page.locator('[data-screen="menu"] button', { hasText: '社保卡挂失' }).count(), 0);
     } finally {
-      await context.close();
+      await page.context().close();
     }
   });
 });

@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { citizenIdCheckChar, maskCardNumber, maskName } from '@sscard/card-core';
-import { VpcdSlot } from '@sscard/card-emulator/bridge/vpcd-client';
 import { CardWithFaults } from '@sscard/card-emulator/faults';
 import { generateKeyset } from '@sscard/card-emulator/cards/keyset';
 import { personalise } from '@sscard/card-emulator/cards/personalise';
 import { SsseGen2Card } from '@sscard/card-emulator/cards/ssse/ssse-card';
-import { launchChromium, type Pcscd, repoRoot, startPcscd, tempDir, waitFor } from '@sscard/test-harness';
+import { tempDir, waitFor } from '@sscard/test-harness';
 import { AgentConfigSchema } from '@sscard/terminal-agent/config/schema';
-import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
-import { createLogger } from '@sscard/terminal-agent/log';
-import type { Browser, Page } from 'playwright-core';
+import { startAgent } from '@sscard/terminal-agent/daemon';
+import type { Page } from 'playwright-core';
+import { type KioskUnderTest, quietLog, startKiosk, typeOnKeypad, UI_DIR } from './kiosk-fixture.js';
 
 /**
  * The kiosk UI in Debian's Chromium, served by the whole agent (kiosk terminal, on-screen keypad)
@@ -21,7 +19,6 @@ import type { Browser, Page } from 'playwright-core';
  * sees is driven by the agent's real events and the card's real answers.
  */
 
-const UI_DIR = join(repoRoot, 'kiosk-ui', 'dist', 'www');
 const PIN = '739215';
 const NEW_PIN = '482613';
 
@@ -35,16 +32,12 @@ const holder = doc!.holder;
 const cardNumber = doc!.card.cardNumber;
 
 describe('kiosk UI in Chromium against the agent', () => {
-  let pcscd: Pcscd;
-  let agent: RunningAgent;
-  let slot: VpcdSlot;
-  let browser: Browser;
+  let kiosk: KioskUnderTest;
   let port: number;
-  let dataDir: string;
   let shots: string;
   const keyset = generateKeyset();
 
-  function agentConfig(apiPort: number) {
+  function agentConfig(dataDir: string, apiPort: number) {
     return AgentConfigSchema.parse({
       terminal: {
         id: 'T-330300-0042',
@@ -60,51 +53,24 @@ describe('kiosk UI in Chromium against the agent', () => {
     });
   }
 
-  const quiet = createLogger({ level: 'error', write: () => {} });
-
   before(async () => {
-    if (!existsSync(join(UI_DIR, 'index.html'))) {
-      throw new Error(`${UI_DIR} has no build: run \`npm run build -w @sscard/kiosk-ui\``);
-    }
-    pcscd = await startPcscd({ readers: 1 });
-    process.env.PCSCLITE_CSOCK_NAME = pcscd.env.PCSCLITE_CSOCK_NAME;
-    dataDir = await tempDir('sscard-kiosk-');
+    kiosk = await startKiosk({
+      dataDirPrefix: 'sscard-kiosk-',
+      config: (dataDir) => agentConfig(dataDir, 0),
+    });
+    port = kiosk.agent.address.port;
     shots = await tempDir('sscard-kiosk-shots-');
-    agent = await startAgent(agentConfig(0), quiet);
-    port = agent.address.port;
-    slot = new VpcdSlot({ port: pcscd.vpcdPorts[0]!, backoff: { initialMs: 50, maxMs: 300 } });
-    await waitFor('the vpcd readers', () => agent.readers.list().length === 2);
-    browser = await launchChromium();
   });
 
   after(async () => {
-    await browser?.close();
-    slot?.close();
-    await agent?.stop();
-    await pcscd?.stop();
+    await kiosk?.close();
   });
 
   beforeEach(async () => {
-    if (slot.remove()) await waitFor('the card to be out', () => !userReader()?.card);
+    if (kiosk.slot.remove()) await waitFor('the card to be out', () => !kiosk.userReader()?.card);
   });
 
-  function userReader() {
-    return agent.readers.list().find((r) => r.role === 'user');
-  }
-
-  async function insertCard(): Promise<void> {
-    slot.insert(new CardWithFaults(new SsseGen2Card(doc!, keyset)));
-    await waitFor('the card', () => userReader()?.card);
-  }
-
-  async function openKiosk(beforeLoad?: (page: Page) => void): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1024 }, locale: 'zh-CN' });
-    const page = await context.newPage();
-    beforeLoad?.(page);
-    await page.goto(`http://127.0.0.1:${port}/`);
-    await page.locator('[data-screen="idle"]').waitFor();
-    return page;
-  }
+  const insertCard = () => kiosk.insertCard(new CardWithFaults(new SsseGen2Card(doc!, keyset)));
 
   async function closeKiosk(page: Page): Promise<void> {
     await page.context().close();
@@ -117,16 +83,6 @@ describe('kiosk UI in Chromium against the agent', () => {
     if (process.env.SSCARD_KIOSK_SHOTS) console.log(`kiosk screenshot: ${file}`);
   }
 
-  /** Presses keys on the on-screen keypad and waits for the agent's count of digits held. */
-  async function typeOnKeypad(page: Page, digits: string, already = 0): Promise<void> {
-    const pin = page.locator('[data-screen="pin"][data-device="keypad"]');
-    await pin.waitFor();
-    for (const [i, digit] of [...digits].entries()) {
-      await pin.locator(`button[data-key="${digit}"]`).click();
-      await pin.locator(`.pin-dots[data-entered="${already + i + 1}"]`).waitFor();
-    }
-  }
-
   async function enterPin(page: Page, digits: string, step: 'current' | 'new' | 'confirm' = 'current') {
     await page.locator(`[data-screen="pin"][data-step="${step}"] .pin-dots[data-entered="0"]`).waitFor();
     await typeOnKeypad(page, digits);
@@ -135,7 +91,7 @@ describe('kiosk UI in Chromium against the agent', () => {
 
   it('shows the insert-card screen in Chinese, in the font the kiosk bundles', async () => {
     const fontFiles: string[] = [];
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1024 } });
+    const context = await kiosk.browser.newContext({ viewport: { width: 1280, height: 1024 } });
     const page = await context.newPage();
     page.on('response', (res) => {
       if (/\/fonts\/.+\.woff2$/.test(res.url()) && res.status() === 200) fontFiles.push(res.url());
@@ -166,7 +122,7 @@ describe('kiosk UI in Chromium against the agent', () => {
   });
 
   it('shows the holder name the agent sent, the card and its verification once a card is inserted', async () => {
-    const page = await openKiosk();
+    const page = await kiosk.openKiosk();
     try {
       await insertCard();
       const result = page.locator('[data-screen="result"]');
@@ -189,7 +145,7 @@ describe('kiosk UI in Chromium against the agent', () => {
 
   it('takes the PIN key by key on the on-screen keypad and never holds the digits in the page', async () => {
     const sent: string[] = [];
-    const page = await openKiosk((p) =>
+    const page = await kiosk.openKiosk((p) =>
       p.on('websocket', (ws) => ws.on('framesent', (frame) => sent.push(String(frame.payload)))),
     );
     try {
@@ -232,7 +188,7 @@ describe('kiosk UI in Chromium against the agent', () => {
   });
 
   it('says plainly when the two new PINs differ', async () => {
-    const page = await openKiosk();
+    const page = await kiosk.openKiosk();
     try {
       await insertCard();
       await page.locator('[data-screen="result"] button', { hasText: '办理业务' }).click();
@@ -257,13 +213,13 @@ describe('kiosk UI in Chromium against the agent', () => {
   });
 
   it('clears every personal detail from the page when the card is removed', async () => {
-    const page = await openKiosk();
+    const page = await kiosk.openKiosk();
     try {
       await insertCard();
       await page.locator('[data-screen="result"]').waitFor();
       await page.locator('#lang-toggle').click();
       await page.locator('[data-screen="result"] h1', { hasText: 'Your social security card' }).waitFor();
-      slot.remove();
+      kiosk.slot.remove();
       await page.locator('[data-screen="idle"] h1', { hasText: '请插入社会保障卡' }).waitFor();
       const html = await page.content();
       for (const value of [maskName(holder.name), maskCardNumber(cardNumber), holder.name.slice(0, 1)]) {
@@ -277,7 +233,7 @@ describe('kiosk UI in Chromium against the agent', () => {
   });
 
   it('switches between Chinese and English and keeps the choice for the browser session only', async () => {
-    const page = await openKiosk();
+    const page = await kiosk.openKiosk();
     try {
       const toggle = page.locator('#lang-toggle');
       assert.equal(await toggle.textContent(), 'English');
@@ -300,7 +256,7 @@ describe('kiosk UI in Chromium against the agent', () => {
     } finally {
       await closeKiosk(page);
     }
-    const fresh = await openKiosk();
+    const fresh = await kiosk.openKiosk();
     try {
       assert.equal(await fresh.locator('[data-screen="idle"] h1').textContent(), '请插入社会保障卡');
     } finally {
@@ -309,12 +265,12 @@ describe('kiosk UI in Chromium against the agent', () => {
   });
 
   it('says when the agent is unreachable and reconnects by itself when it is back', async () => {
-    const page = await openKiosk();
+    const page = await kiosk.openKiosk();
     try {
-      await agent.stop();
+      await kiosk.agent.stop();
       await page.locator('[data-screen="offline"] h1', { hasText: '暂时无法连接终端服务' }).waitFor();
       await screenshot(page, 'offline');
-      agent = await startAgent(agentConfig(port), quiet);
+      kiosk.agent = await startAgent(agentConfig(kiosk.dataDir, port), quietLog);
       await page.locator('[data-screen="idle"]').waitFor({ timeout: 20_000 });
       await page.locator('#status', { hasText: '读卡器已就绪' }).waitFor({ timeout: 20_000 });
     } finally {

@@ -15,19 +15,10 @@ import { openPinPad } from '@sscard/terminal-agent/pinpad/open-pin-pad';
 import type { PinPad } from '@sscard/terminal-agent/pinpad/pin-pad';
 import { ReaderManager } from '@sscard/terminal-agent/readers/reader-manager';
 import { SerialBackend } from '@sscard/terminal-agent/readers/serial-backend';
+import { PIN_REQUEST, rejection } from '@sscard/terminal-agent/pinpad/pin-entry-fixture';
 
 const profiles = defaultProfiles();
 const padProfile = profiles.pinPad('sscard-serial-pinpad');
-const request = { prompt: '请输入密码', minLength: 6, maxLength: 6, timeoutMs: 60_000 };
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected the entry to fail');
-}
 
 describe('PIN entry on a serial PIN pad', () => {
   const doc = demoCardDocuments().find((d) => d.card.specVersion === '2.00')!;
@@ -97,7 +88,7 @@ describe('PIN entry on a serial PIN pad', () => {
     const onKey = ({ entered }: { entered: number }) => counts.push(entered);
     pad.on('key', onKey);
     firmware.enterPin(doc.pin.value);
-    const pin = await pad.readPin(request);
+    const pin = await pad.readPin(PIN_REQUEST);
     pad.off('key', onKey);
     assert.equal(pin.length, 6);
     assert.deepEqual(counts, [1, 2, 3, 4, 5, 6], 'counts only, one per key');
@@ -119,7 +110,7 @@ describe('PIN entry on a serial PIN pad', () => {
     const onKey = ({ entered }: { entered: number }) => counts.push(entered);
     pad.on('key', onKey);
     firmware.pressKeys(['1', '2', 'back', 'clear', '9', '8', '7', '6', '5', '4', '3', 'enter']);
-    const pin = await pad.readPin(request);
+    const pin = await pad.readPin(PIN_REQUEST);
     pad.off('key', onKey);
     assert.equal(pin.toString('ascii'), '987654', 'a full pad ignores the seventh digit');
     assert.deepEqual(counts, [1, 2, 1, 0, 1, 2, 3, 4, 5, 6]);
@@ -127,7 +118,7 @@ describe('PIN entry on a serial PIN pad', () => {
 
   it('maps Cancel pressed on the pad to PIN_CANCELLED (-31)', async () => {
     firmware.pressKeys(['1', '2', 'cancel']);
-    const error = await rejection(pad.readPin(request));
+    const error = await rejection(pad.readPin(PIN_REQUEST));
     assert.ok(error instanceof PinEntryError);
     assert.equal(error.returnCode, -31);
     assert.equal(firmware.entryActive, false);
@@ -136,7 +127,7 @@ describe('PIN entry on a serial PIN pad', () => {
   it('times out on the host (-32) when nobody types, and tells the pad to stop', async () => {
     firmware.stayIdle();
     const ended = new Promise((resolve) => firmware.once('entry-ended', resolve));
-    const error = await rejection(pad.readPin({ ...request, timeoutMs: 200 }));
+    const error = await rejection(pad.readPin({ ...PIN_REQUEST, timeoutMs: 200 }));
     assert.ok(error instanceof PinEntryError);
     assert.equal(error.returnCode, -32);
     assert.equal(await ended, 'host-cancel');
@@ -145,7 +136,7 @@ describe('PIN entry on a serial PIN pad', () => {
   it("maps the pad's own timeout to PIN_TIMEOUT (-32); a pad that checks length ignores Enter on a short PIN", async () => {
     const ended = new Promise((resolve) => firmware.once('entry-ended', resolve));
     firmware.enterPin('1234');
-    const error = await rejection(pad.readPin(request));
+    const error = await rejection(pad.readPin(PIN_REQUEST));
     assert.ok(error instanceof PinEntryError);
     assert.equal(error.returnCode, -32);
     assert.equal(await ended, 'timeout');
@@ -155,7 +146,7 @@ describe('PIN entry on a serial PIN pad', () => {
     firmware.enforceLength = false;
     try {
       firmware.enterPin('1234');
-      const error = await rejection(pad.readPin(request));
+      const error = await rejection(pad.readPin(PIN_REQUEST));
       assert.ok(error instanceof PinEntryError);
       assert.equal(error.returnCode, -33);
     } finally {
@@ -166,17 +157,17 @@ describe('PIN entry on a serial PIN pad', () => {
   it('reports a damaged frame from the pad as a PIN pad protocol error, and the next entry works', async () => {
     firmware.injectLineFault('corrupt-checksum');
     firmware.enterPin('123456');
-    const error = await rejection(pad.readPin(request));
+    const error = await rejection(pad.readPin(PIN_REQUEST));
     assert.ok(error instanceof PinPadError);
     assert.equal(error.code, 'PINPAD_PROTOCOL');
     await waitFor('the entry over on the pad', () => !firmware.entryActive);
     firmware.enterPin('246810');
-    assert.equal((await pad.readPin(request)).toString('ascii'), '246810');
+    assert.equal((await pad.readPin(PIN_REQUEST)).toString('ascii'), '246810');
   });
 
   it('reports a PIN pad unplugged during entry as disconnected', async () => {
     firmware.stayIdle();
-    const entry = rejection(pad.readPin(request));
+    const entry = rejection(pad.readPin(PIN_REQUEST));
     await waitFor('the entry started on the pad', () => firmware.entryActive);
     await padPair.unplug();
     const error = await entry;

@@ -29,8 +29,20 @@ async function enrolledAgent(terminalId: string) {
   return { dataDir, journalPath: join(dataDir, 'journal.sqlite3') };
 }
 
+type EnrolledAgent = Awaited<ReturnType<typeof enrolledAgent>>;
+
+/** The terminal side of an enrolled agent, on its journal (opened again, it is the agent after a restart). */
+function openTerminal(agent: EnrolledAgent, serviceUrl = registry.service.url) {
+  return openTerminalRegistry({
+    serviceUrl,
+    dataDir: agent.dataDir,
+    journalPath: agent.journalPath,
+    resendIntervalMs: 0,
+  });
+}
+
 /** Runs the crashing terminal and returns what it printed; it must have died of SIGKILL. */
-async function crashAt(agent: { dataDir: string; journalPath: string }, cardNumber: string, point: string) {
+async function crashAt(agent: EnrolledAgent, cardNumber: string, point: string) {
   const child = spawnTracked(process.execPath, [
     CHILD,
     agent.dataDir,
@@ -63,12 +75,7 @@ test('a loss report journalled before a crash is sent at restart with the same k
   const [key] = await crashAt(agent, card.cardNumber, 'before-send');
   assert.equal(await cardStatus(card.cardNumber), 'active', 'nothing reached the service before the crash');
 
-  const terminal = await openTerminalRegistry({
-    serviceUrl: registry.service.url,
-    dataDir: agent.dataDir,
-    journalPath: agent.journalPath,
-    resendIntervalMs: 0,
-  });
+  const terminal = await openTerminal(agent);
   try {
     assert.deepEqual(
       terminal.recovered.answered.map((e) => e.idempotencyKey),
@@ -90,12 +97,7 @@ test('a report the service applied before the crash gets the stored answer at re
   assert.equal(answered, 'answered 200');
   assert.equal(await cardStatus(card.cardNumber), 'temporarily_lost');
 
-  const terminal = await openTerminalRegistry({
-    serviceUrl: registry.service.url,
-    dataDir: agent.dataDir,
-    journalPath: agent.journalPath,
-    resendIntervalMs: 0,
-  });
+  const terminal = await openTerminal(agent);
   try {
     const [entry] = terminal.recovered.answered;
     assert.ok(entry?.answer);
@@ -112,12 +114,7 @@ test('a report the service applied before the crash gets the stored answer at re
 test('reportTemporaryLoss goes through the journal and a second report is refused by the lifecycle', async () => {
   const agent = await enrolledAgent('KIOSK-LOSS-1');
   const card = await seedActiveCard(registry, { idNumber: citizenId('19880808', '579'), name: '孙八' });
-  const terminal = await openTerminalRegistry({
-    serviceUrl: registry.service.url,
-    dataDir: agent.dataDir,
-    journalPath: agent.journalPath,
-    resendIntervalMs: 0,
-  });
+  const terminal = await openTerminal(agent);
   try {
     const result = await terminal.lifecycle.reportTemporaryLoss(card.cardNumber);
     assert.equal(result.status, 'temporarily_lost');
@@ -146,13 +143,8 @@ test('reportTemporaryLoss goes through the journal and a second report is refuse
 test('a report made while the service is down stays journalled and is delivered once it is back', async () => {
   const agent = await enrolledAgent('KIOSK-OFFLINE-1');
   const card = await seedActiveCard(registry, { idNumber: citizenId('19990101', '791'), name: '周九' });
-  const terminal = await openTerminalRegistry({
-    // Nothing listens here: the report cannot be delivered.
-    serviceUrl: 'https://127.0.0.1:9',
-    dataDir: agent.dataDir,
-    journalPath: agent.journalPath,
-    resendIntervalMs: 0,
-  });
+  // Nothing listens here: the report cannot be delivered.
+  const terminal = await openTerminal(agent, 'https://127.0.0.1:9');
   let key: string | undefined;
   try {
     await assert.rejects(terminal.lifecycle.reportTemporaryLoss(card.cardNumber), (e: unknown) => {
@@ -166,12 +158,7 @@ test('a report made while the service is down stays journalled and is delivered 
   }
   assert.equal(await cardStatus(card.cardNumber), 'active');
 
-  const online = await openTerminalRegistry({
-    serviceUrl: registry.service.url,
-    dataDir: agent.dataDir,
-    journalPath: agent.journalPath,
-    resendIntervalMs: 0,
-  });
+  const online = await openTerminal(agent);
   try {
     assert.deepEqual(
       online.recovered.answered.map((e) => e.idempotencyKey),
@@ -186,13 +173,5 @@ test('a report made while the service is down stays journalled and is delivered 
 test('a revoked terminal is told so at start', async () => {
   const agent = await enrolledAgent('KIOSK-REVOKED-1');
   await registry.revoke('KIOSK-REVOKED-1');
-  await assert.rejects(
-    openTerminalRegistry({
-      serviceUrl: registry.service.url,
-      dataDir: agent.dataDir,
-      journalPath: agent.journalPath,
-      resendIntervalMs: 0,
-    }),
-    (e: unknown) => isRegistryError(e, 'TERMINAL_REVOKED'),
-  );
+  await assert.rejects(openTerminal(agent), (e: unknown) => isRegistryError(e, 'TERMINAL_REVOKED'));
 });

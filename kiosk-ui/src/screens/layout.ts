@@ -1,5 +1,5 @@
-import { h } from '../dom.js';
-import type { Lang, Text } from '../i18n.js';
+import { button, h } from '../dom.js';
+import { type Lang, T, type Text } from '../i18n.js';
 
 export interface ScreenContext {
   lang: Lang;
@@ -30,4 +30,18 @@ export function para(text: string, className = 'lead'): HTMLParagraphElement {
 
 export function actions(...buttons: HTMLButtonElement[]): HTMLDivElement {
   return h('div', { class: 'actions' }, ...buttons);
+}
+
+/** The code a member of staff looks up when a citizen asks about a refusal. */
+export function staffCodeNote(ctx: ScreenContext, code: string): HTMLParagraphElement {
+  return h('p', { class: 'note' }, `${ctx.t(T.staffCode)}: ${code}`);
+}
+
+/** The screen's own buttons, then Finish: the main action when it is the only one. */
+export function actionsThenFinish(
+  ctx: ScreenContext,
+  buttons: HTMLButtonElement[],
+  onFinish: () => void,
+): HTMLDivElement {
+  return actions(...buttons, button(ctx.t(T.finish), onFinish, buttons.length > 0 ? 'secondary' : 'primary'));
 }

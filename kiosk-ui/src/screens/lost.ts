@@ -2,7 +2,7 @@ import { button, h } from '../dom.js';
 import { fill, T, type Text } from '../i18n.js';
 import { formatDate } from '../format.js';
 import type { LostCardReportView } from '../protocol.js';
-import { actions, para, type ScreenContext, screen } from './layout.js';
+import { actions, actionsThenFinish, para, type ScreenContext, screen, staffCodeNote } from './layout.js';
 
 /** Before anything is sent: what a temporary loss means, and a way back. */
 export function lostConfirmScreen(
@@ -56,13 +56,11 @@ export function lostProblemScreen(
   code: string,
   on: { onBack?: () => void; onFinish(): void },
 ): HTMLElement {
-  const buttons: HTMLButtonElement[] = [];
-  if (on.onBack) buttons.push(button(ctx.t(T.back), on.onBack));
-  buttons.push(button(ctx.t(T.finish), on.onFinish, buttons.length > 0 ? 'secondary' : 'primary'));
+  const back = on.onBack ? [button(ctx.t(T.back), on.onBack)] : [];
   return screen(
     'lost-problem',
     ctx.t(T.lostFailed),
-    [para(ctx.t(text)), h('p', { class: 'note' }, `${ctx.t(T.staffCode)}: ${code}`), actions(...buttons)],
+    [para(ctx.t(text)), staffCodeNote(ctx, code), actionsThenFinish(ctx, back, on.onFinish)],
     'bad',
   );
 }

@@ -1,6 +1,6 @@
 import { button, h } from '../dom.js';
 import { T, type Text } from '../i18n.js';
-import { actions, para, type ScreenContext, screen } from './layout.js';
+import { actions, para, type ScreenContext, screen, staffCodeNote } from './layout.js';
 
 /** A wait the agent is working through (a card read, a PIN entry being set up). */
 export function readingScreen(ctx: ScreenContext, title: Text): HTMLElement {
@@ -21,7 +21,7 @@ export function readFailedScreen(
     ctx.t(T.readFailed),
     [
       para(ctx.t(text)),
-      h('p', { class: 'note' }, `${ctx.t(T.staffCode)}: ${code}`),
+      staffCodeNote(ctx, code),
       actions(button(ctx.t(T.readAgain), on.onRetry), button(ctx.t(T.finish), on.onFinish, 'secondary')),
     ],
     'bad',

@@ -1,7 +1,7 @@
 import { button, h } from '../dom.js';
 import { fill, T, type Text } from '../i18n.js';
 import type { KeypadKey, PinPrompt, PinResultView } from '../protocol.js';
-import { actions, para, type ScreenContext, screen } from './layout.js';
+import { actions, actionsThenFinish, para, type ScreenContext, screen, staffCodeNote } from './layout.js';
 
 const DIGITS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'] as const;
 
@@ -131,13 +131,8 @@ export function pinOutcomeScreen(
   on: { onRetry?: () => void; onContinue?: () => void; onFinish(): void },
 ): HTMLElement {
   const success = result.ok;
-  // The agent's English sentences are written for integrators' logs, in lower case; a heading starts
-  // with a capital. The words stay the agent's.
-  const said = {
-    zh: result.message.zh,
-    en: result.message.en.charAt(0).toUpperCase() + result.message.en.slice(1),
-  };
-  const title = success ? (result.operation === 'change' ? T.pinChanged : T.pinAccepted) : said;
+  // The agent's sentence is already capitalised for a heading (pinResultView); the words stay the agent's.
+  const title = success ? (result.operation === 'change' ? T.pinChanged : T.pinAccepted) : result.message;
   const extra: (Node | false)[] = [];
   if (!success) {
     // The agent's sentence for a wrong PIN already says how many tries are left when the card said
@@ -153,8 +148,12 @@ export function pinOutcomeScreen(
   const buttons: HTMLButtonElement[] = [];
   if (on.onContinue) buttons.push(button(ctx.t(T.back), on.onContinue));
   if (on.onRetry) buttons.push(button(ctx.t(T.tryAgain), on.onRetry));
-  buttons.push(button(ctx.t(T.finish), on.onFinish, buttons.length > 0 ? 'secondary' : 'primary'));
-  const el = screen('pin-outcome', ctx.t(title), [...extra, actions(...buttons)], success ? 'good' : 'bad');
+  const el = screen(
+    'pin-outcome',
+    ctx.t(title),
+    [...extra, actionsThenFinish(ctx, buttons, on.onFinish)],
+    success ? 'good' : 'bad',
+  );
   el.dataset.code = String(result.code);
   return el;
 }
@@ -165,13 +164,11 @@ export function pinProblemScreen(
   code: string,
   on: { onContinue?: () => void; onFinish(): void },
 ): HTMLElement {
-  const buttons: HTMLButtonElement[] = [];
-  if (on.onContinue) buttons.push(button(ctx.t(T.back), on.onContinue));
-  buttons.push(button(ctx.t(T.finish), on.onFinish, buttons.length > 0 ? 'secondary' : 'primary'));
+  const back = on.onContinue ? [button(ctx.t(T.back), on.onContinue)] : [];
   return screen(
     'pin-problem',
     ctx.t(text),
-    [h('p', { class: 'note' }, `${ctx.t(T.staffCode)}: ${code}`), actions(...buttons)],
+    [staffCodeNote(ctx, code), actionsThenFinish(ctx, back, on.onFinish)],
     'bad',
   );
 }

@@ -96,20 +96,33 @@ export interface PinResultView {
   ok: boolean;
   /** Tries left after a wrong PIN, when the card said. */
   triesLeft?: number;
+  /** The outcome in words, each language starting with a capital so that a UI can show it as a heading. */
   message: { zh: string; en: string };
 }
 
 const MASKED_DATE = '********';
 
-export function maskInfo(info: SsseCardInfo): SsseCardInfo {
-  const masked: SsseCardInfo = {
-    ...info,
-    ssn: info.ssn ? maskIdNumber(info.ssn) : '',
-    name: info.name ? maskName(info.name) : '',
-    cardNumber: info.cardNumber ? maskCardNumber(info.cardNumber) : '',
-    cardIdCode: info.cardIdCode ? maskCardIdCode(info.cardIdCode) : '',
-    birthDate: info.birthDate ? MASKED_DATE : '',
+/** The identifiers a card read and its `iReadCardBas` string share; an empty field stays empty. */
+interface Identifiers {
+  ssn: string;
+  name: string;
+  cardNumber: string;
+  cardIdCode: string;
+}
+
+function maskIdentifiers<T extends Identifiers>(fields: T): T {
+  return {
+    ...fields,
+    ssn: maskIdNumber(fields.ssn),
+    name: maskName(fields.name),
+    cardNumber: maskCardNumber(fields.cardNumber),
+    cardIdCode: maskCardIdCode(fields.cardIdCode),
   };
+}
+
+export function maskInfo(info: SsseCardInfo): SsseCardInfo {
+  const masked = maskIdentifiers(info);
+  masked.birthDate = info.birthDate ? MASKED_DATE : '';
   if (info.nameExt) masked.nameExt = '*'.repeat(Array.from(info.nameExt).length);
   return masked;
 }
@@ -117,14 +130,7 @@ export function maskInfo(info: SsseCardInfo): SsseCardInfo {
 /** Masks the personal fields of an iReadCardBas string, keeping its framing. */
 export function maskReadCardBas(output: string): string {
   if (output === '') return output;
-  const fields = parseReadCardBas(output);
-  return formatReadCardBas({
-    ...fields,
-    ssn: fields.ssn ? maskIdNumber(fields.ssn) : '',
-    name: fields.name ? maskName(fields.name) : '',
-    cardNumber: fields.cardNumber ? maskCardNumber(fields.cardNumber) : '',
-    cardIdCode: fields.cardIdCode ? maskCardIdCode(fields.cardIdCode) : '',
-  });
+  return formatReadCardBas(maskIdentifiers(parseReadCardBas(output)));
 }
 
 export function registryView(result: RegistryCheckResult, reveal: boolean): RegistryView {

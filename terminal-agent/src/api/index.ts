@@ -26,7 +26,8 @@ export {
   parseMinistryRequest,
 } from './ministry.js';
 export { MINISTRY_WS_PATH } from './ministry-socket.js';
-export { INITIAL_PIN, type PinOperation, PinFlow, type PinPrompt, type PinStep } from './pin-flow.js';
+export { INITIAL_PIN } from '../apps/pin.js';
+export { type PinOperation, PinFlow, type PinPrompt, type PinStep } from './pin-flow.js';
 export { ApiProblem, type Problem, toProblem } from './problem.js';
 export { ApiServer, type ApiServerOptions } from './server.js';
 export type { Ack, ClientToServerEvents, ServerToClientEvents, SocketData } from './socket-events.js';

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { timingSafeEqual } from 'node:crypto';
 import { wipe } from '@sscard/card-core';
+import { checkNewPin, type PinChangePolicy } from '../apps/pin.js';
 import { PinEntryError, PinPadError } from '../pinpad/errors.js';
 import type { KeypadKey, KeypadPinPad } from '../pinpad/keypad.js';
 import type { PinPad, PinRequest } from '../pinpad/pin-pad.js';
@@ -29,10 +30,10 @@ export interface PinFlowEvents {
 }
 
 /**
- * The ministry's default PIN for a newly issued card; a card still on it must be changed before
- * use, and no one may change back to it (-36).
+ * What the PIN entry itself refuses as a new PIN: the initial PIN (-36). The full policy, trivial
+ * PINs included, is applied by `CardOperations.changePin` before the card sees the PIN.
  */
-export const INITIAL_PIN = '123456';
+const ENTRY_PIN_POLICY: Readonly<PinChangePolicy> = { refuseInitialPin: true, refuseTrivialPin: false };
 
 const PROMPTS: Record<PinStep, string> = {
   current: '请输入社保卡密码',
@@ -119,9 +120,7 @@ export class PinFlow extends EventEmitter<PinFlowEvents> {
         if (newPin.length !== confirm.length || !timingSafeEqual(newPin, confirm)) {
           throw new PinEntryError('PIN_ENTRIES_DIFFER', 'the new PIN and its confirmation differ');
         }
-        if (newPin.equals(Buffer.from(INITIAL_PIN, 'ascii'))) {
-          throw new PinEntryError('PIN_CHANGE_TO_INITIAL', 'the PIN cannot be changed to the initial PIN');
-        }
+        checkNewPin(newPin, ENTRY_PIN_POLICY);
         return await use(oldPin, newPin);
       } finally {
         for (const pin of held) wipe(pin);

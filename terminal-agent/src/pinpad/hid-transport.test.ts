@@ -17,6 +17,7 @@ import {
 import { PinEntryError, PinPadError } from './errors.js';
 import { type HidDeviceHandle, HidPinPadTransport, matchingHidDevices } from './hid-transport.js';
 import { ProfilePinPad } from './profile-pin-pad.js';
+import { PIN_REQUEST, rejection } from './pin-entry-fixture.js';
 
 const profile = defaultProfiles().pinPad('sscard-hid-pinpad');
 if (profile.transport.kind !== 'hid') throw new Error('sscard-hid-pinpad is expected to be a HID profile');
@@ -52,7 +53,6 @@ class FakeHidPad extends EventEmitter implements HidDeviceHandle {
 }
 
 const { commands, events } = profile;
-const request = { prompt: '请输入密码', minLength: 6, maxLength: 6, timeoutMs: 60_000 };
 
 function typesPin(pin: string): Script {
   return (command, pad) => {
@@ -61,15 +61,6 @@ function typesPin(pin: string): Script {
     for (let i = 1; i <= pin.length; i++) pad.report(events.keyPressed.code, Buffer.from([i]));
     pad.report(events.pinBlock.code, iso9564Format1(pin));
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected the entry to fail');
 }
 
 describe('HID PIN pad (fake HID device object; no HID hardware or /dev/uhid here)', () => {
@@ -90,7 +81,7 @@ describe('HID PIN pad (fake HID device object; no HID hardware or /dev/uhid here
     const pad = new ProfilePinPad(profile, new HidPinPadTransport(device, hid, '/dev/hidraw3'));
     const counts: number[] = [];
     pad.on('key', ({ entered }) => counts.push(entered));
-    const pin = await pad.readPin(request);
+    const pin = await pad.readPin(PIN_REQUEST);
     assert.equal(pin.toString('ascii'), '123456');
     assert.deepEqual(device.received[0], { code: commands.startEntry.code, data: Buffer.from([6, 6]) });
     assert.deepEqual(counts, [1, 2, 3, 4, 5, 6]);
@@ -103,7 +94,7 @@ describe('HID PIN pad (fake HID device object; no HID hardware or /dev/uhid here
       d.report(events.cancelled.code);
     });
     const pad = new ProfilePinPad(profile, new HidPinPadTransport(device, hid, '/dev/hidraw3'));
-    const error = await rejection(pad.readPin(request));
+    const error = await rejection(pad.readPin(PIN_REQUEST));
     assert.ok(error instanceof PinEntryError);
     assert.equal(error.returnCode, -31);
   });
@@ -115,7 +106,7 @@ describe('HID PIN pad (fake HID device object; no HID hardware or /dev/uhid here
       d.report(events.timeout.code);
     });
     const pad = new ProfilePinPad(profile, new HidPinPadTransport(device, hid, '/dev/hidraw3'));
-    const error = await rejection(pad.readPin(request));
+    const error = await rejection(pad.readPin(PIN_REQUEST));
     assert.ok(error instanceof PinEntryError);
     assert.equal(error.returnCode, -32);
   });
@@ -127,7 +118,7 @@ describe('HID PIN pad (fake HID device object; no HID hardware or /dev/uhid here
       d.emit('error', new Error('could not read from HID device'));
     });
     const pad = new ProfilePinPad(profile, new HidPinPadTransport(device, hid, '/dev/hidraw3'));
-    const error = await rejection(pad.readPin(request));
+    const error = await rejection(pad.readPin(PIN_REQUEST));
     assert.ok(error instanceof PinPadError);
     assert.equal(error.code, 'PINPAD_DISCONNECTED');
   });
@@ -139,7 +130,7 @@ describe('HID PIN pad (fake HID device object; no HID hardware or /dev/uhid here
       d.emit('data', Buffer.alloc(hid.reportLength, 0x7f));
     });
     const pad = new ProfilePinPad(profile, new HidPinPadTransport(device, hid, '/dev/hidraw3'));
-    const error = await rejection(pad.readPin(request));
+    const error = await rejection(pad.readPin(PIN_REQUEST));
     assert.ok(error instanceof PinPadError);
     assert.equal(error.code, 'PINPAD_PROTOCOL');
   });

@@ -2,20 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PinEntryError, PinPadError } from './errors.js';
 import { type KeypadKey, KeypadPinPad } from './keypad.js';
-
-const request = { prompt: '请输入密码', minLength: 6, maxLength: 6, timeoutMs: 60_000 };
+import { PIN_REQUEST, rejection } from './pin-entry-fixture.js';
 
 function pressAll(pad: KeypadPinPad, keys: KeypadKey[]): void {
   for (const key of keys) pad.press(key);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected the entry to fail');
 }
 
 describe('on-screen keypad', () => {
@@ -23,7 +13,7 @@ describe('on-screen keypad', () => {
     const pad = new KeypadPinPad();
     const progress: unknown[] = [];
     pad.on('key', (p) => progress.push(p));
-    const pin = pad.readPin(request);
+    const pin = pad.readPin(PIN_REQUEST);
     pressAll(pad, ['1', '2', '9', 'back', '3', '4', '5', '6', 'enter']);
     assert.equal((await pin).toString('ascii'), '123456');
     assert.deepEqual(
@@ -35,14 +25,14 @@ describe('on-screen keypad', () => {
 
   it('ignores digits beyond the maximum length', async () => {
     const pad = new KeypadPinPad();
-    const pin = pad.readPin(request);
+    const pin = pad.readPin(PIN_REQUEST);
     pressAll(pad, ['1', '1', '1', '1', '1', '1', '9', 'enter']);
     assert.equal((await pin).toString('ascii'), '111111');
   });
 
   it('rejects a short PIN with PIN_BAD_LENGTH (-33)', async () => {
     const pad = new KeypadPinPad();
-    const pin = pad.readPin(request);
+    const pin = pad.readPin(PIN_REQUEST);
     pressAll(pad, ['1', '2', 'enter']);
     const error = await rejection(pin);
     assert.ok(error instanceof PinEntryError);
@@ -52,7 +42,7 @@ describe('on-screen keypad', () => {
 
   it('rejects with PIN_CANCELLED (-31) on the cancel key', async () => {
     const pad = new KeypadPinPad();
-    const pin = pad.readPin(request);
+    const pin = pad.readPin(PIN_REQUEST);
     pressAll(pad, ['1', 'cancel']);
     const error = await rejection(pin);
     assert.ok(error instanceof PinEntryError);
@@ -62,15 +52,15 @@ describe('on-screen keypad', () => {
 
   it('rejects with PIN_TIMEOUT (-32) when nobody types', async () => {
     const pad = new KeypadPinPad();
-    const error = await rejection(pad.readPin({ ...request, timeoutMs: 1 }));
+    const error = await rejection(pad.readPin({ ...PIN_REQUEST, timeoutMs: 1 }));
     assert.ok(error instanceof PinEntryError);
     assert.equal(error.returnCode, -32);
   });
 
   it('refuses a second entry while one is in progress', async () => {
     const pad = new KeypadPinPad();
-    const first = pad.readPin(request);
-    const error = await rejection(pad.readPin(request));
+    const first = pad.readPin(PIN_REQUEST);
+    const error = await rejection(pad.readPin(PIN_REQUEST));
     assert.ok(error instanceof PinPadError);
     assert.equal(error.code, 'PINPAD_BUSY');
     pad.cancel();

@@ -10,13 +10,13 @@ import { SerialPort } from 'serialport';
 import { PinEntryError } from './errors.js';
 import { ProfilePinPad } from './profile-pin-pad.js';
 import { SerialPinPadTransport } from './serial-transport.js';
+import { PIN_REQUEST, rejection } from './pin-entry-fixture.js';
 
 const profile = defaultProfiles().pinPad('sscard-serial-pinpad');
 if (profile.transport.kind !== 'serial')
   throw new Error('sscard-serial-pinpad is expected to be a serial profile');
 const { line, framing } = profile.transport;
 const { commands, events } = profile;
-const request = { prompt: '请输入密码', minLength: 6, maxLength: 6, timeoutMs: 60_000 };
 
 /** The device end of the pty: decodes host frames and hands them to the current script. */
 class PadEnd {
@@ -37,15 +37,6 @@ class PadEnd {
   send(code: number, data: Buffer = Buffer.alloc(0)): void {
     this.port.write(encodeFrame(framing, { code, data }));
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected the entry to fail');
 }
 
 describe('serial PIN pad over a pty', () => {
@@ -77,7 +68,7 @@ describe('serial PIN pad over a pty', () => {
     const counts: number[] = [];
     const onKey = ({ entered }: { entered: number }) => counts.push(entered);
     pad.on('key', onKey);
-    const pin = await pad.readPin(request);
+    const pin = await pad.readPin(PIN_REQUEST);
     pad.off('key', onKey);
     assert.equal(pin.toString('ascii'), '123456');
     assert.deepEqual(counts, [1, 2, 3, 4, 5, 6]);
@@ -91,7 +82,7 @@ describe('serial PIN pad over a pty', () => {
       device.send(events.keyPressed.code, Buffer.from([1]));
       device.send(events.cancelled.code);
     };
-    const error = await rejection(pad.readPin(request));
+    const error = await rejection(pad.readPin(PIN_REQUEST));
     assert.ok(error instanceof PinEntryError);
     assert.equal(error.returnCode, -31);
   });
@@ -102,7 +93,7 @@ describe('serial PIN pad over a pty', () => {
       device.send(events.ack.code);
       device.send(events.timeout.code);
     };
-    const error = await rejection(pad.readPin(request));
+    const error = await rejection(pad.readPin(PIN_REQUEST));
     assert.ok(error instanceof PinEntryError);
     assert.equal(error.returnCode, -32);
   });
@@ -112,7 +103,7 @@ describe('serial PIN pad over a pty', () => {
       if (frame.code === commands.startEntry.code || frame.code === commands.cancel.code)
         device.send(events.ack.code);
     };
-    const error = await rejection(pad.readPin({ ...request, timeoutMs: 1 }));
+    const error = await rejection(pad.readPin({ ...PIN_REQUEST, timeoutMs: 1 }));
     assert.ok(error instanceof PinEntryError);
     assert.equal(error.returnCode, -32);
     await new Promise<void>((resolve) => {
@@ -128,7 +119,7 @@ describe('serial PIN pad over a pty', () => {
       device.send(events.ack.code);
       device.send(events.pinBlock.code, Buffer.from('1234FF', 'hex'));
     };
-    const error = await rejection(pad.readPin(request));
+    const error = await rejection(pad.readPin(PIN_REQUEST));
     assert.ok(error instanceof PinEntryError);
     assert.equal(error.returnCode, -33);
   });

@@ -42,11 +42,11 @@ export async function internalAuthenticate(card: CardChannel, challenge: Buffer)
 }
 
 /**
- * The refusals that are not a verdict on the card: the challenge could not be used (spent,
- * expired, issued to another terminal or card). They are reported as errors so that a slow
- * terminal is never taken for a forged card.
+ * The service's refusals that are about the challenge, not the card: it could not be used (spent,
+ * expired, issued to another terminal or card — a slow terminal, a retried request). They are
+ * reported as errors so that a slow terminal is never taken for a forged card.
  */
-const NOT_A_VERDICT = new Set([
+export const CHALLENGE_REFUSALS: ReadonlySet<string> = new Set([
   'CHALLENGE_UNKNOWN',
   'CHALLENGE_USED',
   'CHALLENGE_EXPIRED',
@@ -81,7 +81,7 @@ export class RemoteCardAuthVerifier implements CardAuthVerifier {
     }
     throw new RegistryError(
       'REFUSED',
-      `card-service could not judge the card: ${verdict.reason}${NOT_A_VERDICT.has(verdict.reason) ? ' (try again)' : ''}`,
+      `card-service could not judge the card: ${verdict.reason}${CHALLENGE_REFUSALS.has(verdict.reason) ? ' (try again)' : ''}`,
       { serviceCode: verdict.reason },
     );
   }

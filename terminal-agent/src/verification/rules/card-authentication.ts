@@ -1,18 +1,7 @@
-import { requireSuccess } from '@sscard/card-core';
 import { isRegistryError } from '../../registry/errors.js';
+import { CHALLENGE_REFUSALS, internalAuthenticate } from '../../registry/remote-card-auth.js';
 import type { CardCheckContext } from '../card-context.js';
 import { type CardCheck, fail, notApplicable, PASS, type Verdict } from '../types.js';
-
-/**
- * The service's refusals that are about the challenge, not the card: it was spent, expired or
- * issued for another card or terminal (a slow terminal, a retried request).
- */
-const CHALLENGE_REFUSALS = new Set([
-  'CHALLENGE_UNKNOWN',
-  'CHALLENGE_USED',
-  'CHALLENGE_EXPIRED',
-  'CHALLENGE_OTHER_CARD',
-]);
 
 /**
  * When the remote verifier could not judge the card — card-service unreachable, the terminal
@@ -49,15 +38,7 @@ export const cardAuthentication: CardCheck<CardCheckContext> = {
       if (skipped) return skipped;
       throw e;
     }
-    const res = await ctx.session.transmit({
-      cla: 0x00,
-      ins: 0x88,
-      p1: 0x00,
-      p2: 0x01,
-      data: issued.challenge,
-      le: issued.challenge.length,
-    });
-    const cryptogram = requireSuccess(res, 'internal authentication');
+    const cryptogram = await internalAuthenticate(ctx.session, issued.challenge);
     let ok: boolean;
     try {
       ok = await verifier.verify({ ...request, ...issued, cryptogram });
