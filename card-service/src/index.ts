@@ -3,7 +3,7 @@ export { type ImportReport, importHolders } from './bulk-import/holder-import.js
 export { type LoadConfigOptions, type ServiceConfig, type ServiceConfigInput, loadConfig } from './config.js';
 export { DomainError } from './errors.js';
 export { type CardDocument, cardDocumentFor } from './issuance/card-document.js';
-export { cardNumberCheckChar, isValidCardNumber } from './issuance/card-number.js';
+export { cardNumberCheckChar, isValidCardNumber } from '@sscard/card-core';
 export { type SeedReport, seedDemoHolders, seedFromCardDocuments } from './issuance/seed.js';
 export {
   CARD_EVENTS,

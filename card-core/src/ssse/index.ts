@@ -1,5 +1,6 @@
 export * from './atr.js';
 export * from './card-id.js';
+export * from './card-number.js';
 export * from './citizen-id.js';
 export * from './encoding.js';
 export * from './model.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isValidCardIdCode, isValidCitizenId, validateCitizenId } from '@sscard/card-core';
 import { CardDocumentError, luhnValid, parseCardDocument } from './card-document.js';
-import { isValidCardNumber } from './card-number.js';
+import { isValidCardNumber } from '@sscard/card-core';
 import { demoCardDocuments, personalise } from './personalise.js';
 
 test('demo documents are the same on every call: a generation 2 card and a generation 3 card with debit', () => {

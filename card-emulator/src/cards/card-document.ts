@@ -8,7 +8,7 @@ import {
   validateCitizenId,
 } from '@sscard/card-core';
 import { z } from 'zod';
-import { isValidCardNumber } from './card-number.js';
+import { isValidCardNumber } from '@sscard/card-core';
 
 /**
  * The personalisation format of one card: everything the issuer writes into the chip. The

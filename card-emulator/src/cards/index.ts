@@ -7,7 +7,7 @@ export {
   cardDocumentSchema,
   parseCardDocument,
 } from './card-document.js';
-export { cardNumberCheckChar, isValidCardNumber } from './card-number.js';
+export { cardNumberCheckChar, isValidCardNumber } from '@sscard/card-core';
 export type { CardApplication, CommandContext, Instruction } from './cos/application.js';
 export { CardOs, type CardOsOptions } from './cos/card-os.js';
 export { createCard } from './create-card.js';

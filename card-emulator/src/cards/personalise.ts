@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SSSE_RID_HEX, citizenIdCheckChar, isRegionCode, validateCitizenId } from '@sscard/card-core';
 import { type CardDocument, luhnCheckDigit, parseCardDocument } from './card-document.js';
-import { cardNumberCheckChar } from './card-number.js';
+import { cardNumberCheckChar } from '@sscard/card-core';
 
 /** A person to issue a card to, as a registry or a test fixture knows them. */
 export interface HolderRecord {

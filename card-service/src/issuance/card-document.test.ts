@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { encodeField, makeCitizenId, parseCardIdCode, validateCitizenId } from '@sscard/card-core';
 import type { Card, Holder } from '../registry/model.js';
 import { cardDocumentFor } from './card-document.js';
-import { cardNumberCheckChar, isValidCardNumber } from './card-number.js';
+import { cardNumberCheckChar, isValidCardNumber } from '@sscard/card-core';
 
 const holder: Holder = {
   personNo: 'P1',

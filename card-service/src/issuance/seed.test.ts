@@ -4,7 +4,7 @@ import { isValidCitizenId, makeCitizenId } from '@sscard/card-core';
 import { testRegistry } from '../registry/registry-fixture.js';
 import { forEachEngine } from '../store/engines-fixture.js';
 import type { CardDocument } from './card-document.js';
-import { cardNumberCheckChar, isValidCardNumber } from './card-number.js';
+import { cardNumberCheckChar, isValidCardNumber } from '@sscard/card-core';
 
 const CARD_NUMBER = `X0000001${cardNumberCheckChar('X0000001')}`;
 import { seedDemoHolders, seedFromCardDocuments } from './seed.js';

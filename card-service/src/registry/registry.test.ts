@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { verifyAuditChain } from '../audit/audit-log.js';
 import { DAY_MS, manualClock } from '../clock.js';
 import { DomainError } from '../errors.js';
-import { isValidCardNumber } from '../issuance/card-number.js';
+import { isValidCardNumber } from '@sscard/card-core';
 import { CARD_EVENTS, type CardEvent, TRANSITIONS } from '../lifecycle/transitions.js';
 import { forEachEngine } from '../store/engines-fixture.js';
 import type { Store } from '../store/store.js';

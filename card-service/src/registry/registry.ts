@@ -5,7 +5,7 @@ import { type Clock, DAY_MS, addDays, addYears, chinaDate } from '../clock.js';
 import type { ServiceConfig } from '../config.js';
 import { DomainError, conflict, notFound } from '../errors.js';
 import { type CardDocument, cardDocumentFor } from '../issuance/card-document.js';
-import { cardNumberCheckChar } from '../issuance/card-number.js';
+import { cardNumberCheckChar } from '@sscard/card-core';
 import { type CardEvent, FINAL_STATES, effectiveCard, nextState } from '../lifecycle/transitions.js';
 import type { Queryable, Store } from '../store/store.js';
 import { type Actor, actorKind, actorLabel, auditActor, SYSTEM } from './actor.js';

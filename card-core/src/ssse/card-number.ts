@@ -1,6 +1,8 @@
+import { ValidationError } from '../errors.js';
+
 /**
  * The card (face) number's check character. The rule real issuers use is not public, so sscard
- * fixes one (sscard convention, card-emulator/README.md): ISO/IEC 7064 MOD 37,36, the hybrid
+ * fixes one (sscard convention, docs/card-conventions.md): ISO/IEC 7064 MOD 37,36, the hybrid
  * system over the 36 characters 0–9 A–Z. It catches every single-character error and every
  * transposition of adjacent characters, and its check character is itself one of 0–9 A–Z, so
  * the number keeps the 9-character [0-9A-Z] form of EF05 record 7.
@@ -11,7 +13,8 @@ const M = 36;
 
 function charValue(ch: string): number {
   const v = ALPHABET.indexOf(ch);
-  if (v < 0) throw new RangeError('card numbers use only digits and capital letters');
+  if (v < 0)
+    throw new ValidationError('CARD_NUMBER_FORMAT', 'card numbers use only digits and capital letters');
   return v;
 }
 
@@ -28,7 +31,8 @@ function runHybrid(text: string): number {
 
 /** The check character for the 8 leading characters of a card number. */
 export function cardNumberCheckChar(first8: string): string {
-  if (!/^[0-9A-Z]{8}$/.test(first8)) throw new RangeError('8 digits or capital letters are expected');
+  if (!/^[0-9A-Z]{8}$/.test(first8))
+    throw new ValidationError('CARD_NUMBER_FORMAT', '8 digits or capital letters are expected');
   return ALPHABET[(M + 1 - runHybrid(first8)) % M]!;
 }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ValidationError } from '../errors.js';
 import { cardNumberCheckChar, isValidCardNumber } from './card-number.js';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -46,5 +47,5 @@ test('detects every adjacent transposition', () => {
 test('rejects numbers of the wrong form', () => {
   assert.equal(isValidCardNumber('a00000011'), false);
   assert.equal(isValidCardNumber('A000000'), false);
-  assert.throws(() => cardNumberCheckChar('A00000-1'), RangeError);
+  assert.throws(() => cardNumberCheckChar('A00000-1'), ValidationError);
 });
