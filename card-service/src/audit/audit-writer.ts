@@ -22,10 +22,10 @@ export interface AuditWriterOptions {
 }
 
 /**
- * Group commit for audit entries that record no change of their own (identity checks, refused
- * events): entries of concurrent requests are appended to the chain in one transaction with one
- * head update, and each caller's promise settles when that transaction has committed, so an
- * answer never goes out before its entry is durable. One transaction is in flight at a time: it
+ * Group commit for audit entries that record no change of their own (identity checks): the
+ * entries of concurrent requests are appended to the chain in one transaction with one head
+ * update, and each caller's promise settles when that transaction has committed, so an answer
+ * never goes out before its entry is durable. One transaction is in flight at a time: it
  * starts as soon as the first entry arrives (no added latency when idle), and whatever arrives
  * while it commits forms the next batch, so batches grow with load instead of the head row
  * serialising every request.
