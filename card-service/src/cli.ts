@@ -20,7 +20,8 @@ const USAGE = `usage: sscard-service [command] [options]
   serve                         run the service (default)
   seed --demo [--count N] [--cards FILE]
                                 demo holders with active cards; FILE: a JSON array of card documents
-  import FILE.csv [--batch N]   bulk import of holders (all rows checked first; resumable)
+  import FILE.csv [--batch N]   bulk import of holders (all rows checked first; resumable;
+                                N rows per transaction, default 20000)
   audit verify                  check the audit hash chain; names the first bad seq
   enrol-code --terminal-id T --type kiosk|hospital|pharmacy|bank --region RRRRRR [--ttl SECONDS]
                                 a one-time enrolment code for a terminal
@@ -104,9 +105,18 @@ async function main(argv: string[]): Promise<number> {
       if (!file) throw new DomainError('USAGE', 'import needs a CSV file', 2);
       return withStore(config, async (store) => {
         const registry = new Registry(store, systemClock, config.lifecycle);
+        // On a terminal the progress line redraws itself; in a log it is a line a second.
+        const tty = process.stderr.isTTY;
+        let redrawn = false;
         const report = await importHolders(store, registry, systemClock, file, {
-          batchSize: Number(values.batch ?? 1000),
-          progress: (m) => process.stderr.write(`${m}\n`),
+          ...(values.batch ? { batchSize: Number(values.batch) } : {}),
+          progress: (m) => {
+            const bar = m.includes('[');
+            process.stderr.write(
+              tty ? `${redrawn && !bar ? '\n' : '\r'}${m}\x1b[K${bar ? '' : '\n'}` : `${m}\n`,
+            );
+            redrawn = tty && bar;
+          },
         });
         for (const e of report.errors) process.stdout.write(`line ${e.line}: ${e.reason}\n`);
         if (report.errorsTruncated) process.stdout.write('more bad rows were not listed\n');

@@ -80,7 +80,7 @@ export async function startService(
       log,
       metrics: createMetrics(),
     };
-    const { app } = createApp(services);
+    const { app, handler } = createApp(services);
     const server: Server = createServer(
       {
         key: ca.serverKeyPem,
@@ -91,7 +91,7 @@ export async function startService(
         rejectUnauthorized: false,
         minVersion: 'TLSv1.2',
       },
-      app,
+      handler,
     );
     server.headersTimeout = 20_000;
     server.requestTimeout = 30_000;

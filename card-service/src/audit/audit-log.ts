@@ -51,18 +51,24 @@ interface AuditRow {
 }
 
 export function entryHash(entry: Omit<AuditEntry, 'hash'>): string {
-  const body = {
-    seq: entry.seq,
-    at: entry.at,
-    terminal: entry.terminalId,
-    operator: entry.operatorId,
-    action: entry.action,
-    subject: entry.subject,
-    result: entry.result,
-    details: entry.details,
-    prevHash: entry.prevHash,
+  // canonicalJson of {seq, at, terminal, operator, action, subject, result, details, prevHash},
+  // written out in its sorted key order without building the object first.
+  let out = '{';
+  const field = (key: string, value: unknown): void => {
+    if (value === undefined) return;
+    if (out.length > 1) out += ',';
+    out += `"${key}":${canonicalJson(value)}`;
   };
-  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+  field('action', entry.action);
+  field('at', entry.at);
+  field('details', entry.details);
+  field('operator', entry.operatorId);
+  field('prevHash', entry.prevHash);
+  field('result', entry.result);
+  field('seq', entry.seq);
+  field('subject', entry.subject);
+  field('terminal', entry.terminalId);
+  return createHash('sha256').update(`${out}}`).digest('hex');
 }
 
 /** Appends one entry inside the caller's transaction: the entry commits with the change it records. */

@@ -95,4 +95,78 @@ forEachEngine('holder CSV import', ({ open, dataDir }) => {
     const report = await importHolders(store, registry, systemClock, file);
     assert.deepEqual(report.errors, [{ line: 3, reason: 'idNumber: already registered' }]);
   });
+
+  test('repeats found across spilled key runs are reported, person numbers included, and nothing is written', async () => {
+    const store = await open();
+    const rows = goodRows(9, '19771111');
+    const file = join(dataDir(), 'spill.csv');
+    const header = 'id_number,name,ethnicity,region,person_no';
+    const line = (row: string, personNo: string) => `${row.split(',"')[0]},"林",01,330300,${personNo}`;
+    await writeFile(
+      file,
+      [
+        header,
+        ...rows.map((r, i) => line(r, `PN${1000 + i}`)),
+        line(rows[2]!, 'PN2000'),
+        line(goodRows(1, '19881212')[0]!, 'PN1004'),
+      ].join('\n'),
+    );
+    const report = await importHolders(store, testRegistry(store), systemClock, file, {
+      duplicateRunKeys: 2,
+    });
+    assert.deepEqual(report.errors, [
+      { line: 11, reason: 'idNumber: repeats line 4' },
+      { line: 12, reason: 'person_no: repeats line 6' },
+    ]);
+    assert.equal(report.imported, 0);
+    assert.equal(await count(store, 'holders'), 0);
+    assert.equal(await count(store, 'import_checkpoints'), 0);
+  });
+
+  test('a resumed import still reports rows registered since, and keeps relation ids stable', async () => {
+    const store = await open();
+    const registry = testRegistry(store);
+    const rows = goodRows(6, '19690909');
+    const file = join(dataDir(), 'resume-conflict.csv');
+    await writeFile(file, [HEADER, ...rows].join('\n'));
+    await importHolders(store, registry, systemClock, file, { batchSize: 2, stopAfterBatches: 1 });
+    const firstIds = await store.all<{ relation_id: string }>('SELECT relation_id FROM insurance_relations');
+    await registry.createHolder(
+      { idNumber: rows[4]!.split(',')[0]!, name: '周', ethnicity: '01', region: '330300' },
+      [],
+      { kind: 'operator', id: 'op' },
+    );
+    const blocked = await importHolders(store, registry, systemClock, file, { batchSize: 2 });
+    assert.deepEqual(blocked.errors, [{ line: 6, reason: 'idNumber: already registered' }]);
+    assert.equal(await count(store, 'holders'), 3, 'nothing beyond the committed batch was written');
+    assert.deepEqual(
+      await store.all<{ relation_id: string }>('SELECT relation_id FROM insurance_relations'),
+      firstIds,
+    );
+  });
+
+  test('batches are committed in file order with one history row per holder', async () => {
+    const store = await open();
+    const file = join(dataDir(), 'order.csv');
+    await writeFile(file, [HEADER, ...goodRows(25, '19950303')].join('\n'));
+    const report = await importHolders(store, testRegistry(store), systemClock, file, { batchSize: 4 });
+    assert.equal(report.imported, 25);
+    const history = await store.all<{ entity_id: string }>(
+      "SELECT entity_id FROM registry_history WHERE action = 'import' ORDER BY id",
+    );
+    const holders = await store.all<{ person_no: string }>(
+      `SELECT h.person_no FROM holders h JOIN insurance_relations r ON r.person_no = h.person_no ORDER BY r.relation_id`,
+    );
+    assert.equal(history.length, 25);
+    assert.deepEqual(
+      history.map((h) => h.entity_id),
+      holders.map((h) => h.person_no),
+      'relation ids and history ids both follow the file',
+    );
+    const checkpoint = await store.get<{ committed_rows: number; completed_at: string | null }>(
+      'SELECT committed_rows, completed_at FROM import_checkpoints',
+    );
+    assert.equal(Number(checkpoint!.committed_rows), 25);
+    assert.ok(checkpoint!.completed_at);
+  });
 });

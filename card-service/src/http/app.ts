@@ -1,10 +1,12 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { DomainError, forbidden, unauthorized } from '../errors.js';
 import type { Actor } from '../registry/actor.js';
 import { authenticateOperator, hasScope } from '../terminals/operator-tokens.js';
 import { terminalForCertificate } from '../terminals/terminals.js';
-import type { Principal, RouteContext, Services } from './context.js';
+import type { Principal, RouteContext, RouteResult, Services } from './context.js';
+import { isJsonCheckRequest, serveJsonRoute } from './json-route.js';
 import { buildOpenapi } from './openapi.js';
 import { sendProblem, toProblem } from './problem.js';
 import { RateLimiter } from './rate-limit.js';
@@ -24,7 +26,7 @@ declare module 'express-serve-static-core' {
  * verified makes a terminal, if the store still knows its certificate as good (checked on every
  * request, so revocation needs no reconnect); otherwise anonymous.
  */
-async function identify(svc: Services, req: Request): Promise<Principal> {
+async function identify(svc: Services, req: IncomingMessage): Promise<Principal> {
   const auth = req.headers.authorization;
   if (auth !== undefined) {
     const m = /^Bearer (\S+)$/.exec(auth);
@@ -85,32 +87,91 @@ function rateKey(p: Principal): string {
       : `a:${p.address}`;
 }
 
-export function createApp(svc: Services): { app: express.Express; routes: RouteDef[] } {
+/** What the request log and the metrics need to know about a request once it is answered. */
+export interface RequestState {
+  principal?: Principal | undefined;
+  routeTemplate?: string | undefined;
+}
+
+/** Counts and logs the request when its answer has been sent. */
+function watch(svc: Services, req: IncomingMessage, res: ServerResponse, state: RequestState): void {
+  const started = process.hrtime.bigint();
+  res.on('finish', () => {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const route = state.routeTemplate ?? 'unmatched';
+    const method = req.method ?? '';
+    svc.metrics.observe(method, route, res.statusCode, seconds);
+    const fields: Record<string, unknown> = {
+      method,
+      route,
+      status: res.statusCode,
+      ms: Math.round(seconds * 1000 * 10) / 10,
+    };
+    const p = state.principal;
+    if (p?.kind === 'terminal') fields.terminal = p.terminal.terminalId;
+    else if (p?.kind === 'operator') fields.operator = p.operator.tokenId;
+    svc.log.info('request', fields);
+  });
+}
+
+/** The request as a route sees it, whichever way it was read. */
+export interface RouteInput {
+  body: unknown;
+  query: unknown;
+  params: Record<string, string>;
+  header(name: string): string | undefined;
+}
+
+/**
+ * One route's work after the body is read: who is calling, may they, rate limit, validation,
+ * the handler. Throws what the error handler turns into a problem response.
+ */
+export type RouteRunner = (
+  route: RouteDef,
+  req: IncomingMessage,
+  res: ServerResponse,
+  state: RequestState,
+  input: RouteInput,
+) => Promise<RouteResult>;
+
+export function createApp(svc: Services): {
+  app: express.Express;
+  routes: RouteDef[];
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+} {
   const limiter = new RateLimiter(svc.config.rateLimit.capacity, svc.config.rateLimit.refillPerSecond);
   let openapi: Record<string, unknown> | undefined;
   const routes = buildRoutes(svc, () => openapi);
   openapi = buildOpenapi(routes, API_VERSION);
+
+  const run: RouteRunner = async (route, req, res, state, input) => {
+    state.routeTemplate = route.path;
+    // An enrolling terminal may still present its old (revoked) certificate: public routes
+    // treat a caller they cannot identify as anonymous instead of refusing it.
+    const principal = route.access.public
+      ? await identify(svc, req).catch(
+          (): Principal => ({ kind: 'anonymous', address: req.socket.remoteAddress ?? 'unknown' }),
+        )
+      : await identify(svc, req);
+    state.principal = principal;
+    const actor = authorise(route, principal);
+    const wait = limiter.take(rateKey(principal));
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(wait));
+      throw new DomainError('RATE_LIMITED', 'too many requests', 429, { retryAfterSeconds: wait });
+    }
+    const body = route.body ? parseWith(route.body, input.body ?? {}, 'body') : undefined;
+    const query = route.query ? parseWith(route.query, input.query, 'query') : undefined;
+    const ctx: RouteContext = { principal, actor, body, query, params: input.params, header: input.header };
+    return route.handle(ctx);
+  };
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
   app.use((req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = req.routeTemplate ?? 'unmatched';
-      svc.metrics.observe(req.method, route, res.statusCode, seconds);
-      const p = req.principal;
-      svc.log.info('request', {
-        method: req.method,
-        route,
-        status: res.statusCode,
-        ms: Math.round(seconds * 1000 * 10) / 10,
-        ...(p?.kind === 'terminal' ? { terminal: p.terminal.terminalId } : {}),
-        ...(p?.kind === 'operator' ? { operator: p.operator.tokenId } : {}),
-      });
-    });
+    watch(svc, req, res, req);
     next();
   });
 
@@ -118,32 +179,12 @@ export function createApp(svc: Services): { app: express.Express; routes: RouteD
 
   for (const route of routes) {
     app[route.method](route.path, async (req: Request, res: Response) => {
-      req.routeTemplate = route.path;
-      // An enrolling terminal may still present its old (revoked) certificate: public routes
-      // treat a caller they cannot identify as anonymous instead of refusing it.
-      const principal = route.access.public
-        ? await identify(svc, req).catch(
-            (): Principal => ({ kind: 'anonymous', address: req.socket.remoteAddress ?? 'unknown' }),
-          )
-        : await identify(svc, req);
-      req.principal = principal;
-      const actor = authorise(route, principal);
-      const wait = limiter.take(rateKey(principal));
-      if (wait > 0) {
-        res.setHeader('Retry-After', String(wait));
-        throw new DomainError('RATE_LIMITED', 'too many requests', 429, { retryAfterSeconds: wait });
-      }
-      const body = route.body ? parseWith(route.body, req.body ?? {}, 'body') : undefined;
-      const query = route.query ? parseWith(route.query, req.query, 'query') : undefined;
-      const ctx: RouteContext = {
-        principal,
-        actor,
-        body,
-        query,
+      const result = await run(route, req, res, req, {
+        body: req.body,
+        query: req.query,
         params: req.params as Record<string, string>,
         header: (name) => req.get(name),
-      };
-      const result = await route.handle(ctx);
+      });
       res.status(result.status ?? 200);
       if (result.contentType) res.type(result.contentType).send(result.body);
       else res.json(result.body);
@@ -159,19 +200,41 @@ export function createApp(svc: Services): { app: express.Express; routes: RouteD
   });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const { status, problem, unexpected } = toProblem(err);
-    if (unexpected) {
-      svc.log.error('unexpected error', {
-        route: req.routeTemplate ?? 'unmatched',
-        error: err instanceof Error ? err.message : String(err),
-        stack: err instanceof Error ? err.stack : undefined,
-      });
-    }
+    logUnexpected(svc, err, req);
     if (res.headersSent) return;
+    const { status, problem } = toProblem(err);
     sendProblem(res, status, problem);
   });
 
-  return { app, routes };
+  // The identity check is the hot route: a plain JSON POST to it is served without express (see
+  // json-route.ts) with the same steps, the same limits and the same answers. Every other
+  // request, and any identity check whose headers ask for more than that (another content type
+  // or charset, a compressed or oversize body, a query string), goes through express as before.
+  const identityRoute = routes.find((r) => r.method === 'post' && r.path === '/v1/identity/check')!;
+  const bodyLimit = svc.config.bodyLimitBytes;
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    if (isJsonCheckRequest(req, identityRoute.path, bodyLimit)) {
+      const state: RequestState = {};
+      watch(svc, req as Request, res as Response, state);
+      serveJsonRoute(identityRoute, req as Request, res as Response, state, bodyLimit, run, (err) =>
+        logUnexpected(svc, err, state),
+      );
+      return;
+    }
+    app(req, res);
+  };
+
+  /** The request listener for the https server: the lean identity route, then express. */
+  return { app, routes, handler };
+}
+
+function logUnexpected(svc: Services, err: unknown, state: RequestState): void {
+  if (!toProblem(err).unexpected) return;
+  svc.log.error('unexpected error', {
+    route: state.routeTemplate ?? 'unmatched',
+    error: err instanceof Error ? err.message : String(err),
+    stack: err instanceof Error ? err.stack : undefined,
+  });
 }
 
 function parseWith(schema: import('zod').ZodType, value: unknown, where: 'body' | 'query'): unknown {

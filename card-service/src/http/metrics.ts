@@ -22,12 +22,23 @@ export function createMetrics(): HttpMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+  // The labelled series of each method, route and status, looked up once: prom-client would
+  // otherwise hash the label set on every increment and every observation.
+  const series = new Map<string, { count(): void; time(seconds: number): void }>();
   return {
     registry,
     observe(method, route, status, seconds) {
-      const labels = { method, route, status: String(status) };
-      requests.inc(labels);
-      duration.observe(labels, seconds);
+      const key = `${method} ${status} ${route}`;
+      let s = series.get(key);
+      if (s === undefined) {
+        const labels = { method, route, status: String(status) };
+        const counter = requests.labels(labels);
+        const histogram = duration.labels(labels);
+        s = { count: () => counter.inc(), time: (v) => histogram.observe(v) };
+        series.set(key, s);
+      }
+      s.count();
+      s.time(seconds);
     },
   };
 }

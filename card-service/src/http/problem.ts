@@ -9,8 +9,10 @@ export interface Problem {
   details: Record<string, unknown>;
 }
 
+export const problemJson = (problem: Problem): string => JSON.stringify(problem);
+
 export function sendProblem(res: Response, status: number, problem: Problem): void {
-  res.status(status).type('application/problem+json').send(JSON.stringify(problem));
+  res.status(status).type('application/problem+json').send(problemJson(problem));
 }
 
 /**

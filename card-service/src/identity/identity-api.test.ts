@@ -309,6 +309,62 @@ forEachEngine('identity checks and card-present proof', ({ freshUrl, dataDir }) 
     assert.equal(withProof.body.card.financialActive, true);
   });
 
+  test('an identity check answers bad bodies as every route does, whatever the content type says', async () => {
+    const card = await activeCard();
+    const good = { cardIdCode: card.cardIdCode, cardNumber: card.cardNumber, ssn: card.ssn, name: card.name };
+    const bodies: [string, string, number, string][] = [
+      ['malformed', '{"cardIdCode":', 400, 'BODY_NOT_JSON'],
+      ['not an object', '"text"', 400, 'BODY_NOT_JSON'],
+      ['whitespace', '  ', 400, 'BODY_NOT_JSON'],
+      ['empty', '', 400, 'VALIDATION_FAILED'],
+      ['an array', '[]', 400, 'VALIDATION_FAILED'],
+      ['an unknown field', JSON.stringify({ ...good, extra: 1 }), 400, 'VALIDATION_FAILED'],
+      ['oversize', JSON.stringify({ ...good, name: 'x'.repeat(70_000) }), 413, 'BODY_TOO_LARGE'],
+      ['with a byte order mark', `\ufeff${JSON.stringify(good)}`, 200, ''],
+    ];
+    // Plain JSON, then variants that other clients send: another spelling, another charset
+    // parameter, no declared type at all.
+    const types = [
+      'application/json',
+      'Application/JSON;charset=UTF-8',
+      'application/json; charset=latin1',
+      '',
+    ];
+    for (const [what, raw, status, code] of bodies) {
+      for (const sized of [false, true]) {
+        const answers = [];
+        for (const type of types.slice(0, 2)) {
+          answers.push(
+            await t.call('POST', '/v1/identity/check', {
+              identity: hospital,
+              raw,
+              headers: {
+                'content-type': type,
+                ...(sized ? { 'content-length': String(Buffer.byteLength(raw)) } : {}),
+              },
+            }),
+          );
+        }
+        for (const a of answers) {
+          assert.equal(a.status, status, `${what}: ${JSON.stringify(a.body)}`);
+          if (code) {
+            assert.equal(a.body.code, code, what);
+            assert.equal(a.headers['content-type'], 'application/problem+json; charset=utf-8');
+          } else assert.equal(a.body.valid, true, what);
+        }
+        if (code) assert.deepEqual(answers[0]!.body, answers[1]!.body, what);
+      }
+    }
+    for (const type of types.slice(2)) {
+      const a = await t.call('POST', '/v1/identity/check', {
+        identity: hospital,
+        raw: JSON.stringify(good),
+        headers: { 'content-type': type },
+      });
+      assert.equal(a.status, type === '' ? 400 : 415, `${type}: ${JSON.stringify(a.body)}`);
+    }
+  });
+
   test('every identity check is in the audit chain, which verifies', async () => {
     const entries = await t.call('GET', '/v1/audit?after=0&limit=1000', { token: t.adminToken });
     const checks = entries.body.entries.filter((e: { action: string }) => e.action === 'identity.check');

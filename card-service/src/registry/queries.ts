@@ -1,3 +1,4 @@
+import { insertRows } from '../store/bulk-insert.js';
 import { type Queryable, forUpdate } from '../store/store.js';
 import type { Card, CardStatus, HistoryEntry, Holder, InsuranceRelation } from './model.js';
 
@@ -32,7 +33,9 @@ const holderFromRow = (r: HolderRow): Holder => ({
   updatedAt: r.updated_at,
 });
 
-export const holderValues = (h: Holder): (string | number)[] => [
+const HOLDER_COLUMN_LIST = HOLDER_COLUMNS.split(', ');
+
+export const holderValues = (h: Holder): string[] => [
   h.personNo,
   h.idNumber,
   h.name,
@@ -45,13 +48,9 @@ export const holderValues = (h: Holder): (string | number)[] => [
   h.updatedAt,
 ];
 
+/** Any number of holders in one statement (the bulk import sends tens of thousands at a time). */
 export async function insertHolders(tx: Queryable, holders: readonly Holder[]): Promise<void> {
-  if (holders.length === 0) return;
-  const row = `(${Array(10).fill('?').join(', ')})`;
-  await tx.run(
-    `INSERT INTO holders (${HOLDER_COLUMNS}) VALUES ${holders.map(() => row).join(', ')}`,
-    holders.flatMap(holderValues),
-  );
+  await insertRows(tx, 'holders', HOLDER_COLUMN_LIST, holders.map(holderValues));
 }
 
 export async function getHolder(tx: Queryable, personNo: string): Promise<Holder | undefined> {
@@ -68,29 +67,30 @@ export async function getHolderByIdNumber(tx: Queryable, idNumber: string): Prom
   return row && holderFromRow(row);
 }
 
-/** Which of these ID numbers or person numbers already exist (bulk import looks them up per batch). */
+/**
+ * Which of these ID numbers or person numbers already exist (bulk import looks them up per batch).
+ * Each list travels as one JSON array, so one prepared statement serves every batch size.
+ */
 export async function existingHolderKeys(
   tx: Queryable,
   idNumbers: readonly string[],
   personNos: readonly string[],
 ): Promise<{ idNumbers: Set<string>; personNos: Set<string> }> {
-  const ids = new Set<string>();
-  const pns = new Set<string>();
-  if (idNumbers.length > 0) {
-    const rows = await tx.all<{ id_number: string }>(
-      `SELECT id_number FROM holders WHERE id_number IN (${idNumbers.map(() => '?').join(', ')})`,
-      idNumbers,
-    );
-    for (const r of rows) ids.add(r.id_number);
-  }
-  if (personNos.length > 0) {
-    const rows = await tx.all<{ person_no: string }>(
-      `SELECT person_no FROM holders WHERE person_no IN (${personNos.map(() => '?').join(', ')})`,
-      personNos,
-    );
-    for (const r of rows) pns.add(r.person_no);
-  }
-  return { idNumbers: ids, personNos: pns };
+  const list =
+    tx.dialect === 'sqlite' ? 'SELECT value FROM json_each(?)' : 'SELECT json_array_elements_text(?::json)';
+  const [ids, pns] = await Promise.all([
+    idNumbers.length === 0
+      ? []
+      : tx.all<{ id_number: string }>(`SELECT id_number FROM holders WHERE id_number IN (${list})`, [
+          JSON.stringify(idNumbers),
+        ]),
+    personNos.length === 0
+      ? []
+      : tx.all<{ person_no: string }>(`SELECT person_no FROM holders WHERE person_no IN (${list})`, [
+          JSON.stringify(personNos),
+        ]),
+  ]);
+  return { idNumbers: new Set(ids.map((r) => r.id_number)), personNos: new Set(pns.map((r) => r.person_no)) };
 }
 
 export async function updateHolderRow(tx: Queryable, h: Holder): Promise<void> {
@@ -137,13 +137,9 @@ export const relationValues = (r: InsuranceRelation): (string | null)[] => [
   r.cardNumber,
 ];
 
+/** Any number of relations in one statement. */
 export async function insertRelations(tx: Queryable, relations: readonly InsuranceRelation[]): Promise<void> {
-  if (relations.length === 0) return;
-  const row = `(${Array(8).fill('?').join(', ')})`;
-  await tx.run(
-    `INSERT INTO insurance_relations (${RELATION_COLUMNS}) VALUES ${relations.map(() => row).join(', ')}`,
-    relations.flatMap(relationValues),
-  );
+  await insertRows(tx, 'insurance_relations', RELATION_COLUMNS.split(', '), relations.map(relationValues));
 }
 
 export async function listRelations(tx: Queryable, personNo: string): Promise<InsuranceRelation[]> {

@@ -126,7 +126,8 @@ export class Registry {
     };
   }
 
-  relationFromInput(personNo: string, input: RelationInput): InsuranceRelation {
+  /** `relationId`: the bulk import's own deterministic id; otherwise a random one. */
+  relationFromInput(personNo: string, input: RelationInput, relationId?: string): InsuranceRelation {
     if (!/^[0-9]{3}$/.test(input.schemeCode))
       throw invalid('schemeCode', 'a three-digit scheme code expected');
     if (!REGION_RE.test(input.insuredRegion))
@@ -141,7 +142,7 @@ export class Registry {
     if (pauseDate !== null && pauseDate < input.startDate)
       throw invalid('pauseDate', 'before the start date');
     return {
-      relationId: `R${randomBytes(8).toString('hex').toUpperCase()}`,
+      relationId: relationId ?? `R${randomBytes(8).toString('hex').toUpperCase()}`,
       personNo,
       schemeCode: input.schemeCode,
       insuredRegion: input.insuredRegion,

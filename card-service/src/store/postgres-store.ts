@@ -54,6 +54,29 @@ function clientQueryable(client: pg.Pool | pg.PoolClient, statements: StatementN
   };
 }
 
+/** A bulk load's commit does not wait for its WAL flush; it stays atomic and in order. */
+const BULK_BEGIN = 'BEGIN; SET LOCAL synchronous_commit = off';
+
+async function inTransaction<T>(
+  pool: pg.Pool,
+  statements: StatementNames,
+  begin: string,
+  fn: (tx: Queryable) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query(begin);
+    const result = await fn(clientQueryable(client, statements));
+    await client.query('COMMIT');
+    return result;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    client.release();
+  }
+}
+
 /** PostgreSQL through a connection pool; each transaction holds one client from BEGIN to COMMIT. */
 export async function openPostgresStore(url: string, poolSize = 10): Promise<Store> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
@@ -64,20 +87,8 @@ export async function openPostgresStore(url: string, poolSize = 10): Promise<Sto
   const direct = clientQueryable(pool, statements);
   return {
     ...direct,
-    transaction: async (fn) => {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const result = await fn(clientQueryable(client, statements));
-        await client.query('COMMIT');
-        return result;
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      } finally {
-        client.release();
-      }
-    },
+    transaction: (fn) => inTransaction(pool, statements, 'BEGIN', fn),
+    bulkTransaction: (fn) => inTransaction(pool, statements, BULK_BEGIN, fn),
     close: () => pool.end(),
   };
 }

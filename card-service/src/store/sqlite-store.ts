@@ -99,6 +99,12 @@ const open = (file: string): Promise<sqlite3.Database> =>
 const close = (db: sqlite3.Database): Promise<void> =>
   new Promise((res, rej) => db.close((err) => (err ? rej(err) : res())));
 
+/**
+ * The bulk-load connection's settings: commits durable at the next sync rather than each (WAL
+ * keeps them atomic and in order), 256 MiB of page cache, temporary b-trees in memory.
+ */
+const BULK_PRAGMAS = 'PRAGMA synchronous = NORMAL; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;';
+
 /** A read connection and the statements queued on it, so reads go where the queue is shortest. */
 interface Reader {
   conn: Connection;
@@ -157,24 +163,44 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
       r.pending--;
     }
   };
+  // Bulk loads write through a connection of their own, opened on first use: commits that need not
+  // be on disk when they return (the load's checkpoint row commits with each batch, so a crash
+  // resumes after the last batch that reached the disk) and a page cache large enough for the
+  // indexes a load of millions of rows keeps inserting into. It shares the writer's lock.
+  let bulk: { db: sqlite3.Database; conn: Connection } | undefined;
+  const bulkConnection = async () => {
+    if (bulk) return bulk.conn;
+    const bdb = await open(file);
+    try {
+      await exec(bdb, `PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; ${BULK_PRAGMAS}`);
+    } catch (e) {
+      await close(bdb).catch(() => undefined);
+      throw e;
+    }
+    bulk = { db: bdb, conn: connectionQueryable(bdb) };
+    return bulk.conn;
+  };
+  const inTransaction = async <T>(c: Connection, fn: (q: Queryable) => Promise<T>): Promise<T> => {
+    await c.run('BEGIN IMMEDIATE');
+    try {
+      const result = await fn(c);
+      await c.run('COMMIT');
+      return result;
+    } catch (e) {
+      await c.run('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  };
   let closed = false;
   return {
     dialect: 'sqlite',
     all: (sql, params) => read((q) => q.all(sql, params)),
     get: (sql, params) => read((q) => q.get(sql, params)),
     run: (sql, params) => mutex.lock(() => conn.run(sql, params)),
-    transaction: (fn) =>
-      mutex.lock(async () => {
-        await conn.run('BEGIN IMMEDIATE');
-        try {
-          const result = await fn(conn);
-          await conn.run('COMMIT');
-          return result;
-        } catch (e) {
-          await conn.run('ROLLBACK').catch(() => undefined);
-          throw e;
-        }
-      }),
+    transaction: (fn) => mutex.lock(() => inTransaction(conn, fn)),
+    // An in-memory database exists only in its own connection, so its bulk loads use that one.
+    bulkTransaction: (fn) =>
+      mutex.lock(async () => inTransaction(file === ':memory:' ? conn : await bulkConnection(), fn)),
     close: () =>
       mutex.lock(async () => {
         if (closed) return;
@@ -182,6 +208,10 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
         for (const r of readers) {
           await r.conn.finalize();
           await close(r.db);
+        }
+        if (bulk) {
+          await bulk.conn.finalize();
+          await close(bulk.db);
         }
         await conn.finalize();
         await close(db);

@@ -27,6 +27,14 @@ export interface Store extends Queryable {
    * with `forUpdate(dialect)` stay locked until the end (PostgreSQL); sqlite3 serialises writers.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * A transaction for bulk loads (the CSV import): atomic like `transaction`, but its commit may
+   * return before it is durable (sqlite3: `synchronous = NORMAL` on a connection of its own with a
+   * large page cache; PostgreSQL: `synchronous_commit = off`). A crash can lose the last few such
+   * commits, never part of one, and never one that a later durable commit depends on: the log is
+   * written in order. A caller that records its progress in the same transaction resumes correctly.
+   */
+  bulkTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
