@@ -25,3 +25,4 @@ export {
   FrameDecoder,
   type FramingErrorKind,
 } from './serial-framing.js';
+export * from './pin-pad-keys.js';

@@ -1,31 +1,21 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ValidationError, wipe } from '@sscard/card-core';
-import { encodeFrame, encodePinBlock, type Frame, type PinPadProfile } from '@sscard/firmware-profiles';
+import {
+  encodeFrame,
+  encodePinBlock,
+  type Frame,
+  PIN_PAD_KEYS,
+  type PinPadKey,
+  type PinPadProfile,
+} from '@sscard/firmware-profiles';
 import { DevicePort } from './device-port.js';
 import { FrameReceiver } from './frame-receiver.js';
 import { applyLineFault, type LineFaultKind } from './line-faults.js';
 
 type SerialTransport = Extract<PinPadProfile['transport'], { kind: 'serial' }>;
 
-/** The keys of the pad: digits, correction keys, Enter and Cancel. */
-export const PIN_PAD_KEYS = [
-  '0',
-  '1',
-  '2',
-  '3',
-  '4',
-  '5',
-  '6',
-  '7',
-  '8',
-  '9',
-  'back',
-  'clear',
-  'enter',
-  'cancel',
-] as const;
-export type PinPadKey = (typeof PIN_PAD_KEYS)[number];
+export { PIN_PAD_KEYS, type PinPadKey };
 
 /** Reason byte of the pad's error event, as the profile lists them. */
 const ERROR_REASON = { frame: 0x01, unknownCommand: 0x02, busy: 0x03, badParameter: 0x04 } as const;

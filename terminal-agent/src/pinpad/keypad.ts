@@ -1,30 +1,13 @@
 import { EventEmitter } from 'node:events';
+import { isPinPadKey, PIN_PAD_KEYS, type PinPadKey } from '@sscard/firmware-profiles';
 import { PinEntryError, PinPadError } from './errors.js';
 import { PinBuffer } from './pin-buffer.js';
 import type { PinPad, PinPadEvents, PinRequest } from './pin-pad.js';
 
-/** What the on-screen keypad sends, one key at a time. */
-export const KEYPAD_KEYS = [
-  '0',
-  '1',
-  '2',
-  '3',
-  '4',
-  '5',
-  '6',
-  '7',
-  '8',
-  '9',
-  'back',
-  'clear',
-  'enter',
-  'cancel',
-] as const;
-export type KeypadKey = (typeof KEYPAD_KEYS)[number];
-
-export function isKeypadKey(value: unknown): value is KeypadKey {
-  return typeof value === 'string' && (KEYPAD_KEYS as readonly string[]).includes(value);
-}
+/** What the on-screen keypad sends, one key at a time: the same key names as a hardware pad's. */
+export const KEYPAD_KEYS = PIN_PAD_KEYS;
+export type KeypadKey = PinPadKey;
+export const isKeypadKey = isPinPadKey;
 
 interface Entry {
   request: PinRequest;
