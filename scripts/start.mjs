@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { startPcscd, waitFor } from '@sscard/test-harness';
 
 const root = new URL('..', import.meta.url).pathname;
 const dataDir = process.env.SSCARD_DATA_DIR ?? join(root, 'data');
@@ -80,32 +81,19 @@ function startChild(name, script, args, env = {}) {
 }
 
 function waitForLine(proc, name, pattern, timeoutMs = 30_000) {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + timeoutMs;
-    const tick = () => {
-      const line = proc.lines.find((l) => pattern.test(l));
-      if (line) return resolve(line);
-      if (proc.child.exitCode !== null) return reject(new Error(`${name} exited before it was ready`));
-      if (Date.now() > deadline)
-        return reject(new Error(`${name} was not ready after ${timeoutMs / 1000} s`));
-      setTimeout(tick, 50);
-    };
-    tick();
-  });
+  return waitFor(
+    `${name} to be ready`,
+    () => {
+      if (proc.child.exitCode !== null) throw new Error(`${name} exited before it was ready`);
+      return proc.lines.find((l) => pattern.test(l));
+    },
+    timeoutMs,
+    50,
+  );
 }
 
-async function waitForHttp(url, what, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(url);
-      if (res.status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${what} did not answer at ${url}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function waitForHttp(url, what, timeoutMs = 30_000) {
+  return waitFor(`${what} at ${url}`, async () => (await fetch(url)).status < 500, timeoutMs, 100);
 }
 
 function shutdown(code = 0) {
@@ -162,7 +150,6 @@ async function main() {
   await waitForLine(service, 'card-service', /listening on/);
 
   // 3. A private pcscd with two vpcd slots, so the demo never needs (or disturbs) a system pcscd.
-  const { startPcscd } = await import('@sscard/test-harness');
   const pcscd = await startPcscd({ readers: 1 });
   pcscdStop = () => pcscd.stop();
   say(`PC/SC daemon ready: ${pcscd.readerNames.join(', ')} (PCSCLITE_CSOCK_NAME=${pcscd.socketPath})`);
