@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import { makeCitizenId } from '@sscard/card-core';
+import { type Answer, type TestService, type TlsIdentity, startTestService } from './api-fixture.js';
+
+/**
+ * The per-caller token buckets as a terminal meets them over mutual TLS: on the lean identity
+ * route and on express routes alike. The buckets live in the service's memory whatever the store,
+ * so one engine is enough here.
+ */
+describe('rate limits over HTTP', () => {
+  const CAPACITY = 8;
+  let dir = '';
+  let t: TestService;
+  let hospital: TlsIdentity;
+  let pharmacy: TlsIdentity;
+  let check: { cardIdCode: string; cardNumber: string; ssn: string; name: string };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sscard-rate-'));
+    // One token a second: the refusal's Retry-After is one second, short enough to wait out.
+    t = await startTestService(join(dir, 'registry.db'), dir, undefined, {
+      capacity: CAPACITY,
+      refillPerSecond: 1,
+    });
+    // Five operator calls and two anonymous enrolments: within each caller's own bucket.
+    hospital = await t.enrolTerminal('hosp-rl', 'hospital');
+    pharmacy = await t.enrolTerminal('pharm-rl', 'pharmacy');
+    const ssn = makeCitizenId('330302', '19620714', 77);
+    const holder = await t.call('POST', '/v1/holders', {
+      token: t.adminToken,
+      body: {
+        idNumber: ssn,
+        name: '李桂兰',
+        ethnicity: '01',
+        region: '330300',
+        relations: [{ schemeCode: '390', insuredRegion: '330300', startDate: '2015-01-01' }],
+      },
+    });
+    assert.equal(holder.status, 201, JSON.stringify(holder.body));
+    const issued = await t.call('POST', `/v1/holders/${holder.body.holder.personNo}/cards`, {
+      token: t.adminToken,
+      body: { generation: 3 },
+    });
+    assert.equal(issued.status, 201, JSON.stringify(issued.body));
+    const card = issued.body.card;
+    const activated = await t.call('POST', `/v1/cards/${card.cardNumber}/events`, {
+      token: t.adminToken,
+      body: { event: 'activateSocialSecurity' },
+    });
+    assert.equal(activated.status, 200, JSON.stringify(activated.body));
+    check = { cardIdCode: card.cardIdCode, cardNumber: card.cardNumber, ssn, name: '李桂兰' };
+  });
+
+  after(async () => {
+    await t?.service.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const identityCheck = (identity: TlsIdentity): Promise<Answer> =>
+    t.call('POST', '/v1/identity/check', { identity, body: check });
+
+  function assertLimited(answer: Answer): void {
+    assert.equal(answer.status, 429, JSON.stringify(answer.body));
+    assert.equal(answer.body.code, 'RATE_LIMITED');
+    assert.equal(answer.headers['retry-after'], '1');
+    assert.equal(answer.body.details.retryAfterSeconds, 1);
+    assert.match(String(answer.headers['content-type']), /^application\/problem\+json/);
+  }
+
+  test('a terminal gets its bucket, then 429 with Retry-After on every route, then service again', async () => {
+    for (let i = 0; i < CAPACITY; i++) {
+      const answer = await identityCheck(hospital);
+      assert.equal(answer.status, 200, `check ${i + 1}: ${JSON.stringify(answer.body)}`);
+      assert.equal(answer.body.valid, true);
+    }
+    // The identity check (served ahead of express) and an express route share the terminal's bucket.
+    assertLimited(await identityCheck(hospital));
+    assertLimited(await t.call('GET', '/v1/terminal', { identity: hospital }));
+
+    // Other callers have buckets of their own.
+    const other = await identityCheck(pharmacy);
+    assert.equal(other.status, 200, JSON.stringify(other.body));
+    const operator = await t.call('GET', `/v1/cards/${check.cardNumber}`, { token: t.adminToken });
+    assert.notEqual(operator.status, 429);
+
+    await sleep(1100);
+    const again = await identityCheck(hospital);
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal(again.body.valid, true);
+  });
+
+  test('a refused request does not reach the handler: no audit entry for it', async () => {
+    const audited = async (): Promise<number> => {
+      const log = await t.call('GET', '/v1/audit?limit=1000', { token: t.adminToken });
+      assert.equal(log.status, 200, JSON.stringify(log.body));
+      return (log.body.entries as { action: string; terminalId?: string }[]).filter(
+        (e) => e.action === 'identity.check' && e.terminalId === 'pharm-rl',
+      ).length;
+    };
+    const before = await audited();
+    let refused = 0;
+    for (let i = 0; i < CAPACITY + 2; i++) if ((await identityCheck(pharmacy)).status === 429) refused++;
+    assert.ok(refused >= 2, `${refused} refused`);
+    assert.equal(await audited(), before + CAPACITY + 2 - refused);
+  });
+});
