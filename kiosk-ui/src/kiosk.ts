@@ -1,7 +1,7 @@
 import type { AgentSocket } from './connection.js';
 import { canReportLost, lostProblemText, pinProblemText, readProblemText } from './format.js';
 import { type Language, T, type Text } from './i18n.js';
-import { Inactivity } from './inactivity.js';
+import { Inactivity, type InactivityDelays } from './inactivity.js';
 import type {
   CardReadView,
   KeypadKey,
@@ -85,6 +85,8 @@ export interface KioskOptions {
   /** For short announcements that are not a new screen (an assertive live region). */
   announce: HTMLElement;
   shuffleKeypad: boolean;
+  /** When to ask "Do you need more time?" and when to give up (default two minutes, then one). */
+  inactivity?: InactivityDelays;
 }
 
 /**
@@ -104,10 +106,13 @@ export class Kiosk {
 
   constructor(options: KioskOptions) {
     this.#o = options;
-    this.#inactivity = new Inactivity({
-      onAsk: () => this.#show({ name: 'more-time', resume: this.#view }),
-      onGiveUp: () => this.#finish(),
-    });
+    this.#inactivity = new Inactivity(
+      {
+        onAsk: () => this.#show({ name: 'more-time', resume: this.#view }),
+        onGiveUp: () => this.#finish(),
+      },
+      options.inactivity,
+    );
     options.language.onChange(() => this.#render(false));
     window.addEventListener('keydown', (event) => this.#onKeyDown(event));
     this.#listen(options.socket);

@@ -1,5 +1,6 @@
 import { connectAgent } from './connection.js';
 import { Language, T } from './i18n.js';
+import { delaysFromQuery } from './inactivity.js';
 import { Kiosk } from './kiosk.js';
 
 function byId(id: string): HTMLElement {
@@ -34,4 +35,5 @@ new Kiosk({
   status: byId('status'),
   announce: byId('announce'),
   shuffleKeypad,
+  inactivity: delaysFromQuery(location.search),
 });

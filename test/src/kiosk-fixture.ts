@@ -26,8 +26,11 @@ export interface KioskUnderTest {
   userReader(): ReturnType<RunningAgent['readers']['list']>[number] | undefined;
   /** Puts a card in the slot and waits for the agent to see it. */
   insertCard(card: SlotCard): Promise<void>;
-  /** A fresh browser context on the kiosk, loaded up to the idle screen. Close with `page.context().close()`. */
-  openKiosk(beforeLoad?: (page: Page) => void): Promise<Page>;
+  /**
+   * A fresh browser context on the kiosk, loaded up to the idle screen, with `query` as the page
+   * address's query string (the kiosk's settings). Close with `page.context().close()`.
+   */
+  openKiosk(beforeLoad?: (page: Page) => void, query?: string): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -69,14 +72,14 @@ export async function startKiosk(options: {
     kiosk.slot.insert(card);
     await waitFor('the card', () => kiosk.userReader()?.card);
   };
-  kiosk.openKiosk = async (beforeLoad) => {
+  kiosk.openKiosk = async (beforeLoad, query) => {
     const context = await kiosk.browser.newContext({
       viewport: { width: 1280, height: 1024 },
       locale: 'zh-CN',
     });
     const page = await context.newPage();
     beforeLoad?.(page);
-    await page.goto(`http://127.0.0.1:${kiosk.agent.address.port}/`);
+    await page.goto(`http://127.0.0.1:${kiosk.agent.address.port}/${query ? `?${query}` : ''}`);
     await page.locator('[data-screen="idle"]').waitFor();
     return page;
   };

@@ -143,6 +143,39 @@ describe('kiosk UI in Chromium against the agent', () => {
     }
   });
 
+  it('asks whether the citizen needs more time, resumes on the answer and clears the screen without one', async () => {
+    // Two seconds each instead of two minutes and one (the page's own setting), on the real clock:
+    // a faked page clock would also run socket.io's heartbeat timers and drop the agent's connection.
+    const page = await kiosk.openKiosk(undefined, 'ask-after=2&answer-within=2');
+    try {
+      await insertCard();
+      await page.locator('[data-screen="result"]').waitFor();
+      const moreTime = page.locator('[data-screen="more-time"]');
+      await moreTime.waitFor({ timeout: 10_000 });
+      assert.match((await moreTime.textContent()) ?? '', /您还需要更多时间吗/);
+      // The question hides the citizen's data until answered.
+      assert.ok(!(await page.content()).includes(maskCardNumber(cardNumber)));
+      await moreTime.getByRole('button', { name: '我需要更多时间' }).click();
+      const result = page.locator('[data-screen="result"]');
+      await result.waitFor();
+      assert.equal((await result.locator('dd').allTextContents())[1], maskCardNumber(cardNumber));
+
+      // Asked again after the next quiet spell; a touch elsewhere is not an answer.
+      await moreTime.waitFor({ timeout: 10_000 });
+      await page.mouse.click(5, 5);
+      await page.locator('[data-screen="take-card"]').waitFor({ timeout: 10_000 });
+      const html = await page.content();
+      assert.ok(!html.includes(maskCardNumber(cardNumber)), 'the card number stayed in the page');
+      assert.ok(!html.includes(maskName(holder.name)), 'the name stayed in the page');
+      assert.ok(
+        kiosk.userReader()?.card,
+        'the card is still in the reader: the kiosk asks for it to be taken',
+      );
+    } finally {
+      await closeKiosk(page);
+    }
+  });
+
   it('takes the PIN key by key on the on-screen keypad and never holds the digits in the page', async () => {
     const sent: string[] = [];
     const page = await kiosk.openKiosk((p) =>
