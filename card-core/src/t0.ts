@@ -66,7 +66,11 @@ function checkOptions(options: TransceiveOptions): { maxGetResponse: number; raw
  */
 async function exchange(transmit: Transmit, cmd: CommandApdu): Promise<ResponseApdu> {
   const first = parseResponse(await transmit(encodeCommand(cmd)));
-  if (first.sw >> 8 !== 0x6c) return first;
+  return first.sw >> 8 === 0x6c ? resend(transmit, cmd, first) : first;
+}
+
+/** The re-send after a first 6Cxx answer (`first`), with the Le the card named. */
+async function resend(transmit: Transmit, cmd: CommandApdu, first: ResponseApdu): Promise<ResponseApdu> {
   const le = (first.sw & 0xff) === 0 ? 256 : first.sw & 0xff;
   const second = parseResponse(await transmit(encodeCommand({ ...cmd, le })));
   if (second.sw >> 8 === 0x6c) {
@@ -97,9 +101,12 @@ export async function transceive(
 ): Promise<ResponseApdu> {
   const { maxGetResponse, raw } = checkOptions(options);
   const command: CommandApdu = cmd instanceof Uint8Array ? parseCommand(cmd) : cmd;
-  if (raw) return parseResponse(await transmit(encodeCommand(command)));
+  // The first exchange is written out here rather than through `exchange`: most commands end
+  // with it, and each awaited layer costs the caller a turn of the event loop's microtasks.
+  const first = parseResponse(await transmit(encodeCommand(command)));
+  if (raw) return first;
 
-  let res = await exchange(transmit, command);
+  let res = first.sw >> 8 === 0x6c ? await resend(transmit, command, first) : first;
   if (res.sw >> 8 !== 0x61) return res;
 
   const cla = options.getResponseCla ?? getResponseClass(command.cla);

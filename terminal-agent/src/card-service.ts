@@ -13,14 +13,18 @@ import {
 } from './apps/pin.js';
 import { Psam } from './apps/psam.js';
 import { returnCodeFor, returnCodeForReport } from './apps/return-codes.js';
-import { readSsse, type SsseCardInfo, type SsseFieldSet } from './apps/ssse.js';
+import { readSsse, type SsseCardInfo, type SsseFieldSet, type SsseReadResult } from './apps/ssse.js';
 import type { ReaderManager } from './readers/reader-manager.js';
 import type { ReaderRole } from './readers/reader-roles.js';
 import { type CardSession, withOneRetry } from './session/card-session.js';
-import type { CardAuthVerifier } from './verification/card-auth-verifier.js';
-import { PsamCardAuthVerifier } from './verification/card-auth-verifier.js';
+import {
+  type CardAuthVerifier,
+  type PreparedCardAuthChallenge,
+  PsamCardAuthVerifier,
+  prepareCardAuthChallenge,
+} from './verification/card-auth-verifier.js';
 import type { CardCheckContext } from './verification/card-context.js';
-import type { CheckRegistry } from './verification/check-registry.js';
+import type { AheadOutcomes, CheckRegistry } from './verification/check-registry.js';
 import { defaultChecks } from './verification/default-checks.js';
 import type { VerificationReport } from './verification/types.js';
 
@@ -88,6 +92,15 @@ export interface PinResult {
   message: PinMessage;
 }
 
+/** The terminal's PSAM for one read: whether there is one, and the hold once taken. */
+interface PsamAccess {
+  readonly present: boolean;
+  taken: Psam | undefined;
+}
+
+const notFailed = (): false => false;
+const failed = (): true => true;
+
 const ROLES_BY_ITYPE: Record<number, readonly ReaderRole[]> = {
   1: ['user'],
   2: ['contactless'],
@@ -114,40 +127,131 @@ export class CardOperations {
   }
 
   async readCard(options: ReadCardOptions = {}): Promise<ReadCardResult> {
-    const { verify = true } = options;
     const session = await this.readers.openSession(
       options.reader,
       options.roles ? { roles: options.roles } : {},
     );
-    let psam: Psam | undefined;
+    const psam: PsamAccess = { present: this.readers.psamReader() !== undefined, taken: undefined };
     try {
       const cardOs = this.ssseOsOf(session.atr);
-      return await withOneRetry(session, async () => {
-        psam ??= await this.openPsam();
-        const usedPsam = psam;
-        const read = await readSsse(session, {
-          ...(cardOs ? { cardOs } : {}),
-          ...(options.fields ? { fields: options.fields } : {}),
-          ...(usedPsam
-            ? {
-                externalAuthenticator: (r) =>
-                  usedPsam.externalAuthCryptogram(r.algorithm, r.cardIdCode, r.challenge),
-              }
-            : {}),
-        });
-        const verification = verify ? await this.verify(session, read, usedPsam) : undefined;
-        return {
-          info: read.info,
-          verification,
-          readCardBas: this.formatReadCardBas(read.info, session.atr),
-          apduCount: session.apduCount,
-          reader: session.reader,
-          atr: toHex(session.atr),
-        };
-      });
+      return await withOneRetry(session, () => this.readOnce(session, options, cardOs, psam));
     } finally {
-      await psam?.close();
+      await psam.taken?.close();
       await session.close();
+    }
+  }
+
+  /**
+   * One attempt at a read. The card is never left waiting for the agent where the data allow:
+   * the PSAM is taken while the card answers SELECT; once the card's identification code and
+   * algorithm are read, the PSAM diversifies the external authentication key and the verifier
+   * prepares its challenge while the card answers its other records; the checks on the data run
+   * while the last record is on its way; the card is powered off while the result is put
+   * together. Whatever was started is settled before the attempt ends, so nothing of it reaches
+   * a second attempt, the PSAM's next holder, or the next read.
+   */
+  private async readOnce(
+    session: CardSession,
+    options: ReadCardOptions,
+    cardOs: SsseCardOsProfile | undefined,
+    psam: PsamAccess,
+  ): Promise<ReadCardResult> {
+    const { verify = true } = options;
+    const takePsam = (): Psam => {
+      psam.taken ??= Psam.take(this.readers);
+      return psam.taken;
+    };
+    let cardAuth: CardAuthVerifier | undefined;
+    let prepared: PreparedCardAuthChallenge | undefined;
+    let now: Date | undefined;
+    let ahead: AheadOutcomes | undefined;
+    let settled = false;
+    const abandon = new AbortController();
+    const giveUp = (): void => {
+      if (!abandon.signal.aborted) abandon.abort(new Error('the read ended before this was needed'));
+    };
+    // What was started ahead of the card is finished before the PSAM goes or the read starts over;
+    // after a failure, PSAM work not yet begun is dropped rather than done for nothing.
+    const settleStarted = async (succeeded: boolean): Promise<void> => {
+      settled = true;
+      if (!succeeded) giveUp();
+      if (prepared) await prepared.issued.then(notFailed, failed);
+      if (ahead) await Promise.all(ahead.outcomes.values());
+      if (psam.taken) {
+        await psam.taken.settled();
+        // A PSAM that could not be held is taken afresh if the read is tried again.
+        if (await psam.taken.ready().then(notFailed, failed)) psam.taken = undefined;
+      }
+    };
+    try {
+      const reading = readSsse(session, {
+        ...(cardOs ? { cardOs } : {}),
+        ...(options.fields ? { fields: options.fields } : {}),
+        ...(psam.present
+          ? {
+              externalAuthenticator: (r) => {
+                // A challenge withdrawn means the read failed: PSAM work not yet begun is dropped.
+                r.challenge.catch(giveUp);
+                return takePsam().externalAuthCryptogram(r.algorithm, r.cardIdCode, r.challenge, {
+                  signal: abandon.signal,
+                });
+              },
+            }
+          : {}),
+        ...(verify
+          ? {
+              onIdentified: ({ cardIdCode, algorithm }) => {
+                cardAuth = psam.present
+                  ? new PsamCardAuthVerifier(takePsam(), { signal: abandon.signal })
+                  : this.options.remoteCardAuth?.();
+                if (cardAuth) prepared = prepareCardAuthChallenge(cardAuth, { cardIdCode, algorithm });
+              },
+              whileLastRecord: (progress) => {
+                now ??= this.clock();
+                const context = this.checkContext(session, progress, now, cardAuth, prepared);
+                ahead = this.checks.runAhead(context, new Set([progress.pending]));
+              },
+            }
+          : {}),
+      });
+      // Taken while the card works on its SELECT: holding the PSAM (and, in the first read of the
+      // process, connecting and selecting it) costs the read nothing.
+      if (psam.present) takePsam();
+      let read: SsseReadResult;
+      try {
+        read = await reading;
+      } catch (e) {
+        // A PSAM that could not be held is the error reported, as it was when the PSAM was taken
+        // before the card was touched.
+        await psam.taken?.ready();
+        throw e;
+      }
+      if (psam.taken && !psam.taken.open) await psam.taken.ready();
+      let verification: VerificationReport | undefined;
+      if (verify) {
+        now ??= this.clock();
+        verification = await this.checks.verify(
+          this.checkContext(session, read, now, cardAuth, prepared),
+          ahead,
+        );
+      }
+      // Nothing more goes to the card: it powers off while the result is put together.
+      const released = session.close();
+      const result: ReadCardResult = {
+        info: read.info,
+        verification,
+        readCardBas: this.formatReadCardBas(read.info, session.atr),
+        apduCount: session.apduCount,
+        reader: session.reader,
+        atr: toHex(session.atr),
+      };
+      // No second attempt follows a read that succeeded: the PSAM goes back while the card powers off.
+      await settleStarted(true);
+      await psam.taken?.close();
+      await released;
+      return result;
+    } finally {
+      if (!settled) await settleStarted(false);
     }
   }
 
@@ -207,10 +311,6 @@ export class CardOperations {
     }
   }
 
-  private async openPsam(): Promise<Psam | undefined> {
-    return this.readers.psamReader() ? Psam.open(this.readers) : undefined;
-  }
-
   private ssseOsOf(atr: Buffer): SsseCardOsProfile | undefined {
     const key = atr.toString('hex');
     if (this.ssseOsByAtr.has(key)) return this.ssseOsByAtr.get(key);
@@ -222,15 +322,15 @@ export class CardOperations {
     return os;
   }
 
-  private async verify(
+  private checkContext(
     session: CardSession,
-    read: Awaited<ReturnType<typeof readSsse>>,
-    psam: Psam | undefined,
-  ): Promise<VerificationReport> {
+    read: SsseReadResult,
+    now: Date,
+    cardAuth: CardAuthVerifier | undefined,
+    preparedChallenge: PreparedCardAuthChallenge | undefined,
+  ): CardCheckContext {
     let debit: ReturnType<CardCheckContext['debit']> | undefined;
-    const now = this.clock();
-    const cardAuth = psam ? new PsamCardAuthVerifier(psam) : this.options.remoteCardAuth?.();
-    const context: CardCheckContext = {
+    return {
       subject: {
         atr: session.atr,
         info: read.info as CardCheckContext['subject']['info'],
@@ -246,9 +346,9 @@ export class CardOperations {
         return debit;
       },
       ...(cardAuth ? { cardAuth } : {}),
+      ...(preparedChallenge ? { preparedChallenge } : {}),
       ...(this.options.caKeys ? { caKeys: this.options.caKeys } : {}),
     };
-    return this.checks.verify(context);
   }
 
   private formatReadCardBas(info: SsseCardInfo, atr: Buffer): string {

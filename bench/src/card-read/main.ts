@@ -12,6 +12,7 @@ import type { TracedCall } from './pcsc-trace.js';
 import {
   type CardChoice,
   compareTapes,
+  compareTapesPerCard,
   createVirtualCards,
   powerEvents,
   type TapeEntry,
@@ -90,17 +91,22 @@ function callsOf(traced: readonly TracedCall[], readers: readonly [string, strin
     });
 }
 
-/** The traced transmits must be exactly what the cards saw: the trace is checked, not trusted. */
-function checkPlanAgainstTape(plan: ReplayPlan, tape: readonly TapeEntry[]): void {
-  const planned = [...plan.first, ...plan.steady].flatMap((c) =>
-    c.op === 'transmit' ? [{ slot: c.slot, command: c.command, response: c.response }] : [],
+/** The plan's transmits as the cards would see them made one after another, in the plan's order. */
+function tapeOfPlan(plan: ReplayPlan): TapeEntry[] {
+  return [...plan.first, ...plan.steady].flatMap((c): TapeEntry[] =>
+    c.op === 'transmit' ? [{ slot: c.slot, kind: 'apdu', command: c.command, response: c.response }] : [],
   );
-  const seen = tape
-    .filter((e) => e.kind === 'apdu')
-    .map((e) => ({ slot: e.slot, command: e.command, response: e.response }));
-  if (JSON.stringify(planned) !== JSON.stringify(seen)) {
-    throw new Error("the agent's traced PC/SC transmits differ from the APDUs the cards saw");
-  }
+}
+
+/**
+ * The traced transmits must be exactly what the cards saw: the trace is checked, not trusted. The
+ * agent keeps the card and the PSAM busy at once, so each card's sequence is compared; the trace's
+ * order across the two is the order the agent issued its calls in, which the replays follow.
+ */
+function checkPlanAgainstTape(plan: ReplayPlan, tape: readonly TapeEntry[]): void {
+  const diff = compareTapesPerCard(tapeOfPlan(plan), tape);
+  if (diff)
+    throw new Error(`the agent's traced PC/SC transmits differ from the APDUs the cards saw: ${diff}`);
 }
 
 function describeCalls(calls: readonly ReplayCall[]): string {
@@ -131,51 +137,22 @@ const HEADER = ['client', 'reads', 'median', 'p90', 'min', 'ratio median', 'rati
 
 interface TraceSummary {
   total: number;
+  /** The spans of all PC/SC calls added up; more than `busy` when calls overlapped. */
   inCalls: number;
-  between: number;
+  /** Time with at least one PC/SC call in flight. */
+  busy: number;
+  /** Time with no PC/SC call in flight: the client's own time on the way to the result. */
+  idle: number;
   statusEvents: number;
 }
 
-/** Per traced read: wall time, time inside PC/SC calls, the client's own time between them. */
-function traceSummary(traces: AgentReadsOutput['traces']): { median: TraceSummary; perCall: number[][] } {
-  const rows = traces.map((t) => {
-    const calls = t.calls.filter((c) => c.op !== 'status-event');
-    const inCalls = calls.reduce((s, c) => s + (c.end - c.start), 0);
-    return {
-      total: t.total,
-      inCalls,
-      between: t.total - inCalls,
-      statusEvents: t.calls.length - calls.length,
-    };
-  });
-  const med = (f: (r: TraceSummary) => number) => summarise(rows.map(f)).median;
-  // perCall[i] = [median span of call i, median gap before call i]
-  const n = Math.min(...traces.map((t) => t.calls.filter((c) => c.op !== 'status-event').length));
-  const perCall: number[][] = [];
-  for (let i = 0; i < n; i++) {
-    const spans: number[] = [];
-    const gaps: number[] = [];
-    for (const t of traces) {
-      const calls = t.calls.filter((c) => c.op !== 'status-event');
-      spans.push(calls[i]!.end - calls[i]!.start);
-      gaps.push(calls[i]!.start - (i === 0 ? 0 : calls[i - 1]!.end));
-    }
-    perCall.push([summarise(spans).median, summarise(gaps).median]);
-  }
-  perCall.push([
-    0,
-    summarise(traces.map((t) => t.total - (t.calls.filter((c) => c.op !== 'status-event').at(-1)?.end ?? 0)))
-      .median,
-  ]);
-  return {
-    median: {
-      total: med((r) => r.total),
-      inCalls: med((r) => r.inCalls),
-      between: med((r) => r.between),
-      statusEvents: med((r) => r.statusEvents),
-    },
-    perCall,
-  };
+interface CallTiming {
+  /** Median span of the call. */
+  span: number;
+  /** Median time from the last call that had come back (or the start) to this call's issue. */
+  before: number;
+  /** In how many of the traced reads the call was issued while another one was in flight. */
+  concurrent: number;
 }
 
 const ins = (c: ReplayCall): string =>
@@ -184,6 +161,86 @@ const ins = (c: ReplayCall): string =>
     : c.op === 'disconnect'
       ? c.disposition
       : '';
+
+/**
+ * Which call of a read this is, the same in every traced read: operation, reader, instruction and
+ * how many such calls came before it. A challenge differs from read to read, and calls on the two
+ * readers may be issued in either order when they overlap, so neither the bytes nor the position
+ * would do.
+ */
+function callKeys(calls: readonly ReplayCall[]): string[] {
+  const seen = new Map<string, number>();
+  return calls.map((c) => {
+    const base = `${c.op}:${c.slot}:${ins(c)}`;
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    return `${base}#${n}`;
+  });
+}
+
+/**
+ * Per traced read: wall time, the time with a PC/SC call in flight and without one; per call of
+ * the plan: its span, the client's time before it, and whether it overlapped another call.
+ */
+function traceSummary(
+  traces: AgentReadsOutput['traces'],
+  plan: readonly ReplayCall[],
+  readers: readonly [string, string],
+): { median: TraceSummary; perCall: CallTiming[]; afterLast: number } {
+  const planKeys = callKeys(plan);
+  const timings = new Map<string, { spans: number[]; before: number[]; concurrent: number }>();
+  const rows: TraceSummary[] = [];
+  const afterLast: number[] = [];
+  for (const t of traces) {
+    const traced = t.calls.filter((c) => c.op !== 'status-event');
+    const keys = callKeys(callsOf(traced, readers));
+    let busy = 0;
+    let reach = 0;
+    for (const c of [...traced].sort((a, b) => a.start - b.start)) {
+      busy += Math.max(0, c.end - Math.max(c.start, reach));
+      reach = Math.max(reach, c.end);
+    }
+    rows.push({
+      total: t.total,
+      inCalls: traced.reduce((sum, c) => sum + (c.end - c.start), 0),
+      busy,
+      idle: t.total - busy,
+      statusEvents: t.calls.length - traced.length,
+    });
+    afterLast.push(t.total - reach);
+    traced.forEach((c, i) => {
+      const lastBack = Math.max(0, ...traced.filter((o) => o.end <= c.start).map((o) => o.end));
+      const during = traced.some((o) => o !== c && o.start < c.start && o.end > c.start);
+      const key = keys[i]!;
+      const timing = timings.get(key) ?? { spans: [], before: [], concurrent: 0 };
+      timing.spans.push(c.end - c.start);
+      timing.before.push(c.start - lastBack);
+      if (during) timing.concurrent++;
+      timings.set(key, timing);
+    });
+  }
+  const med = (f: (r: TraceSummary) => number) => summarise(rows.map(f)).median;
+  return {
+    median: {
+      total: med((r) => r.total),
+      inCalls: med((r) => r.inCalls),
+      busy: med((r) => r.busy),
+      idle: med((r) => r.idle),
+      statusEvents: med((r) => r.statusEvents),
+    },
+    perCall: planKeys.map((key) => {
+      const timing = timings.get(key);
+      return timing
+        ? {
+            span: summarise(timing.spans).median,
+            before: summarise(timing.before).median,
+            concurrent: timing.concurrent,
+          }
+        : { span: Number.NaN, before: Number.NaN, concurrent: 0 };
+    }),
+    afterLast: summarise(afterLast).median,
+  };
+}
 
 const READS: Record<ReadKind, { title: string; call: string }> = {
   bas: { title: 'iReadCardBas read (the fields vendor reader code reads)', call: 'agent readCardBas(3)' },
@@ -197,7 +254,7 @@ interface Measured {
   tapes: { agent: TapeEntry[]; bare: TapeEntry[]; c: TapeEntry[] };
   samples: { agent: number[]; bare: number[]; c: number[] };
   roundMedians: { agent: number[]; bare: number[]; c: number[] };
-  trace?: { agent: ReturnType<typeof traceSummary>; bare: ReturnType<typeof traceSummary> };
+  trace?: { agent: ReturnType<typeof traceSummary>; bare: ReturnType<typeof traceSummary>; reads: number };
   slow?: { agent: Summary; bare: Summary };
   nagle?: Summary;
 }
@@ -256,11 +313,15 @@ export async function run(argv: readonly string[]): Promise<void> {
       );
       const bareTape = await recordOne(cards, () => bareReplay(stack, plan, 0, 1));
       const cTape = await recordOne(cards, () => cReplay(stack.env, stack.readers, plan, 0, 1));
-      const bareDiff = compareTapes(agentTape, bareTape);
-      const cDiff = compareTapes(agentTape, cTape);
+      // A replay makes the calls one after another: its cards see the plan's transmits in the
+      // plan's order exactly, and so, card by card, what the agent's cards saw.
+      const bareDiff = compareTapes(tapeOfPlan(plan), bareTape);
+      const cDiff = compareTapes(tapeOfPlan(plan), cTape);
       if (bareDiff)
-        throw new Error(`${kind}: the pcsclite replay differs from the agent's reads: ${bareDiff}`);
-      if (cDiff) throw new Error(`${kind}: the C replay differs from the agent's reads: ${cDiff}`);
+        throw new Error(
+          `${kind}: the pcsclite replay did not put the traced APDUs on the cards: ${bareDiff}`,
+        );
+      if (cDiff) throw new Error(`${kind}: the C replay did not put the traced APDUs on the cards: ${cDiff}`);
       measured.push({
         kind,
         plan,
@@ -297,7 +358,11 @@ export async function run(argv: readonly string[]): Promise<void> {
       progress(`${m.kind}: tracing ${traceReads} steady reads of the agent and of the pcsclite replay`);
       const agent = await agentReads(stack, m.kind, warmup, 0, traceReads);
       const bare = await bareReplay(stack, m.plan, warmup, 0, traceReads);
-      m.trace = { agent: traceSummary(agent.traces), bare: traceSummary(bare.traces) };
+      m.trace = {
+        agent: traceSummary(agent.traces, m.plan.steady, stack.readers),
+        bare: traceSummary(bare.traces, m.plan.steady, stack.readers),
+        reads: traceReads,
+      };
     }
 
     // 4. Realistic latency: every APDU takes what it would at 9600 baud T=0 plus card processing.
@@ -364,7 +429,7 @@ function report(m: Measured, rounds: number): void {
   say(`PC/SC calls per read: ${describeCalls(m.plan.steady)}`);
   say(`  first read of a process: ${describeCalls(m.plan.first)} (set up once, untimed in every client)`);
   say(
-    `replay check: both baselines made the agent's calls and the cards saw the same APDUs, in order, with the same answers; power events at the cards over the first two reads: agent ${powerEvents(m.tapes.agent)}; pcsclite ${powerEvents(m.tapes.bare)}; C ${powerEvents(m.tapes.c)}`,
+    `replay check: each card saw the same APDUs in the same order with the same answers from the agent and from both baselines; the baselines made the agent's calls one after another, in the order the agent issued them (the agent overlaps card and PSAM calls); power events at the cards over the first two reads: agent ${powerEvents(m.tapes.agent)}; pcsclite ${powerEvents(m.tapes.bare)}; C ${powerEvents(m.tapes.c)}`,
   );
   say(
     table(HEADER, [
@@ -389,27 +454,26 @@ function report(m: Measured, rounds: number): void {
     const a = m.trace.agent;
     const b = m.trace.bare;
     say(
-      `where the time goes (median of traced steady reads): agent ${ms(a.median.total, 3)} = ${ms(a.median.inCalls, 3)} inside PC/SC calls + ${ms(a.median.between, 3)} between them (${a.median.statusEvents} status events); replay ${ms(b.median.total, 3)} = ${ms(b.median.inCalls, 3)} + ${ms(b.median.between, 3)} (${b.median.statusEvents} status events)`,
+      `where the time goes (median of traced steady reads): agent ${ms(a.median.total, 3)} = ${ms(a.median.busy, 3)} with a PC/SC call in flight (its calls add up to ${ms(a.median.inCalls, 3)}: ${ms(a.median.inCalls - a.median.busy, 3)} overlapped) + ${ms(a.median.idle, 3)} with none (${a.median.statusEvents} status events); replay ${ms(b.median.total, 3)} = ${ms(b.median.busy, 3)} + ${ms(b.median.idle, 3)} (${b.median.statusEvents} status events)`,
+    );
+    say(
+      `  per call: "before" is the time from the last call that had come back to this call's issue; "overlap" counts the traced reads (of ${m.trace.reads}) in which the call was issued while another was in flight`,
     );
     const rows = m.plan.steady.map((call, i) => [
       `${i + 1} ${call.op} ${call.slot === 0 ? 'card' : 'PSAM'} ${ins(call)}`.trimEnd(),
-      ms(a.perCall[i]?.[1] ?? Number.NaN, 3),
-      ms(a.perCall[i]?.[0] ?? Number.NaN, 3),
-      ms(b.perCall[i]?.[1] ?? Number.NaN, 3),
-      ms(b.perCall[i]?.[0] ?? Number.NaN, 3),
+      ms(a.perCall[i]?.before ?? Number.NaN, 3),
+      ms(a.perCall[i]?.span ?? Number.NaN, 3),
+      String(a.perCall[i]?.concurrent ?? 0),
+      ms(b.perCall[i]?.before ?? Number.NaN, 3),
+      ms(b.perCall[i]?.span ?? Number.NaN, 3),
     ]);
-    const end = m.plan.steady.length;
-    rows.push([
-      '(after the last call)',
-      ms(a.perCall[end]?.[1] ?? Number.NaN, 3),
-      '',
-      ms(b.perCall[end]?.[1] ?? Number.NaN, 3),
-      '',
-    ]);
-    say(table(['call', 'agent before', 'agent in call', 'replay before', 'replay in call'], rows));
+    rows.push(['(after the last call)', ms(a.afterLast, 3), '', '', ms(b.afterLast, 3), '']);
+    say(table(['call', 'agent before', 'agent in call', 'overlap', 'replay before', 'replay in call'], rows));
   }
   if (m.slow) {
-    say('realistic-latency mode (9600 baud T=0 transfer + per-instruction card processing, card and PSAM):');
+    say(
+      "realistic-latency mode (9600 baud T=0 transfer + per-instruction card processing, card and PSAM; the replay makes the agent's calls one after another, the agent keeps the PSAM busy while the card works):",
+    );
     say(
       table(HEADER, [
         row(call, m.slow.agent),

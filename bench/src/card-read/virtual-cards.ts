@@ -155,6 +155,26 @@ export function compareTapes(
   return undefined;
 }
 
+/**
+ * The same comparison card by card: each card must see the same APDUs in the same order with the
+ * same answers, but how the two cards' exchanges interleave is left open. A client that keeps the
+ * card and the PSAM busy at once (the agent) puts the same sequence on each card as a client that
+ * makes the same calls one after another, in a different interleaving.
+ */
+export function compareTapesPerCard(
+  expectedTape: readonly TapeEntry[],
+  actualTape: readonly TapeEntry[],
+): string | undefined {
+  for (const slot of [0, 1]) {
+    const diff = compareTapes(
+      expectedTape.filter((e) => e.slot === slot),
+      actualTape.filter((e) => e.slot === slot),
+    );
+    if (diff) return `${slot === 0 ? 'card' : 'PSAM'}: ${diff}`;
+  }
+  return undefined;
+}
+
 /** Power events per slot, e.g. `card on 1 off 1, PSAM on 1 off 1`. */
 export function powerEvents(tape: readonly TapeEntry[]): string {
   const count = (slot: number, kind: TapeEntry['kind']) =>

@@ -6,6 +6,7 @@ import {
   type CardGeneration,
   cardGeneration,
   decodeRecord,
+  type ResponseApdu,
   recordNumberOf,
   requireSuccess,
   SSSE_AID,
@@ -19,12 +20,17 @@ import type { SsseCardOsProfile } from '@sscard/firmware-profiles';
 import type { CardSession } from '../session/card-session.js';
 import { accept61xx } from './psam.js';
 
-/** The holder's fields: in EF06, released on generation 3 cards only after EXTERNAL AUTHENTICATE. */
-export const HOLDER_FIELDS = ['ssn', 'name', 'gender', 'ethnicity', 'birthplace', 'birthDate'] as const;
+/**
+ * The holder's fields: in EF06, released on generation 3 cards only after EXTERNAL AUTHENTICATE.
+ * Read in this order: the ethnicity, which no check judges, last, so that the checks on the data
+ * run while its record is on its way.
+ */
+export const HOLDER_FIELDS = ['ssn', 'name', 'gender', 'birthplace', 'birthDate', 'ethnicity'] as const;
+// The identification code and the specification version first: they say which keys the card holds.
 const CARD_FIELDS = [
   'cardIdCode',
-  'cardType',
   'specVersion',
+  'cardType',
   'initOrg',
   'issueDate',
   'expiryDate',
@@ -56,12 +62,24 @@ export type SsseCardInfo = Omit<SsseBasicInfo, HolderField> & {
   generation: CardGeneration;
 };
 
-/** Computes the EXTERNAL AUTHENTICATE cryptogram (RKSSSE, key id 02) over the card's challenge. */
+/**
+ * Computes the EXTERNAL AUTHENTICATE cryptogram (RKSSSE, key id 02) over the card's challenge.
+ * Called as soon as the card's identification code and algorithm are known, before GET CHALLENGE:
+ * it may start what does not need the challenge (the PSAM's key diversification) and then wait
+ * for `challenge`, which rejects when the read ends without one.
+ */
 export type ExternalAuthenticator = (request: {
   cardIdCode: string;
   algorithm: CardAlgorithm;
-  challenge: Buffer;
+  challenge: Promise<Buffer>;
 }) => Promise<Buffer>;
+
+/** What the terminal knows of a card once its first EF05 records are read. */
+export interface SsseCardIdentity {
+  cardIdCode: string;
+  algorithm: CardAlgorithm;
+  generation: CardGeneration;
+}
 
 export interface SsseReadOptions {
   /** The card OS profile the ATR matched: its quirks, and the algorithm when the data do not say. */
@@ -72,6 +90,16 @@ export interface SsseReadOptions {
   nameExtension?: boolean;
   /** `readCardBas`: only the seven fields `iReadCardBas` returns (default `all`). */
   fields?: SsseFieldSet;
+  /**
+   * Called once the card identification code and the algorithm are known, while the card still
+   * answers its other records: work that needs only these can start. Whoever starts it settles it.
+   */
+  onIdentified?: (card: SsseCardIdentity) => void;
+  /**
+   * Called once, when the read's last READ RECORD is on its way and every record before it is
+   * decoded: work on the data that does not need the last record can run while the card answers.
+   */
+  whileLastRecord?: (progress: SsseReadProgress) => void;
 }
 
 export interface SsseReadResult {
@@ -81,6 +109,14 @@ export interface SsseReadResult {
   holderDataRead: boolean;
   /** The fields read; those not read are empty strings in `info`. */
   fieldsRead: ReadonlySet<SsseFieldName>;
+}
+
+/**
+ * A read with one record still on its way: `info` holds everything else (the `pending` field is
+ * still empty), and the rest is final — `fieldsRead` names `pending` too.
+ */
+export interface SsseReadProgress extends SsseReadResult {
+  pending: SsseFieldName;
 }
 
 /** Generation 2 cards use 3DES keys, generation 3 cards SM4 (docs/card-conventions.md). */
@@ -137,28 +173,128 @@ async function selectSsseOnce(session: CardSession, cardOs?: SsseCardOsProfile):
   );
 }
 
-async function readField<K extends SsseFieldName>(
+/** READ RECORD of one field by SFI with the exact Le (value + tag + length): no 6Cxx round trip. */
+function readRecord(
   session: CardSession,
-  name: K,
+  name: SsseFieldName,
   generation: CardGeneration,
-): Promise<SsseFieldValues[K]> {
+): Promise<ResponseApdu> {
   const spec = SSSE_FIELDS[name];
-  const record = recordNumberOf(name, generation) ?? spec.record;
-  // READ RECORD by SFI with the exact Le (value + tag + length): one APDU per field, no 6Cxx round trip.
-  const res = await session.transmit({
+  return session.transmit({
     cla: 0x00,
     ins: 0xb2,
-    p1: record,
+    p1: recordNumberOf(name, generation) ?? spec.record,
     p2: (spec.sfi << 3) | 0x04,
     le: spec.variable ? 256 : spec.length + 2,
   });
-  const bytes = requireSuccess(res);
+}
+
+function decodeFieldRecord<K extends SsseFieldName>(name: K, bytes: Buffer): SsseFieldValues[K] {
   try {
     return decodeRecord(name, bytes);
   } catch (e) {
     if (name === 'ssn' && e instanceof ValidationError) return ssnOfRecord(bytes, e) as SsseFieldValues[K];
     throw e;
   }
+}
+
+/** Waits for a command or computation still under way, whatever its outcome. */
+const untilSettled = (pending: Promise<unknown> | undefined): Promise<unknown> | undefined =>
+  pending?.then(
+    () => undefined,
+    () => undefined,
+  );
+
+/**
+ * READ RECORD of each field in turn, one APDU each. The card works on the next command while the
+ * agent decodes the record it just sent: each READ RECORD goes out as soon as the previous answer
+ * is in and is a success, before that answer is decoded; `after` sends the command that follows the
+ * last record the same way, and its answer is returned still on its way (`next`). `first` is the
+ * first field's READ RECORD when it is already on its way. A record that cannot be decoded ends
+ * the read once the command sent after it has been answered.
+ */
+async function readFields<K extends SsseFieldName>(
+  session: CardSession,
+  names: readonly K[],
+  generation: CardGeneration,
+  take: (name: K, value: SsseFieldValues[K]) => void,
+  sends: {
+    first?: Promise<ResponseApdu> | undefined;
+    after?: () => Promise<ResponseApdu> | undefined;
+    /** Called when the last field's READ RECORD is on its way and every field before it decoded. */
+    whileLast?: (name: K) => void;
+  } = {},
+): Promise<{ next: Promise<ResponseApdu> | undefined }> {
+  const issue = (i: number): Promise<ResponseApdu> | undefined =>
+    i < names.length ? readRecord(session, names[i]!, generation) : sends.after?.();
+  let inFlight = names.length > 0 ? (sends.first ?? issue(0)) : issue(0);
+  const last = names.length - 1;
+  try {
+    if (last === 0) sends.whileLast?.(names[0]!);
+    for (let i = 0; i <= last; i++) {
+      const name = names[i]!;
+      const bytes = requireSuccess(await inFlight!);
+      inFlight = issue(i + 1);
+      take(name, decodeFieldRecord(name, bytes));
+      if (i === last - 1) sends.whileLast?.(names[last]!);
+    }
+  } catch (e) {
+    await untilSettled(inFlight);
+    throw e;
+  }
+  return { next: inFlight };
+}
+
+/** An EXTERNAL AUTHENTICATE begun before the card's challenge is known. */
+interface ExternalAuthentication {
+  /** The authenticator's cryptogram; read only once the challenge was delivered. */
+  readonly cryptogram: Promise<Buffer>;
+  deliver(challenge: Buffer): void;
+  /** Whether the authenticator is still at work (its cryptogram has not settled). */
+  readonly busy: boolean;
+  /** Withdraws a challenge that will not come and waits until the authenticator has finished. */
+  settle(): Promise<void>;
+}
+
+function beginExternalAuthentication(
+  authenticator: ExternalAuthenticator,
+  request: { cardIdCode: string; algorithm: CardAlgorithm },
+): ExternalAuthentication {
+  let deliver!: (challenge: Buffer) => void;
+  let withdraw!: (reason: Error) => void;
+  let delivered = false;
+  const challenge = new Promise<Buffer>((resolve, reject) => {
+    deliver = resolve;
+    withdraw = reject;
+  });
+  // An authenticator that failed before it needed the challenge never looks at it.
+  challenge.catch(() => undefined);
+  let cryptogram: Promise<Buffer>;
+  try {
+    cryptogram = authenticator({ ...request, challenge });
+  } catch (e) {
+    cryptogram = Promise.reject(e);
+  }
+  let busy = true;
+  const done = (): void => {
+    busy = false;
+  };
+  // Read after GET CHALLENGE; a read that fails before then drops it in `settle`.
+  cryptogram.then(done, done);
+  return {
+    cryptogram,
+    deliver(value) {
+      delivered = true;
+      deliver(value);
+    },
+    get busy() {
+      return busy;
+    },
+    async settle() {
+      if (!delivered) withdraw(new Error('the read ended before the card gave its challenge'));
+      await untilSettled(cryptogram);
+    },
+  };
 }
 
 /**
@@ -178,6 +314,13 @@ function ssnOfRecord(record: Buffer, cause: ValidationError): string {
  * generation 3 cards GET CHALLENGE + EXTERNAL AUTHENTICATE before EF06. The generation comes
  * from the specification version the card states (EF05 record 3), which decides the EF06 layout.
  * With `fields: 'readCardBas'` that is SELECT + 7 READ RECORD (gen 3: + 2 for the authentication).
+ *
+ * The card identification code and the specification version are read first: with them the
+ * terminal knows which keys the card holds, and work that needs only that starts while the card
+ * answers its other records — the external authentication's key diversification on the PSAM,
+ * and whatever `onIdentified` starts. Each READ RECORD goes out before the record before it is
+ * decoded, and `whileLastRecord` runs while the last one is on its way. What this function
+ * started has settled when it returns or throws; what the callbacks started is their caller's.
  */
 export async function readSsse(session: CardSession, options: SsseReadOptions = {}): Promise<SsseReadResult> {
   const subset = options.fields === 'readCardBas';
@@ -194,37 +337,6 @@ export async function readSsse(session: CardSession, options: SsseReadOptions = 
     expiryDate: '',
     cardNumber: '',
   };
-  // EF05's layout is the same in every generation; the generation then decides EF06's.
-  for (const name of cardFields) {
-    card[name] = await readField(session, name, 2);
-    fieldsRead.add(name);
-  }
-  const generation = cardGeneration(card.specVersion);
-  const algorithm = algorithmOf(generation, options.cardOs);
-
-  let holderDataRead = generation !== 3;
-  if (generation === 3 && options.externalAuthenticator) {
-    const challenge = requireSuccess(
-      await session.transmit({ cla: 0x00, ins: 0x84, p1: 0x00, p2: 0x00, le: 8 }),
-    );
-    const cryptogram = await options.externalAuthenticator({
-      cardIdCode: card.cardIdCode,
-      algorithm,
-      challenge,
-    });
-    const answer = await session.transmit({ cla: 0x00, ins: 0x82, p1: 0x00, p2: 0x02, data: cryptogram });
-    if (answer.sw === 0x6300) {
-      // The card does not hold the RKSSSE key its identification code implies: not the issuer's card.
-      throw new CryptoError(
-        'EXTERNAL_AUTHENTICATION_REFUSED',
-        "the card refused the terminal's authentication: its keys are not the ones its identification code implies",
-        { sw: answer.sw },
-      );
-    }
-    requireSuccess(answer);
-    holderDataRead = true;
-  }
-
   const holder: Record<HolderField, string> = {
     ssn: '',
     name: '',
@@ -233,18 +345,106 @@ export async function readSsse(session: CardSession, options: SsseReadOptions = 
     birthplace: '',
     birthDate: '',
   };
-  let nameExt: string | undefined;
-  if (holderDataRead) {
-    for (const name of holderFields) {
-      holder[name] = await readField(session, name, generation);
-      fieldsRead.add(name);
+  let generation = 2 as CardGeneration;
+  let algorithm: CardAlgorithm = algorithmOf(generation, options.cardOs);
+  let authentication: ExternalAuthentication | undefined;
+  const whileLastRecord = options.whileLastRecord;
+  const lastRecordSent = (pending: SsseFieldName, holderDataRead: boolean): void => {
+    whileLastRecord?.({
+      info: { ...card, ...holder, generation } as SsseCardInfo,
+      generation,
+      algorithm,
+      holderDataRead,
+      fieldsRead: new Set([...fieldsRead, pending]),
+      pending,
+    });
+  };
+  try {
+    // EF05's layout is the same in every generation; the generation then decides EF06's. What
+    // follows the last EF05 record is sent before that record is decoded: the specification
+    // version (second in both field lists) has been decoded by then.
+    const afterCard = await readFields(
+      session,
+      cardFields,
+      2,
+      (name, value) => {
+        card[name] = value;
+        fieldsRead.add(name);
+        if (name !== 'specVersion') return;
+        generation = cardGeneration(value);
+        algorithm = algorithmOf(generation, options.cardOs);
+        if (generation === 3 && options.externalAuthenticator) {
+          authentication = beginExternalAuthentication(options.externalAuthenticator, {
+            cardIdCode: card.cardIdCode,
+            algorithm,
+          });
+        }
+        options.onIdentified?.({ cardIdCode: card.cardIdCode, algorithm, generation });
+      },
+      {
+        after: () => {
+          if (authentication) return session.transmit({ cla: 0x00, ins: 0x84, p1: 0x00, p2: 0x00, le: 8 });
+          return generation !== 3 && holderFields.length > 0
+            ? readRecord(session, holderFields[0]!, generation)
+            : undefined;
+        },
+        // EF05's last record is the read's last when no EF06 record follows it.
+        whileLast: (name) => {
+          if (generation === 3 && !authentication) lastRecordSent(name, false);
+        },
+      },
+    );
+
+    let holderDataRead = generation !== 3;
+    const firstHolderRecord = holderDataRead ? afterCard.next : undefined;
+    if (authentication) {
+      authentication.deliver(requireSuccess(await afterCard.next!));
+      const cryptogram = await authentication.cryptogram;
+      const answer = await session.transmit({ cla: 0x00, ins: 0x82, p1: 0x00, p2: 0x02, data: cryptogram });
+      if (answer.sw === 0x6300) {
+        // The card does not hold the RKSSSE key its identification code implies: not the issuer's card.
+        throw new CryptoError(
+          'EXTERNAL_AUTHENTICATION_REFUSED',
+          "the card refused the terminal's authentication: its keys are not the ones its identification code implies",
+          { sw: answer.sw },
+        );
+      }
+      requireSuccess(answer);
+      holderDataRead = true;
     }
-    if (options.nameExtension && generation !== 1) {
-      nameExt = await readField(session, 'nameExt', generation);
-      fieldsRead.add('nameExt');
+
+    let nameExt: string | undefined;
+    if (holderDataRead) {
+      const readExtension = options.nameExtension === true && generation !== 1;
+      await readFields(
+        session,
+        holderFields,
+        generation,
+        (name, value) => {
+          holder[name] = value;
+          fieldsRead.add(name);
+        },
+        {
+          first: firstHolderRecord,
+          ...(readExtension ? {} : { whileLast: (name: HolderField) => lastRecordSent(name, true) }),
+        },
+      );
+      if (readExtension) {
+        const extension = readRecord(session, 'nameExt', generation);
+        try {
+          lastRecordSent('nameExt', true);
+        } catch (e) {
+          await untilSettled(extension);
+          throw e;
+        }
+        nameExt = decodeFieldRecord('nameExt', requireSuccess(await extension));
+        fieldsRead.add('nameExt');
+      }
     }
+    const info = { ...card, ...holder, generation } as SsseCardInfo;
+    if (nameExt) info.nameExt = nameExt;
+    return { info, generation, algorithm, holderDataRead, fieldsRead };
+  } finally {
+    if (authentication?.busy) await authentication.settle();
   }
-  const info = { ...card, ...holder, generation } as SsseCardInfo;
-  if (nameExt) info.nameExt = nameExt;
-  return { info, generation, algorithm, holderDataRead, fieldsRead };
 }

@@ -72,16 +72,24 @@ export class PcscChannel implements CardChannel {
     if (this.state === 'open' || this.state === 'removed') this.state = 'lost';
   }
 
-  async transmit(command: Buffer): Promise<Buffer> {
-    this.assertUsable('transmit');
-    let response: Buffer;
+  transmit(command: Buffer): Promise<Buffer> {
     try {
-      response = await this.call<Buffer>('SCardTransmit', (done) =>
-        this.binding.transmit(command, MAX_RESPONSE, this.protocolNumber, (err, data) => done(err, data)),
-      );
+      this.assertUsable('transmit');
     } catch (e) {
-      throw this.explain(e, 'SCardTransmit');
+      return Promise.reject(e);
     }
+    // The answer is checked in the binding's callback, so that the caller's own await is the only
+    // turn of the event loop between the card's answer and the caller.
+    return this.call<Buffer>(
+      'SCardTransmit',
+      (done) =>
+        this.binding.transmit(command, MAX_RESPONSE, this.protocolNumber, (err, data) => done(err, data)),
+      (e) => this.explain(e, 'SCardTransmit'),
+      (response) => this.checkResponse(response),
+    );
+  }
+
+  private checkResponse(response: Buffer): Buffer {
     if (response.length < 2) {
       // vpcd answers a command with nothing when the card went away while it was waiting for it.
       if (this.state !== 'open' || !this.options.cardPresent()) {
@@ -131,17 +139,23 @@ export class PcscChannel implements CardChannel {
     // second pool thread on the binding's mutex. Wait for it to come back (the card pulled).
     const pending = this.pending;
     if (pending) await new Promise<void>((resolve) => pending.returned.push(resolve));
-    if (this.watchdog) clearTimeout(this.watchdog);
-    this.watchdog = undefined;
     if (disconnect && this.binding.connected) {
       for (const disposition of [this.binding.SCARD_UNPOWER_CARD, this.binding.SCARD_LEAVE_CARD]) {
-        const released = await new Promise<boolean>((resolve) =>
+        const released = new Promise<boolean>((resolve) =>
           this.binding.disconnect(disposition, (err) => resolve(!err)),
         );
-        if (released) break;
+        // Timer bookkeeping waits until the card's power-off is on its way.
+        this.stopWatchdog();
+        if (await released) break;
       }
     }
+    this.stopWatchdog();
     this.options.onReleased();
+  }
+
+  private stopWatchdog(): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = undefined;
   }
 
   private assertUsable(operation: string): void {
@@ -183,27 +197,45 @@ export class PcscChannel implements CardChannel {
     });
   }
 
+  /**
+   * One native call. `fail` turns what went wrong (the binding's error, or CardMute when the
+   * deadline passed) into what the caller gets; `accept` checks a value before it is handed on.
+   */
   private call<T>(
     operation: string,
     invoke: (done: (err: Error | null | undefined, value: T | undefined) => void) => void,
+    fail: (error: unknown) => unknown = (error) => error,
+    accept?: (value: T) => T,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const call: PendingCall = {
         operation,
         deadline: Date.now() + this.options.deadlineMs,
         timedOut: false,
-        giveUp: reject,
+        giveUp: (error) => reject(fail(error)),
         returned: [],
       };
       this.pending = call;
-      this.armWatchdog();
       invoke((err, value) => {
         if (this.pending === call) this.pending = undefined;
         for (const resolveReturned of call.returned) resolveReturned();
         if (call.timedOut) return; // its caller already has CardMute
-        if (err) reject(err);
-        else resolve(value as T);
+        if (err) {
+          reject(fail(err));
+          return;
+        }
+        if (!accept) {
+          resolve(value as T);
+          return;
+        }
+        try {
+          resolve(accept(value as T));
+        } catch (e) {
+          reject(e);
+        }
       });
+      // Armed once the call is on its way, not before it; a call already answered leaves it idle.
+      this.armWatchdog();
     });
   }
 

@@ -4,7 +4,7 @@ import { CardSession } from '../session/card-session.js';
 import { ReaderError } from './errors.js';
 import type { BackendSlot, CardChannel, ReaderBackend, ReaderKind } from './reader-backend.js';
 import { ReaderLock } from './reader-lock.js';
-import type { ReaderRole, ReaderRoleResolver } from './reader-roles.js';
+import type { ReaderRole, ReaderRoleAssignment, ReaderRoleResolver } from './reader-roles.js';
 
 export interface ReaderCardState {
   /** The card's ATR, upper-case hex. */
@@ -99,12 +99,28 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
   private readonly closing = new Map<string, Promise<void>>();
   /** The card OS behind each ATR seen, so that listing readers does not match profiles every time. */
   private readonly cardStates = new Map<string, ReaderCardState>();
+  /**
+   * Each slot's role: a function of its name and kind alone (configuration and profiles do not
+   * change while the agent runs), asked for several times per card operation.
+   */
+  private readonly roleCache = new Map<string, ReaderRoleAssignment>();
   private started = false;
 
   constructor(options: ReaderManagerOptions) {
     super();
     this.backends = options.backends;
-    this.roles = options.roles ?? (() => ({ role: 'user' }));
+    const resolve: ReaderRoleResolver = options.roles ?? (() => ({ role: 'user' }));
+    this.roles = (name, kind) => {
+      const key = `${kind}:${name}`;
+      let assignment = this.roleCache.get(key);
+      if (!assignment) {
+        assignment = resolve(name, kind);
+        // Few readers pass through one terminal; the bound only guards against a hostile stream.
+        if (this.roleCache.size >= 256) this.roleCache.clear();
+        this.roleCache.set(key, assignment);
+      }
+      return assignment;
+    };
     this.cardOs = options.cardOs ?? (() => undefined);
     for (const backend of this.backends) this.follow(backend);
   }
@@ -159,7 +175,7 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
         this.parked.delete(name);
         ({ channel, memo } = parked);
       } else {
-        await this.unpark(name);
+        if (this.parked.has(name) || this.closing.has(name)) await this.unpark(name);
         // The card may have left while this caller waited for the reader.
         channel = await located.backend.connect(name);
         memo = new Map();
@@ -234,11 +250,23 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
 
   /** The PSAM slot with a module in it, if the terminal has one. */
   psamReader(): ReaderState | undefined {
-    return this.list().find((r) => r.role === 'psam' && r.card);
+    for (const backend of this.backends) {
+      for (const slot of backend.slots()) {
+        if (slot.atr !== undefined && this.roles(slot.name, slot.kind).role === 'psam')
+          return this.stateOf(slot);
+      }
+    }
+    return undefined;
   }
 
   private pickReader(roles: readonly ReaderRole[]): string {
-    const readers = this.list().filter((r) => roles.includes(r.role));
+    // Names, roles and whether a card is in: all a choice needs, without each card's full state.
+    const readers = this.backends.flatMap((b) =>
+      b.slots().flatMap((slot) => {
+        const { role } = this.roles(slot.name, slot.kind);
+        return roles.includes(role) ? [{ name: slot.name, role, card: slot.atr !== undefined }] : [];
+      }),
+    );
     const psam = roles.length === 1 && roles[0] === 'psam';
     if (readers.length === 0) {
       throw new ReaderError(

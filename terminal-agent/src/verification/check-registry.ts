@@ -1,6 +1,20 @@
-import { isSscardError } from '@sscard/card-core';
+import { isSscardError, type SsseFieldName } from '@sscard/card-core';
 import { ReaderError } from '../readers/errors.js';
-import type { CardCheck, CheckContext, CheckResult, VerificationReport } from './types.js';
+import type { CardCheck, CheckContext, CheckResult, Verdict, VerificationReport } from './types.js';
+
+/**
+ * What a check came to: a reason it was skipped, a verdict, what its `run` threw, or what its
+ * `skipReason` threw (which ends the verification, as it always did).
+ */
+type Outcome = { skipped: string } | { verdict: Verdict } | { thrown: unknown } | { broken: unknown };
+
+/**
+ * Checks run ahead by `CheckRegistry.runAhead`, by name, with what each came to. Their outcomes
+ * are taken by `verify` in the checks' places.
+ */
+export interface AheadOutcomes {
+  readonly outcomes: ReadonlyMap<string, Promise<Outcome>>;
+}
 
 /**
  * An ordered set of named checks, run one after another against one card. A check that throws one
@@ -26,23 +40,49 @@ export class CheckRegistry<Context extends CheckContext = CheckContext> {
     return this.checks.map((c) => c.name);
   }
 
-  async verify(context: Context): Promise<VerificationReport> {
+  /**
+   * Runs now the checks that can be judged on what has been read so far: those that do not use
+   * the card and name the fields they judge (`judges`), none of them in `unsettled` (a record
+   * still on its way). `context` must already have the read's final shape: only the values of the
+   * unsettled fields may still change. Such checks are pure, so running them early changes
+   * nothing but when they run: `verify` takes their outcomes in their places and the report is the
+   * one it would have made running them itself.
+   */
+  runAhead(context: Context, unsettled: ReadonlySet<SsseFieldName>): AheadOutcomes {
+    const outcomes = new Map<string, Promise<Outcome>>();
+    for (const check of this.checks) {
+      if (check.usesCard || !check.judges || check.judges.some((f) => unsettled.has(f))) continue;
+      outcomes.set(check.name, outcomeOf(check, context));
+    }
+    return { outcomes };
+  }
+
+  async verify(context: Context, ahead?: AheadOutcomes): Promise<VerificationReport> {
     const results: CheckResult[] = [];
     for (const check of this.checks) {
-      const skipReason = check.skipReason(context) ?? this.stopReason(check, results);
-      if (skipReason !== undefined) {
-        results.push({ check: check.name, status: 'skipped', reason: skipReason });
-        continue;
+      const early = ahead?.outcomes.get(check.name);
+      let outcome: Outcome;
+      if (early) {
+        outcome = await early;
+      } else {
+        const skipReason = check.skipReason(context) ?? this.stopReason(check, results);
+        outcome = skipReason !== undefined ? { skipped: skipReason } : await runCheck(check, context);
       }
-      try {
-        const verdict = await check.run(context);
-        if (verdict.ok === true) results.push({ check: check.name, status: 'passed' });
-        else if (verdict.ok === 'skipped')
-          results.push({ check: check.name, status: 'skipped', reason: verdict.reason });
-        else results.push({ check: check.name, status: 'failed', reason: verdict.reason });
-      } catch (e) {
+      if ('broken' in outcome) throw outcome.broken;
+      if ('skipped' in outcome) {
+        results.push({ check: check.name, status: 'skipped', reason: outcome.skipped });
+      } else if ('thrown' in outcome) {
+        const e = outcome.thrown;
         if (e instanceof ReaderError || !isSscardError(e)) throw e;
         results.push({ check: check.name, status: 'failed', reason: `${e.code}: ${e.message}` });
+      } else if (outcome.verdict.ok === true) {
+        results.push({ check: check.name, status: 'passed' });
+      } else {
+        results.push({
+          check: check.name,
+          status: outcome.verdict.ok === 'skipped' ? 'skipped' : 'failed',
+          reason: outcome.verdict.reason,
+        });
       }
     }
     return summarise(results);
@@ -53,6 +93,31 @@ export class CheckRegistry<Context extends CheckContext = CheckContext> {
     const failed = results.find((r) => r.status === 'failed');
     return failed ? `not run: the card already failed ${failed.check}` : undefined;
   }
+}
+
+async function runCheck<Context extends CheckContext>(
+  check: CardCheck<Context>,
+  context: Context,
+): Promise<Outcome> {
+  try {
+    return { verdict: await check.run(context) };
+  } catch (e) {
+    return { thrown: e };
+  }
+}
+
+/** A check run ahead: its skip rule, then the check (the stop rule never applies: it needs no card). */
+function outcomeOf<Context extends CheckContext>(
+  check: CardCheck<Context>,
+  context: Context,
+): Promise<Outcome> {
+  let skipped: string | undefined;
+  try {
+    skipped = check.skipReason(context);
+  } catch (e) {
+    return Promise.resolve({ broken: e });
+  }
+  return skipped !== undefined ? Promise.resolve({ skipped }) : runCheck(check, context);
 }
 
 export function summarise(results: CheckResult[]): VerificationReport {

@@ -4,7 +4,7 @@ import { buildSsseAtr, historicalBytesFor, makeCitizenId, type SsseBasicInfo } f
 import { ReaderError } from '../readers/errors.js';
 import { RegistryError } from '../registry/errors.js';
 import type { CardSession } from '../session/card-session.js';
-import type { CardAuthVerifier } from './card-auth-verifier.js';
+import { type CardAuthVerifier, prepareCardAuthChallenge } from './card-auth-verifier.js';
 import type { CardCheckContext } from './card-context.js';
 import { CheckRegistry } from './check-registry.js';
 import { cardAuthentication } from './rules/card-authentication.js';
@@ -266,6 +266,106 @@ describe('card-authentication', () => {
     );
     assert.deepEqual(report.passed, ['card-authentication']);
   });
+
+  describe('with a challenge prepared while the card was read', () => {
+    function counting(): CardAuthVerifier & { asked: number; verified: string[] } {
+      const v = {
+        name: 'card-service',
+        asked: 0,
+        verified: [] as string[],
+        challenge: async () => {
+          v.asked++;
+          return { challenge: Buffer.alloc(8, 0x33), reference: 'asked-now' };
+        },
+        verify: async (request: { reference?: string }) => {
+          v.verified.push(request.reference ?? '');
+          return true;
+        },
+      };
+      return v;
+    }
+    const request = { cardIdCode: CARD_ID, algorithm: '3des' as const };
+
+    it('takes the prepared challenge instead of asking again', async () => {
+      const v = counting();
+      const ctx = {
+        ...cardContext(v),
+        preparedChallenge: {
+          verifier: v,
+          request,
+          issued: Promise.resolve({ challenge: Buffer.alloc(8, 0x44), reference: 'prepared' }),
+        },
+      };
+      const report = await new CheckRegistry<CardCheckContext>([cardAuthentication]).verify(ctx);
+      assert.deepEqual(report.passed, ['card-authentication']);
+      assert.equal(v.asked, 0);
+      assert.deepEqual(v.verified, ['prepared']);
+    });
+
+    it('judges a prepared challenge that failed as if it had been asked for then', async () => {
+      const v = counting();
+      const error = new RegistryError('REGISTRY_UNREACHABLE', 'connect ECONNREFUSED');
+      const prepared = prepareCardAuthChallenge({ ...v, challenge: () => Promise.reject(error) }, request);
+      const ctx = { ...cardContext(v), preparedChallenge: { ...prepared, verifier: v } };
+      const report = await new CheckRegistry<CardCheckContext>([cardAuthentication]).verify(ctx);
+      assert.equal(report.genuine, true);
+      assert.match(report.skipped[0]!.reason, /REGISTRY_UNREACHABLE/);
+      assert.equal(v.asked, 0);
+    });
+
+    it('asks again when the prepared challenge was for another card or another verifier', async () => {
+      for (const other of [
+        { request: { ...request, cardIdCode: '330300D15600000599999999ABCDEF01' } },
+        { request: { ...request, algorithm: 'sm4' as const } },
+        { verifier: counting() },
+      ]) {
+        const v = counting();
+        const ctx = {
+          ...cardContext(v),
+          preparedChallenge: {
+            verifier: v,
+            request,
+            issued: Promise.resolve({ challenge: Buffer.alloc(8, 0x44), reference: 'prepared' }),
+            ...other,
+          },
+        };
+        await new CheckRegistry<CardCheckContext>([cardAuthentication]).verify(ctx);
+        assert.equal(v.asked, 1, JSON.stringify(other));
+        assert.deepEqual(v.verified, ['asked-now']);
+      }
+    });
+
+    it('never leaves a failed preparation unhandled', async () => {
+      const unhandled: unknown[] = [];
+      const watch = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', watch);
+      try {
+        prepareCardAuthChallenge(
+          {
+            name: 'x',
+            challenge: () => Promise.reject(new Error('down')),
+            verify: async () => true,
+          },
+          request,
+        );
+        prepareCardAuthChallenge(
+          {
+            name: 'y',
+            challenge: () => {
+              throw new Error('thrown at once');
+            },
+            verify: async () => true,
+          },
+          request,
+        );
+        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        process.off('unhandledRejection', watch);
+      }
+      assert.deepEqual(unhandled, []);
+    });
+  });
 });
 
 describe('a card that failed a check', () => {
@@ -311,5 +411,102 @@ describe('checks on the iReadCardBas read', () => {
     ]);
     assert.deepEqual(await verdictOf(holderDataConsistency, ctx), PASS);
     assert.deepEqual(await verdictOf(regionConsistency, ctx), PASS);
+  });
+});
+
+describe('checks run ahead while the last record is on its way', () => {
+  const checks = () => [regionConsistency, validityPeriod, holderDataConsistency];
+
+  it('give the report verify gives without them, and run once each', async () => {
+    for (const overrides of [
+      {},
+      { expiryDate: '20240101' },
+      { ssn: `${makeCitizenId('330302', '19800101', 123).slice(0, 17)}0` },
+    ]) {
+      const plain = await new CheckRegistry(checks()).verify(context(overrides));
+      const registry = new CheckRegistry(checks());
+      const ahead = registry.runAhead(context(overrides), new Set(['ethnicity']));
+      assert.deepEqual(
+        [...ahead.outcomes.keys()],
+        ['region-consistency', 'validity-period', 'holder-data-consistency'],
+      );
+      assert.deepEqual(await registry.verify(context(overrides), ahead), plain);
+    }
+  });
+
+  it('leave a check whose field is still on its way, or that names no fields, to verify', async () => {
+    let runs = 0;
+    const unnamed: CardCheck = {
+      name: 'unnamed',
+      description: '',
+      skipReason: () => undefined,
+      run: async () => {
+        runs++;
+        return PASS;
+      },
+    };
+    const registry = new CheckRegistry([...checks(), unnamed]);
+    const ahead = registry.runAhead(context(), new Set(['birthDate']));
+    assert.deepEqual([...ahead.outcomes.keys()], ['region-consistency', 'validity-period']);
+    assert.equal(runs, 0);
+    const report = await registry.verify(context(), ahead);
+    assert.equal(runs, 1);
+    assert.deepEqual(report.passed, [
+      'region-consistency',
+      'validity-period',
+      'holder-data-consistency',
+      'unnamed',
+    ]);
+  });
+
+  it('never run a check that uses the card, which still stops after a failure ahead', async () => {
+    let talked = false;
+    const talking: CardCheck = {
+      name: 'talks-to-card',
+      description: '',
+      usesCard: true,
+      judges: ['cardIdCode'],
+      skipReason: () => undefined,
+      run: async () => {
+        talked = true;
+        return PASS;
+      },
+    };
+    const registry = new CheckRegistry([validityPeriod, talking]);
+    const ctx = context({ expiryDate: '20240101' });
+    const ahead = registry.runAhead(ctx, new Set());
+    assert.deepEqual([...ahead.outcomes.keys()], ['validity-period']);
+    const report = await registry.verify(ctx, ahead);
+    assert.equal(talked, false);
+    assert.deepEqual(report.skipped, [
+      { check: 'talks-to-card', reason: 'not run: the card already failed validity-period' },
+    ]);
+  });
+
+  it('report what a check run ahead threw in its place', async () => {
+    const broken: CardCheck = {
+      name: 'broken',
+      description: '',
+      judges: ['ssn'],
+      skipReason: () => undefined,
+      run: async () => {
+        throw new TypeError('a bug');
+      },
+    };
+    const brokenSkip: CardCheck = {
+      ...broken,
+      name: 'broken-skip',
+      skipReason: () => {
+        throw new RangeError('no');
+      },
+    };
+    for (const [check, error] of [
+      [broken, TypeError],
+      [brokenSkip, RangeError],
+    ] as const) {
+      const registry = new CheckRegistry([validityPeriod, check]);
+      const ahead = registry.runAhead(context(), new Set());
+      await assert.rejects(registry.verify(context(), ahead), error);
+    }
   });
 });

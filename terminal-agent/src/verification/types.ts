@@ -69,6 +69,13 @@ export interface CardCheck<Context extends CheckContext = CheckContext> {
    * a card found not genuine gets no further commands.
    */
   readonly usesCard?: boolean;
+  /**
+   * The fields of `subject.info` the check reads, when it reads nothing else of the card's data
+   * but the ATR and what the read's shape says (generation, whether EF06 was read, which fields
+   * were). A check that says so and does not use the card may run while the card still answers
+   * for fields it does not read (`CheckRegistry.runAhead`); without it, it runs once all is read.
+   */
+  readonly judges?: readonly SsseFieldName[];
   skipReason(context: Context): string | undefined;
   run(context: Context): Promise<Verdict>;
 }

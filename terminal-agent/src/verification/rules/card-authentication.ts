@@ -1,5 +1,6 @@
 import { isRegistryError } from '../../registry/errors.js';
 import { CHALLENGE_REFUSALS, internalAuthenticate } from '../../registry/remote-card-auth.js';
+import { isPreparedFor } from '../card-auth-verifier.js';
 import type { CardCheckContext } from '../card-context.js';
 import { type CardCheck, fail, notApplicable, PASS, type Verdict } from '../types.js';
 
@@ -20,7 +21,9 @@ function notAVerdict(e: unknown, verifier: string): Verdict | undefined {
 /**
  * The card holds the internal authentication key its identification code implies: INTERNAL
  * AUTHENTICATE (`00 88 00 01`) over a challenge from the verifier (PSAM or registry service), and
- * the verifier's judgement of the answer. A copied or home-made card fails here.
+ * the verifier's judgement of the answer. A copied or home-made card fails here. The challenge
+ * may have been prepared while the card was still being read (`preparedChallenge`): the check
+ * then does not wait for it, and judges it the same way.
  */
 export const cardAuthentication: CardCheck<CardCheckContext> = {
   name: 'card-authentication',
@@ -32,7 +35,11 @@ export const cardAuthentication: CardCheck<CardCheckContext> = {
     const request = { cardIdCode: ctx.subject.info.cardIdCode, algorithm: ctx.algorithm };
     let issued: Awaited<ReturnType<typeof verifier.challenge>>;
     try {
-      issued = await verifier.challenge(request);
+      const prepared = ctx.preparedChallenge;
+      // Asked for while the card was read; its failure is judged here as if asked now.
+      issued = await (isPreparedFor(prepared, verifier, request)
+        ? prepared.issued
+        : verifier.challenge(request));
     } catch (e) {
       const skipped = notAVerdict(e, verifier.name);
       if (skipped) return skipped;

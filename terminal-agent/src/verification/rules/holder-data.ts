@@ -10,6 +10,7 @@ import { type CardCheck, type CheckContext, fail, PASS, wasRead } from '../types
 export const holderDataConsistency: CardCheck = {
   name: 'holder-data-consistency',
   description: 'the social security number is valid and agrees with the birth date and gender',
+  judges: ['ssn', 'birthDate', 'gender'],
   skipReason: ({ subject }: CheckContext) =>
     subject.holderDataRead ? undefined : 'the holder data was not released by the card (no PSAM)',
   async run({ subject, now }: CheckContext) {

@@ -17,6 +17,7 @@ import { type CardCheck, type CheckContext, fail, PASS, wasRead } from '../types
 export const regionConsistency: CardCheck = {
   name: 'region-consistency',
   description: "the identification code's region and issuer bytes match the ATR and the card's data",
+  judges: ['cardIdCode', 'birthplace'],
   skipReason: () => undefined,
   async run({ subject }: CheckContext) {
     let id: ReturnType<typeof parseCardIdCode>;

@@ -5,6 +5,7 @@ import { type CardCheck, type CheckContext, fail, PASS } from '../types.js';
 export const validityPeriod: CardCheck = {
   name: 'validity-period',
   description: 'the card is issued and not expired',
+  judges: ['issueDate', 'expiryDate'],
   skipReason: () => undefined,
   async run({ subject, now }: CheckContext) {
     const today = chinaDate(now);
