@@ -13,6 +13,7 @@ import { createMetrics } from './http/metrics.js';
 import { IdentityChecks } from './identity/identity-check.js';
 import { type Logger, createLogger } from './log.js';
 import { Registry } from './registry/registry.js';
+import { RequestReads } from './registry/request-reads.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { loadOrCreateCa } from './terminals/ca.js';
@@ -67,7 +68,8 @@ export async function startService(
     const registry = new Registry(store, clock, config.lifecycle);
     const presence = new CardPresence(store, clock, hsm, config.challengeTtlSeconds);
     const audit = new AuditWriter(store, clock);
-    const identity = new IdentityChecks(store, clock, presence, config.identityCacheSeconds, audit);
+    const reads = new RequestReads(store);
+    const identity = new IdentityChecks(store, clock, presence, config.identityCacheSeconds, audit, reads);
     registry.onCardChange((card) => identity.invalidate(card.cardNumber));
     const services: Services = {
       config,
@@ -75,6 +77,7 @@ export async function startService(
       clock,
       registry,
       identity,
+      reads,
       presence,
       ca,
       log,
@@ -93,6 +96,7 @@ export async function startService(
       },
       handler,
     );
+    server.keepAliveTimeout = config.keepAliveSeconds * 1000;
     server.headersTimeout = 20_000;
     server.requestTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {

@@ -50,7 +50,11 @@ interface AuditRow {
   hash: string;
 }
 
-export function entryHash(entry: Omit<AuditEntry, 'hash'>): string {
+/**
+ * `detailsJson`, when given, is `canonicalJson(entry.details)` already computed by the caller (the
+ * group-commit writer checks every entry's details can be hashed when they are appended).
+ */
+export function entryHash(entry: Omit<AuditEntry, 'hash'>, detailsJson?: string): string {
   // canonicalJson of {seq, at, terminal, operator, action, subject, result, details, prevHash},
   // written out in its sorted key order without building the object first.
   let out = '{';
@@ -61,7 +65,7 @@ export function entryHash(entry: Omit<AuditEntry, 'hash'>): string {
   };
   field('action', entry.action);
   field('at', entry.at);
-  field('details', entry.details);
+  out += `,"details":${detailsJson ?? canonicalJson(entry.details)}`;
   field('operator', entry.operatorId);
   field('prevHash', entry.prevHash);
   field('result', entry.result);
@@ -81,14 +85,15 @@ const AUDIT_COLUMNS = 'seq, at, terminal_id, operator_id, action, subject, resul
 
 /**
  * Inserts any number of entries with one statement whose text never changes (so it is prepared
- * once): the rows travel as one JSON array parameter and the engine unpacks it.
+ * once): the rows travel as one JSON array parameter and the engine unpacks it, in array order
+ * (on sqlite3 each row must follow the one before it, see below).
  */
 const INSERT_FROM_JSON: Record<Dialect, string> = {
   sqlite: `INSERT INTO audit_log (${AUDIT_COLUMNS})
     SELECT ${AUDIT_COLUMNS.split(', ')
       .map((c) => `json_extract(value, '$.${c}')`)
       .join(', ')}
-    FROM json_each(?)`,
+    FROM json_each(?) ORDER BY key`,
   postgres: `INSERT INTO audit_log (${AUDIT_COLUMNS})
     SELECT ${AUDIT_COLUMNS} FROM json_to_recordset(?::json) AS e (seq bigint, at text, terminal_id text,
       operator_id text, action text, subject text, result text, details text, prev_hash text, hash text)`,
@@ -108,17 +113,36 @@ const CONDITIONAL_APPEND_POSTGRES = `WITH moved AS (
     operator_id text, action text, subject text, result text, details text, prev_hash text, hash text)
   WHERE EXISTS (SELECT 1 FROM moved)`;
 
+/**
+ * sqlite3: what the `audit_log_follows_head` trigger (migration 4) answers for an entry that does
+ * not follow the head; the whole statement is then undone.
+ */
+const NOT_AFTER_HEAD = 'audit entry does not follow the chain head';
+
 export interface AuditHead {
   seq: number;
   hash: string;
 }
 
-/** The entries that follow `head`, each hashed over its predecessor. */
-function chainAfter(head: AuditHead, inputs: readonly (AuditInput & { at: string })[]): AuditEntry[] {
+/**
+ * An entry to append: when it was recorded, and optionally its details' canonical JSON if the
+ * caller already has it (stored as the `details` column too: it is JSON like any other).
+ */
+export type TimedAuditInput = AuditInput & { at: string; detailsJson?: string };
+
+/** The entries that follow `head`, each hashed over its predecessor, and their rows as JSON. */
+function chainAfter(
+  head: AuditHead,
+  inputs: readonly TimedAuditInput[],
+): { entries: AuditEntry[]; rowsJson: string } {
   let seq = Number(head.seq);
   let prevHash = head.hash;
-  return inputs.map((input) => {
-    const partial = {
+  const entries: AuditEntry[] = [];
+  const rows: Record<string, unknown>[] = [];
+  for (const input of inputs) {
+    const details = input.details ?? {};
+    const detailsJson = input.detailsJson ?? canonicalJson(details);
+    const entry: AuditEntry = {
       seq: ++seq,
       at: input.at,
       terminalId: input.terminalId ?? null,
@@ -126,30 +150,28 @@ function chainAfter(head: AuditHead, inputs: readonly (AuditInput & { at: string
       action: input.action,
       subject: input.subject,
       result: input.result,
-      details: input.details ?? {},
+      details,
       prevHash,
+      hash: '',
     };
-    const entry: AuditEntry = { ...partial, hash: entryHash(partial) };
+    entry.hash = entryHash(entry, detailsJson);
     prevHash = entry.hash;
-    return entry;
-  });
+    entries.push(entry);
+    rows.push({
+      seq: entry.seq,
+      at: entry.at,
+      terminal_id: entry.terminalId,
+      operator_id: entry.operatorId,
+      action: entry.action,
+      subject: entry.subject,
+      result: entry.result,
+      details: detailsJson,
+      prev_hash: entry.prevHash,
+      hash: entry.hash,
+    });
+  }
+  return { entries, rowsJson: JSON.stringify(rows) };
 }
-
-const rowsJson = (entries: readonly AuditEntry[]): string =>
-  JSON.stringify(
-    entries.map((e) => ({
-      seq: e.seq,
-      at: e.at,
-      terminal_id: e.terminalId,
-      operator_id: e.operatorId,
-      action: e.action,
-      subject: e.subject,
-      result: e.result,
-      details: JSON.stringify(e.details),
-      prev_hash: e.prevHash,
-      hash: e.hash,
-    })),
-  );
 
 /**
  * Appends entries in the given order inside the caller's transaction, with one read and one
@@ -158,7 +180,7 @@ const rowsJson = (entries: readonly AuditEntry[]): string =>
  */
 export async function appendAuditBatch(
   tx: Queryable,
-  inputs: readonly (AuditInput & { at: string })[],
+  inputs: readonly TimedAuditInput[],
 ): Promise<AuditEntry[]> {
   if (inputs.length === 0) return [];
   // The head row is the chain's lock: concurrent appenders queue here instead of forking the chain.
@@ -166,37 +188,51 @@ export async function appendAuditBatch(
     `SELECT seq, hash FROM audit_head WHERE id = 1${forUpdate(tx.dialect)}`,
   );
   if (!head) throw new Error('audit_head row missing: the schema is not migrated');
-  const entries = chainAfter(head, inputs);
-  await tx.run(INSERT_FROM_JSON[tx.dialect], [rowsJson(entries)]);
+  const { entries, rowsJson } = chainAfter(head, inputs);
+  await tx.run(INSERT_FROM_JSON[tx.dialect], [rowsJson]);
   const last = entries[entries.length - 1]!;
+  // On sqlite3 the insert has already moved the head (migration 4); setting it again is harmless
+  // and keeps one code path for both engines.
   await tx.run('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', [last.seq, last.hash]);
   return entries;
 }
 
 /**
- * Appends entries right after `head` in one statement outside any transaction (PostgreSQL only),
- * or writes nothing and answers undefined when the head is no longer `head`: the caller then
- * appends through `appendAuditBatch` in a transaction, which reads the head afresh.
+ * Appends entries right after `head` in one statement outside any transaction, or writes nothing
+ * and answers undefined when the head is no longer `head`: the caller then appends through
+ * `appendAuditBatch` in a transaction, which reads the head afresh. On PostgreSQL the statement
+ * moves the head only if it is still `head`; on sqlite3 the chain's triggers refuse rows that do
+ * not follow the head and move it with each row. One statement is atomic on both: all of the
+ * entries or none.
  */
 export async function appendAuditAfter(
   store: Queryable,
   head: AuditHead,
-  inputs: readonly (AuditInput & { at: string })[],
+  inputs: readonly TimedAuditInput[],
 ): Promise<AuditEntry[] | undefined> {
-  if (store.dialect !== 'postgres') throw new Error('conditional audit append needs PostgreSQL');
   if (inputs.length === 0) return [];
-  const entries = chainAfter(head, inputs);
-  const last = entries[entries.length - 1]!;
-  const { changes } = await store.run(CONDITIONAL_APPEND_POSTGRES, [
-    last.seq,
-    last.hash,
-    head.seq,
-    head.hash,
-    rowsJson(entries),
-  ]);
-  if (changes === 0) return undefined;
+  const { entries, rowsJson } = chainAfter(head, inputs);
+  let changes: number;
+  if (store.dialect === 'sqlite') {
+    try {
+      ({ changes } = await store.run(INSERT_FROM_JSON.sqlite, [rowsJson]));
+    } catch (e) {
+      if (e instanceof Error && e.message.includes(NOT_AFTER_HEAD)) return undefined;
+      throw e;
+    }
+  } else {
+    const last = entries[entries.length - 1]!;
+    ({ changes } = await store.run(CONDITIONAL_APPEND_POSTGRES, [
+      last.seq,
+      last.hash,
+      head.seq,
+      head.hash,
+      rowsJson,
+    ]));
+    if (changes === 0) return undefined;
+  }
   if (changes !== entries.length) {
-    // One statement is atomic, so this cannot happen short of a server fault; say so loudly.
+    // One statement is atomic, so this cannot happen short of an engine fault; say so loudly.
     throw new Error(`conditional audit append wrote ${changes} of ${entries.length} entries`);
   }
   return entries;

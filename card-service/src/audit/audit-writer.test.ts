@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { manualClock } from '../clock.js';
 import { forEachEngine } from '../store/engines-fixture.js';
 import type { Queryable, Store } from '../store/store.js';
-import { appendAudit, listAudit, verifyAuditChain } from './audit-log.js';
+import { openStore } from '../store/open-store.js';
+import { appendAudit, appendAuditAfter, listAudit, verifyAuditChain } from './audit-log.js';
 import { AuditWriter } from './audit-writer.js';
 
 const clock = manualClock('2025-03-01T00:00:00Z');
@@ -68,7 +69,7 @@ const external = (store: Store, n: number) =>
     appendAudit(tx, clock, { operatorId: 'op', action: 'card.lose', subject: `card ${n}`, result: 'ok' }),
   );
 
-forEachEngine('audit writer (group commit)', ({ engine, open }) => {
+forEachEngine('audit writer (group commit)', ({ engine, open, freshUrl, dataDir }) => {
   test('concurrent appends form one valid chain in the order they were made', async () => {
     const store = await open();
     const writer = new AuditWriter(store, clock);
@@ -95,11 +96,9 @@ forEachEngine('audit writer (group commit)', ({ engine, open }) => {
     const writer = new AuditWriter(store, clock, { maxBatch: 40 });
     await Promise.all(Array.from({ length: 201 }, (_, i) => writer.append(check(i))));
     // The first entry is written at once; the other 200 wait for it and go in batches of 40.
-    assert.equal(store.transactions + store.statements, 1 + 5);
-    if (engine === 'postgres') {
-      // After the first batch the writer knows the head: one statement per batch, no transaction.
-      assert.equal(store.transactions, 1);
-    }
+    // After the first batch the writer knows the head: one statement per batch, no transaction.
+    assert.equal(store.transactions, 1);
+    assert.equal(store.statements, 5);
     assert.equal((await verifyAuditChain(store)).ok, true);
   });
 
@@ -148,7 +147,7 @@ forEachEngine('audit writer (group commit)', ({ engine, open }) => {
     const writer = new AuditWriter(store, clock);
     const first = writer.append(check(0));
     // Queued while the first is written: these ten form the next batch, whose write fails.
-    store.failNext = engine === 'postgres' ? 'statement' : 'transaction';
+    store.failNext = 'statement';
     const rest = Array.from({ length: 10 }, (_, i) => writer.append(check(i + 1)));
     assert.equal((await first).seq, 1);
     const results = await Promise.allSettled(rest);
@@ -163,6 +162,91 @@ forEachEngine('audit writer (group commit)', ({ engine, open }) => {
     assert.equal(verdict.ok, true);
     if (verdict.ok) assert.equal(verdict.entries, 2);
   });
+
+  test('an entry appended by another process between batches is chained, not overwritten', async () => {
+    // Two stores on one database: the service's and, say, the CLI's, each with its own connections.
+    const url = await freshUrl();
+    const service = await openStore({ databaseUrl: url, dataDir: dataDir() });
+    const cli = await openStore({ databaseUrl: url, dataDir: dataDir() });
+    try {
+      const writer = new AuditWriter(service, clock);
+      await Promise.all(Array.from({ length: 10 }, (_, i) => writer.append(check(i))));
+      await external(cli, 11);
+      const later = await Promise.all(Array.from({ length: 10 }, (_, i) => writer.append(check(i + 12))));
+      assert.deepEqual(
+        later.map((e) => e.seq),
+        Array.from({ length: 10 }, (_, i) => i + 12),
+      );
+      const verdict = await verifyAuditChain(cli);
+      assert.equal(verdict.ok, true);
+      if (verdict.ok) assert.equal(verdict.entries, 21);
+    } finally {
+      await service.close();
+      await cli.close();
+    }
+  });
+
+  test('a one-statement append after a head that has moved writes nothing', async () => {
+    const store = await open();
+    await external(store, 1);
+    const [head] = await store.all<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head');
+    await external(store, 2);
+    const stale = { seq: Number(head!.seq), hash: head!.hash };
+    const at = clock().toISOString();
+    assert.equal(
+      await appendAuditAfter(store, stale, [
+        { ...check(3), at },
+        { ...check(4), at },
+      ]),
+      undefined,
+    );
+    assert.deepEqual(
+      (await listAudit(store, 0, 10)).map((e) => e.seq),
+      [1, 2],
+    );
+    assert.equal((await verifyAuditChain(store)).ok, true);
+  });
+
+  test('a batch written by the group-commit writer is verified like any entry: an alteration is named', async () => {
+    const store = await open();
+    const writer = new AuditWriter(store, clock);
+    await Promise.all(Array.from({ length: 30 }, (_, i) => writer.append(check(i))));
+    await store.run("UPDATE audit_log SET result = 'CARD_LOST' WHERE seq = 17");
+    const verdict = await verifyAuditChain(store);
+    assert.equal(verdict.ok, false);
+    if (!verdict.ok) assert.deepEqual([verdict.firstBadSeq, verdict.reason], [17, 'altered']);
+    await store.run('DELETE FROM audit_log WHERE seq >= 17');
+    const truncated = await verifyAuditChain(store);
+    assert.equal(truncated.ok, false);
+    if (!truncated.ok) assert.deepEqual([truncated.firstBadSeq, truncated.reason], [17, 'missing']);
+  });
+
+  // The chain triggers are sqlite3's (migration 4); PostgreSQL checks the head in the statement.
+  if (engine === 'sqlite') {
+    test('sqlite3 refuses, whole, an insert whose entries do not follow the head', async () => {
+      const store = await open();
+      await external(store, 1);
+      const row = (seq: number, prev: string) => [
+        seq,
+        clock().toISOString(),
+        'x',
+        'ok',
+        '{}',
+        prev,
+        `h${seq}`,
+      ];
+      const insert =
+        "INSERT INTO audit_log (seq, at, action, subject, result, details, prev_hash, hash) VALUES (?, ?, 'identity.check', ?, ?, ?, ?, ?)";
+      const [head] = await store.all<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head');
+      await assert.rejects(store.run(insert, row(2, 'f'.repeat(64))), /does not follow the chain head/);
+      await assert.rejects(store.run(insert, row(3, head!.hash)), /does not follow the chain head/);
+      assert.deepEqual(
+        (await listAudit(store, 0, 10)).map((e) => e.seq),
+        [1],
+      );
+      assert.deepEqual(await store.all('SELECT seq, hash FROM audit_head'), [head]);
+    });
+  }
 
   test('an entry that cannot be hashed is refused alone', async () => {
     const store = await open();

@@ -4,7 +4,7 @@ import { type Agent, request } from 'node:https';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import type { Clock } from '../clock.js';
-import { loadConfig } from '../config.js';
+import { type ServiceConfigInput, loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { type RunningService, startService } from '../service.js';
 
@@ -77,11 +77,14 @@ export async function startTestService(
   dataDir: string,
   clock?: Clock,
   rateLimit = { capacity: 10_000, refillPerSecond: 1000 },
+  /** Further config for the service under test. */
+  overrides: ServiceConfigInput = {},
 ): Promise<TestService> {
   const keys = await writeTestKeyset(dataDir);
   const config = loadConfig({
     env: {},
     overrides: {
+      ...overrides,
       dataDir,
       databaseUrl,
       listen: { host: '127.0.0.1', port: 0 },

@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { ZodSafeParseResult } from 'zod';
 import { DomainError, forbidden, unauthorized } from '../errors.js';
 import type { Actor } from '../registry/actor.js';
 import { authenticateOperator, hasScope } from '../terminals/operator-tokens.js';
-import { terminalForCertificate } from '../terminals/terminals.js';
+import { terminalIfGood } from '../terminals/terminals.js';
 import type { Principal, RouteContext, RouteResult, Services } from './context.js';
 import { isJsonCheckRequest, serveJsonRoute } from './json-route.js';
 import { buildOpenapi } from './openapi.js';
@@ -42,7 +43,7 @@ async function identify(svc: Services, req: IncomingMessage): Promise<Principal>
     if (!socket.authorized) {
       throw unauthorized('CLIENT_CERT_UNTRUSTED', 'the client certificate is not issued by this service');
     }
-    const terminal = await terminalForCertificate(svc.store, cert.serialNumber, svc.clock());
+    const terminal = terminalIfGood(await svc.reads.certificate(cert.serialNumber), svc.clock());
     if (!terminal) throw unauthorized('CLIENT_CERT_REVOKED', 'the client certificate is revoked or expired');
     return { kind: 'terminal', terminal };
   }
@@ -146,6 +147,17 @@ export function createApp(svc: Services): {
 
   const run: RouteRunner = async (route, req, res, state, input) => {
     state.routeTemplate = route.path;
+    // Validation has no side effects, so it runs first, but a failure is answered only at its
+    // usual place below: a caller that is not allowed in hears that, not what is wrong with its body.
+    const parsedBody = route.body ? route.body.safeParse(input.body ?? {}) : undefined;
+    const prepared =
+      route.prepare !== undefined &&
+      parsedBody?.success === true &&
+      (req.socket as TLSSocket).authorized === true
+        ? route.prepare(parsedBody.data as never)
+        : undefined;
+    // Read ahead for a request that may yet be refused: its failure is the handler's to report.
+    prepared?.catch(() => undefined);
     // An enrolling terminal may still present its old (revoked) certificate: public routes
     // treat a caller they cannot identify as anonymous instead of refusing it.
     const principal = route.access.public
@@ -160,9 +172,17 @@ export function createApp(svc: Services): {
       res.setHeader('Retry-After', String(wait));
       throw new DomainError('RATE_LIMITED', 'too many requests', 429, { retryAfterSeconds: wait });
     }
-    const body = route.body ? parseWith(route.body, input.body ?? {}, 'body') : undefined;
-    const query = route.query ? parseWith(route.query, input.query, 'query') : undefined;
-    const ctx: RouteContext = { principal, actor, body, query, params: input.params, header: input.header };
+    const body = parsedBody ? validated(parsedBody, 'body') : undefined;
+    const query = route.query ? validated(route.query.safeParse(input.query), 'query') : undefined;
+    const ctx: RouteContext = {
+      principal,
+      actor,
+      body,
+      query,
+      params: input.params,
+      header: input.header,
+      prepared,
+    };
     return route.handle(ctx);
   };
 
@@ -237,8 +257,7 @@ function logUnexpected(svc: Services, err: unknown, state: RequestState): void {
   });
 }
 
-function parseWith(schema: import('zod').ZodType, value: unknown, where: 'body' | 'query'): unknown {
-  const parsed = schema.safeParse(value);
+function validated(parsed: ZodSafeParseResult<unknown>, where: 'body' | 'query'): unknown {
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
   const first = issues[0]!;

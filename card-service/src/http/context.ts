@@ -6,6 +6,7 @@ import type { TerminalType } from '../lifecycle/transitions.js';
 import type { Logger } from '../log.js';
 import type { Actor } from '../registry/actor.js';
 import type { Registry } from '../registry/registry.js';
+import type { RequestReads } from '../registry/request-reads.js';
 import type { Store } from '../store/store.js';
 import type { CertificateAuthority } from '../terminals/ca.js';
 import type { Operator, Scope } from '../terminals/operator-tokens.js';
@@ -19,6 +20,8 @@ export interface Services {
   clock: Clock;
   registry: Registry;
   identity: IdentityChecks;
+  /** The batched store reads of terminal requests (certificate status, identity records). */
+  reads: RequestReads;
   presence: CardPresence;
   ca: CertificateAuthority;
   log: Logger;
@@ -44,6 +47,8 @@ export interface RouteContext {
   query: unknown;
   params: Record<string, string>;
   header(name: string): string | undefined;
+  /** What the route's `prepare` started, if anything. */
+  prepared?: Promise<unknown> | undefined;
 }
 
 export interface RouteResult {

@@ -4,6 +4,7 @@ import { listAudit, verifyAuditChain } from '../audit/audit-log.js';
 import { DomainError, forbidden } from '../errors.js';
 import { type CardEvent, TERMINAL_TYPES } from '../lifecycle/transitions.js';
 import { canonicalJson } from '../audit/canonical-json.js';
+import type { PreparedIdentity } from '../identity/identity-check.js';
 import { createOperatorToken } from '../terminals/operator-tokens.js';
 import { createEnrolmentCode, enrolTerminal, listTerminals, revokeTerminal } from '../terminals/terminals.js';
 import type { Access, RouteContext, RouteResult, Services } from './context.js';
@@ -23,6 +24,14 @@ export interface RouteDef {
   query?: z.ZodType;
   /** Status → description of the answers besides the common problem responses. */
   responses: Record<number, string>;
+  /**
+   * Reads that depend only on the validated body, started beside the caller's identification
+   * instead of after it; `handle` gets their promise as `ctx.prepared`. Run only for callers with a
+   * client certificate this service's CA issued, and used only once the caller has passed every
+   * check (identity, permissions, rate limit), so a refused request gets the same answer as
+   * without it. Undefined from `prepare` means nothing was started.
+   */
+  prepare?(body: never): Promise<unknown> | undefined;
   handle(ctx: RouteContext): Promise<RouteResult>;
 }
 
@@ -111,12 +120,14 @@ export function buildRoutes(svc: Services, openapi: () => unknown): RouteDef[] {
       access: { terminals: ALL_TERMINALS },
       body: s.identityCheckBody,
       responses: { 200: 'the verdict: valid, or a refusal reason, with holder and coverage when valid' },
+      prepare: (body: z.infer<typeof s.identityCheckBody>) => svc.identity.prepare(body),
       handle: async (ctx) => {
         const t = terminalOf(ctx);
         return {
           body: await svc.identity.check(
             { id: t.terminalId, type: t.type },
             ctx.body as z.infer<typeof s.identityCheckBody>,
+            ctx.prepared as PreparedIdentity | undefined,
           ),
         };
       },

@@ -7,6 +7,7 @@ import { effectiveCard, type TerminalType } from '../lifecycle/transitions.js';
 import { type CardStatus, type InsuranceRelation, SCHEME_NAMES } from '../registry/model.js';
 import { cardSubject } from '../registry/registry.js';
 import * as q from '../registry/queries.js';
+import { RequestReads } from '../registry/request-reads.js';
 import type { IdentityRecord } from '../registry/queries.js';
 import type { Store } from '../store/store.js';
 
@@ -68,6 +69,9 @@ const STATUS_REFUSALS: Partial<Record<CardStatus, IdentityRefusal>> = {
   cancelled: 'CARD_CANCELLED',
 };
 
+/** The store's record of the card a check asked for, read ahead by `IdentityChecks.prepare`. */
+export type PreparedIdentity = Promise<IdentityRecord | undefined>;
+
 interface CacheEntry {
   expires: number;
   cardNumber: string;
@@ -86,7 +90,17 @@ export class IdentityChecks {
     private readonly presence: CardPresence,
     private readonly cacheSeconds: number,
     private readonly audit: AuditWriter,
+    /** Batched reads of the card records (shared with the requests' certificate reads). */
+    private readonly reads: RequestReads = new RequestReads(store),
   ) {}
+
+  /**
+   * Starts reading the record a check of `req` will need (the route's `prepare`, beside the
+   * caller's identification). Nothing while the visit cache is on: the cache decides what to read.
+   */
+  prepare(req: Pick<IdentityCheckRequest, 'cardIdCode'>): PreparedIdentity | undefined {
+    return this.cacheSeconds > 0 ? undefined : this.reads.identityRecord(req.cardIdCode);
+  }
 
   /** Drops what the cache holds for a card: called on every lifecycle change. */
   invalidate(cardNumber: string): void {
@@ -101,6 +115,7 @@ export class IdentityChecks {
 
   private async lookup(
     req: IdentityCheckRequest,
+    prepared: PreparedIdentity | undefined,
   ): Promise<Omit<CacheEntry, 'expires' | 'cardNumber'> | IdentityRefusal> {
     const key = this.cacheSeconds > 0 ? this.cacheKey(req) : undefined;
     const now = Date.now();
@@ -113,7 +128,7 @@ export class IdentityChecks {
       if (card.cardNumber !== req.cardNumber) return 'CARD_DATA_MISMATCH';
       if (hit.card.personNo === card.personNo) return { ...hit, card };
     }
-    const found = await q.getIdentityRecord(this.store, req.cardIdCode);
+    const found = await (prepared ?? this.reads.identityRecord(req.cardIdCode));
     if (!found) return 'CARD_UNKNOWN';
     const { card, holder, relations } = found;
     if (card.cardNumber !== req.cardNumber) return 'CARD_DATA_MISMATCH';
@@ -140,8 +155,9 @@ export class IdentityChecks {
   async check(
     terminal: { id: string; type: TerminalType },
     req: IdentityCheckRequest,
+    prepared?: PreparedIdentity,
   ): Promise<IdentityCheckResult> {
-    const result = await this.evaluate(terminal, req);
+    const result = await this.evaluate(terminal, req, prepared);
     await this.audit.append({
       terminalId: terminal.id,
       action: 'identity.check',
@@ -155,11 +171,12 @@ export class IdentityChecks {
   private async evaluate(
     terminal: { id: string; type: TerminalType },
     req: IdentityCheckRequest,
+    prepared: PreparedIdentity | undefined,
   ): Promise<IdentityCheckResult> {
     const now = this.clock();
     const checkedAt = now.toISOString();
     let cardPresent = false;
-    const found = await this.lookup(req);
+    const found = await this.lookup(req, prepared);
     if (typeof found === 'string') return { valid: false, reason: found, checkedAt, cardPresent };
     if (req.proof) {
       const proof = await this.presence.verify(terminal.id, {

@@ -1,5 +1,5 @@
 import { insertRows } from '../store/bulk-insert.js';
-import { type Queryable, forUpdate } from '../store/store.js';
+import { type Dialect, type Queryable, forUpdate, inJsonArray } from '../store/store.js';
 import type { Card, CardStatus, HistoryEntry, Holder, InsuranceRelation } from './model.js';
 
 /** Typed queries of the registry: rows in and out of the store, nothing else. */
@@ -352,83 +352,75 @@ export interface IdentityRecord {
   relations: Pick<InsuranceRelation, 'schemeCode' | 'insuredRegion' | 'status' | 'startDate' | 'pauseDate'>[];
 }
 
-interface IdentityRow {
-  card_number: string;
-  person_no: string;
-  status: CardStatus;
-  spec_version: string;
-  issuing_region: string;
-  expiry_date: string;
-  temporary: number;
-  temporary_loss_until: string | null;
-  status_changed_at: string;
-  h_person_no: string | null;
-  h_id_number: string;
-  h_name: string;
-  h_gender: Holder['gender'];
-  h_region: string;
-  r_scheme_code: string | null;
-  r_insured_region: string;
-  r_status: InsuranceRelation['status'];
-  r_start_date: string;
-  r_pause_date: string | null;
+/** An identity record as its document (`identityDocsSql`): JSON, the same on both engines. */
+interface IdentityDocument {
+  card: Omit<IdentityRecord['card'], 'temporary'> & { temporary: number };
+  holder: NonNullable<IdentityRecord['holder']> | null;
+  relations: IdentityRecord['relations'];
 }
 
-/**
- * One statement instead of three, and only the columns the answer needs (each column of each
- * row is an object property to build): the card by its identification code (unique index), its
- * holder (primary key) and the relations, one row per relation, through the
- * `(person_no, scheme_code, insured_region)` unique index, which also gives the order.
- */
-const IDENTITY_SQL = `SELECT c.card_number, c.person_no, c.status, c.spec_version, c.issuing_region, c.expiry_date,
-    c.temporary, c.temporary_loss_until, c.status_changed_at,
-    h.person_no AS h_person_no, h.id_number AS h_id_number, h.name AS h_name, h.gender AS h_gender,
-    h.region AS h_region,
-    r.scheme_code AS r_scheme_code, r.insured_region AS r_insured_region, r.status AS r_status,
-    r.start_date AS r_start_date, r.pause_date AS r_pause_date
-  FROM cards c
-  LEFT JOIN holders h ON h.person_no = c.person_no
-  LEFT JOIN insurance_relations r ON r.person_no = c.person_no
-  WHERE c.card_id_code = ?
-  ORDER BY r.scheme_code, r.insured_region`;
+/** The document's fields: JSON key and SQL expression, the same on both engines. */
+const CARD_FIELDS = [
+  ['cardNumber', 'c.card_number'],
+  ['personNo', 'c.person_no'],
+  ['status', 'c.status'],
+  ['specVersion', 'c.spec_version'],
+  ['issuingRegion', 'c.issuing_region'],
+  ['expiryDate', 'c.expiry_date'],
+  ['temporary', 'c.temporary'],
+  ['temporaryLossUntil', 'c.temporary_loss_until'],
+  ['statusChangedAt', 'c.status_changed_at'],
+] as const;
+const HOLDER_FIELDS = [
+  ['personNo', 'h.person_no'],
+  ['idNumber', 'h.id_number'],
+  ['name', 'h.name'],
+  ['gender', 'h.gender'],
+  ['region', 'h.region'],
+] as const;
+const RELATION_FIELDS = [
+  ['schemeCode', 'r.scheme_code'],
+  ['insuredRegion', 'r.insured_region'],
+  ['status', 'r.status'],
+  ['startDate', 'r.start_date'],
+  ['pauseDate', 'r.pause_date'],
+] as const;
 
-export async function getIdentityRecord(
-  tx: Queryable,
-  cardIdCode: string,
-): Promise<IdentityRecord | undefined> {
-  const rows = await tx.all<IdentityRow>(IDENTITY_SQL, [cardIdCode.toUpperCase()]);
-  const first = rows[0];
-  if (!first) return undefined;
+/**
+ * The identity records of the cards whose identification codes (upper case) are in a JSON array
+ * parameter, one row each: `key` is the code, `doc` the card, its holder and its relations as
+ * one JSON document. A document is one column to hand over, where separate columns would each be
+ * an object property the driver builds one at a time (and a card with two relations two rows).
+ *
+ * The card is found by its unique index, the holder by primary key and the relations through the
+ * `(person_no, scheme_code, insured_region)` unique index, in that order. Holder and relations
+ * are subqueries per card, so both engines look them up by index whatever their statistics say:
+ * PostgreSQL plans a key array as 100 keys, and with statistics that lag behind a bulk load it
+ * would otherwise hash the whole relations table.
+ */
+export function identityDocsSql(dialect: Dialect): string {
+  const build = dialect === 'postgres' ? 'json_build_object' : 'json_object';
+  const object = (fields: readonly (readonly [string, string])[]): string =>
+    `${build}(${fields.map(([key, expr]) => `'${key}', ${expr}`).join(', ')})`;
+  const relations =
+    dialect === 'postgres'
+      ? `coalesce(json_agg(${object(RELATION_FIELDS)} ORDER BY r.scheme_code, r.insured_region), '[]'::json)`
+      : `json_group_array(${object(RELATION_FIELDS)} ORDER BY r.scheme_code, r.insured_region)`;
+  return `SELECT c.card_id_code AS key, ${build}(
+      'card', ${object(CARD_FIELDS)},
+      'holder', (SELECT ${object(HOLDER_FIELDS)} FROM holders h WHERE h.person_no = c.person_no),
+      'relations', (SELECT ${relations} FROM insurance_relations r WHERE r.person_no = c.person_no)
+    ) AS doc
+    FROM cards c
+    WHERE ${inJsonArray(dialect, 'c.card_id_code')}`;
+}
+
+/** The record in a document of `identityDocsSql`. */
+export function identityRecordFromDoc(doc: unknown): IdentityRecord {
+  const { card, holder, relations } = doc as IdentityDocument;
   return {
-    card: {
-      cardNumber: first.card_number,
-      personNo: first.person_no,
-      status: first.status,
-      specVersion: first.spec_version,
-      issuingRegion: first.issuing_region,
-      expiryDate: first.expiry_date,
-      temporary: Number(first.temporary) === 1,
-      temporaryLossUntil: first.temporary_loss_until,
-      statusChangedAt: first.status_changed_at,
-    },
-    holder:
-      first.h_person_no === null
-        ? undefined
-        : {
-            personNo: first.h_person_no,
-            idNumber: first.h_id_number,
-            name: first.h_name,
-            gender: first.h_gender,
-            region: first.h_region,
-          },
-    relations: rows
-      .filter((r) => r.r_scheme_code !== null)
-      .map((r) => ({
-        schemeCode: r.r_scheme_code!,
-        insuredRegion: r.r_insured_region,
-        status: r.r_status,
-        startDate: r.r_start_date,
-        pauseDate: r.r_pause_date,
-      })),
+    card: { ...card, temporary: Number(card.temporary) === 1 },
+    holder: holder ?? undefined,
+    relations,
   };
 }

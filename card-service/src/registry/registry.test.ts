@@ -39,7 +39,7 @@ forEachEngine('registry', ({ open }) => {
     );
     assert.deepEqual(
       rows.map((r) => Number(r.version)),
-      [1, 2, 3],
+      [1, 2, 3, 4],
     );
   });
 

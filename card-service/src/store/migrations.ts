@@ -8,7 +8,8 @@ import type { Dialect, Store } from './store.js';
 interface Migration {
   version: number;
   name: string;
-  statements: string[];
+  /** The same for both engines, or each engine's own. */
+  statements: string[] | Record<Dialect, string[]>;
 }
 
 const TOKENS: Record<Dialect, Record<string, string>> = {
@@ -174,6 +175,26 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 4,
+    name: 'sqlite3: the audit chain follows its head in the database',
+    statements: {
+      // Every entry must follow the head, which moves with it in the same statement: entries are
+      // then appended in one statement without an explicit transaction (the group-commit
+      // writer's batches: one thread-pool trip and one sync instead of five trips), and entries
+      // chained after a stale head fail whole instead of forking the chain. PostgreSQL needs no
+      // trigger for that: its one-statement append moves the head itself in a data-modifying
+      // WITH (`appendAuditAfter`), which sqlite3 lacks.
+      sqlite: [
+        `CREATE TRIGGER audit_log_follows_head BEFORE INSERT ON audit_log
+        WHEN NOT EXISTS (SELECT 1 FROM audit_head WHERE id = 1 AND seq = NEW.seq - 1 AND hash = NEW.prev_hash)
+        BEGIN SELECT RAISE(ABORT, 'audit entry does not follow the chain head'); END`,
+        `CREATE TRIGGER audit_log_moves_head AFTER INSERT ON audit_log
+        BEGIN UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1; END`,
+      ],
+      postgres: [],
+    },
+  },
 ];
 
 export { GENESIS_HASH };
@@ -194,7 +215,8 @@ export async function migrate(store: Store): Promise<number[]> {
       if (tx.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(7301001)');
       const row = await tx.get('SELECT version FROM schema_migrations WHERE version = ?', [m.version]);
       if (row) return false;
-      for (const statement of m.statements) await tx.run(render(statement, tx.dialect));
+      const statements = Array.isArray(m.statements) ? m.statements : m.statements[tx.dialect];
+      for (const statement of statements) await tx.run(render(statement, tx.dialect));
       await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
         m.version,
         m.name,

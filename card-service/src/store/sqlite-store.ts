@@ -3,18 +3,41 @@ import { dirname } from 'node:path';
 import sqlite3 from 'sqlite3';
 import type { Queryable, RunResult, SqlValue, Store } from './store.js';
 
-/** A FIFO lock: sqlite3 has one connection here, and a transaction must not interleave with others. */
+/**
+ * A FIFO lock: sqlite3 has one write connection here, and a transaction must not interleave with
+ * other statements on it. A free lock runs its holder at once (no turn of the microtask queue), so
+ * that a statement reaches the thread pool in the same tick it was asked for.
+ */
 class Mutex {
-  private tail: Promise<void> = Promise.resolve();
+  private held = false;
+  private readonly waiting: (() => void)[] = [];
 
   lock<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(fn);
-    this.tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
+    if (!this.held) return this.hold(fn);
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push(() => {
+        this.hold(fn).then(resolve, reject);
+      });
+    });
+  }
+
+  private hold<T>(fn: () => Promise<T>): Promise<T> {
+    this.held = true;
+    let result: Promise<T>;
+    try {
+      result = fn();
+    } catch (e) {
+      result = Promise.reject(e);
+    }
+    result.then(this.release, this.release);
     return result;
   }
+
+  private readonly release = (): void => {
+    const next = this.waiting.shift();
+    if (next === undefined) this.held = false;
+    else next();
+  };
 }
 
 /** Prepared statements per connection; past this many, further SQL texts run unprepared. */
@@ -33,45 +56,56 @@ interface Connection extends Queryable {
 }
 
 function connectionQueryable(db: sqlite3.Database): Connection {
-  const cache = new Map<string, Promise<sqlite3.Statement>>();
-  const statement = (sql: string): Promise<sqlite3.Statement> | undefined => {
-    let st = cache.get(sql);
-    if (st === undefined && cache.size < STATEMENT_CACHE_SIZE) {
+  /** Statements being prepared, by SQL text; a failed one is dropped so the next use retries. */
+  const preparing = new Map<string, Promise<sqlite3.Statement>>();
+  /** Statements ready to run, used without waiting for a promise. */
+  const prepared = new Map<string, sqlite3.Statement>();
+  const prepare = (sql: string): Promise<sqlite3.Statement> | undefined => {
+    let st = preparing.get(sql);
+    if (st === undefined && preparing.size < STATEMENT_CACHE_SIZE) {
       st = new Promise((res, rej) => {
-        const prepared = db.prepare(sql, (err) => {
+        const statement = db.prepare(sql, (err) => {
           if (err) {
-            cache.delete(sql);
+            preparing.delete(sql);
             rej(err);
-          } else res(prepared);
+          } else {
+            prepared.set(sql, statement);
+            res(statement);
+          }
         });
       });
-      cache.set(sql, st);
+      preparing.set(sql, st);
     }
     return st;
   };
-  const all = async <T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> => {
-    const st = statement(sql);
+  const allOn = <T>(target: sqlite3.Statement, params: readonly SqlValue[]): Promise<T[]> =>
+    new Promise<T[]>((res, rej) => target.all(params, (err, rows) => (err ? rej(err) : res(rows as T[]))));
+  const runOn = (target: sqlite3.Database | sqlite3.Statement, sql: string, params: readonly SqlValue[]) =>
+    new Promise<RunResult>((res, rej) => {
+      const done = function (this: sqlite3.RunResult, err: Error | null) {
+        if (err) rej(err);
+        else res({ changes: this.changes });
+      };
+      if (target instanceof sqlite3.Statement) target.run(params, done);
+      else target.run(sql, params, done);
+    });
+  const all = <T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> => {
+    const ready = prepared.get(sql);
+    if (ready !== undefined) return allOn<T>(ready, params);
+    const st = prepare(sql);
     if (st === undefined) {
       return new Promise<T[]>((res, rej) =>
         db.all(sql, params, (err, rows) => (err ? rej(err) : res(rows as T[]))),
       );
     }
-    const prepared = await st;
-    return new Promise<T[]>((res, rej) =>
-      prepared.all(params, (err, rows) => (err ? rej(err) : res(rows as T[]))),
-    );
+    return st.then((statement) => allOn<T>(statement, params));
   };
-  const run = async (sql: string, params: readonly SqlValue[] = []): Promise<RunResult> => {
-    const st = statement(sql);
-    const target = st === undefined ? db : await st;
-    return new Promise<RunResult>((res, rej) => {
-      const done = function (this: sqlite3.RunResult, err: Error | null) {
-        if (err) rej(err);
-        else res({ changes: this.changes });
-      };
-      if (target === db) db.run(sql, params, done);
-      else (target as sqlite3.Statement).run(params, done);
-    });
+  const run = (sql: string, params: readonly SqlValue[] = []): Promise<RunResult> => {
+    const ready = prepared.get(sql);
+    if (ready !== undefined) return runOn(ready, sql, params);
+    const st = prepare(sql);
+    if (st === undefined) return runOn(db, sql, params);
+    return st.then((statement) => runOn(statement, sql, params));
   };
   return {
     dialect: 'sqlite',
@@ -79,8 +113,9 @@ function connectionQueryable(db: sqlite3.Database): Connection {
     get: async <T>(sql: string, params: readonly SqlValue[] = []) => (await all<T>(sql, params))[0],
     run,
     finalize: async () => {
-      const statements = await Promise.allSettled(cache.values());
-      cache.clear();
+      const statements = await Promise.allSettled(preparing.values());
+      preparing.clear();
+      prepared.clear();
       for (const s of statements) {
         if (s.status === 'fulfilled') await new Promise<void>((res) => s.value.finalize(() => res()));
       }
@@ -152,16 +187,23 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
     await close(db).catch(() => undefined);
     throw e;
   }
-  const read = async <T>(fn: (q: Queryable) => Promise<T>): Promise<T> => {
+  const read = <T>(fn: (q: Queryable) => Promise<T>): Promise<T> => {
     if (readers.length === 0) return mutex.lock(() => fn(conn));
     let r = readers[0]!;
     for (const c of readers) if (c.pending < r.pending) r = c;
-    r.pending++;
+    const reader = r;
+    reader.pending++;
+    const done = () => {
+      reader.pending--;
+    };
+    let result: Promise<T>;
     try {
-      return await fn(r.conn);
-    } finally {
-      r.pending--;
+      result = fn(reader.conn);
+    } catch (e) {
+      result = Promise.reject(e);
     }
+    result.then(done, done);
+    return result;
   };
   // Bulk loads write through a connection of their own, opened on first use: commits that need not
   // be on disk when they return (the load's checkpoint row commits with each batch, so a crash

@@ -41,6 +41,16 @@ export interface Store extends Queryable {
 /** The suffix that locks selected rows for the rest of the transaction where the engine can. */
 export const forUpdate = (dialect: Dialect): string => (dialect === 'postgres' ? ' FOR UPDATE' : '');
 
+/**
+ * A condition that `column` is one of the strings of a JSON array parameter: one statement text
+ * (prepared once) for any number of keys, answered through the column's index on both engines.
+ */
+export function inJsonArray(dialect: Dialect, column: string): string {
+  return dialect === 'postgres'
+    ? `${column} = ANY (ARRAY(SELECT json_array_elements_text(?::json)))`
+    : `${column} IN (SELECT value FROM json_each(?))`;
+}
+
 /** `?` placeholders to PostgreSQL's `$1, $2…`; our SQL has no `?` inside literals. */
 export function toPostgresPlaceholders(sql: string): string {
   let n = 0;

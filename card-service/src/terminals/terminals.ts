@@ -5,7 +5,7 @@ import { DomainError, forbidden, notFound } from '../errors.js';
 import { TERMINAL_TYPES, type TerminalType } from '../lifecycle/transitions.js';
 import { type Actor, auditActor } from '../registry/actor.js';
 import { REGION_RE, invalid } from '../registry/validation.js';
-import { type Queryable, type Store, forUpdate } from '../store/store.js';
+import { type Dialect, type Queryable, type Store, forUpdate, inJsonArray } from '../store/store.js';
 import type { CertificateAuthority } from './ca.js';
 
 /** Terminals: one-time enrolment codes, certificate issuance, revocation, and the per-request check. */
@@ -267,25 +267,43 @@ export async function revokeTerminal(
   });
 }
 
+/** A client certificate and its terminal as the store has them (read by `RequestReads`). */
+export interface CertificateStatus {
+  notAfter: string;
+  revokedAt: string | null;
+  terminal: Terminal;
+}
+
 /**
- * The terminal behind a verified client certificate, if the certificate is still good in the
- * store: not revoked, and its terminal active. Called on every terminal request, so revocation
- * takes effect at the next request even on a kept-alive connection.
+ * The certificates whose serials (upper-case hex) are in a JSON array parameter, one row each:
+ * `key` is the serial, `doc` the certificate and its terminal as a `CertificateStatus` document.
  */
-export async function terminalForCertificate(
-  store: Queryable,
-  serial: string,
-  now: Date,
-): Promise<Terminal | undefined> {
-  const row = await store.get<TerminalRow & { not_after: string; cert_revoked_at: string | null }>(
-    `SELECT t.terminal_id, t.type, t.region, t.status, t.created_at, t.enrolled_at, t.revoked_at,
-            c.not_after, c.revoked_at AS cert_revoked_at
-     FROM terminal_certificates c JOIN terminals t ON t.terminal_id = c.terminal_id
-     WHERE c.serial = ?`,
-    [serial.toUpperCase()],
-  );
-  if (!row || row.cert_revoked_at !== null || row.status !== 'active' || row.not_after <= now.toISOString()) {
+export function certificateDocsSql(dialect: Dialect): string {
+  const object = dialect === 'postgres' ? 'json_build_object' : 'json_object';
+  return `SELECT c.serial AS key, ${object}(
+      'notAfter', c.not_after, 'revokedAt', c.revoked_at,
+      'terminal', ${object}('terminalId', t.terminal_id, 'type', t.type, 'region', t.region,
+        'status', t.status, 'createdAt', t.created_at, 'enrolledAt', t.enrolled_at, 'revokedAt', t.revoked_at)
+    ) AS doc
+    FROM terminal_certificates c JOIN terminals t ON t.terminal_id = c.terminal_id
+    WHERE ${inJsonArray(dialect, 'c.serial')}`;
+}
+
+/**
+ * The terminal behind a verified client certificate, if the certificate is still good: not
+ * revoked, not expired at `now`, and its terminal active. Asked on every terminal request with
+ * the certificate as read for that request, so revocation takes effect at the next request even
+ * on a kept-alive connection.
+ */
+export function terminalIfGood(certificate: CertificateStatus | undefined, now: Date): Terminal | undefined {
+  if (
+    !certificate ||
+    certificate.revokedAt !== null ||
+    certificate.terminal.status !== 'active' ||
+    certificate.notAfter <= now.toISOString()
+  ) {
     return undefined;
   }
-  return terminalFromRow(row);
+  // The read is shared by the requests batched with this one: each gets its own copy.
+  return { ...certificate.terminal };
 }
