@@ -22,3 +22,62 @@ export interface SlotCard {
   /** The card underneath, for the control API. */
   readonly card: VirtualCard;
 }
+
+/** What an observer of a card's contacts sees, and may do to a command before the card gets it. */
+export interface ContactObserver {
+  power?(event: 'power-on' | 'reset' | 'power-off'): void;
+  /** A command arriving (upper-case hex); `unanswered` keeps it from the card, as a card pulled mid-command. */
+  command?(hex: string): 'unanswered' | undefined;
+  /** The card's answer leaving (upper-case hex), or undefined when it stayed mute. */
+  answer?(hex: string, response: string | undefined): void;
+}
+
+/**
+ * A slot card that lets an observer watch its contacts and otherwise behaves exactly as the card
+ * inside: for tests and benchmarks that need the ground truth of what reached a card, and when.
+ */
+export class ObservedSlotCard<C extends SlotCard = SlotCard> implements SlotCard {
+  constructor(
+    readonly inner: C,
+    private readonly observer: ContactObserver,
+  ) {}
+
+  get id(): string {
+    return this.inner.id;
+  }
+
+  get atr(): Buffer {
+    return this.inner.atr;
+  }
+
+  get card(): VirtualCard {
+    return this.inner.card;
+  }
+
+  powerOn(): Buffer {
+    this.observer.power?.('power-on');
+    return this.inner.powerOn();
+  }
+
+  reset(): Buffer {
+    this.observer.power?.('reset');
+    return this.inner.reset();
+  }
+
+  powerOff(): void {
+    this.observer.power?.('power-off');
+    this.inner.powerOff();
+  }
+
+  takeLinkDrop(): boolean {
+    return this.inner.takeLinkDrop();
+  }
+
+  async exchange(command: Buffer): Promise<Buffer | undefined> {
+    const hex = command.toString('hex').toUpperCase();
+    if (this.observer.command?.(hex) === 'unanswered') return undefined;
+    const response = await this.inner.exchange(command);
+    this.observer.answer?.(hex, response?.toString('hex').toUpperCase());
+    return response;
+  }
+}

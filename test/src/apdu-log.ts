@@ -1,5 +1,5 @@
 import type { CardWithFaults } from '@sscard/card-emulator/faults';
-import type { SlotCard } from '@sscard/card-emulator/slot-card';
+import { ObservedSlotCard } from '@sscard/card-emulator/slot-card';
 
 /**
  * One event at a card's contacts: a command arriving, or the card's answer leaving. Cards and
@@ -43,54 +43,25 @@ export class ApduLog {
  * act on a command before the card sees it (`onCommand`: pull the card, for instance; answering
  * undefined leaves the command unanswered, as a card pulled mid-command does).
  */
-export class LoggedCard implements SlotCard {
+export class LoggedCard extends ObservedSlotCard<CardWithFaults> {
   onCommand: ((command: string) => 'unanswered' | undefined) | undefined;
 
   constructor(
-    readonly inner: CardWithFaults,
+    inner: CardWithFaults,
     readonly name: string,
-    private readonly log: ApduLog,
-  ) {}
-
-  get id(): string {
-    return this.inner.id;
-  }
-
-  get atr(): Buffer {
-    return this.inner.atr;
-  }
-
-  get card() {
-    return this.inner.card;
-  }
-
-  powerOn(): Buffer {
-    return this.inner.powerOn();
-  }
-
-  reset(): Buffer {
-    return this.inner.reset();
-  }
-
-  powerOff(): void {
-    this.inner.powerOff();
-  }
-
-  takeLinkDrop(): boolean {
-    return this.inner.takeLinkDrop();
-  }
-
-  async exchange(command: Buffer): Promise<Buffer | undefined> {
-    const hex = command.toString('hex').toUpperCase();
-    this.log.events.push({ card: this.name, kind: 'received', command: hex });
-    if (this.onCommand?.(hex) === 'unanswered') return undefined;
-    const response = await this.inner.exchange(command);
-    this.log.events.push({
-      card: this.name,
-      kind: 'answered',
-      command: hex,
-      ...(response ? { response: response.toString('hex').toUpperCase() } : {}),
+    log: ApduLog,
+  ) {
+    const events = log.events;
+    // The observer is built before `this` exists; it reaches `onCommand` through this box.
+    const self: { card?: LoggedCard } = {};
+    super(inner, {
+      command: (command) => {
+        events.push({ card: name, kind: 'received', command });
+        return self.card?.onCommand?.(command);
+      },
+      answer: (command, response) =>
+        events.push({ card: name, kind: 'answered', command, ...(response ? { response } : {}) }),
     });
-    return response;
+    self.card = this;
   }
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { VpcdSlot } from '@sscard/card-emulator/bridge/vpcd-client';
 import { createCard, createPsam, demoCardDocuments, generateKeyset } from '@sscard/card-emulator/cards/index';
 import { CardWithFaults, type Fault } from '@sscard/card-emulator/faults';
-import type { SlotCard } from '@sscard/card-emulator/slot-card';
+import { ObservedSlotCard, type SlotCard } from '@sscard/card-emulator/slot-card';
 
 /** One event at a card's contacts, as the card saw it. */
 export interface TapeEntry {
@@ -34,54 +34,12 @@ export class Tape {
 }
 
 /** A slot card that notes every power event and exchange on the tape, then answers as the card does. */
-class RecordingSlotCard implements SlotCard {
-  constructor(
-    readonly inner: CardWithFaults,
-    private readonly slot: number,
-    private readonly tape: Tape,
-  ) {}
-
-  get id(): string {
-    return this.inner.id;
-  }
-
-  get atr(): Buffer {
-    return this.inner.atr;
-  }
-
-  get card() {
-    return this.inner.card;
-  }
-
-  powerOn(): Buffer {
-    this.tape.add({ slot: this.slot, kind: 'power-on' });
-    return this.inner.powerOn();
-  }
-
-  reset(): Buffer {
-    this.tape.add({ slot: this.slot, kind: 'reset' });
-    return this.inner.reset();
-  }
-
-  powerOff(): void {
-    this.tape.add({ slot: this.slot, kind: 'power-off' });
-    this.inner.powerOff();
-  }
-
-  takeLinkDrop(): boolean {
-    return this.inner.takeLinkDrop();
-  }
-
-  async exchange(command: Buffer): Promise<Buffer | undefined> {
-    const response = await this.inner.exchange(command);
-    this.tape.add({
-      slot: this.slot,
-      kind: 'apdu',
-      command: command.toString('hex').toUpperCase(),
-      ...(response ? { response: response.toString('hex').toUpperCase() } : {}),
-    });
-    return response;
-  }
+function recordingSlotCard(inner: CardWithFaults, slot: number, tape: Tape): SlotCard {
+  return new ObservedSlotCard(inner, {
+    power: (kind) => tape.add({ slot, kind }),
+    answer: (command, response) =>
+      tape.add({ slot, kind: 'apdu', command, ...(response ? { response } : {}) }),
+  });
 }
 
 export type CardChoice = 'gen2' | 'gen3';
@@ -111,7 +69,7 @@ export function createVirtualCards(choice: CardChoice): VirtualCards {
   const tape = new Tape();
   const card = new CardWithFaults(createCard(doc, keyset, { random: fixedRandom }));
   const psam = new CardWithFaults(createPsam(keyset));
-  const recorded = [new RecordingSlotCard(card, 0, tape), new RecordingSlotCard(psam, 1, tape)];
+  const recorded = [recordingSlotCard(card, 0, tape), recordingSlotCard(psam, 1, tape)];
   let slots: VpcdSlot[] = [];
   return {
     tape,
