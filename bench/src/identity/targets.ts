@@ -12,6 +12,18 @@ export interface RunningTarget {
 /** The answer every identity check of a valid card contains. */
 export const VALID = '"valid":true';
 
+/** What the load client needs for a server: its address and the terminal's TLS identity and requests. */
+function clientTarget(url: string, registry: PreparedRegistry): RunningTarget['target'] {
+  return {
+    url,
+    keyPem: registry.tls.keyPem,
+    certPem: registry.tls.certPem,
+    caPem: registry.tls.caPem,
+    bodies: registry.bodies.map((b) => JSON.stringify(b)),
+    expect: VALID,
+  };
+}
+
 /** card-service on a prepared registry, in its own process. */
 export async function startServiceTarget(name: string, registry: PreparedRegistry): Promise<RunningTarget> {
   const server = await startNodeServer<{ url: string }>('identity/service-main.js', registry.config, {
@@ -19,14 +31,7 @@ export async function startServiceTarget(name: string, registry: PreparedRegistr
   });
   return {
     name,
-    target: {
-      url: server.ready.url,
-      keyPem: registry.tls.keyPem,
-      certPem: registry.tls.certPem,
-      caPem: registry.tls.caPem,
-      bodies: registry.bodies.map((b) => JSON.stringify(b)),
-      expect: VALID,
-    },
+    target: clientTarget(server.ready.url, registry),
     stop: server.stop,
   };
 }
@@ -46,14 +51,7 @@ export async function startBareTarget(
   const server = await startNodeServer<{ url: string }>('identity/bare-server.js', input);
   return {
     name,
-    target: {
-      url: server.ready.url,
-      keyPem: registry.tls.keyPem,
-      certPem: registry.tls.certPem,
-      caPem: registry.tls.caPem,
-      bodies: registry.bodies.map((b) => JSON.stringify(b)),
-      expect: VALID,
-    },
+    target: clientTarget(server.ready.url, registry),
     stop: server.stop,
   };
 }
