@@ -285,17 +285,16 @@ describe('card-authentication', () => {
       return v;
     }
     const request = { cardIdCode: CARD_ID, algorithm: '3des' as const };
+    /** A challenge prepared for `v` and this card, already issued. */
+    const issuedFor = (v: CardAuthVerifier) => ({
+      verifier: v,
+      request,
+      issued: Promise.resolve({ challenge: Buffer.alloc(8, 0x44), reference: 'prepared' }),
+    });
 
     it('takes the prepared challenge instead of asking again', async () => {
       const v = counting();
-      const ctx = {
-        ...cardContext(v),
-        preparedChallenge: {
-          verifier: v,
-          request,
-          issued: Promise.resolve({ challenge: Buffer.alloc(8, 0x44), reference: 'prepared' }),
-        },
-      };
+      const ctx = { ...cardContext(v), preparedChallenge: issuedFor(v) };
       const report = await new CheckRegistry<CardCheckContext>([cardAuthentication]).verify(ctx);
       assert.deepEqual(report.passed, ['card-authentication']);
       assert.equal(v.asked, 0);
@@ -320,15 +319,7 @@ describe('card-authentication', () => {
         { verifier: counting() },
       ]) {
         const v = counting();
-        const ctx = {
-          ...cardContext(v),
-          preparedChallenge: {
-            verifier: v,
-            request,
-            issued: Promise.resolve({ challenge: Buffer.alloc(8, 0x44), reference: 'prepared' }),
-            ...other,
-          },
-        };
+        const ctx = { ...cardContext(v), preparedChallenge: { ...issuedFor(v), ...other } };
         await new CheckRegistry<CardCheckContext>([cardAuthentication]).verify(ctx);
         assert.equal(v.asked, 1, JSON.stringify(other));
         assert.deepEqual(v.verified, ['asked-now']);
