@@ -106,6 +106,9 @@ export function runScriptor(
     });
     child.once('error', reject);
     child.once('exit', (code) => resolve({ exchanges: parseScriptor(output), output, exitCode: code }));
+    // scriptor gives up before reading its input when the reader has no card; the write then fails
+    // with EPIPE, and its exit code and output already say why.
+    child.stdin.on('error', () => {});
     child.stdin.end(`${apdus.join('\n')}\n`);
   });
 }
