@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { tempDir } from '@sscard/test-harness';
 import { loadConfig } from './config.js';
 import { DomainError } from './errors.js';
 
 test('defaults, then file, then environment, then overrides', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'sscard-config-'));
+  const dir = await tempDir('sscard-config-');
   const file = join(dir, 'service.json');
   await writeFile(file, JSON.stringify({ listen: { port: 9000 }, lifecycle: { temporaryLossDays: 3 } }));
   const config = loadConfig({

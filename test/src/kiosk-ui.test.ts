@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { stat } from 'node:fs/promises';
+import { mkdtemp, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { citizenIdCheckChar, maskCardNumber, maskName } from '@sscard/card-core';
@@ -59,7 +60,11 @@ describe('kiosk UI in Chromium against the agent', () => {
       config: (dataDir) => agentConfig(dataDir, 0),
     });
     port = kiosk.agent.address.port;
-    shots = await tempDir('sscard-kiosk-shots-');
+    // With SSCARD_KIOSK_SHOTS set the screenshots are kept for a person to look at (their paths are
+    // printed); otherwise they go with the test's other temporary files.
+    shots = process.env.SSCARD_KIOSK_SHOTS
+      ? await mkdtemp(join(tmpdir(), 'sscard-kiosk-shots-'))
+      : await tempDir('sscard-kiosk-shots-');
   });
 
   after(async () => {

@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDirSync } from '@sscard/test-harness';
 
 /**
  * Drives the pcsc-tools command-line clients (pcsc_scan, scriptor) against a pcscd, the way an
@@ -121,7 +121,7 @@ let autoflushDir: string | undefined;
  */
 function autoflushEnv(): Record<string, string> {
   if (!autoflushDir) {
-    autoflushDir = mkdtempSync(join(tmpdir(), 'sscard-scriptor-'));
+    autoflushDir = tempDirSync('sscard-scriptor-');
     writeFileSync(join(autoflushDir, 'SscardAutoflush.pm'), 'package SscardAutoflush; $| = 1; 1;\n');
   }
   return { PERL5LIB: autoflushDir, PERL5OPT: '-MSscardAutoflush' };

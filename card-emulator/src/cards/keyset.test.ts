@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { tempDir } from '@sscard/test-harness';
 import { testKeyset } from './card-fixtures.js';
 import { CA_KEY_BITS, ISSUER_KEY_BITS, loadKeyset, parseKeyset, publicKeyset, saveKeyset } from './keyset.js';
 
 test('saves the keyset owner-readable only, in a directory it creates, and loads it back', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'sscard-keys-'));
+  const dir = await tempDir('sscard-keys-');
   const path = join(dir, 'nested', 'issuer.json');
   await saveKeyset(path, testKeyset());
   assert.equal((await stat(path)).mode & 0o777, 0o600);

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { tempDirSync } from '@sscard/test-harness';
 import { loadCaKeys } from './ca-keys.js';
 
 const modulus = 'C3'.repeat(128);
 
 function file(content: unknown): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'sscard-ca-keys-')), 'ca-keys.json');
+  const path = join(tempDirSync('sscard-ca-keys-'), 'ca-keys.json');
   writeFileSync(path, JSON.stringify(content));
   return path;
 }

@@ -5,5 +5,5 @@ export { type Postgres, startPostgres } from './postgres.js';
 export { type PtyPair, startPtyPair } from './pty.js';
 export { repoRoot } from './paths.js';
 export { captureOutput, run, spawnTracked, terminate } from './processes.js';
-export { tempDir } from './temp.js';
+export { tempDir, tempDirSync } from './temp.js';
 export { waitFor } from './wait.js';
