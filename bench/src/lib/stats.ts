@@ -5,6 +5,7 @@ export interface Summary {
   median: number;
   p90: number;
   p99: number;
+  p999: number;
   max: number;
   mean: number;
 }
@@ -25,6 +26,7 @@ export function summarise(samples: readonly number[]): Summary {
     median: percentile(sorted, 50),
     p90: percentile(sorted, 90),
     p99: percentile(sorted, 99),
+    p999: percentile(sorted, 99.9),
     max: sorted.at(-1) ?? Number.NaN,
     mean: sorted.length > 0 ? sum / sorted.length : Number.NaN,
   };
