@@ -11,9 +11,9 @@ function remember(dir: string): string {
   made.add(dir);
   if (!removeOnExit) {
     removeOnExit = true;
-    // Each test file runs in a process of its own, so its directories go when it ends, passed or
-    // failed, instead of piling up in the temp directory run after run. Only a process killed
-    // outright leaves them behind.
+    // Each test file runs in a process of its own (as do `npm start` and each benchmark), so its
+    // directories go when it ends, passed or failed, instead of piling up in the temp directory
+    // run after run. Only a process killed outright leaves them behind.
     process.once('exit', removeMadeDirs);
   }
   return dir;
