@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { type Agent, request } from 'node:https';
@@ -42,6 +43,58 @@ export interface TestService {
   call(method: string, path: string, options?: CallOptions): Promise<Answer>;
   /** Enrols a terminal the way an agent does: own key pair, CSR, one-time code. */
   enrolTerminal(terminalId: string, type: string, region?: string): Promise<TlsIdentity>;
+}
+
+/** A card issued and activated through the operator API, with what a terminal reads from it. */
+export interface IssuedCardData {
+  personNo: string;
+  cardNumber: string;
+  cardIdCode: string;
+  algorithm: '3des' | 'sm4';
+  ssn: string;
+  name: string;
+}
+
+/**
+ * Registers a holder with one insurance relation in region 330300, issues them a card and
+ * activates its social-security function, all as the operator, asserting each step.
+ */
+export async function issueActiveCard(
+  t: TestService,
+  holder: { ssn: string; name: string; schemeCode: string; startDate: string },
+  generation: 2 | 3 = 3,
+): Promise<IssuedCardData> {
+  const registered = await t.call('POST', '/v1/holders', {
+    token: t.adminToken,
+    body: {
+      idNumber: holder.ssn,
+      name: holder.name,
+      ethnicity: '01',
+      region: '330300',
+      relations: [{ schemeCode: holder.schemeCode, insuredRegion: '330300', startDate: holder.startDate }],
+    },
+  });
+  assert.equal(registered.status, 201, JSON.stringify(registered.body));
+  const personNo: string = registered.body.holder.personNo;
+  const issued = await t.call('POST', `/v1/holders/${personNo}/cards`, {
+    token: t.adminToken,
+    body: { generation },
+  });
+  assert.equal(issued.status, 201, JSON.stringify(issued.body));
+  const card = issued.body.card;
+  const activated = await t.call('POST', `/v1/cards/${card.cardNumber}/events`, {
+    token: t.adminToken,
+    body: { event: 'activateSocialSecurity' },
+  });
+  assert.equal(activated.status, 200, JSON.stringify(activated.body));
+  return {
+    personNo,
+    cardNumber: card.cardNumber,
+    cardIdCode: card.cardIdCode,
+    algorithm: card.algorithm,
+    ssn: holder.ssn,
+    name: holder.name,
+  };
 }
 
 export function newCsr(commonName = 'ignored'): { keyPem: string; csrPem: string } {

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { makeCitizenId } from '@sscard/card-core';
-import { type Answer, type TestService, type TlsIdentity, startTestService } from './api-fixture.js';
+import {
+  type Answer,
+  issueActiveCard,
+  type TestService,
+  type TlsIdentity,
+  startTestService,
+} from './api-fixture.js';
 
 /**
  * The per-caller token buckets as a terminal meets them over mutual TLS: on the lean identity
@@ -30,30 +36,13 @@ describe('rate limits over HTTP', () => {
     // Five operator calls and two anonymous enrolments: within each caller's own bucket.
     hospital = await t.enrolTerminal('hosp-rl', 'hospital');
     pharmacy = await t.enrolTerminal('pharm-rl', 'pharmacy');
-    const ssn = makeCitizenId('330302', '19620714', 77);
-    const holder = await t.call('POST', '/v1/holders', {
-      token: t.adminToken,
-      body: {
-        idNumber: ssn,
-        name: '李桂兰',
-        ethnicity: '01',
-        region: '330300',
-        relations: [{ schemeCode: '390', insuredRegion: '330300', startDate: '2015-01-01' }],
-      },
+    const card = await issueActiveCard(t, {
+      ssn: makeCitizenId('330302', '19620714', 77),
+      name: '李桂兰',
+      schemeCode: '390',
+      startDate: '2015-01-01',
     });
-    assert.equal(holder.status, 201, JSON.stringify(holder.body));
-    const issued = await t.call('POST', `/v1/holders/${holder.body.holder.personNo}/cards`, {
-      token: t.adminToken,
-      body: { generation: 3 },
-    });
-    assert.equal(issued.status, 201, JSON.stringify(issued.body));
-    const card = issued.body.card;
-    const activated = await t.call('POST', `/v1/cards/${card.cardNumber}/events`, {
-      token: t.adminToken,
-      body: { event: 'activateSocialSecurity' },
-    });
-    assert.equal(activated.status, 200, JSON.stringify(activated.body));
-    check = { cardIdCode: card.cardIdCode, cardNumber: card.cardNumber, ssn, name: '李桂兰' };
+    check = { cardIdCode: card.cardIdCode, cardNumber: card.cardNumber, ssn: card.ssn, name: card.name };
   });
 
   after(async () => {

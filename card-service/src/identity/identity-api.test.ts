@@ -2,17 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { internalAuthCryptogram, makeCitizenId, parseCardIdCode, ssseCardKey } from '@sscard/card-core';
 import { DAY_MS, manualClock } from '../clock.js';
-import { type TestService, type TlsIdentity, startTestService } from '../http/api-fixture.js';
+import {
+  type IssuedCardData,
+  issueActiveCard,
+  type TestService,
+  type TlsIdentity,
+  startTestService,
+} from '../http/api-fixture.js';
 import { forEachEngine } from '../store/engines-fixture.js';
-
-interface IssuedCardData {
-  personNo: string;
-  cardNumber: string;
-  cardIdCode: string;
-  algorithm: '3des' | 'sm4';
-  ssn: string;
-  name: string;
-}
 
 let seq = 100;
 
@@ -31,40 +28,17 @@ forEachEngine('identity checks and card-present proof', ({ freshUrl, dataDir }) 
   });
   after(() => t.service.close());
 
-  async function activeCard(generation: 2 | 3 = 3): Promise<IssuedCardData> {
-    const ssn = makeCitizenId('330302', '19750302', seq++);
-    const holder = await t.call('POST', '/v1/holders', {
-      token: t.adminToken,
-      body: {
-        idNumber: ssn,
+  const activeCard = (generation: 2 | 3 = 3): Promise<IssuedCardData> =>
+    issueActiveCard(
+      t,
+      {
+        ssn: makeCitizenId('330302', '19750302', seq++),
         name: '王秀英',
-        ethnicity: '01',
-        region: '330300',
-        relations: [{ schemeCode: '310', insuredRegion: '330300', startDate: '2012-07-01' }],
+        schemeCode: '310',
+        startDate: '2012-07-01',
       },
-    });
-    assert.equal(holder.status, 201, JSON.stringify(holder.body));
-    const personNo = holder.body.holder.personNo;
-    const issued = await t.call('POST', `/v1/holders/${personNo}/cards`, {
-      token: t.adminToken,
-      body: { generation },
-    });
-    assert.equal(issued.status, 201, JSON.stringify(issued.body));
-    const card = issued.body.card;
-    const activated = await t.call('POST', `/v1/cards/${card.cardNumber}/events`, {
-      token: t.adminToken,
-      body: { event: 'activateSocialSecurity' },
-    });
-    assert.equal(activated.status, 200);
-    return {
-      personNo,
-      cardNumber: card.cardNumber,
-      cardIdCode: card.cardIdCode,
-      algorithm: card.algorithm,
-      ssn,
-      name: '王秀英',
-    };
-  }
+      generation,
+    );
 
   const read = (c: IssuedCardData) => ({
     cardIdCode: c.cardIdCode,
