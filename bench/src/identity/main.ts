@@ -76,8 +76,8 @@ export async function run(argv: readonly string[]): Promise<void> {
     const measured = new Map<string, Level[]>();
     for (const t of running) measured.set(t.name, []);
     for (const concurrency of levels) {
-      const here = new Map<string, Level>();
-      for (const t of running) here.set(t.name, { concurrency, rates: [], latencies: [], errors: 0 });
+      for (const t of running)
+        measured.get(t.name)!.push({ concurrency, rates: [], latencies: [], errors: 0 });
       for (let r = 0; r < rounds; r++) {
         for (let i = 0; i < running.length; i++) {
           const t = running[(r + i) % running.length]!;
@@ -88,14 +88,13 @@ export async function run(argv: readonly string[]): Promise<void> {
             durationMs,
             maxRequests: 2_000_000,
           });
-          const level = here.get(t.name)!;
+          const level = measured.get(t.name)!.at(-1)!;
           level.rates.push(result.rate);
           // A loop, not a spread: a long round's samples exceed the arguments a call may take.
           for (const l of result.latencies) level.latencies.push(l);
           level.errors += result.errors;
         }
       }
-      for (const t of running) measured.get(t.name)!.push(here.get(t.name)!);
     }
     const peakOf = (name: string): Level =>
       measured.get(name)!.reduce((best, l) => (meanRate(l) > meanRate(best) ? l : best));
