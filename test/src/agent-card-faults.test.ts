@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { VpcdSlot } from '@sscard/card-emulator/bridge/vpcd-client';
-import { createCard, demoCardDocuments, generateKeyset } from '@sscard/card-emulator/cards/index';
+import { createCard, generateKeyset } from '@sscard/card-emulator/cards/index';
 import { CardWithFaults } from '@sscard/card-emulator/faults';
 import { waitFor } from '@sscard/test-harness';
 import { CardOperations } from '@sscard/terminal-agent/card-service';
 import { ReaderError } from '@sscard/terminal-agent/readers/errors';
-import { type AgentStack, startAgentStack } from './agent-stack.js';
+import { type AgentStack, demoCardsByGeneration, startAgentStack } from './agent-stack.js';
 
 const isReaderError = (code: string) => (e: unknown) => e instanceof ReaderError && e.code === code;
 
@@ -15,9 +15,8 @@ describe('card faults seen through the agent', () => {
   let user: VpcdSlot;
   let ops: CardOperations;
   const keyset = generateKeyset();
-  const gen2 = demoCardDocuments().find((d) => d.card.specVersion === '2.00')!;
-  const userReader = () => stack.pcscd.readerNames[0]!;
-  const hasCard = () => stack.manager.get(userReader())?.card !== undefined;
+  const { gen2 } = demoCardsByGeneration();
+  const hasCard = () => stack.manager.get(stack.userReader())?.card !== undefined;
 
   async function insert(): Promise<CardWithFaults> {
     const card = new CardWithFaults(createCard(gen2, keyset));
@@ -48,9 +47,9 @@ describe('card faults seen through the agent', () => {
   it('answers CardMute for a card that stops answering, and the reader serves the next card', async () => {
     const card = await insert();
     card.fault = { kind: 'mute' };
-    await assert.rejects(ops.readCard({ reader: userReader() }), isReaderError('CardMute'));
+    await assert.rejects(ops.readCard({ reader: stack.userReader() }), isReaderError('CardMute'));
     // The stuck command still holds the reader: the next caller is told so at once, not queued.
-    await assert.rejects(ops.readCard({ reader: userReader() }), isReaderError('CardMute'));
+    await assert.rejects(ops.readCard({ reader: stack.userReader() }), isReaderError('CardMute'));
     assert.equal((await ops.readCardBas(1)).code, -4);
     assert.equal(stack.manager.list().length, 2, 'both slots still listed');
 
@@ -70,7 +69,7 @@ describe('card faults seen through the agent', () => {
     assert.equal(bas.code, -2);
     await waitFor('the card gone', () => !hasCard());
     await assert.rejects(ops.readCard(), isReaderError('NoCard'));
-    const session = await insert().then(() => stack.manager.openSession(userReader()));
+    const session = await insert().then(() => stack.manager.openSession(stack.userReader()));
     await session.close();
     assert.equal(session.open, false);
   });

@@ -11,13 +11,13 @@ import {
   ssseCardKey,
 } from '@sscard/card-core';
 import { VpcdSlot } from '@sscard/card-emulator/bridge/vpcd-client';
-import { createCard, createPsam, demoCardDocuments, generateKeyset } from '@sscard/card-emulator/cards/index';
+import { createCard, createPsam, generateKeyset } from '@sscard/card-emulator/cards/index';
 import { CardWithFaults } from '@sscard/card-emulator/faults';
 import { waitFor } from '@sscard/test-harness';
 import { Psam } from '@sscard/terminal-agent/apps/psam';
 import { CardOperations } from '@sscard/terminal-agent/card-service';
 import { ReaderError } from '@sscard/terminal-agent/readers/errors';
-import { type AgentStack, startAgentStack } from './agent-stack.js';
+import { type AgentStack, demoCardsByGeneration, startAgentStack } from './agent-stack.js';
 import { ApduLog, LoggedCard } from './apdu-log.js';
 
 const isCardRemoved = (e: unknown) => e instanceof ReaderError && e.code === 'CardRemoved';
@@ -39,22 +39,18 @@ describe('the PSAM alongside the card', () => {
   let psam: LoggedCard;
   const log = new ApduLog();
   const keyset = generateKeyset();
-  const docs = demoCardDocuments();
-  const gen2 = docs.find((d) => d.card.specVersion === '2.00')!;
-  const gen3 = docs.find((d) => d.card.specVersion === '3.00')!;
-  const userReader = () => stack.pcscd.readerNames[0]!;
-  const psamReader = () => stack.pcscd.readerNames[1]!;
+  const { gen2, gen3 } = demoCardsByGeneration();
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
 
   async function insertCard(): Promise<void> {
     if (user.card) {
       user.remove();
-      await waitFor('the previous card gone', () => !stack.manager.get(userReader())?.card);
+      await waitFor('the previous card gone', () => !stack.manager.get(stack.userReader())?.card);
     }
     card = new LoggedCard(new CardWithFaults(createCard(gen3, keyset)), 'card', log);
     user.insert(card);
-    await waitFor('the card seen', () => stack.manager.get(userReader())?.card);
+    await waitFor('the card seen', () => stack.manager.get(stack.userReader())?.card);
   }
 
   /** What the PSAM computes for a card: E(K, block), K diversified from the issuer's master key. */
@@ -75,7 +71,7 @@ describe('the PSAM alongside the card', () => {
     psamSlot = new VpcdSlot({ port: stack.pcscd.vpcdPorts[1]!, backoff: { initialMs: 50, maxMs: 300 } });
     psam = new LoggedCard(new CardWithFaults(createPsam(keyset)), 'psam', log);
     psamSlot.insert(psam);
-    await waitFor('the PSAM seen', () => stack.manager.get(psamReader())?.card);
+    await waitFor('the PSAM seen', () => stack.manager.get(stack.psamReader())?.card);
     ops = new CardOperations({
       readers: stack.manager,
       terminal: { terminalNumber: '410100813475', deviceNumber: 'DEV0001' },
@@ -263,7 +259,7 @@ describe('the PSAM alongside the card', () => {
 
       // The next card, the same PSAM: a whole read with its checks, the PSAM's operations in pairs.
       psam.inner.fault = { kind: 'none' };
-      await waitFor('the card gone', () => !stack.manager.get(userReader())?.card);
+      await waitFor('the card gone', () => !stack.manager.get(stack.userReader())?.card);
       await insertCard();
       log.clear();
       const read = await ops.readCard();

@@ -9,7 +9,6 @@ import {
   createAlteredCard,
   createCard,
   createPsam,
-  demoCardDocuments,
   generateKeyset,
   type IssuerKeyset,
   personalise,
@@ -18,7 +17,7 @@ import { CardWithFaults } from '@sscard/card-emulator/faults';
 import { waitFor } from '@sscard/test-harness';
 import { CardOperations } from '@sscard/terminal-agent/card-service';
 import { PinEntryError } from '@sscard/terminal-agent/pinpad/errors';
-import { type AgentStack, caKeysOf, startAgentStack } from './agent-stack.js';
+import { type AgentStack, caKeysOf, demoCardsByGeneration, startAgentStack } from './agent-stack.js';
 
 describe('reading and verifying social security cards through the agent', () => {
   let stack: AgentStack;
@@ -26,11 +25,7 @@ describe('reading and verifying social security cards through the agent', () => 
   let psamSlot: VpcdSlot;
   let ops: CardOperations;
   const keyset = generateKeyset();
-  const docs = demoCardDocuments();
-  const gen2 = docs.find((d) => d.card.specVersion === '2.00')!;
-  const gen3 = docs.find((d) => d.card.specVersion === '3.00')!;
-  const userReader = () => stack.pcscd.readerNames[0]!;
-  const psamReader = () => stack.pcscd.readerNames[1]!;
+  const { gen2, gen3 } = demoCardsByGeneration();
 
   // Cards of the same issuer as the demo cards, personalised for other people: the chips a forger
   // would rewrite with a victim's data.
@@ -49,11 +44,11 @@ describe('reading and verifying social security cards through the agent', () => 
   ): Promise<void> {
     if (user.card) {
       user.remove();
-      await waitFor('the previous card gone', () => !stack.manager.get(userReader())?.card);
+      await waitFor('the previous card gone', () => !stack.manager.get(stack.userReader())?.card);
     }
     const card = alteration ? createAlteredCard(doc, issuer, alteration) : createCard(doc, issuer);
     user.insert(new CardWithFaults(card));
-    await waitFor('the card seen', () => stack.manager.get(userReader())?.card);
+    await waitFor('the card seen', () => stack.manager.get(stack.userReader())?.card);
   }
 
   /** The victim's data, as a forger writes it onto a chip of their own. */
@@ -76,7 +71,7 @@ describe('reading and verifying social security cards through the agent', () => 
     user = new VpcdSlot({ port: stack.pcscd.vpcdPorts[0]!, backoff: { initialMs: 50, maxMs: 300 } });
     psamSlot = new VpcdSlot({ port: stack.pcscd.vpcdPorts[1]!, backoff: { initialMs: 50, maxMs: 300 } });
     psamSlot.insert(new CardWithFaults(createPsam(keyset)));
-    await waitFor('the PSAM seen', () => stack.manager.get(psamReader())?.card);
+    await waitFor('the PSAM seen', () => stack.manager.get(stack.psamReader())?.card);
     ops = new CardOperations({
       readers: stack.manager,
       terminal: { terminalNumber: '410100813475', deviceNumber: 'DEV0001' },
@@ -280,7 +275,7 @@ describe('reading and verifying social security cards through the agent', () => 
 
   it('reads a generation 3 card without a PSAM: public fields only, as iReadCardBas does', async () => {
     psamSlot.remove();
-    await waitFor('the PSAM gone', () => !stack.manager.get(psamReader())?.card);
+    await waitFor('the PSAM gone', () => !stack.manager.get(stack.psamReader())?.card);
     await insert(gen3);
     const bas = await ops.readCardBas(1);
     assert.equal(bas.code, 0);
@@ -292,7 +287,7 @@ describe('reading and verifying social security cards through the agent', () => 
 
   it('answers -2 when no card is in the reader', async () => {
     user.remove();
-    await waitFor('the card gone', () => !stack.manager.get(userReader())?.card);
+    await waitFor('the card gone', () => !stack.manager.get(stack.userReader())?.card);
     assert.equal((await ops.readCardBas(1)).code, -2);
   });
 });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { VpcdSlot } from '@sscard/card-emulator/bridge/vpcd-client';
-import { createCard, createPsam, demoCardDocuments, generateKeyset } from '@sscard/card-emulator/cards/index';
+import { createCard, createPsam, generateKeyset } from '@sscard/card-emulator/cards/index';
 import { CardWithFaults } from '@sscard/card-emulator/faults';
 import { SerialReaderFirmware } from '@sscard/card-emulator/serial/index';
 import { defaultProfiles } from '@sscard/firmware-profiles';
@@ -16,7 +16,7 @@ import { ReaderError } from '@sscard/terminal-agent/readers/errors';
 import { PcscBackend } from '@sscard/terminal-agent/readers/pcsc-backend';
 import { type ReaderManagerEvents, ReaderManager } from '@sscard/terminal-agent/readers/reader-manager';
 import { SerialBackend } from '@sscard/terminal-agent/readers/serial-backend';
-import { caKeysOf } from './agent-stack.js';
+import { caKeysOf, demoCardsByGeneration } from './agent-stack.js';
 
 interface SerialRig {
   /** The reader's name in the agent's `readers.serial` configuration. */
@@ -30,9 +30,7 @@ type Recorded = { name: keyof ReaderManagerEvents; payload: unknown };
 describe('the agent reading cards through serial readers', () => {
   const profiles = defaultProfiles();
   const keyset = generateKeyset();
-  const docs = demoCardDocuments();
-  const gen2 = docs.find((d) => d.card.specVersion === '2.00')!;
-  const gen3 = docs.find((d) => d.card.specVersion === '3.00')!;
+  const { gen2, gen3 } = demoCardsByGeneration();
   let pcscd: Pcscd;
   let user: VpcdSlot;
   let psam: VpcdSlot;

@@ -1,5 +1,10 @@
 import { type CaPublicKey, fromHex } from '@sscard/card-core';
-import { type IssuerKeyset, publicKeyset } from '@sscard/card-emulator/cards/index';
+import {
+  type CardDocument,
+  demoCardDocuments,
+  type IssuerKeyset,
+  publicKeyset,
+} from '@sscard/card-emulator/cards/index';
 import { type Pcscd, startPcscd } from '@sscard/test-harness';
 import { PcscBackend } from '@sscard/terminal-agent/readers/pcsc-backend';
 import type { ReaderManagerEvents } from '@sscard/terminal-agent/readers/reader-manager';
@@ -15,6 +20,9 @@ export interface AgentStack {
   manager: ReaderManager;
   /** Every event the manager emitted, in order, for assertions that wait for one. */
   events: { name: keyof ReaderManagerEvents; payload: unknown }[];
+  /** The first vpcd reader's card slot, and its second slot (the PSAM's unless `psamSlot: false`). */
+  userReader(): string;
+  psamReader(): string;
   stop(): Promise<void>;
 }
 
@@ -37,6 +45,8 @@ export async function startAgentStack(
     pcscd,
     manager,
     events,
+    userReader: () => pcscd.readerNames[0]!,
+    psamReader: () => pcscd.readerNames[1]!,
     async stop() {
       await manager.stop();
       await pcscd.stop();
@@ -52,4 +62,13 @@ export function caKeysOf(keyset: IssuerKeyset): CaPublicKey[] {
     modulus: fromHex(k.modulus),
     exponent: fromHex(k.exponent),
   }));
+}
+
+/** The demo card of each generation, as `npm start` issues them. */
+export function demoCardsByGeneration(): { gen2: CardDocument; gen3: CardDocument } {
+  const docs = demoCardDocuments();
+  return {
+    gen2: docs.find((d) => d.card.specVersion === '2.00')!,
+    gen3: docs.find((d) => d.card.specVersion === '3.00')!,
+  };
 }
