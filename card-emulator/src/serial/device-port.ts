@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { SerialLine } from '@sscard/firmware-profiles';
-import { SerialPort } from 'serialport';
+import { openSerialPort, type SerialPort } from '@sscard/serial-line';
 
 export interface DevicePortEvents {
   data: [chunk: Buffer];
@@ -30,19 +30,10 @@ export class DevicePort extends EventEmitter<DevicePortEvents> {
 
   async open(): Promise<void> {
     if (this.isOpen) return;
-    const { baud, dataBits, parity, stopBits } = this.line;
-    const port = new SerialPort({
-      path: this.path,
-      baudRate: baud,
-      dataBits,
-      parity,
-      stopBits,
-      autoOpen: false,
-    });
-    await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
+    const port = await openSerialPort(this.path, this.line);
     this.port = port;
     port.on('data', (chunk: Buffer) => this.emit('data', chunk));
-    // serialport closes the port itself with a DisconnectedError when the pty goes away.
+    // The port closes itself with a disconnected error when the line hangs up (the pty goes away).
     port.on('close', (err?: Error | null) => this.lost(port, err ?? undefined));
     port.on('error', (err: Error) => this.lost(port, err));
   }

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { bcdPinBlock, defaultProfiles, encodeFrame } from '@sscard/firmware-profiles';
 import { type PtyPair, startPtyPair } from '@sscard/test-harness';
-import type { SerialPort } from 'serialport';
-import { closeSerialPort, openSerialPort } from './open-port.js';
+import { closeSerialPort, openSerialPort, type SerialPort } from '@sscard/serial-line';
 import { SerialPinPadFirmware } from './pinpad-firmware.js';
 import { SerialHost } from './serial-host.js';
 

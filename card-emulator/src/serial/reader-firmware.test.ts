@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { defaultProfiles, encodeFrame, type SerialReaderProfile } from '@sscard/firmware-profiles';
 import { type PtyPair, startPtyPair, waitFor } from '@sscard/test-harness';
-import type { SerialPort } from 'serialport';
 import { createCard, demoCardDocuments } from '../cards/index.js';
 import { testKeyset } from '../cards/card-fixtures.js';
 import { CardWithFaults } from '../faults.js';
-import { closeSerialPort, openSerialPort } from './open-port.js';
+import { closeSerialPort, openSerialPort, type SerialPort } from '@sscard/serial-line';
 import { SerialReaderFirmware } from './reader-firmware.js';
 import { SerialHost } from './serial-host.js';
 

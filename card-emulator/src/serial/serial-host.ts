@@ -5,7 +5,7 @@ import {
   FrameDecoder,
   type Framing,
 } from '@sscard/firmware-profiles';
-import type { SerialPort } from 'serialport';
+import type { SerialPort } from '@sscard/serial-line';
 
 /**
  * The host end of a serial line in tests: writes raw bytes or frames and hands out the frames the

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { defaultProfiles, encodeFrame, type Frame, FrameDecoder } from '@sscard/firmware-profiles';
 import { type PtyPair, startPtyPair } from '@sscard/test-harness';
-import { SerialPort } from 'serialport';
+import { closeSerialPort, openSerialPort, type SerialPort } from '@sscard/serial-line';
 import { PinEntryError } from './errors.js';
 import { ProfilePinPad } from './profile-pin-pad.js';
 import { SerialPinPadTransport } from './serial-transport.js';
@@ -46,15 +46,13 @@ describe('serial PIN pad over a pty', () => {
 
   before(async () => {
     pty = await startPtyPair();
-    const port = new SerialPort({ path: pty.a, baudRate: line.baud, autoOpen: false });
-    await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
-    device = new PadEnd(port);
+    device = new PadEnd(await openSerialPort(pty.a, line));
     pad = new ProfilePinPad(profile, await SerialPinPadTransport.open(pty.b, line, framing));
   });
 
   after(async () => {
     await pad.close();
-    await new Promise<void>((resolve) => device.port.close(() => resolve()));
+    await closeSerialPort(device.port);
     await pty.close();
   });
 

@@ -7,7 +7,7 @@ import {
   type Framing,
   type SerialLine,
 } from '@sscard/firmware-profiles';
-import { SerialPort } from 'serialport';
+import { openSerialPort, type SerialPort } from '@sscard/serial-line';
 import { PinPadError } from './errors.js';
 import type { PinPadTransport, PinPadTransportEvents } from './transport.js';
 
@@ -51,28 +51,17 @@ export class SerialPinPadTransport extends EventEmitter<PinPadTransportEvents> i
     framing: Framing,
     baudRate?: number,
   ): Promise<SerialPinPadTransport> {
-    const port = new SerialPort({
-      path,
-      baudRate: baudRate ?? line.baud,
-      dataBits: line.dataBits,
-      parity: line.parity,
-      stopBits: line.stopBits,
-      autoOpen: false,
-    });
-    await new Promise<void>((resolve, reject) =>
-      port.open((error) =>
-        error
-          ? reject(
-              new PinPadError(
-                'PINPAD_UNAVAILABLE',
-                `cannot open PIN pad port ${path}: ${error.message}`,
-                { path },
-                { cause: error },
-              ),
-            )
-          : resolve(),
-      ),
-    );
+    let port: SerialPort;
+    try {
+      port = await openSerialPort(path, line, baudRate === undefined ? {} : { baudRate });
+    } catch (error) {
+      throw new PinPadError(
+        'PINPAD_UNAVAILABLE',
+        `cannot open PIN pad port ${path}: ${(error as Error).message}`,
+        { path },
+        { cause: error },
+      );
+    }
     return new SerialPinPadTransport(port, path, framing);
   }
 

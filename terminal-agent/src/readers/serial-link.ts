@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { type Frame, FrameDecoder, encodeFrame, type SerialReaderProfile } from '@sscard/firmware-profiles';
-import { SerialPort } from 'serialport';
+import { openSerialPort, type SerialPort } from '@sscard/serial-line';
 import { ReaderError } from './errors.js';
 
 export interface SerialLinkEvents {
@@ -33,20 +33,17 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
     port.on('error', (err: Error) => this.lose(err));
   }
 
-  static open(path: string, profile: SerialReaderProfile): Promise<SerialLink> {
-    const { baud, dataBits, parity, stopBits } = profile.line;
-    const port = new SerialPort({ path, baudRate: baud, dataBits, parity, stopBits, autoOpen: false });
-    return new Promise((resolve, reject) => {
-      port.open((err) => {
-        if (err) {
-          reject(
-            new ReaderError('ReaderGone', `cannot open ${path}: ${err.message}`, { path }, { cause: err }),
-          );
-          return;
-        }
-        resolve(new SerialLink(port, path, profile));
-      });
-    });
+  static async open(path: string, profile: SerialReaderProfile): Promise<SerialLink> {
+    try {
+      return new SerialLink(await openSerialPort(path, profile.line), path, profile);
+    } catch (err) {
+      throw new ReaderError(
+        'ReaderGone',
+        `cannot open ${path}: ${(err as Error).message}`,
+        { path },
+        { cause: err },
+      );
+    }
   }
 
   get alive(): boolean {
