@@ -213,14 +213,15 @@ describe('the PSAM alongside the card', () => {
     // ... waits for the card's challenge to encrypt it, and the card gets the cryptogram after.
     assert.ok(at('psam', 'received', '80FA') > at('card', 'answered', '0084'));
     assert.ok(at('card', 'received', '0082') > at('psam', 'answered', '80FA'));
-    // And at least part of the PSAM's work happened while the card was at work on a command.
-    let busyCard = 0;
-    let overlapped = 0;
-    for (const e of log.events) {
-      if (e.card === 'card') busyCard += e.kind === 'received' ? 1 : -1;
-      if (e.card === 'psam' && e.kind === 'received' && busyCard > 0) overlapped++;
-    }
-    assert.ok(overlapped >= 2, `PSAM commands sent while the card worked: ${overlapped}`);
+    // The internal authentication's PSAM work runs while the card takes EXTERNAL AUTHENTICATE and
+    // its holder records: under way before the card got 0082 answered, sent in full before the
+    // card is asked for INTERNAL AUTHENTICATE. These are orderings the agent decides; how many
+    // commands happen to meet on the two readers depends on the machine's scheduling.
+    assert.ok(
+      at('psam', 'answered', '80FA', 1) > at('card', 'received', '0082'),
+      'PSAM still at work at 0082',
+    );
+    assert.ok(at('psam', 'received', '80FA', 1) < at('card', 'received', '0088'), 'PSAM done before 0088');
   });
 
   for (const [moment, pullAt] of [
