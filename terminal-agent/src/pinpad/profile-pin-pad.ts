@@ -23,6 +23,8 @@ interface Entry {
   timer: NodeJS.Timeout | undefined;
   minLength: number;
   maxLength: number;
+  /** Set when the pad acknowledged this entry's start: events before that belong to an older entry. */
+  acknowledged: boolean;
 }
 
 /**
@@ -74,7 +76,7 @@ export class ProfilePinPad extends EventEmitter<PinPadEvents> implements PinPad 
     }
     let entry: Entry | undefined;
     const result = new Promise<Buffer>((resolve, reject) => {
-      entry = { resolve, reject, timer: undefined, minLength, maxLength };
+      entry = { resolve, reject, timer: undefined, minLength, maxLength, acknowledged: false };
     });
     this.#entry = entry;
     try {
@@ -132,6 +134,8 @@ export class ProfilePinPad extends EventEmitter<PinPadEvents> implements PinPad 
         this.#ackWaiter = undefined;
         if (waiter) {
           clearTimeout(waiter.timer);
+          // Marked here, not after the await: the pad's first key may be in the same chunk.
+          if (this.#entry) this.#entry.acknowledged = true;
           waiter.resolve();
         }
         return;
@@ -154,7 +158,9 @@ export class ProfilePinPad extends EventEmitter<PinPadEvents> implements PinPad 
         }
         return;
       }
-      if (!this.#entry) return; // late event of an entry the host already ended
+      // A late event of an entry the host already ended (a PIN block typed after a damaged frame
+      // ended it, say) reaches the host before the next entry's acknowledgement: it is dropped.
+      if (!this.#entry?.acknowledged) return;
       if (frame.code === events.keyPressed.code) {
         this.emit('key', { entered: frame.data[0] ?? 0 });
       } else if (frame.code === events.pinBlock.code) {
@@ -191,6 +197,9 @@ export class ProfilePinPad extends EventEmitter<PinPadEvents> implements PinPad 
   }
 
   #fail(error: Error): void {
+    // The pad may be in the middle of the entry the host now ends: it goes back to idle rather
+    // than taking a PIN nobody waits for and refusing the next entry as busy.
+    if (this.#entry && !this.#closed) this.#sendCancel();
     const waiter = this.#ackWaiter;
     this.#ackWaiter = undefined;
     if (waiter) {

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { defaultProfiles, encodeFrame, type Frame, FrameDecoder } from '@sscard/firmware-profiles';
-import { type PtyPair, startPtyPair } from '@sscard/test-harness';
+import { type PtyPair, startPtyPair, waitFor } from '@sscard/test-harness';
 import { closeSerialPort, openSerialPort, type SerialPort } from '@sscard/serial-line';
-import { PinEntryError } from './errors.js';
+import { PinEntryError, PinPadError } from './errors.js';
 import { ProfilePinPad } from './profile-pin-pad.js';
 import { SerialPinPadTransport } from './serial-transport.js';
 import { PIN_REQUEST, rejection } from './pin-entry-fixture.js';
@@ -109,6 +109,44 @@ describe('serial PIN pad over a pty', () => {
         device.received.at(-1)?.code === commands.cancel.code ? resolve() : setTimeout(check, 10);
       check();
     });
+  });
+
+  it('drops the PIN block of an earlier entry that reaches the host before this entry is acknowledged', async () => {
+    // The wire as it is after a damaged frame ended the host's last entry while the cardholder went
+    // on typing: that entry's PIN block is still ahead of the new entry's acknowledgement.
+    device.script = (frame) => {
+      if (frame.code !== commands.startEntry.code) return;
+      device.send(events.keyPressed.code, Buffer.from([6]));
+      device.send(events.pinBlock.code, Buffer.from('111111', 'hex'));
+      device.send(events.ack.code);
+      for (let i = 1; i <= 6; i++) device.send(events.keyPressed.code, Buffer.from([i]));
+      device.send(events.pinBlock.code, Buffer.from('246810', 'hex'));
+    };
+    const counts: number[] = [];
+    const onKey = ({ entered }: { entered: number }) => counts.push(entered);
+    pad.on('key', onKey);
+    const pin = await pad.readPin(PIN_REQUEST);
+    pad.off('key', onKey);
+    assert.equal(pin.toString('ascii'), '246810');
+    assert.deepEqual(counts, [1, 2, 3, 4, 5, 6]);
+  });
+
+  it('tells the pad to stop when a damaged frame ends the entry', async () => {
+    device.script = (frame) => {
+      if (frame.code !== commands.startEntry.code) return;
+      device.send(events.ack.code);
+      // A key event whose BCC (the byte before ETX) was hit on the line.
+      const damaged = encodeFrame(framing, { code: events.keyPressed.code, data: Buffer.from([1]) });
+      damaged[damaged.length - 2]! ^= 0xff;
+      device.port.write(damaged);
+    };
+    const before = device.received.length;
+    const error = await rejection(pad.readPin(PIN_REQUEST));
+    assert.ok(error instanceof PinPadError);
+    assert.equal(error.code, 'PINPAD_PROTOCOL');
+    await waitFor('the cancel at the pad', () =>
+      device.received.slice(before).some((f) => f.code === commands.cancel.code),
+    );
   });
 
   it('rejects a PIN block of the wrong length with PIN_BAD_LENGTH (-33)', async () => {
