@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { SerialLine } from '@sscard/firmware-profiles';
-import { openSerialPort, type SerialPort } from '@sscard/serial-line';
+import { closeSerialPort, openSerialPort, type SerialPort } from '@sscard/serial-line';
 
 export interface DevicePortEvents {
   data: [chunk: Buffer];
@@ -56,7 +56,7 @@ export class DevicePort extends EventEmitter<DevicePortEvents> {
     if (!port?.isOpen) return;
     this.closing = true;
     try {
-      await new Promise<void>((resolve) => port.close(() => resolve()));
+      await closeSerialPort(port);
     } finally {
       this.closing = false;
     }

@@ -7,7 +7,7 @@ import {
   type Framing,
   type SerialLine,
 } from '@sscard/firmware-profiles';
-import { openSerialPort, type SerialPort } from '@sscard/serial-line';
+import { closeSerialPort, openSerialPort, type SerialPort } from '@sscard/serial-line';
 import { PinPadError } from './errors.js';
 import type { PinPadTransport, PinPadTransportEvents } from './transport.js';
 
@@ -53,7 +53,7 @@ export class SerialPinPadTransport extends EventEmitter<PinPadTransportEvents> i
   ): Promise<SerialPinPadTransport> {
     let port: SerialPort;
     try {
-      port = await openSerialPort(path, line, baudRate === undefined ? {} : { baudRate });
+      port = await openSerialPort(path, line, { baudRate });
     } catch (error) {
       throw new PinPadError(
         'PINPAD_UNAVAILABLE',
@@ -79,8 +79,7 @@ export class SerialPinPadTransport extends EventEmitter<PinPadTransportEvents> i
   }
 
   close(): Promise<void> {
-    if (!this.#port.isOpen) return Promise.resolve();
-    return new Promise((resolve) => this.#port.close(() => resolve()));
+    return closeSerialPort(this.#port);
   }
 
   #receive(chunk: Buffer): void {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { type Frame, FrameDecoder, encodeFrame, type SerialReaderProfile } from '@sscard/firmware-profiles';
-import { openSerialPort, type SerialPort } from '@sscard/serial-line';
+import { closeSerialPort, openSerialPort, type SerialPort } from '@sscard/serial-line';
 import { ReaderError } from './errors.js';
 
 export interface SerialLinkEvents {
@@ -65,8 +65,7 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
   close(): Promise<void> {
     this.dead = true;
     this.failWaiter(new ReaderError('ReaderGone', `${this.path} was closed`, { path: this.path }));
-    if (!this.port.isOpen) return Promise.resolve();
-    return new Promise((resolve) => this.port.close(() => resolve()));
+    return closeSerialPort(this.port);
   }
 
   private exchange(code: number, data: Buffer, extraMs: number): Promise<Frame> {
