@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { MIN_THREAD_POOL_SIZE, reserveThreadPool } from './thread-pool.cjs';
 
@@ -13,20 +14,34 @@ const SSCARD = fileURLToPath(new URL('./sscard.cjs', import.meta.url));
  * Preloaded into the `sscard` process: once the entry has run, it parks MIN - 1 pool threads in
  * open() of FIFOs that have no writer, then asks the pool for one more operation. That operation
  * completes only if the pool has at least MIN threads; then it lets the parked threads go.
+ *
+ * The writers are opened O_RDWR (which never blocks on a FIFO on Linux) and held: a thread that
+ * took its open() off the queue but has not reached the system call yet finds a writer too, where
+ * a write-only non-blocking open would fail with ENXIO. They are also opened when the process
+ * exits before that (the CLI ends itself a second after its command): Node joins the pool's
+ * threads at exit, and one left in open() would hang the process there.
  */
 const PROBE = `
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
+let fifos = [];
+let released = false;
+function release() {
+  if (released) return;
+  released = true;
+  for (const f of fifos) fs.openSync(f, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+}
+process.on('exit', release);
 setImmediate(() => {
   const dir = process.env.PROBE_DIR;
   const parked = Number(process.env.PROBE_PARKED);
-  const fifos = Array.from({ length: parked }, (_, i) => path.join(dir, 'fifo' + i));
+  fifos = Array.from({ length: parked }, (_, i) => path.join(dir, 'fifo' + i));
   execFileSync('mkfifo', fifos);
   for (const f of fifos) fs.open(f, 'r', (err, fd) => { if (!err) fs.close(fd, () => {}); });
   fs.stat(dir, () => {
     process.stdout.write('POOL_HAS_ROOM ' + process.env.UV_THREADPOOL_SIZE + '\\n');
-    for (const f of fifos) fs.closeSync(fs.openSync(f, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+    release();
   });
 });
 `;
@@ -64,8 +79,13 @@ describe('thread pool size', () => {
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
     });
-    child.stderr.resume();
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.stderr.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // Whether POOL_HAS_ROOM was printed tells a pool too small from a process that hung later.
+    const code = await Promise.race([exited, sleep(30_000, 'no exit' as const, { ref: false })]);
+    assert.notEqual(code, 'no exit', `the sscard process did not exit within 30 s; it printed: ${out}`);
     assert.match(out, new RegExp(`POOL_HAS_ROOM ${MIN_THREAD_POOL_SIZE}`));
     assert.equal(code, 0);
   });
