@@ -9,15 +9,13 @@ import {
 
 const readFd = promisify(read);
 
-type PortBinding = BindingPortInterface;
-
 /** The part of the Linux and macOS port bindings a read needs: the descriptor and its poller. */
-interface UnixPortBinding extends PortBinding {
+interface UnixPortBinding extends BindingPortInterface {
   fd: number | null;
   poller: { once(event: 'readable', listener: (error?: Error | null) => void): unknown };
 }
 
-function isUnixPort(port: PortBinding): port is UnixPortBinding {
+function isUnixPort(port: BindingPortInterface): port is UnixPortBinding {
   return 'fd' in port && 'poller' in port;
 }
 
@@ -68,7 +66,7 @@ export function hangupAwareBinding(platform: BindingInterface = autoDetect()): B
   return {
     list: () => platform.list(),
     async open(options) {
-      const port: PortBinding = await platform.open(options);
+      const port: BindingPortInterface = await platform.open(options);
       if (isUnixPort(port)) {
         // The port object is the binding's own; only its read is replaced, on this instance.
         port.read = (buffer, offset, length) => readUntilData(port, buffer, offset, length);
