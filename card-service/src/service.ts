@@ -6,6 +6,7 @@ import { AuditWriter } from './audit/audit-writer.js';
 import { type Clock, systemClock } from './clock.js';
 import { type ServiceConfig, dataPath, keysFilePath } from './config.js';
 import { CardPresence } from './hsm/card-presence.js';
+import { ExternalAuthentication } from './hsm/external-auth.js';
 import { loadHsm } from './hsm/hsm.js';
 import { createApp } from './http/app.js';
 import type { Services } from './http/context.js';
@@ -79,6 +80,7 @@ export async function startService(
       identity,
       reads,
       presence,
+      externalAuth: new ExternalAuthentication(store, hsm, audit),
       ca,
       log,
       metrics: createMetrics(),

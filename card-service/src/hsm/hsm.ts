@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
   type CardAlgorithm,
+  externalAuthCryptogram,
   internalAuthCryptogram,
   parseCardIdCode,
   ssseCardKey,
@@ -11,10 +12,12 @@ import { z } from 'zod';
 import { DomainError } from '../errors.js';
 
 /**
- * The HSM module: the one place that holds the issuer master keys. Its interface answers yes or
- * no about a card's cryptogram; no key, card key or master key ever leaves it, and nothing it
- * holds is logged. The keys come from the keyset file card-emulator's `sscard-emulator keys`
- * writes (`data/keys/issuer.json`); only the internal-authentication master keys are loaded.
+ * The HSM module: the one place that holds the issuer master keys. It answers yes or no about a
+ * card's INTERNAL AUTHENTICATE cryptogram, and computes the EXTERNAL AUTHENTICATE cryptogram over
+ * a card's challenge for terminals without a PSAM; no key, card key or master key ever leaves it,
+ * and nothing it holds is logged. The keys come from the keyset file card-emulator's
+ * `sscard-emulator keys` writes (`data/keys/issuer.json`); only the internal- and
+ * external-authentication master keys are loaded.
  */
 export interface Hsm {
   /** Algorithms whose master key is loaded. */
@@ -29,14 +32,20 @@ export interface Hsm {
     challenge: Uint8Array,
     cryptogram: Uint8Array,
   ): boolean;
+  /**
+   * The EXTERNAL AUTHENTICATE cryptogram (RKSSSE) over the card's 8-byte GET CHALLENGE value, with
+   * the card key diversified from the external-authentication master key; `undefined` when the
+   * keyset holds no such master key for the algorithm.
+   */
+  externalAuth(alg: CardAlgorithm, cardIdCode: string, challenge: Uint8Array): Buffer | undefined;
 }
 
 const key16 = z.string().regex(/^[0-9A-Fa-f]{32}$/, '16 bytes as hex expected');
 const keysetSchema = z.object({
   version: z.literal(1),
   ssse: z.object({
-    '3des': z.object({ internalAuth: key16 }),
-    sm4: z.object({ internalAuth: key16 }),
+    '3des': z.object({ internalAuth: key16, externalAuth: key16.optional() }),
+    sm4: z.object({ internalAuth: key16, externalAuth: key16.optional() }),
   }),
 });
 
@@ -55,6 +64,11 @@ export function hsmFromKeyset(json: unknown): Hsm {
     '3des': Buffer.from(parsed.data.ssse['3des'].internalAuth, 'hex'),
     sm4: Buffer.from(parsed.data.ssse.sm4.internalAuth, 'hex'),
   };
+  const externalMasters: Partial<Record<CardAlgorithm, Buffer>> = {};
+  for (const alg of ['3des', 'sm4'] as const) {
+    const hex = parsed.data.ssse[alg].externalAuth;
+    if (hex) externalMasters[alg] = Buffer.from(hex, 'hex');
+  }
   return {
     algorithms: ['3des', 'sm4'],
     verifyInternalAuth(alg, cardIdCode, challenge, cryptogram) {
@@ -64,6 +78,16 @@ export function hsmFromKeyset(json: unknown): Hsm {
       try {
         const expected = internalAuthCryptogram(alg, cardKey, challenge);
         return expected.length === cryptogram.length && timingSafeEqual(expected, cryptogram);
+      } finally {
+        wipe(cardKey);
+      }
+    },
+    externalAuth(alg, cardIdCode, challenge) {
+      const master = externalMasters[alg];
+      if (!master) return undefined;
+      const cardKey = ssseCardKey(alg, master, parseCardIdCode(cardIdCode).bytes);
+      try {
+        return externalAuthCryptogram(alg, cardKey, challenge);
       } finally {
         wipe(cardKey);
       }

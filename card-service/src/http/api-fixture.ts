@@ -34,6 +34,7 @@ export interface Answer {
 /** Test keys in the card-emulator keyset format, so the test can act as the card. */
 export interface TestKeys {
   internalAuth: { '3des': Buffer; sm4: Buffer };
+  externalAuth: { '3des': Buffer; sm4: Buffer };
 }
 
 export interface TestService {
@@ -117,12 +118,11 @@ export async function writeTestKeyset(dataDir: string): Promise<TestKeys> {
   const keyset = { version: 1, createdAt: new Date().toISOString(), ssse: { '3des': set(), sm4: set() } };
   await mkdir(join(dataDir, 'keys'), { recursive: true });
   await writeFile(join(dataDir, 'keys', 'issuer.json'), JSON.stringify(keyset), { mode: 0o600 });
-  return {
-    internalAuth: {
-      '3des': Buffer.from(keyset.ssse['3des'].internalAuth, 'hex'),
-      sm4: Buffer.from(keyset.ssse.sm4.internalAuth, 'hex'),
-    },
-  };
+  const masters = (usage: 'internalAuth' | 'externalAuth') => ({
+    '3des': Buffer.from(keyset.ssse['3des'][usage], 'hex'),
+    sm4: Buffer.from(keyset.ssse.sm4[usage], 'hex'),
+  });
+  return { internalAuth: masters('internalAuth'), externalAuth: masters('externalAuth') };
 }
 
 export async function startTestService(

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { ServiceConfig } from '../config.js';
 import type { CardPresence } from '../hsm/card-presence.js';
+import type { ExternalAuthentication } from '../hsm/external-auth.js';
 import type { IdentityChecks } from '../identity/identity-check.js';
 import type { TerminalType } from '../lifecycle/transitions.js';
 import type { Logger } from '../log.js';
@@ -23,6 +24,7 @@ export interface Services {
   /** The batched store reads of terminal requests (certificate status, identity records). */
   reads: RequestReads;
   presence: CardPresence;
+  externalAuth: ExternalAuthentication;
   ca: CertificateAuthority;
   log: Logger;
   metrics: HttpMetrics;

@@ -166,6 +166,22 @@ export function buildRoutes(svc: Services, openapi: () => unknown): RouteDef[] {
     },
     {
       method: 'post',
+      path: '/v1/card-auth/external',
+      summary:
+        "The EXTERNAL AUTHENTICATE cryptogram over a card's challenge, so that a gen 3 card releases its holder data (terminals without a PSAM)",
+      tag: 'terminal',
+      access: { terminals: ALL_TERMINALS },
+      body: s.externalAuthBody,
+      responses: { 200: 'cryptogram (hex, one cipher block) and the algorithm the card was issued with' },
+      handle: async (ctx) => {
+        const t = terminalOf(ctx);
+        return {
+          body: await svc.externalAuth.answer(t.terminalId, ctx.body as z.infer<typeof s.externalAuthBody>),
+        };
+      },
+    },
+    {
+      method: 'post',
       path: '/v1/cards/:cardNumber/events',
       summary:
         'Apply a lifecycle event to a card (operators; kiosks and banks as the lifecycle table allows)',

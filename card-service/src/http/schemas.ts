@@ -36,6 +36,9 @@ export const challengeBody = z.strictObject({ cardIdCode });
 
 export const cardAuthBody = z.strictObject({ challengeId: z.uuid(), cardIdCode, cryptogram });
 
+/** The card's GET CHALLENGE value: 8 bytes. */
+export const externalAuthBody = z.strictObject({ cardIdCode, challenge: hex([16]) });
+
 export const cardEventBody = z.strictObject({
   event: z.enum(CARD_EVENTS.filter((e) => e !== 'liftTemporaryLoss') as [string, ...string[]]),
   reason: z.string().max(200).optional(),

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { internalAuthCryptogram, makeCitizenId, parseCardIdCode, ssseCardKey } from '@sscard/card-core';
+import {
+  externalAuthCryptogram,
+  internalAuthCryptogram,
+  makeCitizenId,
+  parseCardIdCode,
+  ssseCardKey,
+} from '@sscard/card-core';
 import { DAY_MS, manualClock } from '../clock.js';
 import {
   type IssuedCardData,
@@ -339,12 +345,67 @@ forEachEngine('identity checks and card-present proof', ({ freshUrl, dataDir }) 
     }
   });
 
+  for (const generation of [2, 3] as const) {
+    test(`answers EXTERNAL AUTHENTICATE over a generation ${generation} card's challenge with the card's own key`, async () => {
+      const c = await activeCard(generation);
+      const challengeHex = '0102030405060708';
+      const answer = await t.call('POST', '/v1/card-auth/external', {
+        identity: kiosk,
+        body: { cardIdCode: c.cardIdCode, challenge: challengeHex },
+      });
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      const key = ssseCardKey(
+        c.algorithm,
+        t.keys.externalAuth[c.algorithm],
+        parseCardIdCode(c.cardIdCode).bytes,
+      );
+      const expected = externalAuthCryptogram(c.algorithm, key, Buffer.from(challengeHex, 'hex'));
+      assert.deepEqual(answer.body, {
+        cryptogram: expected.toString('hex').toUpperCase(),
+        algorithm: c.algorithm,
+      });
+    });
+  }
+
+  test('refuses EXTERNAL AUTHENTICATE for a card it did not issue and for a challenge that is not 8 bytes', async () => {
+    const unknown = await t.call('POST', '/v1/card-auth/external', {
+      identity: hospital,
+      body: { cardIdCode: `330300D156000005${'CD'.repeat(8)}`, challenge: '0102030405060708' },
+    });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.details.reason, 'CARD_UNKNOWN');
+    const c = await activeCard();
+    for (const challenge of ['01020304', '0102030405060708090A0B0C0D0E0F10', 'not hex!']) {
+      const bad = await t.call('POST', '/v1/card-auth/external', {
+        identity: hospital,
+        body: { cardIdCode: c.cardIdCode, challenge },
+      });
+      assert.equal(bad.status, 400, challenge);
+    }
+    const noCertificate = await t.call('POST', '/v1/card-auth/external', {
+      body: { cardIdCode: c.cardIdCode, challenge: '0102030405060708' },
+    });
+    assert.equal(noCertificate.status, 401);
+  });
+
   test('every identity check is in the audit chain, which verifies', async () => {
     const entries = await t.call('GET', '/v1/audit?after=0&limit=1000', { token: t.adminToken });
     const checks = entries.body.entries.filter((e: { action: string }) => e.action === 'identity.check');
     assert.ok(checks.length >= 10);
     for (const e of checks)
       assert.match(e.details.ssn, /^[0-9]{6}\*{8}[0-9X]{4}$/, 'only masked ID numbers in the audit log');
+    const released = entries.body.entries.filter(
+      (e: { action: string }) => e.action === 'card.externalAuthenticate',
+    );
+    assert.deepEqual(
+      released.map((e: { terminalId: string; result: string }) => [e.terminalId, e.result]),
+      [
+        ['kiosk-1', 'ok'],
+        ['kiosk-1', 'ok'],
+        ['hosp-1', 'CARD_UNKNOWN'],
+      ],
+      'every cryptogram handed out, and every refusal, is audited',
+    );
     const verdict = await t.call('GET', '/v1/audit/verify', { token: t.adminToken });
     assert.equal(verdict.body.ok, true);
   });

@@ -1,0 +1,67 @@
+import { maskCardIdCode } from '@sscard/card-core';
+import type { AuditWriter } from '../audit/audit-writer.js';
+import { DomainError, notFound } from '../errors.js';
+import type { Card } from '../registry/model.js';
+import { getCardByIdCode } from '../registry/queries.js';
+import { cardSubject } from '../registry/registry.js';
+import type { Store } from '../store/store.js';
+import type { Hsm } from './hsm.js';
+
+export interface ExternalAuthInput {
+  cardIdCode: string;
+  /** Hex: the card's 8-byte GET CHALLENGE value. */
+  challenge: string;
+}
+
+export interface ExternalAuthAnswer {
+  /** Hex: what the terminal sends in EXTERNAL AUTHENTICATE (one cipher block). */
+  cryptogram: string;
+  algorithm: Card['algorithm'];
+}
+
+/**
+ * EXTERNAL AUTHENTICATE for terminals without a PSAM (DESIGN.md §3, the HSM read of a gen 3 card):
+ * the card in the terminal's reader gives a challenge, the HSM module computes the cryptogram with
+ * the card's RKSSSE key, and the card then releases its holder records. Only for cards the
+ * registry issued, under the algorithm it issued them with; every answer is audited, because it
+ * opens a citizen's personal data to the terminal that asked.
+ */
+export class ExternalAuthentication {
+  constructor(
+    private readonly store: Store,
+    private readonly hsm: Hsm | undefined,
+    private readonly audit: AuditWriter,
+  ) {}
+
+  async answer(terminalId: string, input: ExternalAuthInput): Promise<ExternalAuthAnswer> {
+    if (!this.hsm) {
+      throw new DomainError('HSM_UNAVAILABLE', 'the HSM module has no issuer keys loaded', 503);
+    }
+    const cardIdCode = input.cardIdCode.toUpperCase();
+    const card = await getCardByIdCode(this.store, cardIdCode);
+    if (!card) {
+      await this.audit.append({
+        terminalId,
+        action: 'card.externalAuthenticate',
+        subject: `card id ${maskCardIdCode(cardIdCode)}`,
+        result: 'CARD_UNKNOWN',
+      });
+      throw notFound('card', { reason: 'CARD_UNKNOWN' });
+    }
+    const cryptogram = this.hsm.externalAuth(card.algorithm, cardIdCode, Buffer.from(input.challenge, 'hex'));
+    if (!cryptogram) {
+      throw new DomainError(
+        'HSM_UNAVAILABLE',
+        `the HSM module has no ${card.algorithm} external-authentication key loaded`,
+        503,
+      );
+    }
+    await this.audit.append({
+      terminalId,
+      action: 'card.externalAuthenticate',
+      subject: cardSubject(card.cardNumber),
+      result: 'ok',
+    });
+    return { cryptogram: cryptogram.toString('hex').toUpperCase(), algorithm: card.algorithm };
+  }
+}
