@@ -13,7 +13,13 @@ import {
 } from './apps/pin.js';
 import { Psam } from './apps/psam.js';
 import { returnCodeFor, returnCodeForReport } from './apps/return-codes.js';
-import { readSsse, type SsseCardInfo, type SsseFieldSet, type SsseReadResult } from './apps/ssse.js';
+import {
+  type ExternalAuthenticator,
+  readSsse,
+  type SsseCardInfo,
+  type SsseFieldSet,
+  type SsseReadResult,
+} from './apps/ssse.js';
 import type { ReaderManager } from './readers/reader-manager.js';
 import type { ReaderRole } from './readers/reader-roles.js';
 import { type CardSession, withOneRetry } from './session/card-session.js';
@@ -46,6 +52,12 @@ export interface CardOperationsOptions {
    * the terminal is not in good standing, so that the check is skipped rather than failed.
    */
   remoteCardAuth?: () => CardAuthVerifier | undefined;
+  /**
+   * EXTERNAL AUTHENTICATE when the terminal has no PSAM: the registry service's HSM module, so
+   * that a gen 3 card releases its holder data. Asked at every read, like `remoteCardAuth`;
+   * without it such a card is read without its holder records.
+   */
+  remoteExternalAuth?: () => ExternalAuthenticator | undefined;
   /** Which new PINs a PIN change refuses before the card sees them (default: initial and trivial PINs). */
   pinChangePolicy?: PinChangePolicy;
   /** Payment system CA public keys: with them, cards with a debit application get SDA/DDA. */
@@ -170,6 +182,15 @@ export class CardOperations {
     const giveUp = (): void => {
       if (!abandon.signal.aborted) abandon.abort(new Error('the read ended before this was needed'));
     };
+    const externalAuthenticator: ExternalAuthenticator | undefined = psam.present
+      ? (r) => {
+          // A challenge withdrawn means the read failed: PSAM work not yet begun is dropped.
+          r.challenge.catch(giveUp);
+          return takePsam().externalAuthCryptogram(r.algorithm, r.cardIdCode, r.challenge, {
+            signal: abandon.signal,
+          });
+        }
+      : this.options.remoteExternalAuth?.();
     // What was started ahead of the card is finished before the PSAM goes or the read starts over;
     // after a failure, PSAM work not yet begun is dropped rather than done for nothing.
     const settleStarted = async (succeeded: boolean): Promise<void> => {
@@ -187,17 +208,7 @@ export class CardOperations {
       const reading = readSsse(session, {
         ...(cardOs ? { cardOs } : {}),
         ...(options.fields ? { fields: options.fields } : {}),
-        ...(psam.present
-          ? {
-              externalAuthenticator: (r) => {
-                // A challenge withdrawn means the read failed: PSAM work not yet begun is dropped.
-                r.challenge.catch(giveUp);
-                return takePsam().externalAuthCryptogram(r.algorithm, r.cardIdCode, r.challenge, {
-                  signal: abandon.signal,
-                });
-              },
-            }
-          : {}),
+        ...(externalAuthenticator ? { externalAuthenticator } : {}),
         ...(verify
           ? {
               onIdentified: ({ cardIdCode, algorithm }) => {

@@ -82,7 +82,12 @@ export function createCardOperations(
     },
     ...(caKeys ? { caKeys } : {}),
     // Asked at each card: a revoked or not yet enrolled terminal skips the remote check.
-    ...(registry ? { remoteCardAuth: () => registry.cardAuthVerifier() } : {}),
+    ...(registry
+      ? {
+          remoteCardAuth: () => registry.cardAuthVerifier(),
+          remoteExternalAuth: () => registry.externalAuthenticator(),
+        }
+      : {}),
   };
   return new CardOperations(options);
 }

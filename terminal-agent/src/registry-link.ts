@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { ExternalAuthenticator } from './apps/ssse.js';
 import type { AgentConfig } from './config/schema.js';
 import type { Logger } from './log.js';
 import {
@@ -130,6 +131,26 @@ export class RegistryLink {
       name: inner.name,
       challenge: (request) => this.#observe(() => inner.challenge(request)),
       verify: (request) => this.#observe(() => inner.verify(request)),
+    };
+  }
+
+  /**
+   * EXTERNAL AUTHENTICATE through the service's HSM module, under the same rule as
+   * `cardAuthVerifier`: only while the service serves this terminal.
+   */
+  externalAuthenticator(): ExternalAuthenticator | undefined {
+    const state = this.#health.state;
+    const inner = this.#registry?.externalAuth;
+    if (!inner || (state !== 'connected' && state !== 'unreachable')) return undefined;
+    return async (request) => {
+      try {
+        return await this.#observe(() => inner(request));
+      } catch (e) {
+        // The service cannot give the cryptogram (unreachable, this terminal refused, a card it
+        // does not know, no HSM keys): the card is read as without a PSAM, its public fields only.
+        if (isRegistryError(e)) return undefined;
+        throw e;
+      }
     };
   }
 

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { makeCitizenId, parseReadCardBas } from '@sscard/card-core';
+import {
+  externalAuthCryptogram,
+  fromHex,
+  makeCitizenId,
+  parseReadCardBas,
+  ssseCardKey,
+} from '@sscard/card-core';
 import { VpcdSlot } from '@sscard/card-emulator/bridge/vpcd-client';
 import {
   type CardAlteration,
@@ -283,6 +289,44 @@ describe('reading and verifying social security cards through the agent', () => 
     assert.equal(fields.ssn, '');
     assert.equal(fields.name, '');
     assert.equal(fields.cardNumber, gen3.card.cardNumber);
+  });
+
+  it('reads a generation 3 card without a PSAM through a remote external authenticator, and without it when that has no answer', async () => {
+    // The PSAM is out (the test before); the authenticator stands in for card-service's HSM module,
+    // which holds the issuer's external-authentication master key.
+    await insert(gen3);
+    const challenges: Buffer[] = [];
+    let answers = true;
+    const remote = new CardOperations({
+      readers: stack.manager,
+      terminal: { terminalNumber: '410100813475', deviceNumber: 'DEV0001' },
+      remoteExternalAuth:
+        () =>
+        async ({ cardIdCode, algorithm, challenge }) => {
+          const value = await challenge;
+          challenges.push(value);
+          if (!answers) return undefined;
+          const master = fromHex(keyset.ssse[algorithm].externalAuth);
+          return externalAuthCryptogram(
+            algorithm,
+            ssseCardKey(algorithm, master, fromHex(cardIdCode)),
+            value,
+          );
+        },
+    });
+    const read = await remote.readCard({ verify: false });
+    assert.equal(read.info.ssn, gen3.holder.ssn);
+    assert.equal(read.info.name, gen3.holder.name);
+    assert.equal(challenges.length, 1);
+    assert.equal(challenges[0]!.length, 8, "the card's GET CHALLENGE value");
+
+    answers = false;
+    const bas = await remote.readCardBas(1);
+    assert.equal(bas.code, 0);
+    const fields = parseReadCardBas(bas.output);
+    assert.deepEqual([fields.ssn, fields.name], ['', ''], 'public fields only');
+    assert.equal(fields.cardNumber, gen3.card.cardNumber);
+    assert.equal(challenges.length, 2);
   });
 
   it('answers -2 when no card is in the reader', async () => {

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { VpcdSlot } from '@sscard/card-emulator/bridge/vpcd-client';
+import { createCard } from '@sscard/card-emulator/cards/index';
 import { demoCardDocuments } from '@sscard/card-emulator/cards/personalise';
 import { SsseGen2Card } from '@sscard/card-emulator/cards/ssse/ssse-card';
 import { CardWithFaults } from '@sscard/card-emulator/faults';
@@ -154,6 +155,35 @@ describe('kiosk agent with card-service', () => {
     assert.equal(body.registry.holder?.name, `${doc.holder.name.slice(0, 1)}*`);
     assert.ok(body.registry.coverage);
     assert.ok(!JSON.stringify(body).includes(doc.holder.ssn), 'the full ID number left the agent');
+  });
+
+  it("reads a generation 3 card's holder data through the service's HSM module, and checks it with the registry", async () => {
+    const gen3 = demoCardDocuments().find((d) => d.card.specVersion === '3.00')!;
+    await removeCard();
+    slot.insert(new CardWithFaults(createCard(gen3, registry.keyset)));
+    await waitFor('the generation 3 card', () => userReader()?.card);
+    try {
+      const { status, body } = await api<CardReadView>('POST', '/v1/card/read', {});
+      assert.equal(status, 200);
+      assert.equal(body.info.generation, 3);
+      // Released by the card after EXTERNAL AUTHENTICATE with the HSM module's cryptogram, and
+      // shown masked to a kiosk.
+      assert.equal(body.info.ssn, `${gen3.holder.ssn.slice(0, 6)}********${gen3.holder.ssn.slice(-4)}`);
+      assert.equal(body.verification?.genuine, true, JSON.stringify(body.verification?.failed));
+      assert.equal(body.registry.status, 'valid', JSON.stringify(body.registry));
+      const audit = await registry.operator<{
+        entries: { action: string; terminalId: string; result: string }[];
+      }>('GET', '/v1/audit?after=0&limit=1000');
+      assert.ok(
+        audit.body.entries.some(
+          (e) => e.action === 'card.externalAuthenticate' && e.terminalId === TERMINAL && e.result === 'ok',
+        ),
+        'the service audited the cryptogram it gave this terminal',
+      );
+    } finally {
+      await removeCard();
+      await insertCard();
+    }
   });
 
   it('refuses a lost-card report before the PIN was verified in this visit', async () => {

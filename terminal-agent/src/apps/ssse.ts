@@ -66,13 +66,15 @@ export type SsseCardInfo = Omit<SsseBasicInfo, HolderField> & {
  * Computes the EXTERNAL AUTHENTICATE cryptogram (RKSSSE, key id 02) over the card's challenge.
  * Called as soon as the card's identification code and algorithm are known, before GET CHALLENGE:
  * it may start what does not need the challenge (the PSAM's key diversification) and then wait
- * for `challenge`, which rejects when the read ends without one.
+ * for `challenge`, which rejects when the read ends without one. `undefined` means no cryptogram
+ * can be had now (the registry service that would give it cannot): the card keeps its holder
+ * records locked, and the read returns the public fields as a terminal without an authenticator.
  */
 export type ExternalAuthenticator = (request: {
   cardIdCode: string;
   algorithm: CardAlgorithm;
   challenge: Promise<Buffer>;
-}) => Promise<Buffer>;
+}) => Promise<Buffer | undefined>;
 
 /** What the terminal knows of a card once its first EF05 records are read. */
 export interface SsseCardIdentity {
@@ -248,7 +250,7 @@ async function readFields<K extends SsseFieldName>(
 /** An EXTERNAL AUTHENTICATE begun before the card's challenge is known. */
 interface ExternalAuthentication {
   /** The authenticator's cryptogram; read only once the challenge was delivered. */
-  readonly cryptogram: Promise<Buffer>;
+  readonly cryptogram: Promise<Buffer | undefined>;
   deliver(challenge: Buffer): void;
   /** Whether the authenticator is still at work (its cryptogram has not settled). */
   readonly busy: boolean;
@@ -269,7 +271,7 @@ function beginExternalAuthentication(
   });
   // An authenticator that failed before it needed the challenge never looks at it.
   challenge.catch(() => undefined);
-  let cryptogram: Promise<Buffer>;
+  let cryptogram: Promise<Buffer | undefined>;
   try {
     cryptogram = authenticator({ ...request, challenge });
   } catch (e) {
@@ -397,9 +399,12 @@ export async function readSsse(session: CardSession, options: SsseReadOptions = 
 
     let holderDataRead = generation !== 3;
     const firstHolderRecord = holderDataRead ? afterCard.next : undefined;
+    let cryptogram: Buffer | undefined;
     if (authentication) {
       authentication.deliver(requireSuccess(await afterCard.next!));
-      const cryptogram = await authentication.cryptogram;
+      cryptogram = await authentication.cryptogram;
+    }
+    if (cryptogram) {
       const answer = await session.transmit({ cla: 0x00, ins: 0x82, p1: 0x00, p2: 0x02, data: cryptogram });
       if (answer.sw === 0x6300) {
         // The card does not hold the RKSSSE key its identification code implies: not the issuer's card.

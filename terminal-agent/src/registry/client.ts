@@ -13,11 +13,13 @@ import type { JournalEntry } from './journal.js';
 import { refusalError } from './problem.js';
 import {
   type CardAuthVerdict,
+  type ExternalAuthAnswer,
   type IdentityCheckRequest,
   type IdentityCheckResult,
   type ServiceChallenge,
   type ServiceTerminal,
   cardAuthVerdictSchema,
+  externalAuthAnswerSchema,
   identityCheckResultSchema,
   serviceChallengeSchema,
   serviceTerminalSchema,
@@ -121,6 +123,20 @@ export class RegistryClient {
     cryptogram: string;
   }): Promise<CardAuthVerdict> {
     return this.call('POST', '/v1/card-auth/verify', request, cardAuthVerdictSchema, { retryable: false });
+  }
+
+  /**
+   * The EXTERNAL AUTHENTICATE cryptogram over the card's GET CHALLENGE value (hex, 8 bytes), from
+   * the service's HSM module: how a terminal without a PSAM reads a gen 3 card's holder data.
+   * Retried: the answer depends on the challenge only, and the service keeps no state for it.
+   */
+  async externalAuthenticate(request: {
+    cardIdCode: string;
+    challenge: string;
+  }): Promise<ExternalAuthAnswer> {
+    return this.call('POST', '/v1/card-auth/external', request, externalAuthAnswerSchema, {
+      retryable: true,
+    });
   }
 
   /** Sends a journalled request once, with its idempotency key; the outbox decides what the answer means. */

@@ -37,9 +37,11 @@ export {
   RemoteCardAuthVerifier,
   internalAuthenticate,
   proveCardPresence,
+  remoteExternalAuthenticator,
 } from './remote-card-auth.js';
 export type {
   CardAuthVerdict,
+  ExternalAuthAnswer,
   IdentityCheckRequest,
   IdentityCheckResult,
   ServiceChallenge,

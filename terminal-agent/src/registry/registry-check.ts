@@ -84,7 +84,8 @@ export async function checkCardWithRegistry(
       status: 'skipped',
       valid: false,
       reason: 'HOLDER_DATA_NOT_READ',
-      message: "the card did not release the holder's data (no PSAM), which the registry check compares",
+      message:
+        "the card did not release the holder's data (no PSAM, and no cryptogram from card-service), which the registry check compares",
       cardPresent: false,
     };
   }

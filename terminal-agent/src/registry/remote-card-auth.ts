@@ -10,6 +10,7 @@ import type {
   CardAuthRequest,
   CardAuthVerifier,
 } from '../verification/card-auth-verifier.js';
+import type { ExternalAuthenticator } from '../apps/ssse.js';
 import { RegistryError } from './errors.js';
 import type { RegistryClient } from './client.js';
 
@@ -85,6 +86,26 @@ export class RemoteCardAuthVerifier implements CardAuthVerifier {
       { serviceCode: verdict.reason },
     );
   }
+}
+
+/**
+ * EXTERNAL AUTHENTICATE for a terminal without a PSAM (the HSM read of DESIGN.md §3): the card's
+ * challenge goes to the service's HSM module, its cryptogram goes back to the card, which then
+ * releases the holder records. A card the registry issued under the other algorithm is not the
+ * card its identification code names.
+ */
+export function remoteExternalAuthenticator(
+  client: Pick<RegistryClient, 'externalAuthenticate'>,
+): ExternalAuthenticator {
+  return async ({ cardIdCode, algorithm, challenge }) => {
+    const value = await challenge;
+    const answer = await client.externalAuthenticate({
+      cardIdCode,
+      challenge: value.toString('hex').toUpperCase(),
+    });
+    checkAlgorithm(answer.algorithm, algorithm);
+    return Buffer.from(answer.cryptogram, 'hex');
+  };
 }
 
 /** A card-present proof for the identity check or a card event: a fresh challenge answered by the card. */

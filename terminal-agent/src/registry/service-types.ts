@@ -69,3 +69,9 @@ export const cardAuthVerdictSchema = z.union([
   z.object({ verified: z.literal(false), reason: z.string() }),
 ]);
 export type CardAuthVerdict = z.output<typeof cardAuthVerdictSchema>;
+
+export const externalAuthAnswerSchema = z.object({
+  cryptogram: z.string().regex(/^([0-9A-Fa-f]{16}|[0-9A-Fa-f]{32})$/, 'one cipher block as hex expected'),
+  algorithm: z.enum(['3des', 'sm4']),
+});
+export type ExternalAuthAnswer = z.output<typeof externalAuthAnswerSchema>;

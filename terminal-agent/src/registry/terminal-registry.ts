@@ -6,7 +6,12 @@ import { type RegistrySettings, loadOrEnrol } from './enrolment.js';
 import { OutboxJournal } from './journal.js';
 import { Outbox, type OutboxLogger, type ResendReport } from './outbox.js';
 import { type CardReadForCheck, type RegistryCheckResult, checkCardWithRegistry } from './registry-check.js';
-import { type CardPresentProof, RemoteCardAuthVerifier } from './remote-card-auth.js';
+import type { ExternalAuthenticator } from '../apps/ssse.js';
+import {
+  type CardPresentProof,
+  RemoteCardAuthVerifier,
+  remoteExternalAuthenticator,
+} from './remote-card-auth.js';
 
 /**
  * Everything the agent needs from card-service, opened once at start: the terminal's credentials
@@ -31,6 +36,8 @@ export interface TerminalRegistry {
   lifecycle: CardLifecycleRequests;
   /** The `CardAuthVerifier` for a terminal without a PSAM. */
   cardAuth: RemoteCardAuthVerifier;
+  /** EXTERNAL AUTHENTICATE for a terminal without a PSAM: gen 3 holder data through the HSM module. */
+  externalAuth: ExternalAuthenticator;
   /** What the first resend pass at start settled (requests a crash left unanswered). */
   recovered: ResendReport;
   checkCard(read: CardReadForCheck, proof?: CardPresentProof): Promise<RegistryCheckResult>;
@@ -89,6 +96,7 @@ export async function openTerminalRegistry(options: TerminalRegistryOptions): Pr
       outbox,
       lifecycle: new CardLifecycleRequests(outbox),
       cardAuth: new RemoteCardAuthVerifier(client),
+      externalAuth: remoteExternalAuthenticator(client),
       recovered,
       checkCard: (read, proof) => checkCardWithRegistry(client, read, proof),
       close: async () => {
