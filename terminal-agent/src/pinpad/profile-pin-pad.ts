@@ -28,6 +28,19 @@ interface Entry {
 }
 
 /**
+ * A command the pad has not answered yet. The pad answers its commands in the order it got them,
+ * each with one ack or one error, so answers are matched to commands in that order: the ack of a
+ * cancel that arrives late is not taken for the next entry's.
+ */
+interface PendingAnswer {
+  /** The entry this command starts; undefined for a cancel, whose answer nobody waits for. */
+  entry: Entry | undefined;
+  resolve: () => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
  * A hardware PIN pad speaking the protocol of its firmware profile: the host starts an entry with
  * the length limits, the pad reports each key press as a count, and Enter sends the PIN block.
  * The host keeps its own deadline too, so a pad that stops talking cannot hold a card session.
@@ -37,7 +50,7 @@ export class ProfilePinPad extends EventEmitter<PinPadEvents> implements PinPad 
   readonly #profile: PinPadProfile;
   readonly #transport: PinPadTransport;
   #entry: Entry | undefined;
-  #ackWaiter: { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | undefined;
+  #pending: PendingAnswer[] = [];
   #closed = false;
 
   constructor(profile: PinPadProfile, transport: PinPadTransport) {
@@ -80,7 +93,7 @@ export class ProfilePinPad extends EventEmitter<PinPadEvents> implements PinPad 
     });
     this.#entry = entry;
     try {
-      await this.#command(this.#profile.commands.startEntry.code, Buffer.from([minLength, maxLength]));
+      await this.#command(this.#profile.commands.startEntry.code, Buffer.from([minLength, maxLength]), entry);
     } catch (e) {
       this.#finish(e as Error);
       return result;
@@ -108,35 +121,51 @@ export class ProfilePinPad extends EventEmitter<PinPadEvents> implements PinPad 
   }
 
   #sendCancel(): void {
-    // Best effort: the entry is over for the host whether or not the pad hears it.
-    this.#transport.send({ code: this.#profile.commands.cancel.code, data: Buffer.alloc(0) }).catch(() => {});
+    // Best effort: the entry is over for the host whether or not the pad hears it. Its answer is
+    // still expected, so that it is not taken for the answer to the next command.
+    this.#command(this.#profile.commands.cancel.code, Buffer.alloc(0), undefined).catch(() => {});
   }
 
-  async #command(code: number, data: Buffer): Promise<void> {
-    const acked = new Promise<void>((resolve, reject) => {
+  async #command(code: number, data: Buffer, entry: Entry | undefined): Promise<void> {
+    let pending!: PendingAnswer;
+    const answered = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.#ackWaiter = undefined;
+        this.#drop(pending);
         reject(
           new PinPadError('PINPAD_UNAVAILABLE', `PIN pad ${this.#transport.description} did not answer`),
         );
       }, ACK_TIMEOUT_MS);
-      this.#ackWaiter = { resolve, reject, timer };
+      pending = { entry, resolve, reject, timer };
     });
-    await this.#transport.send({ code, data });
-    await acked;
+    // Judged by the await below; a timeout while the bytes are still being written is not unhandled.
+    answered.catch(() => undefined);
+    this.#pending.push(pending);
+    try {
+      await this.#transport.send({ code, data });
+    } catch (e) {
+      this.#drop(pending);
+      throw e;
+    }
+    await answered;
+  }
+
+  /** Stops waiting for a command's answer (it timed out, or was never sent). */
+  #drop(pending: PendingAnswer): void {
+    clearTimeout(pending.timer);
+    const at = this.#pending.indexOf(pending);
+    if (at >= 0) this.#pending.splice(at, 1);
   }
 
   #onFrame(frame: Frame): void {
     const { events } = this.#profile;
     try {
       if (frame.code === events.ack.code) {
-        const waiter = this.#ackWaiter;
-        this.#ackWaiter = undefined;
-        if (waiter) {
-          clearTimeout(waiter.timer);
+        const answered = this.#pending.shift();
+        if (answered) {
+          clearTimeout(answered.timer);
           // Marked here, not after the await: the pad's first key may be in the same chunk.
-          if (this.#entry) this.#entry.acknowledged = true;
-          waiter.resolve();
+          if (answered.entry) answered.entry.acknowledged = true;
+          answered.resolve();
         }
         return;
       }
@@ -148,11 +177,10 @@ export class ProfilePinPad extends EventEmitter<PinPadEvents> implements PinPad 
             : new PinPadError('PINPAD_PROTOCOL', ERROR_REASONS[reason ?? 0] ?? 'the pad reported an error', {
                 reason,
               });
-        const waiter = this.#ackWaiter;
-        this.#ackWaiter = undefined;
-        if (waiter) {
-          clearTimeout(waiter.timer);
-          waiter.reject(error);
+        const answered = this.#pending.shift();
+        if (answered) {
+          clearTimeout(answered.timer);
+          answered.reject(error);
         } else {
           this.#finish(error);
         }
@@ -197,15 +225,17 @@ export class ProfilePinPad extends EventEmitter<PinPadEvents> implements PinPad 
   }
 
   #fail(error: Error): void {
+    // A damaged frame may have been an answer: which commands are still unanswered is no longer
+    // known, so none is waited for, and the cancel below starts the count again.
+    const pending = this.#pending;
+    this.#pending = [];
+    for (const p of pending) {
+      clearTimeout(p.timer);
+      p.reject(error);
+    }
     // The pad may be in the middle of the entry the host now ends: it goes back to idle rather
     // than taking a PIN nobody waits for and refusing the next entry as busy.
     if (this.#entry && !this.#closed) this.#sendCancel();
-    const waiter = this.#ackWaiter;
-    this.#ackWaiter = undefined;
-    if (waiter) {
-      clearTimeout(waiter.timer);
-      waiter.reject(error);
-    }
     this.#finish(error);
   }
 

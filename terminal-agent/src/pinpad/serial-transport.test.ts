@@ -131,8 +131,28 @@ describe('serial PIN pad over a pty', () => {
     assert.deepEqual(counts, [1, 2, 3, 4, 5, 6]);
   });
 
+  it("matches the pad's answers to the commands in order: a cancel's late ack is not taken for the next entry's", async () => {
+    // The host gives up on an entry and cancels it; the pad is slow to answer the cancel, and the
+    // cardholder had typed a PIN before the pad read it.
+    let cancelHeard = false;
+    device.script = (frame) => {
+      if (frame.code === commands.cancel.code) cancelHeard = true;
+      if (frame.code !== commands.startEntry.code) return;
+      if (!cancelHeard) return void device.send(events.ack.code);
+      device.send(events.ack.code); // the cancel's, late
+      device.send(events.pinBlock.code, Buffer.from('111111', 'hex'));
+      device.send(events.ack.code); // this entry's
+      device.send(events.pinBlock.code, Buffer.from('246810', 'hex'));
+    };
+    const first = await rejection(pad.readPin({ ...PIN_REQUEST, timeoutMs: 1 }));
+    assert.ok(first instanceof PinEntryError);
+    await waitFor('the cancel at the pad', () => cancelHeard);
+    assert.equal((await pad.readPin(PIN_REQUEST)).toString('ascii'), '246810');
+  });
+
   it('tells the pad to stop when a damaged frame ends the entry', async () => {
     device.script = (frame) => {
+      if (frame.code === commands.cancel.code) return void device.send(events.ack.code);
       if (frame.code !== commands.startEntry.code) return;
       device.send(events.ack.code);
       // A key event whose BCC (the byte before ETX) was hit on the line.
