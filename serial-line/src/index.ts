@@ -1,2 +1,9 @@
 export { hangupAwareBinding, LineHungUpError } from './hangup-aware-binding.js';
-export { closeSerialPort, type LineSettings, openSerialPort, type SerialPort } from './serial-port.js';
+export {
+  closeSerialPort,
+  type LineSettings,
+  openSerialPort,
+  PortClosedError,
+  type SerialPort,
+  writeToPort,
+} from './serial-port.js';

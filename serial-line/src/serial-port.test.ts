@@ -6,7 +6,14 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, afterEach, describe, it } from 'node:test';
 import { type PtyPair, startPtyPair, waitFor } from '@sscard/test-harness';
-import { closeSerialPort, type LineSettings, openSerialPort, type SerialPort } from './index.js';
+import {
+  closeSerialPort,
+  type LineSettings,
+  openSerialPort,
+  PortClosedError,
+  type SerialPort,
+  writeToPort,
+} from './index.js';
 
 const line: LineSettings = { baud: 9600, dataBits: 8, parity: 'none', stopBits: 1 };
 
@@ -74,6 +81,20 @@ describe('serial line', () => {
       await pair!.close();
       pair = undefined;
     }
+  });
+
+  it('writes and waits for the bytes to leave; a port that closes first fails the write instead of holding it', async () => {
+    const { host, device } = await plugged();
+    const got: Buffer[] = [];
+    host.on('data', (chunk: Buffer) => got.push(chunk));
+    await writeToPort(device, Buffer.from('ping'));
+    await waitFor('the bytes at the host', () => Buffer.concat(got).toString() === 'ping');
+    // Closed before the write's callback can run: the stream's own drain would wait for an
+    // 'open' that never comes.
+    const pending = writeToPort(device, Buffer.from('lost'));
+    device.close();
+    await assert.rejects(pending, PortClosedError);
+    await assert.rejects(writeToPort(device, Buffer.from('late')), PortClosedError);
   });
 
   it('refuses a path that is not a serial device', async () => {

@@ -44,3 +44,37 @@ export function closeSerialPort(port: SerialPort): Promise<void> {
     port.close(() => resolve());
   });
 }
+
+/** The port closed (or was lost) before bytes written to it had left for the device. */
+export class PortClosedError extends Error {
+  readonly code = 'EPORTCLOSED';
+}
+
+/**
+ * Writes and waits until the bytes have left for the device (write, then drain). The stream's own
+ * write and drain, given a port that is closed or closing, wait for it to be opened again, which a
+ * lost port never is: a write that straddles an unplug would wait for ever. This one rejects with
+ * `PortClosedError` as soon as the port closes.
+ */
+export function writeToPort(port: SerialPort, bytes: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const closed = (): void => {
+      port.off('close', closed);
+      reject(new PortClosedError('the serial port closed before the bytes were written'));
+    };
+    if (!port.isOpen) return closed();
+    port.once('close', closed);
+    port.write(bytes, (error) => {
+      if (error) {
+        port.off('close', closed);
+        return reject(error);
+      }
+      if (!port.isOpen) return closed();
+      port.drain((drainError) => {
+        port.off('close', closed);
+        if (drainError) reject(drainError);
+        else resolve();
+      });
+    });
+  });
+}

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { SerialLine } from '@sscard/firmware-profiles';
-import { closeSerialPort, openSerialPort, type SerialPort } from '@sscard/serial-line';
+import { closeSerialPort, openSerialPort, type SerialPort, writeToPort } from '@sscard/serial-line';
 
 export interface DevicePortEvents {
   data: [chunk: Buffer];
@@ -42,12 +42,10 @@ export class DevicePort extends EventEmitter<DevicePortEvents> {
   write(bytes: Buffer): Promise<boolean> {
     const port = this.port;
     if (!port?.isOpen) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      port.write(bytes, (err) => {
-        if (err) resolve(false);
-        else port.drain(() => resolve(true));
-      });
-    });
+    return writeToPort(port, bytes).then(
+      () => true,
+      () => false,
+    );
   }
 
   async close(): Promise<void> {

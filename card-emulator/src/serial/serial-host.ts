@@ -5,7 +5,7 @@ import {
   FrameDecoder,
   type Framing,
 } from '@sscard/firmware-profiles';
-import type { SerialPort } from '@sscard/serial-line';
+import { type SerialPort, writeToPort } from '@sscard/serial-line';
 
 /**
  * The host end of a serial line in tests: writes raw bytes or frames and hands out the frames the
@@ -28,9 +28,7 @@ export class SerialHost {
   }
 
   write(bytes: Buffer): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.port.write(bytes, (error) => (error ? reject(error) : this.port.drain(() => resolve())));
-    });
+    return writeToPort(this.port, bytes);
   }
 
   /** The next frame from the device (errors from the decoder fail the wait). */

@@ -7,7 +7,7 @@ import {
   type Framing,
   type SerialLine,
 } from '@sscard/firmware-profiles';
-import { closeSerialPort, openSerialPort, type SerialPort } from '@sscard/serial-line';
+import { closeSerialPort, openSerialPort, type SerialPort, writeToPort } from '@sscard/serial-line';
 import { PinPadError } from './errors.js';
 import type { PinPadTransport, PinPadTransportEvents } from './transport.js';
 
@@ -67,14 +67,8 @@ export class SerialPinPadTransport extends EventEmitter<PinPadTransportEvents> i
 
   send(frame: Frame): Promise<void> {
     const bytes = encodeFrame(this.#framing, frame);
-    return new Promise((resolve, reject) => {
-      this.#port.write(bytes, (error) => {
-        if (error)
-          reject(
-            new PinPadError('PINPAD_DISCONNECTED', `write to ${this.description} failed: ${error.message}`),
-          );
-        else this.#port.drain(() => resolve());
-      });
+    return writeToPort(this.#port, bytes).catch((error: Error) => {
+      throw new PinPadError('PINPAD_DISCONNECTED', `write to ${this.description} failed: ${error.message}`);
     });
   }
 
