@@ -123,9 +123,8 @@ export class RegistryLink {
    * every card: the answer follows the link's state.
    */
   cardAuthVerifier(): CardAuthVerifier | undefined {
-    const state = this.#health.state;
     const inner = this.#registry?.cardAuth;
-    if (!inner || (state !== 'connected' && state !== 'unreachable')) return undefined;
+    if (!inner || !this.#inGoodStanding()) return undefined;
     // The card check is often the first request after a revocation or an outage: learn from it.
     return {
       name: inner.name,
@@ -139,9 +138,8 @@ export class RegistryLink {
    * `cardAuthVerifier`: only while the service serves this terminal.
    */
   externalAuthenticator(): ExternalAuthenticator | undefined {
-    const state = this.#health.state;
     const inner = this.#registry?.externalAuth;
-    if (!inner || (state !== 'connected' && state !== 'unreachable')) return undefined;
+    if (!inner || !this.#inGoodStanding()) return undefined;
     return async (request) => {
       try {
         return await this.#observe(() => inner(request));
@@ -152,6 +150,12 @@ export class RegistryLink {
         throw e;
       }
     };
+  }
+
+  /** Enrolled and not refused: reachable now, or unreachable for a while (the request may get through). */
+  #inGoodStanding(): boolean {
+    const state = this.#health.state;
+    return state === 'connected' || state === 'unreachable';
   }
 
   async #observe<T>(call: () => Promise<T>): Promise<T> {

@@ -2,12 +2,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { authBlockSize, maskCardIdCode } from '@sscard/card-core';
 import { appendAudit } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
-import { DomainError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { cardSubject } from '../registry/registry.js';
 import type { Card } from '../registry/model.js';
 import { getCardByIdCode } from '../registry/queries.js';
 import { type Queryable, type Store, forUpdate } from '../store/store.js';
-import type { Hsm } from './hsm.js';
+import { type Hsm, hsmUnavailable } from './hsm.js';
 
 /**
  * Card-present proof (DESIGN.md §3): the service issues a one-block random challenge for one card
@@ -50,7 +50,7 @@ export class CardPresence {
 
   private requireHsm(): Hsm {
     if (!this.hsm) {
-      throw new DomainError('HSM_UNAVAILABLE', 'the HSM module has no issuer keys loaded', 503);
+      throw hsmUnavailable();
     }
     return this.hsm;
   }

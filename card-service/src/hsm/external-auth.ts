@@ -1,11 +1,11 @@
 import { maskCardIdCode } from '@sscard/card-core';
 import type { AuditWriter } from '../audit/audit-writer.js';
-import { DomainError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import type { Card } from '../registry/model.js';
 import { getCardByIdCode } from '../registry/queries.js';
 import { cardSubject } from '../registry/registry.js';
 import type { Store } from '../store/store.js';
-import type { Hsm } from './hsm.js';
+import { type Hsm, hsmUnavailable } from './hsm.js';
 
 export interface ExternalAuthInput {
   cardIdCode: string;
@@ -34,34 +34,20 @@ export class ExternalAuthentication {
   ) {}
 
   async answer(terminalId: string, input: ExternalAuthInput): Promise<ExternalAuthAnswer> {
-    if (!this.hsm) {
-      throw new DomainError('HSM_UNAVAILABLE', 'the HSM module has no issuer keys loaded', 503);
-    }
+    if (!this.hsm) throw hsmUnavailable();
     const cardIdCode = input.cardIdCode.toUpperCase();
     const card = await getCardByIdCode(this.store, cardIdCode);
-    if (!card) {
-      await this.audit.append({
-        terminalId,
-        action: 'card.externalAuthenticate',
-        subject: `card id ${maskCardIdCode(cardIdCode)}`,
-        result: 'CARD_UNKNOWN',
-      });
-      throw notFound('card', { reason: 'CARD_UNKNOWN' });
-    }
-    const cryptogram = this.hsm.externalAuth(card.algorithm, cardIdCode, Buffer.from(input.challenge, 'hex'));
-    if (!cryptogram) {
-      throw new DomainError(
-        'HSM_UNAVAILABLE',
-        `the HSM module has no ${card.algorithm} external-authentication key loaded`,
-        503,
-      );
-    }
+    const cryptogram = card
+      ? this.hsm.externalAuth(card.algorithm, cardIdCode, Buffer.from(input.challenge, 'hex'))
+      : undefined;
+    if (card && !cryptogram) throw hsmUnavailable(`${card.algorithm} external-authentication key`);
     await this.audit.append({
       terminalId,
       action: 'card.externalAuthenticate',
-      subject: cardSubject(card.cardNumber),
-      result: 'ok',
+      subject: card ? cardSubject(card.cardNumber) : `card id ${maskCardIdCode(cardIdCode)}`,
+      result: card ? 'ok' : 'CARD_UNKNOWN',
     });
+    if (!card || !cryptogram) throw notFound('card', { reason: 'CARD_UNKNOWN' });
     return { cryptogram: cryptogram.toString('hex').toUpperCase(), algorithm: card.algorithm };
   }
 }

@@ -40,6 +40,11 @@ export interface Hsm {
   externalAuth(alg: CardAlgorithm, cardIdCode: string, challenge: Uint8Array): Buffer | undefined;
 }
 
+/** The refusal of every HSM-backed endpoint while the keyset (or the key it needs) is missing. */
+export function hsmUnavailable(what = 'issuer keys'): DomainError {
+  return new DomainError('HSM_UNAVAILABLE', `the HSM module has no ${what} loaded`, 503);
+}
+
 const key16 = z.string().regex(/^[0-9A-Fa-f]{32}$/, '16 bytes as hex expected');
 const keysetSchema = z.object({
   version: z.literal(1),
