@@ -27,6 +27,8 @@ const paths = {
   keys: join(dataDir, 'keys', 'issuer.json'),
   caPublicKeys: join(dataDir, 'keys', 'ca-public-keys.json'),
   cards: join(dataDir, 'emulator', 'cards.json'),
+  // The cards' memory (PIN tries, records, transaction counters): a blocked card stays blocked.
+  cardMemory: join(dataDir, 'emulator', 'memory'),
   service: join(dataDir, 'service'),
   // The agent keeps its files (API token, terminal credentials, journal) at the top of ./data,
   // where the `sscard` CLI looks by default, so `npx sscard read` finds the running agent.
@@ -161,6 +163,8 @@ async function main() {
     paths.keys,
     '--cards',
     paths.cards,
+    '--memory-dir',
+    paths.cardMemory,
     '--vpcd-port',
     String(pcscd.vpcdPorts[0]),
     '--psam-port',

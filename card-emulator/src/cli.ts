@@ -31,6 +31,8 @@ const USAGE = `usage: sscard-emulator <command> [options]
   start [options]                  run the virtual readers with the cards
       --keys FILE                  keyset (default ${DEFAULT_KEYSET_PATH}; generated when missing)
       --cards FILE                 card documents (JSON array; default: the demo cards)
+      --memory-dir DIR             keep each card's memory (PIN tries, records, transaction
+                                   counter) in DIR/<card>.json across restarts
       --card ID                    the card inserted in slot "card" at start (default: the first)
       --vpcd-port N                vpcd port of the citizen's card slot (default 35963, Debian's vpcd)
       --psam-port N                vpcd port of the PSAM slot (default: vpcd-port + 1)
@@ -75,7 +77,11 @@ async function start(values: Record<string, string | boolean | undefined>): Prom
   const keyset = await loadKeyset(keysPath);
   const documents = readCards(values.cards as string | undefined);
   const logger = jsonLogger();
-  const emulator = new Emulator(keyset, documents, logger);
+  const memoryDir = values['memory-dir'] as string | undefined;
+  const emulator = new Emulator(keyset, documents, {
+    logger,
+    ...(memoryDir ? { memoryDir: resolve(memoryDir) } : {}),
+  });
 
   let vpcdPort = Number(values['vpcd-port'] ?? 35963);
   let psamPort = values['psam-port'] !== undefined ? Number(values['psam-port']) : vpcdPort + 1;
@@ -174,6 +180,7 @@ async function main(argv: string[]): Promise<void> {
       keys: { type: 'string' },
       cards: { type: 'string' },
       card: { type: 'string' },
+      'memory-dir': { type: 'string' },
       'vpcd-port': { type: 'string' },
       'psam-port': { type: 'string' },
       'private-pcscd': { type: 'boolean' },

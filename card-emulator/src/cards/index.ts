@@ -7,6 +7,7 @@ export {
   cardDocumentSchema,
   parseCardDocument,
 } from './card-document.js';
+export { CardMemoryError, CardMemoryStore, MemoryBackedCard } from './card-memory.js';
 export { cardNumberCheckChar, isValidCardNumber } from '@sscard/card-core';
 export type { CardApplication, CommandContext, Instruction } from './cos/application.js';
 export { CardOs, type CardOsOptions } from './cos/card-os.js';
@@ -39,6 +40,7 @@ export { SSSE_DF_FID } from './ssse/ssse-application.js';
 export {
   type CardInterface,
   SsseCard,
+  type SsseCardMemory,
   type SsseCardOptions,
   SsseGen2Card,
   SsseGen3Card,

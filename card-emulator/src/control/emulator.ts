@@ -1,6 +1,7 @@
 import { ValidationError } from '@sscard/card-core';
 import { VpcdSlot } from '../bridge/vpcd-client.js';
 import type { CardDocument, IssuerKeyset } from '../cards/index.js';
+import { CardMemoryStore, MemoryBackedCard } from '../cards/card-memory.js';
 import { createCard, createPsam } from '../cards/index.js';
 import { CardWithFaults, type Fault, NO_FAULT } from '../faults.js';
 import { type Logger, silentLogger } from '../log.js';
@@ -36,6 +37,16 @@ export interface CardState {
 }
 
 export class EmulatorError extends ValidationError {}
+
+export interface EmulatorOptions {
+  logger?: Logger;
+  /**
+   * Directory of the cards' memory files (card-memory.ts): PIN tries, blocked PINs, changed
+   * records and transaction counters survive an emulator restart. Without it a card's memory
+   * lives as long as the emulator.
+   */
+  memoryDir?: string;
+}
 
 class VpcdSlotAdapter implements Slot {
   readonly kind = 'pcsc' as const;
@@ -98,19 +109,25 @@ export function vpcdSlot(name: string, port: number, logger: Logger = silentLogg
 /**
  * The running emulator: a catalogue of virtual cards made from card documents and one keyset, and
  * the slots they can be inserted into. Each card object lives as long as the emulator, so a PIN
- * change or a blocked PIN survives removing and re-inserting the card, as on a real card.
+ * change or a blocked PIN survives removing and re-inserting the card, as on a real card; with a
+ * `memoryDir` it survives the emulator too.
  */
 export class Emulator {
   private readonly cards = new Map<string, { card: CardWithFaults; state: Omit<CardState, 'slot'> }>();
   private readonly slots = new Map<string, Slot>();
 
+  private readonly logger: Logger;
+
   constructor(
     readonly keyset: IssuerKeyset,
     documents: CardDocument[],
-    private readonly logger: Logger = silentLogger,
+    options: EmulatorOptions = {},
   ) {
+    this.logger = options.logger ?? silentLogger;
+    const memory = options.memoryDir === undefined ? undefined : new CardMemoryStore(options.memoryDir);
     for (const doc of documents) {
-      const card = new CardWithFaults(createCard(doc, keyset));
+      const chip = createCard(doc, keyset);
+      const card = new CardWithFaults(memory ? new MemoryBackedCard(chip, memory) : chip);
       const generation = Number.parseInt(doc.card.specVersion, 10);
       this.cards.set(card.id, {
         card,

@@ -15,6 +15,12 @@ export function pinToBcd(digits: string): Buffer {
   return Buffer.from(digits, 'hex');
 }
 
+export interface PinMemory {
+  /** The PIN as the card compares it: 3 bytes of BCD, upper-case hex. */
+  bcd: string;
+  triesLeft: number;
+}
+
 /**
  * The social security PIN and its retry counter. A wrong PIN costs a try (63Cx), the counter at
  * zero blocks verification (6983) until a reload resets it; a right PIN restores the counter.
@@ -46,6 +52,23 @@ export class PinCounter {
     }
     this.#triesLeft--;
     return triesLeftSw(this.#triesLeft);
+  }
+
+  /** What the card's EEPROM holds of the PIN: its BCD and the retry counter. */
+  memory(): PinMemory {
+    return { bcd: this.#pin.toString('hex').toUpperCase(), triesLeft: this.#triesLeft };
+  }
+
+  /** Loads the PIN and counter a card wrote before it lost power. */
+  restore(memory: PinMemory): void {
+    const bcd = Buffer.from(memory.bcd, 'hex');
+    if (!isBcdPin(bcd)) throw new RangeError('a stored PIN is 3 bytes of BCD');
+    if (!Number.isInteger(memory.triesLeft) || memory.triesLeft < 0 || memory.triesLeft > PIN_MAX_TRIES) {
+      throw new RangeError(`a PIN retry counter is 0 to ${PIN_MAX_TRIES}`);
+    }
+    wipe(this.#pin);
+    this.#pin = bcd;
+    this.#triesLeft = memory.triesLeft;
   }
 
   /** Sets a new PIN and restores the counter: after a successful change or an authorised reload. */

@@ -54,6 +54,35 @@ export class RecordFile {
     return this.#capacity[n - 1] ?? 0;
   }
 
+  /** Copies of every record, in order: what the file holds in the card's memory. */
+  records(): Buffer[] {
+    return this.#records.map((r) => Buffer.from(r));
+  }
+
+  /**
+   * Loads records the card wrote before it lost power. They must be the personalised file's
+   * records in number, tag and size, as UPDATE RECORD keeps them; anything else is refused whole.
+   */
+  restore(records: readonly Buffer[]): void {
+    this.checkRestorable(records);
+    records.forEach((record, i) => {
+      this.#records[i] = Buffer.from(record);
+    });
+  }
+
+  /** Throws unless `restore(records)` would accept them. */
+  checkRestorable(records: readonly Buffer[]): void {
+    if (records.length !== this.#records.length) {
+      throw new RangeError(`file SFI ${this.sfi} has ${this.#records.length} records, not ${records.length}`);
+    }
+    records.forEach((record, i) => {
+      const wellFormed = record.length >= 2 && record[1] === record.length - 2;
+      if (!wellFormed || record[0] !== this.#records[i]![0] || record.length > this.#capacity[i]!) {
+        throw new RangeError(`file SFI ${this.sfi} record ${i + 1} does not fit the personalised record`);
+      }
+    });
+  }
+
   replace(n: number, record: Buffer): void {
     if (this.record(n) === undefined) throw new RangeError(`no record ${n}`);
     this.#records[n - 1] = Buffer.from(record);

@@ -56,6 +56,11 @@ export interface DebitApplicationOptions {
   random?: (length: number) => Buffer;
 }
 
+export interface DebitMemory {
+  atc: number;
+  lastOnlineAtc: number;
+}
+
 /**
  * The PBOC debit application (A000000333010101) of a financial social security card: GET
  * PROCESSING OPTIONS, the AFL records with SDA/DDA data, INTERNAL AUTHENTICATE for DDA, the two
@@ -63,7 +68,7 @@ export interface DebitApplicationOptions {
  *
  * Card risk management is that of a card that always goes online: a TC asked for in the first
  * GENERATE AC is answered with an ARQC, an AAC request with an AAC. The ATC counts GET
- * PROCESSING OPTIONS, as on EMV cards, and lives as long as the card object.
+ * PROCESSING OPTIONS, as on EMV cards, and is kept in the card's memory (see card-memory.ts).
  */
 export class DebitApplication implements CardApplication {
   readonly aid = Buffer.from(DEBIT_AID);
@@ -93,6 +98,20 @@ export class DebitApplication implements CardApplication {
       [INS_INTERNAL_AUTHENTICATE, { cla: [0x00], handle: (c) => this.#internalAuthenticate(c) }],
       [INS_GET_DATA, { cla: [0x80], handle: (c) => this.#getData(c) }],
     ]);
+  }
+
+  /** What the application keeps across power loss: its transaction counters. */
+  memory(): DebitMemory {
+    return { atc: this.#atc, lastOnlineAtc: this.#lastOnlineAtc };
+  }
+
+  restoreMemory(memory: DebitMemory): void {
+    const counter = (n: number) => Number.isInteger(n) && n >= 0 && n <= 0xffff;
+    if (!counter(memory.atc) || !counter(memory.lastOnlineAtc) || memory.lastOnlineAtc > memory.atc) {
+      throw new RangeError('debit counters are 0 to 65535 and the last online ATC is not ahead of the ATC');
+    }
+    this.#atc = memory.atc;
+    this.#lastOnlineAtc = memory.lastOnlineAtc;
   }
 
   /** The application transaction counter the next GET PROCESSING OPTIONS increments. */

@@ -11,7 +11,7 @@ import {
   verifyMac,
 } from '@sscard/card-core';
 import type { CardApplication, CommandContext, Instruction } from '../cos/application.js';
-import { type PinCounter, isBcdPin } from '../cos/pin.js';
+import { type PinCounter, type PinMemory, isBcdPin } from '../cos/pin.js';
 import { addressRecord } from '../cos/records.js';
 import { type AccessCondition, RecordFile } from '../cos/record-file.js';
 import { type Command, type Reply, dataReply, status, success } from '../cos/reply.js';
@@ -34,6 +34,14 @@ export interface SsseApplicationOptions {
   holderDataNeedsExternalAuth: boolean;
   /** SELECT answers `611E` and the FCI follows through GET RESPONSE (see CardApplication). */
   fciWaiting: boolean;
+}
+
+/** What the SSSE application keeps across power loss: the PIN and its counter, and EF05/EF06. */
+export interface SsseMemory {
+  pin: PinMemory;
+  /** Records of EF05 and EF06, upper-case hex, in record order. */
+  ef05: string[];
+  ef06: string[];
 }
 
 const INS_VERIFY = 0x20;
@@ -86,6 +94,22 @@ export class SsseApplication implements CardApplication {
         { cla: [0x00, CLA_SECURE_MESSAGING], handle: (c, ctx) => this.#updateRecord(c, ctx) },
       ],
     ]);
+  }
+
+  memory(): SsseMemory {
+    const [ef05, ef06] = this.files.map((f) => f.records().map((r) => r.toString('hex').toUpperCase()));
+    return { pin: this.#pin.memory(), ef05: ef05!, ef06: ef06! };
+  }
+
+  /** Loads what the card wrote before it lost power; checked whole before anything changes. */
+  restoreMemory(memory: SsseMemory): void {
+    const [ef05, ef06] = this.files as [RecordFile, RecordFile];
+    const records = (hex: string[]) => hex.map((h) => Buffer.from(h, 'hex'));
+    ef05.checkRestorable(records(memory.ef05));
+    ef06.checkRestorable(records(memory.ef06));
+    this.#pin.restore(memory.pin);
+    ef05.restore(records(memory.ef05));
+    ef06.restore(records(memory.ef06));
   }
 
   get algorithm(): CardAlgorithm {

@@ -5,9 +5,14 @@ import type { CardApplication } from '../cos/application.js';
 import { CardOs } from '../cos/card-os.js';
 import { cardOsBehaviour, requireDeclaredAtr } from '../cos/os-profile.js';
 import { PinCounter } from '../cos/pin.js';
-import { createDebitApplications } from '../debit/debit-application.js';
+import {
+  type DebitApplication,
+  type DebitMemory,
+  createDebitApplications,
+  isDebitApplication,
+} from '../debit/debit-application.js';
 import type { IssuerKeyset } from '../keyset.js';
-import { SsseApplication } from './ssse-application.js';
+import { SsseApplication, type SsseMemory } from './ssse-application.js';
 import { deriveSsseCardKeys } from './ssse-keys.js';
 import { ssseAtrFor, ssseCardOs } from './ssse-os.js';
 
@@ -23,6 +28,17 @@ export interface SsseCardOptions {
   atr?: Buffer;
   /** Card OS profiles the card is built from (`ssseOs(generation)`); the shipped ones by default. */
   profiles?: ProfileSet;
+}
+
+/**
+ * Everything a social security card keeps across power loss, as its EEPROM does: the PIN and its
+ * retry counter, the SSSE records, and the debit application's transaction counters. The card
+ * identification code names the card the memory belongs to.
+ */
+export interface SsseCardMemory {
+  cardIdCode: string;
+  ssse: SsseMemory;
+  debit?: DebitMemory;
 }
 
 /** What the generation fixes by the card conventions; the card OS profile must agree with it. */
@@ -47,6 +63,7 @@ export abstract class SsseCard extends CardOs {
   readonly ssse: SsseApplication;
   /** The card OS profile this card was built from. */
   readonly profile: SsseCardOsProfile;
+  readonly #debit: DebitApplication | undefined;
 
   protected constructor(
     doc: CardDocument,
@@ -101,6 +118,38 @@ export abstract class SsseCard extends CardOs {
     this.interfaces = os.contactless ? ['contact', 'contactless'] : ['contact'];
     this.ssse = ssse;
     this.profile = os;
+    this.#debit = applications.find(isDebitApplication);
+  }
+
+  memory(): SsseCardMemory {
+    return {
+      cardIdCode: this.document.card.cardIdCode,
+      ssse: this.ssse.memory(),
+      ...(this.#debit ? { debit: this.#debit.memory() } : {}),
+    };
+  }
+
+  /**
+   * Loads what this card wrote before it lost power. Memory of another card, or that does not fit
+   * this card's personalisation, is refused before anything changes.
+   */
+  restoreMemory(memory: SsseCardMemory): void {
+    if (memory.cardIdCode !== this.document.card.cardIdCode) {
+      throw new RangeError(
+        `the memory belongs to card ${memory.cardIdCode}, not ${this.document.card.cardIdCode}`,
+      );
+    }
+    if ((memory.debit === undefined) !== (this.#debit === undefined)) {
+      throw new RangeError('the memory and the card disagree on the debit application');
+    }
+    const before = this.memory();
+    try {
+      this.ssse.restoreMemory(memory.ssse);
+      if (memory.debit) this.#debit!.restoreMemory(memory.debit);
+    } catch (e) {
+      this.ssse.restoreMemory(before.ssse);
+      throw e;
+    }
   }
 }
 
