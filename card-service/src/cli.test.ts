@@ -22,6 +22,64 @@ describe('sscard-service command line', () => {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
+  test('settlement quote prints the breakdown of the files without a store, and names a bad field', async () => {
+    const examples = fileURLToPath(new URL('../docs/settlement-examples/', import.meta.url));
+    const quote = run(
+      'settlement',
+      'quote',
+      '--policy',
+      join(examples, 'policy-330300-310-2026.json'),
+      '--accumulators',
+      join(examples, 'outpatient-accumulators.json'),
+      '--bill',
+      join(examples, 'outpatient-bill.json'),
+      '--account',
+      '12000',
+      '--use-account',
+      '--visit',
+      'outpatient',
+      '--level',
+      '2',
+      '--group',
+      'in_service',
+    );
+    assert.equal(quote.status, 0, quote.stderr);
+    const b = JSON.parse(quote.stdout);
+    assert.deepEqual(
+      [b.medfee_sumamt, b.hifp_pay, b.acct_pay, b.psn_cash_pay, b.balc],
+      [55290, 4856, 12000, 38434, 0],
+    );
+    const bad = join(dir, 'bad-bill.json');
+    await writeFile(
+      bad,
+      JSON.stringify({
+        lines: [
+          {
+            itemCode: 'X',
+            itemClass: 'A',
+            preSelfPayShare: 0,
+            priceCeiling: null,
+            unitPrice: 1.5,
+            quantity: 1,
+          },
+        ],
+      }),
+    );
+    const refused = run(
+      'settlement',
+      'quote',
+      '--policy',
+      join(examples, 'policy-330300-310-2026.json'),
+      '--accumulators',
+      join(examples, 'outpatient-accumulators.json'),
+      '--bill',
+      bad,
+    );
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /lines\.0\.unitPrice/);
+    assert.equal(run('settlement', 'quote', '--level', '4').status, 2);
+  });
+
   test('enrol-code prints a one-time code and revoke revokes the terminal', () => {
     const code = run('enrol-code', '--terminal-id', 'kiosk-9', '--type', 'kiosk', '--region', '330300');
     assert.equal(code.status, 0, code.stderr);

@@ -10,6 +10,7 @@ import type { CardDocument } from './issuance/card-document.js';
 import { seedDemoHolders, seedFromCardDocuments } from './issuance/seed.js';
 import { TERMINAL_TYPES, type TerminalType } from './lifecycle/transitions.js';
 import { Registry } from './registry/registry.js';
+import { quoteFromFiles } from './settlement/quote-files.js';
 import { startService } from './service.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
@@ -26,6 +27,10 @@ const USAGE = `usage: sscard-service [command] [options]
   enrol-code --terminal-id T --type kiosk|hospital|pharmacy|bank --region RRRRRR [--ttl SECONDS]
                                 a one-time enrolment code for a terminal
   revoke TERMINAL_ID            revoke a terminal and its certificates
+  settlement quote --policy P.json --accumulators A.json --bill B.json [--account FEN]
+                   [--use-account] [--visit outpatient|inpatient] [--level 1|2|3]
+                   [--group in_service|retired]
+                                the settlement breakdown as JSON; touches no store
 
 Configuration: SSCARD_SERVICE_CONFIG (JSON file), DATABASE_URL, SSCARD_DATA_DIR, SSCARD_SERVICE_HOST,
 SSCARD_SERVICE_PORT, SSCARD_KEYS_FILE, SSCARD_LOG_LEVEL.`;
@@ -54,6 +59,14 @@ async function main(argv: string[]): Promise<number> {
       type: { type: 'string' },
       region: { type: 'string' },
       ttl: { type: 'string' },
+      policy: { type: 'string' },
+      accumulators: { type: 'string' },
+      bill: { type: 'string' },
+      account: { type: 'string' },
+      'use-account': { type: 'boolean' },
+      visit: { type: 'string' },
+      level: { type: 'string' },
+      group: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -62,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [command = 'serve', ...rest] = positionals;
+  if (command === 'settlement') return settlementCommand(rest[0], values);
   const config = loadConfig();
   switch (command) {
     case 'serve': {
@@ -183,6 +197,29 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new DomainError('USAGE', `unknown command ${command}`, 2);
   }
+}
+
+async function settlementCommand(sub: string | undefined, v: Record<string, string | boolean | undefined>) {
+  if (
+    sub !== 'quote' ||
+    typeof v.policy !== 'string' ||
+    typeof v.accumulators !== 'string' ||
+    typeof v.bill !== 'string'
+  ) {
+    throw new DomainError('USAGE', 'settlement quote --policy P.json --accumulators A.json --bill B.json', 2);
+  }
+  const breakdown = await quoteFromFiles({
+    policy: v.policy,
+    accumulators: v.accumulators,
+    bill: v.bill,
+    account: v.account as string | undefined,
+    useAccount: v['use-account'] === true,
+    visit: v.visit as string | undefined,
+    level: v.level as string | undefined,
+    group: v.group as string | undefined,
+  });
+  process.stdout.write(`${JSON.stringify(breakdown, null, 2)}\n`);
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

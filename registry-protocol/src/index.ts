@@ -1,3 +1,3 @@
 // card-service's wire contract, shared by the service, the terminal agent and the operator console.
 // Types and zod schemas only: nothing here does I/O.
-export {};
+export * as settlement from './settlement/index.js';
