@@ -118,11 +118,10 @@ async function main(argv: string[]): Promise<number> {
       const file = rest[0];
       if (!file) throw new DomainError('USAGE', 'import needs a CSV file', 2);
       return withStore(config, async (store) => {
-        const registry = new Registry(store, systemClock, config.lifecycle);
         // On a terminal the progress line redraws itself; in a log it is a line a second.
         const tty = process.stderr.isTTY;
         let redrawn = false;
-        const report = await importHolders(store, registry, systemClock, file, {
+        const report = await importHolders(store, systemClock, file, {
           ...(values.batch ? { batchSize: Number(values.batch) } : {}),
           progress: (m) => {
             const bar = m.includes('[');

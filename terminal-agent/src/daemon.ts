@@ -3,7 +3,7 @@ import { CardActions } from './api/card-actions.js';
 import { PinFlow } from './api/pin-flow.js';
 import { ApiServer } from './api/server.js';
 import { ensureApiToken } from './api/token.js';
-import { CardOperations, type CardOperationsOptions } from './card-service.js';
+import { CardOperations, type CardOperationsOptions } from './card-operations.js';
 import { loadCaKeys } from './config/ca-keys.js';
 import type { AgentConfig, ClientConfig } from './config/schema.js';
 import type { Logger } from './log.js';
@@ -19,7 +19,7 @@ import {
   type ReaderRoleRule,
 } from './readers/reader-roles.js';
 import { SerialBackend } from './readers/serial-backend.js';
-import { RegistryLink } from './registry-link.js';
+import { RegistryLink } from './registry/registry-link.js';
 
 /** Reader roles from the PC/SC reader profiles (a profile's `sam` slot is the terminal's PSAM). */
 function profileRoles(profiles: ProfileSet): ReaderRoleResolver {

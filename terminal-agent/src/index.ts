@@ -25,7 +25,7 @@ export {
   type RegistryLinkConfig,
   type RegistryLinkOptions,
   type RegistryState,
-} from './registry-link.js';
-export { CardOperations, type ReadCardResult } from './card-service.js';
+} from './registry/registry-link.js';
+export { CardOperations, type ReadCardResult } from './card-operations.js';
 export { ReaderManager, type ReaderManagerEvents, type ReaderState } from './readers/reader-manager.js';
 export { isReaderError, ReaderError, type ReaderErrorCode } from './readers/errors.js';

@@ -4,7 +4,7 @@ import { VpcdSlot } from '@sscard/card-emulator/bridge/vpcd-client';
 import { createCard, generateKeyset } from '@sscard/card-emulator/cards/index';
 import { CardWithFaults } from '@sscard/card-emulator/faults';
 import { waitFor } from '@sscard/test-harness';
-import { CardOperations } from '@sscard/terminal-agent/card-service';
+import { CardOperations } from '@sscard/terminal-agent/card-operations';
 import { ReaderError } from '@sscard/terminal-agent/readers/errors';
 import { type AgentStack, demoCardsByGeneration, startAgentStack } from './agent-stack.js';
 

@@ -15,7 +15,7 @@ import { createCard, createPsam, generateKeyset } from '@sscard/card-emulator/ca
 import { CardWithFaults } from '@sscard/card-emulator/faults';
 import { waitFor } from '@sscard/test-harness';
 import { Psam } from '@sscard/terminal-agent/apps/psam';
-import { CardOperations } from '@sscard/terminal-agent/card-service';
+import { CardOperations } from '@sscard/terminal-agent/card-operations';
 import { ReaderError } from '@sscard/terminal-agent/readers/errors';
 import { type AgentStack, demoCardsByGeneration, startAgentStack } from './agent-stack.js';
 import { ApduLog, LoggedCard } from './apdu-log.js';

@@ -21,7 +21,7 @@ import {
 } from '@sscard/card-emulator/cards/index';
 import { CardWithFaults } from '@sscard/card-emulator/faults';
 import { waitFor } from '@sscard/test-harness';
-import { CardOperations } from '@sscard/terminal-agent/card-service';
+import { CardOperations } from '@sscard/terminal-agent/card-operations';
 import { PinEntryError } from '@sscard/terminal-agent/pinpad/errors';
 import { type AgentStack, caKeysOf, demoCardsByGeneration, startAgentStack } from './agent-stack.js';
 

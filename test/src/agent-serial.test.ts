@@ -11,7 +11,7 @@ import { CardWithFaults } from '@sscard/card-emulator/faults';
 import { SerialReaderFirmware } from '@sscard/card-emulator/serial/index';
 import { defaultProfiles } from '@sscard/firmware-profiles';
 import { type Pcscd, type PtyPair, startPcscd, startPtyPair, waitFor } from '@sscard/test-harness';
-import { CardOperations, type ReadCardResult } from '@sscard/terminal-agent/card-service';
+import { CardOperations, type ReadCardResult } from '@sscard/terminal-agent/card-operations';
 import { ReaderError } from '@sscard/terminal-agent/readers/errors';
 import { PcscBackend } from '@sscard/terminal-agent/readers/pcsc-backend';
 import { type ReaderManagerEvents, ReaderManager } from '@sscard/terminal-agent/readers/reader-manager';

@@ -9,7 +9,7 @@ import { createCard, demoCardDocuments, generateKeyset } from '@sscard/card-emul
 import { SerialPinPadFirmware, SerialReaderFirmware } from '@sscard/card-emulator/serial/index';
 import { defaultProfiles } from '@sscard/firmware-profiles';
 import { type PtyPair, startPtyPair, waitFor } from '@sscard/test-harness';
-import { CardOperations } from '@sscard/terminal-agent/card-service';
+import { CardOperations } from '@sscard/terminal-agent/card-operations';
 import { PinEntryError, PinPadError } from '@sscard/terminal-agent/pinpad/errors';
 import { openPinPad } from '@sscard/terminal-agent/pinpad/open-pin-pad';
 import type { PinPad } from '@sscard/terminal-agent/pinpad/pin-pad';

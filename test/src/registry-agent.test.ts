@@ -14,7 +14,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '@sscard/termina
 import { AgentConfigSchema } from '@sscard/terminal-agent/config/schema';
 import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
 import { createLogger } from '@sscard/terminal-agent/log';
-import type { RegistryHealth } from '@sscard/terminal-agent/registry-link';
+import type { RegistryHealth } from '@sscard/terminal-agent/registry/registry-link';
 import { io, type Socket } from 'socket.io-client';
 import { type RegistryUnderTest, startRegistry } from './registry-fixture.js';
 

@@ -32,7 +32,7 @@ forEachEngine('holder CSV import', ({ open, dataDir }) => {
         '\n',
       ),
     );
-    const report = await importHolders(store, testRegistry(store), systemClock, file, { batchSize: 2 });
+    const report = await importHolders(store, systemClock, file, { batchSize: 2 });
     assert.equal(report.imported, 0);
     assert.deepEqual(
       report.errors.map((e) => [e.line, e.reason.split(':')[0]]),
@@ -50,7 +50,7 @@ forEachEngine('holder CSV import', ({ open, dataDir }) => {
     const store = await open();
     const file = join(dataDir(), 'good.csv');
     await writeFile(file, [HEADER, ...goodRows(7, '19850505')].join('\r\n'));
-    const report = await importHolders(store, testRegistry(store), systemClock, file, { batchSize: 3 });
+    const report = await importHolders(store, systemClock, file, { batchSize: 3 });
     assert.deepEqual([report.errors, report.imported, report.rows], [[], 7, 7]);
     assert.equal(await count(store, 'holders'), 7);
     assert.equal(await count(store, 'insurance_relations'), 7);
@@ -62,7 +62,7 @@ forEachEngine('holder CSV import', ({ open, dataDir }) => {
       ),
       3,
     );
-    const again = await importHolders(store, testRegistry(store), systemClock, file, { batchSize: 3 });
+    const again = await importHolders(store, systemClock, file, { batchSize: 3 });
     assert.equal(again.imported, 0, 'a completed file is not imported twice');
   });
 
@@ -70,13 +70,13 @@ forEachEngine('holder CSV import', ({ open, dataDir }) => {
     const store = await open();
     const file = join(dataDir(), 'resume.csv');
     await writeFile(file, [HEADER, ...goodRows(10, '19700707')].join('\n'));
-    const first = await importHolders(store, testRegistry(store), systemClock, file, {
+    const first = await importHolders(store, systemClock, file, {
       batchSize: 4,
       stopAfterBatches: 1,
     });
     assert.equal(first.imported, 4);
     assert.equal(await count(store, 'holders'), 4);
-    const second = await importHolders(store, testRegistry(store), systemClock, file, { batchSize: 4 });
+    const second = await importHolders(store, systemClock, file, { batchSize: 4 });
     assert.deepEqual([second.errors, second.resumedFrom, second.imported], [[], 4, 6]);
     assert.equal(await count(store, 'holders'), 10);
   });
@@ -92,7 +92,7 @@ forEachEngine('holder CSV import', ({ open, dataDir }) => {
     );
     const file = join(dataDir(), 'existing.csv');
     await writeFile(file, [HEADER, ...rows].join('\n'));
-    const report = await importHolders(store, registry, systemClock, file);
+    const report = await importHolders(store, systemClock, file);
     assert.deepEqual(report.errors, [{ line: 3, reason: 'idNumber: already registered' }]);
   });
 
@@ -111,7 +111,7 @@ forEachEngine('holder CSV import', ({ open, dataDir }) => {
         line(goodRows(1, '19881212')[0]!, 'PN1004'),
       ].join('\n'),
     );
-    const report = await importHolders(store, testRegistry(store), systemClock, file, {
+    const report = await importHolders(store, systemClock, file, {
       duplicateRunKeys: 2,
     });
     assert.deepEqual(report.errors, [
@@ -129,14 +129,14 @@ forEachEngine('holder CSV import', ({ open, dataDir }) => {
     const rows = goodRows(6, '19690909');
     const file = join(dataDir(), 'resume-conflict.csv');
     await writeFile(file, [HEADER, ...rows].join('\n'));
-    await importHolders(store, registry, systemClock, file, { batchSize: 2, stopAfterBatches: 1 });
+    await importHolders(store, systemClock, file, { batchSize: 2, stopAfterBatches: 1 });
     const firstIds = await store.all<{ relation_id: string }>('SELECT relation_id FROM insurance_relations');
     await registry.createHolder(
       { idNumber: rows[4]!.split(',')[0]!, name: '周', ethnicity: '01', region: '330300' },
       [],
       { kind: 'operator', id: 'op' },
     );
-    const blocked = await importHolders(store, registry, systemClock, file, { batchSize: 2 });
+    const blocked = await importHolders(store, systemClock, file, { batchSize: 2 });
     assert.deepEqual(blocked.errors, [{ line: 6, reason: 'idNumber: already registered' }]);
     assert.equal(await count(store, 'holders'), 3, 'nothing beyond the committed batch was written');
     assert.deepEqual(
@@ -149,7 +149,7 @@ forEachEngine('holder CSV import', ({ open, dataDir }) => {
     const store = await open();
     const file = join(dataDir(), 'order.csv');
     await writeFile(file, [HEADER, ...goodRows(25, '19950303')].join('\n'));
-    const report = await importHolders(store, testRegistry(store), systemClock, file, { batchSize: 4 });
+    const report = await importHolders(store, systemClock, file, { batchSize: 4 });
     assert.equal(report.imported, 25);
     const history = await store.all<{ entity_id: string }>(
       "SELECT entity_id FROM registry_history WHERE action = 'import' ORDER BY id",

@@ -8,8 +8,9 @@ import { appendAudit } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
 import type { Holder, InsuranceRelation, RelationStatus } from '../registry/model.js';
+import { holderFromInput } from '../registry/holders.js';
+import { relationFromInput } from '../registry/insurance-relations.js';
 import * as q from '../registry/queries.js';
-import type { Registry } from '../registry/registry.js';
 import { insertRows } from '../store/bulk-insert.js';
 import type { Store } from '../store/store.js';
 import { type CsvRecord, readCsvBatches } from './csv.js';
@@ -101,7 +102,6 @@ class RowParser {
   private readonly index: Record<string, number | undefined> = {};
 
   constructor(
-    private readonly registry: Registry,
     private readonly now: Date,
     private readonly relationPrefix: string,
   ) {}
@@ -151,7 +151,7 @@ class RowParser {
     const personNo = given ?? `P${hash('sha256', idNumber).slice(0, 16).toUpperCase()}`;
     const birthDate = get('birth_date');
     const birthplace = get('birthplace');
-    const holder = this.registry.holderFromInput(
+    const holder = holderFromInput(
       {
         idNumber,
         name: get('name') ?? '',
@@ -172,7 +172,7 @@ class RowParser {
             const [schemeCode = '', insuredRegion = '', startDate = '', status, pauseDate] = part
               .trim()
               .split(':');
-            return this.registry.relationFromInput(
+            return relationFromInput(
               personNo,
               {
                 schemeCode,
@@ -234,7 +234,6 @@ class ErrorList {
 
 export async function importHolders(
   store: Store,
-  registry: Registry,
   clock: Clock,
   path: string,
   options: ImportOptions = {},
@@ -273,7 +272,7 @@ export async function importHolders(
   let dataRows = 0;
   let moreErrors = false;
   try {
-    const parser = new RowParser(registry, now, relationPrefix);
+    const parser = new RowParser(now, relationPrefix);
     const meter = new ProgressMeter('checking', say);
     const contentHash = createHash('sha256');
     let bytesRead = 0;
@@ -344,7 +343,7 @@ export async function importHolders(
       // Name the lines: the repeated ID numbers are exact; a shared person key is confirmed on the values.
       const firstId = new Map<bigint, number>();
       const firstPerson = new Map<string, number>();
-      const locate = new RowParser(registry, now, relationPrefix);
+      const locate = new RowParser(now, relationPrefix);
       let i = 0;
       for await (const records of fileRecords(path, () => undefined)) {
         for (const record of records) {
@@ -435,7 +434,7 @@ export async function importHolders(
     batches++;
     meter.update(done - resumedFrom);
   };
-  const parser = new RowParser(registry, now, relationPrefix);
+  const parser = new RowParser(now, relationPrefix);
   let inFlight: Promise<void> | undefined;
   let batch: ParsedRow[] = [];
   let index = 0;

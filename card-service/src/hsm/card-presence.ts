@@ -3,7 +3,7 @@ import { authBlockSize, maskCardIdCode } from '@sscard/card-core';
 import { appendAudit } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { notFound } from '../errors.js';
-import { cardSubject } from '../registry/registry.js';
+import { cardSubject } from '../registry/subjects.js';
 import type { Card } from '../registry/model.js';
 import { getCardByIdCode } from '../registry/queries.js';
 import { type Queryable, type Store, forUpdate } from '../store/store.js';

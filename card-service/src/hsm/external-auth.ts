@@ -3,7 +3,7 @@ import type { AuditWriter } from '../audit/audit-writer.js';
 import { notFound } from '../errors.js';
 import type { Card } from '../registry/model.js';
 import { getCardByIdCode } from '../registry/queries.js';
-import { cardSubject } from '../registry/registry.js';
+import { cardSubject } from '../registry/subjects.js';
 import type { Store } from '../store/store.js';
 import { type Hsm, hsmUnavailable } from './hsm.js';
 

@@ -5,7 +5,7 @@ import { type Clock, chinaDate } from '../clock.js';
 import type { CardPresence, ProofRefusal } from '../hsm/card-presence.js';
 import { effectiveCard, type TerminalType } from '../lifecycle/transitions.js';
 import { type CardStatus, type InsuranceRelation, SCHEME_NAMES } from '../registry/model.js';
-import { cardSubject } from '../registry/registry.js';
+import { cardSubject } from '../registry/subjects.js';
 import * as q from '../registry/queries.js';
 import { RequestReads } from '../registry/request-reads.js';
 import type { IdentityRecord } from '../registry/queries.js';

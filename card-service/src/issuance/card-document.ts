@@ -3,7 +3,10 @@ import type { Card, Holder } from '../registry/model.js';
 /**
  * The personalisation document of one card: the JSON the issuer writes into the chip. Its shape
  * is card-emulator's `CardDocument` (card-emulator/src/cards/card-document.ts), mirrored here
- * because card-service depends on card-core only; `card-document.test.ts` holds the two together.
+ * because card-service depends on card-core only. The integration tests hold the two together:
+ * `test/src/registry-identity.test.ts` parses every document the running service issues with the
+ * emulator's `parseCardDocument` and reads the card made from it. `card-document.test.ts` here
+ * checks the keys and the field encodings (card-core's codecs), but cannot see the emulator's type.
  * Dates are the card's `YYYYMMDD`.
  */
 export interface CardDocument {

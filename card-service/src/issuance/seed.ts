@@ -5,7 +5,10 @@ import { DomainError } from '../errors.js';
 import { type Actor, auditActor } from '../registry/actor.js';
 import type { Card, InsuranceRelation } from '../registry/model.js';
 import * as q from '../registry/queries.js';
-import { Registry, cardSubject } from '../registry/registry.js';
+import { holderFromInput } from '../registry/holders.js';
+import { relationFromInput } from '../registry/insurance-relations.js';
+import { Registry } from '../registry/registry.js';
+import { cardSubject } from '../registry/subjects.js';
 import { openStore } from '../store/open-store.js';
 import type { ServiceConfig } from '../config.js';
 import type { CardDocument } from './card-document.js';
@@ -49,7 +52,7 @@ export async function seedFromCardDocuments(
       const now = registry.clock();
       let holder = await q.getHolderByIdNumber(tx, doc.holder.ssn);
       if (!holder) {
-        holder = registry.holderFromInput(
+        holder = holderFromInput(
           {
             idNumber: doc.holder.ssn,
             name: doc.holder.name + (doc.holder.nameExt ?? ''),
@@ -96,7 +99,7 @@ export async function seedFromCardDocuments(
       const relations = await q.listRelations(tx, holder.personNo);
       if (relations.length === 0) {
         const fresh: InsuranceRelation[] = ['310', '110'].map((schemeCode, i) => ({
-          ...registry.relationFromInput(holder.personNo, {
+          ...relationFromInput(holder.personNo, {
             schemeCode,
             insuredRegion: id.region,
             startDate: card.issueDate,

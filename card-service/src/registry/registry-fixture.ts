@@ -3,7 +3,8 @@ import { type Clock, manualClock } from '../clock.js';
 import { type ServiceConfig, loadConfig } from '../config.js';
 import type { Store } from '../store/store.js';
 import type { Actor } from './actor.js';
-import { type HolderInput, Registry } from './registry.js';
+import type { HolderInput } from './holders.js';
+import { Registry } from './registry.js';
 
 export const OPERATOR: Actor = { kind: 'operator', id: 'op-test' };
 export const KIOSK: Actor = { kind: 'terminal', id: 'kiosk-1', type: 'kiosk', region: '330300' };

@@ -2,11 +2,11 @@ import { EventEmitter } from 'node:events';
 
 import { maskCardNumber } from '@sscard/card-core';
 import { returnCodeFor, returnCodeForPin } from '../apps/return-codes.js';
-import type { CardOperations, PinResult } from '../card-service.js';
+import type { CardOperations, PinResult } from '../card-operations.js';
 import type { TerminalType } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { isPinEntryError, PinPadError } from '../pinpad/errors.js';
-import type { RegistryLink } from '../registry-link.js';
+import type { RegistryLink } from '../registry/registry-link.js';
 import { isRegistryError } from '../registry/index.js';
 import type { AgentActionEvents, AgentActions, ReaderSource } from './agent-actions.js';
 import {

@@ -18,7 +18,10 @@ export interface BackendSlot {
 export interface CardChannel {
   readonly reader: string;
   readonly atr: Buffer;
-  /** `T=0` makes the session chain 61xx/6Cxx; T=1 readers pass whole responses. */
+  /**
+   * The protocol the reader negotiated. The session does not branch on it: card-core's `transceive`
+   * chains 61xx/6Cxx on every channel, because T=1 readers pass a card's 61xx through as well.
+   */
   readonly protocol: 'T=0' | 'T=1';
   transmit(command: Buffer): Promise<Buffer>;
   /** Warm reset: the card forgets selected files, PIN and authentication state; returns the ATR. */

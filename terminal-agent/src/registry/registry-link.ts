@@ -1,21 +1,14 @@
 import { join } from 'node:path';
-import type { ExternalAuthenticator } from './apps/ssse.js';
-import type { AgentConfig } from './config/schema.js';
-import type { Logger } from './log.js';
-import {
-  type CardReadForCheck,
-  REGISTRY_ERROR_CODES,
-  type RegistryCheckResult,
-  RegistryError,
-  type RegistryErrorCode,
-  type TemporaryLossResult,
-  type TerminalIdentity,
-  type TerminalRegistry,
-  enrol,
-  isRegistryError,
-  openTerminalRegistry,
-} from './registry/index.js';
-import type { CardAuthVerifier } from './verification/card-auth-verifier.js';
+import type { ExternalAuthenticator } from '../apps/ssse.js';
+import type { AgentConfig } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import { enrol } from './enrolment.js';
+import { REGISTRY_ERROR_CODES, RegistryError, type RegistryErrorCode, isRegistryError } from './errors.js';
+import type { TemporaryLossResult } from './card-lifecycle.js';
+import type { TerminalIdentity } from './credentials.js';
+import type { CardReadForCheck, RegistryCheckResult } from './registry-check.js';
+import { type TerminalRegistry, openTerminalRegistry } from './terminal-registry.js';
+import type { CardAuthVerifier } from '../verification/card-auth-verifier.js';
 
 /**
  * The agent's hold on card-service, kept alive for the life of the daemon. The registry is a
