@@ -7,3 +7,5 @@ export * from './hash.js';
 export * from './mac.js';
 export * from './padding.js';
 export * from './rsa.js';
+export * from './pin-block.js';
+export * from './pin-verification.js';
