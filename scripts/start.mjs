@@ -1,8 +1,8 @@
 // `npm start`: the whole system on one machine, as a service hall would run it, with virtual
-// hardware. The card registry on sqlite3 (seeded with demo holders and the virtual cards), a
-// private pcscd with the vpcd driver, the card emulator (citizen card in slot 0, PSAM in slot 1,
-// a serial reader on a pseudo-terminal), and a kiosk terminal agent that enrols itself with the
-// registry on first start and serves the kiosk UI. State lives under ./data and survives restarts.
+// hardware. The card registry on sqlite3 (seeded with demo holders and the virtual cards) with its
+// HSM process, a private pcscd with the vpcd driver, the card emulator (citizen card in slot 0,
+// PSAM in slot 1, a serial reader on a pseudo-terminal), and a kiosk terminal agent that enrols
+// itself with the registry on first start and serves the kiosk UI. State lives under ./data and survives restarts.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +25,9 @@ const terminal = {
 
 const paths = {
   keys: join(dataDir, 'keys', 'issuer.json'),
+  // The HSM's master key, apart from its sealed key file (data/service/hsm): in production a
+  // systemd credential or a file on another medium, never beside the key file.
+  hsmMasterKey: join(dataDir, 'keys', 'hsm-master-key'),
   caPublicKeys: join(dataDir, 'keys', 'ca-public-keys.json'),
   cards: join(dataDir, 'emulator', 'cards.json'),
   // The cards' memory (PIN tries, records, transaction counters): a blocked card stays blocked.
@@ -132,7 +135,6 @@ async function main() {
   // 2. The registry on sqlite3: demo holders plus the holders of the virtual cards, seeded once.
   const serviceEnv = {
     SSCARD_DATA_DIR: paths.service,
-    SSCARD_KEYS_FILE: paths.keys,
     SSCARD_SERVICE_PORT: String(servicePort),
     DATABASE_URL: '',
   };
@@ -148,15 +150,37 @@ async function main() {
     );
     writeFileSync(seededMarker, new Date().toISOString());
   }
+  // 3. The HSM process: the service keyset (only what the service needs of the issuer's keys, plus
+  //    its own PIN and audit keys) sealed under the master key once, then served on a Unix socket.
+  //    The service process never reads a key.
+  const hsmEnv = {
+    SSCARD_HSM_DIR: join(paths.service, 'hsm'),
+    SSCARD_HSM_MASTER_KEY_FILE: paths.hsmMasterKey,
+  };
+  if (!existsSync(join(paths.service, 'hsm', 'service-keys.json'))) {
+    say('sealing the service keyset for the HSM process');
+    runCli(
+      'sscard-service',
+      'card-service/dist/cli.js',
+      ['keys', '--issuer', paths.keys, '--new-master-key'],
+      {
+        ...serviceEnv,
+        ...hsmEnv,
+      },
+    );
+  }
+  const hsm = startChild('sscard-hsm', 'card-service/dist/hsm/hsm-main.js', ['serve'], hsmEnv);
+  await waitForLine(hsm, 'sscard-hsm', /sscard-hsm ready/);
+
   const service = startChild('card-service', 'card-service/dist/cli.js', ['serve'], serviceEnv);
   await waitForLine(service, 'card-service', /listening on/);
 
-  // 3. A private pcscd with two vpcd slots, so the demo never needs (or disturbs) a system pcscd.
+  // 4. A private pcscd with two vpcd slots, so the demo never needs (or disturbs) a system pcscd.
   const pcscd = await startPcscd({ readers: 1 });
   pcscdStop = () => pcscd.stop();
   say(`PC/SC daemon ready: ${pcscd.readerNames.join(', ')} (PCSCLITE_CSOCK_NAME=${pcscd.socketPath})`);
 
-  // 4. The emulator: the first demo card in slot 0, the PSAM in slot 1, a serial reader on a pty.
+  // 5. The emulator: the first demo card in slot 0, the PSAM in slot 1, a serial reader on a pty.
   const emulator = startChild('card-emulator', 'card-emulator/dist/cli.js', [
     'start',
     '--keys',
@@ -176,7 +200,7 @@ async function main() {
   const ready = await waitForLine(emulator, 'card-emulator', /ready/i);
   const serialPath = /serial reader \(\S+\) for the terminal at (\S+)/.exec(emulator.lines.join('\n'))?.[1];
 
-  // 5. The kiosk terminal agent: enrols with the registry on first start with a one-time code.
+  // 6. The kiosk terminal agent: enrols with the registry on first start with a one-time code.
   mkdirSync(paths.agent, { recursive: true });
   const enrolled = existsSync(join(paths.agent, 'registry', 'enrolment.json'));
   let enrolmentCode;

@@ -4,7 +4,10 @@ import { parseArgs } from 'node:util';
 import { verifyAuditChain } from './audit/audit-log.js';
 import { importHolders } from './bulk-import/holder-import.js';
 import { systemClock } from './clock.js';
-import { type ServiceConfig, loadConfig } from './config.js';
+import { type ServiceConfig, hsmDir, loadConfig } from './config.js';
+import { masterKeyPath } from './hsm/hsm-paths.js';
+import { createMasterKeyFile, readMasterKey } from './hsm/key-file.js';
+import { makeServiceKeyFile } from './hsm/make-keys.js';
 import { DomainError } from './errors.js';
 import type { CardDocument } from './issuance/card-document.js';
 import { seedDemoHolders, seedFromCardDocuments } from './issuance/seed.js';
@@ -23,7 +26,11 @@ const USAGE = `usage: sscard-service [command] [options]
                                 demo holders with active cards; FILE: a JSON array of card documents
   import FILE.csv [--batch N]   bulk import of holders (all rows checked first; resumable;
                                 N rows per transaction, default 20000)
-  audit verify                  check the audit hash chain; names the first bad seq
+  audit verify                  check the audit hash chain and its checkpoints; names the first bad seq
+  keys --issuer FILE [--new-master-key]
+                                the HSM's sealed key file (in SSCARD_HSM_DIR) from an issuer keyset:
+                                only the keys the service needs; --new-master-key creates the
+                                master key file (SSCARD_HSM_MASTER_KEY_FILE) when it does not exist
   enrol-code --terminal-id T --type kiosk|hospital|pharmacy|bank --region RRRRRR [--ttl SECONDS]
                                 a one-time enrolment code for a terminal
   revoke TERMINAL_ID            revoke a terminal and its certificates
@@ -33,7 +40,7 @@ const USAGE = `usage: sscard-service [command] [options]
                                 the settlement breakdown as JSON; touches no store
 
 Configuration: SSCARD_SERVICE_CONFIG (JSON file), DATABASE_URL, SSCARD_DATA_DIR, SSCARD_SERVICE_HOST,
-SSCARD_SERVICE_PORT, SSCARD_KEYS_FILE, SSCARD_LOG_LEVEL.`;
+SSCARD_SERVICE_PORT, SSCARD_HSM_DIR, SSCARD_HSM_MASTER_KEY_FILE (keys only), SSCARD_LOG_LEVEL.`;
 
 const CLI_OPERATOR = { kind: 'operator' as const, id: `cli:${process.env.USER ?? 'unknown'}` };
 
@@ -67,6 +74,8 @@ async function main(argv: string[]): Promise<number> {
       visit: { type: 'string' },
       level: { type: 'string' },
       group: { type: 'string' },
+      issuer: { type: 'string' },
+      'new-master-key': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -155,6 +164,21 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`audit chain intact: ${verdict.entries} entries, head ${verdict.headHash}\n`);
         return 0;
       });
+    }
+    case 'keys': {
+      if (!values.issuer) throw new DomainError('USAGE', 'keys --issuer FILE', 2);
+      const masterPath = masterKeyPath(process.env);
+      if (!masterPath) throw new DomainError('USAGE', 'keys needs SSCARD_HSM_MASTER_KEY_FILE', 2);
+      if (values['new-master-key']) await createMasterKeyFile(masterPath);
+      const made = await makeServiceKeyFile({
+        issuerKeysetPath: values.issuer,
+        hsmDir: hsmDir(config),
+        masterKey: await readMasterKey(masterPath),
+      });
+      process.stderr.write(
+        `HSM key file ${made.keyFile} made from the issuer keyset of ${made.keyset.issuerKeysetCreatedAt}\n`,
+      );
+      return 0;
     }
     case 'enrol-code': {
       const type = values.type as TerminalType;

@@ -30,8 +30,24 @@ const configSchema = z
       })
       .strict()
       .default({ serverHostnames: ['localhost'], serverIps: ['127.0.0.1'], terminalCertificateDays: 365 }),
-    /** Issuer master keys for the HSM module; empty = `<dataDir>/keys/issuer.json`. */
-    keysFile: z.string().default(''),
+    hsm: z
+      .object({
+        /** The HSM process's directory (its socket, key file and checkpoint log); empty = `<dataDir>/hsm`. */
+        dir: z.string().default(''),
+        /** How long one HSM command may take before the HSM counts as unavailable. */
+        timeoutMs: z.number().int().min(50).max(60_000).default(2000),
+      })
+      .strict()
+      .default({ dir: '', timeoutMs: 2000 }),
+    audit: z
+      .object({
+        /** A checkpoint of the chain is certified by the HSM after this many entries… */
+        checkpointEvery: z.number().int().min(1).max(1_000_000).default(1000),
+        /** …and at least this often while entries are appended. */
+        checkpointIntervalSeconds: z.number().int().min(1).max(3600).default(60),
+      })
+      .strict()
+      .default({ checkpointEvery: 1000, checkpointIntervalSeconds: 60 }),
     lifecycle: z
       .object({
         temporaryLossDays: z.number().int().min(1).max(365).default(7),
@@ -89,7 +105,7 @@ const ENV_KEYS: ReadonlyArray<[string, string[], 'string' | 'number']> = [
   ['DATABASE_URL', ['databaseUrl'], 'string'],
   ['SSCARD_SERVICE_HOST', ['listen', 'host'], 'string'],
   ['SSCARD_SERVICE_PORT', ['listen', 'port'], 'number'],
-  ['SSCARD_KEYS_FILE', ['keysFile'], 'string'],
+  ['SSCARD_HSM_DIR', ['hsm', 'dir'], 'string'],
   ['SSCARD_LOG_LEVEL', ['logLevel'], 'string'],
 ];
 
@@ -158,7 +174,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ServiceConfig {
 export const dataPath = (config: ServiceConfig, ...parts: string[]): string =>
   isAbsolute(config.dataDir) ? join(config.dataDir, ...parts) : resolve(config.dataDir, ...parts);
 
-export const keysFilePath = (config: ServiceConfig): string =>
-  config.keysFile ? resolve(config.keysFile) : dataPath(config, 'keys', 'issuer.json');
+export const hsmDir = (config: ServiceConfig): string =>
+  config.hsm.dir ? resolve(config.hsm.dir) : dataPath(config, 'hsm');
 
 export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.test(url);

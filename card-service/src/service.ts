@@ -4,10 +4,11 @@ import { type Server, createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { AuditWriter } from './audit/audit-writer.js';
 import { type Clock, systemClock } from './clock.js';
-import { type ServiceConfig, dataPath, keysFilePath } from './config.js';
+import { type ServiceConfig, dataPath, hsmDir } from './config.js';
 import { CardPresence } from './hsm/card-presence.js';
 import { ExternalAuthentication } from './hsm/external-auth.js';
-import { loadHsm } from './hsm/hsm.js';
+import { HsmClient } from './hsm/hsm-client.js';
+import { hsmPaths } from './hsm/hsm-paths.js';
 import { createApp } from './http/app.js';
 import type { Services } from './http/context.js';
 import { createMetrics } from './http/metrics.js';
@@ -29,8 +30,8 @@ export interface RunningService {
   adminTokenPath: string;
   /** The admin token, only on the start that created it. */
   adminToken: string | undefined;
-  /** True when issuer keys are loaded, so card-present proof works. */
-  hsmLoaded: boolean;
+  /** The client of the HSM process: the one way domain code reaches issuer keys. */
+  hsm: HsmClient;
   store: Store;
   /** The request handler, for embedding behind another server and for route-level tests. */
   app: Express;
@@ -55,15 +56,17 @@ export async function startService(
   const log = options.log ?? createLogger(config.logLevel);
   await mkdir(dataPath(config), { recursive: true });
   const store = await openStore(config);
+  const hsm = new HsmClient({ socketPath: hsmPaths(hsmDir(config)).socket, timeoutMs: config.hsm.timeoutMs });
   try {
     const ca = await loadOrCreateCa(dataPath(config, 'ca'), {
       hostnames: config.tls.serverHostnames,
       ips: config.tls.serverIps,
       now: clock(),
     });
-    const hsm = await loadHsm(keysFilePath(config));
-    if (!hsm)
-      log.warn('no issuer keyset: card-present proof is unavailable', { keysFile: keysFilePath(config) });
+    // The service starts without its HSM (it answers HSM_UNAVAILABLE until the HSM is up), but says so.
+    const hsmStatus = await hsm.status().catch((e: unknown) => e as Error);
+    if (hsmStatus instanceof Error)
+      log.warn('HSM not reachable at start', { socket: hsm.socketPath, reason: hsmStatus.message });
     const adminTokenPath = dataPath(config, 'admin-token');
     const adminToken = await bootstrapAdminToken(store, clock, adminTokenPath);
     const registry = new Registry(store, clock, config.lifecycle);
@@ -80,6 +83,7 @@ export async function startService(
       identity,
       reads,
       presence,
+      hsm,
       externalAuth: new ExternalAuthentication(store, hsm, audit),
       ca,
       log,
@@ -108,13 +112,13 @@ export async function startService(
     const address = server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `https://${host}:${address.port}`;
-    log.info('listening', { url, store: store.dialect, adminTokenPath, hsm: hsm !== undefined });
+    log.info('listening', { url, store: store.dialect, adminTokenPath, hsm: !(hsmStatus instanceof Error) });
     return {
       url,
       caCertPem: ca.caCertPem,
       adminTokenPath,
       adminToken,
-      hsmLoaded: hsm !== undefined,
+      hsm,
       store,
       app,
       close: async () => {
@@ -123,10 +127,12 @@ export async function startService(
           server.closeAllConnections();
         });
         await audit.close();
+        await hsm.close();
         await store.close();
       },
     };
   } catch (e) {
+    await hsm.close();
     await store.close();
     throw e;
   }

@@ -15,9 +15,9 @@ import {
   createCard,
   generateKeyset,
   parseCardDocument,
-  saveKeyset,
 } from '@sscard/card-emulator/cards/index';
 import { loadConfig } from '@sscard/card-service/config';
+import { type TestHsm, startTestHsm } from '@sscard/card-service/hsm/hsm-fixture';
 import { createLogger } from '@sscard/card-service/log';
 import { type RunningService, startService } from '@sscard/card-service/service';
 import { tempDir } from '@sscard/test-harness';
@@ -25,8 +25,8 @@ import { sendJson } from '@sscard/terminal-agent/registry/https-json';
 import type { CardChannel } from '@sscard/terminal-agent/registry/index';
 
 /**
- * A real card-service on sqlite3 in a temporary directory, with an issuer keyset that the
- * virtual cards of the same test share (the service's HSM module loads it from its data dir),
+ * A real card-service on sqlite3 in a temporary directory, with its HSM process holding the
+ * service keyset made from an issuer keyset that the virtual cards of the same test share,
  * and the operator calls the registry tests need: enrolment codes, holders, cards, revocation.
  */
 
@@ -34,6 +34,8 @@ export interface RegistryUnderTest {
   service: RunningService;
   dataDir: string;
   keyset: IssuerKeyset;
+  /** The service's HSM process. */
+  hsm: TestHsm;
   /** The service's CA certificate written to a file, as an installer would hand it to a terminal. */
   caCertPath: string;
   operator<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
@@ -47,7 +49,7 @@ export interface RegistryUnderTest {
 export async function startRegistry(): Promise<RegistryUnderTest> {
   const dataDir = await tempDir('sscard-registry-');
   const keyset = generateKeyset();
-  await saveKeyset(join(dataDir, 'keys', 'issuer.json'), keyset);
+  const hsm = await startTestHsm(dataDir, keyset);
   const config = loadConfig({
     env: {},
     overrides: {
@@ -56,6 +58,7 @@ export async function startRegistry(): Promise<RegistryUnderTest> {
       listen: { host: '127.0.0.1', port: 0 },
       logLevel: 'silent',
       rateLimit: { capacity: 10_000, refillPerSecond: 1000 },
+      hsm: { dir: hsm.dir },
     },
   });
   let clockOffsetMs = 0;
@@ -83,6 +86,7 @@ export async function startRegistry(): Promise<RegistryUnderTest> {
     service,
     dataDir,
     keyset,
+    hsm,
     caCertPath,
     operator,
     async enrolmentCode(terminalId, type = 'kiosk', region = '330300') {
@@ -103,6 +107,7 @@ export async function startRegistry(): Promise<RegistryUnderTest> {
     async close() {
       agent.destroy();
       await service.close();
+      await hsm.stop();
     },
   };
 }

@@ -7,7 +7,7 @@ import { cardSubject } from '../registry/subjects.js';
 import type { Card } from '../registry/model.js';
 import { getCardByIdCode } from '../registry/queries.js';
 import { type Queryable, type Store, forUpdate } from '../store/store.js';
-import { type Hsm, hsmUnavailable } from './hsm.js';
+import type { HsmClient } from './hsm-client.js';
 
 /**
  * Card-present proof (DESIGN.md §3): the service issues a one-block random challenge for one card
@@ -44,19 +44,11 @@ export class CardPresence {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly hsm: Hsm | undefined,
+    private readonly hsm: HsmClient,
     private readonly ttlSeconds: number,
   ) {}
 
-  private requireHsm(): Hsm {
-    if (!this.hsm) {
-      throw hsmUnavailable();
-    }
-    return this.hsm;
-  }
-
   async issue(terminalId: string, cardIdCode: string): Promise<Challenge> {
-    this.requireHsm();
     const card = await getCardByIdCode(this.store, cardIdCode);
     if (!card) throw notFound('card', { reason: 'CARD_UNKNOWN' });
     const now = this.clock();
@@ -85,12 +77,35 @@ export class CardPresence {
     return challenge;
   }
 
-  /** Spends the challenge and checks the card's answer; every outcome is audited with it. */
+  /**
+   * Spends the challenge and checks the card's answer; every outcome is audited with it. The HSM
+   * is asked before the transaction (a slow HSM must not hold the database's write lock), about
+   * the challenge as read then; the transaction re-reads it under lock and spends it, so two uses
+   * of one challenge still get one answer. When the HSM cannot be reached nothing is spent.
+   */
   async verify(terminalId: string, input: ProofInput): Promise<ProofResult> {
-    const hsm = this.requireHsm();
     const cardIdCode = input.cardIdCode.toUpperCase();
+    const row = await this.store.get<{
+      terminal_id: string;
+      card_id_code: string;
+      algorithm: Card['algorithm'];
+      challenge: string;
+    }>('SELECT terminal_id, card_id_code, algorithm, challenge FROM challenges WHERE challenge_id = ?', [
+      input.challengeId,
+    ]);
+    const cryptogramVerified =
+      row !== undefined && row.terminal_id === terminalId && row.card_id_code === cardIdCode
+        ? (
+            await this.hsm.verifyInternalAuth({
+              algorithm: row.algorithm,
+              cardIdCode,
+              challenge: row.challenge,
+              cryptogram: input.cryptogram,
+            })
+          ).verified
+        : false;
     return this.store.transaction(async (tx) => {
-      const result = await this.check(tx, hsm, terminalId, cardIdCode, input);
+      const result = await this.check(tx, terminalId, cardIdCode, input, cryptogramVerified);
       await appendAudit(tx, this.clock, {
         terminalId,
         action: 'card.authenticate',
@@ -106,10 +121,10 @@ export class CardPresence {
 
   private async check(
     tx: Queryable,
-    hsm: Hsm,
     terminalId: string,
     cardIdCode: string,
     input: ProofInput,
+    cryptogramVerified: boolean,
   ): Promise<ProofResult> {
     const now = this.clock();
     const row = await tx.get<{
@@ -135,12 +150,6 @@ export class CardPresence {
     if (row.card_id_code !== cardIdCode) return { verified: false, reason: 'CHALLENGE_OTHER_CARD' };
     const card = await getCardByIdCode(tx, cardIdCode);
     if (!card) return { verified: false, reason: 'CARD_UNKNOWN' };
-    const ok = hsm.verifyInternalAuth(
-      row.algorithm,
-      cardIdCode,
-      Buffer.from(row.challenge, 'hex'),
-      Buffer.from(input.cryptogram, 'hex'),
-    );
-    return ok ? { verified: true, card } : { verified: false, reason: 'CRYPTOGRAM_INVALID' };
+    return cryptogramVerified ? { verified: true, card } : { verified: false, reason: 'CRYPTOGRAM_INVALID' };
   }
 }

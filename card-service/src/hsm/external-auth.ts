@@ -5,7 +5,7 @@ import type { Card } from '../registry/model.js';
 import { getCardByIdCode } from '../registry/queries.js';
 import { cardSubject } from '../registry/subjects.js';
 import type { Store } from '../store/store.js';
-import { type Hsm, hsmUnavailable } from './hsm.js';
+import type { HsmClient } from './hsm-client.js';
 
 export interface ExternalAuthInput {
   cardIdCode: string;
@@ -21,7 +21,7 @@ export interface ExternalAuthAnswer {
 
 /**
  * EXTERNAL AUTHENTICATE for terminals without a PSAM (DESIGN.md §3, the HSM read of a gen 3 card):
- * the card in the terminal's reader gives a challenge, the HSM module computes the cryptogram with
+ * the card in the terminal's reader gives a challenge, the HSM process computes the cryptogram with
  * the card's RKSSSE key, and the card then releases its holder records. Only for cards the
  * registry issued, under the algorithm it issued them with; every answer is audited, because it
  * opens a citizen's personal data to the terminal that asked.
@@ -29,25 +29,23 @@ export interface ExternalAuthAnswer {
 export class ExternalAuthentication {
   constructor(
     private readonly store: Store,
-    private readonly hsm: Hsm | undefined,
+    private readonly hsm: HsmClient,
     private readonly audit: AuditWriter,
   ) {}
 
   async answer(terminalId: string, input: ExternalAuthInput): Promise<ExternalAuthAnswer> {
-    if (!this.hsm) throw hsmUnavailable();
     const cardIdCode = input.cardIdCode.toUpperCase();
     const card = await getCardByIdCode(this.store, cardIdCode);
-    const cryptogram = card
-      ? this.hsm.externalAuth(card.algorithm, cardIdCode, Buffer.from(input.challenge, 'hex'))
+    const answer = card
+      ? await this.hsm.externalAuth({ algorithm: card.algorithm, cardIdCode, challenge: input.challenge })
       : undefined;
-    if (card && !cryptogram) throw hsmUnavailable(`${card.algorithm} external-authentication key`);
     await this.audit.append({
       terminalId,
       action: 'card.externalAuthenticate',
       subject: card ? cardSubject(card.cardNumber) : `card id ${maskCardIdCode(cardIdCode)}`,
       result: card ? 'ok' : 'CARD_UNKNOWN',
     });
-    if (!card || !cryptogram) throw notFound('card', { reason: 'CARD_UNKNOWN' });
-    return { cryptogram: cryptogram.toString('hex').toUpperCase(), algorithm: card.algorithm };
+    if (!card || !answer) throw notFound('card', { reason: 'CARD_UNKNOWN' });
+    return { cryptogram: answer.cryptogram, algorithm: card.algorithm };
   }
 }

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { type Agent, request } from 'node:https';
-import { join } from 'node:path';
 import forge from 'node-forge';
 import type { Clock } from '../clock.js';
 import { type ServiceConfigInput, loadConfig } from '../config.js';
+import { type TestHsm, startTestHsm } from '../hsm/hsm-fixture.js';
 import { createLogger } from '../log.js';
 import { type RunningService, startService } from '../service.js';
 
@@ -35,10 +34,15 @@ export interface Answer {
 export interface TestKeys {
   internalAuth: { '3des': Buffer; sm4: Buffer };
   externalAuth: { '3des': Buffer; sm4: Buffer };
+  pinReload: { '3des': Buffer; sm4: Buffer };
+  acMasterKeys: { '3des': Buffer; sm4: Buffer };
 }
 
 export interface TestService {
+  /** The service; its `close` also stops the HSM process. */
   service: RunningService;
+  /** The service's HSM process. */
+  hsm: TestHsm;
   adminToken: string;
   keys: TestKeys;
   call(method: string, path: string, options?: CallOptions): Promise<Answer>;
@@ -112,17 +116,32 @@ export function newCsr(commonName = 'ignored'): { keyPem: string; csrPem: string
   return { keyPem: privateKey, csrPem: forge.pki.certificationRequestToPem(csr) };
 }
 
-export async function writeTestKeyset(dataDir: string): Promise<TestKeys> {
+/**
+ * An issuer keyset in card-emulator's format (the parts the service keyset is made from), random,
+ * with its master keys as buffers so that the test can act as the card.
+ */
+export function testIssuerKeyset(): { keyset: unknown; keys: TestKeys } {
   const k = () => randomBytes(16).toString('hex').toUpperCase();
   const set = () => ({ internalAuth: k(), externalAuth: k(), pinReload: k(), update: k() });
-  const keyset = { version: 1, createdAt: new Date().toISOString(), ssse: { '3des': set(), sm4: set() } };
-  await mkdir(join(dataDir, 'keys'), { recursive: true });
-  await writeFile(join(dataDir, 'keys', 'issuer.json'), JSON.stringify(keyset), { mode: 0o600 });
-  const masters = (usage: 'internalAuth' | 'externalAuth') => ({
-    '3des': Buffer.from(keyset.ssse['3des'][usage], 'hex'),
-    sm4: Buffer.from(keyset.ssse.sm4[usage], 'hex'),
+  const keyset = {
+    version: 1,
+    createdAt: new Date().toISOString(),
+    ssse: { '3des': set(), sm4: set() },
+    emv: { acMasterKeys: { '3des': k(), sm4: k() } },
+  };
+  const both = (pick: (alg: '3des' | 'sm4') => string) => ({
+    '3des': Buffer.from(pick('3des'), 'hex'),
+    sm4: Buffer.from(pick('sm4'), 'hex'),
   });
-  return { internalAuth: masters('internalAuth'), externalAuth: masters('externalAuth') };
+  return {
+    keyset,
+    keys: {
+      internalAuth: both((a) => keyset.ssse[a].internalAuth),
+      externalAuth: both((a) => keyset.ssse[a].externalAuth),
+      pinReload: both((a) => keyset.ssse[a].pinReload),
+      acMasterKeys: both((a) => keyset.emv.acMasterKeys[a]),
+    },
+  };
 }
 
 export async function startTestService(
@@ -133,7 +152,8 @@ export async function startTestService(
   /** Further config for the service under test. */
   overrides: ServiceConfigInput = {},
 ): Promise<TestService> {
-  const keys = await writeTestKeyset(dataDir);
+  const { keyset, keys } = testIssuerKeyset();
+  const hsm = await startTestHsm(dataDir, keyset);
   const config = loadConfig({
     env: {},
     overrides: {
@@ -143,9 +163,23 @@ export async function startTestService(
       listen: { host: '127.0.0.1', port: 0 },
       logLevel: 'silent',
       rateLimit,
+      hsm: { dir: hsm.dir, ...overrides.hsm },
     },
   });
-  const service = await startService(config, { ...(clock ? { clock } : {}), log: createLogger('silent') });
+  let running: RunningService;
+  try {
+    running = await startService(config, { ...(clock ? { clock } : {}), log: createLogger('silent') });
+  } catch (e) {
+    await hsm.stop();
+    throw e;
+  }
+  const service: RunningService = {
+    ...running,
+    close: async () => {
+      await running.close();
+      await hsm.stop();
+    },
+  };
   const adminToken = service.adminToken!;
   const call = (method: string, path: string, options: CallOptions = {}): Promise<Answer> =>
     new Promise((resolve, reject) => {
@@ -186,6 +220,7 @@ export async function startTestService(
     });
   return {
     service,
+    hsm,
     adminToken,
     keys,
     call,

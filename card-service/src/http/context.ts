@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import type { ServiceConfig } from '../config.js';
 import type { CardPresence } from '../hsm/card-presence.js';
 import type { ExternalAuthentication } from '../hsm/external-auth.js';
+import type { HsmClient } from '../hsm/hsm-client.js';
 import type { IdentityChecks } from '../identity/identity-check.js';
 import type { TerminalType } from '../lifecycle/transitions.js';
 import type { Logger } from '../log.js';
@@ -25,6 +26,7 @@ export interface Services {
   reads: RequestReads;
   presence: CardPresence;
   externalAuth: ExternalAuthentication;
+  hsm: HsmClient;
   ca: CertificateAuthority;
   log: Logger;
   metrics: HttpMetrics;
