@@ -26,7 +26,8 @@ async function allFilesUnder(dir: string): Promise<string[]> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) out.push(...(await allFilesUnder(path)));
-    else out.push(path);
+    // Sockets (the HSM's) hold nothing at rest and cannot be read as files.
+    else if (entry.isFile()) out.push(path);
   }
   return out;
 }
