@@ -1,3 +1,9 @@
 // The terminal agent's wire contract, shared by the agent and every client of it (kiosk-ui, HIS
-// integrations). Types and schemas only: nothing here does I/O.
-export {};
+// integrations). Types and named values only: nothing here does I/O.
+export * from './card.js';
+export * from './ministry.js';
+export * from './pin.js';
+export * from './problem.js';
+export * from './readers.js';
+export * from './rest.js';
+export * from './socket.js';

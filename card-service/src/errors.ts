@@ -1,4 +1,19 @@
 import { SscardError } from '@sscard/card-core';
+import type { ProblemCode } from '@sscard/registry-protocol';
+
+/**
+ * Codes of failures that never reach the API: the command line, configuration, key files and
+ * bulk files read at the operator's console. Every code an API caller can see is a `ProblemCode`
+ * of registry-protocol.
+ */
+export type LocalErrorCode =
+  | 'USAGE'
+  | 'CONFIG_INVALID'
+  | 'HSM_KEYSET_INVALID'
+  | 'IMPORT_HEADER_INVALID'
+  | 'IMPORT_RECORD_TOO_LONG'
+  | 'IMPORT_FILE_CHANGED'
+  | 'SEED_CONFLICT';
 
 /**
  * Errors of the service's domain. `code` is stable and machine-readable (clients switch on it);
@@ -6,9 +21,15 @@ import { SscardError } from '@sscard/card-core';
  * or a key: they end up in logs and on terminal screens.
  */
 export class DomainError extends SscardError {
+  declare readonly code: ProblemCode | LocalErrorCode;
   readonly status: number;
 
-  constructor(code: string, message: string, status = 400, details?: Record<string, unknown>) {
+  constructor(
+    code: ProblemCode | LocalErrorCode,
+    message: string,
+    status = 400,
+    details?: Record<string, unknown>,
+  ) {
     super(code, message, details);
     this.status = status;
   }
@@ -17,11 +38,17 @@ export class DomainError extends SscardError {
 export const notFound = (what: string, details?: Record<string, unknown>): DomainError =>
   new DomainError('NOT_FOUND', `${what} not found`, 404, details);
 
-export const conflict = (code: string, message: string, details?: Record<string, unknown>): DomainError =>
-  new DomainError(code, message, 409, details);
+export const conflict = (
+  code: ProblemCode,
+  message: string,
+  details?: Record<string, unknown>,
+): DomainError => new DomainError(code, message, 409, details);
 
-export const forbidden = (code: string, message: string, details?: Record<string, unknown>): DomainError =>
-  new DomainError(code, message, 403, details);
+export const forbidden = (
+  code: ProblemCode,
+  message: string,
+  details?: Record<string, unknown>,
+): DomainError => new DomainError(code, message, 403, details);
 
-export const unauthorized = (code: string, message: string): DomainError =>
+export const unauthorized = (code: ProblemCode, message: string): DomainError =>
   new DomainError(code, message, 401);

@@ -1,6 +1,6 @@
 import type { Text } from './i18n.js';
 import { T } from './i18n.js';
-import type { CardInfo, Problem, RegistryView } from './protocol.js';
+import type { CardInfo, Problem, RegistryReason, RegistryView } from './protocol.js';
 
 /**
  * `20301001` → 2030年10月1日 / 2030-10-01. Anything that is not eight digits (the agent's mask
@@ -86,7 +86,7 @@ export function pinProblemText(problem: Problem): Text {
 }
 
 /** The registry's refusal reasons in words a card holder understands. */
-const REGISTRY_REASONS: Record<string, Text> = {
+const REGISTRY_REASONS: Partial<Record<RegistryReason, Text>> = {
   CARD_TEMPORARILY_LOST: { zh: '这张卡已临时挂失', en: 'This card is reported temporarily lost' },
   CARD_LOST: { zh: '这张卡已挂失', en: 'This card is reported lost' },
   CARD_EXPIRED: { zh: '这张卡已过有效期', en: 'This card has expired' },
@@ -124,7 +124,7 @@ export function registryText(registry: RegistryView): Text | undefined {
     case 'valid':
       return T.registryValid;
     case 'invalid':
-      return (registry.reason && REGISTRY_REASONS[registry.reason]) || REGISTRY_REFUSED;
+      return REGISTRY_REASONS[registry.reason as RegistryReason] ?? REGISTRY_REFUSED;
     case 'unavailable':
       return T.registryUnavailable;
     case 'skipped':

@@ -288,7 +288,7 @@ export class Kiosk {
     }
     // A wrong PIN keeps the pending report: "try again" leads back to it.
     const reportAfterPin = visit.reportAfterPin;
-    if (result.ok || result.code === -31) visit.reportAfterPin = false;
+    if (result.ok || result.outcome === 'cancelled') visit.reportAfterPin = false;
     if (result.ok && result.operation === 'verify') {
       visit.verified = true;
       this.#o.announce.textContent = this.#o.language.t(T.pinAccepted);
@@ -296,7 +296,7 @@ export class Kiosk {
       else this.#show({ name: 'menu' });
       return;
     }
-    if (result.code === -31) {
+    if (result.outcome === 'cancelled') {
       // Cancelled by the citizen: back to where they came from, no error screen.
       this.#show({ name: visit.verified ? 'menu' : 'result' });
       return;
@@ -453,7 +453,7 @@ export class Kiosk {
     const toMenu = visit?.verified ? () => this.#show({ name: 'menu' }) : undefined;
     if (result.ok) return pinOutcomeScreen(ctx, result, { onContinue: toMenu, onFinish: finish });
     // Locked, or the last try used up: only the counter can help now.
-    const locked = result.code === -52 || result.triesLeft === 0;
+    const locked = result.outcome === 'locked' || result.triesLeft === 0;
     return pinOutcomeScreen(ctx, result, {
       onRetry: locked ? undefined : () => this.#startPin(result.operation),
       onContinue: locked ? undefined : toMenu,

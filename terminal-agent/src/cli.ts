@@ -2,7 +2,8 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { describeReadCardBasCode, isSscardError } from '@sscard/card-core';
+import { describeReturnCode } from '@sscard/agent-protocol';
+import { isSscardError } from '@sscard/card-core';
 import type { CardReadView } from './api/card-view.js';
 import { agentBase, agentClient } from './cli/agent-client.js';
 import { CliError, EXIT } from './cli/exit-codes.js';
@@ -74,7 +75,7 @@ async function readCommand(
         })
       : await readCardBasLocally(config);
     if (code !== 0) {
-      console.error(`iReadCardBas ${code}: ${describeReadCardBasCode(code).en}`);
+      console.error(`iReadCardBas ${code}: ${describeReturnCode(code).en}`);
       return EXIT.CARD;
     }
     console.log(output);

@@ -1,3 +1,4 @@
+import type { ProofRefusal } from '@sscard/registry-protocol';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { authBlockSize, maskCardIdCode } from '@sscard/card-core';
 import { appendAudit } from '../audit/audit-log.js';
@@ -23,13 +24,7 @@ export interface Challenge {
   expiresAt: string;
 }
 
-export type ProofRefusal =
-  | 'CARD_UNKNOWN'
-  | 'CHALLENGE_UNKNOWN'
-  | 'CHALLENGE_USED'
-  | 'CHALLENGE_EXPIRED'
-  | 'CHALLENGE_OTHER_CARD'
-  | 'CRYPTOGRAM_INVALID';
+export type { ProofRefusal };
 
 export type ProofResult = { verified: true; card: Card } | { verified: false; reason: ProofRefusal };
 

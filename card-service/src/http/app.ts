@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { buildOpenapi, ROUTES } from '@sscard/registry-protocol';
 import type { ZodSafeParseResult } from 'zod';
 import { DomainError, forbidden, unauthorized } from '../errors.js';
 import type { Actor } from '../registry/actor.js';
@@ -8,7 +9,6 @@ import { authenticateOperator, hasScope } from '../terminals/operator-tokens.js'
 import { terminalIfGood } from '../terminals/terminals.js';
 import type { Principal, RouteContext, RouteResult, Services } from './context.js';
 import { isJsonCheckRequest, serveJsonRoute } from './json-route.js';
-import { buildOpenapi } from './openapi.js';
 import { sendProblem, toProblem } from './problem.js';
 import { RateLimiter } from './rate-limit.js';
 import { type RouteDef, buildRoutes } from './routes.js';
@@ -143,7 +143,7 @@ export function createApp(svc: Services): {
   const limiter = new RateLimiter(svc.config.rateLimit.capacity, svc.config.rateLimit.refillPerSecond);
   let openapi: Record<string, unknown> | undefined;
   const routes = buildRoutes(svc, () => openapi);
-  openapi = buildOpenapi(routes, API_VERSION);
+  openapi = buildOpenapi(ROUTES, { version: API_VERSION });
 
   const run: RouteRunner = async (route, req, res, state, input) => {
     state.routeTemplate = route.path;

@@ -4,14 +4,13 @@ import type { CardPresence } from '../hsm/card-presence.js';
 import type { ExternalAuthentication } from '../hsm/external-auth.js';
 import type { HsmClient } from '../hsm/hsm-client.js';
 import type { IdentityChecks } from '../identity/identity-check.js';
-import type { TerminalType } from '../lifecycle/transitions.js';
 import type { Logger } from '../log.js';
 import type { Actor } from '../registry/actor.js';
 import type { Registry } from '../registry/registry.js';
 import type { RequestReads } from '../registry/request-reads.js';
 import type { Store } from '../store/store.js';
 import type { CertificateAuthority } from '../terminals/ca.js';
-import type { Operator, Scope } from '../terminals/operator-tokens.js';
+import type { Operator } from '../terminals/operator-tokens.js';
 import type { Terminal } from '../terminals/terminals.js';
 import type { HttpMetrics } from './metrics.js';
 
@@ -30,13 +29,6 @@ export interface Services {
   ca: CertificateAuthority;
   log: Logger;
   metrics: HttpMetrics;
-}
-
-/** Who may call a route: anyone (over TLS), terminals of some types (mutual TLS), operators with a scope. */
-export interface Access {
-  public?: true;
-  terminals?: readonly TerminalType[];
-  scope?: Scope;
 }
 
 export type Principal =

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type TestService, startTestService } from './api-fixture.js';
-import { openapiPath } from './openapi.js';
+import { openapiPath } from '@sscard/registry-protocol';
 
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> };
@@ -46,8 +46,11 @@ describe('API document and operations endpoints', () => {
   test('documented request bodies carry their schemas', async () => {
     const doc = await t.call('GET', '/openapi.json');
     const check = doc.body.paths['/v1/identity/check'].post;
-    const schema = check.requestBody.content['application/json'].schema;
+    const ref: string = check.requestBody.content['application/json'].schema.$ref;
+    assert.equal(ref, '#/components/schemas/IdentityCheckRequest');
+    const schema = doc.body.components.schemas.IdentityCheckRequest;
     assert.deepEqual(schema.required.sort(), ['cardIdCode', 'cardNumber', 'name', 'ssn']);
+    assert.equal(check.operationId, 'checkIdentity');
     assert.deepEqual(check['x-terminal-types'], ['kiosk', 'hospital', 'pharmacy', 'bank']);
   });
 

@@ -1,13 +1,7 @@
 import type { Response } from 'express';
 import { isSscardError } from '@sscard/card-core';
+import { isProblemCode, type Problem } from '@sscard/registry-protocol';
 import { DomainError } from '../errors.js';
-
-/** The JSON problem every error becomes: `{code, message, details}` with the right status. */
-export interface Problem {
-  code: string;
-  message: string;
-  details: Record<string, unknown>;
-}
 
 export const problemJson = (problem: Problem): string => JSON.stringify(problem);
 
@@ -20,17 +14,23 @@ export function sendProblem(res: Response, status: number, problem: Problem): vo
  * opaque code: their message and stack go to the log only, never to the client.
  */
 export function toProblem(e: unknown): { status: number; problem: Problem; unexpected: boolean } {
-  if (e instanceof DomainError) {
+  if (e instanceof DomainError && isProblemCode(e.code)) {
     return {
       status: e.status,
       problem: { code: e.code, message: e.message, details: { ...(e.details ?? {}) } },
       unexpected: false,
     };
   }
-  if (isSscardError(e)) {
+  // A value card-core refuses (an ID number with a bad check character…): the request is at
+  // fault; `cause` keeps card-core's own code.
+  if (isSscardError(e) && !(e instanceof DomainError)) {
     return {
       status: 400,
-      problem: { code: e.code, message: e.message, details: { ...(e.details ?? {}) } },
+      problem: {
+        code: 'VALIDATION_FAILED',
+        message: e.message,
+        details: { ...(e.details ?? {}), cause: e.code },
+      },
       unexpected: false,
     };
   }

@@ -1,65 +1,16 @@
 import { createHash } from 'node:crypto';
+import type { IdentityCheckRequest, IdentityCheckResult, IdentityRefusal } from '@sscard/registry-protocol';
 import { maskCardNumber, maskIdNumber, maskName } from '@sscard/card-core';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import { type Clock, chinaDate } from '../clock.js';
-import type { CardPresence, ProofRefusal } from '../hsm/card-presence.js';
+import type { CardPresence } from '../hsm/card-presence.js';
 import { effectiveCard, type TerminalType } from '../lifecycle/transitions.js';
-import { type CardStatus, type InsuranceRelation, SCHEME_NAMES } from '../registry/model.js';
+import { type CardStatus, SCHEME_NAMES } from '../registry/model.js';
 import { cardSubject } from '../registry/subjects.js';
 import * as q from '../registry/queries.js';
 import { RequestReads } from '../registry/request-reads.js';
 import type { IdentityRecord } from '../registry/queries.js';
 import type { Store } from '../store/store.js';
-
-/**
- * Identity checks: is the card a terminal has just read genuine and valid now, whose is it, and
- * what is the holder insured for. Refusals carry one reason code the terminal shows; the holder's
- * data is shown as the terminal type needs it (a kiosk screen in a public hall sees it masked).
- */
-export interface IdentityCheckRequest {
-  cardIdCode: string;
-  cardNumber: string;
-  ssn: string;
-  name: string;
-  proof?: { challengeId: string; cryptogram: string };
-}
-
-export type IdentityRefusal =
-  | 'CARD_UNKNOWN'
-  | 'CARD_DATA_MISMATCH'
-  | 'HOLDER_MISMATCH'
-  | 'CARD_NOT_ACTIVATED'
-  | 'CARD_TEMPORARILY_LOST'
-  | 'CARD_LOST'
-  | 'CARD_REPLACED'
-  | 'CARD_CANCELLED'
-  | 'CARD_EXPIRED'
-  | `PROOF_${ProofRefusal}`;
-
-export interface IdentityCheckResult {
-  valid: boolean;
-  reason?: IdentityRefusal;
-  checkedAt: string;
-  /** True when a card-present proof came with the request and verified. */
-  cardPresent: boolean;
-  card?: {
-    cardNumber: string;
-    status: CardStatus;
-    specVersion: string;
-    issuingRegion: string;
-    expiryDate: string;
-    temporary: boolean;
-  };
-  holder?: { name: string; idNumber: string; gender: string; region: string };
-  coverage?: {
-    schemeCode: string;
-    schemeName: string | null;
-    insuredRegion: string;
-    status: InsuranceRelation['status'];
-    startDate: string;
-    pauseDate: string | null;
-  }[];
-}
 
 const STATUS_REFUSALS: Partial<Record<CardStatus, IdentityRefusal>> = {
   issued: 'CARD_NOT_ACTIVATED',
@@ -80,6 +31,11 @@ interface CacheEntry {
   relations: IdentityRecord['relations'];
 }
 
+/**
+ * Identity checks: is the card a terminal has just read genuine and valid now, whose is it, and
+ * what is the holder insured for. Refusals carry one reason code the terminal shows; the holder's
+ * data is shown as the terminal type needs it (a kiosk screen in a public hall sees it masked).
+ */
 export class IdentityChecks {
   /** Per-visit cache: a terminal asks several times while one citizen stands at it. */
   private readonly cache = new Map<string, CacheEntry>();

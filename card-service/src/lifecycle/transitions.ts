@@ -1,3 +1,4 @@
+import type { CardEvent, TerminalType } from '@sscard/registry-protocol';
 import { DomainError } from '../errors.js';
 import type { Card, CardStatus } from '../registry/model.js';
 
@@ -14,31 +15,7 @@ import type { Card, CardStatus } from '../registry/model.js';
  * `resetPin` records a PIN reset and leaves the state as it is. A temporary card follows the
  * same table; its short validity is its expiry date.
  */
-export type CardEvent =
-  | 'activateSocialSecurity'
-  | 'activateFinancial'
-  | 'reportTemporaryLoss'
-  | 'unblock'
-  | 'liftTemporaryLoss'
-  | 'reportFormalLoss'
-  | 'replace'
-  | 'cancel'
-  | 'resetPin';
-
-export const CARD_EVENTS: readonly CardEvent[] = [
-  'activateSocialSecurity',
-  'activateFinancial',
-  'reportTemporaryLoss',
-  'unblock',
-  'liftTemporaryLoss',
-  'reportFormalLoss',
-  'replace',
-  'cancel',
-  'resetPin',
-];
-
-export type TerminalType = 'kiosk' | 'hospital' | 'pharmacy' | 'bank';
-export const TERMINAL_TYPES: readonly TerminalType[] = ['kiosk', 'hospital', 'pharmacy', 'bank'];
+export { CARD_EVENTS, type CardEvent, TERMINAL_TYPES, type TerminalType } from '@sscard/registry-protocol';
 
 /** Who may ask for a transition: operators at the bureau, a terminal of a given type, or the system itself. */
 export type ActorKind = 'operator' | TerminalType | 'system';

@@ -1,6 +1,7 @@
 /** The registry's records as the API and the domain modules see them. Dates are `YYYY-MM-DD`. */
 
-export type Gender = '1' | '2';
+export type { CardAlgorithm, CardStatus, Gender, RelationStatus } from '@sscard/registry-protocol';
+import type { CardAlgorithm, CardStatus, Gender, RelationStatus } from '@sscard/registry-protocol';
 
 export interface Holder {
   /** The person number (个人编号): opaque, assigned by the registry or the importing bureau. */
@@ -19,8 +20,6 @@ export interface Holder {
   createdAt: string;
   updatedAt: string;
 }
-
-export type RelationStatus = 'active' | 'paused' | 'terminated';
 
 /**
  * Well-known insurance scheme codes (险种): 110 employee basic pension, 120 urban and rural
@@ -48,10 +47,6 @@ export interface InsuranceRelation {
   /** The card that carries the relation; moves to the new card when a card is replaced. */
   cardNumber: string | null;
 }
-
-export type CardStatus = 'issued' | 'active' | 'temporarily_lost' | 'lost' | 'replaced' | 'cancelled';
-
-export type CardAlgorithm = '3des' | 'sm4';
 
 export interface Card {
   cardNumber: string;

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { SCOPES, type Scope } from '@sscard/registry-protocol';
 import { chmod, writeFile } from 'node:fs/promises';
 import { appendAudit } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
@@ -13,8 +14,7 @@ import type { Queryable, Store } from '../store/store.js';
  * random bits, so a plain hash is enough (no password stretching needed) and a stolen database
  * yields no usable token.
  */
-export const SCOPES = ['admin', 'registry:read', 'registry:write', 'terminals:manage', 'audit:read'] as const;
-export type Scope = (typeof SCOPES)[number];
+export { SCOPES, type Scope };
 
 export interface Operator {
   tokenId: string;

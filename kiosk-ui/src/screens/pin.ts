@@ -143,7 +143,7 @@ export function pinOutcomeScreen(
         para(ctx.t(result.triesLeft === 1 ? T.pinTryLeft : fill(T.pinTriesLeft, { n: result.triesLeft }))),
       );
     }
-    if (result.code === -34) extra.push(para(ctx.t(T.pinEntriesDiffer)));
+    if (result.outcome === 'entries-differ') extra.push(para(ctx.t(T.pinEntriesDiffer)));
   }
   const buttons: HTMLButtonElement[] = [];
   if (on.onContinue) buttons.push(button(ctx.t(T.back), on.onContinue));

@@ -1,3 +1,4 @@
+import type { AccessDeniedCode } from '@sscard/agent-protocol';
 import type { IncomingHttpHeaders } from 'node:http';
 import { tokenMatches } from './token.js';
 
@@ -24,7 +25,7 @@ export type AccessDecision =
   | { allowed: true; client: ClientKind; origin: string | undefined }
   | { allowed: false; status: 401 | 403; code: AccessDeniedCode; message: string };
 
-export type AccessDeniedCode = 'HOST_NOT_ALLOWED' | 'ORIGIN_NOT_ALLOWED' | 'TOKEN_REQUIRED' | 'TOKEN_INVALID';
+export type { AccessDeniedCode };
 
 export interface AccessPolicyOptions {
   /** Bound address and port; read at each check because the port is known only after listen (port 0 in tests). */

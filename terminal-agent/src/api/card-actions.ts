@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 
+import { MinistryReturnCode } from '@sscard/agent-protocol';
 import { maskCardNumber } from '@sscard/card-core';
 import { returnCodeFor, returnCodeForPin } from '../apps/return-codes.js';
 import type { CardOperations, PinResult } from '../card-operations.js';
@@ -18,12 +19,7 @@ import {
   pinResultView,
   registryView,
 } from './card-view.js';
-import {
-  type CardInterfaceType,
-  MINISTRY_CODES,
-  type MinistryBackend,
-  type MinistryFunction,
-} from './ministry.js';
+import type { CardInterfaceType, MinistryBackend, MinistryFunction } from './ministry.js';
 import type { PinFlow, PinOperation } from './pin-flow.js';
 import { ApiProblem } from './problem.js';
 
@@ -220,7 +216,7 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
   ministryCode(error: unknown, fn: MinistryFunction): number {
     // No PIN pad, or no screen to show the keypad: the function is not available on this terminal.
     if (error instanceof PinPadError)
-      return error.code === 'PINPAD_UNAVAILABLE' ? MINISTRY_CODES.UNSUPPORTED : -11;
+      return error.code === 'PINPAD_UNAVAILABLE' ? MinistryReturnCode.UNSUPPORTED : -11;
     try {
       return returnCodeFor(error);
     } catch {

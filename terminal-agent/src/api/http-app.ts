@@ -1,3 +1,4 @@
+import { MinistryReturnCode } from '@sscard/agent-protocol';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '../log.js';
 import { redact } from '../log.js';
@@ -5,7 +6,7 @@ import { accessMiddleware } from './access-middleware.js';
 import type { AccessPolicy } from './access-policy.js';
 import type { AgentActions, ReaderSource } from './agent-actions.js';
 import type { AgentMetrics } from './metrics.js';
-import { callMinistry, MINISTRY_CODES, parseMinistryRequest } from './ministry.js';
+import { callMinistry, parseMinistryRequest } from './ministry.js';
 import { ApiProblem, toProblem } from './problem.js';
 
 export interface HttpAppOptions {
@@ -127,7 +128,11 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   // A body that is not JSON is a bad parameter in the interface's terms, not an HTTP error.
   ministry.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
     if ((error as { type?: string }).type === 'entity.parse.failed') {
-      res.json({ functionName: req.params.fn ?? '', success: MINISTRY_CODES.BAD_PARAMETER, pOutInfo: '' });
+      res.json({
+        functionName: req.params.fn ?? '',
+        success: MinistryReturnCode.BAD_PARAMETER,
+        pOutInfo: '',
+      });
       return;
     }
     next(error);

@@ -15,7 +15,6 @@ export { AgentMetrics } from './metrics.js';
 export {
   type CardInterfaceType,
   callMinistry,
-  MINISTRY_CODES,
   MINISTRY_FUNCTIONS,
   type MinistryBackend,
   type MinistryFunction,
@@ -25,7 +24,7 @@ export {
   parseMinistryMessage,
   parseMinistryRequest,
 } from './ministry.js';
-export { MINISTRY_WS_PATH } from './ministry-socket.js';
+export { MINISTRY_WS_PATH } from '@sscard/agent-protocol';
 export { INITIAL_PIN } from '../apps/pin.js';
 export { type PinOperation, PinFlow, type PinPrompt, type PinStep } from './pin-flow.js';
 export { ApiProblem, type Problem, toProblem } from './problem.js';

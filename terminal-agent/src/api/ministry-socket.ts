@@ -1,10 +1,9 @@
+import { MinistryReturnCode } from '@sscard/agent-protocol';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../log.js';
 import type { AgentActions } from './agent-actions.js';
 import type { AgentMetrics } from './metrics.js';
-import { callMinistry, MINISTRY_CODES, type MinistryResponse, parseMinistryMessage } from './ministry.js';
-
-export const MINISTRY_WS_PATH = '/ws/ministry';
+import { callMinistry, type MinistryResponse, parseMinistryMessage } from './ministry.js';
 
 /**
  * The ministry interface over a plain WebSocket, as reader vendors offer it to HIS pages. Calls on
@@ -31,7 +30,7 @@ export function createMinistrySocketServer(options: {
         .then(async () => {
           let response: MinistryResponse;
           if (isBinary) {
-            response = { functionName: '', success: MINISTRY_CODES.BAD_PARAMETER, pOutInfo: '' };
+            response = { functionName: '', success: MinistryReturnCode.BAD_PARAMETER, pOutInfo: '' };
           } else {
             const parsed = parseMinistryMessage(data.toString());
             response = await callMinistry(actions.ministry, parsed, (e, fn) => actions.ministryCode(e, fn));

@@ -8,17 +8,19 @@
  *   ← {"functionName":"iReadCardBas","success":0,"pOutInfo":"639900|1111…|"}
  *
  * The PIN is never part of a request: `iVerifyPIN` takes it from the PIN pad or the on-screen
- * keypad, so a page cannot script PIN guesses against a card.
+ * keypad, so a page cannot script PIN guesses against a card. The shapes and codes are
+ * agent-protocol's.
  */
+import {
+  type CardInterfaceType,
+  MINISTRY_FUNCTIONS,
+  type MinistryFunction,
+  type MinistryResponse,
+  MinistryReturnCode,
+} from '@sscard/agent-protocol';
 
-export const MINISTRY_CODES = {
-  OK: 0,
-  UNSUPPORTED: -13,
-  BAD_PARAMETER: -14,
-} as const;
-
-/** `iType`: 1 contact, 2 contactless, 3 auto with contact first, 4 auto with contactless first. */
-export type CardInterfaceType = 1 | 2 | 3 | 4;
+export type { CardInterfaceType, MinistryFunction, MinistryResponse };
+export { MINISTRY_FUNCTIONS };
 
 export interface MinistryResult {
   code: number;
@@ -29,17 +31,6 @@ export interface MinistryResult {
 export interface MinistryBackend {
   iReadCardBas(iType: CardInterfaceType): Promise<MinistryResult>;
   iVerifyPIN(iType: CardInterfaceType): Promise<MinistryResult>;
-}
-
-export const MINISTRY_FUNCTIONS = ['iReadCardBas', 'iVerifyPIN'] as const;
-export type MinistryFunction = (typeof MINISTRY_FUNCTIONS)[number];
-
-export interface MinistryResponse {
-  functionName: string;
-  success: number;
-  pOutInfo: string;
-  /** Echoed from the request when it had one, so a page can match answers to calls. */
-  id?: string | number;
 }
 
 function isMinistryFunction(name: string): name is MinistryFunction {
@@ -70,15 +61,15 @@ function fail(functionName: string, code: number, id: string | number | undefine
 /** Validates one request object. A name that is not a function of ours is -13; anything malformed is -14. */
 export function parseMinistryRequest(request: unknown): ParsedMinistryRequest {
   if (typeof request !== 'object' || request === null || Array.isArray(request)) {
-    return fail('', MINISTRY_CODES.BAD_PARAMETER, undefined);
+    return fail('', MinistryReturnCode.BAD_PARAMETER, undefined);
   }
   const body = request as Record<string, unknown>;
   const id = typeof body.id === 'string' || typeof body.id === 'number' ? body.id : undefined;
   const name = body.function;
-  if (typeof name !== 'string' || name.length === 0) return fail('', MINISTRY_CODES.BAD_PARAMETER, id);
-  if (!isMinistryFunction(name)) return fail(name, MINISTRY_CODES.UNSUPPORTED, id);
+  if (typeof name !== 'string' || name.length === 0) return fail('', MinistryReturnCode.BAD_PARAMETER, id);
+  if (!isMinistryFunction(name)) return fail(name, MinistryReturnCode.UNSUPPORTED, id);
   const iType = parseIType(body.iType);
-  if (iType === undefined) return fail(name, MINISTRY_CODES.BAD_PARAMETER, id);
+  if (iType === undefined) return fail(name, MinistryReturnCode.BAD_PARAMETER, id);
   return id === undefined ? { ok: true, fn: name, iType } : { ok: true, fn: name, iType, id };
 }
 
@@ -88,7 +79,7 @@ export function parseMinistryMessage(text: string): ParsedMinistryRequest {
   try {
     request = JSON.parse(text);
   } catch {
-    return fail('', MINISTRY_CODES.BAD_PARAMETER, undefined);
+    return fail('', MinistryReturnCode.BAD_PARAMETER, undefined);
   }
   return parseMinistryRequest(request);
 }
@@ -117,7 +108,7 @@ export async function callMinistry(
     functionName: request.fn,
     success: result.code,
     // A failed call never carries partial card data in its output.
-    pOutInfo: result.code === MINISTRY_CODES.OK ? result.output : '',
+    pOutInfo: result.code === MinistryReturnCode.OK ? result.output : '',
   };
   if (request.id !== undefined) response.id = request.id;
   return response;

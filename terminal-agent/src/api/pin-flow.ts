@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { PinOperation, PinProgress, PinPrompt, PinStep } from '@sscard/agent-protocol';
 import { timingSafeEqual } from 'node:crypto';
 import { wipe } from '@sscard/card-core';
 import { checkNewPin, type PinChangePolicy } from '../apps/pin.js';
@@ -6,26 +7,11 @@ import { PinEntryError, PinPadError } from '../pinpad/errors.js';
 import type { KeypadKey, KeypadPinPad } from '../pinpad/keypad.js';
 import type { PinPad, PinRequest } from '../pinpad/pin-pad.js';
 
-export type PinOperation = 'verify' | 'change';
-
-/** Which PIN of an operation is being asked for: a change asks three times. */
-export type PinStep = 'current' | 'new' | 'confirm';
-
-export interface PinPrompt {
-  entryId: string;
-  operation: PinOperation;
-  step: PinStep;
-  /** Where the citizen types: the hardware PIN pad or the on-screen keypad. */
-  device: 'pinpad' | 'keypad';
-  prompt: string;
-  minLength: number;
-  maxLength: number;
-  timeoutMs: number;
-}
+export type { PinOperation, PinPrompt, PinStep };
 
 export interface PinFlowEvents {
   'pin-required': [prompt: PinPrompt];
-  'pin-progress': [progress: { entryId: string; entered: number }];
+  'pin-progress': [progress: PinProgress];
   'pin-entered': [entry: { entryId: string }];
 }
 

@@ -1,20 +1,21 @@
-import { isSscardError, SscardError } from '@sscard/card-core';
+import type { ApiProblemCode, CardStatusProblemCode, Problem } from '@sscard/agent-protocol';
+import { CardError, isSscardError, SscardError } from '@sscard/card-core';
+import { isProblemCode as isServiceProblemCode } from '@sscard/registry-protocol';
+import { NotSsseCardError } from '../apps/ssse.js';
+import { PsamError } from '../apps/psam.js';
 import { PinEntryError, PinPadError } from '../pinpad/errors.js';
 import { ReaderError, type ReaderErrorCode } from '../readers/errors.js';
 import { RegistryError, type RegistryErrorCode } from '../registry/errors.js';
 
-/** The body of every error answer: a stable code, a sentence for a person, and structured details. */
-export interface Problem {
-  code: string;
-  message: string;
-  details: Record<string, unknown>;
-}
+/** The body of every error answer (agent-protocol): a stable code, a sentence for a person, details. */
+export type { Problem };
 
 /** A request the API refuses on its own account (bad body, no such route, forbidden origin). */
 export class ApiProblem extends SscardError {
+  declare readonly code: ApiProblemCode;
   readonly status: number;
 
-  constructor(status: number, code: string, message: string, details?: Record<string, unknown>) {
+  constructor(status: number, code: ApiProblemCode, message: string, details?: Record<string, unknown>) {
     super(code, message, details);
     this.status = status;
   }
@@ -57,7 +58,10 @@ const REGISTRY_STATUS: Record<RegistryErrorCode, number> = {
 /** A refusal by card-service keeps the service's code and, for its 4xx decisions, its status. */
 function registryProblem(error: RegistryError): { status: number; problem: Problem } {
   const serviceStatus = error.details?.status;
-  const refused = error.code === 'REFUSED' && error.serviceCode !== undefined;
+  // The service's own code is passed on when it is one of its published codes; anything else
+  // stays REFUSED with the code in the details.
+  const serviceCode = error.serviceCode;
+  const refused = error.code === 'REFUSED' && serviceCode !== undefined && isServiceProblemCode(serviceCode);
   const status =
     refused &&
     typeof serviceStatus === 'number' &&
@@ -69,7 +73,7 @@ function registryProblem(error: RegistryError): { status: number; problem: Probl
   return {
     status,
     problem: {
-      code: refused ? error.serviceCode! : error.code,
+      code: refused ? serviceCode : error.code,
       message: error.message,
       details: { ...(error.details ?? {}), registryCode: error.code },
     },
@@ -111,12 +115,32 @@ export function toProblem(error: unknown): { status: number; problem: Problem; u
       unexpected: false,
     };
   }
-  if (isSscardError(error)) {
-    // Card status words, card data that fails validation, protocol violations: the card or the
-    // data is at fault, not the request.
+  // A card status word, a card without the social security application, a PSAM that cannot do
+  // the work: the card or the terminal's equipment is at fault, not the request.
+  if (error instanceof CardError) {
+    return {
+      status: 422,
+      // CardError's code is always `SW_` and the status word in hex.
+      problem: { code: error.code as CardStatusProblemCode, message: error.message, details: details(error) },
+      unexpected: false,
+    };
+  }
+  if (error instanceof NotSsseCardError || error instanceof PsamError) {
     return {
       status: 422,
       problem: { code: error.code, message: error.message, details: details(error) },
+      unexpected: false,
+    };
+  }
+  if (isSscardError(error)) {
+    // Card data that fails validation, protocol violations: `cause` keeps the card layer's code.
+    return {
+      status: 422,
+      problem: {
+        code: 'CARD_DATA_INVALID',
+        message: error.message,
+        details: { ...details(error), cause: error.code },
+      },
       unexpected: false,
     };
   }

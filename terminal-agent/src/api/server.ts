@@ -1,3 +1,4 @@
+import { MINISTRY_WS_PATH } from '@sscard/agent-protocol';
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -7,7 +8,7 @@ import { AccessPolicy } from './access-policy.js';
 import type { AgentActions, ReaderSource } from './agent-actions.js';
 import { createHttpApp, type HttpAppOptions } from './http-app.js';
 import { AgentMetrics } from './metrics.js';
-import { createMinistrySocketServer, MINISTRY_WS_PATH } from './ministry-socket.js';
+import { createMinistrySocketServer } from './ministry-socket.js';
 import type { PinFlow } from './pin-flow.js';
 import { type AgentSocketServer, createSocketServer } from './socket-server.js';
 

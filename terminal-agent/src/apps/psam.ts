@@ -1,3 +1,4 @@
+import type { PsamProblemCode } from '@sscard/agent-protocol';
 import {
   type CardAlgorithm,
   CardError,
@@ -21,7 +22,7 @@ export type PsamKeyUsage = keyof typeof PSAM_KEY_ID;
 /** Algorithm of `801A` P2. */
 const PSAM_ALGORITHM: Record<CardAlgorithm, number> = { '3des': 0x01, sm4: 0x04 };
 
-export type PsamErrorCode = 'PSAM_ABSENT' | 'PSAM_ALGORITHM_UNSUPPORTED' | 'PSAM_KEY_MISSING';
+export type PsamErrorCode = PsamProblemCode;
 
 /** What the terminal's secure access module cannot do; each has its ministry return code (-2201…-2203). */
 export class PsamError extends SscardError {

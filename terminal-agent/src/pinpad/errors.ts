@@ -1,3 +1,4 @@
+import { MinistryReturnCode, type PinEntryProblemCode, type PinPadProblemCode } from '@sscard/agent-protocol';
 import { SscardError } from '@sscard/card-core';
 
 /**
@@ -6,15 +7,15 @@ import { SscardError } from '@sscard/card-core';
  * `details.returnCode`.
  */
 export const PIN_ENTRY_FAILURES = {
-  PIN_CANCELLED: -31,
-  PIN_TIMEOUT: -32,
-  PIN_BAD_LENGTH: -33,
-  PIN_ENTRIES_DIFFER: -34,
-  PIN_INITIAL_NOT_ALLOWED: -35,
-  PIN_CHANGE_TO_INITIAL: -36,
-} as const;
+  PIN_CANCELLED: MinistryReturnCode.PIN_CANCELLED,
+  PIN_TIMEOUT: MinistryReturnCode.PIN_TIMEOUT,
+  PIN_BAD_LENGTH: MinistryReturnCode.PIN_BAD_LENGTH,
+  PIN_ENTRIES_DIFFER: MinistryReturnCode.PIN_ENTRIES_DIFFER,
+  PIN_INITIAL_NOT_ALLOWED: MinistryReturnCode.PIN_INITIAL_NOT_ALLOWED,
+  PIN_CHANGE_TO_INITIAL: MinistryReturnCode.PIN_CHANGE_TO_INITIAL,
+} as const satisfies Record<PinEntryProblemCode, MinistryReturnCode>;
 
-export type PinEntryFailure = keyof typeof PIN_ENTRY_FAILURES;
+export type PinEntryFailure = PinEntryProblemCode;
 
 export class PinEntryError extends SscardError {
   declare readonly code: PinEntryFailure;
@@ -52,8 +53,4 @@ export class PinPadError extends SscardError {
   }
 }
 
-export type PinPadErrorCode =
-  | 'PINPAD_UNAVAILABLE'
-  | 'PINPAD_BUSY'
-  | 'PINPAD_PROTOCOL'
-  | 'PINPAD_DISCONNECTED';
+export type PinPadErrorCode = PinPadProblemCode;

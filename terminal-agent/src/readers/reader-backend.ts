@@ -1,7 +1,8 @@
 import type { EventEmitter } from 'node:events';
+import type { ReaderKind } from '@sscard/agent-protocol';
 import type { ReaderError } from './errors.js';
 
-export type ReaderKind = 'pcsc' | 'serial';
+export type { ReaderKind } from '@sscard/agent-protocol';
 
 /** One slot as a backend sees it. A multi-slot PC/SC reader is several of these, one per name. */
 export interface BackendSlot {

@@ -1,4 +1,10 @@
 import { EventEmitter } from 'node:events';
+import type {
+  CardInsertedEvent,
+  CardRemovedEvent,
+  ReaderCardState,
+  ReaderState,
+} from '@sscard/agent-protocol';
 import { toHex } from '@sscard/card-core';
 import { CardSession } from '../session/card-session.js';
 import { ReaderError } from './errors.js';
@@ -6,30 +12,7 @@ import type { BackendSlot, CardChannel, ReaderBackend, ReaderKind } from './read
 import { ReaderLock } from './reader-lock.js';
 import type { ReaderRole, ReaderRoleAssignment, ReaderRoleResolver } from './reader-roles.js';
 
-export interface ReaderCardState {
-  /** The card's ATR, upper-case hex. */
-  atr: string;
-  /** The card operating system profile the ATR matched, when one did. */
-  cardOs?: string;
-}
-
-export interface ReaderState {
-  name: string;
-  kind: ReaderKind;
-  role: ReaderRole;
-  profile?: string;
-  card?: ReaderCardState;
-}
-
-export interface CardInsertedEvent extends ReaderCardState {
-  reader: string;
-  role: ReaderRole;
-}
-
-export interface CardRemovedEvent {
-  reader: string;
-  role: ReaderRole;
-}
+export type { CardInsertedEvent, CardRemovedEvent, ReaderCardState, ReaderState };
 
 /** Payloads are plain JSON so the local API can forward them to socket.io clients as they are. */
 export interface ReaderManagerEvents {

@@ -1,11 +1,13 @@
+import type { ReaderRole } from '@sscard/agent-protocol';
 import type { ReaderKind } from './reader-backend.js';
 
 /**
- * What the terminal uses a slot for: the citizen's card through contacts (`user`) or through the
- * antenna (`contactless`, `iReadCardBas` types 2 and 4), the secure access module (`psam`), or
- * nothing (`ignore`: a YubiKey, a reader that belongs to another application).
+ * What the terminal uses a slot for (agent-protocol's `ReaderRole`): the citizen's card through
+ * contacts (`user`) or through the antenna (`contactless`, `iReadCardBas` types 2 and 4), the
+ * secure access module (`psam`), or nothing (`ignore`: a YubiKey, a reader that belongs to
+ * another application).
  */
-export type ReaderRole = 'user' | 'contactless' | 'psam' | 'ignore';
+export type { ReaderRole };
 
 export interface ReaderRoleAssignment {
   role: ReaderRole;

@@ -1,5 +1,5 @@
 import { ValidationError } from '@sscard/card-core';
-import { z } from 'zod';
+import { fields, terminalCardEventResultSchema } from '@sscard/registry-protocol';
 import { RegistryError } from './errors.js';
 import type { JournalEntry } from './journal.js';
 import { type Outbox, resultOf } from './outbox.js';
@@ -9,19 +9,6 @@ import { type Outbox, resultOf } from './outbox.js';
  * citizen's temporary loss report. Each goes through the outbox journal, so a report the citizen
  * made is not lost to a crash or a network cut, and is never applied twice.
  */
-
-const CARD_NUMBER_RE = /^[0-9A-Z]{9}$/;
-
-const cardEventAnswerSchema = z.object({
-  card: z.object({
-    cardNumber: z.string(),
-    status: z.string(),
-    temporaryLossUntil: z.string().nullable(),
-    statusChangedAt: z.string(),
-  }),
-  /** True when the service answered with the result it stored for the key (a resend). */
-  replayed: z.boolean().optional(),
-});
 
 export interface TemporaryLossResult {
   cardNumber: string;
@@ -43,7 +30,7 @@ export class CardLifecycleRequests {
    * sent again, with the same key, until the service answers.
    */
   async reportTemporaryLoss(cardNumber: string, reason?: string): Promise<TemporaryLossResult> {
-    if (!CARD_NUMBER_RE.test(cardNumber)) {
+    if (!fields.cardNumber.safeParse(cardNumber).success) {
       throw new ValidationError('FIELD_INVALID', 'a card number is 9 digits or capitals', {
         field: 'cardNumber',
       });
@@ -60,7 +47,7 @@ export class CardLifecycleRequests {
 
 /** The outcome of an answered temporary-loss entry (also for entries settled by a resend pass). */
 export function temporaryLossResult(entry: JournalEntry): TemporaryLossResult {
-  const parsed = cardEventAnswerSchema.safeParse(resultOf(entry));
+  const parsed = terminalCardEventResultSchema.safeParse(resultOf(entry));
   if (!parsed.success) {
     throw new RegistryError(
       'REGISTRY_PROTOCOL',

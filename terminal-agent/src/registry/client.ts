@@ -1,5 +1,19 @@
 import { Agent } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type CardAuthRequest,
+  type CardAuthVerdict,
+  type Challenge,
+  type ExternalAuthAnswer,
+  type ExternalAuthRequest,
+  type IdentityCheckRequest,
+  type TerminalSelf,
+  cardAuthVerdictSchema,
+  challengeSchema,
+  externalAuthAnswerSchema,
+  identityCheckResultSchema,
+  terminalSelfSchema,
+} from '@sscard/registry-protocol';
 import type { z } from 'zod';
 import {
   type TerminalCredentials,
@@ -11,19 +25,12 @@ import { RegistryError, isRegistryError } from './errors.js';
 import { type JsonAnswer, sendJson } from './https-json.js';
 import type { JournalEntry } from './journal.js';
 import { refusalError } from './problem.js';
-import {
-  type CardAuthVerdict,
-  type ExternalAuthAnswer,
-  type IdentityCheckRequest,
-  type IdentityCheckResult,
-  type ServiceChallenge,
-  type ServiceTerminal,
-  cardAuthVerdictSchema,
-  externalAuthAnswerSchema,
-  identityCheckResultSchema,
-  serviceChallengeSchema,
-  serviceTerminalSchema,
-} from './service-types.js';
+
+/**
+ * An identity check's verdict as a terminal reads it: the refusal as the service named it, which
+ * may be one this terminal's build does not know yet.
+ */
+export type IdentityCheckAnswer = z.output<typeof identityCheckResultSchema>;
 
 /**
  * The terminal's client for card-service: mutual TLS with the terminal's own key and certificate,
@@ -95,12 +102,12 @@ export class RegistryClient {
   }
 
   /** The terminal as the service sees it: a start-up check that the certificate is still honoured. */
-  async terminal(): Promise<ServiceTerminal> {
-    return this.call('GET', '/v1/terminal', undefined, serviceTerminalSchema, { retryable: true });
+  async terminal(): Promise<TerminalSelf> {
+    return this.call('GET', '/v1/terminal', undefined, terminalSelfSchema, { retryable: true });
   }
 
   /** Is the card just read known, genuine (with `proof`) and valid now; whose; what coverage. */
-  async identityCheck(request: IdentityCheckRequest): Promise<IdentityCheckResult> {
+  async identityCheck(request: IdentityCheckRequest): Promise<IdentityCheckAnswer> {
     return this.call('POST', '/v1/identity/check', request, identityCheckResultSchema, { retryable: true });
   }
 
@@ -108,8 +115,8 @@ export class RegistryClient {
    * A single-use challenge for INTERNAL AUTHENTICATE. Retried: a duplicate only leaves an unused
    * challenge behind, which expires.
    */
-  async createChallenge(cardIdCode: string): Promise<ServiceChallenge> {
-    return this.call('POST', '/v1/challenges', { cardIdCode }, serviceChallengeSchema, { retryable: true });
+  async createChallenge(cardIdCode: string): Promise<Challenge> {
+    return this.call('POST', '/v1/challenges', { cardIdCode }, challengeSchema, { retryable: true });
   }
 
   /**
@@ -117,11 +124,7 @@ export class RegistryClient {
    * so a retry after a lost answer would be refused as CHALLENGE_USED; the caller starts over with
    * a new challenge instead.
    */
-  async verifyCardAuth(request: {
-    challengeId: string;
-    cardIdCode: string;
-    cryptogram: string;
-  }): Promise<CardAuthVerdict> {
+  async verifyCardAuth(request: CardAuthRequest): Promise<CardAuthVerdict> {
     return this.call('POST', '/v1/card-auth/verify', request, cardAuthVerdictSchema, { retryable: false });
   }
 
@@ -130,10 +133,7 @@ export class RegistryClient {
    * the service's HSM module: how a terminal without a PSAM reads a gen 3 card's holder data.
    * Retried: the answer depends on the challenge only, and the service keeps no state for it.
    */
-  async externalAuthenticate(request: {
-    cardIdCode: string;
-    challenge: string;
-  }): Promise<ExternalAuthAnswer> {
+  async externalAuthenticate(request: ExternalAuthRequest): Promise<ExternalAuthAnswer> {
     return this.call('POST', '/v1/card-auth/external', request, externalAuthAnswerSchema, {
       retryable: true,
     });

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { isIP } from 'node:net';
 import { promisify } from 'node:util';
+import { type Enrolment, enrolmentSchema } from '@sscard/registry-protocol';
 import forge from 'node-forge';
 import {
   type CaSource,
@@ -115,25 +116,16 @@ export async function loadOrEnrol(
   return enrol(settings, settings.enrolmentCode, options);
 }
 
-interface EnrolAnswer {
-  terminalId: string;
-  type: string;
-  region: string;
-  certificatePem: string;
-  caCertificatePem: string;
-  serial: string;
-  notAfter: string;
-}
-
-function parseEnrolAnswer(body: unknown): EnrolAnswer {
-  const b = body as Partial<Record<keyof EnrolAnswer, unknown>> | null;
-  const fields: (keyof EnrolAnswer)[] = ['terminalId', 'certificatePem', 'caCertificatePem'];
-  for (const f of fields) {
-    if (typeof b?.[f] !== 'string') {
-      throw new RegistryError('REGISTRY_PROTOCOL', `the enrol answer has no ${f}`);
-    }
+function parseEnrolAnswer(body: unknown): Enrolment {
+  const parsed = enrolmentSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new RegistryError(
+      'REGISTRY_PROTOCOL',
+      `the enrol answer does not follow the contract: ${issue.path.join('.') || '(body)'}: ${issue.message}`,
+    );
   }
-  return b as EnrolAnswer;
+  return parsed.data;
 }
 
 async function readCaFile(path: string): Promise<string> {

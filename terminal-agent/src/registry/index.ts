@@ -39,13 +39,6 @@ export {
   proveCardPresence,
   remoteExternalAuthenticator,
 } from './remote-card-auth.js';
-export type {
-  CardAuthVerdict,
-  ExternalAuthAnswer,
-  IdentityCheckRequest,
-  IdentityCheckResult,
-  ServiceChallenge,
-} from './service-types.js';
 export {
   type TerminalRegistry,
   type TerminalRegistryOptions,

@@ -3,7 +3,7 @@ import type { VerificationReport } from '../verification/types.js';
 import type { RegistryClient } from './client.js';
 import { isRegistryError } from './errors.js';
 import type { CardPresentProof } from './remote-card-auth.js';
-import type { IdentityCheckResult } from './service-types.js';
+import type { IdentityCheckAnswer as IdentityCheckResult } from './client.js';
 
 /**
  * The registry's view of a card the terminal has just read: known, in force, whose, and what the

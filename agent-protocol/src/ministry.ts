@@ -1,0 +1,151 @@
+/**
+ * The ministry-style card interface (`iReadCardBas` and its family) that hospital and bank
+ * software already calls, as the agent offers it over HTTP and WebSocket: a JSON request naming the
+ * function, a JSON answer with the return code in `success` and the `|`-separated output in
+ * `pOutInfo`.
+ *
+ *   → {"function":"iReadCardBas","iType":3}
+ *   ← {"functionName":"iReadCardBas","success":0,"pOutInfo":"639900|1111…|"}
+ */
+
+/** The interface's return codes by name: 0 is success, the rest are negative. */
+export const MinistryReturnCode = {
+  OK: 0,
+  WRONG_CARD_TYPE: -1,
+  NO_CARD: -2,
+  CARD_NOT_POWERED: -3,
+  CARD_NO_RESPONSE: -4,
+  READER_CONNECTION: -11,
+  NOT_CONNECTED: -12,
+  UNSUPPORTED: -13,
+  BAD_PARAMETER: -14,
+  CARD_ID_FORMAT: -20,
+  CARD_NOT_GENUINE: -21,
+  DATA_MISMATCH: -22,
+  ILLEGAL_DATA: -23,
+  PSAM_KEY_LEVEL: -24,
+  PIN_CANCELLED: -31,
+  PIN_TIMEOUT: -32,
+  PIN_BAD_LENGTH: -33,
+  PIN_ENTRIES_DIFFER: -34,
+  PIN_INITIAL_NOT_ALLOWED: -35,
+  PIN_CHANGE_TO_INITIAL: -36,
+  ILLEGAL_CHARACTERS: -41,
+  BAD_LENGTH: -42,
+  PIN_WRONG: -51,
+  PIN_LOCKED: -52,
+  NO_PSAM: -2201,
+  PSAM_ALGORITHM_UNSUPPORTED: -2202,
+  PSAM_KEY_MISSING: -2203,
+  HSM_NOT_NEEDED: -2204,
+} as const;
+export type MinistryReturnCodeName = keyof typeof MinistryReturnCode;
+export type MinistryReturnCode = (typeof MinistryReturnCode)[MinistryReturnCodeName];
+
+export interface ReturnCodeMeaning {
+  zh: string;
+  en: string;
+}
+
+/** Every code of the interface with the meaning a terminal shows (zh-CN) and logs (English). */
+export const MINISTRY_RETURN_CODE_MEANINGS: Readonly<Record<MinistryReturnCode, ReturnCodeMeaning>> = {
+  [MinistryReturnCode.OK]: { zh: '成功', en: 'success' },
+  [MinistryReturnCode.WRONG_CARD_TYPE]: { zh: '卡类型不正确', en: 'wrong card type' },
+  [MinistryReturnCode.NO_CARD]: { zh: '无卡', en: 'no card' },
+  [MinistryReturnCode.CARD_NOT_POWERED]: { zh: '有卡未上电', en: 'card present but not powered' },
+  [MinistryReturnCode.CARD_NO_RESPONSE]: { zh: '卡无应答', en: 'card does not respond' },
+  [MinistryReturnCode.READER_CONNECTION]: { zh: '读卡器连接错', en: 'reader connection error' },
+  [MinistryReturnCode.NOT_CONNECTED]: { zh: '未建立连接', en: 'not connected' },
+  [MinistryReturnCode.UNSUPPORTED]: { zh: '不支持该命令', en: 'not supported' },
+  [MinistryReturnCode.BAD_PARAMETER]: { zh: '命令参数错', en: 'bad parameter' },
+  [MinistryReturnCode.CARD_ID_FORMAT]: { zh: '卡识别码格式错', en: 'card identification code format error' },
+  [MinistryReturnCode.CARD_NOT_GENUINE]: {
+    zh: '内部认证失败（用户卡不合法）',
+    en: 'internal authentication failed: card not genuine',
+  },
+  [MinistryReturnCode.DATA_MISMATCH]: { zh: '传入数据与卡内不符', en: 'data does not match the card' },
+  [MinistryReturnCode.ILLEGAL_DATA]: { zh: '传入数据不合法', en: 'illegal data' },
+  [MinistryReturnCode.PSAM_KEY_LEVEL]: { zh: 'PSAM卡密钥级别不够', en: 'PSAM key level too low' },
+  [MinistryReturnCode.PIN_CANCELLED]: { zh: '用户取消密码输入', en: 'PIN entry cancelled' },
+  [MinistryReturnCode.PIN_TIMEOUT]: { zh: '密码输入操作超时', en: 'PIN entry timed out' },
+  [MinistryReturnCode.PIN_BAD_LENGTH]: { zh: '输入密码长度错', en: 'PIN has the wrong length' },
+  [MinistryReturnCode.PIN_ENTRIES_DIFFER]: { zh: '两次输入密码不一致', en: 'the two PIN entries differ' },
+  [MinistryReturnCode.PIN_INITIAL_NOT_ALLOWED]: {
+    zh: '初始密码不能交易',
+    en: 'the initial PIN cannot be used for transactions',
+  },
+  [MinistryReturnCode.PIN_CHANGE_TO_INITIAL]: {
+    zh: '不能修改为初始密码',
+    en: 'the PIN cannot be changed to the initial PIN',
+  },
+  [MinistryReturnCode.ILLEGAL_CHARACTERS]: {
+    zh: '输入数据含非法字符',
+    en: 'illegal characters in the input',
+  },
+  [MinistryReturnCode.BAD_LENGTH]: { zh: '输入数据长度错', en: 'input has the wrong length' },
+  [MinistryReturnCode.PIN_WRONG]: { zh: '密码错误', en: 'wrong PIN' },
+  [MinistryReturnCode.PIN_LOCKED]: { zh: '密码已锁', en: 'PIN locked' },
+  [MinistryReturnCode.NO_PSAM]: { zh: '未插入PSAM卡', en: 'no PSAM' },
+  [MinistryReturnCode.PSAM_ALGORITHM_UNSUPPORTED]: {
+    zh: 'PSAM卡算法不支持',
+    en: 'PSAM algorithm not supported',
+  },
+  [MinistryReturnCode.PSAM_KEY_MISSING]: { zh: 'PSAM卡内无RKSSSE密钥', en: 'no RKSSSE key in the PSAM' },
+  [MinistryReturnCode.HSM_NOT_NEEDED]: { zh: '无需加密机认证', en: 'HSM authentication not needed' },
+};
+
+export function isMinistryReturnCode(code: number): code is MinistryReturnCode {
+  return Object.hasOwn(MINISTRY_RETURN_CODE_MEANINGS, code);
+}
+
+/**
+ * The status word a return code carries, or undefined for the interface's own codes: a card's
+ * status word passes through negated (`6A82` → -27266), far below the interface's own codes.
+ */
+export function statusWordOfReturnCode(code: number): number | undefined {
+  return Number.isInteger(code) && code <= -0x6000 && code >= -0x6fff ? -code : undefined;
+}
+
+/** The meaning of any return code, including status words passed through. */
+export function describeReturnCode(code: number): ReturnCodeMeaning {
+  if (isMinistryReturnCode(code)) return MINISTRY_RETURN_CODE_MEANINGS[code];
+  const sw = statusWordOfReturnCode(code);
+  if (sw !== undefined) {
+    const hex = sw.toString(16).toUpperCase().padStart(4, '0');
+    return { zh: `卡片返回状态字 ${hex}`, en: `card answered status word ${hex}` };
+  }
+  return { zh: `未知返回码 ${code}`, en: `unknown return code ${code}` };
+}
+
+/** The functions of the interface the agent answers. */
+export const MINISTRY_FUNCTIONS = ['iReadCardBas', 'iVerifyPIN'] as const;
+export type MinistryFunction = (typeof MINISTRY_FUNCTIONS)[number];
+
+/** `iType`: 1 contact, 2 contactless, 3 auto with contact first, 4 auto with contactless first. */
+export type CardInterfaceType = 1 | 2 | 3 | 4;
+
+/**
+ * A call as a page sends it. `iType` may be a number or its digits as text (vendors' pages send
+ * both, and query strings have only text); `id` is echoed in the answer. The PIN is never part of
+ * a request: `iVerifyPIN` takes it from the PIN pad or the on-screen keypad.
+ */
+export interface MinistryRequest {
+  function: MinistryFunction;
+  iType: CardInterfaceType | `${CardInterfaceType}`;
+  id?: string | number;
+}
+
+export interface MinistryResponse {
+  /** The function called, or `''` when the request named none. */
+  functionName: string;
+  /** A return code: `MinistryReturnCode`, or a card status word negated. */
+  success: number;
+  /** The function's output; empty whenever `success` is not 0. */
+  pOutInfo: string;
+  /** Echoed from the request when it had one, so a page can match answers to calls. */
+  id?: string | number;
+}
+
+/** Where the agent serves the interface. */
+export const MINISTRY_HTTP_PATH = '/ministry';
+export const MINISTRY_WS_PATH = '/ws/ministry';

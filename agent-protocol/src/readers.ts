@@ -1,0 +1,34 @@
+/** The readers a terminal has and the cards in them, as the agent reports them. */
+
+export type ReaderKind = 'pcsc' | 'serial';
+
+/** What a reader is used for: the citizen's card (contact or contactless), the PSAM, or nothing. */
+export type ReaderRole = 'user' | 'contactless' | 'psam' | 'ignore';
+
+export interface ReaderCardState {
+  /** The card's ATR, upper-case hex. */
+  atr: string;
+  /** The card operating system profile the ATR matched, when one did. */
+  cardOs?: string;
+}
+
+export interface ReaderState {
+  name: string;
+  kind: ReaderKind;
+  role: ReaderRole;
+  /** The reader profile its name matched, when one did. */
+  profile?: string;
+  card?: ReaderCardState;
+}
+
+export interface CardInsertedEvent extends ReaderCardState {
+  reader: string;
+  role: ReaderRole;
+}
+
+export interface CardRemovedEvent {
+  reader: string;
+  role: ReaderRole;
+}
+
+export type ReaderRemovedEvent = Pick<ReaderState, 'name' | 'kind' | 'role'>;

@@ -1,0 +1,47 @@
+import type { CardReadView, LostCardReportView, VerificationView } from './card.js';
+import type { KeypadKey, PinProgress, PinPrompt, PinResultView } from './pin.js';
+import type { Problem } from './problem.js';
+import type { CardInsertedEvent, CardRemovedEvent, ReaderRemovedEvent, ReaderState } from './readers.js';
+import type { ReaderRequest } from './rest.js';
+
+/**
+ * The socket.io protocol between the agent and its UIs, checked at compile time on both sides:
+ * the agent's server is `Server<ClientToServerEvents, ServerToClientEvents>`, a client is
+ * `Socket<ServerToClientEvents, ClientToServerEvents>`. Payloads are plain JSON.
+ */
+export interface ServerToClientEvents {
+  /** The full reader list: sent on connect and after every reader or card change. */
+  readers: (readers: ReaderState[]) => void;
+  'reader-added': (reader: ReaderState) => void;
+  'reader-removed': (reader: ReaderRemovedEvent) => void;
+  'card-inserted': (event: CardInsertedEvent) => void;
+  'card-removed': (event: CardRemovedEvent) => void;
+  /** A card read finished (through any interface); personal data masked unless the terminal reveals it. */
+  'card-read': (result: CardReadView) => void;
+  /** The checks of the last read (card genuine, data consistent, not expired…). */
+  verification: (result: VerificationView) => void;
+  /** Ask the citizen for a PIN: on the PIN pad (`device: pinpad`) or on the on-screen keypad. */
+  'pin-required': (prompt: PinPrompt) => void;
+  /** Digits held so far in the current entry, for drawing dots; never the digits. */
+  'pin-progress': (progress: PinProgress) => void;
+  'pin-result': (result: PinResultView) => void;
+  /** A lost-card report finished: recorded by card-service, or queued for delivery. */
+  'lost-card-report': (result: LostCardReportView) => void;
+}
+
+/** The answer to a request made over socket.io: its result, or the problem the REST API would answer. */
+export type AckReply<T> = { ok: true; result: T } | { ok: false; problem: Problem };
+export type Ack<T> = (reply: AckReply<T>) => void;
+
+export interface ClientToServerEvents {
+  /** One key of the on-screen keypad (the agent's own pages only). */
+  'pin-key': (key: KeypadKey) => void;
+  /** Cancel the PIN entry in progress (either device). */
+  'pin-cancel': () => void;
+  /** Read the card in `reader` (or the only card present); the result also goes to every client as `card-read`. */
+  'read-card': (request: ReaderRequest, ack: Ack<CardReadView>) => void;
+  'verify-pin': (ack: Ack<PinResultView>) => void;
+  'change-pin': (ack: Ack<PinResultView>) => void;
+  /** Report the card in the reader temporarily lost (kiosk and bank terminals; PIN verified first). */
+  'report-lost': (request: ReaderRequest, ack: Ack<LostCardReportView>) => void;
+}

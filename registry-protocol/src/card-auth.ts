@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { contracts } from './contracts.js';
+import { cardIdCode, cardNumber, cipherBlock, hex, instant } from './fields.js';
+import { route } from './route.js';
+import { CARD_ALGORITHMS, TERMINAL_TYPES } from './vocabulary.js';
+
+/** A challenge for a card-present proof: the card answers it with INTERNAL AUTHENTICATE. */
+export const challengeRequestSchema = z
+  .strictObject({ cardIdCode })
+  .register(contracts, { id: 'ChallengeRequest' });
+export type ChallengeRequest = z.input<typeof challengeRequestSchema>;
+
+export const challengeSchema = z
+  .object({
+    challengeId: z.string(),
+    /** Hex, one cipher block of the card's algorithm (8 bytes 3DES, 16 bytes SM4). */
+    challenge: cipherBlock,
+    algorithm: z.enum(CARD_ALGORITHMS),
+    expiresAt: instant,
+  })
+  .register(contracts, { id: 'Challenge' });
+export type Challenge = z.output<typeof challengeSchema>;
+
+/** The card's INTERNAL AUTHENTICATE answer over a challenge, for terminals without a PSAM. */
+export const cardAuthRequestSchema = z
+  .strictObject({ challengeId: z.uuid(), cardIdCode, cryptogram: cipherBlock })
+  .register(contracts, { id: 'CardAuthRequest' });
+export type CardAuthRequest = z.input<typeof cardAuthRequestSchema>;
+
+/** `reason` is one of `PROOF_REFUSALS` (identity.ts), parsed as any string for forward compatibility. */
+export const cardAuthVerdictSchema = z
+  .union([
+    z.object({ verified: z.literal(true), cardNumber }),
+    z.object({ verified: z.literal(false), reason: z.string() }),
+  ])
+  .register(contracts, { id: 'CardAuthVerdict' });
+export type CardAuthVerdict = z.output<typeof cardAuthVerdictSchema>;
+
+/** The card's GET CHALLENGE value (8 bytes), for the EXTERNAL AUTHENTICATE cryptogram. */
+export const externalAuthRequestSchema = z
+  .strictObject({ cardIdCode, challenge: hex([16]) })
+  .register(contracts, { id: 'ExternalAuthRequest' });
+export type ExternalAuthRequest = z.input<typeof externalAuthRequestSchema>;
+
+export const externalAuthAnswerSchema = z
+  .object({
+    /** What the terminal sends in EXTERNAL AUTHENTICATE (one cipher block, hex). */
+    cryptogram: cipherBlock,
+    algorithm: z.enum(CARD_ALGORITHMS),
+  })
+  .register(contracts, { id: 'ExternalAuthAnswer' });
+export type ExternalAuthAnswer = z.output<typeof externalAuthAnswerSchema>;
+
+export const cardAuthRoutes = [
+  route({
+    operationId: 'createChallenge',
+    method: 'post',
+    path: '/v1/challenges',
+    summary: 'A single-use challenge for a card-present proof (INTERNAL AUTHENTICATE)',
+    tag: 'terminal',
+    access: { terminals: TERMINAL_TYPES },
+    body: challengeRequestSchema,
+    responses: { 201: { description: 'the challenge and its expiry', body: challengeSchema } },
+  }),
+  route({
+    operationId: 'verifyCardAuthentication',
+    method: 'post',
+    path: '/v1/card-auth/verify',
+    summary: "Verify a card's INTERNAL AUTHENTICATE answer over a challenge (terminals without a PSAM)",
+    tag: 'terminal',
+    access: { terminals: TERMINAL_TYPES },
+    body: cardAuthRequestSchema,
+    responses: {
+      200: {
+        description: '{verified: true, cardNumber} or {verified: false, reason}',
+        body: cardAuthVerdictSchema,
+      },
+    },
+  }),
+  route({
+    operationId: 'computeExternalAuthentication',
+    method: 'post',
+    path: '/v1/card-auth/external',
+    summary:
+      "The EXTERNAL AUTHENTICATE cryptogram over a card's challenge, so that a gen 3 card releases its holder data (terminals without a PSAM)",
+    tag: 'terminal',
+    access: { terminals: TERMINAL_TYPES },
+    body: externalAuthRequestSchema,
+    responses: {
+      200: {
+        description: 'cryptogram (hex, one cipher block) and the algorithm the card was issued with',
+        body: externalAuthAnswerSchema,
+      },
+    },
+  }),
+] as const;

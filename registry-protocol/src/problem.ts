@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { contracts } from './contracts.js';
+
+/**
+ * The codes card-service answers with in a problem body. Callers switch on them, so a code never
+ * changes meaning once published; a new refusal is added here first, and the service cannot
+ * raise a code this list does not name.
+ */
+
+/** A request the service could not read or route. */
+export const REQUEST_PROBLEM_CODES = [
+  'BAD_REQUEST',
+  'BODY_NOT_JSON',
+  'BODY_TOO_LARGE',
+  'ROUTE_NOT_FOUND',
+  'VALIDATION_FAILED',
+  'NOT_FOUND',
+  'RATE_LIMITED',
+] as const;
+
+/** Who is calling and what they may do. */
+export const ACCESS_PROBLEM_CODES = [
+  'TOKEN_REQUIRED',
+  'TOKEN_INVALID',
+  'CLIENT_CERT_REQUIRED',
+  'CLIENT_CERT_UNTRUSTED',
+  'CLIENT_CERT_REVOKED',
+  'OPERATOR_NOT_ALLOWED',
+  'SCOPE_MISSING',
+  'TERMINAL_ONLY',
+  'TERMINAL_TYPE_FORBIDDEN',
+] as const;
+
+/** Terminal enrolment. */
+export const ENROLMENT_PROBLEM_CODES = [
+  'CSR_INVALID',
+  'ENROLMENT_CODE_INVALID',
+  'ENROLMENT_CODE_USED',
+  'ENROLMENT_CODE_EXPIRED',
+] as const;
+
+/** Holders, relations, cards and their lifecycle. */
+export const REGISTRY_PROBLEM_CODES = [
+  'HOLDER_EXISTS',
+  'RELATION_EXISTS',
+  'CARD_EXISTS',
+  'ILLEGAL_TRANSITION',
+  'UNKNOWN_EVENT',
+  'EVENT_NOT_ALLOWED',
+  'CARD_PRESENCE_REQUIRED',
+  'CARD_PRESENCE_FAILED',
+  'IDEMPOTENCY_KEY_REQUIRED',
+  'IDEMPOTENCY_KEY_REUSED',
+] as const;
+
+/** The service itself cannot answer now. */
+export const SERVICE_PROBLEM_CODES = ['STORE_UNAVAILABLE', 'HSM_UNAVAILABLE', 'INTERNAL'] as const;
+
+export const PROBLEM_CODES = [
+  ...REQUEST_PROBLEM_CODES,
+  ...ACCESS_PROBLEM_CODES,
+  ...ENROLMENT_PROBLEM_CODES,
+  ...REGISTRY_PROBLEM_CODES,
+  ...SERVICE_PROBLEM_CODES,
+] as const;
+export type ProblemCode = (typeof PROBLEM_CODES)[number];
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(PROBLEM_CODES);
+
+export function isProblemCode(code: string): code is ProblemCode {
+  return KNOWN_CODES.has(code);
+}
+
+/**
+ * The body of every error answer (`application/problem+json`). `code` is parsed as any string so
+ * that a terminal built against an older list still reads a newer service's refusals; narrow it
+ * with `isProblemCode`.
+ */
+export const problemSchema = z
+  .object({
+    code: z.string().describe('stable machine-readable code, e.g. VALIDATION_FAILED'),
+    message: z.string().describe('a sentence for a person; never personal data'),
+    details: z.record(z.string(), z.unknown()),
+  })
+  .register(contracts, { id: 'Problem' });
+
+export interface Problem<Code extends string = ProblemCode> {
+  code: Code;
+  message: string;
+  details: Record<string, unknown>;
+}

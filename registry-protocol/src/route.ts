@@ -1,0 +1,59 @@
+import type { z } from 'zod';
+import type { Scope, TerminalType } from './vocabulary.js';
+
+/**
+ * Who may call a route: anyone (over TLS), terminals of some types (mutual TLS with a certificate
+ * of the service's CA), operators holding a scope. A route may admit both terminals and operators.
+ */
+export interface Access {
+  public?: true;
+  terminals?: readonly TerminalType[];
+  scope?: Scope;
+}
+
+export interface ResponseContract {
+  description: string;
+  /** The answer's JSON body; absent for answers that are not JSON (metrics). */
+  body?: z.ZodType;
+  /** For answers that are not JSON. */
+  contentType?: string;
+}
+
+/**
+ * One operation of the API as its callers see it. The service registers exactly these routes
+ * (each with its handler), and the OpenAPI document is generated from them.
+ */
+export interface RouteContract {
+  /** Unique and stable: the name generated clients give the call. */
+  operationId: string;
+  method: 'get' | 'post' | 'patch';
+  /** Express-style template: `/v1/cards/:cardNumber`. */
+  path: string;
+  summary: string;
+  tag: RouteTag;
+  access: Access;
+  body?: z.ZodType;
+  query?: z.ZodType;
+  /** The answers besides the common problem answers, by status. */
+  responses: Readonly<Record<number, ResponseContract>>;
+}
+
+/** The groups of the API in the OpenAPI document; a new area of the API adds its tag here. */
+export const ROUTE_TAGS = {
+  ops: 'Liveness, metrics and this document',
+  terminal: 'Calls a terminal makes with its client certificate',
+  operator: 'Registry administration with an operator token',
+} as const;
+export type RouteTag = keyof typeof ROUTE_TAGS;
+
+/** Declares a route, keeping its literal `operationId` so that handlers can be checked against it. */
+export const route = <const C extends RouteContract>(contract: C): C => contract;
+
+/** The body type a route accepts once validated. */
+export type RouteBody<C extends RouteContract> = C['body'] extends z.ZodType
+  ? z.output<C['body']>
+  : undefined;
+/** The query a route accepts once validated (defaults applied). */
+export type RouteQuery<C extends RouteContract> = C['query'] extends z.ZodType
+  ? z.output<C['query']>
+  : undefined;

@@ -1,0 +1,29 @@
+import { auditRoutes } from './audit.js';
+import { cardAuthRoutes } from './card-auth.js';
+import { cardRoutes } from './cards.js';
+import { holderRoutes } from './holders.js';
+import { identityRoutes } from './identity.js';
+import { operatorRoutes } from './operators.js';
+import { opsRoutes } from './ops.js';
+import type { RouteContract } from './route.js';
+import { terminalRoutes } from './terminals.js';
+
+/**
+ * Every operation of card-service. A new area of the API is one module of schemas and `route`
+ * entries, spread in here: the service must then give each new operation a handler (its build
+ * fails until it does), and the OpenAPI document lists it.
+ */
+export const ROUTES = [
+  ...opsRoutes,
+  ...terminalRoutes,
+  ...identityRoutes,
+  ...cardAuthRoutes,
+  ...cardRoutes,
+  ...operatorRoutes,
+  ...holderRoutes,
+  ...auditRoutes,
+] as const satisfies readonly RouteContract[];
+
+export type Route = (typeof ROUTES)[number];
+export type OperationId = Route['operationId'];
+export type RouteOf<Id extends OperationId> = Extract<Route, { operationId: Id }>;
