@@ -2,9 +2,9 @@ import { SscardError } from '@sscard/card-core';
 import type { ProblemCode } from '@sscard/registry-protocol';
 
 /**
- * Codes of failures that never reach the API: the command line, configuration, key files and
- * bulk files read at the operator's console. Every code an API caller can see is a `ProblemCode`
- * of registry-protocol.
+ * Codes of failures that never reach the API: the command line, configuration, the HSM process
+ * and its key files, and the files read at the operator's console (bulk imports, settlement
+ * quotes). Every code an API caller can see is a `ProblemCode` of registry-protocol.
  */
 export type LocalErrorCode =
   | 'USAGE'
@@ -13,7 +13,12 @@ export type LocalErrorCode =
   | 'IMPORT_HEADER_INVALID'
   | 'IMPORT_RECORD_TOO_LONG'
   | 'IMPORT_FILE_CHANGED'
-  | 'SEED_CONFLICT';
+  | 'SEED_CONFLICT'
+  | 'SETTLEMENT_INPUT_INVALID'
+  | 'HSM_SOCKET'
+  | 'HSM_SOCKET_DIR'
+  | 'HSM_KEY_FILE'
+  | 'HSM_KEY_FILE_EXISTS';
 
 /**
  * Errors of the service's domain. `code` is stable and machine-readable (clients switch on it);

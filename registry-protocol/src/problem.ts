@@ -56,12 +56,24 @@ export const REGISTRY_PROBLEM_CODES = [
 /** The service itself cannot answer now. */
 export const SERVICE_PROBLEM_CODES = ['STORE_UNAVAILABLE', 'HSM_UNAVAILABLE', 'INTERNAL'] as const;
 
+/** The HSM refused one request of the service on the caller's behalf. */
+export const HSM_PROBLEM_CODES = [
+  'HSM_BAD_REQUEST',
+  'HSM_UNKNOWN_COMMAND',
+  'HSM_CHECKPOINT_BEHIND',
+  'HSM_CHECKPOINT_FORK',
+  'HSM_INTERNAL',
+  /** A PIN block that does not decipher to a well-formed block for that account under that key. */
+  'PIN_BLOCK_INVALID',
+] as const;
+
 export const PROBLEM_CODES = [
   ...REQUEST_PROBLEM_CODES,
   ...ACCESS_PROBLEM_CODES,
   ...ENROLMENT_PROBLEM_CODES,
   ...REGISTRY_PROBLEM_CODES,
   ...SERVICE_PROBLEM_CODES,
+  ...HSM_PROBLEM_CODES,
 ] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
 
