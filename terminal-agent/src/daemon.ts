@@ -47,7 +47,7 @@ function configuredRoles(readers: ClientConfig['readers']): ReaderRoleRule[] {
 
 /** The terminal's readers as the configuration and the profiles describe them (not started). */
 export function createReaderManager(config: ClientConfig, profiles: ProfileSet): ReaderManager {
-  const backends: ReaderBackend[] = [new PcscBackend()];
+  const backends: ReaderBackend[] = [new PcscBackend({ deadlineMs: config.readers.cardDeadlineMs })];
   if (config.readers.serial.length > 0) {
     backends.push(
       new SerialBackend({
@@ -228,20 +228,39 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   };
 }
 
-/** Runs until SIGINT or SIGTERM, then shuts down: cancels a PIN entry, closes clients, releases cards. */
+/**
+ * Runs until SIGINT or SIGTERM, then shuts down: cancels a PIN entry, closes clients, releases
+ * cards, closes the journal.
+ *
+ * A card that never answers leaves a thread of Node's pool parked in SCardTransmit (vpcd and many
+ * drivers have no response timeout), and Node joins its pool at exit: `process.exit()` would then
+ * hang for as long as the card stays in. So once everything is closed and flushed, a process
+ * with a parked call ends the way an unhandled signal ends it: the signal raised again with its
+ * default action, which ends the process without running exit hooks. Its parent sees it killed
+ * by the signal it sent, as the signal's convention is.
+ */
 export async function runDaemon(config: AgentConfig, log: Logger): Promise<void> {
   const agent = await startAgent(config, log);
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: NodeJS.Signals): void => {
-      log.info('shutting down', { signal });
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    const shutdown = (received: NodeJS.Signals): void => {
+      log.info('shutting down', { signal: received });
       process.off('SIGINT', shutdown);
       process.off('SIGTERM', shutdown);
-      agent.stop().then(resolve, (error: unknown) => {
-        log.error('shutdown failed', { error });
-        resolve();
-      });
+      agent.stop().then(
+        () => resolve(received),
+        (error: unknown) => {
+          log.error('shutdown failed', { error });
+          resolve(received);
+        },
+      );
     };
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
   });
+  const parked = agent.readers.parkedNativeCalls;
+  if (parked > 0) {
+    log.warn('a card never answered; ending without waiting for its reader call', { parked, signal });
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  }
 }

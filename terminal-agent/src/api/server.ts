@@ -117,9 +117,12 @@ export class ApiServer {
   async close(): Promise<void> {
     for (const client of this.#ministry.clients) client.terminate();
     this.#ministry.close();
-    // Closes socket.io's clients and the HTTP server.
-    await new Promise<void>((resolve) => this.#io.close(() => resolve()));
+    // Closes socket.io's clients and the HTTP server. The server's close waits for every
+    // connection to end, so requests still in flight (a read waiting on a slow card) are cut at
+    // once rather than holding a shutdown up.
+    const closed = new Promise<void>((resolve) => this.#io.close(() => resolve()));
     this.#http.closeAllConnections();
+    await closed;
   }
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, log: Logger): void {

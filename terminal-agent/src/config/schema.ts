@@ -86,6 +86,11 @@ const readers = z.strictObject({
   psam: z.string().min(1).optional(),
   /** Name substrings of readers the agent never touches (a fingerprint reader's CCID slot, a YubiKey). */
   ignore: z.array(z.string().min(1)).default([]),
+  /**
+   * How long a card may take to answer one command before it counts as mute (`CardMute`). Real
+   * cards answer in well under a second; a card that says nothing for this long will not answer.
+   */
+  cardDeadlineMs: z.number().int().min(500).max(120_000).default(5_000),
   /** Readers on serial lines (they cannot be discovered): a name to show, the device, a serial reader profile. */
   serial: z
     .array(z.strictObject({ name: z.string().min(1), path: z.string().min(1), profile: z.string().min(1) }))

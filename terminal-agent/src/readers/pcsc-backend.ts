@@ -17,7 +17,7 @@ export interface PcscBackendOptions {
   contextFactory?: PcscContextFactory;
   /** Re-establishing the PC/SC context after pcscd went away. */
   backoff?: BackoffOptions;
-  /** How long one APDU may take before the card counts as mute. Real cards answer in well under a second; signature-heavy cards need a few. */
+  /** How long one APDU may take before the card counts as mute (default 5 s). Real cards answer in well under a second. */
   deadlineMs?: number;
 }
 
@@ -31,6 +31,9 @@ interface PcscSlot {
 }
 
 const SHARE_PROTOCOLS = (r: PcscCardReader): number => r.SCARD_PROTOCOL_T0 | r.SCARD_PROTOCOL_T1;
+
+/** How long `stop()` waits for the cards' native calls to come back before leaving them parked. */
+const STOP_GRACE_MS = 1_000;
 
 /** How long a failed power-up waits for pcscd to report the card's removal (it polls slots every 400 ms). */
 const CONNECT_SETTLE_MS = 1_500;
@@ -51,13 +54,15 @@ export class PcscBackend extends EventEmitter<ReaderBackendEvents> implements Re
   /** Whether the current outage was already reported, so a long one is one `error`, not one per retry. */
   private outageReported = false;
   private readonly deadlineMs: number;
+  /** Channels whose native call had not come back when the backend stopped. */
+  private parked: PcscChannel[] = [];
   /** Native closes queued out of the binding's callbacks (see `closeOutsideCallback`). */
   private readonly pendingCloses = new Set<Promise<void>>();
 
   constructor(private readonly options: PcscBackendOptions = {}) {
     super();
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
-    this.deadlineMs = options.deadlineMs ?? 30_000;
+    this.deadlineMs = options.deadlineMs ?? 5_000;
   }
 
   start(): void {
@@ -66,14 +71,33 @@ export class PcscBackend extends EventEmitter<ReaderBackendEvents> implements Re
     this.establish();
   }
 
+  /**
+   * Releases every card and the context. A channel whose native call does not come back within
+   * `STOP_GRACE_MS` (a mute card: vpcd has no response timeout) is left where it is: its reader is
+   * not closed either, since the binding's close takes the mutex that call holds and would block
+   * the main thread for good. `parkedNativeCalls` then says how many pool threads stay parked.
+   */
   async stop(): Promise<void> {
     this.running = false;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     const channels = [...this.slotsByName.values()].flatMap((s) => (s.channel ? [s.channel] : []));
-    await Promise.all(channels.map((c) => c.close()));
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(channels.map((c) => c.close())),
+      new Promise<void>((resolve) => {
+        grace = setTimeout(resolve, STOP_GRACE_MS);
+      }),
+    ]);
+    clearTimeout(grace);
+    this.parked = channels.filter((c) => c.nativeCallInFlight);
     this.discardContext(false);
     await Promise.all([...this.pendingCloses]);
+  }
+
+  /** Native calls left in the binding by `stop()`, each holding a pool thread (see `stop`). */
+  get parkedNativeCalls(): number {
+    return this.parked.filter((c) => c.nativeCallInFlight).length;
   }
 
   /**
@@ -299,7 +323,13 @@ export class PcscBackend extends EventEmitter<ReaderBackendEvents> implements Re
     slot.binding.removeAllListeners('end');
     slot.binding.removeAllListeners('error');
     slot.binding.on('error', () => undefined);
-    this.closeOutsideCallback(() => slot.binding.close());
+    // The binding's close waits for the reader's mutex, which a call still in the binding holds.
+    const channel = slot.channel;
+    if (channel?.nativeCallInFlight) {
+      void channel.close().then(() => this.closeOutsideCallback(() => slot.binding.close()));
+    } else {
+      this.closeOutsideCallback(() => slot.binding.close());
+    }
     if (!announce) return;
     if (slot.atr) this.emit('card-removed', slot.name);
     this.emit('reader-removed', slot.name);

@@ -53,6 +53,14 @@ export class PcscChannel implements CardChannel {
     private readonly options: PcscChannelOptions,
   ) {}
 
+  /**
+   * A native call is in the binding: its pool thread and the reader's native mutex are taken until
+   * it returns, which for a mute card behind vpcd is when the card is pulled.
+   */
+  get nativeCallInFlight(): boolean {
+    return this.pending !== undefined;
+  }
+
   /** Only a call the deadline gave up on is still in flight once its caller has moved on. */
   get stalled(): boolean {
     return this.pending?.timedOut === true;

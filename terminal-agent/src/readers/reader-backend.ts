@@ -52,6 +52,8 @@ export interface ReaderBackend extends EventEmitter<ReaderBackendEvents> {
   readonly kind: ReaderKind;
   start(): void;
   stop(): Promise<void>;
+  /** Calls into a native driver that had not returned when the backend stopped (see PcscBackend). */
+  readonly parkedNativeCalls?: number;
   slots(): BackendSlot[];
   connect(name: string): Promise<CardChannel>;
 }

@@ -120,6 +120,14 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
     await Promise.all(this.backends.map((b) => b.stop()));
   }
 
+  /**
+   * Native reader calls still parked after `stop()`: a card that never answered keeps a thread of
+   * Node's pool, and Node joins that pool when the process exits.
+   */
+  get parkedNativeCalls(): number {
+    return this.backends.reduce((n, b) => n + (b.parkedNativeCalls ?? 0), 0);
+  }
+
   list(): ReaderState[] {
     return this.backends
       .flatMap((b) => b.slots())
