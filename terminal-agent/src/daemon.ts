@@ -46,7 +46,7 @@ function configuredRoles(readers: ClientConfig['readers']): ReaderRoleRule[] {
 }
 
 /** The terminal's readers as the configuration and the profiles describe them (not started). */
-export function createReaderManager(config: ClientConfig, profiles: ProfileSet): ReaderManager {
+export function createReaderManager(config: ClientConfig, profiles: ProfileSet, log?: Logger): ReaderManager {
   const backends: ReaderBackend[] = [new PcscBackend({ deadlineMs: config.readers.cardDeadlineMs })];
   if (config.readers.serial.length > 0) {
     backends.push(
@@ -63,6 +63,7 @@ export function createReaderManager(config: ClientConfig, profiles: ProfileSet):
     backends,
     roles: combineRoleResolvers(configuredRoles(config.readers), profileRoles(profiles)),
     cardOs: (atr) => profiles.matchCardOs(atr)?.id,
+    ...(config.log.apduTrace && log ? { apduTrace: log.child({ component: 'apdu' }) } : {}),
   });
 }
 
@@ -122,7 +123,7 @@ function followReaders(readers: ReaderManager, log: Logger): void {
 export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
   const profiles = defaultProfiles();
   const token = await ensureApiToken(config.api.tokenFile!);
-  const readers = createReaderManager(config, profiles);
+  const readers = createReaderManager(config, profiles, log);
   const registry = new RegistryLink({ config, log: log.child({ component: 'registry' }) });
   const card = createCardOperations(config, readers, profiles, registry);
 

@@ -38,6 +38,7 @@ export const ENV_OVERRIDES: ReadonlyArray<{ env: string; key: string; kind: EnvK
   { env: 'SSCARD_CARD_SERVICE_RESEND_INTERVAL_MS', key: 'cardService.resendIntervalMs', kind: 'integer' },
   { env: 'SSCARD_DATA_DIR', key: 'dataDir', kind: 'string' },
   { env: 'SSCARD_LOG_LEVEL', key: 'log.level', kind: 'string' },
+  { env: 'SSCARD_LOG_APDU_TRACE', key: 'log.apduTrace', kind: 'boolean' },
 ];
 
 function convert(env: string, key: string, kind: EnvKind, raw: string): unknown {

@@ -138,7 +138,20 @@ const sections = {
   journal: z.strictObject({ path: z.string().min(1).optional() }).prefault({}),
   cardService: cardService.prefault({}),
   dataDir: z.string().min(1).default('./data'),
-  log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(LOG_LEVELS).default('info'),
+      /**
+       * Every card command and its status word in the log, at debug level (PINs, keys and
+       * personal data shown only as their length): for chasing a card or reader that misbehaves.
+       */
+      apduTrace: z.boolean().default(false),
+    })
+    .refine((log) => !log.apduTrace || log.level === 'debug', {
+      path: ['apduTrace'],
+      message: 'the APDU trace is written at debug level: set log.level to "debug" with it',
+    })
+    .prefault({}),
 };
 
 export const AgentConfigSchema = z

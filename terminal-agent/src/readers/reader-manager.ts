@@ -6,10 +6,12 @@ import type {
   ReaderState,
 } from '@sscard/agent-protocol';
 import { toHex } from '@sscard/card-core';
+import type { Logger } from '../log.js';
 import { CardSession } from '../session/card-session.js';
 import { ReaderError } from './errors.js';
 import type { BackendSlot, CardChannel, ReaderBackend, ReaderKind } from './reader-backend.js';
 import { ReaderLock } from './reader-lock.js';
+import { TracedChannel } from './traced-channel.js';
 import type { ReaderRole, ReaderRoleAssignment, ReaderRoleResolver } from './reader-roles.js';
 
 export type { CardInsertedEvent, CardRemovedEvent, ReaderCardState, ReaderState };
@@ -29,6 +31,8 @@ export interface ReaderManagerOptions {
   roles?: ReaderRoleResolver;
   /** Names the card operating system behind an ATR (firmware-profiles' card OS profiles). */
   cardOs?: (atr: Buffer) => string | undefined;
+  /** Where each card exchange is written at debug level (`log.apduTrace`); no trace without it. */
+  apduTrace?: Logger;
 }
 
 /** An exclusive hold on one card: the channel plus the release of the reader's lock. */
@@ -73,6 +77,7 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
   private readonly backends: ReaderBackend[];
   private readonly roles: ReaderRoleResolver;
   private readonly cardOs: (atr: Buffer) => string | undefined;
+  private readonly apduTrace: Logger | undefined;
   private readonly locks = new Map<string, ReaderLock>();
   /** Readers whose last card stopped answering: their release waits for the card to be pulled. */
   private readonly stalled = new Set<string>();
@@ -105,6 +110,7 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
       return assignment;
     };
     this.cardOs = options.cardOs ?? (() => undefined);
+    this.apduTrace = options.apduTrace;
     for (const backend of this.backends) this.follow(backend);
   }
 
@@ -169,6 +175,7 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
         if (this.parked.has(name) || this.closing.has(name)) await this.unpark(name);
         // The card may have left while this caller waited for the reader.
         channel = await located.backend.connect(name);
+        if (this.apduTrace) channel = new TracedChannel(channel, this.apduTrace);
         memo = new Map();
       }
     } catch (e) {
