@@ -11,8 +11,10 @@ export const API_PROBLEM_CODES = [
   'BODY_TOO_LARGE',
   'NOT_FOUND',
   'METHOD_NOT_ALLOWED',
-  /** Enrolment is for clients holding the API token, never a web page. */
-  'TOKEN_CLIENT_ONLY',
+  /** A `%` escape in the path is malformed or decodes to bytes that are not UTF-8. */
+  'MALFORMED_PATH',
+  /** The body's charset or content encoding is not one the agent reads. */
+  'UNSUPPORTED_MEDIA_TYPE',
   /** A lost-card report needs the card's PIN verified at this terminal since it was inserted. */
   'PIN_NOT_VERIFIED',
   /** The card failed the terminal's checks: nothing further is done with it. */
@@ -32,6 +34,8 @@ export const ACCESS_PROBLEM_CODES = [
   'ORIGIN_NOT_ALLOWED',
   'TOKEN_REQUIRED',
   'TOKEN_INVALID',
+  /** A route for the operator's tools (enrolment, the outbox): clients with the token, never a web page. */
+  'TOKEN_CLIENT_ONLY',
 ] as const;
 export type AccessDeniedCode = (typeof ACCESS_PROBLEM_CODES)[number];
 

@@ -16,7 +16,11 @@ export interface ServerToClientEvents {
   'reader-removed': (reader: ReaderRemovedEvent) => void;
   'card-inserted': (event: CardInsertedEvent) => void;
   'card-removed': (event: CardRemovedEvent) => void;
-  /** A card read finished (through any interface); personal data masked unless the terminal reveals it. */
+  /**
+   * A card read finished: sent to the terminal's own UI for reads through any interface, and to a
+   * client for the reads it asked for (never to other clients). Personal data masked unless the
+   * terminal reveals it. `verification`, `pin-result` and `lost-card-report` go the same way.
+   */
   'card-read': (result: CardReadView) => void;
   /** The checks of the last read (card genuine, data consistent, not expired…). */
   verification: (result: VerificationView) => void;
@@ -36,9 +40,9 @@ export type Ack<T> = (reply: AckReply<T>) => void;
 export interface ClientToServerEvents {
   /** One key of the on-screen keypad (the agent's own pages only). */
   'pin-key': (key: KeypadKey) => void;
-  /** Cancel the PIN entry in progress (either device). */
+  /** Cancel the PIN entry in progress (either device); ignored unless this client started it. */
   'pin-cancel': () => void;
-  /** Read the card in `reader` (or the only card present); the result also goes to every client as `card-read`. */
+  /** Read the card in `reader` (or the only card present); the result also comes as `card-read`. */
   'read-card': (request: ReaderRequest, ack: Ack<CardReadView>) => void;
   'verify-pin': (ack: Ack<PinResultView>) => void;
   'change-pin': (ack: Ack<PinResultView>) => void;

@@ -158,6 +158,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     port: config.api.port,
     allowedOrigins: config.api.allowedOrigins,
     allowedHosts: config.api.allowedHosts,
+    legacyHisClients: config.api.legacyHisClients,
     token,
     uiDir: config.api.uiDir,
     readers,

@@ -1,36 +1,44 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../log.js';
-import type { AccessPolicy } from './access-policy.js';
+import type { AccessDecision, AccessPolicy } from './access-policy.js';
 import type { AgentMetrics } from './metrics.js';
+import { type AccessRule, OPEN_ACCESS } from './route-table.js';
 
-/** Paths open to any client that passes the Host and Origin checks: health and the kiosk UI's files. */
-function needsClient(path: string): boolean {
-  return path.startsWith('/v1/') || path === '/v1' || path.startsWith('/ministry') || path === '/metrics';
+function refuse(
+  decision: Extract<AccessDecision, { allowed: false }>,
+  req: Request,
+  res: Response,
+  log: Logger,
+  metrics: AgentMetrics,
+): void {
+  metrics.accessDenied.inc({ transport: 'http', reason: decision.code });
+  log.warn('request refused', {
+    reason: decision.code,
+    method: req.method,
+    path: req.path,
+    origin: req.headers.origin,
+    host: req.headers.host,
+    peer: req.socket.remoteAddress,
+  });
+  if (decision.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="sscard-agent"');
+  res.status(decision.status).json({ code: decision.code, message: decision.message, details: {} });
 }
 
 /**
- * Host, Origin and token checks for every HTTP request, and CORS headers for the configured
- * cross-origin pages only. Browsers' preflight requests are answered here, after the same checks.
+ * The Host and Origin checks for every HTTP request, whatever it matches, and CORS headers for the
+ * configured cross-origin pages only. Browsers' preflight requests are answered here, after the
+ * same checks. Which client a route needs is decided by `routeAccess`, mounted on each route.
  */
-export function accessMiddleware(policy: AccessPolicy, log: Logger, metrics: AgentMetrics): RequestHandler {
+export function hostAndOriginCheck(policy: AccessPolicy, log: Logger, metrics: AgentMetrics): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    const decision = policy.check(req.headers, {
-      requireClient: needsClient(req.path) && req.method !== 'OPTIONS',
-    });
+    const decision = policy.check(
+      { headers: req.headers, remoteAddress: req.socket.remoteAddress },
+      OPEN_ACCESS,
+    );
     if (!decision.allowed) {
-      metrics.accessDenied.inc({ transport: 'http', reason: decision.code });
-      log.warn('request refused', {
-        reason: decision.code,
-        method: req.method,
-        path: req.path,
-        origin: req.headers.origin,
-        host: req.headers.host,
-      });
-      if (decision.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="sscard-agent"');
-      res.status(decision.status).json({ code: decision.code, message: decision.message, details: {} });
+      refuse(decision, req, res, log, metrics);
       return;
     }
-    res.locals.client = decision.client;
     const origin = decision.origin;
     if (origin !== undefined && policy.isAllowedCrossOrigin(origin)) {
       res.setHeader('Access-Control-Allow-Origin', origin);
@@ -49,6 +57,24 @@ export function accessMiddleware(policy: AccessPolicy, log: Logger, metrics: Age
       res.status(204).end();
       return;
     }
+    next();
+  };
+}
+
+/** The client check of one route, as its line in the route table says. */
+export function routeAccess(
+  rule: AccessRule,
+  policy: AccessPolicy,
+  log: Logger,
+  metrics: AgentMetrics,
+): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const decision = policy.check({ headers: req.headers, remoteAddress: req.socket.remoteAddress }, rule);
+    if (!decision.allowed) {
+      refuse(decision, req, res, log, metrics);
+      return;
+    }
+    res.locals.client = decision.client;
     next();
   };
 }

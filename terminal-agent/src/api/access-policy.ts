@@ -1,25 +1,35 @@
 import type { AccessDeniedCode } from '@sscard/agent-protocol';
 import type { IncomingHttpHeaders } from 'node:http';
+import { isIP } from 'node:net';
+import type { AccessRule } from './route-table.js';
 import { tokenMatches } from './token.js';
 
 /**
  * Who may talk to the agent. A loopback port is reachable by every web page the machine's browser
- * opens, so three checks run on every HTTP request and every WebSocket upgrade, in this order:
+ * opens, so these checks run on every HTTP request and every WebSocket upgrade, in this order:
  *
  * 1. Host: the Host header must name the agent (its bind address, localhost, or a configured
  *    name). This defeats DNS rebinding, where a hostile page's own name resolves to 127.0.0.1
  *    and the browser therefore treats the agent as same-origin with the hostile page.
  * 2. Origin: when a browser sends an Origin, it must be the agent's own (the kiosk UI it serves)
  *    or one configured in `api.allowedOrigins` (a hospital's HIS pages). Anything else is 403.
- * 3. Client: a request from an allowed browser origin is accepted as is (a page cannot forge its
- *    Origin, and existing HIS pages cannot carry a token); any other client must present the
- *    bearer token from the token file.
+ * 3. Client, as the matched route's rule in `route-table.ts` asks: a request from an allowed
+ *    browser origin is accepted as is (a page cannot forge its Origin, and existing HIS pages
+ *    cannot carry a token); any other client must present the bearer token from the token file.
  *
  * A browser's same-origin GET carries no Origin header; it does carry `Sec-Fetch-Site:
  * same-origin`, which after the Host check can only come from the agent's own pages.
+ *
+ * Origin and Sec-Fetch-Site mean something only when a browser on this machine sends them: a
+ * program elsewhere on the network writes whatever headers it likes. A peer that is not on the
+ * loopback interface therefore needs the token for everything but `open` routes.
  */
 
-export type ClientKind = 'browser' | 'token' | 'anonymous';
+/**
+ * `legacy-his`: a program on this machine without Origin or token, admitted to the ministry
+ * interface only because `api.legacyHisClients` is on.
+ */
+export type ClientKind = 'browser' | 'token' | 'legacy-his' | 'anonymous';
 
 export type AccessDecision =
   | { allowed: true; client: ClientKind; origin: string | undefined }
@@ -27,12 +37,20 @@ export type AccessDecision =
 
 export type { AccessDeniedCode };
 
+/** What the policy looks at: the headers and the peer's address as the socket reports it. */
+export interface AccessRequest {
+  headers: IncomingHttpHeaders;
+  remoteAddress: string | undefined;
+}
+
 export interface AccessPolicyOptions {
   /** Bound address and port; read at each check because the port is known only after listen (port 0 in tests). */
   address: () => { host: string; port: number };
   allowedOrigins: readonly string[];
   allowedHosts: readonly string[];
   token: string;
+  /** `api.legacyHisClients`: loopback programs without an Origin may use the ministry interface. */
+  legacyHisClients?: boolean;
 }
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
@@ -42,6 +60,19 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
 
 function hostForUrl(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 addresses (a dual-stack socket's view of 127.0.0.1). */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  if (isIP(v4) === 4) return v4.startsWith('127.');
+  return address === '::1';
+}
+
+/** Any `Sec-Fetch-*` header: sent by every current browser, never by HIS desktop programs. */
+function sentByBrowser(headers: IncomingHttpHeaders): boolean {
+  return Object.keys(headers).some((name) => name.startsWith('sec-fetch-'));
 }
 
 /** Extracts the token from `Authorization: Bearer …`. */
@@ -91,14 +122,16 @@ export class AccessPolicy {
     return this.isOwnOrigin(origin) || this.isAllowedCrossOrigin(origin);
   }
 
+  get legacyHisClients(): boolean {
+    return this.#options.legacyHisClients === true;
+  }
+
   /**
-   * Decides one request. `requireClient` false is for resources that only need the Host and
-   * Origin checks (the kiosk UI's static files, `/healthz`).
+   * Decides one request against the rule of the route it matched. `handshakeToken` is the token a
+   * socket.io client gave in its handshake's `auth`.
    */
-  check(
-    headers: IncomingHttpHeaders,
-    options: { requireClient: boolean; handshakeToken?: string | undefined },
-  ): AccessDecision {
+  check(request: AccessRequest, rule: AccessRule, handshakeToken?: string): AccessDecision {
+    const { headers } = request;
     const host = header(headers, 'host')?.toLowerCase();
     if (!host || !this.allowedHostValues().has(host)) {
       return {
@@ -118,15 +151,41 @@ export class AccessPolicy {
         message: `origin ${origin} is not allowed to use this agent`,
       };
     }
-    const presented = bearerToken(headers) ?? options.handshakeToken;
+    const presented = bearerToken(headers) ?? handshakeToken;
     if (presented !== undefined) {
       if (tokenMatches(this.#options.token, presented)) return { allowed: true, client: 'token', origin };
       return { allowed: false, status: 401, code: 'TOKEN_INVALID', message: 'the bearer token is not valid' };
     }
-    if (origin !== undefined) return { allowed: true, client: 'browser', origin };
-    if (header(headers, 'sec-fetch-site') === 'same-origin')
-      return { allowed: true, client: 'browser', origin };
-    if (!options.requireClient) return { allowed: true, client: 'anonymous', origin };
+    const loopback = isLoopbackAddress(request.remoteAddress);
+    const browser = loopback && (origin !== undefined || header(headers, 'sec-fetch-site') === 'same-origin');
+    if (rule.access === 'open') return { allowed: true, client: browser ? 'browser' : 'anonymous', origin };
+    if (!loopback) {
+      return {
+        allowed: false,
+        status: 401,
+        code: 'TOKEN_REQUIRED',
+        message: 'a client on another machine needs the bearer token (see the api.tokenFile setting)',
+      };
+    }
+    if (rule.access === 'token') {
+      return browser
+        ? {
+            allowed: false,
+            status: 403,
+            code: 'TOKEN_CLIENT_ONLY',
+            message: 'this is for clients with the API token, not for web pages',
+          }
+        : {
+            allowed: false,
+            status: 401,
+            code: 'TOKEN_REQUIRED',
+            message: 'a bearer token is required (see the api.tokenFile setting)',
+          };
+    }
+    if (browser) return { allowed: true, client: 'browser', origin };
+    if (rule.legacyHis && this.legacyHisClients && !sentByBrowser(headers)) {
+      return { allowed: true, client: 'legacy-his', origin };
+    }
     return {
       allowed: false,
       status: 401,

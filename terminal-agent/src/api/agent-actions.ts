@@ -12,12 +12,17 @@ export interface AgentActionEvents {
 /**
  * What the local API can ask the agent to do. Every transport (REST, socket.io, the ministry
  * WebSocket and HTTP forms) calls these, so that a card read looks the same whichever way it was
- * asked for, and each result is announced once to every UI.
+ * asked for, and each result is announced once to the terminal's own UI (and to the client that
+asked, by its transport).
  */
 export interface AgentActions extends EventEmitter<AgentActionEvents> {
   readCard(request: { reader?: string | undefined }): Promise<CardReadView>;
-  verifyPin(): Promise<PinResultView>;
-  changePin(): Promise<PinResultView>;
+  /**
+   * `owner` names the client that starts the PIN entry (a socket.io client's id): only it may
+   * cancel the entry (`pin-cancel`).
+   */
+  verifyPin(request?: { owner?: string | undefined }): Promise<PinResultView>;
+  changePin(request?: { owner?: string | undefined }): Promise<PinResultView>;
   /** Reports the card in the reader temporarily lost; needs its PIN verified since insertion. */
   reportLost(request: { reader?: string | undefined }): Promise<LostCardReportView>;
   readonly ministry: MinistryBackend;

@@ -113,12 +113,14 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
     return view;
   }
 
-  async verifyPin(): Promise<PinResultView> {
+  async verifyPin(request: { owner?: string | undefined } = {}): Promise<PinResultView> {
     const reader = this.#cardReader();
     const atr = reader === undefined ? undefined : this.#atrIn(reader);
     const view = await this.#pinOperation('verify', reader, () =>
-      this.#options.pin.withPin('verify', (pin) =>
-        this.#options.card.verifyPin(pin, reader === undefined ? {} : { reader }),
+      this.#options.pin.withPin(
+        'verify',
+        (pin) => this.#options.card.verifyPin(pin, reader === undefined ? {} : { reader }),
+        request.owner,
       ),
     );
     // Remembered only if the same card is still there: one removed during entry has already
@@ -129,11 +131,13 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
     return view;
   }
 
-  changePin(): Promise<PinResultView> {
+  changePin(request: { owner?: string | undefined } = {}): Promise<PinResultView> {
     const reader = this.#cardReader();
     return this.#pinOperation('change', reader, () =>
-      this.#options.pin.withPinChange((oldPin, newPin) =>
-        this.#options.card.changePin(oldPin, newPin, reader === undefined ? {} : { reader }),
+      this.#options.pin.withPinChange(
+        (oldPin, newPin) =>
+          this.#options.card.changePin(oldPin, newPin, reader === undefined ? {} : { reader }),
+        request.owner,
       ),
     );
   }

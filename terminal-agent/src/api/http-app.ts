@@ -1,13 +1,27 @@
-import { MinistryReturnCode } from '@sscard/agent-protocol';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import { type ApiProblemCode, MinistryReturnCode } from '@sscard/agent-protocol';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '../log.js';
 import { redact } from '../log.js';
-import { accessMiddleware } from './access-middleware.js';
+import { hostAndOriginCheck, routeAccess } from './access-middleware.js';
 import type { AccessPolicy } from './access-policy.js';
 import type { AgentActions, ReaderSource } from './agent-actions.js';
 import type { AgentMetrics } from './metrics.js';
 import { callMinistry, parseMinistryRequest } from './ministry.js';
 import { ApiProblem, toProblem } from './problem.js';
+import { HTTP_ROUTES, type HttpRouteName, type HttpRouteRule } from './route-table.js';
+
+/**
+ * A path whose `%` escapes are malformed or decode to bytes that are not UTF-8 names nothing the
+ * agent serves: 400, before a route or the static files try to decode it and fail.
+ */
+function wellFormedPath(req: Request, _res: Response, next: NextFunction): void {
+  try {
+    decodeURIComponent(req.path);
+  } catch {
+    throw new ApiProblem(400, 'MALFORMED_PATH', 'the path has a malformed or non-UTF-8 %-escape');
+  }
+  next();
+}
 
 export interface HttpAppOptions {
   policy: AccessPolicy;
@@ -25,10 +39,31 @@ export interface HttpAppOptions {
   enrol?: ((code: string) => Promise<Record<string, unknown>>) | undefined;
 }
 
+/**
+ * Errors of the body parsers (a body that is not JSON, too large, an unknown charset) and of the
+ * router: the request's fault, answered with their 4xx status.
+ */
+function requestProblem(error: unknown): ReturnType<typeof toProblem> | undefined {
+  const { type, status, expose } = error as { type?: unknown; status?: unknown; expose?: unknown };
+  if (typeof status !== 'number' || status < 400 || status > 499 || expose !== true) return undefined;
+  const known: Record<string, { code: ApiProblemCode; message: string }> = {
+    'entity.parse.failed': { code: 'BAD_REQUEST', message: 'the body is not valid JSON' },
+    'entity.too.large': { code: 'BODY_TOO_LARGE', message: 'the body is too large' },
+    'charset.unsupported': { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'the body charset is not supported' },
+    'encoding.unsupported': { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'the body encoding is not supported' },
+  };
+  const problem: { code: ApiProblemCode; message: string } = (typeof type === 'string'
+    ? known[type]
+    : undefined) ?? { code: 'BAD_REQUEST', message: 'the request is malformed' };
+  return { status, problem: { ...problem, details: {} }, unexpected: false };
+}
+
 /** Express 5 forwards a rejected promise to the error handler, so handlers can simply be async. */
 export function createHttpApp(options: HttpAppOptions): express.Express {
   const { policy, readers, actions, metrics, log } = options;
   const app = express();
+  // `/V1/card/read` is not `/v1/card/read`: one spelling per route, so the table is the whole truth.
+  app.set('case sensitive routing', true);
   app.disable('x-powered-by');
   app.set('etag', false);
 
@@ -39,105 +74,127 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     });
     next();
   });
-  app.use(accessMiddleware(policy, log, metrics));
+  app.use(hostAndOriginCheck(policy, log, metrics));
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
+  app.use(wellFormedPath);
 
-  app.get('/healthz', async (_req, res) => {
-    res.json(await options.health());
-  });
-
-  app.get('/metrics', async (_req, res) => {
-    res.setHeader('Content-Type', metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
-  });
-
-  const v1 = express.Router();
-  v1.use(express.json({ limit: '16kb' }));
-  v1.get('/readers', (_req, res) => {
-    res.json({ readers: readers.list() });
-  });
-  v1.post('/card/read', async (req, res) => {
-    const reader = (req.body as { reader?: unknown } | undefined)?.reader;
-    if (reader !== undefined && (typeof reader !== 'string' || reader.length === 0)) {
-      throw new ApiProblem(400, 'BAD_REQUEST', '"reader" must be a reader name', { field: 'reader' });
+  const v1Body = express.json({ limit: '16kb' });
+  const handlers: Record<HttpRouteName, RequestHandler[]> = {
+    health: [
+      async (_req, res) => {
+        res.json(await options.health());
+      },
+    ],
+    metrics: [
+      async (_req, res) => {
+        res.setHeader('Content-Type', metrics.registry.contentType);
+        res.send(await metrics.registry.metrics());
+      },
+    ],
+    readers: [
+      (_req, res) => {
+        res.json({ readers: readers.list() });
+      },
+    ],
+    cardRead: [
+      v1Body,
+      async (req, res) => {
+        const reader = (req.body as { reader?: unknown } | undefined)?.reader;
+        if (reader !== undefined && (typeof reader !== 'string' || reader.length === 0)) {
+          throw new ApiProblem(400, 'BAD_REQUEST', '"reader" must be a reader name', { field: 'reader' });
+        }
+        res.json(await actions.readCard({ reader }));
+      },
+    ],
+    pinVerify: [
+      async (_req, res) => {
+        res.json(await actions.verifyPin());
+      },
+    ],
+    pinChange: [
+      async (_req, res) => {
+        res.json(await actions.changePin());
+      },
+    ],
+    // The card number comes from the card in the reader; a body naming one is refused, not ignored.
+    reportLost: [
+      v1Body,
+      async (req, res) => {
+        const body = (req.body ?? {}) as Record<string, unknown>;
+        const unknown = Object.keys(body).filter((k) => k !== 'reader');
+        if (unknown.length > 0) {
+          throw new ApiProblem(
+            400,
+            'BAD_REQUEST',
+            'only "reader" may be given; the card number is read from the card',
+            { fields: unknown },
+          );
+        }
+        if (body.reader !== undefined && (typeof body.reader !== 'string' || body.reader.length === 0)) {
+          throw new ApiProblem(400, 'BAD_REQUEST', '"reader" must be a reader name', { field: 'reader' });
+        }
+        res.json(await actions.reportLost({ reader: body.reader as string | undefined }));
+      },
+    ],
+    // Enrolment replaces the terminal's certificate: for the operator's tools (a `token` route).
+    enrol: [
+      v1Body,
+      async (req, res) => {
+        const code = (req.body as { code?: unknown } | undefined)?.code;
+        if (typeof code !== 'string' || code.trim().length === 0) {
+          throw new ApiProblem(400, 'BAD_REQUEST', '"code" must be the enrolment code', { field: 'code' });
+        }
+        if (!options.enrol)
+          throw new ApiProblem(404, 'NOT_FOUND', 'this agent has no card-service configured');
+        res.json(await options.enrol(code.trim()));
+      },
+    ],
+    // The ministry interface over HTTP: GET with a query string or POST with a JSON or form body,
+    // answered 200 with the interface's own return code, as vendor services do.
+    ministry: [
+      express.json({ limit: '4kb' }),
+      express.urlencoded({ extended: false, limit: '4kb' }),
+      async (req, res) => {
+        const params = {
+          ...(req.query as Record<string, unknown>),
+          ...((req.body as Record<string, unknown>) ?? {}),
+        };
+        const parsed = parseMinistryRequest({ ...params, function: req.params.fn });
+        const response = await callMinistry(actions.ministry, parsed, (e, fn) => actions.ministryCode(e, fn));
+        if (parsed.ok && parsed.fn === 'iReadCardBas') {
+          metrics.cardReads.inc({ interface: 'ministry-http', code: String(response.success) });
+        }
+        res.json(response);
+      },
+      // A body that is not JSON is a bad parameter in the interface's terms, not an HTTP error.
+      (error: unknown, req: Request, res: Response, next: NextFunction) => {
+        if ((error as { type?: string }).type === 'entity.parse.failed') {
+          res.json({
+            functionName: req.params.fn ?? '',
+            success: MinistryReturnCode.BAD_PARAMETER,
+            pOutInfo: '',
+          });
+          return;
+        }
+        next(error);
+      },
+    ] as RequestHandler[],
+  };
+  for (const [name, rule] of Object.entries(HTTP_ROUTES) as [HttpRouteName, HttpRouteRule][]) {
+    const route = app.route(rule.path).all(routeAccess(rule, policy, log, metrics));
+    for (const method of rule.methods) {
+      if (method === 'GET') route.get(...handlers[name]);
+      else route.post(...handlers[name]);
     }
-    res.json(await actions.readCard({ reader }));
-  });
-  v1.post('/card/pin/verify', async (_req, res) => {
-    res.json(await actions.verifyPin());
-  });
-  v1.post('/card/pin/change', async (_req, res) => {
-    res.json(await actions.changePin());
-  });
-  // The card number comes from the card in the reader; a body naming one is refused, not ignored.
-  v1.post('/card/report-lost', async (req, res) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const unknown = Object.keys(body).filter((k) => k !== 'reader');
-    if (unknown.length > 0) {
-      throw new ApiProblem(
-        400,
-        'BAD_REQUEST',
-        'only "reader" may be given; the card number is read from the card',
-        {
-          fields: unknown,
-        },
-      );
-    }
-    if (body.reader !== undefined && (typeof body.reader !== 'string' || body.reader.length === 0)) {
-      throw new ApiProblem(400, 'BAD_REQUEST', '"reader" must be a reader name', { field: 'reader' });
-    }
-    res.json(await actions.reportLost({ reader: body.reader as string | undefined }));
-  });
-  v1.post('/registry/enrol', async (req, res) => {
-    // Enrolment replaces the terminal's certificate: for the operator's tools, never a web page.
-    if (res.locals.client !== 'token') {
-      throw new ApiProblem(403, 'TOKEN_CLIENT_ONLY', 'enrolment is for clients with the API token');
-    }
-    const code = (req.body as { code?: unknown } | undefined)?.code;
-    if (typeof code !== 'string' || code.trim().length === 0) {
-      throw new ApiProblem(400, 'BAD_REQUEST', '"code" must be the enrolment code', { field: 'code' });
-    }
-    if (!options.enrol) throw new ApiProblem(404, 'NOT_FOUND', 'this agent has no card-service configured');
-    res.json(await options.enrol(code.trim()));
-  });
-  app.use('/v1', v1);
-
-  // The ministry interface over HTTP: GET with a query string or POST with a JSON or form body,
-  // answered 200 with the interface's own return code, as vendor services do.
-  const ministry = express.Router();
-  ministry.use(express.json({ limit: '4kb' }), express.urlencoded({ extended: false, limit: '4kb' }));
-  ministry.all('/:fn', async (req, res) => {
-    if (req.method !== 'GET' && req.method !== 'POST') {
-      throw new ApiProblem(405, 'METHOD_NOT_ALLOWED', 'use GET or POST');
-    }
-    const params = {
-      ...(req.query as Record<string, unknown>),
-      ...((req.body as Record<string, unknown>) ?? {}),
-    };
-    const parsed = parseMinistryRequest({ ...params, function: req.params.fn });
-    const response = await callMinistry(actions.ministry, parsed, (e, fn) => actions.ministryCode(e, fn));
-    if (parsed.ok && parsed.fn === 'iReadCardBas') {
-      metrics.cardReads.inc({ interface: 'ministry-http', code: String(response.success) });
-    }
-    res.json(response);
-  });
-  // A body that is not JSON is a bad parameter in the interface's terms, not an HTTP error.
-  ministry.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
-    if ((error as { type?: string }).type === 'entity.parse.failed') {
-      res.json({
-        functionName: req.params.fn ?? '',
-        success: MinistryReturnCode.BAD_PARAMETER,
-        pOutInfo: '',
-      });
-      return;
-    }
-    next(error);
-  });
-  app.use('/ministry', ministry);
+    route.all((_req, res) => {
+      res.setHeader('Allow', rule.methods.join(', '));
+      throw new ApiProblem(405, 'METHOD_NOT_ALLOWED', `use ${rule.methods.join(' or ')}`);
+    });
+  }
 
   if (options.uiDir) {
     app.use(express.static(options.uiDir, { index: 'index.html', dotfiles: 'ignore', fallthrough: true }));
@@ -148,21 +205,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   });
 
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const bodyError = (error as { type?: string; status?: number }).type;
-    const mapped =
-      bodyError === 'entity.parse.failed'
-        ? {
-            status: 400,
-            problem: { code: 'BAD_REQUEST', message: 'the body is not valid JSON', details: {} },
-            unexpected: false,
-          }
-        : bodyError === 'entity.too.large'
-          ? {
-              status: 413,
-              problem: { code: 'BODY_TOO_LARGE', message: 'the body is too large', details: {} },
-              unexpected: false,
-            }
-          : toProblem(error);
+    const mapped = requestProblem(error) ?? toProblem(error);
     if (mapped.unexpected) log.error('request failed', { method: req.method, path: req.path, error });
     else log.info('request refused', { method: req.method, path: req.path, code: mapped.problem.code });
     if (res.headersSent) {

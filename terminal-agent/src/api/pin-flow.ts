@@ -47,6 +47,7 @@ let entrySequence = 0;
 export class PinFlow extends EventEmitter<PinFlowEvents> {
   readonly #options: PinFlowOptions;
   #busy = false;
+  #owner: string | undefined;
 
   constructor(options: PinFlowOptions) {
     super();
@@ -73,13 +74,29 @@ export class PinFlow extends EventEmitter<PinFlowEvents> {
     return (pad as KeypadPinPad).press(key);
   }
 
+  /** Ends the entry in progress whoever started it: the card went, or no screen can show the keypad. */
   cancel(): void {
     this.#options.pad?.cancel();
   }
 
+  /**
+   * Who started the operation in progress (a socket.io client's id), if a client that can cancel
+   * it did; undefined for REST and ministry calls, and when no operation runs.
+   */
+  get owner(): string | undefined {
+    return this.#owner;
+  }
+
+  /** Cancels the entry in progress only for the client that started it; false otherwise. */
+  cancelFor(owner: string): boolean {
+    if (!this.#busy || this.#owner === undefined || this.#owner !== owner) return false;
+    this.cancel();
+    return true;
+  }
+
   /** Reads one PIN and passes it to `use`; the buffer is wiped when `use` settles. */
-  async withPin<T>(operation: 'verify', use: (pin: Buffer) => Promise<T>): Promise<T> {
-    return this.#exclusive(async (pad) => {
+  async withPin<T>(operation: 'verify', use: (pin: Buffer) => Promise<T>, owner?: string): Promise<T> {
+    return this.#exclusive(owner, async (pad) => {
       const pin = await this.#read(pad, operation, 'current');
       try {
         return await use(pin);
@@ -93,8 +110,8 @@ export class PinFlow extends EventEmitter<PinFlowEvents> {
    * Reads the current PIN, the new PIN and its confirmation, checks the two new entries agree
    * (-34) and that the new PIN is not the initial one (-36), then passes old and new to `use`.
    */
-  async withPinChange<T>(use: (oldPin: Buffer, newPin: Buffer) => Promise<T>): Promise<T> {
-    return this.#exclusive(async (pad) => {
+  async withPinChange<T>(use: (oldPin: Buffer, newPin: Buffer) => Promise<T>, owner?: string): Promise<T> {
+    return this.#exclusive(owner, async (pad) => {
       const held: Buffer[] = [];
       try {
         const oldPin = await this.#read(pad, 'change', 'current');
@@ -114,7 +131,7 @@ export class PinFlow extends EventEmitter<PinFlowEvents> {
     });
   }
 
-  async #exclusive<T>(run: (pad: PinPad) => Promise<T>): Promise<T> {
+  async #exclusive<T>(owner: string | undefined, run: (pad: PinPad) => Promise<T>): Promise<T> {
     const pad = this.#options.pad;
     if (!pad)
       throw new PinPadError('PINPAD_UNAVAILABLE', 'this terminal takes no PINs (pin.entry is "none")');
@@ -123,10 +140,12 @@ export class PinFlow extends EventEmitter<PinFlowEvents> {
     }
     if (this.#busy) throw new PinPadError('PINPAD_BUSY', 'another PIN entry is in progress');
     this.#busy = true;
+    this.#owner = owner;
     try {
       return await run(pad);
     } finally {
       this.#busy = false;
+      this.#owner = undefined;
       this.#currentEntry = undefined;
     }
   }

@@ -8,8 +8,10 @@ import { AccessPolicy } from './access-policy.js';
 import type { AgentActions, ReaderSource } from './agent-actions.js';
 import { createHttpApp, type HttpAppOptions } from './http-app.js';
 import { AgentMetrics } from './metrics.js';
+import { isLoopbackAddress } from './access-policy.js';
 import { createMinistrySocketServer } from './ministry-socket.js';
 import type { PinFlow } from './pin-flow.js';
+import { OPEN_ACCESS, WEBSOCKET_ENDPOINTS } from './route-table.js';
 import { type AgentSocketServer, createSocketServer } from './socket-server.js';
 
 export interface ApiServerOptions {
@@ -18,6 +20,8 @@ export interface ApiServerOptions {
   allowedOrigins: readonly string[];
   allowedHosts: readonly string[];
   token: string;
+  /** `api.legacyHisClients`: programs on this machine without an Origin may use the ministry interface. */
+  legacyHisClients?: boolean;
   uiDir?: string | undefined;
   readers: ReaderSource;
   actions: AgentActions;
@@ -27,8 +31,6 @@ export interface ApiServerOptions {
   health?: HttpAppOptions['health'];
   enrol?: HttpAppOptions['enrol'];
 }
-
-const SOCKET_IO_PATH = '/socket.io/';
 
 function refuseUpgrade(socket: Duplex, status: 401 | 403 | 404, code: string, message: string): void {
   const body = JSON.stringify({ code, message, details: {} });
@@ -51,6 +53,7 @@ export class ApiServer {
   readonly #http: HttpServer;
   readonly #io: AgentSocketServer;
   readonly #ministry: WebSocketServer;
+  readonly #log: Logger;
   #socketIoUpgrade: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | undefined;
 
   constructor(options: ApiServerOptions) {
@@ -61,8 +64,10 @@ export class ApiServer {
       allowedOrigins: options.allowedOrigins,
       allowedHosts: options.allowedHosts,
       token: options.token,
+      legacyHisClients: options.legacyHisClients === true,
     });
     const log = options.log.child({ component: 'api' });
+    this.#log = log;
     const app = createHttpApp({
       policy: this.policy,
       readers: options.readers,
@@ -105,6 +110,7 @@ export class ApiServer {
   }
 
   listen(): Promise<{ host: string; port: number }> {
+    this.#warnAboutExposure();
     return new Promise((resolve, reject) => {
       this.#http.once('error', reject);
       this.#http.listen(this.#options.port, this.#options.host, () => {
@@ -125,18 +131,41 @@ export class ApiServer {
     await closed;
   }
 
+  /** Settings that widen who may reach the card are said out loud at every start. */
+  #warnAboutExposure(): void {
+    const { host, legacyHisClients } = this.#options;
+    if (!isLoopbackAddress(host) && host !== 'localhost') {
+      this.#log.warn('the API listens beyond this machine: clients on the network need the bearer token', {
+        host,
+      });
+    }
+    if (legacyHisClients) {
+      this.#log.warn(
+        'api.legacyHisClients is on: any program on this machine may read cards through the ministry interface without a token',
+      );
+    }
+  }
+
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, log: Logger): void {
     socket.on('error', () => socket.destroy());
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const transport =
-      path === MINISTRY_WS_PATH ? 'ministry-ws' : path.startsWith(SOCKET_IO_PATH) ? 'socket.io' : undefined;
+      path === WEBSOCKET_ENDPOINTS.ministry.path
+        ? 'ministry-ws'
+        : path.startsWith(WEBSOCKET_ENDPOINTS.socketIo.path)
+          ? 'socket.io'
+          : undefined;
     if (!transport) {
       refuseUpgrade(socket, 404, 'NOT_FOUND', `no WebSocket endpoint at ${path}`);
       return;
     }
     // socket.io checks the client (token in the handshake) in its middleware; the ministry
-    // WebSocket has no handshake of its own, so it needs an allowed origin or the bearer header.
-    const decision = this.policy.check(req.headers, { requireClient: transport === 'ministry-ws' });
+    // WebSocket has no handshake of its own, so its rule is applied here.
+    const request = { headers: req.headers, remoteAddress: req.socket.remoteAddress };
+    const decision =
+      transport === 'ministry-ws'
+        ? this.policy.check(request, WEBSOCKET_ENDPOINTS.ministry)
+        : this.policy.check(request, OPEN_ACCESS);
     if (!decision.allowed) {
       this.metrics.accessDenied.inc({ transport, reason: decision.code });
       log.warn('WebSocket upgrade refused', { transport, reason: decision.code, origin: req.headers.origin });

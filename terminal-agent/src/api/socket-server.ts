@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
-import { Server } from 'socket.io';
+import { Server, type Socket } from 'socket.io';
 import type { Logger } from '../log.js';
 import { redact } from '../log.js';
 import { isKeypadKey } from '../pinpad/keypad.js';
@@ -9,6 +9,7 @@ import type { CardReadView } from './card-view.js';
 import type { AgentMetrics } from './metrics.js';
 import type { PinFlow } from './pin-flow.js';
 import { toProblem } from './problem.js';
+import { OPEN_ACCESS, WEBSOCKET_ENDPOINTS } from './route-table.js';
 import type {
   Ack,
   ClientToServerEvents,
@@ -23,6 +24,11 @@ export type AgentSocketServer = Server<
   InterServerEvents,
   SocketData
 >;
+
+type AgentSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** The sockets of the terminal's own UI (the kiosk pages the agent serves). */
+const OWN_UI_ROOM = 'own-ui';
 
 export interface SocketServerOptions {
   policy: AccessPolicy;
@@ -55,7 +61,10 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
       methods: ['GET', 'POST'],
     },
     allowRequest: (req, callback) => {
-      const decision = policy.check(req.headers, { requireClient: false });
+      const decision = policy.check(
+        { headers: req.headers, remoteAddress: req.socket.remoteAddress },
+        OPEN_ACCESS,
+      );
       if (decision.allowed) return callback(null, true);
       metrics.accessDenied.inc({ transport: 'socket.io', reason: decision.code });
       log.warn('socket.io request refused', { reason: decision.code, origin: req.headers.origin });
@@ -64,11 +73,12 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
   });
 
   io.use((socket, next) => {
-    const decision = policy.check(socket.handshake.headers, {
-      requireClient: true,
-      handshakeToken: handshakeToken(socket.handshake.auth),
-    });
-    if (!decision.allowed || decision.client === 'anonymous') {
+    const decision = policy.check(
+      { headers: socket.handshake.headers, remoteAddress: socket.request.socket.remoteAddress },
+      WEBSOCKET_ENDPOINTS.socketIo,
+      handshakeToken(socket.handshake.auth),
+    );
+    if (!decision.allowed || (decision.client !== 'browser' && decision.client !== 'token')) {
       const code = decision.allowed ? 'TOKEN_REQUIRED' : decision.code;
       metrics.accessDenied.inc({ transport: 'socket.io', reason: code });
       next(Object.assign(new Error(code), { data: { code } }));
@@ -101,14 +111,31 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
     io.emit('card-removed', event);
     broadcastReaders();
   });
+  // A card's data go to the terminal's own UI and to the client that asked for them, never to
+  // every page that happens to be connected (a cross-origin HIS page sees only its own reads).
+  const ownUi = io.to(OWN_UI_ROOM);
   actions.on('card-read', (result) => {
-    io.emit('card-read', result);
-    if (result.verification) io.emit('verification', result.verification);
+    ownUi.emit('card-read', result);
+    if (result.verification) ownUi.emit('verification', result.verification);
   });
-  actions.on('pin-result', (result) => io.emit('pin-result', result));
-  actions.on('lost-card-report', (result) => io.emit('lost-card-report', result));
-  pin.on('pin-required', (prompt) => io.emit('pin-required', prompt));
-  pin.on('pin-progress', (progress) => io.emit('pin-progress', progress));
+  actions.on('pin-result', (result) => ownUi.emit('pin-result', result));
+  actions.on('lost-card-report', (result) => ownUi.emit('lost-card-report', result));
+  // Prompts go to the own UI (it shows the keypad or "use the PIN pad") and to the entry's owner.
+  const toOwnUiAndOwner = () => {
+    const owner = pin.owner;
+    return owner === undefined ? ownUi : io.to(OWN_UI_ROOM).to(owner);
+  };
+  pin.on('pin-required', (prompt) => toOwnUiAndOwner().emit('pin-required', prompt));
+  pin.on('pin-progress', (progress) => toOwnUiAndOwner().emit('pin-progress', progress));
+
+  /** The asking client's own copy of an announcement, unless it already got it as the own UI. */
+  function toAsker<E extends 'card-read' | 'verification' | 'pin-result' | 'lost-card-report'>(
+    socket: AgentSocket,
+    event: E,
+    ...args: Parameters<ServerToClientEvents[E]>
+  ): void {
+    if (!socket.data.ownOrigin) socket.emit(event, ...args);
+  }
 
   function reply<T>(ack: unknown, work: () => Promise<T>): void {
     const respond = typeof ack === 'function' ? (ack as Ack<T>) : undefined;
@@ -125,6 +152,7 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
   io.on('connection', (socket) => {
     metrics.clients.inc({ transport: 'socket.io' });
     log.info('UI connected', { client: socket.data.client, origin: socket.handshake.headers.origin });
+    if (socket.data.ownOrigin) void socket.join(OWN_UI_ROOM);
     socket.emit('readers', readers.list());
     socket.on('disconnect', () => {
       metrics.clients.dec({ transport: 'socket.io' });
@@ -140,18 +168,43 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
       if (!socket.data.ownOrigin || !isKeypadKey(key)) return;
       pin.pressKey(key);
     });
-    socket.on('pin-cancel', () => pin.cancel());
+    // Only the client that started an entry may cancel it; the citizen can always cancel on the
+    // PIN pad or the keypad itself.
+    socket.on('pin-cancel', () => {
+      if (!pin.cancelFor(socket.id)) log.info('pin-cancel ignored: not the entry of this client');
+    });
     socket.on('read-card', (request, ack) => {
       const reader =
         typeof request?.reader === 'string' && request.reader.length > 0 ? request.reader : undefined;
-      reply<CardReadView>(ack, () => actions.readCard({ reader }));
+      reply<CardReadView>(ack, async () => {
+        const result = await actions.readCard({ reader });
+        toAsker(socket, 'card-read', result);
+        if (result.verification) toAsker(socket, 'verification', result.verification);
+        return result;
+      });
     });
-    socket.on('verify-pin', (ack) => reply(ack, () => actions.verifyPin()));
-    socket.on('change-pin', (ack) => reply(ack, () => actions.changePin()));
+    socket.on('verify-pin', (ack) =>
+      reply(ack, async () => {
+        const result = await actions.verifyPin({ owner: socket.id });
+        toAsker(socket, 'pin-result', result);
+        return result;
+      }),
+    );
+    socket.on('change-pin', (ack) =>
+      reply(ack, async () => {
+        const result = await actions.changePin({ owner: socket.id });
+        toAsker(socket, 'pin-result', result);
+        return result;
+      }),
+    );
     socket.on('report-lost', (request, ack) => {
       const reader =
         typeof request?.reader === 'string' && request.reader.length > 0 ? request.reader : undefined;
-      reply(ack, () => actions.reportLost({ reader }));
+      reply(ack, async () => {
+        const result = await actions.reportLost({ reader });
+        toAsker(socket, 'lost-card-report', result);
+        return result;
+      });
     });
   });
 

@@ -20,6 +20,7 @@ export const ENV_OVERRIDES: ReadonlyArray<{ env: string; key: string; kind: EnvK
   { env: 'SSCARD_API_TOKEN_FILE', key: 'api.tokenFile', kind: 'string' },
   { env: 'SSCARD_API_UI_DIR', key: 'api.uiDir', kind: 'string' },
   { env: 'SSCARD_API_REVEAL_PERSONAL_DATA', key: 'api.revealPersonalData', kind: 'boolean' },
+  { env: 'SSCARD_API_LEGACY_HIS_CLIENTS', key: 'api.legacyHisClients', kind: 'boolean' },
   { env: 'SSCARD_READERS_CARD', key: 'readers.card', kind: 'string' },
   { env: 'SSCARD_READERS_PSAM', key: 'readers.psam', kind: 'string' },
   { env: 'SSCARD_READERS_IGNORE', key: 'readers.ignore', kind: 'list' },

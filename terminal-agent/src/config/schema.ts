@@ -77,6 +77,12 @@ const api = z.strictObject({
    * whose host software needs them.
    */
   revealPersonalData: z.boolean().optional(),
+  /**
+   * HIS desktop programs call the ministry WebSocket with no Origin and cannot carry a token. On,
+   * any program on this machine that sends no Origin may use the ministry interface (and only it)
+   * without a token. Off by default; the agent warns at every start while it is on.
+   */
+  legacyHisClients: z.boolean().default(false),
 });
 
 const readers = z.strictObject({

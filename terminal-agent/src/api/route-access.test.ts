@@ -1,0 +1,452 @@
+/**
+ * The route table is the only way in: every route, in every spelling an attacker might try, gets
+ * the access its line in `route-table.ts` names, over real HTTP and WebSocket connections. The
+ * card side is a recorded `AgentActions` (as in server.test.ts).
+ */
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { networkInterfaces } from 'node:os';
+import { after, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
+import { createLogger } from '../log.js';
+import type { ReaderManagerEvents, ReaderState } from '../readers/reader-manager.js';
+import { AccessPolicy, isLoopbackAddress } from './access-policy.js';
+import type { AgentActionEvents, AgentActions, ReaderSource } from './agent-actions.js';
+import {
+  type CardReadView,
+  type LostCardReportView,
+  type PinResultView,
+  pinResultView,
+} from './card-view.js';
+import type { MinistryBackend } from './ministry.js';
+import { PinFlow } from './pin-flow.js';
+import { HTTP_ROUTES, WEBSOCKET_ENDPOINTS } from './route-table.js';
+import { ApiServer } from './server.js';
+
+const RECORDED_BAS =
+  '639900|111111198101011110|X00000019|639900D15600000500BF7C7A48FB4966|张三|00814E43238697159900BF7C7A|1.00|20101001|20201001|410100813475|DEV0001|';
+const ID_NUMBER = '111111198101011110';
+const TOKEN = 'Yh3nQ9v2LrX7sK0dWmB5tE1cJ8gA4fU6pZoViRyNqHs';
+const HIS = 'https://his.example.org';
+
+class RecordedReaders extends EventEmitter<ReaderManagerEvents> implements ReaderSource {
+  list(): ReaderState[] {
+    return [{ name: 'Virtual PCD 00 00', kind: 'pcsc', role: 'user', card: { atr: '3B6D0000' } }];
+  }
+}
+
+class RecordedActions extends EventEmitter<AgentActionEvents> implements AgentActions {
+  readonly ministry: MinistryBackend = {
+    iReadCardBas: async () => ({ code: 0, output: RECORDED_BAS }),
+    iVerifyPIN: async () => ({ code: -51, output: '' }),
+  };
+  async readCard(): Promise<CardReadView> {
+    return { readCardBas: RECORDED_BAS } as unknown as CardReadView;
+  }
+  async verifyPin(): Promise<PinResultView> {
+    return pinResultView({ operation: 'verify', code: -51, triesLeft: 2 });
+  }
+  async changePin(): Promise<PinResultView> {
+    return pinResultView({ operation: 'change', code: -51, triesLeft: 1 });
+  }
+  async reportLost(): Promise<LostCardReportView> {
+    return { status: 'queued', cardNumber: 'X00000019', reference: 'T:0000000001' };
+  }
+  ministryCode(): number {
+    return -11;
+  }
+}
+
+interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+function send(
+  target: { address: string; port: number },
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: target.address,
+        port: target.port,
+        method,
+        path,
+        headers: { host: `127.0.0.1:${target.port}`, ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString(),
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Opens a WebSocket; resolves with the socket, or with the HTTP status of a refused upgrade. */
+function openSocket(url: string, headers: Record<string, string>): Promise<WebSocket | number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+    });
+    ws.once('error', reject);
+  });
+}
+
+function call(ws: WebSocket, message: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    ws.once('message', (data) => resolve(JSON.parse(data.toString())));
+    ws.send(message);
+  });
+}
+
+interface Started {
+  server: ApiServer;
+  port: number;
+  logged: Record<string, unknown>[];
+}
+
+async function startServer(options: { host?: string; legacyHisClients?: boolean } = {}): Promise<Started> {
+  const logged: Record<string, unknown>[] = [];
+  const server = new ApiServer({
+    host: options.host ?? '127.0.0.1',
+    port: 0,
+    allowedOrigins: [HIS],
+    allowedHosts: [],
+    token: TOKEN,
+    legacyHisClients: options.legacyHisClients ?? false,
+    readers: new RecordedReaders(),
+    actions: new RecordedActions(),
+    pin: new PinFlow({ pad: undefined, minLength: 6, maxLength: 6, timeoutMs: 30_000 }),
+    log: createLogger({ level: 'debug', write: (line) => logged.push(JSON.parse(line)) }),
+  });
+  const { port } = await server.listen();
+  return { server, port, logged };
+}
+
+/** The concrete path of a route (`:fn` filled in with the ministry's read function). */
+function concrete(path: string): string {
+  return path.replace(':fn', 'iReadCardBas');
+}
+
+/** Spellings of one path that must never reach its handler without the route's own check. */
+function spellings(path: string): string[] {
+  const mixed = [...path].map((c, i) => (i % 2 ? c.toUpperCase() : c.toLowerCase())).join('');
+  const variants = new Set([
+    path.toUpperCase(),
+    path.toLowerCase(),
+    mixed,
+    `${path}/`,
+    `${path.toUpperCase()}/`,
+    path.replaceAll('/', '%2F'),
+    `/${path.slice(1).replaceAll('/', '%2F')}`,
+    `/${path.slice(1).replaceAll('/', '%2f')}`,
+    path.replace(/[a-z]/, (c) => `%${c.charCodeAt(0).toString(16)}`),
+    path.replace(/[a-z]/, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+    `/${path}`,
+    path.replace('/', '//'),
+    `${path}%2F`,
+    `${path}/.`,
+    path.replace(/\/([^/]+)$/, '/./$1'),
+  ]);
+  return [...variants];
+}
+
+describe('the route table decides every route, whatever its spelling', () => {
+  let api: Started;
+  before(async () => {
+    api = await startServer();
+  });
+  after(() => api.server.close());
+
+  const target = () => ({ address: '127.0.0.1', port: api.port });
+
+  it('refuses, or does not find, every spelling of every non-open route without a token', async () => {
+    const failures: string[] = [];
+    for (const [name, rule] of Object.entries(HTTP_ROUTES)) {
+      if (rule.access === 'open') continue;
+      const path = concrete(rule.path);
+      for (const variant of [path, ...spellings(path)]) {
+        for (const method of rule.methods) {
+          const reply = await send(
+            target(),
+            method,
+            `${variant}?iType=3`,
+            {
+              'content-type': 'application/json',
+            },
+            method === 'POST' ? '{}' : undefined,
+          );
+          const leaked = reply.body.includes(ID_NUMBER) || reply.body.includes('Virtual PCD');
+          if (![401, 404, 400].includes(reply.status) || leaked) {
+            failures.push(
+              `${name}: ${method} ${variant} → ${reply.status}${leaked ? ' with card data' : ''}`,
+            );
+          }
+        }
+      }
+    }
+    assert.deepEqual(failures, []);
+  });
+
+  it('answers every route in its own spelling to a client with the token', async () => {
+    for (const [name, rule] of Object.entries(HTTP_ROUTES)) {
+      for (const method of rule.methods) {
+        const reply = await send(
+          target(),
+          method,
+          `${concrete(rule.path)}?iType=3`,
+          { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+          method === 'POST' ? (name === 'enrol' ? '{"code":"X"}' : '{}') : undefined,
+        );
+        // 404 for enrolment: this agent has no card-service; the route itself was reached.
+        assert.ok(
+          reply.status < 400 || (name === 'enrol' && reply.status === 404),
+          `${name}: ${reply.status}`,
+        );
+      }
+    }
+  });
+
+  it('refuses every spelling of the WebSocket endpoints to a client without the token', async () => {
+    const ministry = WEBSOCKET_ENDPOINTS.ministry.path;
+    for (const variant of [ministry, ...spellings(ministry)].filter((v) => v.startsWith('/'))) {
+      const outcome = await openSocket(`ws://127.0.0.1:${api.port}${variant}`, {});
+      if (outcome instanceof WebSocket) outcome.close();
+      assert.ok(typeof outcome === 'number' && outcome >= 400, `${variant} opened`);
+    }
+    const socketIo = WEBSOCKET_ENDPOINTS.socketIo.path;
+    for (const variant of [socketIo, ...spellings(socketIo)].filter((v) => v.startsWith('/'))) {
+      const outcome = await socketIoConnect(api.port, {}, variant);
+      assert.ok(
+        outcome === 'refused' || (typeof outcome === 'number' && outcome >= 400),
+        `${variant} connected`,
+      );
+    }
+  });
+
+  it('answers a method the route does not serve with 405', async () => {
+    const reply = await send(target(), 'GET', '/v1/card/read', { authorization: `Bearer ${TOKEN}` });
+    assert.equal(reply.status, 405);
+    assert.equal(reply.headers.allow, 'POST');
+  });
+
+  it('refuses enrolment to a client without the token (401) and to a web page (403)', async () => {
+    const anonymous = await send(target(), 'POST', '/v1/registry/enrol', {}, '');
+    assert.equal(anonymous.status, 401);
+    const page = await send(target(), 'POST', '/v1/registry/enrol', { origin: HIS });
+    assert.equal(page.status, 403);
+    assert.equal(JSON.parse(page.body).code, 'TOKEN_CLIENT_ONLY');
+  });
+});
+
+describe('malformed %-escapes in a path', () => {
+  let api: Started;
+  before(async () => {
+    api = await startServer();
+  });
+  after(() => api.server.close());
+
+  for (const path of [
+    '/ministry/%E0%A4%A',
+    '/ministry/%ED%A0%80',
+    '/v1/%ED%A0%80',
+    '/v1/card/%E0%A4%A',
+    '/%FF',
+    '/index.html%',
+  ]) {
+    it(`answers ${path} with a 400 problem and logs no failure`, async () => {
+      const before = api.logged.length;
+      const reply = await send({ address: '127.0.0.1', port: api.port }, 'GET', path, {
+        authorization: `Bearer ${TOKEN}`,
+      });
+      assert.equal(reply.status, 400);
+      assert.equal(JSON.parse(reply.body).code, 'MALFORMED_PATH');
+      const errors = api.logged.slice(before).filter((r) => r.level === 'error');
+      assert.deepEqual(errors, []);
+    });
+  }
+});
+
+describe('peers that are not on the loopback interface', () => {
+  it('tells loopback addresses from others', () => {
+    for (const a of ['127.0.0.1', '127.3.2.1', '::1', '::ffff:127.0.0.1']) assert.ok(isLoopbackAddress(a), a);
+    for (const a of ['192.0.2.7', '::ffff:192.0.2.7', 'fe80::1', '10.0.0.1', '', undefined])
+      assert.ok(!isLoopbackAddress(a), String(a));
+  });
+
+  it('need the token whatever Origin or Sec-Fetch-Site they send', () => {
+    const policy = new AccessPolicy({
+      address: () => ({ host: '0.0.0.0', port: 8686 }),
+      allowedOrigins: [HIS],
+      allowedHosts: [],
+      token: TOKEN,
+      legacyHisClients: true,
+    });
+    const remote = (headers: Record<string, string>) =>
+      policy.check(
+        { headers: { host: '127.0.0.1:8686', ...headers }, remoteAddress: '192.0.2.7' },
+        HTTP_ROUTES.ministry,
+      );
+    const pretences: Record<string, string>[] = [
+      { origin: HIS },
+      { 'sec-fetch-site': 'same-origin' },
+      { origin: 'http://127.0.0.1:8686' },
+      {},
+    ];
+    for (const headers of pretences) {
+      const decision = remote(headers);
+      assert.equal(decision.allowed, false, JSON.stringify(headers));
+      assert.equal(!decision.allowed && decision.code, 'TOKEN_REQUIRED');
+    }
+    assert.equal(remote({ authorization: `Bearer ${TOKEN}` }).allowed, true);
+  });
+
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+
+  it('over the network: REST, the ministry WebSocket and socket.io refuse a page origin without the token', {
+    skip: external === undefined ? 'this machine has no non-loopback IPv4 address' : false,
+  }, async () => {
+    const api = await startServer({ host: '0.0.0.0', legacyHisClients: true });
+    try {
+      const target = { address: external!, port: api.port };
+      for (const headers of [{ origin: HIS }, { 'sec-fetch-site': 'same-origin' }, {}] as Record<
+        string,
+        string
+      >[]) {
+        const rest = await send(target, 'GET', '/v1/readers', headers);
+        assert.equal(rest.status, 401, JSON.stringify(headers));
+        const ministry = await send(target, 'GET', '/ministry/iReadCardBas?iType=3', headers);
+        assert.equal(ministry.status, 401, JSON.stringify(headers));
+        assert.ok(!ministry.body.includes(ID_NUMBER));
+      }
+      assert.equal(
+        await openSocket(`ws://${external}:${api.port}/ws/ministry`, {
+          origin: HIS,
+          host: `127.0.0.1:${api.port}`,
+        }),
+        401,
+      );
+      assert.equal(
+        await openSocket(`ws://${external}:${api.port}/ws/ministry`, { host: `127.0.0.1:${api.port}` }),
+        401,
+      );
+      for (const origin of [HIS, `http://127.0.0.1:${api.port}`]) {
+        const io = await socketIoConnect(
+          api.port,
+          { origin, host: `127.0.0.1:${api.port}` },
+          '/socket.io/',
+          external,
+        );
+        assert.equal(io, 'refused', origin);
+      }
+      const withToken = await send(target, 'GET', '/v1/readers', { authorization: `Bearer ${TOKEN}` });
+      assert.equal(withToken.status, 200);
+      const health = await send(target, 'GET', '/healthz', {});
+      assert.equal(health.status, 200);
+      assert.ok(
+        api.logged.some((r) => r.level === 'warn' && /beyond this machine/.test(String(r.msg))),
+        'the start warns that the API listens beyond loopback',
+      );
+    } finally {
+      await api.server.close();
+    }
+  });
+});
+
+describe('legacy HIS desktop programs (api.legacyHisClients)', () => {
+  it('off: a loopback program without Origin or token gets 401 on the ministry interface', async () => {
+    const api = await startServer();
+    try {
+      const target = { address: '127.0.0.1', port: api.port };
+      assert.equal((await send(target, 'GET', '/ministry/iReadCardBas?iType=3')).status, 401);
+      assert.equal(await openSocket(`ws://127.0.0.1:${api.port}/ws/ministry`, {}), 401);
+      assert.ok(!api.logged.some((r) => /legacyHisClients/.test(String(r.msg))));
+    } finally {
+      await api.server.close();
+    }
+  });
+
+  it('on: such a program may use the ministry interface, and only it; the start warns', async () => {
+    const api = await startServer({ legacyHisClients: true });
+    try {
+      const target = { address: '127.0.0.1', port: api.port };
+      assert.ok(api.logged.some((r) => r.level === 'warn' && /legacyHisClients is on/.test(String(r.msg))));
+      const http = await send(target, 'GET', '/ministry/iReadCardBas?iType=3');
+      assert.equal(http.status, 200);
+      assert.equal(JSON.parse(http.body).pOutInfo, RECORDED_BAS);
+      const ws = await openSocket(`ws://127.0.0.1:${api.port}/ws/ministry`, {});
+      assert.ok(ws instanceof WebSocket);
+      assert.equal((await call(ws, '{"function":"iReadCardBas","iType":3}')).pOutInfo, RECORDED_BAS);
+      ws.close();
+      // Not REST, not socket.io, not the operator's routes.
+      assert.equal((await send(target, 'GET', '/v1/readers')).status, 401);
+      assert.equal((await send(target, 'POST', '/v1/card/read', {}, '')).status, 401);
+      assert.equal((await send(target, 'GET', '/metrics')).status, 401);
+      assert.equal(await socketIoConnect(api.port, {}), 'refused');
+      assert.equal(await socketIoConnect(api.port, { origin: HIS }), 'connected');
+      // A browser's no-cors request (an <img> or <script> tag) sends no Origin but Sec-Fetch-*.
+      const tag = await send(target, 'GET', '/ministry/iReadCardBas?iType=3', {
+        'sec-fetch-site': 'cross-site',
+        'sec-fetch-mode': 'no-cors',
+      });
+      assert.equal(tag.status, 401);
+      // A page of another origin is still refused.
+      assert.equal(
+        await openSocket(`ws://127.0.0.1:${api.port}/ws/ministry`, { origin: 'https://evil.example' }),
+        403,
+      );
+    } finally {
+      await api.server.close();
+    }
+  });
+});
+
+/**
+ * A socket.io connection over a raw WebSocket (engine.io v4 framing): the server opens the
+ * transport, then answers the namespace CONNECT with `40{…}` (connected) or `44{…}` (refused by the
+ * connection middleware). A refused upgrade resolves with its HTTP status.
+ */
+async function socketIoConnect(
+  port: number,
+  headers: Record<string, string>,
+  path = '/socket.io/',
+  address = '127.0.0.1',
+): Promise<'connected' | 'refused' | number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://${address}:${port}${path}?EIO=4&transport=websocket`, { headers });
+    // The open packet can arrive in the same read as the 101 answer: listen from the start.
+    ws.on('message', (data) => {
+      const text = data.toString();
+      if (text.startsWith('0{')) ws.send('40');
+      else if (text.startsWith('40') || text.startsWith('44')) {
+        resolve(text.startsWith('40') ? 'connected' : 'refused');
+        ws.close();
+      }
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+    });
+    ws.once('error', reject);
+  });
+}

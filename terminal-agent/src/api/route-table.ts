@@ -1,0 +1,67 @@
+/**
+ * Who may call each route of the local API: the one place that says so. Every HTTP route and
+ * every WebSocket endpoint the agent serves is a line here, and the server mounts exactly these
+ * routes with the access they name, matched case-sensitively. A path that is not in the table is
+ * not an API route: it can only be a file of the kiosk UI or a 404. There is no path-prefix rule
+ * to get around, by letter case, `%2F` or a trailing slash.
+ *
+ * Adding a route is one line here (method, path, access) and its handler in `http-app.ts`; the
+ * handler table is typed by this one, so a route without a handler, or a handler without a route,
+ * does not compile.
+ *
+ * Access levels:
+ * - `open`: any client that passes the Host and Origin checks (health, for monitoring).
+ * - `client`: a page of an allowed origin, the agent's own pages, or a client with the bearer
+ *   token. A peer on another machine needs the token whatever its headers say.
+ * - `token`: the bearer token only (the operator's tools); a browser page gets 403.
+ *
+ * `legacyHis` marks the ministry interface: with `api.legacyHisClients` on, a program on this
+ * machine that sends no Origin (HIS desktop software that cannot carry a token) may call it.
+ */
+
+import { MINISTRY_WS_PATH } from '@sscard/agent-protocol';
+
+export type RouteAccess = 'open' | 'client' | 'token';
+
+export type HttpMethod = 'GET' | 'POST';
+
+/** What the access policy needs to know of a route. */
+export interface AccessRule {
+  access: RouteAccess;
+  legacyHis?: boolean;
+}
+
+export interface HttpRouteRule extends AccessRule {
+  /** The methods served; another method on the path is answered 405. */
+  methods: readonly HttpMethod[];
+  /** An Express path, matched case-sensitively. */
+  path: string;
+}
+
+export interface WebSocketRule extends AccessRule {
+  /** The upgrade's path, compared exactly (socket.io: as the prefix of its own transport paths). */
+  path: string;
+}
+
+export const HTTP_ROUTES = {
+  health: { methods: ['GET'], path: '/healthz', access: 'open' },
+  metrics: { methods: ['GET'], path: '/metrics', access: 'client' },
+  readers: { methods: ['GET'], path: '/v1/readers', access: 'client' },
+  cardRead: { methods: ['POST'], path: '/v1/card/read', access: 'client' },
+  pinVerify: { methods: ['POST'], path: '/v1/card/pin/verify', access: 'client' },
+  pinChange: { methods: ['POST'], path: '/v1/card/pin/change', access: 'client' },
+  reportLost: { methods: ['POST'], path: '/v1/card/report-lost', access: 'client' },
+  enrol: { methods: ['POST'], path: '/v1/registry/enrol', access: 'token' },
+  ministry: { methods: ['GET', 'POST'], path: '/ministry/:fn', access: 'client', legacyHis: true },
+} as const satisfies Record<string, HttpRouteRule>;
+
+export type HttpRouteName = keyof typeof HTTP_ROUTES;
+
+export const WEBSOCKET_ENDPOINTS = {
+  ministry: { path: MINISTRY_WS_PATH, access: 'client', legacyHis: true },
+  /** socket.io checks the client in its connection middleware, where `auth.token` is visible. */
+  socketIo: { path: '/socket.io/', access: 'client' },
+} as const satisfies Record<string, WebSocketRule>;
+
+/** Static files of the kiosk UI and CORS preflight requests: the Host and Origin checks alone. */
+export const OPEN_ACCESS: AccessRule = { access: 'open' };
