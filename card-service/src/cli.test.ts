@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { makeCitizenId } from '@sscard/card-core';
+import { bypassAppendOnly } from './audit/tamper-fixture.js';
 import { openStore } from './store/open-store.js';
 
 const CLI = fileURLToPath(new URL('./cli.js', import.meta.url));
@@ -106,6 +107,7 @@ describe('sscard-service command line', () => {
     assert.equal(ok.status, 0, ok.stderr);
     assert.equal(JSON.parse(ok.stdout).ok, true);
     const store = await openStore({ dataDir: dir, databaseUrl: '' });
+    await bypassAppendOnly(store);
     await store.run("UPDATE audit_log SET subject = 'terminal other' WHERE seq = 2");
     await store.close();
     const bad = run('audit', 'verify');

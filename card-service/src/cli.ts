@@ -5,7 +5,8 @@ import { verifyAuditChain } from './audit/audit-log.js';
 import { importHolders } from './bulk-import/holder-import.js';
 import { systemClock } from './clock.js';
 import { type ServiceConfig, hsmDir, loadConfig } from './config.js';
-import { masterKeyPath } from './hsm/hsm-paths.js';
+import { HsmClient } from './hsm/hsm-client.js';
+import { hsmPaths, masterKeyPath } from './hsm/hsm-paths.js';
 import { createMasterKeyFile, readMasterKey } from './hsm/key-file.js';
 import { makeServiceKeyFile } from './hsm/make-keys.js';
 import { DomainError } from './errors.js';
@@ -154,14 +155,24 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'audit': {
       if (rest[0] !== 'verify') throw new DomainError('USAGE', 'audit verify', 2);
+      const hsm = new HsmClient({
+        socketPath: hsmPaths(hsmDir(config)).socket,
+        timeoutMs: config.hsm.timeoutMs,
+      });
       return withStore(config, async (store) => {
-        const verdict = await verifyAuditChain(store);
+        const verdict = await verifyAuditChain(store, undefined, {
+          hsm,
+          checkpointLogPath: hsmPaths(hsmDir(config)).checkpointLog,
+        }).finally(() => hsm.close());
         process.stdout.write(`${JSON.stringify(verdict)}\n`);
         if (!verdict.ok) {
           process.stderr.write(`audit chain broken at seq ${verdict.firstBadSeq} (${verdict.reason})\n`);
           return 1;
         }
-        process.stderr.write(`audit chain intact: ${verdict.entries} entries, head ${verdict.headHash}\n`);
+        process.stderr.write(
+          `audit chain intact: ${verdict.entries} entries, head ${verdict.headHash}; ${verdict.checkpoints} HSM checkpoints, ` +
+            `certified to seq ${verdict.certifiedSeq}, ${verdict.uncertifiedEntries} entries after it\n`,
+        );
         return 0;
       });
     }

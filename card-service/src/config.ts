@@ -14,6 +14,11 @@ const configSchema = z
     dataDir: z.string().min(1).default('./data'),
     /** `postgres://…` selects PostgreSQL; anything else is a sqlite3 file path; empty = `<dataDir>/registry.db`. */
     databaseUrl: z.string().default(''),
+    /**
+     * PostgreSQL: the schema owner's URL, used only to migrate at start; then the service connects
+     * with `databaseUrl`, a login in the `sscard_service` role. Empty = migrate with `databaseUrl`.
+     */
+    migrationDatabaseUrl: z.string().default(''),
     listen: z
       .object({
         host: z.string().min(1).default('127.0.0.1'),
@@ -103,6 +108,7 @@ export interface LoadConfigOptions {
 const ENV_KEYS: ReadonlyArray<[string, string[], 'string' | 'number']> = [
   ['SSCARD_DATA_DIR', ['dataDir'], 'string'],
   ['DATABASE_URL', ['databaseUrl'], 'string'],
+  ['SSCARD_MIGRATION_DATABASE_URL', ['migrationDatabaseUrl'], 'string'],
   ['SSCARD_SERVICE_HOST', ['listen', 'host'], 'string'],
   ['SSCARD_SERVICE_PORT', ['listen', 'port'], 'number'],
   ['SSCARD_HSM_DIR', ['hsm', 'dir'], 'string'],

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Express } from 'express';
 import { type Server, createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { AuditCheckpointer } from './audit/audit-checkpoints.js';
 import { AuditWriter } from './audit/audit-writer.js';
 import { type Clock, systemClock } from './clock.js';
 import { type ServiceConfig, dataPath, hsmDir } from './config.js';
@@ -33,6 +34,8 @@ export interface RunningService {
   /** The client of the HSM process: the one way domain code reaches issuer keys. */
   hsm: HsmClient;
   store: Store;
+  /** Has the HSM certify the audit chain as it stands (as before a backup); normally on its own schedule. */
+  checkpointAudit(): Promise<void>;
   /** The request handler, for embedding behind another server and for route-level tests. */
   app: Express;
   close(): Promise<void>;
@@ -65,13 +68,19 @@ export async function startService(
     });
     // The service starts without its HSM (it answers HSM_UNAVAILABLE until the HSM is up), but says so.
     const hsmStatus = await hsm.status().catch((e: unknown) => e as Error);
+    if (store.dialect === 'postgres') await warnIfAuditWritable(store, log);
     if (hsmStatus instanceof Error)
       log.warn('HSM not reachable at start', { socket: hsm.socketPath, reason: hsmStatus.message });
     const adminTokenPath = dataPath(config, 'admin-token');
     const adminToken = await bootstrapAdminToken(store, clock, adminTokenPath);
     const registry = new Registry(store, clock, config.lifecycle);
     const presence = new CardPresence(store, clock, hsm, config.challengeTtlSeconds);
-    const audit = new AuditWriter(store, clock);
+    const checkpointer = new AuditCheckpointer(store, hsm, log, {
+      every: config.audit.checkpointEvery,
+      intervalSeconds: config.audit.checkpointIntervalSeconds,
+    });
+    await checkpointer.start();
+    const audit = new AuditWriter(store, clock, { onCommitted: (seq) => checkpointer.noteAppended(seq) });
     const reads = new RequestReads(store);
     const identity = new IdentityChecks(store, clock, presence, config.identityCacheSeconds, audit, reads);
     registry.onCardChange((card) => identity.invalidate(card.cardNumber));
@@ -119,6 +128,7 @@ export async function startService(
       adminTokenPath,
       adminToken,
       hsm,
+      checkpointAudit: () => checkpointer.checkpoint(),
       store,
       app,
       close: async () => {
@@ -127,6 +137,7 @@ export async function startService(
           server.closeAllConnections();
         });
         await audit.close();
+        await checkpointer.close();
         await hsm.close();
         await store.close();
       },
@@ -135,5 +146,20 @@ export async function startService(
     await hsm.close();
     await store.close();
     throw e;
+  }
+}
+
+/**
+ * PostgreSQL: the service should run as a login of the `sscard_service` role, which may not change
+ * or remove audit history; a login that may (the schema owner, a superuser) is worth a warning.
+ */
+async function warnIfAuditWritable(store: Store, log: Logger): Promise<void> {
+  const row = await store.get<{ writable: boolean }>(
+    "SELECT has_table_privilege('audit_log', 'UPDATE') OR has_table_privilege('audit_log', 'DELETE') AS writable",
+  );
+  if (row?.writable) {
+    log.warn(
+      'the database login may UPDATE or DELETE audit_log: run the service as a member of sscard_service',
+    );
   }
 }

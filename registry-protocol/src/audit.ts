@@ -38,13 +38,30 @@ export const auditVerificationSchema = z
       entries: z.number().int(),
       headSeq: z.number().int(),
       headHash: z.string(),
+      /** Checkpoints the HSM certified, checked; the last certified seq; entries after it. */
+      checkpoints: z.number().int().optional(),
+      certifiedSeq: z.number().int().optional(),
+      uncertifiedEntries: z.number().int().optional(),
     }),
     z.object({
       ok: z.literal(false),
       entries: z.number().int(),
       /** The first seq at which the chain is not what it should be. */
       firstBadSeq: z.number().int(),
-      reason: z.enum(['missing', 'altered', 'out-of-order', 'head-mismatch']),
+      reason: z.enum([
+        'missing',
+        'altered',
+        'out-of-order',
+        'head-mismatch',
+        /** The hash at a certified seq is not the one the HSM certified: the chain was rewritten. */
+        'checkpoint-mismatch',
+        /** The chain ends before a certified seq: a deleted tail or an older copy of the database. */
+        'truncated',
+        /** A checkpoint whose MAC is not the HSM's. */
+        'checkpoint-forged',
+        /** The HSM's checkpoint log is not one unbroken chain, or lacks a checkpoint the database has. */
+        'checkpoint-log-broken',
+      ]),
     }),
   ])
   .register(contracts, { id: 'AuditVerification' });
@@ -70,7 +87,8 @@ export const auditRoutes = [
     access: { scope: 'audit:read' },
     responses: {
       200: {
-        description: '{ok: true, entries, headSeq, headHash} or {ok: false, entries, firstBadSeq, reason}',
+        description:
+          '{ok: true, entries, headSeq, headHash, checkpoints, certifiedSeq, uncertifiedEntries} or {ok: false, entries, firstBadSeq, reason}',
         body: auditVerificationSchema,
       },
     },

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { manualClock } from '../clock.js';
-import { forEachEngine } from '../store/engines-fixture.js';
+import { forEachEngine, serviceLoginUrl } from '../store/engines-fixture.js';
+import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { appendAudit, verifyAuditChain } from './audit-log.js';
 import { canonicalJson } from './canonical-json.js';
+import { bypassAppendOnly } from './tamper-fixture.js';
 
 test('canonical JSON sorts keys at every level and drops undefined', () => {
   assert.equal(
@@ -27,7 +29,52 @@ async function chainOf(store: Store, n: number): Promise<void> {
   }
 }
 
-forEachEngine('audit chain', ({ open }) => {
+forEachEngine('audit chain', ({ open, engine, freshUrl, dataDir }) => {
+  if (engine === 'postgres') {
+    test('the service’s role appends to the chain but may not update, delete or truncate it', async () => {
+      const url = await freshUrl();
+      const owner = await openStore({ databaseUrl: url, dataDir: dataDir() });
+      await chainOf(owner, 2);
+      await owner.close();
+      const service = await openStore({ databaseUrl: await serviceLoginUrl(url), dataDir: dataDir() });
+      try {
+        await chainOf(service, 1);
+        for (const sql of [
+          "UPDATE audit_log SET result = 'CARD_LOST' WHERE seq = 2",
+          'DELETE FROM audit_log WHERE seq = 3',
+          'TRUNCATE audit_log',
+          'DELETE FROM audit_checkpoints',
+          'ALTER TABLE audit_log DISABLE TRIGGER USER',
+        ]) {
+          await assert.rejects(service.run(sql), /permission denied|must be owner/, sql);
+        }
+        const verdict = await verifyAuditChain(service);
+        assert.deepEqual(verdict.ok && verdict.entries, 3);
+      } finally {
+        await service.close();
+      }
+    });
+  }
+
+  test('the database refuses to update or delete an audit entry or checkpoint', async () => {
+    const store = await open();
+    await chainOf(store, 3);
+    await store.run(
+      "INSERT INTO audit_checkpoints (seq, hash, at, prev_mac, mac) VALUES (3, 'h', '2025-03-01T00:00:00Z', 'p', 'm')",
+    );
+    for (const sql of [
+      "UPDATE audit_log SET result = 'CARD_LOST' WHERE seq = 2",
+      'DELETE FROM audit_log WHERE seq = 3',
+      "UPDATE audit_checkpoints SET hash = 'x'",
+      'DELETE FROM audit_checkpoints',
+      ...(engine === 'postgres' ? ['TRUNCATE audit_log', 'TRUNCATE audit_checkpoints'] : []),
+    ]) {
+      await assert.rejects(store.run(sql), /is append-only/, sql);
+    }
+    const verdict = await verifyAuditChain(store);
+    assert.equal(verdict.ok, true);
+  });
+
   test('an untouched chain verifies and reports its head', async () => {
     const store = await open();
     await chainOf(store, 5);
@@ -39,6 +86,7 @@ forEachEngine('audit chain', ({ open }) => {
   test('an altered entry is named', async () => {
     const store = await open();
     await chainOf(store, 5);
+    await bypassAppendOnly(store);
     await store.run("UPDATE audit_log SET result = 'CARD_LOST' WHERE seq = 3");
     assert.deepEqual(await verifyAuditChain(store), {
       ok: false,
@@ -51,6 +99,7 @@ forEachEngine('audit chain', ({ open }) => {
   test('a removed entry is named', async () => {
     const store = await open();
     await chainOf(store, 5);
+    await bypassAppendOnly(store);
     await store.run('DELETE FROM audit_log WHERE seq = 2');
     assert.deepEqual(await verifyAuditChain(store), {
       ok: false,
@@ -63,6 +112,7 @@ forEachEngine('audit chain', ({ open }) => {
   test('a removed tail is detected against the head', async () => {
     const store = await open();
     await chainOf(store, 5);
+    await bypassAppendOnly(store);
     await store.run('DELETE FROM audit_log WHERE seq = 5');
     const verdict = await verifyAuditChain(store);
     assert.deepEqual(verdict, { ok: false, entries: 4, firstBadSeq: 5, reason: 'missing' });
@@ -71,6 +121,7 @@ forEachEngine('audit chain', ({ open }) => {
   test('reordered entries are named', async () => {
     const store = await open();
     await chainOf(store, 5);
+    await bypassAppendOnly(store);
     // Swap entries 3 and 4, each keeping its own hash: the chain order is what changed.
     await store.transaction(async (tx) => {
       await tx.run('UPDATE audit_log SET seq = -1 WHERE seq = 3');

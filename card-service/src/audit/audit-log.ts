@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { GENESIS_HASH } from '../store/migrations.js';
+import { readCheckpointLog } from '../hsm/checkpoint-log.js';
+import type { HsmClient } from '../hsm/hsm-client.js';
+import { ZERO_MAC } from '../hsm/hsm-core.js';
 import { type Dialect, type Queryable, forUpdate } from '../store/store.js';
+import { listCheckpoints } from './audit-checkpoints.js';
 import { canonicalJson } from './canonical-json.js';
 
 /**
@@ -253,18 +257,108 @@ function fromRow(row: AuditRow): AuditEntry {
   };
 }
 
+export type AuditBreak =
+  /** A seq is absent: an entry deleted from the middle. */
+  | 'missing'
+  /** An entry's hash is not the hash of its content: an edited entry. */
+  | 'altered'
+  /** An entry does not follow its predecessor. */
+  | 'out-of-order'
+  /** `audit_head` is not the last entry. */
+  | 'head-mismatch'
+  /** The entry at a certified seq has another hash than the HSM certified: the chain was rewritten. */
+  | 'checkpoint-mismatch'
+  /** The chain ends before a seq the HSM certified: a deleted tail, or a database restored from an older copy. */
+  | 'truncated'
+  /** A checkpoint whose MAC is not the HSM's. */
+  | 'checkpoint-forged'
+  /** The checkpoint log outside the database is not one unbroken chain of the HSM's checkpoints. */
+  | 'checkpoint-log-broken';
+
 export type AuditVerification =
-  | { ok: true; entries: number; headSeq: number; headHash: string }
+  | {
+      ok: true;
+      entries: number;
+      headSeq: number;
+      headHash: string;
+      /** With certification: how many checkpoints were checked, the last certified seq, entries after it. */
+      checkpoints?: number;
+      certifiedSeq?: number;
+      uncertifiedEntries?: number;
+    }
   | {
       ok: false;
       entries: number;
       /** The first seq at which the chain is not what it should be. */
       firstBadSeq: number;
-      reason: 'missing' | 'altered' | 'out-of-order' | 'head-mismatch';
+      reason: AuditBreak;
     };
 
-/** Walks the whole chain in pages (it may hold millions of entries) and names the first bad seq. */
-export async function verifyAuditChain(store: Queryable, pageSize = 2000): Promise<AuditVerification> {
+/** Where the checkpoints come from and who checks their MACs. */
+export interface AuditCertification {
+  hsm: HsmClient;
+  /** The HSM's checkpoint log (`audit-checkpoints.jsonl` in its directory). */
+  checkpointLogPath: string;
+}
+
+type Certified =
+  | { ok: true; bySeq: Map<number, string>; count: number; maxSeq: number }
+  | { ok: false; firstBadSeq: number; reason: AuditBreak };
+
+/**
+ * The checkpoints of the log file and of the database, checked: every MAC by the HSM, the file as
+ * one chain (each checkpoint's `prevMac` the MAC before it, seqs rising), and every database copy
+ * present in the file. The file is the authority: a checkpoint the database lacks is not a break
+ * (the service may have stopped between the HSM's answer and its insert).
+ */
+async function certifiedSeqs(store: Queryable, c: AuditCertification): Promise<Certified> {
+  const file = (await readCheckpointLog(c.checkpointLogPath)).checkpoints;
+  const stored = await listCheckpoints(store);
+  const all = [...file, ...stored];
+  for (let i = 0; i < all.length; i += 1000) {
+    const page = all.slice(i, i + 1000);
+    const { invalid } = await c.hsm.checkCheckpointMacs({ checkpoints: page });
+    if (invalid.length > 0) {
+      const seq = Math.min(...invalid.map((k) => page[k]!.seq));
+      return { ok: false, firstBadSeq: seq, reason: 'checkpoint-forged' };
+    }
+  }
+  const inFile = new Map<number, string>();
+  let prevMac = ZERO_MAC;
+  let prevSeq = 0;
+  for (const cp of file) {
+    if (cp.prevMac !== prevMac || cp.seq <= prevSeq) {
+      return { ok: false, firstBadSeq: cp.seq, reason: 'checkpoint-log-broken' };
+    }
+    inFile.set(cp.seq, cp.mac);
+    prevMac = cp.mac;
+    prevSeq = cp.seq;
+  }
+  for (const cp of stored) {
+    if (inFile.get(cp.seq) !== cp.mac)
+      return { ok: false, firstBadSeq: cp.seq, reason: 'checkpoint-log-broken' };
+  }
+  const bySeq = new Map(file.map((cp) => [cp.seq, cp.hash]));
+  return { ok: true, bySeq, count: file.length, maxSeq: prevSeq };
+}
+
+/**
+ * Walks the whole chain in pages (it may hold millions of entries) and names the first bad seq.
+ * With `certification`, the chain is also held against the HSM's checkpoints: the hash at every
+ * certified seq must be the certified one, and the chain must reach the last certified seq. That
+ * is what a database writer cannot get past by re-hashing the chain and moving the head, and what
+ * catches a database file restored from an older copy. Entries after the last checkpoint are
+ * protected by the hash chain alone (`uncertifiedEntries` says how many).
+ */
+export async function verifyAuditChain(
+  store: Queryable,
+  pageSize = 2000,
+  certification?: AuditCertification,
+): Promise<AuditVerification> {
+  const certified = certification ? await certifiedSeqs(store, certification) : undefined;
+  if (certified && !certified.ok) {
+    return { ok: false, entries: 0, firstBadSeq: certified.firstBadSeq, reason: certified.reason };
+  }
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
   let lastSeq = 0;
@@ -285,11 +379,18 @@ export async function verifyAuditChain(store: Queryable, pageSize = 2000): Promi
       if (entryHash(entry) !== entry.hash) {
         return { ok: false, entries: expectedSeq - 1, firstBadSeq: entry.seq, reason: 'altered' };
       }
+      const certifiedHash = certified?.bySeq.get(entry.seq);
+      if (certifiedHash !== undefined && certifiedHash !== entry.hash) {
+        return { ok: false, entries: expectedSeq - 1, firstBadSeq: entry.seq, reason: 'checkpoint-mismatch' };
+      }
       prevHash = entry.hash;
       lastSeq = entry.seq;
       expectedSeq++;
     }
     if (rows.length < pageSize) break;
+  }
+  if (certified && lastSeq < certified.maxSeq) {
+    return { ok: false, entries: lastSeq, firstBadSeq: lastSeq + 1, reason: 'truncated' };
   }
   const head = await store.get<{ seq: number; hash: string }>(
     'SELECT seq, hash FROM audit_head WHERE id = 1',
@@ -303,7 +404,19 @@ export async function verifyAuditChain(store: Queryable, pageSize = 2000): Promi
       reason: headSeq > lastSeq ? 'missing' : 'head-mismatch',
     };
   }
-  return { ok: true, entries: lastSeq, headSeq: lastSeq, headHash: prevHash };
+  return {
+    ok: true,
+    entries: lastSeq,
+    headSeq: lastSeq,
+    headHash: prevHash,
+    ...(certified
+      ? {
+          checkpoints: certified.count,
+          certifiedSeq: certified.maxSeq,
+          uncertifiedEntries: lastSeq - certified.maxSeq,
+        }
+      : {}),
+  };
 }
 
 export async function listAudit(store: Queryable, afterSeq: number, limit: number): Promise<AuditEntry[]> {

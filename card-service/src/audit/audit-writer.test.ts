@@ -5,6 +5,7 @@ import { forEachEngine } from '../store/engines-fixture.js';
 import type { Queryable, Store } from '../store/store.js';
 import { openStore } from '../store/open-store.js';
 import { appendAudit, appendAuditAfter, listAudit, verifyAuditChain } from './audit-log.js';
+import { bypassAppendOnly } from './tamper-fixture.js';
 import { AuditWriter } from './audit-writer.js';
 
 const clock = manualClock('2025-03-01T00:00:00Z');
@@ -211,6 +212,7 @@ forEachEngine('audit writer (group commit)', ({ engine, open, freshUrl, dataDir 
     const store = await open();
     const writer = new AuditWriter(store, clock);
     await Promise.all(Array.from({ length: 30 }, (_, i) => writer.append(check(i))));
+    await bypassAppendOnly(store);
     await store.run("UPDATE audit_log SET result = 'CARD_LOST' WHERE seq = 17");
     const verdict = await verifyAuditChain(store);
     assert.equal(verdict.ok, false);

@@ -22,6 +22,8 @@ interface Pending {
 export interface AuditWriterOptions {
   /** Entries per transaction at most; more wait for the next one. */
   maxBatch?: number;
+  /** Told the last seq of each committed batch (the checkpointer's cue); must not block. */
+  onCommitted?: (seq: number) => void;
 }
 
 /**
@@ -60,7 +62,7 @@ export class AuditWriter {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    options: AuditWriterOptions = {},
+    private readonly options: AuditWriterOptions = {},
   ) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 500);
   }
@@ -95,6 +97,7 @@ export class AuditWriter {
       (entries) => {
         const last = entries[entries.length - 1]!;
         this.head = { seq: last.seq, hash: last.hash };
+        this.options.onCommitted?.(last.seq);
         // The next batch goes to the store before this one's callers are answered, so that its
         // commit and sync overlap the work of sending their answers instead of following it.
         this.next();

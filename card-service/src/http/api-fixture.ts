@@ -3,9 +3,10 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { type Agent, request } from 'node:https';
 import forge from 'node-forge';
 import type { Clock } from '../clock.js';
-import { type ServiceConfigInput, loadConfig } from '../config.js';
+import { type ServiceConfigInput, isPostgresUrl, loadConfig } from '../config.js';
 import { type TestHsm, startTestHsm } from '../hsm/hsm-fixture.js';
 import { createLogger } from '../log.js';
+import { serviceLoginUrl } from '../store/engines-fixture.js';
 import { type RunningService, startService } from '../service.js';
 
 export interface TlsIdentity {
@@ -152,6 +153,9 @@ export async function startTestService(
   /** Further config for the service under test. */
   overrides: ServiceConfigInput = {},
 ): Promise<TestService> {
+  // On PostgreSQL the service runs as a login of the service role, the schema owner migrates.
+  const owner = isPostgresUrl(databaseUrl) ? databaseUrl : '';
+  const serviceUrl = owner ? await serviceLoginUrl(owner) : databaseUrl;
   const { keyset, keys } = testIssuerKeyset();
   const hsm = await startTestHsm(dataDir, keyset);
   const config = loadConfig({
@@ -159,7 +163,8 @@ export async function startTestService(
     overrides: {
       ...overrides,
       dataDir,
-      databaseUrl,
+      databaseUrl: serviceUrl,
+      migrationDatabaseUrl: owner,
       listen: { host: '127.0.0.1', port: 0 },
       logLevel: 'silent',
       rateLimit,

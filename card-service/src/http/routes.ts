@@ -8,6 +8,8 @@ import {
   type RouteQuery,
 } from '@sscard/registry-protocol';
 import { listAudit, verifyAuditChain } from '../audit/audit-log.js';
+import { hsmDir } from '../config.js';
+import { hsmPaths } from '../hsm/hsm-paths.js';
 import { DomainError, forbidden } from '../errors.js';
 import { canonicalJson } from '../audit/canonical-json.js';
 import type { PreparedIdentity } from '../identity/identity-check.js';
@@ -267,7 +269,12 @@ export function buildRoutes(svc: Services, openapi: () => unknown): RouteDef[] {
       },
     },
     verifyAudit: {
-      handle: async () => ({ body: await verifyAuditChain(svc.store) }),
+      handle: async () => ({
+        body: await verifyAuditChain(svc.store, undefined, {
+          hsm: svc.hsm,
+          checkpointLogPath: hsmPaths(hsmDir(svc.config)).checkpointLog,
+        }),
+      }),
     },
   };
   return ROUTES.map(

@@ -5,6 +5,7 @@ import { DAY_MS, manualClock } from '../clock.js';
 import { DomainError } from '../errors.js';
 import { isValidCardNumber } from '@sscard/card-core';
 import { CARD_EVENTS, type CardEvent, TRANSITIONS } from '../lifecycle/transitions.js';
+import { MIGRATIONS } from '../store/migrations.js';
 import { forEachEngine } from '../store/engines-fixture.js';
 import type { Store } from '../store/store.js';
 import type { CardStatus } from './model.js';
@@ -39,7 +40,7 @@ forEachEngine('registry', ({ open }) => {
     );
     assert.deepEqual(
       rows.map((r) => Number(r.version)),
-      [1, 2, 3, 4],
+      MIGRATIONS.map((m) => m.version).sort((a, b) => a - b),
     );
   });
 

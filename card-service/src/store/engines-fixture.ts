@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import { type Postgres, startPostgres } from '@sscard/test-harness';
+import { SERVICE_ROLE } from './migrations.js';
 import { openStore } from './open-store.js';
 import type { Dialect, Store } from './store.js';
 
@@ -52,4 +53,22 @@ export function forEachEngine(title: string, body: (ctx: EngineContext) => void)
       });
     });
   }
+}
+
+/**
+ * PostgreSQL: migrates the database as its owner (`adminUrl`), makes sure a login role in the
+ * service role exists, and answers the URL the service connects with as that login, as a
+ * deployment would run it (README, "PostgreSQL roles").
+ */
+export async function serviceLoginUrl(adminUrl: string, login = 'sscard_app'): Promise<string> {
+  const owner = await openStore({ databaseUrl: adminUrl, dataDir: '.' });
+  try {
+    await owner.run(`DO $$ BEGIN CREATE ROLE ${login} LOGIN IN ROLE ${SERVICE_ROLE};
+      EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`);
+  } finally {
+    await owner.close();
+  }
+  const url = new URL(adminUrl);
+  url.username = login;
+  return url.toString();
 }

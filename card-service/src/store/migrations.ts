@@ -1,4 +1,4 @@
-import type { Dialect, Store } from './store.js';
+import type { Dialect, Queryable, Store } from './store.js';
 
 /**
  * The schema as one ordered list. A migration is applied once, in its own transaction, and recorded
@@ -18,6 +18,12 @@ const TOKENS: Record<Dialect, Record<string, string>> = {
 };
 
 const GENESIS_HASH = '0'.repeat(64);
+
+/**
+ * PostgreSQL: the role the service runs as (through a login role that is a member of it, see the
+ * README). It may read and write every table but may not change or remove audit history.
+ */
+export const SERVICE_ROLE = 'sscard_service';
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -195,7 +201,65 @@ export const MIGRATIONS: readonly Migration[] = [
       postgres: [],
     },
   },
+  {
+    version: 6,
+    name: 'audit: append-only triggers, HSM-certified checkpoints, the service role',
+    statements: {
+      // The triggers stop the service, a bug or an operator's SQL console from changing history;
+      // they do not stop someone who can write the database file or drop a trigger, which is why
+      // checkpoints carry the HSM's MAC and go to a file outside the database as well.
+      sqlite: [
+        `CREATE TABLE audit_checkpoints (
+          seq BIGINT PRIMARY KEY,
+          hash TEXT NOT NULL,
+          at TEXT NOT NULL,
+          prev_mac TEXT NOT NULL,
+          mac TEXT NOT NULL
+        )`,
+        ...['audit_log', 'audit_checkpoints'].flatMap((table) =>
+          ['UPDATE', 'DELETE'].map(
+            (op) => `CREATE TRIGGER ${table}_no_${op.toLowerCase()} BEFORE ${op} ON ${table}
+            BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END`,
+          ),
+        ),
+      ],
+      postgres: [
+        `CREATE TABLE audit_checkpoints (
+          seq BIGINT PRIMARY KEY,
+          hash TEXT NOT NULL,
+          at TEXT NOT NULL,
+          prev_mac TEXT NOT NULL,
+          mac TEXT NOT NULL
+        )`,
+        `CREATE FUNCTION sscard_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$`,
+        ...['audit_log', 'audit_checkpoints'].flatMap((table) => [
+          `CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON ${table}
+          FOR EACH ROW EXECUTE FUNCTION sscard_append_only()`,
+          `CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table}
+          FOR EACH STATEMENT EXECUTE FUNCTION sscard_append_only()`,
+        ]),
+        // The role the service's login is a member of (roles are per cluster: it may exist already).
+        `DO $$ BEGIN CREATE ROLE ${SERVICE_ROLE} NOLOGIN;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`,
+      ],
+    },
+  },
 ];
+
+/** Tables the service only ever appends to: its role has no UPDATE, DELETE or TRUNCATE on them. */
+const APPEND_ONLY_TABLES = ['audit_log', 'audit_checkpoints'];
+
+/**
+ * The service role's privileges, granted again after every migration that ran, so that tables a
+ * later migration adds are covered without each migration repeating the grants.
+ */
+async function grantServiceRole(tx: Queryable): Promise<void> {
+  await tx.run(`GRANT USAGE ON SCHEMA public TO ${SERVICE_ROLE}`);
+  await tx.run(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${SERVICE_ROLE}`);
+  await tx.run(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${SERVICE_ROLE}`);
+  await tx.run(`REVOKE UPDATE, DELETE, TRUNCATE ON ${APPEND_ONLY_TABLES.join(', ')} FROM ${SERVICE_ROLE}`);
+}
 
 export { GENESIS_HASH };
 
@@ -203,8 +267,24 @@ function render(sql: string, dialect: Dialect): string {
   return sql.replace(/\b(AUTO_ID)\b/g, (token) => TOKENS[dialect][token] ?? token);
 }
 
+/** True when every migration has been applied (checked without creating anything). */
+export async function isMigrated(store: Queryable): Promise<boolean> {
+  const exists =
+    store.dialect === 'postgres'
+      ? await store.get(
+          "SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'schema_migrations'",
+        )
+      : await store.get("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'");
+  if (!exists) return false;
+  const rows = await store.all<{ version: number }>('SELECT version FROM schema_migrations');
+  const done = new Set(rows.map((r) => Number(r.version)));
+  return MIGRATIONS.every((m) => done.has(m.version));
+}
+
 /** Brings the schema up to date; safe to call from several processes at once. */
 export async function migrate(store: Store): Promise<number[]> {
+  // A service role may not create tables; when nothing is left to do it need not try.
+  if (await isMigrated(store)) return [];
   await store.run(
     'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
   );
@@ -226,5 +306,6 @@ export async function migrate(store: Store): Promise<number[]> {
     });
     if (done) applied.push(m.version);
   }
+  if (applied.length > 0 && store.dialect === 'postgres') await store.transaction(grantServiceRole);
   return applied;
 }
