@@ -8,3 +8,4 @@ export * from './apdu.js';
 export * from './status-words.js';
 export * from './t0.js';
 export * from './tlv.js';
+export * from './reader-link.js';

@@ -7,6 +7,7 @@ import {
   swToHex,
 } from './apdu.js';
 import { ProtocolError, ValidationError } from './errors.js';
+import { planCommand, type ReaderLink } from './reader-link.js';
 
 /**
  * The T=0 transport rules of ISO/IEC 7816-3/-4 that surface at the APDU level, in one place:
@@ -25,6 +26,14 @@ export interface TransceiveOptions {
   raw?: boolean;
   /** CLA of GET RESPONSE; by default derived from the command's class (see `getResponseClass`). */
   getResponseCla?: number;
+  /**
+   * What the reader carries (its profile's quirks): `planCommand` fits the command to it, GET
+   * RESPONSE asks for no more than it returns, and a reader that fetches 61xx data itself
+   * (`hostGetResponse: false`) gets no GET RESPONSE from the host. Without it nothing is limited.
+   */
+  link?: ReaderLink;
+  /** The card takes command chaining (CLA b5), for data longer than the link carries in one APDU. */
+  chaining?: boolean;
 }
 
 export const DEFAULT_MAX_GET_RESPONSE = 32;
@@ -64,14 +73,29 @@ function checkOptions(options: TransceiveOptions): { maxGetResponse: number; raw
  * Sends a command once, and once more with the corrected Le if the card answers 6Cxx. A second
  * 6Cxx means the card and the terminal disagree about the length for good: ProtocolError.
  */
-async function exchange(transmit: Transmit, cmd: CommandApdu): Promise<ResponseApdu> {
+async function exchange(transmit: Transmit, cmd: CommandApdu, maxLe: number): Promise<ResponseApdu> {
   const first = parseResponse(await transmit(encodeCommand(cmd)));
-  return first.sw >> 8 === 0x6c ? resend(transmit, cmd, first) : first;
+  return first.sw >> 8 === 0x6c ? resend(transmit, cmd, first, maxLe) : first;
 }
 
-/** The re-send after a first 6Cxx answer (`first`), with the Le the card named. */
-async function resend(transmit: Transmit, cmd: CommandApdu, first: ResponseApdu): Promise<ResponseApdu> {
+/**
+ * The re-send after a first 6Cxx answer (`first`), with the Le the card named; a length beyond
+ * what the reader returns (`maxLe`) cannot be fetched whole: LINK_RESPONSE_TOO_LONG.
+ */
+async function resend(
+  transmit: Transmit,
+  cmd: CommandApdu,
+  first: ResponseApdu,
+  maxLe: number,
+): Promise<ResponseApdu> {
   const le = (first.sw & 0xff) === 0 ? 256 : first.sw & 0xff;
+  if (le > maxLe) {
+    throw new ProtocolError(
+      'LINK_RESPONSE_TOO_LONG',
+      `the card has ${le} bytes for a command whose answer the reader returns only up to ${maxLe} bytes`,
+      { ins: cmd.ins, le, maxLe },
+    );
+  }
   const second = parseResponse(await transmit(encodeCommand({ ...cmd, le })));
   if (second.sw >> 8 === 0x6c) {
     throw new ProtocolError(
@@ -100,13 +124,25 @@ export async function transceive(
   options: TransceiveOptions = {},
 ): Promise<ResponseApdu> {
   const { maxGetResponse, raw } = checkOptions(options);
-  const command: CommandApdu = cmd instanceof Uint8Array ? parseCommand(cmd) : cmd;
+  let command: CommandApdu = cmd instanceof Uint8Array ? parseCommand(cmd) : cmd;
+  const link = options.link;
+  if (link !== undefined) {
+    const { parts } = planCommand(command, link, { chaining: options.chaining === true });
+    for (const part of parts.slice(0, -1)) {
+      // A card that refuses a chained part ends the command there, with its own status word.
+      const answer = parseResponse(await transmit(encodeCommand(part)));
+      if (answer.sw !== 0x9000) return answer;
+    }
+    command = parts[parts.length - 1]!;
+  }
   // The first exchange is written out here rather than through `exchange`: most commands end
   // with it, and each awaited layer costs the caller a turn of the event loop's microtasks.
   const first = parseResponse(await transmit(encodeCommand(command)));
-  if (raw) return first;
+  // A reader that does GET RESPONSE itself hands over what the card finally said.
+  if (raw || link?.hostGetResponse === false) return first;
 
-  let res = first.sw >> 8 === 0x6c ? await resend(transmit, command, first) : first;
+  const maxLe = Math.min(256, (link?.maxResponseApdu ?? 258) - 2);
+  let res = first.sw >> 8 === 0x6c ? await resend(transmit, command, first, maxLe) : first;
   if (res.sw >> 8 !== 0x61) return res;
 
   const cla = options.getResponseCla ?? getResponseClass(command.cla);
@@ -123,8 +159,9 @@ export async function transceive(
         { ins: command.ins, maxGetResponse, bytes: total },
       );
     }
-    const le = (res.sw & 0xff) === 0 ? 256 : res.sw & 0xff;
-    res = await exchange(transmit, { cla, ins: INS_GET_RESPONSE, p1: 0x00, p2: 0x00, le });
+    // No more than the reader returns in one response: the card keeps the rest for the next one.
+    const le = Math.min((res.sw & 0xff) === 0 ? 256 : res.sw & 0xff, maxLe);
+    res = await exchange(transmit, { cla, ins: INS_GET_RESPONSE, p1: 0x00, p2: 0x00, le }, maxLe);
     fetched++;
   }
   parts.push(res.data);

@@ -63,6 +63,8 @@ export function createReaderManager(config: ClientConfig, profiles: ProfileSet, 
     backends,
     roles: combineRoleResolvers(configuredRoles(config.readers), profileRoles(profiles)),
     cardOs: (atr) => profiles.matchCardOs(atr)?.id,
+    // One place decides how commands fit a reader (card-core's planCommand); the profile says what the reader carries.
+    readerLink: (name, kind) => (kind === 'pcsc' ? profiles.matchReader(name)?.profile.quirks : undefined),
     ...(config.log.apduTrace && log ? { apduTrace: log.child({ component: 'apdu' }) } : {}),
   });
 }

@@ -5,7 +5,7 @@ import type {
   ReaderCardState,
   ReaderState,
 } from '@sscard/agent-protocol';
-import { toHex } from '@sscard/card-core';
+import { type ReaderLink, toHex } from '@sscard/card-core';
 import type { Logger } from '../log.js';
 import { CardSession } from '../session/card-session.js';
 import { ReaderError } from './errors.js';
@@ -31,6 +31,8 @@ export interface ReaderManagerOptions {
   roles?: ReaderRoleResolver;
   /** Names the card operating system behind an ATR (firmware-profiles' card OS profiles). */
   cardOs?: (atr: Buffer) => string | undefined;
+  /** What each reader carries, from its profile: extended APDUs, buffer sizes, who does GET RESPONSE. */
+  readerLink?: (name: string, kind: ReaderKind) => ReaderLink | undefined;
   /** Where each card exchange is written at debug level (`log.apduTrace`); no trace without it. */
   apduTrace?: Logger;
 }
@@ -44,6 +46,8 @@ export interface HeldCard {
    * and connected. Empty after every new connection; whoever resets the card clears it.
    */
   readonly memo: Map<string, unknown>;
+  /** What the reader carries (its profile's quirks); undefined when nothing is known of it. */
+  readonly link?: ReaderLink | undefined;
   /**
    * Lets the next caller have the reader. The channel is closed (power off), except on a hold
    * asked with `keepConnected` that ends `clean`: then it stays connected for the next holder.
@@ -78,6 +82,7 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
   private readonly roles: ReaderRoleResolver;
   private readonly cardOs: (atr: Buffer) => string | undefined;
   private readonly apduTrace: Logger | undefined;
+  private readonly readerLink: (name: string, kind: ReaderKind) => ReaderLink | undefined;
   private readonly locks = new Map<string, ReaderLock>();
   /** Readers whose last card stopped answering: their release waits for the card to be pulled. */
   private readonly stalled = new Set<string>();
@@ -111,6 +116,7 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
     };
     this.cardOs = options.cardOs ?? (() => undefined);
     this.apduTrace = options.apduTrace;
+    this.readerLink = options.readerLink ?? (() => undefined);
     for (const backend of this.backends) this.follow(backend);
   }
 
@@ -186,6 +192,7 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
     return {
       channel,
       state: this.stateOf(located.slot),
+      link: this.readerLink(located.slot.name, located.slot.kind),
       memo,
       release: ({ clean = false } = {}) => {
         if (!released) {

@@ -8,6 +8,8 @@ export interface TransmitOptions {
    * to see the card's own status words, or to skip an FCI nobody reads.
    */
   raw?: boolean;
+  /** The card takes command chaining: data too long for the reader go in chained parts. */
+  chaining?: boolean;
 }
 
 /** Failures after which the card or its reader is not there any more: the session is over. */
@@ -62,9 +64,11 @@ export class CardSession {
 
   async transmit(command: CommandApdu, options: TransmitOptions = {}): Promise<ResponseApdu> {
     this.assertOpen();
-    // A short command gets at most 256 data bytes back; more is a hostile or broken card, and
-    // must not grow into an allocation the card chose.
-    const limit = needsExtendedLength(command) ? 65_538 : 258;
+    // A short command gets at most 256 data bytes back, and no reader returns more than its
+    // profile says; more is a hostile or broken card, and must not grow into an allocation the
+    // card chose.
+    const link = this.held.link;
+    const limit = Math.min(needsExtendedLength(command) ? 65_538 : 258, link?.maxResponseApdu ?? 65_538);
     const wire = async (bytes: Buffer): Promise<Buffer> => {
       this.apdus++;
       const response = await this.held.channel.transmit(bytes);
@@ -93,7 +97,11 @@ export class CardSession {
       return response;
     };
     try {
-      return await transceive(wire, command, { raw: options.raw ?? false });
+      return await transceive(wire, command, {
+        raw: options.raw ?? false,
+        ...(link ? { link } : {}),
+        ...(options.chaining ? { chaining: true } : {}),
+      });
     } catch (e) {
       throw await this.afterFailure(e);
     }

@@ -13,6 +13,11 @@ export interface PcscdOptions {
   readers?: number;
   /** Preload the TCP_NODELAY shim into pcscd (DESIGN.md §4). Default true. */
   nodelay?: boolean;
+  /**
+   * The name of each reader entry, as a reader's firmware would give it (so that a reader profile
+   * matches it); by default `Virtual PCD`, `Virtual PCD #2`, … as vpcd names them.
+   */
+  names?: string[];
   /** Log every APDU in pcscd's own log (`log()`), for debugging a test. Default false. */
   apduLog?: boolean;
 }
@@ -78,7 +83,7 @@ export async function startPcscd(options: PcscdOptions = {}): Promise<Pcscd> {
   async function configure(count: number): Promise<void> {
     for (let i = readers; i < count; i++) {
       const base = await freePortRange(2);
-      const name = readerFriendlyName(i);
+      const name = options.names?.[i] ?? readerFriendlyName(i);
       // pcscd loads a driver file once and hands every entry naming it to the same instance, which
       // then listens only on the last entry's port; a copy per reader keeps the readers apart.
       const driver = i === 0 ? VPCD_DRIVER : join(dir, `libifdvpcd-${i}.so`);
