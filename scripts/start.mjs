@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { startPcscd, waitFor } from '@sscard/test-harness';
+import { startPcscd, waitFor } from '@sscard/local-stack';
 
 const root = new URL('..', import.meta.url).pathname;
 const dataDir = process.env.SSCARD_DATA_DIR ?? join(root, 'data');

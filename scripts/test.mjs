@@ -1,5 +1,5 @@
-// Runs the whole suite: lint, then every workspace's compiled tests in one node:test run, so there
-// is one summary. Test files are `*.test.js` under each workspace's dist/; nothing else is run.
+// Runs the whole suite: lint, the import rules, then every workspace's compiled tests in one
+// node:test run, so there is one summary. Test files are `*.test.js` under each workspace's dist/; nothing else is run.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +34,14 @@ if (lint.status !== 0) {
   console.error('lint failed: run `npm run format` and fix what biome reports');
   process.exit(lint.status ?? 1);
 }
+
+// The layer order of docs/architecture.md, over the whole tree: a change in one workspace can
+// break it for another.
+const rules = spawnSync(process.execPath, [join(root, 'scripts/import-rules/check.mjs')], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (rules.status !== 0) process.exit(rules.status ?? 1);
 
 const files = workspaces.flatMap((ws) => findTests(join(root, ws, 'dist'))).sort();
 if (files.length === 0) {

@@ -17,7 +17,7 @@ import {
 } from './apdu.js';
 import { fromHex, toHex } from './bytes.js';
 import { ProtocolError, ValidationError } from './errors.js';
-import { commandApdu } from './apdu-arbitraries.js';
+import { commandApdu } from './testing/apdu-arbitraries.js';
 
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 

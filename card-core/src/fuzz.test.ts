@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { fuzzInput, SeededRandom, seedFromName } from './fuzz-mutators.js';
+import { fuzzInput, SeededRandom, seedFromName } from './testing/fuzz-mutators.js';
 import {
   buildIccCertificate,
   buildIssuerCertificate,
@@ -53,7 +53,7 @@ import {
   unpadMethod2,
   validateCitizenId,
 } from './index.js';
-import { FIELD_ARBITRARIES } from './ssse/field-arbitraries.js';
+import { FIELD_ARBITRARIES } from './testing/field-arbitraries.js';
 
 /**
  * Feeds every parser of card-core random and mutated bytes (bit flips, truncation, insertion,

@@ -21,7 +21,7 @@ import {
   type TlvInput,
   tagToHex,
 } from './tlv.js';
-import { berTag, berTlvTree, simpleTlvList } from './tlv-arbitraries.js';
+import { berTag, berTlvTree, simpleTlvList } from './testing/tlv-arbitraries.js';
 
 const SSSE_AID = '7378312E73682EC9E7BBE1B1A3D5CF';
 const FCI = `6F1C840F${SSSE_AID}A5099F0801029F0C020001`;

@@ -15,12 +15,12 @@ import {
   saveKeyset,
 } from './cards/index.js';
 import { defaultProfiles } from '@sscard/firmware-profiles';
+import { startPcscd, startPtyPair } from '@sscard/local-stack';
 import { Emulator, serialSlot, vpcdSlot } from './control/emulator.js';
 import { createControlServer } from './control/server.js';
 import { parseFault } from './faults.js';
 import { jsonLogger } from './log.js';
 import { SerialReaderFirmware } from './serial/index.js';
-import { startSocatPty } from './serial/socat-pty.js';
 
 const USAGE = `usage: sscard-emulator <command> [options]
 
@@ -87,9 +87,7 @@ async function start(values: Record<string, string | boolean | undefined>): Prom
   let psamPort = values['psam-port'] !== undefined ? Number(values['psam-port']) : vpcdPort + 1;
   let stopPcscd: (() => Promise<void>) | undefined;
   if (values['private-pcscd']) {
-    // The private pcscd launcher is the repository's real-stack harness; it is there in a checkout.
-    const harness = await import('@sscard/test-harness');
-    const pcscd = await harness.startPcscd();
+    const pcscd = await startPcscd();
     stopPcscd = () => pcscd.stop();
     vpcdPort = pcscd.vpcdPorts[0]!;
     psamPort = pcscd.vpcdPorts[1]!;
@@ -107,10 +105,10 @@ async function start(values: Record<string, string | boolean | undefined>): Prom
   if (values.serial) {
     const profileId = String(values['serial-profile'] ?? 'sscard-stx-bcc');
     const profile = defaultProfiles().serialReader(profileId);
-    const pty = await startSocatPty('serial-reader');
-    const firmware = await SerialReaderFirmware.open({ path: pty.device, profile });
-    emulator.addSlot(serialSlot('serial', firmware, () => pty.close()));
-    process.stdout.write(`serial reader (${profileId}) for the terminal at ${pty.host}\n`);
+    const pty = await startPtyPair();
+    const firmware = await SerialReaderFirmware.open({ path: pty.a, profile });
+    emulator.addSlot(serialSlot('serial', firmware, () => void pty.close()));
+    process.stdout.write(`serial reader (${profileId}) for the terminal at ${pty.b}\n`);
   }
 
   const firstCard = (values.card as string | undefined) ?? documents[0]?.card.cardNumber;

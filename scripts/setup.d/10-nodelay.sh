@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds the TCP_NODELAY preload used by the test harness's private pcscd (see test/harness/native).
+# Builds the TCP_NODELAY preload that local-stack's private pcscd loads (see local-stack/native).
 set -euo pipefail
-src=test/harness/native/nodelay.c
+src=local-stack/native/nodelay.c
 out=.sscard/lib/libsscard-nodelay.so
 if [ ! -f "$out" ] || [ "$src" -nt "$out" ]; then
   mkdir -p "$(dirname "$out")"

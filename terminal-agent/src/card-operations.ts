@@ -22,7 +22,7 @@ import {
 } from './apps/ssse.js';
 import type { ReaderManager } from './readers/reader-manager.js';
 import type { ReaderRole } from './readers/reader-roles.js';
-import { type CardSession, withOneRetry } from './session/card-session.js';
+import { type CardSession, openCardSession, withOneRetry } from './session/card-session.js';
 import {
   type CardAuthVerifier,
   type PreparedCardAuthChallenge,
@@ -139,7 +139,8 @@ export class CardOperations {
   }
 
   async readCard(options: ReadCardOptions = {}): Promise<ReadCardResult> {
-    const session = await this.readers.openSession(
+    const session = await openCardSession(
+      this.readers,
       options.reader,
       options.roles ? { roles: options.roles } : {},
     );
@@ -313,7 +314,7 @@ export class CardOperations {
     reader: string | undefined,
     work: (session: CardSession) => Promise<T>,
   ): Promise<T> {
-    const session = await this.readers.openSession(reader);
+    const session = await openCardSession(this.readers, reader);
     try {
       // PIN commands are not repeated after a glitch: a VERIFY that reached the card counted a try.
       return await work(session);

@@ -7,6 +7,7 @@ import { waitFor } from '@sscard/test-harness';
 import { CardOperations } from '@sscard/terminal-agent/card-operations';
 import { ReaderError } from '@sscard/terminal-agent/readers/errors';
 import { type AgentStack, demoCardsByGeneration, startAgentStack } from './agent-stack.js';
+import { openCardSession } from '@sscard/terminal-agent/session/card-session';
 
 const isReaderError = (code: string) => (e: unknown) => e instanceof ReaderError && e.code === code;
 
@@ -69,7 +70,7 @@ describe('card faults seen through the agent', () => {
     assert.equal(bas.code, -2);
     await waitFor('the card gone', () => !hasCard());
     await assert.rejects(ops.readCard(), isReaderError('NoCard'));
-    const session = await insert().then(() => stack.manager.openSession(stack.userReader()));
+    const session = await insert().then(() => openCardSession(stack.manager, stack.userReader()));
     await session.close();
     assert.equal(session.open, false);
   });

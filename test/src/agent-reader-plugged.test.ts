@@ -7,6 +7,7 @@ import { SsseGen2Card } from '@sscard/card-emulator/cards/ssse/ssse-card';
 import { CardWithFaults } from '@sscard/card-emulator/faults';
 import { waitFor } from '@sscard/test-harness';
 import { type AgentStack, startAgentStack } from './agent-stack.js';
+import { openCardSession } from '@sscard/terminal-agent/session/card-session';
 
 describe('a reader plugged in while the agent runs', () => {
   let stack: AgentStack;
@@ -43,7 +44,7 @@ describe('a reader plugged in while the agent runs', () => {
       'the card in the new reader',
       () => stack.manager.list().find((r) => r.name === added)?.card,
     );
-    const session = await stack.manager.openSession(added);
+    const session = await openCardSession(stack.manager, added);
     try {
       const answer = await session.transmit({
         cla: 0x00,

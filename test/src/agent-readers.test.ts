@@ -8,6 +8,7 @@ import { CardWithFaults } from '@sscard/card-emulator/faults';
 import { waitFor } from '@sscard/test-harness';
 import { ReaderError } from '@sscard/terminal-agent/readers/errors';
 import { type AgentStack, startAgentStack } from './agent-stack.js';
+import { openCardSession } from '@sscard/terminal-agent/session/card-session';
 
 const SELECT_SSSE = {
   cla: 0x00,
@@ -61,7 +62,7 @@ describe('agent readers over a real pcscd', () => {
   });
 
   it('holds the card exclusively and counts the APDUs of a session', async () => {
-    const session = await stack.manager.openSession();
+    const session = await openCardSession(stack.manager);
     try {
       const res = await session.transmit(SELECT_SSSE);
       assert.ok(res.sw === 0x9000 || res.sw >> 8 === 0x61);
@@ -77,7 +78,7 @@ describe('agent readers over a real pcscd', () => {
 
   it('ends a session with CardRemoved when the card is pulled while a command is on its way', async () => {
     const card = slot0.card as CardWithFaults;
-    const session = await stack.manager.openSession(reader0());
+    const session = await openCardSession(stack.manager, reader0());
     card.fault = { kind: 'slow', delayMs: 4_000 };
     const pending = session.transmit(SELECT_SSSE);
     // Pull the card only once the command is with the card: the slot has a command in flight.
@@ -87,7 +88,7 @@ describe('agent readers over a real pcscd', () => {
     assert.equal(session.open, false, 'no stale connected session');
     await waitFor('the removal reported', () => !hasCard(reader0()));
     await assert.rejects(
-      stack.manager.openSession(reader0()),
+      openCardSession(stack.manager, reader0()),
       (e) => e instanceof ReaderError && e.code === 'NoCard',
     );
     card.fault = { kind: 'none' };
@@ -99,7 +100,7 @@ describe('agent readers over a real pcscd', () => {
     await waitFor('the card back', () => hasCard(reader0()));
     for (const kind of ['garbage', 'garbage', 'garbage', 'endless-61xx', 'huge-length'] as const) {
       card.fault = { kind };
-      const session = await stack.manager.openSession(reader0());
+      const session = await openCardSession(stack.manager, reader0());
       try {
         await assert.rejects(session.transmit(SELECT_SSSE), (e) => {
           assert.ok(e instanceof Error && 'code' in e, `a typed error for ${kind}, got ${String(e)}`);
@@ -110,7 +111,7 @@ describe('agent readers over a real pcscd', () => {
         await session.close();
       }
     }
-    const session = await stack.manager.openSession(reader0());
+    const session = await openCardSession(stack.manager, reader0());
     try {
       const res = await session.transmit(SELECT_SSSE);
       assert.ok(res.sw === 0x9000 || res.sw >> 8 === 0x61);
@@ -131,7 +132,7 @@ describe('agent readers over a real pcscd', () => {
     assert.equal(outage.code, 'ServiceUnavailable');
     await stack.pcscd.restart();
     await waitFor('the card seen again after the restart', () => hasCard(reader0()), 20_000);
-    const session = await stack.manager.openSession();
+    const session = await openCardSession(stack.manager);
     try {
       const res = await session.transmit(SELECT_SSSE);
       assert.ok(res.sw === 0x9000 || res.sw >> 8 === 0x61);

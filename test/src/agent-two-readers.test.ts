@@ -8,6 +8,7 @@ import { CardWithFaults } from '@sscard/card-emulator/faults';
 import { waitFor } from '@sscard/test-harness';
 import { ReaderError } from '@sscard/terminal-agent/readers/errors';
 import { type AgentStack, startAgentStack } from './agent-stack.js';
+import { openCardSession } from '@sscard/terminal-agent/session/card-session';
 
 describe('agent with two readers', () => {
   let stack: AgentStack;
@@ -32,7 +33,7 @@ describe('agent with two readers', () => {
     await waitFor('four slots listed', () => stack.manager.list().length === 4);
     slots[0]!.insert(newCard());
     await waitFor('the card in the first reader', () => cardIn(first!));
-    const only = await stack.manager.openSession();
+    const only = await openCardSession(stack.manager);
     assert.equal(only.reader, first);
     await only.close();
 
@@ -45,18 +46,18 @@ describe('agent with two readers', () => {
       'the later insertion is announced for the second reader',
     );
     await assert.rejects(
-      stack.manager.openSession(),
+      openCardSession(stack.manager),
       (e) => e instanceof ReaderError && e.code === 'ReaderAmbiguous',
     );
-    const chosen = await stack.manager.openSession(second);
+    const chosen = await openCardSession(stack.manager, second);
     assert.equal(chosen.reader, second);
     await chosen.close();
   });
 
   it('serves two readers at once, each held by its own session', async () => {
     const [first, , second] = stack.pcscd.readerNames;
-    const a = await stack.manager.openSession(first);
-    const b = await stack.manager.openSession(second);
+    const a = await openCardSession(stack.manager, first);
+    const b = await openCardSession(stack.manager, second);
     try {
       const select = {
         cla: 0x00,

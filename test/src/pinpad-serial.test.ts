@@ -15,7 +15,7 @@ import { openPinPad } from '@sscard/terminal-agent/pinpad/open-pin-pad';
 import type { PinPad } from '@sscard/terminal-agent/pinpad/pin-pad';
 import { ReaderManager } from '@sscard/terminal-agent/readers/reader-manager';
 import { SerialBackend } from '@sscard/terminal-agent/readers/serial-backend';
-import { PIN_REQUEST, rejection } from '@sscard/terminal-agent/pinpad/pin-entry-fixture';
+import { PIN_REQUEST, rejection } from '@sscard/terminal-agent/testing/pin-entry-fixture';
 
 const profiles = defaultProfiles();
 const padProfile = profiles.pinPad('sscard-serial-pinpad');

@@ -22,7 +22,7 @@ import { createLogger } from '@sscard/card-service/log';
 import { type RunningService, startService } from '@sscard/card-service/service';
 import { tempDir } from '@sscard/test-harness';
 import { sendJson } from '@sscard/terminal-agent/registry/https-json';
-import type { CardChannel } from '@sscard/terminal-agent/registry/index';
+import type { ApduSender } from '@sscard/terminal-agent/apps/internal-authenticate';
 
 /**
  * A real card-service on sqlite3 in a temporary directory, with its HSM process holding the
@@ -174,7 +174,7 @@ export async function seedActiveCard(
 export function virtualCardChannel(
   document: unknown,
   keyset: IssuerKeyset,
-): CardChannel & { apdus: Buffer[] } {
+): ApduSender & { apdus: Buffer[] } {
   const card = createCard(parseCardDocument(document), keyset);
   card.powerOn();
   const apdus: Buffer[] = [];
@@ -189,7 +189,7 @@ export function virtualCardChannel(
   return channel;
 }
 
-export async function selectSsse(channel: CardChannel): Promise<void> {
+export async function selectSsse(channel: ApduSender): Promise<void> {
   requireSuccess(
     await channel.transmit({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: SSSE_AID }),
     'select SSSE',

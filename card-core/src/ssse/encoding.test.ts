@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { ProtocolError, ValidationError } from '../errors.js';
 import { decodeBcd, decodeBcdDate, decodeGbk, encodeBcd, encodeBcdDate, encodeGbk } from './encoding.js';
-import { chineseName } from './field-arbitraries.js';
+import { chineseName } from '../testing/field-arbitraries.js';
 
 describe('GBK text', () => {
   test('encodes a name in GBK and pads it with 0x00 to the field length', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { ProtocolError, ValidationError } from '../errors.js';
-import { FIELD_ARBITRARIES } from './field-arbitraries.js';
+import { FIELD_ARBITRARIES } from '../testing/field-arbitraries.js';
 import {
   cardGeneration,
   decodeField,

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type Pcscd, startPcscd, waitFor } from '@sscard/test-harness';
-import { testKeyset } from '../cards/card-fixtures.js';
+import { testKeyset } from '../testing/card-fixtures.js';
 import { type CardDocument, createCard, createPsam, demoCardDocuments } from '../cards/index.js';
 import { CardWithFaults } from '../faults.js';
-import { runScriptor, ScriptorSession, scanReaders } from './pcsc-tools.js';
+import { runScriptor, ScriptorSession, scanReaders } from '../testing/pcsc-tools.js';
 import { VpcdSlot } from './vpcd-client.js';
 
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';

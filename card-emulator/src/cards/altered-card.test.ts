@@ -4,7 +4,7 @@ import { buildSsseAtr, decodeRecord, historicalBytesFor } from '@sscard/card-cor
 import { defaultProfiles, matchCardOs } from '@sscard/firmware-profiles';
 import { createAlteredCard } from './altered-card.js';
 import type { CardDocument } from './card-document.js';
-import { apdu, SSSE_SELECT, selectSsse, send, testKeyset } from './card-fixtures.js';
+import { apdu, SSSE_SELECT, selectSsse, send, testKeyset } from '../testing/card-fixtures.js';
 import { createCard } from './create-card.js';
 import { cardIdCodeFor, demoCardDocuments } from './personalise.js';
 import { createPsam } from './psam/psam.js';

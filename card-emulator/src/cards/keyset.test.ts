@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '@sscard/test-harness';
-import { testKeyset } from './card-fixtures.js';
+import { testKeyset } from '../testing/card-fixtures.js';
 import { CA_KEY_BITS, ISSUER_KEY_BITS, loadKeyset, parseKeyset, publicKeyset, saveKeyset } from './keyset.js';
 
 test('saves the keyset owner-readable only, in a directory it creates, and loads it back', async () => {

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freePort, type Pcscd, startPcscd, tempDir, waitFor } from '@sscard/test-harness';
-import { runScriptor, scanReaders } from '../bridge/pcsc-tools.js';
+import { runScriptor, scanReaders } from '../testing/pcsc-tools.js';
 import { demoCardDocuments, generateKeyset } from '../cards/index.js';
 import { Emulator, vpcdSlot } from './emulator.js';
 import { createControlServer } from './server.js';

@@ -4,7 +4,7 @@ import { bcdPinBlock, defaultProfiles, encodeFrame } from '@sscard/firmware-prof
 import { type PtyPair, startPtyPair } from '@sscard/test-harness';
 import { closeSerialPort, openSerialPort, type SerialPort } from '@sscard/serial-line';
 import { SerialPinPadFirmware } from './pinpad-firmware.js';
-import { SerialHost } from './serial-host.js';
+import { SerialHost } from '../testing/serial-host.js';
 
 const profile = defaultProfiles().pinPad('sscard-serial-pinpad');
 if (profile.transport.kind !== 'serial') throw new Error('sscard-serial-pinpad is expected to be serial');

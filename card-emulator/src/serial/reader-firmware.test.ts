@@ -3,11 +3,11 @@ import { after, before, beforeEach, test } from 'node:test';
 import { defaultProfiles, encodeFrame, type SerialReaderProfile } from '@sscard/firmware-profiles';
 import { type PtyPair, startPtyPair, waitFor } from '@sscard/test-harness';
 import { createCard, demoCardDocuments } from '../cards/index.js';
-import { testKeyset } from '../cards/card-fixtures.js';
+import { testKeyset } from '../testing/card-fixtures.js';
 import { CardWithFaults } from '../faults.js';
 import { closeSerialPort, openSerialPort, type SerialPort } from '@sscard/serial-line';
 import { SerialReaderFirmware } from './reader-firmware.js';
-import { SerialHost } from './serial-host.js';
+import { SerialHost } from '../testing/serial-host.js';
 
 const SELECT_SSSE = Buffer.from('00A404000F7378312E73682EC9E7BBE1B1A3D5CF', 'hex');
 const keyset = testKeyset();

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { manualClock } from '../clock.js';
-import { forEachEngine, serviceLoginUrl } from '../store/engines-fixture.js';
 import { openStore } from '../store/open-store.js';
+import { forEachEngine, serviceLoginUrl } from '../testing/engines-fixture.js';
 import type { Store } from '../store/store.js';
 import { appendAudit, verifyAuditChain } from './audit-log.js';
 import { canonicalJson } from './canonical-json.js';

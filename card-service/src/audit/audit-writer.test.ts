@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { manualClock } from '../clock.js';
-import { forEachEngine } from '../store/engines-fixture.js';
+import { forEachEngine } from '../testing/engines-fixture.js';
 import type { Queryable, Store } from '../store/store.js';
 import { openStore } from '../store/open-store.js';
 import { appendAudit, appendAuditAfter, listAudit, verifyAuditChain } from './audit-log.js';

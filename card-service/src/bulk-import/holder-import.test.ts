@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { makeCitizenId } from '@sscard/card-core';
 import { systemClock } from '../clock.js';
-import { testRegistry } from '../registry/registry-fixture.js';
-import { forEachEngine } from '../store/engines-fixture.js';
+import { testRegistry } from '../testing/registry-fixture.js';
+import { forEachEngine } from '../testing/engines-fixture.js';
 import { importHolders } from './holder-import.js';
 
 const HEADER = 'id_number,name,ethnicity,region,relations';

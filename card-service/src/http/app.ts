@@ -7,10 +7,11 @@ import { DomainError, forbidden, unauthorized } from '../errors.js';
 import type { Actor } from '../registry/actor.js';
 import { authenticateOperator, hasScope } from '../terminals/operator-tokens.js';
 import { terminalIfGood } from '../terminals/terminals.js';
-import type { Principal, RouteContext, RouteResult, Services } from './context.js';
+import type { Principal, RouteContext, Services } from './context.js';
 import { isJsonCheckRequest, serveJsonRoute } from './json-route.js';
 import { sendProblem, toProblem } from './problem.js';
 import { RateLimiter } from './rate-limit.js';
+import type { RequestState, RouteRunner } from './route-runner.js';
 import { type RouteDef, buildRoutes } from './routes.js';
 
 export const API_VERSION = '1.0.0';
@@ -88,12 +89,6 @@ function rateKey(p: Principal): string {
       : `a:${p.address}`;
 }
 
-/** What the request log and the metrics need to know about a request once it is answered. */
-export interface RequestState {
-  principal?: Principal | undefined;
-  routeTemplate?: string | undefined;
-}
-
 /** Counts and logs the request when its answer has been sent. */
 function watch(svc: Services, req: IncomingMessage, res: ServerResponse, state: RequestState): void {
   const started = process.hrtime.bigint();
@@ -114,26 +109,6 @@ function watch(svc: Services, req: IncomingMessage, res: ServerResponse, state: 
     svc.log.info('request', fields);
   });
 }
-
-/** The request as a route sees it, whichever way it was read. */
-export interface RouteInput {
-  body: unknown;
-  query: unknown;
-  params: Record<string, string>;
-  header(name: string): string | undefined;
-}
-
-/**
- * One route's work after the body is read: who is calling, may they, rate limit, validation,
- * the handler. Throws what the error handler turns into a problem response.
- */
-export type RouteRunner = (
-  route: RouteDef,
-  req: IncomingMessage,
-  res: ServerResponse,
-  state: RequestState,
-  input: RouteInput,
-) => Promise<RouteResult>;
 
 export function createApp(svc: Services): {
   app: express.Express;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestState, RouteRunner } from './app.js';
+import type { RequestState, RouteRunner } from './route-runner.js';
 import { problemJson, toProblem } from './problem.js';
 import type { RouteDef } from './routes.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../config.js';
-import { startTestService } from './api-fixture.js';
+import { startTestService } from '../testing/api-fixture.js';
 
 test('idle connections are kept for keepAliveSeconds (75 by default), and clients are told so', async () => {
   assert.equal(loadConfig({ env: {} }).keepAliveSeconds, 75);

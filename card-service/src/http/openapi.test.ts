@@ -3,7 +3,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type TestService, startTestService } from './api-fixture.js';
+import { type TestService, startTestService } from '../testing/api-fixture.js';
 import { openapiPath } from '@sscard/registry-protocol';
 
 interface Layer {

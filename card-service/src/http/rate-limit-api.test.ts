@@ -11,7 +11,7 @@ import {
   type TestService,
   type TlsIdentity,
   startTestService,
-} from './api-fixture.js';
+} from '../testing/api-fixture.js';
 
 /**
  * The per-caller token buckets as a terminal meets them over mutual TLS: on the lean identity

@@ -4,8 +4,8 @@ import { Agent } from 'node:https';
 import { after, before, test } from 'node:test';
 import forge from 'node-forge';
 import { DAY_MS, manualClock } from '../clock.js';
-import { forEachEngine } from '../store/engines-fixture.js';
-import { type TestService, newCsr, startTestService } from './api-fixture.js';
+import { forEachEngine } from '../testing/engines-fixture.js';
+import { type TestService, newCsr, startTestService } from '../testing/api-fixture.js';
 
 /** A certificate for the same terminal id from a CA the service has never seen. */
 function foreignIdentity(): { key: string; cert: string } {

@@ -14,8 +14,8 @@ import {
   type TestService,
   type TlsIdentity,
   startTestService,
-} from '../http/api-fixture.js';
-import { forEachEngine } from '../store/engines-fixture.js';
+} from '../testing/api-fixture.js';
+import { forEachEngine } from '../testing/engines-fixture.js';
 
 let seq = 100;
 

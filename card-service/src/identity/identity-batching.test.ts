@@ -3,8 +3,8 @@ import { Agent } from 'node:https';
 import { after, before, test } from 'node:test';
 import { makeCitizenId } from '@sscard/card-core';
 import { manualClock } from '../clock.js';
-import { type TestService, type TlsIdentity, startTestService } from '../http/api-fixture.js';
-import { forEachEngine } from '../store/engines-fixture.js';
+import { type TestService, type TlsIdentity, startTestService } from '../testing/api-fixture.js';
+import { forEachEngine } from '../testing/engines-fixture.js';
 
 /**
  * Identity checks as the benchmark sends them (the visit cache off, many in flight on kept-alive

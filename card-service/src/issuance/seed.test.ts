@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isValidCitizenId, makeCitizenId } from '@sscard/card-core';
-import { testRegistry } from '../registry/registry-fixture.js';
-import { forEachEngine } from '../store/engines-fixture.js';
+import { testRegistry } from '../testing/registry-fixture.js';
+import { forEachEngine } from '../testing/engines-fixture.js';
 import type { CardDocument } from './card-document.js';
 import { cardNumberCheckChar, isValidCardNumber } from '@sscard/card-core';
 

@@ -6,11 +6,11 @@ import { DomainError } from '../errors.js';
 import { isValidCardNumber } from '@sscard/card-core';
 import { CARD_EVENTS, type CardEvent, TRANSITIONS } from '../lifecycle/transitions.js';
 import { MIGRATIONS } from '../store/migrations.js';
-import { forEachEngine } from '../store/engines-fixture.js';
+import { forEachEngine } from '../testing/engines-fixture.js';
 import type { Store } from '../store/store.js';
 import type { CardStatus } from './model.js';
 import type { Registry } from './registry.js';
-import { BANK, HOSPITAL, KIOSK, OPERATOR, holderInput, testRegistry } from './registry-fixture.js';
+import { BANK, HOSPITAL, KIOSK, OPERATOR, holderInput, testRegistry } from '../testing/registry-fixture.js';
 
 const isDomain = (code: string) => (e: unknown) => e instanceof DomainError && e.code === code;
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { manualClock } from '../clock.js';
-import { forEachEngine } from '../store/engines-fixture.js';
+import { forEachEngine } from '../testing/engines-fixture.js';
 import type { Queryable, Store } from '../store/store.js';
 import { revokeTerminal } from '../terminals/terminals.js';
-import { OPERATOR, holderInput, testRegistry } from './registry-fixture.js';
+import { OPERATOR, holderInput, testRegistry } from '../testing/registry-fixture.js';
 import { RequestReads } from './request-reads.js';
 
 const clock = manualClock('2025-03-01T02:00:00Z');

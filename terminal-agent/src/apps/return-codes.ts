@@ -1,7 +1,6 @@
 import { CardError, CryptoError, isSscardError, ProtocolError, ValidationError } from '@sscard/card-core';
 import { PinEntryError } from '../pinpad/errors.js';
 import { ReaderError, type ReaderErrorCode } from '../readers/errors.js';
-import type { VerificationReport } from '../verification/types.js';
 import type { PinStatus } from './pin.js';
 import { PsamError, type PsamErrorCode } from './psam.js';
 import { NotSsseCardError } from './ssse.js';
@@ -59,8 +58,14 @@ export function returnCodeFor(error: unknown): number {
 /** Checks whose failure means the card is not what it claims (-21); the rest mean its data disagree (-22). */
 const AUTHENTICITY_CHECKS = new Set(['card-authentication', 'offline-data-authentication']);
 
+/** What a return code reads of a verification report (`VerificationReport`). */
+export interface ReportOutcome {
+  genuine: boolean;
+  failed: readonly { check: string }[];
+}
+
 /** The return code for a card that was read but failed verification. 0 when it passed. */
-export function returnCodeForReport(report: VerificationReport): number {
+export function returnCodeForReport(report: ReportOutcome): number {
   if (report.genuine) return 0;
   if (report.failed.some((f) => AUTHENTICITY_CHECKS.has(f.check))) return -21;
   if (report.failed.some((f) => f.check === 'validity-period')) return -23;

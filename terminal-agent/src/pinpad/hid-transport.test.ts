@@ -17,7 +17,7 @@ import {
 import { PinEntryError, PinPadError } from './errors.js';
 import { type HidDeviceHandle, HidPinPadTransport, matchingHidDevices } from './hid-transport.js';
 import { ProfilePinPad } from './profile-pin-pad.js';
-import { PIN_REQUEST, rejection } from './pin-entry-fixture.js';
+import { PIN_REQUEST, rejection } from '../testing/pin-entry-fixture.js';
 
 const profile = defaultProfiles().pinPad('sscard-hid-pinpad');
 if (profile.transport.kind !== 'hid') throw new Error('sscard-hid-pinpad is expected to be a HID profile');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PinEntryError, PinPadError } from './errors.js';
 import { type KeypadKey, KeypadPinPad } from './keypad.js';
-import { PIN_REQUEST, rejection } from './pin-entry-fixture.js';
+import { PIN_REQUEST, rejection } from '../testing/pin-entry-fixture.js';
 
 function pressAll(pad: KeypadPinPad, keys: KeypadKey[]): void {
   for (const key of keys) pad.press(key);

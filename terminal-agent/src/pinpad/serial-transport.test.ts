@@ -10,7 +10,7 @@ import { closeSerialPort, openSerialPort, type SerialPort } from '@sscard/serial
 import { PinEntryError, PinPadError } from './errors.js';
 import { ProfilePinPad } from './profile-pin-pad.js';
 import { SerialPinPadTransport } from './serial-transport.js';
-import { PIN_REQUEST, rejection } from './pin-entry-fixture.js';
+import { PIN_REQUEST, rejection } from '../testing/pin-entry-fixture.js';
 
 const profile = defaultProfiles().pinPad('sscard-serial-pinpad');
 if (profile.transport.kind !== 'serial')

@@ -7,7 +7,6 @@ import type {
 } from '@sscard/agent-protocol';
 import { type ReaderLink, toHex } from '@sscard/card-core';
 import type { Logger } from '../log.js';
-import { CardSession } from '../session/card-session.js';
 import { ReaderError } from './errors.js';
 import type { BackendSlot, CardChannel, ReaderBackend, ReaderKind } from './reader-backend.js';
 import { ReaderLock } from './reader-lock.js';
@@ -238,19 +237,6 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
       if (this.closing.get(name) === closing) this.closing.delete(name);
     });
     return closing;
-  }
-
-  /**
-   * A card session on `readerName`, or on the only user reader with a card. The card is held
-   * exclusively until the session is closed; close it in a `finally`.
-   */
-  async openSession(
-    readerName?: string,
-    options: { roles?: readonly ReaderRole[] } = {},
-  ): Promise<CardSession> {
-    return new CardSession(
-      await this.hold({ ...(readerName !== undefined ? { reader: readerName } : {}), ...options }),
-    );
   }
 
   /** The PSAM slot with a module in it, if the terminal has one. */

@@ -4,7 +4,7 @@ import { before, test } from 'node:test';
 import { RegistryClient } from './client.js';
 import { isRegistryError } from './errors.js';
 import { OutboxJournal } from './journal.js';
-import { type TestPki, createTestPki, startScriptedServer } from './pki-fixture.js';
+import { type TestPki, createTestPki, startScriptedServer } from '../testing/pki-fixture.js';
 import { join } from 'node:path';
 import { tempDir } from '@sscard/test-harness';
 

@@ -32,10 +32,8 @@ export {
   checkCardWithRegistry,
 } from './registry-check.js';
 export {
-  type CardChannel,
   type CardPresentProof,
   RemoteCardAuthVerifier,
-  internalAuthenticate,
   proveCardPresence,
   remoteExternalAuthenticator,
 } from './remote-card-auth.js';

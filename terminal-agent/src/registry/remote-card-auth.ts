@@ -1,17 +1,12 @@
-import {
-  type CardAlgorithm,
-  type CommandApdu,
-  type ResponseApdu,
-  ValidationError,
-  requireSuccess,
-} from '@sscard/card-core';
+import { type CardAlgorithm, ValidationError } from '@sscard/card-core';
+import { type ApduSender, internalAuthenticate } from '../apps/internal-authenticate.js';
+import type { ExternalAuthenticator } from '../apps/ssse.js';
 import type {
   CardAuthChallenge,
   CardAuthRequest,
   CardAuthVerifier,
 } from '../verification/card-auth-verifier.js';
-import type { ExternalAuthenticator } from '../apps/ssse.js';
-import { RegistryError } from './errors.js';
+import { isRegistryError, RegistryError } from './errors.js';
 import type { RegistryClient } from './client.js';
 
 /**
@@ -21,26 +16,6 @@ import type { RegistryClient } from './client.js';
  */
 
 type ChallengeClient = Pick<RegistryClient, 'createChallenge' | 'verifyCardAuth'>;
-
-/** What the card side gives: logical APDUs to the card in the reader (a `CardSession`). */
-export interface CardChannel {
-  transmit(command: CommandApdu): Promise<ResponseApdu>;
-}
-
-/** The INTERNAL AUTHENTICATE key id of docs/card-conventions.md. */
-const INTERNAL_AUTH_KEY_ID = 0x01;
-
-export async function internalAuthenticate(card: CardChannel, challenge: Buffer): Promise<Buffer> {
-  const res = await card.transmit({
-    cla: 0x00,
-    ins: 0x88,
-    p1: 0x00,
-    p2: INTERNAL_AUTH_KEY_ID,
-    data: challenge,
-    le: challenge.length,
-  });
-  return requireSuccess(res, 'internal authentication');
-}
 
 /**
  * The service's refusals that are about the challenge, not the card: it could not be used (spent,
@@ -58,6 +33,20 @@ export class RemoteCardAuthVerifier implements CardAuthVerifier {
   readonly name = 'card-service';
 
   constructor(private readonly client: ChallengeClient) {}
+
+  /**
+   * When card-service could not judge the card — unreachable, the terminal revoked or its
+   * certificate expired, an answer lost on the way, a challenge spent or expired — the check did
+   * not happen: a card is never called not genuine because the network is down. Only a refused
+   * cryptogram, or a refusal to vouch for the card (an identification code it never issued), is a
+   * verdict.
+   */
+  unableToJudge(error: unknown): string | undefined {
+    if (!isRegistryError(error)) return undefined;
+    if (error.code === 'REFUSED' && !CHALLENGE_REFUSALS.has(error.serviceCode ?? '')) return undefined;
+    const why = error.outcomeUnknown ? `${error.code}, outcome unknown` : error.code;
+    return `${why}: ${error.message}`;
+  }
 
   async challenge(request: CardAuthRequest): Promise<CardAuthChallenge> {
     const issued = await this.client.createChallenge(request.cardIdCode);
@@ -120,7 +109,7 @@ export interface CardPresentProof {
  */
 export async function proveCardPresence(
   client: Pick<RegistryClient, 'createChallenge'>,
-  card: CardChannel,
+  card: ApduSender,
   cardIdCode: string,
   algorithm?: CardAlgorithm,
 ): Promise<CardPresentProof> {

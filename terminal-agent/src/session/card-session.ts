@@ -1,6 +1,7 @@
 import { type CommandApdu, needsExtendedLength, type ResponseApdu, transceive } from '@sscard/card-core';
 import { ReaderError, type ReaderErrorCode } from '../readers/errors.js';
-import type { HeldCard, ReaderState } from '../readers/reader-manager.js';
+import type { HeldCard, ReaderManager, ReaderState } from '../readers/reader-manager.js';
+import type { ReaderRole } from '../readers/reader-roles.js';
 
 export interface TransmitOptions {
   /**
@@ -10,6 +11,20 @@ export interface TransmitOptions {
   raw?: boolean;
   /** The card takes command chaining: data too long for the reader go in chained parts. */
   chaining?: boolean;
+}
+
+/**
+ * A card session on `readerName`, or on the only user reader with a card. The card is held
+ * exclusively until the session is closed; close it in a `finally`.
+ */
+export async function openCardSession(
+  readers: ReaderManager,
+  readerName?: string,
+  options: { roles?: readonly ReaderRole[] } = {},
+): Promise<CardSession> {
+  return new CardSession(
+    await readers.hold({ ...(readerName !== undefined ? { reader: readerName } : {}), ...options }),
+  );
 }
 
 /** Failures after which the card or its reader is not there any more: the session is over. */

@@ -24,6 +24,12 @@ export interface CardAuthVerifier {
   readonly name: string;
   challenge(request: CardAuthRequest): Promise<CardAuthChallenge>;
   verify(request: CardAuthRequest & CardAuthChallenge & { cryptogram: Buffer }): Promise<boolean>;
+  /**
+   * Why the verifier could not judge the card, when `error` (thrown by `challenge` or `verify`)
+   * says it did not get to: the check then did not happen, rather than failed. Undefined for an
+   * error that is a verdict or a fault.
+   */
+  unableToJudge?(error: unknown): string | undefined;
 }
 
 /**

@@ -1,9 +1,24 @@
+// The private pcscd, pty pairs and process helpers are local-stack's, which `npm start` and the
+// emulator's --private-pcscd use too; the harness adds what only tests need.
+export {
+  captureOutput,
+  freePort,
+  freePortRange,
+  isListening,
+  type Pcscd,
+  type PcscdOptions,
+  type PtyPair,
+  pcscdPid,
+  readerFriendlyName,
+  repoRoot,
+  run,
+  spawnTracked,
+  startPcscd,
+  startPtyPair,
+  tempDir,
+  tempDirSync,
+  terminate,
+  waitFor,
+} from '@sscard/local-stack';
 export { CHROMIUM_PATH, launchChromium } from './chromium.js';
-export { freePort, freePortRange, isListening } from './net.js';
-export { type Pcscd, type PcscdOptions, pcscdPid, readerFriendlyName, startPcscd } from './pcscd.js';
 export { type Postgres, startPostgres } from './postgres.js';
-export { type PtyPair, startPtyPair } from './pty.js';
-export { repoRoot } from './paths.js';
-export { captureOutput, run, spawnTracked, terminate } from './processes.js';
-export { tempDir, tempDirSync } from './temp.js';
-export { waitFor } from './wait.js';

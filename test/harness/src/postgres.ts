@@ -2,10 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { chown, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort } from './net.js';
-import { captureOutput, run, spawnTracked, terminate } from './processes.js';
-import { tempDir } from './temp.js';
-import { waitFor } from './wait.js';
+import { captureOutput, freePort, run, spawnTracked, tempDir, terminate, waitFor } from '@sscard/local-stack';
 
 export interface Postgres {
   /** A fresh, empty database for the caller: `postgres://postgres@127.0.0.1:PORT/sscard`. */

@@ -13,7 +13,7 @@ import {
   verifyDda,
   verifySda,
 } from '@sscard/card-core';
-import { apdu, send, testKeyset } from '../card-fixtures.js';
+import { apdu, send, testKeyset } from '../../testing/card-fixtures.js';
 import { type CardDocument, parseCardDocument } from '../card-document.js';
 import { createCard } from '../create-card.js';
 import { demoCardDocuments, personalise } from '../personalise.js';

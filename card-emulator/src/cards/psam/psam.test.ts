@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encrypt, ssseCardKey } from '@sscard/card-core';
 import { defaultProfiles, matchCardOs, ProfileSet } from '@sscard/firmware-profiles';
-import { apdu, send, testKeyset } from '../card-fixtures.js';
+import { apdu, send, testKeyset } from '../../testing/card-fixtures.js';
 import { demoCardDocuments } from '../personalise.js';
 import { createPsam } from './psam.js';
 

@@ -11,7 +11,14 @@ import {
   ssseCardKey,
 } from '@sscard/card-core';
 import { defaultProfiles, matchCardOs } from '@sscard/firmware-profiles';
-import { SSSE_SELECT, apdu, countingRandom, selectSsse, send, testKeyset } from '../card-fixtures.js';
+import {
+  SSSE_SELECT,
+  apdu,
+  countingRandom,
+  selectSsse,
+  send,
+  testKeyset,
+} from '../../testing/card-fixtures.js';
 import { type CardDocument, parseCardDocument } from '../card-document.js';
 import { createCard } from '../create-card.js';
 import { demoCardDocuments } from '../personalise.js';

@@ -9,7 +9,7 @@ import {
   ProfileSet,
   type SsseCardOsProfile,
 } from '@sscard/firmware-profiles';
-import { SSSE_SELECT, send, testKeyset } from '../card-fixtures.js';
+import { SSSE_SELECT, send, testKeyset } from '../../testing/card-fixtures.js';
 import { type CardDocument, parseCardDocument } from '../card-document.js';
 import { createCard } from '../create-card.js';
 import { demoCardDocuments } from '../personalise.js';

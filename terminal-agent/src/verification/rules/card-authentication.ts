@@ -1,21 +1,11 @@
-import { isRegistryError } from '../../registry/errors.js';
-import { CHALLENGE_REFUSALS, internalAuthenticate } from '../../registry/remote-card-auth.js';
-import { isPreparedFor } from '../card-auth-verifier.js';
+import { internalAuthenticate } from '../../apps/internal-authenticate.js';
+import { type CardAuthVerifier, isPreparedFor } from '../card-auth-verifier.js';
 import type { CardCheckContext } from '../card-context.js';
 import { type CardCheck, fail, notApplicable, PASS, type Verdict } from '../types.js';
 
-/**
- * When the remote verifier could not judge the card — card-service unreachable, the terminal
- * revoked or its certificate expired, an answer lost on the way — the check did not happen: a
- * card is never called not genuine because the network is down. Only a cryptogram the service
- * refuses (or a refusal to vouch for the card, such as an identification code it never issued)
- * fails the check.
- */
-function notAVerdict(e: unknown, verifier: string): Verdict | undefined {
-  if (!isRegistryError(e)) return undefined;
-  if (e.code === 'REFUSED' && !CHALLENGE_REFUSALS.has(e.serviceCode ?? '')) return undefined;
-  const why = e.outcomeUnknown ? `${e.code}, outcome unknown` : e.code;
-  return notApplicable(`${verifier} could not judge the card (${why}): ${e.message}`);
+function notAVerdict(e: unknown, verifier: CardAuthVerifier): Verdict | undefined {
+  const why = verifier.unableToJudge?.(e);
+  return why === undefined ? undefined : notApplicable(`${verifier.name} could not judge the card (${why})`);
 }
 
 /**
@@ -41,7 +31,7 @@ export const cardAuthentication: CardCheck<CardCheckContext> = {
         ? prepared.issued
         : verifier.challenge(request));
     } catch (e) {
-      const skipped = notAVerdict(e, verifier.name);
+      const skipped = notAVerdict(e, verifier);
       if (skipped) return skipped;
       throw e;
     }
@@ -50,7 +40,7 @@ export const cardAuthentication: CardCheck<CardCheckContext> = {
     try {
       ok = await verifier.verify({ ...request, ...issued, cryptogram });
     } catch (e) {
-      const skipped = notAVerdict(e, verifier.name);
+      const skipped = notAVerdict(e, verifier);
       if (skipped) return skipped;
       throw e;
     }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { SimpleTlv, TlvInput } from './tlv.js';
+import type { SimpleTlv, TlvInput } from '../tlv.js';
 
 /**
  * fast-check generators of BER-TLV and simple-TLV objects for the property and fuzz tests. Not

@@ -1,6 +1,6 @@
 import { fromHex, parseResponse, toHex } from '@sscard/card-core';
 import type { VirtualCard } from '../virtual-card.js';
-import { generateKeyset, type IssuerKeyset } from './keyset.js';
+import { generateKeyset, type IssuerKeyset } from '../cards/keyset.js';
 
 /** Shared by the card tests: one keyset per test process, since RSA generation is the slow part. */
 let keyset: IssuerKeyset | undefined;

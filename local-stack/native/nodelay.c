@@ -1,8 +1,9 @@
 /*
- * LD_PRELOAD shim for the test pcscd: sets TCP_NODELAY on every TCP socket the process accepts or
+ * LD_PRELOAD shim for the private pcscd: sets TCP_NODELAY on every TCP socket the process accepts or
  * connects. Debian's vpcd writes the 2-byte length and the APDU in two send() calls without
  * TCP_NODELAY, so Nagle holds each APDU until the peer's delayed ACK (~40 ms). With this shim the
- * harness measures sscard rather than Nagle. Used only by the test and benchmark harness.
+ * virtual cards answer at the speed of sscard rather than of Nagle. Used only by the private pcscd
+ * that local-stack starts (npm start, the emulator's --private-pcscd, tests and benchmarks).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>

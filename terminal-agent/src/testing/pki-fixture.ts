@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { type Server, createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import forge from 'node-forge';
-import type { TerminalCredentials } from './credentials.js';
+import type { TerminalCredentials } from '../registry/credentials.js';
 
 /**
  * A throw-away CA, server certificate and terminal credentials for testing the client's

@@ -7,7 +7,7 @@ function findRoot(): string {
   for (;;) {
     if (existsSync(join(dir, 'scripts', 'setup.sh')) && existsSync(join(dir, 'package.json'))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('sscard repository root not found above the test harness');
+    if (parent === dir) throw new Error('sscard repository root not found above local-stack');
     dir = parent;
   }
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
-import { makeCitizenId } from './citizen-id.js';
-import type { SsseFieldName, SsseFieldValues } from './model.js';
+import { makeCitizenId } from '../ssse/citizen-id.js';
+import type { SsseFieldName, SsseFieldValues } from '../ssse/model.js';
 
 /**
  * fast-check generators of valid values for every SSSE field, shared by the property tests of

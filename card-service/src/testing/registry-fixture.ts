@@ -2,9 +2,9 @@ import { makeCitizenId } from '@sscard/card-core';
 import { type Clock, manualClock } from '../clock.js';
 import { type ServiceConfig, loadConfig } from '../config.js';
 import type { Store } from '../store/store.js';
-import type { Actor } from './actor.js';
-import type { HolderInput } from './holders.js';
-import { Registry } from './registry.js';
+import type { Actor } from '../registry/actor.js';
+import type { HolderInput } from '../registry/holders.js';
+import { Registry } from '../registry/registry.js';
 
 export const OPERATOR: Actor = { kind: 'operator', id: 'op-test' };
 export const KIOSK: Actor = { kind: 'terminal', id: 'kiosk-1', type: 'kiosk', region: '330300' };

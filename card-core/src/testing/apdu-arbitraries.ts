@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { CommandApdu } from './apdu.js';
+import type { CommandApdu } from '../apdu.js';
 
 /**
  * fast-check generators of command APDUs for the property and fuzz tests, covering the four

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import { type Postgres, startPostgres } from '@sscard/test-harness';
-import { SERVICE_ROLE } from './migrations.js';
-import { openStore } from './open-store.js';
-import type { Dialect, Store } from './store.js';
+import { SERVICE_ROLE } from '../store/migrations.js';
+import { openStore } from '../store/open-store.js';
+import type { Dialect, Store } from '../store/store.js';
 
 export const ENGINES: readonly Dialect[] = ['sqlite', 'postgres'];
 

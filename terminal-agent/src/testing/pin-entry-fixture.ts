@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { PinRequest } from './pin-pad.js';
+import type { PinRequest } from '../pinpad/pin-pad.js';
 
 /** The PIN request the PIN pad tests make: six digits, a minute to type them. */
 export const PIN_REQUEST: Readonly<PinRequest> = {
