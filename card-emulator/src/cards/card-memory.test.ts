@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { cardMac, challengeBlock, decodeRecord, encodeRecord, ssseCardKey } from '@sscard/card-core';
 import { tempDirSync } from '@sscard/test-harness';
-import { apdu, selectSsse, send, testKeyset } from './card-fixtures.js';
+import { apdu, selectSsse, send, testKeyset } from '../testing/card-fixtures.js';
 import type { CardDocument } from './card-document.js';
 import { CardMemoryError, CardMemoryStore, MemoryBackedCard } from './card-memory.js';
 import { createCard } from './create-card.js';

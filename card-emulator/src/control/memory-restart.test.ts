@@ -13,8 +13,8 @@ import {
   terminate,
   waitFor,
 } from '@sscard/test-harness';
-import { runScriptor } from '../bridge/pcsc-tools.js';
-import { testKeyset } from '../cards/card-fixtures.js';
+import { runScriptor } from '../testing/pcsc-tools.js';
+import { testKeyset } from '../testing/card-fixtures.js';
 import { demoCardDocuments, saveKeyset } from '../cards/index.js';
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
