@@ -29,24 +29,26 @@ export const CHALLENGE_REFUSALS: ReadonlySet<string> = new Set([
   'CHALLENGE_OTHER_CARD',
 ]);
 
+/**
+ * When card-service could not judge the card — unreachable, the terminal revoked or its
+ * certificate expired, an answer lost on the way, a challenge spent or expired — the check did not
+ * happen: a card is never called not genuine because the network is down. Only a refused
+ * cryptogram, or a refusal to vouch for the card (an identification code it never issued), is a
+ * verdict.
+ */
+export function registryCouldNotJudge(error: unknown): string | undefined {
+  if (!isRegistryError(error)) return undefined;
+  if (error.code === 'REFUSED' && !CHALLENGE_REFUSALS.has(error.serviceCode ?? '')) return undefined;
+  const why = error.outcomeUnknown ? `${error.code}, outcome unknown` : error.code;
+  return `${why}: ${error.message}`;
+}
+
 export class RemoteCardAuthVerifier implements CardAuthVerifier {
   readonly name = 'card-service';
 
   constructor(private readonly client: ChallengeClient) {}
 
-  /**
-   * When card-service could not judge the card — unreachable, the terminal revoked or its
-   * certificate expired, an answer lost on the way, a challenge spent or expired — the check did
-   * not happen: a card is never called not genuine because the network is down. Only a refused
-   * cryptogram, or a refusal to vouch for the card (an identification code it never issued), is a
-   * verdict.
-   */
-  unableToJudge(error: unknown): string | undefined {
-    if (!isRegistryError(error)) return undefined;
-    if (error.code === 'REFUSED' && !CHALLENGE_REFUSALS.has(error.serviceCode ?? '')) return undefined;
-    const why = error.outcomeUnknown ? `${error.code}, outcome unknown` : error.code;
-    return `${why}: ${error.message}`;
-  }
+  readonly unableToJudge = registryCouldNotJudge;
 
   async challenge(request: CardAuthRequest): Promise<CardAuthChallenge> {
     const issued = await this.client.createChallenge(request.cardIdCode);

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { buildSsseAtr, historicalBytesFor, makeCitizenId, type SsseBasicInfo } from '@sscard/card-core';
 import { ReaderError } from '../readers/errors.js';
 import { RegistryError } from '../registry/errors.js';
+import { registryCouldNotJudge } from '../registry/remote-card-auth.js';
 import type { CardSession } from '../session/card-session.js';
 import { type CardAuthVerifier, prepareCardAuthChallenge } from './card-auth-verifier.js';
 import type { CardCheckContext } from './card-context.js';
@@ -194,6 +195,7 @@ describe('card-authentication', () => {
         return { challenge: Buffer.alloc(8, 0x22), reference: 'c-1' };
       },
       verify: async () => behaviour.verify?.() ?? true,
+      unableToJudge: registryCouldNotJudge,
     };
   }
 
@@ -281,6 +283,7 @@ describe('card-authentication', () => {
           v.verified.push(request.reference ?? '');
           return true;
         },
+        unableToJudge: registryCouldNotJudge,
       };
       return v;
     }
