@@ -3,8 +3,6 @@ import { before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { fuzzInput, SeededRandom, seedFromName } from './testing/fuzz-mutators.js';
 import {
-  buildIccCertificate,
-  buildIssuerCertificate,
   buildSsseAtr,
   commandFromHex,
   cvrFromIad,
@@ -46,13 +44,17 @@ import {
   recoverSignedStaticData,
   SSSE_FIELD_NAMES,
   SscardError,
-  signDynamicData,
-  signStaticData,
   staticDataToAuthenticate,
   transceive,
   unpadMethod2,
   validateCitizenId,
 } from './index.js';
+import {
+  buildIccCertificate,
+  buildIssuerCertificate,
+  signDynamicData,
+  signStaticData,
+} from './crypto/emv-oda-issuing.js';
 import { FIELD_ARBITRARIES } from './testing/field-arbitraries.js';
 
 /**

@@ -1,4 +1,4 @@
-import { fromHex, toHex } from '@sscard/card-core';
+import { fromHex } from '@sscard/card-core';
 
 /**
  * An ATR pattern: the bytes a card must show where the mask has 1 bits. Profiles write both as
@@ -27,13 +27,4 @@ export function atrSpecificity(pattern: AtrPattern): number {
     for (let v = b; v; v &= v - 1) bits++;
   }
   return bits;
-}
-
-/** The pattern as a human reads it: fixed bytes in hex, free nibbles as `.` (`3B6D0000........`). */
-export function describeAtrPattern(pattern: AtrPattern): string {
-  const value = toHex(fromHex(pattern.value));
-  const mask = toHex(fromHex(pattern.mask));
-  let out = '';
-  for (let i = 0; i < value.length; i++) out += mask[i] === 'F' ? value[i] : mask[i] === '0' ? '.' : '?';
-  return out;
 }

@@ -1,4 +1,4 @@
-export { type AtrPattern, atrMatches, atrSpecificity, describeAtrPattern } from './atr-pattern.js';
+export { type AtrPattern, atrMatches, atrSpecificity } from './atr-pattern.js';
 export { bcc, CRC16_NAMES, CRC16_VARIANTS, type Crc16Name, type Crc16Variant, crc16 } from './checksum.js';
 export { ProfileError } from './errors.js';
 export { decodeHidReport, encodeHidReport } from './hid-report.js';

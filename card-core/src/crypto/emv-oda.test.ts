@@ -3,19 +3,21 @@ import { before, describe, test } from 'node:test';
 import { fromHex, toHex } from '../bytes.js';
 import { CryptoError, ValidationError } from '../errors.js';
 import {
-  buildIccCertificate,
-  buildIssuerCertificate,
   type CaPublicKey,
   type DdaInput,
   ODA_CODES,
   recoverIssuerPublicKey,
   type SdaInput,
-  signDynamicData,
-  signStaticData,
   staticDataToAuthenticate,
   verifyDda,
   verifySda,
 } from './emv-oda.js';
+import {
+  buildIccCertificate,
+  buildIssuerCertificate,
+  signDynamicData,
+  signStaticData,
+} from './emv-oda-issuing.js';
 import { generateRsaKey, publicKeyOf, type RsaPrivateKey, rsaRecover, rsaSign } from './rsa.js';
 
 // Published vectors of lumag/emv-tools (test/sda-test.c, test/dda-test.c): the public test CA keys

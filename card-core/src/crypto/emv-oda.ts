@@ -2,7 +2,8 @@ import { concat } from '../bytes.js';
 import { CryptoError, ProtocolError, ValidationError } from '../errors.js';
 import { parseBerTlv, type Tlv } from '../tlv.js';
 import { sha1 } from './hash.js';
-import { type RsaPrivateKey, type RsaPublicKey, rsaRecover, rsaSign } from './rsa.js';
+import { checkPanDigits, HASH_LENGTH, HASH_SHA1, HEADER, PK_RSA, TRAILER } from './emv-oda-format.js';
+import { type RsaPublicKey, rsaRecover } from './rsa.js';
 
 /**
  * EMV offline data authentication with RSA (EMV Book 2 §5–6, PBOC 3.0 part 7): the issuer public
@@ -64,13 +65,6 @@ export interface EmvCertificate {
   remainder: Buffer;
   exponent: Buffer;
 }
-
-const HEADER = 0x6a;
-const TRAILER = 0xbc;
-const PAD = 0xbb;
-const HASH_SHA1 = 0x01;
-const PK_RSA = 0x01;
-const HASH_LENGTH = 20;
 
 type CertKind = 'issuerCertificate' | 'iccCertificate' | 'signedStaticData' | 'signedDynamicData';
 
@@ -311,126 +305,6 @@ export function staticDataToAuthenticate(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Issuing side (personalisation of virtual cards, the test CA)
-// ---------------------------------------------------------------------------------------------
-
-export interface IssuerCertificateFields {
-  /** 3 to 8 leading PAN digits. */
-  issuerIdentifier: string;
-  /** MMYY */
-  expiry: string;
-  /** 3 bytes */
-  serial: Uint8Array;
-}
-
-/** Signs an issuer public key with a CA private key: 90, 92 and 9F32 for the card. */
-export function buildIssuerCertificate(
-  caPrivate: RsaPrivateKey,
-  issuerPublic: RsaPublicKey,
-  fields: IssuerCertificateFields,
-): EmvCertificate {
-  const nca = caPrivate.modulus.length;
-  const ni = issuerPublic.modulus.length;
-  if (ni > nca) throw new CryptoError('ODA_KEY_LENGTH', 'the issuer key may not be longer than the CA key');
-  if (!/^\d{3,8}$/.test(fields.issuerIdentifier)) {
-    throw new ValidationError('ISSUER_ID_FORMAT', 'the issuer identifier has 3 to 8 digits');
-  }
-  const head = concat(
-    Buffer.from([0x02]),
-    bcdPadded(fields.issuerIdentifier, 4),
-    expiryBytes(fields.expiry),
-    serialBytes(fields.serial),
-    Buffer.from([HASH_SHA1, PK_RSA, ni, exponentLength(issuerPublic.exponent)]),
-  );
-  return sign(caPrivate, head, issuerPublic, nca - 36, Buffer.alloc(0));
-}
-
-export interface IccCertificateFields {
-  expiry: string;
-  serial: Uint8Array;
-}
-
-/** Signs an ICC public key with the issuer private key over the card's static data: 9F46, 9F48, 9F47. */
-export function buildIccCertificate(
-  issuerPrivate: RsaPrivateKey,
-  iccPublic: RsaPublicKey,
-  pan: string,
-  staticData: Uint8Array,
-  fields: IccCertificateFields,
-): EmvCertificate {
-  const ni = issuerPrivate.modulus.length;
-  const nic = iccPublic.modulus.length;
-  if (nic > ni) throw new CryptoError('ODA_KEY_LENGTH', 'the ICC key may not be longer than the issuer key');
-  const head = concat(
-    Buffer.from([0x04]),
-    bcdPadded(checkPanDigits(pan), 10),
-    expiryBytes(fields.expiry),
-    serialBytes(fields.serial),
-    Buffer.from([HASH_SHA1, PK_RSA, nic, exponentLength(iccPublic.exponent)]),
-  );
-  return sign(issuerPrivate, head, iccPublic, ni - 42, staticData);
-}
-
-/** Signed static application data (93) over the static data with a 2-byte data authentication code. */
-export function signStaticData(
-  issuerPrivate: RsaPrivateKey,
-  staticData: Uint8Array,
-  dac: Uint8Array,
-): Buffer {
-  if (dac.length !== 2)
-    throw new ValidationError('DAC_LENGTH', `a data authentication code has 2 bytes, not ${dac.length}`);
-  const ni = issuerPrivate.modulus.length;
-  const body = concat(Buffer.from([0x03, HASH_SHA1]), dac, Buffer.alloc(ni - 26, PAD));
-  return rsaSign(issuerPrivate, frame(body, sha1(body, staticData)));
-}
-
-/**
- * Signed dynamic application data (9F4B) for INTERNAL AUTHENTICATE: ICC dynamic data = length ‖
- * ICC dynamic number, hashed with the DDOL data the terminal sent (the unpredictable number).
- */
-export function signDynamicData(
-  iccPrivate: RsaPrivateKey,
-  unpredictableNumber: Uint8Array,
-  iccDynamicNumber: Uint8Array,
-): Buffer {
-  if (iccDynamicNumber.length < 2 || iccDynamicNumber.length > 8) {
-    throw new ValidationError(
-      'IDN_LENGTH',
-      `the ICC dynamic number has 2 to 8 bytes, not ${iccDynamicNumber.length}`,
-    );
-  }
-  const nic = iccPrivate.modulus.length;
-  const dynamicData = concat(Buffer.from([iccDynamicNumber.length]), iccDynamicNumber);
-  const body = concat(
-    Buffer.from([0x05, HASH_SHA1, dynamicData.length]),
-    dynamicData,
-    Buffer.alloc(nic - 25 - dynamicData.length, PAD),
-  );
-  return rsaSign(iccPrivate, frame(body, sha1(body, unpredictableNumber)));
-}
-
-// ---------------------------------------------------------------------------------------------
-
-function sign(
-  signer: RsaPrivateKey,
-  head: Buffer,
-  certified: RsaPublicKey,
-  fieldLength: number,
-  trailingData: Uint8Array,
-): EmvCertificate {
-  const key = certified.modulus;
-  const inCert = key.subarray(0, fieldLength);
-  const keyField = concat(inCert, Buffer.alloc(fieldLength - inCert.length, PAD));
-  const remainder = Buffer.from(key.subarray(inCert.length));
-  const exponent = Buffer.from(certified.exponent);
-  const body = concat(head, keyField);
-  const hash = sha1(body, remainder, exponent, trailingData);
-  return { certificate: rsaSign(signer, frame(body, hash)), remainder, exponent };
-}
-
-function frame(body: Buffer, hash: Buffer): Buffer {
-  return concat(Buffer.from([HEADER]), body, hash, Buffer.from([TRAILER]));
-}
 
 function recover(key: RsaPublicKey, signed: Uint8Array, kind: CertKind, code: OdaCode): Buffer {
   if (signed.length === 0) fail(ODA_CODES.dataMissing, kind, `${kind} is missing`);
@@ -578,44 +452,12 @@ function templateValue(record: Uint8Array, sfi: number): Uint8Array {
   return template;
 }
 
-function checkPanDigits(pan: string): string {
-  if (!/^\d{12,19}$/.test(pan)) throw new ValidationError('PAN_FORMAT', 'a PAN has 12 to 19 digits');
-  return pan;
-}
-
 /** BCD digits up to the first F nibble (the padding of PAN and issuer identifier). */
 function bcdDigits(bytes: Uint8Array): string {
   const text = Buffer.from(bytes).toString('hex').toUpperCase();
   const end = text.indexOf('F');
   const digits = end === -1 ? text : text.slice(0, end);
   return /^\d*$/.test(digits) && /^F*$/.test(text.slice(digits.length)) ? digits : '';
-}
-
-function bcdPadded(digits: string, length: number): Buffer {
-  return Buffer.from(digits.padEnd(length * 2, 'F'), 'hex');
-}
-
-function expiryBytes(mmyy: string): Buffer {
-  const month = Number(mmyy.slice(0, 2));
-  if (!/^\d{4}$/.test(mmyy) || month < 1 || month > 12)
-    throw new ValidationError('EXPIRY_FORMAT', 'a certificate expiry is MMYY');
-  return Buffer.from(mmyy, 'hex');
-}
-
-function serialBytes(serial: Uint8Array): Buffer {
-  if (serial.length !== 3)
-    throw new ValidationError(
-      'SERIAL_LENGTH',
-      `a certificate serial number has 3 bytes, not ${serial.length}`,
-    );
-  return Buffer.from(serial);
-}
-
-function exponentLength(exponent: Buffer): number {
-  if (exponent.length !== 1 && exponent.length !== 3) {
-    throw new CryptoError('ODA_EXPONENT', 'an EMV public exponent is 03 or 010001');
-  }
-  return exponent.length;
 }
 
 function hex1(b: number): string {

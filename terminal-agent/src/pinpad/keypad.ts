@@ -1,11 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { isPinPadKey, PIN_PAD_KEYS, type PinPadKey } from '@sscard/firmware-profiles';
+import { isPinPadKey, type PinPadKey } from '@sscard/firmware-profiles';
 import { PinEntryError, PinPadError } from './errors.js';
 import { PinBuffer } from './pin-buffer.js';
 import type { PinPad, PinPadEvents, PinRequest } from './pin-pad.js';
 
 /** What the on-screen keypad sends, one key at a time: the same key names as a hardware pad's. */
-export const KEYPAD_KEYS = PIN_PAD_KEYS;
 export type KeypadKey = PinPadKey;
 export const isKeypadKey = isPinPadKey;
 

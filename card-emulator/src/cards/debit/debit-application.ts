@@ -9,10 +9,10 @@ import {
   dolDataLength,
   encodeBerTlv,
   encodeDol,
-  signDynamicData,
   verifyArpc,
   wipe,
 } from '@sscard/card-core';
+import { signDynamicData } from '@sscard/card-core/emv-issuing';
 import type { CardDocument } from '../card-document.js';
 import type { CardApplication, Instruction } from '../cos/application.js';
 import { type AccessCondition, RecordFile } from '../cos/record-file.js';

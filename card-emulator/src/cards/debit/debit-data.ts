@@ -2,13 +2,11 @@ import { createHash } from 'node:crypto';
 import {
   type DolEntry,
   type RsaPrivateKey,
-  buildIccCertificate,
-  buildIssuerCertificate,
   encodeBerTlv,
   encodeDol,
-  signStaticData,
   staticDataToAuthenticate,
 } from '@sscard/card-core';
+import { buildIccCertificate, buildIssuerCertificate, signStaticData } from '@sscard/card-core/emv-issuing';
 import type { CardDocument, DebitApplicationData } from '../card-document.js';
 import { ICC_KEY_BITS, type IssuerKeyset, rsaPrivateKey, rsaPublicKey } from '../keyset.js';
 import { deriveIccKey } from './icc-key.js';
