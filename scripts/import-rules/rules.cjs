@@ -13,8 +13,9 @@ const LAYERS = {
   'card-core': [],
   'serial-line': [],
   'local-stack': [],
-  'agent-protocol': [],
   'registry-protocol': [],
+  // The service refusals that the agent passes on to its clients are registry-protocol's types.
+  'agent-protocol': ['registry-protocol'],
   'firmware-profiles': ['card-core'],
   'card-emulator': ['card-core', 'firmware-profiles', 'serial-line', 'local-stack'],
   'terminal-agent': ['card-core', 'firmware-profiles', 'serial-line', 'agent-protocol', 'registry-protocol'],
