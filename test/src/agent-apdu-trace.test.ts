@@ -10,6 +10,7 @@ import { type Pcscd, startPcscd, tempDir, waitFor } from '@sscard/test-harness';
 import { AgentConfigSchema } from '@sscard/terminal-agent/config/schema';
 import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
 import { createLogger } from '@sscard/terminal-agent/log';
+import { openCardSession } from '@sscard/terminal-agent/session/card-session';
 import { demoCardsByGeneration } from './agent-stack.js';
 
 interface Line {
@@ -68,7 +69,7 @@ describe('APDU trace in the agent log', () => {
       });
       assert.equal(res.status, 200);
       // The PIN check goes through the card session the way the PIN flow sends it.
-      const session = await agent.readers.openSession(pcscd.readerNames[0]);
+      const session = await openCardSession(agent.readers, pcscd.readerNames[0]);
       try {
         await session.transmit({
           cla: 0x00,

@@ -17,7 +17,7 @@ import {
   parseCardDocument,
 } from '@sscard/card-emulator/cards/index';
 import { loadConfig } from '@sscard/card-service/config';
-import { type TestHsm, startTestHsm } from '@sscard/card-service/hsm/hsm-fixture';
+import { type TestHsm, startTestHsm } from '@sscard/card-service/testing/hsm-fixture';
 import { createLogger } from '@sscard/card-service/log';
 import { type RunningService, startService } from '@sscard/card-service/service';
 import { tempDir } from '@sscard/test-harness';

@@ -15,7 +15,7 @@ import {
   pinVerificationValue,
   ssseCardKey,
 } from '@sscard/card-core';
-import { testIssuerKeyset } from '../http/api-fixture.js';
+import { testIssuerKeyset } from '../testing/api-fixture.js';
 import { HsmCore, HsmRefusal, terminalPinKey } from './hsm-core.js';
 import { REQUESTS } from './protocol.js';
 import { serviceKeysetFromIssuer } from './service-keyset.js';

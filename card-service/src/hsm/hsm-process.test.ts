@@ -13,7 +13,7 @@ import {
   type TlsIdentity,
   issueActiveCard,
   startTestService,
-} from '../http/api-fixture.js';
+} from '../testing/api-fixture.js';
 import { HsmClient } from './hsm-client.js';
 import { encodeFrame } from './protocol.js';
 

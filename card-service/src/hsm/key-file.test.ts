@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { testIssuerKeyset } from '../http/api-fixture.js';
+import { testIssuerKeyset } from '../testing/api-fixture.js';
 import { hsmPaths } from './hsm-paths.js';
 import { createMasterKeyFile, openKeyFile, readMasterKey, sealKeyset } from './key-file.js';
 import { serviceKeysetFromIssuer } from './service-keyset.js';

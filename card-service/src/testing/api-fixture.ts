@@ -4,9 +4,9 @@ import { type Agent, request } from 'node:https';
 import forge from 'node-forge';
 import type { Clock } from '../clock.js';
 import { type ServiceConfigInput, isPostgresUrl, loadConfig } from '../config.js';
-import { type TestHsm, startTestHsm } from '../hsm/hsm-fixture.js';
+import { type TestHsm, startTestHsm } from './hsm-fixture.js';
 import { createLogger } from '../log.js';
-import { serviceLoginUrl } from '../store/engines-fixture.js';
+import { serviceLoginUrl } from './engines-fixture.js';
 import { type RunningService, startService } from '../service.js';
 
 export interface TlsIdentity {

@@ -3,9 +3,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { captureOutput, spawnTracked, terminate, waitFor } from '@sscard/test-harness';
-import { hsmPaths } from './hsm-paths.js';
-import { createMasterKeyFile, readMasterKey } from './key-file.js';
-import { makeServiceKeyFile } from './make-keys.js';
+import { hsmPaths } from '../hsm/hsm-paths.js';
+import { createMasterKeyFile, readMasterKey } from '../hsm/key-file.js';
+import { makeServiceKeyFile } from '../hsm/make-keys.js';
 
 /**
  * A real HSM process for tests: its own directory (0700), a master key file kept apart from the
