@@ -12,6 +12,7 @@ import { ClientConfigSchema } from '@sscard/terminal-agent/config/schema';
 import { createReaderManager } from '@sscard/terminal-agent/daemon';
 import type { ReaderManager } from '@sscard/terminal-agent/readers/reader-manager';
 import { demoCardsByGeneration } from './agent-stack.js';
+import { openCardSession } from '@sscard/terminal-agent/session/card-session';
 
 /**
  * Readers whose profiles limit what they carry, emulated in front of the virtual cards behind a
@@ -78,7 +79,7 @@ describe('reader quirks decide the transport', () => {
     const quirky = cards.get(READERS[0])!;
     const read = await ops.readCard({ reader });
     assert.equal(read.info.cardNumber, gen2.card.cardNumber);
-    const session = await manager.openSession(reader);
+    const session = await openCardSession(manager, reader);
     try {
       const sentBefore = quirky.fromHost.length;
       await assert.rejects(session.transmit({ cla: 0, ins: 0xd6, p1: 0, p2: 0, data: Buffer.alloc(300) }), {
@@ -97,7 +98,7 @@ describe('reader quirks decide the transport', () => {
   it('an APDU-level reader fetches 61xx data itself: the host sends no GET RESPONSE', async () => {
     const reader = `${READERS[1]} 00 00`;
     const quirky = cards.get(READERS[1])!;
-    const session = await manager.openSession(reader);
+    const session = await openCardSession(manager, reader);
     try {
       const fci = await session.transmit(SELECT_SSSE_COMMAND);
       assert.equal(fci.sw, 0x9000);
@@ -118,7 +119,7 @@ describe('reader quirks decide the transport', () => {
     // A card that never stops announcing data: the reader gives up and passes its 61xx on; the
     // host, whose reader does GET RESPONSE, hands it up instead of chasing it.
     (quirky.inner as CardWithFaults).fault = { kind: 'endless-61xx' };
-    const chased = await manager.openSession(reader);
+    const chased = await openCardSession(manager, reader);
     try {
       const sent = quirky.fromHost.length;
       const answer = await chased.transmit(SELECT_SSSE_COMMAND);
@@ -133,7 +134,7 @@ describe('reader quirks decide the transport', () => {
   it('a reader with a 64-byte response buffer gets a long answer in GET RESPONSE parts that fit it', async () => {
     const reader = `${READERS[2]} 00 00`;
     const quirky = cards.get(READERS[2])!;
-    const session = await manager.openSession(reader);
+    const session = await openCardSession(manager, reader);
     try {
       assert.equal((await session.transmit(SELECT_DEBIT)).sw, 0x9000);
       // DDA: the signed dynamic data are as long as the ICC key, twice the reader's buffer.

@@ -6,7 +6,7 @@ import { afterEach, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { makeCitizenId } from '@sscard/card-core';
 import { tempDir, waitFor } from '@sscard/test-harness';
-import { type TestService, issueActiveCard, startTestService } from '../http/api-fixture.js';
+import { type TestService, issueActiveCard, startTestService } from '../testing/api-fixture.js';
 import { readCheckpointLog } from '../hsm/checkpoint-log.js';
 import { HsmClient } from '../hsm/hsm-client.js';
 import { hsmPaths } from '../hsm/hsm-paths.js';
