@@ -26,7 +26,7 @@ export interface TestHsm {
   resume(): void;
 }
 
-const HSM_MAIN = fileURLToPath(new URL('./hsm-main.js', import.meta.url));
+const HSM_MAIN = fileURLToPath(new URL('../hsm/hsm-main.js', import.meta.url));
 
 export async function startTestHsm(root: string, issuerKeyset: unknown): Promise<TestHsm> {
   const dir = join(root, 'hsm');
