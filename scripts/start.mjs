@@ -176,7 +176,9 @@ async function main() {
   await waitForLine(service, 'card-service', /listening on/);
 
   // 4. A private pcscd with two vpcd slots, so the demo never needs (or disturbs) a system pcscd.
-  const pcscd = await startPcscd({ readers: 1 });
+  // The second vpcd entry is a dual-interface reader (firmware-profiles sscard-dual-interface):
+  // its slot 01 is the antenna, where the emulator's contactless slot shows dual-interface cards.
+  const pcscd = await startPcscd({ readers: 2, names: ['Virtual PCD', 'sscard dual-interface reader'] });
   pcscdStop = () => pcscd.stop();
   say(`PC/SC daemon ready: ${pcscd.readerNames.join(', ')} (PCSCLITE_CSOCK_NAME=${pcscd.socketPath})`);
 
@@ -193,6 +195,8 @@ async function main() {
     String(pcscd.vpcdPorts[0]),
     '--psam-port',
     String(pcscd.vpcdPorts[1]),
+    '--contactless-port',
+    String(pcscd.vpcdPorts[3]),
     '--serial',
     '--control-port',
     String(emulatorPort),

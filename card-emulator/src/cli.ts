@@ -36,6 +36,8 @@ const USAGE = `usage: sscard-emulator <command> [options]
       --card ID                    the card inserted in slot "card" at start (default: the first)
       --vpcd-port N                vpcd port of the citizen's card slot (default 35963, Debian's vpcd)
       --psam-port N                vpcd port of the PSAM slot (default: vpcd-port + 1)
+      --contactless-port N         also a contactless slot "contactless" on this vpcd port: dual-
+                                   interface cards show there the ATR a reader builds for them
       --private-pcscd              start a private pcscd with the vpcd driver and print its socket
       --serial                     also a serial reader on a socat pty pair; prints the host-side
                                    path for the terminal
@@ -93,13 +95,16 @@ async function start(values: Record<string, string | boolean | undefined>): Prom
     psamPort = pcscd.vpcdPorts[1]!;
     process.stdout.write(`private pcscd: export PCSCLITE_CSOCK_NAME=${pcscd.socketPath}\n`);
   }
+  const contactlessPort =
+    values['contactless-port'] !== undefined ? Number(values['contactless-port']) : undefined;
   for (const [name, port] of [
     ['card', vpcdPort],
     ['psam', psamPort],
+    ...(contactlessPort !== undefined ? [['contactless', contactlessPort] as const] : []),
   ] as const) {
     if (!Number.isInteger(port) || port < 1 || port > 65535)
       throw new UsageError(`bad port for slot ${name}`);
-    emulator.addSlot(vpcdSlot(name, port, logger));
+    emulator.addSlot(vpcdSlot(name, port, logger, { contactless: name === 'contactless' }));
   }
 
   if (values.serial) {
@@ -181,6 +186,7 @@ async function main(argv: string[]): Promise<void> {
       'memory-dir': { type: 'string' },
       'vpcd-port': { type: 'string' },
       'psam-port': { type: 'string' },
+      'contactless-port': { type: 'string' },
       'private-pcscd': { type: 'boolean' },
       serial: { type: 'boolean' },
       'serial-profile': { type: 'string' },

@@ -183,15 +183,20 @@ export class CardOperations {
     const giveUp = (): void => {
       if (!abandon.signal.aborted) abandon.abort(new Error('the read ended before this was needed'));
     };
-    const externalAuthenticator: ExternalAuthenticator | undefined = psam.present
-      ? (r) => {
-          // A challenge withdrawn means the read failed: PSAM work not yet begun is dropped.
-          r.challenge.catch(giveUp);
-          return takePsam().externalAuthCryptogram(r.algorithm, r.cardIdCode, r.challenge, {
-            signal: abandon.signal,
-          });
-        }
-      : this.options.remoteExternalAuth?.();
+    // Through the antenna a card never releases its holder data (docs/card-conventions.md): the
+    // read asks for the public fields only and authenticates the card, not the terminal.
+    const contactless = session.readerState.role === 'contactless';
+    const externalAuthenticator: ExternalAuthenticator | undefined = contactless
+      ? undefined
+      : psam.present
+        ? (r) => {
+            // A challenge withdrawn means the read failed: PSAM work not yet begun is dropped.
+            r.challenge.catch(giveUp);
+            return takePsam().externalAuthCryptogram(r.algorithm, r.cardIdCode, r.challenge, {
+              signal: abandon.signal,
+            });
+          }
+        : this.options.remoteExternalAuth?.();
     // What was started ahead of the card is finished before the PSAM goes or the read starts over;
     // after a failure, PSAM work not yet begun is dropped rather than done for nothing.
     const settleStarted = async (succeeded: boolean): Promise<void> => {

@@ -3,12 +3,14 @@ import { describe, test } from 'node:test';
 import { fromHex, toHex } from '../bytes.js';
 import { ProtocolError, ValidationError } from '../errors.js';
 import {
+  buildContactlessAtr,
   buildSsseAtr,
   historicalBytesFor,
   historicalMatchesCardId,
   parseAtr,
   parseSsseHistorical,
   regionFromHistorical,
+  sameCardHistorical,
 } from './atr.js';
 
 // DESIGN §6 gives only the first 12 bytes of this identification code.
@@ -99,5 +101,19 @@ describe('ISO/IEC 7816-3 ATR parsing', () => {
 
   test('accepts the inverse convention', () => {
     assert.equal(parseAtr(fromHex('3F00')).convention, 'inverse');
+  });
+});
+
+describe('contactless ATR (PC/SC part 3)', () => {
+  test('3B 8n 80 01, the historical bytes and TCK, parsed back by parseAtr', () => {
+    const historical = fromHex('0081544CA386843202AD932A48');
+    const atr = buildContactlessAtr(historical);
+    assert.equal(toHex(atr.subarray(0, 4)), '3B8D8001');
+    const parsed = parseAtr(atr);
+    assert.deepEqual(parsed.historical, historical);
+    assert.deepEqual(parsed.protocols, [0, 1]);
+    assert.ok(sameCardHistorical(atr, buildSsseAtr(historical)));
+    assert.equal(sameCardHistorical(atr, buildSsseAtr(fromHex('0081544CA386843202AD932A49'))), false);
+    assert.equal(sameCardHistorical(atr, fromHex('3B')), false);
   });
 });

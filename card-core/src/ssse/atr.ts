@@ -47,6 +47,42 @@ export function historicalBytesFor(
   return Buffer.concat([vendorBytes, id.bytes.subarray(0, 2), id.issuerBytes.subarray(0, 4)]);
 }
 
+/**
+ * The ATR a PC/SC reader builds for an ISO/IEC 14443-4 card in its contactless slot (PC/SC part 3,
+ * §3.1.3.2.3: the card has no ATR of its own on the antenna): `3B 8n 80 01`, the n historical
+ * bytes (type A: those of the ATS), and TCK, the XOR of T0 to the last historical byte. A
+ * dual-interface card shows the same historical bytes on both interfaces, so a terminal can tell
+ * one card in two slots from two cards.
+ */
+export function buildContactlessAtr(historical: Uint8Array): Buffer {
+  if (historical.length > 15) {
+    throw new ValidationError(
+      'ATR_HISTORICAL',
+      `an ATR carries at most 15 historical bytes, got ${historical.length}`,
+    );
+  }
+  const atr = Buffer.concat([
+    Buffer.from([0x3b, 0x80 | historical.length, 0x80, 0x01]),
+    historical,
+    Buffer.alloc(1),
+  ]);
+  let tck = 0;
+  for (let i = 1; i < atr.length - 1; i++) tck ^= atr[i]!;
+  atr[atr.length - 1] = tck;
+  return atr;
+}
+
+/** True when two ATRs carry the same non-empty historical bytes: one dual-interface card seen through two slots. */
+export function sameCardHistorical(a: Uint8Array, b: Uint8Array): boolean {
+  try {
+    const ha = parseAtr(a).historical;
+    return ha.length > 0 && ha.equals(parseAtr(b).historical);
+  } catch (e) {
+    if (e instanceof ProtocolError) return false;
+    throw e;
+  }
+}
+
 /** `3B 6D 00 00` and the 13 historical bytes. */
 export function buildSsseAtr(historical: Uint8Array): Buffer {
   if (historical.length !== SSSE_HISTORICAL_LENGTH) {

@@ -2,6 +2,7 @@ import { ValidationError } from '@sscard/card-core';
 import { VpcdSlot } from '../bridge/vpcd-client.js';
 import type { CardDocument, IssuerKeyset } from '../cards/index.js';
 import { CardMemoryStore, MemoryBackedCard } from '../cards/card-memory.js';
+import { ContactlessInterface } from '../cards/contactless.js';
 import { createCard, createPsam } from '../cards/index.js';
 import { CardWithFaults, type Fault, NO_FAULT } from '../faults.js';
 import { type Logger, silentLogger } from '../log.js';
@@ -12,6 +13,8 @@ import type { SlotCard } from '../slot-card.js';
 export interface Slot {
   readonly name: string;
   readonly kind: 'pcsc' | 'serial';
+  /** A contactless slot (a reader's antenna) holds cards through their contactless interface. */
+  readonly contactless?: boolean;
   readonly card: SlotCard | undefined;
   insert(card: SlotCard): void;
   remove(): SlotCard | undefined;
@@ -53,6 +56,7 @@ class VpcdSlotAdapter implements Slot {
   constructor(
     readonly name: string,
     readonly vpcd: VpcdSlot,
+    readonly contactless = false,
   ) {}
   get card(): SlotCard | undefined {
     return this.vpcd.card;
@@ -102,8 +106,13 @@ export function serialSlot(
   return new SerialSlot(name, firmware, onClose);
 }
 
-export function vpcdSlot(name: string, port: number, logger: Logger = silentLogger): Slot {
-  return new VpcdSlotAdapter(name, new VpcdSlot({ port, name, logger }));
+export function vpcdSlot(
+  name: string,
+  port: number,
+  logger: Logger = silentLogger,
+  options: { contactless?: boolean } = {},
+): Slot {
+  return new VpcdSlotAdapter(name, new VpcdSlot({ port, name, logger }), options.contactless === true);
 }
 
 /**
@@ -113,7 +122,10 @@ export function vpcdSlot(name: string, port: number, logger: Logger = silentLogg
  * `memoryDir` it survives the emulator too.
  */
 export class Emulator {
-  private readonly cards = new Map<string, { card: CardWithFaults; state: Omit<CardState, 'slot'> }>();
+  private readonly cards = new Map<
+    string,
+    { card: CardWithFaults; contactless: CardWithFaults | undefined; state: Omit<CardState, 'slot'> }
+  >();
   private readonly slots = new Map<string, Slot>();
 
   private readonly logger: Logger;
@@ -127,15 +139,21 @@ export class Emulator {
     const memory = options.memoryDir === undefined ? undefined : new CardMemoryStore(options.memoryDir);
     for (const doc of documents) {
       const chip = createCard(doc, keyset);
-      const card = new CardWithFaults(memory ? new MemoryBackedCard(chip, memory) : chip);
+      const stored = memory ? new MemoryBackedCard(chip, memory) : chip;
+      const card = new CardWithFaults(stored);
+      // The same chip through its antenna, for contactless slots (dual-interface cards only).
+      const contactless = chip.profile.contactless
+        ? new CardWithFaults(new ContactlessInterface(stored, chip.profile))
+        : undefined;
       const generation = Number.parseInt(doc.card.specVersion, 10);
       this.cards.set(card.id, {
         card,
+        contactless,
         state: { id: card.id, kind: 'ssse', generation, holder: doc.holder.name },
       });
     }
     const psam = new CardWithFaults(createPsam(keyset));
-    this.cards.set(psam.id, { card: psam, state: { id: psam.id, kind: 'psam' } });
+    this.cards.set(psam.id, { card: psam, contactless: undefined, state: { id: psam.id, kind: 'psam' } });
   }
 
   addSlot(slot: Slot): void {
@@ -147,7 +165,10 @@ export class Emulator {
   }
 
   listCards(): CardState[] {
-    return [...this.cards.values()].map(({ card, state }) => ({ ...state, slot: this.slotOf(card) ?? null }));
+    return [...this.cards.values()].map(({ card, contactless, state }) => ({
+      ...state,
+      slot: this.slotOf(card) ?? (contactless && this.slotOf(contactless)) ?? null,
+    }));
   }
 
   listSlots(): SlotState[] {
@@ -171,11 +192,17 @@ export class Emulator {
     const entry = this.cards.get(cardId);
     if (!entry)
       throw new EmulatorError('UNKNOWN_CARD', `no card ${cardId}; known: ${this.cardIds().join(', ')}`);
-    const current = this.slotOf(entry.card);
-    if (current && current !== slot.name) this.slot(current).remove();
-    if (slot.card === entry.card) return this.state(slot.name);
+    const form = slot.contactless ? entry.contactless : entry.card;
+    if (!form) {
+      throw new EmulatorError('NO_CONTACTLESS_INTERFACE', `card ${cardId} has no contactless interface`);
+    }
+    for (const other of [entry.card, entry.contactless]) {
+      const current = other && this.slotOf(other);
+      if (current && current !== slot.name) this.slot(current).remove();
+    }
+    if (slot.card === form) return this.state(slot.name);
     if (slot.card) slot.remove();
-    slot.insert(entry.card);
+    slot.insert(form);
     this.logger.info('card-inserted', { slot: slot.name, card: cardId });
     return this.state(slot.name);
   }

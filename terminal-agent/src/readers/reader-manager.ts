@@ -5,7 +5,7 @@ import type {
   ReaderCardState,
   ReaderState,
 } from '@sscard/agent-protocol';
-import { type ReaderLink, toHex } from '@sscard/card-core';
+import { type ReaderLink, sameCardHistorical, toHex } from '@sscard/card-core';
 import type { Logger } from '../log.js';
 import { ReaderError } from './errors.js';
 import type { BackendSlot, CardChannel, ReaderBackend, ReaderKind } from './reader-backend.js';
@@ -255,7 +255,9 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
     const readers = this.backends.flatMap((b) =>
       b.slots().flatMap((slot) => {
         const { role } = this.roles(slot.name, slot.kind);
-        return roles.includes(role) ? [{ name: slot.name, role, card: slot.atr !== undefined }] : [];
+        return roles.includes(role)
+          ? [{ name: slot.name, role, card: slot.atr !== undefined && !this.shadowed(slot) }]
+          : [];
       }),
     );
     const psam = roles.length === 1 && roles[0] === 'psam';
@@ -304,8 +306,46 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
     const { role, profile } = this.roles(slot.name, slot.kind);
     const state: ReaderState = { name: slot.name, kind: slot.kind, role };
     if (profile !== undefined) state.profile = profile;
-    if (slot.atr) state.card = this.cardStateOf(slot.atr);
+    if (slot.atr && !this.shadowed(slot)) state.card = this.cardStateOf(slot.atr);
     return state;
+  }
+
+  /**
+   * A dual-interface card in a reader with a contact and a contactless slot is seen in both: the
+   * contactless slot's card is shadowed while a contact slot of the same reader (the name without
+   * its slot number) holds the card with the same historical bytes, so the card is offered once,
+   * through its contacts.
+   */
+  private shadowed(slot: BackendSlot): boolean {
+    if (!slot.atr || this.roles(slot.name, slot.kind).role !== 'contactless') return false;
+    const reader = readerOf(slot.name);
+    return this.backends.some((b) =>
+      b
+        .slots()
+        .some(
+          (other) =>
+            other.name !== slot.name &&
+            other.atr !== undefined &&
+            readerOf(other.name) === reader &&
+            this.roles(other.name, other.kind).role === 'user' &&
+            sameCardHistorical(other.atr, slot.atr!),
+        ),
+    );
+  }
+
+  /** Contactless slots of the reader holding `name` whose card is the one just inserted or removed there. */
+  private twinSlots(backend: ReaderBackend, name: string, atr: Buffer): BackendSlot[] {
+    const reader = readerOf(name);
+    return backend
+      .slots()
+      .filter(
+        (s) =>
+          s.name !== name &&
+          s.atr !== undefined &&
+          readerOf(s.name) === reader &&
+          this.roles(s.name, s.kind).role === 'contactless' &&
+          sameCardHistorical(s.atr, atr),
+      );
   }
 
   private cardStateOf(atr: Buffer): ReaderCardState {
@@ -324,6 +364,8 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
 
   private follow(backend: ReaderBackend): void {
     const roleOf = (name: string): ReaderRole => this.roles(name, backend.kind).role;
+    /** The ATR each contact slot last announced: the slot forgets it before announcing a removal. */
+    const contactAtrs = new Map<string, Buffer>();
     backend.on('reader-added', (name) => {
       const slot = backend.slots().find((s) => s.name === name);
       if (!slot || roleOf(name) === 'ignore') return;
@@ -340,6 +382,15 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
       void this.unpark(name);
       const role = roleOf(name);
       if (role === 'ignore') return;
+      const slot = backend.slots().find((x) => x.name === name);
+      if (slot && this.shadowed(slot)) return;
+      // The card reached the contacts of a reader whose antenna already showed it: one card, once.
+      if (role === 'user') {
+        contactAtrs.set(name, atr);
+        for (const twin of this.twinSlots(backend, name, atr)) {
+          this.emit('card-removed', { reader: twin.name, role: 'contactless' });
+        }
+      }
       this.emit('card-inserted', { reader: name, role, ...this.cardStateOf(atr) });
     });
     backend.on('card-removed', (name) => {
@@ -347,10 +398,29 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
       const role = roleOf(name);
       if (role === 'ignore') return;
       this.emit('card-removed', { reader: name, role });
+      // Pulled from the contacts but still in the field: offered again through the antenna.
+      const atr = contactAtrs.get(name);
+      contactAtrs.delete(name);
+      if (role === 'user' && atr) {
+        for (const twin of this.twinSlots(backend, name, atr)) {
+          if (!this.shadowed(twin)) {
+            this.emit('card-inserted', {
+              reader: twin.name,
+              role: 'contactless',
+              ...this.cardStateOf(twin.atr!),
+            });
+          }
+        }
+      }
     });
     backend.on('error', (error) => {
       // An unobserved `error` event would throw and take the daemon down for what is a hint.
       if (this.listenerCount('error') > 0) this.emit('error', error);
     });
   }
+}
+
+/** The physical reader of a PC/SC slot name: pcsc-lite names slots `<reader> XX YY` (index, slot). */
+function readerOf(name: string): string {
+  return name.replace(/ [0-9A-F]{2}$/, '');
 }
