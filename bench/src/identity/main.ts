@@ -30,7 +30,9 @@ export async function run(argv: readonly string[]): Promise<void> {
     rounds: { default: '2' },
     'open-duration': { default: '10' },
     engines: { default: 'sqlite,postgres' },
+    'checkpoint-every': { default: '1000' },
   });
+  const checkpointEvery = positiveInt('checkpoint-every', f['checkpoint-every']);
   const holders = positiveInt('holders', f.holders);
   const cards = positiveInt('cards', f.cards);
   const levels = f.concurrency.split(',').map((c) => positiveInt('concurrency', c.trim()));
@@ -52,7 +54,13 @@ export async function run(argv: readonly string[]): Promise<void> {
     for (const engine of engines) {
       if (engine === 'postgres') postgres = await startPostgres();
       registries.push(
-        await prepareRegistry({ engine, holders, cards, ...(postgres ? { databaseUrl: postgres.url } : {}) }),
+        await prepareRegistry({
+          engine,
+          holders,
+          cards,
+          checkpointEvery,
+          ...(postgres ? { databaseUrl: postgres.url } : {}),
+        }),
       );
     }
     const services: RunningTarget[] = [];

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { systemClock } from '@sscard/card-service/clock';
 import { type ServiceConfigInput, dataPath, loadConfig } from '@sscard/card-service/config';
+import { startTestHsm } from '@sscard/card-service/hsm/hsm-fixture';
+import { testIssuerKeyset } from '@sscard/card-service/http/api-fixture';
 import { Registry } from '@sscard/card-service/registry/registry';
 import { openStore } from '@sscard/card-service/store/open-store';
 import { loadOrCreateCa } from '@sscard/card-service/terminals/ca';
@@ -41,6 +43,7 @@ export interface PreparedRegistry {
   bodies: IdentityBody[];
   tls: TerminalTls;
   import: { rows: number; seconds: number; rowsPerSecond: number; csvSeconds: number };
+  /** Stops the registry's HSM process and removes its files. */
   cleanup(): Promise<void>;
 }
 
@@ -53,6 +56,8 @@ export interface PrepareOptions {
   cards: number;
   /** Keep the CSV (a large file) after the import; default false. */
   keepCsv?: boolean;
+  /** Audit entries between HSM checkpoints (the service's `audit.checkpointEvery`). */
+  checkpointEvery?: number;
 }
 
 /**
@@ -61,10 +66,17 @@ export interface PrepareOptions {
  * still runs on every request). The identity cache is off so that every check reads card, holder
  * and coverage from the store, as checks of different citizens do. Request logging is at `warn`.
  */
-export function serviceConfig(dataDir: string, databaseUrl: string): ServiceConfigInput {
+export function serviceConfig(
+  dataDir: string,
+  databaseUrl: string,
+  checkpointEvery = 1000,
+): ServiceConfigInput {
   return {
     dataDir,
     databaseUrl,
+    // The HSM process of the registry (`prepareRegistry` starts it): the audit chain is certified
+    // every `checkpointEvery` entries while the load runs, as in production.
+    audit: { checkpointEvery, checkpointIntervalSeconds: 60 },
     listen: { host: '127.0.0.1', port: 0 },
     logLevel: 'warn',
     rateLimit: { capacity: 1_000_000_000, refillPerSecond: 1_000_000_000 },
@@ -83,7 +95,8 @@ const BENCH_ACTOR = { kind: 'operator' as const, id: 'bench' };
 export async function prepareRegistry(options: PrepareOptions): Promise<PreparedRegistry> {
   const dataDir = await tempDir(`sscard-bench-${options.engine}-`);
   const databaseUrl = options.engine === 'postgres' ? options.databaseUrl! : join(dataDir, 'registry.db');
-  const config = serviceConfig(dataDir, databaseUrl);
+  const config = serviceConfig(dataDir, databaseUrl, options.checkpointEvery);
+  const hsm = await startTestHsm(dataDir, testIssuerKeyset().keyset);
   const csv = join(dataDir, 'holders.csv');
 
   progress(`${options.engine}: writing ${options.holders.toLocaleString('en-US')} holders to a CSV`);
@@ -150,6 +163,9 @@ export async function prepareRegistry(options: PrepareOptions): Promise<Prepared
     bodies,
     tls,
     import: { rows: options.holders, seconds, rowsPerSecond: options.holders / seconds, csvSeconds },
-    cleanup: () => rm(dataDir, { recursive: true, force: true }),
+    cleanup: async () => {
+      await hsm.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
   };
 }
