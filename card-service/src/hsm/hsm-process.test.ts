@@ -5,7 +5,17 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { internalAuthCryptogram, makeCitizenId, parseCardIdCode, ssseCardKey } from '@sscard/card-core';
+import {
+  computeArpc,
+  computeArqc,
+  deriveSessionKey,
+  deriveUdk,
+  encipherPinBlock,
+  internalAuthCryptogram,
+  makeCitizenId,
+  parseCardIdCode,
+  ssseCardKey,
+} from '@sscard/card-core';
 import { tempDir } from '@sscard/test-harness';
 import {
   type IssuedCardData,
@@ -15,6 +25,9 @@ import {
   startTestService,
 } from '../testing/api-fixture.js';
 import { HsmClient } from './hsm-client.js';
+import { terminalPinKey } from './hsm-core.js';
+import { hsmPaths } from './hsm-paths.js';
+import { openKeyFile, readMasterKey } from './key-file.js';
 import { encodeFrame } from './protocol.js';
 
 const HSM_MAIN = fileURLToPath(new URL('./hsm-main.js', import.meta.url));
@@ -122,6 +135,48 @@ describe('the HSM as a process of its own', () => {
         (e: Error & { code?: string }) => e.code === 'HSM_BAD_REQUEST',
       );
       assert.ok((await client.status()).keysetCreatedAt);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('domain code reaches ARQC/ARPC and PIN block commands through the one typed client', async () => {
+    const client = new HsmClient({ socketPath: t.hsm.socketPath });
+    try {
+      const pan = '6231234567890123456';
+      const sk = deriveSessionKey('3des', deriveUdk('3des', t.keys.acMasterKeys['3des'], pan, '00'), 0x21);
+      const data = Buffer.from(
+        '000000010000000000000000015600000000000156261207011122334455667C00002103A00000',
+        'hex',
+      );
+      const arqc = computeArqc('3des', sk, data);
+      const answer = await client.verifyArqc({
+        algorithm: '3des',
+        pan,
+        psn: '00',
+        atc: '0021',
+        data: data.toString('hex'),
+        arqc: arqc.toString('hex'),
+        arc: '3030',
+      });
+      assert.deepEqual(answer, {
+        verified: true,
+        arpc: computeArpc('3des', sk, arqc, Buffer.from('3030', 'hex')).toString('hex').toUpperCase(),
+      });
+      const keyset = await openKeyFile(hsmPaths(t.hsm.dir).keyFile, await readMasterKey(t.hsm.masterKeyPath));
+      const tpk = terminalPinKey(Buffer.from(keyset.pin.terminalMasterKey, 'hex'), 'bank-7', 4);
+      const pinBlock = encipherPinBlock(4, tpk, '864209', pan).toString('hex');
+      const { pvv } = await client.makePvv({ terminalId: 'bank-7', format: 4, pinBlock, pan, pvki: 1 });
+      assert.deepEqual(
+        await client.verifyPin({ terminalId: 'bank-7', format: 4, pinBlock, pan, pvki: 1, pvv }),
+        {
+          verified: true,
+        },
+      );
+      await assert.rejects(
+        client.verifyPin({ terminalId: 'bank-8', format: 4, pinBlock, pan, pvki: 1, pvv }),
+        (e: Error & { code?: string }) => e.code === 'PIN_BLOCK_INVALID',
+      );
     } finally {
       await client.close();
     }
