@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { makeCitizenId } from '@sscard/card-core';
-import { bypassAppendOnly } from './audit/tamper-fixture.js';
+import { bypassAppendOnly } from './testing/tamper-fixture.js';
 import { openStore } from './store/open-store.js';
 
 const CLI = fileURLToPath(new URL('./cli.js', import.meta.url));

@@ -6,7 +6,7 @@ import { forEachEngine, serviceLoginUrl } from '../testing/engines-fixture.js';
 import type { Store } from '../store/store.js';
 import { appendAudit, verifyAuditChain } from './audit-log.js';
 import { canonicalJson } from './canonical-json.js';
-import { bypassAppendOnly } from './tamper-fixture.js';
+import { bypassAppendOnly } from '../testing/tamper-fixture.js';
 
 test('canonical JSON sorts keys at every level and drops undefined', () => {
   assert.equal(

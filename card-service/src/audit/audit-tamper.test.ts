@@ -14,7 +14,7 @@ import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { listCheckpoints } from './audit-checkpoints.js';
 import { type AuditVerification, entryHash, listAudit, verifyAuditChain } from './audit-log.js';
-import { bypassAppendOnly } from './tamper-fixture.js';
+import { bypassAppendOnly } from '../testing/tamper-fixture.js';
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 

@@ -5,7 +5,7 @@ import { forEachEngine } from '../testing/engines-fixture.js';
 import type { Queryable, Store } from '../store/store.js';
 import { openStore } from '../store/open-store.js';
 import { appendAudit, appendAuditAfter, listAudit, verifyAuditChain } from './audit-log.js';
-import { bypassAppendOnly } from './tamper-fixture.js';
+import { bypassAppendOnly } from '../testing/tamper-fixture.js';
 import { AuditWriter } from './audit-writer.js';
 
 const clock = manualClock('2025-03-01T00:00:00Z');
