@@ -117,8 +117,19 @@ export function describeReturnCode(code: number): ReturnCodeMeaning {
   return { zh: `未知返回码 ${code}`, en: `unknown return code ${code}` };
 }
 
-/** The functions of the interface the agent answers. */
-export const MINISTRY_FUNCTIONS = ['iReadCardBas', 'iVerifyPIN'] as const;
+/**
+ * The functions of the interface the agent answers. Outputs (docs/card-conventions.md):
+ * `iReadCardBas` the 11 fields; `iReadCardNo` the card (face) number and `|`; `iGetCardType`
+ * the card type byte and the specification version, each ended by `|` (`3|3.00|`); `iVerifyPIN`
+ * and `iChangePIN` nothing, the PIN coming from the PIN pad or the on-screen keypad.
+ */
+export const MINISTRY_FUNCTIONS = [
+  'iReadCardBas',
+  'iReadCardNo',
+  'iGetCardType',
+  'iVerifyPIN',
+  'iChangePIN',
+] as const;
 export type MinistryFunction = (typeof MINISTRY_FUNCTIONS)[number];
 
 /** `iType`: 1 contact, 2 contactless, 3 auto with contact first, 4 auto with contactless first. */
@@ -132,6 +143,17 @@ export type CardInterfaceType = 1 | 2 | 3 | 4;
 export interface MinistryRequest {
   function: MinistryFunction;
   iType: CardInterfaceType | `${CardInterfaceType}`;
+  id?: string | number;
+}
+
+/**
+ * The other dialect web bridges use: the function in `func` and its input parameters in order in
+ * `in` (for every function here, the first is `iType`): `{"func":"iReadCardBas","in":["3"]}`.
+ * Answered with the same `MinistryResponse`.
+ */
+export interface MinistryArgsRequest {
+  func: MinistryFunction;
+  in: (string | number)[];
   id?: string | number;
 }
 

@@ -277,13 +277,32 @@ export class CardOperations {
    * an empty string. A card that fails verification gets -21/-22/-23 and no data.
    */
   async readCardBas(iType: number): Promise<ReadCardBasResult> {
+    return this.ministryRead(iType, (result) => result.readCardBas);
+  }
+
+  /** The ministry `iReadCardNo(iType)`: the card (face) number and `|`, after the same checks as iReadCardBas. */
+  readCardNo(iType: number): Promise<ReadCardBasResult> {
+    return this.ministryRead(iType, (result) => `${result.info.cardNumber}|`);
+  }
+
+  /** The ministry `iGetCardType(iType)`: the card type byte and the specification version (`3|3.00|`). */
+  getCardType(iType: number): Promise<ReadCardBasResult> {
+    // The card type record is not among iReadCardBas's: this read takes all the card's records.
+    return this.ministryRead(iType, (result) => `${result.info.cardType}|${result.info.specVersion}|`, 'all');
+  }
+
+  /** A verified read of the iReadCardBas records, answered in the interface's terms. */
+  private async ministryRead(
+    iType: number,
+    output: (result: ReadCardResult) => string,
+    fields: SsseFieldSet = 'readCardBas',
+  ): Promise<ReadCardBasResult> {
     const roles = ROLES_BY_ITYPE[iType];
     if (!roles) return { code: -14, output: '' };
     try {
-      const result = await this.readCard({ roles, verify: true, fields: 'readCardBas' });
+      const result = await this.readCard({ roles, verify: true, fields });
       const code = result.verification ? returnCodeForReport(result.verification) : 0;
-      const output = code === 0 ? result.readCardBas : '';
-      return { code, output, apduCount: result.apduCount };
+      return { code, output: code === 0 ? output(result) : '', apduCount: result.apduCount };
     } catch (e) {
       return { code: returnCodeFor(e), output: '' };
     }

@@ -125,6 +125,51 @@ describe('agent local API over a real pcscd and a virtual card', () => {
     }
   });
 
+  it('answers iReadCardNo, iGetCardType and iChangePIN in both JSON dialects, over the WebSocket and HTTP', async () => {
+    await waitFor('the card', () => agent.readers.list().find((r) => r.role === 'user')?.card);
+    const ws = new WebSocket(`ws://${base}/ws/ministry`, { headers: { origin: HIS } });
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const call = (message: string) =>
+      new Promise<{ functionName: string; success: number; pOutInfo: string }>((resolve) => {
+        ws.once('message', (data) => resolve(JSON.parse(data.toString())));
+        ws.send(message);
+      });
+    const cardNo = { functionName: 'iReadCardNo', success: 0, pOutInfo: `${doc.card.cardNumber}|` };
+    const cardType = {
+      functionName: 'iGetCardType',
+      success: 0,
+      pOutInfo: `${doc.card.cardType}|${doc.card.specVersion}|`,
+    };
+    try {
+      assert.deepEqual(await call('{"function":"iReadCardNo","iType":1}'), cardNo);
+      assert.deepEqual(await call('{"func":"iReadCardNo","in":["3"]}'), cardNo);
+      assert.deepEqual(await call('{"func":"iGetCardType","in":[1]}'), cardType);
+      const bas = await call('{"func":"iReadCardBas","in":["3"]}');
+      assert.equal(parseReadCardBas(bas.pOutInfo).cardNumber, doc.card.cardNumber);
+      assert.equal((await call('{"func":"iReadCardNo","in":[]}')).success, -14);
+      assert.equal((await call('{"func":"iReadCardNo","in":"3"}')).success, -14);
+      // No PIN pad or keypad on this terminal: not available here, as iVerifyPIN.
+      assert.equal((await call('{"func":"iChangePIN","in":["1"]}')).success, -13);
+    } finally {
+      ws.close();
+    }
+    const http = async (path: string, body?: unknown) => {
+      const res = await fetch(`http://${base}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { origin: HIS, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      assert.equal(res.status, 200);
+      return res.json();
+    };
+    assert.deepEqual(await http('/ministry/iReadCardNo?iType=3'), cardNo);
+    assert.deepEqual(await http('/ministry/iGetCardType', { in: ['1'] }), cardType);
+    assert.deepEqual(await http('/ministry/iGetCardType', { func: 'iGetCardType', in: ['3'] }), cardType);
+  });
+
   it('reads and verifies the card over REST with the token', async () => {
     const res = await fetch(`http://${base}/v1/card/read`, {
       method: 'POST',

@@ -74,8 +74,14 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
     });
     this.ministry = {
       iReadCardBas: (iType: CardInterfaceType) => options.card.readCardBas(iType),
+      iReadCardNo: (iType: CardInterfaceType) => options.card.readCardNo(iType),
+      iGetCardType: (iType: CardInterfaceType) => options.card.getCardType(iType),
       iVerifyPIN: async () => {
         const result = await this.verifyPin();
+        return { code: result.code, output: '' };
+      },
+      iChangePIN: async () => {
+        const result = await this.changePin();
         return { code: result.code, output: '' };
       },
     };

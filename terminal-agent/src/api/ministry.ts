@@ -4,7 +4,7 @@
  * return code in `success` and the pipe-separated output in `pOutInfo`. An HIS page switches to the
  * agent by changing the URL it talks to.
  *
- *   → {"function":"iReadCardBas","iType":3}
+ *   → {"function":"iReadCardBas","iType":3}   or   {"func":"iReadCardBas","in":["3"]}
  *   ← {"functionName":"iReadCardBas","success":0,"pOutInfo":"639900|1111…|"}
  *
  * The PIN is never part of a request: `iVerifyPIN` takes it from the PIN pad or the on-screen
@@ -28,10 +28,7 @@ export interface MinistryResult {
 }
 
 /** What the interface calls on; the agent builds it from CardOperations and the PIN entry flow. */
-export interface MinistryBackend {
-  iReadCardBas(iType: CardInterfaceType): Promise<MinistryResult>;
-  iVerifyPIN(iType: CardInterfaceType): Promise<MinistryResult>;
-}
+export type MinistryBackend = Record<MinistryFunction, (iType: CardInterfaceType) => Promise<MinistryResult>>;
 
 function isMinistryFunction(name: string): name is MinistryFunction {
   return (MINISTRY_FUNCTIONS as readonly string[]).includes(name);
@@ -65,10 +62,13 @@ export function parseMinistryRequest(request: unknown): ParsedMinistryRequest {
   }
   const body = request as Record<string, unknown>;
   const id = typeof body.id === 'string' || typeof body.id === 'number' ? body.id : undefined;
-  const name = body.function;
+  // Two dialects: {"function":…,"iType":…} and {"func":…,"in":[iType, …]}.
+  const name = body.function ?? body.func;
   if (typeof name !== 'string' || name.length === 0) return fail('', MinistryReturnCode.BAD_PARAMETER, id);
   if (!isMinistryFunction(name)) return fail(name, MinistryReturnCode.UNSUPPORTED, id);
-  const iType = parseIType(body.iType);
+  if (body.in !== undefined && !Array.isArray(body.in))
+    return fail(name, MinistryReturnCode.BAD_PARAMETER, id);
+  const iType = parseIType(body.iType ?? (body.in as unknown[] | undefined)?.[0]);
   if (iType === undefined) return fail(name, MinistryReturnCode.BAD_PARAMETER, id);
   return id === undefined ? { ok: true, fn: name, iType } : { ok: true, fn: name, iType, id };
 }
@@ -97,10 +97,7 @@ export async function callMinistry(
   if (!request.ok) return request.response;
   let result: MinistryResult;
   try {
-    result =
-      request.fn === 'iReadCardBas'
-        ? await backend.iReadCardBas(request.iType)
-        : await backend.iVerifyPIN(request.iType);
+    result = await backend[request.fn](request.iType);
   } catch (e) {
     result = { code: onError(e, request.fn), output: '' };
   }

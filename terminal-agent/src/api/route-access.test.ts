@@ -40,6 +40,9 @@ class RecordedActions extends EventEmitter<AgentActionEvents> implements AgentAc
   readonly ministry: MinistryBackend = {
     iReadCardBas: async () => ({ code: 0, output: RECORDED_BAS }),
     iVerifyPIN: async () => ({ code: -51, output: '' }),
+    iChangePIN: async () => ({ code: -51, output: '' }),
+    iReadCardNo: async () => ({ code: 0, output: 'X00000019|' }),
+    iGetCardType: async () => ({ code: 0, output: '3|3.00|' }),
   };
   async readCard(): Promise<CardReadView> {
     return { readCardBas: RECORDED_BAS } as unknown as CardReadView;

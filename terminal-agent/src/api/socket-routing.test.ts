@@ -44,6 +44,9 @@ class NumberedActions extends EventEmitter<AgentActionEvents> implements AgentAc
   readonly ministry: MinistryBackend = {
     iReadCardBas: async () => ({ code: -2, output: '' }),
     iVerifyPIN: async () => ({ code: -13, output: '' }),
+    iChangePIN: async () => ({ code: -13, output: '' }),
+    iReadCardNo: async () => ({ code: 0, output: 'X00000019|' }),
+    iGetCardType: async () => ({ code: 0, output: '3|3.00|' }),
   };
   async readCard(): Promise<CardReadView> {
     const view = {
