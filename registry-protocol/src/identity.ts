@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { contracts } from './contracts.js';
-import { cardIdCode, cardNumber, cardPresentProof, holderName, instant, ssn } from './fields.js';
+import { cardIdCode, cardNumber, cardPresentProof, holderName, instant, region, ssn } from './fields.js';
 import { route } from './route.js';
 import { CARD_STATUSES, RELATION_STATUSES, TERMINAL_TYPES } from './vocabulary.js';
 
@@ -26,9 +26,30 @@ export const IDENTITY_REFUSALS = [
   'CARD_REPLACED',
   'CARD_CANCELLED',
   'CARD_EXPIRED',
+  'COVERAGE_MISSING',
+  'COVERAGE_PAUSED',
+  'COVERAGE_OTHER_REGION',
   ...PROOF_REFUSALS.map((r) => `PROOF_${r}` as const),
 ] as const;
 export type IdentityRefusal = (typeof IDENTITY_REFUSALS)[number];
+
+/**
+ * Kinds of scheme a terminal may ask about without knowing the holder's exact scheme: `medical`
+ * is 310 (employee) or 390 (resident) basic medical insurance, `pension` 110 (employee) or 120
+ * (urban and rural resident) pension.
+ */
+export const SCHEME_KINDS = ['medical', 'pension'] as const;
+export type SchemeKind = (typeof SCHEME_KINDS)[number];
+
+/**
+ * The coverage a check asks about: a scheme code or kind, in an insured region (the calling
+ * terminal's own when absent). Missing, paused or only elsewhere is refused with `COVERAGE_*`.
+ */
+export const schemeAskedSchema = z.strictObject({
+  scheme: z.union([z.enum(SCHEME_KINDS), z.string().regex(/^[0-9]{3}$/, 'a three-digit scheme code')]),
+  region: region.optional(),
+});
+export type SchemeAsked = z.output<typeof schemeAskedSchema>;
 
 /** The card a terminal has just read, as it read it, with a card-present proof when it has one. */
 export const identityCheckRequestSchema = z
@@ -38,6 +59,8 @@ export const identityCheckRequestSchema = z
     ssn,
     name: holderName,
     proof: cardPresentProof.optional(),
+    /** Also judge the holder's coverage in this scheme. */
+    forScheme: schemeAskedSchema.optional(),
   })
   .register(contracts, { id: 'IdentityCheckRequest' });
 export type IdentityCheckRequest = z.input<typeof identityCheckRequestSchema>;

@@ -97,7 +97,7 @@ export function buildRoutes(svc: Services, openapi: () => unknown): RouteDef[] {
         const t = terminalOf(ctx);
         return {
           body: await svc.identity.check(
-            { id: t.terminalId, type: t.type },
+            { id: t.terminalId, type: t.type, region: t.region },
             ctx.body,
             ctx.prepared as PreparedIdentity | undefined,
           ),

@@ -1,24 +1,24 @@
 import { createHash } from 'node:crypto';
-import type { IdentityCheckRequest, IdentityCheckResult, IdentityRefusal } from '@sscard/registry-protocol';
+import type { IdentityCheckRequest, IdentityCheckResult } from '@sscard/registry-protocol';
 import { maskCardNumber, maskIdNumber, maskName } from '@sscard/card-core';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import { type Clock, chinaDate } from '../clock.js';
 import type { CardPresence } from '../hsm/card-presence.js';
 import { effectiveCard, type TerminalType } from '../lifecycle/transitions.js';
-import { type CardStatus, SCHEME_NAMES } from '../registry/model.js';
+import { SCHEME_NAMES } from '../registry/model.js';
 import { cardSubject } from '../registry/subjects.js';
 import * as q from '../registry/queries.js';
 import { RequestReads } from '../registry/request-reads.js';
 import type { IdentityRecord } from '../registry/queries.js';
 import type { Store } from '../store/store.js';
+import { type IdentityFacts, RECORD_RULES, STANDING_RULES, firstRefusal } from './rules/index.js';
 
-const STATUS_REFUSALS: Partial<Record<CardStatus, IdentityRefusal>> = {
-  issued: 'CARD_NOT_ACTIVATED',
-  temporarily_lost: 'CARD_TEMPORARILY_LOST',
-  lost: 'CARD_LOST',
-  replaced: 'CARD_REPLACED',
-  cancelled: 'CARD_CANCELLED',
-};
+/** The calling terminal, as its certificate names it. */
+export interface IdentityTerminal {
+  id: string;
+  type: TerminalType;
+  region: string;
+}
 
 /** The store's record of the card a check asked for, read ahead by `IdentityChecks.prepare`. */
 export type PreparedIdentity = Promise<IdentityRecord | undefined>;
@@ -69,39 +69,37 @@ export class IdentityChecks {
       .digest('hex');
   }
 
+  /**
+   * The store's record of the card, from the visit cache when it holds the holder and relations
+   * of this very request. The card row is read every time, so a loss reported through another
+   * service process is seen at once; only the holder and the relations, which change rarely,
+   * come from the cache.
+   */
   private async lookup(
     req: IdentityCheckRequest,
     prepared: PreparedIdentity | undefined,
-  ): Promise<Omit<CacheEntry, 'expires' | 'cardNumber'> | IdentityRefusal> {
-    const key = this.cacheSeconds > 0 ? this.cacheKey(req) : undefined;
-    const now = Date.now();
+    key: string | undefined,
+  ): Promise<IdentityRecord | undefined> {
     const hit = key === undefined ? undefined : this.cache.get(key);
-    if (hit && hit.expires > now) {
-      // The card row is read every time, so a loss reported through another service process is
-      // seen at once; only the holder and the relations, which change rarely, come from the cache.
+    if (hit && hit.expires > Date.now()) {
       const card = await q.getCardByIdCode(this.store, req.cardIdCode);
-      if (!card) return 'CARD_UNKNOWN';
-      if (card.cardNumber !== req.cardNumber) return 'CARD_DATA_MISMATCH';
-      if (hit.card.personNo === card.personNo) return { ...hit, card };
+      if (!card) return undefined;
+      if (hit.card.personNo === card.personNo) return { card, holder: hit.holder, relations: hit.relations };
     }
-    const found = await (prepared ?? this.reads.identityRecord(req.cardIdCode));
-    if (!found) return 'CARD_UNKNOWN';
-    const { card, holder, relations } = found;
-    if (card.cardNumber !== req.cardNumber) return 'CARD_DATA_MISMATCH';
-    if (!holder || holder.idNumber !== req.ssn.toUpperCase() || holder.name !== req.name.trim()) {
-      return 'HOLDER_MISMATCH';
-    }
-    if (key !== undefined) {
-      if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(key, {
-        expires: now + this.cacheSeconds * 1000,
-        cardNumber: card.cardNumber,
-        card,
-        holder,
-        relations,
-      });
-    }
-    return { card, holder, relations };
+    return prepared ?? this.reads.identityRecord(req.cardIdCode);
+  }
+
+  /** Remembers a record whose card and holder matched the request, for the rest of the visit. */
+  private remember(key: string, found: IdentityRecord): void {
+    if ((this.cache.get(key)?.expires ?? 0) > Date.now()) return;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(key, {
+      expires: Date.now() + this.cacheSeconds * 1000,
+      cardNumber: found.card.cardNumber,
+      card: found.card,
+      holder: found.holder!,
+      relations: found.relations,
+    });
   }
 
   /**
@@ -109,7 +107,7 @@ export class IdentityChecks {
    * audit transaction (group commit), and a check whose entry could not be written fails.
    */
   async check(
-    terminal: { id: string; type: TerminalType },
+    terminal: IdentityTerminal,
     req: IdentityCheckRequest,
     prepared?: PreparedIdentity,
   ): Promise<IdentityCheckResult> {
@@ -119,21 +117,38 @@ export class IdentityChecks {
       action: 'identity.check',
       subject: result.card ? cardSubject(result.card.cardNumber) : `card ${maskCardNumber(req.cardNumber)}`,
       result: result.valid ? 'ok' : (result.reason ?? 'refused'),
-      details: { ssn: maskIdNumber(req.ssn), cardPresent: result.cardPresent },
+      details: {
+        ssn: maskIdNumber(req.ssn),
+        proofCarried: req.proof !== undefined,
+        cardPresent: result.cardPresent,
+        ...(req.forScheme ? { forScheme: req.forScheme.scheme } : {}),
+      },
     });
     return result;
   }
 
   private async evaluate(
-    terminal: { id: string; type: TerminalType },
+    terminal: IdentityTerminal,
     req: IdentityCheckRequest,
     prepared: PreparedIdentity | undefined,
   ): Promise<IdentityCheckResult> {
     const now = this.clock();
     const checkedAt = now.toISOString();
     let cardPresent = false;
-    const found = await this.lookup(req, prepared);
-    if (typeof found === 'string') return { valid: false, reason: found, checkedAt, cardPresent };
+    const key = this.cacheSeconds > 0 ? this.cacheKey(req) : undefined;
+    const found = await this.lookup(req, prepared, key);
+    if (!found) return { valid: false, reason: 'CARD_UNKNOWN', checkedAt, cardPresent };
+    const facts: IdentityFacts = {
+      request: req,
+      card: effectiveCard(found.card, now),
+      holder: found.holder,
+      relations: found.relations,
+      today: chinaDate(now),
+      terminal,
+    };
+    const mismatch = firstRefusal(RECORD_RULES, facts);
+    if (mismatch) return { valid: false, reason: mismatch, checkedAt, cardPresent };
+    if (key !== undefined) this.remember(key, found);
     if (req.proof) {
       const proof = await this.presence.verify(terminal.id, {
         challengeId: req.proof.challengeId,
@@ -143,7 +158,7 @@ export class IdentityChecks {
       if (!proof.verified) return { valid: false, reason: `PROOF_${proof.reason}`, checkedAt, cardPresent };
       cardPresent = true;
     }
-    const card = effectiveCard(found.card, now);
+    const card = facts.card;
     const cardView = {
       cardNumber: card.cardNumber,
       status: card.status,
@@ -152,9 +167,9 @@ export class IdentityChecks {
       expiryDate: card.expiryDate,
       temporary: card.temporary,
     };
-    const refusal =
-      STATUS_REFUSALS[card.status] ?? (card.expiryDate < chinaDate(now) ? 'CARD_EXPIRED' : undefined);
+    const refusal = firstRefusal(STANDING_RULES, facts);
     if (refusal) return { valid: false, reason: refusal, checkedAt, cardPresent, card: cardView };
+    const holder = found.holder!;
     const full = terminal.type !== 'kiosk';
     return {
       valid: true,
@@ -162,10 +177,10 @@ export class IdentityChecks {
       cardPresent,
       card: cardView,
       holder: {
-        name: full ? found.holder.name : maskName(found.holder.name),
-        idNumber: maskIdNumber(found.holder.idNumber),
-        gender: found.holder.gender,
-        region: found.holder.region,
+        name: full ? holder.name : maskName(holder.name),
+        idNumber: maskIdNumber(holder.idNumber),
+        gender: holder.gender,
+        region: holder.region,
       },
       coverage: found.relations.map((r) => ({
         schemeCode: r.schemeCode,
