@@ -1,6 +1,15 @@
-import { type CaKeys, formatReadCardBas, parseAtr, toHex, wipe } from '@sscard/card-core';
+import {
+  type CaKeys,
+  type CardAlgorithm,
+  CardError,
+  formatReadCardBas,
+  parseAtr,
+  toHex,
+  wipe,
+} from '@sscard/card-core';
 import type { ProfileSet, SsseCardOsProfile } from '@sscard/firmware-profiles';
 import { readDebitApplication } from './apps/debit.js';
+import { internalAuthenticate } from './apps/internal-authenticate.js';
 import {
   changePin,
   checkNewPin,
@@ -22,6 +31,7 @@ import {
 } from './apps/ssse.js';
 import type { ReaderManager } from './readers/reader-manager.js';
 import type { ReaderRole } from './readers/reader-roles.js';
+import type { CardPresentProof, PresenceChallenger } from './registry/remote-card-auth.js';
 import { type CardSession, openCardSession, withOneRetry } from './session/card-session.js';
 import {
   type CardAuthVerifier,
@@ -58,6 +68,12 @@ export interface CardOperationsOptions {
    * without it such a card is read without its holder records.
    */
   remoteExternalAuth?: () => ExternalAuthenticator | undefined;
+  /**
+   * The registry service's challenge for a card-present proof (DESIGN.md §3), for reads that ask
+   * for one. Asked at every read, like `remoteCardAuth`; undefined while the terminal is not in
+   * good standing. It answers undefined when the service cannot give a challenge now.
+   */
+  cardPresence?: () => PresenceChallenger | undefined;
   /** Which new PINs a PIN change refuses before the card sees them (default: initial and trivial PINs). */
   pinChangePolicy?: PinChangePolicy;
   /** Payment system CA public keys: with them, cards with a debit application get SDA/DDA. */
@@ -75,6 +91,11 @@ export interface ReadCardOptions {
   roles?: readonly ReaderRole[];
   /** `readCardBas`: only the records `iReadCardBas` returns; the rest of `info` is empty (default `all`). */
   fields?: SsseFieldSet;
+  /**
+   * Have the card answer a fresh service challenge before it powers off, for the registry's
+   * identity check that follows the read (`cardPresence`); the proof is single use and short lived.
+   */
+  proveCardPresence?: boolean;
 }
 
 export interface ReadCardBasResult {
@@ -97,6 +118,11 @@ export interface ReadCardResult {
   reader: string;
   /** ATR, upper-case hex. */
   atr: string;
+  /**
+   * The card's answer to the service's challenge, when asked for and the service gave one: it goes
+   * with the identity check, which the service refuses if the answer is wrong.
+   */
+  cardPresentProof?: CardPresentProof;
 }
 
 export interface PinResult {
@@ -108,6 +134,37 @@ export interface PinResult {
 interface PsamAccess {
   readonly present: boolean;
   taken: Psam | undefined;
+}
+
+type PresenceChallenge = NonNullable<Awaited<ReturnType<PresenceChallenger>>>;
+
+/**
+ * The service's challenge for this card, or undefined when there is none to answer: the service
+ * gave none, or registered the card under another algorithm (the card could not answer it, and
+ * the card-authentication check judges that card).
+ */
+async function presenceChallenge(
+  challenger: PresenceChallenger,
+  cardIdCode: string,
+  algorithm: CardAlgorithm,
+): Promise<PresenceChallenge | undefined> {
+  const issued = await challenger(cardIdCode);
+  return issued?.algorithm === algorithm ? issued : undefined;
+}
+
+/** The card's answer to the challenge; a card that refuses to answer gives no proof, not a failed read. */
+async function answerChallenge(
+  session: CardSession,
+  issued: PresenceChallenge | undefined,
+): Promise<CardPresentProof | undefined> {
+  if (!issued) return undefined;
+  try {
+    const cryptogram = await internalAuthenticate(session, Buffer.from(issued.challenge, 'hex'));
+    return { challengeId: issued.challengeId, cryptogram: cryptogram.toString('hex').toUpperCase() };
+  } catch (e) {
+    if (e instanceof CardError) return undefined;
+    throw e;
+  }
 }
 
 const notFailed = (): false => false;
@@ -176,6 +233,8 @@ export class CardOperations {
     };
     let cardAuth: CardAuthVerifier | undefined;
     let prepared: PreparedCardAuthChallenge | undefined;
+    const challenger = options.proveCardPresence ? this.options.cardPresence?.() : undefined;
+    let presence: Promise<PresenceChallenge | undefined> | undefined;
     let now: Date | undefined;
     let ahead: AheadOutcomes | undefined;
     let settled = false;
@@ -203,6 +262,7 @@ export class CardOperations {
       settled = true;
       if (!succeeded) giveUp();
       if (prepared) await prepared.issued.then(notFailed, failed);
+      if (presence) await presence.then(notFailed, failed);
       if (ahead) await Promise.all(ahead.outcomes.values());
       if (psam.taken) {
         await psam.taken.settled();
@@ -215,14 +275,25 @@ export class CardOperations {
         ...(cardOs ? { cardOs } : {}),
         ...(options.fields ? { fields: options.fields } : {}),
         ...(externalAuthenticator ? { externalAuthenticator } : {}),
-        ...(verify
+        ...(verify || challenger
           ? {
               onIdentified: ({ cardIdCode, algorithm }) => {
+                // The service's challenge travels while the card answers its other records.
+                if (challenger) {
+                  presence = presenceChallenge(challenger, cardIdCode, algorithm);
+                  // Awaited later; a failure meanwhile must not count as unhandled.
+                  presence.catch(() => undefined);
+                }
+                if (!verify) return;
                 cardAuth = psam.present
                   ? new PsamCardAuthVerifier(takePsam(), { signal: abandon.signal })
                   : this.options.remoteCardAuth?.();
                 if (cardAuth) prepared = prepareCardAuthChallenge(cardAuth, { cardIdCode, algorithm });
               },
+            }
+          : {}),
+        ...(verify
+          ? {
               whileLastRecord: (progress) => {
                 now ??= this.clock();
                 const context = this.checkContext(session, progress, now, cardAuth, prepared);
@@ -252,6 +323,7 @@ export class CardOperations {
           ahead,
         );
       }
+      const cardPresentProof = presence && (await answerChallenge(session, await presence));
       // Nothing more goes to the card: it powers off while the result is put together.
       const released = session.close();
       const result: ReadCardResult = {
@@ -261,6 +333,7 @@ export class CardOperations {
         apduCount: session.apduCount,
         reader: session.reader,
         atr: toHex(session.atr),
+        ...(cardPresentProof ? { cardPresentProof } : {}),
       };
       // No second attempt follows a read that succeeded: the PSAM goes back while the card powers off.
       await settleStarted(true);

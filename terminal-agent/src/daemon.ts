@@ -89,6 +89,7 @@ export function createCardOperations(
       ? {
           remoteCardAuth: () => registry.cardAuthVerifier(),
           remoteExternalAuth: () => registry.externalAuthenticator(),
+          cardPresence: () => registry.presenceChallenger(),
         }
       : {}),
   };

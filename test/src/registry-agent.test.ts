@@ -155,6 +155,19 @@ describe('kiosk agent with card-service', () => {
     assert.equal(body.registry.holder?.name, `${doc.holder.name.slice(0, 1)}*`);
     assert.ok(body.registry.coverage);
     assert.ok(!JSON.stringify(body).includes(doc.holder.ssn), 'the full ID number left the agent');
+    // The card answered the service's challenge before it powered off, and the check carried it.
+    assert.equal(body.registry.cardPresent, true);
+    const audit = await registry.operator<{
+      entries: { action: string; terminalId: string; result: string; details: Record<string, unknown> }[];
+    }>('GET', '/v1/audit?after=0&limit=1000');
+    const check = audit.body.entries
+      .filter((e) => e.action === 'identity.check' && e.terminalId === TERMINAL)
+      .at(-1);
+    assert.deepEqual(
+      [check?.result, check?.details.proofCarried, check?.details.cardPresent],
+      ['ok', true, true],
+      'the service recorded the proof with the check',
+    );
   });
 
   it("reads a generation 3 card's holder data through the service's HSM module, and checks it with the registry", async () => {
@@ -171,6 +184,7 @@ describe('kiosk agent with card-service', () => {
       assert.equal(body.info.ssn, `${gen3.holder.ssn.slice(0, 6)}********${gen3.holder.ssn.slice(-4)}`);
       assert.equal(body.verification?.genuine, true, JSON.stringify(body.verification?.failed));
       assert.equal(body.registry.status, 'valid', JSON.stringify(body.registry));
+      assert.equal(body.registry.cardPresent, true, 'an SM4 card proves its presence as well');
       const audit = await registry.operator<{
         entries: { action: string; terminalId: string; result: string }[];
       }>('GET', '/v1/audit?after=0&limit=1000');

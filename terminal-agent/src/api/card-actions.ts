@@ -90,11 +90,20 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
   async readCard(request: { reader?: string | undefined }): Promise<CardReadView> {
     const { card, revealPersonalData, log, registry } = this.#options;
     const reader = request.reader ?? this.#preferredReader();
-    const result = await card.readCard(reader === undefined ? { verify: true } : { reader, verify: true });
-    const checked = await registry.checkCard({
-      info: result.info,
-      ...(result.verification ? { verification: result.verification } : {}),
-    });
+    // Every read that goes to the registry carries the card's proof that it is in this reader.
+    const proveCardPresence = registry.enabled;
+    const result = await card.readCard(
+      reader === undefined
+        ? { verify: true, proveCardPresence }
+        : { reader, verify: true, proveCardPresence },
+    );
+    const checked = await registry.checkCard(
+      {
+        info: result.info,
+        ...(result.verification ? { verification: result.verification } : {}),
+      },
+      result.cardPresentProof,
+    );
     const view: CardReadView = {
       reader: result.reader,
       atr: result.atr,

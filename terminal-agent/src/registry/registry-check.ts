@@ -55,6 +55,9 @@ const REASON_TEXT: Record<string, string> = {
   CARD_REPLACED: 'the card has been replaced by a new card',
   CARD_CANCELLED: 'the card has been cancelled',
   CARD_EXPIRED: 'the card has expired',
+  COVERAGE_MISSING: 'the holder is not insured in the scheme asked about',
+  COVERAGE_PAUSED: "the holder's insurance in the scheme asked about is paused",
+  COVERAGE_OTHER_REGION: 'the holder is insured in the scheme asked about in another region',
 };
 
 function reasonText(reason: string | undefined): string {

@@ -7,6 +7,7 @@ import { REGISTRY_ERROR_CODES, RegistryError, type RegistryErrorCode, isRegistry
 import type { TemporaryLossResult } from './card-lifecycle.js';
 import type { TerminalIdentity } from './credentials.js';
 import type { CardReadForCheck, RegistryCheckResult } from './registry-check.js';
+import type { CardPresentProof, PresenceChallenger } from './remote-card-auth.js';
 import { type TerminalRegistry, openTerminalRegistry } from './terminal-registry.js';
 import type { CardAuthVerifier } from '../verification/card-auth-verifier.js';
 
@@ -256,8 +257,29 @@ export class RegistryLink {
     }
   }
 
-  /** The registry's view of a card just read; never throws for a registry problem. */
-  async checkCard(read: CardReadForCheck): Promise<RegistryCheckResult> {
+  /**
+   * The service's challenges for card-present proofs, under the same rule as `cardAuthVerifier`:
+   * only while the service serves this terminal. A challenge the service cannot give now is no
+   * proof, never a failed read.
+   */
+  presenceChallenger(): PresenceChallenger | undefined {
+    const client = this.#registry?.client;
+    if (!client || !this.#inGoodStanding()) return undefined;
+    return async (cardIdCode) => {
+      try {
+        return await this.#observe(() => client.createChallenge(cardIdCode));
+      } catch (e) {
+        if (isRegistryError(e)) return undefined;
+        throw e;
+      }
+    };
+  }
+
+  /**
+   * The registry's view of a card just read, with the card's answer to a presence challenge when
+   * the read made one; never throws for a registry problem.
+   */
+  async checkCard(read: CardReadForCheck, proof?: CardPresentProof): Promise<RegistryCheckResult> {
     if (!this.enabled) {
       return {
         status: 'skipped',
@@ -277,7 +299,7 @@ export class RegistryLink {
         cardPresent: false,
       };
     }
-    const result = await registry.checkCard(read);
+    const result = await registry.checkCard(read, proof);
     if (result.status === 'valid' || result.status === 'invalid') this.#connected();
     else if (result.status === 'unavailable' && result.reason) {
       const code = result.reason;

@@ -8,6 +8,7 @@ import type {
 } from '../verification/card-auth-verifier.js';
 import { isRegistryError, RegistryError } from './errors.js';
 import type { RegistryClient } from './client.js';
+import type { Challenge } from '@sscard/registry-protocol';
 
 /**
  * Card authentication for terminals without a PSAM: card-service's HSM module issues a
@@ -104,6 +105,14 @@ export interface CardPresentProof {
   challengeId: string;
   cryptogram: string;
 }
+
+/**
+ * A single-use service challenge for a card-present proof, for the card in the reader to answer;
+ * undefined when the service cannot give one now (the identity check then goes without a proof).
+ */
+export type PresenceChallenger = (
+  cardIdCode: string,
+) => Promise<Pick<Challenge, 'challengeId' | 'challenge' | 'algorithm'> | undefined>;
 
 /**
  * Has the card in the reader answer a fresh service challenge. The proof is single use and short
