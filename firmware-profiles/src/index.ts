@@ -12,7 +12,6 @@ export {
 } from './loader.js';
 export { bcdPinBlock, encodePinBlock, iso9564Format0, iso9564Format1 } from './pin-block.js';
 export { ProfileSet, type Profiles, type ReaderMatch } from './profile-set.js';
-export { classifyReaders, type ReaderClassification } from './reader-roles.js';
 export type { CardOsProfile, PsamCardOsProfile, SsseCardOsProfile } from './schema/card-os.js';
 export type { Framing, NamedCode, SerialLine } from './schema/common.js';
 export type { PcscReaderProfile, SlotRole } from './schema/pcsc-reader.js';

@@ -12,38 +12,9 @@ import type { PinPad } from './pinpad/pin-pad.js';
 import { PcscBackend } from './readers/pcsc-backend.js';
 import type { ReaderBackend } from './readers/reader-backend.js';
 import { ReaderManager } from './readers/reader-manager.js';
-import {
-  combineRoleResolvers,
-  type ReaderRole,
-  type ReaderRoleResolver,
-  type ReaderRoleRule,
-} from './readers/reader-roles.js';
+import { readerRoleResolver } from './readers/reader-roles.js';
 import { SerialBackend } from './readers/serial-backend.js';
 import { RegistryLink } from './registry/registry-link.js';
-
-/** Reader roles from the PC/SC reader profiles (a profile's `sam` slot is the terminal's PSAM). */
-function profileRoles(profiles: ProfileSet): ReaderRoleResolver {
-  const roles: Record<string, ReaderRole> = {
-    user: 'user',
-    sam: 'psam',
-    contactless: 'contactless',
-    ignore: 'ignore',
-  };
-  return (name, kind) => {
-    if (kind !== 'pcsc') return { role: 'user' };
-    const match = profiles.matchReader(name);
-    return match ? { role: roles[match.role] ?? 'user', profile: match.profile.id } : { role: 'user' };
-  };
-}
-
-/** Configuration rules come first: ignored readers, then the named PSAM and card readers. */
-function configuredRoles(readers: ClientConfig['readers']): ReaderRoleRule[] {
-  return [
-    ...readers.ignore.map((pattern) => ({ pattern, role: 'ignore' as const })),
-    ...(readers.psam ? [{ pattern: readers.psam, role: 'psam' as const }] : []),
-    ...(readers.card ? [{ pattern: readers.card, role: 'user' as const }] : []),
-  ];
-}
 
 /** The terminal's readers as the configuration and the profiles describe them (not started). */
 export function createReaderManager(config: ClientConfig, profiles: ProfileSet, log?: Logger): ReaderManager {
@@ -61,7 +32,7 @@ export function createReaderManager(config: ClientConfig, profiles: ProfileSet, 
   }
   return new ReaderManager({
     backends,
-    roles: combineRoleResolvers(configuredRoles(config.readers), profileRoles(profiles)),
+    roles: readerRoleResolver(config.readers, profiles),
     cardOs: (atr) => profiles.matchCardOs(atr)?.id,
     // One place decides how commands fit a reader (card-core's planCommand); the profile says what the reader carries.
     readerLink: (name, kind) => (kind === 'pcsc' ? profiles.matchReader(name)?.profile.quirks : undefined),

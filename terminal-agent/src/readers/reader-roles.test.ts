@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { combineRoleResolvers, profileRoleResolver } from './reader-roles.js';
+import { DEFAULT_PROFILES_DIR, loadProfiles } from '@sscard/firmware-profiles';
+import { combineRoleResolvers, profileRoleResolver, readerRoleResolver } from './reader-roles.js';
 
 const profiles = {
   matchReader(name: string) {
@@ -29,5 +33,52 @@ describe('reader roles', () => {
       profileRoleResolver(profiles),
     );
     assert.deepEqual(roles('Virtual PCD 00 00', 'pcsc'), { role: 'psam', profile: 'configuration' });
+  });
+
+  describe("the terminal's resolver, over the shipped profiles", () => {
+    const YUBIKEY = 'Yubico YubiKey OTP+FIDO+CCID 00 00';
+    const HELLO = 'Windows Hello for Business 1 00 00';
+    const roleOf = (roles: ReturnType<typeof readerRoleResolver>, name: string) => roles(name, 'pcsc').role;
+
+    it('takes vpcd slot 01 as the PSAM and ignores a security key because of its profile file alone', () => {
+      const roles = readerRoleResolver({ ignore: [] }, loadProfiles());
+      assert.equal(roleOf(roles, 'Virtual PCD 00 00'), 'user');
+      assert.equal(roleOf(roles, 'Virtual PCD 00 01'), 'psam');
+      assert.equal(roleOf(roles, 'HD-100 CCID 00 02'), 'contactless');
+      assert.equal(roleOf(roles, YUBIKEY), 'ignore');
+      assert.equal(roleOf(roles, HELLO), 'ignore');
+      // The same code without that one file offers the key as a card slot.
+      const dir = mkdtempSync(join(tmpdir(), 'sscard-profiles-'));
+      try {
+        cpSync(DEFAULT_PROFILES_DIR, dir, { recursive: true });
+        rmSync(join(dir, 'pcsc-reader', 'security-keys.json'));
+        assert.equal(roleOf(readerRoleResolver({ ignore: [] }, loadProfiles(dir)), YUBIKEY), 'user');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('lets the configuration ignore a reader, name the PSAM and name the card reader, in that order', () => {
+      const roles = readerRoleResolver(
+        { ignore: ['Virtual PCD 00 00'], psam: 'ACME', card: 'Virtual PCD 00 01' },
+        loadProfiles(),
+      );
+      assert.deepEqual(roles('Virtual PCD 00 00', 'pcsc'), { role: 'ignore', profile: 'configuration' });
+      assert.deepEqual(roles('ACME Reader 00 00', 'pcsc'), { role: 'psam', profile: 'configuration' });
+      assert.deepEqual(roles('Virtual PCD 00 01', 'pcsc'), { role: 'user', profile: 'configuration' });
+      assert.equal(
+        roleOf(
+          readerRoleResolver({ ignore: [], psam: 'Virtual', card: 'Virtual' }, loadProfiles()),
+          'Virtual PCD 00 00',
+        ),
+        'psam',
+      );
+    });
+
+    it('makes a serial reader a user slot', () => {
+      assert.deepEqual(readerRoleResolver({ ignore: [] }, loadProfiles())('sscard serial reader', 'serial'), {
+        role: 'user',
+      });
+    });
   });
 });

@@ -24,6 +24,20 @@ export interface ReaderRoleRule {
   role: ReaderRole;
 }
 
+/** What the resolver needs of firmware-profiles' `ProfileSet`. */
+export interface ReaderProfiles {
+  matchReader(
+    name: string,
+  ): { role: 'user' | 'sam' | 'contactless' | 'ignore'; profile: { id: string } } | undefined;
+}
+
+/** The reader settings of the agent's configuration (`readers.*`) that name roles. */
+export interface ConfiguredReaders {
+  card?: string | undefined;
+  psam?: string | undefined;
+  ignore: readonly string[];
+}
+
 function matches(pattern: string | RegExp, name: string): boolean {
   return typeof pattern === 'string' ? name.includes(pattern) : pattern.test(name);
 }
@@ -48,15 +62,25 @@ export function combineRoleResolvers(
  * the PSAM, `contactless` and `ignore` keep their meaning, and a name no profile knows is a user
  * slot. Serial readers are configured one by one and are user slots.
  */
-export function profileRoleResolver(profiles: {
-  matchReader(
-    name: string,
-  ): { role: 'user' | 'sam' | 'contactless' | 'ignore'; profile: { id: string } } | undefined;
-}): ReaderRoleResolver {
+export function profileRoleResolver(profiles: ReaderProfiles): ReaderRoleResolver {
   return (name, kind) => {
     if (kind !== 'pcsc') return { role: 'user' };
     const match = profiles.matchReader(name);
     if (!match) return { role: 'user' };
     return { role: match.role === 'sam' ? 'psam' : match.role, profile: match.profile.id };
   };
+}
+
+/** Configuration rules in the order they win: ignored readers, then the named PSAM and card readers. */
+function configuredRules(readers: ConfiguredReaders): ReaderRoleRule[] {
+  return [
+    ...readers.ignore.map((pattern) => ({ pattern, role: 'ignore' as const })),
+    ...(readers.psam ? [{ pattern: readers.psam, role: 'psam' as const }] : []),
+    ...(readers.card ? [{ pattern: readers.card, role: 'user' as const }] : []),
+  ];
+}
+
+/** The terminal's one reader-role resolver (the daemon's and the CLI's): configuration, then profiles. */
+export function readerRoleResolver(readers: ConfiguredReaders, profiles: ReaderProfiles): ReaderRoleResolver {
+  return combineRoleResolvers(configuredRules(readers), profileRoleResolver(profiles));
 }
