@@ -1,3 +1,4 @@
+export * from './backoff.js';
 export * from './bytes.js';
 export * from './errors.js';
 export * from './ssse/index.js';

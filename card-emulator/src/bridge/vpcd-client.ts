@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { silentLogger, type Logger } from '../log.js';
 import type { SlotCard } from '../slot-card.js';
-import { Backoff } from './backoff.js';
+import { Backoff } from '@sscard/card-core';
 
 /** vpcd's one-byte control messages (vsmartcard vpcd.h). Only GET ATR expects an answer. */
 export const VPCD_CONTROL = { powerOff: 0, powerOn: 1, reset: 2, getAtr: 4 } as const;
@@ -99,7 +99,10 @@ export class VpcdSlot extends EventEmitter<VpcdSlotEvents> {
     this.host = options.host ?? '127.0.0.1';
     this.name = options.name ?? `vpcd:${options.port}`;
     this.logger = options.logger ?? silentLogger;
-    this.backoff = new Backoff(options.backoff?.initialMs, options.backoff?.maxMs);
+    this.backoff = new Backoff({
+      initialMs: options.backoff?.initialMs ?? 50,
+      maxMs: options.backoff?.maxMs ?? 2000,
+    });
     this.minAbsenceMs = options.minAbsenceMs ?? 1000;
   }
 
@@ -184,7 +187,7 @@ export class VpcdSlot extends EventEmitter<VpcdSlotEvents> {
   }
 
   private scheduleReconnect(): void {
-    this.connectAfterAbsence(this.backoff.delay());
+    this.connectAfterAbsence(this.backoff.next());
   }
 
   private connectNow(): void {

@@ -1,4 +1,11 @@
-import { CardError, CryptoError, isSscardError, ProtocolError, ValidationError } from '@sscard/card-core';
+import {
+  CardError,
+  CryptoError,
+  isSscardError,
+  ProtocolError,
+  swToReturnCode,
+  ValidationError,
+} from '@sscard/card-core';
 import { PinEntryError } from '../pinpad/errors.js';
 import { ReaderError, type ReaderErrorCode } from '../readers/errors.js';
 import type { PinStatus } from './pin.js';
@@ -47,7 +54,8 @@ export function returnCodeFor(error: unknown): number {
   if (error instanceof PsamError) return PSAM_CODES[error.code];
   if (error instanceof PinEntryError) return error.returnCode;
   if (error instanceof NotSsseCardError) return -1;
-  if (error instanceof CardError) return error.sw === 0x9000 ? -23 : -error.sw;
+  // A card error that says success is not a card's answer the interface can pass through.
+  if (error instanceof CardError) return error.sw === 0x9000 ? -23 : swToReturnCode(error.sw);
   if (error instanceof ProtocolError) return NO_RESPONSE_PROTOCOL_CODES.has(error.code) ? -4 : -23;
   if (error instanceof ValidationError) return error.code === 'CARD_ID_FORMAT' ? -20 : -23;
   if (error instanceof CryptoError) return -21;

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
+import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from '@sscard/card-core';
 import { ReaderError } from './errors.js';
 import { PcscChannel } from './pcsc-channel.js';
 import { classifyPcscFailure, decodeSlotState, readerErrorFromPcsc } from './pcsc-status.js';

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Frame, SerialReaderProfile } from '@sscard/firmware-profiles';
-import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
+import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from '@sscard/card-core';
 import { ReaderError } from './errors.js';
 import type { BackendSlot, CardChannel, ReaderBackend, ReaderBackendEvents } from './reader-backend.js';
 import { SerialLink } from './serial-link.js';

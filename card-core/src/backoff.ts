@@ -1,7 +1,8 @@
 /**
  * Delays for re-trying something that failed because the environment is not there yet (pcscd
- * restarting, a serial device re-enumerating): fast at first so a quick restart is invisible,
- * then capped so a long outage costs almost nothing.
+ * restarting, a serial device re-enumerating, vpcd's port not listening): fast at first so a
+ * quick restart is invisible, then capped so a long outage costs almost nothing. Pure
+ * arithmetic: the caller does the waiting. Used by the agent's readers and the emulator's vpcd link.
  */
 export interface BackoffOptions {
   initialMs: number;
