@@ -11,13 +11,16 @@ import { type RsaPrivateKey, type RsaPublicKey, rsaSign } from './rsa.js';
  * terminals check with emv-oda.ts.
  */
 
-export interface IssuerCertificateFields {
-  /** 3 to 8 leading PAN digits. */
-  issuerIdentifier: string;
+export interface IccCertificateFields {
   /** MMYY */
   expiry: string;
   /** 3 bytes */
   serial: Uint8Array;
+}
+
+export interface IssuerCertificateFields extends IccCertificateFields {
+  /** 3 to 8 leading PAN digits. */
+  issuerIdentifier: string;
 }
 
 /** Signs an issuer public key with a CA private key: 90, 92 and 9F32 for the card. */
@@ -32,19 +35,8 @@ export function buildIssuerCertificate(
   if (!/^\d{3,8}$/.test(fields.issuerIdentifier)) {
     throw new ValidationError('ISSUER_ID_FORMAT', 'the issuer identifier has 3 to 8 digits');
   }
-  const head = concat(
-    Buffer.from([0x02]),
-    bcdPadded(fields.issuerIdentifier, 4),
-    expiryBytes(fields.expiry),
-    serialBytes(fields.serial),
-    Buffer.from([HASH_SHA1, PK_RSA, ni, exponentLength(issuerPublic.exponent)]),
-  );
+  const head = certificateHead(0x02, bcdPadded(fields.issuerIdentifier, 4), fields, issuerPublic);
   return sign(caPrivate, head, issuerPublic, nca - 36, Buffer.alloc(0));
-}
-
-export interface IccCertificateFields {
-  expiry: string;
-  serial: Uint8Array;
 }
 
 /** Signs an ICC public key with the issuer private key over the card's static data: 9F46, 9F48, 9F47. */
@@ -58,13 +50,7 @@ export function buildIccCertificate(
   const ni = issuerPrivate.modulus.length;
   const nic = iccPublic.modulus.length;
   if (nic > ni) throw new CryptoError('ODA_KEY_LENGTH', 'the ICC key may not be longer than the issuer key');
-  const head = concat(
-    Buffer.from([0x04]),
-    bcdPadded(checkPanDigits(pan), 10),
-    expiryBytes(fields.expiry),
-    serialBytes(fields.serial),
-    Buffer.from([HASH_SHA1, PK_RSA, nic, exponentLength(iccPublic.exponent)]),
-  );
+  const head = certificateHead(0x04, bcdPadded(checkPanDigits(pan), 10), fields, iccPublic);
   return sign(issuerPrivate, head, iccPublic, ni - 42, staticData);
 }
 
@@ -121,6 +107,22 @@ function sign(
   const body = concat(head, keyField);
   const hash = sha1(body, remainder, exponent, trailingData);
   return { certificate: rsaSign(signer, frame(body, hash)), remainder, exponent };
+}
+
+/** Format, the certified identifier (issuer BIN or PAN), expiry, serial, algorithms and key lengths. */
+function certificateHead(
+  format: number,
+  identifier: Buffer,
+  fields: IccCertificateFields,
+  certified: RsaPublicKey,
+): Buffer {
+  return concat(
+    Buffer.from([format]),
+    identifier,
+    expiryBytes(fields.expiry),
+    serialBytes(fields.serial),
+    Buffer.from([HASH_SHA1, PK_RSA, certified.modulus.length, exponentLength(certified.exponent)]),
+  );
 }
 
 function frame(body: Buffer, hash: Buffer): Buffer {

@@ -72,18 +72,21 @@ type CertKind = 'issuerCertificate' | 'iccCertificate' | 'signedStaticData' | 's
 // Verifying side (terminal)
 // ---------------------------------------------------------------------------------------------
 
-export interface IssuerCertificateInput {
-  /** 90 */
+/** A certificate as read from the card, with what it is checked against. */
+interface CertificateInput {
+  /** 90 (issuer) or 9F46 (ICC) */
   certificate: Uint8Array;
-  /** 92, empty or absent when the key fits in the certificate. */
+  /** 92 or 9F48, empty or absent when the key fits in the certificate. */
   remainder?: Uint8Array | undefined;
-  /** 9F32 */
+  /** 9F32 or 9F47 */
   exponent: Uint8Array;
   /** 5A, digits. */
   pan: string;
   /** The transaction date the expiry is checked against. */
   at: Date;
 }
+
+export type IssuerCertificateInput = CertificateInput;
 
 /** Recovers and checks the issuer public key certificate with the CA key; throws `CryptoError` (`ODA_*`). */
 export function recoverIssuerPublicKey(caKey: RsaPublicKey, input: IssuerCertificateInput): IssuerPublicKey {
@@ -113,17 +116,9 @@ export function recoverIssuerPublicKey(caKey: RsaPublicKey, input: IssuerCertifi
   return { modulus, exponent, expiry, serial: Buffer.from(x.subarray(8, 11)), issuerIdentifier };
 }
 
-export interface IccCertificateInput {
-  /** 9F46 */
-  certificate: Uint8Array;
-  /** 9F48 */
-  remainder?: Uint8Array | undefined;
-  /** 9F47 */
-  exponent: Uint8Array;
-  pan: string;
+export interface IccCertificateInput extends CertificateInput {
   /** The static data to be authenticated (see `staticDataToAuthenticate`). */
   staticData: Uint8Array;
-  at: Date;
 }
 
 /** Recovers and checks the ICC public key certificate with the issuer key; throws `CryptoError` (`ODA_*`). */

@@ -1,3 +1,4 @@
+import type { VerificationView } from '@sscard/agent-protocol';
 import type { CardGeneration, SsseBasicInfo, SsseFieldName } from '@sscard/card-core';
 
 /**
@@ -33,14 +34,8 @@ const HOLDER_FIELD_NAMES: ReadonlySet<SsseFieldName> = new Set([
   'birthDate',
 ]);
 
-export type CheckStatus = 'passed' | 'failed' | 'skipped';
-
-export interface CheckResult {
-  check: string;
-  status: CheckStatus;
-  /** Why it failed or was skipped; a sentence for the operator, never personal data. */
-  reason?: string;
-}
+// A report is what the agent's clients see of the checks (agent-protocol's `VerificationView`).
+export type { CheckResult, CheckStatus } from '@sscard/agent-protocol';
 
 /**
  * A check's finding: it held, or it did not and why, or it found out only while running that it
@@ -86,13 +81,4 @@ export interface CheckContext {
   now: Date;
 }
 
-export interface VerificationReport {
-  /** False as soon as one check failed: the terminal does nothing further with the card. */
-  genuine: boolean;
-  /** Names of the checks that ran (passed or failed), in order. */
-  ran: string[];
-  passed: string[];
-  failed: { check: string; reason: string }[];
-  skipped: { check: string; reason: string }[];
-  results: CheckResult[];
-}
+export type VerificationReport = VerificationView;
