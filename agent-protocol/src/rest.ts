@@ -10,6 +10,8 @@ import type { ReaderState } from './readers.js';
  *   POST /v1/card/pin/change    → PinResultView
  *   POST /v1/card/report-lost   ReaderRequest → LostCardReportView
  *   POST /v1/registry/enrol     EnrolRequest → the enrolment (API token clients only)
+ *   GET  /v1/outbox             → OutboxAnswer (API token clients only)
+ *   POST /v1/outbox/unpark      UnparkRequest → OutboxAnswer (API token clients only)
  */
 
 /** Names the reader to use; without it, the one reader holding a card. */
@@ -26,6 +28,39 @@ export interface EnrolRequest {
   code: string;
 }
 
+/**
+ * One journalled request to card-service that has no answer yet. `parked` is set when the service
+ * kept failing on it (5xx) and it was taken out of the resend passes for an operator to look at.
+ */
+export interface OutboxEntryView {
+  idempotencyKey: string;
+  operation: string;
+  method: string;
+  path: string;
+  createdAt: string;
+  attempts: number;
+  lastAttemptAt: string | null;
+  lastError: string | null;
+  /** 5xx answers in a row. */
+  serverErrors: number;
+  parked: { at: string; reason: string } | null;
+}
+
+/** The outbox as the operator sees it (`sscard outbox`). */
+export interface OutboxAnswer {
+  /** False while the journal is not open (no card-service configured, or the link not yet up). */
+  open: boolean;
+  pending: OutboxEntryView[];
+  parked: OutboxEntryView[];
+  /** Unanswered requests written under an earlier terminal id: an operator must settle them. */
+  otherTerminals: OutboxEntryView[];
+}
+
+/** Puts a parked request back into the resend passes, once its cause is fixed. */
+export interface UnparkRequest {
+  idempotencyKey: string;
+}
+
 export const AGENT_API_PATHS = {
   readers: '/v1/readers',
   readCard: '/v1/card/read',
@@ -33,4 +68,6 @@ export const AGENT_API_PATHS = {
   changePin: '/v1/card/pin/change',
   reportLost: '/v1/card/report-lost',
   enrol: '/v1/registry/enrol',
+  outbox: '/v1/outbox',
+  outboxUnpark: '/v1/outbox/unpark',
 } as const;

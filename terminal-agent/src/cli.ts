@@ -2,7 +2,8 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { describeReturnCode } from '@sscard/agent-protocol';
+import { join } from 'node:path';
+import { AGENT_API_PATHS, describeReturnCode, type OutboxAnswer } from '@sscard/agent-protocol';
 import { isSscardError } from '@sscard/card-core';
 import type { CardReadView } from './api/card-view.js';
 import { agentBase, agentClient } from './cli/agent-client.js';
@@ -18,6 +19,7 @@ import {
   type EnrolAnswer,
   printAgentHealth,
   printEnrolment,
+  printOutbox,
   printReaders,
   printRegistryHealth,
   printSummary,
@@ -30,6 +32,8 @@ import { createLogger, maskIdNumbersIn } from './log.js';
 import type { ReaderState } from './readers/reader-manager.js';
 import type { RegistryHealth } from './registry/registry-link.js';
 import { inspectCredentials, loadCredentials } from './registry/index.js';
+import { OutboxJournal } from './registry/journal.js';
+import { outboxView } from './registry/outbox-view.js';
 
 const USAGE = `usage: sscard <command> [options]
 
@@ -38,6 +42,8 @@ commands:
   read               read and verify the card, with the registry's check; a summary by default
   enrol --code CODE  enrol this terminal with card-service now (replaces its certificate)
   status             agent health, enrolment and whether card-service answers
+  outbox             journalled requests to card-service without an answer, parked ones first
+  outbox --unpark KEY  send a parked request again (after its cause is fixed)
   agent              run the terminal agent (local API, readers, PIN pad)
 
 options:
@@ -49,7 +55,7 @@ options:
   --code CODE        the one-time enrolment code from a registry operator (enrol)
   -h, --help
 
-With an agent running, readers, read, enrol and status go through its local API (token from
+With an agent running, readers, read, enrol, status and outbox go through its local API (token from
 api.tokenFile); otherwise they open the readers and card-service directly.`;
 
 async function readersCommand(config: ClientConfig, json: boolean): Promise<number> {
@@ -147,6 +153,42 @@ async function statusCommand(config: ClientConfig, json: boolean): Promise<numbe
   return EXIT.AGENT;
 }
 
+/** The running agent's outbox, or the journal file itself when no agent runs. */
+async function outboxCommand(
+  config: ClientConfig,
+  json: boolean,
+  unpark: string | undefined,
+): Promise<number> {
+  const agent = await agentClient(config);
+  let outbox: OutboxAnswer;
+  if (agent) {
+    outbox = (
+      unpark === undefined
+        ? await agent.get(AGENT_API_PATHS.outbox)
+        : await agent.post(AGENT_API_PATHS.outboxUnpark, { idempotencyKey: unpark })
+    ) as OutboxAnswer;
+  } else {
+    if (!config.terminal) throw new CliError(EXIT.USAGE, 'the configuration names no terminal (terminal.id)');
+    const journal = await OutboxJournal.open(config.journal.path ?? join(config.dataDir, 'journal.sqlite3'), {
+      terminalId: config.terminal.id,
+    });
+    try {
+      if (unpark !== undefined) {
+        const seq = journal.seqOfKey(unpark);
+        if (seq === undefined || !(await journal.unpark(seq))) {
+          throw new CliError(EXIT.USAGE, `no parked request ${unpark} in the outbox`);
+        }
+      }
+      outbox = await outboxView(journal);
+    } finally {
+      await journal.close();
+    }
+  }
+  if (json) console.log(JSON.stringify(outbox, null, 2));
+  else printOutbox(outbox);
+  return outbox.parked.length > 0 ? EXIT.AGENT : EXIT.OK;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parse>;
   function parse() {
@@ -160,6 +202,7 @@ export async function main(argv: string[]): Promise<number> {
         bas: { type: 'boolean', default: false },
         reveal: { type: 'boolean', default: false },
         code: { type: 'string' },
+        unpark: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -196,6 +239,8 @@ export async function main(argv: string[]): Promise<number> {
         return await enrolCommand(values.config, values.code, values.json);
       case 'status':
         return await statusCommand(loadClientConfig({ file: values.config }), values.json);
+      case 'outbox':
+        return await outboxCommand(loadClientConfig({ file: values.config }), values.json, values.unpark);
       default:
         console.error(`unknown command "${command}"\n\n${USAGE}`);
         return EXIT.USAGE;

@@ -165,6 +165,9 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
           };
         }
       : undefined,
+    outbox: registry.enabled
+      ? { view: () => registry.outbox(), unpark: (key) => registry.unpark(key) }
+      : undefined,
   });
   followReaders(readers, log.child({ component: 'readers' }));
   const address = await api.listen().catch(async (error: unknown) => {

@@ -1,4 +1,4 @@
-import { type ApiProblemCode, MinistryReturnCode } from '@sscard/agent-protocol';
+import { type ApiProblemCode, MinistryReturnCode, type OutboxAnswer } from '@sscard/agent-protocol';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '../log.js';
 import { redact } from '../log.js';
@@ -23,6 +23,12 @@ function wellFormedPath(req: Request, _res: Response, next: NextFunction): void 
   next();
 }
 
+export interface OutboxOperations {
+  view(): Promise<OutboxAnswer>;
+  /** Undefined when the key names no parked request. */
+  unpark(idempotencyKey: string): Promise<OutboxAnswer | undefined>;
+}
+
 export interface HttpAppOptions {
   policy: AccessPolicy;
   readers: ReaderSource;
@@ -35,6 +41,8 @@ export interface HttpAppOptions {
   health: () =>
     | { status: 'ok' | 'degraded'; [key: string]: unknown }
     | Promise<{ status: 'ok' | 'degraded'; [key: string]: unknown }>;
+  /** The outbox's unanswered and parked requests; absent without a card-service. */
+  outbox?: OutboxOperations | undefined;
   /** Enrols the terminal with card-service now (`sscard enrol`); absent without a card-service. */
   enrol?: ((code: string) => Promise<Record<string, unknown>>) | undefined;
 }
@@ -151,6 +159,29 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
         if (!options.enrol)
           throw new ApiProblem(404, 'NOT_FOUND', 'this agent has no card-service configured');
         res.json(await options.enrol(code.trim()));
+      },
+    ],
+    outbox: [
+      async (_req, res) => {
+        if (!options.outbox)
+          throw new ApiProblem(404, 'NOT_FOUND', 'this agent has no card-service configured');
+        res.json(await options.outbox.view());
+      },
+    ],
+    outboxUnpark: [
+      v1Body,
+      async (req, res) => {
+        const key = (req.body as { idempotencyKey?: unknown } | undefined)?.idempotencyKey;
+        if (typeof key !== 'string' || key.length === 0) {
+          throw new ApiProblem(400, 'BAD_REQUEST', '"idempotencyKey" must name a parked request', {
+            field: 'idempotencyKey',
+          });
+        }
+        if (!options.outbox)
+          throw new ApiProblem(404, 'NOT_FOUND', 'this agent has no card-service configured');
+        const answer = await options.outbox.unpark(key);
+        if (!answer) throw new ApiProblem(404, 'NOT_FOUND', `no parked request ${key} in the outbox`);
+        res.json(answer);
       },
     ],
     // The ministry interface over HTTP: GET with a query string or POST with a JSON or form body,

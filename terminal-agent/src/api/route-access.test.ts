@@ -4,6 +4,7 @@
  * card side is a recorded `AgentActions` (as in server.test.ts).
  */
 import assert from 'node:assert/strict';
+import type { OutboxEntryView } from '@sscard/agent-protocol';
 import { EventEmitter } from 'node:events';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { networkInterfaces } from 'node:os';
@@ -29,6 +30,18 @@ const RECORDED_BAS =
 const ID_NUMBER = '111111198101011110';
 const TOKEN = 'Yh3nQ9v2LrX7sK0dWmB5tE1cJ8gA4fU6pZoViRyNqHs';
 const HIS = 'https://his.example.org';
+const PARKED: OutboxEntryView = {
+  idempotencyKey: 'T-330300-0001:0000000007',
+  operation: 'reportTemporaryLoss',
+  method: 'POST',
+  path: '/v1/cards/X00000019/events',
+  createdAt: '2026-01-01T08:00:00.000Z',
+  attempts: 5,
+  lastAttemptAt: '2026-01-01T08:05:00.000Z',
+  lastError: 'HTTP 500 INTERNAL',
+  serverErrors: 5,
+  parked: { at: '2026-01-01T08:05:00.000Z', reason: 'HTTP 500 INTERNAL, 5 times in a row' },
+};
 
 class RecordedReaders extends EventEmitter<ReaderManagerEvents> implements ReaderSource {
   list(): ReaderState[] {
@@ -139,6 +152,13 @@ async function startServer(options: { host?: string; legacyHisClients?: boolean 
     actions: new RecordedActions(),
     pin: new PinFlow({ pad: undefined, minLength: 6, maxLength: 6, timeoutMs: 30_000 }),
     log: createLogger({ level: 'debug', write: (line) => logged.push(JSON.parse(line)) }),
+    outbox: {
+      view: async () => ({ open: true, pending: [], parked: [PARKED], otherTerminals: [] }),
+      unpark: async (key) =>
+        key === PARKED.idempotencyKey
+          ? { open: true, pending: [{ ...PARKED, parked: null }], parked: [], otherTerminals: [] }
+          : undefined,
+    },
   });
   const { port } = await server.listen();
   return { server, port, logged };
@@ -217,7 +237,15 @@ describe('the route table decides every route, whatever its spelling', () => {
           method,
           `${concrete(rule.path)}?iType=3`,
           { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-          method === 'POST' ? (name === 'enrol' ? '{"code":"X"}' : '{}') : undefined,
+          method === 'POST'
+            ? JSON.stringify(
+                name === 'enrol'
+                  ? { code: 'X' }
+                  : name === 'outboxUnpark'
+                    ? { idempotencyKey: PARKED.idempotencyKey }
+                    : {},
+              )
+            : undefined,
         );
         // 404 for enrolment: this agent has no card-service; the route itself was reached.
         assert.ok(
@@ -257,6 +285,39 @@ describe('the route table decides every route, whatever its spelling', () => {
     const page = await send(target(), 'POST', '/v1/registry/enrol', { origin: HIS });
     assert.equal(page.status, 403);
     assert.equal(JSON.parse(page.body).code, 'TOKEN_CLIENT_ONLY');
+  });
+});
+
+describe('the outbox for the operator', () => {
+  let api: Started;
+  before(async () => {
+    api = await startServer();
+  });
+  after(() => api.server.close());
+
+  it('shows parked requests with their reason to token clients only', async () => {
+    const target = { address: '127.0.0.1', port: api.port };
+    const reply = await send(target, 'GET', '/v1/outbox', { authorization: `Bearer ${TOKEN}` });
+    assert.equal(reply.status, 200);
+    assert.deepEqual(JSON.parse(reply.body).parked, [PARKED]);
+    const page = await send(target, 'GET', '/v1/outbox', { origin: HIS });
+    assert.equal(page.status, 403);
+  });
+
+  it('puts a parked request back, and answers 404 for a key that names none', async () => {
+    const target = { address: '127.0.0.1', port: api.port };
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    const back = await send(
+      target,
+      'POST',
+      '/v1/outbox/unpark',
+      headers,
+      JSON.stringify({ idempotencyKey: PARKED.idempotencyKey }),
+    );
+    assert.equal(back.status, 200);
+    assert.deepEqual(JSON.parse(back.body).parked, []);
+    const unknown = await send(target, 'POST', '/v1/outbox/unpark', headers, '{"idempotencyKey":"T:1"}');
+    assert.equal(unknown.status, 404);
   });
 });
 

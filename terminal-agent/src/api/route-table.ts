@@ -19,7 +19,7 @@
  * machine that sends no Origin (HIS desktop software that cannot carry a token) may call it.
  */
 
-import { MINISTRY_WS_PATH } from '@sscard/agent-protocol';
+import { AGENT_API_PATHS, MINISTRY_WS_PATH } from '@sscard/agent-protocol';
 
 export type RouteAccess = 'open' | 'client' | 'token';
 
@@ -46,12 +46,14 @@ export interface WebSocketRule extends AccessRule {
 export const HTTP_ROUTES = {
   health: { methods: ['GET'], path: '/healthz', access: 'open' },
   metrics: { methods: ['GET'], path: '/metrics', access: 'client' },
-  readers: { methods: ['GET'], path: '/v1/readers', access: 'client' },
-  cardRead: { methods: ['POST'], path: '/v1/card/read', access: 'client' },
-  pinVerify: { methods: ['POST'], path: '/v1/card/pin/verify', access: 'client' },
-  pinChange: { methods: ['POST'], path: '/v1/card/pin/change', access: 'client' },
-  reportLost: { methods: ['POST'], path: '/v1/card/report-lost', access: 'client' },
-  enrol: { methods: ['POST'], path: '/v1/registry/enrol', access: 'token' },
+  readers: { methods: ['GET'], path: AGENT_API_PATHS.readers, access: 'client' },
+  cardRead: { methods: ['POST'], path: AGENT_API_PATHS.readCard, access: 'client' },
+  pinVerify: { methods: ['POST'], path: AGENT_API_PATHS.verifyPin, access: 'client' },
+  pinChange: { methods: ['POST'], path: AGENT_API_PATHS.changePin, access: 'client' },
+  reportLost: { methods: ['POST'], path: AGENT_API_PATHS.reportLost, access: 'client' },
+  enrol: { methods: ['POST'], path: AGENT_API_PATHS.enrol, access: 'token' },
+  outbox: { methods: ['GET'], path: AGENT_API_PATHS.outbox, access: 'token' },
+  outboxUnpark: { methods: ['POST'], path: AGENT_API_PATHS.outboxUnpark, access: 'token' },
   ministry: { methods: ['GET', 'POST'], path: '/ministry/:fn', access: 'client', legacyHis: true },
 } as const satisfies Record<string, HttpRouteRule>;
 

@@ -30,6 +30,7 @@ export interface ApiServerOptions {
   metrics?: AgentMetrics;
   health?: HttpAppOptions['health'];
   enrol?: HttpAppOptions['enrol'];
+  outbox?: HttpAppOptions['outbox'];
 }
 
 function refuseUpgrade(socket: Duplex, status: 401 | 403 | 404, code: string, message: string): void {
@@ -77,6 +78,7 @@ export class ApiServer {
       uiDir: options.uiDir,
       health: options.health ?? (() => ({ status: 'ok' })),
       enrol: options.enrol,
+      outbox: options.outbox,
     });
     this.#http = createServer(app);
     this.#io = createSocketServer(this.#http, {

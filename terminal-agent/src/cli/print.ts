@@ -1,3 +1,4 @@
+import type { OutboxAnswer, OutboxEntryView } from '@sscard/agent-protocol';
 import { type CardReadView, maskInfo, type RegistryView } from '../api/card-view.js';
 import type { ReaderState } from '../readers/reader-manager.js';
 import type { RegistryHealth } from '../registry/registry-link.js';
@@ -91,6 +92,7 @@ export function printRegistryHealth(registry: RegistryHealth): void {
       ],
       ['certificate', registry.certificateNotAfter && `valid until ${registry.certificateNotAfter}`],
       ['pending', registry.pendingRequests === undefined ? undefined : String(registry.pendingRequests)],
+      ['parked', registry.parkedRequests ? `${registry.parkedRequests} (see sscard outbox)` : undefined],
       ['problem', registry.code && `${registry.code}: ${registry.message ?? ''}`],
     ].map(([k, v]) => [k, v || undefined]) as [string, string | undefined][],
   );
@@ -107,4 +109,26 @@ export function printAgentHealth(
     ['PIN entry', String(health.pinEntry ?? 'none')],
   ]);
   if (health.registry) printRegistryHealth(health.registry);
+}
+
+/** The outbox's unanswered requests, parked ones first: they wait for the operator. */
+export function printOutbox(outbox: OutboxAnswer): void {
+  if (!outbox.open) {
+    console.log('outbox        not open (no card-service configured, or the journal is not up yet)');
+    return;
+  }
+  const line = (e: OutboxEntryView, note: string) =>
+    console.log(
+      `${e.idempotencyKey}  ${e.operation} ${e.method} ${e.path}  since ${e.createdAt}, ${e.attempts} attempts  ${note}`,
+    );
+  for (const e of outbox.parked) line(e, `PARKED ${e.parked?.at}: ${e.parked?.reason}`);
+  for (const e of outbox.pending) line(e, e.lastError ? `last: ${e.lastError}` : 'not sent yet');
+  for (const e of outbox.otherTerminals) line(e, 'written under another terminal id: settle by hand');
+  if (outbox.parked.length + outbox.pending.length + outbox.otherTerminals.length === 0) {
+    console.log('outbox        empty: every journalled request has its answer');
+  } else if (outbox.parked.length > 0) {
+    console.log(
+      'a parked request is resent only after `sscard outbox --unpark KEY`, once its cause is fixed',
+    );
+  }
 }

@@ -32,6 +32,8 @@ export const ENV_OVERRIDES: ReadonlyArray<{ env: string; key: string; kind: EnvK
   { env: 'SSCARD_PIN_TIMEOUT_MS', key: 'pin.timeoutMs', kind: 'integer' },
   { env: 'SSCARD_EMV_CA_KEYS_PATH', key: 'emv.caKeysPath', kind: 'string' },
   { env: 'SSCARD_JOURNAL_PATH', key: 'journal.path', kind: 'string' },
+  { env: 'SSCARD_JOURNAL_RETENTION_DAYS', key: 'journal.retentionDays', kind: 'integer' },
+  { env: 'SSCARD_JOURNAL_PARK_AFTER_SERVER_ERRORS', key: 'journal.parkAfterServerErrors', kind: 'integer' },
   { env: 'SSCARD_CARD_SERVICE_URL', key: 'cardService.url', kind: 'string' },
   { env: 'SSCARD_CARD_SERVICE_CA_CERT', key: 'cardService.caCertPath', kind: 'string' },
   { env: 'SSCARD_ENROLMENT_CODE', key: 'cardService.enrolmentCode', kind: 'string' },

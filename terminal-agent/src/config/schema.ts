@@ -141,7 +141,15 @@ const sections = {
   readers: readers.prefault({}),
   pin: pin.prefault({}),
   emv: z.strictObject({ caKeysPath: z.string().min(1).optional() }).prefault({}),
-  journal: z.strictObject({ path: z.string().min(1).optional() }).prefault({}),
+  journal: z
+    .strictObject({
+      path: z.string().min(1).optional(),
+      /** Days an answered request stays in the journal before it is pruned (pending ones stay). */
+      retentionDays: z.number().int().min(1).max(3650).default(90),
+      /** 5xx answers in a row after which a request is parked for an operator. */
+      parkAfterServerErrors: z.number().int().min(1).max(1000).default(5),
+    })
+    .prefault({}),
   cardService: cardService.prefault({}),
   dataDir: z.string().min(1).default('./data'),
   log: z

@@ -45,6 +45,13 @@ export interface JournalEntry extends JournalRequest {
   lastAttemptAt: string | null;
   /** Why the last attempt got no answer (a RegistryError code and message). */
   lastError: string | null;
+  /** Attempts the service answered with a 5xx, in a row: its transaction failed on this request. */
+  serverErrors: number;
+  /**
+   * Set when the entry kept failing with 5xx and was taken out of the resend passes: still
+   * unanswered, kept for an operator (`sscard outbox`), never dropped.
+   */
+  parked: { at: string; reason: string } | null;
   answer: JournalAnswer | null;
 }
 
@@ -56,7 +63,7 @@ export function idempotencyKey(terminalId: string, seq: number): string {
   return `${terminalId}:${String(seq).padStart(10, '0')}`;
 }
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sequences (
@@ -83,6 +90,14 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_state ON outbox (terminal_id, state, seq);
 `;
 
+/** Version 2: entries that keep failing with 5xx are parked instead of holding up the others. */
+const PARKING = `
+ALTER TABLE outbox ADD COLUMN server_errors INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN parked_at TEXT;
+ALTER TABLE outbox ADD COLUMN parked_reason TEXT;
+CREATE INDEX IF NOT EXISTS outbox_answered ON outbox (state, answered_at);
+`;
+
 interface OutboxRow {
   terminal_id: string;
   seq: number;
@@ -95,6 +110,9 @@ interface OutboxRow {
   created_at: string;
   last_attempt_at: string | null;
   last_error: string | null;
+  server_errors: number;
+  parked_at: string | null;
+  parked_reason: string | null;
   answer_status: number | null;
   answer_body: string | null;
   answered_at: string | null;
@@ -114,6 +132,8 @@ function toEntry(row: OutboxRow): JournalEntry {
     createdAt: row.created_at,
     lastAttemptAt: row.last_attempt_at,
     lastError: row.last_error,
+    serverErrors: row.server_errors,
+    parked: row.parked_at === null ? null : { at: row.parked_at, reason: row.parked_reason ?? '' },
     answer:
       row.state === 'answered'
         ? {
@@ -156,6 +176,7 @@ export class OutboxJournal {
       }
       await db.transaction(async (tx) => {
         await tx.exec(SCHEMA);
+        if (version < 2) await tx.exec(PARKING);
         await tx.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
       });
       await chmod(file, 0o600);
@@ -211,6 +232,57 @@ export class OutboxJournal {
   }
 
   /**
+   * Notes a 5xx answer: the service got the request and its transaction failed. Returns how many
+   * attempts in a row have now failed so.
+   */
+  async recordServerError(seq: number, reason: string): Promise<number> {
+    await this.db.run(
+      `UPDATE outbox SET last_error = ?, server_errors = server_errors + 1
+       WHERE terminal_id = ? AND seq = ? AND state = 'pending'`,
+      [reason, this.terminalId, seq],
+    );
+    return (await this.get(seq))?.serverErrors ?? 0;
+  }
+
+  /** Takes an entry out of the resend passes, with the reason an operator will read. */
+  async park(seq: number, reason: string): Promise<void> {
+    await this.db.run(
+      `UPDATE outbox SET parked_at = ?, parked_reason = ?
+       WHERE terminal_id = ? AND seq = ? AND state = 'pending' AND parked_at IS NULL`,
+      [this.now().toISOString(), reason, this.terminalId, seq],
+    );
+  }
+
+  /** The sequence of one of this terminal's keys, or undefined for a key that is not one. */
+  seqOfKey(key: string): number | undefined {
+    const prefix = `${this.terminalId}:`;
+    if (!key.startsWith(prefix)) return undefined;
+    const digits = key.slice(prefix.length);
+    return /^\d{1,15}$/.test(digits) ? Number(digits) : undefined;
+  }
+
+  /** Puts a parked entry back into the resend passes (an operator fixed the cause); false if none. */
+  async unpark(seq: number): Promise<boolean> {
+    const { changes } = await this.db.run(
+      `UPDATE outbox SET parked_at = NULL, parked_reason = NULL, server_errors = 0
+       WHERE terminal_id = ? AND seq = ? AND state = 'pending' AND parked_at IS NOT NULL`,
+      [this.terminalId, seq],
+    );
+    return changes > 0;
+  }
+
+  /**
+   * Deletes answered entries answered before `before`. Pending and parked entries are never
+   * pruned, and the sequence table keeps every key ever issued from being handed out again.
+   */
+  async prune(before: Date): Promise<number> {
+    const { changes } = await this.db.run(`DELETE FROM outbox WHERE state = 'answered' AND answered_at < ?`, [
+      before.toISOString(),
+    ]);
+    return changes;
+  }
+
+  /**
    * Stores the service's answer. The first answer wins: a late duplicate (two resends racing)
    * cannot replace it, and the service returns the same stored result for the key anyway.
    */
@@ -233,10 +305,19 @@ export class OutboxJournal {
     return row ? toEntry(row) : undefined;
   }
 
-  /** Requests without an answer yet, oldest first: the order they must be resent in. */
+  /** Requests without an answer yet, oldest first: the order they must be resent in. Not parked ones. */
   async pending(): Promise<JournalEntry[]> {
     const rows = await this.db.all<OutboxRow>(
-      `SELECT * FROM outbox WHERE terminal_id = ? AND state = 'pending' ORDER BY seq`,
+      `SELECT * FROM outbox WHERE terminal_id = ? AND state = 'pending' AND parked_at IS NULL ORDER BY seq`,
+      [this.terminalId],
+    );
+    return rows.map(toEntry);
+  }
+
+  /** Requests taken out of the resend passes after repeated 5xx answers, oldest first. */
+  async parked(): Promise<JournalEntry[]> {
+    const rows = await this.db.all<OutboxRow>(
+      `SELECT * FROM outbox WHERE terminal_id = ? AND state = 'pending' AND parked_at IS NOT NULL ORDER BY seq`,
       [this.terminalId],
     );
     return rows.map(toEntry);

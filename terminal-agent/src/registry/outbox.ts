@@ -19,9 +19,24 @@ export interface OutboxLogger {
   warn(msg: string, fields?: Record<string, unknown>): void;
 }
 
+export interface OutboxOptions {
+  /** 5xx answers in a row after which an entry is parked for an operator; default 5. */
+  parkAfterServerErrors?: number;
+  /** How long answered entries are kept before a resend pass prunes them; default 90 days. */
+  retentionMs?: number;
+  now?: () => Date;
+}
+
+const DEFAULT_PARK_AFTER = 5;
+const DEFAULT_RETENTION_MS = 90 * 24 * 3600_000;
+
 export interface ResendReport {
   answered: JournalEntry[];
   stillPending: JournalEntry[];
+  /** Entries the service answered with a 5xx in this pass; the pass went on past them. */
+  failed: JournalEntry[];
+  /** Entries parked in this pass (their 5xx streak reached the limit). */
+  parked: JournalEntry[];
   /** Why the pass stopped before the end (`REGISTRY_UNREACHABLE`, `TERMINAL_REVOKED`…), if it did. */
   stoppedBy?: RegistryError;
 }
@@ -64,11 +79,20 @@ export class Outbox {
   private timer: NodeJS.Timeout | undefined;
   private resending: Promise<ResendReport> | undefined;
 
+  private readonly parkAfter: number;
+  private readonly retentionMs: number;
+  private readonly now: () => Date;
+
   constructor(
     readonly journal: OutboxJournal,
     private readonly deliver: Deliver,
     private readonly log?: OutboxLogger,
-  ) {}
+    options: OutboxOptions = {},
+  ) {
+    this.parkAfter = options.parkAfterServerErrors ?? DEFAULT_PARK_AFTER;
+    this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+    this.now = options.now ?? (() => new Date());
+  }
 
   /**
    * Journals the request, sends it and returns the answered entry. When no answer comes back the
@@ -82,8 +106,11 @@ export class Outbox {
 
   /**
    * Sends every pending entry again, oldest first, with its original key. Called at start-up
-   * (entries a crash left behind) and then periodically. Stops at the first entry that still gets
-   * no answer: the service is unreachable and the rest would fail the same way.
+   * (entries a crash left behind) and then periodically. Stops at the first entry that gets no
+   * answer at all: the service is unreachable (or refuses the terminal) and the rest would fail
+   * the same way. An entry the service answers with a 5xx is that entry's failure, not the
+   * service's absence: the pass goes on with the next one, and an entry that keeps failing is
+   * parked. Each pass begins by pruning answered entries older than the retention period.
    */
   resendPending(): Promise<ResendReport> {
     this.resending ??= this.resendPass().finally(() => {
@@ -113,12 +140,21 @@ export class Outbox {
 
   private async resendPass(): Promise<ResendReport> {
     const answered: JournalEntry[] = [];
+    const failed: JournalEntry[] = [];
+    const parked: JournalEntry[] = [];
+    // Pruning needs no answer from the service: it runs on every pass, reachable or not.
+    await this.prune();
     const pending = (await this.journal.pending()).filter((e) => !this.inFlight.has(e.seq));
     for (const [i, entry] of pending.entries()) {
       try {
         answered.push(await this.attempt(entry));
       } catch (e) {
         if (!isRegistryError(e)) throw e;
+        if (e.details?.serverError === true) {
+          const now = await this.journal.get(entry.seq);
+          if (now) (now.parked ? parked : failed).push(now);
+          continue;
+        }
         // The rest would fail the same way: the service is unreachable or does not accept us.
         const stillPending = await this.journal.pending();
         this.log?.warn('outbox: pending requests kept', {
@@ -126,10 +162,17 @@ export class Outbox {
           pending: stillPending.length,
           first: pending[i]!.idempotencyKey,
         });
-        return { answered, stillPending, stoppedBy: e };
+        return { answered, failed, parked, stillPending, stoppedBy: e };
       }
     }
-    return { answered, stillPending: await this.journal.pending() };
+    return { answered, failed, parked, stillPending: await this.journal.pending() };
+  }
+
+  /** Deletes answered entries older than the retention period; pending and parked ones stay. */
+  async prune(): Promise<number> {
+    const pruned = await this.journal.prune(new Date(this.now().getTime() - this.retentionMs));
+    if (pruned > 0) this.log?.info('outbox: answered requests pruned', { count: pruned });
+    return pruned;
   }
 
   private async attempt(entry: JournalEntry): Promise<JournalEntry> {
@@ -155,7 +198,39 @@ export class Outbox {
       }
       if (!isDecision(answer.status)) {
         const problem = problemOf(answer);
-        await this.journal.recordFailure(entry.seq, `HTTP ${answer.status} ${problem.code}`);
+        const reason = `HTTP ${answer.status} ${problem.code}`;
+        if (answer.status >= 500) {
+          const streak = await this.journal.recordServerError(entry.seq, reason);
+          const parked = streak >= this.parkAfter;
+          if (parked) {
+            await this.journal.park(entry.seq, `${reason}, ${streak} times in a row`);
+            this.log?.warn(
+              'outbox: request parked after repeated server errors; an operator must look at it',
+              {
+                operation: entry.operation,
+                idempotencyKey: entry.idempotencyKey,
+                status: answer.status,
+                serviceCode: problem.code,
+                serverErrors: streak,
+              },
+            );
+          }
+          throw new RegistryError(
+            'REGISTRY_UNREACHABLE',
+            `${entry.operation} ${entry.idempotencyKey}: card-service answered ${answer.status} (${problem.code}); ${
+              parked ? 'it is parked for an operator' : 'it will be sent again with the same key'
+            }`,
+            {
+              status: answer.status,
+              serviceCode: problem.code,
+              serverError: true,
+              parked,
+              outcomeUnknown: false,
+              idempotencyKey: entry.idempotencyKey,
+            },
+          );
+        }
+        await this.journal.recordFailure(entry.seq, reason);
         if (answer.status === 401) {
           const refusal = refusalError(answer, entry.operation);
           throw new RegistryError(refusal.code, refusal.message, {

@@ -1,3 +1,4 @@
+import type { OutboxAnswer } from '@sscard/agent-protocol';
 import { join } from 'node:path';
 import type { ExternalAuthenticator } from '../apps/ssse.js';
 import type { AgentConfig } from '../config/schema.js';
@@ -6,6 +7,7 @@ import { enrol } from './enrolment.js';
 import { REGISTRY_ERROR_CODES, RegistryError, type RegistryErrorCode, isRegistryError } from './errors.js';
 import type { TemporaryLossResult } from './card-lifecycle.js';
 import type { TerminalIdentity } from './credentials.js';
+import { outboxView } from './outbox-view.js';
 import type { CardReadForCheck, RegistryCheckResult } from './registry-check.js';
 import type { CardPresentProof, PresenceChallenger } from './remote-card-auth.js';
 import { type TerminalRegistry, openTerminalRegistry } from './terminal-registry.js';
@@ -43,8 +45,10 @@ export interface RegistryHealth {
   region?: string;
   certificateNotAfter?: string;
   caFingerprint?: string;
-  /** Journalled requests the service has not answered yet. */
+  /** Journalled requests the service has not answered yet (parked ones not counted). */
   pendingRequests?: number;
+  /** Requests parked after repeated 5xx answers: an operator must look at them (`sscard outbox`). */
+  parkedRequests?: number;
 }
 
 /** The part of the configuration the registry link reads. */
@@ -168,8 +172,32 @@ export class RegistryLink {
   }
 
   async health(): Promise<RegistryHealth> {
-    const pending = await this.#registry?.outbox.journal.pending().catch(() => undefined);
-    return { ...this.#health, ...(pending ? { pendingRequests: pending.length } : {}) };
+    const journal = this.#registry?.outbox.journal;
+    const pending = await journal?.pending().catch(() => undefined);
+    const parked = await journal?.parked().catch(() => undefined);
+    return {
+      ...this.#health,
+      ...(pending ? { pendingRequests: pending.length } : {}),
+      ...(parked ? { parkedRequests: parked.length } : {}),
+    };
+  }
+
+  /** The outbox's unanswered requests, for the operator. */
+  outbox(): Promise<OutboxAnswer> {
+    return outboxView(this.#registry?.outbox.journal);
+  }
+
+  /**
+   * Puts a parked request back into the resend passes and starts a pass; undefined when the key
+   * names no parked request of this terminal.
+   */
+  async unpark(idempotencyKey: string): Promise<OutboxAnswer | undefined> {
+    const registry = this.#registry;
+    const seq = registry?.outbox.journal.seqOfKey(idempotencyKey);
+    if (!registry || seq === undefined || !(await registry.outbox.journal.unpark(seq))) return undefined;
+    this.#log.info('outbox: parked request put back by an operator', { idempotencyKey });
+    void registry.outbox.resendPending().catch(() => undefined);
+    return this.outbox();
   }
 
   /** Opens the link in the background; `ready()` resolves when the first attempt has settled. */
@@ -196,6 +224,10 @@ export class RegistryLink {
         enrolmentCode: this.#options.oneShot ? undefined : service.enrolmentCode,
         trustOnFirstUse: service.trustOnFirstUse,
         journalPath: config.journal.path ?? join(config.dataDir, 'journal.sqlite3'),
+        outbox: {
+          parkAfterServerErrors: config.journal.parkAfterServerErrors,
+          retentionMs: config.journal.retentionDays * 24 * 3600_000,
+        },
         ...(this.#options.oneShot
           ? { resendIntervalMs: 0 }
           : service.resendIntervalMs

@@ -4,7 +4,7 @@ import type { TerminalIdentity } from './credentials.js';
 import { isRegistryError } from './errors.js';
 import { type RegistrySettings, loadOrEnrol } from './enrolment.js';
 import { OutboxJournal } from './journal.js';
-import { Outbox, type OutboxLogger, type ResendReport } from './outbox.js';
+import { Outbox, type OutboxLogger, type OutboxOptions, type ResendReport } from './outbox.js';
 import { type CardReadForCheck, type RegistryCheckResult, checkCardWithRegistry } from './registry-check.js';
 import type { ExternalAuthenticator } from '../apps/ssse.js';
 import {
@@ -24,6 +24,8 @@ export interface TerminalRegistryOptions extends RegistrySettings {
   journalPath: string;
   /** How often pending journal entries are resent; default 60 s. 0 disables the loop (CLI use). */
   resendIntervalMs?: number;
+  /** When an entry is parked, and how long answered entries are kept (config `journal`). */
+  outbox?: Pick<OutboxOptions, 'parkAfterServerErrors' | 'retentionMs'>;
   log?: OutboxLogger;
 }
 
@@ -84,7 +86,7 @@ export async function openTerminalRegistry(options: TerminalRegistryOptions): Pr
         },
       );
     }
-    const outbox = new Outbox(journal, (entry) => client.deliver(entry), options.log);
+    const outbox = new Outbox(journal, (entry) => client.deliver(entry), options.log, options.outbox);
     // Requests a crash left unanswered go first, before anything new is journalled.
     const recovered = await outbox.resendPending();
     if (options.resendIntervalMs !== 0) outbox.start(options.resendIntervalMs ?? 60_000);
