@@ -40,7 +40,8 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
  *   POST /slots/{slot}/remove         → the slot
  *   POST /slots/{slot}/fault {kind, delayMs?, processingMs?} → the slot
  *
- * Requests that carry an Origin header are refused: no web page may drive the emulator.
+ * Requests whose Host is not a loopback name of this listener (DNS rebinding) and requests that
+ * carry an Origin header are refused: no web page may drive the emulator.
  */
 export function createControlServer(emulator: Emulator): Server {
   return createServer((req, res) => {
@@ -53,13 +54,45 @@ export function createControlServer(emulator: Emulator): Server {
   });
 }
 
+/** The names a loopback listener answers to, as a Host header carries them. */
+const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Whether the Host header names this listener by a loopback name. A page whose own host name a
+ * rebinding DNS server points at 127.0.0.1 sends its own name here: refusing it keeps such a page
+ * from driving the emulator even from a browser that sends no Origin on its requests.
+ */
+export function isLoopbackHost(host: string | undefined, port: number | undefined): boolean {
+  if (!host) return false;
+  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host.toLowerCase());
+  if (!match || !LOOPBACK_NAMES.has(match[1]!)) return false;
+  const given = match[2] === undefined ? 80 : Number(match[2]);
+  return given === port;
+}
+
+function decodedParts(pathname: string): string[] | undefined {
+  try {
+    return pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
+}
+
 async function handle(emulator: Emulator, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (!isLoopbackHost(req.headers.host, req.socket.localPort)) {
+    send(res, 403, { code: 'HOST_NOT_ALLOWED', message: 'the Host header must name this loopback listener' });
+    return;
+  }
   if (req.headers.origin !== undefined) {
     send(res, 403, { code: 'ORIGIN_NOT_ALLOWED', message: 'the control API does not serve web pages' });
     return;
   }
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const parts = decodedParts(url.pathname);
+  if (!parts) {
+    send(res, 400, { code: 'MALFORMED_PATH', message: 'the path has a malformed or non-UTF-8 %-escape' });
+    return;
+  }
   const method = req.method ?? 'GET';
   if (method === 'GET' && url.pathname === '/healthz') return send(res, 200, { status: 'ok' });
   if (method === 'GET' && url.pathname === '/cards') return send(res, 200, { cards: emulator.listCards() });
