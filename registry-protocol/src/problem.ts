@@ -13,6 +13,8 @@ export const REQUEST_PROBLEM_CODES = [
   'BODY_NOT_JSON',
   'BODY_TOO_LARGE',
   'ROUTE_NOT_FOUND',
+  /** A `%` escape in the path is malformed or decodes to bytes that are not UTF-8. */
+  'MALFORMED_PATH',
   'VALIDATION_FAILED',
   'NOT_FOUND',
   'RATE_LIMITED',

@@ -170,6 +170,17 @@ export function createApp(svc: Services): {
     next();
   });
 
+  // A `%` escape that is malformed or decodes to bytes that are not UTF-8 names no resource: 400
+  // here, before the router decodes a path parameter from it and throws a URIError (a 500).
+  app.use((req, _res, next) => {
+    try {
+      decodeURIComponent(req.path);
+    } catch {
+      throw new DomainError('MALFORMED_PATH', 'the path has a malformed or non-UTF-8 %-escape', 400);
+    }
+    next();
+  });
+
   app.use(express.json({ limit: svc.config.bodyLimitBytes, strict: true }));
 
   for (const route of routes) {

@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
 import { WebSocket } from 'ws';
 import { createLogger } from '../log.js';
 import type { ReaderManagerEvents, ReaderState } from '../readers/reader-manager.js';
@@ -285,6 +286,105 @@ describe('the route table decides every route, whatever its spelling', () => {
     const page = await send(target(), 'POST', '/v1/registry/enrol', { origin: HIS });
     assert.equal(page.status, 403);
     assert.equal(JSON.parse(page.body).code, 'TOKEN_CLIENT_ONLY');
+  });
+});
+
+describe('generated requests over every route', () => {
+  let api: Started;
+  before(async () => {
+    api = await startServer();
+  });
+  after(() => api.server.close());
+
+  /** A route's path, its letters' case flipped here and there, some characters %-encoded, with junk. */
+  const mutatedPath = fc
+    .record({
+      rule: fc.constantFrom(...Object.values(HTTP_ROUTES)),
+      flips: fc.array(fc.nat(40), { maxLength: 3 }),
+      encodes: fc.array(fc.nat(40), { maxLength: 2 }),
+      suffix: fc.constantFrom(
+        '',
+        '/',
+        '//',
+        '/.',
+        '%2F',
+        '%',
+        '%E0%A4%A',
+        '%ED%A0%80',
+        '/x',
+        '?iType=3',
+        '?iType=%FF',
+      ),
+    })
+    .map(({ rule, flips, encodes, suffix }) => {
+      const chars = [...concrete(rule.path)];
+      for (const i of flips) {
+        const c = chars[i % chars.length]!;
+        chars[i % chars.length] = c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase();
+      }
+      for (const i of encodes) {
+        const c = chars[i % chars.length]!;
+        chars[i % chars.length] = `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+      }
+      return chars.join('') + suffix;
+    });
+
+  const requests = fc.record({
+    method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'),
+    path: fc.oneof(
+      mutatedPath,
+      fc.string({ maxLength: 12 }).map((s) => `/${encodeURIComponent(s)}`),
+    ),
+    origin: fc.constantFrom(undefined, HIS, 'https://evil.example', 'null', 'http://127.0.0.1:1'),
+    token: fc.constantFrom(undefined, TOKEN, `${TOKEN}x`),
+    fetchSite: fc.constantFrom(undefined, 'same-origin', 'cross-site'),
+    body: fc.oneof(
+      fc.constant(undefined),
+      fc.jsonValue({ maxDepth: 2 }).map((v) => ({ type: 'application/json', text: JSON.stringify(v) })),
+      fc.string({ maxLength: 20 }).map((text) => ({ type: 'application/json', text })),
+      fc.constantFrom(
+        { type: 'application/json; charset=latin1', text: '{}' },
+        { type: 'application/x-www-form-urlencoded', text: 'iType=%E0%A4%A' },
+        { type: 'text/plain', text: 'iReadCardBas' },
+      ),
+    ),
+  });
+
+  it('answers every one with a 2xx or 4xx, logs no failure, and gives card data only to allowed clients', async () => {
+    await fc.assert(
+      fc.asyncProperty(requests, async (r) => {
+        const headers: Record<string, string> = {};
+        if (r.origin) headers.origin = r.origin;
+        if (r.token) headers.authorization = `Bearer ${r.token}`;
+        if (r.fetchSite) headers['sec-fetch-site'] = r.fetchSite;
+        if (r.body) {
+          headers['content-type'] = r.body.type;
+          headers['content-length'] = String(Buffer.byteLength(r.body.text));
+        }
+        const before = api.logged.length;
+        const reply = await send(
+          { address: '127.0.0.1', port: api.port },
+          r.method,
+          r.path,
+          headers,
+          r.body?.text,
+        );
+        const where = `${r.method} ${r.path} ${JSON.stringify(headers)} → ${reply.status} ${reply.body.slice(0, 120)}`;
+        assert.ok(reply.status < 500, where);
+        assert.deepEqual(
+          api.logged.slice(before).filter((l) => l.level === 'error'),
+          [],
+          where,
+        );
+        const cardData = reply.body.includes(ID_NUMBER) || reply.body.includes('Virtual PCD');
+        const allowed =
+          r.token === TOKEN ||
+          (r.token === undefined &&
+            (r.origin === HIS || (r.origin === undefined && r.fetchSite === 'same-origin')));
+        assert.ok(!cardData || allowed, `card data to a client that may not have them: ${where}`);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
