@@ -1,4 +1,3 @@
-import { MINISTRY_WS_PATH } from '@sscard/agent-protocol';
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
