@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -79,6 +79,71 @@ describe('sscard-service command line', () => {
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /lines\.0\.unitPrice/);
     assert.equal(run('settlement', 'quote', '--level', '4').status, 2);
+  });
+
+  test('settlement publish-policy publishes versions 1, 2…; catalogue import checks every row first', async () => {
+    const policy = fileURLToPath(
+      new URL('../docs/settlement-examples/policy-330300-310-2026.json', import.meta.url),
+    );
+    const first = run('settlement', 'publish-policy', policy);
+    assert.equal(first.status, 0, first.stderr);
+    assert.equal(JSON.parse(first.stdout).version, 1);
+    assert.equal(JSON.parse(run('settlement', 'publish-policy', policy).stdout).version, 2);
+    const listed = run('settlement', 'policies', '330300');
+    assert.deepEqual(
+      JSON.parse(listed.stdout).map((p: { version: number }) => p.version),
+      [1, 2],
+    );
+    const badPolicy = join(dir, 'bad-policy.json');
+    const draft = JSON.parse(await readFile(policy, 'utf8'));
+    await writeFile(badPolicy, JSON.stringify({ ...draft, effectiveFrom: '2025-01-01' }));
+    const refused = run('settlement', 'publish-policy', badPolicy);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stdout, /^effectiveFrom: effectiveFrom lies in the policy year/m);
+    draft.parameters.ratios.inpatient['3'].retired = 10001;
+    await writeFile(badPolicy, JSON.stringify(draft));
+    assert.match(
+      run('settlement', 'publish-policy', badPolicy).stdout,
+      /^parameters\.ratios\.inpatient\.3\.retired: /m,
+    );
+
+    const csv = join(dir, 'catalogue.csv');
+    await writeFile(
+      csv,
+      'item_code,name,item_class,pre_self_pay_share,price_ceiling_yuan\nXA01,阿莫西林胶囊,A,,10.00\nFB02,"CT, plain",B,1500,\nXC04,进口耗材,C,0,\n',
+    );
+    const loaded = run('catalogue', 'import', '330300', csv);
+    assert.equal(loaded.status, 0, loaded.stderr);
+    assert.match(loaded.stderr, /loaded 3 items into the catalogue of 330300/);
+    const store = await openStore({ dataDir: dir, databaseUrl: '' });
+    try {
+      const rows = await store.all<{
+        item_code: string;
+        pre_self_pay_share: number;
+        price_ceiling: number | null;
+      }>('SELECT item_code, pre_self_pay_share, price_ceiling FROM catalogue_items ORDER BY item_code');
+      assert.deepEqual(
+        rows.map((r) => [r.item_code, r.pre_self_pay_share, r.price_ceiling]),
+        [
+          ['FB02', 1500, null],
+          ['XA01', 0, 1000],
+          ['XC04', 0, null],
+        ],
+      );
+    } finally {
+      await store.close();
+    }
+    const bad = join(dir, 'bad-catalogue.csv');
+    await writeFile(
+      bad,
+      'item_code,name,item_class,pre_self_pay_share,price_ceiling_yuan\nZ1,x,A,,\nZ2,y,D,,\nZ3,z,B,100,1.234\nZ1,again,A,,\nZ4,w,A,500,\n',
+    );
+    const badRun = run('catalogue', 'import', '330300', bad);
+    assert.equal(badRun.status, 1);
+    assert.match(badRun.stdout, /^line 3: itemClass/m);
+    assert.match(badRun.stdout, /^line 4: price_ceiling_yuan/m);
+    assert.match(badRun.stdout, /^line 5: item_code: Z1 already on line 2/m);
+    assert.match(badRun.stdout, /^line 6: preSelfPayShare: only class B/m);
   });
 
   test('enrol-code prints a one-time code and revoke revokes the terminal', () => {

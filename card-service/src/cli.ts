@@ -14,6 +14,9 @@ import type { CardDocument } from './issuance/card-document.js';
 import { seedDemoHolders, seedFromCardDocuments } from './issuance/seed.js';
 import { TERMINAL_TYPES, type TerminalType } from './lifecycle/transitions.js';
 import { Registry } from './registry/registry.js';
+import { policyDraftSchema } from '@sscard/registry-protocol/settlement';
+import { importCatalogue } from './settlement/catalogue.js';
+import { listPolicies, publishPolicy } from './settlement/policies.js';
 import { quoteFromFiles } from './settlement/quote-files.js';
 import { startService } from './service.js';
 import { openStore } from './store/open-store.js';
@@ -35,6 +38,13 @@ const USAGE = `usage: sscard-service [command] [options]
   enrol-code --terminal-id T --type kiosk|hospital|pharmacy|bank --region RRRRRR [--ttl SECONDS]
                                 a one-time enrolment code for a terminal
   revoke TERMINAL_ID            revoke a terminal and its certificates
+  settlement publish-policy P.json
+                                publish the policy file as the next version of its region,
+                                scheme and year
+  settlement policies REGION    the published versions of a region, as JSON
+  catalogue import REGION FILE.csv
+                                load catalogue items (item_code,name,item_class,
+                                pre_self_pay_share,price_ceiling_yuan); all rows checked first
   settlement quote --policy P.json --accumulators A.json --bill B.json [--account FEN]
                    [--use-account] [--visit outpatient|inpatient] [--level 1|2|3]
                    [--group in_service|retired]
@@ -85,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [command = 'serve', ...rest] = positionals;
-  if (command === 'settlement') return settlementCommand(rest[0], values);
+  if (command === 'settlement' && rest[0] === 'quote') return settlementQuote(values);
   const config = loadConfig();
   switch (command) {
     case 'serve': {
@@ -228,18 +238,55 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       });
     }
+    case 'settlement': {
+      const [sub, arg] = rest;
+      if (sub === 'publish-policy' && arg) {
+        const parsed = policyDraftSchema.safeParse(JSON.parse(await readFile(arg, 'utf8')));
+        if (!parsed.success) {
+          for (const i of parsed.error.issues)
+            process.stdout.write(`${i.path.join('.') || '(top)'}: ${i.message}\n`);
+          throw new DomainError('SETTLEMENT_INPUT_INVALID', `${arg} is not a valid policy`);
+        }
+        return withStore(config, async (store) => {
+          const published = await publishPolicy(store, systemClock, parsed.data, CLI_OPERATOR);
+          process.stdout.write(`${JSON.stringify(published, null, 2)}\n`);
+          process.stderr.write(
+            `published ${published.region}/${published.scheme}/${published.year} version ${published.version}, effective ${published.effectiveFrom}\n`,
+          );
+          return 0;
+        });
+      }
+      if (sub === 'policies' && arg) {
+        return withStore(config, async (store) => {
+          process.stdout.write(`${JSON.stringify(await listPolicies(store, arg), null, 2)}\n`);
+          return 0;
+        });
+      }
+      throw new DomainError('USAGE', 'settlement publish-policy P.json | policies REGION | quote …', 2);
+    }
+    case 'catalogue': {
+      const [sub, region, file] = rest;
+      if (sub !== 'import' || !region || !file)
+        throw new DomainError('USAGE', 'catalogue import REGION FILE.csv', 2);
+      return withStore(config, async (store) => {
+        const report = await importCatalogue(store, systemClock, region, file, CLI_OPERATOR, (m) =>
+          process.stderr.write(`${m}\n`),
+        );
+        for (const e of report.errors) process.stdout.write(`line ${e.line}: ${e.reason}\n`);
+        if (report.errors.length > 0) {
+          process.stderr.write(`${file}: bad rows found; nothing imported\n`);
+          return 1;
+        }
+        return 0;
+      });
+    }
     default:
       throw new DomainError('USAGE', `unknown command ${command}`, 2);
   }
 }
 
-async function settlementCommand(sub: string | undefined, v: Record<string, string | boolean | undefined>) {
-  if (
-    sub !== 'quote' ||
-    typeof v.policy !== 'string' ||
-    typeof v.accumulators !== 'string' ||
-    typeof v.bill !== 'string'
-  ) {
+async function settlementQuote(v: Record<string, string | boolean | undefined>) {
+  if (typeof v.policy !== 'string' || typeof v.accumulators !== 'string' || typeof v.bill !== 'string') {
     throw new DomainError('USAGE', 'settlement quote --policy P.json --accumulators A.json --bill B.json', 2);
   }
   const breakdown = await quoteFromFiles({

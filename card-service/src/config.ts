@@ -69,6 +69,8 @@ const configSchema = z
       .max(30 * 86400)
       .default(86400),
     identityCacheSeconds: z.number().int().min(0).max(600).default(30),
+    /** How long a settlement quote (2206) stays valid for its settle (2207). */
+    quoteTtlSeconds: z.number().int().min(30).max(3600).default(300),
     rateLimit: z
       .object({
         /** Requests a terminal may burst. */

@@ -17,6 +17,7 @@ import { IdentityChecks } from './identity/identity-check.js';
 import { type Logger, createLogger } from './log.js';
 import { Registry } from './registry/registry.js';
 import { RequestReads } from './registry/request-reads.js';
+import { SettlementEngine } from './settlement/engine.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { loadOrCreateCa } from './terminals/ca.js';
@@ -93,6 +94,7 @@ export async function startService(
       reads,
       presence,
       hsm,
+      settlement: new SettlementEngine(store, clock, presence, config.quoteTtlSeconds),
       externalAuth: new ExternalAuthentication(store, hsm, audit),
       ca,
       log,

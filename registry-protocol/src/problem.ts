@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { contracts } from './contracts.js';
+import { SETTLEMENT_REFUSALS } from './settlement/requests.js';
 
 /**
  * The codes card-service answers with in a problem body. Callers switch on them, so a code never
@@ -76,6 +77,7 @@ export const PROBLEM_CODES = [
   ...REGISTRY_PROBLEM_CODES,
   ...SERVICE_PROBLEM_CODES,
   ...HSM_PROBLEM_CODES,
+  ...SETTLEMENT_REFUSALS,
 ] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
 

@@ -6,6 +6,7 @@ import { identityRoutes } from './identity.js';
 import { operatorRoutes } from './operators.js';
 import { opsRoutes } from './ops.js';
 import type { RouteContract } from './route.js';
+import { settlementRoutes } from './settlement/routes.js';
 import { terminalRoutes } from './terminals.js';
 
 /**
@@ -22,6 +23,7 @@ export const ROUTES = [
   ...operatorRoutes,
   ...holderRoutes,
   ...auditRoutes,
+  ...settlementRoutes,
 ] as const satisfies readonly RouteContract[];
 
 export type Route = (typeof ROUTES)[number];

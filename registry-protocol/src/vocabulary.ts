@@ -56,5 +56,12 @@ export const GENDERS = ['1', '2'] as const;
 export type Gender = (typeof GENDERS)[number];
 
 /** What an operator token may do. */
-export const SCOPES = ['admin', 'registry:read', 'registry:write', 'terminals:manage', 'audit:read'] as const;
+export const SCOPES = [
+  'admin',
+  'registry:read',
+  'registry:write',
+  'terminals:manage',
+  'audit:read',
+  'settlement:manage',
+] as const;
 export type Scope = (typeof SCOPES)[number];

@@ -33,6 +33,18 @@ export function internalAuthCryptogram(
   return encrypt(alg, cardKey, challenge, { mode: 'ecb' });
 }
 
+/**
+ * The block a card encrypts for a payment proof (INTERNAL AUTHENTICATE with P1 = 01): the
+ * challenge's complement ¬R. The card answers it only in a session where VERIFY succeeded, so a
+ * cryptogram over ¬R proves both that the card is present and that its holder's PIN was verified by
+ * the card; a plain answer over R proves presence only and is refused for a payment.
+ */
+export function paymentProofBlock(challenge: Uint8Array): Buffer {
+  const block = Buffer.from(challenge);
+  for (let i = 0; i < block.length; i++) block[i] = block[i]! ^ 0xff;
+  return block;
+}
+
 /** EXTERNAL AUTHENTICATE: E(K_externalAuth, challenge‖00…00 to one block), challenge from GET CHALLENGE (8 bytes). */
 export function externalAuthCryptogram(
   alg: CardAlgorithm,

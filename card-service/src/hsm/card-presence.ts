@@ -1,6 +1,6 @@
-import type { ProofRefusal } from '@sscard/registry-protocol';
+import type { ProofRefusal as PresenceRefusal } from '@sscard/registry-protocol';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { authBlockSize, maskCardIdCode } from '@sscard/card-core';
+import { authBlockSize, maskCardIdCode, paymentProofBlock } from '@sscard/card-core';
 import { appendAudit } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { notFound } from '../errors.js';
@@ -24,9 +24,25 @@ export interface Challenge {
   expiresAt: string;
 }
 
-export type { ProofRefusal };
+/**
+ * Why a proof was refused: a presence proof's reasons of the wire contract, and for a payment proof
+ * also `PIN_NOT_VERIFIED` (answered as a plain presence proof: the card had not verified the PIN).
+ */
+export type ProofRefusal = PresenceRefusal | 'PIN_NOT_VERIFIED';
 
-export type ProofResult = { verified: true; card: Card } | { verified: false; reason: ProofRefusal };
+/**
+ * What the proof is for: presence (INTERNAL AUTHENTICATE P1 00, over the challenge), or a payment
+ * (P1 01, over its complement, which the card answers only after VERIFY succeeded in the session;
+ * docs/card-conventions.md).
+ */
+export type ProofPurpose = 'presence' | 'payment';
+
+/** The HSM's word on a cryptogram, asked outside any transaction (see `judge`). */
+export type CryptogramVerdict = 'verified' | 'pinNotVerified' | 'invalid';
+
+export type ProofResult<R extends string = ProofRefusal> =
+  | { verified: true; card: Card }
+  | { verified: false; reason: R };
 
 export interface ProofInput {
   challengeId: string;
@@ -78,7 +94,21 @@ export class CardPresence {
    * the challenge as read then; the transaction re-reads it under lock and spends it, so two uses
    * of one challenge still get one answer. When the HSM cannot be reached nothing is spent.
    */
-  async verify(terminalId: string, input: ProofInput): Promise<ProofResult> {
+  async verify(terminalId: string, input: ProofInput): Promise<ProofResult<PresenceRefusal>> {
+    const verdict = await this.judge(terminalId, input, 'presence');
+    // A presence verdict is never `pinNotVerified`, so neither is the refusal.
+    return this.store.transaction(
+      (tx) => this.verifyIn(tx, terminalId, input, verdict) as Promise<ProofResult<PresenceRefusal>>,
+    );
+  }
+
+  /**
+   * Asks the HSM about the cryptogram over the challenge as it reads now, outside any
+   * transaction. For a payment, an answer that is not over the challenge's complement is asked
+   * about once more as a presence answer, to tell a card that had not verified the PIN from a
+   * forged answer.
+   */
+  async judge(terminalId: string, input: ProofInput, purpose: ProofPurpose): Promise<CryptogramVerdict> {
     const cardIdCode = input.cardIdCode.toUpperCase();
     const row = await this.store.get<{
       terminal_id: string;
@@ -88,30 +118,47 @@ export class CardPresence {
     }>('SELECT terminal_id, card_id_code, algorithm, challenge FROM challenges WHERE challenge_id = ?', [
       input.challengeId,
     ]);
-    const cryptogramVerified =
-      row !== undefined && row.terminal_id === terminalId && row.card_id_code === cardIdCode
-        ? (
-            await this.hsm.verifyInternalAuth({
-              algorithm: row.algorithm,
-              cardIdCode,
-              challenge: row.challenge,
-              cryptogram: input.cryptogram,
-            })
-          ).verified
-        : false;
-    return this.store.transaction(async (tx) => {
-      const result = await this.check(tx, terminalId, cardIdCode, input, cryptogramVerified);
-      await appendAudit(tx, this.clock, {
-        terminalId,
-        action: 'card.authenticate',
-        subject: result.verified
-          ? cardSubject(result.card.cardNumber)
-          : `card id ${maskCardIdCode(cardIdCode)}`,
-        result: result.verified ? 'ok' : result.reason,
-        details: { challengeId: input.challengeId },
-      });
-      return result;
+    if (row === undefined || row.terminal_id !== terminalId || row.card_id_code !== cardIdCode)
+      return 'invalid';
+    const over = async (challenge: string) =>
+      (
+        await this.hsm.verifyInternalAuth({
+          algorithm: row.algorithm,
+          cardIdCode,
+          challenge,
+          cryptogram: input.cryptogram,
+        })
+      ).verified;
+    if (purpose === 'presence') return (await over(row.challenge)) ? 'verified' : 'invalid';
+    const complement = paymentProofBlock(Buffer.from(row.challenge, 'hex')).toString('hex').toUpperCase();
+    if (await over(complement)) return 'verified';
+    return (await over(row.challenge)) ? 'pinNotVerified' : 'invalid';
+  }
+
+  /**
+   * Spends the challenge and takes `verdict` (from `judge`) for the answer, inside the caller's
+   * transaction, so that what the proof authorises commits or rolls back with the spending; the
+   * outcome is audited with it. A caller that refuses because of the proof must still commit, so
+   * that a refused proof spends its challenge too.
+   */
+  async verifyIn(
+    tx: Queryable,
+    terminalId: string,
+    input: ProofInput,
+    verdict: CryptogramVerdict,
+  ): Promise<ProofResult> {
+    const cardIdCode = input.cardIdCode.toUpperCase();
+    const result = await this.check(tx, terminalId, cardIdCode, input, verdict);
+    await appendAudit(tx, this.clock, {
+      terminalId,
+      action: 'card.authenticate',
+      subject: result.verified
+        ? cardSubject(result.card.cardNumber)
+        : `card id ${maskCardIdCode(cardIdCode)}`,
+      result: result.verified ? 'ok' : result.reason,
+      details: { challengeId: input.challengeId },
     });
+    return result;
   }
 
   private async check(
@@ -119,7 +166,7 @@ export class CardPresence {
     terminalId: string,
     cardIdCode: string,
     input: ProofInput,
-    cryptogramVerified: boolean,
+    verdict: CryptogramVerdict,
   ): Promise<ProofResult> {
     const now = this.clock();
     const row = await tx.get<{
@@ -145,6 +192,10 @@ export class CardPresence {
     if (row.card_id_code !== cardIdCode) return { verified: false, reason: 'CHALLENGE_OTHER_CARD' };
     const card = await getCardByIdCode(tx, cardIdCode);
     if (!card) return { verified: false, reason: 'CARD_UNKNOWN' };
-    return cryptogramVerified ? { verified: true, card } : { verified: false, reason: 'CRYPTOGRAM_INVALID' };
+    if (verdict === 'verified') return { verified: true, card };
+    return {
+      verified: false,
+      reason: verdict === 'pinNotVerified' ? 'PIN_NOT_VERIFIED' : 'CRYPTOGRAM_INVALID',
+    };
   }
 }

@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import type { Actor } from '../registry/actor.js';
 import type { Registry } from '../registry/registry.js';
 import type { RequestReads } from '../registry/request-reads.js';
+import type { SettlementEngine } from '../settlement/engine.js';
 import type { Store } from '../store/store.js';
 import type { CertificateAuthority } from '../terminals/ca.js';
 import type { Operator } from '../terminals/operator-tokens.js';
@@ -24,6 +25,7 @@ export interface Services {
   /** The batched store reads of terminal requests (certificate status, identity records). */
   reads: RequestReads;
   presence: CardPresence;
+  settlement: SettlementEngine;
   externalAuth: ExternalAuthentication;
   hsm: HsmClient;
   ca: CertificateAuthority;

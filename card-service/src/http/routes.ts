@@ -8,6 +8,7 @@ import {
   type RouteQuery,
 } from '@sscard/registry-protocol';
 import { listAudit, verifyAuditChain } from '../audit/audit-log.js';
+import { settlementHandlers } from '../settlement/routes.js';
 import { hsmDir } from '../config.js';
 import { hsmPaths } from '../hsm/hsm-paths.js';
 import { DomainError, forbidden } from '../errors.js';
@@ -276,6 +277,7 @@ export function buildRoutes(svc: Services, openapi: () => unknown): RouteDef[] {
         }),
       }),
     },
+    ...settlementHandlers(svc),
   };
   return ROUTES.map(
     (contract) =>

@@ -21,9 +21,172 @@ const GENESIS_HASH = '0'.repeat(64);
 
 /**
  * PostgreSQL: the role the service runs as (through a login role that is a member of it, see the
- * README). It may read and write every table but may not change or remove audit history.
+ * README). It may read and write every table but may not change or remove audit history, settlements
+ * or ledger entries.
  */
 export const SERVICE_ROLE = 'sscard_service';
+
+/**
+ * Medical settlement (card-service docs/settlement.md). Settlements, their endings (cancel,
+ * reversal) and ledger entries are append-only: triggers refuse UPDATE and DELETE, so an ending is
+ * a row of its own and a reversal posts opposite entries. The accumulators and the personal
+ * accounts' balances are the two running totals, each changed only in the transaction that posts
+ * what it sums, and checked against the settlements and entries by `verifyLedger`.
+ */
+const SETTLEMENT_TABLES = [
+  `ALTER TABLE insurance_relations ADD COLUMN person_group TEXT NOT NULL DEFAULT 'in_service'
+    CHECK (person_group IN ('in_service', 'retired'))`,
+  `CREATE TABLE settlement_policies (
+    region TEXT NOT NULL,
+    scheme TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    effective_from TEXT NOT NULL,
+    parameters TEXT NOT NULL,
+    published_at TEXT NOT NULL,
+    published_by TEXT NOT NULL,
+    PRIMARY KEY (region, scheme, year, version)
+  )`,
+  `CREATE TABLE catalogue_items (
+    region TEXT NOT NULL,
+    item_code TEXT NOT NULL,
+    name TEXT NOT NULL,
+    item_class TEXT NOT NULL CHECK (item_class IN ('A', 'B', 'C')),
+    pre_self_pay_share INTEGER NOT NULL,
+    price_ceiling BIGINT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (region, item_code)
+  )`,
+  `CREATE TABLE institutions (
+    institution_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    region TEXT NOT NULL,
+    level INTEGER NOT NULL CHECK (level IN (1, 2, 3)),
+    created_at TEXT NOT NULL
+  )`,
+  `CREATE TABLE institution_terminals (
+    terminal_id TEXT PRIMARY KEY REFERENCES terminals (terminal_id),
+    institution_id TEXT NOT NULL REFERENCES institutions (institution_id),
+    assigned_at TEXT NOT NULL
+  )`,
+  `CREATE TABLE settlement_visits (
+    visit_id TEXT PRIMARY KEY,
+    terminal_id TEXT NOT NULL,
+    institution_id TEXT NOT NULL,
+    treatment_region TEXT NOT NULL,
+    card_number TEXT NOT NULL,
+    person_no TEXT NOT NULL,
+    scheme TEXT NOT NULL,
+    insured_region TEXT NOT NULL,
+    person_group TEXT NOT NULL,
+    visit_type TEXT NOT NULL,
+    hospital_level INTEGER NOT NULL,
+    his_visit_no TEXT NOT NULL,
+    registered_at TEXT NOT NULL
+  )`,
+  `CREATE TABLE settlement_bill_lines (
+    visit_id TEXT NOT NULL REFERENCES settlement_visits (visit_id),
+    line_no INTEGER NOT NULL,
+    item_code TEXT NOT NULL,
+    unit_price BIGINT NOT NULL,
+    quantity INTEGER NOT NULL,
+    item_class TEXT NOT NULL,
+    pre_self_pay_share INTEGER NOT NULL,
+    price_ceiling BIGINT,
+    PRIMARY KEY (visit_id, line_no)
+  )`,
+  `CREATE TABLE settlement_quotes (
+    quote_id TEXT PRIMARY KEY,
+    visit_id TEXT NOT NULL REFERENCES settlement_visits (visit_id),
+    bill_hash TEXT NOT NULL,
+    use_account INTEGER NOT NULL,
+    account_balance BIGINT NOT NULL,
+    accumulators TEXT NOT NULL,
+    policy_year INTEGER NOT NULL,
+    policy_version INTEGER NOT NULL,
+    breakdown TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  )`,
+  `CREATE TABLE settlements (
+    settlement_id TEXT PRIMARY KEY,
+    visit_id TEXT NOT NULL REFERENCES settlement_visits (visit_id),
+    quote_id TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    attempt_key TEXT NOT NULL,
+    institution_id TEXT NOT NULL,
+    card_number TEXT NOT NULL,
+    person_no TEXT NOT NULL,
+    scheme TEXT NOT NULL,
+    insured_region TEXT NOT NULL,
+    treatment_region TEXT NOT NULL,
+    policy_year INTEGER NOT NULL,
+    policy_version INTEGER NOT NULL,
+    settled_at TEXT NOT NULL,
+    business_date TEXT NOT NULL,
+    breakdown TEXT NOT NULL,
+    accumulators_delta TEXT NOT NULL,
+    medfee_sumamt BIGINT NOT NULL,
+    hifp_pay BIGINT NOT NULL,
+    hifmi_pay BIGINT NOT NULL,
+    acct_pay BIGINT NOT NULL,
+    psn_cash_pay BIGINT NOT NULL,
+    UNIQUE (terminal_id, attempt_key)
+  )`,
+  'CREATE INDEX settlements_institution_day ON settlements (institution_id, business_date)',
+  'CREATE INDEX settlements_visit ON settlements (visit_id)',
+  `CREATE TABLE settlement_endings (
+    settlement_id TEXT PRIMARY KEY REFERENCES settlements (settlement_id),
+    kind TEXT NOT NULL CHECK (kind IN ('cancelled', 'reversed')),
+    ended_at TEXT NOT NULL,
+    terminal_id TEXT NOT NULL
+  )`,
+  `CREATE TABLE settlement_attempts (
+    terminal_id TEXT NOT NULL,
+    attempt_key TEXT NOT NULL,
+    settlement_id TEXT,
+    voided_at TEXT,
+    PRIMARY KEY (terminal_id, attempt_key)
+  )`,
+  `CREATE TABLE settlement_accumulators (
+    person_no TEXT NOT NULL,
+    scheme TEXT NOT NULL,
+    insured_region TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    outpatient_deductible_paid BIGINT NOT NULL,
+    pooled_fund_used BIGINT NOT NULL,
+    large_expense_deductible_paid BIGINT NOT NULL,
+    large_expense_fund_used BIGINT NOT NULL,
+    PRIMARY KEY (person_no, scheme, insured_region, year)
+  )`,
+  `CREATE TABLE ledger_entries (
+    entry_id AUTO_ID,
+    txn_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    account TEXT NOT NULL,
+    amount BIGINT NOT NULL,
+    at TEXT NOT NULL
+  )`,
+  'CREATE INDEX ledger_entries_txn ON ledger_entries (txn_id)',
+  'CREATE INDEX ledger_entries_account ON ledger_entries (account)',
+  `CREATE TABLE personal_accounts (
+    person_no TEXT PRIMARY KEY,
+    balance BIGINT NOT NULL CHECK (balance >= 0)
+  )`,
+];
+
+const appendOnlySqlite = (table: string): string[] =>
+  ['UPDATE', 'DELETE'].map(
+    (op) => `CREATE TRIGGER ${table}_no_${op.toLowerCase()} BEFORE ${op} ON ${table}
+    BEGIN SELECT RAISE(ABORT, '${table} rows are never changed or removed'); END`,
+  );
+
+const appendOnlyPostgres = (table: string): string[] => [
+  `CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON ${table}
+    FOR EACH ROW EXECUTE FUNCTION settlement_append_only()`,
+  `CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table}
+    FOR EACH STATEMENT EXECUTE FUNCTION settlement_append_only()`,
+];
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -202,6 +365,26 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
   {
+    version: 5,
+    name: 'medical settlement: policies, catalogue, institutions, visits, quotes, settlements, ledger',
+    statements: {
+      sqlite: [
+        ...SETTLEMENT_TABLES,
+        ...appendOnlySqlite('ledger_entries'),
+        ...appendOnlySqlite('settlements'),
+        ...appendOnlySqlite('settlement_endings'),
+      ],
+      postgres: [
+        ...SETTLEMENT_TABLES,
+        `CREATE FUNCTION settlement_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION '% rows are never changed or removed', TG_TABLE_NAME; END $$`,
+        ...appendOnlyPostgres('ledger_entries'),
+        ...appendOnlyPostgres('settlements'),
+        ...appendOnlyPostgres('settlement_endings'),
+      ],
+    },
+  },
+  {
     version: 6,
     name: 'audit: append-only triggers, HSM-certified checkpoints, the service role',
     statements: {
@@ -248,7 +431,13 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 /** Tables the service only ever appends to: its role has no UPDATE, DELETE or TRUNCATE on them. */
-const APPEND_ONLY_TABLES = ['audit_log', 'audit_checkpoints'];
+const APPEND_ONLY_TABLES = [
+  'audit_log',
+  'audit_checkpoints',
+  'ledger_entries',
+  'settlements',
+  'settlement_endings',
+];
 
 /**
  * The service role's privileges, granted again after every migration that ran, so that tables a

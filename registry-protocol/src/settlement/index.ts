@@ -2,3 +2,5 @@
 // 2601 reversal, 3201/3202 reconciliation): policy, catalogue, the breakdown, requests, refusals.
 export * from './policy.js';
 export * from './breakdown.js';
+export * from './requests.js';
+export * from './routes.js';

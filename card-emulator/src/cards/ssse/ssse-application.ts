@@ -7,6 +7,7 @@ import {
   constantTimeEqual,
   encodeBerTlv,
   encrypt,
+  paymentProofBlock,
   triesLeftSw,
   verifyMac,
 } from '@sscard/card-core';
@@ -48,6 +49,9 @@ const INS_VERIFY = 0x20;
 const INS_PIN_MANAGEMENT = 0x5e;
 const INS_INTERNAL_AUTHENTICATE = 0x88;
 const INS_EXTERNAL_AUTHENTICATE = 0x82;
+/** P1 of INTERNAL AUTHENTICATE: a presence proof, or a payment proof that needs the verified PIN. */
+const INTERNAL_AUTH_PRESENCE = 0x00;
+const INTERNAL_AUTH_PAYMENT = 0x01;
 const INS_UPDATE_RECORD = 0xdc;
 const CLA_SECURE_MESSAGING = 0x04;
 const MAC_LENGTH = 4;
@@ -210,12 +214,21 @@ export class SsseApplication implements CardApplication {
 
   // ---- Authentication -----------------------------------------------------------------------
 
-  /** `00 88 00 01 Lc R`: the card proves it holds its diversified internalAuth key: E(K, R). */
+  /**
+   * `00 88 00 01 Lc R`: the card proves it holds its diversified internalAuth key: E(K, R).
+   * `00 88 01 01 Lc R`, the payment proof: E(K, ¬R), answered only in a session where VERIFY
+   * succeeded (else 6982), so a settlement's proof binds the card's presence to its PIN.
+   */
   #internalAuthenticate(cmd: Command): Reply {
-    if (cmd.p1 !== 0x00) return status(SW.INCORRECT_P1P2);
+    if (cmd.p1 !== INTERNAL_AUTH_PRESENCE && cmd.p1 !== INTERNAL_AUTH_PAYMENT)
+      return status(SW.INCORRECT_P1P2);
     if (cmd.p2 !== SSSE_KEY_IDS.internalAuth) return status(SW.REFERENCED_DATA_NOT_FOUND);
     if (cmd.data.length !== authBlockSize(this.#keys.algorithm)) return status(SW.WRONG_LENGTH);
-    return dataReply(cmd, encrypt(this.#keys.algorithm, this.#keys.internalAuth, cmd.data, { mode: 'ecb' }));
+    if (cmd.p1 === INTERNAL_AUTH_PAYMENT && !this.#pinVerified) {
+      return status(SW.SECURITY_STATUS_NOT_SATISFIED);
+    }
+    const block = cmd.p1 === INTERNAL_AUTH_PAYMENT ? paymentProofBlock(cmd.data) : cmd.data;
+    return dataReply(cmd, encrypt(this.#keys.algorithm, this.#keys.internalAuth, block, { mode: 'ecb' }));
   }
 
   /** `00 82 00 02 Lc C` right after GET CHALLENGE: C = E(K_externalAuth, challenge‖00…). */

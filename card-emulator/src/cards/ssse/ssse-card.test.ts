@@ -8,6 +8,7 @@ import {
   encodeRecord,
   encrypt,
   historicalBytesFor,
+  paymentProofBlock,
   ssseCardKey,
 } from '@sscard/card-core';
 import { defaultProfiles, matchCardOs } from '@sscard/firmware-profiles';
@@ -225,6 +226,33 @@ for (const [label, doc] of [
       assert.equal(fromCard.sw, '9000');
       assert.equal(fromCard.data.length, challenge.length);
       assert.deepEqual(fromCard.data, fromPsam.data);
+    });
+
+    test('answers a payment proof over the complement of the challenge only after VERIFY in the session', () => {
+      const card = selectedCard(doc);
+      const key = ssseCardKey(
+        card.algorithm,
+        Buffer.from(testKeyset().ssse[card.algorithm].internalAuth, 'hex'),
+        Buffer.from(doc.card.cardIdCode, 'hex'),
+      );
+      const challenge = Buffer.alloc(card.algorithm === '3des' ? 8 : 16, 0x3c);
+      assert.equal(send(card, apdu('00880101', challenge, 0)).sw, '6982');
+      const pin = doc.pin.value;
+      const wrong = `${pin[0] === '0' ? '1' : '0'}${pin.slice(1)}`;
+      assert.match(send(card, `0020000003${wrong}`).sw, /^63C/);
+      assert.equal(send(card, apdu('00880101', challenge, 0)).sw, '6982', 'a wrong PIN does not open it');
+      assert.equal(send(card, `0020000003${pin}`).sw, '9000');
+      const proof = send(card, apdu('00880101', challenge, 0));
+      assert.equal(proof.sw, '9000');
+      assert.deepEqual(
+        proof.data,
+        encrypt(card.algorithm, key, paymentProofBlock(challenge), { mode: 'ecb' }),
+      );
+      assert.notDeepEqual(proof.data, send(card, apdu('00880001', challenge, 0)).data);
+      // A new selection of the application starts a new session, without the verified PIN.
+      send(card, SSSE_SELECT);
+      assert.equal(send(card, apdu('00880101', challenge, 0)).sw, '6982');
+      assert.equal(send(card, apdu('00880201', challenge, 0)).sw, '6A86');
     });
 
     test('answers 6A88 for an unknown key id and 6700 for a challenge that is not one block', () => {

@@ -1,0 +1,67 @@
+import type { Accumulators } from '@sscard/registry-protocol/settlement';
+import { ZERO_ACCUMULATORS } from '@sscard/registry-protocol/settlement';
+import { type Queryable, forUpdate } from '../store/store.js';
+
+/**
+ * Year-to-date accumulators of a person under a scheme and insured region. Changed only by a
+ * confirmed settlement (its delta added) and by its cancellation or reversal (the same delta taken
+ * away), in the transaction that records either.
+ */
+export interface AccumulatorKey {
+  personNo: string;
+  scheme: string;
+  insuredRegion: string;
+  year: number;
+}
+
+interface Row {
+  outpatient_deductible_paid: number | string;
+  pooled_fund_used: number | string;
+  large_expense_deductible_paid: number | string;
+  large_expense_fund_used: number | string;
+}
+
+const WHERE = 'person_no = ? AND scheme = ? AND insured_region = ? AND year = ?';
+const keyParams = (k: AccumulatorKey) => [k.personNo, k.scheme, k.insuredRegion, k.year];
+
+/** Read, locked for the rest of the transaction when `lock` (PostgreSQL; sqlite3 serialises writers). */
+export async function readAccumulators(q: Queryable, k: AccumulatorKey, lock = false): Promise<Accumulators> {
+  const row = await q.get<Row>(
+    `SELECT outpatient_deductible_paid, pooled_fund_used, large_expense_deductible_paid, large_expense_fund_used
+     FROM settlement_accumulators WHERE ${WHERE}${lock ? forUpdate(q.dialect) : ''}`,
+    keyParams(k),
+  );
+  if (!row) return { ...ZERO_ACCUMULATORS };
+  return {
+    outpatientDeductiblePaid: Number(row.outpatient_deductible_paid),
+    pooledFundUsed: Number(row.pooled_fund_used),
+    largeExpenseDeductiblePaid: Number(row.large_expense_deductible_paid),
+    largeExpenseFundUsed: Number(row.large_expense_fund_used),
+  };
+}
+
+/** Adds `delta` × `sign` to the row (created at zero when absent). */
+export async function moveAccumulators(
+  q: Queryable,
+  k: AccumulatorKey,
+  delta: Accumulators,
+  sign: 1 | -1,
+): Promise<void> {
+  const d = [
+    sign * delta.outpatientDeductiblePaid,
+    sign * delta.pooledFundUsed,
+    sign * delta.largeExpenseDeductiblePaid,
+    sign * delta.largeExpenseFundUsed,
+  ];
+  await q.run(
+    `INSERT INTO settlement_accumulators (person_no, scheme, insured_region, year, outpatient_deductible_paid,
+       pooled_fund_used, large_expense_deductible_paid, large_expense_fund_used)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (person_no, scheme, insured_region, year) DO UPDATE SET
+       outpatient_deductible_paid = settlement_accumulators.outpatient_deductible_paid + excluded.outpatient_deductible_paid,
+       pooled_fund_used = settlement_accumulators.pooled_fund_used + excluded.pooled_fund_used,
+       large_expense_deductible_paid = settlement_accumulators.large_expense_deductible_paid + excluded.large_expense_deductible_paid,
+       large_expense_fund_used = settlement_accumulators.large_expense_fund_used + excluded.large_expense_fund_used`,
+    [...keyParams(k), ...d],
+  );
+}

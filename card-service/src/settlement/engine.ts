@@ -1,0 +1,867 @@
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  type Accumulators,
+  type Breakdown,
+  type PricedLine,
+  type Quote,
+  type SchemeCode,
+  type SettlementRefusal,
+  type Settlement,
+  type Visit,
+  type VisitType,
+  breakdownSchema,
+} from '@sscard/registry-protocol/settlement';
+import { appendAudit } from '../audit/audit-log.js';
+import { canonicalJson } from '../audit/canonical-json.js';
+import { type Clock, chinaDate } from '../clock.js';
+import { DomainError, notFound } from '../errors.js';
+import type { CardPresence, CryptogramVerdict } from '../hsm/card-presence.js';
+import { storeResult, storedResult } from '../registry/idempotency.js';
+import type { Card } from '../registry/model.js';
+import { getCard } from '../registry/queries.js';
+import { cardSubject } from '../registry/subjects.js';
+import { type Queryable, type Store, forUpdate } from '../store/store.js';
+import { moveAccumulators, readAccumulators } from './accumulators.js';
+import { accumulatorDelta, calculate, identitiesHold } from './calculation.js';
+import { lookupItems } from './catalogue.js';
+import { type Institution, institutionOfTerminal } from './institutions.js';
+import { account, post } from './ledger.js';
+import { policyInForce, policyVersion } from './policies.js';
+
+/**
+ * The settlement flow of a hospital or pharmacy desk: register a visit (2201), upload bill lines
+ * (2204), pre-settle (2206, a quote; nothing moves), settle (2207, with the card's payment proof),
+ * cancel (2208), reverse an attempt whose answer was lost (2601), and the status of an attempt.
+ *
+ * Every request runs in one transaction with its idempotency key: a retry with the same key
+ * returns the stored answer and changes nothing again. A settlement posts its ledger entries,
+ * advances the accumulators and records the attempt in that same transaction, so after a crash
+ * either all of it is there (and the retry replays it) or none of it is.
+ */
+export interface Caller {
+  terminalId: string;
+  /** The terminal's idempotency key for this request. */
+  key: string;
+}
+
+/** A refusal that must still commit (a payment proof refused has spent its challenge). */
+class Refusal {
+  constructor(readonly error: DomainError) {}
+}
+
+const refused = (code: SettlementRefusal, message: string, status = 409, details?: Record<string, unknown>) =>
+  new DomainError(code, message, status, details);
+
+const sha256 = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('hex');
+
+function isUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  return (
+    err.code === '23505' || (err.code === 'SQLITE_CONSTRAINT' && /UNIQUE|PRIMARY KEY/.test(err.message ?? ''))
+  );
+}
+
+interface VisitRow {
+  visit_id: string;
+  terminal_id: string;
+  institution_id: string;
+  treatment_region: string;
+  card_number: string;
+  person_no: string;
+  scheme: SchemeCode;
+  insured_region: string;
+  person_group: Visit['personGroup'];
+  visit_type: VisitType;
+  hospital_level: number | string;
+  his_visit_no: string;
+  registered_at: string;
+}
+
+const visitFromRow = (r: VisitRow): Visit => ({
+  visitId: r.visit_id,
+  cardNumber: r.card_number,
+  personNo: r.person_no,
+  scheme: r.scheme,
+  visitType: r.visit_type,
+  hisVisitNo: r.his_visit_no,
+  institutionId: r.institution_id,
+  hospitalLevel: Number(r.hospital_level) as Visit['hospitalLevel'],
+  personGroup: r.person_group,
+  insuredRegion: r.insured_region,
+  treatmentRegion: r.treatment_region,
+  crossRegion: r.insured_region !== r.treatment_region,
+  registeredAt: r.registered_at,
+});
+
+interface SettlementRow {
+  settlement_id: string;
+  visit_id: string;
+  quote_id: string;
+  terminal_id: string;
+  attempt_key: string;
+  institution_id: string;
+  card_number: string;
+  person_no: string;
+  scheme: SchemeCode;
+  insured_region: string;
+  treatment_region: string;
+  policy_year: number | string;
+  policy_version: number | string;
+  settled_at: string;
+  business_date: string;
+  breakdown: string;
+  accumulators_delta: string;
+  ended_kind: 'cancelled' | 'reversed' | null;
+  ended_at: string | null;
+}
+
+export const SETTLEMENT_SELECT = `SELECT s.settlement_id, s.visit_id, s.quote_id, s.terminal_id, s.attempt_key,
+  s.institution_id, s.card_number, s.person_no, s.scheme, s.insured_region, s.treatment_region, s.policy_year,
+  s.policy_version, s.settled_at, s.business_date, s.breakdown, s.accumulators_delta,
+  e.kind AS ended_kind, e.ended_at
+  FROM settlements s LEFT JOIN settlement_endings e ON e.settlement_id = s.settlement_id`;
+
+export const settlementFromRow = (r: SettlementRow): Settlement => ({
+  settlementId: r.settlement_id,
+  visitId: r.visit_id,
+  quoteId: r.quote_id,
+  attemptKey: r.attempt_key,
+  terminalId: r.terminal_id,
+  institutionId: r.institution_id,
+  cardNumber: r.card_number,
+  personNo: r.person_no,
+  scheme: r.scheme,
+  insuredRegion: r.insured_region,
+  treatmentRegion: r.treatment_region,
+  policy: {
+    region: r.insured_region,
+    scheme: r.scheme,
+    year: Number(r.policy_year),
+    version: Number(r.policy_version),
+  },
+  settledAt: r.settled_at,
+  businessDate: r.business_date,
+  status: r.ended_kind ?? 'settled',
+  endedAt: r.ended_at,
+  breakdown: breakdownSchema.parse(JSON.parse(r.breakdown)),
+});
+
+interface QuoteRow {
+  quote_id: string;
+  visit_id: string;
+  bill_hash: string;
+  use_account: number | string;
+  account_balance: number | string;
+  accumulators: string;
+  policy_year: number | string;
+  policy_version: number | string;
+  breakdown: string;
+  expires_at: string;
+}
+
+interface LineRow {
+  line_no: number | string;
+  item_code: string;
+  unit_price: number | string;
+  quantity: number | string;
+  item_class: PricedLine['itemClass'];
+  pre_self_pay_share: number | string;
+  price_ceiling: number | string | null;
+}
+
+const pricedFromRow = (r: LineRow): PricedLine => ({
+  itemCode: r.item_code,
+  itemClass: r.item_class,
+  preSelfPayShare: Number(r.pre_self_pay_share),
+  priceCeiling: r.price_ceiling === null ? null : Number(r.price_ceiling),
+  unitPrice: Number(r.unit_price),
+  quantity: Number(r.quantity),
+});
+
+export interface BillLineInput {
+  lineNo: number;
+  itemCode: string;
+  unitPrice: number;
+  quantity: number;
+}
+
+export class SettlementEngine {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly presence: CardPresence,
+    private readonly quoteTtlSeconds: number,
+  ) {}
+
+  /**
+   * Runs `fn` once per idempotency key: a stored answer is returned as it was (with
+   * `replayed: true`), else `fn`'s answer is stored in its transaction. Two copies of one request
+   * racing on PostgreSQL meet on the key's primary key; the loser runs again and replays.
+   */
+  private async once<T extends object>(
+    caller: Caller,
+    request: Record<string, unknown>,
+    fn: (tx: Queryable) => Promise<T | Refusal>,
+  ): Promise<T & { replayed?: boolean }> {
+    const k = { terminalId: caller.terminalId, key: caller.key, requestHash: sha256(request) };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await this.store.transaction(async (tx) => {
+          const stored = await storedResult<T>(tx, k);
+          if (stored !== undefined) return { ...stored, replayed: true };
+          const r = await fn(tx);
+          if (r instanceof Refusal) return r;
+          await storeResult(tx, k, 200, r, this.clock().toISOString());
+          return r;
+        });
+        if (result instanceof Refusal) throw result.error;
+        return result;
+      } catch (e) {
+        if (attempt === 0 && isUniqueViolation(e)) continue;
+        throw e;
+      }
+    }
+  }
+
+  // ---- 2201 ---------------------------------------------------------------------------------
+
+  async register(
+    caller: Caller,
+    body: { cardNumber: string; scheme: SchemeCode; visitType: VisitType; hisVisitNo: string },
+  ): Promise<Visit & { replayed?: boolean }> {
+    return this.once(caller, { op: '2201', ...body }, async (tx) => {
+      const institution = await institutionOfTerminal(tx, caller.terminalId);
+      const card = await this.activeCard(tx, body.cardNumber);
+      const coverage = await this.coverage(tx, card.personNo, body.scheme);
+      const visit: Visit = {
+        visitId: randomUUID(),
+        cardNumber: card.cardNumber,
+        personNo: card.personNo,
+        scheme: body.scheme,
+        visitType: body.visitType,
+        hisVisitNo: body.hisVisitNo,
+        institutionId: institution.institutionId,
+        hospitalLevel: institution.level,
+        personGroup: coverage.personGroup,
+        insuredRegion: coverage.insuredRegion,
+        treatmentRegion: institution.region,
+        crossRegion: coverage.insuredRegion !== institution.region,
+        registeredAt: this.clock().toISOString(),
+      };
+      await tx.run(
+        `INSERT INTO settlement_visits (visit_id, terminal_id, institution_id, treatment_region, card_number, person_no,
+           scheme, insured_region, person_group, visit_type, hospital_level, his_visit_no, registered_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          visit.visitId,
+          caller.terminalId,
+          visit.institutionId,
+          visit.treatmentRegion,
+          visit.cardNumber,
+          visit.personNo,
+          visit.scheme,
+          visit.insuredRegion,
+          visit.personGroup,
+          visit.visitType,
+          visit.hospitalLevel,
+          visit.hisVisitNo,
+          visit.registeredAt,
+        ],
+      );
+      return visit;
+    });
+  }
+
+  // ---- 2204 ---------------------------------------------------------------------------------
+
+  /**
+   * Lines are priced from the treatment region's catalogue (the catalogue of the place of
+   * treatment, the policy of the insured region). A line number is taken once: the same line sent
+   * again is accepted as it is, another line under a used number is a conflict.
+   */
+  async addBillLines(
+    caller: Caller,
+    visitId: string,
+    lines: readonly BillLineInput[],
+  ): Promise<{ visitId: string; lineCount: number; medfee_sumamt: number; replayed?: boolean }> {
+    return this.once(caller, { op: '2204', visitId, lines }, async (tx) => {
+      const visit = await this.visitOfInstitution(tx, caller.terminalId, visitId, true);
+      await this.refuseIfSettled(tx, visitId);
+      const items = await lookupItems(
+        tx,
+        visit.treatmentRegion,
+        lines.map((l) => l.itemCode),
+      );
+      const unknown = [...new Set(lines.filter((l) => !items.has(l.itemCode)).map((l) => l.itemCode))];
+      if (unknown.length > 0) {
+        throw refused('ITEM_UNKNOWN', `items not in the catalogue of ${visit.treatmentRegion}`, 422, {
+          itemCodes: unknown,
+        });
+      }
+      const existing = new Map((await this.lineRows(tx, visitId)).map((r) => [Number(r.line_no), r]));
+      for (const l of lines) {
+        const item = items.get(l.itemCode)!;
+        const had = existing.get(l.lineNo);
+        if (had) {
+          if (
+            had.item_code !== l.itemCode ||
+            Number(had.unit_price) !== l.unitPrice ||
+            Number(had.quantity) !== l.quantity
+          ) {
+            throw refused('BILL_LINE_CONFLICT', `line ${l.lineNo} was sent before with other content`, 409, {
+              lineNo: l.lineNo,
+            });
+          }
+          continue;
+        }
+        await tx.run(
+          `INSERT INTO settlement_bill_lines (visit_id, line_no, item_code, unit_price, quantity, item_class,
+             pre_self_pay_share, price_ceiling) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          [
+            visitId,
+            l.lineNo,
+            l.itemCode,
+            l.unitPrice,
+            l.quantity,
+            item.itemClass,
+            item.preSelfPayShare,
+            item.priceCeiling,
+          ],
+        );
+      }
+      const all = await this.lineRows(tx, visitId);
+      return {
+        visitId,
+        lineCount: all.length,
+        medfee_sumamt: all.reduce((s, r) => s + Number(r.unit_price) * Number(r.quantity), 0),
+      };
+    });
+  }
+
+  // ---- 2206 ---------------------------------------------------------------------------------
+
+  async preSettle(
+    caller: Caller,
+    visitId: string,
+    useAccount: boolean,
+  ): Promise<Quote & { replayed?: boolean }> {
+    return this.once(caller, { op: '2206', visitId, useAccount }, async (tx) => {
+      const visit = await this.visitOfInstitution(tx, caller.terminalId, visitId, false);
+      await this.refuseIfSettled(tx, visitId);
+      await this.activeCard(tx, visit.cardNumber);
+      await this.coverage(tx, visit.personNo, visit.scheme);
+      const rows = await this.lineRows(tx, visitId);
+      if (rows.length === 0) throw refused('BILL_EMPTY', 'the visit has no bill lines', 409);
+      const now = this.clock();
+      const date = chinaDate(now);
+      const policy = await policyInForce(tx, visit.insuredRegion, visit.scheme, date);
+      const accumulators = await readAccumulators(tx, this.accumulatorKey(visit, date));
+      const balance = await personalBalance(tx, visit.personNo, false);
+      const breakdown = this.calculate(visit, policy.parameters, accumulators, rows, balance, useAccount);
+      const quote: Quote = {
+        quoteId: randomUUID(),
+        visitId,
+        expiresAt: new Date(now.getTime() + this.quoteTtlSeconds * 1000).toISOString(),
+        policy: { region: policy.region, scheme: policy.scheme, year: policy.year, version: policy.version },
+        breakdown,
+      };
+      await tx.run(
+        `INSERT INTO settlement_quotes (quote_id, visit_id, bill_hash, use_account, account_balance, accumulators,
+           policy_year, policy_version, breakdown, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          quote.quoteId,
+          visitId,
+          billHash(rows),
+          useAccount ? 1 : 0,
+          balance,
+          JSON.stringify(accumulators),
+          policy.year,
+          policy.version,
+          JSON.stringify(breakdown),
+          now.toISOString(),
+          quote.expiresAt,
+        ],
+      );
+      return quote;
+    });
+  }
+
+  // ---- 2207 ---------------------------------------------------------------------------------
+
+  async settle(
+    caller: Caller,
+    body: { quoteId: string; proof: { challengeId: string; cryptogram: string } },
+  ): Promise<Settlement & { replayed?: boolean }> {
+    // The proof is not part of the request's identity: a retry after a lost answer carries a new
+    // one, and a replayed answer is returned before any proof is looked at. The HSM is asked
+    // before the transaction, so that a slow HSM never holds the store's locks.
+    const request = { op: '2207', quoteId: body.quoteId };
+    const answered = await this.store.get(
+      'SELECT 1 AS x FROM idempotency_keys WHERE terminal_id = ? AND idempotency_key = ?',
+      [caller.terminalId, caller.key],
+    );
+    const verdict: CryptogramVerdict = answered
+      ? 'invalid'
+      : await this.presence.judge(
+          caller.terminalId,
+          { ...body.proof, cardIdCode: (await this.cardIdCodeOfQuote(body.quoteId)) ?? '' },
+          'payment',
+        );
+    return this.once(caller, request, async (tx) => {
+      const attempt = await tx.get<{ voided_at: string | null }>(
+        `SELECT voided_at FROM settlement_attempts WHERE terminal_id = ? AND attempt_key = ?${forUpdate(tx.dialect)}`,
+        [caller.terminalId, caller.key],
+      );
+      if (attempt?.voided_at)
+        throw refused('ATTEMPT_REVERSED', 'this attempt was reversed before it arrived', 409);
+      const q = await tx.get<QuoteRow>(
+        `SELECT quote_id, visit_id, bill_hash, use_account, account_balance, accumulators, policy_year, policy_version,
+           breakdown, expires_at FROM settlement_quotes WHERE quote_id = ?`,
+        [body.quoteId],
+      );
+      const visit = q ? await this.findVisit(tx, caller.terminalId, q.visit_id, true) : undefined;
+      if (!q || !visit) throw refused('QUOTE_UNKNOWN', 'no such quote for this institution', 404);
+      const now = this.clock();
+      if (q.expires_at <= now.toISOString())
+        throw refused('QUOTE_EXPIRED', 'the quote has expired; pre-settle again');
+      await this.refuseIfSettled(tx, visit.visitId);
+      const card = await this.activeCard(tx, visit.cardNumber);
+      await this.coverage(tx, visit.personNo, visit.scheme);
+      const rows = await this.lineRows(tx, visit.visitId);
+      if (billHash(rows) !== q.bill_hash)
+        throw refused('BILL_CHANGED', 'the bill changed since the quote; pre-settle again');
+
+      const proof = await this.presence.verifyIn(
+        tx,
+        caller.terminalId,
+        { ...body.proof, cardIdCode: card.cardIdCode },
+        verdict,
+      );
+      if (!proof.verified) {
+        return new Refusal(
+          proof.reason === 'PIN_NOT_VERIFIED'
+            ? refused('PIN_NOT_VERIFIED', 'the card answered without a verified PIN', 403)
+            : refused('CARD_PRESENCE_FAILED', 'the card-present proof was refused', 403, {
+                reason: proof.reason,
+              }),
+        );
+      }
+
+      const date = chinaDate(now);
+      const key = this.accumulatorKey(visit, date);
+      await tx.run(
+        `INSERT INTO settlement_accumulators (person_no, scheme, insured_region, year, outpatient_deductible_paid,
+           pooled_fund_used, large_expense_deductible_paid, large_expense_fund_used) VALUES (?, ?, ?, ?, 0, 0, 0, 0)
+         ON CONFLICT (person_no, scheme, insured_region, year) DO NOTHING`,
+        [key.personNo, key.scheme, key.insuredRegion, key.year],
+      );
+      const accumulators = await readAccumulators(tx, key, true);
+      if (canonicalJson(accumulators) !== canonicalJson(JSON.parse(q.accumulators))) {
+        return new Refusal(
+          refused(
+            'ACCUMULATORS_CHANGED',
+            'another settlement changed the year-to-date amounts; pre-settle again',
+          ),
+        );
+      }
+      const useAccount = Number(q.use_account) === 1;
+      const balance = await personalBalance(tx, visit.personNo, true);
+      if (useAccount && balance !== Number(q.account_balance)) {
+        return new Refusal(
+          refused('ACCOUNT_BALANCE_CHANGED', 'the personal account balance changed; pre-settle again'),
+        );
+      }
+      // The quote is settled as it was calculated; recalculating it under the policy version it
+      // names checks that nothing it depends on moved.
+      const policy = await policyVersion(
+        tx,
+        visit.insuredRegion,
+        visit.scheme,
+        Number(q.policy_year),
+        Number(q.policy_version),
+      );
+      const breakdown = this.calculate(
+        visit,
+        policy!.parameters,
+        accumulators,
+        rows,
+        useAccount ? balance : Number(q.account_balance),
+        useAccount,
+      );
+      if (canonicalJson(breakdown) !== canonicalJson(JSON.parse(q.breakdown))) {
+        throw new Error(`quote ${q.quote_id} does not recalculate to itself`);
+      }
+      const settlement: Settlement = {
+        settlementId: randomUUID(),
+        visitId: visit.visitId,
+        quoteId: q.quote_id,
+        attemptKey: caller.key,
+        terminalId: caller.terminalId,
+        institutionId: visit.institutionId,
+        cardNumber: visit.cardNumber,
+        personNo: visit.personNo,
+        scheme: visit.scheme,
+        insuredRegion: visit.insuredRegion,
+        treatmentRegion: visit.treatmentRegion,
+        policy: {
+          region: visit.insuredRegion,
+          scheme: visit.scheme,
+          year: Number(q.policy_year),
+          version: Number(q.policy_version),
+        },
+        settledAt: now.toISOString(),
+        businessDate: date,
+        status: 'settled',
+        endedAt: null,
+        breakdown,
+      };
+      const delta = accumulatorDelta(accumulators, breakdown.accumulators);
+      await tx.run(
+        `INSERT INTO settlements (settlement_id, visit_id, quote_id, terminal_id, attempt_key, institution_id, card_number,
+           person_no, scheme, insured_region, treatment_region, policy_year, policy_version, settled_at, business_date,
+           breakdown, accumulators_delta, medfee_sumamt, hifp_pay, hifmi_pay, acct_pay, psn_cash_pay)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          settlement.settlementId,
+          settlement.visitId,
+          settlement.quoteId,
+          settlement.terminalId,
+          settlement.attemptKey,
+          settlement.institutionId,
+          settlement.cardNumber,
+          settlement.personNo,
+          settlement.scheme,
+          settlement.insuredRegion,
+          settlement.treatmentRegion,
+          settlement.policy.year,
+          settlement.policy.version,
+          settlement.settledAt,
+          settlement.businessDate,
+          JSON.stringify(breakdown),
+          JSON.stringify(delta),
+          breakdown.medfee_sumamt,
+          breakdown.hifp_pay,
+          breakdown.hifmi_pay,
+          breakdown.acct_pay,
+          breakdown.psn_cash_pay,
+        ],
+      );
+      await tx.run(
+        'INSERT INTO settlement_attempts (terminal_id, attempt_key, settlement_id) VALUES (?, ?, ?)',
+        [caller.terminalId, caller.key, settlement.settlementId],
+      );
+      await moveAccumulators(tx, key, delta, 1);
+      await post(tx, settlement.settlementId, 'settlement', postingOf(settlement, 1), settlement.settledAt);
+      await appendAudit(tx, this.clock, {
+        terminalId: caller.terminalId,
+        action: 'settlement.settle',
+        subject: cardSubject(settlement.cardNumber),
+        result: 'ok',
+        details: {
+          settlementId: settlement.settlementId,
+          institutionId: settlement.institutionId,
+          medfee_sumamt: breakdown.medfee_sumamt,
+          fund_pay_sumamt: breakdown.fund_pay_sumamt,
+          acct_pay: breakdown.acct_pay,
+        },
+      });
+      return settlement;
+    });
+  }
+
+  // ---- 2208 ---------------------------------------------------------------------------------
+
+  /** Cancels a settlement of the caller's institution on the business day it was made. */
+  async cancel(caller: Caller, settlementId: string): Promise<Settlement & { replayed?: boolean }> {
+    return this.once(caller, { op: '2208', settlementId }, async (tx) => {
+      const institution = await institutionOfTerminal(tx, caller.terminalId);
+      const s = await this.settlement(tx, settlementId);
+      if (!s) throw refused('SETTLEMENT_UNKNOWN', 'no such settlement', 404);
+      if (s.institutionId !== institution.institutionId) {
+        throw refused(
+          'CANCEL_OTHER_INSTITUTION',
+          'a settlement is cancelled by the institution that made it',
+          403,
+        );
+      }
+      if (s.businessDate !== chinaDate(this.clock())) {
+        throw refused(
+          'CANCEL_OTHER_DAY',
+          `a settlement is cancelled on its business day (${s.businessDate})`,
+        );
+      }
+      if (s.status !== 'settled')
+        throw refused('SETTLEMENT_NOT_CANCELLABLE', `the settlement is ${s.status}`);
+      return this.end(tx, s, 'cancelled', caller.terminalId);
+    });
+  }
+
+  // ---- 2601 ---------------------------------------------------------------------------------
+
+  /**
+   * Reverses the settle attempt the caller sent with `attemptKey` and never got an answer to: a
+   * settled one is undone; one that never arrived is voided, so that it is refused if it arrives
+   * later. Both meet on the attempt's row, so the two cannot pass each other.
+   */
+  async reverse(
+    caller: Caller,
+    attemptKey: string,
+  ): Promise<{
+    attemptKey: string;
+    outcome: 'reversed' | 'voided' | 'already_ended';
+    settlement: Settlement | null;
+    replayed?: boolean;
+  }> {
+    return this.once(caller, { op: '2601', attemptKey }, async (tx) => {
+      const attempt = await tx.get<{ settlement_id: string | null; voided_at: string | null }>(
+        `SELECT settlement_id, voided_at FROM settlement_attempts WHERE terminal_id = ? AND attempt_key = ?${forUpdate(tx.dialect)}`,
+        [caller.terminalId, attemptKey],
+      );
+      if (!attempt) {
+        await tx.run(
+          'INSERT INTO settlement_attempts (terminal_id, attempt_key, voided_at) VALUES (?, ?, ?)',
+          [caller.terminalId, attemptKey, this.clock().toISOString()],
+        );
+        await appendAudit(tx, this.clock, {
+          terminalId: caller.terminalId,
+          action: 'settlement.reverse',
+          subject: `attempt ${attemptKey}`,
+          result: 'voided',
+        });
+        return { attemptKey, outcome: 'voided' as const, settlement: null };
+      }
+      if (attempt.settlement_id === null) return { attemptKey, outcome: 'voided' as const, settlement: null };
+      const s = (await this.settlement(tx, attempt.settlement_id))!;
+      if (s.status !== 'settled') return { attemptKey, outcome: 'already_ended' as const, settlement: s };
+      return {
+        attemptKey,
+        outcome: 'reversed' as const,
+        settlement: await this.end(tx, s, 'reversed', caller.terminalId),
+      };
+    });
+  }
+
+  /** What became of the caller's settle attempt `attemptKey`. */
+  async attemptStatus(
+    terminalId: string,
+    attemptKey: string,
+  ): Promise<{
+    attemptKey: string;
+    outcome: 'settled' | 'cancelled' | 'reversed' | 'voided' | 'unknown';
+    settlement: Settlement | null;
+  }> {
+    const attempt = await this.store.get<{ settlement_id: string | null; voided_at: string | null }>(
+      'SELECT settlement_id, voided_at FROM settlement_attempts WHERE terminal_id = ? AND attempt_key = ?',
+      [terminalId, attemptKey],
+    );
+    if (!attempt) return { attemptKey, outcome: 'unknown', settlement: null };
+    if (attempt.settlement_id === null) return { attemptKey, outcome: 'voided', settlement: null };
+    const s = (await this.settlement(this.store, attempt.settlement_id))!;
+    return { attemptKey, outcome: s.status, settlement: s };
+  }
+
+  async settlement(q: Queryable, settlementId: string): Promise<Settlement | undefined> {
+    const row = await q.get<SettlementRow>(`${SETTLEMENT_SELECT} WHERE s.settlement_id = ?`, [settlementId]);
+    return row ? settlementFromRow(row) : undefined;
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------
+
+  private async cardIdCodeOfQuote(quoteId: string): Promise<string | undefined> {
+    const row = await this.store.get<{ card_id_code: string }>(
+      `SELECT c.card_id_code FROM settlement_quotes q JOIN settlement_visits v ON v.visit_id = q.visit_id
+       JOIN cards c ON c.card_number = v.card_number WHERE q.quote_id = ?`,
+      [quoteId],
+    );
+    return row?.card_id_code;
+  }
+
+  /**
+   * Ends a settlement: the ending row first (its primary key stops a second ending racing this
+   * one), then the accumulators go back by exactly the settlement's delta and the opposite
+   * entries are posted.
+   */
+  private async end(
+    tx: Queryable,
+    s: Settlement,
+    kind: 'cancelled' | 'reversed',
+    terminalId: string,
+  ): Promise<Settlement> {
+    const at = this.clock().toISOString();
+    await tx.run(
+      'INSERT INTO settlement_endings (settlement_id, kind, ended_at, terminal_id) VALUES (?, ?, ?, ?)',
+      [s.settlementId, kind, at, terminalId],
+    );
+    const row = await tx.get<{ accumulators_delta: string }>(
+      'SELECT accumulators_delta FROM settlements WHERE settlement_id = ?',
+      [s.settlementId],
+    );
+    const delta = JSON.parse(row!.accumulators_delta) as Accumulators;
+    await moveAccumulators(
+      tx,
+      {
+        personNo: s.personNo,
+        scheme: s.scheme,
+        insuredRegion: s.insuredRegion,
+        year: Number(s.businessDate.slice(0, 4)),
+      },
+      delta,
+      -1,
+    );
+    await post(
+      tx,
+      `${s.settlementId}:${kind}`,
+      kind === 'cancelled' ? 'cancellation' : 'reversal',
+      postingOf(s, -1),
+      at,
+    );
+    await appendAudit(tx, this.clock, {
+      terminalId,
+      action: kind === 'cancelled' ? 'settlement.cancel' : 'settlement.reverse',
+      subject: cardSubject(s.cardNumber),
+      result: 'ok',
+      details: { settlementId: s.settlementId },
+    });
+    return { ...s, status: kind, endedAt: at };
+  }
+
+  private calculate(
+    visit: Visit,
+    parameters: Parameters<typeof calculate>[0]['parameters'],
+    accumulators: Accumulators,
+    rows: readonly LineRow[],
+    balance: number,
+    useAccount: boolean,
+  ): Breakdown {
+    const breakdown = calculate({
+      parameters,
+      accumulators,
+      terms: {
+        visitType: visit.visitType,
+        hospitalLevel: visit.hospitalLevel,
+        personGroup: visit.personGroup,
+      },
+      lines: rows.map(pricedFromRow),
+      account: { balance, use: useAccount },
+    });
+    if (!identitiesHold(breakdown)) throw new Error('a settlement breakdown failed its identities');
+    return breakdown;
+  }
+
+  private accumulatorKey(visit: Visit, date: string) {
+    return {
+      personNo: visit.personNo,
+      scheme: visit.scheme,
+      insuredRegion: visit.insuredRegion,
+      year: Number(date.slice(0, 4)),
+    };
+  }
+
+  private async lineRows(tx: Queryable, visitId: string): Promise<LineRow[]> {
+    return tx.all<LineRow>(
+      `SELECT line_no, item_code, unit_price, quantity, item_class, pre_self_pay_share, price_ceiling
+       FROM settlement_bill_lines WHERE visit_id = ? ORDER BY line_no`,
+      [visitId],
+    );
+  }
+
+  /** The visit, if it belongs to the caller's institution; locked when `lock` (one settle per visit at a time). */
+  private async visitOfInstitution(
+    tx: Queryable,
+    terminalId: string,
+    visitId: string,
+    lock: boolean,
+  ): Promise<Visit> {
+    const visit = await this.findVisit(tx, terminalId, visitId, lock);
+    if (!visit) throw notFound('visit');
+    return visit;
+  }
+
+  private async findVisit(
+    tx: Queryable,
+    terminalId: string,
+    visitId: string,
+    lock: boolean,
+  ): Promise<Visit | undefined> {
+    const institution: Institution = await institutionOfTerminal(tx, terminalId);
+    const row = await tx.get<VisitRow>(
+      `SELECT * FROM settlement_visits WHERE visit_id = ?${lock ? forUpdate(tx.dialect) : ''}`,
+      [visitId],
+    );
+    return row && row.institution_id === institution.institutionId ? visitFromRow(row) : undefined;
+  }
+
+  private async refuseIfSettled(tx: Queryable, visitId: string): Promise<void> {
+    const standing = await tx.get<{ settlement_id: string }>(
+      `SELECT s.settlement_id FROM settlements s LEFT JOIN settlement_endings e ON e.settlement_id = s.settlement_id
+       WHERE s.visit_id = ? AND e.settlement_id IS NULL`,
+      [visitId],
+    );
+    if (standing) {
+      throw refused('VISIT_SETTLED', 'the visit is settled; cancel the settlement first', 409, {
+        settlementId: standing.settlement_id,
+      });
+    }
+  }
+
+  private async activeCard(tx: Queryable, cardNumber: string): Promise<Card> {
+    const card = await getCard(tx, cardNumber);
+    if (!card) throw refused('CARD_NOT_ACTIVE', 'the card is not known', 409, { status: 'unknown' });
+    const today = chinaDate(this.clock());
+    if (card.status !== 'active' || card.expiryDate < today) {
+      throw refused('CARD_NOT_ACTIVE', 'the card cannot be used for settlement', 409, {
+        status: card.status === 'active' ? 'expired' : card.status,
+      });
+    }
+    return card;
+  }
+
+  private async coverage(
+    tx: Queryable,
+    personNo: string,
+    scheme: SchemeCode,
+  ): Promise<{ insuredRegion: string; personGroup: Visit['personGroup'] }> {
+    const rows = await tx.all<{ insured_region: string; status: string; person_group: Visit['personGroup'] }>(
+      `SELECT insured_region, status, person_group FROM insurance_relations
+       WHERE person_no = ? AND scheme_code = ? ORDER BY start_date DESC`,
+      [personNo, scheme],
+    );
+    const active = rows.find((r) => r.status === 'active');
+    if (active) return { insuredRegion: active.insured_region, personGroup: active.person_group };
+    if (rows.some((r) => r.status === 'paused')) {
+      throw refused('COVERAGE_PAUSED', `the holder's ${scheme} coverage is paused`);
+    }
+    throw refused('COVERAGE_MISSING', `the holder has no ${scheme} coverage`);
+  }
+}
+
+/** The bill as the quote saw it: any line added or changed since changes the hash. */
+function billHash(rows: readonly LineRow[]): string {
+  return sha256(rows.map((r) => [Number(r.line_no), r.item_code, Number(r.unit_price), Number(r.quantity)]));
+}
+
+/** The personal account's balance, its row locked when `lock` (created at zero so there is a row to lock). */
+async function personalBalance(tx: Queryable, personNo: string, lock: boolean): Promise<number> {
+  if (lock) {
+    await tx.run(
+      'INSERT INTO personal_accounts (person_no, balance) VALUES (?, 0) ON CONFLICT (person_no) DO NOTHING',
+      [personNo],
+    );
+  }
+  const row = await tx.get<{ balance: number | string }>(
+    `SELECT balance FROM personal_accounts WHERE person_no = ?${lock ? forUpdate(tx.dialect) : ''}`,
+    [personNo],
+  );
+  return Number(row?.balance ?? 0);
+}
+
+/** A settlement's entries (`sign` −1: the opposite ones, for a cancellation or reversal). */
+function postingOf(s: Settlement, sign: 1 | -1) {
+  const b = s.breakdown;
+  return [
+    { account: account.pooledFund(s.insuredRegion, s.scheme), amount: -sign * b.hifp_pay },
+    { account: account.largeExpenseFund(s.insuredRegion, s.scheme), amount: -sign * b.hifmi_pay },
+    { account: account.personal(s.personNo), amount: -sign * b.acct_pay },
+    { account: account.receivable(s.institutionId), amount: sign * (b.hifp_pay + b.hifmi_pay + b.acct_pay) },
+  ];
+}

@@ -1,0 +1,128 @@
+import type { settlement } from '@sscard/registry-protocol';
+import { DomainError, forbidden } from '../errors.js';
+import type { RouteContext, Services } from '../http/context.js';
+import type { Handlers } from '../http/routes.js';
+import { creditPersonalAccount } from './accounts.js';
+import { loadItems } from './catalogue.js';
+import type { Caller } from './engine.js';
+import { assignTerminal, createInstitution, institutionOfTerminal } from './institutions.js';
+import { verifyLedger } from './ledger.js';
+import { setPersonGroup } from './person-groups.js';
+import { listPolicies, publishPolicy } from './policies.js';
+import { reconciliationDetail, reconciliationTotals } from './reconciliation.js';
+
+type SettlementOperation = (typeof settlement.settlementRoutes)[number]['operationId'];
+
+function deskOf(ctx: Pick<RouteContext, 'principal'>): string {
+  if (ctx.principal.kind !== 'terminal') throw forbidden('TERMINAL_ONLY', 'only a terminal may call this');
+  return ctx.principal.terminal.terminalId;
+}
+
+/** The calling desk and its `Idempotency-Key` (1–100 characters, e.g. `<terminal id>:<journal seq>`). */
+function callerOf(ctx: Pick<RouteContext, 'principal' | 'header'>): Caller {
+  const terminalId = deskOf(ctx);
+  const key = ctx.header('idempotency-key');
+  if (!key || key.length > 100) {
+    throw new DomainError(
+      'IDEMPOTENCY_KEY_REQUIRED',
+      'terminals send an Idempotency-Key header (1–100 characters)',
+      400,
+    );
+  }
+  return { terminalId, key };
+}
+
+/** The handlers of registry-protocol's settlement routes. */
+export function settlementHandlers(svc: Services): Pick<Handlers, SettlementOperation> {
+  const engine = svc.settlement;
+  return {
+    registerVisit: { handle: async (ctx) => ({ body: await engine.register(callerOf(ctx), ctx.body) }) },
+    addBillLines: {
+      handle: async (ctx) => ({
+        body: await engine.addBillLines(callerOf(ctx), ctx.params.visitId!, ctx.body.lines),
+      }),
+    },
+    preSettle: {
+      handle: async (ctx) => ({
+        body: await engine.preSettle(callerOf(ctx), ctx.params.visitId!, ctx.body.useAccount),
+      }),
+    },
+    settle: { handle: async (ctx) => ({ body: await engine.settle(callerOf(ctx), ctx.body) }) },
+    cancelSettlement: {
+      handle: async (ctx) => ({ body: await engine.cancel(callerOf(ctx), ctx.body.settlementId) }),
+    },
+    reverseSettlement: {
+      handle: async (ctx) => ({ body: await engine.reverse(callerOf(ctx), ctx.body.attemptKey) }),
+    },
+    getSettlementAttempt: {
+      handle: async (ctx) => ({ body: await engine.attemptStatus(deskOf(ctx), ctx.params.attemptKey!) }),
+    },
+    getReconciliation: {
+      handle: async (ctx) => {
+        const institution = await institutionOfTerminal(svc.store, deskOf(ctx));
+        return { body: await reconciliationTotals(svc.store, institution.institutionId, ctx.query.date) };
+      },
+    },
+    getReconciliationDetail: {
+      handle: async (ctx) => {
+        const institution = await institutionOfTerminal(svc.store, deskOf(ctx));
+        return { body: await reconciliationDetail(svc.store, institution.institutionId, ctx.query.date) };
+      },
+    },
+    publishPolicy: {
+      handle: async (ctx) => ({
+        status: 201,
+        body: await publishPolicy(svc.store, svc.clock, ctx.body, ctx.actor),
+      }),
+    },
+    listPolicies: {
+      handle: async (ctx) => ({ body: { policies: await listPolicies(svc.store, ctx.query.region) } }),
+    },
+    loadCatalogue: {
+      handle: async (ctx) => ({
+        body: { loaded: await loadItems(svc.store, svc.clock, ctx.body.region, ctx.body.items, ctx.actor) },
+      }),
+    },
+    createInstitution: {
+      handle: async (ctx) => ({
+        status: 201,
+        body: await createInstitution(svc.store, svc.clock, ctx.body, ctx.actor),
+      }),
+    },
+    assignInstitutionTerminal: {
+      handle: async (ctx) => ({
+        body: await assignTerminal(
+          svc.store,
+          svc.clock,
+          ctx.params.institutionId!,
+          ctx.body.terminalId,
+          ctx.actor,
+        ),
+      }),
+    },
+    setPersonGroup: {
+      handle: async (ctx) => ({
+        body: await setPersonGroup(
+          svc.store,
+          svc.clock,
+          ctx.params.relationId!,
+          ctx.body.personGroup,
+          ctx.actor,
+        ),
+      }),
+    },
+    creditPersonalAccount: {
+      handle: async (ctx) => ({
+        body: await creditPersonalAccount(
+          svc.store,
+          svc.clock,
+          ctx.params.personNo!,
+          ctx.body.amount,
+          ctx.body.reference,
+          ctx.actor,
+        ),
+      }),
+    },
+    verifyLedger: { handle: async () => ({ body: await verifyLedger(svc.store) }) },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * card-service in a process of its own that dies, killed by the kernel (SIGKILL: no exit
+ * handlers, nothing flushed), while it handles its first settle request (2207), to prove that a
+ * settlement is never half-made nor lost:
+ *
+ *   node settle-crash-child.js <databaseUrl> <dataDir> <hsmDir> before-commit|after-commit
+ *
+ * before-commit: the settlement's transaction has written everything and dies before COMMIT.
+ * after-commit:  the transaction has committed and the process dies before answering.
+ * Prints `listening <url>` once it serves.
+ */
+import { loadConfig } from '../config.js';
+import { createLogger } from '../log.js';
+import { startService } from '../service.js';
+import type { Queryable, Store } from '../store/store.js';
+import { SettlementEngine } from './engine.js';
+
+const [databaseUrl, dataDir, hsmDir, point] = process.argv.slice(2);
+if (!databaseUrl || !dataDir || !hsmDir || (point !== 'before-commit' && point !== 'after-commit')) {
+  process.stderr.write(
+    'usage: settle-crash-child <databaseUrl> <dataDir> <hsmDir> before-commit|after-commit\n',
+  );
+  process.exit(2);
+}
+
+const die = (): never => {
+  process.kill(process.pid, 'SIGKILL');
+  throw new Error('unreachable');
+};
+
+type EngineInternals = { store: Store };
+const settle = SettlementEngine.prototype.settle;
+SettlementEngine.prototype.settle = async function (this: SettlementEngine, ...args) {
+  const internals = this as unknown as EngineInternals;
+  if (point === 'before-commit') {
+    const real = internals.store;
+    internals.store = {
+      ...real,
+      dialect: real.dialect,
+      transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
+        real.transaction(async (tx) => {
+          await fn(tx);
+          return die();
+        }),
+    };
+  }
+  const answer = await settle.apply(this, args);
+  return die() ?? answer;
+};
+
+const config = loadConfig({
+  env: {},
+  overrides: {
+    dataDir,
+    databaseUrl,
+    listen: { host: '127.0.0.1', port: 0 },
+    logLevel: 'silent',
+    hsm: { dir: hsmDir },
+  },
+});
+const service = await startService(config, { log: createLogger('silent') });
+process.stdout.write(`listening ${service.url}\n`);
