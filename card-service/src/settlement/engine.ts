@@ -217,7 +217,13 @@ export class SettlementEngine {
         if (result instanceof Refusal) throw result.error;
         return result;
       } catch (e) {
-        if (attempt === 0 && isUniqueViolation(e)) continue;
+        // A copy of this request that committed while this one ran (it waited on the same locks,
+        // then found the visit settled or the key taken) gets that copy's answer.
+        if (attempt === 0 && (isUniqueViolation(e) || e instanceof DomainError)) {
+          const stored = await this.store.transaction((tx) => storedResult<T>(tx, k));
+          if (stored !== undefined) return { ...stored, replayed: true };
+          if (isUniqueViolation(e)) continue;
+        }
         throw e;
       }
     }

@@ -470,7 +470,8 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
       'DELETE FROM settlements',
       'DELETE FROM settlement_endings',
     ]) {
-      await assert.rejects(store().run(sql), /never changed or removed/, sql);
+      // The triggers refuse it; on PostgreSQL the service's role has no such privilege to begin with.
+      await assert.rejects(store().run(sql), /never changed or removed|permission denied/, sql);
     }
     await ledgerIsSound();
   });
