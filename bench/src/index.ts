@@ -1,6 +1,7 @@
 import * as cardRead from './card-read/main.js';
 import * as identity from './identity/main.js';
 import * as lookupScale from './lookup-scale/main.js';
+import * as settlement from './settlement/main.js';
 
 export interface Benchmark {
   name: string;
@@ -13,4 +14,5 @@ export const benchmarks: readonly Benchmark[] = [
   { name: 'card-read', ...cardRead },
   { name: 'identity', ...identity },
   { name: 'lookup-scale', ...lookupScale },
+  { name: 'settlement', ...settlement },
 ];

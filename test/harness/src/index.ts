@@ -21,4 +21,4 @@ export {
   waitFor,
 } from '@sscard/local-stack';
 export { CHROMIUM_PATH, launchChromium } from './chromium.js';
-export { type Postgres, startPostgres } from './postgres.js';
+export { type Postgres, type PostgresOptions, startPostgres } from './postgres.js';

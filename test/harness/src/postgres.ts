@@ -26,12 +26,20 @@ function postgresBinDir(): string {
   return join(base, version, 'bin');
 }
 
+export interface PostgresOptions {
+  /**
+   * Keep PostgreSQL's durable defaults (fsync, synchronous_commit and full_page_writes on), for
+   * benchmarks of durable work. Tests leave them off for speed.
+   */
+  durable?: boolean;
+}
+
 /**
  * A private PostgreSQL cluster on its own port, data directory and socket directory, tuned for
- * tests (no fsync). initdb and postgres refuse to run as root, so as root they run as the
- * `postgres` user on a directory that user owns (DESIGN.md §4).
+ * tests (no fsync) unless `durable`. initdb and postgres refuse to run as root, so as root they run
+ * as the `postgres` user on a directory that user owns (DESIGN.md §4).
  */
-export async function startPostgres(): Promise<Postgres> {
+export async function startPostgres(options: PostgresOptions = {}): Promise<Postgres> {
   const bin = postgresBinDir();
   const dir = await tempDir('sscard-pg-');
   const data = join(dir, 'data');
@@ -69,12 +77,9 @@ export async function startPostgres(): Promise<Postgres> {
       sockets,
       '-c',
       'listen_addresses=127.0.0.1',
-      '-c',
-      'fsync=off',
-      '-c',
-      'synchronous_commit=off',
-      '-c',
-      'full_page_writes=off',
+      ...(options.durable
+        ? []
+        : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
       '-c',
       'max_connections=200',
     ]),

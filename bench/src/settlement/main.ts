@@ -1,0 +1,256 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  internalAuthCryptogram,
+  makeCitizenId,
+  parseCardIdCode,
+  paymentProofBlock,
+  ssseCardKey,
+} from '@sscard/card-core';
+import { chinaDate, systemClock } from '@sscard/card-service/clock';
+import { testIssuerKeyset } from '@sscard/card-service/http/api-fixture';
+import { CardPresence } from '@sscard/card-service/hsm/card-presence';
+import { HsmClient } from '@sscard/card-service/hsm/hsm-client';
+import { startTestHsm } from '@sscard/card-service/hsm/hsm-fixture';
+import { SYSTEM } from '@sscard/card-service/registry/actor';
+import { Registry } from '@sscard/card-service/registry/registry';
+import { loadItems } from '@sscard/card-service/settlement/catalogue';
+import { SettlementEngine } from '@sscard/card-service/settlement/engine';
+import { assignTerminal, createInstitution } from '@sscard/card-service/settlement/institutions';
+import { verifyLedger } from '@sscard/card-service/settlement/ledger';
+import { publishPolicy } from '@sscard/card-service/settlement/policies';
+import { openStore } from '@sscard/card-service/store/open-store';
+import type { Store } from '@sscard/card-service/store/store';
+import { type Postgres, repoRoot, startPostgres, tempDir } from '@sscard/test-harness';
+import { flags, positiveInt } from '../lib/args.js';
+import { describeMachine } from '../lib/machine.js';
+import { heading, num, progress, say, table, verdict, x } from '../lib/report.js';
+
+export const description =
+  'durable settlements per second (register, bill lines, pre-settle, settle with ledger posting) on sqlite3 (synchronous=FULL) and on a durable PostgreSQL, beside pgbench TPC-B on the same server';
+
+/** The desk's journal sequence: idempotency keys are never reused within a run. */
+let seq = 0;
+const BENCH_OPERATOR = { kind: 'operator' as const, id: 'bench' };
+const examples = join(repoRoot, 'card-service', 'docs', 'settlement-examples');
+const example = (name: string) => JSON.parse(readFileSync(join(examples, name), 'utf8'));
+
+interface Desk {
+  personNo: string;
+  cardNumber: string;
+  cardIdCode: string;
+  algorithm: '3des' | 'sm4';
+}
+
+/** A store with the example policy for this year, its catalogue, one institution and desk, and one insured card per worker. */
+async function prepare(store: Store, workers: number): Promise<Desk[]> {
+  const year = Number(chinaDate(new Date()).slice(0, 4));
+  await publishPolicy(
+    store,
+    systemClock,
+    { ...example('policy-330300-310-2026.json'), year, effectiveFrom: `${year}-01-01` },
+    SYSTEM,
+  );
+  const lines = example('outpatient-bill.json').lines as {
+    itemCode: string;
+    itemClass: 'A' | 'B' | 'C';
+    preSelfPayShare: number;
+    priceCeiling: number | null;
+  }[];
+  await loadItems(
+    store,
+    systemClock,
+    '330300',
+    lines.map((l) => ({
+      itemCode: l.itemCode,
+      name: l.itemCode,
+      itemClass: l.itemClass,
+      preSelfPayShare: l.preSelfPayShare,
+      priceCeiling: l.priceCeiling,
+    })),
+    SYSTEM,
+  );
+  await store.run(
+    `INSERT INTO terminals (terminal_id, type, region, status, created_at) VALUES ('bench-desk', 'hospital', '330300', 'active', ?)`,
+    [new Date().toISOString()],
+  );
+  await createInstitution(
+    store,
+    systemClock,
+    { institutionId: 'H-BENCH', name: 'Bench Hospital', region: '330300', level: 2 },
+    SYSTEM,
+  );
+  await assignTerminal(store, systemClock, 'H-BENCH', 'bench-desk', SYSTEM);
+  const registry = new Registry(store, systemClock, {
+    temporaryLossDays: 7,
+    temporaryCardDays: 90,
+    cardValidityYears: 10,
+  });
+  const desks: Desk[] = [];
+  for (let i = 0; i < workers; i++) {
+    const holder = await registry.createHolder(
+      {
+        idNumber: makeCitizenId('330302', '19700101', 700 + i),
+        name: '测试',
+        ethnicity: '01',
+        region: '330300',
+      },
+      [{ schemeCode: '310', insuredRegion: '330300', startDate: '2010-01-01' }],
+      SYSTEM,
+    );
+    const issued = await registry.issueCard(holder.personNo, { generation: 3 }, SYSTEM);
+    await registry.applyCardEvent(issued.card.cardNumber, 'activateSocialSecurity', BENCH_OPERATOR);
+    desks.push({
+      personNo: holder.personNo,
+      cardNumber: issued.card.cardNumber,
+      cardIdCode: issued.card.cardIdCode,
+      algorithm: issued.card.algorithm,
+    });
+  }
+  return desks;
+}
+
+/** Each worker settles the example outpatient bill for its own card, one settlement after another. */
+async function settleLoop(
+  engine: SettlementEngine,
+  presence: CardPresence,
+  keys: ReturnType<typeof testIssuerKeyset>['keys'],
+  desks: readonly Desk[],
+  perWorker: number,
+): Promise<{ settled: number; seconds: number }> {
+  const lines = (
+    example('outpatient-bill.json').lines as { itemCode: string; unitPrice: number; quantity: number }[]
+  ).map((l, i) => ({ lineNo: i + 1, itemCode: l.itemCode, unitPrice: l.unitPrice, quantity: l.quantity }));
+  const key = () => `bench-desk:${process.pid}:${++seq}`;
+  const caller = () => ({ terminalId: 'bench-desk', key: key() });
+  const started = performance.now();
+  let settled = 0;
+  await Promise.all(
+    desks.map(async (d) => {
+      const cardKey = ssseCardKey(
+        d.algorithm,
+        keys.internalAuth[d.algorithm],
+        parseCardIdCode(d.cardIdCode).bytes,
+      );
+      for (let i = 0; i < perWorker; i++) {
+        const visit = await engine.register(caller(), {
+          cardNumber: d.cardNumber,
+          scheme: '310',
+          visitType: 'outpatient',
+          hisVisitNo: `B${i}`,
+        });
+        await engine.addBillLines(caller(), visit.visitId, lines);
+        const quote = await engine.preSettle(caller(), visit.visitId, true);
+        const ch = await presence.issue('bench-desk', d.cardIdCode);
+        const cryptogram = internalAuthCryptogram(
+          d.algorithm,
+          cardKey,
+          paymentProofBlock(Buffer.from(ch.challenge, 'hex')),
+        )
+          .toString('hex')
+          .toUpperCase();
+        await engine.settle(caller(), {
+          quoteId: quote.quoteId,
+          proof: { challengeId: ch.challengeId, cryptogram },
+        });
+        settled++;
+      }
+    }),
+  );
+  return { settled, seconds: (performance.now() - started) / 1000 };
+}
+
+function pgbench(pg: Postgres, clients: number, seconds: number): number {
+  const common = ['-h', '127.0.0.1', '-p', String(pg.port), '-U', 'postgres'];
+  const init = spawnSync('pgbench', [...common, '-i', '-q', '-s', String(clients), 'sscard'], {
+    encoding: 'utf8',
+  });
+  if (init.status !== 0) throw new Error(`pgbench -i: ${init.stderr}`);
+  const runBench = spawnSync(
+    'pgbench',
+    [...common, '-c', String(clients), '-j', '2', '-T', String(seconds), '-M', 'prepared', 'sscard'],
+    { encoding: 'utf8' },
+  );
+  const m = /tps = ([0-9.]+) \(without initial connection time\)/.exec(runBench.stdout);
+  if (runBench.status !== 0 || !m) throw new Error(`pgbench: ${runBench.stderr}${runBench.stdout}`);
+  return Number(m[1]);
+}
+
+export async function run(argv: readonly string[]): Promise<void> {
+  const f = flags(argv, {
+    workers: { default: '16' },
+    settlements: { default: '1600' },
+    'pgbench-seconds': { default: '15' },
+    engines: { default: 'sqlite,postgres' },
+  });
+  const workers = positiveInt('workers', f.workers);
+  const perWorker = Math.max(1, Math.ceil(positiveInt('settlements', f.settlements) / workers));
+  const engines = f.engines.split(',').map((e) => e.trim());
+  heading('settlement');
+  say(`machine: ${describeMachine()}`);
+  const rows: string[][] = [];
+  const results: Record<string, number> = {};
+  for (const engineName of engines) {
+    const dir = await tempDir('sscard-bench-settle-');
+    const pg = engineName === 'postgres' ? await startPostgres({ durable: true }) : undefined;
+    const { keyset, keys } = testIssuerKeyset();
+    const hsm = await startTestHsm(dir, keyset);
+    const store = await openStore({ databaseUrl: pg ? pg.url : join(dir, 'registry.db'), dataDir: dir });
+    const client = new HsmClient({ socketPath: hsm.socketPath });
+    try {
+      const settings =
+        store.dialect === 'postgres'
+          ? await store.get<Record<string, string>>(
+              "SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit, current_setting('full_page_writes') AS full_page_writes",
+            )
+          : await store.get<Record<string, string>>('PRAGMA synchronous');
+      say(
+        `${engineName}: ${JSON.stringify(settings)}${store.dialect === 'sqlite' ? ' (2 = FULL), journal_mode WAL' : ''}`,
+      );
+      progress(`${engineName}: preparing ${workers} desks`);
+      const desks = await prepare(store, workers);
+      const presence = new CardPresence(store, systemClock, client, 60);
+      const engine = new SettlementEngine(store, systemClock, presence, 300);
+      await settleLoop(engine, presence, keys, desks, 2); // warm-up
+      progress(`${engineName}: ${workers * perWorker} settlements`);
+      const r = await settleLoop(engine, presence, keys, desks, perWorker);
+      const rate = r.settled / r.seconds;
+      results[engineName] = rate;
+      const ledger = await verifyLedger(store);
+      if (!ledger.ok) throw new Error(`the ledger does not balance after the run: ${ledger.problem}`);
+      rows.push([
+        `settlements, ${engineName}`,
+        num(r.settled),
+        num(rate, 1),
+        `ledger ok, ${num(ledger.transactions)} transactions`,
+      ]);
+      if (pg) {
+        progress('pgbench TPC-B on the same server');
+        const tps = pgbench(pg, workers, positiveInt('pgbench-seconds', f['pgbench-seconds']));
+        results.pgbench = tps;
+        rows.push([
+          'pgbench TPC-B, same server',
+          '',
+          num(tps, 1),
+          `-c ${workers} -j 2 -M prepared, scale ${workers}`,
+        ]);
+      }
+    } finally {
+      await client.close();
+      await store.close();
+      await hsm.stop();
+      await pg?.stop();
+    }
+  }
+  say(table(['run', 'count', 'per second', 'notes'], rows));
+  if (results.postgres !== undefined && results.pgbench !== undefined) {
+    const ratio = results.postgres / results.pgbench;
+    say(`PostgreSQL settlements / pgbench TPC-B transactions: ${x(ratio)}  (${verdict(ratio, '>=', 0.5)})`);
+  }
+  if (results.sqlite !== undefined) {
+    say(
+      `sqlite3 settlements per second: ${num(results.sqlite, 1)}  (${verdict(results.sqlite, '>=', 1000, 0)})`,
+    );
+  }
+}
