@@ -9,10 +9,10 @@ import {
   ssseCardKey,
 } from '@sscard/card-core';
 import { chinaDate, systemClock } from '@sscard/card-service/clock';
-import { testIssuerKeyset } from '@sscard/card-service/http/api-fixture';
+import { testIssuerKeyset } from '@sscard/card-service/testing/api-fixture';
 import { CardPresence } from '@sscard/card-service/hsm/card-presence';
 import { HsmClient } from '@sscard/card-service/hsm/hsm-client';
-import { startTestHsm } from '@sscard/card-service/hsm/hsm-fixture';
+import { startTestHsm } from '@sscard/card-service/testing/hsm-fixture';
 import { SYSTEM } from '@sscard/card-service/registry/actor';
 import { Registry } from '@sscard/card-service/registry/registry';
 import { loadItems } from '@sscard/card-service/settlement/catalogue';

@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chinaDate } from '../clock.js';
 import { loadConfig } from '../config.js';
-import { type Answer, type CallOptions, type TestService, startTestService } from '../http/api-fixture.js';
+import { type Answer, type CallOptions, type TestService, startTestService } from '../testing/api-fixture.js';
 import { createLogger } from '../log.js';
 import { startService } from '../service.js';
-import { forEachEngine } from '../store/engines-fixture.js';
+import { forEachEngine } from '../testing/engines-fixture.js';
 import { readAccumulators } from './accumulators.js';
 import { account, balanceOf, verifyLedger } from './ledger.js';
 import {
@@ -19,7 +19,7 @@ import {
   exampleLines,
   insuredCard,
   setUpSettlementWorld,
-} from './settlement-fixture.js';
+} from '../testing/settlement-fixture.js';
 
 const CHILD = fileURLToPath(new URL('./settle-crash-child.js', import.meta.url));
 

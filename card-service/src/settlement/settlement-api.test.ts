@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { DAY_MS, manualClock } from '../clock.js';
-import { type IssuedCardData, type TestService, startTestService } from '../http/api-fixture.js';
-import { forEachEngine } from '../store/engines-fixture.js';
+import { type IssuedCardData, type TestService, startTestService } from '../testing/api-fixture.js';
+import { forEachEngine } from '../testing/engines-fixture.js';
 import { readAccumulators } from './accumulators.js';
 import { account, balanceOf, verifyLedger } from './ledger.js';
 import {
@@ -12,7 +12,7 @@ import {
   exampleLines,
   insuredCard,
   setUpSettlementWorld,
-} from './settlement-fixture.js';
+} from '../testing/settlement-fixture.js';
 
 forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
   let t: TestService;

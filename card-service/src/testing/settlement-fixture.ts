@@ -8,12 +8,7 @@ import {
   ssseCardKey,
 } from '@sscard/card-core';
 import type { PricedLine } from '@sscard/registry-protocol/settlement';
-import {
-  type IssuedCardData,
-  type TestService,
-  type TlsIdentity,
-  issueActiveCard,
-} from '../http/api-fixture.js';
+import { type IssuedCardData, type TestService, type TlsIdentity, issueActiveCard } from './api-fixture.js';
 
 /**
  * The settlement tests' world: the example policy of docs/settlement.md published for 330300,
