@@ -1,12 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  type OperationId,
-  ROUTES,
-  type RouteBody,
-  type RouteContract,
-  type RouteOf,
-  type RouteQuery,
-} from '@sscard/registry-protocol';
+import { ROUTES, type RouteContract } from '@sscard/registry-protocol';
 import { listAudit, verifyAuditChain } from '../audit/audit-log.js';
 import { settlementHandlers } from '../settlement/routes.js';
 import { hsmDir } from '../config.js';
@@ -17,30 +10,9 @@ import type { PreparedIdentity } from '../identity/identity-check.js';
 import { createOperatorToken } from '../terminals/operator-tokens.js';
 import { createEnrolmentCode, enrolTerminal, listTerminals, revokeTerminal } from '../terminals/terminals.js';
 import type { RouteContext, RouteResult, Services } from './context.js';
+import type { Handler, Handlers } from './handler.js';
 
-/**
- * What the service does for one operation of the API (registry-protocol's `ROUTES`): its handler,
- * given the body and query as validated by the operation's schemas.
- */
-export interface Handler<C extends RouteContract> {
-  /**
-   * Reads that depend only on the validated body, started beside the caller's identification
-   * instead of after it; `handle` gets their promise as `ctx.prepared`. Run only for callers with a
-   * client certificate this service's CA issued, and used only once the caller has passed every
-   * check (identity, permissions, rate limit), so a refused request gets the same answer as
-   * without it. Undefined from `prepare` means nothing was started.
-   */
-  prepare?(body: RouteBody<C>): Promise<unknown> | undefined;
-  handle(ctx: HandlerContext<C>): Promise<RouteResult>;
-}
-
-export type HandlerContext<C extends RouteContract> = Omit<RouteContext, 'body' | 'query'> & {
-  body: RouteBody<C>;
-  query: RouteQuery<C>;
-};
-
-/** One handler per operation: an operation added to the contract and not handled here fails the build. */
-export type Handlers = { [Id in OperationId]: Handler<RouteOf<Id>> };
+export type { Handler, HandlerContext, Handlers } from './handler.js';
 
 /** A route as the HTTP layer registers it: the contract and its handler. */
 export interface RouteDef extends RouteContract {

@@ -1,7 +1,7 @@
 import type { settlement } from '@sscard/registry-protocol';
 import { DomainError, forbidden } from '../errors.js';
 import type { RouteContext, Services } from '../http/context.js';
-import type { Handlers } from '../http/routes.js';
+import type { Handlers } from '../http/handler.js';
 import { creditPersonalAccount } from './accounts.js';
 import { loadItems } from './catalogue.js';
 import type { Caller } from './engine.js';
