@@ -4,7 +4,7 @@
 // PSAM in slot 1, a serial reader on a pseudo-terminal), and a kiosk terminal agent that enrols
 // itself with the registry on first start and serves the kiosk UI. State lives under ./data and survives restarts.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startPcscd, waitFor } from '@sscard/local-stack';
@@ -139,8 +139,11 @@ async function main() {
     DATABASE_URL: '',
   };
   const seededMarker = join(paths.service, '.seeded');
+  // The registry's directory holds its CA key, admin token and database: the service refuses to
+  // start on one that other users can read. A demo directory from before that rule is tightened.
+  mkdirSync(paths.service, { recursive: true, mode: 0o700 });
+  chmodSync(paths.service, 0o700);
   if (!existsSync(seededMarker)) {
-    mkdirSync(paths.service, { recursive: true });
     say('seeding the registry with demo holders and the virtual cards');
     runCli(
       'sscard-service',

@@ -25,7 +25,8 @@ import { createEnrolmentCode, revokeTerminal } from './terminals/terminals.js';
 
 const USAGE = `usage: sscard-service [command] [options]
 
-  serve                         run the service (default)
+  serve                         run the service (default); the first start writes an admin
+                                token to <dataDir>/admin-token (mode 0600) and prints only its path
   seed --demo [--count N] [--cards FILE]
                                 demo holders with active cards; FILE: a JSON array of card documents
   import FILE.csv [--batch N]   bulk import of holders (all rows checked first; resumable;
@@ -101,9 +102,10 @@ async function main(argv: string[]): Promise<number> {
     case 'serve': {
       const service = await startService(config);
       process.stderr.write(`sscard-service listening on ${service.url}\n`);
-      process.stderr.write(`admin token file: ${service.adminTokenPath}\n`);
-      if (service.adminToken)
-        process.stderr.write(`bootstrap admin token (shown once): ${service.adminToken}\n`);
+      // The token itself stays in its file (0600): this output ends in a journal others can read.
+      process.stderr.write(
+        `${service.adminToken ? 'bootstrap admin token written to' : 'admin token file'}: ${service.adminTokenPath}\n`,
+      );
       const stop = () => {
         service.close().then(
           () => process.exit(0),

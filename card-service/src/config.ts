@@ -53,6 +53,32 @@ const configSchema = z
       })
       .strict()
       .default({ checkpointEvery: 1000, checkpointIntervalSeconds: 60 }),
+    postgres: z
+      .object({
+        poolSize: z.number().int().min(1).max(500).default(10),
+        /** How long a request waits for a pooled connection before it is answered 503. */
+        acquireTimeoutMs: z.number().int().min(100).max(600_000).default(5000),
+        /** `statement_timeout`: a statement that runs longer is cancelled by the server. */
+        statementTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
+        /**
+         * `idle_in_transaction_session_timeout`: a session that holds a transaction open and idle
+         * this long is ended by the server, so a stuck process cannot keep row locks for ever.
+         */
+        idleInTransactionTimeoutMs: z.number().int().min(100).max(3_600_000).default(60_000),
+        /**
+         * Start even though the server runs with `fsync` or `synchronous_commit` off. Only for test
+         * servers, which run so for speed; in production a commit the service answered must be on disk.
+         */
+        acceptUnsafeDurability: z.boolean().default(false),
+      })
+      .strict()
+      .default({
+        poolSize: 10,
+        acquireTimeoutMs: 5000,
+        statementTimeoutMs: 30_000,
+        idleInTransactionTimeoutMs: 60_000,
+        acceptUnsafeDurability: false,
+      }),
     lifecycle: z
       .object({
         temporaryLossDays: z.number().int().min(1).max(365).default(7),

@@ -18,7 +18,9 @@ export type LocalErrorCode =
   | 'HSM_SOCKET'
   | 'HSM_SOCKET_DIR'
   | 'HSM_KEY_FILE'
-  | 'HSM_KEY_FILE_EXISTS';
+  | 'HSM_KEY_FILE_EXISTS'
+  | 'DIRECTORY_EXPOSED'
+  | 'STORE_NOT_DURABLE';
 
 /**
  * Errors of the service's domain. `code` is stable and machine-readable (clients switch on it);

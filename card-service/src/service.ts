@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import type { Express } from 'express';
 import { type Server, createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +17,8 @@ import { type Logger, createLogger } from './log.js';
 import { Registry } from './registry/registry.js';
 import { RequestReads } from './registry/request-reads.js';
 import { SettlementEngine } from './settlement/engine.js';
+import { ensurePrivateDir, refuseOpenToOthers } from './secure-paths.js';
+import { checkDurability } from './store/durability.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { loadOrCreateCa } from './terminals/ca.js';
@@ -30,7 +31,10 @@ export interface RunningService {
   caCertPem: string;
   /** Where the bootstrap admin token is written (mode 0600). */
   adminTokenPath: string;
-  /** The admin token, only on the start that created it. */
+  /**
+   * The admin token, only on the start that created it, for an embedding program; the service
+   * itself never prints it (stdout and stderr end in a journal that more people read).
+   */
   adminToken: string | undefined;
   /** The client of the HSM process: the one way domain code reaches issuer keys. */
   hsm: HsmClient;
@@ -58,10 +62,12 @@ export async function startService(
 ): Promise<RunningService> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config.logLevel);
-  await mkdir(dataPath(config), { recursive: true });
+  ensurePrivateDir(dataPath(config), 'the data directory');
+  refuseOpenToOthers(hsmDir(config), 'the HSM key directory');
   const store = await openStore(config);
   const hsm = new HsmClient({ socketPath: hsmPaths(hsmDir(config)).socket, timeoutMs: config.hsm.timeoutMs });
   try {
+    await checkDurability(store, config.postgres.acceptUnsafeDurability, log);
     const ca = await loadOrCreateCa(dataPath(config, 'ca'), {
       hostnames: config.tls.serverHostnames,
       ips: config.tls.serverIps,

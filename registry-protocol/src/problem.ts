@@ -57,7 +57,15 @@ export const REGISTRY_PROBLEM_CODES = [
 ] as const;
 
 /** The service itself cannot answer now. */
-export const SERVICE_PROBLEM_CODES = ['STORE_UNAVAILABLE', 'HSM_UNAVAILABLE', 'INTERNAL'] as const;
+export const SERVICE_PROBLEM_CODES = [
+  'STORE_UNAVAILABLE',
+  /** 503: no database connection came free in time. */
+  'STORE_BUSY',
+  /** 503: a database statement ran past its time limit. */
+  'STORE_TIMEOUT',
+  'HSM_UNAVAILABLE',
+  'INTERNAL',
+] as const;
 
 /** The HSM refused one request of the service on the caller's behalf. */
 export const HSM_PROBLEM_CODES = [

@@ -1,6 +1,6 @@
 import { type ServiceConfig, dataPath, isPostgresUrl } from '../config.js';
 import { migrate } from './migrations.js';
-import { openPostgresStore } from './postgres-store.js';
+import { type PostgresOptions, openPostgresStore } from './postgres-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 import type { Store } from './store.js';
 
@@ -11,11 +11,14 @@ import type { Store } from './store.js';
  * privileges (no UPDATE or DELETE on the audit tables).
  */
 export async function openStore(
-  config: Pick<ServiceConfig, 'databaseUrl' | 'dataDir'> & { migrationDatabaseUrl?: string },
+  config: Pick<ServiceConfig, 'databaseUrl' | 'dataDir'> & {
+    migrationDatabaseUrl?: string;
+    postgres?: PostgresOptions;
+  },
 ): Promise<Store> {
   const url = config.databaseUrl;
   if (config.migrationDatabaseUrl && isPostgresUrl(url)) {
-    const owner = await openPostgresStore(config.migrationDatabaseUrl, 1);
+    const owner = await openPostgresStore(config.migrationDatabaseUrl, { ...config.postgres, poolSize: 1 });
     try {
       await migrate(owner);
     } finally {
@@ -23,7 +26,7 @@ export async function openStore(
     }
   }
   const store = isPostgresUrl(url)
-    ? await openPostgresStore(url)
+    ? await openPostgresStore(url, config.postgres)
     : await openSqliteStore(url || dataPath(config as ServiceConfig, 'registry.db'));
   try {
     await migrate(store);

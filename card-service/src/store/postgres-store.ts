@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { DomainError } from '../errors.js';
 import {
   type Queryable,
   type RunResult,
@@ -42,7 +43,10 @@ class StatementNames {
 }
 
 function clientQueryable(client: pg.Pool | pg.PoolClient, statements: StatementNames): Queryable {
-  const query = (sql: string, params: readonly SqlValue[]) => client.query(statements.of(sql, params));
+  const query = (sql: string, params: readonly SqlValue[]) =>
+    client.query(statements.of(sql, params)).catch((e: unknown) => {
+      throw storeLimit(e);
+    });
   return {
     dialect: 'postgres',
     all: async <T>(sql: string, params: readonly SqlValue[] = []) => (await query(sql, params)).rows as T[],
@@ -63,7 +67,9 @@ async function inTransaction<T>(
   begin: string,
   fn: (tx: Queryable) => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
+  const client = await pool.connect().catch((e: unknown) => {
+    throw storeLimit(e);
+  });
   try {
     await client.query(begin);
     const result = await fn(clientQueryable(client, statements));
@@ -77,9 +83,53 @@ async function inTransaction<T>(
   }
 }
 
+export interface PostgresOptions {
+  poolSize?: number;
+  /** How long a caller waits for a pooled connection before it gets `STORE_BUSY`. */
+  acquireTimeoutMs?: number;
+  /** The server's `statement_timeout` for every session of the pool. */
+  statementTimeoutMs?: number;
+  /** The server's `idle_in_transaction_session_timeout` for every session of the pool. */
+  idleInTransactionTimeoutMs?: number;
+}
+
+export const POSTGRES_DEFAULTS: Required<PostgresOptions> = {
+  poolSize: 10,
+  acquireTimeoutMs: 5000,
+  statementTimeoutMs: 30_000,
+  idleInTransactionTimeoutMs: 60_000,
+};
+
+/** pg-pool's error when no connection came free within `connectionTimeoutMillis`. */
+const ACQUIRE_TIMEOUT_MESSAGE = 'timeout exceeded when trying to connect';
+/** SQLSTATE of a statement the server cancelled (here: `statement_timeout`). */
+const QUERY_CANCELED = '57014';
+
+/**
+ * A saturated pool or a statement past its time answer 503 with a stable code, not a bare 500:
+ * the caller may retry, and the operator sees which limit was reached.
+ */
+function storeLimit(e: unknown): unknown {
+  if (e instanceof Error && e.message === ACQUIRE_TIMEOUT_MESSAGE) {
+    return new DomainError('STORE_BUSY', 'no database connection came free in time', 503);
+  }
+  if ((e as { code?: unknown })?.code === QUERY_CANCELED) {
+    return new DomainError('STORE_TIMEOUT', 'the database statement ran past its time limit', 503);
+  }
+  return e;
+}
+
 /** PostgreSQL through a connection pool; each transaction holds one client from BEGIN to COMMIT. */
-export async function openPostgresStore(url: string, poolSize = 10): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
+export async function openPostgresStore(url: string, options: PostgresOptions = {}): Promise<Store> {
+  const o = { ...POSTGRES_DEFAULTS, ...options };
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: o.poolSize,
+    types,
+    connectionTimeoutMillis: o.acquireTimeoutMs,
+    statement_timeout: o.statementTimeoutMs,
+    idle_in_transaction_session_timeout: o.idleInTransactionTimeoutMs,
+  });
   // An idle client that loses its server must not crash the process: the next query reconnects.
   pool.on('error', () => undefined);
   await pool.query('SELECT 1');

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import sqlite3 from 'sqlite3';
+import { privateDatabaseFile } from '../secure-paths.js';
 import type { Queryable, RunResult, SqlValue, Store } from './store.js';
 
 /**
@@ -165,7 +166,10 @@ export interface SqliteStoreOptions {
  * entries keeps that to one sync per batch.
  */
 export async function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Promise<Store> {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    privateDatabaseFile(file);
+  }
   const db = await open(file);
   await exec(
     db,

@@ -75,8 +75,9 @@ export async function authenticateOperator(store: Queryable, bearer: string): Pr
 }
 
 /**
- * At first start: an admin token, written to `path` with mode 0600 and returned so that the
- * caller prints it once. Later starts find a token and create none.
+ * At first start: an admin token, written to `path` with mode 0600 and nowhere else (the service's
+ * output goes to a journal); returned for a program that embeds the service. Later starts find a
+ * token and create none.
  */
 export async function bootstrapAdminToken(
   store: Store,

@@ -162,6 +162,8 @@ export async function startTestService(
     env: {},
     overrides: {
       ...overrides,
+      // The test server runs with fsync off for speed (test-harness).
+      postgres: { acceptUnsafeDurability: true, ...overrides.postgres },
       dataDir,
       databaseUrl: serviceUrl,
       migrationDatabaseUrl: owner,
