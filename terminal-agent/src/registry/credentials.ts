@@ -1,6 +1,6 @@
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { RegistryError } from './errors.js';
 
 /**
@@ -60,12 +60,33 @@ async function readIfExists(path: string): Promise<string | undefined> {
   }
 }
 
-/** Write to a temporary name, then rename: a crash leaves the old file or the new one, never half. */
+/**
+ * Write to a temporary name, flush it to the disk, rename it over the old file and flush the
+ * directory: after a power cut the name holds the old file or the new one, whole. Without the
+ * flushes a journalling file system may commit the rename before the data, and a terminal comes
+ * back with an empty private key.
+ */
 async function writeAtomically(path: string, text: string, mode: number): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, text, { mode });
-  await chmod(tmp, mode);
+  const file = await open(tmp, 'w', mode);
+  try {
+    await file.chmod(mode);
+    await file.writeFile(text);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
   await rename(tmp, path);
+  await syncDirectory(dirname(path));
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 export async function saveCredentials(
@@ -75,6 +96,8 @@ export async function saveCredentials(
 ): Promise<void> {
   const paths = credentialPaths(dataDir);
   await mkdir(paths.dir, { recursive: true, mode: 0o700 });
+  // A directory made just now must itself be on the disk before the files in it.
+  await syncDirectory(dirname(paths.dir));
   await writeAtomically(paths.key, credentials.keyPem, 0o600);
   await writeAtomically(paths.ca, credentials.caPem, 0o644);
   await writeAtomically(paths.record, `${JSON.stringify(record, null, 2)}\n`, 0o644);

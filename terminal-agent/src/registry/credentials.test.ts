@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { readlinkSync } from 'node:fs';
+import { open, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { tempDir } from '@sscard/test-harness';
+import { credentialPaths, saveCredentials } from './credentials.js';
+
+test('credentials reach the disk before their names do: each file, then its directory, is flushed', async () => {
+  const dataDir = await tempDir('sscard-credentials-');
+  const probe = await open(join(dataDir, 'probe'), 'w');
+  const FileHandle = Object.getPrototypeOf(probe) as { sync(this: { fd: number }): Promise<void> };
+  await probe.close();
+  // Which files and directories were flushed, in order: the path behind the descriptor (Linux).
+  const synced: string[] = [];
+  const sync = FileHandle.sync;
+  FileHandle.sync = function (this: { fd: number }) {
+    synced.push(readlinkSync(`/proc/self/fd/${this.fd}`));
+    return sync.call(this);
+  };
+  try {
+    await saveCredentials(
+      dataDir,
+      { keyPem: 'KEY\n', certPem: 'CERT\n', caPem: 'CA\n' },
+      {
+        terminalId: 'K-1',
+        serviceUrl: 'https://registry.example:8443',
+        enrolledAt: new Date().toISOString(),
+        caSource: 'configured',
+        caFingerprint: 'AA',
+      },
+    );
+  } finally {
+    FileHandle.sync = sync;
+  }
+  const paths = credentialPaths(dataDir);
+  for (const file of [paths.key, paths.ca, paths.record, paths.cert]) {
+    const own = synced.findIndex((p) => p.startsWith(`${file}.`) && p.endsWith('.tmp'));
+    assert.ok(own >= 0, `${file} was not flushed before its rename: ${synced.join(', ')}`);
+    assert.equal(synced[own + 1], paths.dir, `the directory was not flushed after ${file}`);
+  }
+  assert.ok(synced.includes(dataDir), 'the new registry directory itself was not flushed');
+  assert.equal(await readFile(paths.key, 'utf8'), 'KEY\n');
+  assert.equal((await stat(paths.key)).mode & 0o777, 0o600);
+  assert.equal((await stat(paths.dir)).mode & 0o777, 0o700);
+});
