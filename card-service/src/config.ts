@@ -32,9 +32,21 @@ const configSchema = z
         serverHostnames: z.array(z.string().min(1)).default(['localhost']),
         serverIps: z.array(z.ipv4()).default(['127.0.0.1']),
         terminalCertificateDays: z.number().int().min(1).max(3650).default(365),
+        /** After a terminal renews its certificate, how long its earlier one stays good. */
+        renewalGraceSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(30 * 86400)
+          .default(86400),
       })
       .strict()
-      .default({ serverHostnames: ['localhost'], serverIps: ['127.0.0.1'], terminalCertificateDays: 365 }),
+      .default({
+        serverHostnames: ['localhost'],
+        serverIps: ['127.0.0.1'],
+        terminalCertificateDays: 365,
+        renewalGraceSeconds: 86400,
+      }),
     hsm: z
       .object({
         /** The HSM process's directory (its socket, key file and checkpoint log); empty = `<dataDir>/hsm`. */

@@ -27,6 +27,18 @@ export const enrolmentSchema = z
   .register(contracts, { id: 'Enrolment' });
 export type Enrolment = z.output<typeof enrolmentSchema>;
 
+/**
+ * A terminal renewing its certificate over its current one (mutual TLS): a new key pair made on
+ * the terminal, its CSR; the subject again comes from the registry, never from the CSR.
+ */
+export const certificateRenewalRequestSchema = z
+  .strictObject({
+    /** PEM PKCS#10 certificate request over the terminal's new RSA key (2048 bits or more). */
+    csr: z.string().min(1).max(16_384),
+  })
+  .register(contracts, { id: 'CertificateRenewalRequest' });
+export type CertificateRenewalRequest = z.input<typeof certificateRenewalRequestSchema>;
+
 /** The calling terminal as the service knows it (`GET /v1/terminal`). */
 export const terminalSelfSchema = z
   .object({
@@ -98,6 +110,22 @@ export const terminalRoutes = [
     tag: 'terminal',
     access: { terminals: TERMINAL_TYPES },
     responses: { 200: { description: 'terminal id, type, region, status', body: terminalSelfSchema } },
+  }),
+  route({
+    operationId: 'renewTerminalCertificate',
+    method: 'post',
+    path: '/v1/terminal/certificate',
+    summary:
+      "Renew the calling terminal's certificate over a new key before it expires; the presented certificate stays good for a grace period, then lapses",
+    tag: 'terminal',
+    access: { terminals: TERMINAL_TYPES },
+    body: certificateRenewalRequestSchema,
+    responses: {
+      201: {
+        description: 'the new certificate (same terminal, type and region) and the CA certificate',
+        body: enrolmentSchema,
+      },
+    },
   }),
   route({
     operationId: 'createEnrolmentCode',

@@ -16,7 +16,7 @@ import {
   generateKeyset,
   parseCardDocument,
 } from '@sscard/card-emulator/cards/index';
-import { loadConfig } from '@sscard/card-service/config';
+import { type ServiceConfigInput, loadConfig } from '@sscard/card-service/config';
 import { type TestHsm, startTestHsm } from '@sscard/card-service/testing/hsm-fixture';
 import { createLogger } from '@sscard/card-service/log';
 import { type RunningService, startService } from '@sscard/card-service/service';
@@ -46,13 +46,17 @@ export interface RegistryUnderTest {
   close(): Promise<void>;
 }
 
-export async function startRegistry(): Promise<RegistryUnderTest> {
+export async function startRegistry(
+  /** Further service configuration (e.g. short-lived terminal certificates). */
+  overrides: ServiceConfigInput = {},
+): Promise<RegistryUnderTest> {
   const dataDir = await tempDir('sscard-registry-');
   const keyset = generateKeyset();
   const hsm = await startTestHsm(dataDir, keyset);
   const config = loadConfig({
     env: {},
     overrides: {
+      ...overrides,
       dataDir,
       databaseUrl: join(dataDir, 'registry.db'),
       listen: { host: '127.0.0.1', port: 0 },

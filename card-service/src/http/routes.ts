@@ -8,7 +8,13 @@ import { DomainError, forbidden } from '../errors.js';
 import { canonicalJson } from '../audit/canonical-json.js';
 import type { PreparedIdentity } from '../identity/identity-check.js';
 import { createOperatorToken } from '../terminals/operator-tokens.js';
-import { createEnrolmentCode, enrolTerminal, listTerminals, revokeTerminal } from '../terminals/terminals.js';
+import {
+  createEnrolmentCode,
+  enrolTerminal,
+  listTerminals,
+  renewTerminalCertificate,
+  revokeTerminal,
+} from '../terminals/terminals.js';
 import type { RouteContext, RouteResult, Services } from './context.js';
 import type { Handler, Handlers } from './handler.js';
 
@@ -63,6 +69,25 @@ export function buildRoutes(svc: Services, openapi: () => unknown): RouteDef[] {
     },
     getCallingTerminal: {
       handle: async (ctx) => ({ body: terminalOf(ctx) }),
+    },
+    renewTerminalCertificate: {
+      handle: async (ctx) => {
+        const t = terminalOf(ctx);
+        const renewed = await renewTerminalCertificate(
+          svc.store,
+          svc.clock,
+          svc.ca,
+          svc.config.tls.terminalCertificateDays,
+          svc.config.tls.renewalGraceSeconds,
+          t.terminalId,
+          ctx.body.csr,
+        );
+        svc.log.info('terminal certificate renewed', {
+          terminalId: renewed.terminalId,
+          serial: renewed.serial,
+        });
+        return { status: 201, body: renewed };
+      },
     },
     checkIdentity: {
       prepare: (body) => svc.identity.prepare(body),

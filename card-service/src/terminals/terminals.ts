@@ -307,3 +307,61 @@ export function terminalIfGood(certificate: CertificateStatus | undefined, now: 
   // The read is shared by the requests batched with this one: each gets its own copy.
   return { ...certificate.terminal };
 }
+
+/**
+ * A new certificate for a terminal that presents a good one (mutual TLS), over a new key it made:
+ * how a terminal renews before expiry without an operator. The subject is the registry's, as at
+ * enrolment. The terminal's other certificates are not revoked but cut to `graceSeconds` from now,
+ * so that a terminal that lost the answer (or failed to store it) can still ask again with its
+ * old one, and an old key does not stay good for the rest of its term.
+ */
+export async function renewTerminalCertificate(
+  store: Store,
+  clock: Clock,
+  ca: CertificateAuthority,
+  certificateDays: number,
+  graceSeconds: number,
+  terminalId: string,
+  csrPem: string,
+): Promise<Enrolment> {
+  return store.transaction(async (tx) => {
+    const terminal = await getTerminal(tx, terminalId, true);
+    if (terminal?.status !== 'active') {
+      throw new DomainError('CLIENT_CERT_REVOKED', 'the terminal is not active', 401);
+    }
+    const now = clock();
+    const issued = ca.issueTerminalCertificate(
+      csrPem,
+      { terminalId, type: terminal.type, region: terminal.region },
+      certificateDays,
+      now,
+    );
+    const at = now.toISOString();
+    const graceEnd = new Date(now.getTime() + graceSeconds * 1000).toISOString();
+    await tx.run(
+      `UPDATE terminal_certificates SET not_after = CASE WHEN not_after > ? THEN ? ELSE not_after END
+       WHERE terminal_id = ? AND revoked_at IS NULL`,
+      [graceEnd, graceEnd, terminalId],
+    );
+    await tx.run(
+      'INSERT INTO terminal_certificates (serial, terminal_id, not_after, issued_at) VALUES (?, ?, ?, ?)',
+      [issued.serial, terminalId, issued.notAfter, at],
+    );
+    await appendAudit(tx, clock, {
+      terminalId,
+      action: 'terminal.renewCertificate',
+      subject: `terminal ${terminalId}`,
+      result: 'ok',
+      details: { serial: issued.serial, notAfter: issued.notAfter, earlierUntil: graceEnd },
+    });
+    return {
+      terminalId,
+      type: terminal.type,
+      region: terminal.region,
+      certificatePem: issued.certificatePem,
+      caCertificatePem: ca.caCertPem,
+      serial: issued.serial,
+      notAfter: issued.notAfter,
+    };
+  });
+}

@@ -4,12 +4,14 @@ import {
   type CardAuthRequest,
   type CardAuthVerdict,
   type Challenge,
+  type Enrolment,
   type ExternalAuthAnswer,
   type ExternalAuthRequest,
   type IdentityCheckRequest,
   type TerminalSelf,
   cardAuthVerdictSchema,
   challengeSchema,
+  enrolmentSchema,
   externalAuthAnswerSchema,
   identityCheckResultSchema,
   terminalSelfSchema,
@@ -58,11 +60,27 @@ interface CallOptions {
 }
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+
+function tlsAgent(credentials: TerminalCredentials): Agent {
+  return new Agent({
+    keepAlive: true,
+    maxSockets: 8,
+    // Below the service's keep-alive timeout (`keepAliveSeconds`, 75 s by default), so the agent
+    // drops an idle socket before the server does and a request is rarely written into a closing
+    // connection, yet a terminal between two citizens keeps its connection instead of paying a
+    // new mutual-TLS handshake at every card.
+    timeout: 60_000,
+    key: credentials.keyPem,
+    cert: credentials.certPem,
+    ca: credentials.caPem,
+    minVersion: 'TLSv1.2',
+  });
+}
 const MAX_RETRY_AFTER_MS = 5_000;
 
 export class RegistryClient {
-  readonly identity: TerminalIdentity;
-  private readonly agent: Agent;
+  #identity: TerminalIdentity;
+  private agent: Agent;
   private readonly base: URL;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
@@ -77,28 +95,51 @@ export class RegistryClient {
         `the card service URL must be https (got ${this.base.protocol})`,
       );
     }
-    this.identity = inspectCredentials(options.credentials);
-    this.agent = new Agent({
-      keepAlive: true,
-      maxSockets: 8,
-      // Below the service's keep-alive timeout (`keepAliveSeconds`, 75 s by default), so the agent
-      // drops an idle socket before the server does and a request is rarely written into a closing
-      // connection, yet a terminal between two citizens keeps its connection instead of paying a
-      // new mutual-TLS handshake at every card.
-      timeout: 60_000,
-      key: options.credentials.keyPem,
-      cert: options.credentials.certPem,
-      ca: options.credentials.caPem,
-      minVersion: 'TLSv1.2',
-    });
+    this.#identity = inspectCredentials(options.credentials);
+    this.agent = tlsAgent(options.credentials);
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     this.retryDelayMs = options.retryDelayMs ?? 200;
     this.now = options.now ?? (() => new Date());
   }
 
+  /** What the certificate in use says about the terminal. */
+  get identity(): TerminalIdentity {
+    return this.#identity;
+  }
+
   get terminalId(): string {
-    return this.identity.terminalId;
+    return this.#identity.terminalId;
+  }
+
+  /**
+   * Continues with renewed credentials of the same terminal: requests from now on use them;
+   * connections made with the old certificate are closed once their requests finish.
+   */
+  useCredentials(credentials: TerminalCredentials): void {
+    const identity = inspectCredentials(credentials);
+    if (identity.terminalId !== this.#identity.terminalId) {
+      throw new RegistryError(
+        'REGISTRY_PROTOCOL',
+        `renewed credentials name terminal ${identity.terminalId}, not ${this.#identity.terminalId}`,
+      );
+    }
+    const old = this.agent;
+    this.agent = tlsAgent(credentials);
+    this.#identity = identity;
+    // Requests on their way finish on the old connections (each within its timeout and retries).
+    setTimeout(() => old.destroy(), this.timeoutMs * this.maxAttempts + 5_000).unref();
+  }
+
+  /**
+   * A new certificate for a new key of this terminal, asked for over the current certificate.
+   * Not retried: every answer cuts the earlier certificates short, so the caller tries again
+   * later instead.
+   */
+  async renewCertificate(csrPem: string): Promise<Enrolment> {
+    return this.call('POST', '/v1/terminal/certificate', { csr: csrPem }, enrolmentSchema, {
+      retryable: false,
+    });
   }
 
   /** The terminal as the service sees it: a start-up check that the certificate is still honoured. */

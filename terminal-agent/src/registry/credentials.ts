@@ -1,5 +1,5 @@
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { RegistryError } from './errors.js';
 
@@ -48,6 +48,8 @@ export const credentialPaths = (dataDir: string) => {
     cert: join(dir, 'terminal-cert.pem'),
     ca: join(dir, 'ca-cert.pem'),
     record: join(dir, 'enrolment.json'),
+    /** A renewed key and certificate, both in one file, until both are installed. */
+    renewal: join(dir, 'renewal.json'),
   };
 };
 
@@ -104,11 +106,43 @@ export async function saveCredentials(
   await writeAtomically(paths.cert, credentials.certPem, 0o644);
 }
 
+/**
+ * Installs a renewed key and certificate. Two files cannot be renamed at once, so the pair is
+ * first written whole to `renewal.json`, which decides: a crash before it is on the disk leaves
+ * the old pair, a crash after it is finished by `loadCredentials`. Never a new key beside the old
+ * certificate.
+ */
+export async function installRenewedCredentials(
+  dataDir: string,
+  keyPem: string,
+  certPem: string,
+): Promise<void> {
+  const paths = credentialPaths(dataDir);
+  await writeAtomically(paths.renewal, JSON.stringify({ keyPem, certPem }), 0o600);
+  await finishRenewal(paths, { keyPem, certPem });
+}
+
+async function finishRenewal(
+  paths: ReturnType<typeof credentialPaths>,
+  pair: { keyPem: string; certPem: string },
+): Promise<void> {
+  await writeAtomically(paths.key, pair.keyPem, 0o600);
+  await writeAtomically(paths.cert, pair.certPem, 0o644);
+  await rm(paths.renewal, { force: true });
+  await syncDirectory(paths.dir);
+}
+
 /** The stored credentials, or undefined when the terminal never completed an enrolment. */
 export async function loadCredentials(
   dataDir: string,
 ): Promise<{ credentials: TerminalCredentials; record: EnrolmentRecord | undefined } | undefined> {
   const paths = credentialPaths(dataDir);
+  const renewal = await readIfExists(paths.renewal);
+  if (renewal !== undefined) {
+    // A renewal that was stored whole but not installed: install it now.
+    const pair = JSON.parse(renewal) as { keyPem: string; certPem: string };
+    await finishRenewal(paths, pair);
+  }
   const certPem = await readIfExists(paths.cert);
   if (certPem === undefined) return undefined;
   const keyPem = await readIfExists(paths.key);

@@ -1,3 +1,4 @@
+export { renewIfDue, renewalDue } from './certificate-renewal.js';
 export { CardLifecycleRequests, type TemporaryLossResult, temporaryLossResult } from './card-lifecycle.js';
 export { RegistryClient, type RegistryClientOptions } from './client.js';
 export {

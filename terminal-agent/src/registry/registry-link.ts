@@ -229,7 +229,7 @@ export class RegistryLink {
           retentionMs: config.journal.retentionDays * 24 * 3600_000,
         },
         ...(this.#options.oneShot
-          ? { resendIntervalMs: 0 }
+          ? { resendIntervalMs: 0, renewalCheckMs: 0 }
           : service.resendIntervalMs
             ? { resendIntervalMs: service.resendIntervalMs }
             : {}),

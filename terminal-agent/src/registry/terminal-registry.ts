@@ -1,3 +1,4 @@
+import { startRenewal } from './certificate-renewal.js';
 import { RegistryClient } from './client.js';
 import { CardLifecycleRequests } from './card-lifecycle.js';
 import type { TerminalIdentity } from './credentials.js';
@@ -26,6 +27,13 @@ export interface TerminalRegistryOptions extends RegistrySettings {
   resendIntervalMs?: number;
   /** When an entry is parked, and how long answered entries are kept (config `journal`). */
   outbox?: Pick<OutboxOptions, 'parkAfterServerErrors' | 'retentionMs'>;
+  /**
+   * How often the certificate's remaining life is checked for renewal (also once at open);
+   * default 6 hours. 0 disables renewal (CLI use).
+   */
+  renewalCheckMs?: number;
+  /** The terminal's clock for certificate validity and renewal; the system's by default. */
+  now?: () => Date;
   log?: OutboxLogger;
 }
 
@@ -71,10 +79,24 @@ export async function openTerminalRegistry(options: TerminalRegistryOptions): Pr
     serviceUrl: options.serviceUrl,
     credentials: enrolled.credentials,
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   let journal: OutboxJournal | undefined;
+  let renewal: { check(): Promise<void>; stop(): void } | undefined;
   try {
     await confirmStanding(client, options.log);
+    if (options.renewalCheckMs !== 0) {
+      const renewalOptions = {
+        client,
+        dataDir: options.dataDir,
+        caPem: enrolled.credentials.caPem,
+        ...(options.now ? { now: options.now } : {}),
+        log: options.log,
+      };
+      // Due at start (an agent that was off for long): renewed before anything else is sent.
+      renewal = startRenewal({ ...renewalOptions, intervalMs: options.renewalCheckMs ?? 6 * 3600_000 });
+      await renewal.check();
+    }
     journal = await OutboxJournal.open(options.journalPath, { terminalId: enrolled.identity.terminalId });
     const orphans = await journal.pendingOfOtherTerminals();
     if (orphans.length > 0) {
@@ -92,7 +114,10 @@ export async function openTerminalRegistry(options: TerminalRegistryOptions): Pr
     if (options.resendIntervalMs !== 0) outbox.start(options.resendIntervalMs ?? 60_000);
     const opened = journal;
     return {
-      identity: enrolled.identity,
+      // The certificate in use: renewal replaces it.
+      get identity() {
+        return client.identity;
+      },
       enrolledNow: enrolled.enrolledNow,
       client,
       outbox,
@@ -102,12 +127,14 @@ export async function openTerminalRegistry(options: TerminalRegistryOptions): Pr
       recovered,
       checkCard: (read, proof) => checkCardWithRegistry(client, read, proof),
       close: async () => {
+        renewal?.stop();
         await outbox.stop();
         await opened.close();
         client.close();
       },
     };
   } catch (e) {
+    renewal?.stop();
     await journal?.close();
     client.close();
     throw e;
