@@ -114,9 +114,16 @@ const configSchema = z
         /** Requests a terminal may burst. */
         capacity: z.number().int().min(1).default(30),
         refillPerSecond: z.number().positive().default(10),
+        /**
+         * Failed identifications (a wrong or expired token, an untrusted or revoked certificate, a
+         * bad enrolment code) a peer network may make in a burst, and then per minute. Past them
+         * it is refused before any work: no store read, no audit entry.
+         */
+        failureCapacity: z.number().int().min(1).default(10),
+        failuresPerMinute: z.number().positive().default(2),
       })
       .strict()
-      .default({ capacity: 30, refillPerSecond: 10 }),
+      .default({ capacity: 30, refillPerSecond: 10, failureCapacity: 10, failuresPerMinute: 2 }),
     /**
      * How long an idle connection stays open for the client's next request. A client that opens a
      * new connection instead pays a full mutual TLS handshake, which costs the service several

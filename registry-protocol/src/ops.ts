@@ -30,9 +30,9 @@ export const opsRoutes = [
     operationId: 'getMetrics',
     method: 'get',
     path: '/metrics',
-    summary: 'Prometheus metrics',
+    summary: 'Prometheus metrics (an operator token with metrics:read, or a peer on the same host)',
     tag: 'ops',
-    access: { public: true },
+    access: { scope: 'metrics:read', loopback: true },
     responses: {
       200: { description: 'metrics in the Prometheus text format', contentType: 'text/plain; version=0.0.4' },
     },

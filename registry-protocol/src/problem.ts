@@ -25,6 +25,8 @@ export const REQUEST_PROBLEM_CODES = [
 export const ACCESS_PROBLEM_CODES = [
   'TOKEN_REQUIRED',
   'TOKEN_INVALID',
+  /** An operator token past its expiry: rotate before it, or have an admin create a new one. */
+  'TOKEN_EXPIRED',
   'CLIENT_CERT_REQUIRED',
   'CLIENT_CERT_UNTRUSTED',
   'CLIENT_CERT_REVOKED',

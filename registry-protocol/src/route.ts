@@ -9,6 +9,8 @@ export interface Access {
   public?: true;
   terminals?: readonly TerminalType[];
   scope?: Scope;
+  /** Also admitted without credentials: a peer on a loopback address (the host's own monitoring). */
+  loopback?: true;
 }
 
 export interface ResponseContract {

@@ -63,5 +63,7 @@ export const SCOPES = [
   'terminals:manage',
   'audit:read',
   'settlement:manage',
+  /** Prometheus scrapers from other hosts. */
+  'metrics:read',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

@@ -61,7 +61,12 @@ export async function startRegistry(
       databaseUrl: join(dataDir, 'registry.db'),
       listen: { host: '127.0.0.1', port: 0 },
       logLevel: 'silent',
-      rateLimit: { capacity: 10_000, refillPerSecond: 1000 },
+      rateLimit: {
+        capacity: 10_000,
+        refillPerSecond: 1000,
+        failureCapacity: 10_000,
+        failuresPerMinute: 60_000,
+      },
       hsm: { dir: hsm.dir },
     },
   });

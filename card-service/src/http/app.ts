@@ -8,6 +8,7 @@ import type { Actor } from '../registry/actor.js';
 import { authenticateOperator, hasScope } from '../terminals/operator-tokens.js';
 import { terminalIfGood } from '../terminals/terminals.js';
 import type { Principal, RouteContext, Services } from './context.js';
+import { clientNetwork } from './client-network.js';
 import { isJsonCheckRequest, serveJsonRoute } from './json-route.js';
 import { sendProblem, toProblem } from './problem.js';
 import { RateLimiter } from './rate-limit.js';
@@ -51,6 +52,9 @@ async function identify(svc: Services, req: IncomingMessage): Promise<Principal>
   return { kind: 'anonymous', address: req.socket.remoteAddress ?? 'unknown' };
 }
 
+const isLoopback = (address: string): boolean =>
+  /^127\./.test(address) || address === '::1' || /^::ffff:127\./i.test(address);
+
 function authorise(route: RouteDef, principal: Principal): Actor {
   const { access } = route;
   if (principal.kind === 'operator') {
@@ -73,6 +77,11 @@ function authorise(route: RouteDef, principal: Principal): Actor {
     return { kind: 'terminal', id: t.terminalId, type: t.type, region: t.region };
   }
   if (access.public) return { kind: 'system', id: `anonymous:${principal.address}` };
+  // The host's own monitoring: a peer on a loopback address (mind a reverse proxy on the host,
+  // whose requests come from loopback too: give such a route a token there).
+  if (access.loopback && isLoopback(principal.address)) {
+    return { kind: 'system', id: `loopback:${principal.address}` };
+  }
   throw unauthorized(
     access.terminals ? 'CLIENT_CERT_REQUIRED' : 'TOKEN_REQUIRED',
     access.terminals
@@ -86,7 +95,23 @@ function rateKey(p: Principal): string {
     ? `t:${p.terminal.terminalId}`
     : p.kind === 'operator'
       ? `o:${p.operator.tokenId}`
-      : `a:${p.address}`;
+      : `a:${clientNetwork(p.address)}`;
+}
+
+/** Refusals that say the caller presented credentials that are not good: counted per network. */
+const IDENTIFICATION_FAILURES: ReadonlySet<string> = new Set([
+  'TOKEN_INVALID',
+  'TOKEN_EXPIRED',
+  'CLIENT_CERT_UNTRUSTED',
+  'CLIENT_CERT_REVOKED',
+  'ENROLMENT_CODE_INVALID',
+  'ENROLMENT_CODE_USED',
+  'ENROLMENT_CODE_EXPIRED',
+]);
+
+function rateLimited(res: ServerResponse, wait: number): DomainError {
+  res.setHeader('Retry-After', String(wait));
+  return new DomainError('RATE_LIMITED', 'too many requests', 429, { retryAfterSeconds: wait });
 }
 
 /** Counts and logs the request when its answer has been sent. */
@@ -115,7 +140,9 @@ export function createApp(svc: Services): {
   routes: RouteDef[];
   handler: (req: IncomingMessage, res: ServerResponse) => void;
 } {
-  const limiter = new RateLimiter(svc.config.rateLimit.capacity, svc.config.rateLimit.refillPerSecond);
+  const limits = svc.config.rateLimit;
+  const limiter = new RateLimiter(limits.capacity, limits.refillPerSecond);
+  const failures = new RateLimiter(limits.failureCapacity, limits.failuresPerMinute / 60);
   let openapi: Record<string, unknown> | undefined;
   const routes = buildRoutes(svc, () => openapi);
   openapi = buildOpenapi(ROUTES, { version: API_VERSION });
@@ -133,20 +160,26 @@ export function createApp(svc: Services): {
         : undefined;
     // Read ahead for a request that may yet be refused: its failure is the handler's to report.
     prepared?.catch(() => undefined);
+    // A network that keeps failing to identify itself is refused before any work is done for it.
+    const network = `f:${clientNetwork(req.socket.remoteAddress ?? 'unknown')}`;
+    const failureWait = failures.peek(network);
+    if (failureWait > 0) throw rateLimited(res, failureWait);
+    const counted = <T>(work: Promise<T>): Promise<T> =>
+      work.catch((e: unknown) => {
+        if (e instanceof DomainError && IDENTIFICATION_FAILURES.has(e.code)) failures.take(network);
+        throw e;
+      });
     // An enrolling terminal may still present its old (revoked) certificate: public routes
     // treat a caller they cannot identify as anonymous instead of refusing it.
     const principal = route.access.public
       ? await identify(svc, req).catch(
           (): Principal => ({ kind: 'anonymous', address: req.socket.remoteAddress ?? 'unknown' }),
         )
-      : await identify(svc, req);
+      : await counted(identify(svc, req));
     state.principal = principal;
     const actor = authorise(route, principal);
     const wait = limiter.take(rateKey(principal));
-    if (wait > 0) {
-      res.setHeader('Retry-After', String(wait));
-      throw new DomainError('RATE_LIMITED', 'too many requests', 429, { retryAfterSeconds: wait });
-    }
+    if (wait > 0) throw rateLimited(res, wait);
     const body = parsedBody ? validated(parsedBody, 'body') : undefined;
     const query = route.query ? validated(route.query.safeParse(input.query), 'query') : undefined;
     const ctx: RouteContext = {
@@ -158,7 +191,8 @@ export function createApp(svc: Services): {
       header: input.header,
       prepared,
     };
-    return route.handle(ctx);
+    // An enrolment code that does not work is an identification that failed, too.
+    return counted(route.handle(ctx));
   };
 
   const app = express();

@@ -27,6 +27,17 @@ export class RateLimiter {
     return Math.ceil((1 - bucket.tokens) / this.refillPerSecond);
   }
 
+  /** 0 when `key` has a token left, else the seconds to wait; takes nothing. */
+  peek(key: string): number {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return 0;
+    const tokens = Math.min(
+      this.capacity,
+      bucket.tokens + ((this.now() - bucket.at) / 1000) * this.refillPerSecond,
+    );
+    return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.refillPerSecond);
+  }
+
   /** Full buckets carry no information: forget them so memory stays bounded. */
   private prune(t: number): void {
     for (const [key, b] of this.buckets) {

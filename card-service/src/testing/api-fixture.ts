@@ -149,7 +149,12 @@ export async function startTestService(
   databaseUrl: string,
   dataDir: string,
   clock?: Clock,
-  rateLimit = { capacity: 10_000, refillPerSecond: 1000 },
+  rateLimit: ServiceConfigInput['rateLimit'] = {
+    capacity: 10_000,
+    refillPerSecond: 1000,
+    failureCapacity: 10_000,
+    failuresPerMinute: 60_000,
+  },
   /** Further config for the service under test. */
   overrides: ServiceConfigInput = {},
 ): Promise<TestService> {
@@ -167,7 +172,7 @@ export async function startTestService(
       dataDir,
       databaseUrl: serviceUrl,
       migrationDatabaseUrl: owner,
-      listen: { host: '127.0.0.1', port: 0 },
+      listen: { host: '127.0.0.1', port: 0, ...overrides.listen },
       logLevel: 'silent',
       rateLimit,
       hsm: { dir: hsm.dir, ...overrides.hsm },
