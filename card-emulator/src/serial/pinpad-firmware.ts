@@ -50,6 +50,8 @@ export interface SerialPinPadFirmwareEvents {
 }
 
 interface Entry {
+  /** The sequence number of the startEntry this entry answers (0 without sequence numbers). */
+  seq: number;
   minLength: number;
   maxLength: number;
   pan: string | undefined;
@@ -106,7 +108,7 @@ export class SerialPinPadFirmware extends EventEmitter<SerialPinPadFirmwareEvent
       this.emit('disconnected', cause);
     });
     this.receiver.on('frame', (frame) => this.enqueue(() => this.handle(frame)));
-    this.receiver.on('broken', () => this.enqueue(() => this.refuse('frame')));
+    this.receiver.on('broken', () => this.enqueue(() => this.refuse('frame', 0)));
   }
 
   static async open(options: SerialPinPadFirmwareOptions): Promise<SerialPinPadFirmware> {
@@ -182,15 +184,20 @@ export class SerialPinPadFirmware extends EventEmitter<SerialPinPadFirmwareEvent
   private async handle(frame: Frame): Promise<void> {
     this.received.push({ code: frame.code, data: Buffer.from(frame.data) });
     const { commands } = this.profile;
-    if (frame.code === commands.startEntry.code) await this.startEntry(frame.data);
+    // With sequence numbers each command's first data byte is its number, echoed in the answer.
+    const sequenced = this.profile.sequenceNumbers;
+    if (sequenced && frame.data.length === 0) return this.refuse('badParameter', 0);
+    const seq = sequenced ? frame.data[0]! : 0;
+    const data = sequenced ? frame.data.subarray(1) : frame.data;
+    if (frame.code === commands.startEntry.code) await this.startEntry(data, seq);
     else if (frame.code === commands.cancel.code) {
-      await this.send(this.profile.events.ack.code);
+      await this.send(this.profile.events.ack.code, Buffer.alloc(0), seq);
       this.endEntry('host-cancel');
-    } else await this.refuse('unknownCommand');
+    } else await this.refuse('unknownCommand', seq);
   }
 
-  private async startEntry(data: Buffer): Promise<void> {
-    if (this.entry) return this.refuse('busy');
+  private async startEntry(data: Buffer, seq: number): Promise<void> {
+    if (this.entry) return this.refuse('busy', seq);
     const [minLength, maxLength] = [data[0] ?? 0, data[1] ?? 0];
     const pan = data.length > 2 ? data.subarray(2).toString('ascii') : undefined;
     const limits = this.profile.pinLength;
@@ -202,10 +209,18 @@ export class SerialPinPadFirmware extends EventEmitter<SerialPinPadFirmwareEvent
       maxLength > limits.max ||
       (panNeeded && !/^\d{13,19}$/.test(pan ?? ''))
     ) {
-      return this.refuse('badParameter');
+      return this.refuse('badParameter', seq);
     }
-    await this.send(this.profile.events.ack.code);
-    this.entry = { minLength, maxLength, pan, digits: Buffer.alloc(maxLength), count: 0, timer: undefined };
+    await this.send(this.profile.events.ack.code, Buffer.alloc(0), seq);
+    this.entry = {
+      seq,
+      minLength,
+      maxLength,
+      pan,
+      digits: Buffer.alloc(maxLength),
+      count: 0,
+      timer: undefined,
+    };
     this.restartTimer();
     this.emit('entry-started', { minLength, maxLength });
     const script = this.script;
@@ -230,14 +245,14 @@ export class SerialPinPadFirmware extends EventEmitter<SerialPinPadFirmwareEvent
     switch (key) {
       case 'cancel':
         this.endEntry('cancelled');
-        await this.send(events.cancelled.code);
+        await this.send(events.cancelled.code, Buffer.alloc(0), entry.seq);
         return;
       case 'enter': {
         const short = entry.count < entry.minLength;
         if (short && this.enforceLength) return;
         const block = this.pinBlock(entry);
         this.endEntry('pin-block');
-        await this.send(events.pinBlock.code, block);
+        await this.send(events.pinBlock.code, block, entry.seq);
         wipe(block);
         return;
       }
@@ -254,7 +269,7 @@ export class SerialPinPadFirmware extends EventEmitter<SerialPinPadFirmwareEvent
         if (entry.count >= entry.maxLength) return;
         entry.digits[entry.count++] = key.charCodeAt(0);
     }
-    await this.send(events.keyPressed.code, Buffer.from([entry.count]));
+    await this.send(events.keyPressed.code, Buffer.from([entry.count]), entry.seq);
   }
 
   /** The PIN block of the digits entered; BCD is packed from the digit buffer directly so any count fits. */
@@ -278,7 +293,7 @@ export class SerialPinPadFirmware extends EventEmitter<SerialPinPadFirmwareEvent
     entry.timer = setTimeout(() => {
       if (this.entry !== entry) return;
       this.endEntry('timeout');
-      this.enqueue(() => this.send(this.profile.events.timeout.code));
+      this.enqueue(() => this.send(this.profile.events.timeout.code, Buffer.alloc(0), entry.seq));
     }, this.entryTimeoutMs);
   }
 
@@ -291,13 +306,17 @@ export class SerialPinPadFirmware extends EventEmitter<SerialPinPadFirmwareEvent
     this.emit('entry-ended', reason);
   }
 
-  private async refuse(reason: keyof typeof ERROR_REASON): Promise<void> {
+  /** `seq`: the refused command's number; 0 for a damaged frame, whose number cannot be known. */
+  private async refuse(reason: keyof typeof ERROR_REASON, seq: number): Promise<void> {
     this.emit('command-refused', reason);
-    await this.send(this.profile.events.error.code, Buffer.from([ERROR_REASON[reason]]));
+    await this.send(this.profile.events.error.code, Buffer.from([ERROR_REASON[reason]]), seq);
   }
 
-  private async send(code: number, data: Buffer = Buffer.alloc(0)): Promise<void> {
-    const frame = encodeFrame(this.transport.framing, { code, data });
+  /** A frame to the host; with sequence numbers its data starts with `seq`. */
+  private async send(code: number, data: Buffer, seq: number): Promise<void> {
+    const body = this.profile.sequenceNumbers ? Buffer.concat([Buffer.from([seq]), data]) : data;
+    const frame = encodeFrame(this.transport.framing, { code, data: body });
+    if (body !== data) wipe(body);
     for (const { bytes, delayMs } of applyLineFault(this.lineFaults.shift(), this.transport.framing, frame)) {
       if (delayMs > 0) await sleep(delayMs);
       if (!(await this.device.write(bytes))) break;

@@ -53,5 +53,12 @@ export const pinPadProfile = z.strictObject({
     .refine((l) => l.min <= l.max, 'min must not exceed max'),
   /** Entry is abandoned when no key is pressed for this long. */
   entryTimeoutMs: z.number().int().positive(),
+  /**
+   * Every command's data begins with a sequence number (1–255, then 1 again) that the pad repeats
+   * as the first data byte of its answer (ack, error) and of every event of the entry that command
+   * started; 0 marks an error about a damaged frame, whose number cannot be known. A lost or late
+   * answer then cannot be taken for another command's.
+   */
+  sequenceNumbers: z.boolean().default(false),
 });
 export type PinPadProfile = z.infer<typeof pinPadProfile>;

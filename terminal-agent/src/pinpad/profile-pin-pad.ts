@@ -25,6 +25,8 @@ interface Entry {
   maxLength: number;
   /** Set when the pad acknowledged this entry's start: events before that belong to an older entry. */
   acknowledged: boolean;
+  /** With sequence numbers: the number of this entry's startEntry, which its events carry. */
+  seq: number | undefined;
 }
 
 /**
@@ -35,6 +37,8 @@ interface Entry {
 interface PendingAnswer {
   /** The entry this command starts; undefined for a cancel, whose answer nobody waits for. */
   entry: Entry | undefined;
+  /** With sequence numbers: the command's number, which its answer repeats. */
+  seq: number | undefined;
   resolve: () => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
@@ -52,6 +56,8 @@ export class ProfilePinPad extends EventEmitter<PinPadEvents> implements PinPad 
   #entry: Entry | undefined;
   #pending: PendingAnswer[] = [];
   #closed = false;
+  /** The last sequence number sent (profile `sequenceNumbers`): 1–255, then 1 again. */
+  #seq = 0;
 
   constructor(profile: PinPadProfile, transport: PinPadTransport) {
     super();
@@ -89,7 +95,15 @@ export class ProfilePinPad extends EventEmitter<PinPadEvents> implements PinPad 
     }
     let entry: Entry | undefined;
     const result = new Promise<Buffer>((resolve, reject) => {
-      entry = { resolve, reject, timer: undefined, minLength, maxLength, acknowledged: false };
+      entry = {
+        resolve,
+        reject,
+        timer: undefined,
+        minLength,
+        maxLength,
+        acknowledged: false,
+        seq: undefined,
+      };
     });
     this.#entry = entry;
     try {
@@ -127,6 +141,13 @@ export class ProfilePinPad extends EventEmitter<PinPadEvents> implements PinPad 
   }
 
   async #command(code: number, data: Buffer, entry: Entry | undefined): Promise<void> {
+    let seq: number | undefined;
+    if (this.#profile.sequenceNumbers) {
+      this.#seq = (this.#seq % 255) + 1;
+      seq = this.#seq;
+      data = Buffer.concat([Buffer.from([seq]), data]);
+      if (entry) entry.seq = seq;
+    }
     let pending!: PendingAnswer;
     const answered = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -135,7 +156,7 @@ export class ProfilePinPad extends EventEmitter<PinPadEvents> implements PinPad 
           new PinPadError('PINPAD_UNAVAILABLE', `PIN pad ${this.#transport.description} did not answer`),
         );
       }, ACK_TIMEOUT_MS);
-      pending = { entry, resolve, reject, timer };
+      pending = { entry, seq, resolve, reject, timer };
     });
     // Judged by the await below; a timeout while the bytes are still being written is not unhandled.
     answered.catch(() => undefined);
@@ -156,11 +177,27 @@ export class ProfilePinPad extends EventEmitter<PinPadEvents> implements PinPad 
     if (at >= 0) this.#pending.splice(at, 1);
   }
 
-  #onFrame(frame: Frame): void {
+  /**
+   * The command an answer belongs to. With sequence numbers it is the one whose number the answer
+   * repeats (none: the answer of a command already given up on, dropped); 0 or no numbers: the
+   * oldest unanswered, as the pad answers in order.
+   */
+  #answered(seq: number | undefined): PendingAnswer | undefined {
+    if (seq === undefined || seq === 0) return this.#pending.shift();
+    const at = this.#pending.findIndex((p) => p.seq === seq);
+    return at < 0 ? undefined : this.#pending.splice(at, 1)[0];
+  }
+
+  #onFrame(received: Frame): void {
     const { events } = this.#profile;
+    const sequenced = this.#profile.sequenceNumbers;
+    const seq = sequenced ? received.data[0] : undefined;
+    const frame = sequenced ? { code: received.code, data: received.data.subarray(1) } : received;
     try {
+      if (sequenced && seq === undefined) return;
       if (frame.code === events.ack.code) {
-        const answered = this.#pending.shift();
+        if (seq === 0) return;
+        const answered = this.#answered(seq);
         if (answered) {
           clearTimeout(answered.timer);
           // Marked here, not after the await: the pad's first key may be in the same chunk.
@@ -177,10 +214,12 @@ export class ProfilePinPad extends EventEmitter<PinPadEvents> implements PinPad 
             : new PinPadError('PINPAD_PROTOCOL', ERROR_REASONS[reason ?? 0] ?? 'the pad reported an error', {
                 reason,
               });
-        const answered = this.#pending.shift();
+        const answered = this.#answered(seq);
         if (answered) {
           clearTimeout(answered.timer);
           answered.reject(error);
+        } else if (seq !== undefined && seq !== 0) {
+          // The refusal of a command the host already gave up on: nothing waits for it.
         } else {
           this.#finish(error);
         }
@@ -189,6 +228,7 @@ export class ProfilePinPad extends EventEmitter<PinPadEvents> implements PinPad 
       // A late event of an entry the host already ended (a PIN block typed after a damaged frame
       // ended it, say) reaches the host before the next entry's acknowledgement: it is dropped.
       if (!this.#entry?.acknowledged) return;
+      if (sequenced && seq !== this.#entry.seq) return;
       if (frame.code === events.keyPressed.code) {
         this.emit('key', { entered: frame.data[0] ?? 0 });
       } else if (frame.code === events.pinBlock.code) {
@@ -202,7 +242,7 @@ export class ProfilePinPad extends EventEmitter<PinPadEvents> implements PinPad 
       }
     } finally {
       // The frame may have carried the PIN block.
-      wipe(frame.data);
+      wipe(received.data);
     }
   }
 

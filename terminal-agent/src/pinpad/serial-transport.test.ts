@@ -18,24 +18,33 @@ if (profile.transport.kind !== 'serial')
 const { line, framing } = profile.transport;
 const { commands, events } = profile;
 
-/** The device end of the pty: decodes host frames and hands them to the current script. */
+/**
+ * The device end of the pty: decodes host frames and hands them to the current script. The
+ * profile numbers commands (their first data byte); `received` keeps each command's number in
+ * `seq` and its data without it, and `send` numbers a frame with the command being handled
+ * unless told another number.
+ */
 class PadEnd {
-  readonly received: Frame[] = [];
+  readonly received: (Frame & { seq: number })[] = [];
   script: (frame: Frame) => void = () => {};
+  /** The number of the command the script is handling. */
+  current = 0;
   readonly #decoder = new FrameDecoder(framing);
 
   constructor(readonly port: SerialPort) {
     port.on('data', (chunk: Buffer) => {
       for (const e of this.#decoder.push(chunk)) {
         if (e.type !== 'frame') continue;
-        this.received.push(e.frame);
-        this.script(e.frame);
+        this.current = e.frame.data[0] ?? 0;
+        const frame = { code: e.frame.code, data: e.frame.data.subarray(1) };
+        this.received.push({ ...frame, seq: this.current });
+        this.script(frame);
       }
     });
   }
 
-  send(code: number, data: Buffer = Buffer.alloc(0)): void {
-    this.port.write(encodeFrame(framing, { code, data }));
+  send(code: number, data: Buffer = Buffer.alloc(0), seq = this.current): void {
+    this.port.write(encodeFrame(framing, { code, data: Buffer.concat([Buffer.from([seq]), data]) }));
   }
 }
 
@@ -70,7 +79,11 @@ describe('serial PIN pad over a pty', () => {
     pad.off('key', onKey);
     assert.equal(pin.toString('ascii'), '123456');
     assert.deepEqual(counts, [1, 2, 3, 4, 5, 6]);
-    assert.deepEqual(device.received.at(-1), { code: commands.startEntry.code, data: Buffer.from([6, 6]) });
+    const start = device.received.at(-1)!;
+    assert.deepEqual(
+      { code: start.code, data: start.data },
+      { code: commands.startEntry.code, data: Buffer.from([6, 6]) },
+    );
   });
 
   it('maps Cancel on the pad to PIN_CANCELLED (-31)', async () => {
@@ -131,16 +144,24 @@ describe('serial PIN pad over a pty', () => {
     assert.deepEqual(counts, [1, 2, 3, 4, 5, 6]);
   });
 
-  it("matches the pad's answers to the commands in order: a cancel's late ack is not taken for the next entry's", async () => {
+  it("matches the pad's answers to the commands by number: a cancel's late ack is not taken for the next entry's", async () => {
     // The host gives up on an entry and cancels it; the pad is slow to answer the cancel, and the
     // cardholder had typed a PIN before the pad read it.
     let cancelHeard = false;
+    let cancelSeq = 0;
+    let firstEntrySeq = 0;
     device.script = (frame) => {
-      if (frame.code === commands.cancel.code) cancelHeard = true;
+      if (frame.code === commands.cancel.code) {
+        cancelHeard = true;
+        cancelSeq = device.current;
+      }
       if (frame.code !== commands.startEntry.code) return;
-      if (!cancelHeard) return void device.send(events.ack.code);
-      device.send(events.ack.code); // the cancel's, late
-      device.send(events.pinBlock.code, Buffer.from('111111', 'hex'));
+      if (!cancelHeard) {
+        firstEntrySeq = device.current;
+        return void device.send(events.ack.code);
+      }
+      device.send(events.ack.code, Buffer.alloc(0), cancelSeq); // the cancel's, late
+      device.send(events.pinBlock.code, Buffer.from('111111', 'hex'), firstEntrySeq);
       device.send(events.ack.code); // this entry's
       device.send(events.pinBlock.code, Buffer.from('246810', 'hex'));
     };
@@ -148,6 +169,29 @@ describe('serial PIN pad over a pty', () => {
     assert.ok(first instanceof PinEntryError);
     await waitFor('the cancel at the pad', () => cancelHeard);
     assert.equal((await pad.readPin(PIN_REQUEST)).toString('ascii'), '246810');
+  });
+
+  it("takes the next entry's ack for that entry when the pad's answer to a cancel was lost", async () => {
+    // Answers matched in order would give this entry's ack to the cancel, and the entry would wait
+    // for an ack that never comes: one lost answer would shift every answer after it.
+    let cancelHeard = false;
+    device.script = (frame) => {
+      if (frame.code === commands.cancel.code) {
+        cancelHeard = true; // its ack is lost
+        return;
+      }
+      if (frame.code !== commands.startEntry.code) return;
+      if (!cancelHeard) return void device.send(events.ack.code);
+      device.send(events.ack.code);
+      device.send(events.pinBlock.code, Buffer.from('135790', 'hex'));
+    };
+    const first = await rejection(pad.readPin({ ...PIN_REQUEST, timeoutMs: 1 }));
+    assert.ok(first instanceof PinEntryError);
+    await waitFor('the cancel at the pad', () => cancelHeard);
+    assert.equal((await pad.readPin(PIN_REQUEST)).toString('ascii'), '135790');
+    assert.ok(
+      device.received.slice(-2).every((f, i, all) => i === 0 || f.seq === (all[i - 1]!.seq % 255) + 1),
+    );
   });
 
   it('tells the pad to stop when a damaged frame ends the entry', async () => {
