@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { contracts } from './contracts.js';
+import type { OpenapiDocument } from './ops.js';
 import { problemSchema } from './problem.js';
 import { ROUTE_TAGS, type RouteContract } from './route.js';
 
@@ -39,14 +40,19 @@ function idOf(schema: z.ZodType, where: string): string {
   return id;
 }
 
-/** The ids a component refers to, directly or through others. */
+/** The components a schema refers to directly. */
+function refsIn(schema: unknown): string[] {
+  const text = JSON.stringify(schema);
+  return [...text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
+}
+
+/** The ids the roots are and refer to, directly or through others. */
 function reachable(roots: Iterable<string>, schemas: Record<string, JsonSchema>): Set<string> {
   const seen = new Set<string>();
   const visit = (id: string): void => {
     if (seen.has(id)) return;
     seen.add(id);
-    const text = JSON.stringify(schemas[id]);
-    for (const m of text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)) visit(m[1]!);
+    for (const ref of refsIn(schemas[id])) visit(ref);
   };
   for (const id of roots) visit(id);
   return seen;
@@ -64,10 +70,7 @@ const problemResponse = (description: string) => ({
  * contracts registry and appears once under `components/schemas`; a schema used both in requests
  * and in answers must read the same both ways (defaults and coercions differ), or the build fails.
  */
-export function buildOpenapi(
-  routes: readonly RouteContract[],
-  options: OpenapiOptions,
-): Record<string, unknown> {
+export function buildOpenapi(routes: readonly RouteContract[], options: OpenapiOptions): OpenapiDocument {
   const inputRoots = new Set<string>();
   const outputRoots = new Set<string>(['Problem']);
   idOf(problemSchema, 'Problem');
@@ -85,11 +88,14 @@ export function buildOpenapi(
       schema: { type: 'string' },
     }));
     if (r.query) {
-      const id = idOf(r.query, `${where} query`);
-      inputRoots.add(id);
-      const query = input[id] as { properties?: Record<string, unknown>; required?: string[] };
+      // A query is its parameters, each described in place; only what they refer to is a component.
+      const query = input[idOf(r.query, `${where} query`)] as {
+        properties?: Record<string, unknown>;
+        required?: string[];
+      };
       for (const [name, schema] of Object.entries(query.properties ?? {})) {
         params.push({ name, in: 'query', required: query.required?.includes(name) ?? false, schema });
+        for (const id of refsIn(schema)) inputRoots.add(id);
       }
     }
     let requestBody: unknown;
@@ -157,7 +163,9 @@ export function buildOpenapi(
         'Central registry of social security cards: identity checks, card-present proof, lifecycle, terminal enrolment, audit.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
-    servers: options.servers ?? [{ url: '/', description: 'the service that serves this document' }],
+    servers: options.servers
+      ? [...options.servers]
+      : [{ url: '/', description: 'the service that serves this document' }],
     tags: Object.entries(ROUTE_TAGS).map(([name, description]) => ({ name, description })),
     paths,
     components: {

@@ -10,8 +10,21 @@ export type Health = z.output<typeof healthSchema>;
 
 /** An OpenAPI 3.1 document (https://spec.openapis.org/oas/v3.1.0). */
 export const openapiDocumentSchema = z
-  .object({ openapi: z.string(), info: z.object({ title: z.string(), version: z.string() }) })
+  .object({
+    openapi: z.string(),
+    info: z.object({
+      title: z.string(),
+      version: z.string(),
+      description: z.string().optional(),
+      license: z.object({ name: z.string(), identifier: z.string().optional() }).optional(),
+    }),
+    servers: z.array(z.object({ url: z.string(), description: z.string().optional() })).optional(),
+    tags: z.array(z.object({ name: z.string(), description: z.string().optional() })).optional(),
+    paths: z.record(z.string(), z.record(z.string(), z.unknown())),
+    components: z.record(z.string(), z.unknown()).optional(),
+  })
   .register(contracts, { id: 'OpenapiDocument' });
+export type OpenapiDocument = z.output<typeof openapiDocumentSchema> & Record<string, unknown>;
 
 export const opsRoutes = [
   route({

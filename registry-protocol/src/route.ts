@@ -51,6 +51,18 @@ export type RouteTag = keyof typeof ROUTE_TAGS;
 /** Declares a route, keeping its literal `operationId` so that handlers can be checked against it. */
 export const route = <const C extends RouteContract>(contract: C): C => contract;
 
+/**
+ * What a route answers with on success, as the service may build it (before any default or
+ * transform of the schema): the union of its 2xx JSON bodies; `unknown` for answers that are not JSON.
+ */
+export type RouteAnswer<C extends RouteContract> = {
+  [S in keyof C['responses']]: S extends 200 | 201 | 202 | 204
+    ? C['responses'][S] extends { body: infer B extends z.ZodType }
+      ? z.input<B>
+      : unknown
+    : never;
+}[keyof C['responses']];
+
 /** The body type a route accepts once validated. */
 export type RouteBody<C extends RouteContract> = C['body'] extends z.ZodType
   ? z.output<C['body']>

@@ -143,9 +143,7 @@ export function createApp(svc: Services): {
   const limits = svc.config.rateLimit;
   const limiter = new RateLimiter(limits.capacity, limits.refillPerSecond);
   const failures = new RateLimiter(limits.failureCapacity, limits.failuresPerMinute / 60);
-  let openapi: Record<string, unknown> | undefined;
-  const routes = buildRoutes(svc, () => openapi);
-  openapi = buildOpenapi(ROUTES, { version: API_VERSION });
+  const routes = buildRoutes(svc, buildOpenapi(ROUTES, { version: API_VERSION }));
 
   const run: RouteRunner = async (route, req, res, state, input) => {
     state.routeTemplate = route.path;

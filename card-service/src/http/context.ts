@@ -49,9 +49,9 @@ export interface RouteContext {
   prepared?: Promise<unknown> | undefined;
 }
 
-export interface RouteResult {
+export interface RouteResult<Body = unknown> {
   status?: number;
-  body: unknown;
+  body: Body;
   /** Raw text responses (metrics); JSON otherwise. */
   contentType?: string;
 }

@@ -1,4 +1,11 @@
-import type { OperationId, RouteBody, RouteContract, RouteOf, RouteQuery } from '@sscard/registry-protocol';
+import type {
+  OperationId,
+  RouteAnswer,
+  RouteBody,
+  RouteContract,
+  RouteOf,
+  RouteQuery,
+} from '@sscard/registry-protocol';
 import type { RouteContext, RouteResult } from './context.js';
 
 /**
@@ -14,7 +21,8 @@ export interface Handler<C extends RouteContract> {
    * without it. Undefined from `prepare` means nothing was started.
    */
   prepare?(body: RouteBody<C>): Promise<unknown> | undefined;
-  handle(ctx: HandlerContext<C>): Promise<RouteResult>;
+  /** Its answer must be what the contract says the route answers with. */
+  handle(ctx: HandlerContext<C>): Promise<RouteResult<RouteAnswer<C>>>;
 }
 
 export type HandlerContext<C extends RouteContract> = Omit<RouteContext, 'body' | 'query'> & {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ROUTES, type RouteContract } from '@sscard/registry-protocol';
+import { type OpenapiDocument, ROUTES, type RouteContract } from '@sscard/registry-protocol';
 import { listAudit, verifyAuditChain } from '../audit/audit-log.js';
 import { settlementHandlers } from '../settlement/routes.js';
 import { hsmDir } from '../config.js';
@@ -31,7 +31,7 @@ const terminalOf = (ctx: Pick<RouteContext, 'principal'>) => {
   return ctx.principal.terminal;
 };
 
-export function buildRoutes(svc: Services, openapi: () => unknown): RouteDef[] {
+export function buildRoutes(svc: Services, openapi: OpenapiDocument): RouteDef[] {
   const handlers: Handlers = {
     getHealth: {
       handle: async () => {
@@ -50,7 +50,7 @@ export function buildRoutes(svc: Services, openapi: () => unknown): RouteDef[] {
       }),
     },
     getOpenapi: {
-      handle: async () => ({ body: openapi() }),
+      handle: async () => ({ body: openapi }),
     },
     enrolTerminal: {
       handle: async (ctx) => {
