@@ -19,7 +19,7 @@ import { startPcscd, startPtyPair } from '@sscard/local-stack';
 import { Emulator, serialSlot, vpcdSlot } from './control/emulator.js';
 import { createControlServer } from './control/server.js';
 import { parseFault } from './faults.js';
-import { jsonLogger } from './log.js';
+import { createLogger } from '@sscard/log';
 import { SerialReaderFirmware } from './serial/index.js';
 
 const USAGE = `usage: sscard-emulator <command> [options]
@@ -78,7 +78,7 @@ async function start(values: Record<string, string | boolean | undefined>): Prom
   if (!existsSync(keysPath)) await writeKeys(keysPath, false);
   const keyset = await loadKeyset(keysPath);
   const documents = readCards(values.cards as string | undefined);
-  const logger = jsonLogger();
+  const logger = createLogger();
   const memoryDir = values['memory-dir'] as string | undefined;
   const emulator = new Emulator(keyset, documents, {
     logger,

@@ -3,7 +3,5 @@ export * from './cards/index.js';
 export * from './control/emulator.js';
 export { createControlServer } from './control/server.js';
 export * from './faults.js';
-export type { Logger } from './log.js';
-export { jsonLogger, silentLogger } from './log.js';
 export type { SlotCard } from './slot-card.js';
 export type { VirtualCard } from './virtual-card.js';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { tempDir } from '@sscard/test-harness';
 import { loadConfig } from './config.js';
 import { DomainError } from './errors.js';
-import { createLogger } from './log.js';
+import { silentLogger } from '@sscard/log';
 import { startService } from './service.js';
 
 const CLI = fileURLToPath(new URL('./cli.js', import.meta.url));
@@ -26,7 +26,7 @@ describe('the service files at rest', () => {
     const umask = process.umask(0o022);
     try {
       const dataDir = join(await tempDir('sscard-rest-'), 'data');
-      const service = await startService(configFor(dataDir), { log: createLogger('silent') });
+      const service = await startService(configFor(dataDir), { log: silentLogger });
       try {
         // The first start wrote the admin token's row, so the WAL and its index exist.
         assert.equal(await modeOf(dataDir), 0o700);
@@ -43,10 +43,10 @@ describe('the service files at rest', () => {
 
   test('an existing database file readable by others is brought to 0600', async () => {
     const dataDir = await tempDir('sscard-rest-');
-    const first = await startService(configFor(dataDir), { log: createLogger('silent') });
+    const first = await startService(configFor(dataDir), { log: silentLogger });
     await first.close();
     await chmod(join(dataDir, 'registry.db'), 0o644);
-    const second = await startService(configFor(dataDir), { log: createLogger('silent') });
+    const second = await startService(configFor(dataDir), { log: silentLogger });
     await second.close();
     assert.equal(await modeOf(join(dataDir, 'registry.db')), 0o600);
   });
@@ -55,7 +55,7 @@ describe('the service files at rest', () => {
     const dataDir = await tempDir('sscard-rest-');
     await chmod(dataDir, 0o755);
     await assert.rejects(
-      startService(configFor(dataDir), { log: createLogger('silent') }),
+      startService(configFor(dataDir), { log: silentLogger }),
       (e: unknown) =>
         e instanceof DomainError &&
         e.code === 'DIRECTORY_EXPOSED' &&
@@ -66,7 +66,7 @@ describe('the service files at rest', () => {
     await mkdir(join(dataDir, 'hsm'), { mode: 0o755 });
     await chmod(join(dataDir, 'hsm'), 0o755);
     await assert.rejects(
-      startService(configFor(dataDir), { log: createLogger('silent') }),
+      startService(configFor(dataDir), { log: silentLogger }),
       (e: unknown) =>
         e instanceof DomainError && e.code === 'DIRECTORY_EXPOSED' && e.message.includes('HSM key directory'),
     );

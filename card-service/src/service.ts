@@ -13,7 +13,7 @@ import { createApp } from './http/app.js';
 import type { Services } from './http/context.js';
 import { createMetrics } from './http/metrics.js';
 import { IdentityChecks } from './identity/identity-check.js';
-import { type Logger, createLogger } from './log.js';
+import { type Logger, createLogger } from '@sscard/log';
 import { Registry } from './registry/registry.js';
 import { RequestReads } from './registry/request-reads.js';
 import { SettlementEngine } from './settlement/engine.js';
@@ -61,7 +61,8 @@ export async function startService(
   options: StartOptions = {},
 ): Promise<RunningService> {
   const clock = options.clock ?? systemClock;
-  const log = options.log ?? createLogger(config.logLevel);
+  const log =
+    options.log ?? createLogger({ level: config.logLevel, write: (line) => process.stdout.write(line) });
   ensurePrivateDir(dataPath(config), 'the data directory');
   refuseOpenToOthers(hsmDir(config), 'the HSM key directory');
   const store = await openStore(config);

@@ -13,13 +13,25 @@ const LAYERS = {
   'card-core': [],
   'serial-line': [],
   'local-stack': [],
+  // The one logger (pino, masking from card-core) and sqlite3's transaction wrapper: I/O that the
+  // processes above share, which card-core must not do.
+  log: ['card-core'],
+  'sqlite-db': [],
   'registry-protocol': [],
   // The service refusals that the agent passes on to its clients are registry-protocol's types.
   'agent-protocol': ['registry-protocol'],
   'firmware-profiles': ['card-core'],
-  'card-emulator': ['card-core', 'firmware-profiles', 'serial-line', 'local-stack'],
-  'terminal-agent': ['card-core', 'firmware-profiles', 'serial-line', 'agent-protocol', 'registry-protocol'],
-  'card-service': ['card-core', 'registry-protocol'],
+  'card-emulator': ['card-core', 'firmware-profiles', 'serial-line', 'local-stack', 'log'],
+  'terminal-agent': [
+    'card-core',
+    'firmware-profiles',
+    'serial-line',
+    'log',
+    'sqlite-db',
+    'agent-protocol',
+    'registry-protocol',
+  ],
+  'card-service': ['card-core', 'log', 'sqlite-db', 'registry-protocol'],
   'kiosk-ui': ['agent-protocol'],
 };
 

@@ -28,7 +28,7 @@ import { ConfigError, ConfigFileError } from './config/errors.js';
 import { loadAgentConfig, loadClientConfig } from './config/load.js';
 import type { ClientConfig } from './config/schema.js';
 import { runDaemon } from './daemon.js';
-import { createLogger, maskIdNumbersIn } from './log.js';
+import { createLogger, maskIdNumbersIn } from '@sscard/log';
 import type { ReaderState } from './readers/reader-manager.js';
 import type { RegistryHealth } from './registry/registry-link.js';
 import { inspectCredentials, loadCredentials } from './registry/index.js';

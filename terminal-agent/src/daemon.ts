@@ -6,7 +6,7 @@ import { ensureApiToken } from './api/token.js';
 import { CardOperations, type CardOperationsOptions } from './card-operations.js';
 import { loadCaKeys } from './config/ca-keys.js';
 import type { AgentConfig, ClientConfig } from './config/schema.js';
-import type { Logger } from './log.js';
+import type { Logger } from '@sscard/log';
 import { openPinPad } from './pinpad/open-pin-pad.js';
 import type { PinPad } from './pinpad/pin-pad.js';
 import { PcscBackend } from './readers/pcsc-backend.js';

@@ -17,7 +17,7 @@ export {
   maskIdNumbersIn,
   redact,
   silentLogger,
-} from './log.js';
+} from '@sscard/log';
 export * from './pinpad/index.js';
 export {
   type RegistryHealth,

@@ -9,7 +9,7 @@ import { CardWithFaults } from '@sscard/card-emulator/faults';
 import { type Pcscd, startPcscd, tempDir, waitFor } from '@sscard/test-harness';
 import { AgentConfigSchema } from '@sscard/terminal-agent/config/schema';
 import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
-import { createLogger } from '@sscard/terminal-agent/log';
+import { createLogger } from '@sscard/log';
 import { openCardSession } from '@sscard/terminal-agent/session/card-session';
 import { demoCardsByGeneration } from './agent-stack.js';
 

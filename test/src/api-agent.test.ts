@@ -13,7 +13,7 @@ import type { CardReadView } from '@sscard/terminal-agent/api/card-view';
 import type { ClientToServerEvents, ServerToClientEvents } from '@sscard/terminal-agent/api/socket-events';
 import { AgentConfigSchema } from '@sscard/terminal-agent/config/schema';
 import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
-import { createLogger } from '@sscard/terminal-agent/log';
+import { createLogger } from '@sscard/log';
 import { io, type Socket } from 'socket.io-client';
 import { WebSocket } from 'ws';
 

@@ -5,7 +5,7 @@ import type { SlotCard } from '@sscard/card-emulator/slot-card';
 import { launchChromium, type Pcscd, repoRoot, startPcscd, tempDir, waitFor } from '@sscard/test-harness';
 import type { AgentConfig } from '@sscard/terminal-agent/config/schema';
 import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
-import { createLogger } from '@sscard/terminal-agent/log';
+import { createLogger } from '@sscard/log';
 import type { Browser, Page } from 'playwright-core';
 
 /** The kiosk UI's build, which the agent serves. */

@@ -13,7 +13,7 @@ import type { CardReadView, LostCardReportView } from '@sscard/terminal-agent/ap
 import type { ClientToServerEvents, ServerToClientEvents } from '@sscard/terminal-agent/api/socket-events';
 import { AgentConfigSchema } from '@sscard/terminal-agent/config/schema';
 import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
-import { createLogger } from '@sscard/terminal-agent/log';
+import { createLogger } from '@sscard/log';
 import type { RegistryHealth } from '@sscard/terminal-agent/registry/registry-link';
 import { io, type Socket } from 'socket.io-client';
 import { type RegistryUnderTest, startRegistry } from './registry-fixture.js';

@@ -18,7 +18,7 @@ import {
 } from '@sscard/card-emulator/cards/index';
 import { type ServiceConfigInput, loadConfig } from '@sscard/card-service/config';
 import { type TestHsm, startTestHsm } from '@sscard/card-service/testing/hsm-fixture';
-import { createLogger } from '@sscard/card-service/log';
+import { silentLogger } from '@sscard/log';
 import { type RunningService, startService } from '@sscard/card-service/service';
 import { tempDir } from '@sscard/test-harness';
 import { sendJson } from '@sscard/terminal-agent/registry/https-json';
@@ -72,7 +72,7 @@ export async function startRegistry(
   });
   let clockOffsetMs = 0;
   const clock = () => new Date(Date.now() + clockOffsetMs);
-  const service = await startService(config, { clock, log: createLogger('silent') });
+  const service = await startService(config, { clock, log: silentLogger });
   const caCertPath = join(dataDir, 'terminal-trust.pem');
   await writeFile(caCertPath, service.caCertPem);
   const agent = new Agent({ ca: service.caCertPem, keepAlive: false });

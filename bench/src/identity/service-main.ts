@@ -1,6 +1,6 @@
 import { announceReady } from '../lib/children.js';
 import { loadConfig, type ServiceConfigInput } from '@sscard/card-service/config';
-import { createLogger } from '@sscard/card-service/log';
+import { createLogger } from '@sscard/log';
 import { startService } from '@sscard/card-service/service';
 
 /**
@@ -9,7 +9,9 @@ import { startService } from '@sscard/card-service/service';
  */
 const overrides = JSON.parse(process.argv[2] ?? '{}') as ServiceConfigInput;
 const config = loadConfig({ env: {}, overrides });
-const service = await startService(config, { log: createLogger(config.logLevel) });
+const service = await startService(config, {
+  log: createLogger({ level: config.logLevel, write: (line) => process.stdout.write(line) }),
+});
 announceReady({ url: service.url });
 process.once('SIGTERM', () => {
   service.close().then(

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { silentLogger, type Logger } from '../log.js';
+import { type Logger, silentLogger } from '@sscard/log';
 import type { SlotCard } from '../slot-card.js';
 import { Backoff } from '@sscard/card-core';
 

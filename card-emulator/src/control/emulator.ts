@@ -5,7 +5,7 @@ import { CardMemoryStore, MemoryBackedCard } from '../cards/card-memory.js';
 import { ContactlessInterface } from '../cards/contactless.js';
 import { createCard, createPsam } from '../cards/index.js';
 import { CardWithFaults, type Fault, NO_FAULT } from '../faults.js';
-import { type Logger, silentLogger } from '../log.js';
+import { type Logger, silentLogger } from '@sscard/log';
 import type { SerialReaderFirmware } from '../serial/index.js';
 import type { SlotCard } from '../slot-card.js';
 

@@ -1,6 +1,6 @@
 import { HsmCommandError, type HsmClient } from '../hsm/hsm-client.js';
 import type { AuditCheckpoint } from '../hsm/protocol.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '@sscard/log';
 import type { Queryable, Store } from '../store/store.js';
 
 export interface CheckpointerOptions {

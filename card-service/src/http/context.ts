@@ -4,7 +4,7 @@ import type { CardPresence } from '../hsm/card-presence.js';
 import type { ExternalAuthentication } from '../hsm/external-auth.js';
 import type { HsmClient } from '../hsm/hsm-client.js';
 import type { IdentityChecks } from '../identity/identity-check.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '@sscard/log';
 import type { Actor } from '../registry/actor.js';
 import type { Registry } from '../registry/registry.js';
 import type { RequestReads } from '../registry/request-reads.js';

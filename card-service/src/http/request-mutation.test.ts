@@ -15,7 +15,7 @@ import { ROUTES } from '@sscard/registry-protocol';
 import fc from 'fast-check';
 import { loadConfig } from '../config.js';
 import { startTestHsm, type TestHsm } from '../testing/hsm-fixture.js';
-import { createLogger } from '../log.js';
+import { createLogger } from '@sscard/log';
 import { type RunningService, startService } from '../service.js';
 import { testIssuerKeyset } from '../testing/api-fixture.js';
 
@@ -99,7 +99,7 @@ describe('schema-mutated requests over every route', () => {
       },
     });
     service = await startService(config, {
-      log: createLogger('debug', (line) => logged.push(JSON.parse(line))),
+      log: createLogger({ level: 'debug', write: (line) => logged.push(JSON.parse(line)) }),
     });
     adminToken = service.adminToken!;
   });

@@ -10,7 +10,7 @@
  * Prints `listening <url>` once it serves.
  */
 import { loadConfig } from '../config.js';
-import { createLogger } from '../log.js';
+import { silentLogger } from '@sscard/log';
 import { startService } from '../service.js';
 import type { Queryable, Store } from '../store/store.js';
 import { SettlementEngine } from './engine.js';
@@ -58,5 +58,5 @@ const config = loadConfig({
     hsm: { dir: hsmDir },
   },
 });
-const service = await startService(config, { log: createLogger('silent') });
+const service = await startService(config, { log: silentLogger });
 process.stdout.write(`listening ${service.url}\n`);

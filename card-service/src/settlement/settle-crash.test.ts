@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { chinaDate } from '../clock.js';
 import { loadConfig } from '../config.js';
 import { type Answer, type CallOptions, type TestService, startTestService } from '../testing/api-fixture.js';
-import { createLogger } from '../log.js';
+import { silentLogger } from '@sscard/log';
 import { startService } from '../service.js';
 import { forEachEngine } from '../testing/engines-fixture.js';
 import { readAccumulators } from './accumulators.js';
@@ -143,7 +143,7 @@ forEachEngine(
               hsm: { dir: t.hsm.dir },
             },
           }),
-          { log: createLogger('silent') },
+          { log: silentLogger },
         );
         t = { ...t, service: running, call: callAt(running.url, caPem) };
         try {

@@ -1,5 +1,5 @@
 import { DomainError } from '../errors.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '@sscard/log';
 import type { Store } from './store.js';
 
 /**

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { type Postgres, startPostgres, tempDir } from '@sscard/test-harness';
 import { loadConfig } from '../config.js';
 import { DomainError } from '../errors.js';
-import { createLogger } from '../log.js';
+import { silentLogger } from '@sscard/log';
 import { startService } from '../service.js';
 import { openStore } from './open-store.js';
 
@@ -33,13 +33,13 @@ describe('PostgreSQL limits and durability', () => {
       });
     const url = await pg.createDatabase(`durable${++n}`);
     await assert.rejects(
-      startService(config(false, url), { log: createLogger('silent') }),
+      startService(config(false, url), { log: silentLogger }),
       (e: unknown) =>
         isDomain('STORE_NOT_DURABLE')(e) &&
         (e as Error).message.includes('fsync = off') &&
         (e as Error).message.includes('synchronous_commit = off'),
     );
-    const service = await startService(config(true, url), { log: createLogger('silent') });
+    const service = await startService(config(true, url), { log: silentLogger });
     await service.close();
   });
 

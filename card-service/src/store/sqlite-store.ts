@@ -1,45 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import {
+  closeDatabase as close,
+  execSql as exec,
+  inTransaction,
+  Mutex,
+  openDatabase as open,
+} from '@sscard/sqlite-db';
 import sqlite3 from 'sqlite3';
 import { privateDatabaseFile } from '../secure-paths.js';
 import type { Queryable, RunResult, SqlValue, Store } from './store.js';
-
-/**
- * A FIFO lock: sqlite3 has one write connection here, and a transaction must not interleave with
- * other statements on it. A free lock runs its holder at once (no turn of the microtask queue), so
- * that a statement reaches the thread pool in the same tick it was asked for.
- */
-class Mutex {
-  private held = false;
-  private readonly waiting: (() => void)[] = [];
-
-  lock<T>(fn: () => Promise<T>): Promise<T> {
-    if (!this.held) return this.hold(fn);
-    return new Promise<T>((resolve, reject) => {
-      this.waiting.push(() => {
-        this.hold(fn).then(resolve, reject);
-      });
-    });
-  }
-
-  private hold<T>(fn: () => Promise<T>): Promise<T> {
-    this.held = true;
-    let result: Promise<T>;
-    try {
-      result = fn();
-    } catch (e) {
-      result = Promise.reject(e);
-    }
-    result.then(this.release, this.release);
-    return result;
-  }
-
-  private readonly release = (): void => {
-    const next = this.waiting.shift();
-    if (next === undefined) this.held = false;
-    else next();
-  };
-}
 
 /** Prepared statements per connection; past this many, further SQL texts run unprepared. */
 const STATEMENT_CACHE_SIZE = 256;
@@ -123,17 +93,6 @@ function connectionQueryable(db: sqlite3.Database): Connection {
     },
   };
 }
-
-const exec = (db: sqlite3.Database, sql: string): Promise<void> =>
-  new Promise((res, rej) => db.exec(sql, (err) => (err ? rej(err) : res())));
-
-const open = (file: string): Promise<sqlite3.Database> =>
-  new Promise((res, rej) => {
-    const d = new sqlite3.Database(file, (err) => (err ? rej(err) : res(d)));
-  });
-
-const close = (db: sqlite3.Database): Promise<void> =>
-  new Promise((res, rej) => db.close((err) => (err ? rej(err) : res())));
 
 /**
  * The bulk-load connection's settings: commits durable at the next sync rather than each (WAL
@@ -225,17 +184,6 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
     }
     bulk = { db: bdb, conn: connectionQueryable(bdb) };
     return bulk.conn;
-  };
-  const inTransaction = async <T>(c: Connection, fn: (q: Queryable) => Promise<T>): Promise<T> => {
-    await c.run('BEGIN IMMEDIATE');
-    try {
-      const result = await fn(c);
-      await c.run('COMMIT');
-      return result;
-    } catch (e) {
-      await c.run('ROLLBACK').catch(() => undefined);
-      throw e;
-    }
   };
   let closed = false;
   return {

@@ -5,7 +5,7 @@ import forge from 'node-forge';
 import type { Clock } from '../clock.js';
 import { type ServiceConfigInput, isPostgresUrl, loadConfig } from '../config.js';
 import { type TestHsm, startTestHsm } from './hsm-fixture.js';
-import { createLogger } from '../log.js';
+import { silentLogger } from '@sscard/log';
 import { serviceLoginUrl } from './engines-fixture.js';
 import { type RunningService, startService } from '../service.js';
 
@@ -180,7 +180,7 @@ export async function startTestService(
   });
   let running: RunningService;
   try {
-    running = await startService(config, { ...(clock ? { clock } : {}), log: createLogger('silent') });
+    running = await startService(config, { ...(clock ? { clock } : {}), log: silentLogger });
   } catch (e) {
     await hsm.stop();
     throw e;

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Logger } from '../log.js';
+import type { Logger } from '@sscard/log';
 import type { AccessDecision, AccessPolicy } from './access-policy.js';
 import type { AgentMetrics } from './metrics.js';
 import { type AccessRule, OPEN_ACCESS } from './route-table.js';

@@ -5,7 +5,7 @@ import { maskCardNumber } from '@sscard/card-core';
 import { returnCodeFor, returnCodeForPin } from '../apps/return-codes.js';
 import type { CardOperations, PinResult } from '../card-operations.js';
 import type { TerminalType } from '../config/schema.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '@sscard/log';
 import { isPinEntryError, PinPadError } from '../pinpad/errors.js';
 import type { RegistryLink } from '../registry/registry-link.js';
 import { isRegistryError } from '../registry/index.js';

@@ -1,7 +1,7 @@
 import { type ApiProblemCode, MinistryReturnCode, type OutboxAnswer } from '@sscard/agent-protocol';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import type { Logger } from '../log.js';
-import { redact } from '../log.js';
+import type { Logger } from '@sscard/log';
+import { redact } from '@sscard/log';
 import { hostAndOriginCheck, routeAccess } from './access-middleware.js';
 import type { AccessPolicy } from './access-policy.js';
 import type { AgentActions, ReaderSource } from './agent-actions.js';

@@ -1,6 +1,6 @@
 import { MinistryReturnCode } from '@sscard/agent-protocol';
 import { WebSocketServer } from 'ws';
-import type { Logger } from '../log.js';
+import type { Logger } from '@sscard/log';
 import type { AgentActions } from './agent-actions.js';
 import type { AgentMetrics } from './metrics.js';
 import { callMinistry, type MinistryResponse, parseMinistryMessage } from './ministry.js';

@@ -11,7 +11,7 @@ import { networkInterfaces } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { WebSocket } from 'ws';
-import { createLogger } from '../log.js';
+import { createLogger } from '@sscard/log';
 import type { ReaderManagerEvents, ReaderState } from '../readers/reader-manager.js';
 import { AccessPolicy, isLoopbackAddress } from './access-policy.js';
 import type { AgentActionEvents, AgentActions, ReaderSource } from './agent-actions.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tempDir } from '@sscard/test-harness';
 import { WebSocket } from 'ws';
-import { createLogger } from '../log.js';
+import { createLogger } from '@sscard/log';
 import { ReaderError } from '../readers/errors.js';
 import type { ReaderManagerEvents, ReaderState } from '../readers/reader-manager.js';
 import type { AgentActionEvents, AgentActions, ReaderSource } from './agent-actions.js';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { io, type Socket } from 'socket.io-client';
-import { createLogger } from '../log.js';
+import { createLogger } from '@sscard/log';
 import { isPinEntryError } from '../pinpad/errors.js';
 import { KeypadPinPad } from '../pinpad/keypad.js';
 import type { ReaderManagerEvents, ReaderState } from '../readers/reader-manager.js';

@@ -4,7 +4,7 @@ import type { CardReadView } from '../api/card-view.js';
 import { PinFlow } from '../api/pin-flow.js';
 import type { AgentConfig, ClientConfig } from '../config/schema.js';
 import { createCardOperations, createReaderManager } from '../daemon.js';
-import { silentLogger } from '../log.js';
+import { silentLogger } from '@sscard/log';
 import type { ReaderManager } from '../readers/reader-manager.js';
 import { RegistryLink } from '../registry/registry-link.js';
 import type { EnrolAnswer } from './print.js';

@@ -6,7 +6,7 @@ import type {
   ReaderState,
 } from '@sscard/agent-protocol';
 import { type ReaderLink, sameCardHistorical, toHex } from '@sscard/card-core';
-import type { Logger } from '../log.js';
+import type { Logger } from '@sscard/log';
 import { ReaderError } from './errors.js';
 import type { BackendSlot, CardChannel, ReaderBackend, ReaderKind } from './reader-backend.js';
 import { ReaderLock } from './reader-lock.js';

@@ -1,5 +1,5 @@
 import { formatCommand, formatResponse, isSscardError, parseResponse } from '@sscard/card-core';
-import type { Logger } from '../log.js';
+import type { Logger } from '@sscard/log';
 import type { CardChannel } from './reader-backend.js';
 
 /**

@@ -2,7 +2,7 @@ import type { OutboxAnswer } from '@sscard/agent-protocol';
 import { join } from 'node:path';
 import type { ExternalAuthenticator } from '../apps/ssse.js';
 import type { AgentConfig } from '../config/schema.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '@sscard/log';
 import { enrol } from './enrolment.js';
 import { REGISTRY_ERROR_CODES, RegistryError, type RegistryErrorCode, isRegistryError } from './errors.js';
 import type { TemporaryLossResult } from './card-lifecycle.js';

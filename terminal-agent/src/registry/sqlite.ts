@@ -1,8 +1,9 @@
-import sqlite3 from 'sqlite3';
+import { closeDatabase, inTransaction, Mutex, openDatabase as openSqlite } from '@sscard/sqlite-db';
+import type sqlite3 from 'sqlite3';
 
 /**
- * Promise wrappers over one sqlite3 connection, with a FIFO lock so that a transaction never
- * interleaves with another caller's statements on the same connection.
+ * The journal's sqlite3 connection: promise wrappers over it, behind the FIFO lock and with the
+ * transaction wrapper of `@sscard/sqlite-db` (card-service's store uses the same two).
  */
 export type SqlValue = string | number | null;
 
@@ -17,19 +18,6 @@ export interface Database extends Connection {
   /** BEGIN IMMEDIATE … COMMIT around `fn`: the write lock is taken up front, so no upgrade deadlock. */
   transaction<T>(fn: (tx: Connection) => Promise<T>): Promise<T>;
   close(): Promise<void>;
-}
-
-class Mutex {
-  private tail: Promise<void> = Promise.resolve();
-
-  lock<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(fn);
-    this.tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
-  }
 }
 
 function connection(db: sqlite3.Database): Connection {
@@ -52,9 +40,7 @@ function connection(db: sqlite3.Database): Connection {
 }
 
 export async function openDatabase(file: string): Promise<Database> {
-  const db = await new Promise<sqlite3.Database>((res, rej) => {
-    const d = new sqlite3.Database(file, (err) => (err ? rej(err) : res(d)));
-  });
+  const db = await openSqlite(file);
   const conn = connection(db);
   const mutex = new Mutex();
   let closed = false;
@@ -63,23 +49,12 @@ export async function openDatabase(file: string): Promise<Database> {
     get: (sql, params) => mutex.lock(() => conn.get(sql, params)),
     run: (sql, params) => mutex.lock(() => conn.run(sql, params)),
     exec: (sql) => mutex.lock(() => conn.exec(sql)),
-    transaction: (fn) =>
-      mutex.lock(async () => {
-        await conn.exec('BEGIN IMMEDIATE');
-        try {
-          const result = await fn(conn);
-          await conn.exec('COMMIT');
-          return result;
-        } catch (e) {
-          await conn.exec('ROLLBACK').catch(() => undefined);
-          throw e;
-        }
-      }),
+    transaction: (fn) => mutex.lock(() => inTransaction(conn, fn)),
     close: () =>
       mutex.lock(async () => {
         if (closed) return;
         closed = true;
-        await new Promise<void>((res, rej) => db.close((err) => (err ? rej(err) : res())));
+        await closeDatabase(db);
       }),
   };
 }

@@ -113,4 +113,21 @@ describe('structured log', () => {
     assert.equal(isSecretFieldName('pinpad'), false);
     assert.equal(isSecretFieldName('keyboardLayout'), false);
   });
+
+  it("redacts a child logger's fields like any record's", () => {
+    const { log, records } = capture();
+    log.child({ ssn: '110101199001011234', apiKey: 'k', reader: 'r' }).info('bound');
+    const record = records()[0]!;
+    assert.equal(record.ssn, '110101********1234');
+    assert.equal(record.apiKey, undefined);
+    assert.equal(record.reader, 'r');
+  });
+
+  it('writes nothing at level silent', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'silent', write: (line) => lines.push(line) });
+    log.error('reader gone');
+    assert.deepEqual(lines, []);
+    assert.equal(log.isEnabled('error'), false);
+  });
 });

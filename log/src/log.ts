@@ -1,8 +1,16 @@
 import { maskIdNumber } from '@sscard/card-core';
+import { pino } from 'pino';
 
 /**
- * Structured JSON-line logging. Every record passes through `redact` before it is written, so a
- * careless `log.info('read', { result })` cannot put a PIN, a key or a full ID number on disk.
+ * Structured JSON-line logging for every process of sscard (emulator, agent, service), on pino.
+ * Every record passes through `redact` before it is written, so a careless
+ * `log.info('read', { result })` cannot put a PIN, a key or a full ID number on disk.
+ *
+ * pino's own `redact` option is not enough for that: it removes values at paths named in advance
+ * (`pin`, `card.key`), while a secret may sit at any depth under a name that is only known to be
+ * secret by its words (`oldPin`, `session_key`), and an ID number may sit inside free text (a
+ * message, an `iReadCardBas` string). So the records go through pino's `formatters` instead;
+ * pino does the levels, the child loggers' bindings and the writing.
  */
 
 export const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -21,7 +29,8 @@ export interface Logger {
 }
 
 export interface LoggerOptions {
-  level?: Level;
+  /** `silent` writes nothing (tests, one-shot commands). */
+  level?: Level | 'silent';
   /** Where lines go; defaults to stderr, so that stdout stays free for a command's own output. */
   write?: (line: string) => void;
   fields?: Fields;
@@ -92,29 +101,50 @@ export function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
-export function createLogger(options: LoggerOptions = {}): Logger {
-  const threshold = LEVELS.indexOf(options.level ?? 'info');
-  const write = options.write ?? ((line: string) => process.stderr.write(line));
-  const now = options.now ?? (() => new Date());
-  const base = options.fields ?? {};
+/** The head of every line; a field of the same name cannot overwrite it. */
+const HEAD_KEYS = new Set(['time', 'level', 'msg']);
 
-  function emit(level: Level, msg: string, fields?: Fields): void {
-    if (LEVELS.indexOf(level) < threshold) return;
-    const record = redact({ ...base, ...fields }) as Fields;
-    const head = { time: now().toISOString(), level, msg: maskIdNumbersIn(msg) };
-    // The head keys come first in the line and a field of the same name cannot overwrite them.
-    write(`${JSON.stringify({ ...head, ...record, ...head })}\n`);
-  }
+function safeFields(fields: object): Fields {
+  const out = redact(fields) as Fields;
+  for (const k of HEAD_KEYS) delete out[k];
+  return out;
+}
 
+function wrap(p: pino.Logger): Logger {
+  const at =
+    (level: Level) =>
+    (msg: string, fields?: Fields): void => {
+      if (p.isLevelEnabled(level)) p[level](fields ?? {}, maskIdNumbersIn(msg));
+    };
   return {
-    debug: (msg, fields) => emit('debug', msg, fields),
-    info: (msg, fields) => emit('info', msg, fields),
-    warn: (msg, fields) => emit('warn', msg, fields),
-    error: (msg, fields) => emit('error', msg, fields),
-    child: (fields) => createLogger({ ...options, fields: { ...base, ...fields } }),
-    isEnabled: (level) => LEVELS.indexOf(level) >= threshold,
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    // pino formats only the root's bindings: a child's are redacted here.
+    child: (fields) => wrap(p.child(safeFields(fields))),
+    isEnabled: (level) => p.isLevelEnabled(level),
   };
 }
 
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const write = options.write ?? ((line: string) => process.stderr.write(line));
+  const now = options.now ?? (() => new Date());
+  const p = pino(
+    {
+      level: options.level ?? 'info',
+      base: options.fields ?? null,
+      timestamp: () => `,"time":${JSON.stringify(now().toISOString())}`,
+      formatters: {
+        level: (label) => ({ level: label }),
+        bindings: safeFields,
+        log: safeFields,
+      },
+    },
+    { write },
+  );
+  return wrap(p);
+}
+
 /** For library use and tests that do not care about logs. */
-export const silentLogger: Logger = createLogger({ level: 'error', write: () => {} });
+export const silentLogger: Logger = createLogger({ level: 'silent', write: () => {} });

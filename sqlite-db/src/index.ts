@@ -1,0 +1,8 @@
+export {
+  closeDatabase,
+  execSql,
+  inTransaction,
+  openDatabase,
+  type TransactionConnection,
+} from './database.js';
+export { Mutex } from './mutex.js';
