@@ -99,6 +99,30 @@ const configSchema = z
       })
       .strict()
       .default({ temporaryLossDays: 7, temporaryCardDays: 90, cardValidityYears: 10 }),
+    terminalAuthority: z
+      .object({
+        /** Lifecycle requests (applied or refused) one terminal may make per China calendar day. */
+        eventsPerDay: z.number().int().min(1).max(100_000).default(200),
+        /** Requests for card numbers the registry does not know, per terminal and day: probing. */
+        unknownCardsPerDay: z.number().int().min(1).max(10_000).default(10),
+        /**
+         * Beyond its own province, the regions a terminal may act for: a terminal whose region
+         * starts with `terminalRegion` may act on cards whose issuing region starts with
+         * `cardRegion` (prefixes of 2, 4 or 6 digits: province, city, county).
+         */
+        regionGrants: z
+          .array(
+            z
+              .object({
+                terminalRegion: z.string().regex(/^(\d{2}|\d{4}|\d{6})$/),
+                cardRegion: z.string().regex(/^(\d{2}|\d{4}|\d{6})$/),
+              })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .default({ eventsPerDay: 200, unknownCardsPerDay: 10, regionGrants: [] }),
     challengeTtlSeconds: z.number().int().min(5).max(600).default(60),
     enrolmentCodeTtlSeconds: z
       .number()

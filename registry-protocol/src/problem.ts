@@ -56,6 +56,12 @@ export const REGISTRY_PROBLEM_CODES = [
   'CARD_PRESENCE_FAILED',
   'IDEMPOTENCY_KEY_REQUIRED',
   'IDEMPOTENCY_KEY_REUSED',
+  /** The terminal's region may not act on the card's issuing region (another province, no grant). */
+  'REGION_NOT_ALLOWED',
+  /** 429: the terminal asked for too many unknown card numbers today; lifts at China midnight. */
+  'CARD_PROBING_LIMITED',
+  /** 429: the terminal has made its lifecycle requests for today; lifts at China midnight. */
+  'TERMINAL_DAILY_LIMIT',
 ] as const;
 
 /** The service itself cannot answer now. */

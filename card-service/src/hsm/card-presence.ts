@@ -161,6 +161,17 @@ export class CardPresence {
     return result;
   }
 
+  /**
+   * Spends a challenge without judging it: a change refused after its proof was checked rolls the
+   * check back with it, and the challenge must still not serve a second attempt.
+   */
+  async spend(tx: Queryable, terminalId: string, challengeId: string): Promise<void> {
+    await tx.run(
+      'UPDATE challenges SET used_at = ? WHERE challenge_id = ? AND terminal_id = ? AND used_at IS NULL',
+      [this.clock().toISOString(), challengeId, terminalId],
+    );
+  }
+
   private async check(
     tx: Queryable,
     terminalId: string,

@@ -241,6 +241,9 @@ export function createApp(svc: Services): {
     logUnexpected(svc, err, req);
     if (res.headersSent) return;
     const { status, problem } = toProblem(err);
+    // A refusal that lifts at a known time (a daily cap) says when, as the rate limiter does.
+    const retryAfter = problem.details.retryAfterSeconds;
+    if (status === 429 && typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
     sendProblem(res, status, problem);
   });
 

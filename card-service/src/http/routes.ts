@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto';
 import { type OpenapiDocument, ROUTES, type RouteContract } from '@sscard/registry-protocol';
 import { listAudit, verifyAuditChain } from '../audit/audit-log.js';
 import { settlementHandlers } from '../settlement/routes.js';
 import { hsmDir } from '../config.js';
 import { hsmPaths } from '../hsm/hsm-paths.js';
 import { DomainError, forbidden } from '../errors.js';
-import { canonicalJson } from '../audit/canonical-json.js';
 import type { PreparedIdentity } from '../identity/identity-check.js';
 import { createOperatorToken } from '../terminals/operator-tokens.js';
 import {
@@ -133,9 +131,7 @@ export function buildRoutes(svc: Services, openapi: OpenapiDocument): RouteDef[]
         const b = ctx.body;
         const cardNumber = ctx.params.cardNumber!;
         const event = b.event;
-        let idempotency: { terminalId: string; key: string; requestHash: string } | undefined;
         if (ctx.principal.kind === 'terminal') {
-          const terminalId = ctx.principal.terminal.terminalId;
           const key = ctx.header('idempotency-key');
           if (!key || key.length > 100) {
             throw new DomainError(
@@ -144,31 +140,24 @@ export function buildRoutes(svc: Services, openapi: OpenapiDocument): RouteDef[]
               400,
             );
           }
-          // A temporary loss is the one event for a card that is not at hand; everything else
-          // needs the card in the terminal's reader (DESIGN.md §3).
-          if (event !== 'reportTemporaryLoss') {
-            if (!b.proof)
-              throw new DomainError('CARD_PRESENCE_REQUIRED', `${event} needs a card-present proof`, 403);
-            const card = await svc.registry.card(cardNumber);
-            const proof = await svc.presence.verify(terminalId, { ...b.proof, cardIdCode: card.cardIdCode });
-            if (!proof.verified) {
-              throw new DomainError('CARD_PRESENCE_FAILED', 'the card-present proof was refused', 403, {
-                reason: proof.reason,
-              });
-            }
-          }
-          idempotency = {
-            terminalId,
-            key,
-            requestHash: createHash('sha256')
-              .update(canonicalJson({ cardNumber, event, reason: b.reason ?? null }))
-              .digest('hex'),
+          const t = ctx.principal.terminal;
+          return {
+            body: await svc.registry.applyTerminalCardEvent(
+              {
+                terminal: { terminalId: t.terminalId, type: t.type, region: t.region },
+                cardNumber,
+                event,
+                reason: b.reason,
+                proof: b.proof,
+                idempotencyKey: key,
+              },
+              { presence: svc.presence, authority: svc.config.terminalAuthority },
+            ),
           };
         }
         const result = await svc.registry.applyCardEvent(cardNumber, event, ctx.actor, {
           ...(b.reason !== undefined ? { reason: b.reason } : {}),
           ...(b.generation !== undefined ? { generation: b.generation } : {}),
-          ...(idempotency ? { idempotency } : {}),
         });
         return { body: result };
       },

@@ -114,18 +114,26 @@ forEachEngine('identity checks and card-present proof', ({ freshUrl, dataDir }) 
       (await t.call('POST', '/v1/identity/check', { identity: kiosk, body: read(c) })).body.valid,
       true,
     );
+    const ch = await challenge(c, kiosk);
     const loss = await t.call('POST', `/v1/cards/${c.cardNumber}/events`, {
       identity: kiosk,
-      body: { event: 'reportTemporaryLoss' },
+      body: {
+        event: 'reportTemporaryLoss',
+        proof: { challengeId: ch.challengeId, cryptogram: cardAnswer(c, ch.challenge) },
+      },
       headers: { 'idempotency-key': `kiosk-1:${c.cardNumber}` },
     });
     assert.equal(loss.status, 200, JSON.stringify(loss.body));
     assert.equal(loss.body.card.status, 'temporarily_lost');
     const refused = await t.call('POST', '/v1/identity/check', { identity: kiosk, body: read(c) });
     assert.deepEqual([refused.body.valid, refused.body.reason], [false, 'CARD_TEMPORARILY_LOST']);
+    const again = await challenge(c, kiosk);
     const unblockByKiosk = await t.call('POST', `/v1/cards/${c.cardNumber}/events`, {
       identity: kiosk,
-      body: { event: 'unblock' },
+      body: {
+        event: 'unblock',
+        proof: { challengeId: again.challengeId, cryptogram: cardAnswer(c, again.challenge) },
+      },
       headers: { 'idempotency-key': `kiosk-1:unblock:${c.cardNumber}` },
     });
     assert.equal(unblockByKiosk.status, 403);
@@ -141,10 +149,12 @@ forEachEngine('identity checks and card-present proof', ({ freshUrl, dataDir }) 
 
   test('a retried terminal event with the same idempotency key changes nothing twice', async () => {
     const c = await activeCard();
+    const ch = await challenge(c, kiosk);
+    const proof = { challengeId: ch.challengeId, cryptogram: cardAnswer(c, ch.challenge) };
     const send = () =>
       t.call('POST', `/v1/cards/${c.cardNumber}/events`, {
         identity: kiosk,
-        body: { event: 'reportTemporaryLoss' },
+        body: { event: 'reportTemporaryLoss', proof },
         headers: { 'idempotency-key': 'kiosk-1:journal-77' },
       });
     const first = await send();

@@ -4,7 +4,6 @@ import { DomainError, notFound } from '../errors.js';
 import { type IssuedCard, issueCardInTx } from '../issuance/issue-card.js';
 import { type Actor, SYSTEM, actorKind, actorLabel, auditActor } from '../registry/actor.js';
 import type { RegistryContext } from '../registry/context.js';
-import { type IdempotencyKey, storeResult, storedResult } from '../registry/idempotency.js';
 import type { Card } from '../registry/model.js';
 import * as q from '../registry/queries.js';
 import { cardSubject } from '../registry/subjects.js';
@@ -28,27 +27,21 @@ export interface CardEventOptions {
 }
 
 /**
- * Applies one event in its own transaction, idempotently when a terminal sent a key. A refused
- * event is audited as well, in a transaction of its own, because the refused one rolled back.
+ * Applies one event (an operator's or the system's) in its own transaction; a terminal's goes
+ * through `terminal-card-events.ts`. A refused event is audited as well, in a transaction of its
+ * own, because the refused one rolled back.
  */
 export async function applyCardEvent(
   ctx: RegistryContext,
   cardNumber: string,
   event: CardEvent,
   actor: Actor,
-  options: CardEventOptions & { idempotency?: IdempotencyKey } = {},
-): Promise<CardEventResult & { replayed?: boolean }> {
+  options: CardEventOptions = {},
+): Promise<CardEventResult> {
   try {
-    return await ctx.store.transaction(async (tx) => {
-      const key = options.idempotency;
-      if (key) {
-        const stored = await storedResult<{ card: Card }>(tx, key);
-        if (stored) return { card: stored.card, replayed: true };
-      }
-      const applied = await applyCardEventInTx(ctx, tx, cardNumber, event, actor, options);
-      if (key) await storeResult(tx, key, 200, { card: applied.card }, ctx.clock().toISOString());
-      return applied;
-    });
+    return await ctx.store.transaction((tx) =>
+      applyCardEventInTx(ctx, tx, cardNumber, event, actor, options),
+    );
   } catch (e) {
     if (e instanceof DomainError && e.code !== 'NOT_FOUND') {
       await ctx.store.transaction((tx) =>

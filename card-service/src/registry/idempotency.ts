@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DomainError } from '../errors.js';
 import { type Queryable, forUpdate } from '../store/store.js';
 
@@ -37,4 +38,23 @@ export async function storeResult(
      VALUES (?, ?, ?, ?, ?, ?)`,
     [k.terminalId, k.key, k.requestHash, status, JSON.stringify(body), at],
   );
+}
+
+/**
+ * Makes concurrent first attempts with one key take turns until the first commits, so that the
+ * second finds the stored result and replays it. On PostgreSQL a transaction-scoped advisory lock
+ * on the key (the lookup below finds no row to lock on a first attempt); sqlite3 runs one writing
+ * transaction at a time already.
+ */
+export async function lockIdempotencyKey(
+  tx: Queryable,
+  k: Pick<IdempotencyKey, 'terminalId' | 'key'>,
+): Promise<void> {
+  if (tx.dialect !== 'postgres') return;
+  const digest = createHash('sha256').update(`${k.terminalId}\n${k.key}`).digest();
+  // The two-integer form: a key space of its own, apart from the migrations' one-bigint lock.
+  await tx.run('SELECT pg_advisory_xact_lock(?::int4, ?::int4)', [
+    digest.readInt32BE(0),
+    digest.readInt32BE(4),
+  ]);
 }

@@ -3,12 +3,16 @@ import type { ServiceConfig } from '../config.js';
 import { notFound } from '../errors.js';
 import { type IssueCardInput, type IssuedCard, issueCard } from '../issuance/issue-card.js';
 import { type CardEventOptions, type CardEventResult, applyCardEvent } from '../lifecycle/card-events.js';
+import {
+  type TerminalCardEventRequest,
+  type TerminalEventGuard,
+  applyTerminalCardEvent,
+} from '../lifecycle/terminal-card-events.js';
 import { type CardEvent, effectiveCard } from '../lifecycle/transitions.js';
 import type { Store } from '../store/store.js';
 import type { Actor } from './actor.js';
 import type { RegistryContext } from './context.js';
 import { type HolderInput, type HolderRecord, createHolder, holderRecord, updateHolder } from './holders.js';
-import type { IdempotencyKey } from './idempotency.js';
 import { type RelationInput, addRelation, setRelationStatus } from './insurance-relations.js';
 import type { Card, HistoryEntry, Holder, InsuranceRelation, RelationStatus } from './model.js';
 import * as q from './queries.js';
@@ -90,11 +94,20 @@ export class Registry implements RegistryContext {
     cardNumber: string,
     event: CardEvent,
     actor: Actor,
-    options: CardEventOptions & { idempotency?: IdempotencyKey } = {},
-  ): Promise<CardEventResult & { replayed?: boolean }> {
+    options: CardEventOptions = {},
+  ): Promise<CardEventResult> {
     const result = await applyCardEvent(this, cardNumber, event, actor, options);
-    if (!result.replayed)
-      this.notify([result.card, ...(result.replacement ? [result.replacement.card] : [])]);
+    this.notify([result.card, ...(result.replacement ? [result.replacement.card] : [])]);
+    return result;
+  }
+
+  /** A terminal's event: idempotent, and within the terminal's authority (`lifecycle/terminal-card-events.ts`). */
+  async applyTerminalCardEvent(
+    request: TerminalCardEventRequest,
+    guard: TerminalEventGuard,
+  ): Promise<CardEventResult & { replayed?: boolean }> {
+    const result = await applyTerminalCardEvent(this, guard, request);
+    if (!result.replayed) this.notify([result.card]);
     return result;
   }
 }

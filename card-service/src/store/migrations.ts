@@ -428,6 +428,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ],
     },
   },
+  {
+    version: 7,
+    name: "terminal authority: each terminal's lifecycle requests and unknown card numbers per day",
+    statements: [
+      // One row per terminal and China calendar day; the event transaction locks it, so the caps
+      // hold across service processes. The *_refused flags make the first refusal of a day audited
+      // and the rest not: a terminal past its cap cannot fill the audit log.
+      `CREATE TABLE terminal_daily_use (
+        terminal_id TEXT NOT NULL,
+        day TEXT NOT NULL,
+        events INTEGER NOT NULL DEFAULT 0,
+        unknown_cards INTEGER NOT NULL DEFAULT 0,
+        events_refused INTEGER NOT NULL DEFAULT 0,
+        probing_refused INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (terminal_id, day)
+      )`,
+    ],
+  },
 ];
 
 /** Tables the service only ever appends to: its role has no UPDATE, DELETE or TRUNCATE on them. */
