@@ -33,14 +33,11 @@ export interface ContactObserver {
 }
 
 /**
- * A slot card that lets an observer watch its contacts and otherwise behaves exactly as the card
- * inside: for tests and benchmarks that need the ground truth of what reached a card, and when.
+ * A slot card standing between a reader and another slot card (an observer, a reader's limits):
+ * everything passes through to `inner` unless a subclass changes it.
  */
-export class ObservedSlotCard<C extends SlotCard = SlotCard> implements SlotCard {
-  constructor(
-    readonly inner: C,
-    private readonly observer: ContactObserver,
-  ) {}
+export class SlotCardWrapper<C extends SlotCard = SlotCard> implements SlotCard {
+  constructor(readonly inner: C) {}
 
   get id(): string {
     return this.inner.id;
@@ -55,17 +52,14 @@ export class ObservedSlotCard<C extends SlotCard = SlotCard> implements SlotCard
   }
 
   powerOn(): Buffer {
-    this.observer.power?.('power-on');
     return this.inner.powerOn();
   }
 
   reset(): Buffer {
-    this.observer.power?.('reset');
     return this.inner.reset();
   }
 
   powerOff(): void {
-    this.observer.power?.('power-off');
     this.inner.powerOff();
   }
 
@@ -73,10 +67,42 @@ export class ObservedSlotCard<C extends SlotCard = SlotCard> implements SlotCard
     return this.inner.takeLinkDrop();
   }
 
-  async exchange(command: Buffer): Promise<Buffer | undefined> {
+  exchange(command: Buffer): Promise<Buffer | undefined> {
+    return this.inner.exchange(command);
+  }
+}
+
+/**
+ * A slot card that lets an observer watch its contacts and otherwise behaves exactly as the card
+ * inside: for tests and benchmarks that need the ground truth of what reached a card, and when.
+ */
+export class ObservedSlotCard<C extends SlotCard = SlotCard> extends SlotCardWrapper<C> {
+  constructor(
+    inner: C,
+    private readonly observer: ContactObserver,
+  ) {
+    super(inner);
+  }
+
+  override powerOn(): Buffer {
+    this.observer.power?.('power-on');
+    return super.powerOn();
+  }
+
+  override reset(): Buffer {
+    this.observer.power?.('reset');
+    return super.reset();
+  }
+
+  override powerOff(): void {
+    this.observer.power?.('power-off');
+    super.powerOff();
+  }
+
+  override async exchange(command: Buffer): Promise<Buffer | undefined> {
     const hex = command.toString('hex').toUpperCase();
     if (this.observer.command?.(hex) === 'unanswered') return undefined;
-    const response = await this.inner.exchange(command);
+    const response = await super.exchange(command);
     this.observer.answer?.(hex, response?.toString('hex').toUpperCase());
     return response;
   }

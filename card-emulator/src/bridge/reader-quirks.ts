@@ -1,6 +1,5 @@
 import { parseCommand, type ReaderLink } from '@sscard/card-core';
-import type { SlotCard } from '../slot-card.js';
-import type { VirtualCard } from '../virtual-card.js';
+import { type SlotCard, SlotCardWrapper } from '../slot-card.js';
 
 /** What an emulated reader refused to carry: the host sent what the reader's profile says it cannot. */
 export interface ReaderRefusal {
@@ -20,7 +19,7 @@ const MAX_READER_GET_RESPONSE = 32;
  * host whole responses. A command or response the reader cannot carry is answered `6700` and
  * recorded in `refusals`, so a test sees that the host sent it at all.
  */
-export class QuirkyReaderSlotCard implements SlotCard {
+export class QuirkyReaderSlotCard extends SlotCardWrapper {
   readonly refusals: ReaderRefusal[] = [];
   /** Every command the host sent the reader, upper-case hex. */
   readonly fromHost: string[] = [];
@@ -28,39 +27,13 @@ export class QuirkyReaderSlotCard implements SlotCard {
   readonly toCard: string[] = [];
 
   constructor(
-    readonly inner: SlotCard,
+    inner: SlotCard,
     readonly link: ReaderLink,
-  ) {}
-
-  get id(): string {
-    return this.inner.id;
+  ) {
+    super(inner);
   }
 
-  get atr(): Buffer {
-    return this.inner.atr;
-  }
-
-  get card(): VirtualCard {
-    return this.inner.card;
-  }
-
-  powerOn(): Buffer {
-    return this.inner.powerOn();
-  }
-
-  reset(): Buffer {
-    return this.inner.reset();
-  }
-
-  powerOff(): void {
-    this.inner.powerOff();
-  }
-
-  takeLinkDrop(): boolean {
-    return this.inner.takeLinkDrop();
-  }
-
-  async exchange(command: Buffer): Promise<Buffer | undefined> {
+  override async exchange(command: Buffer): Promise<Buffer | undefined> {
     const hex = command.toString('hex').toUpperCase();
     this.fromHost.push(hex);
     let extended = false;
