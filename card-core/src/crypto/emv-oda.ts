@@ -207,16 +207,21 @@ export interface SdaInput extends CaKeySelection {
   at: Date;
 }
 
+/** The issuer key that SDA and DDA both start from, recovered with the CA key the card names. */
+function issuerKeyOf(input: SdaInput | DdaInput): IssuerPublicKey {
+  return recoverIssuerPublicKey(findCaKey(input), {
+    certificate: input.issuerCertificate,
+    remainder: input.issuerRemainder,
+    exponent: input.issuerExponent,
+    pan: input.pan,
+    at: input.at,
+  });
+}
+
 /** Static data authentication: CA key → issuer key → signed static data. */
 export function verifySda(input: SdaInput): OdaResult<{ dac: Buffer; issuerKey: IssuerPublicKey }> {
   return asResult(() => {
-    const issuerKey = recoverIssuerPublicKey(findCaKey(input), {
-      certificate: input.issuerCertificate,
-      remainder: input.issuerRemainder,
-      exponent: input.issuerExponent,
-      pan: input.pan,
-      at: input.at,
-    });
+    const issuerKey = issuerKeyOf(input);
     const { dac } = recoverSignedStaticData(issuerKey, input.signedStaticData, input.staticData);
     return { dac, issuerKey };
   });
@@ -243,13 +248,7 @@ export function verifyDda(
   input: DdaInput,
 ): OdaResult<{ iccDynamicNumber: Buffer; issuerKey: IssuerPublicKey; iccKey: IccPublicKey }> {
   return asResult(() => {
-    const issuerKey = recoverIssuerPublicKey(findCaKey(input), {
-      certificate: input.issuerCertificate,
-      remainder: input.issuerRemainder,
-      exponent: input.issuerExponent,
-      pan: input.pan,
-      at: input.at,
-    });
+    const issuerKey = issuerKeyOf(input);
     const iccKey = recoverIccPublicKey(issuerKey, {
       certificate: input.iccCertificate,
       remainder: input.iccRemainder,
