@@ -65,11 +65,12 @@ function runCli(name, script, args, env = {}) {
 }
 
 /** Starts a long-running component; its output lines are prefixed with its name. */
-function startChild(name, script, args, env = {}) {
+function startChild(name, script, args, env = {}, options = {}) {
   const child = spawn(process.execPath, [join(root, script), ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...options,
   });
   children.push(child);
   const lines = [];
@@ -105,13 +106,30 @@ function shutdown(code = 0) {
   if (stopping) return;
   stopping = true;
   say('stopping');
-  for (const child of children.reverse()) child.kill('SIGTERM');
-  Promise.allSettled(pcscdStop ? [pcscdStop()] : []).finally(() => {
-    setTimeout(() => process.exit(code), 500);
-  });
+  // The HSM goes last: the service certifies its audit chain with it as it stops.
+  const hsm = children.find((c) => c === hsmChild);
+  const others = children.filter((c) => c !== hsmChild).reverse();
+  for (const child of others) child.kill('SIGTERM');
+  const exited = (child) =>
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise((resolve) => child.once('exit', resolve));
+  const othersGone = Promise.race([
+    Promise.allSettled(others.map(exited)),
+    new Promise((resolve) => setTimeout(resolve, 5000)),
+  ]);
+  othersGone
+    .then(() => {
+      hsm?.kill('SIGTERM');
+      return Promise.allSettled(pcscdStop ? [pcscdStop()] : []);
+    })
+    .finally(() => {
+      setTimeout(() => process.exit(code), 500);
+    });
 }
 
 let pcscdStop;
+let hsmChild;
 process.once('SIGINT', () => shutdown(0));
 process.once('SIGTERM', () => shutdown(0));
 
@@ -172,7 +190,12 @@ async function main() {
       },
     );
   }
-  const hsm = startChild('sscard-hsm', 'card-service/dist/hsm/hsm-main.js', ['serve'], hsmEnv);
+  // A process group of its own, so that Ctrl-C (sent to the terminal's whole group) does not stop
+  // it before the service has made its last audit checkpoint; `shutdown` stops it last.
+  const hsm = startChild('sscard-hsm', 'card-service/dist/hsm/hsm-main.js', ['serve'], hsmEnv, {
+    detached: true,
+  });
+  hsmChild = hsm.child;
   await waitForLine(hsm, 'sscard-hsm', /sscard-hsm ready/);
 
   const service = startChild('card-service', 'card-service/dist/cli.js', ['serve'], serviceEnv);

@@ -65,6 +65,9 @@ export class AuditCheckpointer {
     this.lastSeq = Number(last?.seq ?? 0);
     this.timer = setInterval(() => void this.checkpoint(), this.options.intervalSeconds * 1000);
     this.timer.unref();
+    // Entries written while no service ran (the command line's seeding, imports, revocations) are
+    // certified now rather than at the first interval.
+    void this.checkpoint();
   }
 
   /** Told by the group-commit writer after each batch: a checkpoint once `every` entries have gathered. */

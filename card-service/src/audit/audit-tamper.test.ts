@@ -36,6 +36,8 @@ describe('audit chain against a database writer', () => {
     dir = await tempDir('sscard-audit-tamper-');
     const dbPath = join(dir, 'registry.db');
     t = await startTestService(dbPath, dir);
+    // The checkpoint the service makes at start (of its bootstrap entries) is done before the history.
+    await t.service.checkpointAudit();
     await activity(t, 3);
     await t.service.checkpointAudit();
     await activity(t, 2);
@@ -82,15 +84,18 @@ describe('audit chain against a database writer', () => {
     await store.run('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', [last.seq, prevHash]);
   }
 
+  /** The seqs of the checkpoints in the HSM's log, the last two being those of `serviceWithHistory`. */
   const checkpointSeqs = async (s: TestService) =>
-    (await readCheckpointLog(hsmPaths(s.hsm.dir).checkpointLog)).checkpoints.map((c) => c.seq);
+    (await readCheckpointLog(hsmPaths(s.hsm.dir).checkpointLog)).checkpoints.map((c) => c.seq).slice(-2);
 
   test('an intact chain verifies against its checkpoints, which are in the database and in the HSM’s log file', async () => {
     const { t, dbPath } = await serviceWithHistory();
     const store = await openStore({ databaseUrl: dbPath, dataDir: dir });
     try {
-      const inFile = await checkpointSeqs(t);
-      assert.equal(inFile.length, 2);
+      const log = await readCheckpointLog(hsmPaths(t.hsm.dir).checkpointLog);
+      const inFile = log.checkpoints.map((c) => c.seq);
+      // The one made at start, then the two of the history.
+      assert.equal(inFile.length, 3);
       assert.deepEqual(
         (await listCheckpoints(store)).map((c) => c.seq),
         inFile,
@@ -98,8 +103,8 @@ describe('audit chain against a database writer', () => {
       const verdict = await verify(store, t);
       assert.equal(verdict.ok, true, JSON.stringify(verdict));
       if (verdict.ok) {
-        assert.equal(verdict.checkpoints, 2);
-        assert.equal(verdict.certifiedSeq, inFile[1]);
+        assert.equal(verdict.checkpoints, 3);
+        assert.equal(verdict.certifiedSeq, inFile[2]);
       }
     } finally {
       await store.close();
