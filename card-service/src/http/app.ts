@@ -141,8 +141,10 @@ export function createApp(svc: Services): {
   handler: (req: IncomingMessage, res: ServerResponse) => void;
 } {
   const limits = svc.config.rateLimit;
-  const limiter = new RateLimiter(limits.capacity, limits.refillPerSecond);
-  const failures = new RateLimiter(limits.failureCapacity, limits.failuresPerMinute / 60);
+  // The service's clock, so that buckets refill on the same time as everything else it decides.
+  const now = (): number => svc.clock().getTime();
+  const limiter = new RateLimiter(limits.capacity, limits.refillPerSecond, now);
+  const failures = new RateLimiter(limits.failureCapacity, limits.failuresPerMinute / 60, now);
   const routes = buildRoutes(svc, buildOpenapi(ROUTES, { version: API_VERSION }));
 
   const run: RouteRunner = async (route, req, res, state, input) => {
