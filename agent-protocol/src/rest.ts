@@ -9,7 +9,7 @@ import type { ReaderState } from './readers.js';
  *   POST /v1/card/pin/verify    → PinResultView
  *   POST /v1/card/pin/change    → PinResultView
  *   POST /v1/card/report-lost   ReaderRequest → LostCardReportView
- *   POST /v1/registry/enrol     EnrolRequest → the enrolment (API token clients only)
+ *   POST /v1/registry/enrol     EnrolRequest → EnrolAnswer (API token clients only)
  *   GET  /v1/outbox             → OutboxAnswer (API token clients only)
  *   POST /v1/outbox/unpark      UnparkRequest → OutboxAnswer (API token clients only)
  */
@@ -26,6 +26,19 @@ export interface ReadersAnswer {
 /** A one-time enrolment code from a registry operator. */
 export interface EnrolRequest {
   code: string;
+}
+
+/**
+ * The terminal as its new certificate names it. The agent's answer adds `registry`, the link's
+ * state after the enrolment; `sscard enrol --local`, which runs no link, has none.
+ */
+export interface EnrolAnswer {
+  terminalId: string;
+  type: string;
+  region: string;
+  certificateNotAfter: string;
+  /** SHA-256 fingerprint of the CA certificate the terminal now trusts. */
+  caFingerprint: string;
 }
 
 /**

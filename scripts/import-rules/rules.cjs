@@ -13,10 +13,12 @@ const LAYERS = {
   'card-core': [],
   'serial-line': [],
   'local-stack': [],
-  // The one logger (pino, masking from card-core) and sqlite3's transaction wrapper: I/O that the
-  // processes above share, which card-core must not do.
+  // The one logger (pino, masking from card-core), sqlite3's transaction wrapper and the durable
+  // writing of key and certificate files: I/O that the processes above share, which card-core
+  // must not do.
   log: ['card-core'],
   'sqlite-db': [],
+  'secret-files': [],
   'registry-protocol': [],
   // The service refusals that the agent passes on to its clients are registry-protocol's types.
   'agent-protocol': ['registry-protocol'],
@@ -28,10 +30,11 @@ const LAYERS = {
     'serial-line',
     'log',
     'sqlite-db',
+    'secret-files',
     'agent-protocol',
     'registry-protocol',
   ],
-  'card-service': ['card-core', 'log', 'sqlite-db', 'registry-protocol'],
+  'card-service': ['card-core', 'log', 'sqlite-db', 'secret-files', 'registry-protocol'],
   'kiosk-ui': ['agent-protocol'],
 };
 

@@ -14,6 +14,7 @@ import type { ReaderBackend } from './readers/reader-backend.js';
 import { ReaderManager } from './readers/reader-manager.js';
 import { readerRoleResolver } from './readers/reader-roles.js';
 import { SerialBackend } from './readers/serial-backend.js';
+import { enrolAnswer } from './registry/credentials.js';
 import { RegistryLink } from './registry/registry-link.js';
 
 /** The terminal's readers as the configuration and the profiles describe them (not started). */
@@ -155,14 +156,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     enrol: registry.enabled
       ? async (code) => {
           const identity = await registry.enrolNow(code);
-          return {
-            terminalId: identity.terminalId,
-            type: identity.type,
-            region: identity.region,
-            certificateNotAfter: identity.notAfter.toISOString(),
-            caFingerprint: identity.caFingerprint,
-            registry: await registry.health(),
-          };
+          return { ...enrolAnswer(identity), registry: await registry.health() };
         }
       : undefined,
     outbox: registry.enabled

@@ -1,7 +1,7 @@
 import { type Socket, connect } from 'node:net';
 import { DomainError } from '../errors.js';
 import {
-  FrameDecoder,
+  readFrames,
   type HsmAnswerFrame,
   type HsmCommand,
   type HsmErrorCode,
@@ -126,17 +126,11 @@ export class HsmClient {
 
   private attach(socket: Socket): void {
     this.socket = socket;
-    const decoder = new FrameDecoder();
-    socket.on('data', (chunk) => {
-      let frames: unknown[];
-      try {
-        frames = decoder.push(chunk);
-      } catch (e) {
-        this.drop(socket, `bad frame from the HSM: ${(e as Error).message}`);
-        return;
-      }
-      for (const frame of frames) this.settle(frame as HsmAnswerFrame);
-    });
+    readFrames(
+      socket,
+      (frame) => this.settle(frame as HsmAnswerFrame),
+      (why) => this.drop(socket, `bad frame from the HSM: ${why}`),
+    );
     socket.on('error', () => undefined);
     socket.on('close', () => this.drop(socket, 'the HSM closed the connection'));
   }

@@ -6,7 +6,7 @@ import { DomainError } from '../errors.js';
 import type { CheckpointLog } from './checkpoint-log.js';
 import { type HsmCore, HsmRefusal } from './hsm-core.js';
 import {
-  FrameDecoder,
+  readFrames,
   type HsmAnswerFrame,
   type HsmCommand,
   REQUESTS,
@@ -155,17 +155,9 @@ export async function startHsmServer(options: HsmServerOptions): Promise<Running
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    const decoder = new FrameDecoder();
-    socket.on('data', (chunk) => {
-      let frames: unknown[];
-      try {
-        frames = decoder.push(chunk);
-      } catch (e) {
-        warn(`HSM connection dropped: ${(e as Error).message}`);
-        socket.destroy();
-        return;
-      }
-      for (const frame of frames) {
+    readFrames(
+      socket,
+      (frame) => {
         answer(frame).then(
           (reply) => {
             if (reply === undefined) {
@@ -175,8 +167,12 @@ export async function startHsmServer(options: HsmServerOptions): Promise<Running
           },
           () => socket.destroy(),
         );
-      }
-    });
+      },
+      (why) => {
+        warn(`HSM connection dropped: ${why}`);
+        socket.destroy();
+      },
+    );
     socket.on('error', () => socket.destroy());
   });
   await new Promise<void>((resolve, reject) => {

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -171,4 +172,27 @@ export class FrameDecoder {
     }
     return messages;
   }
+}
+
+/**
+ * Hands each frame that arrives on the socket to `onFrame`, in order. A chunk that breaks the
+ * framing goes to `onBadFrame` instead, and none of its frames are handed on: after a bad frame
+ * the stream cannot be trusted to be in step, so the caller drops the connection.
+ */
+export function readFrames(
+  socket: Socket,
+  onFrame: (frame: unknown) => void,
+  onBadFrame: (why: string) => void,
+): void {
+  const decoder = new FrameDecoder();
+  socket.on('data', (chunk: Buffer) => {
+    let frames: unknown[];
+    try {
+      frames = decoder.push(chunk);
+    } catch (e) {
+      onBadFrame((e as Error).message);
+      return;
+    }
+    for (const frame of frames) onFrame(frame);
+  });
 }

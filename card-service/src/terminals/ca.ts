@@ -1,14 +1,16 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { readIfExists, syncDirectory, writeAtomically } from '@sscard/secret-files';
 import forge from 'node-forge';
 import { DomainError } from '../errors.js';
 import type { TerminalType } from '../lifecycle/transitions.js';
 
 /**
  * The service's certification authority for terminal certificates (node-forge), kept under
- * `<dataDir>/ca`: created at first start, private keys written with mode 0600. It also issues the
- * service's own TLS server certificate, so a terminal trusts exactly one root: this CA.
+ * `<dataDir>/ca`: created at first start, each file written atomically and flushed, private keys
+ * with mode 0600. It also issues the service's own TLS server certificate, so a terminal trusts
+ * exactly one root: this CA.
  */
 export interface TerminalCertificate {
   certificatePem: string;
@@ -67,20 +69,6 @@ function sign(cert: forge.pki.Certificate, key: forge.pki.PrivateKey): void {
   cert.sign(key as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
 }
 
-async function writeSecret(path: string, pem: string): Promise<void> {
-  await writeFile(path, pem, { mode: 0o600 });
-  await chmod(path, 0o600);
-}
-
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-}
-
 function serverCertCovers(
   certPem: string,
   hostnames: readonly string[],
@@ -98,6 +86,8 @@ function serverCertCovers(
 
 export async function loadOrCreateCa(dir: string, options: CaOptions): Promise<CertificateAuthority> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  // A directory made just now must itself be on the disk before the files in it.
+  await syncDirectory(dirname(dir));
   const caKeyPath = join(dir, 'ca-key.pem');
   const caCertPath = join(dir, 'ca-cert.pem');
   let caKeyPem = await readIfExists(caKeyPath);
@@ -119,8 +109,8 @@ export async function loadOrCreateCa(dir: string, options: CaOptions): Promise<C
     ]);
     sign(cert, key);
     caCertPem = forge.pki.certificateToPem(cert);
-    await writeSecret(caKeyPath, caKeyPem);
-    await writeFile(caCertPath, caCertPem);
+    await writeAtomically(caKeyPath, caKeyPem, 0o600);
+    await writeAtomically(caCertPath, caCertPem, 0o644);
   }
   const caKey = forge.pki.privateKeyFromPem(caKeyPem);
   const caCert = forge.pki.certificateFromPem(caCertPem);
@@ -158,8 +148,8 @@ export async function loadOrCreateCa(dir: string, options: CaOptions): Promise<C
     ]);
     sign(cert, caKey);
     serverCertPem = forge.pki.certificateToPem(cert);
-    await writeSecret(serverKeyPath, serverKeyPem);
-    await writeFile(serverCertPath, serverCertPem);
+    await writeAtomically(serverKeyPath, serverKeyPem, 0o600);
+    await writeAtomically(serverCertPath, serverCertPem, 0o644);
   }
 
   return {

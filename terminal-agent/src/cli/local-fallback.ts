@@ -6,6 +6,7 @@ import type { AgentConfig, ClientConfig } from '../config/schema.js';
 import { createCardOperations, createReaderManager } from '../daemon.js';
 import { silentLogger } from '@sscard/log';
 import type { ReaderManager } from '../readers/reader-manager.js';
+import { enrolAnswer } from '../registry/credentials.js';
 import { RegistryLink } from '../registry/registry-link.js';
 import type { EnrolAnswer } from './print.js';
 
@@ -108,14 +109,7 @@ export function readCardLocally(config: ClientConfig, reader: string | undefined
 export async function enrolLocally(config: AgentConfig, code: string): Promise<EnrolAnswer> {
   const link = new RegistryLink({ config, log: silentLogger, oneShot: true });
   try {
-    const identity = await link.enrolNow(code);
-    return {
-      terminalId: identity.terminalId,
-      type: identity.type,
-      region: identity.region,
-      certificateNotAfter: identity.notAfter.toISOString(),
-      caFingerprint: identity.caFingerprint,
-    };
+    return enrolAnswer(await link.enrolNow(code));
   } finally {
     await link.close();
   }

@@ -1,16 +1,10 @@
-import type { OutboxAnswer, OutboxEntryView } from '@sscard/agent-protocol';
+import type { EnrolAnswer, OutboxAnswer, OutboxEntryView } from '@sscard/agent-protocol';
 import { type CardReadView, maskInfo, type RegistryView } from '../api/card-view.js';
 import type { ReaderState } from '../readers/reader-manager.js';
 import type { RegistryHealth } from '../registry/registry-link.js';
 
 /** What `sscard enrol` prints and `--json` gives whole. */
-export interface EnrolAnswer {
-  terminalId: string;
-  type: string;
-  region: string;
-  certificateNotAfter: string;
-  caFingerprint: string;
-}
+export type { EnrolAnswer };
 
 function printRows(rows: [string, string | undefined][]): void {
   for (const [k, value] of rows) if (value !== undefined) console.log(`${k.padEnd(13)} ${value}`);

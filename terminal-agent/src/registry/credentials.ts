@@ -1,6 +1,8 @@
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { EnrolAnswer } from '@sscard/agent-protocol';
+import { readIfExists, syncDirectory, writeAtomically } from '@sscard/secret-files';
 import { RegistryError } from './errors.js';
 
 /**
@@ -30,6 +32,17 @@ export interface TerminalIdentity {
   caFingerprint: string;
 }
 
+/** The identity as the agent's clients see it after an enrolment. */
+export function enrolAnswer(identity: TerminalIdentity): EnrolAnswer {
+  return {
+    terminalId: identity.terminalId,
+    type: identity.type,
+    region: identity.region,
+    certificateNotAfter: identity.notAfter.toISOString(),
+    caFingerprint: identity.caFingerprint,
+  };
+}
+
 export type CaSource = 'configured' | 'trust-on-first-use';
 
 export interface EnrolmentRecord {
@@ -52,44 +65,6 @@ export const credentialPaths = (dataDir: string) => {
     renewal: join(dir, 'renewal.json'),
   };
 };
-
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-}
-
-/**
- * Write to a temporary name, flush it to the disk, rename it over the old file and flush the
- * directory: after a power cut the name holds the old file or the new one, whole. Without the
- * flushes a journalling file system may commit the rename before the data, and a terminal comes
- * back with an empty private key.
- */
-async function writeAtomically(path: string, text: string, mode: number): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const file = await open(tmp, 'w', mode);
-  try {
-    await file.chmod(mode);
-    await file.writeFile(text);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await rename(tmp, path);
-  await syncDirectory(dirname(path));
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 export async function saveCredentials(
   dataDir: string,

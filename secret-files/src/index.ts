@@ -1,0 +1,1 @@
+export { readIfExists, syncDirectory, writeAtomically } from './secret-files.js';
