@@ -16,7 +16,7 @@ export class RateLimiter {
   take(key: string): number {
     const t = this.now();
     const bucket = this.buckets.get(key) ?? { tokens: this.capacity, at: t };
-    bucket.tokens = Math.min(this.capacity, bucket.tokens + ((t - bucket.at) / 1000) * this.refillPerSecond);
+    bucket.tokens = this.tokensAt(bucket, t);
     bucket.at = t;
     if (this.buckets.size > 100_000) this.prune(t);
     this.buckets.set(key, bucket);
@@ -31,17 +31,23 @@ export class RateLimiter {
   peek(key: string): number {
     const bucket = this.buckets.get(key);
     if (!bucket) return 0;
-    const tokens = Math.min(
-      this.capacity,
-      bucket.tokens + ((this.now() - bucket.at) / 1000) * this.refillPerSecond,
-    );
+    const tokens = this.tokensAt(bucket, this.now());
     return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.refillPerSecond);
   }
 
   /** Full buckets carry no information: forget them so memory stays bounded. */
   private prune(t: number): void {
     for (const [key, b] of this.buckets) {
-      if (b.tokens + ((t - b.at) / 1000) * this.refillPerSecond >= this.capacity) this.buckets.delete(key);
+      if (this.tokensAt(b, t) >= this.capacity) this.buckets.delete(key);
     }
+  }
+
+  /**
+   * A clock set back (by an operator, or NTP stepping it) refills nothing; it must not drain the
+   * bucket either, or every caller is refused until the clock catches up again.
+   */
+  private tokensAt(bucket: { tokens: number; at: number }, t: number): number {
+    const elapsedMs = Math.max(0, t - bucket.at);
+    return Math.min(this.capacity, bucket.tokens + (elapsedMs / 1000) * this.refillPerSecond);
   }
 }
