@@ -56,6 +56,8 @@ const config = loadConfig({
     listen: { host: '127.0.0.1', port: 0 },
     logLevel: 'silent',
     hsm: { dir: hsmDir },
+    // The test's PostgreSQL runs without fsync; the crash here is the service's, not the server's.
+    postgres: { acceptUnsafeDurability: true },
   },
 });
 const service = await startService(config, { log: silentLogger });

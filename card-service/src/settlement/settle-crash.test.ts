@@ -141,6 +141,7 @@ forEachEngine(
               listen: { host: '127.0.0.1', port: 0 },
               logLevel: 'silent',
               hsm: { dir: t.hsm.dir },
+              postgres: { acceptUnsafeDurability: true },
             },
           }),
           { log: silentLogger },
