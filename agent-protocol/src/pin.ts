@@ -24,8 +24,9 @@ export interface PinProgress {
 }
 
 /**
- * The keys of the on-screen keypad, by name: digits, the two correction keys, Enter and Cancel.
- * A hardware PIN pad's keys have the same names, so the agent handles both alike.
+ * The keys of a PIN entry device, by name: digits, the two correction keys, Enter and Cancel. The
+ * kiosk's on-screen keypad sends these names one key at a time, and a hardware PIN pad's keys (the
+ * emulated pad's scripts included) have the same names, so the agent handles both alike.
  */
 export const KEYPAD_KEYS = [
   '0',
@@ -44,6 +45,10 @@ export const KEYPAD_KEYS = [
   'cancel',
 ] as const;
 export type KeypadKey = (typeof KEYPAD_KEYS)[number];
+
+export function isKeypadKey(value: unknown): value is KeypadKey {
+  return typeof value === 'string' && (KEYPAD_KEYS as readonly string[]).includes(value);
+}
 
 /** How a PIN operation ended, by name; `card-error` is a card status word (see `code`). */
 export const PIN_OUTCOMES = {

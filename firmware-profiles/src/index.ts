@@ -24,4 +24,3 @@ export {
   FrameDecoder,
   type FramingErrorKind,
 } from './serial-framing.js';
-export * from './pin-pad-keys.js';

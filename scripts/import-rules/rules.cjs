@@ -23,7 +23,8 @@ const LAYERS = {
   // The service refusals that the agent passes on to its clients are registry-protocol's types.
   'agent-protocol': ['registry-protocol'],
   'firmware-profiles': ['card-core'],
-  'card-emulator': ['card-core', 'firmware-profiles', 'serial-line', 'local-stack', 'log'],
+  // The emulated PIN pad's keys have the names the agent's clients send (agent-protocol).
+  'card-emulator': ['card-core', 'firmware-profiles', 'serial-line', 'local-stack', 'log', 'agent-protocol'],
   'terminal-agent': [
     'card-core',
     'firmware-profiles',

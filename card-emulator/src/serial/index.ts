@@ -3,8 +3,6 @@ export { FrameReceiver, type FrameReceiverEvents, type ReceiveFailure } from './
 export { applyLineFault, LINE_FAULT_KINDS, type LineFaultKind } from './line-faults.js';
 export {
   type EntryEnd,
-  PIN_PAD_KEYS,
-  type PinPadKey,
   SerialPinPadFirmware,
   type SerialPinPadFirmwareEvents,
   type SerialPinPadFirmwareOptions,

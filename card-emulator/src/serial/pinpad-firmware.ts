@@ -1,21 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isKeypadKey, type KeypadKey } from '@sscard/agent-protocol';
 import { ValidationError, wipe } from '@sscard/card-core';
-import {
-  encodeFrame,
-  encodePinBlock,
-  type Frame,
-  PIN_PAD_KEYS,
-  type PinPadKey,
-  type PinPadProfile,
-} from '@sscard/firmware-profiles';
+import { encodeFrame, encodePinBlock, type Frame, type PinPadProfile } from '@sscard/firmware-profiles';
 import { DevicePort } from './device-port.js';
 import { FrameReceiver } from './frame-receiver.js';
 import { applyLineFault, type LineFaultKind } from './line-faults.js';
 
 type SerialTransport = Extract<PinPadProfile['transport'], { kind: 'serial' }>;
-
-export { PIN_PAD_KEYS, type PinPadKey };
 
 /** Reason byte of the pad's error event, as the profile lists them. */
 const ERROR_REASON = { frame: 0x01, unknownCommand: 0x02, busy: 0x03, badParameter: 0x04 } as const;
@@ -60,7 +52,7 @@ interface Entry {
   timer: NodeJS.Timeout | undefined;
 }
 
-type Script = { kind: 'keys'; keys: PinPadKey[] } | { kind: 'idle' };
+type Script = { kind: 'keys'; keys: KeypadKey[] } | { kind: 'idle' };
 
 /**
  * A serial PIN pad as the serial PIN pad profile describes it. The host starts an entry; the pad
@@ -133,13 +125,13 @@ export class SerialPinPadFirmware extends EventEmitter<SerialPinPadFirmwareEvent
   /** The cardholder types `pin` and presses Enter. */
   enterPin(pin: string): void {
     if (!/^\d+$/.test(pin)) throw new ValidationError('PIN_FORMAT', 'a PIN is digits only');
-    this.pressKeys([...pin].map((d) => d as PinPadKey).concat('enter'));
+    this.pressKeys([...pin].map((d) => d as KeypadKey).concat('enter'));
   }
 
   /** The cardholder presses these keys, in order. */
-  pressKeys(keys: readonly PinPadKey[]): void {
+  pressKeys(keys: readonly KeypadKey[]): void {
     for (const key of keys) {
-      if (!(PIN_PAD_KEYS as readonly string[]).includes(key)) {
+      if (!isKeypadKey(key)) {
         throw new ValidationError('PINPAD_KEY', `not a PIN pad key: ${JSON.stringify(key)}`);
       }
     }
@@ -239,7 +231,7 @@ export class SerialPinPadFirmware extends EventEmitter<SerialPinPadFirmwareEvent
     }
   }
 
-  private async press(entry: Entry, key: PinPadKey): Promise<void> {
+  private async press(entry: Entry, key: KeypadKey): Promise<void> {
     const { events } = this.profile;
     this.restartTimer();
     switch (key) {

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
-import type { PinOperation, PinProgress, PinPrompt, PinStep } from '@sscard/agent-protocol';
+import type { KeypadKey, PinOperation, PinProgress, PinPrompt, PinStep } from '@sscard/agent-protocol';
 import { timingSafeEqual } from 'node:crypto';
 import { wipe } from '@sscard/card-core';
 import { checkNewPin, type PinChangePolicy } from '../apps/pin.js';
 import { PinEntryError, PinPadError } from '../pinpad/errors.js';
-import type { KeypadKey, KeypadPinPad } from '../pinpad/keypad.js';
+import type { KeypadPinPad } from '../pinpad/keypad.js';
 import type { PinPad, PinRequest } from '../pinpad/pin-pad.js';
 
 export type { PinOperation, PinPrompt, PinStep };

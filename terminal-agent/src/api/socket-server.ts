@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { Logger } from '@sscard/log';
 import { redact } from '@sscard/log';
-import { isKeypadKey } from '../pinpad/keypad.js';
+import { isKeypadKey } from '@sscard/agent-protocol';
 import type { AccessPolicy } from './access-policy.js';
 import type { AgentActions, ReaderSource } from './agent-actions.js';
 import type { CardReadView } from './card-view.js';

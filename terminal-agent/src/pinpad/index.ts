@@ -12,7 +12,7 @@ export {
   HidPinPadTransport,
   matchingHidDevices,
 } from './hid-transport.js';
-export { isKeypadKey, type KeypadKey, KeypadPinPad } from './keypad.js';
+export { KeypadPinPad } from './keypad.js';
 export { openPinPad } from './open-pin-pad.js';
 export { pinDigitsFromBlock } from './pin-block-digits.js';
 export type { PinPad, PinPadEvents, PinRequest } from './pin-pad.js';

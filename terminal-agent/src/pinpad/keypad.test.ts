@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PinEntryError, PinPadError } from './errors.js';
-import { type KeypadKey, KeypadPinPad } from './keypad.js';
+import type { KeypadKey } from '@sscard/agent-protocol';
+import { KeypadPinPad } from './keypad.js';
 import { PIN_REQUEST, rejection } from '../testing/pin-entry-fixture.js';
 
 function pressAll(pad: KeypadPinPad, keys: KeypadKey[]): void {

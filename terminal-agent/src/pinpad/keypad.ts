@@ -1,12 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { isPinPadKey, type PinPadKey } from '@sscard/firmware-profiles';
+import type { KeypadKey } from '@sscard/agent-protocol';
 import { PinEntryError, PinPadError } from './errors.js';
 import { PinBuffer } from './pin-buffer.js';
 import type { PinPad, PinPadEvents, PinRequest } from './pin-pad.js';
-
-/** What the on-screen keypad sends, one key at a time: the same key names as a hardware pad's. */
-export type KeypadKey = PinPadKey;
-export const isKeypadKey = isPinPadKey;
 
 interface Entry {
   request: PinRequest;
