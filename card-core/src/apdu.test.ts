@@ -309,6 +309,15 @@ describe('log formatting', () => {
     assert.equal(commandDataIsSecret({ ins: 0x20 }), true);
   });
 
+  test('hides the data of exactly the instructions that carry PINs, keys or personalisation writes', () => {
+    // VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER and PUT DATA with their odd forms, PIN
+    // management, WRITE/UPDATE BINARY, PUT KEY, UPDATE and APPEND RECORD.
+    const secret = [0x20, 0x21, 0x24, 0x25, 0x2c, 0x2d, 0x5e, 0xd0, 0xd6, 0xd8, 0xda, 0xdb, 0xdc, 0xe2];
+    for (let ins = 0; ins < 256; ins++) {
+      assert.equal(commandDataIsSecret({ ins }), secret.includes(ins), `INS ${ins.toString(16)}`);
+    }
+  });
+
   test('shows malformed bytes without throwing, still hiding a PIN', () => {
     assert.equal(formatCommand(fromHex('00A404')), 'malformed command: 00 A4 04');
     const verify = formatCommand(fromHex('00200000051234'));

@@ -1,5 +1,6 @@
 import { fromHex, toHex } from './bytes.js';
 import { ProtocolError, ValidationError } from './errors.js';
+import { INS } from './instructions.js';
 
 /**
  * Command and response APDUs as ISO/IEC 7816-4 §5.1 defines them. This is the one place that
@@ -277,8 +278,18 @@ export function swToHex(sw: number): string {
  * (D8), and the writes of personalisation (UPDATE/WRITE BINARY D6/D0, UPDATE RECORD DC, APPEND
  * RECORD E2, PUT DATA DA/DB). Logs show only their length.
  */
-const SECRET_DATA_INS: ReadonlySet<number> = new Set([
-  0x20, 0x21, 0x24, 0x25, 0x2c, 0x2d, 0x5e, 0xd0, 0xd6, 0xd8, 0xda, 0xdb, 0xdc, 0xe2,
+const SECRET_DATA_INS: ReadonlySet<number> = new Set<number>([
+  ...[INS.VERIFY, INS.CHANGE_REFERENCE_DATA, INS.RESET_RETRY_COUNTER, INS.PUT_DATA].flatMap((ins) => [
+    ins,
+    // the odd form of the instruction, whose data is BER-TLV encoded
+    ins | 1,
+  ]),
+  INS.PIN_MANAGEMENT,
+  INS.WRITE_BINARY,
+  INS.UPDATE_BINARY,
+  INS.PUT_KEY,
+  INS.UPDATE_RECORD,
+  INS.APPEND_RECORD,
 ]);
 
 /** True when logs must not show the command's data (it may hold a PIN, a key or an ID number). */

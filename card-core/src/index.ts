@@ -6,6 +6,7 @@ export * from './mask.js';
 export * from './money.js';
 export * from './crypto/index.js';
 export * from './apdu.js';
+export * from './instructions.js';
 export * from './status-words.js';
 export * from './t0.js';
 export * from './tlv.js';

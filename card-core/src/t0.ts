@@ -7,6 +7,7 @@ import {
   swToHex,
 } from './apdu.js';
 import { ProtocolError, ValidationError } from './errors.js';
+import { INS } from './instructions.js';
 import { planCommand, type ReaderLink } from './reader-link.js';
 
 /**
@@ -37,8 +38,6 @@ export interface TransceiveOptions {
 }
 
 export const DEFAULT_MAX_GET_RESPONSE = 32;
-
-const INS_GET_RESPONSE = 0xc0;
 
 /**
  * CLA of the GET RESPONSE that follows a command. For an interindustry class the logical channel
@@ -161,7 +160,7 @@ export async function transceive(
     }
     // No more than the reader returns in one response: the card keeps the rest for the next one.
     const le = Math.min((res.sw & 0xff) === 0 ? 256 : res.sw & 0xff, maxLe);
-    res = await exchange(transmit, { cla, ins: INS_GET_RESPONSE, p1: 0x00, p2: 0x00, le }, maxLe);
+    res = await exchange(transmit, { cla, ins: INS.GET_RESPONSE, p1: 0x00, p2: 0x00, le }, maxLe);
     fetched++;
   }
   parts.push(res.data);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ValidationError } from '@sscard/card-core';
+import { INS, ValidationError } from '@sscard/card-core';
 import type { SlotCard } from './slot-card.js';
 import type { VirtualCard } from './virtual-card.js';
 
@@ -153,7 +153,7 @@ export class CardWithFaults implements SlotCard {
       case 'huge-length':
         return Buffer.concat([Buffer.alloc(0xffff - 2, 0x5a), Buffer.from([0x90, 0x00])]);
       case 'endless-61xx': {
-        const isGetResponse = command[1] === 0xc0;
+        const isGetResponse = command[1] === INS.GET_RESPONSE;
         return Buffer.concat([Buffer.alloc(isGetResponse ? 0xff : 0), Buffer.from([0x61, 0xff])]);
       }
       case 'slow': {

@@ -3,6 +3,9 @@ import { writeFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
 import {
+  CLA,
+  INS,
+  SELECT_BY,
   type CommandApdu,
   type ResponseApdu,
   SSSE_AID,
@@ -200,7 +203,7 @@ export function virtualCardChannel(
 
 export async function selectSsse(channel: ApduSender): Promise<void> {
   requireSuccess(
-    await channel.transmit({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: SSSE_AID }),
+    await channel.transmit({ cla: CLA.ISO, ins: INS.SELECT, p1: SELECT_BY.name, p2: 0x00, data: SSSE_AID }),
     'select SSSE',
   );
 }

@@ -14,6 +14,12 @@ export const SSSE_AID_HEX = '7378312E73682EC9E7BBE1B1A3D5CF';
 /** The SSSE AID as bytes. Shared by every caller: copy it before changing it. */
 export const SSSE_AID: Buffer = Buffer.from(SSSE_AID_HEX, 'hex');
 
+/**
+ * The PSAM's application, which terminals without the card-service link use for the card keys:
+ * RID D156000005 + ASCII `PSA` (docs/card-conventions.md). Shared: copy it before changing it.
+ */
+export const PSAM_AID: Buffer = Buffer.from('D156000005505341', 'hex');
+
 export type SsseFileName = 'EF05' | 'EF06';
 
 export const SSSE_FILES: Readonly<

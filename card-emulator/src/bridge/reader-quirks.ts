@@ -1,4 +1,4 @@
-import { parseCommand, type ReaderLink } from '@sscard/card-core';
+import { CLA, INS, parseCommand, type ReaderLink } from '@sscard/card-core';
 import { type SlotCard, SlotCardWrapper } from '../slot-card.js';
 
 /** What an emulated reader refused to carry: the host sent what the reader's profile says it cannot. */
@@ -66,7 +66,9 @@ export class QuirkyReaderSlotCard extends SlotCardWrapper {
     for (let i = 0; response && response.length >= 2 && response[response.length - 2] === 0x61; i++) {
       if (i === MAX_READER_GET_RESPONSE) return response;
       parts.push(response.subarray(0, -2));
-      response = await this.toTheCard(Buffer.from([0x00, 0xc0, 0x00, 0x00, response[response.length - 1]!]));
+      response = await this.toTheCard(
+        Buffer.from([CLA.ISO, INS.GET_RESPONSE, 0x00, 0x00, response[response.length - 1]!]),
+      );
     }
     return response ? Buffer.concat([...parts, response]) : undefined;
   }

@@ -1,4 +1,4 @@
-import { buildContactlessAtr, encodeResponse, parseAtr, SW } from '@sscard/card-core';
+import { INS, buildContactlessAtr, encodeResponse, parseAtr, SW } from '@sscard/card-core';
 import type { VirtualCard } from '../virtual-card.js';
 import { requireDeclaredAtr } from './cos/os-profile.js';
 import type { SsseCardOsProfile } from '@sscard/firmware-profiles';
@@ -11,7 +11,13 @@ import type { SsseCardOsProfile } from '@sscard/firmware-profiles';
  * the SSSE application's terminal authentication and the debit application's issuer
  * authentication), GENERATE AC (AE) and UPDATE RECORD (DC).
  */
-const CONTACT_ONLY_INS: ReadonlySet<number> = new Set([0x20, 0x5e, 0x82, 0xae, 0xdc]);
+const CONTACT_ONLY_INS: ReadonlySet<number> = new Set([
+  INS.VERIFY,
+  INS.PIN_MANAGEMENT,
+  INS.EXTERNAL_AUTHENTICATE,
+  INS.GENERATE_AC,
+  INS.UPDATE_RECORD,
+]);
 
 /**
  * A dual-interface card as a contactless reader slot sees it: the ATR the reader builds for an

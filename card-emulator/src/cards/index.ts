@@ -35,7 +35,7 @@ export {
   demoCardDocuments,
   personalise,
 } from './personalise.js';
-export { PSAM_AID, Psam, type PsamOptions, createPsam } from './psam/psam.js';
+export { Psam, type PsamOptions, createPsam } from './psam/psam.js';
 export { SSSE_DF_FID } from './ssse/ssse-application.js';
 export {
   type CardInterface,

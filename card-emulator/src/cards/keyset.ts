@@ -19,14 +19,6 @@ export interface SsseMasterKeys {
   update: string;
 }
 
-export type SsseKeyUsage = keyof SsseMasterKeys;
-export const SSSE_KEY_USAGES: readonly SsseKeyUsage[] = [
-  'internalAuth',
-  'externalAuth',
-  'pinReload',
-  'update',
-];
-
 /** An RSA key as EMV handles it: big-endian modulus and exponents. */
 export interface RsaKeyHex {
   modulus: string;

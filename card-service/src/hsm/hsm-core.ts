@@ -2,6 +2,7 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import {
   type CardAlgorithm,
   type PinBlockFormat,
+  type SsseKeyUsage,
   cardMac,
   computeArpc,
   decipherPinBlock,
@@ -93,7 +94,8 @@ export class HsmCore {
   }
 
   private withCardKey<T>(
-    usage: 'internalAuth' | 'externalAuth' | 'pinReload',
+    // The update key (secure messaging) is the personalisation's, not the service's.
+    usage: Exclude<SsseKeyUsage, 'update'>,
     alg: CardAlgorithm,
     cardIdCode: string,
     fn: (key: Buffer) => T,

@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import {
+  CLA,
+  INS,
+  SELECT_BY,
+  readRecordBySfi,
   CardError,
   type DolEntry,
   findTlv,
@@ -40,7 +44,14 @@ function collect(nodes: readonly Tlv[], into: Map<number, Buffer>): void {
 }
 
 async function selectByName(session: CardSession, name: Buffer): Promise<Buffer | undefined> {
-  const res = await session.transmit({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: name, le: 256 });
+  const res = await session.transmit({
+    cla: CLA.ISO,
+    ins: INS.SELECT,
+    p1: SELECT_BY.name,
+    p2: 0x00,
+    data: name,
+    le: 256,
+  });
   if (res.sw === 0x6a82 || res.sw === 0x6a81) return undefined;
   return requireSuccess(res, 'selecting a payment application');
 }
@@ -101,8 +112,8 @@ export async function readDebitApplication(
     const data = pdol ? pdolData(parseDol(pdol), now) : Buffer.alloc(0);
     const gpo = requireSuccess(
       await session.transmit({
-        cla: 0x80,
-        ins: 0xa8,
+        cla: CLA.PROPRIETARY,
+        ins: INS.GET_PROCESSING_OPTIONS,
         p1: 0x00,
         p2: 0x00,
         data: Buffer.concat([Buffer.from([0x83, data.length]), data]),
@@ -132,7 +143,13 @@ export async function readDebitApplication(
       const odaCount = afl[i + 3]!;
       for (let record = first; record <= last; record++) {
         const bytes = requireSuccess(
-          await session.transmit({ cla: 0x00, ins: 0xb2, p1: record, p2: (sfi << 3) | 0x04, le: 256 }),
+          await session.transmit({
+            cla: CLA.ISO,
+            ins: INS.READ_RECORD,
+            p1: record,
+            p2: readRecordBySfi(sfi),
+            le: 256,
+          }),
           `reading SFI ${sfi} record ${record}`,
         );
         collect(parseBerTlv(bytes), tags);
@@ -166,7 +183,14 @@ export async function requestDynamicSignature(
   const ddolData = Buffer.concat(
     parseDol(ddol).map(({ tag, length }) => (tag === 0x9f37 ? randomBytes(length) : Buffer.alloc(length))),
   );
-  const res = await session.transmit({ cla: 0x00, ins: 0x88, p1: 0x00, p2: 0x00, data: ddolData, le: 256 });
+  const res = await session.transmit({
+    cla: CLA.ISO,
+    ins: INS.INTERNAL_AUTHENTICATE,
+    p1: 0x00,
+    p2: 0x00,
+    data: ddolData,
+    le: 256,
+  });
   if (res.sw !== 0x9000) throw new CardError(res.sw, 'INTERNAL AUTHENTICATE (DDA)');
   const [template] = parseBerTlv(res.data);
   const signedDynamicData =

@@ -1,4 +1,4 @@
-import { CardError, wipe } from '@sscard/card-core';
+import { CLA, CardError, INS, PIN_MANAGEMENT_OP, wipe } from '@sscard/card-core';
 import { PinEntryError } from '../pinpad/errors.js';
 import type { CardSession } from '../session/card-session.js';
 import { selectSsse } from './ssse.js';
@@ -121,7 +121,7 @@ export async function verifyPin(session: CardSession, digits: Uint8Array): Promi
   const bcd = pinToBcd(digits);
   try {
     await selectSsse(session);
-    const res = await session.transmit({ cla: 0x00, ins: 0x20, p1: 0x00, p2: 0x00, data: bcd });
+    const res = await session.transmit({ cla: CLA.ISO, ins: INS.VERIFY, p1: 0x00, p2: 0x00, data: bcd });
     return statusOf(res.sw);
   } finally {
     wipe(bcd);
@@ -144,7 +144,13 @@ export async function changePin(
     newBcd = pinToBcd(newDigits);
     data = Buffer.concat([oldBcd, Buffer.from([0xff]), newBcd]);
     await selectSsse(session);
-    const res = await session.transmit({ cla: 0x80, ins: 0x5e, p1: 0x01, p2: 0x00, data });
+    const res = await session.transmit({
+      cla: CLA.PROPRIETARY,
+      ins: INS.PIN_MANAGEMENT,
+      p1: PIN_MANAGEMENT_OP.change,
+      p2: 0x00,
+      data,
+    });
     return statusOf(res.sw);
   } finally {
     wipe(oldBcd);

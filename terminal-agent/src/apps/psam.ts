@@ -1,9 +1,15 @@
 import type { PsamProblemCode } from '@sscard/agent-protocol';
 import {
+  CLA,
   type CardAlgorithm,
   CardError,
+  INS,
+  PSAM_AID,
+  PSAM_ALGORITHM_IDS,
+  PSAM_KEY_IDS,
+  type PsamKeyUsage,
+  SELECT_BY,
   challengeBlock,
-  fromHex,
   parseCardIdCode,
   requireSuccess,
   SscardError,
@@ -11,16 +17,6 @@ import {
 import { isReaderError, ReaderError } from '../readers/errors.js';
 import type { ReaderManager } from '../readers/reader-manager.js';
 import { CardSession } from '../session/card-session.js';
-
-/** The PSAM application (docs/card-conventions.md, sscard convention): RID D156000005 + `PSA`. */
-export const PSAM_AID = fromHex('D156000005505341');
-
-/** Key ids of `801A` P1. */
-export const PSAM_KEY_ID = { internalAuth: 0x01, externalAuth: 0x02 } as const;
-export type PsamKeyUsage = keyof typeof PSAM_KEY_ID;
-
-/** Algorithm of `801A` P2. */
-const PSAM_ALGORITHM: Record<CardAlgorithm, number> = { '3des': 0x01, sm4: 0x04 };
 
 export type PsamErrorCode = PsamProblemCode;
 
@@ -141,7 +137,7 @@ export class Psam {
     if (session.memo.get(SELECTED) === true) return;
     try {
       const selected = await session.transmit(
-        { cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: PSAM_AID },
+        { cla: CLA.ISO, ins: INS.SELECT, p1: SELECT_BY.name, p2: 0x00, data: PSAM_AID },
         { raw: true },
       );
       requireSuccess(accept61xx(selected));
@@ -216,8 +212,8 @@ export class Psam {
       requireSuccess(prepared);
       const data = blockOf(await input);
       const encrypted = await this.held.transmit({
-        cla: 0x80,
-        ins: 0xfa,
+        cla: CLA.PROPRIETARY,
+        ins: INS.PSAM_ENCRYPT,
         p1: 0x00,
         p2: 0x00,
         data,
@@ -236,10 +232,10 @@ export class Psam {
    */
   private async prepareKey(usage: PsamKeyUsage, algorithm: CardAlgorithm, id: Buffer) {
     const command = {
-      cla: 0x80,
-      ins: 0x1a,
-      p1: PSAM_KEY_ID[usage],
-      p2: PSAM_ALGORITHM[algorithm],
+      cla: CLA.PROPRIETARY,
+      ins: INS.PSAM_PREPARE_KEY,
+      p1: PSAM_KEY_IDS[usage],
+      p2: PSAM_ALGORITHM_IDS[algorithm],
       data: id,
     } as const;
     const session = this.held;

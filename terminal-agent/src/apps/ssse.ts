@@ -1,4 +1,9 @@
 import {
+  CLA,
+  INS,
+  SELECT_BY,
+  SSSE_KEY_IDS,
+  readRecordBySfi,
   type CardAlgorithm,
   CardError,
   CryptoError,
@@ -162,7 +167,7 @@ async function selectSsseOnce(session: CardSession, cardOs?: SsseCardOsProfile):
     requireSuccess(
       accept61xx(
         await session.transmit(
-          { cla: 0x00, ins: 0xa4, p1: 0x00, p2: 0x00, data: Buffer.from([0x3f, 0x00]) },
+          { cla: CLA.ISO, ins: INS.SELECT, p1: SELECT_BY.fileId, p2: 0x00, data: Buffer.from([0x3f, 0x00]) },
           { raw: true },
         ),
       ),
@@ -170,7 +175,10 @@ async function selectSsseOnce(session: CardSession, cardOs?: SsseCardOsProfile):
   }
   requireSuccess(
     accept61xx(
-      await session.transmit({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: SSSE_AID }, { raw: true }),
+      await session.transmit(
+        { cla: CLA.ISO, ins: INS.SELECT, p1: SELECT_BY.name, p2: 0x00, data: SSSE_AID },
+        { raw: true },
+      ),
     ),
   );
 }
@@ -183,10 +191,10 @@ function readRecord(
 ): Promise<ResponseApdu> {
   const spec = SSSE_FIELDS[name];
   return session.transmit({
-    cla: 0x00,
-    ins: 0xb2,
+    cla: CLA.ISO,
+    ins: INS.READ_RECORD,
     p1: recordNumberOf(name, generation) ?? spec.record,
-    p2: (spec.sfi << 3) | 0x04,
+    p2: readRecordBySfi(spec.sfi),
     le: spec.variable ? 256 : spec.length + 2,
   });
 }
@@ -385,7 +393,8 @@ export async function readSsse(session: CardSession, options: SsseReadOptions = 
       },
       {
         after: () => {
-          if (authentication) return session.transmit({ cla: 0x00, ins: 0x84, p1: 0x00, p2: 0x00, le: 8 });
+          if (authentication)
+            return session.transmit({ cla: CLA.ISO, ins: INS.GET_CHALLENGE, p1: 0x00, p2: 0x00, le: 8 });
           return generation !== 3 && holderFields.length > 0
             ? readRecord(session, holderFields[0]!, generation)
             : undefined;
@@ -405,7 +414,13 @@ export async function readSsse(session: CardSession, options: SsseReadOptions = 
       cryptogram = await authentication.cryptogram;
     }
     if (cryptogram) {
-      const answer = await session.transmit({ cla: 0x00, ins: 0x82, p1: 0x00, p2: 0x02, data: cryptogram });
+      const answer = await session.transmit({
+        cla: CLA.ISO,
+        ins: INS.EXTERNAL_AUTHENTICATE,
+        p1: 0x00,
+        p2: SSSE_KEY_IDS.externalAuth,
+        data: cryptogram,
+      });
       if (answer.sw === 0x6300) {
         // The card does not hold the RKSSSE key its identification code implies: not the issuer's card.
         throw new CryptoError(

@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { ProtocolError, SW, correctLeSw, encodeResponse, parseCommand } from '@sscard/card-core';
+import {
+  CLA,
+  INS,
+  ProtocolError,
+  SELECT_BY,
+  SELECT_NO_FCI,
+  SW,
+  correctLeSw,
+  encodeResponse,
+  parseCommand,
+} from '@sscard/card-core';
 import type { VirtualCard } from '../../virtual-card.js';
 import type { CardApplication, CommandContext } from './application.js';
 import { addressRecord } from './records.js';
@@ -18,12 +28,7 @@ export interface CardOsOptions {
 
 const MF_FID = 0x3f00;
 /** Class bytes the card knows at all: ISO (00), ISO with secure messaging (04), proprietary (80). */
-const KNOWN_CLA = new Set([0x00, 0x04, 0x80]);
-
-const INS_SELECT = 0xa4;
-const INS_GET_RESPONSE = 0xc0;
-const INS_GET_CHALLENGE = 0x84;
-const INS_READ_RECORD = 0xb2;
+const KNOWN_CLA = new Set<number>([CLA.ISO, CLA.SECURE_MESSAGING, CLA.PROPRIETARY]);
 
 /**
  * The card operating system every virtual card shares: power and reset, APDU parsing, the file
@@ -107,14 +112,14 @@ export class CardOs implements VirtualCard {
 
   #dispatch(cmd: Command, ctx: CommandContext, pending: Buffer | undefined): Reply {
     switch (cmd.ins) {
-      case INS_SELECT:
-        return cmd.cla === 0x00 ? this.#select(cmd) : status(SW.CLA_NOT_SUPPORTED);
-      case INS_GET_RESPONSE:
-        return cmd.cla === 0x00 ? this.#getResponse(cmd, pending) : status(SW.CLA_NOT_SUPPORTED);
-      case INS_GET_CHALLENGE:
-        return cmd.cla === 0x00 ? this.#getChallenge(cmd) : status(SW.CLA_NOT_SUPPORTED);
-      case INS_READ_RECORD:
-        return cmd.cla === 0x00 ? this.#readRecord(cmd) : status(SW.CLA_NOT_SUPPORTED);
+      case INS.SELECT:
+        return cmd.cla === CLA.ISO ? this.#select(cmd) : status(SW.CLA_NOT_SUPPORTED);
+      case INS.GET_RESPONSE:
+        return cmd.cla === CLA.ISO ? this.#getResponse(cmd, pending) : status(SW.CLA_NOT_SUPPORTED);
+      case INS.GET_CHALLENGE:
+        return cmd.cla === CLA.ISO ? this.#getChallenge(cmd) : status(SW.CLA_NOT_SUPPORTED);
+      case INS.READ_RECORD:
+        return cmd.cla === CLA.ISO ? this.#readRecord(cmd) : status(SW.CLA_NOT_SUPPORTED);
     }
     const instruction = this.#current?.instruction(cmd.ins);
     if (instruction === undefined) return status(SW.INS_NOT_SUPPORTED);
@@ -142,15 +147,15 @@ export class CardOs implements VirtualCard {
   // ---- SELECT -------------------------------------------------------------------------------
 
   #select(cmd: Command): Reply {
-    if (cmd.p2 !== 0x00 && cmd.p2 !== 0x0c) return status(SW.INCORRECT_P1P2);
+    if (cmd.p2 !== 0x00 && cmd.p2 !== SELECT_NO_FCI) return status(SW.INCORRECT_P1P2);
     switch (cmd.p1) {
-      case 0x04:
+      case SELECT_BY.name:
         return this.#selectByName(cmd);
-      case 0x00:
-      case 0x01:
-      case 0x02:
+      case SELECT_BY.fileId:
+      case SELECT_BY.childDf:
+      case SELECT_BY.childEf:
         return this.#selectByFid(cmd);
-      case 0x08:
+      case SELECT_BY.path:
         return this.#selectByPath(cmd);
       default:
         return status(SW.INCORRECT_P1P2);
@@ -173,19 +178,19 @@ export class CardOs implements VirtualCard {
   #selectByFid(cmd: Command): Reply {
     if (cmd.data.length !== 2) return status(SW.WRONG_LENGTH);
     const fid = cmd.data.readUInt16BE(0);
-    if (cmd.p1 === 0x00 && fid === MF_FID) {
+    if (cmd.p1 === SELECT_BY.fileId && fid === MF_FID) {
       this.#enter(undefined);
       this.#mfSelected = true;
       return this.#selectReply(cmd, mfFcp());
     }
-    if (cmd.p1 !== 0x01) {
+    if (cmd.p1 !== SELECT_BY.childDf) {
       const file = this.#current?.files.find((f) => f.fid === fid);
       if (file !== undefined) {
         this.#currentFile = file;
         return this.#selectReply(cmd, efFcp(file));
       }
     }
-    if (cmd.p1 !== 0x02 && this.#current === undefined) {
+    if (cmd.p1 !== SELECT_BY.childEf && this.#current === undefined) {
       const app = this.#applications.find((a) => a.fid === fid);
       if (app !== undefined) {
         this.#enter(app);
@@ -216,14 +221,14 @@ export class CardOs implements VirtualCard {
    * shows it) it answers 9000 alone.
    */
   #selectReply(cmd: Command, fci: Buffer): Reply {
-    if (cmd.p2 === 0x0c) return success();
+    if (cmd.p2 === SELECT_NO_FCI) return success();
     if (cmd.le === undefined) return success();
     return dataReply(cmd, fci);
   }
 
   /** An application with FCI waiting answers 61xx and hands its FCI out through GET RESPONSE, even when Le was sent. */
   #selectAppReply(cmd: Command, app: CardApplication): Reply {
-    if (cmd.p2 !== 0x0c && app.fciWaiting) return moreData(app.fci());
+    if (cmd.p2 !== SELECT_NO_FCI && app.fciWaiting) return moreData(app.fci());
     return this.#selectReply(cmd, app.fci());
   }
 

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import {
+  CLA,
   type EmvAlgorithm,
+  INS,
   SW,
   arqcInputData,
   computeArqc,
@@ -31,12 +33,6 @@ import {
   PPSE_NAME,
   buildDebitData,
 } from './debit-data.js';
-
-const INS_GPO = 0xa8;
-const INS_GENERATE_AC = 0xae;
-const INS_EXTERNAL_AUTHENTICATE = 0x82;
-const INS_INTERNAL_AUTHENTICATE = 0x88;
-const INS_GET_DATA = 0xca;
 
 const CID_AAC = 0x00;
 const CID_TC = 0x40;
@@ -92,11 +88,11 @@ export class DebitApplication implements CardApplication {
     this.#random = options.random ?? randomBytes;
     this.files = [...data.records].map(([sfi, records]) => new RecordFile({ sfi, records, read: 'always' }));
     this.#instructions = new Map<number, Instruction>([
-      [INS_GPO, { cla: [0x80], handle: (c) => this.#getProcessingOptions(c) }],
-      [INS_GENERATE_AC, { cla: [0x80], handle: (c) => this.#generateAc(c) }],
-      [INS_EXTERNAL_AUTHENTICATE, { cla: [0x00], handle: (c) => this.#issuerAuthenticate(c) }],
-      [INS_INTERNAL_AUTHENTICATE, { cla: [0x00], handle: (c) => this.#internalAuthenticate(c) }],
-      [INS_GET_DATA, { cla: [0x80], handle: (c) => this.#getData(c) }],
+      [INS.GET_PROCESSING_OPTIONS, { cla: [CLA.PROPRIETARY], handle: (c) => this.#getProcessingOptions(c) }],
+      [INS.GENERATE_AC, { cla: [CLA.PROPRIETARY], handle: (c) => this.#generateAc(c) }],
+      [INS.EXTERNAL_AUTHENTICATE, { cla: [CLA.ISO], handle: (c) => this.#issuerAuthenticate(c) }],
+      [INS.INTERNAL_AUTHENTICATE, { cla: [CLA.ISO], handle: (c) => this.#internalAuthenticate(c) }],
+      [INS.GET_DATA, { cla: [CLA.PROPRIETARY], handle: (c) => this.#getData(c) }],
     ]);
   }
 

@@ -1,5 +1,11 @@
 import {
+  CLA,
   type CardAlgorithm,
+  INS,
+  PSAM_AID,
+  PSAM_ALGORITHM_IDS,
+  PSAM_KEY_IDS,
+  type PsamKeyUsage,
   SW,
   authBlockSize,
   encrypt,
@@ -15,15 +21,11 @@ import type { AccessCondition, RecordFile } from '../cos/record-file.js';
 import { type Command, type Reply, dataReply, status, success } from '../cos/reply.js';
 import type { IssuerKeyset } from '../keyset.js';
 
-/** `D156000005` + ASCII `PSA` (docs/card-conventions.md). */
-export const PSAM_AID = Buffer.from('D156000005505341', 'hex');
-
-type PsamKeyUsage = 'internalAuth' | 'externalAuth';
-const KEY_IDS: Readonly<Record<number, PsamKeyUsage>> = { 1: 'internalAuth', 2: 'externalAuth' };
-const ALGORITHM_IDS: Readonly<Record<number, CardAlgorithm>> = { 1: '3des', 4: 'sm4' };
-
-const INS_PREPARE_KEY = 0x1a;
-const INS_ENCRYPT = 0xfa;
+/** What P1 and P2 of PREPARE KEY name, looked up the other way round. */
+const usageOfKeyId = (id: number): PsamKeyUsage | undefined =>
+  (Object.keys(PSAM_KEY_IDS) as PsamKeyUsage[]).find((usage) => PSAM_KEY_IDS[usage] === id);
+const algorithmOfId = (id: number): CardAlgorithm | undefined =>
+  (Object.keys(PSAM_ALGORITHM_IDS) as CardAlgorithm[]).find((alg) => PSAM_ALGORITHM_IDS[alg] === id);
 
 export interface PsamOptions {
   /** 4 bytes as 8 hex digits: the last bytes of the ATR. */
@@ -63,8 +65,8 @@ class PsamApplication implements CardApplication {
     }
     this.#masters = masters;
     this.#instructions = new Map<number, Instruction>([
-      [INS_PREPARE_KEY, { cla: [0x80], handle: (c) => this.#prepareKey(c) }],
-      [INS_ENCRYPT, { cla: [0x80], handle: (c) => this.#encryptBlock(c) }],
+      [INS.PSAM_PREPARE_KEY, { cla: [CLA.PROPRIETARY], handle: (c) => this.#prepareKey(c) }],
+      [INS.PSAM_ENCRYPT, { cla: [CLA.PROPRIETARY], handle: (c) => this.#encryptBlock(c) }],
     ]);
   }
 
@@ -92,8 +94,8 @@ class PsamApplication implements CardApplication {
   /** `80 1A <key id> <algorithm> 10 <card identification code>`. */
   #prepareKey(cmd: Command): Reply {
     if (cmd.data.length !== 16 || cmd.le !== undefined) return status(SW.WRONG_LENGTH);
-    const algorithm = ALGORITHM_IDS[cmd.p2];
-    const usage = KEY_IDS[cmd.p1];
+    const algorithm = algorithmOfId(cmd.p2);
+    const usage = usageOfKeyId(cmd.p1);
     if (algorithm === undefined || Object.keys(this.#masters[algorithm]).length === 0) {
       return status(SW.FUNCTION_NOT_SUPPORTED);
     }

@@ -1,6 +1,11 @@
 import {
+  CLA,
   type CardAlgorithm,
+  INS,
+  INTERNAL_AUTH_PURPOSE,
+  PIN_MANAGEMENT_OP,
   SSSE_AID,
+  SSSE_KEY_IDS,
   SW,
   authBlockSize,
   challengeBlock,
@@ -16,7 +21,7 @@ import { type PinCounter, type PinMemory, isBcdPin } from '../cos/pin.js';
 import { addressRecord } from '../cos/records.js';
 import { type AccessCondition, RecordFile } from '../cos/record-file.js';
 import { type Command, type Reply, dataReply, status, success } from '../cos/reply.js';
-import { SSSE_KEY_IDS, type SsseCardKeys } from './ssse-keys.js';
+import type { SsseCardKeys } from './ssse-keys.js';
 
 /**
  * FID of the social security DF for selection by FID or path. Real cards select it by name; the
@@ -45,15 +50,6 @@ export interface SsseMemory {
   ef06: string[];
 }
 
-const INS_VERIFY = 0x20;
-const INS_PIN_MANAGEMENT = 0x5e;
-const INS_INTERNAL_AUTHENTICATE = 0x88;
-const INS_EXTERNAL_AUTHENTICATE = 0x82;
-/** P1 of INTERNAL AUTHENTICATE: a presence proof, or a payment proof that needs the verified PIN. */
-const INTERNAL_AUTH_PRESENCE = 0x00;
-const INTERNAL_AUTH_PAYMENT = 0x01;
-const INS_UPDATE_RECORD = 0xdc;
-const CLA_SECURE_MESSAGING = 0x04;
 const MAC_LENGTH = 4;
 
 /**
@@ -89,13 +85,13 @@ export class SsseApplication implements CardApplication {
       }),
     ];
     this.#instructions = new Map<number, Instruction>([
-      [INS_VERIFY, { cla: [0x00], handle: (c) => this.#verify(c) }],
-      [INS_PIN_MANAGEMENT, { cla: [0x80], handle: (c, ctx) => this.#pinManagement(c, ctx) }],
-      [INS_INTERNAL_AUTHENTICATE, { cla: [0x00], handle: (c) => this.#internalAuthenticate(c) }],
-      [INS_EXTERNAL_AUTHENTICATE, { cla: [0x00], handle: (c, ctx) => this.#externalAuthenticate(c, ctx) }],
+      [INS.VERIFY, { cla: [CLA.ISO], handle: (c) => this.#verify(c) }],
+      [INS.PIN_MANAGEMENT, { cla: [CLA.PROPRIETARY], handle: (c, ctx) => this.#pinManagement(c, ctx) }],
+      [INS.INTERNAL_AUTHENTICATE, { cla: [CLA.ISO], handle: (c) => this.#internalAuthenticate(c) }],
+      [INS.EXTERNAL_AUTHENTICATE, { cla: [CLA.ISO], handle: (c, ctx) => this.#externalAuthenticate(c, ctx) }],
       [
-        INS_UPDATE_RECORD,
-        { cla: [0x00, CLA_SECURE_MESSAGING], handle: (c, ctx) => this.#updateRecord(c, ctx) },
+        INS.UPDATE_RECORD,
+        { cla: [CLA.ISO, CLA.SECURE_MESSAGING], handle: (c, ctx) => this.#updateRecord(c, ctx) },
       ],
     ]);
   }
@@ -176,8 +172,8 @@ export class SsseApplication implements CardApplication {
   /** CHANGE PIN (`80 5E 01 00`) and RELOAD PIN (`80 5E 00 00`). */
   #pinManagement(cmd: Command, ctx: CommandContext): Reply {
     if (cmd.p2 !== 0x00) return status(SW.INCORRECT_P1P2);
-    if (cmd.p1 === 0x01) return this.#changePin(cmd);
-    if (cmd.p1 === 0x00) return this.#reloadPin(cmd, ctx);
+    if (cmd.p1 === PIN_MANAGEMENT_OP.change) return this.#changePin(cmd);
+    if (cmd.p1 === PIN_MANAGEMENT_OP.reload) return this.#reloadPin(cmd, ctx);
     return status(SW.INCORRECT_P1P2);
   }
 
@@ -220,14 +216,14 @@ export class SsseApplication implements CardApplication {
    * succeeded (else 6982), so a settlement's proof binds the card's presence to its PIN.
    */
   #internalAuthenticate(cmd: Command): Reply {
-    if (cmd.p1 !== INTERNAL_AUTH_PRESENCE && cmd.p1 !== INTERNAL_AUTH_PAYMENT)
+    if (cmd.p1 !== INTERNAL_AUTH_PURPOSE.presence && cmd.p1 !== INTERNAL_AUTH_PURPOSE.payment)
       return status(SW.INCORRECT_P1P2);
     if (cmd.p2 !== SSSE_KEY_IDS.internalAuth) return status(SW.REFERENCED_DATA_NOT_FOUND);
     if (cmd.data.length !== authBlockSize(this.#keys.algorithm)) return status(SW.WRONG_LENGTH);
-    if (cmd.p1 === INTERNAL_AUTH_PAYMENT && !this.#pinVerified) {
+    if (cmd.p1 === INTERNAL_AUTH_PURPOSE.payment && !this.#pinVerified) {
       return status(SW.SECURITY_STATUS_NOT_SATISFIED);
     }
-    const block = cmd.p1 === INTERNAL_AUTH_PAYMENT ? paymentProofBlock(cmd.data) : cmd.data;
+    const block = cmd.p1 === INTERNAL_AUTH_PURPOSE.payment ? paymentProofBlock(cmd.data) : cmd.data;
     return dataReply(cmd, encrypt(this.#keys.algorithm, this.#keys.internalAuth, block, { mode: 'ecb' }));
   }
 
@@ -254,7 +250,7 @@ export class SsseApplication implements CardApplication {
    */
   #updateRecord(cmd: Command, ctx: CommandContext): Reply {
     // Plain UPDATE RECORD is never allowed: the record must come with its MAC.
-    if (cmd.cla !== CLA_SECURE_MESSAGING) return status(SW.SECURITY_STATUS_NOT_SATISFIED);
+    if (cmd.cla !== CLA.SECURE_MESSAGING) return status(SW.SECURITY_STATUS_NOT_SATISFIED);
     if (cmd.data.length < 2 + MAC_LENGTH || cmd.le !== undefined) return status(SW.WRONG_LENGTH);
     const target = addressRecord(cmd, this, ctx.currentFile);
     if (!target.ok) return status(target.sw);

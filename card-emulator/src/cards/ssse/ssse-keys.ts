@@ -1,6 +1,12 @@
-import { type CardAlgorithm, parseCardIdCode, ssseCardKey } from '@sscard/card-core';
+import {
+  type CardAlgorithm,
+  SSSE_KEY_IDS,
+  type SsseKeyUsage,
+  parseCardIdCode,
+  ssseCardKey,
+} from '@sscard/card-core';
 import type { CardDocument } from '../card-document.js';
-import { type IssuerKeyset, SSSE_KEY_USAGES, type SsseKeyUsage } from '../keyset.js';
+import type { IssuerKeyset } from '../keyset.js';
 
 /** The card's own keys of the social security application, one per usage, diversified from the issuer's master keys. */
 export interface SsseCardKeys {
@@ -10,14 +16,6 @@ export interface SsseCardKeys {
   pinReload: Buffer;
   update: Buffer;
 }
-
-/** Key ids, P2 of INTERNAL/EXTERNAL AUTHENTICATE (docs/card-conventions.md). */
-export const SSSE_KEY_IDS: Readonly<Record<SsseKeyUsage, number>> = {
-  internalAuth: 0x01,
-  externalAuth: 0x02,
-  pinReload: 0x03,
-  update: 0x04,
-};
 
 /**
  * Diversifies every master key with the card identification code (D = its last 8 bytes). A
@@ -32,7 +30,7 @@ export function deriveSsseCardKeys(
   const cardId = parseCardIdCode(doc.card.cardIdCode).bytes;
   const masters = keyset.ssse[algorithm];
   const keys = { algorithm } as SsseCardKeys;
-  for (const usage of SSSE_KEY_USAGES) {
+  for (const usage of Object.keys(SSSE_KEY_IDS) as SsseKeyUsage[]) {
     const master = Buffer.from(doc.keyOverride?.[usage] ?? masters[usage], 'hex');
     keys[usage] = ssseCardKey(algorithm, master, cardId);
     master.fill(0);
