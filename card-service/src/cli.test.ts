@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { makeCitizenId } from '@sscard/card-core';
 import { bypassAppendOnly } from './testing/tamper-fixture.js';
 import { openStore } from './store/open-store.js';
+import { systemClock } from './clock.js';
+import { authenticateOperator } from './terminals/operator-tokens.js';
 
 const CLI = fileURLToPath(new URL('./cli.js', import.meta.url));
 
@@ -154,6 +156,46 @@ describe('sscard-service command line', () => {
     assert.equal(revoke.status, 0, revoke.stderr);
     assert.equal(run('revoke', 'nobody').status, 1);
     assert.equal(run('enrol-code', '--terminal-id', 'x', '--type', 'tram', '--region', '330300').status, 2);
+  });
+
+  test('token create, list, rotate and revoke manage operator tokens; a token printed works until revoked', async () => {
+    const made = run(
+      'token',
+      'create',
+      '--name',
+      'nightly export',
+      '--scopes',
+      'audit:read,registry:read',
+      '--days',
+      '10',
+    );
+    assert.equal(made.status, 0, made.stderr);
+    const token = made.stdout.trim();
+    const [, tokenId] = /^sst_([0-9a-f]{16})_/.exec(token) ?? [];
+    assert.ok(tokenId, made.stdout);
+    const listed = JSON.parse(run('token', 'list').stdout) as Record<string, unknown>[];
+    const row = listed.find((x) => x.tokenId === tokenId);
+    assert.deepEqual(
+      [row?.name, row?.status, row?.scopes],
+      ['nightly export', 'active', ['audit:read', 'registry:read']],
+    );
+    assert.ok(!JSON.stringify(listed).includes(token.slice(22)), 'no secret in the list');
+    const rotated = run('token', 'rotate', tokenId, '--overlap', '0');
+    assert.equal(rotated.status, 0, rotated.stderr);
+    const next = rotated.stdout.trim();
+    assert.match(rotated.stderr, /the old secret is no longer good/);
+    const store = await openStore({ dataDir: dir, databaseUrl: '' });
+    try {
+      assert.equal((await authenticateOperator(store, systemClock, next)).tokenId, tokenId);
+      await assert.rejects(authenticateOperator(store, systemClock, token), { code: 'TOKEN_EXPIRED' });
+      assert.equal(run('token', 'revoke', tokenId).status, 0);
+      await assert.rejects(authenticateOperator(store, systemClock, next), { code: 'TOKEN_REVOKED' });
+    } finally {
+      await store.close();
+    }
+    assert.equal(run('token', 'create', '--name', 'x', '--scopes', 'root').status, 2);
+    assert.equal(run('token', 'create', '--name', 'x', '--scopes', 'admin', '--days', '9999').status, 1);
+    assert.equal(run('token', 'revoke', '0123456789abcdef').status, 1);
   });
 
   test('import reports bad rows with line numbers and exits 1', async () => {

@@ -22,6 +22,14 @@ import { startService } from './service.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { createEnrolmentCode, revokeTerminal } from './terminals/terminals.js';
+import {
+  SCOPES,
+  type Scope,
+  createOperatorToken,
+  listOperatorTokens,
+  revokeOperatorToken,
+  rotateOperatorToken,
+} from './terminals/operator-tokens.js';
 
 const USAGE = `usage: sscard-service [command] [options]
 
@@ -39,6 +47,15 @@ const USAGE = `usage: sscard-service [command] [options]
   enrol-code --terminal-id T --type kiosk|hospital|pharmacy|bank --region RRRRRR [--ttl SECONDS]
                                 a one-time enrolment code for a terminal
   revoke TERMINAL_ID            revoke a terminal and its certificates
+  token create --name NAME --scopes S[,S…] [--days N]
+                                an operator token (printed once, on stdout) that expires after N
+                                days (operatorTokens.lifetimeDays, 90 by default); scopes:
+                                ${SCOPES.join(', ')}
+  token list                    operator tokens with scopes, expiry and status, as JSON (no secrets)
+  token rotate TOKEN_ID [--days N] [--overlap SECONDS]
+                                a new secret (printed once) and expiry for the token; the old
+                                secret stays good for SECONDS (operatorTokens.rotationOverlapSeconds)
+  token revoke TOKEN_ID         revoke an operator token at once, its every secret
   settlement publish-policy P.json
                                 publish the policy file as the next version of its region,
                                 scheme and year
@@ -88,6 +105,10 @@ async function main(argv: string[]): Promise<number> {
       group: { type: 'string' },
       issuer: { type: 'string' },
       'new-master-key': { type: 'boolean' },
+      name: { type: 'string' },
+      scopes: { type: 'string' },
+      days: { type: 'string' },
+      overlap: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -240,6 +261,8 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       });
     }
+    case 'token':
+      return operatorTokenCommand(config, rest, values);
     case 'settlement': {
       const [sub, arg] = rest;
       if (sub === 'publish-policy' && arg) {
@@ -284,6 +307,89 @@ async function main(argv: string[]): Promise<number> {
     }
     default:
       throw new DomainError('USAGE', `unknown command ${command}`, 2);
+  }
+}
+
+/** A whole number from the command line, or a usage error naming the option. */
+function wholeNumber(option: string, value: string | boolean | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[0-9]+$/.test(value)) {
+    throw new DomainError('USAGE', `--${option} takes a whole number`, 2);
+  }
+  return Number(value);
+}
+
+async function operatorTokenCommand(
+  config: ServiceConfig,
+  [sub, id]: string[],
+  v: Record<string, string | boolean | undefined>,
+): Promise<number> {
+  const policy = config.operatorTokens;
+  const lifetimeDays = wholeNumber('days', v.days);
+  switch (sub) {
+    case 'create': {
+      const scopes = typeof v.scopes === 'string' ? v.scopes.split(',').map((x) => x.trim()) : [];
+      if (typeof v.name !== 'string' || scopes.length === 0) {
+        throw new DomainError('USAGE', 'token create --name NAME --scopes S[,S…] [--days N]', 2);
+      }
+      const unknown = scopes.filter((x) => !(SCOPES as readonly string[]).includes(x));
+      if (unknown.length > 0) {
+        throw new DomainError(
+          'USAGE',
+          `unknown scopes ${unknown.join(', ')}; known: ${SCOPES.join(', ')}`,
+          2,
+        );
+      }
+      return withStore(config, async (store) => {
+        const made = await createOperatorToken(
+          store,
+          systemClock,
+          policy,
+          { name: v.name as string, scopes: scopes as Scope[], lifetimeDays },
+          CLI_OPERATOR,
+        );
+        process.stdout.write(`${made.token}\n`);
+        process.stderr.write(
+          `operator token ${made.operator.tokenId} (${made.operator.scopes.join(' ')}), expires ${made.operator.expiresAt}\n`,
+        );
+        return 0;
+      });
+    }
+    case 'list':
+      return withStore(config, async (store) => {
+        process.stdout.write(`${JSON.stringify(await listOperatorTokens(store, systemClock), null, 2)}\n`);
+        return 0;
+      });
+    case 'rotate': {
+      if (!id) throw new DomainError('USAGE', 'token rotate TOKEN_ID [--days N] [--overlap SECONDS]', 2);
+      const overlapSeconds = wholeNumber('overlap', v.overlap);
+      return withStore(config, async (store) => {
+        const rotated = await rotateOperatorToken(
+          store,
+          systemClock,
+          policy,
+          id,
+          { lifetimeDays, overlapSeconds },
+          CLI_OPERATOR,
+        );
+        process.stdout.write(`${rotated.token}\n`);
+        const until = rotated.operator.previousSecretValidUntil;
+        process.stderr.write(
+          `operator token ${id} rotated, expires ${rotated.operator.expiresAt}; the old secret ${until ? `is good until ${until}` : 'is no longer good'}\n`,
+        );
+        return 0;
+      });
+    }
+    case 'revoke': {
+      if (!id) throw new DomainError('USAGE', 'token revoke TOKEN_ID', 2);
+      return withStore(config, async (store) => {
+        const revoked = await revokeOperatorToken(store, systemClock, id, CLI_OPERATOR);
+        process.stderr.write(`operator token ${id} revoked at ${revoked.revokedAt}\n`);
+        return 0;
+      });
+    }
+    default:
+      throw new DomainError('USAGE', 'token create | list | rotate TOKEN_ID | revoke TOKEN_ID', 2);
   }
 }
 

@@ -123,6 +123,26 @@ const configSchema = z
       })
       .strict()
       .default({ eventsPerDay: 200, unknownCardsPerDay: 10, regionGrants: [] }),
+    operatorTokens: z
+      .object({
+        /** How long a new or rotated operator token lives unless the request asks otherwise. */
+        lifetimeDays: z.number().int().min(1).max(3650).default(90),
+        /** The longest lifetime a request may ask for. */
+        maxLifetimeDays: z.number().int().min(1).max(3650).default(365),
+        /** After a rotation, how long the replaced secret is still accepted (0: not at all). */
+        rotationOverlapSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(7 * 86400)
+          .default(3600),
+      })
+      .strict()
+      .refine((t) => t.lifetimeDays <= t.maxLifetimeDays, {
+        message: 'lifetimeDays may not exceed maxLifetimeDays',
+        path: ['lifetimeDays'],
+      })
+      .default({ lifetimeDays: 90, maxLifetimeDays: 365, rotationOverlapSeconds: 3600 }),
     challengeTtlSeconds: z.number().int().min(5).max(600).default(60),
     enrolmentCodeTtlSeconds: z
       .number()

@@ -22,7 +22,7 @@ import { checkDurability } from './store/durability.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { loadOrCreateCa } from './terminals/ca.js';
-import { bootstrapAdminToken } from './terminals/operator-tokens.js';
+import { assignMissingExpiries, bootstrapAdminToken } from './terminals/operator-tokens.js';
 
 export interface RunningService {
   /** `https://host:port`. */
@@ -80,7 +80,14 @@ export async function startService(
     if (hsmStatus instanceof Error)
       log.warn('HSM not reachable at start', { socket: hsm.socketPath, reason: hsmStatus.message });
     const adminTokenPath = dataPath(config, 'admin-token');
-    const adminToken = await bootstrapAdminToken(store, clock, adminTokenPath);
+    const adminToken = await bootstrapAdminToken(store, clock, config.operatorTokens, adminTokenPath);
+    const givenExpiry = await assignMissingExpiries(store, clock, config.operatorTokens);
+    if (givenExpiry > 0) {
+      log.warn('operator tokens without an expiry now expire', {
+        tokens: givenExpiry,
+        lifetimeDays: config.operatorTokens.lifetimeDays,
+      });
+    }
     const registry = new Registry(store, clock, config.lifecycle);
     const presence = new CardPresence(store, clock, hsm, config.challengeTtlSeconds);
     const checkpointer = new AuditCheckpointer(store, hsm, log, {

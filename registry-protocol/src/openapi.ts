@@ -107,6 +107,7 @@ export function buildOpenapi(routes: readonly RouteContract[], options: OpenapiO
     const security: Record<string, string[]>[] = [];
     if (r.access.terminals) security.push({ terminalCertificate: [] });
     if (r.access.scope) security.push({ operatorToken: [r.access.scope] });
+    else if (r.access.anyOperator) security.push({ operatorToken: [] });
     const responses: Record<string, unknown> = {};
     for (const [status, answer] of Object.entries(r.responses)) {
       if (Number(status) >= 400) {

@@ -27,6 +27,8 @@ export const ACCESS_PROBLEM_CODES = [
   'TOKEN_INVALID',
   /** An operator token past its expiry: rotate before it, or have an admin create a new one. */
   'TOKEN_EXPIRED',
+  /** An operator token an admin revoked (401 when presented; 409 when asked to rotate it). */
+  'TOKEN_REVOKED',
   'CLIENT_CERT_REQUIRED',
   'CLIENT_CERT_UNTRUSTED',
   'CLIENT_CERT_REVOKED',

@@ -3,12 +3,15 @@ import type { Scope, TerminalType } from './vocabulary.js';
 
 /**
  * Who may call a route: anyone (over TLS), terminals of some types (mutual TLS with a certificate
- * of the service's CA), operators holding a scope. A route may admit both terminals and operators.
+ * of the service's CA), operators holding a scope (or any operator). A route may admit both
+ * terminals and operators.
  */
 export interface Access {
   public?: true;
   terminals?: readonly TerminalType[];
   scope?: Scope;
+  /** Any valid operator token, whatever its scopes (an operator's own token, e.g. to rotate it). */
+  anyOperator?: true;
   /** Also admitted without credentials: a peer on a loopback address (the host's own monitoring). */
   loopback?: true;
 }

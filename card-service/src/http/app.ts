@@ -27,14 +27,18 @@ declare module 'express-serve-static-core' {
 /**
  * Who is calling. A bearer token makes an operator; otherwise a client certificate our CA
  * verified makes a terminal, if the store still knows its certificate as good (checked on every
- * request, so revocation needs no reconnect); otherwise anonymous.
+ * request, so revocation needs no reconnect); otherwise anonymous. `auditRefusals`: record the use
+ * of a revoked or expired operator token (where the failure limiter bounds such attempts).
  */
-async function identify(svc: Services, req: IncomingMessage): Promise<Principal> {
+async function identify(svc: Services, req: IncomingMessage, auditRefusals = true): Promise<Principal> {
   const auth = req.headers.authorization;
   if (auth !== undefined) {
     const m = /^Bearer (\S+)$/.exec(auth);
     if (!m) throw unauthorized('TOKEN_INVALID', 'Authorization must be "Bearer <operator token>"');
-    return { kind: 'operator', operator: await authenticateOperator(svc.store, m[1]!) };
+    return {
+      kind: 'operator',
+      operator: await authenticateOperator(svc.store, svc.clock, m[1]!, { auditRefusals }),
+    };
   }
   const socket = req.socket as TLSSocket;
   // The X509Certificate view, not getPeerCertificate(): that one builds an object with three
@@ -58,6 +62,7 @@ const isLoopback = (address: string): boolean =>
 function authorise(route: RouteDef, principal: Principal): Actor {
   const { access } = route;
   if (principal.kind === 'operator') {
+    if (access.anyOperator) return { kind: 'operator', id: principal.operator.tokenId };
     if (!access.scope) throw forbidden('OPERATOR_NOT_ALLOWED', 'this route is for terminals');
     if (!hasScope(principal.operator, access.scope)) {
       throw forbidden('SCOPE_MISSING', `the operator token lacks the scope ${access.scope}`, {
@@ -102,6 +107,7 @@ function rateKey(p: Principal): string {
 const IDENTIFICATION_FAILURES: ReadonlySet<string> = new Set([
   'TOKEN_INVALID',
   'TOKEN_EXPIRED',
+  'TOKEN_REVOKED',
   'CLIENT_CERT_UNTRUSTED',
   'CLIENT_CERT_REVOKED',
   'ENROLMENT_CODE_INVALID',
@@ -172,7 +178,8 @@ export function createApp(svc: Services): {
     // An enrolling terminal may still present its old (revoked) certificate: public routes
     // treat a caller they cannot identify as anonymous instead of refusing it.
     const principal = route.access.public
-      ? await identify(svc, req).catch(
+      ? // Not audited here: nothing bounds the attempts of a caller a public route lets in.
+        await identify(svc, req, false).catch(
           (): Principal => ({ kind: 'anonymous', address: req.socket.remoteAddress ?? 'unknown' }),
         )
       : await counted(identify(svc, req));

@@ -3,9 +3,14 @@ import { listAudit, verifyAuditChain } from '../audit/audit-log.js';
 import { settlementHandlers } from '../settlement/routes.js';
 import { hsmDir } from '../config.js';
 import { hsmPaths } from '../hsm/hsm-paths.js';
-import { DomainError, forbidden } from '../errors.js';
+import { DomainError, forbidden, unauthorized } from '../errors.js';
 import type { PreparedIdentity } from '../identity/identity-check.js';
-import { createOperatorToken } from '../terminals/operator-tokens.js';
+import {
+  createOperatorToken,
+  listOperatorTokens,
+  revokeOperatorToken,
+  rotateOperatorToken,
+} from '../terminals/operator-tokens.js';
 import {
   createEnrolmentCode,
   enrolTerminal,
@@ -163,11 +168,55 @@ export function buildRoutes(svc: Services, openapi: OpenapiDocument): RouteDef[]
       },
     },
     createOperatorToken: {
+      handle: async (ctx) => ({
+        status: 201,
+        body: await createOperatorToken(svc.store, svc.clock, svc.config.operatorTokens, ctx.body, ctx.actor),
+      }),
+    },
+    listOperatorTokens: {
+      handle: async () => ({ body: { tokens: await listOperatorTokens(svc.store, svc.clock) } }),
+    },
+    revokeOperatorToken: {
+      handle: async (ctx) => ({
+        body: await revokeOperatorToken(svc.store, svc.clock, ctx.params.tokenId!, ctx.actor),
+      }),
+    },
+    rotateOperatorToken: {
+      handle: async (ctx) => ({
+        status: 201,
+        body: await rotateOperatorToken(
+          svc.store,
+          svc.clock,
+          svc.config.operatorTokens,
+          ctx.params.tokenId!,
+          ctx.body,
+          ctx.actor,
+        ),
+      }),
+    },
+    rotateCallingOperatorToken: {
       handle: async (ctx) => {
-        const b = ctx.body;
+        if (ctx.principal.kind !== 'operator') {
+          throw unauthorized('TOKEN_REQUIRED', 'this route needs an operator token');
+        }
+        const operator = ctx.principal.operator;
+        // The secret a rotation replaced is good for its overlap, not for taking the token over.
+        if (operator.viaPreviousSecret) {
+          throw unauthorized(
+            'TOKEN_EXPIRED',
+            'this secret was replaced by a rotation: rotate with the current secret',
+          );
+        }
         return {
           status: 201,
-          body: await createOperatorToken(svc.store, svc.clock, b.name, b.scopes, ctx.actor),
+          body: await rotateOperatorToken(
+            svc.store,
+            svc.clock,
+            svc.config.operatorTokens,
+            operator.tokenId,
+            ctx.body,
+            ctx.actor,
+          ),
         };
       },
     },

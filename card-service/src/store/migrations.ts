@@ -446,6 +446,18 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 8,
+    name: 'operator tokens: expiry, rotation with an overlap for the replaced secret',
+    statements: [
+      // Null only for tokens made before this migration; the service gives them the default
+      // lifetime at its next start (operator-tokens.ts, assignMissingExpiries).
+      'ALTER TABLE operator_tokens ADD COLUMN expires_at TEXT',
+      'ALTER TABLE operator_tokens ADD COLUMN rotated_at TEXT',
+      'ALTER TABLE operator_tokens ADD COLUMN previous_secret_hash TEXT',
+      'ALTER TABLE operator_tokens ADD COLUMN previous_valid_until TEXT',
+    ],
+  },
 ];
 
 /** Tables the service only ever appends to: its role has no UPDATE, DELETE or TRUNCATE on them. */
