@@ -1,32 +1,34 @@
+import type { z } from 'zod';
 import type { ReaderState } from './readers.js';
+import type { enrolRequest, readerRequest, reportLostRequest, unparkRequest } from './requests.js';
 
 /**
  * The local REST API (`/v1`), for integrators' pages and programs. Answers: `CardReadView`,
- * `PinResultView`, `LostCardReportView`; errors: a `Problem` with its HTTP status.
+ * `PinResultView`, `LostCardReportView`; errors: a `Problem` with its HTTP status (a body that its
+ * schema in `requests.ts` refuses: 400 `BAD_REQUEST`, `details.field` naming the field).
  *
  *   GET  /v1/readers            → ReadersAnswer
  *   POST /v1/card/read          ReaderRequest → CardReadView
  *   POST /v1/card/pin/verify    → PinResultView
  *   POST /v1/card/pin/change    → PinResultView
- *   POST /v1/card/report-lost   ReaderRequest → LostCardReportView
+ *   POST /v1/card/report-lost   ReportLostRequest → LostCardReportView
  *   POST /v1/registry/enrol     EnrolRequest → EnrolAnswer (API token clients only)
  *   GET  /v1/outbox             → OutboxAnswer (API token clients only)
  *   POST /v1/outbox/unpark      UnparkRequest → OutboxAnswer (API token clients only)
  */
 
 /** Names the reader to use; without it, the one reader holding a card. */
-export interface ReaderRequest {
-  reader?: string;
-}
+export type ReaderRequest = z.input<typeof readerRequest>;
+
+/** A lost-card report: at most the reader; the card number is read from the card. */
+export type ReportLostRequest = z.input<typeof reportLostRequest>;
 
 export interface ReadersAnswer {
   readers: ReaderState[];
 }
 
 /** A one-time enrolment code from a registry operator. */
-export interface EnrolRequest {
-  code: string;
-}
+export type EnrolRequest = z.input<typeof enrolRequest>;
 
 /**
  * The terminal as its new certificate names it. The agent's answer adds `registry`, the link's
@@ -70,9 +72,7 @@ export interface OutboxAnswer {
 }
 
 /** Puts a parked request back into the resend passes, once its cause is fixed. */
-export interface UnparkRequest {
-  idempotencyKey: string;
-}
+export type UnparkRequest = z.input<typeof unparkRequest>;
 
 export const AGENT_API_PATHS = {
   readers: '/v1/readers',

@@ -1,4 +1,5 @@
 import { type ApiProblemCode, MinistryReturnCode, type OutboxAnswer } from '@sscard/agent-protocol';
+import { AGENT_REQUEST_BODIES as BODIES } from '@sscard/agent-protocol/schemas';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '@sscard/log';
 import { redact } from '@sscard/log';
@@ -8,6 +9,7 @@ import type { AgentActions, ReaderSource } from './agent-actions.js';
 import type { AgentMetrics } from './metrics.js';
 import { callMinistry, parseMinistryRequest } from './ministry.js';
 import { ApiProblem, toProblem } from './problem.js';
+import { parseBody } from './request-body.js';
 import { HTTP_ROUTES, type HttpRouteName, type HttpRouteRule } from './route-table.js';
 
 /**
@@ -111,10 +113,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     cardRead: [
       v1Body,
       async (req, res) => {
-        const reader = (req.body as { reader?: unknown } | undefined)?.reader;
-        if (reader !== undefined && (typeof reader !== 'string' || reader.length === 0)) {
-          throw new ApiProblem(400, 'BAD_REQUEST', '"reader" must be a reader name', { field: 'reader' });
-        }
+        const { reader } = parseBody(BODIES.readCard, req.body);
         res.json(await actions.readCard({ reader }));
       },
     ],
@@ -132,33 +131,18 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     reportLost: [
       v1Body,
       async (req, res) => {
-        const body = (req.body ?? {}) as Record<string, unknown>;
-        const unknown = Object.keys(body).filter((k) => k !== 'reader');
-        if (unknown.length > 0) {
-          throw new ApiProblem(
-            400,
-            'BAD_REQUEST',
-            'only "reader" may be given; the card number is read from the card',
-            { fields: unknown },
-          );
-        }
-        if (body.reader !== undefined && (typeof body.reader !== 'string' || body.reader.length === 0)) {
-          throw new ApiProblem(400, 'BAD_REQUEST', '"reader" must be a reader name', { field: 'reader' });
-        }
-        res.json(await actions.reportLost({ reader: body.reader as string | undefined }));
+        const { reader } = parseBody(BODIES.reportLost, req.body);
+        res.json(await actions.reportLost({ reader }));
       },
     ],
     // Enrolment replaces the terminal's certificate: for the operator's tools (a `token` route).
     enrol: [
       v1Body,
       async (req, res) => {
-        const code = (req.body as { code?: unknown } | undefined)?.code;
-        if (typeof code !== 'string' || code.trim().length === 0) {
-          throw new ApiProblem(400, 'BAD_REQUEST', '"code" must be the enrolment code', { field: 'code' });
-        }
+        const { code } = parseBody(BODIES.enrol, req.body);
         if (!options.enrol)
           throw new ApiProblem(404, 'NOT_FOUND', 'this agent has no card-service configured');
-        res.json(await options.enrol(code.trim()));
+        res.json(await options.enrol(code));
       },
     ],
     outbox: [
@@ -171,12 +155,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     outboxUnpark: [
       v1Body,
       async (req, res) => {
-        const key = (req.body as { idempotencyKey?: unknown } | undefined)?.idempotencyKey;
-        if (typeof key !== 'string' || key.length === 0) {
-          throw new ApiProblem(400, 'BAD_REQUEST', '"idempotencyKey" must name a parked request', {
-            field: 'idempotencyKey',
-          });
-        }
+        const { idempotencyKey: key } = parseBody(BODIES.outboxUnpark, req.body);
         if (!options.outbox)
           throw new ApiProblem(404, 'NOT_FOUND', 'this agent has no card-service configured');
         const answer = await options.outbox.unpark(key);

@@ -255,6 +255,25 @@ describe('local API errors', () => {
     assert.deepEqual(reply.json().details, { fields: ['cardNumber'] });
   });
 
+  // Each body is read by its schema in agent-protocol: a field it refuses is named in the problem.
+  for (const [path, body, field] of [
+    ['/v1/card/read', '{"reader":7}', 'reader'],
+    ['/v1/card/read', '{"reader":""}', 'reader'],
+    ['/v1/card/report-lost', '{"reader":["a"]}', 'reader'],
+    ['/v1/registry/enrol', '{"code":"   "}', 'code'],
+    ['/v1/registry/enrol', '{}', 'code'],
+    ['/v1/outbox/unpark', '{"idempotencyKey":12}', 'idempotencyKey'],
+    ['/v1/card/read', '[1]', ''],
+  ] as const) {
+    it(`refuses ${path} with ${body} (400, naming ${field ? `"${field}"` : 'the body'})`, async () => {
+      const reply = await send('POST', path, { ...auth, 'content-type': 'application/json' }, body);
+      assert.equal(reply.status, 400);
+      assert.equal(reply.json().code, 'BAD_REQUEST');
+      assert.deepEqual(reply.json().details, { field });
+      if (field) assert.match(String(reply.json().message), new RegExp(`^"${field}": `));
+    });
+  }
+
   it('refuses enrolment from a browser page even of an allowed origin (403)', async () => {
     const reply = await send(
       'POST',

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+/**
+ * The zod schemas of the local REST API's request bodies: the agent validates every body with
+ * these, and their types (`rest.ts`) are inferred from them, so the two cannot drift apart. This
+ * module is the package's `schemas` entry point, apart from the rest, so that a browser bundle of
+ * the types and named values carries no zod.
+ */
+
+const readerName = z.string().min(1, 'a reader name');
+
+/** Names the reader to use; without it, the one reader holding a card. */
+export const readerRequest = z.object({ reader: readerName.optional() });
+
+/**
+ * A lost-card report names at most its reader: the card number is read from the card, so a body
+ * that names one (or anything else) is refused rather than ignored.
+ */
+export const reportLostRequest = z.strictObject(
+  { reader: readerName.optional() },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? 'only "reader" may be given; the card number is read from the card'
+        : undefined,
+  },
+);
+
+/** A one-time enrolment code from a registry operator (surrounding blanks are not part of it). */
+export const enrolRequest = z.object({ code: z.string().trim().min(1, 'the enrolment code') });
+
+/** Puts a parked request back into the resend passes, once its cause is fixed. */
+export const unparkRequest = z.object({ idempotencyKey: z.string().min(1, 'the key of a parked request') });
+
+/** The body schema of each REST route that takes one, by its name in `AGENT_API_PATHS`. */
+export const AGENT_REQUEST_BODIES = {
+  readCard: readerRequest,
+  reportLost: reportLostRequest,
+  enrol: enrolRequest,
+  outboxUnpark: unparkRequest,
+} as const;
