@@ -14,7 +14,17 @@ import type { CardDocument } from './issuance/card-document.js';
 import { seedDemoHolders, seedFromCardDocuments } from './issuance/seed.js';
 import { TERMINAL_TYPES, type TerminalType } from './lifecycle/transitions.js';
 import { Registry } from './registry/registry.js';
+import { pension } from '@sscard/registry-protocol';
 import { policyDraftSchema } from '@sscard/registry-protocol/settlement';
+import type { z } from 'zod';
+import { ProgressMeter } from './bulk-import/progress.js';
+import {
+  createEntitlement,
+  entitlementRecord,
+  listPayments,
+  setEntitlementStatus,
+} from './pension/entitlements.js';
+import { listRuns, runPensionMonth } from './pension/monthly-run.js';
 import { importCatalogue } from './settlement/catalogue.js';
 import { listPolicies, publishPolicy } from './settlement/policies.js';
 import { quoteFromFiles } from './settlement/quote-files.js';
@@ -63,6 +73,14 @@ const USAGE = `usage: sscard-service [command] [options]
   catalogue import REGION FILE.csv
                                 load catalogue items (item_code,name,item_class,
                                 pre_self_pay_share,price_ceiling_yuan); all rows checked first
+  pension grant PERSON_NO --amount FEN --first-month YYYY-MM --region RRRRRR
+                                a monthly pension for a holder
+  pension status PERSON_NO active|suspended|stopped --reason TEXT [--last-month YYYY-MM]
+                                resume, suspend or stop it (stopped: paid through --last-month)
+  pension show PERSON_NO        the entitlement, its history and payments, as JSON
+  pension run YYYY-MM [--region RRRRRR] [--batch N]
+                                the month's payments to card accounts, each paying region in turn
+                                or one; started again after an interruption it pays what is left
   settlement quote --policy P.json --accumulators A.json --bill B.json [--account FEN]
                    [--use-account] [--visit outpatient|inpatient] [--level 1|2|3]
                    [--group in_service|retired]
@@ -109,6 +127,10 @@ async function main(argv: string[]): Promise<number> {
       scopes: { type: 'string' },
       days: { type: 'string' },
       overlap: { type: 'string' },
+      amount: { type: 'string' },
+      'first-month': { type: 'string' },
+      'last-month': { type: 'string' },
+      reason: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -305,6 +327,8 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       });
     }
+    case 'pension':
+      return withStore(config, (store) => pensionCommand(store, rest, values));
     default:
       throw new DomainError('USAGE', `unknown command ${command}`, 2);
   }
@@ -391,6 +415,100 @@ async function operatorTokenCommand(
     default:
       throw new DomainError('USAGE', 'token create | list | rotate TOKEN_ID | revoke TOKEN_ID', 2);
   }
+}
+
+/** Fails with the schema's first complaint, naming the field. */
+function parsed<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const i = r.error.issues[0]!;
+  throw new DomainError('USAGE', `${what}: ${i.path.join('.') || 'value'}: ${i.message}`, 2);
+}
+
+async function pensionCommand(
+  store: Store,
+  [sub, arg, arg2]: string[],
+  v: Record<string, string | boolean | undefined>,
+): Promise<number> {
+  const show = async (personNo: string) => ({
+    ...(await entitlementRecord(store, personNo)),
+    payments: await listPayments(store, personNo),
+  });
+  if (sub === 'grant' && arg) {
+    const body = parsed(
+      pension.entitlementBody,
+      {
+        personNo: arg,
+        monthlyAmount: Number(v.amount),
+        firstMonth: v['first-month'],
+        payingRegion: v.region,
+      },
+      'pension grant',
+    );
+    await createEntitlement(store, systemClock, body, CLI_OPERATOR);
+    process.stdout.write(`${JSON.stringify(await show(arg), null, 2)}\n`);
+    return 0;
+  }
+  if (sub === 'status' && arg && arg2) {
+    const body = parsed(
+      pension.entitlementStatusBody,
+      { status: arg2, reason: v.reason, ...(v['last-month'] ? { lastMonth: v['last-month'] } : {}) },
+      'pension status',
+    );
+    await setEntitlementStatus(store, systemClock, arg, body, CLI_OPERATOR);
+    process.stdout.write(`${JSON.stringify(await show(arg), null, 2)}\n`);
+    return 0;
+  }
+  if (sub === 'show' && arg) {
+    process.stdout.write(`${JSON.stringify(await show(arg), null, 2)}\n`);
+    return 0;
+  }
+  if (sub === 'run' && arg) {
+    const month = parsed(pension.month, arg, 'pension run');
+    const batch = v.batch === undefined ? undefined : Number(v.batch);
+    if (batch !== undefined && !(Number.isInteger(batch) && batch > 0))
+      throw new DomainError('USAGE', 'pension run: --batch takes a positive whole number', 2);
+    const region =
+      v.region === undefined
+        ? undefined
+        : parsed(pension.entitlementBody.shape.payingRegion, v.region, 'pension run --region');
+    // On a terminal the bar redraws itself; in a log it is a line a second.
+    const tty = process.stderr.isTTY;
+    const meters = new Map<string, ProgressMeter>();
+    const reports = await runPensionMonth(store, systemClock, {
+      month,
+      region,
+      ...(batch ? { batchSize: batch } : {}),
+      actor: CLI_OPERATOR,
+      progress: ({ region: r, done, total }) => {
+        let meter = meters.get(r);
+        if (!meter) {
+          meter = new ProgressMeter(
+            r,
+            (m) => process.stderr.write(tty ? `\r${m}\x1b[K` : `${m}\n`),
+            total,
+            1000,
+            'holders',
+          );
+          meters.set(r, meter);
+        }
+        meter.update(done, undefined, done === 0 || done === total);
+      },
+    });
+    for (const r of reports) {
+      const meter = meters.get(r.region);
+      if (tty) process.stderr.write('\n');
+      meter?.done(`${month} ${r.region}: ${r.holders} holders, ${r.payments} payments, ${r.amount} fen`);
+      if (tty) process.stderr.write('\n');
+    }
+    process.stdout.write(`${JSON.stringify(await listRuns(store, month), null, 2)}\n`);
+    return 0;
+  }
+  throw new DomainError(
+    'USAGE',
+    'pension grant PERSON_NO … | status PERSON_NO STATUS --reason TEXT | show PERSON_NO | run YYYY-MM [--region R]',
+    2,
+  );
 }
 
 async function settlementQuote(v: Record<string, string | boolean | undefined>) {

@@ -16,3 +16,4 @@ export * from './routes.js';
 export * from './terminals.js';
 export * from './vocabulary.js';
 export * as settlement from './settlement/index.js';
+export * as pension from './pension/index.js';

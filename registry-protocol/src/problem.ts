@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { contracts } from './contracts.js';
+import { PENSION_REFUSALS } from './pension/entitlements.js';
 import { SETTLEMENT_REFUSALS } from './settlement/requests.js';
 
 /**
@@ -96,6 +97,7 @@ export const PROBLEM_CODES = [
   ...SERVICE_PROBLEM_CODES,
   ...HSM_PROBLEM_CODES,
   ...SETTLEMENT_REFUSALS,
+  ...PENSION_REFUSALS,
 ] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
 

@@ -4,6 +4,7 @@ import { cardRoutes } from './cards.js';
 import { holderRoutes } from './holders.js';
 import { identityRoutes } from './identity.js';
 import { operatorRoutes } from './operators.js';
+import { pensionRoutes } from './pension/routes.js';
 import { opsRoutes } from './ops.js';
 import type { RouteContract } from './route.js';
 import { settlementRoutes } from './settlement/routes.js';
@@ -24,6 +25,7 @@ export const ROUTES = [
   ...holderRoutes,
   ...auditRoutes,
   ...settlementRoutes,
+  ...pensionRoutes,
 ] as const satisfies readonly RouteContract[];
 
 export type Route = (typeof ROUTES)[number];

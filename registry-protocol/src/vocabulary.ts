@@ -63,6 +63,8 @@ export const SCOPES = [
   'terminals:manage',
   'audit:read',
   'settlement:manage',
+  /** Pension entitlements, their status and payments. */
+  'pension:manage',
   /** Prometheus scrapers from other hosts. */
   'metrics:read',
 ] as const;

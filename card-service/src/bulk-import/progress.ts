@@ -14,12 +14,15 @@ export class ProgressMeter {
     /** Rows expected; without it the share done comes from `update`'s `fraction`. */
     private readonly total?: number,
     private readonly everyMs = 1000,
+    /** What is counted: `rows`, `holders`. */
+    private readonly unit = 'rows',
   ) {}
 
-  update(rows: number, fraction?: number): void {
+  /** `force`: draw now, though the last line is less than `everyMs` old (the first and last lines). */
+  update(rows: number, fraction?: number, force = false): void {
     this.rows = rows;
     const now = performance.now();
-    if (now - this.lastAt < this.everyMs) return;
+    if (!force && now - this.lastAt < this.everyMs) return;
     this.lastAt = now;
     const share = Math.min(1, fraction ?? (this.total ? rows / this.total : 0));
     const seconds = (now - this.startedAt) / 1000;
@@ -29,13 +32,15 @@ export class ProgressMeter {
     const filled = Math.round(share * width);
     this.say(
       `${this.label.padEnd(9)} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(share * 100)).padStart(3)}% ` +
-        `${count(rows)}${this.total === undefined ? '' : ` of ${count(this.total)}`} rows, ${count(rate)} rows/s, ETA ${clock(eta)}`,
+        `${count(rows)}${this.total === undefined ? '' : ` of ${count(this.total)}`} ${this.unit}, ${count(rate)} ${this.unit}/s, ETA ${clock(eta)}`,
     );
   }
 
   done(summary: string): void {
     const seconds = (performance.now() - this.startedAt) / 1000;
-    this.say(`${summary} in ${clock(seconds)} (${count(this.rows / Math.max(seconds, 1e-3))} rows/s)`);
+    this.say(
+      `${summary} in ${clock(seconds)} (${count(this.rows / Math.max(seconds, 1e-3))} ${this.unit}/s)`,
+    );
   }
 }
 

@@ -175,6 +175,64 @@ const SETTLEMENT_TABLES = [
   )`,
 ];
 
+/**
+ * Pensions (issue 14). An entitlement is one row per holder; `paid_through` is the run's cursor,
+ * moved in the transaction that posts the payments, and the payments' primary key (holder, month)
+ * makes a month paid at most once whatever the cursor says. The holder's card (debit) account has
+ * its balance row in `card_accounts`, kept like `personal_accounts` beside its ledger entries, for
+ * the bank withdrawal to lock and debit.
+ */
+const PENSION_TABLES = [
+  `CREATE TABLE pension_entitlements (
+    person_no TEXT PRIMARY KEY REFERENCES holders (person_no),
+    monthly_amount BIGINT NOT NULL CHECK (monthly_amount > 0),
+    first_month TEXT NOT NULL,
+    paying_region TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'stopped')),
+    last_month TEXT,
+    paid_through TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  )`,
+  'CREATE INDEX pension_entitlements_region ON pension_entitlements (paying_region, person_no)',
+  `CREATE TABLE pension_entitlement_history (
+    id AUTO_ID,
+    person_no TEXT NOT NULL,
+    action TEXT NOT NULL,
+    status TEXT NOT NULL,
+    monthly_amount BIGINT NOT NULL,
+    reason TEXT,
+    actor TEXT NOT NULL,
+    at TEXT NOT NULL
+  )`,
+  'CREATE INDEX pension_entitlement_history_person ON pension_entitlement_history (person_no, id)',
+  `CREATE TABLE pension_payments (
+    person_no TEXT NOT NULL,
+    month TEXT NOT NULL,
+    amount BIGINT NOT NULL,
+    paying_region TEXT NOT NULL,
+    run_month TEXT NOT NULL,
+    paid_at TEXT NOT NULL,
+    txn_id TEXT NOT NULL,
+    PRIMARY KEY (person_no, month)
+  )`,
+  `CREATE TABLE pension_runs (
+    month TEXT NOT NULL,
+    region TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    completed_at TEXT,
+    holders BIGINT NOT NULL DEFAULT 0,
+    payments BIGINT NOT NULL DEFAULT 0,
+    amount BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (month, region)
+  )`,
+  `CREATE TABLE card_accounts (
+    person_no TEXT PRIMARY KEY,
+    balance BIGINT NOT NULL CHECK (balance >= 0)
+  )`,
+];
+
 const appendOnlySqlite = (table: string): string[] =>
   ['UPDATE', 'DELETE'].map(
     (op) => `CREATE TRIGGER ${table}_no_${op.toLowerCase()} BEFORE ${op} ON ${table}
@@ -458,6 +516,14 @@ export const MIGRATIONS: readonly Migration[] = [
       'ALTER TABLE operator_tokens ADD COLUMN previous_valid_until TEXT',
     ],
   },
+  {
+    version: 9,
+    name: 'pensions: entitlements and their history, monthly payments, runs, card accounts',
+    statements: {
+      sqlite: [...PENSION_TABLES, ...appendOnlySqlite('pension_payments')],
+      postgres: [...PENSION_TABLES, ...appendOnlyPostgres('pension_payments')],
+    },
+  },
 ];
 
 /** Tables the service only ever appends to: its role has no UPDATE, DELETE or TRUNCATE on them. */
@@ -467,6 +533,7 @@ const APPEND_ONLY_TABLES = [
   'ledger_entries',
   'settlements',
   'settlement_endings',
+  'pension_payments',
 ];
 
 /**

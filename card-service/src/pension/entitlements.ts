@@ -1,0 +1,214 @@
+import type { pension } from '@sscard/registry-protocol';
+import { appendAudit } from '../audit/audit-log.js';
+import type { Clock } from '../clock.js';
+import { DomainError, conflict, notFound } from '../errors.js';
+import { type Actor, actorLabel, auditActor } from '../registry/actor.js';
+import { type Queryable, type Store, forUpdate } from '../store/store.js';
+import { chinaMonth } from './months.js';
+
+type PensionStatus = pension.PensionStatus;
+
+interface EntitlementRow {
+  person_no: string;
+  monthly_amount: number | string;
+  first_month: string;
+  paying_region: string;
+  status: PensionStatus;
+  last_month: string | null;
+  paid_through: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const fromRow = (r: EntitlementRow): pension.PensionEntitlement => ({
+  personNo: r.person_no,
+  monthlyAmount: Number(r.monthly_amount),
+  firstMonth: r.first_month,
+  payingRegion: r.paying_region,
+  status: r.status,
+  lastMonth: r.last_month,
+  paidThrough: r.paid_through,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export async function getEntitlement(
+  q: Queryable,
+  personNo: string,
+  lock = false,
+): Promise<pension.PensionEntitlement | undefined> {
+  const row = await q.get<EntitlementRow>(
+    `SELECT * FROM pension_entitlements WHERE person_no = ?${lock ? forUpdate(q.dialect) : ''}`,
+    [personNo],
+  );
+  return row ? fromRow(row) : undefined;
+}
+
+export async function entitlementRecord(
+  q: Queryable,
+  personNo: string,
+): Promise<pension.PensionEntitlementRecord> {
+  const entitlement = await getEntitlement(q, personNo);
+  if (!entitlement) throw notFound('pension entitlement');
+  const history = await q.all<{
+    at: string;
+    action: string;
+    status: PensionStatus;
+    monthly_amount: number | string;
+    reason: string | null;
+    actor: string;
+  }>(
+    'SELECT at, action, status, monthly_amount, reason, actor FROM pension_entitlement_history WHERE person_no = ? ORDER BY id',
+    [personNo],
+  );
+  return {
+    entitlement,
+    history: history.map((h) => ({
+      at: h.at,
+      action: h.action,
+      status: h.status,
+      monthlyAmount: Number(h.monthly_amount),
+      reason: h.reason,
+      actor: h.actor,
+    })),
+  };
+}
+
+/** One change of an entitlement in its history and the audit log, in the caller's transaction. */
+export async function recordChange(
+  tx: Queryable,
+  clock: Clock,
+  e: pension.PensionEntitlement,
+  action: string,
+  reason: string | null,
+  actor: Actor,
+  details: Record<string, unknown> = {},
+): Promise<void> {
+  await tx.run(
+    `INSERT INTO pension_entitlement_history (person_no, action, status, monthly_amount, reason, actor, at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    [e.personNo, action, e.status, e.monthlyAmount, reason, actorLabel(actor), e.updatedAt],
+  );
+  await appendAudit(tx, clock, {
+    ...auditActor(actor),
+    action: `pension.${action}`,
+    subject: `holder ${e.personNo}`,
+    result: 'ok',
+    details: { status: e.status, monthlyAmount: e.monthlyAmount, payingRegion: e.payingRegion, ...details },
+  });
+}
+
+/** Grants a holder a monthly pension, active from its first month. */
+export async function createEntitlement(
+  store: Store,
+  clock: Clock,
+  input: { personNo: string; monthlyAmount: number; firstMonth: string; payingRegion: string },
+  actor: Actor,
+): Promise<pension.PensionEntitlementRecord> {
+  return store.transaction(async (tx) => {
+    const holder = await tx.get('SELECT 1 AS x FROM holders WHERE person_no = ?', [input.personNo]);
+    if (!holder) throw notFound('holder');
+    if (await getEntitlement(tx, input.personNo)) {
+      throw conflict('PENSION_ENTITLEMENT_EXISTS', 'the holder has a pension entitlement already');
+    }
+    const at = clock().toISOString();
+    const e: pension.PensionEntitlement = {
+      ...input,
+      status: 'active',
+      lastMonth: null,
+      paidThrough: null,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await tx.run(
+      `INSERT INTO pension_entitlements (person_no, monthly_amount, first_month, paying_region, status, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      [e.personNo, e.monthlyAmount, e.firstMonth, e.payingRegion, e.status, at, at],
+    );
+    await recordChange(tx, clock, e, 'grant', null, actor, { firstMonth: e.firstMonth });
+    return entitlementRecord(tx, e.personNo);
+  });
+}
+
+/**
+ * Moves an entitlement between active and suspended, or stops it. A stopped entitlement keeps its
+ * last payable month (`lastMonth`, the current month unless given) and never pays again; a
+ * suspended one pays nothing until it is active again, when the next run pays the months withheld.
+ */
+export async function setEntitlementStatus(
+  store: Store,
+  clock: Clock,
+  personNo: string,
+  change: { status: PensionStatus; reason: string; lastMonth?: string | undefined },
+  actor: Actor,
+): Promise<pension.PensionEntitlementRecord> {
+  return store.transaction(async (tx) => {
+    const e = await getEntitlement(tx, personNo, true);
+    if (!e) throw notFound('pension entitlement');
+    const changed = changeStatus(e, change.status, change.lastMonth ?? chinaMonth(clock()), clock);
+    await writeStatus(tx, changed);
+    await recordChange(
+      tx,
+      clock,
+      changed,
+      change.status === 'active' ? 'resume' : change.status === 'suspended' ? 'suspend' : 'stop',
+      change.reason,
+      actor,
+      changed.lastMonth ? { lastMonth: changed.lastMonth } : {},
+    );
+    return entitlementRecord(tx, personNo);
+  });
+}
+
+/** The entitlement after a status change, or a refusal naming why it cannot change so. */
+export function changeStatus(
+  e: pension.PensionEntitlement,
+  status: PensionStatus,
+  lastMonth: string,
+  clock: Clock,
+): pension.PensionEntitlement {
+  if (e.status === 'stopped') {
+    throw new DomainError('PENSION_STATUS_ILLEGAL', 'a stopped pension is not changed again', 409, {
+      status: e.status,
+    });
+  }
+  if (e.status === status) {
+    throw new DomainError('PENSION_STATUS_ILLEGAL', `the pension is ${status} already`, 409, { status });
+  }
+  return {
+    ...e,
+    status,
+    lastMonth: status === 'stopped' ? lastMonth : e.lastMonth,
+    updatedAt: clock().toISOString(),
+  };
+}
+
+export async function writeStatus(tx: Queryable, e: pension.PensionEntitlement): Promise<void> {
+  await tx.run(
+    'UPDATE pension_entitlements SET status = ?, last_month = ?, updated_at = ? WHERE person_no = ?',
+    [e.status, e.lastMonth, e.updatedAt, e.personNo],
+  );
+}
+
+export async function listPayments(q: Queryable, personNo: string): Promise<pension.PensionPayment[]> {
+  if (!(await getEntitlement(q, personNo))) throw notFound('pension entitlement');
+  const rows = await q.all<{
+    month: string;
+    amount: number | string;
+    paying_region: string;
+    run_month: string;
+    paid_at: string;
+    txn_id: string;
+  }>(
+    'SELECT month, amount, paying_region, run_month, paid_at, txn_id FROM pension_payments WHERE person_no = ? ORDER BY month',
+    [personNo],
+  );
+  return rows.map((r) => ({
+    month: r.month,
+    amount: Number(r.amount),
+    payingRegion: r.paying_region,
+    runMonth: r.run_month,
+    paidAt: r.paid_at,
+    txnId: r.txn_id,
+  }));
+}
