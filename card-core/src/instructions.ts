@@ -11,6 +11,8 @@ import type { CardAlgorithm } from './crypto/card-auth.js';
 export const INS = {
   VERIFY: 0x20,
   CHANGE_REFERENCE_DATA: 0x24,
+  /** PBOC-style PIN UNBLOCK (`84 24`, with a MAC) of the social security application: the same byte. */
+  PIN_UNBLOCK: 0x24,
   RESET_RETRY_COUNTER: 0x2c,
   /** PBOC-style PIN change (P1 01) and reload (P1 00) of the social security application. */
   PIN_MANAGEMENT: 0x5e,
@@ -42,6 +44,8 @@ export const CLA = {
   SECURE_MESSAGING: 0x04,
   /** Proprietary commands: PBOC, the PIN management of the SSSE application, the PSAM's. */
   PROPRIETARY: 0x80,
+  /** Proprietary commands with a MAC: PIN UNBLOCK. */
+  PROPRIETARY_SECURE_MESSAGING: 0x84,
 } as const;
 
 /** P1 of SELECT: how the data names the file. */

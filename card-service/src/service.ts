@@ -6,6 +6,7 @@ import { AuditWriter } from './audit/audit-writer.js';
 import { type Clock, systemClock } from './clock.js';
 import { type ServiceConfig, dataPath, hsmDir } from './config.js';
 import { CardPresence } from './hsm/card-presence.js';
+import { HsmSteps } from './hsm/hsm-steps.js';
 import { ExternalAuthentication } from './hsm/external-auth.js';
 import { HsmClient } from './hsm/hsm-client.js';
 import { hsmPaths } from './hsm/hsm-paths.js';
@@ -110,6 +111,7 @@ export async function startService(
       hsm,
       settlement: new SettlementEngine(store, clock, presence, config.quoteTtlSeconds),
       externalAuth: new ExternalAuthentication(store, hsm, audit),
+      hsmSteps: new HsmSteps(store, hsm, audit),
       ca,
       log,
       metrics: createMetrics(),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { contracts } from './contracts.js';
 import { cardIdCode, cardNumber, cipherBlock, hex, instant } from './fields.js';
 import { route } from './route.js';
-import { CARD_ALGORITHMS, TERMINAL_TYPES } from './vocabulary.js';
+import { CARD_ALGORITHMS, TERMINAL_TYPES, type TerminalType } from './vocabulary.js';
 
 /** A challenge for a card-present proof: the card answers it with INTERNAL AUTHENTICATE. */
 export const challengeRequestSchema = z
@@ -51,6 +51,44 @@ export const externalAuthAnswerSchema = z
   .register(contracts, { id: 'ExternalAuthAnswer' });
 export type ExternalAuthAnswer = z.output<typeof externalAuthAnswerSchema>;
 
+/**
+ * The bureau HSM's answer to the first step of a two-step ministry call (`iReadCardBas_HSM_Step1`,
+ * `iReloadPIN_HSM_Step1`, `iUnblockPIN_HSM_Step1`): the step's output as the terminal's agent gave
+ * it (card-core `formatHsmStep1`).
+ */
+export const hsmStepRequestSchema = z
+  .strictObject({ step1: z.string().min(1).max(300) })
+  .register(contracts, { id: 'HsmStepRequest' });
+export type HsmStepRequest = z.input<typeof hsmStepRequestSchema>;
+
+/** Why the HSM gave no answer for a card: `CARD_UNKNOWN`, `ALGORITHM_MISMATCH`, `CRYPTOGRAM_INVALID`. */
+export const HSM_STEP_REFUSALS = ['CARD_UNKNOWN', 'ALGORITHM_MISMATCH', 'CRYPTOGRAM_INVALID'] as const;
+export type HsmStepRefusal = (typeof HSM_STEP_REFUSALS)[number];
+
+/**
+ * `pKey` for the second step, `"<internal>|<external>|"` (card-core `formatHsmKey`): given only
+ * when the card's INTERNAL AUTHENTICATE answer in the first step is its issuer's.
+ */
+export const hsmStepAnswerSchema = z
+  .union([
+    z.object({ verified: z.literal(true), pKey: z.string() }),
+    z.object({ verified: z.literal(false), reason: z.string() }),
+  ])
+  .register(contracts, { id: 'HsmStepAnswer' });
+export type HsmStepAnswer = z.output<typeof hsmStepAnswerSchema>;
+
+export const PIN_MANAGEMENT_OPERATIONS = ['reload', 'unblock'] as const;
+export type PinManagementOperation = (typeof PIN_MANAGEMENT_OPERATIONS)[number];
+
+/** Which counter terminals may have the HSM MAC a card's PIN reload or unblock (the lifecycle's `resetPin` actors). */
+export const PIN_MANAGEMENT_TERMINALS = ['bank'] as const satisfies readonly TerminalType[];
+
+/** The PIN command the HSM is to MAC, with the first step's output. */
+export const hsmPinStepRequestSchema = z
+  .strictObject({ operation: z.enum(PIN_MANAGEMENT_OPERATIONS), step1: z.string().min(1).max(300) })
+  .register(contracts, { id: 'HsmPinStepRequest' });
+export type HsmPinStepRequest = z.input<typeof hsmPinStepRequestSchema>;
+
 export const cardAuthRoutes = [
   route({
     operationId: 'createChallenge',
@@ -90,6 +128,38 @@ export const cardAuthRoutes = [
       200: {
         description: 'cryptogram (hex, one cipher block) and the algorithm the card was issued with',
         body: externalAuthAnswerSchema,
+      },
+    },
+  }),
+  route({
+    operationId: 'answerHsmReadStep',
+    method: 'post',
+    path: '/v1/card-auth/hsm-read',
+    summary:
+      'The second-step key of iReadCardBas_HSM_Step1: the card verified by its internal authentication, and the EXTERNAL AUTHENTICATE cryptogram (terminals without a PSAM)',
+    tag: 'terminal',
+    access: { terminals: TERMINAL_TYPES },
+    body: hsmStepRequestSchema,
+    responses: {
+      200: {
+        description: '{verified: true, pKey} or {verified: false, reason}',
+        body: hsmStepAnswerSchema,
+      },
+    },
+  }),
+  route({
+    operationId: 'answerHsmPinStep',
+    method: 'post',
+    path: '/v1/card-auth/hsm-pin',
+    summary:
+      'The second-step key of iReloadPIN_HSM_Step1 / iUnblockPIN_HSM_Step1: the card verified, and the MAC of its RELOAD PIN (to the initial PIN) or PIN UNBLOCK command; counter terminals only, audited',
+    tag: 'terminal',
+    access: { terminals: PIN_MANAGEMENT_TERMINALS },
+    body: hsmPinStepRequestSchema,
+    responses: {
+      200: {
+        description: '{verified: true, pKey} or {verified: false, reason}',
+        body: hsmStepAnswerSchema,
       },
     },
   }),

@@ -91,3 +91,11 @@ export function ssseCardKey(alg: CardAlgorithm, masterKey: Uint8Array, cardIdCod
   }
   return diversifyKey(alg, masterKey, cardIdCode.subarray(CARD_ID_LENGTH - 8));
 }
+
+/**
+ * What the MAC of PIN UNBLOCK `84 24 00 00 04 <MAC>` covers: the command's header, Lc included
+ * (docs/card-conventions.md, sscard convention). A fresh copy each time: callers may wipe it.
+ */
+export function pinUnblockMacInput(): Buffer {
+  return Buffer.from([0x84, 0x24, 0x00, 0x00, 0x04]);
+}

@@ -6,3 +6,4 @@ export * from './encoding.js';
 export * from './model.js';
 export * from './read-card-bas.js';
 export * from './region.js';
+export * from './hsm-steps.js';

@@ -7,12 +7,13 @@ import type { SsseCardOsProfile } from '@sscard/firmware-profiles';
  * Instructions a social security card does not offer through its antenna (sscard convention,
  * docs/card-conventions.md): nothing that takes a PIN or changes the card, and no terminal
  * authentication, so the holder data (EF06) stay closed and a passer-by's reader learns no more
- * than the card data (EF05). VERIFY (20), PIN change and reload (5E), EXTERNAL AUTHENTICATE (82:
+ * than the card data (EF05). VERIFY (20), PIN UNBLOCK (24), PIN change and reload (5E), EXTERNAL AUTHENTICATE (82:
  * the SSSE application's terminal authentication and the debit application's issuer
  * authentication), GENERATE AC (AE) and UPDATE RECORD (DC).
  */
 const CONTACT_ONLY_INS: ReadonlySet<number> = new Set([
   INS.VERIFY,
+  INS.PIN_UNBLOCK,
   INS.PIN_MANAGEMENT,
   INS.EXTERNAL_AUTHENTICATE,
   INS.GENERATE_AC,

@@ -91,6 +91,7 @@ export class HsmClient {
   verifyPin = (a: HsmRequest<'pin.verify'>) => this.call('pin.verify', a);
   makePvv = (a: HsmRequest<'pin.makePvv'>) => this.call('pin.makePvv', a);
   pinReloadMac = (a: HsmRequest<'card.pinReloadMac'>) => this.call('card.pinReloadMac', a);
+  pinUnblockMac = (a: HsmRequest<'card.pinUnblockMac'>) => this.call('card.pinUnblockMac', a);
   auditCheckpoint = (a: HsmRequest<'audit.checkpoint'>) => this.call('audit.checkpoint', a);
   checkCheckpointMacs = (a: HsmRequest<'audit.checkMacs'>) => this.call('audit.checkMacs', a);
   status = () => this.call('status', {});

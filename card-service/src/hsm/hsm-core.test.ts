@@ -146,6 +146,17 @@ describe('HSM commands (what the card and the PIN pad compute, checked by the HS
     }
   });
 
+  test('MACs a PIN UNBLOCK command over its header with the same key and IV', () => {
+    for (const algorithm of ['3des', 'sm4'] as const) {
+      const key = ssseCardKey(algorithm, keys.pinReload[algorithm], cardBytes);
+      const iv = Buffer.alloc(algorithm === '3des' ? 8 : 16);
+      Buffer.from('A1A2A3A4A5A6A7A8', 'hex').copy(iv);
+      const { mac } = core.pinUnblockMac({ algorithm, cardIdCode: CARD, challenge: 'A1A2A3A4A5A6A7A8' });
+      assert.equal(mac, hex(cardMac(algorithm, key, Buffer.from('8424000004', 'hex'), iv)));
+      assert.equal(mac.length, 8);
+    }
+  });
+
   test('certifies checkpoints in a chain of MACs that only its key reproduces', () => {
     const first = core.makeCheckpoint(10, 'a'.repeat(64), '2026-12-07T12:00:00.000Z', undefined);
     const second = core.makeCheckpoint(20, 'b'.repeat(64), '2026-12-07T12:01:00.000Z', first);

@@ -4,6 +4,7 @@ import {
   type PinBlockFormat,
   type SsseKeyUsage,
   cardMac,
+  challengeBlock,
   computeArpc,
   decipherPinBlock,
   deriveSessionKey,
@@ -12,6 +13,7 @@ import {
   externalAuthCryptogram,
   internalAuthCryptogram,
   isSscardError,
+  pinUnblockMacInput,
   pinVerificationValue,
   ssseCardKey,
   verifyArqc,
@@ -180,12 +182,19 @@ export class HsmCore {
   }
 
   pinReloadMac(a: Args<'card.pinReloadMac'>): HsmResult<'card.pinReloadMac'> {
-    const mac = this.withCardKey('pinReload', a.algorithm, a.cardIdCode, (key) => {
-      const iv = Buffer.alloc(a.algorithm === '3des' ? 8 : 16);
-      Buffer.from(a.challenge, 'hex').copy(iv);
-      return cardMac(a.algorithm, key, Buffer.from(a.newPinBcd, 'hex'), iv);
-    });
-    return { mac: mac.toString('hex').toUpperCase() };
+    return { mac: this.pinCommandMac(a, Buffer.from(a.newPinBcd, 'hex')) };
+  }
+
+  pinUnblockMac(a: Args<'card.pinUnblockMac'>): HsmResult<'card.pinUnblockMac'> {
+    return { mac: this.pinCommandMac(a, pinUnblockMacInput()) };
+  }
+
+  /** A PIN management command's MAC: the card's PIN-reload key, the card's challenge as IV. */
+  private pinCommandMac(a: Args<'card.pinUnblockMac'>, data: Buffer): string {
+    const mac = this.withCardKey('pinReload', a.algorithm, a.cardIdCode, (key) =>
+      cardMac(a.algorithm, key, data, challengeBlock(a.algorithm, Buffer.from(a.challenge, 'hex'))),
+    );
+    return mac.toString('hex').toUpperCase();
   }
 
   checkpointMac(c: Omit<AuditCheckpoint, 'mac'>): string {

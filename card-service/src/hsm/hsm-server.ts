@@ -120,6 +120,7 @@ export async function startHsmServer(options: HsmServerOptions): Promise<Running
     'pin.verify': (a) => core.verifyPin(a),
     'pin.makePvv': (a) => core.makePvv(a),
     'card.pinReloadMac': (a) => core.pinReloadMac(a),
+    'card.pinUnblockMac': (a) => core.pinUnblockMac(a),
     'audit.checkpoint': (a: { seq: number; hash: string }) => checkpoint(a.seq, a.hash),
     'audit.checkMacs': (a) => core.checkMacs(a),
   };

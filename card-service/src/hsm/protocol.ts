@@ -94,6 +94,11 @@ export const REQUESTS = {
    */
   'card.pinReloadMac': z.object({ algorithm, cardIdCode, challenge: hex(8), newPinBcd: hex(3) }).strict(),
   /**
+   * The PIN UNBLOCK command's MAC (docs/card-conventions.md): the same key and IV as RELOAD PIN,
+   * over the command's header `84 24 00 00 04`.
+   */
+  'card.pinUnblockMac': z.object({ algorithm, cardIdCode, challenge: hex(8) }).strict(),
+  /**
    * Certifies the audit chain up to `seq` (whose entry hash is `hash`): MACs it chained to the
    * previous checkpoint and appends it to the HSM's own checkpoint log before answering.
    */
@@ -116,6 +121,7 @@ export interface HsmResults {
   'pin.verify': { verified: boolean };
   'pin.makePvv': { pvv: string };
   'card.pinReloadMac': { mac: string };
+  'card.pinUnblockMac': { mac: string };
   'audit.checkpoint': { checkpoint: AuditCheckpoint };
   'audit.checkMacs': { invalid: number[] };
 }

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { ServiceConfig } from '../config.js';
 import type { CardPresence } from '../hsm/card-presence.js';
+import type { HsmSteps } from '../hsm/hsm-steps.js';
 import type { ExternalAuthentication } from '../hsm/external-auth.js';
 import type { HsmClient } from '../hsm/hsm-client.js';
 import type { IdentityChecks } from '../identity/identity-check.js';
@@ -27,6 +28,7 @@ export interface Services {
   presence: CardPresence;
   settlement: SettlementEngine;
   externalAuth: ExternalAuthentication;
+  hsmSteps: HsmSteps;
   hsm: HsmClient;
   ca: CertificateAuthority;
   log: Logger;

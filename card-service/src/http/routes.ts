@@ -132,6 +132,18 @@ export function buildRoutes(svc: Services, openapi: OpenapiDocument): RouteDef[]
         };
       },
     },
+    answerHsmReadStep: {
+      handle: async (ctx) => {
+        const t = terminalOf(ctx);
+        return { body: await svc.hsmSteps.read(t, ctx.body.step1) };
+      },
+    },
+    answerHsmPinStep: {
+      handle: async (ctx) => {
+        const t = terminalOf(ctx);
+        return { body: await svc.hsmSteps.pin(t, ctx.body.operation, ctx.body.step1) };
+      },
+    },
     applyCardEvent: {
       handle: async (ctx) => {
         const b = ctx.body;

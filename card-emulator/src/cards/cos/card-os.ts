@@ -27,8 +27,16 @@ export interface CardOsOptions {
 }
 
 const MF_FID = 0x3f00;
-/** Class bytes the card knows at all: ISO (00), ISO with secure messaging (04), proprietary (80). */
-const KNOWN_CLA = new Set<number>([CLA.ISO, CLA.SECURE_MESSAGING, CLA.PROPRIETARY]);
+/**
+ * Class bytes the card knows at all: ISO (00), ISO with secure messaging (04), proprietary (80),
+ * proprietary with a MAC (84).
+ */
+const KNOWN_CLA = new Set<number>([
+  CLA.ISO,
+  CLA.SECURE_MESSAGING,
+  CLA.PROPRIETARY,
+  CLA.PROPRIETARY_SECURE_MESSAGING,
+]);
 
 /**
  * The card operating system every virtual card shares: power and reset, APDU parsing, the file

@@ -71,6 +71,11 @@ export class PinCounter {
     this.#triesLeft = memory.triesLeft;
   }
 
+  /** Restores the counter and keeps the PIN: after an authorised PIN UNBLOCK. */
+  unblock(): void {
+    this.#triesLeft = PIN_MAX_TRIES;
+  }
+
   /** Sets a new PIN and restores the counter: after a successful change or an authorised reload. */
   set(newPin: Uint8Array): void {
     wipe(this.#pin);

@@ -9,6 +9,7 @@ import {
   SW,
   authBlockSize,
   challengeBlock,
+  pinUnblockMacInput,
   constantTimeEqual,
   encodeBerTlv,
   encrypt,
@@ -87,6 +88,10 @@ export class SsseApplication implements CardApplication {
     this.#instructions = new Map<number, Instruction>([
       [INS.VERIFY, { cla: [CLA.ISO], handle: (c) => this.#verify(c) }],
       [INS.PIN_MANAGEMENT, { cla: [CLA.PROPRIETARY], handle: (c, ctx) => this.#pinManagement(c, ctx) }],
+      [
+        INS.PIN_UNBLOCK,
+        { cla: [CLA.PROPRIETARY_SECURE_MESSAGING], handle: (c, ctx) => this.#unblockPin(c, ctx) },
+      ],
       [INS.INTERNAL_AUTHENTICATE, { cla: [CLA.ISO], handle: (c) => this.#internalAuthenticate(c) }],
       [INS.EXTERNAL_AUTHENTICATE, { cla: [CLA.ISO], handle: (c, ctx) => this.#externalAuthenticate(c, ctx) }],
       [
@@ -204,6 +209,23 @@ export class SsseApplication implements CardApplication {
       return status(SW.SM_DATA_INCORRECT);
     }
     this.#pin.set(newPin);
+    this.#pinVerified = false;
+    return success();
+  }
+
+  /**
+   * PIN UNBLOCK `84 24 00 00 04 <MAC>`, MAC under the pinReload key with the preceding challenge
+   * as IV over the header: restores the retry counter and keeps the PIN.
+   */
+  #unblockPin(cmd: Command, ctx: CommandContext): Reply {
+    if (cmd.p1 !== 0x00 || cmd.p2 !== 0x00) return status(SW.INCORRECT_P1P2);
+    if (cmd.data.length !== MAC_LENGTH || cmd.le !== undefined) return status(SW.WRONG_LENGTH);
+    if (ctx.challenge === undefined) return status(SW.CONDITIONS_NOT_SATISFIED);
+    const iv = challengeBlock(this.#keys.algorithm, ctx.challenge);
+    if (!verifyMac(this.#keys.algorithm, this.#keys.pinReload, pinUnblockMacInput(), cmd.data, iv)) {
+      return status(SW.SM_DATA_INCORRECT);
+    }
+    this.#pin.unblock();
     this.#pinVerified = false;
     return success();
   }

@@ -4,6 +4,7 @@ import {
   buildSsseAtr,
   cardMac,
   challengeBlock,
+  pinUnblockMacInput,
   decodeRecord,
   encodeRecord,
   encrypt,
@@ -192,6 +193,37 @@ for (const [label, doc] of [
       const mac = cardMac(card.algorithm, key, newPin, challengeBlock(card.algorithm, challenge));
       assert.equal(send(card, apdu('805E0000', Buffer.concat([newPin, mac]))).sw, '9000');
       assert.equal(send(card, '0020000003246810').sw, '9000');
+    });
+
+    test('unblocks a blocked PIN, keeping it, with a MAC over the PIN UNBLOCK header', () => {
+      const card = selectedCard(doc);
+      for (let i = 0; i < 3; i++) send(card, '0020000003000000');
+      assert.equal(send(card, '0020000003123456').sw, '6983');
+      assert.equal(send(card, apdu('84240000', Buffer.alloc(4))).sw, '6985');
+      const key = ssseCardKey(
+        card.algorithm,
+        Buffer.from(testKeyset().ssse[card.algorithm].pinReload, 'hex'),
+        Buffer.from(doc.card.cardIdCode, 'hex'),
+      );
+      let challenge = send(card, '0084000008').data;
+      // A MAC over the RELOAD PIN data does not unblock: the MAC covers the command it is for.
+      const reloadMac = cardMac(
+        card.algorithm,
+        key,
+        Buffer.from('123456', 'hex'),
+        challengeBlock(card.algorithm, challenge),
+      );
+      assert.equal(send(card, apdu('84240000', reloadMac)).sw, '6988');
+      challenge = send(card, '0084000008').data;
+      const mac = cardMac(
+        card.algorithm,
+        key,
+        pinUnblockMacInput(),
+        challengeBlock(card.algorithm, challenge),
+      );
+      assert.equal(send(card, apdu('84240000', mac)).sw, '9000');
+      assert.equal(send(card, '0020000003000000').sw, '63C2');
+      assert.equal(send(card, '0020000003123456').sw, '9000');
     });
 
     test('gives 4 or 8 challenge bytes and honours a challenge for the next command only', () => {
