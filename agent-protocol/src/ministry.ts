@@ -1,3 +1,6 @@
+import type { z } from 'zod';
+import type { hsmStepRequest } from './requests.js';
+
 /**
  * The ministry-style card interface (`iReadCardBas` and its family) that hospital and bank
  * software already calls, as the agent offers it over HTTP and WebSocket: a JSON request naming the
@@ -118,37 +121,85 @@ export function describeReturnCode(code: number): ReturnCodeMeaning {
 }
 
 /**
- * The functions of the interface the agent answers. Outputs (docs/card-conventions.md):
- * `iReadCardBas` the 11 fields; `iReadCardNo` the card (face) number and `|`; `iGetCardType`
- * the card type byte and the specification version, each ended by `|` (`3|3.00|`); `iVerifyPIN`
- * and `iChangePIN` nothing, the PIN coming from the PIN pad or the on-screen keypad.
+ * The functions of the interface the agent answers, each with its input parameters in the order
+ * the `in` dialect lists them (the common interface's signatures without the output buffer).
+ * Outputs are settled in docs/card-conventions.md: `iReadCardBas` the 11 fields; `iReadCardNo`
+ * the card (face) number and `|`; `iGetCardType` the card type byte and the specification version
+ * (`3|3.00|`); `iReadCard` the records asked for in `pFileAddr`; `iGetReaderInfo` the reader's
+ * serial number and the terminal number (`DEV0001|410100813475|`); the `_HSM_Step1` functions the
+ * values the bureau's HSM needs (`region|historical bytes|algorithm|card id code|four 8-byte
+ * values|terminal number|`), their `_HSM_Step2` what the first step began (`iReadCardBas_HSM_Step2`
+ * the 11 fields); `iVerifyPIN`, `iChangePIN`, `iReloadPIN` and `iUnblockPIN` nothing, PINs coming
+ * from the PIN pad or the on-screen keypad, never from the calling page.
  */
-export const MINISTRY_FUNCTIONS = [
-  'iReadCardBas',
-  'iReadCardNo',
-  'iGetCardType',
-  'iVerifyPIN',
-  'iChangePIN',
-] as const;
-export type MinistryFunction = (typeof MINISTRY_FUNCTIONS)[number];
+export const MINISTRY_PARAMETERS = {
+  iReadCardBas: ['iType'],
+  iReadCardBas_HSM_Step1: ['iType'],
+  iReadCardBas_HSM_Step2: ['pKey'],
+  iReadCard: ['iType', 'iAuthType', 'pCardInfo', 'pFileAddr'],
+  iReadCardNo: ['iType'],
+  iGetCardType: ['iType'],
+  iGetReaderInfo: [],
+  iVerifyPIN: ['iType'],
+  iChangePIN: ['iType'],
+  iReloadPIN: ['iType', 'pCardInfo'],
+  iReloadPIN_HSM_Step1: ['iType', 'pCardInfo'],
+  iReloadPIN_HSM_Step2: ['pKey'],
+  iUnblockPIN: ['iType', 'pCardInfo'],
+  iUnblockPIN_HSM_Step1: ['iType', 'pCardInfo'],
+  iUnblockPIN_HSM_Step2: ['pKey'],
+} as const satisfies Record<string, readonly MinistryParameterName[]>;
+
+/** The input parameters of the interface's functions, by their names in the public headers. */
+export type MinistryParameterName = 'iType' | 'iAuthType' | 'pCardInfo' | 'pFileAddr' | 'pKey';
+
+export type MinistryFunction = keyof typeof MINISTRY_PARAMETERS;
+export const MINISTRY_FUNCTIONS = Object.keys(MINISTRY_PARAMETERS) as MinistryFunction[];
 
 /** `iType`: 1 contact, 2 contactless, 3 auto with contact first, 4 auto with contactless first. */
 export type CardInterfaceType = 1 | 2 | 3 | 4;
 
 /**
- * A call as a page sends it. `iType` may be a number or its digits as text (vendors' pages send
- * both, and query strings have only text); `id` is echoed in the answer. The PIN is never part of
- * a request: `iVerifyPIN` takes it from the PIN pad or the on-screen keypad.
+ * `iAuthType` of `iReadCard`: 1 the terminal authenticates itself to the card as `iReadCardBas`
+ * does (its PSAM, or the registry's HSM without one), 0 no authentication (a generation 3 card's
+ * holder records then stay closed and come back empty).
+ */
+export type ReadAuthType = 0 | 1;
+
+/** The arguments a call carries, by parameter name, as parsed. */
+export interface MinistryArguments {
+  iType?: CardInterfaceType;
+  iAuthType?: ReadAuthType;
+  /**
+   * `iReadCard`, `iReloadPIN`, `iUnblockPIN`: the card the caller means, as its card
+   * identification code, card number or both, each ended by `|` (`3303…|X00000019|`); the call
+   * answers -22 when the card in the reader is another.
+   */
+  pCardInfo?: string;
+  /** `iReadCard`: the records, `EF05:07|EF06:08|` (file and record tag, hex), or whole files `EF05|`. */
+  pFileAddr?: string;
+  /** `…_HSM_Step2`: the bureau HSM's answer to the first step's values, `"<internal>|<external>|"`. */
+  pKey?: string;
+}
+
+/**
+ * A call as a page sends it: the function and its parameters by name. Numbers may come as their
+ * digits in text (vendors' pages send both, and query strings have only text); `id` is echoed in
+ * the answer. A PIN is never part of a request.
  */
 export interface MinistryRequest {
   function: MinistryFunction;
-  iType: CardInterfaceType | `${CardInterfaceType}`;
+  iType?: CardInterfaceType | `${CardInterfaceType}`;
+  iAuthType?: ReadAuthType | `${ReadAuthType}`;
+  pCardInfo?: string;
+  pFileAddr?: string;
+  pKey?: string;
   id?: string | number;
 }
 
 /**
- * The other dialect web bridges use: the function in `func` and its input parameters in order in
- * `in` (for every function here, the first is `iType`): `{"func":"iReadCardBas","in":["3"]}`.
+ * The other dialect web bridges use: the function in `func` and its input parameters in `in`, in
+ * the order of `MINISTRY_PARAMETERS`: `{"func":"iReadCardBas_HSM_Step2","in":["…|…|"]}`.
  * Answered with the same `MinistryResponse`.
  */
 export interface MinistryArgsRequest {
@@ -168,6 +219,20 @@ export interface MinistryResponse {
   id?: string | number;
 }
 
+/**
+ * The agent's relay to the bureau's HSM (card-service) for the `_HSM_Step1` outputs: a page that
+ * has no line of its own to the bureau posts the first step's output here and passes the answer's
+ * `pKey` to the second step. The service answers only for a genuine card of its registry, and PIN
+ * commands only to counter terminals.
+ */
+export type HsmStepRequest = z.input<typeof hsmStepRequest>;
+
+export interface HsmStepAnswer {
+  /** For the second step: `"<internal>|<external>|"`. */
+  pKey: string;
+}
+
 /** Where the agent serves the interface. */
 export const MINISTRY_HTTP_PATH = '/ministry';
 export const MINISTRY_WS_PATH = '/ws/ministry';
+export const MINISTRY_HSM_PATH = '/v1/registry/hsm-step';

@@ -32,10 +32,17 @@ export const enrolRequest = z.object({ code: z.string().trim().min(1, 'the enrol
 /** Puts a parked request back into the resend passes, once its cause is fixed. */
 export const unparkRequest = z.object({ idempotencyKey: z.string().min(1, 'the key of a parked request') });
 
+/** A first step's output for the bureau's HSM, with the function that gave it. */
+export const hsmStepRequest = z.strictObject({
+  function: z.enum(['iReadCardBas_HSM_Step1', 'iReloadPIN_HSM_Step1', 'iUnblockPIN_HSM_Step1']),
+  step1: z.string().min(1, "the first step's output").max(300),
+});
+
 /** The body schema of each REST route that takes one, by its name in `AGENT_API_PATHS`. */
 export const AGENT_REQUEST_BODIES = {
   readCard: readerRequest,
   reportLost: reportLostRequest,
   enrol: enrolRequest,
   outboxUnpark: unparkRequest,
+  ministryHsmStep: hsmStepRequest,
 } as const;

@@ -96,6 +96,13 @@ export interface ReadCardOptions {
    * identity check that follows the read (`cardPresence`); the proof is single use and short lived.
    */
   proveCardPresence?: boolean;
+  /**
+   * Authenticate the terminal to a generation 3 card so that it releases its holder records
+   * (default); off, such a card is read without them (`iReadCard` with `iAuthType` 0).
+   */
+  authenticateTerminal?: boolean;
+  /** Also read the name extension record (EF06 tag 4E). */
+  nameExtension?: boolean;
 }
 
 export interface ReadCardBasResult {
@@ -245,17 +252,18 @@ export class CardOperations {
     // Through the antenna a card never releases its holder data (docs/card-conventions.md): the
     // read asks for the public fields only and authenticates the card, not the terminal.
     const contactless = session.readerState.role === 'contactless';
-    const externalAuthenticator: ExternalAuthenticator | undefined = contactless
-      ? undefined
-      : psam.present
-        ? (r) => {
-            // A challenge withdrawn means the read failed: PSAM work not yet begun is dropped.
-            r.challenge.catch(giveUp);
-            return takePsam().externalAuthCryptogram(r.algorithm, r.cardIdCode, r.challenge, {
-              signal: abandon.signal,
-            });
-          }
-        : this.options.remoteExternalAuth?.();
+    const externalAuthenticator: ExternalAuthenticator | undefined =
+      contactless || options.authenticateTerminal === false
+        ? undefined
+        : psam.present
+          ? (r) => {
+              // A challenge withdrawn means the read failed: PSAM work not yet begun is dropped.
+              r.challenge.catch(giveUp);
+              return takePsam().externalAuthCryptogram(r.algorithm, r.cardIdCode, r.challenge, {
+                signal: abandon.signal,
+              });
+            }
+          : this.options.remoteExternalAuth?.();
     // What was started ahead of the card is finished before the PSAM goes or the read starts over;
     // after a failure, PSAM work not yet begun is dropped rather than done for nothing.
     const settleStarted = async (succeeded: boolean): Promise<void> => {
@@ -274,6 +282,7 @@ export class CardOperations {
       const reading = readSsse(session, {
         ...(cardOs ? { cardOs } : {}),
         ...(options.fields ? { fields: options.fields } : {}),
+        ...(options.nameExtension ? { nameExtension: true } : {}),
         ...(externalAuthenticator ? { externalAuthenticator } : {}),
         ...(verify || challenger
           ? {
@@ -364,18 +373,52 @@ export class CardOperations {
     return this.ministryRead(iType, (result) => `${result.info.cardType}|${result.info.specVersion}|`, 'all');
   }
 
-  /** A verified read of the iReadCardBas records, answered in the interface's terms. */
+  /**
+   * The ministry `iReadCard`: the records `addresses` names, after the same checks as
+   * iReadCardBas; -22 when the card is not the one `cardInfo` names. `authenticate` false leaves
+   * a generation 3 card's holder records closed (their values empty).
+   */
+  readRecords(
+    iType: number,
+    request: { authenticate: boolean; nameExtension: boolean; check: (info: SsseCardInfo) => boolean },
+    output: (info: SsseCardInfo) => string,
+  ): Promise<ReadCardBasResult> {
+    return this.ministryRead(
+      iType,
+      (result) => (request.check(result.info) ? output(result.info) : undefined),
+      'all',
+      { authenticateTerminal: request.authenticate, nameExtension: request.nameExtension },
+    );
+  }
+
+  /** The numbers `iReadCardBas` reports of this terminal. */
+  get terminal(): TerminalIdentity {
+    return this.options.terminal;
+  }
+
+  /** The card OS profile an ATR matches, for the card's quirks and algorithm. */
+  cardOsOf(atr: Buffer): SsseCardOsProfile | undefined {
+    return this.ssseOsOf(atr);
+  }
+
+  /**
+   * A verified read of the iReadCardBas records, answered in the interface's terms; `output`
+   * undefined means the card is not the one the caller named (-22).
+   */
   private async ministryRead(
     iType: number,
-    output: (result: ReadCardResult) => string,
+    output: (result: ReadCardResult) => string | undefined,
     fields: SsseFieldSet = 'readCardBas',
+    options: Pick<ReadCardOptions, 'authenticateTerminal' | 'nameExtension'> = {},
   ): Promise<ReadCardBasResult> {
     const roles = ROLES_BY_ITYPE[iType];
     if (!roles) return { code: -14, output: '' };
     try {
-      const result = await this.readCard({ roles, verify: true, fields });
+      const result = await this.readCard({ roles, verify: true, fields, ...options });
       const code = result.verification ? returnCodeForReport(result.verification) : 0;
-      return { code, output: code === 0 ? output(result) : '', apduCount: result.apduCount };
+      const text = code === 0 ? output(result) : '';
+      if (text === undefined) return { code: -22, output: '', apduCount: result.apduCount };
+      return { code, output: text, apduCount: result.apduCount };
     } catch (e) {
       return { code: returnCodeFor(e), output: '' };
     }

@@ -8,6 +8,7 @@ import { loadCaKeys } from './config/ca-keys.js';
 import type { AgentConfig, ClientConfig } from './config/schema.js';
 import type { Logger } from '@sscard/log';
 import { openPinPad } from './pinpad/open-pin-pad.js';
+import { HsmSteps } from './ministry/hsm-steps.js';
 import type { PinPad } from './pinpad/pin-pad.js';
 import { PcscBackend } from './readers/pcsc-backend.js';
 import type { ReaderBackend } from './readers/reader-backend.js';
@@ -68,6 +69,11 @@ export function createCardOperations(
   return new CardOperations(options);
 }
 
+/** The ministry interface's two-step calls through the bureau's HSM, on these readers. */
+export function createHsmSteps(readers: ReaderManager, card: CardOperations, log: Logger): HsmSteps {
+  return new HsmSteps({ readers, cardOsOf: (atr) => card.cardOsOf(atr), terminal: card.terminal, log });
+}
+
 export interface RunningAgent {
   readonly api: ApiServer;
   readonly readers: ReaderManager;
@@ -118,6 +124,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     keypadVisible: () =>
       [...(api?.socketServer.sockets.sockets.values() ?? [])].some((s) => s.data.ownOrigin),
   });
+  const hsmSteps = createHsmSteps(readers, card, log.child({ component: 'ministry' }));
   const actions = new CardActions({
     card,
     readers,
@@ -127,6 +134,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     preferredReader: config.readers.card,
     registry,
     terminalType: config.terminal.type,
+    hsmSteps,
   });
   api = new ApiServer({
     host: config.api.host,
@@ -191,6 +199,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       stopping ??= (async () => {
         pin.cancel();
         await running.close();
+        await hsmSteps.close();
         await readers.stop();
         await pad?.close();
         await registry.close();

@@ -117,7 +117,7 @@ describe('agent local API over a real pcscd and a virtual card', () => {
       assert.equal(fields.terminalNumber, '410100813475');
       assert.equal(fields.terminalDeviceNumber, 'DEV0001');
       assert.equal((await call('{"function":"iReadCardBas","iType":5}')).success, -14);
-      assert.equal((await call('{"function":"iReadCard","iType":3}')).success, -13);
+      assert.equal((await call('{"function":"iDoDebit","iType":3}')).success, -13);
       // This terminal takes no PINs: the function is not available here.
       assert.equal((await call('{"function":"iVerifyPIN","iType":1}')).success, -13);
     } finally {

@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import type { HsmStepRequest } from '@sscard/agent-protocol';
 import type { ReaderManagerEvents, ReaderState } from '../readers/reader-manager.js';
 import type { CardReadView, LostCardReportView, PinResultView } from './card-view.js';
 import type { MinistryBackend, MinistryFunction } from './ministry.js';
@@ -26,6 +27,8 @@ export interface AgentActions extends EventEmitter<AgentActionEvents> {
   /** Reports the card in the reader temporarily lost; needs its PIN verified since insertion. */
   reportLost(request: { reader?: string | undefined }): Promise<LostCardReportView>;
   readonly ministry: MinistryBackend;
+  /** The bureau HSM's key (`pKey`) for a first step's output, through the terminal's link to card-service. */
+  hsmStep(request: { function: HsmStepRequest['function']; step1: string }): Promise<string>;
   /** The ministry return code for a failure the backend threw (no card, reader gone…). */
   ministryCode(error: unknown, fn: MinistryFunction): number;
 }

@@ -19,7 +19,14 @@ import {
   pinResultView,
   registryView,
 } from './card-view.js';
-import type { CardInterfaceType, MinistryBackend, MinistryFunction } from './ministry.js';
+import type { MinistryArguments, MinistryBackend, MinistryFunction, MinistryResult } from './ministry.js';
+import type { HsmStepRequest } from '@sscard/agent-protocol';
+import {
+  PIN_MANAGEMENT_TERMINALS as PIN_MANAGEMENT_TERMINAL_TYPES,
+  type PinManagementOperation,
+} from '@sscard/registry-protocol';
+import { formatRecords, parseCardInfo, parseRecordAddresses } from '../ministry/card-addresses.js';
+import type { HsmSteps } from '../ministry/hsm-steps.js';
 import type { PinFlow, PinOperation } from './pin-flow.js';
 import { ApiProblem } from './problem.js';
 
@@ -36,10 +43,32 @@ export interface CardActionsOptions {
   registry: RegistryLink;
   /** Decides which services the terminal offers (card-service enforces the same from the certificate). */
   terminalType?: TerminalType | undefined;
+  /** The ministry interface's two-step calls through the bureau's HSM. */
+  hsmSteps: HsmSteps;
 }
+
+/**
+ * The counter terminals that may reload or unblock a card's PIN (card-service admits the HSM's
+ * MAC for these only; a kiosk never).
+ */
+const PIN_MANAGEMENT_TERMINALS: ReadonlySet<TerminalType> = new Set<TerminalType>(
+  PIN_MANAGEMENT_TERMINAL_TYPES,
+);
 
 /** The terminal types a citizen may report a card lost at (card-service's lifecycle table). */
 const LOST_REPORT_TERMINALS: ReadonlySet<TerminalType> = new Set(['kiosk', 'bank']);
+
+const iTypeOf = (args: MinistryArguments): number => args.iType ?? 0;
+
+/** The two-step calls work on the contacts only: the antenna offers neither terminal authentication nor PIN commands. */
+function contactOnlySync(iType: number): MinistryResult | undefined {
+  return iType === 2 ? { code: MinistryReturnCode.UNSUPPORTED, output: '' } : undefined;
+}
+
+function contactOnly(iType: number): Promise<MinistryResult> | undefined {
+  const refused = contactOnlySync(iType);
+  return refused && Promise.resolve(refused);
+}
 
 /** A card whose PIN was verified, for as long as it stays in its reader. */
 interface VerifiedCard {
@@ -64,18 +93,29 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
     this.#options = options;
     options.readers.on('card-removed', (event) => {
       this.#verified.delete(event.reader);
+      void options.hsmSteps.cardLeft(event.reader);
       // A PIN typed for a card that has gone would be sent to nothing (or to the next card):
       // end the entry now instead of leaving the keypad busy until its timeout.
       if (this.#pinReader === event.reader) options.pin.cancel();
     });
     options.readers.on('reader-removed', (reader) => {
       this.#verified.delete(reader.name);
+      void options.hsmSteps.cardLeft(reader.name);
       if (this.#pinReader === reader.name) options.pin.cancel();
     });
+    const steps = options.hsmSteps;
     this.ministry = {
-      iReadCardBas: (iType: CardInterfaceType) => options.card.readCardBas(iType),
-      iReadCardNo: (iType: CardInterfaceType) => options.card.readCardNo(iType),
-      iGetCardType: (iType: CardInterfaceType) => options.card.getCardType(iType),
+      iReadCardBas: (args) => options.card.readCardBas(iTypeOf(args)),
+      iReadCardNo: (args) => options.card.readCardNo(iTypeOf(args)),
+      iGetCardType: (args) => options.card.getCardType(iTypeOf(args)),
+      iReadCard: (args) => this.#readRecords(args),
+      iGetReaderInfo: async () => ({
+        code: MinistryReturnCode.OK,
+        // The reader's serial number is this device's number: the agent is the reader the page sees.
+        output: `${options.card.terminal.deviceNumber}|${options.card.terminal.terminalNumber}|`,
+      }),
+      iReadCardBas_HSM_Step1: (args) => contactOnly(iTypeOf(args)) ?? steps.step1('read'),
+      iReadCardBas_HSM_Step2: (args) => steps.step2('read', args.pKey!),
       iVerifyPIN: async () => {
         const result = await this.verifyPin();
         return { code: result.code, output: '' };
@@ -84,7 +124,85 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
         const result = await this.changePin();
         return { code: result.code, output: '' };
       },
+      iReloadPIN: (args) => this.#managePin('reload', args),
+      iUnblockPIN: (args) => this.#managePin('unblock', args),
+      iReloadPIN_HSM_Step1: (args) => this.#pinStep1('reload', args),
+      iReloadPIN_HSM_Step2: (args) => this.#pinStep2('reload', args),
+      iUnblockPIN_HSM_Step1: (args) => this.#pinStep1('unblock', args),
+      iUnblockPIN_HSM_Step2: (args) => this.#pinStep2('unblock', args),
     };
+  }
+
+  /**
+   * The bureau HSM's key for a first step's output, through this terminal's link to card-service:
+   * for pages that have no line of their own to the bureau. The service judges the card.
+   */
+  hsmStep(request: { function: HsmStepRequest['function']; step1: string }): Promise<string> {
+    const operation =
+      request.function === 'iReadCardBas_HSM_Step1'
+        ? 'read'
+        : request.function === 'iReloadPIN_HSM_Step1'
+          ? 'reload'
+          : 'unblock';
+    if (!this.#options.registry.enabled) {
+      throw new ApiProblem(503, 'REGISTRY_NOT_CONFIGURED', 'no card-service is configured on this terminal');
+    }
+    return this.#options.registry.hsmStep({ operation, step1: request.step1 });
+  }
+
+  #readRecords(args: MinistryArguments): Promise<MinistryResult> {
+    const accept = parseCardInfo(args.pCardInfo ?? '');
+    const addresses = parseRecordAddresses(args.pFileAddr ?? '');
+    if (!accept || !addresses) return Promise.resolve({ code: MinistryReturnCode.BAD_PARAMETER, output: '' });
+    return this.#options.card.readRecords(
+      iTypeOf(args),
+      { authenticate: args.iAuthType === 1, nameExtension: addresses.nameExtension, check: accept },
+      (info) => formatRecords(info, addresses.fields),
+    );
+  }
+
+  /** Whether PIN reload and unblock are offered here: at counter terminals only. */
+  #pinManagementRefused(): MinistryResult | undefined {
+    const type = this.#options.terminalType;
+    return type && PIN_MANAGEMENT_TERMINALS.has(type)
+      ? undefined
+      : { code: MinistryReturnCode.UNSUPPORTED, output: '' };
+  }
+
+  #pinStep1(operation: PinManagementOperation, args: MinistryArguments): Promise<MinistryResult> {
+    const refused = this.#pinManagementRefused() ?? contactOnlySync(iTypeOf(args));
+    if (refused) return Promise.resolve(refused);
+    const accept = parseCardInfo(args.pCardInfo ?? '');
+    if (!accept) return Promise.resolve({ code: MinistryReturnCode.BAD_PARAMETER, output: '' });
+    return this.#options.hsmSteps.step1(operation, accept);
+  }
+
+  #pinStep2(operation: PinManagementOperation, args: MinistryArguments): Promise<MinistryResult> {
+    const refused = this.#pinManagementRefused();
+    if (refused) return Promise.resolve(refused);
+    return this.#options.hsmSteps.step2(operation, args.pKey!);
+  }
+
+  /**
+   * `iReloadPIN` / `iUnblockPIN` in one call: the two steps with this terminal's own link to the
+   * bureau's HSM in between. A reload sets the initial PIN, which the citizen replaces with a PIN
+   * change before the card can be used.
+   */
+  async #managePin(operation: PinManagementOperation, args: MinistryArguments): Promise<MinistryResult> {
+    const first = await this.#pinStep1(operation, args);
+    if (first.code !== MinistryReturnCode.OK) return first;
+    let pKey: string;
+    try {
+      pKey = await this.#options.registry.hsmStep({ operation, step1: first.output });
+    } catch (e) {
+      await this.#options.hsmSteps.close();
+      if (isRegistryError(e, 'REFUSED') && e.serviceCode === 'CRYPTOGRAM_INVALID') {
+        return { code: MinistryReturnCode.CARD_NOT_GENUINE, output: '' };
+      }
+      if (isRegistryError(e, 'NOT_ENROLLED')) return { code: MinistryReturnCode.NO_PSAM, output: '' };
+      throw e;
+    }
+    return this.#options.hsmSteps.step2(operation, pKey);
   }
 
   async readCard(request: { reader?: string | undefined }): Promise<CardReadView> {

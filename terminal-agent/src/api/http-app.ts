@@ -1,4 +1,9 @@
-import { type ApiProblemCode, MinistryReturnCode, type OutboxAnswer } from '@sscard/agent-protocol';
+import {
+  type ApiProblemCode,
+  type HsmStepAnswer,
+  MinistryReturnCode,
+  type OutboxAnswer,
+} from '@sscard/agent-protocol';
 import { AGENT_REQUEST_BODIES as BODIES } from '@sscard/agent-protocol/schemas';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '@sscard/log';
@@ -160,6 +165,15 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
           throw new ApiProblem(404, 'NOT_FOUND', 'this agent has no card-service configured');
         const answer = await options.outbox.unpark(key);
         if (!answer) throw new ApiProblem(404, 'NOT_FOUND', `no parked request ${key} in the outbox`);
+        res.json(answer);
+      },
+    ],
+    // The bureau HSM's key for a two-step ministry call, through this terminal's link to card-service.
+    ministryHsmStep: [
+      v1Body,
+      async (req, res) => {
+        const request = parseBody(BODIES.ministryHsmStep, req.body);
+        const answer: HsmStepAnswer = { pKey: await actions.hsmStep(request) };
         res.json(answer);
       },
     ],

@@ -14,12 +14,15 @@
 import {
   type CardInterfaceType,
   MINISTRY_FUNCTIONS,
+  MINISTRY_PARAMETERS,
+  type MinistryArguments,
   type MinistryFunction,
+  type MinistryParameterName,
   type MinistryResponse,
   MinistryReturnCode,
 } from '@sscard/agent-protocol';
 
-export type { CardInterfaceType, MinistryFunction, MinistryResponse };
+export type { CardInterfaceType, MinistryArguments, MinistryFunction, MinistryResponse };
 export { MINISTRY_FUNCTIONS };
 
 export interface MinistryResult {
@@ -27,8 +30,11 @@ export interface MinistryResult {
   output: string;
 }
 
-/** What the interface calls on; the agent builds it from CardOperations and the PIN entry flow. */
-export type MinistryBackend = Record<MinistryFunction, (iType: CardInterfaceType) => Promise<MinistryResult>>;
+/**
+ * What the interface calls on; the agent builds it from CardOperations, the two-step calls and the
+ * PIN entry flow. Each function gets its parameters checked: every one its signature names is set.
+ */
+export type MinistryBackend = Record<MinistryFunction, (args: MinistryArguments) => Promise<MinistryResult>>;
 
 function isMinistryFunction(name: string): name is MinistryFunction {
   return (MINISTRY_FUNCTIONS as readonly string[]).includes(name);
@@ -45,8 +51,42 @@ export function parseIType(value: unknown): CardInterfaceType | undefined {
   return n === 1 || n === 2 || n === 3 || n === 4 ? n : undefined;
 }
 
+/** `iAuthType` of `iReadCard`: 0 or 1, as a number or its digit. */
+function parseAuthType(value: unknown): 0 | 1 | undefined {
+  const n = typeof value === 'string' && /^\s*[01]\s*$/.test(value) ? Number(value) : value;
+  return n === 0 || n === 1 ? n : undefined;
+}
+
+/** Text parameters are at most this long: a card info, a list of records, an HSM key. */
+const MAX_TEXT_PARAMETER = 512;
+
+function parseText(value: unknown, optional: boolean): string | undefined {
+  if (value === undefined || value === null) return optional ? '' : undefined;
+  if (typeof value !== 'string' || value.length > MAX_TEXT_PARAMETER) return undefined;
+  return value;
+}
+
+/** One parameter's value, or undefined when it is missing or malformed. */
+function parseParameter(
+  name: MinistryParameterName,
+  value: unknown,
+): MinistryArguments[typeof name] | undefined {
+  switch (name) {
+    case 'iType':
+      return parseIType(value);
+    case 'iAuthType':
+      return parseAuthType(value);
+    case 'pCardInfo':
+      // The card info may be left empty: the card in the reader, whichever it is.
+      return parseText(value, true);
+    case 'pFileAddr':
+    case 'pKey':
+      return parseText(value, false) || undefined;
+  }
+}
+
 export type ParsedMinistryRequest =
-  | { ok: true; fn: MinistryFunction; iType: CardInterfaceType; id?: string | number }
+  | { ok: true; fn: MinistryFunction; args: MinistryArguments; id?: string | number }
   | { ok: false; response: MinistryResponse };
 
 function fail(functionName: string, code: number, id: string | number | undefined): ParsedMinistryRequest {
@@ -68,9 +108,15 @@ export function parseMinistryRequest(request: unknown): ParsedMinistryRequest {
   if (!isMinistryFunction(name)) return fail(name, MinistryReturnCode.UNSUPPORTED, id);
   if (body.in !== undefined && !Array.isArray(body.in))
     return fail(name, MinistryReturnCode.BAD_PARAMETER, id);
-  const iType = parseIType(body.iType ?? (body.in as unknown[] | undefined)?.[0]);
-  if (iType === undefined) return fail(name, MinistryReturnCode.BAD_PARAMETER, id);
-  return id === undefined ? { ok: true, fn: name, iType } : { ok: true, fn: name, iType, id };
+  const positional = body.in as unknown[] | undefined;
+  const args: Record<string, unknown> = {};
+  for (const [i, parameter] of MINISTRY_PARAMETERS[name].entries()) {
+    const value = parseParameter(parameter, positional ? positional[i] : body[parameter]);
+    if (value === undefined) return fail(name, MinistryReturnCode.BAD_PARAMETER, id);
+    args[parameter] = value;
+  }
+  const parsed = { ok: true as const, fn: name, args: args as MinistryArguments };
+  return id === undefined ? parsed : { ...parsed, id };
 }
 
 /** Parses a WebSocket text message; text that is not JSON is a bad parameter (-14). */
@@ -97,7 +143,7 @@ export async function callMinistry(
   if (!request.ok) return request.response;
   let result: MinistryResult;
   try {
-    result = await backend[request.fn](request.iType);
+    result = await backend[request.fn](request.args);
   } catch (e) {
     result = { code: onError(e, request.fn), output: '' };
   }

@@ -3,6 +3,7 @@
  * the access its line in `route-table.ts` names, over real HTTP and WebSocket connections. The
  * card side is a recorded `AgentActions` (as in server.test.ts).
  */
+import { ministryBackend } from '../testing/ministry-backend.js';
 import assert from 'node:assert/strict';
 import type { OutboxEntryView } from '@sscard/agent-protocol';
 import { EventEmitter } from 'node:events';
@@ -51,13 +52,14 @@ class RecordedReaders extends EventEmitter<ReaderManagerEvents> implements Reade
 }
 
 class RecordedActions extends EventEmitter<AgentActionEvents> implements AgentActions {
-  readonly ministry: MinistryBackend = {
+  readonly ministry: MinistryBackend = ministryBackend({
     iReadCardBas: async () => ({ code: 0, output: RECORDED_BAS }),
     iVerifyPIN: async () => ({ code: -51, output: '' }),
     iChangePIN: async () => ({ code: -51, output: '' }),
     iReadCardNo: async () => ({ code: 0, output: 'X00000019|' }),
     iGetCardType: async () => ({ code: 0, output: '3|3.00|' }),
-  };
+  });
+
   async readCard(): Promise<CardReadView> {
     return { readCardBas: RECORDED_BAS } as unknown as CardReadView;
   }
@@ -69,6 +71,9 @@ class RecordedActions extends EventEmitter<AgentActionEvents> implements AgentAc
   }
   async reportLost(): Promise<LostCardReportView> {
     return { status: 'queued', cardNumber: 'X00000019', reference: 'T:0000000001' };
+  }
+  async hsmStep(): Promise<string> {
+    return '00112233445566778899AABBCCDDEEFF|0011223344556677|';
   }
   ministryCode(): number {
     return -11;
@@ -244,7 +249,9 @@ describe('the route table decides every route, whatever its spelling', () => {
                   ? { code: 'X' }
                   : name === 'outboxUnpark'
                     ? { idempotencyKey: PARKED.idempotencyKey }
-                    : {},
+                    : name === 'ministryHsmStep'
+                      ? { function: 'iReadCardBas_HSM_Step1', step1: RECORDED_BAS }
+                      : {},
               )
             : undefined,
         );

@@ -19,7 +19,7 @@
  * machine that sends no Origin (HIS desktop software that cannot carry a token) may call it.
  */
 
-import { AGENT_API_PATHS, MINISTRY_WS_PATH } from '@sscard/agent-protocol';
+import { AGENT_API_PATHS, MINISTRY_HSM_PATH, MINISTRY_WS_PATH } from '@sscard/agent-protocol';
 
 export type RouteAccess = 'open' | 'client' | 'token';
 
@@ -55,6 +55,7 @@ export const HTTP_ROUTES = {
   outbox: { methods: ['GET'], path: AGENT_API_PATHS.outbox, access: 'token' },
   outboxUnpark: { methods: ['POST'], path: AGENT_API_PATHS.outboxUnpark, access: 'token' },
   ministry: { methods: ['GET', 'POST'], path: '/ministry/:fn', access: 'client', legacyHis: true },
+  ministryHsmStep: { methods: ['POST'], path: MINISTRY_HSM_PATH, access: 'client', legacyHis: true },
 } as const satisfies Record<string, HttpRouteRule>;
 
 export type HttpRouteName = keyof typeof HTTP_ROUTES;

@@ -3,6 +3,7 @@
  * behind the API is its `AgentActions` interface answering with a recorded result (the iReadCardBas
  * example of DESIGN.md §6); the same API against the real reader stack is in test/src/api-*.test.ts.
  */
+import { ministryBackend } from '../testing/ministry-backend.js';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -38,13 +39,14 @@ class RecordedReaders extends EventEmitter<ReaderManagerEvents> implements Reade
 }
 
 class RecordedActions extends EventEmitter<AgentActionEvents> implements AgentActions {
-  readonly ministry: MinistryBackend = {
+  readonly ministry: MinistryBackend = ministryBackend({
     iReadCardBas: async () => ({ code: 0, output: RECORDED_BAS }),
     iVerifyPIN: async () => ({ code: -51, output: '' }),
     iChangePIN: async () => ({ code: -51, output: '' }),
     iReadCardNo: async () => ({ code: 0, output: 'X00000019|' }),
     iGetCardType: async () => ({ code: 0, output: '3|3.00|' }),
-  };
+  });
+
   async readCard(): Promise<CardReadView> {
     throw new ReaderError('NoCard', 'no card in any reader');
   }
@@ -56,6 +58,9 @@ class RecordedActions extends EventEmitter<AgentActionEvents> implements AgentAc
   }
   async reportLost(): Promise<LostCardReportView> {
     throw new ApiProblem(403, 'PIN_NOT_VERIFIED', 'verify the PIN first');
+  }
+  async hsmStep(): Promise<string> {
+    throw new ApiProblem(503, 'REGISTRY_NOT_CONFIGURED', 'no card-service is configured on this terminal');
   }
   ministryCode(): number {
     return -11;

@@ -4,6 +4,8 @@
  * Real socket.io clients over real connections; the card side is a recorded `AgentActions` that
  * numbers its reads, and the PIN side the real on-screen keypad.
  */
+import { ApiProblem } from './problem.js';
+import { ministryBackend } from '../testing/ministry-backend.js';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { after, before, describe, it } from 'node:test';
@@ -41,13 +43,14 @@ class NumberedActions extends EventEmitter<AgentActionEvents> implements AgentAc
   constructor(readonly pin: PinFlow) {
     super();
   }
-  readonly ministry: MinistryBackend = {
+  readonly ministry: MinistryBackend = ministryBackend({
     iReadCardBas: async () => ({ code: -2, output: '' }),
     iVerifyPIN: async () => ({ code: -13, output: '' }),
     iChangePIN: async () => ({ code: -13, output: '' }),
     iReadCardNo: async () => ({ code: 0, output: 'X00000019|' }),
     iGetCardType: async () => ({ code: 0, output: '3|3.00|' }),
-  };
+  });
+
   async readCard(): Promise<CardReadView> {
     const view = {
       reader: 'Virtual PCD 00 00',
@@ -74,6 +77,9 @@ class NumberedActions extends EventEmitter<AgentActionEvents> implements AgentAc
   }
   async reportLost(): Promise<LostCardReportView> {
     return { status: 'queued', cardNumber: 'X0****019', reference: 'T:0000000001' };
+  }
+  async hsmStep(): Promise<string> {
+    throw new ApiProblem(503, 'REGISTRY_NOT_CONFIGURED', 'no card-service is configured on this terminal');
   }
   ministryCode(): number {
     return -11;

@@ -42,7 +42,7 @@ const CARD_FIELDS = [
   'cardNumber',
 ] as const;
 
-type HolderField = (typeof HOLDER_FIELDS)[number];
+export type HolderField = (typeof HOLDER_FIELDS)[number];
 type CardField = (typeof CARD_FIELDS)[number];
 
 /**
@@ -467,4 +467,22 @@ export async function readSsse(session: CardSession, options: SsseReadOptions = 
   } finally {
     if (authentication?.busy) await authentication.settle();
   }
+}
+
+/**
+ * READ RECORD of holder fields (EF06) on a card whose application is selected and, for a
+ * generation 3 card, whose terminal authentication has just succeeded: the second half of a read
+ * that authenticated the terminal in between (the ministry interface's two-step read through the
+ * bureau's HSM). One APDU each, pipelined as `readSsse` does.
+ */
+export async function readHolderFields(
+  session: CardSession,
+  generation: CardGeneration,
+  names: readonly HolderField[] = READ_CARD_BAS_FIELDS.holder,
+): Promise<Partial<Record<HolderField, string>>> {
+  const holder: Partial<Record<HolderField, string>> = {};
+  await readFields(session, names, generation, (name, value) => {
+    holder[name] = value;
+  });
+  return holder;
 }

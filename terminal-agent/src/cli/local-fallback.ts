@@ -3,7 +3,7 @@ import { CardActions } from '../api/card-actions.js';
 import type { CardReadView } from '../api/card-view.js';
 import { PinFlow } from '../api/pin-flow.js';
 import type { AgentConfig, ClientConfig } from '../config/schema.js';
-import { createCardOperations, createReaderManager } from '../daemon.js';
+import { createCardOperations, createHsmSteps, createReaderManager } from '../daemon.js';
 import { silentLogger } from '@sscard/log';
 import type { ReaderManager } from '../readers/reader-manager.js';
 import { enrolAnswer } from '../registry/credentials.js';
@@ -89,8 +89,9 @@ export function readCardBasLocally(config: ClientConfig): Promise<{ code: number
 export function readCardLocally(config: ClientConfig, reader: string | undefined): Promise<CardReadView> {
   return withLocalReaders(config, (readers) =>
     withLocalRegistry(config, async (registry) => {
+      const card = createCardOperations(config, readers, defaultProfiles(), registry);
       const actions = new CardActions({
-        card: createCardOperations(config, readers, defaultProfiles(), registry),
+        card,
         readers,
         pin: new PinFlow({ pad: undefined, minLength: 6, maxLength: 6, timeoutMs: 30_000 }),
         log: silentLogger,
@@ -99,6 +100,7 @@ export function readCardLocally(config: ClientConfig, reader: string | undefined
         preferredReader: config.readers.card,
         registry,
         terminalType: config.terminal?.type,
+        hsmSteps: createHsmSteps(readers, card, silentLogger),
       });
       return actions.readCard({ reader });
     }),

@@ -7,6 +7,9 @@ import {
   type Enrolment,
   type ExternalAuthAnswer,
   type ExternalAuthRequest,
+  type HsmStepAnswer,
+  type PinManagementOperation,
+  hsmStepAnswerSchema,
   type IdentityCheckRequest,
   type TerminalSelf,
   cardAuthVerdictSchema,
@@ -177,6 +180,24 @@ export class RegistryClient {
   async externalAuthenticate(request: ExternalAuthRequest): Promise<ExternalAuthAnswer> {
     return this.call('POST', '/v1/card-auth/external', request, externalAuthAnswerSchema, {
       retryable: true,
+    });
+  }
+
+  /**
+   * The bureau HSM's key for the second step of a two-step ministry read. Retried: the answer
+   * depends only on the step's values, so a second attempt gives the same key.
+   */
+  async hsmReadStep(step1: string): Promise<HsmStepAnswer> {
+    return this.call('POST', '/v1/card-auth/hsm-read', { step1 }, hsmStepAnswerSchema, { retryable: true });
+  }
+
+  /**
+   * The bureau HSM's key (with the MAC) for the second step of a PIN reload or unblock. Not
+   * retried: the service audits each answer as a PIN change made at this counter.
+   */
+  async hsmPinStep(operation: PinManagementOperation, step1: string): Promise<HsmStepAnswer> {
+    return this.call('POST', '/v1/card-auth/hsm-pin', { operation, step1 }, hsmStepAnswerSchema, {
+      retryable: false,
     });
   }
 

@@ -1,4 +1,5 @@
 import type { OutboxAnswer } from '@sscard/agent-protocol';
+import type { PinManagementOperation } from '@sscard/registry-protocol';
 import { join } from 'node:path';
 import type { ExternalAuthenticator } from '../apps/ssse.js';
 import type { AgentConfig } from '../config/schema.js';
@@ -350,6 +351,26 @@ export class RegistryLink {
   async reportTemporaryLoss(cardNumber: string): Promise<TemporaryLossResult> {
     const registry = this.#usable();
     return this.#observe(() => registry.lifecycle.reportTemporaryLoss(cardNumber));
+  }
+
+  /**
+   * Relays the first step of a two-step ministry call to the bureau's HSM (card-service) and
+   * answers its key for the second step. Throws RegistryError: the service unreachable, this
+   * terminal not enrolled or refused, or the card refused (`REFUSED` with the service's reason).
+   */
+  async hsmStep(request: { operation: 'read' | PinManagementOperation; step1: string }): Promise<string> {
+    const registry = this.#usable();
+    const answer = await this.#observe(() =>
+      request.operation === 'read'
+        ? registry.client.hsmReadStep(request.step1)
+        : registry.client.hsmPinStep(request.operation, request.step1),
+    );
+    if (!answer.verified) {
+      throw new RegistryError('REFUSED', `the bureau's HSM refused the card: ${answer.reason}`, {
+        serviceCode: answer.reason,
+      });
+    }
+    return answer.pKey;
   }
 
   /**
