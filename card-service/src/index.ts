@@ -4,7 +4,7 @@ export { type LoadConfigOptions, type ServiceConfig, type ServiceConfigInput, lo
 export { DomainError } from './errors.js';
 export { type CardDocument, cardDocumentFor } from './issuance/card-document.js';
 export { cardNumberCheckChar, isValidCardNumber } from '@sscard/card-core';
-export { type SeedReport, seedDemoHolders, seedFromCardDocuments } from './issuance/seed.js';
+export { type SeedReport, seedDemoHolders, seedFromCardDocuments } from './seed.js';
 export {
   CARD_EVENTS,
   type CardEvent,
@@ -13,7 +13,7 @@ export {
   type TerminalType,
 } from './lifecycle/transitions.js';
 export type { Card, CardStatus, Holder, InsuranceRelation } from './registry/model.js';
-export { Registry } from './registry/registry.js';
+export { Registry } from './registry.js';
 export { type RunningService, type StartOptions, startService } from './service.js';
 export { openStore } from './store/open-store.js';
 export type { Store } from './store/store.js';

@@ -5,7 +5,7 @@ import { systemClock } from '@sscard/card-service/clock';
 import { type ServiceConfigInput, dataPath, loadConfig } from '@sscard/card-service/config';
 import { startTestHsm } from '@sscard/card-service/testing/hsm-fixture';
 import { testIssuerKeyset } from '@sscard/card-service/testing/api-fixture';
-import { Registry } from '@sscard/card-service/registry/registry';
+import { Registry } from '@sscard/card-service/registry';
 import { openStore } from '@sscard/card-service/store/open-store';
 import { loadOrCreateCa } from '@sscard/card-service/terminals/ca';
 import { createEnrolmentCode, enrolTerminal } from '@sscard/card-service/terminals/terminals';

@@ -10,11 +10,11 @@ import {
 } from '@sscard/card-core';
 import { chinaDate, systemClock } from '@sscard/card-service/clock';
 import { testIssuerKeyset } from '@sscard/card-service/testing/api-fixture';
-import { CardPresence } from '@sscard/card-service/hsm/card-presence';
+import { CardPresence } from '@sscard/card-service/card-auth/card-presence';
 import { HsmClient } from '@sscard/card-service/hsm/hsm-client';
 import { startTestHsm } from '@sscard/card-service/testing/hsm-fixture';
 import { SYSTEM } from '@sscard/card-service/registry/actor';
-import { Registry } from '@sscard/card-service/registry/registry';
+import { Registry } from '@sscard/card-service/registry';
 import { loadItems } from '@sscard/card-service/settlement/catalogue';
 import { SettlementEngine } from '@sscard/card-service/settlement/engine';
 import { assignTerminal, createInstitution } from '@sscard/card-service/settlement/institutions';

@@ -1,7 +1,7 @@
 import { type OpenapiDocument, ROUTES, type RouteContract } from '@sscard/registry-protocol';
 import { listAudit, verifyAuditChain } from '../audit/audit-log.js';
-import { pensionHandlers } from '../pension/routes.js';
-import { settlementHandlers } from '../settlement/routes.js';
+import { pensionHandlers } from './pension-routes.js';
+import { settlementHandlers } from './settlement-routes.js';
 import { hsmDir } from '../config.js';
 import { hsmPaths } from '../hsm/hsm-paths.js';
 import { DomainError, forbidden, unauthorized } from '../errors.js';

@@ -3,12 +3,13 @@ import type { IdentityCheckRequest, IdentityCheckResult } from '@sscard/registry
 import { maskCardNumber, maskIdNumber, maskName } from '@sscard/card-core';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import { type Clock, chinaDate } from '../clock.js';
-import type { CardPresence } from '../hsm/card-presence.js';
-import { effectiveCard, type TerminalType } from '../lifecycle/transitions.js';
+import type { CardPresence } from '../card-auth/card-presence.js';
+import type { TerminalType } from '../lifecycle/transitions.js';
+import { effectiveCard } from '../registry/card-status.js';
 import { SCHEME_NAMES } from '../registry/model.js';
 import { cardSubject } from '../registry/subjects.js';
 import * as q from '../registry/queries.js';
-import { RequestReads } from '../registry/request-reads.js';
+import { RequestReads } from '../terminals/request-reads.js';
 import type { IdentityRecord } from '../registry/queries.js';
 import type { Store } from '../store/store.js';
 import { type IdentityFacts, RECORD_RULES, STANDING_RULES, firstRefusal } from './rules/index.js';

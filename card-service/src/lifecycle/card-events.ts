@@ -4,11 +4,12 @@ import { DomainError, notFound } from '../errors.js';
 import { type IssuedCard, issueCardInTx } from '../issuance/issue-card.js';
 import { type Actor, SYSTEM, actorKind, actorLabel, auditActor } from '../registry/actor.js';
 import type { RegistryContext } from '../registry/context.js';
+import { effectiveCard } from '../registry/card-status.js';
 import type { Card } from '../registry/model.js';
 import * as q from '../registry/queries.js';
 import { cardSubject } from '../registry/subjects.js';
 import type { Queryable } from '../store/store.js';
-import { type CardEvent, effectiveCard, nextState } from './transitions.js';
+import { type CardEvent, nextState } from './transitions.js';
 
 /**
  * What a card event does, once `transitions.ts` has said it is legal: the flags and periods it

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { appendAudit } from '../audit/audit-log.js';
 import { canonicalJson } from '../audit/canonical-json.js';
 import { DomainError } from '../errors.js';
-import type { CardPresence, CryptogramVerdict } from '../hsm/card-presence.js';
+import type { CardPresence, CryptogramVerdict } from '../card-auth/card-presence.js';
 import { type Actor, auditActor } from '../registry/actor.js';
 import type { RegistryContext } from '../registry/context.js';
 import {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DomainError } from '../errors.js';
 import type { Card, CardStatus } from '../registry/model.js';
-import { CARD_EVENTS, TRANSITIONS, effectiveCard, nextState } from './transitions.js';
+import { effectiveCard } from '../registry/card-status.js';
+import { CARD_EVENTS, TRANSITIONS, nextState } from './transitions.js';
 
 const STATES: CardStatus[] = ['issued', 'active', 'temporarily_lost', 'lost', 'replaced', 'cancelled'];
 

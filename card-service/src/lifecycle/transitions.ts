@@ -1,5 +1,6 @@
-import type { CardEvent, TerminalType } from '@sscard/registry-protocol';
+import type { CardEvent } from '@sscard/registry-protocol';
 import { DomainError } from '../errors.js';
+import type { ActorKind } from '../registry/actor.js';
 import type { Card, CardStatus } from '../registry/model.js';
 
 /**
@@ -16,9 +17,6 @@ import type { Card, CardStatus } from '../registry/model.js';
  * same table; its short validity is its expiry date.
  */
 export { CARD_EVENTS, type CardEvent, TERMINAL_TYPES, type TerminalType } from '@sscard/registry-protocol';
-
-/** Who may ask for a transition: operators at the bureau, a terminal of a given type, or the system itself. */
-export type ActorKind = 'operator' | TerminalType | 'system';
 
 interface Transition {
   from: readonly CardStatus[];
@@ -39,8 +37,6 @@ export const TRANSITIONS: Readonly<Record<CardEvent, Transition>> = {
   cancel: { from: ['issued', 'active', 'temporarily_lost', 'lost'], to: 'cancelled', actors: ['operator'] },
   resetPin: { from: ['issued', 'active'], to: null, actors: ['operator', 'bank'] },
 };
-
-export const FINAL_STATES: readonly CardStatus[] = ['replaced', 'cancelled'];
 
 /** The state after `event`, or a DomainError naming the state and the event. */
 export function nextState(
@@ -65,22 +61,4 @@ export function nextState(
     );
   }
   return t.to ?? card.status;
-}
-
-/**
- * The card as it stands at `now`: a temporary loss whose period is over has lifted itself. This
- * is evaluated whenever a card is read, so no timer has to run for it.
- */
-export function effectiveCard<C extends Pick<Card, 'status' | 'temporaryLossUntil' | 'statusChangedAt'>>(
-  card: C,
-  now: Date,
-): C {
-  if (
-    card.status === 'temporarily_lost' &&
-    card.temporaryLossUntil !== null &&
-    card.temporaryLossUntil <= now.toISOString()
-  ) {
-    return { ...card, status: 'active', temporaryLossUntil: null, statusChangedAt: card.temporaryLossUntil };
-  }
-  return card;
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { appendAudit } from '../audit/audit-log.js';
 import { conflict, notFound } from '../errors.js';
-import { effectiveCard } from '../lifecycle/transitions.js';
 import { type Actor, actorLabel, auditActor } from './actor.js';
+import { effectiveCard } from './card-status.js';
 import type { RegistryContext } from './context.js';
 import { type RelationInput, relationFromInput } from './insurance-relations.js';
 import type { Card, Holder, InsuranceRelation } from './model.js';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { appendAudit } from '../audit/audit-log.js';
 import { DomainError, conflict, notFound } from '../errors.js';
-import { FINAL_STATES } from '../lifecycle/transitions.js';
 import { type Actor, actorLabel, auditActor } from './actor.js';
+import { FINAL_STATES } from './card-status.js';
 import type { RegistryContext } from './context.js';
 import type { InsuranceRelation, RelationStatus } from './model.js';
 import * as q from './queries.js';

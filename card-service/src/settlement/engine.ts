@@ -15,7 +15,7 @@ import { appendAudit } from '../audit/audit-log.js';
 import { canonicalJson } from '../audit/canonical-json.js';
 import { type Clock, chinaDate } from '../clock.js';
 import { DomainError, notFound } from '../errors.js';
-import type { CardPresence, CryptogramVerdict } from '../hsm/card-presence.js';
+import type { CardPresence, CryptogramVerdict } from '../card-auth/card-presence.js';
 import { storeResult, storedResult } from '../registry/idempotency.js';
 import type { Card } from '../registry/model.js';
 import { getCard } from '../registry/queries.js';

@@ -4,7 +4,7 @@ import { type ServiceConfig, loadConfig } from '../config.js';
 import type { Store } from '../store/store.js';
 import type { Actor } from '../registry/actor.js';
 import type { HolderInput } from '../registry/holders.js';
-import { Registry } from '../registry/registry.js';
+import { Registry } from '../registry.js';
 
 export const OPERATOR: Actor = { kind: 'operator', id: 'op-test' };
 export const KIOSK: Actor = { kind: 'terminal', id: 'kiosk-1', type: 'kiosk', region: '330300' };

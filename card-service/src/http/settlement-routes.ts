@@ -1,15 +1,15 @@
 import type { settlement } from '@sscard/registry-protocol';
 import { DomainError, forbidden } from '../errors.js';
-import type { RouteContext, Services } from '../http/context.js';
-import type { Handlers } from '../http/handler.js';
-import { creditPersonalAccount } from './accounts.js';
-import { loadItems } from './catalogue.js';
-import type { Caller } from './engine.js';
-import { assignTerminal, createInstitution, institutionOfTerminal } from './institutions.js';
-import { verifyLedger } from './ledger.js';
-import { setPersonGroup } from './person-groups.js';
-import { listPolicies, publishPolicy } from './policies.js';
-import { reconciliationDetail, reconciliationTotals } from './reconciliation.js';
+import type { RouteContext, Services } from './context.js';
+import type { Handlers } from './handler.js';
+import { creditPersonalAccount } from '../settlement/accounts.js';
+import { loadItems } from '../settlement/catalogue.js';
+import type { Caller } from '../settlement/engine.js';
+import { assignTerminal, createInstitution, institutionOfTerminal } from '../settlement/institutions.js';
+import { verifyLedger } from '../settlement/ledger.js';
+import { setPersonGroup } from '../settlement/person-groups.js';
+import { listPolicies, publishPolicy } from '../settlement/policies.js';
+import { reconciliationDetail, reconciliationTotals } from '../settlement/reconciliation.js';
 
 type SettlementOperation = (typeof settlement.settlementRoutes)[number]['operationId'];
 

@@ -1,7 +1,7 @@
 import { ReadCoalescer } from '../store/read-coalescer.js';
 import type { Dialect, Queryable } from '../store/store.js';
-import { type CertificateStatus, certificateDocsSql } from '../terminals/terminals.js';
-import { type IdentityRecord, identityDocsSql, identityRecordFromDoc } from './queries.js';
+import { type CertificateStatus, certificateDocsSql } from './terminals.js';
+import { type IdentityRecord, identityDocsSql, identityRecordFromDoc } from '../registry/queries.js';
 
 /** Key prefixes of the two kinds of read in one batch. */
 const CERTIFICATE = 't';

@@ -5,7 +5,7 @@ import type { Card } from '../registry/model.js';
 import { getCardByIdCode } from '../registry/queries.js';
 import { cardSubject } from '../registry/subjects.js';
 import type { Store } from '../store/store.js';
-import type { HsmClient } from './hsm-client.js';
+import type { HsmClient } from '../hsm/hsm-client.js';
 
 export interface ExternalAuthInput {
   cardIdCode: string;

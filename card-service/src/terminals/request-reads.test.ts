@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { manualClock } from '../clock.js';
 import { forEachEngine } from '../testing/engines-fixture.js';
 import type { Queryable, Store } from '../store/store.js';
-import { revokeTerminal } from '../terminals/terminals.js';
+import { revokeTerminal } from './terminals.js';
 import { OPERATOR, holderInput, testRegistry } from '../testing/registry-fixture.js';
 import { RequestReads } from './request-reads.js';
 

@@ -18,7 +18,7 @@ import type { Card } from '../registry/model.js';
 import { getCardByIdCode } from '../registry/queries.js';
 import { cardSubject } from '../registry/subjects.js';
 import type { Store } from '../store/store.js';
-import type { HsmClient } from './hsm-client.js';
+import type { HsmClient } from '../hsm/hsm-client.js';
 
 /** A RELOAD PIN from the HSM sets the initial PIN: the citizen chooses their own with a PIN change, at the pad. */
 export const RELOADED_PIN = '123456';

@@ -1,18 +1,18 @@
 import { makeCitizenId, parseCardIdCode } from '@sscard/card-core';
-import { appendAudit } from '../audit/audit-log.js';
-import { chinaDate, systemClock } from '../clock.js';
-import { DomainError } from '../errors.js';
-import { type Actor, auditActor } from '../registry/actor.js';
-import type { Card, InsuranceRelation } from '../registry/model.js';
-import * as q from '../registry/queries.js';
-import { holderFromInput } from '../registry/holders.js';
-import { relationFromInput } from '../registry/insurance-relations.js';
-import { Registry } from '../registry/registry.js';
-import { cardSubject } from '../registry/subjects.js';
-import { openStore } from '../store/open-store.js';
-import type { ServiceConfig } from '../config.js';
-import type { CardDocument } from './card-document.js';
-import { isoDate } from './card-document.js';
+import { appendAudit } from './audit/audit-log.js';
+import { chinaDate, systemClock } from './clock.js';
+import { DomainError } from './errors.js';
+import { type Actor, auditActor } from './registry/actor.js';
+import type { Card, InsuranceRelation } from './registry/model.js';
+import * as q from './registry/queries.js';
+import { holderFromInput } from './registry/holders.js';
+import { relationFromInput } from './registry/insurance-relations.js';
+import { Registry } from './registry.js';
+import { cardSubject } from './registry/subjects.js';
+import { openStore } from './store/open-store.js';
+import type { ServiceConfig } from './config.js';
+import type { CardDocument } from './issuance/card-document.js';
+import { isoDate } from './issuance/card-document.js';
 
 const SEEDER: Actor = { kind: 'system', id: 'seed' };
 

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { verifyAuditChain } from '../audit/audit-log.js';
-import { DAY_MS, manualClock } from '../clock.js';
-import { DomainError } from '../errors.js';
+import { verifyAuditChain } from './audit/audit-log.js';
+import { DAY_MS, manualClock } from './clock.js';
+import { DomainError } from './errors.js';
 import { isValidCardNumber } from '@sscard/card-core';
-import { CARD_EVENTS, type CardEvent, TRANSITIONS } from '../lifecycle/transitions.js';
-import { MIGRATIONS } from '../store/migrations.js';
-import { forEachEngine } from '../testing/engines-fixture.js';
-import type { Store } from '../store/store.js';
-import type { CardStatus } from './model.js';
+import { CARD_EVENTS, type CardEvent, TRANSITIONS } from './lifecycle/transitions.js';
+import { MIGRATIONS } from './store/migrations.js';
+import { forEachEngine } from './testing/engines-fixture.js';
+import type { Store } from './store/store.js';
+import type { CardStatus } from './registry/model.js';
 import type { Registry } from './registry.js';
-import { BANK, HOSPITAL, KIOSK, OPERATOR, holderInput, testRegistry } from '../testing/registry-fixture.js';
+import { BANK, HOSPITAL, KIOSK, OPERATOR, holderInput, testRegistry } from './testing/registry-fixture.js';
 
 const isDomain = (code: string) => (e: unknown) => e instanceof DomainError && e.code === code;
 

@@ -8,7 +8,7 @@ import { cardSubject } from '../registry/subjects.js';
 import type { Card } from '../registry/model.js';
 import { getCardByIdCode } from '../registry/queries.js';
 import { type Queryable, type Store, forUpdate } from '../store/store.js';
-import type { HsmClient } from './hsm-client.js';
+import type { HsmClient } from '../hsm/hsm-client.js';
 
 /**
  * Card-present proof (DESIGN.md §3): the service issues a one-block random challenge for one card

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isValidCitizenId, makeCitizenId } from '@sscard/card-core';
-import { testRegistry } from '../testing/registry-fixture.js';
-import { forEachEngine } from '../testing/engines-fixture.js';
-import type { CardDocument } from './card-document.js';
+import { testRegistry } from './testing/registry-fixture.js';
+import { forEachEngine } from './testing/engines-fixture.js';
+import type { CardDocument } from './issuance/card-document.js';
 import { cardNumberCheckChar, isValidCardNumber } from '@sscard/card-core';
 
 const CARD_NUMBER = `X0000001${cardNumberCheckChar('X0000001')}`;

@@ -1,8 +1,13 @@
 import type { pension } from '@sscard/registry-protocol';
-import type { Services } from '../http/context.js';
-import type { Handlers } from '../http/handler.js';
-import { createEntitlement, entitlementRecord, listPayments, setEntitlementStatus } from './entitlements.js';
-import { listRuns } from './monthly-run.js';
+import type { Services } from './context.js';
+import type { Handlers } from './handler.js';
+import {
+  createEntitlement,
+  entitlementRecord,
+  listPayments,
+  setEntitlementStatus,
+} from '../pension/entitlements.js';
+import { listRuns } from '../pension/monthly-run.js';
 
 type PensionOperation = (typeof pension.pensionRoutes)[number]['operationId'];
 

@@ -1,21 +1,28 @@
-import type { Clock } from '../clock.js';
-import type { ServiceConfig } from '../config.js';
-import { notFound } from '../errors.js';
-import { type IssueCardInput, type IssuedCard, issueCard } from '../issuance/issue-card.js';
-import { type CardEventOptions, type CardEventResult, applyCardEvent } from '../lifecycle/card-events.js';
+import type { Clock } from './clock.js';
+import type { ServiceConfig } from './config.js';
+import { notFound } from './errors.js';
+import { type IssueCardInput, type IssuedCard, issueCard } from './issuance/issue-card.js';
+import { type CardEventOptions, type CardEventResult, applyCardEvent } from './lifecycle/card-events.js';
 import {
   type TerminalCardEventRequest,
   type TerminalEventGuard,
   applyTerminalCardEvent,
-} from '../lifecycle/terminal-card-events.js';
-import { type CardEvent, effectiveCard } from '../lifecycle/transitions.js';
-import type { Store } from '../store/store.js';
-import type { Actor } from './actor.js';
-import type { RegistryContext } from './context.js';
-import { type HolderInput, type HolderRecord, createHolder, holderRecord, updateHolder } from './holders.js';
-import { type RelationInput, addRelation, setRelationStatus } from './insurance-relations.js';
-import type { Card, HistoryEntry, Holder, InsuranceRelation, RelationStatus } from './model.js';
-import * as q from './queries.js';
+} from './lifecycle/terminal-card-events.js';
+import type { CardEvent } from './lifecycle/transitions.js';
+import { effectiveCard } from './registry/card-status.js';
+import type { Store } from './store/store.js';
+import type { Actor } from './registry/actor.js';
+import type { RegistryContext } from './registry/context.js';
+import {
+  type HolderInput,
+  type HolderRecord,
+  createHolder,
+  holderRecord,
+  updateHolder,
+} from './registry/holders.js';
+import { type RelationInput, addRelation, setRelationStatus } from './registry/insurance-relations.js';
+import type { Card, HistoryEntry, Holder, InsuranceRelation, RelationStatus } from './registry/model.js';
+import * as q from './registry/queries.js';
 
 export type CardChangeListener = (card: Card) => void;
 
