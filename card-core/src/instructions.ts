@@ -86,7 +86,7 @@ export const SSSE_KEY_IDS = {
 export type SsseKeyUsage = keyof typeof SSSE_KEY_IDS;
 
 /** The master keys a PSAM holds, with their ids (P1 of its PREPARE KEY). */
-export const PSAM_KEY_IDS = { internalAuth: 0x01, externalAuth: 0x02 } as const;
+export const PSAM_KEY_IDS = { internalAuth: 0x01, externalAuth: 0x02, pinReload: 0x03 } as const;
 export type PsamKeyUsage = keyof typeof PSAM_KEY_IDS;
 
 /** P2 of the PSAM's PREPARE KEY: the card's algorithm. */

@@ -153,6 +153,9 @@ describe('agent local API over a real pcscd and a virtual card', () => {
       assert.equal((await call('{"func":"iReadCardNo","in":"3"}')).success, -14);
       // No PIN pad or keypad on this terminal: not available here, as iVerifyPIN.
       assert.equal((await call('{"func":"iChangePIN","in":["1"]}')).success, -13);
+      // A hospital desk is no counter: PINs are unblocked and reloaded at bank counters only.
+      assert.equal((await call('{"func":"iUnblockPIN","in":["1",""]}')).success, -13);
+      assert.equal((await call('{"func":"iReloadPIN_HSM_Step1","in":["1",""]}')).success, -13);
     } finally {
       ws.close();
     }

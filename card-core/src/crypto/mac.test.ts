@@ -4,7 +4,15 @@ import fc from 'fast-check';
 import { fromHex, toHex } from '../bytes.js';
 import { CryptoError } from '../errors.js';
 import { encrypt } from './cipher.js';
-import { cardMac, constantTimeEqual, desMac, retailMac, sm4CbcMac, verifyMac } from './mac.js';
+import {
+  cardMac,
+  constantTimeEqual,
+  desMac,
+  retailMac,
+  singleBlockMacInput,
+  sm4CbcMac,
+  verifyMac,
+} from './mac.js';
 import { padMethod2 } from './padding.js';
 
 describe('retail MAC (ISO/IEC 9797-1 algorithm 3, padding method 2)', () => {
@@ -87,5 +95,30 @@ describe('SM4 CBC-MAC and the card MAC', () => {
   test('constantTimeEqual treats different lengths as unequal', () => {
     assert.equal(constantTimeEqual(fromHex('0102'), fromHex('0102')), true);
     assert.equal(constantTimeEqual(fromHex('0102'), fromHex('010203')), false);
+  });
+});
+
+describe('the one-block MAC input a PSAM encrypts', () => {
+  test('its encryption under the card key is the card MAC, for every short input, key and IV', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('3des' as const, 'sm4' as const),
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.uint8Array({ minLength: 0, maxLength: 7 }),
+        (alg, key, ivBytes, data) => {
+          const iv = Buffer.from(ivBytes.subarray(0, alg === '3des' ? 8 : 16));
+          const block = singleBlockMacInput(alg, data, iv);
+          const encrypted = encrypt(alg, key, block, { mode: 'ecb' });
+          assert.deepEqual(encrypted.subarray(0, 4), cardMac(alg, key, data, iv));
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  test('refuses data of a block or more, and an IV of another length', () => {
+    assert.throws(() => singleBlockMacInput('3des', Buffer.alloc(8), Buffer.alloc(8)), CryptoError);
+    assert.throws(() => singleBlockMacInput('sm4', Buffer.alloc(3), Buffer.alloc(8)), CryptoError);
   });
 });

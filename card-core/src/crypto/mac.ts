@@ -48,6 +48,24 @@ export function cardMac(alg: '3des' | 'sm4', key: Uint8Array, data: Uint8Array, 
 }
 
 /**
+ * The one block whose ECB encryption under the card's key is `cardMac` of `data` shorter than a
+ * block: IV ⊕ data padded (method 2). A PSAM, which only encrypts blocks, makes the MACs of RELOAD
+ * PIN and PIN UNBLOCK from it (for 3DES the retail MAC of one block is one 3DES encryption).
+ */
+export function singleBlockMacInput(alg: '3des' | 'sm4', data: Uint8Array, iv: Uint8Array): Buffer {
+  const size = alg === '3des' ? 8 : 16;
+  if (data.length >= size) {
+    throw new CryptoError(
+      'MAC_INPUT_LENGTH',
+      `one ${alg} block takes fewer than ${size} bytes of data, not ${data.length}`,
+    );
+  }
+  if (iv.length !== size)
+    throw new CryptoError('IV_LENGTH', `the ${alg} MAC IV has ${size} bytes, not ${iv.length}`);
+  return xor(Buffer.from(iv), padMethod2(data, size));
+}
+
+/**
  * Checks a received card MAC (4 bytes up to a whole block, compared against the same number of
  * leading bytes of the computed MAC) in constant time.
  */

@@ -184,11 +184,17 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
   }
 
   /**
-   * `iReloadPIN` / `iUnblockPIN` in one call: the two steps with this terminal's own link to the
-   * bureau's HSM in between. A reload sets the initial PIN, which the citizen replaces with a PIN
+   * `iReloadPIN` / `iUnblockPIN` in one call: with the terminal's PSAM, or else the two steps with
+   * this terminal's own link to the bureau's HSM in between. A reload sets the initial PIN, which the citizen replaces with a PIN
    * change before the card can be used.
    */
   async #managePin(operation: PinManagementOperation, args: MinistryArguments): Promise<MinistryResult> {
+    const refused = this.#pinManagementRefused() ?? contactOnlySync(iTypeOf(args));
+    if (refused) return refused;
+    const accept = parseCardInfo(args.pCardInfo ?? '');
+    if (!accept) return { code: MinistryReturnCode.BAD_PARAMETER, output: '' };
+    const withPsam = this.#options.hsmSteps.withPsam(operation, accept);
+    if (withPsam) return withPsam;
     const first = await this.#pinStep1(operation, args);
     if (first.code !== MinistryReturnCode.OK) return first;
     let pKey: string;

@@ -20,6 +20,7 @@ import { returnCodeFor } from '../apps/return-codes.js';
 import { readHolderFields, readSsse, type SsseCardInfo } from '../apps/ssse.js';
 import type { ReaderManager } from '../readers/reader-manager.js';
 import { type CardSession, openCardSession } from '../session/card-session.js';
+import { pinCommandWithPsam } from './psam-pin-commands.js';
 import type { SsseCardOsProfile } from '@sscard/firmware-profiles';
 
 /** How long a first step keeps the card powered for its second: an HSM round trip, not a person. */
@@ -173,6 +174,18 @@ export class HsmSteps {
     } finally {
       await session.close();
     }
+  }
+
+  /**
+   * RELOAD PIN or PIN UNBLOCK in one call with this terminal's PSAM, which needs no HSM; undefined
+   * when the terminal has none.
+   */
+  withPsam(
+    operation: PinManagementOperation,
+    accept: (info: SsseCardInfo) => boolean,
+  ): Promise<HsmStepResult> | undefined {
+    if (this.#options.readers.psamReader() === undefined) return undefined;
+    return pinCommandWithPsam(this.#options, operation, accept);
   }
 
   /** A card left its reader: a first step open on it has nothing to continue with. */

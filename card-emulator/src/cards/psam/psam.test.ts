@@ -76,7 +76,13 @@ test('answers 6985 to 80FA without a prepared key, and after re-selection', () =
 test('answers 6A81 for an unsupported algorithm and 6A88 for a master key it does not hold', () => {
   const psam = selectedPsam();
   assert.equal(send(psam, `801A0102 10${CARD_ID}`).sw, '6A81');
-  assert.equal(send(psam, `801A0301 10${CARD_ID}`).sw, '6A88');
+  // Key id 04 (update) is never a PSAM's; 03 (PIN reload) only when it was given that key.
+  assert.equal(send(psam, `801A0401 10${CARD_ID}`).sw, '6A88');
+  assert.equal(send(psam, `801A0301 10${CARD_ID}`).sw, '9000');
+  assert.equal(
+    send(selectedPsam({ keys: ['internalAuth', 'externalAuth'] }), `801A0301 10${CARD_ID}`).sw,
+    '6A88',
+  );
   const withoutSm4 = selectedPsam({ algorithms: ['3des'] });
   assert.equal(send(withoutSm4, `801A0104 10${CARD_ID}`).sw, '6A81');
   const withoutRksse = selectedPsam({ keys: ['internalAuth'] });

@@ -33,7 +33,7 @@ export interface PsamOptions {
   id?: string;
   /** Algorithms the PSAM supports; its profile's by default. A PSAM without SM4 answers 6A81 for generation 3 cards. */
   algorithms?: readonly CardAlgorithm[];
-  /** Master keys it holds; both by default. One without externalAuth (RKSSSE) answers 6A88. */
+  /** Master keys it holds; all three by default. One without externalAuth (RKSSSE) answers 6A88. */
   keys?: readonly PsamKeyUsage[];
   /** Card OS profiles the PSAM is built from (`psamOs()`); the shipped ones by default. */
   profiles?: ProfileSet;
@@ -141,7 +141,7 @@ export class Psam extends CardOs {
         new PsamApplication(
           keyset,
           options.algorithms ?? os.algorithms,
-          options.keys ?? ['internalAuth', 'externalAuth'],
+          options.keys ?? ['internalAuth', 'externalAuth', 'pinReload'],
           behaviour.fciWaiting,
         ),
       ],
