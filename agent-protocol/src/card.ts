@@ -115,7 +115,11 @@ export type LostCardReportView =
       reference: string;
     }
   | {
-      /** The service did not answer; the journalled report is delivered when it does. */
+      /**
+       * The service did not answer; the journalled report is re-sent with the same key until it
+       * does. It takes effect only if it arrives while its card-present proof is fresh (the
+       * service's challenge lifetime): an operator confirms the card's state.
+       */
       status: 'queued';
       cardNumber: string;
       reference: string;

@@ -19,6 +19,11 @@ export const API_PROBLEM_CODES = [
   'PIN_NOT_VERIFIED',
   /** The card failed the terminal's checks: nothing further is done with it. */
   'CARD_NOT_GENUINE',
+  /**
+   * A lost-card report needs the card to answer card-service's challenge while it is in the
+   * reader (the card-present proof); card-service gave no challenge, or the card did not answer it.
+   */
+  'CARD_PRESENCE_UNPROVEN',
   /** This terminal's type may not do that (lost-card reports: kiosks and banks). */
   'TERMINAL_TYPE_FORBIDDEN',
   /** The terminal has no card-service configured. */

@@ -132,12 +132,13 @@ export function registryText(registry: RegistryView): Text | undefined {
   }
 }
 
-/** Whether a loss report can be offered for this read: the registry knows the card in force, or is out of reach (the report is then queued). */
+/**
+ * Whether a loss report can be offered for this read: the registry knows the card in force. A
+ * report needs the card to answer card-service's challenge, so with card-service out of reach the
+ * kiosk sends the citizen to a counter instead of offering what it cannot do.
+ */
 export function canReportLost(registry: RegistryView): boolean {
-  return (
-    registry.status === 'valid' ||
-    (registry.status === 'unavailable' && registry.reason === 'REGISTRY_UNREACHABLE')
-  );
+  return registry.status === 'valid';
 }
 
 /** What a refused loss report means at the kiosk. */
@@ -148,6 +149,10 @@ export function lostProblemText(problem: Problem): Text {
       return T.lostAlready;
     case 'PINPAD_BUSY':
       return T.pinBusy;
+    case 'CARD_PRESENCE_UNPROVEN':
+    case 'CARD_PRESENCE_REQUIRED':
+    case 'CARD_PRESENCE_FAILED':
+      return T.lostCardNotConfirmed;
     default:
       return T.lostUnavailable;
   }

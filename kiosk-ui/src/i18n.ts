@@ -166,18 +166,22 @@ export const T = {
     en: 'The temporary loss lasts until {date}. Before then, please visit a staff counter to confirm the loss or lift it.',
   },
   lostQueued: {
-    zh: '挂失申请已记录，将在网络恢复后自动提交',
-    en: 'Your report is recorded and will be sent automatically when the network is back',
+    zh: '挂失申请已发出，但尚未得到确认',
+    en: 'Your report was sent, but it is not confirmed yet',
   },
   lostQueuedHint: {
-    zh: '如需立即确认，请到人工窗口咨询',
-    en: 'To have it confirmed right away, please ask at a staff counter.',
+    zh: '请到人工窗口确认这张卡是否已暂停使用',
+    en: 'Please ask at a staff counter to confirm that the card is stopped.',
   },
   lostReference: { zh: '业务编号', en: 'Reference' },
   lostFailed: { zh: '挂失没有办理成功', en: 'The card could not be reported lost' },
   lostAlready: {
     zh: '这张卡已经挂失或不能挂失',
     en: 'This card is already reported lost or cannot be reported',
+  },
+  lostCardNotConfirmed: {
+    zh: '未能确认读卡器中的这张卡，请不要拔卡，返回后重试，或到人工窗口办理',
+    en: 'The card in the reader could not be confirmed. Leave it in, go back and try again, or ask at a staff counter.',
   },
   lostUnavailable: {
     zh: '本终端暂时不能办理挂失，请到人工窗口办理',

@@ -12,7 +12,7 @@ export const cardEventRequestSchema = z
     reason: z.string().max(200).optional(),
     /** For `replace`: the generation of the new card; the old card's by default. */
     generation: z.union(CARD_GENERATIONS.map((g) => z.literal(g))).optional(),
-    /** Card-present proof: required from terminals for every event but a temporary loss. */
+    /** Card-present proof: required from terminals for every event (operators send none). */
     proof: cardPresentProof.optional(),
   })
   .register(contracts, { id: 'CardEventRequest' });

@@ -18,8 +18,18 @@ import { type RegistryUnderTest, startRegistry } from './registry-fixture.js';
 
 const PIN = '582047';
 const ssnBody = '33030219560714283';
-const [doc] = personalise(
-  [{ ssn: ssnBody + citizenIdCheckChar(ssnBody), name: '陈桂兰', generation: 2, pin: PIN, serial: 11 }],
+const otherSsnBody = '33030219610322154';
+const [doc, otherDoc] = personalise(
+  [
+    { ssn: ssnBody + citizenIdCheckChar(ssnBody), name: '陈桂兰', generation: 2, pin: PIN, serial: 11 },
+    {
+      ssn: otherSsnBody + citizenIdCheckChar(otherSsnBody),
+      name: '林志强',
+      generation: 2,
+      pin: PIN,
+      serial: 12,
+    },
+  ],
   { issueDate: '20240315', validityYears: 10 },
 );
 
@@ -32,7 +42,7 @@ describe('kiosk lost-card report in Chromium against the agent and card-service'
     registry = await startRegistry();
     await seedFromCardDocuments(
       new Registry(registry.service.store, () => new Date(), loadConfig({ env: {} }).lifecycle),
-      [doc] as unknown as Parameters<typeof seedFromCardDocuments>[1],
+      [doc, otherDoc] as unknown as Parameters<typeof seedFromCardDocuments>[1],
     );
     kiosk = await startKiosk({
       dataDirPrefix: 'sscard-kiosk-lost-',
@@ -56,7 +66,8 @@ describe('kiosk lost-card report in Chromium against the agent and card-service'
     await registry?.close();
   });
 
-  const insertCard = () => kiosk.insertCard(new CardWithFaults(new SsseGen2Card(doc!, registry.keyset)));
+  const insertCard = (card = doc!) =>
+    kiosk.insertCard(new CardWithFaults(new SsseGen2Card(card, registry.keyset)));
 
   async function enterPin(page: Page): Promise<void> {
     await page.locator('[data-screen="pin"][data-device="keypad"] .pin-dots[data-entered="0"]').waitFor();
@@ -100,6 +111,41 @@ describe('kiosk lost-card report in Chromium against the agent and card-service'
       await enterPin(page);
       await page.locator('[data-screen="menu"]').waitFor();
       assert.equal(await page.locator('[data-screen="menu"] button', { hasText: '社保卡挂失' }).count(), 0);
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it('tells the citizen the card could not be confirmed when card-service gives no challenge, and sends nothing', async () => {
+    kiosk.slot.remove();
+    const page = await kiosk.openKiosk();
+    try {
+      await insertCard(otherDoc);
+      await page.locator('[data-screen="result"] [data-registry="valid"]').waitFor();
+      await page.locator('[data-screen="result"] button', { hasText: '办理业务' }).click();
+      await enterPin(page);
+      await page.locator('[data-screen="menu"] button', { hasText: '社保卡挂失' }).click();
+      // The terminal loses its standing between the read and the report, and learns it at its
+      // next call: the card cannot answer a challenge card-service no longer gives this terminal.
+      await registry.revoke(TERMINAL);
+      const check = await kiosk.agent.registry.checkCard({
+        info: {
+          cardIdCode: otherDoc!.card.cardIdCode,
+          cardNumber: otherDoc!.card.cardNumber,
+          ssn: otherDoc!.holder.ssn,
+          name: otherDoc!.holder.name,
+        },
+      });
+      assert.equal(check.reason, 'TERMINAL_REVOKED');
+      await page.locator('[data-screen="lost-confirm"] button', { hasText: '确认挂失' }).click();
+      const problem = page.locator('[data-screen="lost-problem"]');
+      await problem.locator('p', { hasText: '未能确认读卡器中的这张卡' }).waitFor();
+      assert.match((await problem.textContent()) ?? '', /CARD_PRESENCE_UNPROVEN/);
+      const card = await registry.operator<{ status: string }>(
+        'GET',
+        `/v1/cards/${otherDoc!.card.cardNumber}`,
+      );
+      assert.equal(card.body.status, 'active');
     } finally {
       await page.context().close();
     }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { Agent as HttpsAgent } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { VpcdSlot } from '@sscard/card-emulator/bridge/vpcd-client';
@@ -14,6 +15,8 @@ import type { ClientToServerEvents, ServerToClientEvents } from '@sscard/termina
 import { AgentConfigSchema } from '@sscard/terminal-agent/config/schema';
 import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
 import { createLogger } from '@sscard/log';
+import { loadOrEnrol } from '@sscard/terminal-agent/registry/enrolment';
+import { sendJson } from '@sscard/terminal-agent/registry/https-json';
 import type { RegistryHealth } from '@sscard/terminal-agent/registry/registry-link';
 import { io, type Socket } from 'socket.io-client';
 import { type RegistryUnderTest, startRegistry } from './registry-fixture.js';
@@ -121,6 +124,25 @@ describe('kiosk agent with card-service', () => {
     return socket;
   }
 
+  /** Challenges this terminal's cards answered and the service then accepted (spent). */
+  async function spentChallenges(): Promise<number> {
+    const row = await registry.service.store.get<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM challenges WHERE terminal_id = ? AND used_at IS NOT NULL',
+      [TERMINAL],
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  /** Verifies the PIN on the kiosk page's keypad, so that the agent takes a lost-card report. */
+  async function verifyPinOnKeypad(page: AgentSocket): Promise<void> {
+    const prompt = next(page, 'pin-required');
+    const verified = page.timeout(60_000).emitWithAck('verify-pin');
+    assert.equal((await prompt).device, 'keypad');
+    await typePin(page, PIN);
+    const reply = await verified;
+    assert.ok(reply.ok && reply.result.ok, JSON.stringify(reply));
+  }
+
   const next = <E extends keyof ServerToClientEvents>(socket: AgentSocket, event: E) =>
     new Promise<Parameters<ServerToClientEvents[E]>[0]>((resolve) => {
       (socket as unknown as { once(e: string, f: (v: unknown) => void): void }).once(event, (v) =>
@@ -206,15 +228,33 @@ describe('kiosk agent with card-service', () => {
     assert.equal(body.code, 'PIN_NOT_VERIFIED');
   });
 
-  it('reports the card temporarily lost after a keypad PIN verify, and the next read says so', async () => {
+  it("refuses, at card-service, a terminal's lost-card report that comes without the card's proof", async () => {
+    // What a terminal without the card could send: this agent's own certificate, a card number.
+    const { credentials } = await loadOrEnrol({ serviceUrl: registry.service.url, dataDir });
+    const tls = new HttpsAgent({ ca: credentials.caPem, key: credentials.keyPem, cert: credentials.certPem });
+    try {
+      const answer = await sendJson({
+        method: 'POST',
+        url: new URL(`/v1/cards/${doc.card.cardNumber}/events`, registry.service.url),
+        body: { event: 'reportTemporaryLoss' },
+        headers: { 'idempotency-key': `${TERMINAL}:bare-1` },
+        agent: tls,
+        timeoutMs: 30_000,
+      });
+      assert.equal(answer.status, 403, JSON.stringify(answer.body));
+      assert.equal((answer.body as { code: string }).code, 'CARD_PRESENCE_REQUIRED');
+    } finally {
+      tls.destroy();
+    }
+    const card = await registry.operator<{ status: string }>('GET', `/v1/cards/${doc.card.cardNumber}`);
+    assert.equal(card.body.status, 'active');
+  });
+
+  it('reports the card temporarily lost after a keypad PIN verify, with the card-present proof, and the next read says so', async () => {
     const page = await kioskPage();
     try {
-      const prompt = next(page, 'pin-required');
-      const verified = page.timeout(60_000).emitWithAck('verify-pin');
-      assert.equal((await prompt).device, 'keypad');
-      await typePin(page, PIN);
-      const reply = await verified;
-      assert.ok(reply.ok && reply.result.ok, JSON.stringify(reply));
+      await verifyPinOnKeypad(page);
+      const spentBefore = await spentChallenges();
 
       const announced = next(page, 'lost-card-report');
       const { status, body } = await api<LostCardReportView>('POST', '/v1/card/report-lost', {});
@@ -227,6 +267,9 @@ describe('kiosk agent with card-service', () => {
       );
       assert.match(body.reference, new RegExp(`^${TERMINAL}:\\d+$`));
       assert.deepEqual(await announced, body);
+      // The read before the report spent two of the service's challenges the card answered: the
+      // card-authentication check's and the proof the report carried.
+      assert.equal(await spentChallenges(), spentBefore + 2);
     } finally {
       page.close();
     }
@@ -237,6 +280,27 @@ describe('kiosk agent with card-service', () => {
     assert.equal(again.body.registry.status, 'invalid');
     assert.equal(again.body.registry.reason, 'CARD_TEMPORARILY_LOST');
     assert.equal(again.body.registry.holder, undefined);
+  });
+
+  it('an operator reports a card lost without the card; the terminal then reads it as lost', async () => {
+    const gen3 = demoCardDocuments().find((d) => d.card.specVersion === '3.00')!;
+    const reported = await registry.operator<{ card: { status: string } }>(
+      'POST',
+      `/v1/cards/${gen3.card.cardNumber}/events`,
+      { event: 'reportTemporaryLoss', reason: 'citizen at the counter without the card' },
+    );
+    assert.equal(reported.status, 200, JSON.stringify(reported.body));
+    assert.equal(reported.body.card.status, 'temporarily_lost');
+    await removeCard();
+    slot.insert(new CardWithFaults(createCard(gen3, registry.keyset)));
+    await waitFor('the generation 3 card', () => userReader()?.card);
+    try {
+      const read = await api<CardReadView>('POST', '/v1/card/read', {});
+      assert.equal(read.body.registry.reason, 'CARD_TEMPORARILY_LOST');
+    } finally {
+      await removeCard();
+      await insertCard();
+    }
   });
 
   it('cancels an open keypad entry when the card is removed, so the next one is not busy', async () => {
@@ -288,6 +352,16 @@ describe('kiosk agent with card-service', () => {
     assert.equal(later.body.verification?.genuine, true);
     assert.equal(later.body.registry.status, 'unavailable');
     assert.equal(later.body.registry.reason, 'TERMINAL_REVOKED');
+
+    // No challenge from the service, so no proof: the agent sends no report at all.
+    const page = await kioskPage();
+    try {
+      await verifyPinOnKeypad(page);
+      const report = await api<{ code: string }>('POST', '/v1/card/report-lost', {});
+      assert.deepEqual([report.status, report.body.code], [503, 'CARD_PRESENCE_UNPROVEN']);
+    } finally {
+      page.close();
+    }
 
     await agent.stop();
     agent = await startAgent(config(), quiet);

@@ -4,8 +4,23 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { captureOutput, spawnTracked, tempDir } from '@sscard/test-harness';
-import { isRegistryError, loadOrEnrol, openTerminalRegistry } from '@sscard/terminal-agent/registry/index';
-import { type RegistryUnderTest, citizenId, seedActiveCard, startRegistry } from './registry-fixture.js';
+import {
+  type CardPresentProof,
+  RegistryClient,
+  isRegistryError,
+  loadOrEnrol,
+  openTerminalRegistry,
+  proveCardPresence,
+} from '@sscard/terminal-agent/registry/index';
+import {
+  type RegistryUnderTest,
+  type SeededCard,
+  citizenId,
+  seedActiveCard,
+  selectSsse,
+  startRegistry,
+  virtualCardChannel,
+} from './registry-fixture.js';
 
 let registry: RegistryUnderTest;
 
@@ -41,15 +56,40 @@ function openTerminal(agent: EnrolledAgent, serviceUrl = registry.service.url) {
   });
 }
 
+/**
+ * The card's answer to a fresh challenge the service issues to this terminal: what the agent gets
+ * from the card in its reader before it reports the card lost.
+ */
+async function cardProof(
+  client: Pick<RegistryClient, 'createChallenge'>,
+  card: SeededCard,
+): Promise<CardPresentProof> {
+  const channel = virtualCardChannel(card.document, registry.keyset);
+  await selectSsse(channel);
+  return proveCardPresence(client, channel, card.cardIdCode);
+}
+
+/** The proof as the enrolled agent's own client obtains it (no journal opened). */
+async function agentProof(agent: EnrolledAgent, card: SeededCard): Promise<CardPresentProof> {
+  const enrolled = await loadOrEnrol({ serviceUrl: registry.service.url, dataDir: agent.dataDir });
+  const client = new RegistryClient({ serviceUrl: registry.service.url, credentials: enrolled.credentials });
+  try {
+    return await cardProof(client, card);
+  } finally {
+    client.close();
+  }
+}
+
 /** Runs the crashing terminal and returns what it printed; it must have died of SIGKILL. */
-async function crashAt(agent: EnrolledAgent, cardNumber: string, point: string) {
+async function crashAt(agent: EnrolledAgent, card: SeededCard, point: string) {
   const child = spawnTracked(process.execPath, [
     CHILD,
     agent.dataDir,
     agent.journalPath,
     registry.service.url,
-    cardNumber,
+    card.cardNumber,
     point,
+    JSON.stringify(await agentProof(agent, card)),
   ]);
   const output = captureOutput(child);
   await once(child, 'exit');
@@ -72,7 +112,7 @@ async function cardStatus(cardNumber: string): Promise<string> {
 test('a loss report journalled before a crash is sent at restart with the same key and applied once', async () => {
   const agent = await enrolledAgent('KIOSK-CRASH-1');
   const card = await seedActiveCard(registry, { idNumber: citizenId('19750606', '135'), name: '赵六' });
-  const [key] = await crashAt(agent, card.cardNumber, 'before-send');
+  const [key] = await crashAt(agent, card, 'before-send');
   assert.equal(await cardStatus(card.cardNumber), 'active', 'nothing reached the service before the crash');
 
   const terminal = await openTerminal(agent);
@@ -93,7 +133,7 @@ test('a loss report journalled before a crash is sent at restart with the same k
 test('a report the service applied before the crash gets the stored answer at restart, not a second effect', async () => {
   const agent = await enrolledAgent('KIOSK-CRASH-2');
   const card = await seedActiveCard(registry, { idNumber: citizenId('19660909', '357'), name: '钱七' });
-  const [key, answered] = await crashAt(agent, card.cardNumber, 'after-send');
+  const [key, answered] = await crashAt(agent, card, 'after-send');
   assert.equal(answered, 'answered 200');
   assert.equal(await cardStatus(card.cardNumber), 'temporarily_lost');
 
@@ -116,14 +156,18 @@ test('reportTemporaryLoss goes through the journal and a second report is refuse
   const card = await seedActiveCard(registry, { idNumber: citizenId('19880808', '579'), name: '孙八' });
   const terminal = await openTerminal(agent);
   try {
-    const result = await terminal.lifecycle.reportTemporaryLoss(card.cardNumber);
+    const result = await terminal.lifecycle.reportTemporaryLoss(
+      card.cardNumber,
+      await cardProof(terminal.client, card),
+    );
     assert.equal(result.status, 'temporarily_lost');
     assert.ok(result.temporaryLossUntil && result.temporaryLossUntil > new Date().toISOString());
     assert.match(result.idempotencyKey, /^KIOSK-LOSS-1:0+1$/);
     const [journalled] = await terminal.outbox.journal.recent(1);
     assert.equal(journalled?.state, 'answered');
 
-    await assert.rejects(terminal.lifecycle.reportTemporaryLoss(card.cardNumber), (e: unknown) => {
+    const again = await cardProof(terminal.client, card);
+    await assert.rejects(terminal.lifecycle.reportTemporaryLoss(card.cardNumber, again), (e: unknown) => {
       assert.ok(isRegistryError(e, 'REFUSED'));
       assert.equal(e.serviceCode, 'ILLEGAL_TRANSITION');
       return true;
@@ -140,14 +184,15 @@ test('reportTemporaryLoss goes through the journal and a second report is refuse
   }
 });
 
-test('a report made while the service is down stays journalled and is delivered once it is back', async () => {
+test('a report the terminal could not deliver stays journalled and is delivered once the service is back', async () => {
   const agent = await enrolledAgent('KIOSK-OFFLINE-1');
   const card = await seedActiveCard(registry, { idNumber: citizenId('19990101', '791'), name: '周九' });
-  // Nothing listens here: the report cannot be delivered.
+  // The card answered the service's challenge; then the link went down (nothing listens here).
+  const proof = await agentProof(agent, card);
   const terminal = await openTerminal(agent, 'https://127.0.0.1:9');
   let key: string | undefined;
   try {
-    await assert.rejects(terminal.lifecycle.reportTemporaryLoss(card.cardNumber), (e: unknown) => {
+    await assert.rejects(terminal.lifecycle.reportTemporaryLoss(card.cardNumber, proof), (e: unknown) => {
       assert.ok(isRegistryError(e, 'REGISTRY_UNREACHABLE'));
       assert.equal(e.outcomeUnknown, false, 'the connection was refused: the request never left');
       key = e.details?.idempotencyKey as string;
@@ -168,6 +213,35 @@ test('a report made while the service is down stays journalled and is delivered 
   } finally {
     await online.close();
   }
+});
+
+test('a journalled report first delivered after its card proof expired is refused, and the card stays active', async () => {
+  const agent = await enrolledAgent('KIOSK-OFFLINE-2');
+  const card = await seedActiveCard(registry, { idNumber: citizenId('19990202', '913'), name: '吴十' });
+  const proof = await agentProof(agent, card);
+  const terminal = await openTerminal(agent, 'https://127.0.0.1:9');
+  try {
+    await assert.rejects(terminal.lifecycle.reportTemporaryLoss(card.cardNumber, proof), (e: unknown) =>
+      isRegistryError(e, 'REGISTRY_UNREACHABLE'),
+    );
+  } finally {
+    await terminal.close();
+  }
+  // Past the service's challenge lifetime (60 s): the proof no longer says the card is there.
+  registry.setClockOffset(61_000);
+  try {
+    const online = await openTerminal(agent);
+    try {
+      const [entry] = online.recovered.answered;
+      assert.equal(entry?.answer?.status, 403, JSON.stringify(entry?.answer));
+      assert.equal((entry.answer.body as { code: string }).code, 'CARD_PRESENCE_FAILED');
+    } finally {
+      await online.close();
+    }
+  } finally {
+    registry.setClockOffset(0);
+  }
+  assert.equal(await cardStatus(card.cardNumber), 'active');
 });
 
 test('a revoked terminal is told so at start', async () => {

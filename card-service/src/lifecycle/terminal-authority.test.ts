@@ -103,6 +103,42 @@ forEachEngine('terminal authority over card events', ({ engine, freshUrl, dataDi
     assert.equal(granted.status, 200, JSON.stringify(granted.body));
   });
 
+  test("a terminal's lost-card report needs the card in its reader; an operator reports a card lost without it", async () => {
+    const kiosk = await t.enrolTerminal('auth-kiosk-proof', 'kiosk');
+    const c = await activeCard();
+    const bare = await reportLost(kiosk, c.cardNumber, 'proof:1');
+    assert.deepEqual(
+      [bare.status, bare.body.code],
+      [403, 'CARD_PRESENCE_REQUIRED'],
+      JSON.stringify(bare.body),
+    );
+    const refusal = (await auditOf('auth-kiosk-proof')).find((e) => e.action === 'card.reportTemporaryLoss');
+    assert.equal(refusal?.result, 'CARD_PRESENCE_REQUIRED');
+    // Another card's answer is no proof for this one.
+    const other = await activeCard();
+    const wrong = await reportLost(kiosk, c.cardNumber, 'proof:2', await proofFor(other, kiosk));
+    assert.deepEqual(
+      [wrong.status, wrong.body.code],
+      [403, 'CARD_PRESENCE_FAILED'],
+      JSON.stringify(wrong.body),
+    );
+    const still = await t.call('GET', `/v1/cards/${c.cardNumber}`, { token: t.adminToken });
+    assert.equal(still.body.status, 'active');
+
+    const proved = await reportLost(kiosk, c.cardNumber, 'proof:3', await proofFor(c, kiosk));
+    assert.equal(proved.status, 200, JSON.stringify(proved.body));
+    assert.equal(proved.body.card.status, 'temporarily_lost');
+
+    // The citizen without the card asks at the counter: the operator needs no proof.
+    const absent = await activeCard();
+    const byOperator = await t.call('POST', `/v1/cards/${absent.cardNumber}/events`, {
+      token: t.adminToken,
+      body: { event: 'reportTemporaryLoss', reason: 'reported at the counter, card not present' },
+    });
+    assert.equal(byOperator.status, 200, JSON.stringify(byOperator.body));
+    assert.equal(byOperator.body.card.status, 'temporarily_lost');
+  });
+
   test('unknown card numbers are audited, and past the day limit the terminal is refused, audited once', async () => {
     const kiosk = await t.enrolTerminal('auth-kiosk-probe', 'kiosk');
     const c = await activeCard();

@@ -35,7 +35,8 @@ import type { CardEvent, TerminalType } from './transitions.js';
  *    result, whatever has happened since (its challenge is spent, the day's cap is reached; it is
  *    also looked up before the HSM is asked about the proof, which happens before the transaction);
  * 2. the terminal's day: past its cap of unknown card numbers or of events, it is refused;
- * 3. a card-present proof must come with the request for every event but a temporary loss;
+ * 3. a card-present proof must come with the request, whatever the event (a loss reported without
+ *    the card goes to an operator);
  * 4. the card must exist (an unknown number is audited and counted: probing), be of a region
  *    the terminal may act for, and the proof must be this card's answer to this terminal's
  *    challenge;
@@ -205,9 +206,10 @@ async function admit(
       use.eventsRefused,
     );
   }
-  // A temporary loss is still taken without the card (DESIGN.md §3 keeps it the one exception);
-  // every other event needs the card in the terminal's reader.
-  if (!proof && event !== 'reportTemporaryLoss') {
+  // Every event a terminal asks for, a temporary loss included, needs the card in its reader:
+  // without it a terminal could block any citizen's card by its number. A card reported lost
+  // without the card is an operator's to take (the operator route needs no proof).
+  if (!proof) {
     return refuse(
       new DomainError('CARD_PRESENCE_REQUIRED', `${event} needs a card-present proof`, 403),
       'events',
@@ -231,7 +233,6 @@ async function admit(
       'events',
     );
   }
-  if (!proof) return undefined;
   const verdict = await guard.presence.verifyIn(
     tx,
     terminal.terminalId,

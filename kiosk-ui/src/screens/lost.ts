@@ -23,7 +23,10 @@ function chinaDay(iso: string): Text | undefined {
   return formatDate(day);
 }
 
-/** The outcome: reported (the card is stopped now) or queued (sent when the service answers). */
+/**
+ * The outcome: reported (the card is stopped now) or queued (no answer yet: re-sent until the
+ * service answers, but it takes effect only while its card proof is fresh, so staff confirm it).
+ */
 export function lostResultScreen(
   ctx: ScreenContext,
   result: LostCardReportView,

@@ -284,8 +284,10 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
   /**
    * The citizen reports their card temporarily lost at the terminal. The card number is read from
    * the card in the reader, never taken from the caller, and the card's PIN must have been
-   * verified since the card went in. The report goes through the outbox journal: when card-service
-   * does not answer, it is kept and delivered later, and the answer says so.
+   * verified since the card went in. In the same read the card answers a fresh challenge of
+   * card-service (INTERNAL AUTHENTICATE), the proof the service requires that the card is in this
+   * terminal's reader; without it nothing is sent. The report goes through the outbox journal: when
+   * card-service does not answer, it is kept and re-sent, and the answer says so.
    */
   async reportLost(request: { reader?: string | undefined }): Promise<LostCardReportView> {
     const { card, registry, terminalType, log, revealPersonalData } = this.#options;
@@ -309,7 +311,7 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
         "the card's PIN must be verified at this terminal after the card was inserted",
       );
     }
-    const read = await card.readCard({ reader, verify: true });
+    const read = await card.readCard({ reader, verify: true, proveCardPresence: true });
     if (read.verification && !read.verification.genuine) {
       throw new ApiProblem(
         422,
@@ -329,10 +331,18 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
       );
     }
     const cardNumber = read.info.cardNumber;
+    const proof = read.cardPresentProof;
+    if (!proof) {
+      throw new ApiProblem(
+        503,
+        'CARD_PRESENCE_UNPROVEN',
+        'the card could not prove to card-service that it is in the reader: card-service gave no challenge, or the card did not answer it',
+      );
+    }
     const shownNumber = revealPersonalData ? cardNumber : maskCardNumber(cardNumber);
     let view: LostCardReportView;
     try {
-      const result = await registry.reportTemporaryLoss(cardNumber);
+      const result = await registry.reportTemporaryLoss(cardNumber, proof);
       view = {
         status: 'reported',
         cardNumber: shownNumber,

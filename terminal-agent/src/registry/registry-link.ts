@@ -345,12 +345,13 @@ export class RegistryLink {
   }
 
   /**
-   * Journals and sends a temporary loss report. Throws RegistryError: REGISTRY_UNREACHABLE with
-   * the journal key when the report is kept for the outbox to deliver, or the service's refusal.
+   * Journals and sends a temporary loss report with the card's present proof. Throws
+   * RegistryError: REGISTRY_UNREACHABLE with the journal key when the report is kept for the
+   * outbox to deliver, or the service's refusal.
    */
-  async reportTemporaryLoss(cardNumber: string): Promise<TemporaryLossResult> {
+  async reportTemporaryLoss(cardNumber: string, proof: CardPresentProof): Promise<TemporaryLossResult> {
     const registry = this.#usable();
-    return this.#observe(() => registry.lifecycle.reportTemporaryLoss(cardNumber));
+    return this.#observe(() => registry.lifecycle.reportTemporaryLoss(cardNumber, proof));
   }
 
   /**
