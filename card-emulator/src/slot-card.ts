@@ -1,4 +1,4 @@
-import type { VirtualCard } from './virtual-card.js';
+import { PassThroughCard, type VirtualCard } from './virtual-card.js';
 
 /**
  * A card as a reader slot sees it: the VirtualCard's power handling plus an asynchronous
@@ -36,31 +36,9 @@ export interface ContactObserver {
  * A slot card standing between a reader and another slot card (an observer, a reader's limits):
  * everything passes through to `inner` unless a subclass changes it.
  */
-export class SlotCardWrapper<C extends SlotCard = SlotCard> implements SlotCard {
-  constructor(readonly inner: C) {}
-
-  get id(): string {
-    return this.inner.id;
-  }
-
-  get atr(): Buffer {
-    return this.inner.atr;
-  }
-
+export class SlotCardWrapper<C extends SlotCard = SlotCard> extends PassThroughCard<C> implements SlotCard {
   get card(): VirtualCard {
     return this.inner.card;
-  }
-
-  powerOn(): Buffer {
-    return this.inner.powerOn();
-  }
-
-  reset(): Buffer {
-    return this.inner.reset();
-  }
-
-  powerOff(): void {
-    this.inner.powerOff();
   }
 
   takeLinkDrop(): boolean {

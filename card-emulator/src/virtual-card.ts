@@ -19,3 +19,34 @@ export interface VirtualCard {
    */
   transmit(command: Buffer): Buffer;
 }
+
+/** What a card shows before any command: its name, its ATR and its power. */
+export type CardContacts = Pick<VirtualCard, 'id' | 'atr' | 'powerOn' | 'reset' | 'powerOff'>;
+
+/**
+ * A card standing in front of another (a memory, an observer, a reader's limits): its name, ATR
+ * and power pass through to `inner` unless a subclass changes them.
+ */
+export abstract class PassThroughCard<C extends CardContacts> implements CardContacts {
+  constructor(readonly inner: C) {}
+
+  get id(): string {
+    return this.inner.id;
+  }
+
+  get atr(): Buffer {
+    return this.inner.atr;
+  }
+
+  powerOn(): Buffer {
+    return this.inner.powerOn();
+  }
+
+  reset(): Buffer {
+    return this.inner.reset();
+  }
+
+  powerOff(): void {
+    this.inner.powerOff();
+  }
+}

@@ -11,7 +11,7 @@ import {
 import { dirname, join } from 'node:path';
 import { SW, ValidationError, encodeResponse } from '@sscard/card-core';
 import { z } from 'zod';
-import type { VirtualCard } from '../virtual-card.js';
+import { PassThroughCard, type VirtualCard } from '../virtual-card.js';
 import type { SsseCard, SsseCardMemory } from './ssse/ssse-card.js';
 
 const FORMAT = 'sscard-card-memory/1';
@@ -130,13 +130,14 @@ function writeFileAtomically(path: string, text: string): void {
  * disk and the command is answered `6581` (memory failure), as a chip whose EEPROM write failed:
  * a terminal never sees success for a change that would not survive.
  */
-export class MemoryBackedCard implements VirtualCard {
+export class MemoryBackedCard extends PassThroughCard<SsseCard> implements VirtualCard {
   #stored: string;
 
   constructor(
-    readonly inner: SsseCard,
+    inner: SsseCard,
     private readonly store: CardMemoryStore,
   ) {
+    super(inner);
     const saved = store.read(inner.id);
     if (saved) {
       try {
@@ -149,26 +150,6 @@ export class MemoryBackedCard implements VirtualCard {
       }
     }
     this.#stored = JSON.stringify(inner.memory());
-  }
-
-  get id(): string {
-    return this.inner.id;
-  }
-
-  get atr(): Buffer {
-    return this.inner.atr;
-  }
-
-  powerOn(): Buffer {
-    return this.inner.powerOn();
-  }
-
-  reset(): Buffer {
-    return this.inner.reset();
-  }
-
-  powerOff(): void {
-    this.inner.powerOff();
   }
 
   transmit(command: Buffer): Buffer {

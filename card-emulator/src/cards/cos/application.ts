@@ -1,3 +1,4 @@
+import { encodeBerTlv, type TlvInput } from '@sscard/card-core';
 import type { Command, Reply } from './reply.js';
 import type { AccessCondition, RecordFile } from './record-file.js';
 
@@ -40,4 +41,37 @@ export interface CardApplication {
   /** Whether the current security state satisfies an access condition of one of its files. */
   satisfies(condition: AccessCondition): boolean;
   instruction(ins: number): Instruction | undefined;
+}
+
+/**
+ * What the applications have in common: a table of their instructions, a security state that
+ * leaving the application clears as entering it does, and files anyone may read unless the
+ * application says otherwise.
+ */
+export abstract class TableApplication implements CardApplication {
+  abstract readonly aid: Buffer;
+  abstract readonly files: readonly RecordFile[];
+  protected abstract readonly instructions: ReadonlyMap<number, Instruction>;
+
+  abstract fci(): Buffer;
+  abstract activate(): void;
+
+  deactivate(): void {
+    this.activate();
+  }
+
+  satisfies(condition: AccessCondition): boolean {
+    return condition === 'always';
+  }
+
+  instruction(ins: number): Instruction | undefined {
+    return this.instructions.get(ins);
+  }
+}
+
+/** The FCI template (6F) of a DF: its name (84) and, when given, the proprietary template (A5). */
+export function fciTemplate(aid: Buffer, proprietary?: readonly TlvInput[]): Buffer {
+  const children: TlvInput[] = [{ tag: 0x84, value: aid }];
+  if (proprietary) children.push({ tag: 0xa5, children: proprietary });
+  return encodeBerTlv({ tag: 0x6f, children });
 }

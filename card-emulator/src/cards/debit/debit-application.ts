@@ -16,8 +16,8 @@ import {
 } from '@sscard/card-core';
 import { signDynamicData } from '@sscard/card-core/emv-issuing';
 import type { CardDocument } from '../card-document.js';
-import type { CardApplication, Instruction } from '../cos/application.js';
-import { type AccessCondition, RecordFile } from '../cos/record-file.js';
+import { type CardApplication, type Instruction, TableApplication, fciTemplate } from '../cos/application.js';
+import { RecordFile } from '../cos/record-file.js';
 import { type Command, type Reply, dataReply, status } from '../cos/reply.js';
 import type { IssuerKeyset } from '../keyset.js';
 import {
@@ -66,14 +66,14 @@ export interface DebitMemory {
  * GENERATE AC is answered with an ARQC, an AAC request with an AAC. The ATC counts GET
  * PROCESSING OPTIONS, as on EMV cards, and is kept in the card's memory (see card-memory.ts).
  */
-export class DebitApplication implements CardApplication {
+export class DebitApplication extends TableApplication {
   readonly aid = Buffer.from(DEBIT_AID);
   readonly files: readonly RecordFile[];
   readonly #data: DebitData;
   readonly #algorithm: EmvAlgorithm;
   readonly #udk: Buffer;
   readonly #random: (length: number) => Buffer;
-  readonly #instructions: ReadonlyMap<number, Instruction>;
+  protected readonly instructions: ReadonlyMap<number, Instruction>;
   #atc: number;
   #lastOnlineAtc = 0;
   #phase: Phase = 'idle';
@@ -81,13 +81,14 @@ export class DebitApplication implements CardApplication {
   #issuerAuthentication: 'none' | 'passed' | 'failed' = 'none';
 
   constructor(data: DebitData, udk: Buffer, atc: number, options: DebitApplicationOptions) {
+    super();
     this.#data = data;
     this.#udk = udk;
     this.#atc = atc;
     this.#algorithm = options.algorithm;
     this.#random = options.random ?? randomBytes;
     this.files = [...data.records].map(([sfi, records]) => new RecordFile({ sfi, records, read: 'always' }));
-    this.#instructions = new Map<number, Instruction>([
+    this.instructions = new Map<number, Instruction>([
       [INS.GET_PROCESSING_OPTIONS, { cla: [CLA.PROPRIETARY], handle: (c) => this.#getProcessingOptions(c) }],
       [INS.GENERATE_AC, { cla: [CLA.PROPRIETARY], handle: (c) => this.#generateAc(c) }],
       [INS.EXTERNAL_AUTHENTICATE, { cla: [CLA.ISO], handle: (c) => this.#issuerAuthenticate(c) }],
@@ -116,39 +117,18 @@ export class DebitApplication implements CardApplication {
   }
 
   fci(): Buffer {
-    return encodeBerTlv({
-      tag: 0x6f,
-      children: [
-        { tag: 0x84, value: this.aid },
-        {
-          tag: 0xa5,
-          children: [
-            { tag: 0x50, value: Buffer.from(APPLICATION_LABEL, 'latin1') },
-            { tag: 0x87, value: Buffer.from([0x01]) },
-            { tag: 0x9f38, value: encodeDol(PDOL) },
-            { tag: 0x5f2d, value: Buffer.from('zh', 'latin1') },
-          ],
-        },
-      ],
-    });
+    return fciTemplate(this.aid, [
+      { tag: 0x50, value: Buffer.from(APPLICATION_LABEL, 'latin1') },
+      { tag: 0x87, value: Buffer.from([0x01]) },
+      { tag: 0x9f38, value: encodeDol(PDOL) },
+      { tag: 0x5f2d, value: Buffer.from('zh', 'latin1') },
+    ]);
   }
 
   activate(): void {
     this.#phase = 'idle';
     this.#arqc = undefined;
     this.#issuerAuthentication = 'none';
-  }
-
-  deactivate(): void {
-    this.activate();
-  }
-
-  satisfies(condition: AccessCondition): boolean {
-    return condition === 'always';
-  }
-
-  instruction(ins: number): Instruction | undefined {
-    return this.#instructions.get(ins);
   }
 
   /** `80 A8 00 00 Lc 83 L <PDOL data>`: starts a transaction, answers AIP and AFL (format 2). */
@@ -321,45 +301,31 @@ function cidBits(cid: number): number {
 }
 
 /** The payment system environment: one directory entry for the debit application. */
-export class PpseDirectory implements CardApplication {
+export class PpseDirectory extends TableApplication {
   readonly aid = Buffer.from(PPSE_NAME);
   readonly files: readonly RecordFile[] = [];
+  protected readonly instructions: ReadonlyMap<number, Instruction> = new Map();
 
   fci(): Buffer {
-    return encodeBerTlv({
-      tag: 0x6f,
-      children: [
-        { tag: 0x84, value: this.aid },
-        {
-          tag: 0xa5,
-          children: [
-            {
-              tag: 0xbf0c,
-              children: [
-                {
-                  tag: 0x61,
-                  children: [
-                    { tag: 0x4f, value: DEBIT_AID },
-                    { tag: 0x50, value: Buffer.from(APPLICATION_LABEL, 'latin1') },
-                    { tag: 0x87, value: Buffer.from([0x01]) },
-                  ],
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    });
+    return fciTemplate(this.aid, [
+      {
+        tag: 0xbf0c,
+        children: [
+          {
+            tag: 0x61,
+            children: [
+              { tag: 0x4f, value: DEBIT_AID },
+              { tag: 0x50, value: Buffer.from(APPLICATION_LABEL, 'latin1') },
+              { tag: 0x87, value: Buffer.from([0x01]) },
+            ],
+          },
+        ],
+      },
+    ]);
   }
 
+  /** A directory has no security state. */
   activate(): void {}
-  deactivate(): void {}
-  satisfies(condition: AccessCondition): boolean {
-    return condition === 'always';
-  }
-  instruction(): Instruction | undefined {
-    return undefined;
-  }
 }
 
 export interface CreateDebitOptions {

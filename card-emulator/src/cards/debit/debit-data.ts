@@ -24,18 +24,6 @@ export const APPLICATION_LABEL = 'PBOC DEBIT';
 /** SDA, DDA, cardholder verification, terminal risk management, issuer authentication; no CDA. */
 export const AIP = Buffer.from('7C00', 'hex');
 
-export const PDOL: readonly DolEntry[] = [
-  { tag: 0x9f66, length: 4 },
-  { tag: 0x9f02, length: 6 },
-  { tag: 0x9f03, length: 6 },
-  { tag: 0x9f1a, length: 2 },
-  { tag: 0x95, length: 5 },
-  { tag: 0x5f2a, length: 2 },
-  { tag: 0x9a, length: 3 },
-  { tag: 0x9c, length: 1 },
-  { tag: 0x9f37, length: 4 },
-];
-
 /** CDOL1 holds exactly the terminal part of the PBOC cryptogram data, in its order. */
 export const CDOL1: readonly DolEntry[] = [
   { tag: 0x9f02, length: 6 },
@@ -47,6 +35,9 @@ export const CDOL1: readonly DolEntry[] = [
   { tag: 0x9c, length: 1 },
   { tag: 0x9f37, length: 4 },
 ];
+
+/** The terminal transaction qualifiers (9F66), then the same data as CDOL1. */
+export const PDOL: readonly DolEntry[] = [{ tag: 0x9f66, length: 4 }, ...CDOL1];
 
 /** CDOL2: the authorisation response code, then the same terminal data. */
 export const CDOL2: readonly DolEntry[] = [{ tag: 0x8a, length: 2 }, ...CDOL1];

@@ -14,10 +14,10 @@ import {
   wipe,
 } from '@sscard/card-core';
 import { defaultProfiles, type ProfileSet, type PsamCardOsProfile } from '@sscard/firmware-profiles';
-import type { CardApplication, Instruction } from '../cos/application.js';
+import { type Instruction, TableApplication, fciTemplate } from '../cos/application.js';
 import { CardOs } from '../cos/card-os.js';
 import { cardOsBehaviour, requireDeclaredAtr } from '../cos/os-profile.js';
-import type { AccessCondition, RecordFile } from '../cos/record-file.js';
+import type { RecordFile } from '../cos/record-file.js';
 import { type Command, type Reply, dataReply, status, success } from '../cos/reply.js';
 import type { IssuerKeyset } from '../keyset.js';
 
@@ -44,12 +44,12 @@ export interface PsamOptions {
  * diversifies them for a card (`801A`) and encrypts one block under the result (`80FA`). The
  * diversified key lives until the next `801A`, re-selection or reset.
  */
-class PsamApplication implements CardApplication {
+class PsamApplication extends TableApplication {
   readonly aid = Buffer.from(PSAM_AID);
   readonly files: readonly RecordFile[] = [];
   readonly fciWaiting: boolean;
   readonly #masters: Readonly<Record<CardAlgorithm, Partial<Record<PsamKeyUsage, Buffer>>>>;
-  readonly #instructions: ReadonlyMap<number, Instruction>;
+  protected readonly instructions: ReadonlyMap<number, Instruction>;
   #prepared: { algorithm: CardAlgorithm; key: Buffer } | undefined;
 
   constructor(
@@ -58,37 +58,26 @@ class PsamApplication implements CardApplication {
     usages: readonly PsamKeyUsage[],
     fciWaiting: boolean,
   ) {
+    super();
     this.fciWaiting = fciWaiting;
     const masters: Record<CardAlgorithm, Partial<Record<PsamKeyUsage, Buffer>>> = { '3des': {}, sm4: {} };
     for (const alg of algorithms) {
       for (const usage of usages) masters[alg][usage] = Buffer.from(keyset.ssse[alg][usage], 'hex');
     }
     this.#masters = masters;
-    this.#instructions = new Map<number, Instruction>([
+    this.instructions = new Map<number, Instruction>([
       [INS.PSAM_PREPARE_KEY, { cla: [CLA.PROPRIETARY], handle: (c) => this.#prepareKey(c) }],
       [INS.PSAM_ENCRYPT, { cla: [CLA.PROPRIETARY], handle: (c) => this.#encryptBlock(c) }],
     ]);
   }
 
   fci(): Buffer {
-    return Buffer.concat([Buffer.from([0x6f, this.aid.length + 2, 0x84, this.aid.length]), this.aid]);
+    return fciTemplate(this.aid);
   }
 
   activate(): void {
     wipe(this.#prepared?.key);
     this.#prepared = undefined;
-  }
-
-  deactivate(): void {
-    this.activate();
-  }
-
-  satisfies(condition: AccessCondition): boolean {
-    return condition === 'always';
-  }
-
-  instruction(ins: number): Instruction | undefined {
-    return this.#instructions.get(ins);
   }
 
   /** `80 1A <key id> <algorithm> 10 <card identification code>`. */

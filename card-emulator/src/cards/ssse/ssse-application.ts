@@ -11,13 +11,12 @@ import {
   challengeBlock,
   pinUnblockMacInput,
   constantTimeEqual,
-  encodeBerTlv,
   encrypt,
   paymentProofBlock,
   triesLeftSw,
   verifyMac,
 } from '@sscard/card-core';
-import type { CardApplication, CommandContext, Instruction } from '../cos/application.js';
+import { type CommandContext, type Instruction, TableApplication, fciTemplate } from '../cos/application.js';
 import { type PinCounter, type PinMemory, isBcdPin } from '../cos/pin.js';
 import { addressRecord } from '../cos/records.js';
 import { type AccessCondition, RecordFile } from '../cos/record-file.js';
@@ -58,7 +57,7 @@ const MAC_LENGTH = 4;
  * the PIN, card authentication (INTERNAL AUTHENTICATE), terminal authentication (EXTERNAL
  * AUTHENTICATE) and secured record updates, by docs/card-conventions.md.
  */
-export class SsseApplication implements CardApplication {
+export class SsseApplication extends TableApplication {
   readonly aid = Buffer.from(SSSE_AID);
   readonly fid = SSSE_DF_FID;
   readonly files: readonly RecordFile[];
@@ -66,11 +65,12 @@ export class SsseApplication implements CardApplication {
   readonly #generation: 2 | 3;
   readonly #keys: SsseCardKeys;
   readonly #pin: PinCounter;
-  readonly #instructions: ReadonlyMap<number, Instruction>;
+  protected readonly instructions: ReadonlyMap<number, Instruction>;
   #externallyAuthenticated = false;
   #pinVerified = false;
 
   constructor(options: SsseApplicationOptions) {
+    super();
     this.#generation = options.generation;
     this.#keys = options.keys;
     this.#pin = options.pin;
@@ -85,7 +85,7 @@ export class SsseApplication implements CardApplication {
         update: 'externalAuth',
       }),
     ];
-    this.#instructions = new Map<number, Instruction>([
+    this.instructions = new Map<number, Instruction>([
       [INS.VERIFY, { cla: [CLA.ISO], handle: (c) => this.#verify(c) }],
       [INS.PIN_MANAGEMENT, { cla: [CLA.PROPRIETARY], handle: (c, ctx) => this.#pinManagement(c, ctx) }],
       [
@@ -123,19 +123,10 @@ export class SsseApplication implements CardApplication {
 
   /** 6F: the DF name (84) and a proprietary template (A5) with the card generation (9F08) and language (5F2D `zh`). */
   fci(): Buffer {
-    return encodeBerTlv({
-      tag: 0x6f,
-      children: [
-        { tag: 0x84, value: this.aid },
-        {
-          tag: 0xa5,
-          children: [
-            { tag: 0x9f08, value: Buffer.from([this.#generation]) },
-            { tag: 0x5f2d, value: Buffer.from('zh', 'latin1') },
-          ],
-        },
-      ],
-    });
+    return fciTemplate(this.aid, [
+      { tag: 0x9f08, value: Buffer.from([this.#generation]) },
+      { tag: 0x5f2d, value: Buffer.from('zh', 'latin1') },
+    ]);
   }
 
   activate(): void {
@@ -143,18 +134,10 @@ export class SsseApplication implements CardApplication {
     this.#pinVerified = false;
   }
 
-  deactivate(): void {
-    this.activate();
-  }
-
-  satisfies(condition: AccessCondition): boolean {
+  override satisfies(condition: AccessCondition): boolean {
     if (condition === 'always') return true;
     if (condition === 'externalAuth') return this.#externallyAuthenticated;
     return false;
-  }
-
-  instruction(ins: number): Instruction | undefined {
-    return this.#instructions.get(ins);
   }
 
   // ---- PIN ----------------------------------------------------------------------------------
