@@ -6,4 +6,6 @@ export * from './pin.js';
 export * from './problem.js';
 export * from './readers.js';
 export * from './rest.js';
+// Types only: the schemas live at `@sscard/agent-protocol/settlement`, out of browser bundles.
+export type * from './settlement.js';
 export * from './socket.js';

@@ -33,6 +33,26 @@ export const API_PROBLEM_CODES = [
 ] as const;
 export type ApiProblemCode = (typeof API_PROBLEM_CODES)[number];
 
+/** The desk's medical settlement (agent-protocol settlement.ts); the service's refusals pass through as they are. */
+export const DESK_PROBLEM_CODES = [
+  /** The card in the reader is not the card of the visit being settled. */
+  'CARD_NOT_OF_VISIT',
+  /** The quote was not made at this agent since it started: pre-settle again. */
+  'QUOTE_NOT_AT_THIS_DESK',
+  /** The card refused the PIN: `details.triesLeft`. Nothing was sent to card-service. */
+  'PIN_WRONG',
+  /** The card's PIN is blocked. Nothing was sent to card-service. */
+  'PIN_BLOCKED',
+  /**
+   * The settle got no answer and the service could not be asked what became of it: the attempt is
+   * in the journal (`details.attemptKey`) and is resolved, never guessed, when the service answers.
+   */
+  'SETTLEMENT_OUTCOME_PENDING',
+  /** The settle got no answer, and the agent reversed the attempt: nothing was paid; settle again. */
+  'SETTLEMENT_ATTEMPT_VOIDED',
+] as const;
+export type DeskProblemCode = (typeof DESK_PROBLEM_CODES)[number];
+
 /** Who may talk to the agent: the Host and Origin checks and the API token. */
 export const ACCESS_PROBLEM_CODES = [
   'HOST_NOT_ALLOWED',
@@ -128,6 +148,7 @@ export type CardStatusProblemCode = `SW_${string}`;
 
 export type ProblemCode =
   | ApiProblemCode
+  | DeskProblemCode
   | AccessDeniedCode
   | ReaderProblemCode
   | PinPadProblemCode

@@ -3,6 +3,7 @@ import type { KeypadKey, PinProgress, PinPrompt, PinResultView } from './pin.js'
 import type { Problem } from './problem.js';
 import type { CardInsertedEvent, CardRemovedEvent, ReaderRemovedEvent, ReaderState } from './readers.js';
 import type { ReaderRequest } from './rest.js';
+import type { DeskStepEvent } from './settlement.js';
 
 /**
  * The socket.io protocol between the agent and its UIs, checked at compile time on both sides:
@@ -31,6 +32,8 @@ export interface ServerToClientEvents {
   'pin-result': (result: PinResultView) => void;
   /** A lost-card report finished: recorded by card-service, or queued for delivery. */
   'lost-card-report': (result: LostCardReportView) => void;
+  /** A step of the desk's settlement flow finished (hospital and pharmacy terminals; own UI only). */
+  'settlement-step': (event: DeskStepEvent) => void;
 }
 
 /** The answer to a request made over socket.io: its result, or the problem the REST API would answer. */
