@@ -2,6 +2,7 @@ import {
   type CaKeys,
   type CardAlgorithm,
   CardError,
+  ValidationError,
   formatReadCardBas,
   parseAtr,
   toHex,
@@ -9,7 +10,7 @@ import {
 } from '@sscard/card-core';
 import type { ProfileSet, SsseCardOsProfile } from '@sscard/firmware-profiles';
 import { readDebitApplication } from './apps/debit.js';
-import { internalAuthenticate } from './apps/internal-authenticate.js';
+import { internalAuthenticate, paymentProof } from './apps/internal-authenticate.js';
 import {
   changePin,
   checkNewPin,
@@ -136,6 +137,24 @@ export interface PinResult {
   status: PinStatus;
   message: PinMessage;
 }
+
+/** A payment proof (docs/card-conventions.md) for a medical settlement, made in one card session. */
+export interface PaymentProofRequest {
+  reader?: string | undefined;
+  /** The visit's card: a card with another number is refused before the PIN reaches it. */
+  cardNumber: string;
+  /** The service's single-use challenge for the card, asked once the card is identified. */
+  challenge: (
+    cardIdCode: string,
+  ) => Promise<{ challengeId: string; challenge: string; algorithm: CardAlgorithm }>;
+}
+
+export type PaymentProofResult =
+  /** The card in the reader is not the visit's card: no PIN was sent to it. */
+  | { outcome: 'other-card' }
+  /** The card refused the PIN (wrong, blocked): no proof. */
+  | { outcome: 'pin-refused'; status: PinStatus; message: PinMessage }
+  | { outcome: 'proof'; proof: CardPresentProof; cardIdCode: string };
 
 /** The terminal's PSAM for one read: whether there is one, and the hold once taken. */
 interface PsamAccess {
@@ -429,6 +448,42 @@ export class CardOperations {
     try {
       const status = await this.withSession(options.reader, (session) => verifyPin(session, pin));
       return { status, message: describePinStatus(status) };
+    } finally {
+      wipe(pin);
+    }
+  }
+
+  /**
+   * The card's payment proof for a settlement, with a PIN entered before this call (wiped here):
+   * one card session reads the card's number and identification code, checks it is the visit's
+   * card, has the service's challenge issued for it, sends VERIFY and then, with nothing between,
+   * the payment proof over the challenge. The card answers it only because VERIFY succeeded in
+   * this session, which is how the service learns that the card itself verified its holder.
+   */
+  async paymentProof(pin: Buffer, request: PaymentProofRequest): Promise<PaymentProofResult> {
+    try {
+      return await this.withSession(request.reader, async (session) => {
+        const cardOs = this.ssseOsOf(session.atr);
+        const read = await readSsse(session, { ...(cardOs ? { cardOs } : {}), fields: 'readCardBas' });
+        if (read.info.cardNumber !== request.cardNumber) return { outcome: 'other-card' as const };
+        const issued = await request.challenge(read.info.cardIdCode);
+        if (issued.algorithm !== read.algorithm) {
+          throw new ValidationError(
+            'CARD_ALGORITHM_MISMATCH',
+            `the registry issued this card with ${issued.algorithm} keys, but the card read is a ${read.algorithm} card`,
+          );
+        }
+        const status = await verifyPin(session, pin);
+        if (status.state !== 'ok') {
+          return { outcome: 'pin-refused' as const, status, message: describePinStatus(status) };
+        }
+        const cryptogram = await paymentProof(session, Buffer.from(issued.challenge, 'hex'));
+        return {
+          outcome: 'proof' as const,
+          cardIdCode: read.info.cardIdCode,
+          proof: { challengeId: issued.challengeId, cryptogram: cryptogram.toString('hex').toUpperCase() },
+        };
+      });
     } finally {
       wipe(pin);
     }

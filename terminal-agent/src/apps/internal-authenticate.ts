@@ -28,3 +28,21 @@ export async function internalAuthenticate(card: ApduSender, challenge: Buffer):
   });
   return requireSuccess(res, 'internal authentication');
 }
+
+/**
+ * The payment proof, INTERNAL AUTHENTICATE with P1 `01` (docs/card-conventions.md): the card
+ * answers over the complement of the challenge, and only in a session where VERIFY succeeded
+ * since the application was selected (otherwise `6982`). Send it right after the VERIFY, with no
+ * SELECT between: a selection ends the verified state.
+ */
+export async function paymentProof(card: ApduSender, challenge: Buffer): Promise<Buffer> {
+  const res = await card.transmit({
+    cla: CLA.ISO,
+    ins: INS.INTERNAL_AUTHENTICATE,
+    p1: INTERNAL_AUTH_PURPOSE.payment,
+    p2: SSSE_KEY_IDS.internalAuth,
+    data: challenge,
+    le: challenge.length,
+  });
+  return requireSuccess(res, 'payment proof');
+}
