@@ -19,6 +19,11 @@ import {
   identityCheckResultSchema,
   terminalSelfSchema,
 } from '@sscard/registry-protocol';
+import {
+  attemptStatusSchema,
+  reconciliationDetailSchema,
+  reconciliationTotalsSchema,
+} from '@sscard/registry-protocol/settlement';
 import type { z } from 'zod';
 import {
   type TerminalCredentials,
@@ -199,6 +204,41 @@ export class RegistryClient {
     return this.call('POST', '/v1/card-auth/hsm-pin', { operation, step1 }, hsmStepAnswerSchema, {
       retryable: false,
     });
+  }
+
+  /** What became of this desk's settle attempt `attemptKey` (settled, voided, unknown…). Changes nothing. */
+  async settlementAttempt(attemptKey: string): Promise<z.output<typeof attemptStatusSchema>> {
+    return this.call(
+      'GET',
+      `/v1/settlement/attempts/${encodeURIComponent(attemptKey)}`,
+      undefined,
+      attemptStatusSchema,
+      { retryable: true },
+    );
+  }
+
+  /** 3201: the institution's totals for a business day. */
+  async reconciliationTotals(date: string): Promise<z.output<typeof reconciliationTotalsSchema>> {
+    return this.call(
+      'GET',
+      `/v1/settlement/reconciliation?date=${date}`,
+      undefined,
+      reconciliationTotalsSchema,
+      {
+        retryable: true,
+      },
+    );
+  }
+
+  /** 3202: the institution's settlements of a business day. */
+  async reconciliationDetail(date: string): Promise<z.output<typeof reconciliationDetailSchema>> {
+    return this.call(
+      'GET',
+      `/v1/settlement/reconciliation/detail?date=${date}`,
+      undefined,
+      reconciliationDetailSchema,
+      { retryable: true },
+    );
   }
 
   /** Sends a journalled request once, with its idempotency key; the outbox decides what the answer means. */

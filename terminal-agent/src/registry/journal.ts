@@ -335,6 +335,16 @@ export class OutboxJournal {
     return rows.map(toEntry);
   }
 
+  /** This terminal's entries of the given operations, answered or not, oldest first. */
+  async entriesOf(operations: readonly string[]): Promise<JournalEntry[]> {
+    if (operations.length === 0) return [];
+    const rows = await this.db.all<OutboxRow>(
+      `SELECT * FROM outbox WHERE terminal_id = ? AND operation IN (${operations.map(() => '?').join(', ')}) ORDER BY seq`,
+      [this.terminalId, ...operations],
+    );
+    return rows.map(toEntry);
+  }
+
   /** The most recent entries, newest first. */
   async recent(limit = 50): Promise<JournalEntry[]> {
     const rows = await this.db.all<OutboxRow>(

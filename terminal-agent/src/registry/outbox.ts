@@ -14,6 +14,14 @@ import { problemOf, refusalError } from './problem.js';
 /** Sends one entry with its idempotency key; throws RegistryError when no answer came back. */
 export type Deliver = (entry: JournalEntry) => Promise<JsonAnswer>;
 
+/**
+ * Settles an entry that must not simply be sent again (a settle: its card proof was for that
+ * moment, and a payment the desk never saw confirmed must not go through later): asks the service
+ * what became of it and answers with the service's answer to that question, or to what it did
+ * about it. Throws RegistryError like `Deliver` when the service cannot be asked.
+ */
+export type Resolve = (entry: JournalEntry) => Promise<JsonAnswer>;
+
 export interface OutboxLogger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
@@ -76,6 +84,8 @@ export function resultOf<T = unknown>(entry: JournalEntry): T {
 export class Outbox {
   /** Entries being sent by this process right now: a resend pass must not send them a second time in parallel. */
   private readonly inFlight = new Set<number>();
+  /** By operation: entries that are resolved rather than sent again. */
+  private readonly resolvers = new Map<string, Resolve>();
   private timer: NodeJS.Timeout | undefined;
   private resending: Promise<ResendReport> | undefined;
 
@@ -105,12 +115,32 @@ export class Outbox {
   }
 
   /**
+   * From now on, pending entries of `operation` are settled by `resolve` instead of being sent
+   * again, in resend passes and through `resolve(seq)`.
+   */
+  resolveWith(operation: string, resolve: Resolve): void {
+    this.resolvers.set(operation, resolve);
+  }
+
+  /**
+   * Settles one pending entry now, through its operation's resolver (or by sending it again):
+   * for a request whose answer was just lost. An entry already answered is returned as it is.
+   */
+  async resolve(seq: number): Promise<JournalEntry> {
+    const entry = await this.journal.get(seq);
+    if (!entry) throw new Error(`journal has no entry ${seq}`);
+    if (entry.state === 'answered') return entry;
+    return this.attempt(entry, this.resolvers.get(entry.operation) ?? this.deliver);
+  }
+
+  /**
    * Sends every pending entry again, oldest first, with its original key. Called at start-up
    * (entries a crash left behind) and then periodically. Stops at the first entry that gets no
    * answer at all: the service is unreachable (or refuses the terminal) and the rest would fail
    * the same way. An entry the service answers with a 5xx is that entry's failure, not the
    * service's absence: the pass goes on with the next one, and an entry that keeps failing is
-   * parked. Each pass begins by pruning answered entries older than the retention period.
+   * parked. Each pass begins by pruning answered entries older than the retention period. An
+   * entry whose operation has a resolver (`resolveWith`) is resolved instead of sent.
    */
   resendPending(): Promise<ResendReport> {
     this.resending ??= this.resendPass().finally(() => {
@@ -147,7 +177,7 @@ export class Outbox {
     const pending = (await this.journal.pending()).filter((e) => !this.inFlight.has(e.seq));
     for (const [i, entry] of pending.entries()) {
       try {
-        answered.push(await this.attempt(entry));
+        answered.push(await this.attempt(entry, this.resolvers.get(entry.operation) ?? this.deliver));
       } catch (e) {
         if (!isRegistryError(e)) throw e;
         if (e.details?.serverError === true) {
@@ -175,13 +205,13 @@ export class Outbox {
     return pruned;
   }
 
-  private async attempt(entry: JournalEntry): Promise<JournalEntry> {
+  private async attempt(entry: JournalEntry, send: Deliver = this.deliver): Promise<JournalEntry> {
     this.inFlight.add(entry.seq);
     try {
       await this.journal.recordAttempt(entry.seq);
       let answer: JsonAnswer;
       try {
-        answer = await this.deliver(entry);
+        answer = await send(entry);
       } catch (e) {
         if (!isRegistryError(e)) throw e;
         await this.journal.recordFailure(entry.seq, `${e.code}: ${e.message}`);

@@ -1,9 +1,11 @@
 import type { OutboxAnswer } from '@sscard/agent-protocol';
 import type { PinManagementOperation } from '@sscard/registry-protocol';
+import type { Challenge } from '@sscard/registry-protocol';
 import { join } from 'node:path';
 import type { ExternalAuthenticator } from '../apps/ssse.js';
 import type { AgentConfig } from '../config/schema.js';
 import type { Logger } from '@sscard/log';
+import type { DeskSettlementRequests } from './desk-settlement.js';
 import { enrol } from './enrolment.js';
 import { REGISTRY_ERROR_CODES, RegistryError, type RegistryErrorCode, isRegistryError } from './errors.js';
 import type { TemporaryLossResult } from './card-lifecycle.js';
@@ -372,6 +374,32 @@ export class RegistryLink {
       });
     }
     return answer.pKey;
+  }
+
+  /**
+   * The terminal type the certificate in use names (kiosk, hospital, pharmacy, bank), which is
+   * what card-service goes by; undefined while the terminal has no certificate loaded.
+   */
+  get enrolledType(): string | undefined {
+    return this.#registry?.identity.type;
+  }
+
+  /**
+   * A single-use challenge for the card's payment proof. Unlike `presenceChallenger`, a challenge
+   * that cannot be had is an error: a settlement cannot go without the proof.
+   */
+  async paymentChallenge(cardIdCode: string): Promise<Challenge> {
+    const registry = this.#usable();
+    return this.#observe(() => registry.client.createChallenge(cardIdCode));
+  }
+
+  /**
+   * Runs `work` on the desk's settlement requests, learning the link's state from it. Throws
+   * RegistryError when the link is not open (NOT_ENROLLED, REGISTRY_UNREACHABLE…).
+   */
+  async settlement<T>(work: (requests: DeskSettlementRequests) => Promise<T>): Promise<T> {
+    const registry = this.#usable();
+    return this.#observe(() => work(registry.settlement));
   }
 
   /**

@@ -2,6 +2,7 @@ import { startRenewal } from './certificate-renewal.js';
 import { RegistryClient } from './client.js';
 import { CardLifecycleRequests } from './card-lifecycle.js';
 import type { TerminalIdentity } from './credentials.js';
+import { DeskSettlementRequests } from './desk-settlement.js';
 import { isRegistryError } from './errors.js';
 import { type RegistrySettings, loadOrEnrol } from './enrolment.js';
 import { OutboxJournal } from './journal.js';
@@ -44,6 +45,8 @@ export interface TerminalRegistry {
   client: RegistryClient;
   outbox: Outbox;
   lifecycle: CardLifecycleRequests;
+  /** The desk's medical settlement requests (hospital and pharmacy terminals). */
+  settlement: DeskSettlementRequests;
   /** The `CardAuthVerifier` for a terminal without a PSAM. */
   cardAuth: RemoteCardAuthVerifier;
   /** EXTERNAL AUTHENTICATE for a terminal without a PSAM: gen 3 holder data through the HSM module. */
@@ -109,6 +112,8 @@ export async function openTerminalRegistry(options: TerminalRegistryOptions): Pr
       );
     }
     const outbox = new Outbox(journal, (entry) => client.deliver(entry), options.log, options.outbox);
+    // Registers the settle attempts' resolver before the first pass, which may find some.
+    const settlement = new DeskSettlementRequests(outbox, client);
     // Requests a crash left unanswered go first, before anything new is journalled.
     const recovered = await outbox.resendPending();
     if (options.resendIntervalMs !== 0) outbox.start(options.resendIntervalMs ?? 60_000);
@@ -122,6 +127,7 @@ export async function openTerminalRegistry(options: TerminalRegistryOptions): Pr
       client,
       outbox,
       lifecycle: new CardLifecycleRequests(outbox),
+      settlement,
       cardAuth: new RemoteCardAuthVerifier(client),
       externalAuth: remoteExternalAuthenticator(client),
       recovered,
