@@ -1,5 +1,6 @@
 import { defaultProfiles, type ProfileSet } from '@sscard/firmware-profiles';
 import { CardActions } from './api/card-actions.js';
+import { DeskActions } from './api/desk-actions.js';
 import { PinFlow } from './api/pin-flow.js';
 import { ApiServer } from './api/server.js';
 import { ensureApiToken } from './api/token.js';
@@ -136,6 +137,13 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     terminalType: config.terminal.type,
     hsmSteps,
   });
+  const desk = new DeskActions({
+    card,
+    pin,
+    registry,
+    log: log.child({ component: 'desk' }),
+    terminalType: config.terminal.type,
+  });
   api = new ApiServer({
     host: config.api.host,
     port: config.api.port,
@@ -170,6 +178,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     outbox: registry.enabled
       ? { view: () => registry.outbox(), unpark: (key) => registry.unpark(key) }
       : undefined,
+    desk,
   });
   followReaders(readers, log.child({ component: 'readers' }));
   const address = await api.listen().catch(async (error: unknown) => {

@@ -12,6 +12,16 @@ import { hostAndOriginCheck, routeAccess } from './access-middleware.js';
 import type { AccessPolicy } from './access-policy.js';
 import type { AgentActions, ReaderSource } from './agent-actions.js';
 import type { AgentMetrics } from './metrics.js';
+import {
+  deskBillLinesRequest,
+  deskCancelRequest,
+  deskDateQuery,
+  deskPreSettleRequest,
+  deskReversalRequest,
+  deskSettleRequest,
+  deskVisitRequest,
+} from '@sscard/agent-protocol/settlement';
+import type { DeskActions } from './desk-actions.js';
 import { callMinistry, parseMinistryRequest } from './ministry.js';
 import { ApiProblem, toProblem } from './problem.js';
 import { parseBody } from './request-body.js';
@@ -50,6 +60,8 @@ export interface HttpAppOptions {
     | Promise<{ status: 'ok' | 'degraded'; [key: string]: unknown }>;
   /** The outbox's unanswered and parked requests; absent without a card-service. */
   outbox?: OutboxOperations | undefined;
+  /** The desk's medical settlement; absent without a card-service. */
+  desk?: DeskActions | undefined;
   /** Enrols the terminal with card-service now (`sscard enrol`); absent without a card-service. */
   enrol?: ((code: string) => Promise<Record<string, unknown>>) | undefined;
 }
@@ -98,6 +110,19 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   app.use(wellFormedPath);
 
   const v1Body = express.json({ limit: '16kb' });
+  // An itemised bill of up to 500 lines.
+  const billBody = express.json({ limit: '256kb' });
+  const desk = (): DeskActions => {
+    if (!options.desk) throw new ApiProblem(404, 'NOT_FOUND', 'this agent has no card-service configured');
+    // A terminal that is no desk refuses before it reads anything of the request.
+    options.desk.guard();
+    return options.desk;
+  };
+  // First on every settlement route: a terminal that is no desk refuses before the body is read.
+  const deskOnly: RequestHandler = (_req, _res, next) => {
+    desk();
+    next();
+  };
   const handlers: Record<HttpRouteName, RequestHandler[]> = {
     health: [
       async (_req, res) => {
@@ -175,6 +200,74 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
         const request = parseBody(BODIES.ministryHsmStep, req.body);
         const answer: HsmStepAnswer = { pKey: await actions.hsmStep(request) };
         res.json(answer);
+      },
+    ],
+    settlementVisits: [
+      deskOnly,
+      v1Body,
+      async (req, res) => {
+        const d = desk();
+        res.json(await d.registerVisit(parseBody(deskVisitRequest, req.body)));
+      },
+    ],
+    settlementBillLines: [
+      deskOnly,
+      billBody,
+      async (req, res) => {
+        const d = desk();
+        res.json(await d.addBillLines(String(req.params.visitId), parseBody(deskBillLinesRequest, req.body)));
+      },
+    ],
+    settlementPreSettle: [
+      deskOnly,
+      v1Body,
+      async (req, res) => {
+        const d = desk();
+        res.json(await d.preSettle(String(req.params.visitId), parseBody(deskPreSettleRequest, req.body)));
+      },
+    ],
+    settlementSettle: [
+      deskOnly,
+      v1Body,
+      async (req, res) => {
+        const d = desk();
+        res.json(await d.settle(parseBody(deskSettleRequest, req.body)));
+      },
+    ],
+    settlementCancel: [
+      deskOnly,
+      v1Body,
+      async (req, res) => {
+        const d = desk();
+        res.json(await d.cancel(parseBody(deskCancelRequest, req.body)));
+      },
+    ],
+    settlementReversals: [
+      deskOnly,
+      v1Body,
+      async (req, res) => {
+        const d = desk();
+        res.json(await d.reverse(parseBody(deskReversalRequest, req.body)));
+      },
+    ],
+    settlementDay: [
+      deskOnly,
+      async (req, res) => {
+        const d = desk();
+        res.json(await d.day(parseBody(deskDateQuery, { ...req.query }).date));
+      },
+    ],
+    settlementPending: [
+      deskOnly,
+      async (_req, res) => {
+        res.json(await desk().pending());
+      },
+    ],
+    settlementReconciliation: [
+      deskOnly,
+      async (req, res) => {
+        const d = desk();
+        res.json(await d.reconciliation(parseBody(deskDateQuery, { ...req.query }).date));
       },
     ],
     // The ministry interface over HTTP: GET with a query string or POST with a JSON or form body,

@@ -1,4 +1,4 @@
-import type { ApiProblemCode, CardStatusProblemCode, Problem } from '@sscard/agent-protocol';
+import type { ApiProblemCode, CardStatusProblemCode, DeskProblemCode, Problem } from '@sscard/agent-protocol';
 import { CardError, isSscardError, SscardError } from '@sscard/card-core';
 import { isProblemCode as isServiceProblemCode } from '@sscard/registry-protocol';
 import { NotSsseCardError } from '../apps/ssse.js';
@@ -12,10 +12,15 @@ export type { Problem };
 
 /** A request the API refuses on its own account (bad body, no such route, forbidden origin). */
 export class ApiProblem extends SscardError {
-  declare readonly code: ApiProblemCode;
+  declare readonly code: ApiProblemCode | DeskProblemCode;
   readonly status: number;
 
-  constructor(status: number, code: ApiProblemCode, message: string, details?: Record<string, unknown>) {
+  constructor(
+    status: number,
+    code: ApiProblemCode | DeskProblemCode,
+    message: string,
+    details?: Record<string, unknown>,
+  ) {
     super(code, message, details);
     this.status = status;
   }

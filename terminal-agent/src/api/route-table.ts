@@ -20,6 +20,7 @@
  */
 
 import { AGENT_API_PATHS, MINISTRY_HSM_PATH, MINISTRY_WS_PATH } from '@sscard/agent-protocol';
+import { DESK_API_PATHS } from '@sscard/agent-protocol/settlement';
 
 export type RouteAccess = 'open' | 'client' | 'token';
 
@@ -56,6 +57,17 @@ export const HTTP_ROUTES = {
   outboxUnpark: { methods: ['POST'], path: AGENT_API_PATHS.outboxUnpark, access: 'token' },
   ministry: { methods: ['GET', 'POST'], path: '/ministry/:fn', access: 'client', legacyHis: true },
   ministryHsmStep: { methods: ['POST'], path: MINISTRY_HSM_PATH, access: 'client', legacyHis: true },
+  // The desk's medical settlement: for the HIS and the desk screen. Hospital and pharmacy
+  // terminals only, which the handlers decide from the terminal's certificate, whoever calls.
+  settlementVisits: { methods: ['POST'], path: DESK_API_PATHS.visits, access: 'client' },
+  settlementBillLines: { methods: ['POST'], path: DESK_API_PATHS.billLines, access: 'client' },
+  settlementPreSettle: { methods: ['POST'], path: DESK_API_PATHS.preSettle, access: 'client' },
+  settlementSettle: { methods: ['POST'], path: DESK_API_PATHS.settle, access: 'client' },
+  settlementCancel: { methods: ['POST'], path: DESK_API_PATHS.cancel, access: 'client' },
+  settlementReversals: { methods: ['POST'], path: DESK_API_PATHS.reversals, access: 'client' },
+  settlementDay: { methods: ['GET'], path: DESK_API_PATHS.day, access: 'client' },
+  settlementPending: { methods: ['GET'], path: DESK_API_PATHS.pending, access: 'client' },
+  settlementReconciliation: { methods: ['GET'], path: DESK_API_PATHS.reconciliation, access: 'client' },
 } as const satisfies Record<string, HttpRouteRule>;
 
 export type HttpRouteName = keyof typeof HTTP_ROUTES;

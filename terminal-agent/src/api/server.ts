@@ -30,6 +30,7 @@ export interface ApiServerOptions {
   health?: HttpAppOptions['health'];
   enrol?: HttpAppOptions['enrol'];
   outbox?: HttpAppOptions['outbox'];
+  desk?: HttpAppOptions['desk'];
 }
 
 function refuseUpgrade(socket: Duplex, status: 401 | 403 | 404, code: string, message: string): void {
@@ -78,6 +79,7 @@ export class ApiServer {
       health: options.health ?? (() => ({ status: 'ok' })),
       enrol: options.enrol,
       outbox: options.outbox,
+      desk: options.desk,
     });
     this.#http = createServer(app);
     this.#io = createSocketServer(this.#http, {
@@ -85,6 +87,7 @@ export class ApiServer {
       readers: options.readers,
       actions: options.actions,
       pin: options.pin,
+      desk: options.desk,
       metrics: this.metrics,
       log,
     });

@@ -6,6 +6,7 @@ import { isKeypadKey } from '@sscard/agent-protocol';
 import type { AccessPolicy } from './access-policy.js';
 import type { AgentActions, ReaderSource } from './agent-actions.js';
 import type { CardReadView } from './card-view.js';
+import type { DeskActions } from './desk-actions.js';
 import type { AgentMetrics } from './metrics.js';
 import type { PinFlow } from './pin-flow.js';
 import { toProblem } from './problem.js';
@@ -34,6 +35,8 @@ export interface SocketServerOptions {
   policy: AccessPolicy;
   readers: ReaderSource;
   actions: AgentActions;
+  /** The desk's settlement steps go to the terminal's own UI (the desk screen). */
+  desk?: DeskActions | undefined;
   pin: PinFlow;
   metrics: AgentMetrics;
   log: Logger;
@@ -120,6 +123,7 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
   });
   actions.on('pin-result', (result) => ownUi.emit('pin-result', result));
   actions.on('lost-card-report', (result) => ownUi.emit('lost-card-report', result));
+  options.desk?.on('settlement-step', (event) => ownUi.emit('settlement-step', event));
   // Prompts go to the own UI (it shows the keypad or "use the PIN pad") and to the entry's owner.
   const toOwnUiAndOwner = () => {
     const owner = pin.owner;
