@@ -328,7 +328,7 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'pension':
-      return withStore(config, (store) => pensionCommand(store, rest, values));
+      return withStore(config, (store) => pensionCommand(store, config, rest, values));
     default:
       throw new DomainError('USAGE', `unknown command ${command}`, 2);
   }
@@ -427,6 +427,7 @@ function parsed<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 
 async function pensionCommand(
   store: Store,
+  config: ServiceConfig,
   [sub, arg, arg2]: string[],
   v: Record<string, string | boolean | undefined>,
 ): Promise<number> {
@@ -480,6 +481,10 @@ async function pensionCommand(
       region,
       ...(batch ? { batchSize: batch } : {}),
       actor: CLI_OPERATOR,
+      silentCertification: {
+        windowMonths: config.pension.silentWindowMonths,
+        events: config.pension.silentEvents,
+      },
       progress: ({ region: r, done, total }) => {
         let meter = meters.get(r);
         if (!meter) {

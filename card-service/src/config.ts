@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { pension } from '@sscard/registry-protocol';
 import { z } from 'zod';
 import { DomainError } from './errors.js';
 
@@ -180,6 +181,17 @@ const configSchema = z
       .min(1024)
       .max(10 * 1024 * 1024)
       .default(64 * 1024),
+    pension: z
+      .object({
+        /**
+         * Silent certification: a holder whose cycle has lapsed is certified by behaviour with the
+         * card present in this many months before the run — of the kinds named.
+         */
+        silentWindowMonths: z.number().int().min(1).max(11).default(6),
+        silentEvents: z.array(z.enum(pension.PRESENCE_KINDS)).default([...pension.PRESENCE_KINDS]),
+      })
+      .strict()
+      .default({ silentWindowMonths: 6, silentEvents: [...pension.PRESENCE_KINDS] }),
     logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   })
   .strict();

@@ -1,6 +1,11 @@
 import type { pension } from '@sscard/registry-protocol';
-import type { Services } from './context.js';
-import type { Handlers } from './handler.js';
+import { DomainError, forbidden } from '../errors.js';
+import {
+  certificationsDue,
+  certifyAtBureau,
+  certifyWithCard,
+  listCertifications,
+} from '../pension/certification.js';
 import {
   createEntitlement,
   entitlementRecord,
@@ -8,6 +13,8 @@ import {
   setEntitlementStatus,
 } from '../pension/entitlements.js';
 import { listRuns } from '../pension/monthly-run.js';
+import type { Services } from './context.js';
+import type { Handlers } from './handler.js';
 
 type PensionOperation = (typeof pension.pensionRoutes)[number]['operationId'];
 
@@ -34,6 +41,52 @@ export function pensionHandlers(svc: Services): Pick<Handlers, PensionOperation>
           personNo: ctx.params.personNo!,
           payments: await listPayments(svc.store, ctx.params.personNo!),
         },
+      }),
+    },
+    certifyPensionAtBureau: {
+      handle: async (ctx) => ({
+        status: 201,
+        body: await certifyAtBureau(svc.store, svc.clock, ctx.body.personNo, ctx.body.note, ctx.actor),
+      }),
+    },
+    certifyPensionWithCard: {
+      handle: async (ctx) => {
+        if (ctx.principal.kind !== 'terminal')
+          throw forbidden('TERMINAL_ONLY', 'only a terminal may call this');
+        const t = ctx.principal.terminal;
+        const key = ctx.header('idempotency-key');
+        if (!key || key.length > 100) {
+          throw new DomainError(
+            'IDEMPOTENCY_KEY_REQUIRED',
+            'terminals send an Idempotency-Key header (1–100 characters)',
+            400,
+          );
+        }
+        if (t.type !== 'kiosk' && t.type !== 'bank')
+          throw forbidden('TERMINAL_TYPE_FORBIDDEN', 'certification is at a kiosk or a bank counter');
+        return {
+          body: await certifyWithCard(
+            svc.store,
+            svc.clock,
+            svc.presence,
+            { terminalId: t.terminalId, type: t.type, region: t.region },
+            key,
+            ctx.body,
+          ),
+        };
+      },
+    },
+    listPensionCertifications: {
+      handle: async (ctx) => ({
+        body: {
+          personNo: ctx.params.personNo!,
+          certifications: await listCertifications(svc.store, ctx.params.personNo!),
+        },
+      }),
+    },
+    listPensionCertificationsDue: {
+      handle: async (ctx) => ({
+        body: await certificationsDue(svc.store, svc.clock, ctx.query.withinDays, ctx.query.region),
       }),
     },
     listPensionRuns: {

@@ -1,3 +1,4 @@
+import { recordPresence } from '../registry/presence-log.js';
 import { createHash } from 'node:crypto';
 import type { IdentityCheckRequest, IdentityCheckResult } from '@sscard/registry-protocol';
 import { maskCardNumber, maskIdNumber, maskName } from '@sscard/card-core';
@@ -158,6 +159,14 @@ export class IdentityChecks {
       });
       if (!proof.verified) return { valid: false, reason: `PROOF_${proof.reason}`, checkedAt, cardPresent };
       cardPresent = true;
+      await recordPresence(this.store, {
+        personNo: found.card.personNo,
+        cardNumber: found.card.cardNumber,
+        kind: 'identity_check',
+        terminalId: terminal.id,
+        region: terminal.region,
+        at: checkedAt,
+      });
     }
     const card = facts.card;
     const cardView = {

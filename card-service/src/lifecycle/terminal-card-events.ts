@@ -1,3 +1,4 @@
+import { recordPresence } from '../registry/presence-log.js';
 import { createHash } from 'node:crypto';
 import { appendAudit } from '../audit/audit-log.js';
 import { canonicalJson } from '../audit/canonical-json.js';
@@ -114,6 +115,16 @@ export async function applyTerminalCardEvent(
       const applied = await applyCardEventInTx(ctx, tx, cardNumber, event, actor, {
         ...(request.reason !== undefined ? { reason: request.reason } : {}),
       });
+      if (request.proof) {
+        await recordPresence(tx, {
+          personNo: applied.card.personNo,
+          cardNumber: applied.card.cardNumber,
+          kind: 'card_event',
+          terminalId: terminal.terminalId,
+          region: terminal.region,
+          at: ctx.clock().toISOString(),
+        });
+      }
       await countDailyUse(tx, terminal.terminalId, day, 'events');
       await storeResult(tx, key, 200, { card: applied.card }, ctx.clock().toISOString());
       return { result: applied };

@@ -1,6 +1,6 @@
 import type { pension } from '@sscard/registry-protocol';
 import { appendAudit } from '../audit/audit-log.js';
-import type { Clock } from '../clock.js';
+import { type Clock, addDays, addYears, chinaDate } from '../clock.js';
 import { DomainError, conflict, notFound } from '../errors.js';
 import { type Actor, actorLabel, auditActor } from '../registry/actor.js';
 import { type Queryable, type Store, forUpdate } from '../store/store.js';
@@ -16,9 +16,14 @@ interface EntitlementRow {
   status: PensionStatus;
   last_month: string | null;
   paid_through: string | null;
+  certified_until: string | null;
+  suspended_for: 'certification' | 'operator' | null;
   created_at: string;
   updated_at: string;
 }
+
+/** The last day of a certification cycle that starts on `date`: twelve months, that day excluded. */
+export const cycleEnd = (date: string): string => addDays(addYears(date, 1), -1);
 
 const fromRow = (r: EntitlementRow): pension.PensionEntitlement => ({
   personNo: r.person_no,
@@ -28,6 +33,9 @@ const fromRow = (r: EntitlementRow): pension.PensionEntitlement => ({
   status: r.status,
   lastMonth: r.last_month,
   paidThrough: r.paid_through,
+  // Granted before certification was recorded: the cycle runs from the grant.
+  certifiedUntil: r.certified_until ?? cycleEnd(chinaDate(new Date(r.created_at))),
+  suspendedFor: r.suspended_for,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -42,6 +50,19 @@ export async function getEntitlement(
     [personNo],
   );
   return row ? fromRow(row) : undefined;
+}
+
+/** Entitlements matching a condition on `pension_entitlements`, in person number order. */
+export async function entitlementsWhere(
+  q: Queryable,
+  where: string,
+  params: readonly (string | number)[],
+): Promise<pension.PensionEntitlement[]> {
+  const rows = await q.all<EntitlementRow>(
+    `SELECT * FROM pension_entitlements WHERE ${where} ORDER BY person_no`,
+    params,
+  );
+  return rows.map(fromRow);
 }
 
 export async function entitlementRecord(
@@ -111,19 +132,23 @@ export async function createEntitlement(
     if (await getEntitlement(tx, input.personNo)) {
       throw conflict('PENSION_ENTITLEMENT_EXISTS', 'the holder has a pension entitlement already');
     }
-    const at = clock().toISOString();
+    const now = clock();
+    const at = now.toISOString();
     const e: pension.PensionEntitlement = {
       ...input,
       status: 'active',
       lastMonth: null,
       paidThrough: null,
+      // The grant is decided with the holder before the bureau: their first cycle starts with it.
+      certifiedUntil: cycleEnd(chinaDate(now)),
+      suspendedFor: null,
       createdAt: at,
       updatedAt: at,
     };
     await tx.run(
-      `INSERT INTO pension_entitlements (person_no, monthly_amount, first_month, paying_region, status, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      [e.personNo, e.monthlyAmount, e.firstMonth, e.payingRegion, e.status, at, at],
+      `INSERT INTO pension_entitlements (person_no, monthly_amount, first_month, paying_region, status, certified_until,
+         created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      [e.personNo, e.monthlyAmount, e.firstMonth, e.payingRegion, e.status, e.certifiedUntil, at, at],
     );
     await recordChange(tx, clock, e, 'grant', null, actor, { firstMonth: e.firstMonth });
     return entitlementRecord(tx, e.personNo);
@@ -179,14 +204,16 @@ export function changeStatus(
     ...e,
     status,
     lastMonth: status === 'stopped' ? lastMonth : e.lastMonth,
+    suspendedFor: status === 'suspended' ? 'operator' : null,
     updatedAt: clock().toISOString(),
   };
 }
 
 export async function writeStatus(tx: Queryable, e: pension.PensionEntitlement): Promise<void> {
   await tx.run(
-    'UPDATE pension_entitlements SET status = ?, last_month = ?, updated_at = ? WHERE person_no = ?',
-    [e.status, e.lastMonth, e.updatedAt, e.personNo],
+    `UPDATE pension_entitlements SET status = ?, last_month = ?, suspended_for = ?, certified_until = ?, updated_at = ?
+     WHERE person_no = ?`,
+    [e.status, e.lastMonth, e.suspendedFor, e.certifiedUntil, e.updatedAt, e.personNo],
   );
 }
 

@@ -1,5 +1,8 @@
 import { appendAudit } from '../audit/audit-log.js';
-import type { Clock } from '../clock.js';
+import { type Clock, chinaDate } from '../clock.js';
+import { pension } from '@sscard/registry-protocol';
+import { type SilentCertification, certify, silentEvidence, windowStart } from './certification.js';
+import { cycleEnd, getEntitlement, recordChange, writeStatus } from './entitlements.js';
 import { type Actor, SYSTEM, auditActor } from '../registry/actor.js';
 import { account, type Posting, postMany } from '../settlement/ledger.js';
 import { insertRows } from '../store/bulk-insert.js';
@@ -28,6 +31,8 @@ export interface RunOptions {
   progress?: (p: { region: string; done: number; total: number }) => void;
   /** Who started the run (the operator at the command line); the service itself by default. */
   actor?: Actor;
+  /** What certifies a holder whose cycle has lapsed, silently. */
+  silentCertification?: SilentCertification;
 }
 
 export interface RegionRunReport {
@@ -46,7 +51,15 @@ interface DueRow {
   first_month: string;
   last_month: string | null;
   paid_through: string | null;
+  certified_until: string | null;
+  created_at: string;
 }
+
+/** Behaviour of the last six months with the card present certifies, whatever its kind. */
+export const DEFAULT_SILENT_CERTIFICATION: SilentCertification = {
+  windowMonths: 6,
+  events: pension.PRESENCE_KINDS,
+};
 
 const DUE = `status = 'active' AND paying_region = ? AND first_month <= ? AND (paid_through IS NULL OR paid_through < ?)`;
 
@@ -76,6 +89,7 @@ async function runRegion(
   const { month } = options;
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   const actor = options.actor ?? SYSTEM;
+  const silent = options.silentCertification ?? DEFAULT_SILENT_CERTIFICATION;
   const startedAt = clock().toISOString();
   await store.transaction(async (tx) => {
     await tx.run(
@@ -95,7 +109,7 @@ async function runRegion(
   let processed = 0;
   for (;;) {
     const batch = await store.transaction((tx) =>
-      payBatch(tx, clock, region, month, after, batchSize, actor),
+      payBatch(tx, clock, region, month, after, batchSize, actor, silent),
     );
     if (batch.selected === 0) break;
     after = batch.last;
@@ -145,21 +159,25 @@ async function payBatch(
   after: string,
   size: number,
   actor: Actor,
+  silent: SilentCertification,
 ): Promise<{ selected: number; holders: number; payments: number; amount: number; last: string }> {
   // Locked on PostgreSQL: a status change (a death, a suspension) waits for the batch or the batch
   // for it, and a second run of the region re-reads what the first committed.
   const due = await tx.all<DueRow>(
-    `SELECT person_no, monthly_amount, first_month, last_month, paid_through FROM pension_entitlements
+    `SELECT person_no, monthly_amount, first_month, last_month, paid_through, certified_until, created_at FROM pension_entitlements
      WHERE ${DUE} AND person_no > ? ORDER BY person_no LIMIT ?${forUpdate(tx.dialect)}`,
     [region, month, month, after, size],
   );
   if (due.length === 0) return { selected: 0, holders: 0, payments: 0, amount: 0, last: after };
-  const at = clock().toISOString();
+  const now = clock();
+  const at = now.toISOString();
+  const lapsed = await screenCertification(tx, clock, due, now, silent, actor);
   const payments: [string, string, number, string, string, string, string][] = [];
   const postings: Posting[] = [];
   const paid: string[] = [];
   let amount = 0;
   for (const d of due) {
+    if (lapsed.has(d.person_no)) continue;
     const from =
       d.paid_through === null || d.paid_through < d.first_month ? d.first_month : nextMonth(d.paid_through);
     const to = d.last_month !== null && d.last_month < month ? d.last_month : month;
@@ -217,6 +235,65 @@ async function payBatch(
     amount,
     last: due.at(-1)!.person_no,
   };
+}
+
+/**
+ * The holders of a batch whose certification cycle has lapsed: each is certified silently when
+ * counted behaviour with the card present falls in the window, else suspended — not paid from
+ * this run on, until a certification makes the pension active again. Answers the suspended.
+ */
+async function screenCertification(
+  tx: Queryable,
+  clock: Clock,
+  due: readonly DueRow[],
+  now: Date,
+  silent: SilentCertification,
+  actor: Actor,
+): Promise<Set<string>> {
+  const today = chinaDate(now);
+  const lapsed = due.filter(
+    (d) => (d.certified_until ?? cycleEnd(chinaDate(new Date(d.created_at)))) < today,
+  );
+  const suspended = new Set<string>();
+  if (lapsed.length === 0) return suspended;
+  const evidence = await silentEvidence(
+    tx,
+    lapsed.map((d) => d.person_no),
+    windowStart(now, silent.windowMonths),
+    silent.events,
+  );
+  for (const d of lapsed) {
+    const seen = evidence.get(d.person_no);
+    if (seen) {
+      await certify(
+        tx,
+        clock,
+        {
+          personNo: d.person_no,
+          certifiedAt: seen.at,
+          method: 'silent',
+          terminalId: seen.terminalId,
+          operatorId: null,
+          evidence: { kind: seen.kind, at: seen.at, region: seen.region },
+        },
+        actor,
+      );
+      continue;
+    }
+    const e = (await getEntitlement(tx, d.person_no))!;
+    const after = {
+      ...e,
+      status: 'suspended' as const,
+      suspendedFor: 'certification' as const,
+      updatedAt: now.toISOString(),
+    };
+    await writeStatus(tx, after);
+    await recordChange(tx, clock, after, 'suspend', 'certification lapsed', actor, {
+      certifiedUntil: e.certifiedUntil,
+    });
+    suspended.add(d.person_no);
+  }
+  return suspended;
 }
 
 interface RunRow {

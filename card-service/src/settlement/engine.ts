@@ -17,6 +17,7 @@ import { type Clock, chinaDate } from '../clock.js';
 import { DomainError, notFound } from '../errors.js';
 import type { CardPresence, CryptogramVerdict } from '../card-auth/card-presence.js';
 import { storeResult, storedResult } from '../registry/idempotency.js';
+import { recordPresence } from '../registry/presence-log.js';
 import type { Card } from '../registry/model.js';
 import { getCard } from '../registry/queries.js';
 import { cardSubject } from '../registry/subjects.js';
@@ -558,6 +559,14 @@ export class SettlementEngine {
       );
       await moveAccumulators(tx, key, delta, 1);
       await post(tx, settlement.settlementId, 'settlement', postingOf(settlement, 1), settlement.settledAt);
+      await recordPresence(tx, {
+        personNo: settlement.personNo,
+        cardNumber: settlement.cardNumber,
+        kind: 'settlement',
+        terminalId: caller.terminalId,
+        region: settlement.treatmentRegion,
+        at: settlement.settledAt,
+      });
       await appendAudit(tx, this.clock, {
         terminalId: caller.terminalId,
         action: 'settlement.settle',

@@ -524,6 +524,39 @@ export const MIGRATIONS: readonly Migration[] = [
       postgres: [...PENSION_TABLES, ...appendOnlyPostgres('pension_payments')],
     },
   },
+  {
+    version: 10,
+    name: 'pension certification: certification records, the cycle on the entitlement, card-present behaviour',
+    statements: [
+      // Null for entitlements granted before this migration: their cycle runs from the grant.
+      'ALTER TABLE pension_entitlements ADD COLUMN certified_until TEXT',
+      // Why a suspended entitlement is suspended: a lapsed certification (which certifying again
+      // lifts) or an operator's decision (which only an operator lifts).
+      'ALTER TABLE pension_entitlements ADD COLUMN suspended_for TEXT',
+      `CREATE TABLE pension_certifications (
+        id AUTO_ID,
+        person_no TEXT NOT NULL,
+        certified_at TEXT NOT NULL,
+        method TEXT NOT NULL CHECK (method IN ('kiosk', 'bank', 'bureau', 'silent')),
+        valid_until TEXT NOT NULL,
+        terminal_id TEXT,
+        operator_id TEXT,
+        evidence TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+      )`,
+      'CREATE INDEX pension_certifications_person ON pension_certifications (person_no, id)',
+      `CREATE TABLE card_presence_events (
+        id AUTO_ID,
+        person_no TEXT NOT NULL,
+        card_number TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        terminal_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        at TEXT NOT NULL
+      )`,
+      'CREATE INDEX card_presence_events_person ON card_presence_events (person_no, at)',
+    ],
+  },
 ];
 
 /** Tables the service only ever appends to: its role has no UPDATE, DELETE or TRUNCATE on them. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { contracts } from '../contracts.js';
-import { instant, region } from '../fields.js';
+import { instant, isoDate, region } from '../fields.js';
 
 /**
  * Pension entitlements and the monthly run (issue 14): a holder's monthly amount, first month and
@@ -16,6 +16,8 @@ export const PENSION_REFUSALS = [
   'PENSION_ENTITLEMENT_EXISTS',
   /** A stopped entitlement stays stopped; a status is not set to itself. */
   'PENSION_STATUS_ILLEGAL',
+  /** The holder has no pension to certify for, or it is stopped. */
+  'PENSION_NOT_CERTIFIABLE',
 ] as const;
 export type PensionRefusal = (typeof PENSION_REFUSALS)[number];
 
@@ -45,6 +47,10 @@ export const entitlementSchema = z
     lastMonth: month.nullable(),
     /** The last month paid, or null before the first payment. */
     paidThrough: month.nullable(),
+    /** The last day of the certification cycle (12 months from the last certification or the grant). */
+    certifiedUntil: isoDate,
+    /** Why a suspended pension is suspended: a lapsed certification, or an operator. */
+    suspendedFor: z.enum(['certification', 'operator']).nullable(),
     createdAt: instant,
     updatedAt: instant,
   })

@@ -1,3 +1,4 @@
 // Pensions: entitlements, the monthly run, its payments.
+export * from './certification.js';
 export * from './entitlements.js';
 export * from './routes.js';

@@ -1,5 +1,13 @@
 import { route } from '../route.js';
 import {
+  bureauCertificationBody,
+  cardCertificationBody,
+  certificationAnswerSchema,
+  certificationDueQuery,
+  certificationDueSchema,
+  certificationsSchema,
+} from './certification.js';
+import {
   entitlementBody,
   entitlementRecordSchema,
   entitlementStatusBody,
@@ -58,5 +66,49 @@ export const pensionRoutes = [
     access: { scope: 'pension:manage' },
     query: pensionRunsQuery,
     responses: { 200: { description: 'one run per region', body: pensionRunsSchema } },
+  }),
+  route({
+    operationId: 'certifyPensionAtBureau',
+    method: 'post',
+    path: '/v1/pensions/certifications',
+    summary: 'Record a certification made before an operator at a bureau office',
+    tag: 'operator',
+    access: { scope: 'pension:manage' },
+    body: bureauCertificationBody,
+    responses: {
+      201: { description: 'the certification and the entitlement', body: certificationAnswerSchema },
+    },
+  }),
+  route({
+    operationId: 'certifyPensionWithCard',
+    method: 'post',
+    path: '/v1/pensions/certifications/card',
+    summary:
+      'Certify at a kiosk or bank counter: the card present, its PIN verified by the card (Idempotency-Key)',
+    tag: 'terminal',
+    access: { terminals: ['kiosk', 'bank'] },
+    body: cardCertificationBody,
+    responses: {
+      200: { description: 'the certification and the entitlement', body: certificationAnswerSchema },
+    },
+  }),
+  route({
+    operationId: 'listPensionCertifications',
+    method: 'get',
+    path: '/v1/pensions/entitlements/:personNo/certifications',
+    summary: 'A holder’s certifications, oldest first',
+    tag: 'operator',
+    access: { scope: 'pension:manage' },
+    responses: { 200: { description: 'the certifications', body: certificationsSchema } },
+  }),
+  route({
+    operationId: 'listPensionCertificationsDue',
+    method: 'get',
+    path: '/v1/pensions/certifications/due',
+    summary: 'Pensioners whose certification cycle ends within the days asked (or has ended), for outreach',
+    tag: 'operator',
+    access: { scope: 'pension:manage' },
+    query: certificationDueQuery,
+    responses: { 200: { description: 'holders by the end of their cycle', body: certificationDueSchema } },
   }),
 ] as const;

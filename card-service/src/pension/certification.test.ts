@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { manualClock } from '../clock.js';
+import { type TestService, startTestService } from '../testing/api-fixture.js';
+import { forEachEngine } from '../testing/engines-fixture.js';
+import { assertPaidOnce } from '../testing/pension-fixture.js';
+import {
+  type Desks,
+  deskClient,
+  exampleLines,
+  insuredCard,
+  setUpSettlementWorld,
+} from '../testing/settlement-fixture.js';
+import { runPensionMonth } from './monthly-run.js';
+
+forEachEngine('pension eligibility certification', ({ freshUrl, dataDir }) => {
+  let t: TestService;
+  let desks: Desks;
+  const clock = manualClock('2026-01-10T02:00:00Z');
+  before(async () => {
+    t = await startTestService(
+      await freshUrl(),
+      join(dataDir(), 'certification'),
+      clock,
+      undefined,
+      // The test lives through fifteen months: its terminals and token must too.
+      {
+        tls: { terminalCertificateDays: 3650 },
+        operatorTokens: { lifetimeDays: 3650, maxLifetimeDays: 3650 },
+      },
+    );
+    desks = await setUpSettlementWorld(t);
+  });
+  after(() => t?.service.close());
+
+  const admin = () => ({ token: t.adminToken });
+  const grant = async (personNo: string) => {
+    const a = await t.call('POST', '/v1/pensions/entitlements', {
+      ...admin(),
+      body: { personNo, monthlyAmount: 280_000, firstMonth: '2026-01', payingRegion: '330300' },
+    });
+    assert.equal(a.status, 201, JSON.stringify(a.body));
+    return a.body.entitlement;
+  };
+  const entitlement = async (personNo: string) =>
+    (await t.call('GET', `/v1/pensions/entitlements/${personNo}`, admin())).body;
+  const months = async (personNo: string) =>
+    (await t.call('GET', `/v1/pensions/entitlements/${personNo}/payments`, admin())).body.payments.map(
+      (p: { month: string; runMonth: string }) => `${p.month}@${p.runMonth}`,
+    );
+  const run = (month: string) => runPensionMonth(t.service.store, clock, { month, region: '330300' });
+
+  test('lapse → suspension → certification at the bureau → resumption paying the withheld months once; silent certification from a settlement; the due list', async () => {
+    clock.set('2026-01-10T02:00:00Z');
+    const quiet = await insuredCard(t);
+    const active = await insuredCard(t);
+    const e = await grant(quiet.personNo);
+    assert.equal(e.certifiedUntil, '2027-01-09', 'the grant starts a twelve-month cycle');
+    await grant(active.personNo);
+
+    clock.set('2026-11-30T02:00:00Z');
+    let due = await t.call('GET', '/v1/pensions/certifications/due', admin());
+    assert.deepEqual(due.body.holders, [], 'nobody due within 30 days yet');
+    clock.set('2026-12-15T02:00:00Z');
+    due = await t.call('GET', '/v1/pensions/certifications/due?withinDays=30', admin());
+    assert.equal(due.status, 200, JSON.stringify(due.body));
+    assert.deepEqual(
+      due.body.holders.map((h: { personNo: string; lapsed: boolean }) => [h.personNo, h.lapsed]).sort(),
+      [
+        [active.personNo, false],
+        [quiet.personNo, false],
+      ].sort(),
+    );
+    await run('2026-12');
+
+    // In October one of them was treated at a hospital, with the card.
+    clock.set('2026-10-20T02:00:00Z');
+    const desk = deskClient(t, desks.h2a, 'desk-2a');
+    const { quote } = await desk.quote(active, exampleLines('outpatient-bill.json'), { useAccount: false });
+    const settled = await desk.post('/v1/settlement/settle', {
+      quoteId: quote.quoteId,
+      proof: await desk.proof(active),
+    });
+    assert.equal(settled.status, 200, JSON.stringify(settled.body));
+
+    // January 2027: both cycles ended on 9 January.
+    clock.set('2027-01-12T02:00:00Z');
+    const [january] = await run('2027-01');
+    assert.equal(january!.payments, 1, 'the holder seen at the hospital is paid; the other is not');
+    const silent = await t.call(
+      'GET',
+      `/v1/pensions/entitlements/${active.personNo}/certifications`,
+      admin(),
+    );
+    assert.equal(silent.body.certifications.length, 1);
+    assert.equal(silent.body.certifications[0].method, 'silent');
+    assert.equal(silent.body.certifications[0].evidence.kind, 'settlement');
+    assert.equal(silent.body.certifications[0].validUntil, '2027-10-19');
+    const suspended = await entitlement(quiet.personNo);
+    assert.equal(suspended.entitlement.status, 'suspended');
+    assert.equal(suspended.entitlement.suspendedFor, 'certification');
+    assert.equal(suspended.history.at(-1).reason, 'certification lapsed');
+    due = await t.call('GET', '/v1/pensions/certifications/due?withinDays=0', admin());
+    assert.deepEqual(
+      due.body.holders.map((h: { personNo: string; lapsed: boolean }) => [h.personNo, h.lapsed]),
+      [[quiet.personNo, true]],
+    );
+
+    clock.set('2027-02-12T02:00:00Z');
+    await run('2027-02');
+    // An operator cannot be bypassed by certifying, but a lapse is lifted by it.
+    clock.set('2027-03-05T02:00:00Z');
+    const certified = await t.call('POST', '/v1/pensions/certifications', {
+      ...admin(),
+      body: { personNo: quiet.personNo, note: 'came to the bureau' },
+    });
+    assert.equal(certified.status, 201, JSON.stringify(certified.body));
+    assert.equal(certified.body.certification.method, 'bureau');
+    assert.equal(certified.body.entitlement.status, 'active');
+    assert.equal(certified.body.entitlement.certifiedUntil, '2028-03-04');
+    clock.set('2027-03-12T02:00:00Z');
+    const [march] = await run('2027-03');
+    assert.equal(march!.payments, 4, 'March for both, January and February withheld for one');
+    assert.equal((await run('2027-03'))[0]!.payments, 0);
+    assert.deepEqual((await months(quiet.personNo)).slice(-4), [
+      '2026-12@2026-12',
+      '2027-01@2027-03',
+      '2027-02@2027-03',
+      '2027-03@2027-03',
+    ]);
+    await assertPaidOnce(t.service.store, '2027-03');
+
+    const nobody = await t.call('POST', '/v1/pensions/certifications', {
+      ...admin(),
+      body: { personNo: 'PNOBODY' },
+    });
+    assert.equal(nobody.body.code, 'PENSION_NOT_CERTIFIABLE');
+  });
+
+  test('at a kiosk or bank counter: the card present with its PIN verified, once per key; not without the PIN, not at a hospital desk', async () => {
+    clock.set('2027-03-20T02:00:00Z');
+    const c = await insuredCard(t);
+    await grant(c.personNo);
+    const kiosk = deskClient(t, desks.kiosk, 'kiosk-s');
+    const key = kiosk.nextKey();
+    const body = { cardNumber: c.cardNumber, proof: await kiosk.proof(c, 'payment') };
+    const done = await kiosk.post('/v1/pensions/certifications/card', body, key);
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.equal(done.body.certification.method, 'kiosk');
+    assert.equal(done.body.certification.terminalId, 'kiosk-s');
+    const again = await kiosk.post('/v1/pensions/certifications/card', body, key);
+    assert.equal(again.body.replayed, true);
+    const noPin = await kiosk.post('/v1/pensions/certifications/card', {
+      cardNumber: c.cardNumber,
+      proof: await kiosk.proof(c, 'presence'),
+    });
+    assert.equal(noPin.status, 403);
+    assert.equal(noPin.body.code, 'PIN_NOT_VERIFIED');
+    const forged = await kiosk.post('/v1/pensions/certifications/card', {
+      cardNumber: c.cardNumber,
+      proof: { ...(await kiosk.proof(c, 'payment')), cryptogram: '00'.repeat(8) },
+    });
+    assert.equal(forged.body.code, 'CARD_PRESENCE_FAILED');
+    const hospital = deskClient(t, desks.h2a, 'desk-2a');
+    const refused = await hospital.post('/v1/pensions/certifications/card', {
+      cardNumber: c.cardNumber,
+      proof: await hospital.proof(c, 'payment'),
+    });
+    assert.equal(refused.status, 403);
+    const listed = await t.call('GET', `/v1/pensions/entitlements/${c.personNo}/certifications`, admin());
+    assert.equal(listed.body.certifications.length, 1, 'one certification for the key, none refused');
+  });
+});
