@@ -208,7 +208,8 @@ async function main() {
   pcscdStop = () => pcscd.stop();
   say(`PC/SC daemon ready: ${pcscd.readerNames.join(', ')} (PCSCLITE_CSOCK_NAME=${pcscd.socketPath})`);
 
-  // 5. The emulator: the first demo card in slot 0, the PSAM in slot 1, a serial reader on a pty.
+  // 5. The emulator: the first demo card in slot 0, the PSAM in slot 1, a serial reader with a PIN
+  // keypad on a pty.
   const emulator = startChild('card-emulator', 'card-emulator/dist/cli.js', [
     'start',
     '--keys',
@@ -224,6 +225,9 @@ async function main() {
     '--contactless-port',
     String(pcscd.vpcdPorts[3]),
     '--serial',
+    // A reader with a PIN keypad: the cardholder types on it (the control API's /slots/serial/keys).
+    '--serial-profile',
+    'sscard-stx-bcc-keypad',
     '--control-port',
     String(emulatorPort),
   ]);
@@ -249,7 +253,7 @@ async function main() {
     readers: {
       psam: 'Virtual PCD 00 01',
       ...(serialPath
-        ? { serial: [{ name: 'sscard serial reader', path: serialPath, profile: 'sscard-stx-bcc' }] }
+        ? { serial: [{ name: 'sscard serial reader', path: serialPath, profile: 'sscard-stx-bcc-keypad' }] }
         : {}),
     },
     pin: { entry: 'keypad' },

@@ -18,6 +18,11 @@ export interface ReaderState {
   role: ReaderRole;
   /** The reader profile its name matched, when one did. */
   profile?: string;
+  /**
+   * `keypad`: the reader takes a PIN on its own keypad and sends the card's VERIFY itself; the PIN
+   * never reaches the host, and the agent asks for it there instead of at a PIN pad or on screen.
+   */
+  pinEntry?: 'keypad';
   card?: ReaderCardState;
 }
 

@@ -20,6 +20,7 @@ import {
   type PinMessage,
   type PinStatus,
   verifyPin,
+  verifyPinOnKeypad,
 } from './apps/pin.js';
 import { Psam } from './apps/psam.js';
 import { returnCodeFor, returnCodeForReport } from './apps/return-codes.js';
@@ -451,6 +452,12 @@ export class CardOperations {
     } finally {
       wipe(pin);
     }
+  }
+
+  /** VERIFY with the PIN taken on the keypad of the card's reader: the PIN never reaches the agent. */
+  async verifyPinOnKeypad(options: { reader?: string } = {}): Promise<PinResult> {
+    const status = await this.withSession(options.reader, (session) => verifyPinOnKeypad(session));
+    return { status, message: describePinStatus(status) };
   }
 
   /**

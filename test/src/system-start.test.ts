@@ -51,6 +51,8 @@ describe('npm start', () => {
       output.split('\n').some((line) => line.includes(msg) && line.includes(reader));
     assert.ok(logged('reader added', 'Virtual PCD 00 00'), output);
     assert.ok(logged('card inserted', 'Virtual PCD 00 00'), output);
+    // The serial reader with a PIN keypad (sscard-stx-bcc-keypad) on its pseudo-terminal.
+    assert.ok(logged('reader added', 'sscard serial reader'), output);
   });
 
   test('sscard read prints the verified card with its registry check', async () => {

@@ -103,6 +103,10 @@ describe('control API over a real pcscd', () => {
     assert.equal((await post('/slots/card/insert', { card: 'NO-SUCH-CARD' })).status, 400);
     assert.equal((await post('/slots/nowhere/remove')).status, 400);
     assert.equal((await post('/slots/card/fault', { kind: 'melt' })).status, 400);
+    // A vpcd slot's reader has no keypad to type on.
+    const typed = await post('/slots/card/keys', { keys: '123456E' });
+    assert.equal(typed.status, 400);
+    assert.equal(((await typed.json()) as { code: string }).code, 'NO_KEYPAD');
     const fromPage = await fetch(`${base}/cards`, { headers: { origin: 'http://evil.example' } });
     assert.equal(fromPage.status, 403);
     assert.equal((await post('/slots/card/insert', { card: 'x'.repeat(10_000) })).status, 413);

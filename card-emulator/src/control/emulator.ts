@@ -21,6 +21,8 @@ export interface Slot {
   close(): void | Promise<void>;
   /** Drops the reader link once, as a cable glitch (vpcd: the TCP connection). */
   disconnect?(): void;
+  /** A reader with a PIN keypad: the cardholder types on it (digits, `E` Enter, `C` Cancel). */
+  pressKeys?(keys: string): void;
 }
 
 export interface SlotState {
@@ -90,6 +92,9 @@ class SerialSlot implements Slot {
   }
   remove(): SlotCard | undefined {
     return this.firmware.remove();
+  }
+  get pressKeys(): ((keys: string) => void) | undefined {
+    return this.firmware.profile.keypad ? (keys) => this.firmware.pressKeys(keys) : undefined;
   }
   async close(): Promise<void> {
     await this.firmware.close();
@@ -222,6 +227,19 @@ export class Emulator {
       throw new EmulatorError('SLOT_EMPTY', `slot ${slotName} holds no card`);
     card.fault = fault;
     this.logger.info('fault-set', { slot: slot.name, fault: fault.kind });
+    return this.state(slot.name);
+  }
+
+  /** Keys typed on the keypad of the slot's reader: digits, `E` Enter, `C` Cancel. */
+  pressKeys(slotName: string, keys: string): SlotState {
+    const slot = this.slot(slotName);
+    if (!slot.pressKeys) throw new EmulatorError('NO_KEYPAD', `the reader of slot ${slotName} has no keypad`);
+    if (!/^[0-9EC]{1,32}$/.test(keys)) {
+      throw new EmulatorError('BAD_KEYS', 'keys are digits, E (Enter) and C (Cancel), 1 to 32 of them');
+    }
+    // The count only: what the cardholder types is a PIN.
+    this.logger.info('keys-pressed', { slot: slot.name, count: keys.length });
+    slot.pressKeys(keys);
     return this.state(slot.name);
   }
 

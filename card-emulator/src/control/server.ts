@@ -110,6 +110,11 @@ async function handle(emulator: Emulator, req: IncomingMessage, res: ServerRespo
         return send(res, 200, emulator.remove(slot));
       case 'fault':
         return send(res, 200, emulator.setFault(slot, parseFault(body)));
+      case 'keys': {
+        if (typeof body.keys !== 'string')
+          return send(res, 400, { code: 'BAD_REQUEST', message: 'keys (digits, E, C) are required' });
+        return send(res, 200, emulator.pressKeys(slot, body.keys));
+      }
     }
   }
   send(res, 404, { code: 'NOT_FOUND', message: `no route ${method} ${url.pathname}` });

@@ -16,9 +16,9 @@ export interface SerialReaderFirmwareOptions {
   cardResponseMs?: number;
 }
 
-/** The profile's status names, as the `command` event reports them. */
-export type ReaderStatusName = keyof SerialReaderProfile['status'];
-export type ReaderCommandName = keyof SerialReaderProfile['commands'];
+/** The profile's status names, as the `command` event reports them; a keypad's own by its keypad name. */
+export type ReaderStatusName = keyof SerialReaderProfile['status'] | 'keypadCancelled' | 'keypadTimeout';
+export type ReaderCommandName = keyof SerialReaderProfile['commands'] | 'keypadVerify';
 
 export interface CommandRecord {
   /** The command's name in the profile, or its code when the profile has no such command. */
@@ -37,6 +37,16 @@ export interface SerialReaderFirmwareEvents {
   exchange: [];
   /** The line went away under the reader (unplugged); `reopen()` brings it back. */
   disconnected: [cause: Error | undefined];
+  /** A command frame as the reader received it from the host, before it acts on it. */
+  received: [frame: Frame];
+  /** The keypad waits for the cardholder's PIN (a keypad verify began). */
+  'keypad-entry': [];
+}
+
+/** A keypad entry under way: the digits so far, and how it ends. */
+interface KeypadEntry {
+  digits: number[];
+  end: (how: 'enter' | 'cancel' | 'timeout') => void;
 }
 
 /** Outcome of one command: the status and its data, or no answer at all. */
@@ -67,6 +77,7 @@ export class SerialReaderFirmware extends EventEmitter<SerialReaderFirmwareEvent
   private readonly lineFaults: LineFaultKind[] = [];
   private readonly byCode: Map<number, ReaderCommandName>;
   private readonly statusCodes: Record<ReaderStatusName, number>;
+  private keypadEntry: KeypadEntry | undefined;
 
   constructor(options: SerialReaderFirmwareOptions) {
     super();
@@ -74,12 +85,20 @@ export class SerialReaderFirmware extends EventEmitter<SerialReaderFirmwareEvent
     this.cardResponseMs = options.cardResponseMs ?? options.profile.timeouts.cardResponseMs;
     this.device = new DevicePort(options.path, options.profile.line);
     this.receiver = new FrameReceiver(options.profile.framing, options.profile.timeouts.interByteMs);
+    const keypad = options.profile.keypad;
     this.byCode = new Map(
       Object.entries(options.profile.commands).map(([name, c]) => [c.code, name as ReaderCommandName]),
     );
-    this.statusCodes = Object.fromEntries(
-      Object.entries(options.profile.status).map(([name, s]) => [name, s.code]),
-    ) as Record<ReaderStatusName, number>;
+    if (keypad) this.byCode.set(keypad.verify.code, 'keypadVerify');
+    this.statusCodes = Object.fromEntries([
+      ...Object.entries(options.profile.status).map(([name, s]) => [name, s.code]),
+      ...(keypad
+        ? [
+            ['keypadCancelled', keypad.cancelled.code],
+            ['keypadTimeout', keypad.timeout.code],
+          ]
+        : []),
+    ]) as Record<ReaderStatusName, number>;
     this.device.on('data', (chunk) => this.receiver.push(chunk));
     this.device.on('lost', (cause) => this.onLost(cause));
     this.receiver.on('frame', (frame) => this.enqueue(() => this.handle(frame)));
@@ -132,11 +151,41 @@ export class SerialReaderFirmware extends EventEmitter<SerialReaderFirmwareEvent
   /** Takes the card out; a command in progress then answers noCard. */
   remove(): SlotCard | undefined {
     const card = this.slot;
+    // A PIN typed for a card that has gone is sent to nothing.
+    this.keypadEntry?.end('cancel');
     if (card && this.powered) card.powerOff();
     this.slot = undefined;
     this.powered = false;
     this.pulled?.();
     return card;
+  }
+
+  /** True while the keypad waits for the cardholder's PIN. */
+  get keypadWaiting(): boolean {
+    return this.keypadEntry !== undefined;
+  }
+
+  /**
+   * The cardholder at the reader's keypad: digits, `E` Enter, `C` Cancel. Keys pressed while no
+   * entry is under way go nowhere, as on a real reader.
+   */
+  pressKeys(keys: string): void {
+    for (const key of keys) {
+      const entry = this.keypadEntry;
+      if (!entry) return;
+      if (key >= '0' && key <= '9') {
+        if (entry.digits.length < 12) entry.digits.push(key.charCodeAt(0) - 0x30);
+      } else if (key === 'C') {
+        entry.end('cancel');
+      } else if (key === 'E') {
+        const { min, max } = this.profile.keypad!.pinLength;
+        // A PIN of the wrong length is not sent: the entry starts over.
+        if (entry.digits.length >= min && entry.digits.length <= max) entry.end('enter');
+        else entry.digits.fill(0).length = 0;
+      } else {
+        throw new RangeError(`a keypad has digits, E and C, not "${key}"`);
+      }
+    }
   }
 
   /** Damages the next `count` answers the reader sends (see LineFaultKind). */
@@ -179,6 +228,7 @@ export class SerialReaderFirmware extends EventEmitter<SerialReaderFirmwareEvent
   }
 
   private async handle(frame: Frame): Promise<void> {
+    this.emit('received', frame);
     const name = this.byCode.get(frame.code);
     let answer: Answer;
     switch (name) {
@@ -193,6 +243,9 @@ export class SerialReaderFirmware extends EventEmitter<SerialReaderFirmwareEvent
         break;
       case 'cardStatus':
         answer = { status: 'ok', data: Buffer.from([this.cardState()]) };
+        break;
+      case 'keypadVerify':
+        answer = await this.keypadVerify(frame.data);
         break;
       case 'beep': {
         const count = Math.max(1, frame.data[0] ?? 1);
@@ -262,6 +315,51 @@ export class SerialReaderFirmware extends EventEmitter<SerialReaderFirmwareEvent
     // card did not answer (sscard convention; the profile has no status for it).
     if (1 + response.length > this.profile.framing.maxPayload) return { status: 'cardMute' };
     return { status: 'ok', data: response };
+  }
+
+  /**
+   * VERIFY with a PIN from the keypad: the host gives the header, the reader takes the digits,
+   * packs them in BCD (two a byte, F-padded to whole bytes) after Lc and sends the command to the
+   * card like any APDU. The digits are wiped whatever the outcome.
+   */
+  private async keypadVerify(header: Buffer): Promise<Answer> {
+    const keypad = this.profile.keypad!;
+    if (header.length !== 4) return { status: 'badLength' };
+    const card = this.slot;
+    if (!card) return { status: 'noCard' };
+    if (!this.powered) return { status: 'cardNotPowered' };
+    const digits: number[] = [];
+    const how = await new Promise<'enter' | 'cancel' | 'timeout'>((resolve) => {
+      const timer = setTimeout(() => entry.end('timeout'), keypad.entryTimeoutMs);
+      const entry: KeypadEntry = {
+        digits,
+        end: (why) => {
+          clearTimeout(timer);
+          this.keypadEntry = undefined;
+          resolve(why);
+        },
+      };
+      this.keypadEntry = entry;
+      this.emit('keypad-entry');
+    });
+    if (how !== 'enter') {
+      digits.fill(0);
+      // Taking the card out ends the entry: the reader reports the card, not a Cancel.
+      if (this.slot !== card) return { status: 'noCard' };
+      return { status: how === 'cancel' ? 'keypadCancelled' : 'keypadTimeout' };
+    }
+    const pin = Buffer.alloc(Math.ceil(digits.length / 2), 0xff);
+    digits.forEach((d, i) => {
+      pin[i >> 1] = i % 2 === 0 ? (d << 4) | 0x0f : (pin[i >> 1]! & 0xf0) | d;
+    });
+    digits.fill(0);
+    const command = Buffer.concat([header, Buffer.from([pin.length]), pin]);
+    pin.fill(0);
+    try {
+      return await this.apdu(command);
+    } finally {
+      command.fill(0);
+    }
   }
 
   /** Sends one answer frame, through the next line fault if one is queued; false if nothing was sent. */

@@ -25,6 +25,28 @@ export const serialReaderProfile = z.strictObject({
   }),
   /** Data byte of the answer to the card status command. */
   cardStates: z.strictObject({ absent: byteCode, present: byteCode, powered: byteCode }),
+  /**
+   * A keypad on the reader: the host asks it to take the PIN, and the reader builds the card's
+   * VERIFY itself, so the PIN never reaches the host. Absent: the reader has no keypad.
+   */
+  keypad: z
+    .strictObject({
+      description,
+      /** Command: data = the VERIFY header (CLA INS P1 P2); the reader adds Lc and the PIN. Answer: ok + the card's status word. */
+      verify: namedCode,
+      /** Answer status: the cardholder pressed Cancel. */
+      cancelled: namedCode,
+      /** Answer status: no key for `entryTimeoutMs`. */
+      timeout: namedCode,
+      /** How the reader puts the PIN into the VERIFY data: `bcd`, 2 digits a byte, as the card's VERIFY takes it. */
+      pinFormat: z.literal('bcd'),
+      pinLength: z.strictObject({
+        min: z.number().int().min(4).max(12),
+        max: z.number().int().min(4).max(12),
+      }),
+      entryTimeoutMs: z.number().int().positive(),
+    })
+    .optional(),
   timeouts: z.strictObject({
     /** A gap this long inside a frame makes the receiver drop the partial frame and answer badLength. */
     interByteMs: z.number().int().positive(),

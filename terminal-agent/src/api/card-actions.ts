@@ -255,12 +255,19 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
   async verifyPin(request: { owner?: string | undefined } = {}): Promise<PinResultView> {
     const reader = this.#cardReader();
     const atr = reader === undefined ? undefined : this.#atrIn(reader);
+    // A reader with its own keypad takes the PIN there and builds the VERIFY itself: the PIN
+    // never reaches the agent, and no PIN pad or screen keypad is asked.
+    const onReaderKeypad =
+      reader !== undefined &&
+      this.#options.readers.list().find((r) => r.name === reader)?.pinEntry === 'keypad';
     const view = await this.#pinOperation('verify', reader, () =>
-      this.#options.pin.withPin(
-        'verify',
-        (pin) => this.#options.card.verifyPin(pin, reader === undefined ? {} : { reader }),
-        request.owner,
-      ),
+      onReaderKeypad
+        ? this.#options.card.verifyPinOnKeypad({ reader })
+        : this.#options.pin.withPin(
+            'verify',
+            (pin) => this.#options.card.verifyPin(pin, reader === undefined ? {} : { reader }),
+            request.owner,
+          ),
     );
     // Remembered only if the same card is still there: one removed during entry has already
     // cleared its record, and its successor has not proved anything.

@@ -1,5 +1,6 @@
 import { CLA, CardError, INS, PIN_MANAGEMENT_OP, wipe } from '@sscard/card-core';
 import { PinEntryError } from '../pinpad/errors.js';
+import { ReaderError } from '../readers/errors.js';
 import type { CardSession } from '../session/card-session.js';
 import { selectSsse } from './ssse.js';
 
@@ -126,6 +127,26 @@ export async function verifyPin(session: CardSession, digits: Uint8Array): Promi
   } finally {
     wipe(bcd);
   }
+}
+
+/**
+ * VERIFY with the PIN taken on the reader's own keypad: the agent sends the header, the reader
+ * the PIN. Selects the application first. The cardholder's Cancel and the keypad's timeout are
+ * PIN entry outcomes (-31, -32), as at a PIN pad.
+ */
+export async function verifyPinOnKeypad(session: CardSession): Promise<PinStatus> {
+  await selectSsse(session);
+  const entry = await session.keypadVerify(Buffer.from([CLA.ISO, INS.VERIFY, 0x00, 0x00]));
+  if (entry.outcome === 'cancelled')
+    throw new PinEntryError('PIN_CANCELLED', 'the cardholder cancelled PIN entry');
+  if (entry.outcome === 'timeout') throw new PinEntryError('PIN_TIMEOUT', 'no PIN was entered in time');
+  if (entry.response.length < 2)
+    throw new ReaderError(
+      'CardProtocol',
+      `"${session.reader}" answered the keypad verify without a status word`,
+      { reader: session.reader },
+    );
+  return statusOf(entry.response.readUInt16BE(entry.response.length - 2));
 }
 
 /**

@@ -10,6 +10,20 @@ export interface BackendSlot {
   readonly kind: ReaderKind;
   /** Present when a card is powered-up-able in the slot; the ATR it last answered with. */
   readonly atr: Buffer | undefined;
+  /** The reader has a keypad on which it takes PINs itself (its channel's `keypad`). */
+  readonly keypad?: boolean;
+}
+
+/** How a PIN entry at the reader's own keypad ended. */
+export type KeypadOutcome =
+  | { outcome: 'answered' /** The card's response APDU to the VERIFY the reader built. */; response: Buffer }
+  | { outcome: 'cancelled' }
+  | { outcome: 'timeout' };
+
+/** A reader keypad: the reader takes the PIN and sends the card's VERIFY, so the PIN never reaches the host. */
+export interface ReaderKeypad {
+  /** `header`: the VERIFY's CLA INS P1 P2; the reader adds Lc and the PIN. */
+  verify(header: Buffer): Promise<KeypadOutcome>;
 }
 
 /**
@@ -34,6 +48,8 @@ export interface CardChannel {
    * release waits for it, which may be until the card is pulled.
    */
   readonly stalled?: boolean;
+  /** Present on a reader with a keypad that takes PINs itself. */
+  readonly keypad?: ReaderKeypad;
 }
 
 export interface ReaderBackendEvents {

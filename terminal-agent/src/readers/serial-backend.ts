@@ -2,7 +2,14 @@ import { EventEmitter } from 'node:events';
 import type { Frame, SerialReaderProfile } from '@sscard/firmware-profiles';
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from '@sscard/card-core';
 import { ReaderError } from './errors.js';
-import type { BackendSlot, CardChannel, ReaderBackend, ReaderBackendEvents } from './reader-backend.js';
+import type {
+  BackendSlot,
+  CardChannel,
+  KeypadOutcome,
+  ReaderBackend,
+  ReaderBackendEvents,
+  ReaderKeypad,
+} from './reader-backend.js';
 import { SerialLink } from './serial-link.js';
 
 export interface SerialReaderConfig {
@@ -118,13 +125,37 @@ class SerialReader {
  */
 class SerialChannel implements CardChannel {
   readonly protocol = 'T=0' as const;
+  readonly keypad: ReaderKeypad | undefined;
   private closed = false;
 
   constructor(
     private readonly owner: SerialReader,
     public atr: Buffer,
     private readonly onClosed: () => void,
-  ) {}
+  ) {
+    const keypad = owner.profile.keypad;
+    this.keypad = keypad && { verify: (header) => this.keypadVerify(keypad, header) };
+  }
+
+  /** The reader's keypad verify: the host waits for the cardholder as long as the reader does, and for the card. */
+  private async keypadVerify(
+    keypad: NonNullable<SerialReaderProfile['keypad']>,
+    header: Buffer,
+  ): Promise<KeypadOutcome> {
+    this.assertOpen();
+    const answer = await this.guard(() =>
+      this.owner.command(
+        keypad.verify.code,
+        header,
+        keypad.entryTimeoutMs + this.owner.profile.timeouts.cardResponseMs,
+      ),
+    );
+    if (answer.code === keypad.cancelled.code) return { outcome: 'cancelled' };
+    if (answer.code === keypad.timeout.code) return { outcome: 'timeout' };
+    if (answer.code !== this.owner.profile.status.ok.code)
+      throw this.removedOr(this.owner.failure(answer, 'keypad verify'));
+    return { outcome: 'answered', response: answer.data };
+  }
 
   get reader(): string {
     return this.owner.config.name;
@@ -229,7 +260,12 @@ export class SerialBackend extends EventEmitter<ReaderBackendEvents> implements 
   slots(): BackendSlot[] {
     return this.readers
       .filter((r) => r.announced)
-      .map((r) => ({ name: r.config.name, kind: 'serial' as const, atr: r.atr }));
+      .map((r) => ({
+        name: r.config.name,
+        kind: 'serial' as const,
+        atr: r.atr,
+        ...(r.profile.keypad ? { keypad: true } : {}),
+      }));
   }
 
   async connect(name: string): Promise<CardChannel> {

@@ -1,6 +1,6 @@
 import { formatCommand, formatResponse, isSscardError, parseResponse } from '@sscard/card-core';
 import type { Logger } from '@sscard/log';
-import type { CardChannel } from './reader-backend.js';
+import type { CardChannel, ReaderKeypad } from './reader-backend.js';
 
 /**
  * A card channel that writes each command and its answer to the log at debug level, the way
@@ -30,6 +30,11 @@ export class TracedChannel implements CardChannel {
 
   get stalled(): boolean | undefined {
     return this.inner.stalled;
+  }
+
+  /** The reader's keypad, untraced: the PIN never passes the host, so there is nothing of it to log. */
+  get keypad(): ReaderKeypad | undefined {
+    return this.inner.keypad;
   }
 
   async transmit(command: Buffer): Promise<Buffer> {

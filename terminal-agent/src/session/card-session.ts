@@ -1,5 +1,6 @@
 import { type CommandApdu, needsExtendedLength, type ResponseApdu, transceive } from '@sscard/card-core';
 import { ReaderError, type ReaderErrorCode } from '../readers/errors.js';
+import type { KeypadOutcome } from '../readers/reader-backend.js';
 import type { HeldCard, ReaderManager, ReaderState } from '../readers/reader-manager.js';
 import type { ReaderRole } from '../readers/reader-roles.js';
 
@@ -117,6 +118,30 @@ export class CardSession {
         ...(link ? { link } : {}),
         ...(options.chaining ? { chaining: true } : {}),
       });
+    } catch (e) {
+      throw await this.afterFailure(e);
+    }
+  }
+
+  /** Whether the reader takes PINs on its own keypad (`keypadVerify`). */
+  get hasKeypad(): boolean {
+    return this.held.channel.keypad !== undefined;
+  }
+
+  /**
+   * VERIFY with the PIN taken on the reader's keypad: the reader adds Lc and the PIN to `header`
+   * and sends the command, so the PIN never reaches the host. The card's answer, or how the entry
+   * ended without one.
+   */
+  async keypadVerify(header: Buffer): Promise<KeypadOutcome> {
+    this.assertOpen();
+    const keypad = this.held.channel.keypad;
+    if (!keypad) {
+      throw new ReaderError('ReaderFailure', `"${this.reader}" has no keypad`, { reader: this.reader });
+    }
+    this.apdus++;
+    try {
+      return await keypad.verify(header);
     } catch (e) {
       throw await this.afterFailure(e);
     }
