@@ -340,24 +340,11 @@ function hexByte(b: number): string {
   return b.toString(16).toUpperCase().padStart(2, '0');
 }
 
-/** What a card holds in EF05 and EF06: the basic information every terminal reads. */
-export interface SsseBasicInfo {
-  cardIdCode: string;
-  cardType: string;
-  specVersion: SpecVersion;
-  initOrg: string;
-  issueDate: string;
-  expiryDate: string;
-  cardNumber: string;
-  ssn: string;
-  name: string;
-  /** Generation 2 and 3 only; an empty record when absent. */
-  nameExt?: string;
-  gender: Gender;
-  ethnicity: string;
-  birthplace: string;
-  birthDate: string;
-}
+/**
+ * What a card holds in EF05 and EF06: the basic information every terminal reads. `nameExt` is
+ * on generation 2 and 3 cards only (an empty record when absent).
+ */
+export type SsseBasicInfo = Omit<SsseFieldValues, 'nameExt'> & Partial<Pick<SsseFieldValues, 'nameExt'>>;
 
 export interface SsseRecord {
   field: SsseFieldName;

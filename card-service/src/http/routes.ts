@@ -21,6 +21,7 @@ import {
 } from '../terminals/terminals.js';
 import type { RouteContext, RouteResult, Services } from './context.js';
 import type { Handler, Handlers } from './handler.js';
+import { idempotencyKeyOf } from './idempotency-key.js';
 
 export type { Handler, HandlerContext, Handlers } from './handler.js';
 
@@ -150,14 +151,7 @@ export function buildRoutes(svc: Services, openapi: OpenapiDocument): RouteDef[]
         const cardNumber = ctx.params.cardNumber!;
         const event = b.event;
         if (ctx.principal.kind === 'terminal') {
-          const key = ctx.header('idempotency-key');
-          if (!key || key.length > 100) {
-            throw new DomainError(
-              'IDEMPOTENCY_KEY_REQUIRED',
-              'terminals send an Idempotency-Key header (1–100 characters)',
-              400,
-            );
-          }
+          const key = idempotencyKeyOf(ctx);
           const t = ctx.principal.terminal;
           return {
             body: await svc.registry.applyTerminalCardEvent(

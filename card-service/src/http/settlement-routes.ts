@@ -1,7 +1,8 @@
 import type { settlement } from '@sscard/registry-protocol';
-import { DomainError, forbidden } from '../errors.js';
+import { forbidden } from '../errors.js';
 import type { RouteContext, Services } from './context.js';
 import type { Handlers } from './handler.js';
+import { idempotencyKeyOf } from './idempotency-key.js';
 import { creditPersonalAccount } from '../settlement/accounts.js';
 import { loadItems } from '../settlement/catalogue.js';
 import type { Caller } from '../settlement/engine.js';
@@ -18,18 +19,9 @@ function deskOf(ctx: Pick<RouteContext, 'principal'>): string {
   return ctx.principal.terminal.terminalId;
 }
 
-/** The calling desk and its `Idempotency-Key` (1–100 characters, e.g. `<terminal id>:<journal seq>`). */
+/** The calling desk and its `Idempotency-Key`. */
 function callerOf(ctx: Pick<RouteContext, 'principal' | 'header'>): Caller {
-  const terminalId = deskOf(ctx);
-  const key = ctx.header('idempotency-key');
-  if (!key || key.length > 100) {
-    throw new DomainError(
-      'IDEMPOTENCY_KEY_REQUIRED',
-      'terminals send an Idempotency-Key header (1–100 characters)',
-      400,
-    );
-  }
-  return { terminalId, key };
+  return { terminalId: deskOf(ctx), key: idempotencyKeyOf(ctx) };
 }
 
 /** The handlers of registry-protocol's settlement routes. */
