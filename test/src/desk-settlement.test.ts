@@ -153,8 +153,11 @@ describe('hospital desk settlement through the agent', () => {
     return { visit: visit.body, quote: quote.body };
   }
 
+  /** The business day of the first settlement: the day's list and reconciliation are asked for it. */
+  const day = () => settled.settlement.businessDate;
+
   async function reconciliation(): Promise<DeskReconciliationView> {
-    const answer = await api<DeskReconciliationView>('GET', '/v1/settlement/reconciliation');
+    const answer = await api<DeskReconciliationView>('GET', `/v1/settlement/reconciliation?date=${day()}`);
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     return answer.body;
   }
@@ -222,10 +225,10 @@ describe('hospital desk settlement through the agent', () => {
   });
 
   it("lists the day's settlements and reconciles the journal with the service's 3201/3202", async () => {
-    const day = await api<DeskDayView>('GET', '/v1/settlement/day');
-    assert.equal(day.status, 200);
+    const list = await api<DeskDayView>('GET', `/v1/settlement/day?date=${day()}`);
+    assert.equal(list.status, 200);
     assert.deepEqual(
-      day.body.settlements.map((v) => [v.attemptKey, v.settlement.status]),
+      list.body.settlements.map((v) => [v.attemptKey, v.settlement.status]),
       [[settled.attemptKey, 'settled']],
     );
     const r = await reconciliation();
@@ -278,8 +281,8 @@ describe('hospital desk settlement through the agent', () => {
     const refused = await answer;
     assert.equal(refused.status, 409, JSON.stringify(refused.body));
     assert.equal(refused.body.code, 'NoCard');
-    const day = await api<DeskDayView>('GET', '/v1/settlement/day');
-    assert.equal(day.body.settlements.length, 1, 'no settlement beyond the cancelled one');
+    const list = await api<DeskDayView>('GET', `/v1/settlement/day?date=${day()}`);
+    assert.equal(list.body.settlements.length, 1, 'no settlement beyond the cancelled one');
     const r = await reconciliation();
     assert.equal(r.balanced, true);
     assert.equal(r.service.settled.count, 1);

@@ -52,6 +52,8 @@ export interface RegistryUnderTest {
 export async function startRegistry(
   /** Further service configuration (e.g. short-lived terminal certificates). */
   overrides: ServiceConfigInput = {},
+  /** A PostgreSQL database (the harness's) instead of sqlite3 in the data directory. */
+  store: { databaseUrl?: string } = {},
 ): Promise<RegistryUnderTest> {
   const dataDir = await tempDir('sscard-registry-');
   const keyset = generateKeyset();
@@ -61,7 +63,9 @@ export async function startRegistry(
     overrides: {
       ...overrides,
       dataDir,
-      databaseUrl: join(dataDir, 'registry.db'),
+      databaseUrl: store.databaseUrl ?? join(dataDir, 'registry.db'),
+      // The harness's PostgreSQL runs without fsync for speed; what is tested is the service and the agent.
+      ...(store.databaseUrl ? { postgres: { acceptUnsafeDurability: true } } : {}),
       listen: { host: '127.0.0.1', port: 0 },
       logLevel: 'silent',
       rateLimit: {

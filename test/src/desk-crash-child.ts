@@ -1,0 +1,49 @@
+/**
+ * A desk agent that dies at a chosen point of a settle, killed by the kernel (SIGKILL: no exit
+ * handlers, no flushing), to prove that the settlement journal neither loses nor doubles it.
+ *
+ *   node desk-crash-child.js <dataDir> <journal> <serviceUrl> <quoteId> <challengeId> <cryptogram> <point>
+ *
+ * point `before-send`: the settle is journalled, then the process dies before sending it.
+ * point `after-send`:  the settle is sent and committed by the service, then the process dies
+ *                      before it records the answer in the journal.
+ * The entry's idempotency key is printed on stdout before dying.
+ */
+import { SETTLEMENT_OPERATIONS } from '@sscard/terminal-agent/registry/desk-settlement';
+import { RegistryClient } from '@sscard/terminal-agent/registry/client';
+import { loadOrEnrol } from '@sscard/terminal-agent/registry/enrolment';
+import { OutboxJournal } from '@sscard/terminal-agent/registry/journal';
+
+const [dataDir, journalPath, serviceUrl, quoteId, challengeId, cryptogram, point] = process.argv.slice(2);
+if (
+  !dataDir ||
+  !journalPath ||
+  !serviceUrl ||
+  !quoteId ||
+  !challengeId ||
+  !cryptogram ||
+  (point !== 'before-send' && point !== 'after-send')
+) {
+  process.stderr.write(
+    'usage: desk-crash-child <dataDir> <journal> <serviceUrl> <quoteId> <challengeId> <cryptogram> before-send|after-send\n',
+  );
+  process.exit(2);
+}
+
+const enrolled = await loadOrEnrol({ serviceUrl, dataDir });
+const journal = await OutboxJournal.open(journalPath, { terminalId: enrolled.identity.terminalId });
+// What DeskSettlementRequests.settle writes before it sends.
+const entry = await journal.append({
+  operation: SETTLEMENT_OPERATIONS.settle,
+  method: 'POST',
+  path: '/v1/settlement/settle',
+  body: { quoteId, proof: { challengeId, cryptogram } },
+});
+await journal.recordAttempt(entry.seq);
+process.stdout.write(`${entry.idempotencyKey}\n`);
+if (point === 'after-send') {
+  const client = new RegistryClient({ serviceUrl, credentials: enrolled.credentials });
+  const answer = await client.deliver(entry);
+  process.stdout.write(`answered ${answer.status}\n`);
+}
+process.kill(process.pid, 'SIGKILL');
