@@ -193,6 +193,20 @@ describe('sscard-service command line', () => {
     } finally {
       await store.close();
     }
+    // A token from before tokens expired gets its lifetime from the command line too.
+    const legacy = /operator token ([0-9a-f]{16})/.exec(
+      run('token', 'create', '--name', 'legacy', '--scopes', 'audit:read').stderr,
+    )?.[1];
+    assert.ok(legacy);
+    const db = await openStore({ dataDir: dir, databaseUrl: '' });
+    try {
+      await db.run('UPDATE operator_tokens SET expires_at = NULL WHERE token_id = ?', [legacy]);
+    } finally {
+      await db.close();
+    }
+    const relisted = JSON.parse(run('token', 'list').stdout) as { tokenId: string; expiresAt: string }[];
+    const expiry = relisted.find((x) => x.tokenId === legacy)?.expiresAt;
+    assert.ok(expiry && Date.parse(expiry) > Date.now() + 89 * 86_400_000, expiry);
     assert.equal(run('token', 'create', '--name', 'x', '--scopes', 'root').status, 2);
     assert.equal(run('token', 'create', '--name', 'x', '--scopes', 'admin', '--days', '9999').status, 1);
     assert.equal(run('token', 'revoke', '0123456789abcdef').status, 1);

@@ -35,6 +35,7 @@ import { createEnrolmentCode, revokeTerminal } from './terminals/terminals.js';
 import {
   SCOPES,
   type Scope,
+  assignMissingExpiries,
   createOperatorToken,
   listOperatorTokens,
   revokeOperatorToken,
@@ -350,6 +351,13 @@ async function operatorTokenCommand(
 ): Promise<number> {
   const policy = config.operatorTokens;
   const lifetimeDays = wholeNumber('days', v.days);
+  // The command line may be the first to open a store migrated from before tokens expired: it
+  // gives such tokens their lifetime as a service start would, so that what it lists is so.
+  const withTokens = <T>(fn: (store: Store) => Promise<T>): Promise<T> =>
+    withStore(config, async (store) => {
+      await assignMissingExpiries(store, systemClock, policy);
+      return fn(store);
+    });
   switch (sub) {
     case 'create': {
       const scopes = typeof v.scopes === 'string' ? v.scopes.split(',').map((x) => x.trim()) : [];
@@ -364,7 +372,7 @@ async function operatorTokenCommand(
           2,
         );
       }
-      return withStore(config, async (store) => {
+      return withTokens(async (store) => {
         const made = await createOperatorToken(
           store,
           systemClock,
@@ -380,14 +388,14 @@ async function operatorTokenCommand(
       });
     }
     case 'list':
-      return withStore(config, async (store) => {
+      return withTokens(async (store) => {
         process.stdout.write(`${JSON.stringify(await listOperatorTokens(store, systemClock), null, 2)}\n`);
         return 0;
       });
     case 'rotate': {
       if (!id) throw new DomainError('USAGE', 'token rotate TOKEN_ID [--days N] [--overlap SECONDS]', 2);
       const overlapSeconds = wholeNumber('overlap', v.overlap);
-      return withStore(config, async (store) => {
+      return withTokens(async (store) => {
         const rotated = await rotateOperatorToken(
           store,
           systemClock,
@@ -406,7 +414,7 @@ async function operatorTokenCommand(
     }
     case 'revoke': {
       if (!id) throw new DomainError('USAGE', 'token revoke TOKEN_ID', 2);
-      return withStore(config, async (store) => {
+      return withTokens(async (store) => {
         const revoked = await revokeOperatorToken(store, systemClock, id, CLI_OPERATOR);
         process.stderr.write(`operator token ${id} revoked at ${revoked.revokedAt}\n`);
         return 0;
