@@ -1,5 +1,5 @@
 import type { pension } from '@sscard/registry-protocol';
-import { DomainError, forbidden } from '../errors.js';
+import { forbidden } from '../errors.js';
 import {
   certificationsDue,
   certifyAtBureau,
@@ -15,6 +15,7 @@ import {
 import { listRuns } from '../pension/monthly-run.js';
 import type { Services } from './context.js';
 import type { Handlers } from './handler.js';
+import { idempotencyKeyOf } from './idempotency-key.js';
 
 type PensionOperation = (typeof pension.pensionRoutes)[number]['operationId'];
 
@@ -54,14 +55,7 @@ export function pensionHandlers(svc: Services): Pick<Handlers, PensionOperation>
         if (ctx.principal.kind !== 'terminal')
           throw forbidden('TERMINAL_ONLY', 'only a terminal may call this');
         const t = ctx.principal.terminal;
-        const key = ctx.header('idempotency-key');
-        if (!key || key.length > 100) {
-          throw new DomainError(
-            'IDEMPOTENCY_KEY_REQUIRED',
-            'terminals send an Idempotency-Key header (1–100 characters)',
-            400,
-          );
-        }
+        const key = idempotencyKeyOf(ctx);
         if (t.type !== 'kiosk' && t.type !== 'bank')
           throw forbidden('TERMINAL_TYPE_FORBIDDEN', 'certification is at a kiosk or a bank counter');
         return {
