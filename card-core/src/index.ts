@@ -11,3 +11,4 @@ export * from './status-words.js';
 export * from './t0.js';
 export * from './tlv.js';
 export * from './reader-link.js';
+export * from './pcsc-part10.js';

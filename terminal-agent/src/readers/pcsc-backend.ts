@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from '@sscard/card-core';
+import { PCSC_FEATURE } from '@sscard/card-core';
 import { ReaderError } from './errors.js';
 import { PcscChannel } from './pcsc-channel.js';
 import { classifyPcscFailure, decodeSlotState, readerErrorFromPcsc } from './pcsc-status.js';
@@ -28,6 +29,8 @@ interface PcscSlot {
   /** pcscd's per-reader card event counter (high word of the state): tells a swap from a still-present card. */
   events: number;
   channel: PcscChannel | undefined;
+  /** The reader's PC/SC part 10 features, read at its first card session; undefined until then. */
+  features: Map<number, number> | undefined;
 }
 
 const SHARE_PROTOCOLS = (r: PcscCardReader): number => r.SCARD_PROTOCOL_T0 | r.SCARD_PROTOCOL_T1;
@@ -126,7 +129,12 @@ export class PcscBackend extends EventEmitter<ReaderBackendEvents> implements Re
   }
 
   slots(): BackendSlot[] {
-    return [...this.slotsByName.values()].map((s) => ({ name: s.name, kind: 'pcsc', atr: s.atr }));
+    return [...this.slotsByName.values()].map((s) => ({
+      name: s.name,
+      kind: 'pcsc',
+      atr: s.atr,
+      ...(s.features?.has(PCSC_FEATURE.VERIFY_PIN_DIRECT) ? { keypad: true } : {}),
+    }));
   }
 
   async connect(name: string): Promise<CardChannel> {
@@ -150,6 +158,15 @@ export class PcscBackend extends EventEmitter<ReaderBackendEvents> implements Re
       },
     });
     slot.channel = channel;
+    try {
+      // Once per reader: whether it has a PIN pad that builds the VERIFY itself (PC/SC part 10).
+      slot.features ??= await channel.features();
+    } catch (e) {
+      await channel.close();
+      throw e;
+    }
+    const verifyPinDirect = slot.features.get(PCSC_FEATURE.VERIFY_PIN_DIRECT);
+    if (verifyPinDirect !== undefined) channel.usePinPad(verifyPinDirect);
     return channel;
   }
 
@@ -271,7 +288,14 @@ export class PcscBackend extends EventEmitter<ReaderBackendEvents> implements Re
     }
     const previous = this.slotsByName.get(binding.name);
     if (previous) this.dropSlot(previous, true);
-    const slot: PcscSlot = { name: binding.name, binding, atr: undefined, events: -1, channel: undefined };
+    const slot: PcscSlot = {
+      name: binding.name,
+      binding,
+      atr: undefined,
+      events: -1,
+      channel: undefined,
+      features: undefined,
+    };
     this.slotsByName.set(slot.name, slot);
     binding.on('end', () => {
       if (this.slotsByName.get(slot.name) === slot) this.dropSlot(slot, true);

@@ -1,7 +1,13 @@
+import {
+  CM_IOCTL_GET_FEATURE_REQUEST,
+  parseFeatureList,
+  pinPadAnswer,
+  pinVerifyStructure,
+} from '@sscard/card-core';
 import { ReaderError } from './errors.js';
 import { readerErrorFromPcsc } from './pcsc-status.js';
 import type { PcscCardReader } from './pcsclite-binding.js';
-import type { CardChannel } from './reader-backend.js';
+import type { CardChannel, KeypadOutcome, ReaderKeypad } from './reader-backend.js';
 
 /** Room for the longest response an extended-length APDU can carry, plus the status word. */
 const MAX_RESPONSE = 65_538;
@@ -13,7 +19,12 @@ export interface PcscChannelOptions {
   cardPresent: () => boolean;
   /** Called once the card handle is released, so the slot accepts the next connection. */
   onReleased: () => void;
+  /** The control code of the reader's FEATURE_VERIFY_PIN_DIRECT (PC/SC part 10), when it has a PIN pad. */
+  verifyPinDirect?: number;
 }
+
+/** How long the reader's PIN pad waits for the cardholder (bTimerOut), and the host beyond that for the card. */
+const PIN_PAD_TIMEOUT_SECONDS = 30;
 
 type ChannelState = 'open' | 'removed' | 'lost' | 'closed';
 
@@ -44,6 +55,7 @@ export class PcscChannel implements CardChannel {
    */
   private watchdog: NodeJS.Timeout | undefined;
   private releasing: Promise<void> | undefined;
+  #keypad: ReaderKeypad | undefined;
 
   constructor(
     private readonly binding: PcscCardReader,
@@ -51,7 +63,85 @@ export class PcscChannel implements CardChannel {
     public atr: Buffer,
     private protocolNumber: number,
     private readonly options: PcscChannelOptions,
-  ) {}
+  ) {
+    if (options.verifyPinDirect !== undefined) this.usePinPad(options.verifyPinDirect);
+  }
+
+  get keypad(): ReaderKeypad | undefined {
+    return this.#keypad;
+  }
+
+  /** The reader has a PIN pad: PINs are verified with its FEATURE_VERIFY_PIN_DIRECT control code. */
+  usePinPad(verifyPinDirect: number): void {
+    this.#keypad = { verify: (header) => this.verifyPinDirect(verifyPinDirect, header) };
+  }
+
+  /**
+   * The reader's PC/SC part 10 features (CM_IOCTL_GET_FEATURE_REQUEST): control codes by feature
+   * tag. A reader that has none answers SCARD_E_UNSUPPORTED_FEATURE — vpcd does, for every control
+   * code — which is an empty list, not a failure; a card that left is still CardRemoved.
+   */
+  async features(): Promise<Map<number, number>> {
+    this.assertUsable('SCardControl');
+    let list: Buffer;
+    try {
+      list = await this.call<Buffer>(
+        'SCardControl',
+        (done) =>
+          this.binding.control(Buffer.alloc(0), CM_IOCTL_GET_FEATURE_REQUEST, 256, (err, data) =>
+            done(err, data),
+          ),
+        (e) => this.explain(e, 'SCardControl'),
+      );
+    } catch (e) {
+      if (
+        e instanceof ReaderError &&
+        (e.code === 'CardRemoved' ||
+          e.code === 'ReaderGone' ||
+          e.code === 'ServiceUnavailable' ||
+          e.code === 'CardMute')
+      )
+        throw e;
+      return new Map();
+    }
+    try {
+      return parseFeatureList(list);
+    } catch {
+      // A list we cannot read offers nothing we could use.
+      return new Map();
+    }
+  }
+
+  /**
+   * FEATURE_VERIFY_PIN_DIRECT: the reader takes a 6-digit PIN on its pad, puts it in BCD after
+   * Lc and sends the VERIFY (docs/card-conventions.md). The pool thread of this call waits for
+   * the cardholder, so the deadline is the pad's timeout and the card's deadline after it.
+   */
+  private verifyPinDirect(code: number, header: Buffer): Promise<KeypadOutcome> {
+    try {
+      this.assertUsable('SCardControl');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const structure = pinVerifyStructure({
+      timeoutSeconds: PIN_PAD_TIMEOUT_SECONDS,
+      formatString: 0x81,
+      pinBlockString: 0x03,
+      minDigits: 6,
+      maxDigits: 6,
+      apdu: Buffer.concat([header, Buffer.from([0x03, 0xff, 0xff, 0xff])]),
+    });
+    return this.call<Buffer>(
+      'SCardControl',
+      (done) => this.binding.control(structure, code, 2, (err, data) => done(err, data)),
+      (e) => this.explain(e, 'SCardControl'),
+      undefined,
+      PIN_PAD_TIMEOUT_SECONDS * 1000 + this.options.deadlineMs,
+    ).then((response): KeypadOutcome => {
+      const answer = pinPadAnswer(response);
+      return answer.outcome === 'answered' ? { outcome: 'answered', response } : answer;
+    });
+  }
 
   /**
    * A native call is in the binding: its pool thread and the reader's native mutex are taken until
@@ -214,11 +304,12 @@ export class PcscChannel implements CardChannel {
     invoke: (done: (err: Error | null | undefined, value: T | undefined) => void) => void,
     fail: (error: unknown) => unknown = (error) => error,
     accept?: (value: T) => T,
+    deadlineMs = this.options.deadlineMs,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const call: PendingCall = {
         operation,
-        deadline: Date.now() + this.options.deadlineMs,
+        deadline: Date.now() + deadlineMs,
         timedOut: false,
         giveUp: (error) => reject(fail(error)),
         returned: [],

@@ -40,6 +40,13 @@ export interface PcscCardReader {
     protocol: number,
     cb: (err: Error | null, data?: Buffer) => void,
   ): void;
+  /** SCardControl on the connected handle: a reader's own commands (PC/SC part 10 features). */
+  control(
+    data: Buffer,
+    controlCode: number,
+    resLen: number,
+    cb: (err: Error | null, data?: Buffer) => void,
+  ): void;
   close(): void;
   on(event: 'status', listener: (status: PcscReaderStatus) => void): this;
   on(event: 'error', listener: (err: Error) => void): this;
