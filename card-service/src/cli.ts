@@ -24,6 +24,7 @@ import {
   listPayments,
   setEntitlementStatus,
 } from './pension/entitlements.js';
+import { importLifeEventFeed } from './pension/life-event-feed.js';
 import { listRuns, runPensionMonth } from './pension/monthly-run.js';
 import { importCatalogue } from './settlement/catalogue.js';
 import { listPolicies, publishPolicy } from './settlement/policies.js';
@@ -79,6 +80,8 @@ const USAGE = `usage: sscard-service [command] [options]
   pension status PERSON_NO active|suspended|stopped --reason TEXT [--last-month YYYY-MM]
                                 resume, suspend or stop it (stopped: paid through --last-month)
   pension show PERSON_NO        the entitlement, its history and payments, as JSON
+  pension life-events FILE.csv  a death and imprisonment feed (id_number,kind,date,reference);
+                                all rows checked first, then registered in one transaction
   pension run YYYY-MM [--region RRRRRR] [--batch N]
                                 the month's payments to card accounts, each paying region in turn
                                 or one; started again after an interruption it pays what is left
@@ -466,6 +469,18 @@ async function pensionCommand(
     );
     await setEntitlementStatus(store, systemClock, arg, body, CLI_OPERATOR);
     process.stdout.write(`${JSON.stringify(await show(arg), null, 2)}\n`);
+    return 0;
+  }
+  if (sub === 'life-events' && arg) {
+    const report = await importLifeEventFeed(store, systemClock, arg, CLI_OPERATOR);
+    for (const e of report.errors) process.stdout.write(`line ${e.line}: ${e.reason}\n`);
+    if (report.errors.length > 0) {
+      process.stderr.write(`${arg}: bad rows found; nothing registered\n`);
+      return 1;
+    }
+    process.stderr.write(
+      `${arg}: ${report.registered} registered, ${report.known} known; ${report.alerts} payments to recover, ${report.amountToRecover} fen\n`,
+    );
     return 0;
   }
   if (sub === 'show' && arg) {

@@ -12,6 +12,7 @@ export * from './operators.js';
 export * from './ops.js';
 export * from './problem.js';
 export * from './route.js';
+export * from './risk.js';
 export * from './routes.js';
 export * from './terminals.js';
 export * from './vocabulary.js';

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { contracts } from './contracts.js';
 import { PENSION_REFUSALS } from './pension/entitlements.js';
+import { LIFE_EVENT_REFUSALS } from './pension/life-events.js';
+import { RISK_REFUSALS } from './risk.js';
 import { SETTLEMENT_REFUSALS } from './settlement/requests.js';
 
 /**
@@ -98,6 +100,8 @@ export const PROBLEM_CODES = [
   ...HSM_PROBLEM_CODES,
   ...SETTLEMENT_REFUSALS,
   ...PENSION_REFUSALS,
+  ...LIFE_EVENT_REFUSALS,
+  ...RISK_REFUSALS,
 ] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
 

@@ -5,6 +5,7 @@ import { holderRoutes } from './holders.js';
 import { identityRoutes } from './identity.js';
 import { operatorRoutes } from './operators.js';
 import { pensionRoutes } from './pension/routes.js';
+import { riskRoutes } from './risk.js';
 import { opsRoutes } from './ops.js';
 import type { RouteContract } from './route.js';
 import { settlementRoutes } from './settlement/routes.js';
@@ -26,6 +27,7 @@ export const ROUTES = [
   ...auditRoutes,
   ...settlementRoutes,
   ...pensionRoutes,
+  ...riskRoutes,
 ] as const satisfies readonly RouteContract[];
 
 export type Route = (typeof ROUTES)[number];

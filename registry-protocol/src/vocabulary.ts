@@ -65,6 +65,8 @@ export const SCOPES = [
   'settlement:manage',
   /** Pension entitlements, their status and payments. */
   'pension:manage',
+  /** Risk alerts: list and acknowledge. */
+  'risk:manage',
   /** Prometheus scrapers from other hosts. */
   'metrics:read',
 ] as const;

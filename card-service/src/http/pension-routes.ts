@@ -12,6 +12,7 @@ import {
   listPayments,
   setEntitlementStatus,
 } from '../pension/entitlements.js';
+import { registerLifeEvent } from '../pension/life-events.js';
 import { listRuns } from '../pension/monthly-run.js';
 import type { Services } from './context.js';
 import type { Handlers } from './handler.js';
@@ -81,6 +82,13 @@ export function pensionHandlers(svc: Services): Pick<Handlers, PensionOperation>
     listPensionCertificationsDue: {
       handle: async (ctx) => ({
         body: await certificationsDue(svc.store, svc.clock, ctx.query.withinDays, ctx.query.region),
+      }),
+    },
+    registerLifeEvent: {
+      handle: async (ctx) => ({
+        body: await svc.store.transaction((tx) =>
+          registerLifeEvent(tx, svc.clock, ctx.body, 'operator', ctx.actor),
+        ),
       }),
     },
     listPensionRuns: {

@@ -1,6 +1,7 @@
 import { type OpenapiDocument, ROUTES, type RouteContract } from '@sscard/registry-protocol';
 import { listAudit, verifyAuditChain } from '../audit/audit-log.js';
 import { pensionHandlers } from './pension-routes.js';
+import { riskHandlers } from './risk-routes.js';
 import { settlementHandlers } from './settlement-routes.js';
 import { hsmDir } from '../config.js';
 import { hsmPaths } from '../hsm/hsm-paths.js';
@@ -321,6 +322,7 @@ export function buildRoutes(svc: Services, openapi: OpenapiDocument): RouteDef[]
     },
     ...settlementHandlers(svc),
     ...pensionHandlers(svc),
+    ...riskHandlers(svc),
   };
   return ROUTES.map(
     (contract) =>

@@ -18,6 +18,7 @@ interface EntitlementRow {
   paid_through: string | null;
   certified_until: string | null;
   suspended_for: 'certification' | 'operator' | null;
+  frozen_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -36,6 +37,7 @@ const fromRow = (r: EntitlementRow): pension.PensionEntitlement => ({
   // Granted before certification was recorded: the cycle runs from the grant.
   certifiedUntil: r.certified_until ?? cycleEnd(chinaDate(new Date(r.created_at))),
   suspendedFor: r.suspended_for,
+  frozenAt: r.frozen_at,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -142,6 +144,7 @@ export async function createEntitlement(
       // The grant is decided with the holder before the bureau: their first cycle starts with it.
       certifiedUntil: cycleEnd(chinaDate(now)),
       suspendedFor: null,
+      frozenAt: null,
       createdAt: at,
       updatedAt: at,
     };
@@ -211,9 +214,9 @@ export function changeStatus(
 
 export async function writeStatus(tx: Queryable, e: pension.PensionEntitlement): Promise<void> {
   await tx.run(
-    `UPDATE pension_entitlements SET status = ?, last_month = ?, suspended_for = ?, certified_until = ?, updated_at = ?
-     WHERE person_no = ?`,
-    [e.status, e.lastMonth, e.suspendedFor, e.certifiedUntil, e.updatedAt, e.personNo],
+    `UPDATE pension_entitlements SET status = ?, last_month = ?, suspended_for = ?, certified_until = ?, frozen_at = ?,
+       updated_at = ? WHERE person_no = ?`,
+    [e.status, e.lastMonth, e.suspendedFor, e.certifiedUntil, e.frozenAt, e.updatedAt, e.personNo],
   );
 }
 

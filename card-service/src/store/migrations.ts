@@ -557,6 +557,43 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX card_presence_events_person ON card_presence_events (person_no, at)',
     ],
   },
+  {
+    version: 11,
+    name: 'death and imprisonment registrations, frozen pension use, risk alerts',
+    statements: [
+      'ALTER TABLE pension_entitlements ADD COLUMN frozen_at TEXT',
+      `CREATE TABLE life_event_registrations (
+        person_no TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('death', 'imprisonment')),
+        event_date TEXT NOT NULL,
+        reference TEXT,
+        source TEXT NOT NULL CHECK (source IN ('operator', 'feed')),
+        registered_at TEXT NOT NULL,
+        registered_by TEXT NOT NULL,
+        PRIMARY KEY (person_no, kind)
+      )`,
+      // One alert per finding: the daily job and the transactions meet on dedup_key, so a finding
+      // seen again is not raised twice. Acknowledging is the one change a row sees.
+      `CREATE TABLE risk_alerts (
+        alert_id TEXT PRIMARY KEY,
+        rule_code TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        action TEXT NOT NULL,
+        person_no TEXT,
+        subject TEXT NOT NULL,
+        words TEXT NOT NULL,
+        details TEXT NOT NULL,
+        amount_to_recover BIGINT,
+        dedup_key TEXT NOT NULL UNIQUE,
+        raised_at TEXT NOT NULL,
+        acknowledged_at TEXT,
+        acknowledged_by TEXT,
+        acknowledgement_note TEXT
+      )`,
+      'CREATE INDEX risk_alerts_raised ON risk_alerts (raised_at)',
+      'CREATE INDEX risk_alerts_person ON risk_alerts (person_no)',
+    ],
+  },
 ];
 
 /** Tables the service only ever appends to: its role has no UPDATE, DELETE or TRUNCATE on them. */

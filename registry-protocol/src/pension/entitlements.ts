@@ -51,6 +51,8 @@ export const entitlementSchema = z
     certifiedUntil: isoDate,
     /** Why a suspended pension is suspended: a lapsed certification, or an operator. */
     suspendedFor: z.enum(['certification', 'operator']).nullable(),
+    /** When the card account's pension use was frozen (a death or imprisonment registered), or null. */
+    frozenAt: instant.nullable(),
     createdAt: instant,
     updatedAt: instant,
   })

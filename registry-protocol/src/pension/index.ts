@@ -1,4 +1,5 @@
 // Pensions: entitlements, the monthly run, its payments.
 export * from './certification.js';
 export * from './entitlements.js';
+export * from './life-events.js';
 export * from './routes.js';

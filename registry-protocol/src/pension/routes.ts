@@ -1,4 +1,5 @@
 import { route } from '../route.js';
+import { lifeEventAnswerSchema, lifeEventBody } from './life-events.js';
 import {
   bureauCertificationBody,
   cardCertificationBody,
@@ -110,5 +111,21 @@ export const pensionRoutes = [
     access: { scope: 'pension:manage' },
     query: certificationDueQuery,
     responses: { 200: { description: 'holders by the end of their cycle', body: certificationDueSchema } },
+  }),
+  route({
+    operationId: 'registerLifeEvent',
+    method: 'post',
+    path: '/v1/pensions/life-events',
+    summary:
+      'Register a death or imprisonment: payments stop after its month, pension use frozen, overpayments alerted',
+    tag: 'operator',
+    access: { scope: 'pension:manage' },
+    body: lifeEventBody,
+    responses: {
+      200: {
+        description: 'the registration, the entitlement and the alerts raised',
+        body: lifeEventAnswerSchema,
+      },
+    },
   }),
 ] as const;

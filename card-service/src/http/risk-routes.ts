@@ -1,0 +1,20 @@
+import type { riskRoutes } from '@sscard/registry-protocol';
+import { acknowledgeAlert, listAlerts } from '../risk/alerts.js';
+import type { Services } from './context.js';
+import type { Handlers } from './handler.js';
+
+type RiskOperation = (typeof riskRoutes)[number]['operationId'];
+
+/** The handlers of registry-protocol's risk routes. */
+export function riskHandlers(svc: Services): Pick<Handlers, RiskOperation> {
+  return {
+    listRiskAlerts: {
+      handle: async (ctx) => ({ body: { alerts: await listAlerts(svc.store, ctx.query) } }),
+    },
+    acknowledgeRiskAlert: {
+      handle: async (ctx) => ({
+        body: await acknowledgeAlert(svc.store, svc.clock, ctx.params.alertId!, ctx.body.note, ctx.actor),
+      }),
+    },
+  };
+}
