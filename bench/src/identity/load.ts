@@ -38,11 +38,15 @@ export function clientAgent(target: Target, sockets: number): Agent {
   });
 }
 
-function send(agent: Agent, target: Target, body: string): Promise<boolean> {
+/** One POST of `body` to the identity check: the answer's status and text, or undefined on failure. */
+function post(
+  agent: Agent,
+  target: Target,
+  body: string,
+): Promise<{ status: number; body: string } | undefined> {
   return new Promise((resolve) => {
-    const url = new URL(PATH, target.url);
     const req = request(
-      url,
+      new URL(PATH, target.url),
       {
         method: 'POST',
         agent,
@@ -54,46 +58,32 @@ function send(agent: Agent, target: Target, body: string): Promise<boolean> {
         res.on('data', (chunk: string) => {
           data += chunk;
         });
-        res.on('end', () => resolve(res.statusCode === 200 && data.includes(target.expect)));
-        res.on('error', () => resolve(false));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
+        res.on('error', () => resolve(undefined));
       },
     );
-    req.on('error', () => resolve(false));
+    req.on('error', () => resolve(undefined));
     req.setTimeout(30_000, () => req.destroy());
     req.end(body);
   });
 }
 
+/** One measured request: whether it was answered 200 with what the target expects. */
+async function send(agent: Agent, target: Target, body: string): Promise<boolean> {
+  const answer = await post(agent, target, body);
+  return answer?.status === 200 && answer.body.includes(target.expect);
+}
+
 /** One request, returning the answer text: to capture a real answer for the baseline server. */
-export function fetchOnce(target: Target): Promise<{ status: number; body: string }> {
+export async function fetchOnce(target: Target): Promise<{ status: number; body: string }> {
   const agent = clientAgent(target, 1);
-  return new Promise((resolve, reject) => {
-    const body = target.bodies[0]!;
-    const req = request(
-      new URL(PATH, target.url),
-      {
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        let data = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          data += c;
-        });
-        res.on('end', () => {
-          agent.destroy();
-          resolve({ status: res.statusCode ?? 0, body: data });
-        });
-      },
-    );
-    req.on('error', (e) => {
-      agent.destroy();
-      reject(e);
-    });
-    req.end(body);
-  });
+  try {
+    const answer = await post(agent, target, target.bodies[0]!);
+    if (!answer) throw new Error(`no answer from ${target.url}${PATH}`);
+    return answer;
+  } finally {
+    agent.destroy();
+  }
 }
 
 /**
