@@ -139,6 +139,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   });
   const desk = new DeskActions({
     card,
+    readers,
     pin,
     registry,
     log: log.child({ component: 'desk' }),

@@ -269,18 +269,15 @@ describe('hospital desk settlement through the agent', () => {
     assert.ok(await ledgerBalances(registry));
   });
 
-  it('sends nothing when the card is pulled before the PIN', async () => {
+  it('ends the PIN entry and sends nothing when the card is pulled before the PIN', async () => {
     const { quote } = await quoteFor('MZ-0003');
     const asked = pinRequired();
     const answer = api<{ code: string }>('POST', '/v1/settlement/settle', { quoteId: quote.quoteId });
     await asked;
     await remove();
-    for (const d of (patient.document as { pin: { value: string } }).pin.value)
-      screen.emit('pin-key', d as Parameters<ClientToServerEvents['pin-key']>[0]);
-    screen.emit('pin-key', 'enter');
     const refused = await answer;
-    assert.equal(refused.status, 409, JSON.stringify(refused.body));
-    assert.equal(refused.body.code, 'NoCard');
+    assert.equal(refused.status, 422, JSON.stringify(refused.body));
+    assert.equal(refused.body.code, 'PIN_CANCELLED');
     const list = await api<DeskDayView>('GET', `/v1/settlement/day?date=${day()}`);
     assert.equal(list.body.settlements.length, 1, 'no settlement beyond the cancelled one');
     const r = await reconciliation();

@@ -29,6 +29,7 @@ import {
 } from '../registry/desk-settlement.js';
 import { isRegistryError } from '../registry/errors.js';
 import type { RegistryLink } from '../registry/registry-link.js';
+import type { ReaderSource } from './agent-actions.js';
 import type { PinFlow } from './pin-flow.js';
 import { ApiProblem } from './problem.js';
 
@@ -38,6 +39,7 @@ export interface DeskActionEvents {
 
 export interface DeskActionsOptions {
   card: CardOperations;
+  readers: ReaderSource;
   pin: PinFlow;
   registry: RegistryLink;
   log: Logger;
@@ -70,11 +72,19 @@ export class DeskActions extends EventEmitter<DeskActionEvents> {
   /** Visits registered and quotes made at this agent, for the card check at settle. */
   readonly #visits = new Map<string, { visit: Visit; at: number }>();
   readonly #quotes = new Map<string, { quote: Quote; at: number }>();
+  /** While the patient types the PIN for a settle: the reader named, or null for the only card. */
+  #pinFor: { reader: string | null } | undefined;
 
   constructor(options: DeskActionsOptions) {
     super();
     this.#options = options;
     this.#clock = options.clock ?? (() => new Date());
+    // A PIN typed for a card that has gone would be for nothing (or for the next card): the
+    // entry ends at once instead of holding the pad until its timeout.
+    options.readers.on('card-removed', (event) => {
+      const entry = this.#pinFor;
+      if (entry && (entry.reader === null || entry.reader === event.reader)) options.pin.cancel();
+    });
   }
 
   async registerVisit(request: DeskVisitRequest): Promise<Visit> {
@@ -145,16 +155,24 @@ export class DeskActions extends EventEmitter<DeskActionEvents> {
       );
     }
     const cardNumber = visit.visit.cardNumber;
-    const proved = await pin.withPin(
-      'verify',
-      (digits) =>
-        card.paymentProof(digits, {
-          reader: request.reader,
-          cardNumber,
-          challenge: (cardIdCode) => registry.paymentChallenge(cardIdCode),
-        }),
-      owner,
-    );
+    const entry = { reader: request.reader ?? null };
+    this.#pinFor = entry;
+    const proved = await pin
+      .withPin(
+        'verify',
+        (digits) => {
+          if (this.#pinFor === entry) this.#pinFor = undefined;
+          return card.paymentProof(digits, {
+            reader: request.reader,
+            cardNumber,
+            challenge: (cardIdCode) => registry.paymentChallenge(cardIdCode),
+          });
+        },
+        owner,
+      )
+      .finally(() => {
+        if (this.#pinFor === entry) this.#pinFor = undefined;
+      });
     if (proved.outcome === 'other-card') {
       throw new ApiProblem(409, 'CARD_NOT_OF_VISIT', "the card in the reader is not the visit's card", {
         visitId: visit.visit.visitId,
