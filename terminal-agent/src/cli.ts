@@ -8,6 +8,7 @@ import { isSscardError } from '@sscard/card-core';
 import type { CardReadView } from './api/card-view.js';
 import { agentBase, agentClient } from './cli/agent-client.js';
 import { CliError, EXIT } from './cli/exit-codes.js';
+import { SETTLE_USAGE, settleCommand } from './cli/settle-command.js';
 import {
   enrolLocally,
   readCardBasLocally,
@@ -45,6 +46,7 @@ commands:
   outbox             journalled requests to card-service without an answer, parked ones first
   outbox --unpark KEY  send a parked request again (after its cause is fixed)
   agent              run the terminal agent (local API, readers, PIN pad)
+${SETTLE_USAGE}
 
 options:
   --config FILE      agent configuration (default: $SSCARD_CONFIG)
@@ -53,6 +55,9 @@ options:
   --bas              print the iReadCardBas string (read only)
   --reveal           show the ID number and name unmasked in the summary
   --code CODE        the one-time enrolment code from a registry operator (enrol)
+  --date YYYY-MM-DD  the business day (settle day, settle reconcile)
+  --settlement ID    the settlement to cancel (settle cancel)
+  --attempt KEY      the settle attempt to reverse (settle reverse)
   -h, --help
 
 With an agent running, readers, read, enrol, status and outbox go through its local API (token from
@@ -203,6 +208,9 @@ export async function main(argv: string[]): Promise<number> {
         reveal: { type: 'boolean', default: false },
         code: { type: 'string' },
         unpark: { type: 'string' },
+        date: { type: 'string' },
+        settlement: { type: 'string' },
+        attempt: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -241,6 +249,13 @@ export async function main(argv: string[]): Promise<number> {
         return await statusCommand(loadClientConfig({ file: values.config }), values.json);
       case 'outbox':
         return await outboxCommand(loadClientConfig({ file: values.config }), values.json, values.unpark);
+      case 'settle':
+        return await settleCommand(loadClientConfig({ file: values.config }), positionals[1], {
+          json: values.json,
+          date: values.date,
+          settlement: values.settlement,
+          attempt: values.attempt,
+        });
       default:
         console.error(`unknown command "${command}"\n\n${USAGE}`);
         return EXIT.USAGE;

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type {
@@ -15,7 +17,7 @@ import { VpcdSlot } from '@sscard/card-emulator/bridge/vpcd-client';
 import { createCard, parseCardDocument } from '@sscard/card-emulator/cards/index';
 import { CardWithFaults } from '@sscard/card-emulator/faults';
 import type { Quote, Settlement, Visit } from '@sscard/registry-protocol/settlement';
-import { type Pcscd, startPcscd, tempDir, waitFor } from '@sscard/test-harness';
+import { type Pcscd, repoRoot, startPcscd, tempDir, waitFor } from '@sscard/test-harness';
 import { AgentConfigSchema } from '@sscard/terminal-agent/config/schema';
 import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
 import { createLogger } from '@sscard/log';
@@ -258,6 +260,45 @@ describe('hospital desk settlement through the agent', () => {
       settlementId: settled.settlement.settlementId,
     });
     assert.equal(twice.body.code, 'SETTLEMENT_NOT_CANCELLABLE');
+  });
+
+  it('gives the desk operator the day, the pending items and the reconciliation with sscard settle', async () => {
+    const configFile = join(dataDir, 'cli-config.json');
+    await writeFile(
+      configFile,
+      JSON.stringify({
+        terminal: { id: DESK, type: 'hospital', region: '330300' },
+        api: { port: agent.address.port, tokenFile: join(dataDir, 'api-token') },
+        dataDir,
+      }),
+    );
+    const sscard = async (...args: string[]) => {
+      try {
+        const { stdout } = await promisify(execFile)(
+          process.execPath,
+          [join(repoRoot, 'terminal-agent', 'dist', 'cli.js'), ...args, '--config', configFile],
+          { encoding: 'utf8' },
+        );
+        return { code: 0, stdout };
+      } catch (e) {
+        const failed = e as { code: number; stdout: string; stderr: string };
+        return { code: failed.code, stdout: `${failed.stdout}${failed.stderr}` };
+      }
+    };
+    const listed = await sscard('settle', 'day', '--date', day(), '--json');
+    assert.equal(listed.code, 0, listed.stdout);
+    assert.deepEqual(
+      (JSON.parse(listed.stdout) as DeskDayView).settlements.map((s) => s.settlement.status),
+      ['cancelled'],
+    );
+    const pending = await sscard('settle', 'pending');
+    assert.deepEqual([pending.code, pending.stdout.trim()], [0, 'nothing pending']);
+    const reconciled = await sscard('settle', 'reconcile', '--date', day());
+    assert.equal(reconciled.code, 0, reconciled.stdout);
+    assert.match(reconciled.stdout, /standing 0 \(0\.00\)/);
+    assert.match(reconciled.stdout, /^balanced$/m);
+    const usage = await sscard('settle', 'cancel');
+    assert.equal(usage.code, 2, usage.stdout);
   });
 
   it('reverses an attempt the desk never learned the outcome of, and the service voids it', async () => {
