@@ -38,6 +38,12 @@ export const hsmStepRequest = z.strictObject({
   step1: z.string().min(1, "the first step's output").max(300),
 });
 
+/** A bank PIN at the counter: the ISO 9564 format the PIN pad enciphers its block in (default 0). */
+export const bankPinBlockRequest = z.strictObject({
+  reader: readerName.optional(),
+  format: z.union([z.literal(0), z.literal(4)]).default(0),
+});
+
 /** The body schema of each REST route that takes one, by its name in `AGENT_API_PATHS`. */
 export const AGENT_REQUEST_BODIES = {
   readCard: readerRequest,
@@ -45,4 +51,5 @@ export const AGENT_REQUEST_BODIES = {
   enrol: enrolRequest,
   outboxUnpark: unparkRequest,
   ministryHsmStep: hsmStepRequest,
+  bankPinBlock: bankPinBlockRequest,
 } as const;

@@ -83,4 +83,18 @@ export const AGENT_API_PATHS = {
   enrol: '/v1/registry/enrol',
   outbox: '/v1/outbox',
   outboxUnpark: '/v1/outbox/unpark',
+  bankPinBlock: '/v1/card/pin/bank-block',
 } as const;
+
+/**
+ * `POST /v1/card/pin/bank-block` (bank terminals): the cardholder's bank PIN for the card in the
+ * reader, typed on the PIN pad, which enciphers it under its terminal PIN key; card-service's HSM
+ * re-enciphers it under the zone PIN key. The agent never holds the PIN in clear.
+ */
+export interface BankPinBlockView {
+  /** The debit application's account number, masked to its last four digits. */
+  pan: string;
+  /** The PIN block under the zone PIN key, hex: what the counter sends the bank with the authorisation. */
+  pinBlock: string;
+  format: 0;
+}

@@ -6,6 +6,7 @@ import { AuditWriter } from './audit/audit-writer.js';
 import { type Clock, systemClock } from './clock.js';
 import { type ServiceConfig, dataPath, hsmDir } from './config.js';
 import { CardPresence } from './card-auth/card-presence.js';
+import { PinBlocks } from './card-auth/pin-blocks.js';
 import { HsmSteps } from './ministry/hsm-steps.js';
 import { ExternalAuthentication } from './card-auth/external-auth.js';
 import { HsmClient } from './hsm/hsm-client.js';
@@ -112,6 +113,7 @@ export async function startService(
       settlement: new SettlementEngine(store, clock, presence, config.quoteTtlSeconds),
       externalAuth: new ExternalAuthentication(store, hsm, audit),
       hsmSteps: new HsmSteps(store, hsm, audit),
+      pinBlocks: new PinBlocks(hsm, audit),
       ca,
       log,
       metrics: createMetrics(),

@@ -7,6 +7,7 @@ import { operatorRoutes } from './operators.js';
 import { pensionRoutes } from './pension/routes.js';
 import { riskRoutes } from './risk.js';
 import { opsRoutes } from './ops.js';
+import { pinBlockRoutes } from './pin-blocks.js';
 import type { RouteContract } from './route.js';
 import { settlementRoutes } from './settlement/routes.js';
 import { terminalRoutes } from './terminals.js';
@@ -21,6 +22,7 @@ export const ROUTES = [
   ...terminalRoutes,
   ...identityRoutes,
   ...cardAuthRoutes,
+  ...pinBlockRoutes,
   ...cardRoutes,
   ...operatorRoutes,
   ...holderRoutes,

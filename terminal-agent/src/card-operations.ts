@@ -454,6 +454,18 @@ export class CardOperations {
     }
   }
 
+  /**
+   * The account number (PAN) of the card's debit application, for a bank PIN block; the session
+   * closes before any PIN is asked for. A card without one is a CardError `6A82`.
+   */
+  async debitPan(options: { reader?: string } = {}): Promise<string> {
+    const debit = await this.withSession(options.reader, (session) =>
+      readDebitApplication(session, this.clock()),
+    );
+    if (!debit) throw new CardError(0x6a82, 'the card has no debit application');
+    return debit.pan;
+  }
+
   /** VERIFY with the PIN taken on the keypad of the card's reader: the PIN never reaches the agent. */
   async verifyPinOnKeypad(options: { reader?: string } = {}): Promise<PinResult> {
     const status = await this.withSession(options.reader, (session) => verifyPinOnKeypad(session));

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isKeypadKey, type KeypadKey } from '@sscard/agent-protocol';
-import { ValidationError, wipe } from '@sscard/card-core';
+import { encipherPinBlock, type PinBlockFormat, ValidationError, wipe } from '@sscard/card-core';
 import { encodeFrame, encodePinBlock, type Frame, type PinPadProfile } from '@sscard/firmware-profiles';
 import { DevicePort } from './device-port.js';
 import { FrameReceiver } from './frame-receiver.js';
@@ -28,6 +28,11 @@ export interface SerialPinPadFirmwareOptions {
    */
   enforceLength?: boolean;
   interByteMs?: number;
+  /**
+   * Terminal PIN keys injected into the pad, by ISO 9564 format (`sscard-hsm terminal-pin-key`):
+   * with one, the pad takes enciphered entries for that format.
+   */
+  terminalPinKeys?: Partial<Record<PinBlockFormat, Buffer>>;
 }
 
 export type EntryEnd = 'pin-block' | 'cancelled' | 'timeout' | 'host-cancel' | 'line-lost';
@@ -47,6 +52,8 @@ interface Entry {
   minLength: number;
   maxLength: number;
   pan: string | undefined;
+  /** An enciphered entry: the block's format and the injected key it is enciphered under. */
+  enciphered: { format: PinBlockFormat; key: Buffer } | undefined;
   digits: Buffer;
   count: number;
   timer: NodeJS.Timeout | undefined;
@@ -77,6 +84,7 @@ export class SerialPinPadFirmware extends EventEmitter<SerialPinPadFirmwareEvent
   private readonly lineFaults: LineFaultKind[] = [];
   /** Every frame the host sent, for tests that check what the host asked for. */
   readonly received: Frame[] = [];
+  private readonly terminalPinKeys: Partial<Record<PinBlockFormat, Buffer>>;
 
   constructor(options: SerialPinPadFirmwareOptions) {
     super();
@@ -91,6 +99,7 @@ export class SerialPinPadFirmware extends EventEmitter<SerialPinPadFirmwareEvent
     this.entryTimeoutMs = options.entryTimeoutMs ?? options.profile.entryTimeoutMs;
     this.keyIntervalMs = options.keyIntervalMs ?? 0;
     this.enforceLength = options.enforceLength ?? true;
+    this.terminalPinKeys = options.terminalPinKeys ?? {};
     this.device = new DevicePort(options.path, this.transport.line);
     this.receiver = new FrameReceiver(this.transport.framing, options.interByteMs ?? DEFAULT_INTER_BYTE_MS);
     this.device.on('data', (chunk) => this.receiver.push(chunk));
@@ -182,18 +191,36 @@ export class SerialPinPadFirmware extends EventEmitter<SerialPinPadFirmwareEvent
     const seq = sequenced ? frame.data[0]! : 0;
     const data = sequenced ? frame.data.subarray(1) : frame.data;
     if (frame.code === commands.startEntry.code) await this.startEntry(data, seq);
-    else if (frame.code === commands.cancel.code) {
+    else if (commands.startEncipheredEntry && frame.code === commands.startEncipheredEntry.code) {
+      await this.startEncipheredEntry(data, seq);
+    } else if (frame.code === commands.cancel.code) {
       await this.send(this.profile.events.ack.code, Buffer.alloc(0), seq);
       this.endEntry('host-cancel');
     } else await this.refuse('unknownCommand', seq);
   }
 
-  private async startEntry(data: Buffer, seq: number): Promise<void> {
+  /** Data: min, max, format (0 or 4), PAN; refused without a key for that format. */
+  private async startEncipheredEntry(data: Buffer, seq: number): Promise<void> {
+    if (this.entry) return this.refuse('busy', seq);
+    const format = data[2];
+    const key = format === 0 || format === 4 ? this.terminalPinKeys[format] : undefined;
+    const pan = data.subarray(3).toString('ascii');
+    if (data.length < 3 || !key || (format !== 0 && format !== 4) || !/^\d{13,19}$/.test(pan)) {
+      return this.refuse('badParameter', seq);
+    }
+    await this.startEntry(Buffer.concat([data.subarray(0, 2), data.subarray(3)]), seq, { format, key });
+  }
+
+  private async startEntry(
+    data: Buffer,
+    seq: number,
+    enciphered?: { format: PinBlockFormat; key: Buffer },
+  ): Promise<void> {
     if (this.entry) return this.refuse('busy', seq);
     const [minLength, maxLength] = [data[0] ?? 0, data[1] ?? 0];
     const pan = data.length > 2 ? data.subarray(2).toString('ascii') : undefined;
     const limits = this.profile.pinLength;
-    const panNeeded = this.profile.pinBlock.format === 'iso9564-0';
+    const panNeeded = enciphered !== undefined || this.profile.pinBlock.format === 'iso9564-0';
     if (
       data.length < 2 ||
       minLength > maxLength ||
@@ -209,6 +236,7 @@ export class SerialPinPadFirmware extends EventEmitter<SerialPinPadFirmwareEvent
       minLength,
       maxLength,
       pan,
+      enciphered,
       digits: Buffer.alloc(maxLength),
       count: 0,
       timer: undefined,
@@ -267,6 +295,15 @@ export class SerialPinPadFirmware extends EventEmitter<SerialPinPadFirmwareEvent
   /** The PIN block of the digits entered; BCD is packed from the digit buffer directly so any count fits. */
   private pinBlock(entry: Entry): Buffer {
     const digits = entry.digits.subarray(0, entry.count);
+    if (entry.enciphered) {
+      // The pad's own secret work: the PIN is enciphered before it leaves.
+      return encipherPinBlock(
+        entry.enciphered.format,
+        entry.enciphered.key,
+        digits.toString('ascii'),
+        entry.pan!,
+      );
+    }
     if (this.profile.pinBlock.format === 'bcd') {
       const block = Buffer.alloc(Math.ceil(digits.length / 2), 0xff);
       digits.forEach((d, i) => {

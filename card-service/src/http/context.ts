@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { ServiceConfig } from '../config.js';
 import type { CardPresence } from '../card-auth/card-presence.js';
+import type { PinBlocks } from '../card-auth/pin-blocks.js';
 import type { HsmSteps } from '../ministry/hsm-steps.js';
 import type { ExternalAuthentication } from '../card-auth/external-auth.js';
 import type { HsmClient } from '../hsm/hsm-client.js';
@@ -29,6 +30,7 @@ export interface Services {
   settlement: SettlementEngine;
   externalAuth: ExternalAuthentication;
   hsmSteps: HsmSteps;
+  pinBlocks: PinBlocks;
   hsm: HsmClient;
   ca: CertificateAuthority;
   log: Logger;

@@ -140,6 +140,12 @@ export function buildRoutes(svc: Services, openapi: OpenapiDocument): RouteDef[]
         return { body: await svc.hsmSteps.read(t, ctx.body.step1) };
       },
     },
+    translatePinBlock: {
+      handle: async (ctx) => {
+        const t = terminalOf(ctx);
+        return { body: await svc.pinBlocks.translate(t.terminalId, ctx.body) };
+      },
+    },
     answerHsmPinStep: {
       handle: async (ctx) => {
         const t = terminalOf(ctx);

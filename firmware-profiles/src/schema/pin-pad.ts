@@ -32,7 +32,15 @@ export const pinPadProfile = z.strictObject({
   description,
   transport: z.discriminatedUnion('kind', [serialPinPadTransport, hidPinPadTransport]),
   /** Host → pad. */
-  commands: z.strictObject({ startEntry: namedCode, cancel: namedCode }),
+  commands: z.strictObject({
+    startEntry: namedCode,
+    cancel: namedCode,
+    /**
+     * A pad holding a terminal PIN key: an entry whose PIN block (ISO 9564 format 0 or 4) it
+     * enciphers under that key. Data: min, max, the format (0 or 4), the PAN as ASCII digits.
+     */
+    startEncipheredEntry: namedCode.optional(),
+  }),
   /** Pad → host, unsolicited after startEntry except `ack`. */
   events: z.strictObject({
     ack: namedCode,

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { HsmStepRequest } from '@sscard/agent-protocol';
+import type { BankPinBlockView, HsmStepRequest } from '@sscard/agent-protocol';
 import type { ReaderManagerEvents, ReaderState } from '../readers/reader-manager.js';
 import type { CardReadView, LostCardReportView, PinResultView } from './card-view.js';
 import type { MinistryBackend, MinistryFunction } from './ministry.js';
@@ -26,6 +26,8 @@ export interface AgentActions extends EventEmitter<AgentActionEvents> {
   changePin(request?: { owner?: string | undefined }): Promise<PinResultView>;
   /** Reports the card in the reader temporarily lost; needs its PIN verified since insertion. */
   reportLost(request: { reader?: string | undefined }): Promise<LostCardReportView>;
+  /** A bank counter's bank PIN for the card in the reader, enciphered (see CardActions.bankPinBlock). */
+  bankPinBlock(request: { reader?: string | undefined; format: 0 | 4 }): Promise<BankPinBlockView>;
   readonly ministry: MinistryBackend;
   /** The bureau HSM's key (`pKey`) for a first step's output, through the terminal's link to card-service. */
   hsmStep(request: { function: HsmStepRequest['function']; step1: string }): Promise<string>;

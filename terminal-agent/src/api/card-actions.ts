@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 
 import { MinistryReturnCode } from '@sscard/agent-protocol';
-import { maskCardNumber } from '@sscard/card-core';
+import { maskCardNumber, wipe } from '@sscard/card-core';
 import { returnCodeFor, returnCodeForPin } from '../apps/return-codes.js';
 import type { CardOperations, PinResult } from '../card-operations.js';
 import type { TerminalType } from '../config/schema.js';
@@ -20,7 +20,7 @@ import {
   registryView,
 } from './card-view.js';
 import type { MinistryArguments, MinistryBackend, MinistryFunction, MinistryResult } from './ministry.js';
-import type { HsmStepRequest } from '@sscard/agent-protocol';
+import type { BankPinBlockView, HsmStepRequest } from '@sscard/agent-protocol';
 import {
   PIN_MANAGEMENT_TERMINALS as PIN_MANAGEMENT_TERMINAL_TYPES,
   type PinManagementOperation,
@@ -371,6 +371,39 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
     });
     this.emit('lost-card-report', view);
     return view;
+  }
+
+  /**
+   * The cardholder's bank PIN for the card's debit account, at a bank counter: the account number
+   * is read from the card (whose session closes before the PIN is asked for), the PIN pad
+   * enciphers the PIN block under its terminal PIN key, and card-service's HSM re-enciphers it
+   * under the zone PIN key. The agent holds only enciphered blocks.
+   */
+  async bankPinBlock(request: { reader?: string | undefined; format: 0 | 4 }): Promise<BankPinBlockView> {
+    const { card, registry, terminalType, pin, log } = this.#options;
+    if (terminalType !== 'bank') {
+      throw new ApiProblem(403, 'TERMINAL_TYPE_FORBIDDEN', 'bank PINs are taken at bank terminals only', {
+        terminalType: terminalType ?? null,
+      });
+    }
+    if (!registry.enabled) {
+      throw new ApiProblem(503, 'REGISTRY_NOT_CONFIGURED', 'no card-service is configured on this terminal');
+    }
+    const reader = request.reader ?? this.#cardReader();
+    const pan = await card.debitPan(reader === undefined ? {} : { reader });
+    const block = await pin.encipheredPinBlock({ pan, format: request.format });
+    try {
+      const translated = await registry.translatePinBlock({
+        pan,
+        format: request.format,
+        pinBlock: block.toString('hex').toUpperCase(),
+      });
+      const shown = `${'*'.repeat(pan.length - 4)}${pan.slice(-4)}`;
+      log.info('bank PIN block', { pan: shown, format: request.format });
+      return { pan: shown, pinBlock: translated.pinBlock, format: 0 };
+    } finally {
+      wipe(block);
+    }
   }
 
   ministryCode(error: unknown, fn: MinistryFunction): number {

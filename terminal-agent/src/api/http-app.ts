@@ -193,6 +193,13 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
         res.json(answer);
       },
     ],
+    bankPinBlock: [
+      v1Body,
+      async (req, res) => {
+        const request = parseBody(BODIES.bankPinBlock, req.body);
+        res.json(await actions.bankPinBlock(request));
+      },
+    ],
     // The bureau HSM's key for a two-step ministry call, through this terminal's link to card-service.
     ministryHsmStep: [
       v1Body,

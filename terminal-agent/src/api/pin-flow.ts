@@ -27,6 +27,9 @@ const PROMPTS: Record<PinStep, string> = {
   confirm: '请再次输入新密码',
 };
 
+/** The bank card's own PIN (the debit application's), not the social security PIN. */
+const BANK_PIN_PROMPT = '请输入银行卡密码';
+
 export interface PinFlowOptions {
   /** Undefined when the terminal takes no PINs (`pin.entry: none`). */
   pad: PinPad | undefined;
@@ -128,6 +131,25 @@ export class PinFlow extends EventEmitter<PinFlowEvents> {
       } finally {
         for (const pin of held) wipe(pin);
       }
+    });
+  }
+
+  /**
+   * A bank PIN as the PIN pad enciphers it under its terminal PIN key (ISO 9564 format 0 or 4 for
+   * the account `pan`): the agent holds only the enciphered block, for card-service's HSM.
+   */
+  async encipheredPinBlock(request: { pan: string; format: 0 | 4 }, owner?: string): Promise<Buffer> {
+    return this.#exclusive(owner, async (pad) => {
+      if (!pad.readEncipheredPinBlock) {
+        throw new PinPadError('PINPAD_UNAVAILABLE', 'this terminal has no PIN pad that enciphers PIN blocks');
+      }
+      return pad.readEncipheredPinBlock({
+        prompt: BANK_PIN_PROMPT,
+        minLength: this.#options.minLength,
+        maxLength: this.#options.maxLength,
+        timeoutMs: this.#options.timeoutMs,
+        ...request,
+      });
     });
   }
 

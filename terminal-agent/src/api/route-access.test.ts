@@ -3,6 +3,7 @@
  * the access its line in `route-table.ts` names, over real HTTP and WebSocket connections. The
  * card side is a recorded `AgentActions` (as in server.test.ts).
  */
+import type { BankPinBlockView } from '@sscard/agent-protocol';
 import { ministryBackend } from '../testing/ministry-backend.js';
 import assert from 'node:assert/strict';
 import type { OutboxEntryView } from '@sscard/agent-protocol';
@@ -71,6 +72,9 @@ class RecordedActions extends EventEmitter<AgentActionEvents> implements AgentAc
   }
   async reportLost(): Promise<LostCardReportView> {
     return { status: 'queued', cardNumber: 'X00000019', reference: 'T:0000000001' };
+  }
+  async bankPinBlock(): Promise<BankPinBlockView> {
+    return { pan: '************0019', pinBlock: '0123456789ABCDEF', format: 0 };
   }
   async hsmStep(): Promise<string> {
     return '00112233445566778899AABBCCDDEEFF|0011223344556677|';

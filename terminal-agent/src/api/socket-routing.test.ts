@@ -4,6 +4,7 @@
  * Real socket.io clients over real connections; the card side is a recorded `AgentActions` that
  * numbers its reads, and the PIN side the real on-screen keypad.
  */
+import type { BankPinBlockView } from '@sscard/agent-protocol';
 import { ApiProblem } from './problem.js';
 import { ministryBackend } from '../testing/ministry-backend.js';
 import assert from 'node:assert/strict';
@@ -77,6 +78,9 @@ class NumberedActions extends EventEmitter<AgentActionEvents> implements AgentAc
   }
   async reportLost(): Promise<LostCardReportView> {
     return { status: 'queued', cardNumber: 'X0****019', reference: 'T:0000000001' };
+  }
+  async bankPinBlock(): Promise<BankPinBlockView> {
+    throw new ApiProblem(403, 'TERMINAL_TYPE_FORBIDDEN', 'bank PINs are taken at bank terminals only');
   }
   async hsmStep(): Promise<string> {
     throw new ApiProblem(503, 'REGISTRY_NOT_CONFIGURED', 'no card-service is configured on this terminal');

@@ -26,6 +26,11 @@ export interface PinPad extends EventEmitter<PinPadEvents> {
   /** `pinpad` for a hardware PIN pad, `keypad` for the on-screen keypad of the kiosk UI. */
   readonly kind: 'pinpad' | 'keypad';
   readPin(request: PinRequest): Promise<Buffer>;
+  /**
+   * A hardware pad holding a terminal PIN key: the PIN as an ISO 9564 block (format 0 or 4, for
+   * the account `pan`) enciphered under that key, which nothing outside the pad and the HSM reads.
+   */
+  readEncipheredPinBlock?(request: PinRequest & { format: 0 | 4; pan: string }): Promise<Buffer>;
   /** Aborts the entry in progress (its `readPin` rejects with PIN_CANCELLED); no effect when idle. */
   cancel(): void;
   close(): Promise<void>;

@@ -27,6 +27,8 @@ interface Entry {
   acknowledged: boolean;
   /** With sequence numbers: the number of this entry's startEntry, which its events carry. */
   seq: number | undefined;
+  /** An enciphered entry: its PIN block is handed on as it came, never read. */
+  enciphered: boolean;
 }
 
 /**
@@ -81,7 +83,35 @@ export class ProfilePinPad extends EventEmitter<PinPadEvents> implements PinPad 
     return this.#profile.id;
   }
 
-  async readPin(request: PinRequest): Promise<Buffer> {
+  readPin(request: PinRequest): Promise<Buffer> {
+    return this.#entryOf(this.#profile.commands.startEntry.code, request, Buffer.alloc(0), false);
+  }
+
+  /**
+   * An ISO 9564 PIN block (format 0 or 4, for the account `pan`) enciphered by the pad under the
+   * terminal PIN key injected into it: the PIN leaves the pad only so, and nothing here can read it.
+   */
+  readEncipheredPinBlock(request: PinRequest & { format: 0 | 4; pan: string }): Promise<Buffer> {
+    const command = this.#profile.commands.startEncipheredEntry;
+    if (!command) {
+      return Promise.reject(
+        new PinPadError('PINPAD_UNAVAILABLE', `PIN pad ${this.#profile.id} does not encipher PIN blocks`),
+      );
+    }
+    if (!/^\d{13,19}$/.test(request.pan)) {
+      return Promise.reject(
+        new PinPadError('PINPAD_UNAVAILABLE', 'an enciphered PIN block needs the account number'),
+      );
+    }
+    return this.#entryOf(
+      command.code,
+      request,
+      Buffer.from([request.format, ...Buffer.from(request.pan, 'ascii')]),
+      true,
+    );
+  }
+
+  async #entryOf(code: number, request: PinRequest, extra: Buffer, enciphered: boolean): Promise<Buffer> {
     if (this.#closed)
       throw new PinPadError('PINPAD_DISCONNECTED', `PIN pad ${this.#transport.description} is not connected`);
     if (this.#entry) throw new PinPadError('PINPAD_BUSY', 'a PIN entry is already in progress');
@@ -103,11 +133,12 @@ export class ProfilePinPad extends EventEmitter<PinPadEvents> implements PinPad 
         maxLength,
         acknowledged: false,
         seq: undefined,
+        enciphered,
       };
     });
     this.#entry = entry;
     try {
-      await this.#command(this.#profile.commands.startEntry.code, Buffer.from([minLength, maxLength]), entry);
+      await this.#command(code, Buffer.concat([Buffer.from([minLength, maxLength]), extra]), entry);
     } catch (e) {
       this.#finish(e as Error);
       return result;
@@ -232,7 +263,7 @@ export class ProfilePinPad extends EventEmitter<PinPadEvents> implements PinPad 
       if (frame.code === events.keyPressed.code) {
         this.emit('key', { entered: frame.data[0] ?? 0 });
       } else if (frame.code === events.pinBlock.code) {
-        this.#finish(this.#digits(frame.data));
+        this.#finish(this.#entry.enciphered ? Buffer.from(frame.data) : this.#digits(frame.data));
       } else if (frame.code === events.cancelled.code) {
         this.#finish(new PinEntryError('PIN_CANCELLED', 'the cardholder cancelled PIN entry'));
       } else if (frame.code === events.timeout.code) {

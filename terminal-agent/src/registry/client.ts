@@ -8,6 +8,9 @@ import {
   type ExternalAuthAnswer,
   type ExternalAuthRequest,
   type HsmStepAnswer,
+  type PinBlockTranslation,
+  type PinBlockTranslationRequest,
+  pinBlockTranslationSchema,
   type PinManagementOperation,
   hsmStepAnswerSchema,
   type IdentityCheckRequest,
@@ -239,6 +242,16 @@ export class RegistryClient {
       reconciliationDetailSchema,
       { retryable: true },
     );
+  }
+
+  /**
+   * A bank PIN block from this counter's PIN pad, re-enciphered by card-service's HSM under the
+   * zone PIN key. Retried: the translation depends only on the block.
+   */
+  async translatePinBlock(request: PinBlockTranslationRequest): Promise<PinBlockTranslation> {
+    return this.call('POST', '/v1/pin-blocks/translate', request, pinBlockTranslationSchema, {
+      retryable: true,
+    });
   }
 
   /** Sends a journalled request once, with its idempotency key; the outbox decides what the answer means. */

@@ -1,5 +1,9 @@
 import type { OutboxAnswer } from '@sscard/agent-protocol';
-import type { PinManagementOperation } from '@sscard/registry-protocol';
+import type {
+  PinBlockTranslation,
+  PinBlockTranslationRequest,
+  PinManagementOperation,
+} from '@sscard/registry-protocol';
 import type { Challenge } from '@sscard/registry-protocol';
 import { join } from 'node:path';
 import type { ExternalAuthenticator } from '../apps/ssse.js';
@@ -400,6 +404,12 @@ export class RegistryLink {
   async settlement<T>(work: (requests: DeskSettlementRequests) => Promise<T>): Promise<T> {
     const registry = this.#usable();
     return this.#observe(() => work(registry.settlement));
+  }
+
+  /** A bank PIN block from the PIN pad, under the zone PIN key (card-service's HSM). */
+  async translatePinBlock(request: PinBlockTranslationRequest): Promise<PinBlockTranslation> {
+    const registry = this.#usable();
+    return this.#observe(() => registry.client.translatePinBlock(request));
   }
 
   /**
