@@ -22,6 +22,7 @@ import {
 import { type ServiceConfigInput, loadConfig } from '@sscard/card-service/config';
 import { type TestHsm, startTestHsm } from '@sscard/card-service/testing/hsm-fixture';
 import { silentLogger } from '@sscard/log';
+import { createOperatorToken } from '@sscard/card-service/terminals/operator-tokens';
 import { type RunningService, startService } from '@sscard/card-service/service';
 import { tempDir } from '@sscard/test-harness';
 import { sendJson } from '@sscard/terminal-agent/registry/https-json';
@@ -83,7 +84,23 @@ export async function startRegistry(
   const caCertPath = join(dataDir, 'terminal-trust.pem');
   await writeFile(caCertPath, service.caCertPem);
   const agent = new Agent({ ca: service.caCertPem, keepAlive: false });
-  const token = service.adminToken!;
+  // An operator token lives 90 days; when a test moves the service's clock past that, the operator
+  // makes a new one, as `sscard-service token create` would.
+  let token = service.adminToken!;
+  let tokenMadeAtOffsetMs = 0;
+  const currentToken = async () => {
+    if (clockOffsetMs !== tokenMadeAtOffsetMs) {
+      tokenMadeAtOffsetMs = clockOffsetMs;
+      ({ token } = await createOperatorToken(
+        service.store,
+        clock,
+        config.operatorTokens,
+        { name: 'test operator', scopes: ['admin'] },
+        { kind: 'system', id: 'test' },
+      ));
+    }
+    return token;
+  };
   const operator = async <T = unknown>(method: string, path: string, body?: unknown) => {
     const answer = await sendJson({
       method,
@@ -91,7 +108,7 @@ export async function startRegistry(
       body,
       agent,
       timeoutMs: 30_000,
-      headers: { authorization: `Bearer ${token}` },
+      headers: { authorization: `Bearer ${await currentToken()}` },
     });
     return { status: answer.status, body: answer.body as T };
   };

@@ -408,9 +408,20 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
     const settled = answers.filter((x) => x.status === 200);
     const ids = new Set(settled.map((x) => x.body.settlementId));
     assert.equal(ids.size, 1, JSON.stringify(answers.map((x) => x.body)));
-    const refusals = answers.filter((x) => x.status !== 200).map((x) => x.body.code);
-    for (const code of refusals)
-      assert.ok(['ACCUMULATORS_CHANGED', 'ACCOUNT_BALANCE_CHANGED'].includes(code), code);
+    const [firstCopy, secondCopy] = answers;
+    for (const [i, x] of answers.entries()) {
+      if (x.status === 200) continue;
+      const changed = ['ACCUMULATORS_CHANGED', 'ACCOUNT_BALANCE_CHANGED'].includes(x.body.code);
+      // When desk 3 wins, the copy of desk 2a's request that ran first is refused (a refusal is not
+      // kept under its key) and has spent the proof the other copy carries: that copy is refused too.
+      const spentByItsTwin =
+        i < 2 &&
+        x.body.code === 'CARD_PRESENCE_FAILED' &&
+        x.body.details?.reason === 'CHALLENGE_USED' &&
+        firstCopy!.status !== 200 &&
+        secondCopy!.status !== 200;
+      assert.ok(changed || spentByItsTwin, JSON.stringify(x.body));
+    }
     // Whoever won, the account paid once and the year's pooled fund moved once.
     const won = settled[0]!.body.breakdown;
     assert.equal(await balanceOf(store(), account.personal(c.personNo)), 30000 - won.acct_pay);
