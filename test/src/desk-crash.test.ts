@@ -3,7 +3,14 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type Postgres, captureOutput, spawnTracked, startPostgres, tempDir } from '@sscard/test-harness';
+import {
+  type Postgres,
+  captureOutput,
+  repoRoot,
+  spawnTracked,
+  startPostgres,
+  tempDir,
+} from '@sscard/test-harness';
 import { paymentProof } from '@sscard/terminal-agent/apps/internal-authenticate';
 import {
   compareWithService,
@@ -29,6 +36,8 @@ import {
  */
 
 const CHILD = fileURLToPath(new URL('./desk-crash-child.js', import.meta.url));
+/** card-service that dies (SIGKILL) in its first settle, before or after the commit. */
+const CRASHING_SERVICE = join(repoRoot, 'card-service', 'dist', 'settlement', 'settle-crash-child.js');
 
 type Terminal = Awaited<ReturnType<typeof openTerminalRegistry>>;
 
@@ -244,5 +253,75 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
         await terminal.close();
       }
     });
+
+    // A second service process on the same store: PostgreSQL serves two at once.
+    if (engine === 'PostgreSQL') {
+      for (const point of ['before-commit', 'after-commit'] as const) {
+        it(`card-service killed ${point} while the desk waits: no answer, then resolved once it is back — ${point === 'after-commit' ? 'one settlement' : 'voided'}`, async () => {
+          const desk = await enrolledDesk();
+          let terminal = await openDesk(desk);
+          const q = await quote(terminal, `MZ-SVC-${point}`);
+          const proof = await cardProof(terminal);
+          await terminal.close();
+
+          const service = spawnTracked(process.execPath, [
+            CRASHING_SERVICE,
+            postgres!.url,
+            registry.dataDir,
+            registry.hsm.dir,
+            point,
+          ]);
+          const output = captureOutput(service);
+          const ended = once(service, 'exit');
+          const url = await new Promise<string>((resolve, reject) => {
+            const look = () => {
+              const m = /listening (\S+)/.exec(output());
+              if (m) resolve(m[1]!);
+            };
+            service.stdout!.on('data', look);
+            service.once('exit', () => reject(new Error(`the service did not start: ${output()}`)));
+          });
+
+          terminal = await openDesk(desk, url);
+          let key: string | undefined;
+          try {
+            await assert.rejects(terminal.settlement.settle(q.quoteId, proof), (e: unknown) => {
+              assert.ok(isRegistryError(e, 'REGISTRY_UNREACHABLE'), String(e));
+              key = e.details?.idempotencyKey as string;
+              return true;
+            });
+          } finally {
+            await terminal.close();
+          }
+          await ended;
+          assert.equal(service.signalCode, 'SIGKILL', output());
+
+          terminal = await openDesk(desk);
+          try {
+            const resolved = terminal.recovered.answered.find((e) => e.idempotencyKey === key);
+            assert.ok(resolved, 'the settle was resolved at restart');
+            const outcome = settleOutcome(resolved);
+            const date = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+            if (point === 'after-commit') {
+              assert.ok(outcome.kind === 'settlement', JSON.stringify(outcome));
+              assert.equal(outcome.settlement.status, 'settled');
+              assert.deepEqual(outcome.settlement.breakdown, q.breakdown);
+              assert.equal(
+                (await settlementsOf(terminal, q.visitId, outcome.settlement.businessDate)).length,
+                1,
+              );
+              await reconciles(terminal, outcome.settlement.businessDate);
+            } else {
+              assert.deepEqual(outcome, { attemptKey: key, kind: 'voided' });
+              assert.equal((await settlementsOf(terminal, q.visitId, date)).length, 0);
+              await reconciles(terminal, date);
+            }
+            assert.ok(await ledgerBalances(registry));
+          } finally {
+            await terminal.close();
+          }
+        });
+      }
+    }
   });
 }
