@@ -358,6 +358,51 @@ describe('hospital desk settlement through the agent', () => {
     await remove();
   });
 
+  it('settles an inpatient admission: both identities to the fen, and the ledger balances', async () => {
+    const inpatient = await insuredCard(registry, 1500000);
+    await insert(inpatient);
+    const visit = await api<Visit>('POST', '/v1/settlement/visits', {
+      scheme: '310',
+      visitType: 'inpatient',
+      hisVisitNo: 'ZY-0001',
+    });
+    assert.equal(visit.status, 200, JSON.stringify(visit.body));
+    assert.equal(visit.body.visitType, 'inpatient');
+    const bill = await api<{ medfee_sumamt: number }>(
+      'POST',
+      `/v1/settlement/visits/${visit.body.visitId}/lines`,
+      {
+        lines: deskBill('inpatient-bill.json'),
+      },
+    );
+    assert.equal(bill.body.medfee_sumamt, 2455000);
+    const quote = await api<Quote>('POST', `/v1/settlement/visits/${visit.body.visitId}/pre-settle`, {
+      useAccount: true,
+    });
+    assert.equal(quote.status, 200, JSON.stringify(quote.body));
+    const b = quote.body.breakdown;
+    assert.deepEqual(
+      [b.medfee_sumamt, b.fulamt_ownpay_amt, b.overlmt_selfpay, b.preselfpay_amt, b.inscp_scp_amt],
+      [2455000, 35000, 220000, 180000, 2020000],
+    );
+    assert.equal(b.medfee_sumamt, b.hifp_pay + b.hifmi_pay + b.acct_pay + b.psn_cash_pay);
+    assert.ok(b.hifp_pay > 0);
+    const settledIn = await settleWithPin(
+      quote.body.quoteId,
+      (inpatient.document as { pin: { value: string } }).pin.value,
+    );
+    assert.equal(settledIn.status, 200, JSON.stringify(settledIn.body));
+    assert.equal(settledIn.body.settlement.status, 'settled');
+    assert.deepEqual(settledIn.body.settlement.breakdown, b);
+    assert.ok(await ledgerBalances(registry));
+    const r = await api<DeskReconciliationView>(
+      'GET',
+      `/v1/settlement/reconciliation?date=${settledIn.body.settlement.businessDate}`,
+    );
+    assert.equal(r.body.balanced, true, JSON.stringify(r.body.mismatches));
+    await remove();
+  });
+
   it('refuses every settlement route at a terminal enrolled as a kiosk, whatever its configuration says', async () => {
     const KIOSK = 'K-330300-0202';
     const kioskDir = await tempDir('sscard-desk-kiosk-');
