@@ -3,7 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { verifyAuditChain } from './audit/audit-log.js';
 import { importHolders } from './bulk-import/holder-import.js';
-import { systemClock } from './clock.js';
+import { addDays, chinaDate, systemClock } from './clock.js';
+import { isCalendarDate } from './registry/validation.js';
+import { RiskChecks } from './risk/risk-checks.js';
 import { type ServiceConfig, hsmDir, loadConfig } from './config.js';
 import { HsmClient } from './hsm/hsm-client.js';
 import { hsmPaths, masterKeyPath } from './hsm/hsm-paths.js';
@@ -82,6 +84,9 @@ const USAGE = `usage: sscard-service [command] [options]
   pension show PERSON_NO        the entitlement, its history and payments, as JSON
   pension life-events FILE.csv  a death and imprisonment feed (id_number,kind,date,reference);
                                 all rows checked first, then registered in one transaction
+  risk daily [--date YYYY-MM-DD]
+                                the daily job: every risk rule over one China calendar day
+                                (yesterday by default); findings raised once as alerts
   pension run YYYY-MM [--region RRRRRR] [--batch N]
                                 the month's payments to card accounts, each paying region in turn
                                 or one; started again after an interruption it pays what is left
@@ -135,6 +140,7 @@ async function main(argv: string[]): Promise<number> {
       'first-month': { type: 'string' },
       'last-month': { type: 'string' },
       reason: { type: 'string' },
+      date: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -328,6 +334,19 @@ async function main(argv: string[]): Promise<number> {
           process.stderr.write(`${file}: bad rows found; nothing imported\n`);
           return 1;
         }
+        return 0;
+      });
+    }
+    case 'risk': {
+      if (rest[0] !== 'daily') throw new DomainError('USAGE', 'risk daily [--date YYYY-MM-DD]', 2);
+      const date = values.date ?? addDays(chinaDate(new Date()), -1);
+      if (typeof date !== 'string' || !isCalendarDate(date))
+        throw new DomainError('USAGE', 'risk daily: --date takes a calendar date YYYY-MM-DD', 2);
+      return withStore(config, async (store) => {
+        const counts = await new RiskChecks(systemClock, config.risk).daily(store, date);
+        process.stdout.write(`${JSON.stringify({ date, rules: counts }, null, 2)}\n`);
+        const raised = counts.reduce((s, c) => s + c.raised, 0);
+        process.stderr.write(`risk ${date}: ${raised} alerts raised\n`);
         return 0;
       });
     }

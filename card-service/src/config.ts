@@ -192,6 +192,15 @@ const configSchema = z
       })
       .strict()
       .default({ silentWindowMonths: 6, silentEvents: [...pension.PRESENCE_KINDS] }),
+    risk: z
+      .object({
+        /** More settlements than this for one holder in one day raises TOO_MANY_SETTLEMENTS. */
+        maxSettlementsPerDay: z.number().int().min(1).max(1000).default(5),
+        /** A card seen in two provinces faster than this (km/h, capital to capital) raises TOO_FAR_TOO_FAST. */
+        maxKmPerHour: z.number().int().min(50).max(5000).default(800),
+      })
+      .strict()
+      .default({ maxSettlementsPerDay: 5, maxKmPerHour: 800 }),
     logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   })
   .strict();

@@ -18,6 +18,7 @@ import { IdentityChecks } from './identity/identity-check.js';
 import { type Logger, createLogger } from '@sscard/log';
 import { Registry } from './registry.js';
 import { RequestReads } from './terminals/request-reads.js';
+import { RiskChecks } from './risk/risk-checks.js';
 import { SettlementEngine } from './settlement/engine.js';
 import { ensurePrivateDir, refuseOpenToOthers } from './secure-paths.js';
 import { checkDurability } from './store/durability.js';
@@ -99,7 +100,16 @@ export async function startService(
     await checkpointer.start();
     const audit = new AuditWriter(store, clock, { onCommitted: (seq) => checkpointer.noteAppended(seq) });
     const reads = new RequestReads(store);
-    const identity = new IdentityChecks(store, clock, presence, config.identityCacheSeconds, audit, reads);
+    const risk = new RiskChecks(clock, config.risk);
+    const identity = new IdentityChecks(
+      store,
+      clock,
+      presence,
+      config.identityCacheSeconds,
+      audit,
+      reads,
+      risk,
+    );
     registry.onCardChange((card) => identity.invalidate(card.cardNumber));
     const services: Services = {
       config,
@@ -110,7 +120,8 @@ export async function startService(
       reads,
       presence,
       hsm,
-      settlement: new SettlementEngine(store, clock, presence, config.quoteTtlSeconds),
+      settlement: new SettlementEngine(store, clock, presence, config.quoteTtlSeconds, risk),
+      risk,
       externalAuth: new ExternalAuthentication(store, hsm, audit),
       hsmSteps: new HsmSteps(store, hsm, audit),
       pinBlocks: new PinBlocks(hsm, audit),

@@ -10,6 +10,7 @@ import type { Logger } from '@sscard/log';
 import type { Actor } from '../registry/actor.js';
 import type { Registry } from '../registry.js';
 import type { RequestReads } from '../terminals/request-reads.js';
+import type { RiskChecks } from '../risk/risk-checks.js';
 import type { SettlementEngine } from '../settlement/engine.js';
 import type { Store } from '../store/store.js';
 import type { CertificateAuthority } from '../terminals/ca.js';
@@ -28,6 +29,8 @@ export interface Services {
   reads: RequestReads;
   presence: CardPresence;
   settlement: SettlementEngine;
+  /** The risk rules, as configured. */
+  risk: RiskChecks;
   externalAuth: ExternalAuthentication;
   hsmSteps: HsmSteps;
   pinBlocks: PinBlocks;

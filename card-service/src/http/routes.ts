@@ -170,7 +170,7 @@ export function buildRoutes(svc: Services, openapi: OpenapiDocument): RouteDef[]
                 proof: b.proof,
                 idempotencyKey: key,
               },
-              { presence: svc.presence, authority: svc.config.terminalAuthority },
+              { presence: svc.presence, authority: svc.config.terminalAuthority, risk: svc.risk },
             ),
           };
         }

@@ -1,9 +1,9 @@
-import { recordPresence } from '../registry/presence-log.js';
 import { createHash } from 'node:crypto';
 import type { IdentityCheckRequest, IdentityCheckResult } from '@sscard/registry-protocol';
 import { maskCardNumber, maskIdNumber, maskName } from '@sscard/card-core';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import { type Clock, chinaDate } from '../clock.js';
+import { RiskChecks } from '../risk/risk-checks.js';
 import type { CardPresence } from '../card-auth/card-presence.js';
 import type { TerminalType } from '../lifecycle/transitions.js';
 import { effectiveCard } from '../registry/card-status.js';
@@ -50,6 +50,8 @@ export class IdentityChecks {
     private readonly audit: AuditWriter,
     /** Batched reads of the card records (shared with the requests' certificate reads). */
     private readonly reads: RequestReads = new RequestReads(store),
+    /** The risk rules a check with the card present goes through. */
+    private readonly risk: RiskChecks = new RiskChecks(clock),
   ) {}
 
   /**
@@ -159,14 +161,17 @@ export class IdentityChecks {
       });
       if (!proof.verified) return { valid: false, reason: `PROOF_${proof.reason}`, checkedAt, cardPresent };
       cardPresent = true;
-      await recordPresence(this.store, {
-        personNo: found.card.personNo,
-        cardNumber: found.card.cardNumber,
-        kind: 'identity_check',
-        terminalId: terminal.id,
-        region: terminal.region,
-        at: checkedAt,
-      });
+      await this.store.transaction((tx) =>
+        this.risk.onCardPresent(tx, {
+          personNo: found.card.personNo,
+          cardNumber: found.card.cardNumber,
+          cardStatus: found.card.status,
+          kind: 'identity_check',
+          terminalId: terminal.id,
+          region: terminal.region,
+          at: checkedAt,
+        }),
+      );
     }
     const card = facts.card;
     const cardView = {

@@ -1,10 +1,10 @@
-import { recordPresence } from '../registry/presence-log.js';
 import { createHash } from 'node:crypto';
 import { appendAudit } from '../audit/audit-log.js';
 import { canonicalJson } from '../audit/canonical-json.js';
 import { DomainError } from '../errors.js';
 import type { CardPresence, CryptogramVerdict } from '../card-auth/card-presence.js';
 import { type Actor, auditActor } from '../registry/actor.js';
+import { RiskChecks } from '../risk/risk-checks.js';
 import type { RegistryContext } from '../registry/context.js';
 import {
   type IdempotencyKey,
@@ -60,6 +60,8 @@ export interface TerminalCardEventRequest {
 export interface TerminalEventGuard {
   presence: CardPresence;
   authority: TerminalAuthorityConfig;
+  /** The risk rules a card-present event goes through (their defaults when absent). */
+  risk?: RiskChecks;
 }
 
 const CARD_NUMBER_RE = /^[0-9A-Z]{9}$/;
@@ -116,8 +118,9 @@ export async function applyTerminalCardEvent(
         ...(request.reason !== undefined ? { reason: request.reason } : {}),
       });
       if (request.proof) {
-        await recordPresence(tx, {
+        await (guard.risk ?? new RiskChecks(ctx.clock)).onCardPresent(tx, {
           personNo: applied.card.personNo,
+          cardStatus: applied.card.status,
           cardNumber: applied.card.cardNumber,
           kind: 'card_event',
           terminalId: terminal.terminalId,

@@ -17,10 +17,10 @@ import { type Clock, chinaDate } from '../clock.js';
 import { DomainError, notFound } from '../errors.js';
 import type { CardPresence, CryptogramVerdict } from '../card-auth/card-presence.js';
 import { storeResult, storedResult } from '../registry/idempotency.js';
-import { recordPresence } from '../registry/presence-log.js';
 import type { Card } from '../registry/model.js';
 import { getCard } from '../registry/queries.js';
 import { cardSubject } from '../registry/subjects.js';
+import { RiskChecks, blocking } from '../risk/risk-checks.js';
 import { type Queryable, type Store, forUpdate } from '../store/store.js';
 import { moveAccumulators, readAccumulators } from './accumulators.js';
 import { accumulatorDelta, calculate, identitiesHold } from './calculation.js';
@@ -192,6 +192,7 @@ export class SettlementEngine {
     private readonly clock: Clock,
     private readonly presence: CardPresence,
     private readonly quoteTtlSeconds: number,
+    private readonly risk: RiskChecks = new RiskChecks(clock),
   ) {}
 
   /**
@@ -454,6 +455,27 @@ export class SettlementEngine {
         );
       }
 
+      // The card was here: the risk rules see it before anything moves, so that a blocking rule
+      // refuses with its alert committed and nothing settled.
+      const alerts = await this.risk.onCardPresent(tx, {
+        personNo: visit.personNo,
+        cardNumber: card.cardNumber,
+        cardStatus: card.status,
+        kind: 'settlement',
+        terminalId: caller.terminalId,
+        region: visit.treatmentRegion,
+        at: now.toISOString(),
+      });
+      const block = blocking(alerts);
+      if (block) {
+        return new Refusal(
+          new DomainError('RISK_BLOCKED', block.words, 403, {
+            alertId: block.alertId,
+            ruleCode: block.ruleCode,
+          }),
+        );
+      }
+
       const date = chinaDate(now);
       const key = this.accumulatorKey(visit, date);
       await tx.run(
@@ -559,14 +581,6 @@ export class SettlementEngine {
       );
       await moveAccumulators(tx, key, delta, 1);
       await post(tx, settlement.settlementId, 'settlement', postingOf(settlement, 1), settlement.settledAt);
-      await recordPresence(tx, {
-        personNo: settlement.personNo,
-        cardNumber: settlement.cardNumber,
-        kind: 'settlement',
-        terminalId: caller.terminalId,
-        region: settlement.treatmentRegion,
-        at: settlement.settledAt,
-      });
       await appendAudit(tx, this.clock, {
         terminalId: caller.terminalId,
         action: 'settlement.settle',

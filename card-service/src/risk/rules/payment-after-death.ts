@@ -1,17 +1,19 @@
 import type { Queryable } from '../../store/store.js';
-import type { RiskFinding, RuleIdentity } from '../alerts.js';
+import type { RiskFinding } from '../alerts.js';
+import type { RiskRule } from './rule.js';
 
 /**
  * A pension payment for a month after the month of a registered death (or imprisonment): the
  * holder's card account was paid what it must give back. Found when the registration arrives (it
  * is usually later than the death) and by the daily job over every registration.
  */
-export const paymentAfterDeath: RuleIdentity = {
+export const paymentAfterDeath: RiskRule = {
   code: 'PAYMENT_AFTER_DEATH',
   severity: 'high',
   words:
     'a pension payment for a month after the holder’s registered death or imprisonment: recover the amount',
   action: 'alert',
+  daily: (q) => paymentsAfterDeath(q),
 };
 
 export async function paymentsAfterDeath(q: Queryable, personNo?: string): Promise<RiskFinding[]> {
