@@ -129,7 +129,7 @@ export function describeReturnCode(code: number): ReturnCodeMeaning {
  * serial number and the terminal number (`DEV0001|410100813475|`); the `_HSM_Step1` functions the
  * values the bureau's HSM needs (`region|historical bytes|algorithm|card id code|four 8-byte
  * values|terminal number|`), their `_HSM_Step2` what the first step began (`iReadCardBas_HSM_Step2`
- * the 11 fields); `iVerifyPIN`, `iChangePIN`, `iReloadPIN` and `iUnblockPIN` nothing, PINs coming
+ * the 11 fields, `iReadCard_HSM_Step2` the records its first step named); `iVerifyPIN`, `iChangePIN`, `iReloadPIN` and `iUnblockPIN` nothing, PINs coming
  * from the PIN pad or the on-screen keypad, never from the calling page.
  */
 export const MINISTRY_PARAMETERS = {
@@ -137,6 +137,8 @@ export const MINISTRY_PARAMETERS = {
   iReadCardBas_HSM_Step1: ['iType'],
   iReadCardBas_HSM_Step2: ['pKey'],
   iReadCard: ['iType', 'iAuthType', 'pCardInfo', 'pFileAddr'],
+  iReadCard_HSM_Step1: ['iType', 'pCardInfo', 'pFileAddr'],
+  iReadCard_HSM_Step2: ['pKey'],
   iReadCardNo: ['iType'],
   iGetCardType: ['iType'],
   iGetReaderInfo: [],

@@ -34,7 +34,12 @@ export const unparkRequest = z.object({ idempotencyKey: z.string().min(1, 'the k
 
 /** A first step's output for the bureau's HSM, with the function that gave it. */
 export const hsmStepRequest = z.strictObject({
-  function: z.enum(['iReadCardBas_HSM_Step1', 'iReloadPIN_HSM_Step1', 'iUnblockPIN_HSM_Step1']),
+  function: z.enum([
+    'iReadCardBas_HSM_Step1',
+    'iReadCard_HSM_Step1',
+    'iReloadPIN_HSM_Step1',
+    'iUnblockPIN_HSM_Step1',
+  ]),
   step1: z.string().min(1, "the first step's output").max(300),
 });
 

@@ -218,6 +218,31 @@ describe('ministry two-step calls through the bureau HSM', () => {
     assert.equal((await call({ func: 'iReadCard', in: [1, 2, '', 'EF05|'] })).success, -14);
   });
 
+  it('reads records by address in two steps with the HSM key (iReadCard_HSM_Step1/2)', async () => {
+    const step1 = await call({
+      func: 'iReadCard_HSM_Step1',
+      in: ['1', `${seeded.cardIdCode}|`, 'EF05:02|EF05:07|EF06:08|EF06:09|'],
+    });
+    assert.equal(step1.success, 0);
+    assert.equal(parseHsmStep1(step1.pOutInfo).cardIdCode, seeded.cardIdCode.toUpperCase());
+    const key = await hsm('iReadCard_HSM_Step1', step1.pOutInfo);
+    assert.equal(key.status, 200);
+    // The key opens this step only: the other function's second step has none open.
+    assert.equal((await call({ func: 'iReadCardBas_HSM_Step2', in: [key.body.pKey] })).success, -12);
+    const again = await call({
+      func: 'iReadCard_HSM_Step1',
+      in: ['1', '', 'EF05:02|EF05:07|EF06:08|EF06:09|'],
+    });
+    const step2 = await call({
+      func: 'iReadCard_HSM_Step2',
+      in: [(await hsm('iReadCard_HSM_Step1', again.pOutInfo)).body.pKey],
+    });
+    assert.equal(step2.success, 0);
+    const cardType = parseCardDocument(seeded.document).card.cardType;
+    assert.equal(step2.pOutInfo, `${cardType}|${seeded.cardNumber}|${seeded.idNumber}|${seeded.name}|`);
+    assert.equal((await call({ func: 'iReadCard_HSM_Step1', in: ['1', '', 'EF09|'] })).success, -14);
+  });
+
   it('unblocks a blocked PIN and reloads a forgotten one at the counter, audited by the service', async () => {
     await remove();
     // The citizen tried three wrong PINs: the card blocked its PIN.

@@ -116,6 +116,8 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
       }),
       iReadCardBas_HSM_Step1: (args) => contactOnly(iTypeOf(args)) ?? steps.step1('read'),
       iReadCardBas_HSM_Step2: (args) => steps.step2('read', args.pKey!),
+      iReadCard_HSM_Step1: (args) => contactOnly(iTypeOf(args)) ?? this.#readRecordsStep1(args),
+      iReadCard_HSM_Step2: (args) => steps.step2('readRecords', args.pKey!),
       iVerifyPIN: async () => {
         const result = await this.verifyPin();
         return { code: result.code, output: '' };
@@ -139,7 +141,7 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
    */
   hsmStep(request: { function: HsmStepRequest['function']; step1: string }): Promise<string> {
     const operation =
-      request.function === 'iReadCardBas_HSM_Step1'
+      request.function === 'iReadCardBas_HSM_Step1' || request.function === 'iReadCard_HSM_Step1'
         ? 'read'
         : request.function === 'iReloadPIN_HSM_Step1'
           ? 'reload'
@@ -159,6 +161,13 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
       { authenticate: args.iAuthType === 1, nameExtension: addresses.nameExtension, check: accept },
       (info) => formatRecords(info, addresses.fields),
     );
+  }
+
+  #readRecordsStep1(args: MinistryArguments): Promise<MinistryResult> {
+    const accept = parseCardInfo(args.pCardInfo ?? '');
+    const addresses = parseRecordAddresses(args.pFileAddr ?? '');
+    if (!accept || !addresses) return Promise.resolve({ code: MinistryReturnCode.BAD_PARAMETER, output: '' });
+    return this.#options.hsmSteps.step1('readRecords', accept, addresses);
   }
 
   /** Whether PIN reload and unblock are offered here: at counter terminals only. */

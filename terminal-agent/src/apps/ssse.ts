@@ -478,9 +478,9 @@ export async function readSsse(session: CardSession, options: SsseReadOptions = 
 export async function readHolderFields(
   session: CardSession,
   generation: CardGeneration,
-  names: readonly HolderField[] = READ_CARD_BAS_FIELDS.holder,
-): Promise<Partial<Record<HolderField, string>>> {
-  const holder: Partial<Record<HolderField, string>> = {};
+  names: readonly (HolderField | 'nameExt')[] = READ_CARD_BAS_FIELDS.holder,
+): Promise<Partial<Record<HolderField | 'nameExt', string>>> {
+  const holder: Partial<Record<HolderField | 'nameExt', string>> = {};
   await readFields(session, names, generation, (name, value) => {
     holder[name] = value;
   });

@@ -17,7 +17,14 @@ import type { Logger } from '@sscard/log';
 import { internalAuthenticate } from '../apps/internal-authenticate.js';
 import { INITIAL_PIN, pinToBcd } from '../apps/pin.js';
 import { returnCodeFor } from '../apps/return-codes.js';
-import { readHolderFields, readSsse, type SsseCardInfo } from '../apps/ssse.js';
+import {
+  HOLDER_FIELDS,
+  type HolderField,
+  readHolderFields,
+  readSsse,
+  type SsseCardInfo,
+} from '../apps/ssse.js';
+import { formatRecords, type RecordAddresses } from './card-addresses.js';
 import type { ReaderManager } from '../readers/reader-manager.js';
 import { type CardSession, openCardSession } from '../session/card-session.js';
 import { pinCommandWithPsam } from './psam-pin-commands.js';
@@ -26,7 +33,8 @@ import type { SsseCardOsProfile } from '@sscard/firmware-profiles';
 /** How long a first step keeps the card powered for its second: an HSM round trip, not a person. */
 export const HSM_STEP_TTL_MS = 60_000;
 
-export type HsmStepOperation = 'read' | PinManagementOperation;
+/** `read`: iReadCardBas's fields; `readRecords`: iReadCard's records; or a PIN command. */
+export type HsmStepOperation = 'read' | 'readRecords' | PinManagementOperation;
 
 export interface HsmStepResult {
   code: number;
@@ -46,6 +54,8 @@ interface OpenStep {
   operation: HsmStepOperation;
   session: CardSession;
   info: SsseCardInfo;
+  /** `readRecords`: the records the second step returns. */
+  records: RecordAddresses | undefined;
   algorithm: CardAlgorithm;
   /** The card's INTERNAL AUTHENTICATE answer in the first step, which the HSM's key must repeat. */
   internalAnswer: Buffer;
@@ -78,14 +88,17 @@ export class HsmSteps {
   async step1(
     operation: HsmStepOperation,
     accept: (info: SsseCardInfo) => boolean = () => true,
+    records?: RecordAddresses,
   ): Promise<HsmStepResult> {
     await this.close();
     let session: CardSession | undefined;
     try {
       session = await openCardSession(this.#options.readers, undefined, { roles: ['user'] });
       const cardOs = this.#options.cardOsOf(session.atr);
-      const read = await readSsse(session, { fields: 'readCardBas', ...(cardOs ? { cardOs } : {}) });
-      if (operation === 'read' && read.generation !== 3) {
+      // iReadCard may ask for any record of EF05: the first step reads them all.
+      const fields = operation === 'readRecords' ? 'all' : 'readCardBas';
+      const read = await readSsse(session, { fields, ...(cardOs ? { cardOs } : {}) });
+      if ((operation === 'read' || operation === 'readRecords') && read.generation !== 3) {
         // Cards before generation 3 release their holder records without a terminal authentication.
         return await this.#fail(session, MinistryReturnCode.HSM_NOT_NEEDED);
       }
@@ -112,7 +125,15 @@ export class HsmSteps {
         if (this.#open?.session === held) void this.close();
       }, this.#options.ttlMs ?? HSM_STEP_TTL_MS);
       timer.unref();
-      this.#open = { operation, session, info: read.info, algorithm: read.algorithm, internalAnswer, timer };
+      this.#open = {
+        operation,
+        session,
+        info: read.info,
+        records,
+        algorithm: read.algorithm,
+        internalAnswer,
+        timer,
+      };
       return { code: MinistryReturnCode.OK, output };
     } catch (e) {
       await session?.close();
@@ -145,6 +166,8 @@ export class HsmSteps {
       const external = Buffer.from(key.external, 'hex');
       if (operation === 'read')
         return { code: MinistryReturnCode.OK, output: await this.#readHolder(open, external) };
+      if (operation === 'readRecords')
+        return { code: MinistryReturnCode.OK, output: await this.#readRecords(open, external) };
       if (external.length !== 4) return { code: MinistryReturnCode.BAD_PARAMETER, output: '' };
       const answer =
         operation === 'reload'
@@ -202,12 +225,31 @@ export class HsmSteps {
     await open.session.close();
   }
 
-  async #readHolder(open: OpenStep, cryptogram: Buffer): Promise<string> {
-    const { session, info } = open;
+  async #authenticate(session: CardSession, cryptogram: Buffer): Promise<void> {
     requireSuccess(
       await session.transmit({ cla: 0x00, ins: 0x82, p1: 0x00, p2: 0x02, data: cryptogram }),
       'external authentication',
     );
+  }
+
+  /** iReadCard's records: EF05's from the first step, EF06's asked for now the card is open. */
+  async #readRecords(open: OpenStep, cryptogram: Buffer): Promise<string> {
+    const { session, info } = open;
+    const fields = open.records!.fields;
+    await this.#authenticate(session, cryptogram);
+    const wanted = (HOLDER_FIELDS as readonly string[]).filter((f) =>
+      fields.includes(f as HolderField),
+    ) as HolderField[];
+    const holder = await readHolderFields(session, info.generation, [
+      ...wanted,
+      ...(fields.includes('nameExt') ? (['nameExt'] as const) : []),
+    ]);
+    return formatRecords({ ...info, ...holder } as SsseCardInfo, fields);
+  }
+
+  async #readHolder(open: OpenStep, cryptogram: Buffer): Promise<string> {
+    const { session, info } = open;
+    await this.#authenticate(session, cryptogram);
     const holder = await readHolderFields(session, info.generation);
     return formatReadCardBas({
       region: info.cardIdCode.slice(0, 6),
