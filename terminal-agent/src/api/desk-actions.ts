@@ -203,7 +203,8 @@ export class DeskActions extends EventEmitter<DeskActionEvents> {
       }
       throw e;
     }
-    if (outcome.kind === 'voided') {
+    // A settle that arrived while its reversal was on the way was undone by it: nothing stands.
+    if (outcome.kind === 'voided' || outcome.settlement.status !== 'settled') {
       log.warn('settle attempt voided after no answer', { attemptKey: outcome.attemptKey });
       throw new ApiProblem(
         409,
