@@ -1,6 +1,7 @@
 import * as cardRead from './card-read/main.js';
 import * as identity from './identity/main.js';
 import * as lookupScale from './lookup-scale/main.js';
+import * as pensionRun from './pension-run/main.js';
 import * as settlement from './settlement/main.js';
 
 export interface Benchmark {
@@ -15,4 +16,5 @@ export const benchmarks: readonly Benchmark[] = [
   { name: 'identity', ...identity },
   { name: 'lookup-scale', ...lookupScale },
   { name: 'settlement', ...settlement },
+  { name: 'pension-run', ...pensionRun },
 ];
