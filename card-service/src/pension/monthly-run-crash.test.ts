@@ -8,7 +8,7 @@ import { OPERATOR, addPensioners, assertPaidOnce } from '../testing/pension-fixt
 import { setEntitlementStatus } from './entitlements.js';
 import { monthsBetween } from './months.js';
 
-const CHILD = fileURLToPath(new URL('./run-crash-child.js', import.meta.url));
+const CHILD = fileURLToPath(new URL('../testing/pension-run-crash-child.js', import.meta.url));
 
 /** Runs the month in a child that dies after step `killAt`; resolves with its signal and steps. */
 function runChild(

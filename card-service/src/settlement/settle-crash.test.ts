@@ -21,7 +21,7 @@ import {
   setUpSettlementWorld,
 } from '../testing/settlement-fixture.js';
 
-const CHILD = fileURLToPath(new URL('./settle-crash-child.js', import.meta.url));
+const CHILD = fileURLToPath(new URL('../testing/settle-crash-child.js', import.meta.url));
 
 /** Starts the crashing service; resolves with its URL and a promise of how it ended. */
 async function startCrashingService(databaseUrl: string, dataDir: string, hsmDir: string, point: string) {

@@ -156,10 +156,6 @@ export class PcscChannel implements CardChannel {
     return this.pending?.timedOut === true;
   }
 
-  get protocol(): 'T=0' | 'T=1' {
-    return this.protocolNumber === this.binding.SCARD_PROTOCOL_T1 ? 'T=1' : 'T=0';
-  }
-
   /** The slot saw the card leave: every later call fails as CardRemoved, not as a protocol error. */
   markRemoved(): void {
     if (this.state === 'open') this.state = 'removed';

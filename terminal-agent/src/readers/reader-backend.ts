@@ -33,11 +33,6 @@ export interface ReaderKeypad {
 export interface CardChannel {
   readonly reader: string;
   readonly atr: Buffer;
-  /**
-   * The protocol the reader negotiated. The session does not branch on it: card-core's `transceive`
-   * chains 61xx/6Cxx on every channel, because T=1 readers pass a card's 61xx through as well.
-   */
-  readonly protocol: 'T=0' | 'T=1';
   transmit(command: Buffer): Promise<Buffer>;
   /** Warm reset: the card forgets selected files, PIN and authentication state; returns the ATR. */
   reset(): Promise<Buffer>;

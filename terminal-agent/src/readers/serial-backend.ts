@@ -124,7 +124,6 @@ class SerialReader {
  * the session resets the card and its caller starts over.
  */
 class SerialChannel implements CardChannel {
-  readonly protocol = 'T=0' as const;
   readonly keypad: ReaderKeypad | undefined;
   private closed = false;
 

@@ -24,10 +24,6 @@ export class TracedChannel implements CardChannel {
     return this.inner.atr;
   }
 
-  get protocol(): 'T=0' | 'T=1' {
-    return this.inner.protocol;
-  }
-
   get stalled(): boolean | undefined {
     return this.inner.stalled;
   }

@@ -3,7 +3,7 @@
  * nothing flushed) at a chosen point, to prove that a run interrupted anywhere and started again
  * pays every holder once per month:
  *
- *   node run-crash-child.js <databaseUrl> <dataDir> <month> <batch> <killAt> [region]
+ *   node pension-run-crash-child.js <databaseUrl> <dataDir> <month> <batch> <killAt> [region]
  *
  * Every statement the run sends and every commit it gets back is a step; the process dies right
  * after step `killAt` (0: never). A run that ends prints `steps <n>`.
@@ -11,11 +11,13 @@
 import { systemClock } from '../clock.js';
 import { openStore } from '../store/open-store.js';
 import type { Queryable, Store } from '../store/store.js';
-import { runPensionMonth } from './monthly-run.js';
+import { runPensionMonth } from '../pension/monthly-run.js';
 
 const [databaseUrl, dataDir, month, batch, killAt, region] = process.argv.slice(2);
 if (!databaseUrl || !dataDir || !month || !batch || killAt === undefined) {
-  process.stderr.write('usage: run-crash-child <databaseUrl> <dataDir> <month> <batch> <killAt> [region]\n');
+  process.stderr.write(
+    'usage: pension-run-crash-child <databaseUrl> <dataDir> <month> <batch> <killAt> [region]\n',
+  );
   process.exit(2);
 }
 

@@ -13,7 +13,7 @@ import { loadConfig } from '../config.js';
 import { silentLogger } from '@sscard/log';
 import { startService } from '../service.js';
 import type { Queryable, Store } from '../store/store.js';
-import { SettlementEngine } from './engine.js';
+import { SettlementEngine } from '../settlement/engine.js';
 
 const [databaseUrl, dataDir, hsmDir, point] = process.argv.slice(2);
 if (!databaseUrl || !dataDir || !hsmDir || (point !== 'before-commit' && point !== 'after-commit')) {
