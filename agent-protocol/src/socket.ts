@@ -3,7 +3,7 @@ import type { KeypadKey, PinProgress, PinPrompt, PinResultView } from './pin.js'
 import type { Problem } from './problem.js';
 import type { CardInsertedEvent, CardRemovedEvent, ReaderRemovedEvent, ReaderState } from './readers.js';
 import type { ReaderRequest } from './rest.js';
-import type { DeskStepEvent } from './settlement.js';
+import type { DeskSettleRequest, DeskSettlementView, DeskStepEvent } from './settlement.js';
 
 /**
  * The socket.io protocol between the agent and its UIs, checked at compile time on both sides:
@@ -51,4 +51,9 @@ export interface ClientToServerEvents {
   'change-pin': (ack: Ack<PinResultView>) => void;
   /** Report the card in the reader temporarily lost (kiosk and bank terminals; PIN verified first). */
   'report-lost': (request: ReaderRequest, ack: Ack<LostCardReportView>) => void;
+  /**
+   * The desk's settle (hospital and pharmacy terminals), as `POST /v1/settlement/settle`: the
+   * client that sends it owns the PIN entry and may cancel it (`pin-cancel`).
+   */
+  settle: (request: DeskSettleRequest, ack: Ack<DeskSettlementView>) => void;
 }

@@ -403,6 +403,30 @@ describe('hospital desk settlement through the agent', () => {
     await remove();
   });
 
+  it('settles from the desk screen over socket.io, whose client owns the PIN entry and may cancel it', async () => {
+    await insert(patient);
+    const { quote } = await quoteFor('MZ-0006');
+    let asked = pinRequired();
+    const cancelled = screen.timeout(60_000).emitWithAck('settle', { quoteId: quote.quoteId });
+    await asked;
+    screen.emit('pin-cancel');
+    const refused = await cancelled;
+    assert.ok(!refused.ok && refused.problem.code === 'PIN_CANCELLED', JSON.stringify(refused));
+
+    asked = pinRequired();
+    const settling = screen.timeout(60_000).emitWithAck('settle', { quoteId: quote.quoteId });
+    await asked;
+    for (const d of (patient.document as { pin: { value: string } }).pin.value)
+      screen.emit('pin-key', d as Parameters<ClientToServerEvents['pin-key']>[0]);
+    screen.emit('pin-key', 'enter');
+    const reply = await settling;
+    assert.ok(reply.ok, JSON.stringify(reply));
+    assert.equal(reply.result.settlement.status, 'settled');
+    assert.deepEqual(reply.result.settlement.breakdown, quote.breakdown);
+    assert.ok(await ledgerBalances(registry));
+    await remove();
+  });
+
   it('refuses every settlement route at a terminal enrolled as a kiosk, whatever its configuration says', async () => {
     const KIOSK = 'K-330300-0202';
     const kioskDir = await tempDir('sscard-desk-kiosk-');

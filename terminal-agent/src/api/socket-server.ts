@@ -1,4 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
+import { deskSettleRequest } from '@sscard/agent-protocol/settlement';
 import { Server, type Socket } from 'socket.io';
 import type { Logger } from '@sscard/log';
 import { redact } from '@sscard/log';
@@ -9,7 +10,8 @@ import type { CardReadView } from './card-view.js';
 import type { DeskActions } from './desk-actions.js';
 import type { AgentMetrics } from './metrics.js';
 import type { PinFlow } from './pin-flow.js';
-import { toProblem } from './problem.js';
+import { ApiProblem, toProblem } from './problem.js';
+import { parseBody } from './request-body.js';
 import { OPEN_ACCESS, WEBSOCKET_ENDPOINTS } from './route-table.js';
 import type {
   Ack,
@@ -199,6 +201,14 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
         const result = await actions.changePin({ owner: socket.id });
         toAsker(socket, 'pin-result', result);
         return result;
+      }),
+    );
+    socket.on('settle', (request, ack) =>
+      reply(ack, async () => {
+        const desk = options.desk;
+        if (!desk) throw new ApiProblem(404, 'NOT_FOUND', 'this agent has no card-service configured');
+        desk.guard();
+        return desk.settle(parseBody(deskSettleRequest, request), socket.id);
       }),
     );
     socket.on('report-lost', (request, ack) => {
