@@ -175,6 +175,21 @@ describe('card data over socket.io', () => {
   });
 });
 
+describe('requests over socket.io', () => {
+  it('are read by the same schemas as the REST bodies: a refused field comes back as the problem', async () => {
+    const his = await connect({ origin: HIS });
+    const read = await his.timeout(10_000).emitWithAck('read-card', { reader: '' });
+    assert.equal(read.ok, false);
+    assert.ok(!read.ok && read.problem.code === 'BAD_REQUEST');
+    assert.deepEqual(!read.ok && read.problem.details, { field: 'reader' });
+    const report = await his
+      .timeout(10_000)
+      .emitWithAck('report-lost', { reader: 'Virtual PCD 00 00', cardNumber: 'X00000019' } as never);
+    assert.ok(!report.ok && report.problem.code === 'BAD_REQUEST');
+    assert.deepEqual(!report.ok && report.problem.details, { fields: ['cardNumber'] });
+  });
+});
+
 describe('pin-cancel', () => {
   it('is ignored from a client that did not start the entry, and honoured from the one that did', async () => {
     const kiosk = await connect({ origin: `http://127.0.0.1:${port}` });

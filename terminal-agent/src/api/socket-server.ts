@@ -4,6 +4,7 @@ import { Server, type Socket } from 'socket.io';
 import type { Logger } from '@sscard/log';
 import { redact } from '@sscard/log';
 import { isKeypadKey } from '@sscard/agent-protocol';
+import { AGENT_REQUEST_BODIES as BODIES } from '@sscard/agent-protocol/schemas';
 import type { AccessPolicy } from './access-policy.js';
 import type { AgentActions, ReaderSource } from './agent-actions.js';
 import type { CardReadView } from './card-view.js';
@@ -179,10 +180,10 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
     socket.on('pin-cancel', () => {
       if (!pin.cancelFor(socket.id)) log.info('pin-cancel ignored: not the entry of this client');
     });
+    // The same schemas as the REST bodies: a request they refuse is answered with their problem.
     socket.on('read-card', (request, ack) => {
-      const reader =
-        typeof request?.reader === 'string' && request.reader.length > 0 ? request.reader : undefined;
       reply<CardReadView>(ack, async () => {
+        const { reader } = parseBody(BODIES.readCard, request);
         const result = await actions.readCard({ reader });
         toAsker(socket, 'card-read', result);
         if (result.verification) toAsker(socket, 'verification', result.verification);
@@ -212,9 +213,8 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
       }),
     );
     socket.on('report-lost', (request, ack) => {
-      const reader =
-        typeof request?.reader === 'string' && request.reader.length > 0 ? request.reader : undefined;
       reply(ack, async () => {
+        const { reader } = parseBody(BODIES.reportLost, request);
         const result = await actions.reportLost({ reader });
         toAsker(socket, 'lost-card-report', result);
         return result;
