@@ -14,6 +14,7 @@ import {
 } from '../pension/entitlements.js';
 import { registerLifeEvent } from '../pension/life-events.js';
 import { listRuns } from '../pension/monthly-run.js';
+import { cardStatement } from '../pension/statement.js';
 import type { Services } from './context.js';
 import type { Handlers } from './handler.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
@@ -66,6 +67,21 @@ export function pensionHandlers(svc: Services): Pick<Handlers, PensionOperation>
             svc.presence,
             { terminalId: t.terminalId, type: t.type, region: t.region },
             key,
+            ctx.body,
+          ),
+        };
+      },
+    },
+    getPensionStatement: {
+      handle: async (ctx) => {
+        if (ctx.principal.kind !== 'terminal')
+          throw forbidden('TERMINAL_ONLY', 'only a terminal may call this');
+        return {
+          body: await cardStatement(
+            svc.store,
+            svc.clock,
+            svc.presence,
+            ctx.principal.terminal.terminalId,
             ctx.body,
           ),
         };

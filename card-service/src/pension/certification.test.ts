@@ -171,4 +171,45 @@ forEachEngine('pension eligibility certification', ({ freshUrl, dataDir }) => {
     const listed = await t.call('GET', `/v1/pensions/entitlements/${c.personNo}/certifications`, admin());
     assert.equal(listed.body.certifications.length, 1, 'one certification for the key, none refused');
   });
+
+  test('the statement of the card in a kiosk’s reader: its balance and payments, with the PIN verified; not for another card', async () => {
+    clock.set('2027-03-25T02:00:00Z');
+    const c = await insuredCard(t);
+    const other = await insuredCard(t);
+    await t.call('POST', '/v1/pensions/entitlements', {
+      ...admin(),
+      body: { personNo: c.personNo, monthlyAmount: 123_456, firstMonth: '2027-02', payingRegion: '330300' },
+    });
+    await run('2027-03');
+    const kiosk = deskClient(t, desks.kiosk, 'kiosk-s');
+    const statement = await kiosk.post('/v1/pensions/statement', {
+      cardNumber: c.cardNumber,
+      proof: await kiosk.proof(c, 'payment'),
+    });
+    assert.equal(statement.status, 200, JSON.stringify(statement.body));
+    assert.equal(statement.body.cardAccountBalance, 2 * 123_456);
+    assert.equal(statement.body.pension.status, 'active');
+    assert.equal(statement.body.pension.frozen, false);
+    assert.deepEqual(
+      statement.body.payments.map((p: { month: string }) => p.month),
+      ['2027-03', '2027-02'],
+    );
+    const noPin = await kiosk.post('/v1/pensions/statement', {
+      cardNumber: c.cardNumber,
+      proof: await kiosk.proof(c, 'presence'),
+    });
+    assert.equal(noPin.body.code, 'PIN_NOT_VERIFIED');
+    const someoneElse = await kiosk.post('/v1/pensions/statement', {
+      cardNumber: other.cardNumber,
+      proof: await kiosk.proof(c, 'payment'),
+    });
+    assert.equal(someoneElse.status, 403);
+    assert.equal(someoneElse.body.code, 'CARD_PRESENCE_FAILED');
+    const desk = deskClient(t, desks.h2a, 'desk-2a');
+    const hospital = await desk.post('/v1/pensions/statement', {
+      cardNumber: c.cardNumber,
+      proof: await desk.proof(c, 'payment'),
+    });
+    assert.equal(hospital.status, 403);
+  });
 });

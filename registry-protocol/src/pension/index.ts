@@ -2,4 +2,5 @@
 export * from './certification.js';
 export * from './entitlements.js';
 export * from './life-events.js';
+export * from './statement.js';
 export * from './routes.js';

@@ -1,5 +1,6 @@
 import { route } from '../route.js';
 import { lifeEventAnswerSchema, lifeEventBody } from './life-events.js';
+import { cardStatementBody, pensionStatementSchema } from './statement.js';
 import {
   bureauCertificationBody,
   cardCertificationBody,
@@ -126,6 +127,19 @@ export const pensionRoutes = [
         description: 'the registration, the entitlement and the alerts raised',
         body: lifeEventAnswerSchema,
       },
+    },
+  }),
+  route({
+    operationId: 'getPensionStatement',
+    method: 'post',
+    path: '/v1/pensions/statement',
+    summary:
+      'The card account’s balance and pension payments, for the card in the reader, its PIN verified by the card',
+    tag: 'terminal',
+    access: { terminals: ['kiosk', 'bank'] },
+    body: cardStatementBody,
+    responses: {
+      200: { description: 'balance, pension and the latest payments', body: pensionStatementSchema },
     },
   }),
 ] as const;
