@@ -37,7 +37,7 @@ import {
 
 const CHILD = fileURLToPath(new URL('./desk-crash-child.js', import.meta.url));
 /** card-service that dies (SIGKILL) in its first settle, before or after the commit. */
-const CRASHING_SERVICE = join(repoRoot, 'card-service', 'dist', 'settlement', 'settle-crash-child.js');
+const CRASHING_SERVICE = join(repoRoot, 'card-service', 'dist', 'testing', 'settle-crash-child.js');
 
 type Terminal = Awaited<ReturnType<typeof openTerminalRegistry>>;
 
