@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import {
+  CLA,
+  INS,
+  PIN_MANAGEMENT_OP,
+  SSSE_KEY_IDS,
   type CardAlgorithm,
   challengeBlock,
   constantTimeEqual,
@@ -107,7 +111,7 @@ export class HsmSteps {
       const internalAnswer = await internalAuthenticate(session, challengeBlock(read.algorithm, random));
       // The challenge last: the card keeps it for its next command, the second step's.
       const challenge = requireSuccess(
-        await session.transmit({ cla: 0x00, ins: 0x84, p1: 0x00, p2: 0x00, le: 8 }),
+        await session.transmit({ cla: CLA.ISO, ins: INS.GET_CHALLENGE, p1: 0x00, p2: 0x00, le: 8 }),
         'get challenge',
       );
       const output = formatHsmStep1({
@@ -172,15 +176,15 @@ export class HsmSteps {
       const answer =
         operation === 'reload'
           ? await session.transmit({
-              cla: 0x80,
-              ins: 0x5e,
-              p1: 0x00,
+              cla: CLA.PROPRIETARY,
+              ins: INS.PIN_MANAGEMENT,
+              p1: PIN_MANAGEMENT_OP.reload,
               p2: 0x00,
               data: Buffer.concat([pinToBcd(Buffer.from(INITIAL_PIN, 'ascii')), external]),
             })
           : await session.transmit({
-              cla: 0x84,
-              ins: 0x24,
+              cla: CLA.PROPRIETARY_SECURE_MESSAGING,
+              ins: INS.PIN_UNBLOCK,
               p1: 0x00,
               p2: 0x00,
               data: external,
@@ -227,7 +231,13 @@ export class HsmSteps {
 
   async #authenticate(session: CardSession, cryptogram: Buffer): Promise<void> {
     requireSuccess(
-      await session.transmit({ cla: 0x00, ins: 0x82, p1: 0x00, p2: 0x02, data: cryptogram }),
+      await session.transmit({
+        cla: CLA.ISO,
+        ins: INS.EXTERNAL_AUTHENTICATE,
+        p1: 0x00,
+        p2: SSSE_KEY_IDS.externalAuth,
+        data: cryptogram,
+      }),
       'external authentication',
     );
   }

@@ -1,4 +1,7 @@
 import {
+  CLA,
+  INS,
+  PIN_MANAGEMENT_OP,
   challengeBlock,
   maskCardNumber,
   pinUnblockMacInput,
@@ -42,7 +45,7 @@ export async function pinCommandWithPsam(
       const data =
         operation === 'reload' ? pinToBcd(Buffer.from(INITIAL_PIN, 'ascii')) : pinUnblockMacInput();
       const challenge = requireSuccess(
-        await session.transmit({ cla: 0x00, ins: 0x84, p1: 0x00, p2: 0x00, le: 8 }),
+        await session.transmit({ cla: CLA.ISO, ins: INS.GET_CHALLENGE, p1: 0x00, p2: 0x00, le: 8 }),
         'get challenge',
       );
       const block = singleBlockMacInput(read.algorithm, data, challengeBlock(read.algorithm, challenge));
@@ -53,13 +56,19 @@ export async function pinCommandWithPsam(
       const answer =
         operation === 'reload'
           ? await session.transmit({
-              cla: 0x80,
-              ins: 0x5e,
-              p1: 0x00,
+              cla: CLA.PROPRIETARY,
+              ins: INS.PIN_MANAGEMENT,
+              p1: PIN_MANAGEMENT_OP.reload,
               p2: 0x00,
               data: Buffer.concat([data, mac]),
             })
-          : await session.transmit({ cla: 0x84, ins: 0x24, p1: 0x00, p2: 0x00, data: mac });
+          : await session.transmit({
+              cla: CLA.PROPRIETARY_SECURE_MESSAGING,
+              ins: INS.PIN_UNBLOCK,
+              p1: 0x00,
+              p2: 0x00,
+              data: mac,
+            });
       requireSuccess(answer, operation === 'reload' ? 'reload PIN' : 'unblock PIN');
       log.info('PIN management', {
         operation,
