@@ -1,4 +1,5 @@
 import { loadavg } from 'node:os';
+import { realisticLatencyMs } from '@sscard/card-emulator/faults';
 import { type Pcscd, startPcscd } from '@sscard/test-harness';
 import { flags, positiveInt } from '../lib/args.js';
 import { runNodeJson } from '../lib/children.js';
@@ -395,6 +396,16 @@ export async function run(argv: readonly string[]): Promise<void> {
   for (const m of measured) report(m, rounds);
 }
 
+/** The emulator's realistic-latency time of the card's APDUs in a read (slot 0), summed. */
+function cardBusyMs(calls: readonly ReplayCall[]): number {
+  let total = 0;
+  for (const call of calls) {
+    if (call.op !== 'transmit' || call.slot !== 0) continue;
+    total += realisticLatencyMs(Buffer.from(call.command, 'hex'), Buffer.from(call.response, 'hex'));
+  }
+  return total;
+}
+
 function report(m: Measured, rounds: number): void {
   const { title, call } = READS[m.kind];
   const transmits = (calls: readonly ReplayCall[], slot: number) =>
@@ -480,6 +491,12 @@ function report(m: Measured, rounds: number): void {
         row('bare pcsclite replay', m.slow.bare),
         ratioRow('agent / bare pcsclite', m.slow.agent, m.slow.bare),
       ]),
+    );
+    // What the card itself takes: each of its APDUs, one after another on the one card, costs the
+    // emulator's 9600 baud transfer and processing time; no read can be faster than their sum.
+    const busy = cardBusyMs(m.plan.steady);
+    say(
+      `the card's own busy time per read: ${ms(busy, 1)} (${cardApdus} APDUs, transfer and processing, all on the read's critical path); agent median / card busy = ${(m.slow.agent.median / busy).toFixed(3)} (${verdict(m.slow.agent.median / busy, '<=', 1.05)}), bare pcsclite median / card busy = ${(m.slow.bare.median / busy).toFixed(3)}`,
     );
   }
   if (m.nagle) {
