@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { contracts } from './contracts.js';
 import { PENSION_REFUSALS } from './pension/entitlements.js';
 import { LIFE_EVENT_REFUSALS } from './pension/life-events.js';
+import { WITHDRAWAL_REFUSALS } from './pension/withdrawal.js';
 import { RISK_REFUSALS } from './risk.js';
 import { SETTLEMENT_REFUSALS } from './settlement/requests.js';
 
@@ -101,6 +102,7 @@ export const PROBLEM_CODES = [
   ...SETTLEMENT_REFUSALS,
   ...PENSION_REFUSALS,
   ...LIFE_EVENT_REFUSALS,
+  ...WITHDRAWAL_REFUSALS,
   ...RISK_REFUSALS,
 ] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number];

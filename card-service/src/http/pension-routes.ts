@@ -15,6 +15,7 @@ import {
 import { registerLifeEvent } from '../pension/life-events.js';
 import { listRuns } from '../pension/monthly-run.js';
 import { cardStatement } from '../pension/statement.js';
+import { authoriseWithdrawal, completeWithdrawal, registerDebitAccount } from '../pension/withdrawal.js';
 import type { Services } from './context.js';
 import type { Handlers } from './handler.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
@@ -106,6 +107,55 @@ export function pensionHandlers(svc: Services): Pick<Handlers, PensionOperation>
           registerLifeEvent(tx, svc.clock, ctx.body, 'operator', ctx.actor),
         ),
       }),
+    },
+    registerDebitAccount: {
+      handle: async (ctx) => {
+        const { replayed, ...account } = await registerDebitAccount(
+          svc.store,
+          svc.clock,
+          ctx.body,
+          ctx.actor,
+        );
+        return { status: replayed ? 200 : 201, body: replayed ? { ...account, replayed } : account };
+      },
+    },
+    authoriseWithdrawal: {
+      handle: async (ctx) => {
+        if (ctx.principal.kind !== 'terminal')
+          throw forbidden('TERMINAL_ONLY', 'only a terminal may call this');
+        const t = ctx.principal.terminal;
+        if (t.type !== 'bank')
+          throw forbidden('TERMINAL_TYPE_FORBIDDEN', 'withdrawals are at a bank counter');
+        const key = idempotencyKeyOf(ctx);
+        return {
+          body: await authoriseWithdrawal(
+            svc.store,
+            svc.clock,
+            svc.hsm,
+            svc.risk,
+            { terminalId: t.terminalId, region: t.region },
+            key,
+            ctx.body,
+          ),
+        };
+      },
+    },
+    completeWithdrawal: {
+      handle: async (ctx) => {
+        if (ctx.principal.kind !== 'terminal')
+          throw forbidden('TERMINAL_ONLY', 'only a terminal may call this');
+        const t = ctx.principal.terminal;
+        if (t.type !== 'bank')
+          throw forbidden('TERMINAL_TYPE_FORBIDDEN', 'withdrawals are at a bank counter');
+        return {
+          body: await completeWithdrawal(
+            svc.store,
+            svc.clock,
+            { terminalId: t.terminalId, region: t.region },
+            ctx.body,
+          ),
+        };
+      },
     },
     listPensionRuns: {
       handle: async (ctx) => ({ body: { runs: await listRuns(svc.store, ctx.query.month) } }),

@@ -5,6 +5,7 @@ import { DomainError, notFound } from '../errors.js';
 import { type Actor, actorLabel, auditActor } from '../registry/actor.js';
 import { raiseAlert } from '../risk/alerts.js';
 import { paymentAfterDeath, paymentsAfterDeath } from '../risk/rules/payment-after-death.js';
+import { withdrawalAfterDeath, withdrawalsAfterDeath } from '../risk/rules/withdrawal-after-death.js';
 import type { Queryable } from '../store/store.js';
 import { getEntitlement, recordChange, writeStatus } from './entitlements.js';
 import { monthOf } from './months.js';
@@ -131,6 +132,10 @@ export async function registerLifeEvent(
   const alerts: RiskAlert[] = [];
   for (const finding of await paymentsAfterDeath(tx, input.personNo)) {
     const alert = await raiseAlert(tx, clock, paymentAfterDeath, finding);
+    if (alert) alerts.push(alert);
+  }
+  for (const finding of await withdrawalsAfterDeath(tx, input.personNo)) {
+    const alert = await raiseAlert(tx, clock, withdrawalAfterDeath, finding);
     if (alert) alerts.push(alert);
   }
   return { registration: fromRow(row), entitlement, alerts, replayed: false };

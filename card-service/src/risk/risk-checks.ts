@@ -8,10 +8,12 @@ import { paymentAfterDeath } from './rules/payment-after-death.js';
 import type { RiskConfig, RiskEvent, RiskRule } from './rules/rule.js';
 import { tooFarTooFast } from './rules/too-far-too-fast.js';
 import { tooManySettlements } from './rules/too-many-settlements.js';
+import { withdrawalAfterDeath } from './rules/withdrawal-after-death.js';
 
 /** Every rule, in the order they run. A new rule is one module and one line here. */
 export const RULES: readonly RiskRule[] = [
   paymentAfterDeath,
+  withdrawalAfterDeath,
   cardInLossUsed,
   tooManySettlements,
   tooFarTooFast,

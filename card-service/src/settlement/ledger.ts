@@ -10,14 +10,23 @@ import type { Queryable } from '../store/store.js';
  * - a cancellation or reversal: the same entries with the opposite sign;
  * - a contribution to a personal account: contributions of the region −X, personal account +X;
  * - a month's pension: the paying region's pension fund payable −X, the holder's card account +X
- *   (the card's debit account, which a bank withdrawal debits).
+ *   (the card's debit account, which a bank withdrawal debits);
+ * - a bank withdrawal: the holder's card account −X, the bank counter's cash out +X; its reversal
+ *   the same with the opposite sign.
  *
  * Entries are append-only (triggers refuse UPDATE and DELETE). The balances of the accounts a
  * holder spends from are kept beside them, personal accounts in `personal_accounts` (the row a
  * settlement locks so that two desks cannot spend the same balance) and card accounts in
  * `card_accounts`, and `verifyLedger` checks them against the entries.
  */
-export type LedgerKind = 'settlement' | 'cancellation' | 'reversal' | 'contribution' | 'pension_payment';
+export type LedgerKind =
+  | 'settlement'
+  | 'cancellation'
+  | 'reversal'
+  | 'contribution'
+  | 'pension_payment'
+  | 'withdrawal'
+  | 'withdrawal_reversal';
 
 export const account = {
   pooledFund: (region: string, scheme: string) => `pooled_fund:${region}:${scheme}`,
@@ -27,6 +36,7 @@ export const account = {
   contributions: (region: string) => `contributions:${region}`,
   pensionFundPayable: (region: string) => `pension_fund_payable:${region}`,
   card: (personNo: string) => `card_account:${personNo}`,
+  bankCashOut: (terminalId: string) => `bank_cash_out:${terminalId}`,
 };
 
 /** The accounts with a balance row: prefix of the account name, the table, its key column. */

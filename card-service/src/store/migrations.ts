@@ -594,6 +594,45 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX risk_alerts_person ON risk_alerts (person_no)',
     ],
   },
+  {
+    version: 12,
+    name: 'bank withdrawals: the cards’ debit accounts with their highest counter, the withdrawals',
+    statements: [
+      // The bank's account of a card: the PAN and PSN the ARQC key is derived from, and the
+      // highest application transaction counter the service has accepted from it (replay guard).
+      `CREATE TABLE debit_accounts (
+        pan TEXT PRIMARY KEY,
+        psn TEXT NOT NULL,
+        card_number TEXT NOT NULL UNIQUE REFERENCES cards (card_number),
+        last_atc INTEGER,
+        registered_at TEXT NOT NULL,
+        registered_by TEXT NOT NULL
+      )`,
+      // One row per authorisation key of a terminal. A reversal of a key no authorisation came
+      // with leaves a 'voided' row (the other columns null), so that a late one is refused.
+      `CREATE TABLE bank_withdrawals (
+        withdrawal_id TEXT PRIMARY KEY,
+        terminal_id TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL,
+        pan TEXT,
+        card_number TEXT,
+        person_no TEXT,
+        amount BIGINT,
+        atc INTEGER,
+        arc TEXT,
+        status TEXT NOT NULL CHECK (status IN ('approved', 'declined', 'completed', 'reversed', 'voided')),
+        txn_id TEXT,
+        authorised_at TEXT,
+        completed_at TEXT,
+        outcome TEXT,
+        reason TEXT,
+        cryptogram TEXT,
+        reversal_txn_id TEXT,
+        UNIQUE (terminal_id, idempotency_key)
+      )`,
+      'CREATE INDEX bank_withdrawals_person ON bank_withdrawals (person_no, authorised_at)',
+    ],
+  },
 ];
 
 /** Tables the service only ever appends to: its role has no UPDATE, DELETE or TRUNCATE on them. */

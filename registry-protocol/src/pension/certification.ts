@@ -11,9 +11,10 @@ import { entitlementSchema, personNo } from './entitlements.js';
  */
 /**
  * Behaviour with the card present that certifies silently: a medical settlement, a card event at
- * a terminal (with its proof), an identity check with a card-present proof.
+ * a terminal (with its proof), an identity check with a card-present proof, a bank withdrawal
+ * authorised by the card's cryptogram.
  */
-export const PRESENCE_KINDS = ['settlement', 'card_event', 'identity_check'] as const;
+export const PRESENCE_KINDS = ['settlement', 'card_event', 'identity_check', 'withdrawal'] as const;
 export type PresenceKind = (typeof PRESENCE_KINDS)[number];
 
 export const CERTIFICATION_METHODS = ['kiosk', 'bank', 'bureau', 'silent'] as const;

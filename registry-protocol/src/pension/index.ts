@@ -4,3 +4,4 @@ export * from './entitlements.js';
 export * from './life-events.js';
 export * from './statement.js';
 export * from './routes.js';
+export * from './withdrawal.js';

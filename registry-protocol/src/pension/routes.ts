@@ -2,6 +2,14 @@ import { route } from '../route.js';
 import { lifeEventAnswerSchema, lifeEventBody } from './life-events.js';
 import { cardStatementBody, pensionStatementSchema } from './statement.js';
 import {
+  debitAccountBody,
+  debitAccountSchema,
+  withdrawalAnswerSchema,
+  withdrawalBody,
+  withdrawalCompletionAnswerSchema,
+  withdrawalCompletionBody,
+} from './withdrawal.js';
+import {
   bureauCertificationBody,
   cardCertificationBody,
   certificationAnswerSchema,
@@ -140,6 +148,45 @@ export const pensionRoutes = [
     body: cardStatementBody,
     responses: {
       200: { description: 'balance, pension and the latest payments', body: pensionStatementSchema },
+    },
+  }),
+  route({
+    operationId: 'registerDebitAccount',
+    method: 'post',
+    path: '/v1/pensions/debit-accounts',
+    summary: 'Register the bank’s account of a card: its debit application’s PAN and sequence number',
+    tag: 'operator',
+    access: { scope: 'pension:manage' },
+    body: debitAccountBody,
+    responses: {
+      201: { description: 'the card’s debit account', body: debitAccountSchema },
+      200: { description: 'the same registration, made before', body: debitAccountSchema },
+    },
+  }),
+  route({
+    operationId: 'authoriseWithdrawal',
+    method: 'post',
+    path: '/v1/pensions/withdrawals',
+    summary:
+      'Authorise a cash withdrawal from the card account at a bank counter: ARQC verified, counter checked, account debited, ARPC answered (Idempotency-Key)',
+    tag: 'terminal',
+    access: { terminals: ['bank'] },
+    body: withdrawalBody,
+    responses: {
+      200: { description: 'approved or declined, with the ARPC for the card', body: withdrawalAnswerSchema },
+    },
+  }),
+  route({
+    operationId: 'completeWithdrawal',
+    method: 'post',
+    path: '/v1/pensions/withdrawals/completion',
+    summary:
+      'End a withdrawal: the card’s TC completes it; its AAC or the terminal’s reversal gives the money back, once',
+    tag: 'terminal',
+    access: { terminals: ['bank'] },
+    body: withdrawalCompletionBody,
+    responses: {
+      200: { description: 'the withdrawal’s final status', body: withdrawalCompletionAnswerSchema },
     },
   }),
 ] as const;

@@ -3,7 +3,7 @@ import type { RiskFinding, RuleIdentity } from '../alerts.js';
 
 /** Something done with a card present, as the rules see it when it happens. */
 export interface RiskEvent {
-  kind: 'settlement' | 'card_event' | 'identity_check';
+  kind: 'settlement' | 'card_event' | 'identity_check' | 'withdrawal';
   personNo: string;
   cardNumber: string;
   /** The card's lifecycle status when it was used. */
