@@ -20,6 +20,7 @@ import {
   type PinMessage,
   type PinStatus,
   verifyPin,
+  changePinOnKeypad,
   verifyPinOnKeypad,
 } from './apps/pin.js';
 import { Psam } from './apps/psam.js';
@@ -506,6 +507,12 @@ export class CardOperations {
     } finally {
       wipe(pin);
     }
+  }
+
+  /** CHANGE PIN with the PINs taken on the keypad of the card's reader: none reaches the agent. */
+  async changePinOnKeypad(options: { reader?: string } = {}): Promise<PinResult> {
+    const status = await this.withSession(options.reader, (session) => changePinOnKeypad(session));
+    return { status, message: describePinStatus(status) };
   }
 
   /**

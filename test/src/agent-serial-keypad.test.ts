@@ -115,6 +115,43 @@ describe('PIN entry on the keypad of a serial reader', () => {
     assert.deepEqual(await (await ministry).json(), { functionName: 'iVerifyPIN', success: 0, pOutInfo: '' });
   });
 
+  /** Starts a PIN change at the agent and types each entry on the reader's keypad as it asks. */
+  async function changeTyping(entries: string[]): Promise<PinResultView> {
+    const answer = fetch(`${base}/v1/card/pin/change`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    for (const keys of entries) {
+      await waitFor('the keypad to wait for a PIN', () => firmware.keypadWaiting);
+      firmware.pressKeys(keys);
+    }
+    const res = await answer;
+    assert.equal(res.status, 200);
+    return (await res.json()) as PinResultView;
+  }
+
+  it('changes the PIN on the keypad, the reader refusing differing entries and the initial PIN', async () => {
+    const pin = gen2.pin.value;
+    const sent = toReader.length;
+    const differ = await changeTyping([`${pin}E`, '246813E', '246800E']);
+    assert.equal(differ.code, -34);
+    const initial = await changeTyping([`${pin}E`, '123456E', '123456E']);
+    assert.equal(initial.code, -36);
+    const trivial = await changeTyping([`${pin}E`, '111111E', '111111E']);
+    assert.equal(trivial.code, -35);
+    const changed = await changeTyping([`${pin}E`, '246813E', '246813E']);
+    assert.equal(changed.ok, true, JSON.stringify(changed));
+    assert.equal((await verifyTyping('246813E')).ok, true);
+    assert.ok(
+      !toReader.slice(sent).some((data) => data.includes(Buffer.from('246813', 'hex'))),
+      'no PIN crossed the line',
+    );
+    // The card's own PIN was the initial one: the keypad does not take it back.
+    assert.equal((await changeTyping(['246813E', '123456E', '123456E'])).code, -36);
+    assert.equal((await verifyTyping('246813E')).ok, true);
+  });
+
   it('ends the entry as no card when the card is taken out while the keypad waits', async () => {
     const answer = fetch(`${base}/v1/card/pin/verify`, {
       method: 'POST',

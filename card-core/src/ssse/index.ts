@@ -7,3 +7,4 @@ export * from './model.js';
 export * from './read-card-bas.js';
 export * from './region.js';
 export * from './hsm-steps.js';
+export * from './new-pin-rule.js';

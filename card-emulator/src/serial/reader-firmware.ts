@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { newPinRefusal } from '@sscard/card-core';
 import { encodeFrame, type Frame, type SerialReaderProfile } from '@sscard/firmware-profiles';
 import { CardWithFaults } from '../faults.js';
 import type { SlotCard } from '../slot-card.js';
@@ -17,8 +18,13 @@ export interface SerialReaderFirmwareOptions {
 }
 
 /** The profile's status names, as the `command` event reports them; a keypad's own by its keypad name. */
-export type ReaderStatusName = keyof SerialReaderProfile['status'] | 'keypadCancelled' | 'keypadTimeout';
-export type ReaderCommandName = keyof SerialReaderProfile['commands'] | 'keypadVerify';
+export type ReaderStatusName =
+  | keyof SerialReaderProfile['status']
+  | 'keypadCancelled'
+  | 'keypadTimeout'
+  | 'keypadEntriesDiffer'
+  | 'keypadNewPinRefused';
+export type ReaderCommandName = keyof SerialReaderProfile['commands'] | 'keypadVerify' | 'keypadChange';
 
 export interface CommandRecord {
   /** The command's name in the profile, or its code when the profile has no such command. */
@@ -41,6 +47,15 @@ export interface SerialReaderFirmwareEvents {
   received: [frame: Frame];
   /** The keypad waits for the cardholder's PIN (a keypad verify began). */
   'keypad-entry': [];
+}
+
+/** The digits of a BCD PIN (F-padded), as ASCII. */
+function bcdDigits(pin: Buffer): number[] {
+  const digits: number[] = [];
+  for (const byte of pin) {
+    for (const nibble of [byte >> 4, byte & 0x0f]) if (nibble <= 9) digits.push(0x30 + nibble);
+  }
+  return digits;
 }
 
 /** A keypad entry under way: the digits so far, and how it ends. */
@@ -89,13 +104,18 @@ export class SerialReaderFirmware extends EventEmitter<SerialReaderFirmwareEvent
     this.byCode = new Map(
       Object.entries(options.profile.commands).map(([name, c]) => [c.code, name as ReaderCommandName]),
     );
-    if (keypad) this.byCode.set(keypad.verify.code, 'keypadVerify');
+    if (keypad) {
+      this.byCode.set(keypad.verify.code, 'keypadVerify');
+      this.byCode.set(keypad.change.code, 'keypadChange');
+    }
     this.statusCodes = Object.fromEntries([
       ...Object.entries(options.profile.status).map(([name, s]) => [name, s.code]),
       ...(keypad
         ? [
             ['keypadCancelled', keypad.cancelled.code],
             ['keypadTimeout', keypad.timeout.code],
+            ['keypadEntriesDiffer', keypad.entriesDiffer.code],
+            ['keypadNewPinRefused', keypad.newPinRefused.code],
           ]
         : []),
     ]) as Record<ReaderStatusName, number>;
@@ -247,6 +267,9 @@ export class SerialReaderFirmware extends EventEmitter<SerialReaderFirmwareEvent
       case 'keypadVerify':
         answer = await this.keypadVerify(frame.data);
         break;
+      case 'keypadChange':
+        answer = await this.keypadChange(frame.data);
+        break;
       case 'beep': {
         const count = Math.max(1, frame.data[0] ?? 1);
         this.beeps += count;
@@ -323,42 +346,88 @@ export class SerialReaderFirmware extends EventEmitter<SerialReaderFirmwareEvent
    * card like any APDU. The digits are wiped whatever the outcome.
    */
   private async keypadVerify(header: Buffer): Promise<Answer> {
+    return this.keypadCommand(header, 1, ([pin]) => ({ data: pin! }));
+  }
+
+  /**
+   * CHANGE PIN with the current PIN, the new one and its confirmation from the keypad: the new
+   * entries must agree and pass sscard's new-PIN rule before anything goes to the card.
+   */
+  private async keypadChange(header: Buffer): Promise<Answer> {
+    return this.keypadCommand(header, 3, ([oldPin, newPin, confirm]) => {
+      if (!newPin!.equals(confirm!)) return { refused: { status: 'keypadEntriesDiffer' } };
+      const list = bcdDigits(newPin!);
+      const digits = Buffer.from(list);
+      list.fill(0);
+      const refusal = newPinRefusal(digits);
+      digits.fill(0);
+      if (refusal) {
+        return {
+          refused: {
+            status: 'keypadNewPinRefused',
+            data: Buffer.from([refusal === 'initial' ? 0x01 : 0x02]),
+          },
+        };
+      }
+      return { data: Buffer.concat([oldPin!, Buffer.from([0xff]), newPin!]) };
+    });
+  }
+
+  /**
+   * `entries` PINs from the keypad, each ended by Enter, packed in BCD (two a byte, F-padded), then
+   * the command `header Lc data` to the card like any APDU — unless `build` refuses them. Every
+   * PIN is wiped whatever the outcome; taking the card out ends the entry as no card.
+   */
+  private async keypadCommand(
+    header: Buffer,
+    entries: number,
+    build: (pins: Buffer[]) => { data: Buffer } | { refused: { status: ReaderStatusName; data?: Buffer } },
+  ): Promise<Answer> {
     const keypad = this.profile.keypad!;
     if (header.length !== 4) return { status: 'badLength' };
     const card = this.slot;
     if (!card) return { status: 'noCard' };
     if (!this.powered) return { status: 'cardNotPowered' };
-    const digits: number[] = [];
-    const how = await new Promise<'enter' | 'cancel' | 'timeout'>((resolve) => {
-      const timer = setTimeout(() => entry.end('timeout'), keypad.entryTimeoutMs);
-      const entry: KeypadEntry = {
-        digits,
-        end: (why) => {
-          clearTimeout(timer);
-          this.keypadEntry = undefined;
-          resolve(why);
-        },
-      };
-      this.keypadEntry = entry;
-      this.emit('keypad-entry');
-    });
-    if (how !== 'enter') {
-      digits.fill(0);
-      // Taking the card out ends the entry: the reader reports the card, not a Cancel.
-      if (this.slot !== card) return { status: 'noCard' };
-      return { status: how === 'cancel' ? 'keypadCancelled' : 'keypadTimeout' };
-    }
-    const pin = Buffer.alloc(Math.ceil(digits.length / 2), 0xff);
-    digits.forEach((d, i) => {
-      pin[i >> 1] = i % 2 === 0 ? (d << 4) | 0x0f : (pin[i >> 1]! & 0xf0) | d;
-    });
-    digits.fill(0);
-    const command = Buffer.concat([header, Buffer.from([pin.length]), pin]);
-    pin.fill(0);
+    const pins: Buffer[] = [];
     try {
-      return await this.apdu(command);
+      for (let i = 0; i < entries; i++) {
+        const digits: number[] = [];
+        const how = await new Promise<'enter' | 'cancel' | 'timeout'>((resolve) => {
+          const timer = setTimeout(() => entry.end('timeout'), keypad.entryTimeoutMs);
+          const entry: KeypadEntry = {
+            digits,
+            end: (why) => {
+              clearTimeout(timer);
+              this.keypadEntry = undefined;
+              resolve(why);
+            },
+          };
+          this.keypadEntry = entry;
+          this.emit('keypad-entry');
+        });
+        const pin = Buffer.alloc(Math.ceil(digits.length / 2), 0xff);
+        digits.forEach((d, j) => {
+          pin[j >> 1] = j % 2 === 0 ? (d << 4) | 0x0f : (pin[j >> 1]! & 0xf0) | d;
+        });
+        digits.fill(0);
+        pins.push(pin);
+        if (how !== 'enter') {
+          // Taking the card out ends the entry: the reader reports the card, not a Cancel.
+          if (this.slot !== card) return { status: 'noCard' };
+          return { status: how === 'cancel' ? 'keypadCancelled' : 'keypadTimeout' };
+        }
+      }
+      const built = build(pins);
+      if ('refused' in built) return built.refused;
+      const command = Buffer.concat([header, Buffer.from([built.data.length]), built.data]);
+      built.data.fill(0);
+      try {
+        return await this.apdu(command);
+      } finally {
+        command.fill(0);
+      }
     } finally {
-      command.fill(0);
+      for (const pin of pins) pin.fill(0);
     }
   }
 

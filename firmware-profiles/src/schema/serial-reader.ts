@@ -38,6 +38,18 @@ export const serialReaderProfile = z.strictObject({
       cancelled: namedCode,
       /** Answer status: no key for `entryTimeoutMs`. */
       timeout: namedCode,
+      /**
+       * Command: data = the CHANGE PIN header (CLA INS P1 P2); the reader takes the current PIN,
+       * the new one and its confirmation, and sends `header 07 old FF new`. Answer as `verify`.
+       */
+      change: namedCode,
+      /** Answer status of `change`: the new PIN and its confirmation differ; nothing was sent to the card. */
+      entriesDiffer: namedCode,
+      /**
+       * Answer status of `change`: the new PIN breaks sscard's new-PIN rule (card-core
+       * `newPinRefusal`); data = 01 the initial PIN, 02 a trivial one. Nothing was sent to the card.
+       */
+      newPinRefused: namedCode,
       /** How the reader puts the PIN into the VERIFY data: `bcd`, 2 digits a byte, as the card's VERIFY takes it. */
       pinFormat: z.literal('bcd'),
       pinLength: z.strictObject({

@@ -266,9 +266,7 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
     const atr = reader === undefined ? undefined : this.#atrIn(reader);
     // A reader with its own keypad takes the PIN there and builds the VERIFY itself: the PIN
     // never reaches the agent, and no PIN pad or screen keypad is asked.
-    const onReaderKeypad =
-      reader !== undefined &&
-      this.#options.readers.list().find((r) => r.name === reader)?.pinEntry === 'keypad';
+    const onReaderKeypad = reader !== undefined && this.#onReaderKeypad(reader);
     const view = await this.#pinOperation('verify', reader, () =>
       onReaderKeypad
         ? this.#options.card.verifyPinOnKeypad({ reader })
@@ -288,6 +286,13 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
 
   changePin(request: { owner?: string | undefined } = {}): Promise<PinResultView> {
     const reader = this.#cardReader();
+    // A serial keypad reader's profile has the change command; a PC/SC PIN pad is asked to
+    // verify only (FEATURE_MODIFY_PIN_DIRECT is not used), so its PIN changes go the usual way.
+    const state =
+      reader === undefined ? undefined : this.#options.readers.list().find((r) => r.name === reader);
+    if (reader !== undefined && state?.pinEntry === 'keypad' && state.kind === 'serial') {
+      return this.#pinOperation('change', reader, () => this.#options.card.changePinOnKeypad({ reader }));
+    }
     return this.#pinOperation('change', reader, () =>
       this.#options.pin.withPinChange(
         (oldPin, newPin) =>
@@ -465,6 +470,11 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
       .list()
       .filter((r) => (r.role === 'user' || r.role === 'contactless') && r.card);
     return withCard.length === 1 ? withCard[0]!.name : undefined;
+  }
+
+  /** The reader takes PINs on its own keypad (and sends the card's command itself). */
+  #onReaderKeypad(reader: string): boolean {
+    return this.#options.readers.list().find((r) => r.name === reader)?.pinEntry === 'keypad';
   }
 
   #atrIn(reader: string): string | undefined {

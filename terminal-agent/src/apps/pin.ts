@@ -1,6 +1,17 @@
-import { CLA, CardError, INS, PIN_MANAGEMENT_OP, wipe } from '@sscard/card-core';
+import {
+  CLA,
+  CardError,
+  INITIAL_PIN,
+  INS,
+  type NewPinRefusal,
+  PIN_MANAGEMENT_OP,
+  isInitialPin,
+  isTrivialPin,
+  wipe,
+} from '@sscard/card-core';
 import { PinEntryError } from '../pinpad/errors.js';
 import { ReaderError } from '../readers/errors.js';
+import type { KeypadOutcome } from '../readers/reader-backend.js';
 import type { CardSession } from '../session/card-session.js';
 import { selectSsse } from './ssse.js';
 
@@ -8,7 +19,7 @@ import { selectSsse } from './ssse.js';
 export const PIN_DIGITS = 6;
 
 /** The PIN issuers set on a new card. */
-export const INITIAL_PIN = '123456';
+export { INITIAL_PIN };
 
 /**
  * The terminal's rule for a new PIN, applied before the card sees it (the card accepts any six
@@ -30,34 +41,18 @@ export const DEFAULT_PIN_CHANGE_POLICY: Readonly<PinChangePolicy> = {
 /** Throws the PinEntryError of the rule a new PIN (ASCII digits) breaks; the PIN is never copied into a string. */
 export function checkNewPin(digits: Uint8Array, policy: PinChangePolicy = DEFAULT_PIN_CHANGE_POLICY): void {
   if (digits.length !== PIN_DIGITS) return; // the length is pinToBcd's to refuse (-33)
-  if (policy.refuseInitialPin && equalsAscii(digits, INITIAL_PIN)) {
-    throw new PinEntryError('PIN_CHANGE_TO_INITIAL', 'the PIN cannot be changed to the initial PIN');
-  }
-  if (policy.refuseTrivialPin && isTrivial(digits)) {
-    throw new PinEntryError(
-      'PIN_INITIAL_NOT_ALLOWED',
-      'the new PIN is too easy to guess (one digit repeated, or consecutive digits)',
-    );
-  }
+  if (policy.refuseInitialPin && isInitialPin(digits)) throw newPinRefused('initial');
+  if (policy.refuseTrivialPin && isTrivialPin(digits)) throw newPinRefused('trivial');
 }
 
-function equalsAscii(digits: Uint8Array, text: string): boolean {
-  let diff = digits.length ^ text.length;
-  for (let i = 0; i < digits.length && i < text.length; i++) diff |= digits[i]! ^ text.charCodeAt(i);
-  return diff === 0;
-}
-
-function isTrivial(digits: Uint8Array): boolean {
-  let same = true;
-  let up = true;
-  let down = true;
-  for (let i = 1; i < digits.length; i++) {
-    const step = digits[i]! - digits[i - 1]!;
-    same &&= step === 0;
-    up &&= step === 1;
-    down &&= step === -1;
-  }
-  return same || up || down;
+/** The PinEntryError of a new PIN the rule refuses: -36 the initial PIN, -35 a trivial one. */
+export function newPinRefused(refusal: NewPinRefusal): PinEntryError {
+  return refusal === 'initial'
+    ? new PinEntryError('PIN_CHANGE_TO_INITIAL', 'the PIN cannot be changed to the initial PIN')
+    : new PinEntryError(
+        'PIN_INITIAL_NOT_ALLOWED',
+        'the new PIN is too easy to guess (one digit repeated, or consecutive digits)',
+      );
 }
 
 /** What the card said about a PIN, in the terms a citizen needs. */
@@ -136,16 +131,32 @@ export async function verifyPin(session: CardSession, digits: Uint8Array): Promi
  */
 export async function verifyPinOnKeypad(session: CardSession): Promise<PinStatus> {
   await selectSsse(session);
-  const entry = await session.keypadVerify(Buffer.from([CLA.ISO, INS.VERIFY, 0x00, 0x00]));
+  return keypadStatus(session, await session.keypadVerify(Buffer.from([CLA.ISO, INS.VERIFY, 0x00, 0x00])));
+}
+
+/**
+ * CHANGE PIN with all three PINs taken on the reader's keypad: the reader checks the new PIN and
+ * its confirmation agree (-34) and the new-PIN rule (-36, -35) before the card sees anything.
+ */
+export async function changePinOnKeypad(session: CardSession): Promise<PinStatus> {
+  await selectSsse(session);
+  const header = Buffer.from([CLA.PROPRIETARY, INS.PIN_MANAGEMENT, PIN_MANAGEMENT_OP.change, 0x00]);
+  return keypadStatus(session, await session.keypadChange(header));
+}
+
+function keypadStatus(session: CardSession, entry: KeypadOutcome): PinStatus {
   if (entry.outcome === 'cancelled')
     throw new PinEntryError('PIN_CANCELLED', 'the cardholder cancelled PIN entry');
   if (entry.outcome === 'timeout') throw new PinEntryError('PIN_TIMEOUT', 'no PIN was entered in time');
-  if (entry.response.length < 2)
-    throw new ReaderError(
-      'CardProtocol',
-      `"${session.reader}" answered the keypad verify without a status word`,
-      { reader: session.reader },
-    );
+  if (entry.outcome === 'entriesDiffer') {
+    throw new PinEntryError('PIN_ENTRIES_DIFFER', 'the new PIN and its confirmation differ');
+  }
+  if (entry.outcome === 'newPinRefused') throw newPinRefused(entry.refusal);
+  if (entry.response.length < 2) {
+    throw new ReaderError('CardProtocol', `"${session.reader}" answered without a status word`, {
+      reader: session.reader,
+    });
+  }
   return statusOf(entry.response.readUInt16BE(entry.response.length - 2));
 }
 

@@ -18,12 +18,18 @@ export interface BackendSlot {
 export type KeypadOutcome =
   | { outcome: 'answered' /** The card's response APDU to the VERIFY the reader built. */; response: Buffer }
   | { outcome: 'cancelled' }
-  | { outcome: 'timeout' };
+  | { outcome: 'timeout' }
+  /** A change: the new PIN and its confirmation differed; nothing went to the card. */
+  | { outcome: 'entriesDiffer' }
+  /** A change: the new PIN breaks the new-PIN rule (card-core `newPinRefusal`); nothing went to the card. */
+  | { outcome: 'newPinRefused'; refusal: 'initial' | 'trivial' };
 
 /** A reader keypad: the reader takes the PIN and sends the card's VERIFY, so the PIN never reaches the host. */
 export interface ReaderKeypad {
   /** `header`: the VERIFY's CLA INS P1 P2; the reader adds Lc and the PIN. */
   verify(header: Buffer): Promise<KeypadOutcome>;
+  /** `header`: the CHANGE PIN's CLA INS P1 P2; the reader takes current, new and confirmation. Absent: the reader cannot. */
+  change?(header: Buffer): Promise<KeypadOutcome>;
 }
 
 /**

@@ -133,24 +133,35 @@ class SerialChannel implements CardChannel {
     private readonly onClosed: () => void,
   ) {
     const keypad = owner.profile.keypad;
-    this.keypad = keypad && { verify: (header) => this.keypadVerify(keypad, header) };
+    this.keypad = keypad && {
+      verify: (header) => this.keypadCommand(keypad, keypad.verify.code, header, 1),
+      change: (header) => this.keypadCommand(keypad, keypad.change.code, header, 3),
+    };
   }
 
-  /** The reader's keypad verify: the host waits for the cardholder as long as the reader does, and for the card. */
-  private async keypadVerify(
+  /**
+   * A keypad command: the host waits for the cardholder as long as the reader does for each of
+   * the `entries` PINs, and for the card.
+   */
+  private async keypadCommand(
     keypad: NonNullable<SerialReaderProfile['keypad']>,
+    code: number,
     header: Buffer,
+    entries: number,
   ): Promise<KeypadOutcome> {
     this.assertOpen();
     const answer = await this.guard(() =>
       this.owner.command(
-        keypad.verify.code,
+        code,
         header,
-        keypad.entryTimeoutMs + this.owner.profile.timeouts.cardResponseMs,
+        entries * keypad.entryTimeoutMs + this.owner.profile.timeouts.cardResponseMs,
       ),
     );
     if (answer.code === keypad.cancelled.code) return { outcome: 'cancelled' };
     if (answer.code === keypad.timeout.code) return { outcome: 'timeout' };
+    if (answer.code === keypad.entriesDiffer.code) return { outcome: 'entriesDiffer' };
+    if (answer.code === keypad.newPinRefused.code)
+      return { outcome: 'newPinRefused', refusal: answer.data[0] === 0x01 ? 'initial' : 'trivial' };
     if (answer.code !== this.owner.profile.status.ok.code)
       throw this.removedOr(this.owner.failure(answer, 'keypad verify'));
     return { outcome: 'answered', response: answer.data };

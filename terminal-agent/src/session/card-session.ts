@@ -133,15 +133,27 @@ export class CardSession {
    * and sends the command, so the PIN never reaches the host. The card's answer, or how the entry
    * ended without one.
    */
-  async keypadVerify(header: Buffer): Promise<KeypadOutcome> {
+  keypadVerify(header: Buffer): Promise<KeypadOutcome> {
+    return this.onKeypad('verify', header);
+  }
+
+  /** CHANGE PIN with the current PIN, the new one and its confirmation taken on the reader's keypad. */
+  keypadChange(header: Buffer): Promise<KeypadOutcome> {
+    return this.onKeypad('change', header);
+  }
+
+  private async onKeypad(command: 'verify' | 'change', header: Buffer): Promise<KeypadOutcome> {
     this.assertOpen();
     const keypad = this.held.channel.keypad;
-    if (!keypad) {
-      throw new ReaderError('ReaderFailure', `"${this.reader}" has no keypad`, { reader: this.reader });
+    const run = command === 'verify' ? keypad?.verify.bind(keypad) : keypad?.change?.bind(keypad);
+    if (!run) {
+      throw new ReaderError('ReaderFailure', `"${this.reader}" has no keypad that can ${command} a PIN`, {
+        reader: this.reader,
+      });
     }
     this.apdus++;
     try {
-      return await keypad.verify(header);
+      return await run(header);
     } catch (e) {
       throw await this.afterFailure(e);
     }
