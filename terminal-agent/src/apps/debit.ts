@@ -199,3 +199,79 @@ export async function requestDynamicSignature(
     throw new ProtocolError('SDAD_MISSING', 'INTERNAL AUTHENTICATE answered without signed dynamic data');
   return { signedDynamicData, ddolData };
 }
+
+/** Cryptogram information data (9F27) types: AAC, TC, ARQC. */
+export const CRYPTOGRAM_TYPE = { aac: 0x00, tc: 0x40, arqc: 0x80 } as const;
+
+/**
+ * The CDOL1 data of a cash withdrawal in PBOC order (9F02 9F03 9F1A 95 5F2A 9A 9C 9F37): the
+ * amount in fen as BCD, China and CNY, transaction type 01 (cash), a fresh unpredictable number.
+ */
+export function cashWithdrawalCdol1(amount: number, now: Date): Buffer {
+  if (!Number.isSafeInteger(amount) || amount < 1 || amount > 999_999_999_999) {
+    throw new ProtocolError('AMOUNT_INVALID', 'a withdrawal amount is 1 to 999999999999 fen');
+  }
+  const chinaDay = new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(2, 10).replace(/-/g, '');
+  return Buffer.concat([
+    Buffer.from(String(amount).padStart(12, '0'), 'hex'),
+    Buffer.alloc(6),
+    Buffer.from('0156', 'hex'),
+    Buffer.alloc(5),
+    Buffer.from('0156', 'hex'),
+    Buffer.from(chinaDay, 'hex'),
+    Buffer.from([0x01]),
+    randomBytes(4),
+  ]);
+}
+
+export interface ApplicationCryptogram {
+  /** 9F27: which cryptogram the card gave (CRYPTOGRAM_TYPE). */
+  type: number;
+  atc: Buffer;
+  cryptogram: Buffer;
+  iad: Buffer;
+}
+
+/** GENERATE AC (`80 AE P1 00`) asking for `type` over `data`; the answer in format 1 or 2. */
+export async function generateAc(
+  session: CardSession,
+  type: number,
+  data: Buffer,
+): Promise<ApplicationCryptogram> {
+  const res = requireSuccess(
+    await session.transmit({ cla: CLA.PROPRIETARY, ins: INS.GENERATE_AC, p1: type, p2: 0x00, data, le: 256 }),
+    'GENERATE AC',
+  );
+  const [template] = parseBerTlv(res);
+  if (template?.tag === 0x80 && template.value.length >= 11) {
+    return {
+      type: template.value[0]!,
+      atc: template.value.subarray(1, 3),
+      cryptogram: template.value.subarray(3, 11),
+      iad: template.value.subarray(11),
+    };
+  }
+  const field = (tag: number) => (template ? findTlv([template], tag)?.value : undefined);
+  const cid = field(0x9f27);
+  const atc = field(0x9f36);
+  const cryptogram = field(0x9f26);
+  const iad = field(0x9f10);
+  if (cid?.length !== 1 || atc?.length !== 2 || cryptogram?.length !== 8 || !iad) {
+    throw new ProtocolError('GENERATE_AC_RESPONSE', 'GENERATE AC answered without 9F27, 9F36, 9F26 and 9F10');
+  }
+  return { type: cid[0]! & 0xc0, atc, cryptogram, iad };
+}
+
+/** EXTERNAL AUTHENTICATE with the issuer's ARPC and ARC (issuer authentication): true when the card accepts it. */
+export async function issuerAuthenticate(session: CardSession, arpc: Buffer, arc: Buffer): Promise<boolean> {
+  const res = await session.transmit({
+    cla: CLA.ISO,
+    ins: INS.EXTERNAL_AUTHENTICATE,
+    p1: 0x00,
+    p2: 0x00,
+    data: Buffer.concat([arpc, arc]),
+  });
+  if (res.sw === 0x9000) return true;
+  if (res.sw === 0x6300) return false;
+  throw new CardError(res.sw, 'EXTERNAL AUTHENTICATE (issuer authentication)');
+}
