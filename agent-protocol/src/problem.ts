@@ -50,6 +50,8 @@ export const DESK_PROBLEM_CODES = [
   'SETTLEMENT_OUTCOME_PENDING',
   /** The settle got no answer, and the agent reversed the attempt: nothing was paid; settle again. */
   'SETTLEMENT_ATTEMPT_VOIDED',
+  /** A bank withdrawal's authorisation got no answer, and the agent reversed it: nothing was paid out. */
+  'WITHDRAWAL_NO_ANSWER',
 ] as const;
 export type DeskProblemCode = (typeof DESK_PROBLEM_CODES)[number];
 

@@ -49,6 +49,12 @@ export const bankPinBlockRequest = z.strictObject({
   format: z.union([z.literal(0), z.literal(4)]).default(0),
 });
 
+/** A cash withdrawal from the card account at a bank counter: the amount in fen. */
+export const bankWithdrawalRequest = z.strictObject({
+  reader: readerName.optional(),
+  amount: z.number().int().min(1).max(999_999_999_999),
+});
+
 /** The body schema of each REST route that takes one, by its name in `AGENT_API_PATHS`. */
 export const AGENT_REQUEST_BODIES = {
   readCard: readerRequest,
@@ -57,4 +63,5 @@ export const AGENT_REQUEST_BODIES = {
   outboxUnpark: unparkRequest,
   ministryHsmStep: hsmStepRequest,
   bankPinBlock: bankPinBlockRequest,
+  bankWithdrawal: bankWithdrawalRequest,
 } as const;

@@ -84,6 +84,7 @@ export const AGENT_API_PATHS = {
   outbox: '/v1/outbox',
   outboxUnpark: '/v1/outbox/unpark',
   bankPinBlock: '/v1/card/pin/bank-block',
+  bankWithdrawal: '/v1/card/debit/withdrawal',
 } as const;
 
 /**
@@ -91,6 +92,27 @@ export const AGENT_API_PATHS = {
  * reader, typed on the PIN pad, which enciphers it under its terminal PIN key; card-service's HSM
  * re-enciphers it under the zone PIN key. The agent never holds the PIN in clear.
  */
+/**
+ * `POST /v1/card/debit/withdrawal` (bank terminals): the card's online authorisation for a cash
+ * withdrawal from its card account, and how it ended. `completed`: the card's TC, hand the cash
+ * out; `declined`: the issuer declined (`arc` says why), nothing moved; `reversed`: the issuer
+ * approved but the card declined (AAC) or was pulled, and the debit was given back;
+ * `declined_by_card`: the card declined before the issuer was asked.
+ */
+export interface BankWithdrawalView {
+  status: 'completed' | 'declined' | 'reversed' | 'declined_by_card';
+  /** The debit application's account number, masked to its last four digits. */
+  pan: string;
+  amount: number;
+  withdrawalId: string | null;
+  /** The issuer's authorisation response code ('00' approved, '51' insufficient funds, '62' restricted card). */
+  arc: string | null;
+  /** The card account's balance in fen after the authorisation, as the issuer answered it. */
+  balance: number | null;
+  /** The journal key of the authorisation, for the counter's records and reconciliation. */
+  authorisationKey: string | null;
+}
+
 export interface BankPinBlockView {
   /** The debit application's account number, masked to its last four digits. */
   pan: string;

@@ -2,14 +2,23 @@ import {
   type CaKeys,
   type CardAlgorithm,
   CardError,
+  ProtocolError,
   ValidationError,
+  fromHex,
   formatReadCardBas,
   parseAtr,
   toHex,
   wipe,
 } from '@sscard/card-core';
 import type { ProfileSet, SsseCardOsProfile } from '@sscard/firmware-profiles';
-import { readDebitApplication } from './apps/debit.js';
+import {
+  CRYPTOGRAM_TYPE,
+  type ApplicationCryptogram,
+  cashWithdrawalCdol1,
+  generateAc,
+  issuerAuthenticate,
+  readDebitApplication,
+} from './apps/debit.js';
 import { internalAuthenticate, paymentProof } from './apps/internal-authenticate.js';
 import {
   changePin,
@@ -45,7 +54,20 @@ import {
 import type { CardCheckContext } from './verification/card-context.js';
 import type { AheadOutcomes, CheckRegistry } from './verification/check-registry.js';
 import { defaultChecks } from './verification/default-checks.js';
+import { authenticateDebitApplication } from './verification/rules/offline-data-authentication.js';
 import type { VerificationReport } from './verification/types.js';
+
+/** What the issuer is sent of a first GENERATE AC (registry-protocol's withdrawal request). */
+export interface DebitCryptogramRequest {
+  pan: string;
+  psn: string;
+  amount: number;
+  cdol1: string;
+  aip: string;
+  atc: string;
+  iad: string;
+  arqc: string;
+}
 
 export interface TerminalIdentity {
   /** `iReadCardBas` field 10: the terminal number the social insurance bureau assigned. */
@@ -465,6 +487,56 @@ export class CardOperations {
     );
     if (!debit) throw new CardError(0x6a82, 'the card has no debit application');
     return debit.pan;
+  }
+
+  /**
+   * A cash withdrawal with the card's debit application, in one card session: GET PROCESSING
+   * OPTIONS and the records, offline data authentication (when CA keys are configured), the first
+   * GENERATE AC asking for an ARQC over the amount, then `online` (the issuer's answer), the ARPC
+   * given to the card (EXTERNAL AUTHENTICATE) and the second GENERATE AC asking for a TC when the
+   * issuer approved, an AAC otherwise. Undefined `online` answer: the card declined offline (its
+   * first cryptogram an AAC) and the issuer was not asked. A card pulled on the way throws.
+   */
+  async debitWithdrawal(
+    options: { reader?: string | undefined; amount: number },
+    online: (request: DebitCryptogramRequest) => Promise<{ approved: boolean; arc: string; arpc: string }>,
+  ): Promise<{
+    first: ApplicationCryptogram;
+    second?: ApplicationCryptogram;
+    issuerAuthenticated?: boolean;
+  }> {
+    const now = this.clock();
+    return this.withSession(options.reader, async (session) => {
+      const debit = await readDebitApplication(session, now);
+      if (!debit) throw new CardError(0x6a82, 'the card has no debit application');
+      if (this.options.caKeys) {
+        const oda = await authenticateDebitApplication(session, debit, this.options.caKeys, now);
+        if (oda.ok === false)
+          throw new ProtocolError('ODA_FAILED', `offline data authentication: ${oda.reason}`);
+      }
+      const cdol1 = cashWithdrawalCdol1(options.amount, now);
+      const first = await generateAc(session, CRYPTOGRAM_TYPE.arqc, cdol1);
+      if (first.type !== CRYPTOGRAM_TYPE.arqc) return { first };
+      const psn = debit.tags.get(0x5f34);
+      const answer = await online({
+        pan: debit.pan,
+        psn: psn?.length === 1 ? toHex(psn) : '00',
+        amount: options.amount,
+        cdol1: toHex(cdol1),
+        aip: toHex(debit.aip),
+        atc: toHex(first.atc),
+        iad: toHex(first.iad),
+        arqc: toHex(first.cryptogram),
+      });
+      const arc = Buffer.from(answer.arc, 'latin1');
+      const issuerAuthenticated = await issuerAuthenticate(session, fromHex(answer.arpc), arc);
+      const second = await generateAc(
+        session,
+        answer.approved && issuerAuthenticated ? CRYPTOGRAM_TYPE.tc : CRYPTOGRAM_TYPE.aac,
+        Buffer.concat([arc, cdol1]),
+      );
+      return { first, second, issuerAuthenticated };
+    });
   }
 
   /** VERIFY with the PIN taken on the keypad of the card's reader: the PIN never reaches the agent. */

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { BankPinBlockView, HsmStepRequest } from '@sscard/agent-protocol';
+import type { BankPinBlockView, BankWithdrawalView, HsmStepRequest } from '@sscard/agent-protocol';
 import type { ReaderManagerEvents, ReaderState } from '../readers/reader-manager.js';
 import type { CardReadView, LostCardReportView, PinResultView } from './card-view.js';
 import type { MinistryBackend, MinistryFunction } from './ministry.js';
@@ -28,6 +28,8 @@ export interface AgentActions extends EventEmitter<AgentActionEvents> {
   reportLost(request: { reader?: string | undefined }): Promise<LostCardReportView>;
   /** A bank counter's bank PIN for the card in the reader, enciphered (see CardActions.bankPinBlock). */
   bankPinBlock(request: { reader?: string | undefined; format: 0 | 4 }): Promise<BankPinBlockView>;
+  /** A cash withdrawal from the card account at a bank counter (see CardActions.bankWithdrawal). */
+  bankWithdrawal(request: { reader?: string | undefined; amount: number }): Promise<BankWithdrawalView>;
   readonly ministry: MinistryBackend;
   /** The bureau HSM's key (`pKey`) for a first step's output, through the terminal's link to card-service. */
   hsmStep(request: { function: HsmStepRequest['function']; step1: string }): Promise<string>;

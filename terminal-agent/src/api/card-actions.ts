@@ -20,7 +20,9 @@ import {
   registryView,
 } from './card-view.js';
 import type { MinistryArguments, MinistryBackend, MinistryFunction, MinistryResult } from './ministry.js';
-import type { BankPinBlockView, HsmStepRequest } from '@sscard/agent-protocol';
+import type { BankPinBlockView, BankWithdrawalView, HsmStepRequest } from '@sscard/agent-protocol';
+import { ReaderError } from '../readers/errors.js';
+import type { AuthorisationOutcome } from '../registry/bank-withdrawal.js';
 import {
   PIN_MANAGEMENT_TERMINALS as PIN_MANAGEMENT_TERMINAL_TYPES,
   type PinManagementOperation,
@@ -418,6 +420,90 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
     } finally {
       wipe(block);
     }
+  }
+
+  /**
+   * A cash withdrawal from the card account at a bank counter: the card's ARQC for the amount to
+   * card-service (journalled), its answer back to the card, and the ending the card chose sent as
+   * the completion — the TC completes it, an AAC or a card pulled after the approval reverses it.
+   * An authorisation that got no answer is reversed by the journal before the card is answered.
+   */
+  async bankWithdrawal(request: {
+    reader?: string | undefined;
+    amount: number;
+  }): Promise<BankWithdrawalView> {
+    const { card, registry, terminalType, log } = this.#options;
+    if (terminalType !== 'bank') {
+      throw new ApiProblem(403, 'TERMINAL_TYPE_FORBIDDEN', 'withdrawals are made at bank terminals only', {
+        terminalType: terminalType ?? null,
+      });
+    }
+    if (!registry.enabled) {
+      throw new ApiProblem(503, 'REGISTRY_NOT_CONFIGURED', 'no card-service is configured on this terminal');
+    }
+    const reader = request.reader ?? this.#cardReader();
+    let outcome: AuthorisationOutcome | undefined;
+    let pan = '';
+    const view = (status: BankWithdrawalView['status']): BankWithdrawalView => {
+      const authorised = outcome?.kind === 'authorised' ? outcome.authorisation : undefined;
+      return {
+        status,
+        pan: pan ? `${'*'.repeat(pan.length - 4)}${pan.slice(-4)}` : '',
+        amount: request.amount,
+        withdrawalId: authorised?.withdrawalId ?? null,
+        arc: authorised?.arc ?? null,
+        balance: authorised?.balance ?? null,
+        authorisationKey: outcome?.authorisationKey ?? null,
+      };
+    };
+    const complete = (
+      outcomeName: 'tc' | 'aac' | 'reversal',
+      extra: { reason?: 'card_removed' | 'terminal_error'; cryptogram?: string },
+    ) =>
+      registry.withdrawals((w) =>
+        w.complete({ authorisationKey: outcome!.authorisationKey, outcome: outcomeName, ...extra }),
+      );
+    let ended: Awaited<ReturnType<CardOperations['debitWithdrawal']>>;
+    try {
+      ended = await card.debitWithdrawal({ reader, amount: request.amount }, async (cryptogram) => {
+        pan = cryptogram.pan;
+        outcome = await registry.withdrawals((w) => w.authorise(cryptogram));
+        if (outcome.kind === 'reversed') {
+          throw new ApiProblem(
+            502,
+            'WITHDRAWAL_NO_ANSWER',
+            'card-service did not answer the authorisation; it was reversed',
+            {
+              authorisationKey: outcome.authorisationKey,
+            },
+          );
+        }
+        return outcome.authorisation;
+      });
+    } catch (e) {
+      // Approved, then the card was pulled (or failed) before its second cryptogram: give it back.
+      if (outcome?.kind === 'authorised' && outcome.authorisation.approved) {
+        await complete('reversal', { reason: e instanceof ReaderError ? 'card_removed' : 'terminal_error' });
+        log.info('bank withdrawal reversed', {
+          authorisationKey: outcome.authorisationKey,
+          amount: request.amount,
+        });
+        if (e instanceof ApiProblem) throw e;
+        return view('reversed');
+      }
+      throw e;
+    }
+    if (!ended.second || outcome?.kind !== 'authorised') return view('declined_by_card');
+    const cryptogram = ended.second.cryptogram.toString('hex').toUpperCase();
+    const byCard = ended.second.type === 0x40 ? 'tc' : 'aac';
+    await complete(byCard, { cryptogram });
+    const status = !outcome.authorisation.approved ? 'declined' : byCard === 'tc' ? 'completed' : 'reversed';
+    log.info('bank withdrawal', {
+      authorisationKey: outcome.authorisationKey,
+      amount: request.amount,
+      status,
+    });
+    return view(status);
   }
 
   ministryCode(error: unknown, fn: MinistryFunction): number {

@@ -200,6 +200,13 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
         res.json(await actions.bankPinBlock(request));
       },
     ],
+    bankWithdrawal: [
+      v1Body,
+      async (req, res) => {
+        const request = parseBody(BODIES.bankWithdrawal, req.body);
+        res.json(await actions.bankWithdrawal(request));
+      },
+    ],
     // The bureau HSM's key for a two-step ministry call, through this terminal's link to card-service.
     ministryHsmStep: [
       v1Body,

@@ -3,7 +3,7 @@
  * the access its line in `route-table.ts` names, over real HTTP and WebSocket connections. The
  * card side is a recorded `AgentActions` (as in server.test.ts).
  */
-import type { BankPinBlockView } from '@sscard/agent-protocol';
+import type { BankPinBlockView, BankWithdrawalView } from '@sscard/agent-protocol';
 import { ministryBackend } from '../testing/ministry-backend.js';
 import assert from 'node:assert/strict';
 import type { OutboxEntryView } from '@sscard/agent-protocol';
@@ -72,6 +72,17 @@ class RecordedActions extends EventEmitter<AgentActionEvents> implements AgentAc
   }
   async reportLost(): Promise<LostCardReportView> {
     return { status: 'queued', cardNumber: 'X00000019', reference: 'T:0000000001' };
+  }
+  async bankWithdrawal(): Promise<BankWithdrawalView> {
+    return {
+      status: 'completed',
+      pan: '************0019',
+      amount: 1,
+      withdrawalId: null,
+      arc: '00',
+      balance: 0,
+      authorisationKey: null,
+    };
   }
   async bankPinBlock(): Promise<BankPinBlockView> {
     return { pan: '************0019', pinBlock: '0123456789ABCDEF', format: 0 };
@@ -255,7 +266,9 @@ describe('the route table decides every route, whatever its spelling', () => {
                     ? { idempotencyKey: PARKED.idempotencyKey }
                     : name === 'ministryHsmStep'
                       ? { function: 'iReadCardBas_HSM_Step1', step1: RECORDED_BAS }
-                      : {},
+                      : name === 'bankWithdrawal'
+                        ? { amount: 100 }
+                        : {},
               )
             : undefined,
         );

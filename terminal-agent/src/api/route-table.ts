@@ -53,6 +53,7 @@ export const HTTP_ROUTES = {
   pinChange: { methods: ['POST'], path: AGENT_API_PATHS.changePin, access: 'client' },
   reportLost: { methods: ['POST'], path: AGENT_API_PATHS.reportLost, access: 'client' },
   bankPinBlock: { methods: ['POST'], path: AGENT_API_PATHS.bankPinBlock, access: 'client' },
+  bankWithdrawal: { methods: ['POST'], path: AGENT_API_PATHS.bankWithdrawal, access: 'client' },
   enrol: { methods: ['POST'], path: AGENT_API_PATHS.enrol, access: 'token' },
   outbox: { methods: ['GET'], path: AGENT_API_PATHS.outbox, access: 'token' },
   outboxUnpark: { methods: ['POST'], path: AGENT_API_PATHS.outboxUnpark, access: 'token' },

@@ -3,7 +3,7 @@
  * behind the API is its `AgentActions` interface answering with a recorded result (the iReadCardBas
  * example of DESIGN.md §6); the same API against the real reader stack is in test/src/api-*.test.ts.
  */
-import type { BankPinBlockView } from '@sscard/agent-protocol';
+import type { BankPinBlockView, BankWithdrawalView } from '@sscard/agent-protocol';
 import { ministryBackend } from '../testing/ministry-backend.js';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
@@ -59,6 +59,9 @@ class RecordedActions extends EventEmitter<AgentActionEvents> implements AgentAc
   }
   async reportLost(): Promise<LostCardReportView> {
     throw new ApiProblem(403, 'PIN_NOT_VERIFIED', 'verify the PIN first');
+  }
+  async bankWithdrawal(): Promise<BankWithdrawalView> {
+    throw new ApiProblem(403, 'TERMINAL_TYPE_FORBIDDEN', 'withdrawals are made at bank terminals only');
   }
   async bankPinBlock(): Promise<BankPinBlockView> {
     throw new ApiProblem(403, 'TERMINAL_TYPE_FORBIDDEN', 'bank PINs are taken at bank terminals only');

@@ -4,7 +4,7 @@
  * Real socket.io clients over real connections; the card side is a recorded `AgentActions` that
  * numbers its reads, and the PIN side the real on-screen keypad.
  */
-import type { BankPinBlockView } from '@sscard/agent-protocol';
+import type { BankPinBlockView, BankWithdrawalView } from '@sscard/agent-protocol';
 import { ApiProblem } from './problem.js';
 import { ministryBackend } from '../testing/ministry-backend.js';
 import assert from 'node:assert/strict';
@@ -78,6 +78,9 @@ class NumberedActions extends EventEmitter<AgentActionEvents> implements AgentAc
   }
   async reportLost(): Promise<LostCardReportView> {
     return { status: 'queued', cardNumber: 'X0****019', reference: 'T:0000000001' };
+  }
+  async bankWithdrawal(): Promise<BankWithdrawalView> {
+    throw new ApiProblem(403, 'TERMINAL_TYPE_FORBIDDEN', 'withdrawals are made at bank terminals only');
   }
   async bankPinBlock(): Promise<BankPinBlockView> {
     throw new ApiProblem(403, 'TERMINAL_TYPE_FORBIDDEN', 'bank PINs are taken at bank terminals only');

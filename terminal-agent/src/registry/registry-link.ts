@@ -1,3 +1,4 @@
+import type { BankWithdrawalRequests } from './bank-withdrawal.js';
 import type { OutboxAnswer } from '@sscard/agent-protocol';
 import type {
   PinBlockTranslation,
@@ -404,6 +405,12 @@ export class RegistryLink {
   async settlement<T>(work: (requests: DeskSettlementRequests) => Promise<T>): Promise<T> {
     const registry = this.#usable();
     return this.#observe(() => work(registry.settlement));
+  }
+
+  /** Runs `work` on the bank counter's withdrawal requests, learning the link's state from it. */
+  async withdrawals<T>(work: (requests: BankWithdrawalRequests) => Promise<T>): Promise<T> {
+    const registry = this.#usable();
+    return this.#observe(() => work(registry.withdrawals));
   }
 
   /** A bank PIN block from the PIN pad, under the zone PIN key (card-service's HSM). */

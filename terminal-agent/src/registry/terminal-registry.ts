@@ -2,6 +2,7 @@ import { startRenewal } from './certificate-renewal.js';
 import { RegistryClient } from './client.js';
 import { CardLifecycleRequests } from './card-lifecycle.js';
 import type { TerminalIdentity } from './credentials.js';
+import { BankWithdrawalRequests } from './bank-withdrawal.js';
 import { DeskSettlementRequests } from './desk-settlement.js';
 import { isRegistryError } from './errors.js';
 import { type RegistrySettings, loadOrEnrol } from './enrolment.js';
@@ -47,6 +48,8 @@ export interface TerminalRegistry {
   lifecycle: CardLifecycleRequests;
   /** The desk's medical settlement requests (hospital and pharmacy terminals). */
   settlement: DeskSettlementRequests;
+  /** A bank counter's withdrawals from the card account. */
+  withdrawals: BankWithdrawalRequests;
   /** The `CardAuthVerifier` for a terminal without a PSAM. */
   cardAuth: RemoteCardAuthVerifier;
   /** EXTERNAL AUTHENTICATE for a terminal without a PSAM: gen 3 holder data through the HSM module. */
@@ -114,6 +117,7 @@ export async function openTerminalRegistry(options: TerminalRegistryOptions): Pr
     const outbox = new Outbox(journal, (entry) => client.deliver(entry), options.log, options.outbox);
     // Registers the settle attempts' resolver before the first pass, which may find some.
     const settlement = new DeskSettlementRequests(outbox, client);
+    const withdrawals = new BankWithdrawalRequests(outbox);
     // Requests a crash left unanswered go first, before anything new is journalled.
     const recovered = await outbox.resendPending();
     if (options.resendIntervalMs !== 0) outbox.start(options.resendIntervalMs ?? 60_000);
@@ -128,6 +132,7 @@ export async function openTerminalRegistry(options: TerminalRegistryOptions): Pr
       outbox,
       lifecycle: new CardLifecycleRequests(outbox),
       settlement,
+      withdrawals,
       cardAuth: new RemoteCardAuthVerifier(client),
       externalAuth: remoteExternalAuthenticator(client),
       recovered,

@@ -1,0 +1,107 @@
+import {
+  type WithdrawalAnswer,
+  type WithdrawalBody,
+  type WithdrawalCompletionAnswer,
+  type WithdrawalCompletionBody,
+  withdrawalAnswerSchema,
+  withdrawalCompletionAnswerSchema,
+} from '@sscard/registry-protocol/pension';
+import type { z } from 'zod';
+import { RegistryError } from './errors.js';
+import type { JsonAnswer } from './https-json.js';
+import type { JournalEntry } from './journal.js';
+import { type Outbox, resultOf } from './outbox.js';
+
+/**
+ * A bank counter's withdrawals from the card account, each request journalled with its key before
+ * it is sent. An authorisation that got no answer is never sent again: the card has moved on
+ * without the ARPC, so it is reversed with its key — the service gives the money back if it
+ * debited, or voids the key so that the authorisation is refused should it still arrive.
+ * Completions (the card's TC, its AAC, a reversal) are sent again with their key until answered.
+ */
+
+export const WITHDRAWAL_OPERATIONS = {
+  authorise: 'withdrawal.authorise',
+  complete: 'withdrawal.complete',
+} as const;
+
+export type AuthorisationOutcome =
+  | { authorisationKey: string; kind: 'authorised'; authorisation: WithdrawalAnswer }
+  /** No answer came: the withdrawal was reversed (or its key voided) instead. */
+  | { authorisationKey: string; kind: 'reversed'; completion: WithdrawalCompletionAnswer };
+
+function parsed<S extends z.ZodType>(schema: S, entry: JournalEntry): z.output<S> {
+  const result = schema.safeParse(resultOf(entry));
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new RegistryError(
+      'REGISTRY_PROTOCOL',
+      `${entry.operation} ${entry.idempotencyKey}: unexpected answer at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      { idempotencyKey: entry.idempotencyKey },
+    );
+  }
+  return result.data;
+}
+
+/** The outcome an answered authorisation entry records: its own answer, or the reversal that resolved it. */
+export function authorisationOutcome(entry: JournalEntry): AuthorisationOutcome {
+  const body = resultOf<Record<string, unknown>>(entry);
+  const authorisationKey = entry.idempotencyKey;
+  if (body && typeof body === 'object' && 'arpc' in body) {
+    return { authorisationKey, kind: 'authorised', authorisation: parsed(withdrawalAnswerSchema, entry) };
+  }
+  return { authorisationKey, kind: 'reversed', completion: parsed(withdrawalCompletionAnswerSchema, entry) };
+}
+
+export class BankWithdrawalRequests {
+  constructor(private readonly outbox: Outbox) {
+    outbox.resolveWith(WITHDRAWAL_OPERATIONS.authorise, (entry) => this.#reverseUnanswered(entry));
+  }
+
+  /**
+   * The online authorisation, journalled before it is sent. When no answer comes back it is
+   * reversed at once; when even that cannot be sent it stays pending (resolved by the resend
+   * passes), and the RegistryError (REGISTRY_UNREACHABLE) carries its key.
+   */
+  async authorise(body: WithdrawalBody): Promise<AuthorisationOutcome> {
+    let answered: JournalEntry;
+    try {
+      answered = await this.outbox.submit({
+        operation: WITHDRAWAL_OPERATIONS.authorise,
+        method: 'POST',
+        path: '/v1/pensions/withdrawals',
+        body,
+      });
+    } catch (e) {
+      const key = e instanceof RegistryError ? e.details?.idempotencyKey : undefined;
+      const seq = typeof key === 'string' ? this.outbox.journal.seqOfKey(key) : undefined;
+      if (!(e instanceof RegistryError) || e.code !== 'REGISTRY_UNREACHABLE' || seq === undefined) throw e;
+      answered = await this.outbox.resolve(seq);
+    }
+    return authorisationOutcome(answered);
+  }
+
+  /** The card's TC, its AAC, or the terminal's reversal of an authorisation; sent again until answered. */
+  async complete(body: WithdrawalCompletionBody): Promise<WithdrawalCompletionAnswer> {
+    return parsed(
+      withdrawalCompletionAnswerSchema,
+      await this.outbox.submit({
+        operation: WITHDRAWAL_OPERATIONS.complete,
+        method: 'POST',
+        path: '/v1/pensions/withdrawals/completion',
+        body,
+      }),
+    );
+  }
+
+  async #reverseUnanswered(entry: JournalEntry): Promise<JsonAnswer> {
+    const reversal = await this.outbox.submit({
+      operation: WITHDRAWAL_OPERATIONS.complete,
+      method: 'POST',
+      path: '/v1/pensions/withdrawals/completion',
+      body: { authorisationKey: entry.idempotencyKey, outcome: 'reversal', reason: 'timeout' },
+    });
+    parsed(withdrawalCompletionAnswerSchema, reversal);
+    return { status: 200, body: reversal.answer!.body, headers: {} };
+  }
+}
