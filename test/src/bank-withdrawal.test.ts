@@ -3,7 +3,8 @@
  * (GET PROCESSING OPTIONS, records, the first GENERATE AC for the amount), card-service's HSM
  * verifies the ARQC and answers the ARPC, the card checks it (EXTERNAL AUTHENTICATE) and gives
  * its TC in the second GENERATE AC. Real parts: card-service with its HSM process, the agent, a
- * private pcscd with vpcd and the emulated generation 3 card carrying the debit application.
+ * private pcscd with vpcd and the emulated generation 3 card carrying the debit application;
+ * card-service on sqlite3, then on the harness's PostgreSQL.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -14,7 +15,7 @@ import { type CardDocument, createCard, debitPanFor } from '@sscard/card-emulato
 import { CardWithFaults } from '@sscard/card-emulator/faults';
 import { runPensionMonth } from '@sscard/card-service/pension/monthly-run';
 import { createLogger } from '@sscard/log';
-import { type Pcscd, startPcscd, tempDir, waitFor } from '@sscard/test-harness';
+import { type Pcscd, type Postgres, startPcscd, startPostgres, tempDir, waitFor } from '@sscard/test-harness';
 import { AgentConfigSchema } from '@sscard/terminal-agent/config/schema';
 import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
 import { type RegistryUnderTest, citizenId, seedActiveCard, startRegistry } from './registry-fixture.js';
@@ -32,132 +33,143 @@ class PulledAfterIssuerAnswer extends CardWithFaults {
   }
 }
 
-describe('cash withdrawal from the card account at a bank counter', () => {
-  const TERMINAL = 'B-330300-0091';
-  const MONTHLY = 312_456;
-  let registry: RegistryUnderTest;
-  let pcscd: Pcscd;
-  let agent: RunningAgent;
-  let slot: VpcdSlot;
-  let card: PulledAfterIssuerAnswer;
-  let base: string;
-  let token: string;
-  let personNo: string;
-
-  before(async () => {
-    registry = await startRegistry();
-    const dataDir = await tempDir('sscard-bank-withdrawal-');
-    const seeded = await seedActiveCard(registry, {
-      idNumber: citizenId('19560301', '031'),
-      name: '王秀英',
-      generation: 3,
-    });
-    personNo = seeded.personNo;
-    const pan = debitPanFor('330300', 91);
-    const issued = seeded.document as CardDocument;
-    const doc = {
-      ...issued,
-      applications: { ...issued.applications, debit: { pan, psn: '01', expiryDate: '20361231' } },
-    } as CardDocument;
-    const month = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
-    const granted = await registry.operator('POST', '/v1/pensions/entitlements', {
-      personNo,
-      monthlyAmount: MONTHLY,
-      firstMonth: month,
-      payingRegion: '330300',
-    });
-    assert.equal(granted.status, 201, JSON.stringify(granted.body));
-    await runPensionMonth(registry.service.store, () => new Date(), { month, region: '330300' });
-    const account = await registry.operator('POST', '/v1/pensions/debit-accounts', {
-      cardNumber: seeded.cardNumber,
-      pan,
-      psn: '01',
-    });
-    assert.equal(account.status, 201, JSON.stringify(account.body));
-
-    pcscd = await startPcscd({ readers: 1 });
-    process.env.PCSCLITE_CSOCK_NAME = pcscd.env.PCSCLITE_CSOCK_NAME;
-    const config = AgentConfigSchema.parse({
-      terminal: { id: TERMINAL, type: 'bank', region: '330300' },
-      api: { port: 0, tokenFile: join(dataDir, 'api-token') },
-      cardService: {
-        url: registry.service.url,
-        caCertPath: registry.caCertPath,
-        enrolmentCode: await registry.enrolmentCode(TERMINAL, 'bank', '330300'),
-      },
-      dataDir,
-    });
-    agent = await startAgent(config, createLogger({ level: 'error', write: () => {} }));
-    await agent.registry.ready();
-    token = (await readFile(join(dataDir, 'api-token'), 'utf8')).trim();
-    base = `http://127.0.0.1:${agent.address.port}`;
-    slot = new VpcdSlot({ port: pcscd.vpcdPorts[0]!, backoff: { initialMs: 50, maxMs: 300 } });
-    card = new PulledAfterIssuerAnswer(createCard(doc, registry.keyset));
-    slot.insert(card);
-    await waitFor('the card', () => agent.readers.list().find((r) => r.role === 'user')?.card);
-  });
-
-  after(async () => {
-    slot?.close();
-    await agent?.stop();
-    await pcscd?.stop();
-    await registry?.close();
-  });
-
-  async function withdraw(amount: number): Promise<{ status: number; body: Record<string, unknown> }> {
-    const res = await fetch(`${base}/v1/card/debit/withdrawal`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ amount }),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  }
-
-  const balance = async () => {
-    const row = await registry.service.store.get<{ balance: number | string }>(
-      'SELECT balance FROM card_accounts WHERE person_no = ?',
-      [personNo],
-    );
-    return Number(row?.balance ?? 0);
-  };
-  const withdrawal = (id: unknown) =>
-    registry.service.store.get<{ status: string; outcome: string | null; reason: string | null }>(
-      'SELECT status, outcome, reason FROM bank_withdrawals WHERE withdrawal_id = ?',
-      [String(id)],
-    );
-
-  it('the card’s ARQC verified, its account debited, the ARPC accepted and its TC completing it', async () => {
-    const done = await withdraw(100_000);
-    assert.equal(done.status, 200, JSON.stringify(done.body));
-    assert.equal(done.body.status, 'completed');
-    assert.equal(done.body.arc, '00');
-    assert.equal(done.body.balance, MONTHLY - 100_000);
-    assert.equal(await balance(), MONTHLY - 100_000);
-    assert.equal((await withdrawal(done.body.withdrawalId))?.status, 'completed');
-    assert.equal((await withdrawal(done.body.withdrawalId))?.outcome, 'tc');
-  });
-
-  it('more than the balance: declined by the issuer, the card told so, nothing moved', async () => {
-    const declined = await withdraw(MONTHLY);
-    assert.equal(declined.status, 200, JSON.stringify(declined.body));
-    assert.equal(declined.body.status, 'declined');
-    assert.equal(declined.body.arc, '51');
-    assert.equal(await balance(), MONTHLY - 100_000);
-    assert.equal((await withdrawal(declined.body.withdrawalId))?.outcome, 'aac');
-  });
-
-  it('the card pulled before its second GENERATE AC: the approved debit is reversed once', async () => {
-    card.armed = true;
-    const pulled = await withdraw(50_000);
-    assert.equal(pulled.status, 200, JSON.stringify(pulled.body));
-    assert.equal(pulled.body.status, 'reversed');
-    assert.equal(await balance(), MONTHLY - 100_000, 'given back');
-    const row = await withdrawal(pulled.body.withdrawalId);
-    assert.equal(row?.status, 'reversed');
-    assert.equal(row?.outcome, 'reversal');
-    const reversals = await registry.service.store.get<{ n: number | string }>(
-      "SELECT COUNT(DISTINCT txn_id) AS n FROM ledger_entries WHERE kind = 'withdrawal_reversal'",
-    );
-    assert.equal(Number(reversals?.n), 1);
-  });
+// One private pcscd for the file: the PC/SC client library takes its socket name once per process.
+let pcscd: Pcscd | undefined;
+after(async () => {
+  await pcscd?.stop();
 });
+
+for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
+  describe(`cash withdrawal from the card account at a bank counter, card-service on ${engine}`, () => {
+    const TERMINAL = 'B-330300-0091';
+    const MONTHLY = 312_456;
+    let registry: RegistryUnderTest;
+    let postgres: Postgres | undefined;
+    let agent: RunningAgent;
+    let slot: VpcdSlot;
+    let card: PulledAfterIssuerAnswer;
+    let base: string;
+    let token: string;
+    let personNo: string;
+
+    before(async () => {
+      postgres = engine === 'PostgreSQL' ? await startPostgres() : undefined;
+      registry = await startRegistry({}, postgres ? { databaseUrl: postgres.url } : {});
+      const dataDir = await tempDir('sscard-bank-withdrawal-');
+      const seeded = await seedActiveCard(registry, {
+        idNumber: citizenId('19560301', '031'),
+        name: '王秀英',
+        generation: 3,
+      });
+      personNo = seeded.personNo;
+      const pan = debitPanFor('330300', 91);
+      const issued = seeded.document as CardDocument;
+      const doc = {
+        ...issued,
+        applications: { ...issued.applications, debit: { pan, psn: '01', expiryDate: '20361231' } },
+      } as CardDocument;
+      const month = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
+      const granted = await registry.operator('POST', '/v1/pensions/entitlements', {
+        personNo,
+        monthlyAmount: MONTHLY,
+        firstMonth: month,
+        payingRegion: '330300',
+      });
+      assert.equal(granted.status, 201, JSON.stringify(granted.body));
+      await runPensionMonth(registry.service.store, () => new Date(), { month, region: '330300' });
+      const account = await registry.operator('POST', '/v1/pensions/debit-accounts', {
+        cardNumber: seeded.cardNumber,
+        pan,
+        psn: '01',
+      });
+      assert.equal(account.status, 201, JSON.stringify(account.body));
+
+      if (!pcscd) {
+        pcscd = await startPcscd({ readers: 1 });
+        process.env.PCSCLITE_CSOCK_NAME = pcscd.env.PCSCLITE_CSOCK_NAME;
+      }
+      const config = AgentConfigSchema.parse({
+        terminal: { id: TERMINAL, type: 'bank', region: '330300' },
+        api: { port: 0, tokenFile: join(dataDir, 'api-token') },
+        cardService: {
+          url: registry.service.url,
+          caCertPath: registry.caCertPath,
+          enrolmentCode: await registry.enrolmentCode(TERMINAL, 'bank', '330300'),
+        },
+        dataDir,
+      });
+      agent = await startAgent(config, createLogger({ level: 'error', write: () => {} }));
+      await agent.registry.ready();
+      token = (await readFile(join(dataDir, 'api-token'), 'utf8')).trim();
+      base = `http://127.0.0.1:${agent.address.port}`;
+      slot = new VpcdSlot({ port: pcscd.vpcdPorts[0]!, backoff: { initialMs: 50, maxMs: 300 } });
+      card = new PulledAfterIssuerAnswer(createCard(doc, registry.keyset));
+      slot.insert(card);
+      await waitFor('the card', () => agent.readers.list().find((r) => r.role === 'user')?.card);
+    });
+
+    after(async () => {
+      slot?.close();
+      await agent?.stop();
+      await registry?.close();
+      await postgres?.stop();
+    });
+
+    async function withdraw(amount: number): Promise<{ status: number; body: Record<string, unknown> }> {
+      const res = await fetch(`${base}/v1/card/debit/withdrawal`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ amount }),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    }
+
+    const balance = async () => {
+      const row = await registry.service.store.get<{ balance: number | string }>(
+        'SELECT balance FROM card_accounts WHERE person_no = ?',
+        [personNo],
+      );
+      return Number(row?.balance ?? 0);
+    };
+    const withdrawal = (id: unknown) =>
+      registry.service.store.get<{ status: string; outcome: string | null; reason: string | null }>(
+        'SELECT status, outcome, reason FROM bank_withdrawals WHERE withdrawal_id = ?',
+        [String(id)],
+      );
+
+    it('the card’s ARQC verified, its account debited, the ARPC accepted and its TC completing it', async () => {
+      const done = await withdraw(100_000);
+      assert.equal(done.status, 200, JSON.stringify(done.body));
+      assert.equal(done.body.status, 'completed');
+      assert.equal(done.body.arc, '00');
+      assert.equal(done.body.balance, MONTHLY - 100_000);
+      assert.equal(await balance(), MONTHLY - 100_000);
+      assert.equal((await withdrawal(done.body.withdrawalId))?.status, 'completed');
+      assert.equal((await withdrawal(done.body.withdrawalId))?.outcome, 'tc');
+    });
+
+    it('more than the balance: declined by the issuer, the card told so, nothing moved', async () => {
+      const declined = await withdraw(MONTHLY);
+      assert.equal(declined.status, 200, JSON.stringify(declined.body));
+      assert.equal(declined.body.status, 'declined');
+      assert.equal(declined.body.arc, '51');
+      assert.equal(await balance(), MONTHLY - 100_000);
+      assert.equal((await withdrawal(declined.body.withdrawalId))?.outcome, 'aac');
+    });
+
+    it('the card pulled before its second GENERATE AC: the approved debit is reversed once', async () => {
+      card.armed = true;
+      const pulled = await withdraw(50_000);
+      assert.equal(pulled.status, 200, JSON.stringify(pulled.body));
+      assert.equal(pulled.body.status, 'reversed');
+      assert.equal(await balance(), MONTHLY - 100_000, 'given back');
+      const row = await withdrawal(pulled.body.withdrawalId);
+      assert.equal(row?.status, 'reversed');
+      assert.equal(row?.outcome, 'reversal');
+      const reversals = await registry.service.store.get<{ n: number | string }>(
+        "SELECT COUNT(DISTINCT txn_id) AS n FROM ledger_entries WHERE kind = 'withdrawal_reversal'",
+      );
+      assert.equal(Number(reversals?.n), 1);
+    });
+  });
+}
