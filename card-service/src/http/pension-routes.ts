@@ -19,6 +19,7 @@ import { authoriseWithdrawal, completeWithdrawal, registerDebitAccount } from '.
 import type { Services } from './context.js';
 import type { Handlers } from './handler.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
+import { bankCounterOf, terminalOf } from './terminal-caller.js';
 
 type PensionOperation = (typeof pension.pensionRoutes)[number]['operationId'];
 
@@ -55,9 +56,7 @@ export function pensionHandlers(svc: Services): Pick<Handlers, PensionOperation>
     },
     certifyPensionWithCard: {
       handle: async (ctx) => {
-        if (ctx.principal.kind !== 'terminal')
-          throw forbidden('TERMINAL_ONLY', 'only a terminal may call this');
-        const t = ctx.principal.terminal;
+        const t = terminalOf(ctx);
         const key = idempotencyKeyOf(ctx);
         if (t.type !== 'kiosk' && t.type !== 'bank')
           throw forbidden('TERMINAL_TYPE_FORBIDDEN', 'certification is at a kiosk or a bank counter');
@@ -75,16 +74,8 @@ export function pensionHandlers(svc: Services): Pick<Handlers, PensionOperation>
     },
     getPensionStatement: {
       handle: async (ctx) => {
-        if (ctx.principal.kind !== 'terminal')
-          throw forbidden('TERMINAL_ONLY', 'only a terminal may call this');
         return {
-          body: await cardStatement(
-            svc.store,
-            svc.clock,
-            svc.presence,
-            ctx.principal.terminal.terminalId,
-            ctx.body,
-          ),
+          body: await cardStatement(svc.store, svc.clock, svc.presence, terminalOf(ctx).terminalId, ctx.body),
         };
       },
     },
@@ -121,11 +112,7 @@ export function pensionHandlers(svc: Services): Pick<Handlers, PensionOperation>
     },
     authoriseWithdrawal: {
       handle: async (ctx) => {
-        if (ctx.principal.kind !== 'terminal')
-          throw forbidden('TERMINAL_ONLY', 'only a terminal may call this');
-        const t = ctx.principal.terminal;
-        if (t.type !== 'bank')
-          throw forbidden('TERMINAL_TYPE_FORBIDDEN', 'withdrawals are at a bank counter');
+        const t = bankCounterOf(ctx);
         const key = idempotencyKeyOf(ctx);
         return {
           body: await authoriseWithdrawal(
@@ -142,11 +129,7 @@ export function pensionHandlers(svc: Services): Pick<Handlers, PensionOperation>
     },
     completeWithdrawal: {
       handle: async (ctx) => {
-        if (ctx.principal.kind !== 'terminal')
-          throw forbidden('TERMINAL_ONLY', 'only a terminal may call this');
-        const t = ctx.principal.terminal;
-        if (t.type !== 'bank')
-          throw forbidden('TERMINAL_TYPE_FORBIDDEN', 'withdrawals are at a bank counter');
+        const t = bankCounterOf(ctx);
         return {
           body: await completeWithdrawal(
             svc.store,

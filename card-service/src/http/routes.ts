@@ -5,7 +5,7 @@ import { riskHandlers } from './risk-routes.js';
 import { settlementHandlers } from './settlement-routes.js';
 import { hsmDir } from '../config.js';
 import { hsmPaths } from '../hsm/hsm-paths.js';
-import { DomainError, forbidden, unauthorized } from '../errors.js';
+import { DomainError, unauthorized } from '../errors.js';
 import type { PreparedIdentity } from '../identity/identity-check.js';
 import {
   createOperatorToken,
@@ -23,6 +23,7 @@ import {
 import type { RouteContext, RouteResult, Services } from './context.js';
 import type { Handler, Handlers } from './handler.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
+import { terminalOf } from './terminal-caller.js';
 
 export type { Handler, HandlerContext, Handlers } from './handler.js';
 
@@ -31,11 +32,6 @@ export interface RouteDef extends RouteContract {
   prepare?(body: never): Promise<unknown> | undefined;
   handle(ctx: RouteContext): Promise<RouteResult>;
 }
-
-const terminalOf = (ctx: Pick<RouteContext, 'principal'>) => {
-  if (ctx.principal.kind !== 'terminal') throw forbidden('TERMINAL_ONLY', 'only a terminal may call this');
-  return ctx.principal.terminal;
-};
 
 export function buildRoutes(svc: Services, openapi: OpenapiDocument): RouteDef[] {
   const handlers: Handlers = {

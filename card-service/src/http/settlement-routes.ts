@@ -1,8 +1,8 @@
 import type { settlement } from '@sscard/registry-protocol';
-import { forbidden } from '../errors.js';
 import type { RouteContext, Services } from './context.js';
 import type { Handlers } from './handler.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
+import { terminalOf } from './terminal-caller.js';
 import { creditPersonalAccount } from '../settlement/accounts.js';
 import { loadItems } from '../settlement/catalogue.js';
 import type { Caller } from '../settlement/engine.js';
@@ -15,8 +15,7 @@ import { reconciliationDetail, reconciliationTotals } from '../settlement/reconc
 type SettlementOperation = (typeof settlement.settlementRoutes)[number]['operationId'];
 
 function deskOf(ctx: Pick<RouteContext, 'principal'>): string {
-  if (ctx.principal.kind !== 'terminal') throw forbidden('TERMINAL_ONLY', 'only a terminal may call this');
-  return ctx.principal.terminal.terminalId;
+  return terminalOf(ctx).terminalId;
 }
 
 /** The calling desk and its `Idempotency-Key`. */
