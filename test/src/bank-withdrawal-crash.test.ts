@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { arqcInputData, computeArqc, deriveSessionKey, deriveUdk } from '@sscard/card-core';
+import { runPensionMonth } from '@sscard/card-service/pension/monthly-run';
+import {
+  type Postgres,
+  captureOutput,
+  repoRoot,
+  spawnTracked,
+  startPostgres,
+  tempDir,
+} from '@sscard/test-harness';
+import { WITHDRAWAL_OPERATIONS, authorisationOutcome } from '@sscard/terminal-agent/registry/bank-withdrawal';
+import { isRegistryError, loadOrEnrol, openTerminalRegistry } from '@sscard/terminal-agent/registry/index';
+import { type RegistryUnderTest, citizenId, seedActiveCard, startRegistry } from './registry-fixture.js';
+
+/**
+ * card-service killed (SIGKILL) after it committed a withdrawal's debit and before it answered:
+ * the bank counter's journal holds the authorisation unanswered, and once the service is back the
+ * counter reverses it with its key — the money is given back exactly once, nothing stays pending.
+ * A second service process on the same store: PostgreSQL serves two at once.
+ */
+
+/** card-service that dies (SIGKILL) when about to answer its first withdrawal authorisation. */
+const CRASHING_SERVICE = join(repoRoot, 'card-service', 'dist', 'testing', 'withdrawal-crash-child.js');
+const MONTHLY = 312_456;
+
+describe('card-service killed mid-withdrawal, on PostgreSQL', () => {
+  let postgres: Postgres;
+  let registry: RegistryUnderTest;
+  let personNo: string;
+  const pan = '6231330300009100007';
+
+  before(async () => {
+    postgres = await startPostgres();
+    registry = await startRegistry({}, { databaseUrl: postgres.url });
+    const seeded = await seedActiveCard(registry, {
+      idNumber: citizenId('19550601', '047'),
+      name: '李桂兰',
+      generation: 3,
+    });
+    personNo = seeded.personNo;
+    const month = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
+    const granted = await registry.operator('POST', '/v1/pensions/entitlements', {
+      personNo,
+      monthlyAmount: MONTHLY,
+      firstMonth: month,
+      payingRegion: '330300',
+    });
+    assert.equal(granted.status, 201, JSON.stringify(granted.body));
+    await runPensionMonth(registry.service.store, () => new Date(), { month, region: '330300' });
+    const account = await registry.operator('POST', '/v1/pensions/debit-accounts', {
+      cardNumber: seeded.cardNumber,
+      pan,
+      psn: '01',
+    });
+    assert.equal(account.status, 201, JSON.stringify(account.body));
+  });
+  after(async () => {
+    await registry?.close();
+    await postgres?.stop();
+  });
+
+  /** What the card's first GENERATE AC gives for the amount (its AC key from the issuer keyset). */
+  function cardCryptogram(atc: number, amount: number) {
+    const hex = (b: Buffer) => b.toString('hex').toUpperCase();
+    const cdol1 = Buffer.from(
+      `${String(amount).padStart(12, '0')}${'00'.repeat(6)}0156${'00'.repeat(5)}015626120701A1B2C3D4`,
+      'hex',
+    );
+    const aip = Buffer.from('7C00', 'hex');
+    const atcBytes = Buffer.from(atc.toString(16).padStart(4, '0'), 'hex');
+    const iad = Buffer.from('07010103A0000001', 'hex');
+    const data = arqcInputData({
+      amountAuthorised: cdol1.subarray(0, 6),
+      amountOther: cdol1.subarray(6, 12),
+      terminalCountryCode: cdol1.subarray(12, 14),
+      tvr: cdol1.subarray(14, 19),
+      transactionCurrencyCode: cdol1.subarray(19, 21),
+      transactionDate: cdol1.subarray(21, 24),
+      transactionType: cdol1.subarray(24, 25),
+      unpredictableNumber: cdol1.subarray(25, 29),
+      aip,
+      atc: atcBytes,
+      iad,
+    });
+    const masterKey = Buffer.from(registry.keyset.emv.acMasterKeys['3des'], 'hex');
+    const sk = deriveSessionKey('3des', deriveUdk('3des', masterKey, pan, '01'), atc);
+    return {
+      pan,
+      psn: '01',
+      amount,
+      cdol1: hex(cdol1),
+      aip: hex(aip),
+      atc: hex(atcBytes),
+      iad: hex(iad),
+      arqc: hex(computeArqc('3des', sk, data)),
+    };
+  }
+
+  const balance = async () =>
+    Number(
+      (
+        await registry.service.store.get<{ balance: number | string }>(
+          'SELECT balance FROM card_accounts WHERE person_no = ?',
+          [personNo],
+        )
+      )?.balance ?? 0,
+    );
+
+  it('the debit committed without an answer is reversed by the counter’s journal once the service is back', async () => {
+    const terminalId = 'B-CRASH-P1';
+    const dataDir = await tempDir('sscard-bank-crash-');
+    await loadOrEnrol({
+      serviceUrl: registry.service.url,
+      dataDir,
+      caCertPath: registry.caCertPath,
+      enrolmentCode: await registry.enrolmentCode(terminalId, 'bank'),
+    });
+    const openCounter = (serviceUrl: string) =>
+      openTerminalRegistry({
+        serviceUrl,
+        dataDir,
+        journalPath: join(dataDir, 'journal.sqlite3'),
+        resendIntervalMs: 0,
+        renewalCheckMs: 0,
+      });
+
+    const service = spawnTracked(process.execPath, [
+      CRASHING_SERVICE,
+      postgres.url,
+      registry.dataDir,
+      registry.hsm.dir,
+    ]);
+    const output = captureOutput(service);
+    const ended = once(service, 'exit');
+    const url = await new Promise<string>((resolve, reject) => {
+      const look = () => {
+        const m = /listening (\S+)/.exec(output());
+        if (m) resolve(m[1]!);
+      };
+      service.stdout!.on('data', look);
+      service.once('exit', () => reject(new Error(`the service did not start: ${output()}`)));
+    });
+
+    let counter = await openCounter(url);
+    let key: string | undefined;
+    try {
+      await assert.rejects(counter.withdrawals.authorise(cardCryptogram(3, 120_000)), (e: unknown) => {
+        assert.ok(isRegistryError(e, 'REGISTRY_UNREACHABLE'), String(e));
+        key = e.details?.idempotencyKey as string;
+        return true;
+      });
+    } finally {
+      await counter.close();
+    }
+    await ended;
+    assert.equal(service.signalCode, 'SIGKILL', output());
+    assert.ok(key);
+    assert.equal(await balance(), MONTHLY - 120_000, 'the service committed the debit before it died');
+
+    counter = await openCounter(registry.service.url);
+    try {
+      const resolved = counter.recovered.answered.find((e) => e.idempotencyKey === key);
+      assert.ok(resolved, 'the authorisation was resolved at restart');
+      assert.equal(resolved.operation, WITHDRAWAL_OPERATIONS.authorise);
+      const outcome = authorisationOutcome(resolved);
+      assert.equal(outcome.kind, 'reversed', JSON.stringify(outcome));
+      assert.equal(outcome.kind === 'reversed' && outcome.completion.status, 'reversed');
+      assert.equal(await balance(), MONTHLY, 'given back');
+      assert.deepEqual(await counter.outbox.journal.pending(), []);
+      const reversals = await registry.service.store.get<{ n: number | string }>(
+        "SELECT COUNT(*) AS n FROM ledger_entries WHERE kind = 'withdrawal_reversal'",
+      );
+      assert.equal(Number(reversals?.n), 2, 'one reversing transaction of two entries');
+    } finally {
+      await counter.close();
+    }
+  });
+});
