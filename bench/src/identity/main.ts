@@ -31,7 +31,13 @@ export async function run(argv: readonly string[]): Promise<void> {
     'open-duration': { default: '10' },
     engines: { default: 'sqlite,postgres' },
     'checkpoint-every': { default: '1000' },
+    // yes: PostgreSQL with fsync, synchronous_commit and full_page_writes on, as in production.
+    'durable-postgres': { default: 'no' },
   });
+  if (f['durable-postgres'] !== 'yes' && f['durable-postgres'] !== 'no') {
+    throw new Error('--durable-postgres: yes or no');
+  }
+  const durable = f['durable-postgres'] === 'yes';
   const checkpointEvery = positiveInt('checkpoint-every', f['checkpoint-every']);
   const holders = positiveInt('holders', f.holders);
   const cards = positiveInt('cards', f.cards);
@@ -52,7 +58,12 @@ export async function run(argv: readonly string[]): Promise<void> {
   const running: RunningTarget[] = [];
   try {
     for (const engine of engines) {
-      if (engine === 'postgres') postgres = await startPostgres();
+      if (engine === 'postgres') {
+        postgres = await startPostgres({ durable });
+        say(
+          `postgres: ${durable ? 'durable (fsync, synchronous_commit, full_page_writes on)' : 'fsync off'}`,
+        );
+      }
       registries.push(
         await prepareRegistry({
           engine,

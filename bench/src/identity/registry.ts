@@ -81,7 +81,8 @@ export function serviceConfig(
     logLevel: 'warn',
     rateLimit: { capacity: 1_000_000_000, refillPerSecond: 1_000_000_000 },
     identityCacheSeconds: 0,
-    // The benchmark's PostgreSQL is the test harness's server, run with fsync off.
+    // The benchmark's PostgreSQL is the test harness's server, run with fsync off unless
+    // `--durable-postgres yes`; accepting it unsafe changes nothing on a durable server.
     postgres: { acceptUnsafeDurability: true },
   };
 }
