@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import {
   internalAuthCryptogram,
@@ -35,6 +36,8 @@ let seq = 0;
 const BENCH_OPERATOR = { kind: 'operator' as const, id: 'bench' };
 const examples = join(repoRoot, 'card-service', 'docs', 'settlement-examples');
 const example = (name: string) => JSON.parse(readFileSync(join(examples, name), 'utf8'));
+
+type Phase = 'register' | 'bill' | 'pre-settle' | 'challenge' | 'settle';
 
 interface Desk {
   personNo: string;
@@ -118,12 +121,23 @@ async function settleLoop(
   keys: ReturnType<typeof testIssuerKeyset>['keys'],
   desks: readonly Desk[],
   perWorker: number,
-): Promise<{ settled: number; seconds: number }> {
+): Promise<{ settled: number; seconds: number; cpuMs: number; phases: Record<Phase, number> }> {
   const lines = (
     example('outpatient-bill.json').lines as { itemCode: string; unitPrice: number; quantity: number }[]
   ).map((l, i) => ({ lineNo: i + 1, itemCode: l.itemCode, unitPrice: l.unitPrice, quantity: l.quantity }));
   const key = () => `bench-desk:${process.pid}:${++seq}`;
   const caller = () => ({ terminalId: 'bench-desk', key: key() });
+  const phases: Record<Phase, number> = { register: 0, bill: 0, 'pre-settle': 0, challenge: 0, settle: 0 };
+  /** Each phase's summed latency over all desks, to see which step the time goes to. */
+  const timed = async <T>(phase: Phase, step: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await step();
+    } finally {
+      phases[phase] += performance.now() - t;
+    }
+  };
+  const cpu = process.cpuUsage();
   const started = performance.now();
   let settled = 0;
   await Promise.all(
@@ -134,15 +148,17 @@ async function settleLoop(
         parseCardIdCode(d.cardIdCode).bytes,
       );
       for (let i = 0; i < perWorker; i++) {
-        const visit = await engine.register(caller(), {
-          cardNumber: d.cardNumber,
-          scheme: '310',
-          visitType: 'outpatient',
-          hisVisitNo: `B${i}`,
-        });
-        await engine.addBillLines(caller(), visit.visitId, lines);
-        const quote = await engine.preSettle(caller(), visit.visitId, true);
-        const ch = await presence.issue('bench-desk', d.cardIdCode);
+        const visit = await timed('register', () =>
+          engine.register(caller(), {
+            cardNumber: d.cardNumber,
+            scheme: '310',
+            visitType: 'outpatient',
+            hisVisitNo: `B${i}`,
+          }),
+        );
+        await timed('bill', () => engine.addBillLines(caller(), visit.visitId, lines));
+        const quote = await timed('pre-settle', () => engine.preSettle(caller(), visit.visitId, true));
+        const ch = await timed('challenge', () => presence.issue('bench-desk', d.cardIdCode));
         const cryptogram = internalAuthCryptogram(
           d.algorithm,
           cardKey,
@@ -150,16 +166,55 @@ async function settleLoop(
         )
           .toString('hex')
           .toUpperCase();
-        await engine.settle(caller(), {
-          quoteId: quote.quoteId,
-          proof: { challengeId: ch.challengeId, cryptogram },
-        });
+        await timed('settle', () =>
+          engine.settle(caller(), {
+            quoteId: quote.quoteId,
+            proof: { challengeId: ch.challengeId, cryptogram },
+          }),
+        );
         settled++;
       }
     }),
   );
-  return { settled, seconds: (performance.now() - started) / 1000 };
+  const used = process.cpuUsage(cpu);
+  return {
+    settled,
+    seconds: (performance.now() - started) / 1000,
+    cpuMs: (used.user + used.system) / 1000,
+    phases,
+  };
 }
+
+/** Statements and transactions the engine sends to the store, counted to relate time to round trips. */
+interface Traffic {
+  statements: number;
+  transactions: number;
+}
+
+function counted<Q extends object>(target: Q, traffic: Traffic): Q {
+  return new Proxy(target, {
+    get(obj, prop, receiver) {
+      const value = Reflect.get(obj, prop, receiver);
+      if (typeof value !== 'function') return value;
+      if (prop === 'all' || prop === 'get' || prop === 'run')
+        return (...args: unknown[]) => {
+          traffic.statements++;
+          return value.apply(obj, args);
+        };
+      if (prop === 'transaction' || prop === 'bulkTransaction')
+        return (fn: (tx: object) => Promise<unknown>) => {
+          traffic.transactions++;
+          return value.call(obj, (tx: object) => fn(counted(tx, traffic)));
+        };
+      return value.bind(obj);
+    },
+  });
+}
+
+const loadAverage = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 function pgbench(pg: Postgres, clients: number, seconds: number): number {
   const common = ['-h', '127.0.0.1', '-p', String(pg.port), '-U', 'postgres'];
@@ -183,7 +238,12 @@ export async function run(argv: readonly string[]): Promise<void> {
     settlements: { default: '1600' },
     'pgbench-seconds': { default: '15' },
     engines: { default: 'sqlite,postgres' },
+    // NORMAL skips the sync at each commit (WAL): not durable, only to measure what the syncs cost.
+    'sqlite-synchronous': { default: 'FULL' },
   });
+  const synchronous = f['sqlite-synchronous'];
+  if (synchronous !== 'FULL' && synchronous !== 'NORMAL')
+    throw new Error('--sqlite-synchronous: FULL or NORMAL');
   const workers = positiveInt('workers', f.workers);
   const perWorker = Math.max(1, Math.ceil(positiveInt('settlements', f.settlements) / workers));
   const engines = f.engines.split(',').map((e) => e.trim());
@@ -199,20 +259,28 @@ export async function run(argv: readonly string[]): Promise<void> {
     const store = await openStore({ databaseUrl: pg ? pg.url : join(dir, 'registry.db'), dataDir: dir });
     const client = new HsmClient({ socketPath: hsm.socketPath });
     try {
+      // `run` goes to the one writer connection, the only one that commits.
+      if (store.dialect === 'sqlite' && synchronous === 'NORMAL')
+        await store.run('PRAGMA synchronous = NORMAL');
       const settings =
         store.dialect === 'postgres'
           ? await store.get<Record<string, string>>(
               "SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit, current_setting('full_page_writes') AS full_page_writes",
             )
-          : await store.get<Record<string, string>>('PRAGMA synchronous');
+          : // The writer's setting: reads go to read-only connections with their own.
+            await store.transaction((tx) => tx.get<Record<string, string>>('PRAGMA synchronous'));
       say(
-        `${engineName}: ${JSON.stringify(settings)}${store.dialect === 'sqlite' ? ' (2 = FULL), journal_mode WAL' : ''}`,
+        `${engineName}: ${JSON.stringify(settings)}${store.dialect === 'sqlite' ? ' (2 = FULL, 1 = NORMAL), journal_mode WAL' : ''}`,
       );
       progress(`${engineName}: preparing ${workers} desks`);
       const desks = await prepare(store, workers);
-      const presence = new CardPresence(store, systemClock, client, 60);
-      const engine = new SettlementEngine(store, systemClock, presence, 300);
+      const traffic: Traffic = { statements: 0, transactions: 0 };
+      const seen = counted(store, traffic);
+      const presence = new CardPresence(seen, systemClock, client, 60);
+      const engine = new SettlementEngine(seen, systemClock, presence, 300);
       await settleLoop(engine, presence, keys, desks, 2); // warm-up
+      traffic.statements = 0;
+      traffic.transactions = 0;
       progress(`${engineName}: ${workers * perWorker} settlements`);
       const r = await settleLoop(engine, presence, keys, desks, perWorker);
       const rate = r.settled / r.seconds;
@@ -223,8 +291,16 @@ export async function run(argv: readonly string[]): Promise<void> {
         `settlements, ${engineName}`,
         num(r.settled),
         num(rate, 1),
-        `ledger ok, ${num(ledger.transactions)} transactions`,
+        `ledger ok, ${num(ledger.transactions)} transactions; load ${loadAverage()}`,
       ]);
+      const perSettlement = (ms: number) => `${num(ms / r.settled, 2)} ms`;
+      say(
+        `${engineName}: mean latency per settlement by step — ${Object.entries(r.phases)
+          .map(([phase, ms]) => `${phase} ${perSettlement(ms)}`)
+          .join(
+            ', ',
+          )}; process CPU ${perSettlement(r.cpuMs)}, ${num(traffic.statements / r.settled, 1)} statements and ${num(traffic.transactions / r.settled, 1)} transactions per settlement`,
+      );
       if (pg) {
         progress('pgbench TPC-B on the same server');
         const tps = pgbench(pg, workers, positiveInt('pgbench-seconds', f['pgbench-seconds']));
@@ -233,7 +309,7 @@ export async function run(argv: readonly string[]): Promise<void> {
           'pgbench TPC-B, same server',
           '',
           num(tps, 1),
-          `-c ${workers} -j 2 -M prepared, scale ${workers}`,
+          `-c ${workers} -j 2 -M prepared, scale ${workers}; load ${loadAverage()}`,
         ]);
       }
     } finally {
