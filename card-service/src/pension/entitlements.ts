@@ -222,6 +222,15 @@ export async function writeStatus(tx: Queryable, e: pension.PensionEntitlement):
 
 export async function listPayments(q: Queryable, personNo: string): Promise<pension.PensionPayment[]> {
   if (!(await getEntitlement(q, personNo))) throw notFound('pension entitlement');
+  return readPayments(q, personNo);
+}
+
+/** The person's pension payments oldest first; with `latest`, only that many of the newest, newest first. */
+export async function readPayments(
+  q: Queryable,
+  personNo: string,
+  latest?: number,
+): Promise<pension.PensionPayment[]> {
   const rows = await q.all<{
     month: string;
     amount: number | string;
@@ -230,8 +239,9 @@ export async function listPayments(q: Queryable, personNo: string): Promise<pens
     paid_at: string;
     txn_id: string;
   }>(
-    'SELECT month, amount, paying_region, run_month, paid_at, txn_id FROM pension_payments WHERE person_no = ? ORDER BY month',
-    [personNo],
+    `SELECT month, amount, paying_region, run_month, paid_at, txn_id FROM pension_payments
+     WHERE person_no = ? ORDER BY month${latest === undefined ? '' : ' DESC LIMIT ?'}`,
+    latest === undefined ? [personNo] : [personNo, latest],
   );
   return rows.map((r) => ({
     month: r.month,

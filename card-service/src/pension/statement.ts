@@ -7,7 +7,7 @@ import { getCard } from '../registry/queries.js';
 import { cardSubject } from '../registry/subjects.js';
 import { account, balanceOf } from '../settlement/ledger.js';
 import type { Store } from '../store/store.js';
-import { getEntitlement } from './entitlements.js';
+import { getEntitlement, readPayments } from './entitlements.js';
 
 type Statement = {
   cardNumber: string;
@@ -60,18 +60,7 @@ export async function cardStatement(
       );
     }
     const e = await getEntitlement(tx, card.personNo);
-    const rows = await tx.all<{
-      month: string;
-      amount: number | string;
-      paying_region: string;
-      run_month: string;
-      paid_at: string;
-      txn_id: string;
-    }>(
-      `SELECT month, amount, paying_region, run_month, paid_at, txn_id FROM pension_payments
-       WHERE person_no = ? ORDER BY month DESC LIMIT 24`,
-      [card.personNo],
-    );
+    const payments = await readPayments(tx, card.personNo, 24);
     await appendAudit(tx, clock, {
       terminalId,
       action: 'pension.statement',
@@ -90,14 +79,7 @@ export async function cardStatement(
             frozen: e.frozenAt !== null,
           }
         : null,
-      payments: rows.map((r) => ({
-        month: r.month,
-        amount: Number(r.amount),
-        payingRegion: r.paying_region,
-        runMonth: r.run_month,
-        paidAt: r.paid_at,
-        txnId: r.txn_id,
-      })),
+      payments,
     };
   });
   if (result instanceof Refusal) throw result.error;
