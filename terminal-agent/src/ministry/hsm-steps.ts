@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import {
   CLA,
   INS,
-  PIN_MANAGEMENT_OP,
   SSSE_KEY_IDS,
   type CardAlgorithm,
   challengeBlock,
@@ -19,7 +18,6 @@ import type { PinManagementOperation } from '@sscard/registry-protocol';
 import { MinistryReturnCode } from '@sscard/agent-protocol';
 import type { Logger } from '@sscard/log';
 import { internalAuthenticate } from '../apps/internal-authenticate.js';
-import { INITIAL_PIN, pinToBcd } from '../apps/pin.js';
 import { returnCodeFor } from '../apps/return-codes.js';
 import {
   HOLDER_FIELDS,
@@ -31,6 +29,7 @@ import {
 import { formatRecords, type RecordAddresses } from './card-addresses.js';
 import type { ReaderManager } from '../readers/reader-manager.js';
 import { type CardSession, openCardSession } from '../session/card-session.js';
+import { transmitPinManagement } from './pin-management-command.js';
 import { pinCommandWithPsam } from './psam-pin-commands.js';
 import type { SsseCardOsProfile } from '@sscard/firmware-profiles';
 
@@ -173,23 +172,7 @@ export class HsmSteps {
       if (operation === 'readRecords')
         return { code: MinistryReturnCode.OK, output: await this.#readRecords(open, external) };
       if (external.length !== 4) return { code: MinistryReturnCode.BAD_PARAMETER, output: '' };
-      const answer =
-        operation === 'reload'
-          ? await session.transmit({
-              cla: CLA.PROPRIETARY,
-              ins: INS.PIN_MANAGEMENT,
-              p1: PIN_MANAGEMENT_OP.reload,
-              p2: 0x00,
-              data: Buffer.concat([pinToBcd(Buffer.from(INITIAL_PIN, 'ascii')), external]),
-            })
-          : await session.transmit({
-              cla: CLA.PROPRIETARY_SECURE_MESSAGING,
-              ins: INS.PIN_UNBLOCK,
-              p1: 0x00,
-              p2: 0x00,
-              data: external,
-            });
-      requireSuccess(answer, operation === 'reload' ? 'reload PIN' : 'unblock PIN');
+      await transmitPinManagement(session, operation, external);
       this.#options.log.info('PIN management', {
         operation,
         via: 'hsm',

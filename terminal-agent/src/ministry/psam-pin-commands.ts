@@ -1,7 +1,6 @@
 import {
   CLA,
   INS,
-  PIN_MANAGEMENT_OP,
   challengeBlock,
   maskCardNumber,
   pinUnblockMacInput,
@@ -18,6 +17,7 @@ import { returnCodeFor } from '../apps/return-codes.js';
 import { readSsse, type SsseCardInfo } from '../apps/ssse.js';
 import type { ReaderManager } from '../readers/reader-manager.js';
 import { openCardSession } from '../session/card-session.js';
+import { transmitPinManagement } from './pin-management-command.js';
 
 /**
  * RELOAD PIN (to the initial PIN) or PIN UNBLOCK at a counter terminal with a PSAM: the card's
@@ -53,23 +53,7 @@ export async function pinCommandWithPsam(
         0,
         4,
       );
-      const answer =
-        operation === 'reload'
-          ? await session.transmit({
-              cla: CLA.PROPRIETARY,
-              ins: INS.PIN_MANAGEMENT,
-              p1: PIN_MANAGEMENT_OP.reload,
-              p2: 0x00,
-              data: Buffer.concat([data, mac]),
-            })
-          : await session.transmit({
-              cla: CLA.PROPRIETARY_SECURE_MESSAGING,
-              ins: INS.PIN_UNBLOCK,
-              p1: 0x00,
-              p2: 0x00,
-              data: mac,
-            });
-      requireSuccess(answer, operation === 'reload' ? 'reload PIN' : 'unblock PIN');
+      await transmitPinManagement(session, operation, mac);
       log.info('PIN management', {
         operation,
         via: 'psam',
