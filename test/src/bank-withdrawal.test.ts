@@ -1,17 +1,17 @@
 /**
  * Pension collection at a bank counter, end to end: the agent runs the card's debit application
- * (GET PROCESSING OPTIONS, records, the first GENERATE AC for the amount), card-service's HSM
+ * (GET PROCESSING OPTIONS, records, DDA, the first GENERATE AC for the amount), card-service's HSM
  * verifies the ARQC and answers the ARPC, the card checks it (EXTERNAL AUTHENTICATE) and gives
  * its TC in the second GENERATE AC. Real parts: card-service with its HSM process, the agent, a
  * private pcscd with vpcd and the emulated generation 3 card carrying the debit application;
  * card-service on sqlite3, then on the harness's PostgreSQL.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { VpcdSlot } from '@sscard/card-emulator/bridge/vpcd-client';
-import { type CardDocument, createCard, debitPanFor } from '@sscard/card-emulator/cards/index';
+import { type CardDocument, createCard, debitPanFor, publicKeyset } from '@sscard/card-emulator/cards/index';
 import { CardWithFaults } from '@sscard/card-emulator/faults';
 import { runPensionMonth } from '@sscard/card-service/pension/monthly-run';
 import { createLogger } from '@sscard/log';
@@ -88,6 +88,9 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
         pcscd = await startPcscd({ readers: 1 });
         process.env.PCSCLITE_CSOCK_NAME = pcscd.env.PCSCLITE_CSOCK_NAME;
       }
+      // The payment system's CA public keys, so that the counter authenticates the card offline (DDA).
+      const caKeysPath = join(dataDir, 'ca-keys.json');
+      await writeFile(caKeysPath, JSON.stringify(publicKeyset(registry.keyset)));
       const config = AgentConfigSchema.parse({
         terminal: { id: TERMINAL, type: 'bank', region: '330300' },
         api: { port: 0, tokenFile: join(dataDir, 'api-token') },
@@ -96,6 +99,7 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
           caCertPath: registry.caCertPath,
           enrolmentCode: await registry.enrolmentCode(TERMINAL, 'bank', '330300'),
         },
+        emv: { caKeysPath },
         dataDir,
       });
       agent = await startAgent(config, createLogger({ level: 'error', write: () => {} }));
