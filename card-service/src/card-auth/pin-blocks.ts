@@ -18,6 +18,14 @@ export class PinBlocks {
   ) {}
 
   async translate(terminalId: string, request: PinBlockTranslationRequest): Promise<PinBlockTranslation> {
+    const audit = (result: 'ok' | 'PIN_BLOCK_INVALID') =>
+      this.audit.append({
+        terminalId,
+        action: 'pin.translate',
+        subject: maskedPan(request.pan),
+        result,
+        details: { format: request.format },
+      });
     try {
       const answer = await this.hsm.translatePin({
         terminalId,
@@ -25,25 +33,10 @@ export class PinBlocks {
         pinBlock: request.pinBlock,
         pan: request.pan,
       });
-      await this.audit.append({
-        terminalId,
-        action: 'pin.translate',
-        subject: maskedPan(request.pan),
-        result: 'ok',
-        details: { format: request.format },
-      });
+      await audit('ok');
       return { pinBlock: answer.pinBlock, format: 0 };
     } catch (e) {
-      const code = (e as { code?: unknown }).code;
-      if (code === 'PIN_BLOCK_INVALID') {
-        await this.audit.append({
-          terminalId,
-          action: 'pin.translate',
-          subject: maskedPan(request.pan),
-          result: 'PIN_BLOCK_INVALID',
-          details: { format: request.format },
-        });
-      }
+      if ((e as { code?: unknown }).code === 'PIN_BLOCK_INVALID') await audit('PIN_BLOCK_INVALID');
       throw e;
     }
   }
