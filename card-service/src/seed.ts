@@ -13,6 +13,7 @@ import { openStore } from './store/open-store.js';
 import type { ServiceConfig } from './config.js';
 import type { CardDocument } from './issuance/card-document.js';
 import { isoDate } from './issuance/card-document.js';
+import { seededRandom } from './seeded-random.js';
 
 const SEEDER: Actor = { kind: 'system', id: 'seed' };
 
@@ -148,25 +149,13 @@ const REGIONS: ReadonlyArray<{ city: string; districts: string[] }> = [
 /** Ethnicity codes with a realistic mix: mostly Han (01), some Zhuang, Hui, Manchu, Uyghur, Miao. */
 const ETHNICITIES = ['01', '01', '01', '01', '01', '01', '01', '01', '08', '03', '11', '05', '06'];
 
-/** A small deterministic generator: the same seed gives the same demo registry. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `count` demo holders, each with relations and an active card; existing ID numbers are skipped. */
 export async function seedDemoHolders(
   registry: Registry,
   count: number,
   seed = 20250301,
 ): Promise<SeedReport> {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const pick = <T>(xs: ArrayLike<T>): T => xs[Math.floor(rand() * xs.length)]!;
   const report: SeedReport = { holders: 0, cards: 0, skipped: 0 };
   const today = chinaDate(registry.clock());

@@ -7,6 +7,7 @@ import { forEachEngine } from '../testing/engines-fixture.js';
 import { OPERATOR, addPensioners, assertPaidOnce } from '../testing/pension-fixture.js';
 import { setEntitlementStatus } from './entitlements.js';
 import { monthsBetween } from './months.js';
+import { seededRandom } from '../seeded-random.js';
 
 const CHILD = fileURLToPath(new URL('../testing/pension-run-crash-child.js', import.meta.url));
 
@@ -30,18 +31,6 @@ function runChild(
   });
 }
 
-/** A small seeded generator (mulberry32): each seed picks its own kill points. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SEEDS = 16;
 const KILLS_PER_SEED = 2;
 
@@ -62,7 +51,7 @@ forEachEngine('the monthly pension run killed at random points', ({ freshUrl, da
       const fullSteps = 100;
       let killed = 0;
       for (const [seed, month] of months.entries()) {
-        const rand = prng(seed * 7919 + (engine === 'postgres' ? 1 : 0));
+        const rand = seededRandom(seed * 7919 + (engine === 'postgres' ? 1 : 0));
         // A few holders suspended for some months (their months withheld, paid on resumption).
         const who = pensioners[(seed * 5) % pensioners.length]!.personNo;
         if (seed % 4 === 1) {
