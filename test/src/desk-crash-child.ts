@@ -10,9 +10,7 @@
  * The entry's idempotency key is printed on stdout before dying.
  */
 import { SETTLEMENT_OPERATIONS } from '@sscard/terminal-agent/registry/desk-settlement';
-import { RegistryClient } from '@sscard/terminal-agent/registry/client';
-import { loadOrEnrol } from '@sscard/terminal-agent/registry/enrolment';
-import { OutboxJournal } from '@sscard/terminal-agent/registry/journal';
+import { isCrashPoint, journalThenDie } from './journal-crash.js';
 
 const [dataDir, journalPath, serviceUrl, quoteId, challengeId, cryptogram, point] = process.argv.slice(2);
 if (
@@ -22,7 +20,7 @@ if (
   !quoteId ||
   !challengeId ||
   !cryptogram ||
-  (point !== 'before-send' && point !== 'after-send')
+  !isCrashPoint(point)
 ) {
   process.stderr.write(
     'usage: desk-crash-child <dataDir> <journal> <serviceUrl> <quoteId> <challengeId> <cryptogram> before-send|after-send\n',
@@ -30,20 +28,14 @@ if (
   process.exit(2);
 }
 
-const enrolled = await loadOrEnrol({ serviceUrl, dataDir });
-const journal = await OutboxJournal.open(journalPath, { terminalId: enrolled.identity.terminalId });
 // What DeskSettlementRequests.settle writes before it sends.
-const entry = await journal.append({
-  operation: SETTLEMENT_OPERATIONS.settle,
-  method: 'POST',
-  path: '/v1/settlement/settle',
-  body: { quoteId, proof: { challengeId, cryptogram } },
-});
-await journal.recordAttempt(entry.seq);
-process.stdout.write(`${entry.idempotencyKey}\n`);
-if (point === 'after-send') {
-  const client = new RegistryClient({ serviceUrl, credentials: enrolled.credentials });
-  const answer = await client.deliver(entry);
-  process.stdout.write(`answered ${answer.status}\n`);
-}
-process.kill(process.pid, 'SIGKILL');
+await journalThenDie(
+  { dataDir, journalPath, serviceUrl },
+  {
+    operation: SETTLEMENT_OPERATIONS.settle,
+    method: 'POST',
+    path: '/v1/settlement/settle',
+    body: { quoteId, proof: { challengeId, cryptogram } },
+  },
+  point,
+);

@@ -11,38 +11,23 @@
  * `{challengeId, cryptogram}` (the card is in the test's hands, not this process's).
  * The entry's idempotency key is printed on stdout before dying.
  */
-import { loadOrEnrol } from '@sscard/terminal-agent/registry/enrolment';
-import { RegistryClient } from '@sscard/terminal-agent/registry/client';
-import { OutboxJournal } from '@sscard/terminal-agent/registry/journal';
+import { isCrashPoint, journalThenDie } from './journal-crash.js';
 
 const [dataDir, journalPath, serviceUrl, cardNumber, point, proof] = process.argv.slice(2);
-if (
-  !dataDir ||
-  !journalPath ||
-  !serviceUrl ||
-  !cardNumber ||
-  (point !== 'before-send' && point !== 'after-send') ||
-  !proof
-) {
+if (!dataDir || !journalPath || !serviceUrl || !cardNumber || !isCrashPoint(point) || !proof) {
   process.stderr.write(
     'usage: registry-crash-child <dataDir> <journal> <serviceUrl> <cardNumber> before-send|after-send <proof JSON>\n',
   );
   process.exit(2);
 }
 
-const enrolled = await loadOrEnrol({ serviceUrl, dataDir });
-const journal = await OutboxJournal.open(journalPath, { terminalId: enrolled.identity.terminalId });
-const entry = await journal.append({
-  operation: 'reportTemporaryLoss',
-  method: 'POST',
-  path: `/v1/cards/${cardNumber}/events`,
-  body: { event: 'reportTemporaryLoss', proof: JSON.parse(proof) as unknown },
-});
-await journal.recordAttempt(entry.seq);
-process.stdout.write(`${entry.idempotencyKey}\n`);
-if (point === 'after-send') {
-  const client = new RegistryClient({ serviceUrl, credentials: enrolled.credentials });
-  const answer = await client.deliver(entry);
-  process.stdout.write(`answered ${answer.status}\n`);
-}
-process.kill(process.pid, 'SIGKILL');
+await journalThenDie(
+  { dataDir, journalPath, serviceUrl },
+  {
+    operation: 'reportTemporaryLoss',
+    method: 'POST',
+    path: `/v1/cards/${cardNumber}/events`,
+    body: { event: 'reportTemporaryLoss', proof: JSON.parse(proof) as unknown },
+  },
+  point,
+);
