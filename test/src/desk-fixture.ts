@@ -1,4 +1,8 @@
-import { exampleJson, exampleLines } from '@sscard/card-service/testing/settlement-fixture';
+import {
+  exampleCatalogueItems,
+  exampleJson,
+  exampleLines,
+} from '@sscard/card-service/testing/settlement-fixture';
 import { type RegistryUnderTest, type SeededCard, citizenId, seedActiveCard } from './registry-fixture.js';
 
 /**
@@ -18,15 +22,7 @@ export async function setUpDeskWorld(registry: RegistryUnderTest): Promise<void>
     await registry.operator('POST', '/v1/settlement/policies', exampleJson('policy-330300-310-2026.json')),
     201,
   );
-  const items = [...exampleLines('outpatient-bill.json'), ...exampleLines('inpatient-bill.json')].map(
-    (l) => ({
-      itemCode: l.itemCode,
-      name: `item ${l.itemCode}`,
-      itemClass: l.itemClass,
-      preSelfPayShare: l.preSelfPayShare,
-      priceCeiling: l.priceCeiling,
-    }),
-  );
+  const items = exampleCatalogueItems();
   ok('catalogue', await registry.operator('POST', '/v1/settlement/catalogue', { region: '330300', items }));
   ok(
     'institution',

@@ -20,6 +20,15 @@ export const exampleJson = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(name, examples), 'utf8'));
 export const exampleLines = (name: string): PricedLine[] =>
   (exampleJson(name) as { lines: PricedLine[] }).lines;
+/** The example bills' items as a catalogue lists them (the bills' lines stay within its ceilings). */
+export const exampleCatalogueItems = () =>
+  [...exampleLines('outpatient-bill.json'), ...exampleLines('inpatient-bill.json')].map((l) => ({
+    itemCode: l.itemCode,
+    name: `item ${l.itemCode}`,
+    itemClass: l.itemClass,
+    preSelfPayShare: l.preSelfPayShare,
+    priceCeiling: l.priceCeiling,
+  }));
 
 export interface Desks {
   /** Level 2 hospital in 330300, two desks. */
@@ -46,15 +55,7 @@ export async function setUpSettlementWorld(t: TestService): Promise<Desks> {
     }),
     201,
   );
-  const items = [...exampleLines('outpatient-bill.json'), ...exampleLines('inpatient-bill.json')].map(
-    (l) => ({
-      itemCode: l.itemCode,
-      name: `item ${l.itemCode}`,
-      itemClass: l.itemClass,
-      preSelfPayShare: l.preSelfPayShare,
-      priceCeiling: l.priceCeiling,
-    }),
-  );
+  const items = exampleCatalogueItems();
   for (const region of ['330300', '330100']) {
     ok(await t.call('POST', '/v1/settlement/catalogue', { ...admin, body: { region, items } }));
   }
