@@ -52,11 +52,7 @@ before(async () => {
       api: { port },
       readers: { cardDeadlineMs: DEADLINE_MS, psam: ' 01' },
       pin: { entry: 'none' },
-      cardService: {
-        url: registry.service.url,
-        caCertPath: registry.caCertPath,
-        enrolmentCode: await registry.enrolmentCode(TERMINAL, 'hospital', '330300'),
-      },
+      cardService: await registry.agentCardService(TERMINAL, 'hospital', '330300'),
       dataDir,
     }),
   );

@@ -81,11 +81,7 @@ describe('bank PIN blocks enciphered from the PIN pad to the HSM', () => {
       terminal: { id: TERMINAL, type: 'bank', region: '330300' },
       api: { port: 0, tokenFile: join(dataDir, 'api-token') },
       pin: { entry: 'pinpad', pinpad: { profile: 'sscard-serial-pinpad', path: padPair.b } },
-      cardService: {
-        url: registry.service.url,
-        caCertPath: registry.caCertPath,
-        enrolmentCode: await registry.enrolmentCode(TERMINAL, 'bank', '330300'),
-      },
+      cardService: await registry.agentCardService(TERMINAL, 'bank', '330300'),
       dataDir,
     });
     agent = await startAgent(config, createLogger({ level: 'error', write: () => {} }));

@@ -94,11 +94,7 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
       const config = AgentConfigSchema.parse({
         terminal: { id: TERMINAL, type: 'bank', region: '330300' },
         api: { port: 0, tokenFile: join(dataDir, 'api-token') },
-        cardService: {
-          url: registry.service.url,
-          caCertPath: registry.caCertPath,
-          enrolmentCode: await registry.enrolmentCode(TERMINAL, 'bank', '330300'),
-        },
+        cardService: await registry.agentCardService(TERMINAL, 'bank', '330300'),
         emv: { caKeysPath },
         dataDir,
       });

@@ -90,11 +90,7 @@ describe('the desk agent killed while card-service holds its settle', () => {
         terminal: { id: DESK, type: 'hospital', region: '330300' },
         api: { port, tokenFile: join(dataDir, 'api-token') },
         pin: { entry: 'keypad' },
-        cardService: {
-          url: registry.service.url,
-          caCertPath: registry.caCertPath,
-          enrolmentCode: await registry.enrolmentCode(DESK, 'hospital'),
-        },
+        cardService: await registry.agentCardService(DESK, 'hospital'),
         log: { level: 'warn' },
         dataDir,
       }),

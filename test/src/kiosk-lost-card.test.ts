@@ -51,11 +51,7 @@ describe('kiosk lost-card report in Chromium against the agent and card-service'
           terminal: { id: TERMINAL, type: 'kiosk', region: '330300' },
           api: { port: 0, uiDir: UI_DIR, tokenFile: join(dataDir, 'api-token') },
           pin: { entry: 'keypad' },
-          cardService: {
-            url: registry.service.url,
-            caCertPath: registry.caCertPath,
-            enrolmentCode: await registry.enrolmentCode(TERMINAL, 'kiosk', '330300'),
-          },
+          cardService: await registry.agentCardService(TERMINAL, 'kiosk', '330300'),
           dataDir,
         }),
     });

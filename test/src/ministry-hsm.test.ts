@@ -79,11 +79,7 @@ describe('ministry two-step calls through the bureau HSM', () => {
       },
       api: { port: 0, allowedOrigins: [HIS], tokenFile: join(dataDir, 'api-token') },
       pin: { entry: 'none' },
-      cardService: {
-        url: registry.service.url,
-        caCertPath: registry.caCertPath,
-        enrolmentCode: await registry.enrolmentCode(TERMINAL, 'bank', '330300'),
-      },
+      cardService: await registry.agentCardService(TERMINAL, 'bank', '330300'),
       dataDir,
     });
     agent = await startAgent(config, createLogger({ level: 'error', write: () => {} }));

@@ -44,6 +44,12 @@ export interface RegistryUnderTest {
   caCertPath: string;
   operator<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   enrolmentCode(terminalId: string, type?: string, region?: string): Promise<string>;
+  /** An agent config's `cardService` section: this service, enrolling as the given terminal. */
+  agentCardService(
+    terminalId: string,
+    type?: string,
+    region?: string,
+  ): Promise<{ url: string; caCertPath: string; enrolmentCode: string }>;
   revoke(terminalId: string): Promise<void>;
   /** Moves the service's clock (certificate validity, code expiry) by `ms` from real time. */
   setClockOffset(ms: number): void;
@@ -112,6 +118,15 @@ export async function startRegistry(
     });
     return { status: answer.status, body: answer.body as T };
   };
+  const enrolmentCode = async (terminalId: string, type = 'kiosk', region = '330300') => {
+    const answer = await operator<{ code: string }>('POST', '/v1/enrolment-codes', {
+      terminalId,
+      type,
+      region,
+    });
+    expectStatus('enrolment code', answer, 201);
+    return answer.body.code;
+  };
   const expectStatus = (what: string, answer: { status: number; body: unknown }, status: number) => {
     if (answer.status !== status) throw new Error(`${what}: ${answer.status} ${JSON.stringify(answer.body)}`);
   };
@@ -122,14 +137,9 @@ export async function startRegistry(
     hsm,
     caCertPath,
     operator,
-    async enrolmentCode(terminalId, type = 'kiosk', region = '330300') {
-      const answer = await operator<{ code: string }>('POST', '/v1/enrolment-codes', {
-        terminalId,
-        type,
-        region,
-      });
-      expectStatus('enrolment code', answer, 201);
-      return answer.body.code;
+    enrolmentCode,
+    async agentCardService(terminalId, type, region) {
+      return { url: service.url, caCertPath, enrolmentCode: await enrolmentCode(terminalId, type, region) };
     },
     async revoke(terminalId) {
       expectStatus('revoke', await operator('POST', `/v1/terminals/${terminalId}/revoke`), 200);
