@@ -4,7 +4,7 @@
  * card side is a recorded `AgentActions` (as in server.test.ts).
  */
 import type { BankPinBlockView, BankWithdrawalView } from '@sscard/agent-protocol';
-import { ministryBackend } from '../testing/ministry-backend.js';
+import { RECORDED_BAS, RecordedReaders, recordedMinistry } from '../testing/recorded-card.js';
 import assert from 'node:assert/strict';
 import type { OutboxEntryView } from '@sscard/agent-protocol';
 import { EventEmitter } from 'node:events';
@@ -14,9 +14,8 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { WebSocket } from 'ws';
 import { createLogger } from '@sscard/log';
-import type { ReaderManagerEvents, ReaderState } from '../readers/reader-manager.js';
 import { AccessPolicy, isLoopbackAddress } from './access-policy.js';
-import type { AgentActionEvents, AgentActions, ReaderSource } from './agent-actions.js';
+import type { AgentActionEvents, AgentActions } from './agent-actions.js';
 import {
   type CardReadView,
   type LostCardReportView,
@@ -28,8 +27,6 @@ import { PinFlow } from './pin-flow.js';
 import { HTTP_ROUTES, WEBSOCKET_ENDPOINTS } from './route-table.js';
 import { ApiServer } from './server.js';
 
-const RECORDED_BAS =
-  '639900|111111198101011110|X00000019|639900D15600000500BF7C7A48FB4966|张三|00814E43238697159900BF7C7A|1.00|20101001|20201001|410100813475|DEV0001|';
 const ID_NUMBER = '111111198101011110';
 const TOKEN = 'Yh3nQ9v2LrX7sK0dWmB5tE1cJ8gA4fU6pZoViRyNqHs';
 const HIS = 'https://his.example.org';
@@ -46,20 +43,8 @@ const PARKED: OutboxEntryView = {
   parked: { at: '2026-01-01T08:05:00.000Z', reason: 'HTTP 500 INTERNAL, 5 times in a row' },
 };
 
-class RecordedReaders extends EventEmitter<ReaderManagerEvents> implements ReaderSource {
-  list(): ReaderState[] {
-    return [{ name: 'Virtual PCD 00 00', kind: 'pcsc', role: 'user', card: { atr: '3B6D0000' } }];
-  }
-}
-
 class RecordedActions extends EventEmitter<AgentActionEvents> implements AgentActions {
-  readonly ministry: MinistryBackend = ministryBackend({
-    iReadCardBas: async () => ({ code: 0, output: RECORDED_BAS }),
-    iVerifyPIN: async () => ({ code: -51, output: '' }),
-    iChangePIN: async () => ({ code: -51, output: '' }),
-    iReadCardNo: async () => ({ code: 0, output: 'X00000019|' }),
-    iGetCardType: async () => ({ code: 0, output: '3|3.00|' }),
-  });
+  readonly ministry: MinistryBackend = recordedMinistry();
 
   async readCard(): Promise<CardReadView> {
     return { readCardBas: RECORDED_BAS } as unknown as CardReadView;

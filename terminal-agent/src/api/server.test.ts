@@ -4,7 +4,7 @@
  * example of DESIGN.md §6); the same API against the real reader stack is in test/src/api-*.test.ts.
  */
 import type { BankPinBlockView, BankWithdrawalView } from '@sscard/agent-protocol';
-import { ministryBackend } from '../testing/ministry-backend.js';
+import { RECORDED_BAS, RecordedReaders, recordedMinistry } from '../testing/recorded-card.js';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -15,8 +15,8 @@ import { tempDir } from '@sscard/test-harness';
 import { WebSocket } from 'ws';
 import { createLogger } from '@sscard/log';
 import { ReaderError } from '../readers/errors.js';
-import type { ReaderManagerEvents, ReaderState } from '../readers/reader-manager.js';
-import type { AgentActionEvents, AgentActions, ReaderSource } from './agent-actions.js';
+import type { ReaderState } from '../readers/reader-manager.js';
+import type { AgentActionEvents, AgentActions } from './agent-actions.js';
 import {
   type CardReadView,
   type LostCardReportView,
@@ -28,25 +28,11 @@ import { PinFlow } from './pin-flow.js';
 import { ApiProblem } from './problem.js';
 import { ApiServer } from './server.js';
 
-const RECORDED_BAS =
-  '639900|111111198101011110|X00000019|639900D15600000500BF7C7A48FB4966|张三|00814E43238697159900BF7C7A|1.00|20101001|20201001|410100813475|DEV0001|';
 const TOKEN = 'k1Zq3rY0mXJ8c2v5VtqP1d9fH7LwSeB4uNoA6gKyTzE';
 const HIS = 'https://his.example.org';
 
-class RecordedReaders extends EventEmitter<ReaderManagerEvents> implements ReaderSource {
-  list(): ReaderState[] {
-    return [{ name: 'Virtual PCD 00 00', kind: 'pcsc', role: 'user', card: { atr: '3B6D0000' } }];
-  }
-}
-
 class RecordedActions extends EventEmitter<AgentActionEvents> implements AgentActions {
-  readonly ministry: MinistryBackend = ministryBackend({
-    iReadCardBas: async () => ({ code: 0, output: RECORDED_BAS }),
-    iVerifyPIN: async () => ({ code: -51, output: '' }),
-    iChangePIN: async () => ({ code: -51, output: '' }),
-    iReadCardNo: async () => ({ code: 0, output: 'X00000019|' }),
-    iGetCardType: async () => ({ code: 0, output: '3|3.00|' }),
-  });
+  readonly ministry: MinistryBackend = recordedMinistry();
 
   async readCard(): Promise<CardReadView> {
     throw new ReaderError('NoCard', 'no card in any reader');

@@ -7,6 +7,7 @@
 import type { BankPinBlockView, BankWithdrawalView } from '@sscard/agent-protocol';
 import { ApiProblem } from './problem.js';
 import { ministryBackend } from '../testing/ministry-backend.js';
+import { RecordedReaders } from '../testing/recorded-card.js';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { after, before, describe, it } from 'node:test';
@@ -14,8 +15,7 @@ import { io, type Socket } from 'socket.io-client';
 import { createLogger } from '@sscard/log';
 import { isPinEntryError } from '../pinpad/errors.js';
 import { KeypadPinPad } from '../pinpad/keypad.js';
-import type { ReaderManagerEvents, ReaderState } from '../readers/reader-manager.js';
-import type { AgentActionEvents, AgentActions, ReaderSource } from './agent-actions.js';
+import type { AgentActionEvents, AgentActions } from './agent-actions.js';
 import {
   type CardReadView,
   type LostCardReportView,
@@ -31,12 +31,6 @@ const TOKEN = 'Rf2kP8wZ1nVb6cXq0LmT4sYh9dGj3eAu7oNiWzKy5Hp';
 const HIS = 'https://his.example.org';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-class RecordedReaders extends EventEmitter<ReaderManagerEvents> implements ReaderSource {
-  list(): ReaderState[] {
-    return [{ name: 'Virtual PCD 00 00', kind: 'pcsc', role: 'user', card: { atr: '3B6D0000' } }];
-  }
-}
 
 /** Reads numbered 1, 2, 3… in `apduCount`, announced like the real actions announce them. */
 class NumberedActions extends EventEmitter<AgentActionEvents> implements AgentActions {
