@@ -6,11 +6,10 @@ import {
   withdrawalAnswerSchema,
   withdrawalCompletionAnswerSchema,
 } from '@sscard/registry-protocol/pension';
-import type { z } from 'zod';
 import { RegistryError } from './errors.js';
 import type { JsonAnswer } from './https-json.js';
 import type { JournalEntry } from './journal.js';
-import { type Outbox, resultOf } from './outbox.js';
+import { type Outbox, parsedAnswer, resultOf } from './outbox.js';
 
 /**
  * A bank counter's withdrawals from the card account, each request journalled with its key before
@@ -30,27 +29,22 @@ export type AuthorisationOutcome =
   /** No answer came: the withdrawal was reversed (or its key voided) instead. */
   | { authorisationKey: string; kind: 'reversed'; completion: WithdrawalCompletionAnswer };
 
-function parsed<S extends z.ZodType>(schema: S, entry: JournalEntry): z.output<S> {
-  const result = schema.safeParse(resultOf(entry));
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new RegistryError(
-      'REGISTRY_PROTOCOL',
-      `${entry.operation} ${entry.idempotencyKey}: unexpected answer at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
-      { idempotencyKey: entry.idempotencyKey },
-    );
-  }
-  return result.data;
-}
-
 /** The outcome an answered authorisation entry records: its own answer, or the reversal that resolved it. */
 export function authorisationOutcome(entry: JournalEntry): AuthorisationOutcome {
   const body = resultOf<Record<string, unknown>>(entry);
   const authorisationKey = entry.idempotencyKey;
   if (body && typeof body === 'object' && 'arpc' in body) {
-    return { authorisationKey, kind: 'authorised', authorisation: parsed(withdrawalAnswerSchema, entry) };
+    return {
+      authorisationKey,
+      kind: 'authorised',
+      authorisation: parsedAnswer(withdrawalAnswerSchema, resultOf(entry), entry),
+    };
   }
-  return { authorisationKey, kind: 'reversed', completion: parsed(withdrawalCompletionAnswerSchema, entry) };
+  return {
+    authorisationKey,
+    kind: 'reversed',
+    completion: parsedAnswer(withdrawalCompletionAnswerSchema, resultOf(entry), entry),
+  };
 }
 
 export class BankWithdrawalRequests {
@@ -83,15 +77,13 @@ export class BankWithdrawalRequests {
 
   /** The card's TC, its AAC, or the terminal's reversal of an authorisation; sent again until answered. */
   async complete(body: WithdrawalCompletionBody): Promise<WithdrawalCompletionAnswer> {
-    return parsed(
-      withdrawalCompletionAnswerSchema,
-      await this.outbox.submit({
-        operation: WITHDRAWAL_OPERATIONS.complete,
-        method: 'POST',
-        path: '/v1/pensions/withdrawals/completion',
-        body,
-      }),
-    );
+    const entry = await this.outbox.submit({
+      operation: WITHDRAWAL_OPERATIONS.complete,
+      method: 'POST',
+      path: '/v1/pensions/withdrawals/completion',
+      body,
+    });
+    return parsedAnswer(withdrawalCompletionAnswerSchema, resultOf(entry), entry);
   }
 
   async #reverseUnanswered(entry: JournalEntry): Promise<JsonAnswer> {
@@ -101,7 +93,7 @@ export class BankWithdrawalRequests {
       path: '/v1/pensions/withdrawals/completion',
       body: { authorisationKey: entry.idempotencyKey, outcome: 'reversal', reason: 'timeout' },
     });
-    parsed(withdrawalCompletionAnswerSchema, reversal);
+    parsedAnswer(withdrawalCompletionAnswerSchema, resultOf(reversal), reversal);
     return { status: 200, body: reversal.answer!.body, headers: {} };
   }
 }

@@ -13,7 +13,7 @@ import type { RegistryClient } from './client.js';
 import { RegistryError } from './errors.js';
 import type { JsonAnswer } from './https-json.js';
 import type { JournalEntry } from './journal.js';
-import { type Outbox, resultOf } from './outbox.js';
+import { type Outbox, parsedAnswer, resultOf } from './outbox.js';
 
 /**
  * The desk's medical settlement requests to card-service (2201 … 2601), each journalled with its
@@ -62,19 +62,6 @@ const attemptAnswerSchema = z.object({
   settlement: settlementSchema.nullable(),
 });
 
-function parsed<S extends z.ZodType>(schema: S, value: unknown, entry: JournalEntry): z.output<S> {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new RegistryError(
-      'REGISTRY_PROTOCOL',
-      `${entry.operation} ${entry.idempotencyKey}: unexpected answer at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
-      { idempotencyKey: entry.idempotencyKey },
-    );
-  }
-  return result.data;
-}
-
 const withoutReplayed = <T extends { replayed?: boolean | undefined }>(value: T): Omit<T, 'replayed'> => {
   const { replayed: _replayed, ...rest } = value;
   return rest;
@@ -92,11 +79,11 @@ export function settleOutcome(entry: JournalEntry): SettleOutcome {
       attemptKey,
       kind: 'settlement',
       settlement: withoutReplayed(
-        parsed(settlementSchema.extend({ replayed: z.boolean().optional() }), body, entry),
+        parsedAnswer(settlementSchema.extend({ replayed: z.boolean().optional() }), body, entry),
       ),
     };
   }
-  const answer = parsed(attemptAnswerSchema.extend({ replayed: z.boolean().optional() }), body, entry);
+  const answer = parsedAnswer(attemptAnswerSchema.extend({ replayed: z.boolean().optional() }), body, entry);
   if (answer.settlement) return { attemptKey, kind: 'settlement', settlement: answer.settlement };
   if (answer.outcome === 'voided') return { attemptKey, kind: 'voided' };
   throw new RegistryError('REGISTRY_PROTOCOL', `${attemptKey}: the attempt's outcome is ${answer.outcome}`, {
@@ -107,12 +94,12 @@ export function settleOutcome(entry: JournalEntry): SettleOutcome {
 /** The settlement an answered cancel entry carries. */
 export function cancelOutcome(entry: JournalEntry): Settlement {
   return withoutReplayed(
-    parsed(settlementSchema.extend({ replayed: z.boolean().optional() }), resultOf(entry), entry),
+    parsedAnswer(settlementSchema.extend({ replayed: z.boolean().optional() }), resultOf(entry), entry),
   );
 }
 
 export function reversalOutcome(entry: JournalEntry): ReversalOutcome {
-  const answer = parsed(reversalAnswerSchema, resultOf(entry), entry);
+  const answer = parsedAnswer(reversalAnswerSchema, resultOf(entry), entry);
   return { attemptKey: answer.attemptKey, outcome: answer.outcome, settlement: answer.settlement };
 }
 
@@ -144,7 +131,7 @@ export class DeskSettlementRequests {
   }): Promise<Visit> {
     const entry = await this.#submit(SETTLEMENT_OPERATIONS.register, '/v1/settlement/visits', body);
     return withoutReplayed(
-      parsed(visitSchema.extend({ replayed: z.boolean().optional() }), resultOf(entry), entry),
+      parsedAnswer(visitSchema.extend({ replayed: z.boolean().optional() }), resultOf(entry), entry),
     );
   }
 
@@ -159,7 +146,7 @@ export class DeskSettlementRequests {
       { lines },
     );
     return withoutReplayed(
-      parsed(billAnswerSchema.extend({ replayed: z.boolean().optional() }), resultOf(entry), entry),
+      parsedAnswer(billAnswerSchema.extend({ replayed: z.boolean().optional() }), resultOf(entry), entry),
     );
   }
 
@@ -171,7 +158,7 @@ export class DeskSettlementRequests {
       { useAccount },
     );
     return withoutReplayed(
-      parsed(quoteSchema.extend({ replayed: z.boolean().optional() }), resultOf(entry), entry),
+      parsedAnswer(quoteSchema.extend({ replayed: z.boolean().optional() }), resultOf(entry), entry),
     );
   }
 

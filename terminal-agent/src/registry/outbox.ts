@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { RegistryError, isRegistryError } from './errors.js';
 import type { JsonAnswer } from './https-json.js';
 import type { JournalEntry, JournalRequest, OutboxJournal } from './journal.js';
@@ -292,4 +293,22 @@ export class Outbox {
       this.inFlight.delete(entry.seq);
     }
   }
+}
+
+/** An entry's answer (`value`, from resultOf) as `schema` says it must be; otherwise REGISTRY_PROTOCOL. */
+export function parsedAnswer<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  entry: JournalEntry,
+): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new RegistryError(
+      'REGISTRY_PROTOCOL',
+      `${entry.operation} ${entry.idempotencyKey}: unexpected answer at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      { idempotencyKey: entry.idempotencyKey },
+    );
+  }
+  return result.data;
 }
