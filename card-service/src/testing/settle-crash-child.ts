@@ -9,9 +9,7 @@
  * after-commit:  the transaction has committed and the process dies before answering.
  * Prints `listening <url>` once it serves.
  */
-import { loadConfig } from '../config.js';
-import { silentLogger } from '@sscard/log';
-import { startService } from '../service.js';
+import { serveForCrash } from './crash-child-service.js';
 import type { Queryable, Store } from '../store/store.js';
 import { SettlementEngine } from '../settlement/engine.js';
 
@@ -48,17 +46,4 @@ SettlementEngine.prototype.settle = async function (this: SettlementEngine, ...a
   return die() ?? answer;
 };
 
-const config = loadConfig({
-  env: {},
-  overrides: {
-    dataDir,
-    databaseUrl,
-    listen: { host: '127.0.0.1', port: 0 },
-    logLevel: 'silent',
-    hsm: { dir: hsmDir },
-    // The test's PostgreSQL runs without fsync; the crash here is the service's, not the server's.
-    postgres: { acceptUnsafeDurability: true },
-  },
-});
-const service = await startService(config, { log: silentLogger });
-process.stdout.write(`listening ${service.url}\n`);
+await serveForCrash(databaseUrl, dataDir, hsmDir);

@@ -8,9 +8,7 @@
  * Prints `listening <url>` once it serves.
  */
 import { ServerResponse } from 'node:http';
-import { silentLogger } from '@sscard/log';
-import { loadConfig } from '../config.js';
-import { startService } from '../service.js';
+import { serveForCrash } from './crash-child-service.js';
 
 const [databaseUrl, dataDir, hsmDir] = process.argv.slice(2);
 if (!databaseUrl || !dataDir || !hsmDir) {
@@ -27,17 +25,4 @@ ServerResponse.prototype.end = function (this: ServerResponse, ...args: unknown[
   return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
 } as typeof ServerResponse.prototype.end;
 
-const config = loadConfig({
-  env: {},
-  overrides: {
-    dataDir,
-    databaseUrl,
-    listen: { host: '127.0.0.1', port: 0 },
-    logLevel: 'silent',
-    hsm: { dir: hsmDir },
-    // The test's PostgreSQL runs without fsync; the crash here is the service's, not the server's.
-    postgres: { acceptUnsafeDurability: true },
-  },
-});
-const service = await startService(config, { log: silentLogger });
-process.stdout.write(`listening ${service.url}\n`);
+await serveForCrash(databaseUrl, dataDir, hsmDir);
