@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { internalAuthCryptogram, makeCitizenId, parseCardIdCode, ssseCardKey } from '@sscard/card-core';
 import { manualClock } from '../clock.js';
-import { type TestService, type TlsIdentity, startTestService } from '../testing/api-fixture.js';
+import {
+  type TestService,
+  type TlsIdentity,
+  issueActiveCardTo,
+  startTestService,
+} from '../testing/api-fixture.js';
 import { forEachEngine } from '../testing/engines-fixture.js';
 
 let seq = 400;
@@ -33,25 +38,16 @@ forEachEngine('identity checks for a scheme', ({ freshUrl, dataDir }) => {
   /** An active card of a holder with exactly these relations; what a terminal reads from it. */
   async function holderWith(relations: Relation[]) {
     const ssn = makeCitizenId('330302', '19620815', seq++);
-    const registered = await t.call('POST', '/v1/holders', {
-      token: t.adminToken,
-      body: { idNumber: ssn, name: '陈建国', ethnicity: '01', region: '330300', relations },
+    const card = await issueActiveCardTo(t, {
+      idNumber: ssn,
+      name: '陈建国',
+      ethnicity: '01',
+      region: '330300',
+      relations,
     });
-    assert.equal(registered.status, 201, JSON.stringify(registered.body));
-    const issued = await t.call('POST', `/v1/holders/${registered.body.holder.personNo}/cards`, {
-      token: t.adminToken,
-      body: { generation: 3 },
-    });
-    assert.equal(issued.status, 201, JSON.stringify(issued.body));
-    const card = issued.body.card;
-    const activated = await t.call('POST', `/v1/cards/${card.cardNumber}/events`, {
-      token: t.adminToken,
-      body: { event: 'activateSocialSecurity' },
-    });
-    assert.equal(activated.status, 200, JSON.stringify(activated.body));
     return {
       read: { cardIdCode: card.cardIdCode, cardNumber: card.cardNumber, ssn, name: '陈建国' },
-      algorithm: card.algorithm as '3des' | 'sm4',
+      algorithm: card.algorithm,
     };
   }
 

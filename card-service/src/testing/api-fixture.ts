@@ -70,16 +70,39 @@ export async function issueActiveCard(
   holder: { ssn: string; name: string; schemeCode: string; startDate: string },
   generation: 2 | 3 = 3,
 ): Promise<IssuedCardData> {
-  const registered = await t.call('POST', '/v1/holders', {
-    token: t.adminToken,
-    body: {
+  const issued = await issueActiveCardTo(
+    t,
+    {
       idNumber: holder.ssn,
       name: holder.name,
       ethnicity: '01',
       region: '330300',
       relations: [{ schemeCode: holder.schemeCode, insuredRegion: '330300', startDate: holder.startDate }],
     },
-  });
+    generation,
+  );
+  return { ...issued, ssn: holder.ssn, name: holder.name };
+}
+
+/** Registers the holder as given, issues them a card and activates it, as the operator, asserting each step. */
+export async function issueActiveCardTo(
+  t: TestService,
+  registration: {
+    idNumber: string;
+    name: string;
+    ethnicity: string;
+    region: string;
+    relations: ReadonlyArray<{
+      schemeCode: string;
+      insuredRegion: string;
+      startDate: string;
+      status?: 'active' | 'paused' | 'terminated';
+      pauseDate?: string;
+    }>;
+  },
+  generation: 2 | 3 = 3,
+): Promise<Omit<IssuedCardData, 'ssn' | 'name'>> {
+  const registered = await t.call('POST', '/v1/holders', { token: t.adminToken, body: registration });
   assert.equal(registered.status, 201, JSON.stringify(registered.body));
   const personNo: string = registered.body.holder.personNo;
   const issued = await t.call('POST', `/v1/holders/${personNo}/cards`, {
@@ -93,14 +116,7 @@ export async function issueActiveCard(
     body: { event: 'activateSocialSecurity' },
   });
   assert.equal(activated.status, 200, JSON.stringify(activated.body));
-  return {
-    personNo,
-    cardNumber: card.cardNumber,
-    cardIdCode: card.cardIdCode,
-    algorithm: card.algorithm,
-    ssn: holder.ssn,
-    name: holder.name,
-  };
+  return { personNo, cardNumber: card.cardNumber, cardIdCode: card.cardIdCode, algorithm: card.algorithm };
 }
 
 export function newCsr(commonName = 'ignored'): { keyPem: string; csrPem: string } {
