@@ -60,6 +60,21 @@ describe('agent local API over a real pcscd and a virtual card', () => {
     await pcscd.stop();
   });
 
+  /** The HIS's ministry WebSocket to the agent, open; `call` answers with the reply to its message. */
+  async function openMinistrySocket() {
+    const ws = new WebSocket(`ws://${base}/ws/ministry`, { headers: { origin: HIS } });
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const call = (message: string) =>
+      new Promise<{ functionName: string; success: number; pOutInfo: string }>((resolve) => {
+        ws.once('message', (data) => resolve(JSON.parse(data.toString())));
+        ws.send(message);
+      });
+    return { ws, call };
+  }
+
   it('pushes typed card-inserted and card-removed events to a socket.io client', async () => {
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(`http://${base}`, {
       auth: { token },
@@ -97,16 +112,7 @@ describe('agent local API over a real pcscd and a virtual card', () => {
   it("answers iReadCardBas over the ministry WebSocket with the card's fields", async () => {
     slot.insert(new CardWithFaults(new SsseGen2Card(doc, keyset)));
     await waitFor('the card', () => agent.readers.list().find((r) => r.role === 'user')?.card);
-    const ws = new WebSocket(`ws://${base}/ws/ministry`, { headers: { origin: HIS } });
-    await new Promise((resolve, reject) => {
-      ws.once('open', resolve);
-      ws.once('error', reject);
-    });
-    const call = (message: string) =>
-      new Promise<{ functionName: string; success: number; pOutInfo: string }>((resolve) => {
-        ws.once('message', (data) => resolve(JSON.parse(data.toString())));
-        ws.send(message);
-      });
+    const { ws, call } = await openMinistrySocket();
     try {
       const answer = await call('{"function":"iReadCardBas","iType":3}');
       assert.equal(answer.functionName, 'iReadCardBas');
@@ -127,16 +133,7 @@ describe('agent local API over a real pcscd and a virtual card', () => {
 
   it('answers iReadCardNo, iGetCardType and iChangePIN in both JSON dialects, over the WebSocket and HTTP', async () => {
     await waitFor('the card', () => agent.readers.list().find((r) => r.role === 'user')?.card);
-    const ws = new WebSocket(`ws://${base}/ws/ministry`, { headers: { origin: HIS } });
-    await new Promise((resolve, reject) => {
-      ws.once('open', resolve);
-      ws.once('error', reject);
-    });
-    const call = (message: string) =>
-      new Promise<{ functionName: string; success: number; pOutInfo: string }>((resolve) => {
-        ws.once('message', (data) => resolve(JSON.parse(data.toString())));
-        ws.send(message);
-      });
+    const { ws, call } = await openMinistrySocket();
     const cardNo = { functionName: 'iReadCardNo', success: 0, pOutInfo: `${doc.card.cardNumber}|` };
     const cardType = {
       functionName: 'iGetCardType',
