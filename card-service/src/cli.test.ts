@@ -27,14 +27,20 @@ describe('sscard-service command line', () => {
 
   test('settlement quote prints the breakdown of the files without a store, and names a bad field', async () => {
     const examples = fileURLToPath(new URL('../docs/settlement-examples/', import.meta.url));
-    const quote = run(
-      'settlement',
-      'quote',
-      '--policy',
-      join(examples, 'policy-330300-310-2026.json'),
-      '--accumulators',
-      join(examples, 'outpatient-accumulators.json'),
-      '--bill',
+    /** A quote of `bill` under the example policy and outpatient accumulators. */
+    const quoteOf = (bill: string, ...more: string[]) =>
+      run(
+        'settlement',
+        'quote',
+        '--policy',
+        join(examples, 'policy-330300-310-2026.json'),
+        '--accumulators',
+        join(examples, 'outpatient-accumulators.json'),
+        '--bill',
+        bill,
+        ...more,
+      );
+    const quote = quoteOf(
       join(examples, 'outpatient-bill.json'),
       '--account',
       '12000',
@@ -68,16 +74,7 @@ describe('sscard-service command line', () => {
         ],
       }),
     );
-    const refused = run(
-      'settlement',
-      'quote',
-      '--policy',
-      join(examples, 'policy-330300-310-2026.json'),
-      '--accumulators',
-      join(examples, 'outpatient-accumulators.json'),
-      '--bill',
-      bad,
-    );
+    const refused = quoteOf(bad);
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /lines\.0\.unitPrice/);
     assert.equal(run('settlement', 'quote', '--level', '4').status, 2);
