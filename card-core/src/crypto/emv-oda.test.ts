@@ -93,8 +93,8 @@ const DDA_VECTOR = {
   unpredictableNumber: fromHex('00000000'),
 };
 
-function sdaInput(overrides: Partial<SdaInput> = {}): SdaInput {
-  const v = SDA_VECTOR;
+/** What SDA and DDA both take from a vector: the CA key and the issuer certificate. */
+function issuerOf(v: typeof SDA_VECTOR | typeof DDA_VECTOR) {
   return {
     caKeys: [v.ca],
     rid: v.ca.rid,
@@ -102,6 +102,13 @@ function sdaInput(overrides: Partial<SdaInput> = {}): SdaInput {
     issuerCertificate: v.issuerCertificate,
     issuerRemainder: v.issuerRemainder,
     issuerExponent: v.issuerExponent,
+  };
+}
+
+function sdaInput(overrides: Partial<SdaInput> = {}): SdaInput {
+  const v = SDA_VECTOR;
+  return {
+    ...issuerOf(v),
     signedStaticData: v.signedStaticData,
     pan: v.pan,
     staticData: v.staticData,
@@ -113,12 +120,7 @@ function sdaInput(overrides: Partial<SdaInput> = {}): SdaInput {
 function ddaInput(overrides: Partial<DdaInput> = {}): DdaInput {
   const v = DDA_VECTOR;
   return {
-    caKeys: [v.ca],
-    rid: v.ca.rid,
-    caIndex: v.ca.index,
-    issuerCertificate: v.issuerCertificate,
-    issuerRemainder: v.issuerRemainder,
-    issuerExponent: v.issuerExponent,
+    ...issuerOf(v),
     iccCertificate: v.iccCertificate,
     iccExponent: v.iccExponent,
     signedDynamicData: v.signedDynamicData,
