@@ -4,10 +4,10 @@
  * card side is a recorded `AgentActions` (as in server.test.ts).
  */
 import type { BankPinBlockView, BankWithdrawalView } from '@sscard/agent-protocol';
+import { NotABankTerminal } from '../testing/counter-actions.js';
 import { RECORDED_BAS, RecordedReaders, recordedMinistry } from '../testing/recorded-card.js';
 import assert from 'node:assert/strict';
 import type { OutboxEntryView } from '@sscard/agent-protocol';
-import { EventEmitter } from 'node:events';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { after, before, describe, it } from 'node:test';
@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import { WebSocket } from 'ws';
 import { createLogger } from '@sscard/log';
 import { AccessPolicy, isLoopbackAddress } from './access-policy.js';
-import type { AgentActionEvents, AgentActions } from './agent-actions.js';
+import type { AgentActions } from './agent-actions.js';
 import {
   type CardReadView,
   type LostCardReportView,
@@ -43,7 +43,7 @@ const PARKED: OutboxEntryView = {
   parked: { at: '2026-01-01T08:05:00.000Z', reason: 'HTTP 500 INTERNAL, 5 times in a row' },
 };
 
-class RecordedActions extends EventEmitter<AgentActionEvents> implements AgentActions {
+class RecordedActions extends NotABankTerminal implements AgentActions {
   readonly ministry: MinistryBackend = recordedMinistry();
 
   async readCard(): Promise<CardReadView> {
@@ -58,7 +58,7 @@ class RecordedActions extends EventEmitter<AgentActionEvents> implements AgentAc
   async reportLost(): Promise<LostCardReportView> {
     return { status: 'queued', cardNumber: 'X00000019', reference: 'T:0000000001' };
   }
-  async bankWithdrawal(): Promise<BankWithdrawalView> {
+  override async bankWithdrawal(): Promise<BankWithdrawalView> {
     return {
       status: 'completed',
       pan: '************0019',
@@ -69,14 +69,11 @@ class RecordedActions extends EventEmitter<AgentActionEvents> implements AgentAc
       authorisationKey: null,
     };
   }
-  async bankPinBlock(): Promise<BankPinBlockView> {
+  override async bankPinBlock(): Promise<BankPinBlockView> {
     return { pan: '************0019', pinBlock: '0123456789ABCDEF', format: 0 };
   }
-  async hsmStep(): Promise<string> {
+  override async hsmStep(): Promise<string> {
     return '00112233445566778899AABBCCDDEEFF|0011223344556677|';
-  }
-  ministryCode(): number {
-    return -11;
   }
 }
 

@@ -3,10 +3,9 @@
  * behind the API is its `AgentActions` interface answering with a recorded result (the iReadCardBas
  * example of DESIGN.md §6); the same API against the real reader stack is in test/src/api-*.test.ts.
  */
-import type { BankPinBlockView, BankWithdrawalView } from '@sscard/agent-protocol';
+import { NotABankTerminal } from '../testing/counter-actions.js';
 import { RECORDED_BAS, RecordedReaders, recordedMinistry } from '../testing/recorded-card.js';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
@@ -16,7 +15,7 @@ import { WebSocket } from 'ws';
 import { createLogger } from '@sscard/log';
 import { ReaderError } from '../readers/errors.js';
 import type { ReaderState } from '../readers/reader-manager.js';
-import type { AgentActionEvents, AgentActions } from './agent-actions.js';
+import type { AgentActions } from './agent-actions.js';
 import {
   type CardReadView,
   type LostCardReportView,
@@ -31,7 +30,7 @@ import { ApiServer } from './server.js';
 const TOKEN = 'k1Zq3rY0mXJ8c2v5VtqP1d9fH7LwSeB4uNoA6gKyTzE';
 const HIS = 'https://his.example.org';
 
-class RecordedActions extends EventEmitter<AgentActionEvents> implements AgentActions {
+class RecordedActions extends NotABankTerminal implements AgentActions {
   readonly ministry: MinistryBackend = recordedMinistry();
 
   async readCard(): Promise<CardReadView> {
@@ -45,18 +44,6 @@ class RecordedActions extends EventEmitter<AgentActionEvents> implements AgentAc
   }
   async reportLost(): Promise<LostCardReportView> {
     throw new ApiProblem(403, 'PIN_NOT_VERIFIED', 'verify the PIN first');
-  }
-  async bankWithdrawal(): Promise<BankWithdrawalView> {
-    throw new ApiProblem(403, 'TERMINAL_TYPE_FORBIDDEN', 'withdrawals are made at bank terminals only');
-  }
-  async bankPinBlock(): Promise<BankPinBlockView> {
-    throw new ApiProblem(403, 'TERMINAL_TYPE_FORBIDDEN', 'bank PINs are taken at bank terminals only');
-  }
-  async hsmStep(): Promise<string> {
-    throw new ApiProblem(503, 'REGISTRY_NOT_CONFIGURED', 'no card-service is configured on this terminal');
-  }
-  ministryCode(): number {
-    return -11;
   }
 }
 

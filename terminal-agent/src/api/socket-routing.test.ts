@@ -4,18 +4,16 @@
  * Real socket.io clients over real connections; the card side is a recorded `AgentActions` that
  * numbers its reads, and the PIN side the real on-screen keypad.
  */
-import type { BankPinBlockView, BankWithdrawalView } from '@sscard/agent-protocol';
-import { ApiProblem } from './problem.js';
+import { NotABankTerminal } from '../testing/counter-actions.js';
 import { ministryBackend } from '../testing/ministry-backend.js';
 import { RecordedReaders } from '../testing/recorded-card.js';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { io, type Socket } from 'socket.io-client';
 import { createLogger } from '@sscard/log';
 import { isPinEntryError } from '../pinpad/errors.js';
 import { KeypadPinPad } from '../pinpad/keypad.js';
-import type { AgentActionEvents, AgentActions } from './agent-actions.js';
+import type { AgentActions } from './agent-actions.js';
 import {
   type CardReadView,
   type LostCardReportView,
@@ -33,7 +31,7 @@ const HIS = 'https://his.example.org';
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** Reads numbered 1, 2, 3… in `apduCount`, announced like the real actions announce them. */
-class NumberedActions extends EventEmitter<AgentActionEvents> implements AgentActions {
+class NumberedActions extends NotABankTerminal implements AgentActions {
   #reads = 0;
   constructor(readonly pin: PinFlow) {
     super();
@@ -72,18 +70,6 @@ class NumberedActions extends EventEmitter<AgentActionEvents> implements AgentAc
   }
   async reportLost(): Promise<LostCardReportView> {
     return { status: 'queued', cardNumber: 'X0****019', reference: 'T:0000000001' };
-  }
-  async bankWithdrawal(): Promise<BankWithdrawalView> {
-    throw new ApiProblem(403, 'TERMINAL_TYPE_FORBIDDEN', 'withdrawals are made at bank terminals only');
-  }
-  async bankPinBlock(): Promise<BankPinBlockView> {
-    throw new ApiProblem(403, 'TERMINAL_TYPE_FORBIDDEN', 'bank PINs are taken at bank terminals only');
-  }
-  async hsmStep(): Promise<string> {
-    throw new ApiProblem(503, 'REGISTRY_NOT_CONFIGURED', 'no card-service is configured on this terminal');
-  }
-  ministryCode(): number {
-    return -11;
   }
 }
 

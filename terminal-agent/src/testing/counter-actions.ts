@@ -1,0 +1,25 @@
+import { EventEmitter } from 'node:events';
+import type { BankPinBlockView, BankWithdrawalView } from '@sscard/agent-protocol';
+import type { AgentActionEvents } from '../api/agent-actions.js';
+import { ApiProblem } from '../api/problem.js';
+
+/**
+ * The bank and HSM side of a test double for `AgentActions`: the answers of a plain counter
+ * terminal, which is not a bank terminal and has no card-service configured. A double that tests
+ * the bank routes themselves overrides these.
+ */
+export abstract class NotABankTerminal extends EventEmitter<AgentActionEvents> {
+  async bankWithdrawal(): Promise<BankWithdrawalView> {
+    throw new ApiProblem(403, 'TERMINAL_TYPE_FORBIDDEN', 'withdrawals are made at bank terminals only');
+  }
+  async bankPinBlock(): Promise<BankPinBlockView> {
+    throw new ApiProblem(403, 'TERMINAL_TYPE_FORBIDDEN', 'bank PINs are taken at bank terminals only');
+  }
+  async hsmStep(): Promise<string> {
+    throw new ApiProblem(503, 'REGISTRY_NOT_CONFIGURED', 'no card-service is configured on this terminal');
+  }
+  /** Every failure reads as the ministry's reader-connection code: a double has no reader to tell apart. */
+  ministryCode(): number {
+    return -11;
+  }
+}
