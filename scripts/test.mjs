@@ -1,7 +1,7 @@
 // Runs the whole suite: lint, the import rules, then every workspace's compiled tests in one
 // node:test run, so there is one summary. Test files are `*.test.js` under each workspace's dist/; nothing else is run.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -43,7 +43,21 @@ const rules = spawnSync(process.execPath, [join(root, 'scripts/import-rules/chec
 });
 if (rules.status !== 0) process.exit(rules.status ?? 1);
 
-const files = workspaces.flatMap((ws) => findTests(join(root, ws, 'dist'))).sort();
+// A compiled test whose source is gone (moved or deleted since the last build) is not run: tsc -b
+// leaves its output behind, and running it would test code that no longer exists.
+const hasSource = (ws, file) => {
+  const rel = file.slice(join(root, ws, 'dist').length).replace(/\.js$/, '');
+  return existsSync(join(root, ws, 'src', `${rel}.ts`)) || existsSync(join(root, ws, 'src', `${rel}.tsx`));
+};
+const compiled = workspaces.flatMap((ws) => findTests(join(root, ws, 'dist')).map((file) => ({ ws, file })));
+const stale = compiled.filter(({ ws, file }) => !hasSource(ws, file)).map(({ file }) => file);
+if (stale.length > 0) {
+  console.error(`not run, their sources are gone (\`npm run clean\` removes them):\n  ${stale.join('\n  ')}`);
+}
+const files = compiled
+  .filter(({ ws, file }) => hasSource(ws, file))
+  .map(({ file }) => file)
+  .sort();
 if (files.length === 0) {
   console.error('no test files found; did the build run?');
   process.exit(1);
