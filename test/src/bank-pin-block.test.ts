@@ -13,7 +13,6 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { decipherPinBlock } from '@sscard/card-core';
-import { VpcdSlot } from '@sscard/card-emulator/bridge/vpcd-client';
 import { createCard } from '@sscard/card-emulator/cards/index';
 import { demoCardDocuments } from '@sscard/card-emulator/cards/personalise';
 import { CardWithFaults } from '@sscard/card-emulator/faults';
@@ -21,10 +20,8 @@ import { SerialPinPadFirmware } from '@sscard/card-emulator/serial/index';
 import { openKeyFile, readMasterKey } from '@sscard/card-service/hsm/key-file';
 import { hsmPaths } from '@sscard/card-service/hsm/hsm-paths';
 import { defaultProfiles } from '@sscard/firmware-profiles';
-import { createLogger } from '@sscard/log';
-import { type Pcscd, type PtyPair, startPcscd, startPtyPair, tempDir, waitFor } from '@sscard/test-harness';
-import { AgentConfigSchema } from '@sscard/terminal-agent/config/schema';
-import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
+import { type Pcscd, type PtyPair, startPcscd, startPtyPair, tempDir } from '@sscard/test-harness';
+import { type BankCounter, startBankCounter } from './bank-counter.js';
 import { type RegistryUnderTest, startRegistry } from './registry-fixture.js';
 
 const HSM_MAIN = fileURLToPath(new URL('../../card-service/dist/hsm/hsm-main.js', import.meta.url));
@@ -37,10 +34,7 @@ describe('bank PIN blocks enciphered from the PIN pad to the HSM', () => {
   let pcscd: Pcscd;
   let padPair: PtyPair;
   let pad: SerialPinPadFirmware;
-  let agent: RunningAgent;
-  let slot: VpcdSlot;
-  let base: string;
-  let token: string;
+  let counter: BankCounter;
   let dataDir: string;
 
   /** The key-loading facility: the terminal PIN key for the pad, from the HSM's own tool. */
@@ -77,39 +71,25 @@ describe('bank PIN blocks enciphered from the PIN pad to the HSM', () => {
       // Format 0 only: the pad holds no format 4 key.
       terminalPinKeys: { 0: await terminalPinKey(0) },
     });
-    const config = AgentConfigSchema.parse({
-      terminal: { id: TERMINAL, type: 'bank', region: '330300' },
-      api: { port: 0, tokenFile: join(dataDir, 'api-token') },
-      pin: { entry: 'pinpad', pinpad: { profile: 'sscard-serial-pinpad', path: padPair.b } },
-      cardService: await registry.agentCardService(TERMINAL, 'bank', '330300'),
+    counter = await startBankCounter({
+      registry,
+      terminalId: TERMINAL,
       dataDir,
+      pcscd,
+      card: new CardWithFaults(createCard(doc, registry.keyset)),
+      config: { pin: { entry: 'pinpad', pinpad: { profile: 'sscard-serial-pinpad', path: padPair.b } } },
     });
-    agent = await startAgent(config, createLogger({ level: 'error', write: () => {} }));
-    await agent.registry.ready();
-    token = (await readFile(join(dataDir, 'api-token'), 'utf8')).trim();
-    base = `http://127.0.0.1:${agent.address.port}`;
-    slot = new VpcdSlot({ port: pcscd.vpcdPorts[0]!, backoff: { initialMs: 50, maxMs: 300 } });
-    slot.insert(new CardWithFaults(createCard(doc, registry.keyset)));
-    await waitFor('the card', () => agent.readers.list().find((r) => r.role === 'user')?.card);
   });
 
   after(async () => {
-    slot?.close();
-    await agent?.stop();
+    await counter?.stop();
     await pad?.close();
     await padPair?.close();
     await pcscd?.stop();
     await registry?.close();
   });
 
-  async function bankPin(body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-    const res = await fetch(`${base}/v1/card/pin/bank-block`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  }
+  const bankPin = (body: unknown) => counter.post('/v1/card/pin/bank-block', body);
 
   it('gives the PIN under the zone key, having crossed the line and the agent only enciphered', async () => {
     pad.enterPin(BANK_PIN);

@@ -7,17 +7,13 @@
  * card-service on sqlite3, then on the harness's PostgreSQL.
  */
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { VpcdSlot } from '@sscard/card-emulator/bridge/vpcd-client';
 import { type CardDocument, createCard, debitPanFor, publicKeyset } from '@sscard/card-emulator/cards/index';
 import { CardWithFaults } from '@sscard/card-emulator/faults';
-import { runPensionMonth } from '@sscard/card-service/pension/monthly-run';
-import { createLogger } from '@sscard/log';
-import { type Pcscd, type Postgres, startPcscd, startPostgres, tempDir, waitFor } from '@sscard/test-harness';
-import { AgentConfigSchema } from '@sscard/terminal-agent/config/schema';
-import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
+import { type Pcscd, type Postgres, startPcscd, startPostgres, tempDir } from '@sscard/test-harness';
+import { type BankCounter, fundDebitAccount, startBankCounter } from './bank-counter.js';
 import { type RegistryUnderTest, citizenId, seedActiveCard, startRegistry } from './registry-fixture.js';
 
 /** The card pulled between the issuer's answer (EXTERNAL AUTHENTICATE) and its second GENERATE AC. */
@@ -45,11 +41,8 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
     const MONTHLY = 312_456;
     let registry: RegistryUnderTest;
     let postgres: Postgres | undefined;
-    let agent: RunningAgent;
-    let slot: VpcdSlot;
+    let counter: BankCounter;
     let card: PulledAfterIssuerAnswer;
-    let base: string;
-    let token: string;
     let personNo: string;
 
     before(async () => {
@@ -68,21 +61,7 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
         ...issued,
         applications: { ...issued.applications, debit: { pan, psn: '01', expiryDate: '20361231' } },
       } as CardDocument;
-      const month = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
-      const granted = await registry.operator('POST', '/v1/pensions/entitlements', {
-        personNo,
-        monthlyAmount: MONTHLY,
-        firstMonth: month,
-        payingRegion: '330300',
-      });
-      assert.equal(granted.status, 201, JSON.stringify(granted.body));
-      await runPensionMonth(registry.service.store, () => new Date(), { month, region: '330300' });
-      const account = await registry.operator('POST', '/v1/pensions/debit-accounts', {
-        cardNumber: seeded.cardNumber,
-        pan,
-        psn: '01',
-      });
-      assert.equal(account.status, 201, JSON.stringify(account.body));
+      await fundDebitAccount(registry, seeded, pan, MONTHLY);
 
       if (!pcscd) {
         pcscd = await startPcscd({ readers: 1 });
@@ -91,38 +70,24 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
       // The payment system's CA public keys, so that the counter authenticates the card offline (DDA).
       const caKeysPath = join(dataDir, 'ca-keys.json');
       await writeFile(caKeysPath, JSON.stringify(publicKeyset(registry.keyset)));
-      const config = AgentConfigSchema.parse({
-        terminal: { id: TERMINAL, type: 'bank', region: '330300' },
-        api: { port: 0, tokenFile: join(dataDir, 'api-token') },
-        cardService: await registry.agentCardService(TERMINAL, 'bank', '330300'),
-        emv: { caKeysPath },
-        dataDir,
-      });
-      agent = await startAgent(config, createLogger({ level: 'error', write: () => {} }));
-      await agent.registry.ready();
-      token = (await readFile(join(dataDir, 'api-token'), 'utf8')).trim();
-      base = `http://127.0.0.1:${agent.address.port}`;
-      slot = new VpcdSlot({ port: pcscd.vpcdPorts[0]!, backoff: { initialMs: 50, maxMs: 300 } });
       card = new PulledAfterIssuerAnswer(createCard(doc, registry.keyset));
-      slot.insert(card);
-      await waitFor('the card', () => agent.readers.list().find((r) => r.role === 'user')?.card);
+      counter = await startBankCounter({
+        registry,
+        terminalId: TERMINAL,
+        dataDir,
+        pcscd,
+        card,
+        config: { emv: { caKeysPath } },
+      });
     });
 
     after(async () => {
-      slot?.close();
-      await agent?.stop();
+      await counter?.stop();
       await registry?.close();
       await postgres?.stop();
     });
 
-    async function withdraw(amount: number): Promise<{ status: number; body: Record<string, unknown> }> {
-      const res = await fetch(`${base}/v1/card/debit/withdrawal`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ amount }),
-      });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    }
+    const withdraw = (amount: number) => counter.post('/v1/card/debit/withdrawal', { amount });
 
     const balance = async () => {
       const row = await registry.service.store.get<{ balance: number | string }>(
