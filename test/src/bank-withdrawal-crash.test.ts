@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { arqcInputData, computeArqc, deriveSessionKey, deriveUdk } from '@sscard/card-core';
-import { runPensionMonth } from '@sscard/card-service/pension/monthly-run';
-import {
-  type Postgres,
-  captureOutput,
-  repoRoot,
-  spawnTracked,
-  startPostgres,
-  tempDir,
-} from '@sscard/test-harness';
+import { type Postgres, startPostgres, tempDir } from '@sscard/test-harness';
 import { WITHDRAWAL_OPERATIONS, authorisationOutcome } from '@sscard/terminal-agent/registry/bank-withdrawal';
 import { isRegistryError, loadOrEnrol, openTerminalRegistry } from '@sscard/terminal-agent/registry/index';
+import { fundDebitAccount } from './bank-counter.js';
+import { startCrashingService } from './crashing-service.js';
 import { type RegistryUnderTest, citizenId, seedActiveCard, startRegistry } from './registry-fixture.js';
 
 /**
@@ -23,8 +16,6 @@ import { type RegistryUnderTest, citizenId, seedActiveCard, startRegistry } from
  * A second service process on the same store: PostgreSQL serves two at once.
  */
 
-/** card-service that dies (SIGKILL) when about to answer its first withdrawal authorisation. */
-const CRASHING_SERVICE = join(repoRoot, 'card-service', 'dist', 'testing', 'withdrawal-crash-child.js');
 const MONTHLY = 312_456;
 
 describe('card-service killed mid-withdrawal, on PostgreSQL', () => {
@@ -42,21 +33,7 @@ describe('card-service killed mid-withdrawal, on PostgreSQL', () => {
       generation: 3,
     });
     personNo = seeded.personNo;
-    const month = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
-    const granted = await registry.operator('POST', '/v1/pensions/entitlements', {
-      personNo,
-      monthlyAmount: MONTHLY,
-      firstMonth: month,
-      payingRegion: '330300',
-    });
-    assert.equal(granted.status, 201, JSON.stringify(granted.body));
-    await runPensionMonth(registry.service.store, () => new Date(), { month, region: '330300' });
-    const account = await registry.operator('POST', '/v1/pensions/debit-accounts', {
-      cardNumber: seeded.cardNumber,
-      pan,
-      psn: '01',
-    });
-    assert.equal(account.status, 201, JSON.stringify(account.body));
+    await fundDebitAccount(registry, seeded, pan, MONTHLY);
   });
   after(async () => {
     await registry?.close();
@@ -128,22 +105,12 @@ describe('card-service killed mid-withdrawal, on PostgreSQL', () => {
         renewalCheckMs: 0,
       });
 
-    const service = spawnTracked(process.execPath, [
-      CRASHING_SERVICE,
+    // Dies (SIGKILL) when about to answer its first withdrawal authorisation.
+    const { service, url, output, ended } = await startCrashingService(
+      'withdrawal-crash-child',
+      registry,
       postgres.url,
-      registry.dataDir,
-      registry.hsm.dir,
-    ]);
-    const output = captureOutput(service);
-    const ended = once(service, 'exit');
-    const url = await new Promise<string>((resolve, reject) => {
-      const look = () => {
-        const m = /listening (\S+)/.exec(output());
-        if (m) resolve(m[1]!);
-      };
-      service.stdout!.on('data', look);
-      service.once('exit', () => reject(new Error(`the service did not start: ${output()}`)));
-    });
+    );
 
     let counter = await openCounter(url);
     let key: string | undefined;

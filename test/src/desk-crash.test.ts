@@ -3,14 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import {
-  type Postgres,
-  captureOutput,
-  repoRoot,
-  spawnTracked,
-  startPostgres,
-  tempDir,
-} from '@sscard/test-harness';
+import { type Postgres, captureOutput, spawnTracked, startPostgres, tempDir } from '@sscard/test-harness';
 import { paymentProof } from '@sscard/terminal-agent/apps/internal-authenticate';
 import {
   compareWithService,
@@ -19,6 +12,7 @@ import {
 } from '@sscard/terminal-agent/registry/desk-journal';
 import { SETTLEMENT_OPERATION_NAMES, settleOutcome } from '@sscard/terminal-agent/registry/desk-settlement';
 import { isRegistryError, loadOrEnrol, openTerminalRegistry } from '@sscard/terminal-agent/registry/index';
+import { startCrashingService } from './crashing-service.js';
 import { assignDesk, deskBill, insuredCard, ledgerBalances, setUpDeskWorld } from './desk-fixture.js';
 import {
   type RegistryUnderTest,
@@ -36,8 +30,6 @@ import {
  */
 
 const CHILD = fileURLToPath(new URL('./desk-crash-child.js', import.meta.url));
-/** card-service that dies (SIGKILL) in its first settle, before or after the commit. */
-const CRASHING_SERVICE = join(repoRoot, 'card-service', 'dist', 'testing', 'settle-crash-child.js');
 
 type Terminal = Awaited<ReturnType<typeof openTerminalRegistry>>;
 
@@ -264,23 +256,13 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
           const proof = await cardProof(terminal);
           await terminal.close();
 
-          const service = spawnTracked(process.execPath, [
-            CRASHING_SERVICE,
+          // Dies (SIGKILL) in its first settle, before or after the commit.
+          const { service, url, output, ended } = await startCrashingService(
+            'settle-crash-child',
+            registry,
             postgres!.url,
-            registry.dataDir,
-            registry.hsm.dir,
             point,
-          ]);
-          const output = captureOutput(service);
-          const ended = once(service, 'exit');
-          const url = await new Promise<string>((resolve, reject) => {
-            const look = () => {
-              const m = /listening (\S+)/.exec(output());
-              if (m) resolve(m[1]!);
-            };
-            service.stdout!.on('data', look);
-            service.once('exit', () => reject(new Error(`the service did not start: ${output()}`)));
-          });
+          );
 
           terminal = await openDesk(desk, url);
           let key: string | undefined;
