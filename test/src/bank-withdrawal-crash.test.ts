@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { arqcInputData, computeArqc, deriveSessionKey, deriveUdk } from '@sscard/card-core';
+import { cardCryptogram as cryptogramOf } from '@sscard/card-service/testing/withdrawal-fixture';
 import { type Postgres, startPostgres, tempDir } from '@sscard/test-harness';
 import { WITHDRAWAL_OPERATIONS, authorisationOutcome } from '@sscard/terminal-agent/registry/bank-withdrawal';
 import { isRegistryError, loadOrEnrol, openTerminalRegistry } from '@sscard/terminal-agent/registry/index';
@@ -41,41 +41,8 @@ describe('card-service killed mid-withdrawal, on PostgreSQL', () => {
   });
 
   /** What the card's first GENERATE AC gives for the amount (its AC key from the issuer keyset). */
-  function cardCryptogram(atc: number, amount: number) {
-    const hex = (b: Buffer) => b.toString('hex').toUpperCase();
-    const cdol1 = Buffer.from(
-      `${String(amount).padStart(12, '0')}${'00'.repeat(6)}0156${'00'.repeat(5)}015626120701A1B2C3D4`,
-      'hex',
-    );
-    const aip = Buffer.from('7C00', 'hex');
-    const atcBytes = Buffer.from(atc.toString(16).padStart(4, '0'), 'hex');
-    const iad = Buffer.from('07010103A0000001', 'hex');
-    const data = arqcInputData({
-      amountAuthorised: cdol1.subarray(0, 6),
-      amountOther: cdol1.subarray(6, 12),
-      terminalCountryCode: cdol1.subarray(12, 14),
-      tvr: cdol1.subarray(14, 19),
-      transactionCurrencyCode: cdol1.subarray(19, 21),
-      transactionDate: cdol1.subarray(21, 24),
-      transactionType: cdol1.subarray(24, 25),
-      unpredictableNumber: cdol1.subarray(25, 29),
-      aip,
-      atc: atcBytes,
-      iad,
-    });
-    const masterKey = Buffer.from(registry.keyset.emv.acMasterKeys['3des'], 'hex');
-    const sk = deriveSessionKey('3des', deriveUdk('3des', masterKey, pan, '01'), atc);
-    return {
-      pan,
-      psn: '01',
-      amount,
-      cdol1: hex(cdol1),
-      aip: hex(aip),
-      atc: hex(atcBytes),
-      iad: hex(iad),
-      arqc: hex(computeArqc('3des', sk, data)),
-    };
-  }
+  const cardCryptogram = (atc: number, amount: number) =>
+    cryptogramOf(Buffer.from(registry.keyset.emv.acMasterKeys['3des'], 'hex'), '3des', pan, atc, amount).body;
 
   const balance = async () =>
     Number(
