@@ -2,18 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import {
-  internalAuthCryptogram,
-  makeCitizenId,
-  parseCardIdCode,
-  paymentProofBlock,
-  ssseCardKey,
-} from '@sscard/card-core';
+import { makeCitizenId } from '@sscard/card-core';
 import { chinaDate, systemClock } from '@sscard/card-service/clock';
 import { testIssuerKeyset } from '@sscard/card-service/testing/api-fixture';
 import { CardPresence } from '@sscard/card-service/card-auth/card-presence';
 import { HsmClient } from '@sscard/card-service/hsm/hsm-client';
 import { startTestHsm } from '@sscard/card-service/testing/hsm-fixture';
+import { cardAuthKey, proofWithKey } from '@sscard/card-service/testing/settlement-fixture';
 import { SYSTEM } from '@sscard/card-service/registry/actor';
 import { Registry } from '@sscard/card-service/registry';
 import { loadItems } from '@sscard/card-service/settlement/catalogue';
@@ -142,11 +137,7 @@ async function settleLoop(
   let settled = 0;
   await Promise.all(
     desks.map(async (d) => {
-      const cardKey = ssseCardKey(
-        d.algorithm,
-        keys.internalAuth[d.algorithm],
-        parseCardIdCode(d.cardIdCode).bytes,
-      );
+      const cardKey = cardAuthKey(keys, d);
       for (let i = 0; i < perWorker; i++) {
         const visit = await timed('register', () =>
           engine.register(caller(), {
@@ -159,13 +150,7 @@ async function settleLoop(
         await timed('bill', () => engine.addBillLines(caller(), visit.visitId, lines));
         const quote = await timed('pre-settle', () => engine.preSettle(caller(), visit.visitId, true));
         const ch = await timed('challenge', () => presence.issue('bench-desk', d.cardIdCode));
-        const cryptogram = internalAuthCryptogram(
-          d.algorithm,
-          cardKey,
-          paymentProofBlock(Buffer.from(ch.challenge, 'hex')),
-        )
-          .toString('hex')
-          .toUpperCase();
+        const cryptogram = proofWithKey(d.algorithm, cardKey, ch.challenge, 'payment');
         await timed('settle', () =>
           engine.settle(caller(), {
             quoteId: quote.quoteId,

@@ -8,7 +8,13 @@ import {
   ssseCardKey,
 } from '@sscard/card-core';
 import type { PricedLine } from '@sscard/registry-protocol/settlement';
-import { type IssuedCardData, type TestService, type TlsIdentity, issueActiveCard } from './api-fixture.js';
+import {
+  type IssuedCardData,
+  type TestKeys,
+  type TestService,
+  type TlsIdentity,
+  issueActiveCard,
+} from './api-fixture.js';
 
 /**
  * The settlement tests' world: the example policy of docs/settlement.md published for 330300,
@@ -102,13 +108,29 @@ export function cardProof(
   challengeHex: string,
   mode: 'payment' | 'presence',
 ) {
-  const key = ssseCardKey(c.algorithm, t.keys.internalAuth[c.algorithm], parseCardIdCode(c.cardIdCode).bytes);
+  return proofWithKey(c.algorithm, cardAuthKey(t.keys, c), challengeHex, mode);
+}
+
+/** The card's internal authentication key, derived from the issuer's for its card ID code. */
+export function cardAuthKey(
+  keys: Pick<TestKeys, 'internalAuth'>,
+  c: Pick<IssuedCardData, 'algorithm' | 'cardIdCode'>,
+) {
+  return ssseCardKey(c.algorithm, keys.internalAuth[c.algorithm], parseCardIdCode(c.cardIdCode).bytes);
+}
+
+/**
+ * `cardProof` with the card's key at hand (`cardAuthKey`), for a caller that answers many
+ * challenges with one card.
+ */
+export function proofWithKey(
+  algorithm: IssuedCardData['algorithm'],
+  key: Buffer,
+  challengeHex: string,
+  mode: 'payment' | 'presence',
+) {
   const challenge = Buffer.from(challengeHex, 'hex');
-  return internalAuthCryptogram(
-    c.algorithm,
-    key,
-    mode === 'payment' ? paymentProofBlock(challenge) : challenge,
-  )
+  return internalAuthCryptogram(algorithm, key, mode === 'payment' ? paymentProofBlock(challenge) : challenge)
     .toString('hex')
     .toUpperCase();
 }
