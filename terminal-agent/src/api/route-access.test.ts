@@ -4,11 +4,11 @@
  * card side is a recorded `AgentActions` (as in server.test.ts).
  */
 import type { BankPinBlockView, BankWithdrawalView } from '@sscard/agent-protocol';
+import { callOver, openWebSocket, send } from '../testing/api-client.js';
 import { NotABankTerminal } from '../testing/counter-actions.js';
 import { RECORDED_BAS, RecordedReaders, recordedMinistry } from '../testing/recorded-card.js';
 import assert from 'node:assert/strict';
 import type { OutboxEntryView } from '@sscard/agent-protocol';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -75,65 +75,6 @@ class RecordedActions extends NotABankTerminal implements AgentActions {
   override async hsmStep(): Promise<string> {
     return '00112233445566778899AABBCCDDEEFF|0011223344556677|';
   }
-}
-
-interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-function send(
-  target: { address: string; port: number },
-  method: string,
-  path: string,
-  headers: Record<string, string> = {},
-  body?: string,
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: target.address,
-        port: target.port,
-        method,
-        path,
-        headers: { host: `127.0.0.1:${target.port}`, ...headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString(),
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** Opens a WebSocket; resolves with the socket, or with the HTTP status of a refused upgrade. */
-function openSocket(url: string, headers: Record<string, string>): Promise<WebSocket | number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    ws.once('open', () => resolve(ws));
-    ws.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-    });
-    ws.once('error', reject);
-  });
-}
-
-function call(ws: WebSocket, message: string): Promise<Record<string, unknown>> {
-  return new Promise((resolve) => {
-    ws.once('message', (data) => resolve(JSON.parse(data.toString())));
-    ws.send(message);
-  });
 }
 
 interface Started {
@@ -267,7 +208,7 @@ describe('the route table decides every route, whatever its spelling', () => {
   it('refuses every spelling of the WebSocket endpoints to a client without the token', async () => {
     const ministry = WEBSOCKET_ENDPOINTS.ministry.path;
     for (const variant of [ministry, ...spellings(ministry)].filter((v) => v.startsWith('/'))) {
-      const outcome = await openSocket(`ws://127.0.0.1:${api.port}${variant}`, {});
+      const outcome = await openWebSocket(`ws://127.0.0.1:${api.port}${variant}`, {});
       if (outcome instanceof WebSocket) outcome.close();
       assert.ok(typeof outcome === 'number' && outcome >= 400, `${variant} opened`);
     }
@@ -511,14 +452,14 @@ describe('peers that are not on the loopback interface', () => {
         assert.ok(!ministry.body.includes(ID_NUMBER));
       }
       assert.equal(
-        await openSocket(`ws://${external}:${api.port}/ws/ministry`, {
+        await openWebSocket(`ws://${external}:${api.port}/ws/ministry`, {
           origin: HIS,
           host: `127.0.0.1:${api.port}`,
         }),
         401,
       );
       assert.equal(
-        await openSocket(`ws://${external}:${api.port}/ws/ministry`, { host: `127.0.0.1:${api.port}` }),
+        await openWebSocket(`ws://${external}:${api.port}/ws/ministry`, { host: `127.0.0.1:${api.port}` }),
         401,
       );
       for (const origin of [HIS, `http://127.0.0.1:${api.port}`]) {
@@ -550,7 +491,7 @@ describe('legacy HIS desktop programs (api.legacyHisClients)', () => {
     try {
       const target = { address: '127.0.0.1', port: api.port };
       assert.equal((await send(target, 'GET', '/ministry/iReadCardBas?iType=3')).status, 401);
-      assert.equal(await openSocket(`ws://127.0.0.1:${api.port}/ws/ministry`, {}), 401);
+      assert.equal(await openWebSocket(`ws://127.0.0.1:${api.port}/ws/ministry`, {}), 401);
       assert.ok(!api.logged.some((r) => /legacyHisClients/.test(String(r.msg))));
     } finally {
       await api.server.close();
@@ -565,9 +506,9 @@ describe('legacy HIS desktop programs (api.legacyHisClients)', () => {
       const http = await send(target, 'GET', '/ministry/iReadCardBas?iType=3');
       assert.equal(http.status, 200);
       assert.equal(JSON.parse(http.body).pOutInfo, RECORDED_BAS);
-      const ws = await openSocket(`ws://127.0.0.1:${api.port}/ws/ministry`, {});
+      const ws = await openWebSocket(`ws://127.0.0.1:${api.port}/ws/ministry`, {});
       assert.ok(ws instanceof WebSocket);
-      assert.equal((await call(ws, '{"function":"iReadCardBas","iType":3}')).pOutInfo, RECORDED_BAS);
+      assert.equal((await callOver(ws, '{"function":"iReadCardBas","iType":3}')).pOutInfo, RECORDED_BAS);
       ws.close();
       // Not REST, not socket.io, not the operator's routes.
       assert.equal((await send(target, 'GET', '/v1/readers')).status, 401);
@@ -583,7 +524,7 @@ describe('legacy HIS desktop programs (api.legacyHisClients)', () => {
       assert.equal(tag.status, 401);
       // A page of another origin is still refused.
       assert.equal(
-        await openSocket(`ws://127.0.0.1:${api.port}/ws/ministry`, { origin: 'https://evil.example' }),
+        await openWebSocket(`ws://127.0.0.1:${api.port}/ws/ministry`, { origin: 'https://evil.example' }),
         403,
       );
     } finally {

@@ -3,11 +3,11 @@
  * behind the API is its `AgentActions` interface answering with a recorded result (the iReadCardBas
  * example of DESIGN.md §6); the same API against the real reader stack is in test/src/api-*.test.ts.
  */
+import { type Reply, callOver, openWebSocket, send as sendTo } from '../testing/api-client.js';
 import { NotABankTerminal } from '../testing/counter-actions.js';
 import { RECORDED_BAS, RecordedReaders, recordedMinistry } from '../testing/recorded-card.js';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tempDir } from '@sscard/test-harness';
@@ -47,13 +47,6 @@ class RecordedActions extends NotABankTerminal implements AgentActions {
   }
 }
 
-interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-  json: () => Record<string, unknown>;
-}
-
 let server: ApiServer;
 let port: number;
 let uiDir: string;
@@ -64,48 +57,13 @@ function send(
   headers: Record<string, string> = {},
   body?: string,
 ): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { host: '127.0.0.1', port, method, path, headers: { host: `127.0.0.1:${port}`, ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: text,
-            json: () => JSON.parse(text),
-          });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  return sendTo({ address: '127.0.0.1', port }, method, path, headers, body);
 }
 
 const auth = { authorization: `Bearer ${TOKEN}` };
 
-/** Opens a WebSocket; resolves with the socket, or with the HTTP status of a refused upgrade. */
 function openSocket(path: string, headers: Record<string, string>): Promise<WebSocket | number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers });
-    ws.once('open', () => resolve(ws));
-    ws.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-    });
-    ws.once('error', reject);
-  });
-}
-
-function call(ws: WebSocket, message: string | Buffer): Promise<Record<string, unknown>> {
-  return new Promise((resolve) => {
-    ws.once('message', (data) => resolve(JSON.parse(data.toString())));
-    ws.send(message);
-  });
+  return openWebSocket(`ws://127.0.0.1:${port}${path}`, headers);
 }
 
 before(async () => {
@@ -329,27 +287,27 @@ describe('ministry interface over WebSocket', () => {
     const ws = await openSocket('/ws/ministry', { origin: HIS });
     assert.ok(ws instanceof WebSocket);
     try {
-      assert.deepEqual(await call(ws, '{"function":"iReadCardBas","iType":3}'), {
+      assert.deepEqual(await callOver(ws, '{"function":"iReadCardBas","iType":3}'), {
         functionName: 'iReadCardBas',
         success: 0,
         pOutInfo: RECORDED_BAS,
       });
-      assert.deepEqual(await call(ws, '{"function":"iReadCardBas","iType":"3","id":7}'), {
+      assert.deepEqual(await callOver(ws, '{"function":"iReadCardBas","iType":"3","id":7}'), {
         functionName: 'iReadCardBas',
         success: 0,
         pOutInfo: RECORDED_BAS,
         id: 7,
       });
-      assert.equal((await call(ws, '{"function":"iReadCardBas","iType":0}')).success, -14);
-      assert.equal((await call(ws, '{"function":"iReadCardBas"}')).success, -14);
-      assert.equal((await call(ws, 'iReadCardBas(3)')).success, -14);
-      assert.equal((await call(ws, Buffer.from([1, 2, 3]))).success, -14);
-      assert.deepEqual(await call(ws, '{"function":"iReadCardInfo","iType":3}'), {
+      assert.equal((await callOver(ws, '{"function":"iReadCardBas","iType":0}')).success, -14);
+      assert.equal((await callOver(ws, '{"function":"iReadCardBas"}')).success, -14);
+      assert.equal((await callOver(ws, 'iReadCardBas(3)')).success, -14);
+      assert.equal((await callOver(ws, Buffer.from([1, 2, 3]))).success, -14);
+      assert.deepEqual(await callOver(ws, '{"function":"iReadCardInfo","iType":3}'), {
         functionName: 'iReadCardInfo',
         success: -13,
         pOutInfo: '',
       });
-      assert.deepEqual(await call(ws, '{"function":"iVerifyPIN","iType":1}'), {
+      assert.deepEqual(await callOver(ws, '{"function":"iVerifyPIN","iType":1}'), {
         functionName: 'iVerifyPIN',
         success: -51,
         pOutInfo: '',
@@ -362,7 +320,7 @@ describe('ministry interface over WebSocket', () => {
   it('accepts a non-browser client with the bearer token', async () => {
     const ws = await openSocket('/ws/ministry', auth);
     assert.ok(ws instanceof WebSocket);
-    assert.equal((await call(ws, '{"function":"iReadCardBas","iType":3}')).success, 0);
+    assert.equal((await callOver(ws, '{"function":"iReadCardBas","iType":3}')).success, 0);
     ws.close();
   });
 });
