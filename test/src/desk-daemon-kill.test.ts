@@ -9,7 +9,6 @@ import type {
   DeskDayView,
   DeskPendingView,
   DeskReconciliationView,
-  ServerToClientEvents,
 } from '@sscard/agent-protocol';
 import { VpcdSlot } from '@sscard/card-emulator/bridge/vpcd-client';
 import { createCard, parseCardDocument } from '@sscard/card-emulator/cards/index';
@@ -29,11 +28,9 @@ import {
   waitFor,
 } from '@sscard/test-harness';
 import { OutboxJournal } from '@sscard/terminal-agent/registry/journal';
-import { io, type Socket } from 'socket.io-client';
+import { openAgentPage } from './agent-page.js';
 import { assignDesk, deskBill, insuredCard, ledgerBalances, setUpDeskWorld } from './desk-fixture.js';
 import { type RegistryUnderTest, type SeededCard, startRegistry } from './registry-fixture.js';
-
-type AgentSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /**
  * The real desk agent (`sscard agent`, a process of its own) killed with SIGKILL while its settle is
@@ -138,15 +135,7 @@ describe('the desk agent killed while card-service holds its settle', () => {
     assert.equal(quote.status, 200, JSON.stringify(quote.body));
 
     // The desk screen types the PIN.
-    const screen: AgentSocket = io(base, {
-      transports: ['polling'],
-      extraHeaders: { 'sec-fetch-site': 'same-origin' },
-      reconnection: false,
-    });
-    await new Promise<void>((resolve, reject) => {
-      screen.once('connect', resolve);
-      screen.once('connect_error', reject);
-    });
+    const screen = await openAgentPage(base);
     // A session holds the settlement attempts' table: the settle will wait at the service.
     const locker = spawnTracked('psql', [postgres.url, '-At'], { stdio: ['pipe', 'pipe', 'pipe'] });
     const lockerOutput = captureOutput(locker);

@@ -11,7 +11,6 @@ import type {
   DeskReconciliationView,
   DeskSettlementView,
   DeskStepEvent,
-  ServerToClientEvents,
 } from '@sscard/agent-protocol';
 import { VpcdSlot } from '@sscard/card-emulator/bridge/vpcd-client';
 import { createCard, parseCardDocument } from '@sscard/card-emulator/cards/index';
@@ -29,11 +28,9 @@ import {
 import { AgentConfigSchema } from '@sscard/terminal-agent/config/schema';
 import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
 import { createLogger } from '@sscard/log';
-import { io, type Socket } from 'socket.io-client';
+import { type AgentSocket, openAgentPage } from './agent-page.js';
 import { assignDesk, deskBill, insuredCard, ledgerBalances, setUpDeskWorld } from './desk-fixture.js';
 import { type RegistryUnderTest, type SeededCard, startRegistry } from './registry-fixture.js';
-
-type AgentSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /**
  * The hospital desk's settlement through the agent's local API, end to end: a hospital agent
@@ -92,15 +89,7 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
       slot = new VpcdSlot({ port: pcscd.vpcdPorts[0]!, backoff: { initialMs: 50, maxMs: 300 } });
       await waitFor('the vpcd readers', () => agent.readers.list().length === 2);
       // The desk screen: the agent's own page, which shows the keypad and the flow's steps.
-      screen = io(base, {
-        transports: ['polling'],
-        extraHeaders: { 'sec-fetch-site': 'same-origin' },
-        reconnection: false,
-      });
-      await new Promise<void>((resolve, reject) => {
-        screen.once('connect', resolve);
-        screen.once('connect_error', reject);
-      });
+      screen = await openAgentPage(base);
       screen.on('settlement-step', (event) => steps.push(event));
     });
 

@@ -18,10 +18,8 @@ import { createLogger } from '@sscard/log';
 import { loadOrEnrol } from '@sscard/terminal-agent/registry/enrolment';
 import { sendJson } from '@sscard/terminal-agent/registry/https-json';
 import type { RegistryHealth } from '@sscard/terminal-agent/registry/registry-link';
-import { io, type Socket } from 'socket.io-client';
+import { type AgentSocket, openAgentPage } from './agent-page.js';
 import { type RegistryUnderTest, startRegistry } from './registry-fixture.js';
-
-type AgentSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /**
  * A kiosk agent enrolled with a real card-service (sqlite3, its HSM module holding the issuer keys
@@ -107,22 +105,8 @@ describe('kiosk agent with card-service', () => {
     return (await res.json()) as { status: string; registry: RegistryHealth };
   }
 
-  /**
-   * The kiosk page as a browser opens it over long polling: a same-origin GET handshake with no
-   * Origin header and no token, which must still count as the agent's own page.
-   */
-  async function kioskPage(): Promise<AgentSocket> {
-    const socket: AgentSocket = io(base, {
-      transports: ['polling'],
-      extraHeaders: { 'sec-fetch-site': 'same-origin' },
-      reconnection: false,
-    });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('connect_error', reject);
-    });
-    return socket;
-  }
+  /** The kiosk page as a browser opens it. */
+  const kioskPage = () => openAgentPage(base);
 
   /** Challenges this terminal's cards answered and the service then accepted (spent). */
   async function spentChallenges(): Promise<number> {
