@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chinaDate } from '../clock.js';
-import { loadConfig } from '../config.js';
 import { type Answer, type CallOptions, type TestService, startTestService } from '../testing/api-fixture.js';
 import { silentLogger } from '@sscard/log';
 import { startService } from '../service.js';
+import { crashTestConfig } from '../testing/crash-child-service.js';
 import { forEachEngine } from '../testing/engines-fixture.js';
 import { readAccumulators } from './accumulators.js';
 import { account, balanceOf, verifyLedger } from './ledger.js';
@@ -132,20 +132,7 @@ forEachEngine(
         assert.equal(await crashing.ended, 'SIGKILL', crashing.stderr());
 
         // The service comes back on the same store and HSM.
-        const running = await startService(
-          loadConfig({
-            env: {},
-            overrides: {
-              dataDir: dir,
-              databaseUrl: url,
-              listen: { host: '127.0.0.1', port: 0 },
-              logLevel: 'silent',
-              hsm: { dir: t.hsm.dir },
-              postgres: { acceptUnsafeDurability: true },
-            },
-          }),
-          { log: silentLogger },
-        );
+        const running = await startService(crashTestConfig(url, dir, t.hsm.dir), { log: silentLogger });
         t = { ...t, service: running, call: callAt(running.url, caPem) };
         try {
           const retry = deskClient(t, desks.h2a, 'desk-2a');

@@ -1,13 +1,10 @@
 import { silentLogger } from '@sscard/log';
-import { loadConfig } from '../config.js';
+import { type ServiceConfig, loadConfig } from '../config.js';
 import { startService } from '../service.js';
 
-/**
- * Starts card-service in a crash test's child process on the test's database, data and HSM
- * directories, and prints `listening <url>` once it serves.
- */
-export async function serveForCrash(databaseUrl: string, dataDir: string, hsmDir: string): Promise<void> {
-  const config = loadConfig({
+/** The configuration of a crash test's service, in the child that dies and after it, on one store. */
+export function crashTestConfig(databaseUrl: string, dataDir: string, hsmDir: string): ServiceConfig {
+  return loadConfig({
     env: {},
     overrides: {
       dataDir,
@@ -19,6 +16,13 @@ export async function serveForCrash(databaseUrl: string, dataDir: string, hsmDir
       postgres: { acceptUnsafeDurability: true },
     },
   });
-  const service = await startService(config, { log: silentLogger });
+}
+
+/**
+ * Starts card-service in a crash test's child process on the test's database, data and HSM
+ * directories, and prints `listening <url>` once it serves.
+ */
+export async function serveForCrash(databaseUrl: string, dataDir: string, hsmDir: string): Promise<void> {
+  const service = await startService(crashTestConfig(databaseUrl, dataDir, hsmDir), { log: silentLogger });
   process.stdout.write(`listening ${service.url}\n`);
 }
