@@ -50,14 +50,13 @@ const hasSource = (ws, file) => {
   return existsSync(join(root, ws, 'src', `${rel}.ts`)) || existsSync(join(root, ws, 'src', `${rel}.tsx`));
 };
 const compiled = workspaces.flatMap((ws) => findTests(join(root, ws, 'dist')).map((file) => ({ ws, file })));
-const stale = compiled.filter(({ ws, file }) => !hasSource(ws, file)).map(({ file }) => file);
+const files = [];
+const stale = [];
+for (const { ws, file } of compiled) (hasSource(ws, file) ? files : stale).push(file);
+files.sort();
 if (stale.length > 0) {
   console.error(`not run, their sources are gone (\`npm run clean\` removes them):\n  ${stale.join('\n  ')}`);
 }
-const files = compiled
-  .filter(({ ws, file }) => hasSource(ws, file))
-  .map(({ file }) => file)
-  .sort();
 if (files.length === 0) {
   console.error('no test files found; did the build run?');
   process.exit(1);
