@@ -118,7 +118,9 @@ export async function startPcscd(options: PcscdOptions = {}): Promise<Pcscd> {
       async () => {
         if (started.exitCode !== null) throw new Error(`pcscd exited: ${output()}`);
         if (!existsSync(socketPath)) return false;
-        for (const port of vpcdPorts) if (!(await isListening(port))) return false;
+        // unshare and sh exec into pcscd, so the child's pid is the daemon's
+        const pid = started.pid;
+        for (const port of vpcdPorts) if (!(await isListening(port, pid))) return false;
         return true;
       },
       15_000,
