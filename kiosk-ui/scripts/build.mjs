@@ -32,7 +32,9 @@ await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { app: 'src/main.ts', styles: 'src/styles.css' },
+  entryPoints: { app: 'src/main.tsx', styles: 'src/styles.css' },
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
   outdir: out,
   bundle: true,
   format: 'esm',

@@ -43,8 +43,10 @@ export class Language {
     this.set(this.#lang === 'zh' ? 'en' : 'zh');
   }
 
-  onChange(listener: (lang: Lang) => void): void {
+  /** Calls `listener` on every switch until the returned function is called. */
+  onChange(listener: (lang: Lang) => void): () => void {
     this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   t(text: Text): string {

@@ -164,7 +164,7 @@ const options = {
   enhancedResolveOptions: {
     exportsFields: ['exports'],
     conditionNames: ['types', 'import', 'require', 'node', 'default'],
-    extensions: ['.ts', '.d.ts', '.js', '.cts', '.cjs'],
+    extensions: ['.ts', '.tsx', '.d.ts', '.js', '.cts', '.cjs'],
   },
 };
 
