@@ -1,3 +1,4 @@
+import type { TerminalInstitution, TerminalType } from '@sscard/registry-protocol';
 import type { z } from 'zod';
 import type { ReaderState } from './readers.js';
 import type { enrolRequest, readerRequest, reportLostRequest, unparkRequest } from './requests.js';
@@ -7,6 +8,7 @@ import type { enrolRequest, readerRequest, reportLostRequest, unparkRequest } fr
  * `PinResultView`, `LostCardReportView`; errors: a `Problem` with its HTTP status (a body that its
  * schema in `requests.ts` refuses: 400 `BAD_REQUEST`, `details.field` naming the field).
  *
+ *   GET  /v1/terminal           → TerminalView
  *   GET  /v1/readers            → ReadersAnswer
  *   POST /v1/card/read          ReaderRequest → CardReadView
  *   POST /v1/card/pin/verify    → PinResultView
@@ -16,6 +18,31 @@ import type { enrolRequest, readerRequest, reportLostRequest, unparkRequest } fr
  *   GET  /v1/outbox             → OutboxAnswer (API token clients only)
  *   POST /v1/outbox/unpark      UnparkRequest → OutboxAnswer (API token clients only)
  */
+
+/**
+ * What a page at this terminal is for: the citizen's kiosk screens, a hospital or pharmacy desk's
+ * settlement screens, or a bank counter's. The agent decides it from the terminal type the
+ * certificate names (the configured one before enrolment) and refuses the calls of the other
+ * modes whatever a page asks: a terminal whose certificate and configuration disagree is a kiosk.
+ */
+export const TERMINAL_MODES = ['kiosk', 'desk', 'bank'] as const;
+export type TerminalMode = (typeof TERMINAL_MODES)[number];
+
+/** `GET /v1/terminal`: the terminal the page runs on, for choosing its screens and printing slips. */
+export interface TerminalView {
+  terminalId: string;
+  /** The type the certificate names once enrolled; the configured type before. */
+  type: TerminalType;
+  /** True when `type` is the certificate's, false when only the configuration says it. */
+  enrolled: boolean;
+  region: string;
+  mode: TerminalMode;
+  /**
+   * The institution a desk settles for, as card-service has it assigned; null for the other
+   * types, for a desk not yet assigned, and while card-service cannot be asked.
+   */
+  institution: TerminalInstitution | null;
+}
 
 /** Names the reader to use; without it, the one reader holding a card. */
 export type ReaderRequest = z.input<typeof readerRequest>;
@@ -75,6 +102,7 @@ export interface OutboxAnswer {
 export type UnparkRequest = z.input<typeof unparkRequest>;
 
 export const AGENT_API_PATHS = {
+  terminal: '/v1/terminal',
   readers: '/v1/readers',
   readCard: '/v1/card/read',
   verifyPin: '/v1/card/pin/verify',

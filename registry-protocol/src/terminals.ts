@@ -39,19 +39,36 @@ export const certificateRenewalRequestSchema = z
   .register(contracts, { id: 'CertificateRenewalRequest' });
 export type CertificateRenewalRequest = z.input<typeof certificateRenewalRequestSchema>;
 
-/** The calling terminal as the service knows it (`GET /v1/terminal`). */
-export const terminalSelfSchema = z
+/** The medical institution a hospital or pharmacy desk settles for, as an operator assigned it. */
+export const terminalInstitutionSchema = z
   .object({
-    terminalId: z.string(),
-    type: z.enum(TERMINAL_TYPES),
+    institutionId: z.string(),
+    name: z.string(),
     region: z.string(),
-    status: z.enum(TERMINAL_STATUSES),
+    level: z.union([z.literal(1), z.literal(2), z.literal(3)]),
   })
+  .register(contracts, { id: 'TerminalInstitution' });
+export type TerminalInstitution = z.output<typeof terminalInstitutionSchema>;
+
+const terminalFields = {
+  terminalId: z.string(),
+  type: z.enum(TERMINAL_TYPES),
+  region: z.string(),
+  status: z.enum(TERMINAL_STATUSES),
+};
+
+/**
+ * The calling terminal as the service knows it (`GET /v1/terminal`), with the institution it
+ * settles for: null for a desk not yet assigned, and for every other type.
+ */
+export const terminalSelfSchema = z
+  .object({ ...terminalFields, institution: terminalInstitutionSchema.nullable() })
   .register(contracts, { id: 'TerminalSelf' });
 export type TerminalSelf = z.output<typeof terminalSelfSchema>;
 
-export const terminalSchema = terminalSelfSchema
-  .extend({
+export const terminalSchema = z
+  .object({
+    ...terminalFields,
     createdAt: instant,
     enrolledAt: instant.nullable(),
     revokedAt: instant.nullable(),
@@ -106,10 +123,12 @@ export const terminalRoutes = [
     operationId: 'getCallingTerminal',
     method: 'get',
     path: '/v1/terminal',
-    summary: 'The calling terminal as the service knows it',
+    summary: 'The calling terminal as the service knows it, with the institution a desk settles for',
     tag: 'terminal',
     access: { terminals: TERMINAL_TYPES },
-    responses: { 200: { description: 'terminal id, type, region, status', body: terminalSelfSchema } },
+    responses: {
+      200: { description: 'terminal id, type, region, status, institution', body: terminalSelfSchema },
+    },
   }),
   route({
     operationId: 'renewTerminalCertificate',

@@ -4,6 +4,7 @@ import { DeskActions } from './api/desk-actions.js';
 import { PinFlow } from './api/pin-flow.js';
 import { ApiServer } from './api/server.js';
 import { ensureApiToken } from './api/token.js';
+import { terminalView } from './api/terminal-view.js';
 import { CardOperations, type CardOperationsOptions } from './card-operations.js';
 import { loadCaKeys } from './config/ca-keys.js';
 import type { AgentConfig, ClientConfig } from './config/schema.js';
@@ -170,6 +171,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         registry: link,
       };
     },
+    terminal: () => terminalView({ configured: config.terminal, registry }),
     enrol: registry.enabled
       ? async (code) => {
           const identity = await registry.enrolNow(code);

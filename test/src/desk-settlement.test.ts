@@ -11,6 +11,7 @@ import type {
   DeskReconciliationView,
   DeskSettlementView,
   DeskStepEvent,
+  TerminalView,
 } from '@sscard/agent-protocol';
 import { VpcdSlot } from '@sscard/card-emulator/bridge/vpcd-client';
 import { createCard, parseCardDocument } from '@sscard/card-emulator/cards/index';
@@ -29,7 +30,14 @@ import { AgentConfigSchema } from '@sscard/terminal-agent/config/schema';
 import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
 import { createLogger } from '@sscard/log';
 import { type AgentSocket, openAgentPage } from './agent-page.js';
-import { assignDesk, deskBill, insuredCard, ledgerBalances, setUpDeskWorld } from './desk-fixture.js';
+import {
+  INSTITUTION,
+  assignDesk,
+  deskBill,
+  insuredCard,
+  ledgerBalances,
+  setUpDeskWorld,
+} from './desk-fixture.js';
 import { type RegistryUnderTest, type SeededCard, startRegistry } from './registry-fixture.js';
 
 /**
@@ -60,11 +68,17 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
     let patient: SeededCard;
     let postgres: Postgres | undefined;
 
-    function deskConfig(dir: string, terminalId: string, enrolmentCode: string) {
+    function deskConfig(
+      dir: string,
+      terminalId: string,
+      enrolmentCode: string,
+      type: 'hospital' | 'bank' = 'hospital',
+    ) {
       return AgentConfigSchema.parse({
-        terminal: { id: terminalId, type: 'hospital', region: '330300' },
+        terminal: { id: terminalId, type, region: '330300' },
         api: { port: 0, tokenFile: join(dir, 'api-token') },
-        pin: { entry: 'keypad' },
+        // A bank counter takes PINs on a PIN pad only; this one never gets as far as a PIN.
+        pin: { entry: type === 'bank' ? 'none' : 'keypad' },
         cardService: { url: registry.service.url, caCertPath: registry.caCertPath, enrolmentCode },
         dataDir: dir,
       });
@@ -195,6 +209,21 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
         steps.map((s) => s.step),
         ['visit-registered', 'bill-uploaded', 'quoted'],
       );
+    });
+
+    it('tells its own page the terminal: a hospital desk, and the institution card-service has it settle for', async () => {
+      // As the desk screen asks: a same-origin request of the agent's own page, no token.
+      const res = await fetch(`${base}/v1/terminal`, { headers: { 'sec-fetch-site': 'same-origin' } });
+      assert.equal(res.status, 200);
+      const view = (await res.json()) as TerminalView;
+      assert.deepEqual(view, {
+        terminalId: DESK,
+        type: 'hospital',
+        enrolled: true,
+        region: '330300',
+        mode: 'desk',
+        institution: { institutionId: INSTITUTION, name: 'City Hospital', region: '330300', level: 2 },
+      });
     });
 
     it('refuses a wrong PIN before anything is sent, then settles with the right one, exactly once', async () => {
@@ -433,37 +462,75 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
       await remove();
     });
 
-    it('refuses every settlement route at a terminal enrolled as a kiosk, whatever its configuration says', async () => {
-      const KIOSK = 'K-330300-0202';
+    /** Every desk and bank call of the local API, each of which a kiosk must refuse. */
+    const counterCalls = (): [string, string, unknown][] => [
+      ['POST', '/v1/settlement/visits', { scheme: '310', visitType: 'outpatient', hisVisitNo: 'K1' }],
+      ['POST', '/v1/settlement/visits/V1/lines', { lines: deskBill('outpatient-bill.json') }],
+      ['POST', '/v1/settlement/visits/V1/pre-settle', { useAccount: true }],
+      ['POST', '/v1/settlement/settle', { quoteId: 'Q1' }],
+      ['POST', '/v1/settlement/cancel', { settlementId: settled.settlement.settlementId }],
+      ['POST', '/v1/settlement/reversals', { attemptKey: settled.attemptKey }],
+      ['POST', '/v1/settlement/settle', 'not even a body'],
+      ['GET', '/v1/settlement/day', undefined],
+      ['GET', '/v1/settlement/pending', undefined],
+      ['GET', '/v1/settlement/reconciliation', undefined],
+      ['POST', '/v1/card/debit/withdrawal', { amount: 10_000 }],
+      ['POST', '/v1/card/pin/bank-block', {}],
+    ];
+
+    /** Starts an agent of `type` enrolled as a kiosk, and runs `work` against it. */
+    async function withKioskEnrolled(
+      terminalId: string,
+      type: 'hospital' | 'bank',
+      work: (at: string, token: string) => Promise<void>,
+    ): Promise<void> {
       const kioskDir = await tempDir('sscard-desk-kiosk-');
       const kiosk = await startAgent(
-        deskConfig(kioskDir, KIOSK, await registry.enrolmentCode(KIOSK, 'kiosk')),
+        deskConfig(kioskDir, terminalId, await registry.enrolmentCode(terminalId, 'kiosk'), type),
         quiet,
       );
       try {
         await kiosk.registry.ready();
         const kioskToken = (await readFile(join(kioskDir, 'api-token'), 'utf8')).trim();
-        const at = `http://127.0.0.1:${kiosk.address.port}`;
-        const calls: [string, string, unknown][] = [
-          ['POST', '/v1/settlement/visits', { scheme: '310', visitType: 'outpatient', hisVisitNo: 'K1' }],
-          ['POST', '/v1/settlement/visits/V1/lines', { lines: deskBill('outpatient-bill.json') }],
-          ['POST', '/v1/settlement/visits/V1/pre-settle', { useAccount: true }],
-          ['POST', '/v1/settlement/settle', { quoteId: 'Q1' }],
-          ['POST', '/v1/settlement/cancel', { settlementId: settled.settlement.settlementId }],
-          ['POST', '/v1/settlement/reversals', { attemptKey: settled.attemptKey }],
-          ['POST', '/v1/settlement/settle', 'not even a body'],
-          ['GET', '/v1/settlement/day', undefined],
-          ['GET', '/v1/settlement/pending', undefined],
-          ['GET', '/v1/settlement/reconciliation', undefined],
-        ];
-        for (const [method, path, body] of calls) {
-          const answer = await api<{ code: string }>(method, path, body, at, kioskToken);
-          assert.equal(answer.status, 403, `${method} ${path}: ${JSON.stringify(answer.body)}`);
-          assert.equal(answer.body.code, 'TERMINAL_TYPE_FORBIDDEN');
-        }
+        await work(`http://127.0.0.1:${kiosk.address.port}`, kioskToken);
       } finally {
         await kiosk.stop();
       }
+    }
+
+    async function assertRefusesCounterCalls(at: string, bearer: string): Promise<void> {
+      for (const [method, path, body] of counterCalls()) {
+        const answer = await api<{ code: string }>(method, path, body, at, bearer);
+        assert.equal(answer.status, 403, `${method} ${path}: ${JSON.stringify(answer.body)}`);
+        assert.equal(answer.body.code, 'TERMINAL_TYPE_FORBIDDEN');
+      }
+    }
+
+    it('refuses every desk and bank call at a terminal enrolled as a kiosk, whatever its configuration or its page asks', async () => {
+      await withKioskEnrolled('K-330300-0202', 'hospital', async (at, kioskToken) => {
+        await assertRefusesCounterCalls(at, kioskToken);
+        // Its own page is told it is a kiosk, with no institution…
+        const page = await openAgentPage(at);
+        try {
+          const res = await fetch(`${at}/v1/terminal`, { headers: { 'sec-fetch-site': 'same-origin' } });
+          const view = (await res.json()) as TerminalView;
+          assert.deepEqual(
+            [view.mode, view.type, view.enrolled, view.institution],
+            ['kiosk', 'kiosk', true, null],
+          );
+          // …and a page that asks for a settle all the same is refused.
+          const reply = await page.timeout(30_000).emitWithAck('settle', { quoteId: 'Q1' });
+          assert.ok(!reply.ok && reply.problem.code === 'TERMINAL_TYPE_FORBIDDEN', JSON.stringify(reply));
+        } finally {
+          page.close();
+        }
+      });
+      // Configured as a bank counter, enrolled as a kiosk: no money moves, by the certificate.
+      await withKioskEnrolled('K-330300-0203', 'bank', async (at, kioskToken) => {
+        await assertRefusesCounterCalls(at, kioskToken);
+        const view = await api<TerminalView>('GET', '/v1/terminal', undefined, at, kioskToken);
+        assert.equal(view.body.mode, 'kiosk');
+      });
     });
   });
 }

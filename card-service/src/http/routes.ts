@@ -3,6 +3,7 @@ import { listAudit, verifyAuditChain } from '../audit/audit-log.js';
 import { pensionHandlers } from './pension-routes.js';
 import { riskHandlers } from './risk-routes.js';
 import { settlementHandlers } from './settlement-routes.js';
+import { findInstitutionOfTerminal } from '../settlement/institutions.js';
 import { hsmDir } from '../config.js';
 import { hsmPaths } from '../hsm/hsm-paths.js';
 import { DomainError, unauthorized } from '../errors.js';
@@ -70,7 +71,14 @@ export function buildRoutes(svc: Services, openapi: OpenapiDocument): RouteDef[]
       },
     },
     getCallingTerminal: {
-      handle: async (ctx) => ({ body: terminalOf(ctx) }),
+      handle: async (ctx) => {
+        const { terminalId, type, region, status } = terminalOf(ctx);
+        const found = await findInstitutionOfTerminal(svc.store, terminalId);
+        const institution = found
+          ? { institutionId: found.institutionId, name: found.name, region: found.region, level: found.level }
+          : null;
+        return { body: { terminalId, type, region, status, institution } };
+      },
     },
     renewTerminalCertificate: {
       handle: async (ctx) => {

@@ -103,15 +103,24 @@ export async function assignTerminal(
   });
 }
 
-export async function institutionOfTerminal(q: Queryable, terminalId: string): Promise<Institution> {
+/** The institution an operator assigned the terminal to, if any. */
+export async function findInstitutionOfTerminal(
+  q: Queryable,
+  terminalId: string,
+): Promise<Institution | undefined> {
   const row = await q.get<Row>(
     `SELECT i.institution_id, i.name, i.region, i.level, i.created_at
      FROM institution_terminals t JOIN institutions i ON i.institution_id = t.institution_id
      WHERE t.terminal_id = ?`,
     [terminalId],
   );
-  if (!row) {
+  return row && fromRow(row);
+}
+
+export async function institutionOfTerminal(q: Queryable, terminalId: string): Promise<Institution> {
+  const institution = await findInstitutionOfTerminal(q, terminalId);
+  if (!institution) {
     throw new DomainError('INSTITUTION_MISSING', 'this terminal is not assigned to an institution', 403);
   }
-  return fromRow(row);
+  return institution;
 }

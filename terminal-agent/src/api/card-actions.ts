@@ -31,6 +31,7 @@ import { formatRecords, parseCardInfo, parseRecordAddresses } from '../ministry/
 import type { HsmSteps } from '../ministry/hsm-steps.js';
 import type { PinFlow, PinOperation } from './pin-flow.js';
 import { ApiProblem } from './problem.js';
+import { terminalMode } from './terminal-mode.js';
 
 export interface CardActionsOptions {
   card: CardOperations;
@@ -396,15 +397,8 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
    * under the zone PIN key. The agent holds only enciphered blocks.
    */
   async bankPinBlock(request: { reader?: string | undefined; format: 0 | 4 }): Promise<BankPinBlockView> {
-    const { card, registry, terminalType, pin, log } = this.#options;
-    if (terminalType !== 'bank') {
-      throw new ApiProblem(403, 'TERMINAL_TYPE_FORBIDDEN', 'bank PINs are taken at bank terminals only', {
-        terminalType: terminalType ?? null,
-      });
-    }
-    if (!registry.enabled) {
-      throw new ApiProblem(503, 'REGISTRY_NOT_CONFIGURED', 'no card-service is configured on this terminal');
-    }
+    const { card, registry, pin, log } = this.#options;
+    this.#bankCounterOnly('bank PINs are taken at bank terminals only');
     const reader = request.reader ?? this.#cardReader();
     const pan = await card.debitPan(reader === undefined ? {} : { reader });
     const block = await pin.encipheredPinBlock({ pan, format: request.format });
@@ -432,15 +426,8 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
     reader?: string | undefined;
     amount: number;
   }): Promise<BankWithdrawalView> {
-    const { card, registry, terminalType, log } = this.#options;
-    if (terminalType !== 'bank') {
-      throw new ApiProblem(403, 'TERMINAL_TYPE_FORBIDDEN', 'withdrawals are made at bank terminals only', {
-        terminalType: terminalType ?? null,
-      });
-    }
-    if (!registry.enabled) {
-      throw new ApiProblem(503, 'REGISTRY_NOT_CONFIGURED', 'no card-service is configured on this terminal');
-    }
+    const { card, registry, log } = this.#options;
+    this.#bankCounterOnly('withdrawals are made at bank terminals only');
     const reader = request.reader ?? this.#cardReader();
     let outcome: AuthorisationOutcome | undefined;
     let pan = '';
@@ -504,6 +491,23 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
       status,
     });
     return view(status);
+  }
+
+  /**
+   * The bank counter's calls, at bank terminals only: by the certificate's type as well as the
+   * configuration's (`terminalMode`), so that a terminal enrolled as a kiosk never moves money
+   * whatever a page or its configuration asks.
+   */
+  #bankCounterOnly(refusal: string): void {
+    const { registry, terminalType } = this.#options;
+    if (terminalMode(terminalType, registry.enrolledType) !== 'bank') {
+      throw new ApiProblem(403, 'TERMINAL_TYPE_FORBIDDEN', refusal, {
+        terminalType: registry.enrolledType ?? terminalType ?? null,
+      });
+    }
+    if (!registry.enabled) {
+      throw new ApiProblem(503, 'REGISTRY_NOT_CONFIGURED', 'no card-service is configured on this terminal');
+    }
   }
 
   ministryCode(error: unknown, fn: MinistryFunction): number {

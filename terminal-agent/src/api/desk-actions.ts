@@ -32,6 +32,7 @@ import type { RegistryLink } from '../registry/registry-link.js';
 import type { ReaderSource } from './agent-actions.js';
 import type { PinFlow } from './pin-flow.js';
 import { ApiProblem } from './problem.js';
+import { terminalMode } from './terminal-mode.js';
 
 export interface DeskActionEvents {
   'settlement-step': [event: DeskStepEvent];
@@ -47,9 +48,6 @@ export interface DeskActionsOptions {
   terminalType: TerminalType | undefined;
   clock?: () => Date;
 }
-
-/** The terminal types card-service settles at (registry-protocol's settlement routes). */
-const DESK_TYPES: ReadonlySet<string> = new Set(['hospital', 'pharmacy']);
 
 /** Quotes live a few minutes at the service; the agent forgets them after this long. */
 const QUOTE_MEMORY_MS = 30 * 60_000;
@@ -311,18 +309,18 @@ export class DeskActions extends EventEmitter<DeskActionEvents> {
 
   /**
    * Settlement is for hospital and pharmacy desks. The certificate's type is what card-service
-   * goes by, so a terminal enrolled as a kiosk refuses whatever its configuration says.
+   * goes by, so a terminal enrolled as a kiosk refuses whatever its configuration says, and one
+   * configured as a kiosk refuses whatever it was enrolled as (`terminalMode`).
    */
   guard(): void {
     const { registry, terminalType } = this.#options;
     const enrolled = registry.enrolledType;
-    const type = enrolled ?? terminalType;
-    if (!type || !DESK_TYPES.has(type) || (terminalType !== undefined && !DESK_TYPES.has(terminalType))) {
+    if (terminalMode(terminalType, enrolled) !== 'desk') {
       throw new ApiProblem(
         403,
         'TERMINAL_TYPE_FORBIDDEN',
         'medical settlement is done at hospital and pharmacy terminals only',
-        { terminalType: type ?? null },
+        { terminalType: enrolled ?? terminalType ?? null },
       );
     }
     if (!registry.enabled) {

@@ -3,6 +3,7 @@ import {
   type HsmStepAnswer,
   MinistryReturnCode,
   type OutboxAnswer,
+  type TerminalView,
 } from '@sscard/agent-protocol';
 import { AGENT_REQUEST_BODIES as BODIES } from '@sscard/agent-protocol/schemas';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
@@ -58,6 +59,8 @@ export interface HttpAppOptions {
   health: () =>
     | { status: 'ok' | 'degraded'; [key: string]: unknown }
     | Promise<{ status: 'ok' | 'degraded'; [key: string]: unknown }>;
+  /** The terminal as the page needs it: its mode and, for a desk, its institution. */
+  terminal: () => Promise<TerminalView>;
   /** The outbox's unanswered and parked requests; absent without a card-service. */
   outbox?: OutboxOperations | undefined;
   /** The desk's medical settlement; absent without a card-service. */
@@ -133,6 +136,11 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
       async (_req, res) => {
         res.setHeader('Content-Type', metrics.registry.contentType);
         res.send(await metrics.registry.metrics());
+      },
+    ],
+    terminal: [
+      async (_req, res) => {
+        res.json(await options.terminal());
       },
     ],
     readers: [

@@ -6,7 +6,12 @@
 import type { BankPinBlockView, BankWithdrawalView } from '@sscard/agent-protocol';
 import { callOver, openWebSocket, send } from '../testing/api-client.js';
 import { NotABankTerminal } from '../testing/counter-actions.js';
-import { RECORDED_BAS, RecordedReaders, recordedMinistry } from '../testing/recorded-card.js';
+import {
+  RECORDED_BAS,
+  RecordedReaders,
+  recordedMinistry,
+  recordedTerminal,
+} from '../testing/recorded-card.js';
 import assert from 'node:assert/strict';
 import type { OutboxEntryView } from '@sscard/agent-protocol';
 import { networkInterfaces } from 'node:os';
@@ -91,6 +96,7 @@ async function startServer(options: { host?: string; legacyHisClients?: boolean 
     allowedOrigins: [HIS],
     allowedHosts: [],
     token: TOKEN,
+    terminal: recordedTerminal,
     legacyHisClients: options.legacyHisClients ?? false,
     readers: new RecordedReaders(),
     actions: new RecordedActions(),

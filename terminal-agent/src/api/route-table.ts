@@ -47,6 +47,8 @@ export interface WebSocketRule extends AccessRule {
 export const HTTP_ROUTES = {
   health: { methods: ['GET'], path: '/healthz', access: 'open' },
   metrics: { methods: ['GET'], path: '/metrics', access: 'client' },
+  // The page's mode (kiosk, desk, bank) and the desk's institution for its slips.
+  terminal: { methods: ['GET'], path: AGENT_API_PATHS.terminal, access: 'client' },
   readers: { methods: ['GET'], path: AGENT_API_PATHS.readers, access: 'client' },
   cardRead: { methods: ['POST'], path: AGENT_API_PATHS.readCard, access: 'client' },
   pinVerify: { methods: ['POST'], path: AGENT_API_PATHS.verifyPin, access: 'client' },
@@ -60,7 +62,8 @@ export const HTTP_ROUTES = {
   ministry: { methods: ['GET', 'POST'], path: '/ministry/:fn', access: 'client', legacyHis: true },
   ministryHsmStep: { methods: ['POST'], path: MINISTRY_HSM_PATH, access: 'client', legacyHis: true },
   // The desk's medical settlement: for the HIS and the desk screen. Hospital and pharmacy
-  // terminals only, which the handlers decide from the terminal's certificate, whoever calls.
+  // terminals only, which the handlers decide from the terminal's certificate, whoever calls
+  // (`terminal-mode.ts`); the bank routes above likewise for bank terminals.
   settlementVisits: { methods: ['POST'], path: DESK_API_PATHS.visits, access: 'client' },
   settlementBillLines: { methods: ['POST'], path: DESK_API_PATHS.billLines, access: 'client' },
   settlementPreSettle: { methods: ['POST'], path: DESK_API_PATHS.preSettle, access: 'client' },

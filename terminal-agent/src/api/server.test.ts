@@ -5,7 +5,12 @@
  */
 import { type Reply, callOver, openWebSocket, send as sendTo } from '../testing/api-client.js';
 import { NotABankTerminal } from '../testing/counter-actions.js';
-import { RECORDED_BAS, RecordedReaders, recordedMinistry } from '../testing/recorded-card.js';
+import {
+  RECORDED_BAS,
+  RecordedReaders,
+  recordedMinistry,
+  recordedTerminal,
+} from '../testing/recorded-card.js';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -76,6 +81,7 @@ before(async () => {
     allowedOrigins: [HIS],
     allowedHosts: [],
     token: TOKEN,
+    terminal: recordedTerminal,
     uiDir,
     readers: new RecordedReaders(),
     actions: new RecordedActions(),

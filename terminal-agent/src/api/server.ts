@@ -28,6 +28,7 @@ export interface ApiServerOptions {
   log: Logger;
   metrics?: AgentMetrics;
   health?: HttpAppOptions['health'];
+  terminal: HttpAppOptions['terminal'];
   enrol?: HttpAppOptions['enrol'];
   outbox?: HttpAppOptions['outbox'];
   desk?: HttpAppOptions['desk'];
@@ -77,6 +78,7 @@ export class ApiServer {
       log,
       uiDir: options.uiDir,
       health: options.health ?? (() => ({ status: 'ok' })),
+      terminal: options.terminal,
       enrol: options.enrol,
       outbox: options.outbox,
       desk: options.desk,

@@ -6,7 +6,7 @@
  */
 import { NotABankTerminal } from '../testing/counter-actions.js';
 import { ministryBackend } from '../testing/ministry-backend.js';
-import { RecordedReaders } from '../testing/recorded-card.js';
+import { RecordedReaders, recordedTerminal } from '../testing/recorded-card.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { io, type Socket } from 'socket.io-client';
@@ -115,6 +115,7 @@ before(async () => {
     allowedOrigins: [HIS],
     allowedHosts: [],
     token: TOKEN,
+    terminal: recordedTerminal,
     readers: new RecordedReaders(),
     actions,
     pin,

@@ -5,7 +5,7 @@ import type {
   PinBlockTranslationRequest,
   PinManagementOperation,
 } from '@sscard/registry-protocol';
-import type { Challenge } from '@sscard/registry-protocol';
+import type { Challenge, TerminalSelf } from '@sscard/registry-protocol';
 import { join } from 'node:path';
 import type { ExternalAuthenticator } from '../apps/ssse.js';
 import type { AgentConfig } from '../config/schema.js';
@@ -387,6 +387,18 @@ export class RegistryLink {
    */
   get enrolledType(): string | undefined {
     return this.#registry?.identity.type;
+  }
+
+  /** The terminal id, type and region the certificate in use names; undefined without one. */
+  get enrolledIdentity(): Pick<TerminalIdentity, 'terminalId' | 'type' | 'region'> | undefined {
+    const identity = this.#registry?.identity;
+    return identity && { terminalId: identity.terminalId, type: identity.type, region: identity.region };
+  }
+
+  /** The terminal as card-service knows it now, with the institution a desk settles for. */
+  async terminalSelf(): Promise<TerminalSelf> {
+    const registry = this.#usable();
+    return this.#observe(() => registry.client.terminal());
   }
 
   /**

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { TerminalView } from '@sscard/agent-protocol';
 import type { ReaderSource } from '../api/agent-actions.js';
 import type { MinistryBackend } from '../api/ministry.js';
 import type { ReaderManagerEvents, ReaderState } from '../readers/reader-manager.js';
@@ -24,4 +25,16 @@ export function recordedMinistry(): MinistryBackend {
     iReadCardNo: async () => ({ code: 0, output: 'X00000019|' }),
     iGetCardType: async () => ({ code: 0, output: '3|3.00|' }),
   });
+}
+
+/** The terminal of the API tests: a kiosk not enrolled with any card-service. */
+export async function recordedTerminal(): Promise<TerminalView> {
+  return {
+    terminalId: 'T-639900-0001',
+    type: 'kiosk',
+    enrolled: false,
+    region: '639900',
+    mode: 'kiosk',
+    institution: null,
+  };
 }
