@@ -201,6 +201,11 @@ const configSchema = z
       })
       .strict()
       .default({ maxSettlementsPerDay: 5, maxKmPerHour: 800 }),
+    /**
+     * The operator console's built files (operator-console/dist/www), served under `/console/`;
+     * empty = no console on this instance.
+     */
+    consoleDir: z.string().default(''),
     logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   })
   .strict();
@@ -225,6 +230,7 @@ const ENV_KEYS: ReadonlyArray<[string, string[], 'string' | 'number']> = [
   ['SSCARD_SERVICE_PORT', ['listen', 'port'], 'number'],
   ['SSCARD_HSM_DIR', ['hsm', 'dir'], 'string'],
   ['SSCARD_LOG_LEVEL', ['logLevel'], 'string'],
+  ['SSCARD_CONSOLE_DIR', ['consoleDir'], 'string'],
 ];
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {

@@ -118,6 +118,16 @@ export const operatorRoutes = [
     },
   }),
   route({
+    operationId: 'getCallingOperator',
+    method: 'get',
+    path: '/v1/operator',
+    summary:
+      'The calling operator: its token id, name, scopes and expiry (any scope), so a client shows only what the scopes allow',
+    tag: 'operator',
+    access: { anyOperator: true },
+    responses: { 200: { description: 'the calling token (never a secret)', body: operatorSchema } },
+  }),
+  route({
     operationId: 'rotateCallingOperatorToken',
     method: 'post',
     path: '/v1/operator-token/rotate',

@@ -9,6 +9,7 @@ import { authenticateOperator, hasScope } from '../terminals/operator-tokens.js'
 import { terminalIfGood } from '../terminals/terminals.js';
 import type { Principal, RouteContext, Services } from './context.js';
 import { clientNetwork } from './client-network.js';
+import { serveConsole } from './console-files.js';
 import { isJsonCheckRequest, serveJsonRoute } from './json-route.js';
 import { sendProblem, toProblem } from './problem.js';
 import { RateLimiter } from './rate-limit.js';
@@ -237,6 +238,8 @@ export function createApp(svc: Services): {
       else res.json(result.body);
     });
   }
+
+  if (svc.config.consoleDir) serveConsole(app, svc.config.consoleDir);
 
   app.use((req: Request, res: Response) => {
     sendProblem(res, 404, {

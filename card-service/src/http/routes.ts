@@ -11,6 +11,7 @@ import type { PreparedIdentity } from '../identity/identity-check.js';
 import {
   createOperatorToken,
   listOperatorTokens,
+  operatorRecord,
   revokeOperatorToken,
   rotateOperatorToken,
 } from '../terminals/operator-tokens.js';
@@ -211,6 +212,14 @@ export function buildRoutes(svc: Services, openapi: OpenapiDocument): RouteDef[]
           ctx.actor,
         ),
       }),
+    },
+    getCallingOperator: {
+      handle: async (ctx) => {
+        if (ctx.principal.kind !== 'operator') {
+          throw unauthorized('TOKEN_REQUIRED', 'this route needs an operator token');
+        }
+        return { body: await operatorRecord(svc.store, svc.clock, ctx.principal.operator.tokenId) };
+      },
     },
     rotateCallingOperatorToken: {
       handle: async (ctx) => {

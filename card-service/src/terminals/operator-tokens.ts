@@ -152,6 +152,19 @@ export async function listOperatorTokens(store: Queryable, clock: Clock): Promis
   return rows.map((r) => recordOf(r, now));
 }
 
+/** One token's record (never a secret): the calling operator's, for the console. */
+export async function operatorRecord(
+  store: Queryable,
+  clock: Clock,
+  tokenId: string,
+): Promise<OperatorRecord> {
+  const row = TOKEN_ID_RE.test(tokenId)
+    ? await store.get<TokenRow>(`SELECT ${COLUMNS} FROM operator_tokens WHERE token_id = ?`, [tokenId])
+    : undefined;
+  if (!row) throw notFound('operator token', { tokenId });
+  return recordOf(row, clock());
+}
+
 async function lockedToken(tx: Queryable, tokenId: string): Promise<TokenRow> {
   const row = TOKEN_ID_RE.test(tokenId)
     ? await tx.get<TokenRow>(
