@@ -51,7 +51,9 @@ for hook in scripts/setup.d/*.sh; do
   bash "$hook"
 done
 
-# TypeScript build; incremental, so a no-op when nothing changed. Then the kiosk UI bundle that
-# the agent serves (esbuild, well under a second).
+# TypeScript build; incremental, so a no-op when nothing changed. Then the browser bundles: the
+# kiosk UI that the agent serves and the operator console that card-service serves (esbuild,
+# about a second each).
 npx --no-install tsc -b
 npm run --silent build -w @sscard/kiosk-ui
+npm run --silent build -w @sscard/operator-console

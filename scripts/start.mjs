@@ -155,6 +155,7 @@ async function main() {
     SSCARD_DATA_DIR: paths.service,
     SSCARD_SERVICE_PORT: String(servicePort),
     DATABASE_URL: '',
+    SSCARD_CONSOLE_DIR: join(root, 'operator-console', 'dist', 'www'),
   };
   const seededMarker = join(paths.service, '.seeded');
   // The registry's directory holds its CA key, admin token and database: the service refuses to
@@ -284,6 +285,7 @@ async function main() {
   say(
     `card registry:   https://127.0.0.1:${servicePort}/healthz (admin token in ${join(paths.service, 'admin-token')})`,
   );
+  say(`operator console: https://127.0.0.1:${servicePort}/console/ (sign in with the admin token above)`);
   say(`card emulator:   http://127.0.0.1:${emulatorPort}/ (${ready.trim()})`);
   say('');
   say('in another terminal:  npx sscard readers   npx sscard read   npx sscard-emulator cards');

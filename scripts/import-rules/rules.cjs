@@ -37,6 +37,8 @@ const LAYERS = {
   ],
   'card-service': ['card-core', 'log', 'sqlite-db', 'secret-files', 'registry-protocol'],
   'kiosk-ui': ['agent-protocol'],
+  // The console talks to card-service over HTTP only; its contract is registry-protocol's.
+  'operator-console': ['registry-protocol'],
 };
 
 /** Workspaces that are tests through and through: they may import any workspace. */

@@ -1,0 +1,2 @@
+// Every page of the console, registered by importing its module once.
+import './terminals.js';
