@@ -23,6 +23,11 @@ export interface ReaderState {
    * never reaches the host, and the agent asks for it there instead of at a PIN pad or on screen.
    */
   pinEntry?: 'keypad';
+  /**
+   * `keypad`: the reader's keypad also takes a PIN change (current PIN, new PIN, confirmation).
+   * Absent where `pinEntry` is `keypad`: the change is entered at the PIN pad or on screen.
+   */
+  pinChangeEntry?: 'keypad';
   card?: ReaderCardState;
 }
 

@@ -4,6 +4,7 @@ import {
   CM_IOCTL_GET_FEATURE_REQUEST,
   PCSC_FEATURE,
   parseFeatureList,
+  pinModifyStructure,
   pinPadAnswer,
   pinVerifyStructure,
 } from './pcsc-part10.js';
@@ -70,7 +71,55 @@ describe('PC/SC part 10 secure PIN entry', () => {
     );
   });
 
-  test("reads the reader's answer: 6400 timeout, 6401 cancelled, else the card's status word", () => {
+  test("packs the social security card's CHANGE PIN for the pad: current PIN after Lc, the new one after FF", () => {
+    const structure = pinModifyStructure({
+      timeoutSeconds: 30,
+      formatString: 0x81,
+      pinBlockString: 0x03,
+      currentPinOffset: 0,
+      newPinOffset: 4,
+      confirm: 0x03,
+      minDigits: 6,
+      maxDigits: 6,
+      apdu: Buffer.from('805E010007FFFFFFFFFFFFFF', 'hex'),
+    });
+    // pcsc-lite reader.h PIN_MODIFY_STRUCTURE: 24 bytes before abData.
+    assert.equal(structure.length, 24 + 12);
+    assert.equal(
+      structure.subarray(0, 24).toString('hex').toUpperCase(),
+      '1E008103' +
+        '00' +
+        '00' +
+        '04' +
+        '0606' +
+        '03' +
+        '02' +
+        '03' +
+        '0408' +
+        '000102' +
+        '000000' +
+        '0C000000',
+    );
+    assert.equal(structure.subarray(24).toString('hex').toUpperCase(), '805E010007FFFFFFFFFFFFFF');
+    assert.throws(
+      () =>
+        pinModifyStructure({
+          formatString: 0x81,
+          pinBlockString: 3,
+          currentPinOffset: 0,
+          newPinOffset: 256,
+          confirm: 3,
+          minDigits: 6,
+          maxDigits: 6,
+          apdu: Buffer.alloc(12),
+        }),
+      /bInsertionOffsetNew/,
+    );
+  });
+
+  test("reads the reader's answer: 6400 timeout, 6401 cancelled, 6402 entries differ, 6403 bad length, else the card's", () => {
+    assert.deepEqual(pinPadAnswer(Buffer.from('6402', 'hex')), { outcome: 'entriesDiffer' });
+    assert.deepEqual(pinPadAnswer(Buffer.from('6403', 'hex')), { outcome: 'badLength' });
     assert.deepEqual(pinPadAnswer(Buffer.from('9000', 'hex')), { outcome: 'answered', sw: 0x9000 });
     assert.deepEqual(pinPadAnswer(Buffer.from('63C2', 'hex')), { outcome: 'answered', sw: 0x63c2 });
     assert.deepEqual(pinPadAnswer(Buffer.from('6400', 'hex')), { outcome: 'timeout' });

@@ -4,7 +4,8 @@ import { ProtocolError, ValidationError } from './errors.js';
  * PC/SC part 10 (IFDs with secure PIN entry, v2.02.09): how a host asks a reader with a PIN pad
  * to take the PIN and build the card's VERIFY itself. The host reads the reader's features with
  * the feature request control code, then sends a PIN_VERIFY_STRUCTURE to the control code of
- * FEATURE_VERIFY_PIN_DIRECT; the reader answers the card's status word. Pure encoding here; the
+ * FEATURE_VERIFY_PIN_DIRECT (a PIN_MODIFY_STRUCTURE to FEATURE_MODIFY_PIN_DIRECT for a change);
+ * the reader answers the card's status word. Pure encoding here; the
  * agent's PC/SC channel sends it with SCardControl.
  */
 
@@ -123,11 +124,62 @@ export function pinVerifyStructure(options: PinVerifyOptions): Buffer {
   return Buffer.concat([head, options.apdu]);
 }
 
-/** What the reader's answer to a direct PIN verify means (part 10 §2.5.2: 6400 timeout, 6401 cancel). */
+export interface PinModifyOptions extends Omit<PinVerifyOptions, 'apdu'> {
+  /** bInsertionOffsetOld: where the current PIN goes, in units after the format's position. */
+  currentPinOffset: number;
+  /** bInsertionOffsetNew: where the new PIN goes, in the same units. */
+  newPinOffset: number;
+  /** bConfirmPIN: bit 1 the current PIN is entered, bit 0 the new PIN is entered twice. */
+  confirm: number;
+  /** The APDU the reader completes with the PINs: its data holds both PIN blocks' placeholders. */
+  apdu: Uint8Array;
+}
+
+/**
+ * PIN_MODIFY_STRUCTURE (part 10 §2.5.3), packed, multi-byte fields little-endian: bTimerOut,
+ * bTimerOut2, bmFormatString, bmPINBlockString, bmPINLengthFormat, bInsertionOffsetOld,
+ * bInsertionOffsetNew, wPINMaxExtraDigit, bConfirmPIN, bEntryValidationCondition, bNumberMessage,
+ * wLangId, bMsgIndex1–3, bTeoPrologue[3], ulDataLength, abData.
+ */
+export function pinModifyStructure(options: PinModifyOptions): Buffer {
+  if (options.apdu.length < 5 || options.apdu.length > 255) {
+    throw new ValidationError('PIN_VERIFY_FIELD', `the APDU has 5 to 255 bytes, not ${options.apdu.length}`);
+  }
+  if (options.minDigits > options.maxDigits) {
+    throw new ValidationError('PIN_VERIFY_FIELD', 'the least PIN length is above the greatest');
+  }
+  const head = Buffer.alloc(24);
+  head[0] = u8(options.timeoutSeconds ?? 0, 'bTimerOut');
+  head[1] = u8(options.timeoutAfterKeySeconds ?? 0, 'bTimerOut2');
+  head[2] = u8(options.formatString, 'bmFormatString');
+  head[3] = u8(options.pinBlockString, 'bmPINBlockString');
+  head[4] = u8(options.pinLengthFormat ?? 0, 'bmPINLengthFormat');
+  head[5] = u8(options.currentPinOffset, 'bInsertionOffsetOld');
+  head[6] = u8(options.newPinOffset, 'bInsertionOffsetNew');
+  head.writeUInt16LE((u8(options.minDigits, 'min digits') << 8) | u8(options.maxDigits, 'max digits'), 7);
+  head[9] = u8(options.confirm, 'bConfirmPIN');
+  head[10] = u8(options.entryValidation ?? 0x02, 'bEntryValidationCondition');
+  // One message per entry the pad asks for: current PIN, new PIN, confirmation.
+  head[11] = u8(options.messages ?? 0x03, 'bNumberMessage');
+  head.writeUInt16LE(options.languageId ?? 0x0804, 12);
+  head[14] = 0x00; // bMsgIndex1: "enter PIN"
+  head[15] = 0x01; // bMsgIndex2: "enter new PIN"
+  head[16] = 0x02; // bMsgIndex3: "confirm new PIN"
+  head.writeUInt32LE(options.apdu.length, 20);
+  return Buffer.concat([head, options.apdu]);
+}
+
+/**
+ * What the reader's answer to a direct PIN verify or modify means (part 10 §2.5.2–3: 6400
+ * timeout, 6401 cancel, 6402 the new PIN and its confirmation differ, 6403 a PIN of the wrong
+ * length; in none of these did the card see a command).
+ */
 export type PinPadAnswer =
   | { outcome: 'answered'; sw: number }
   | { outcome: 'timeout' }
-  | { outcome: 'cancelled' };
+  | { outcome: 'cancelled' }
+  | { outcome: 'entriesDiffer' }
+  | { outcome: 'badLength' };
 
 export function pinPadAnswer(response: Uint8Array): PinPadAnswer {
   if (response.length < 2)
@@ -135,5 +187,7 @@ export function pinPadAnswer(response: Uint8Array): PinPadAnswer {
   const sw = (response[response.length - 2]! << 8) | response[response.length - 1]!;
   if (sw === 0x6400) return { outcome: 'timeout' };
   if (sw === 0x6401) return { outcome: 'cancelled' };
+  if (sw === 0x6402) return { outcome: 'entriesDiffer' };
+  if (sw === 0x6403) return { outcome: 'badLength' };
   return { outcome: 'answered', sw };
 }

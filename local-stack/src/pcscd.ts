@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePortRange, isListening } from './net.js';
 import { repoRoot } from './paths.js';
@@ -20,6 +20,11 @@ export interface PcscdOptions {
   names?: string[];
   /** Log every APDU in pcscd's own log (`log()`), for debugging a test. Default false. */
   apduLog?: boolean;
+  /**
+   * Reader entries (by index) that have a PC/SC part 10 PIN pad: local-stack/native/pinpad-ifd.c
+   * in front of vpcd, whose keys a test presses with `pressPinPad`.
+   */
+  pinPads?: number[];
 }
 
 export interface Pcscd {
@@ -42,10 +47,17 @@ export interface Pcscd {
   stop(): Promise<void>;
   /** What pcscd printed (for failure messages). */
   log(): string;
+  /**
+   * The cardholder's keys on reader `index`'s PIN pad (`pinPads`): one PIN per entry, in the
+   * order the pad asks (current, new, confirmation), or `cancel`. The pad takes them at its next
+   * PIN entry.
+   */
+  pressPinPad(index: number, entries: string[] | 'cancel'): Promise<void>;
 }
 
 const VPCD_DRIVER = '/usr/lib/pcsc/drivers/serial/libifdvpcd.so';
 const NODELAY_LIB = join(repoRoot, '.sscard/lib/libsscard-nodelay.so');
+const PINPAD_DRIVER = join(repoRoot, '.sscard/lib/libsscard-pinpad-ifd.so');
 
 export function readerFriendlyName(index: number): string {
   return index === 0 ? 'Virtual PCD' : `Virtual PCD #${index + 1}`;
@@ -62,6 +74,10 @@ export async function startPcscd(options: PcscdOptions = {}): Promise<Pcscd> {
       `vpcd driver not found at ${VPCD_DRIVER}: run scripts/setup.sh (package vsmartcard-vpcd)`,
     );
   }
+  const pinPads = new Set(options.pinPads ?? []);
+  if (pinPads.size > 0 && !existsSync(PINPAD_DRIVER)) {
+    throw new Error(`${PINPAD_DRIVER} is missing: run scripts/setup.sh`);
+  }
   const nodelay = options.nodelay ?? true;
   if (nodelay && !existsSync(NODELAY_LIB)) {
     throw new Error(`${NODELAY_LIB} is missing: run scripts/setup.sh`);
@@ -75,6 +91,7 @@ export async function startPcscd(options: PcscdOptions = {}): Promise<Pcscd> {
   const socketPath = join(runDir, 'pcscd.comm');
 
   let readers = 0;
+  const pinPadDriver = (index: number) => join(dir, `libsscard-pinpad-${index}.so`);
   const vpcdPorts: number[] = [];
   const readerNames: string[] = [];
   let child: ChildProcess | undefined;
@@ -86,8 +103,16 @@ export async function startPcscd(options: PcscdOptions = {}): Promise<Pcscd> {
       const name = options.names?.[i] ?? readerFriendlyName(i);
       // pcscd loads a driver file once and hands every entry naming it to the same instance, which
       // then listens only on the last entry's port; a copy per reader keeps the readers apart.
-      const driver = i === 0 ? VPCD_DRIVER : join(dir, `libifdvpcd-${i}.so`);
-      if (i > 0) await copyFile(VPCD_DRIVER, driver);
+      let driver: string;
+      if (pinPads.has(i)) {
+        // The pad driver forwards to the vpcd copy beside it (`<driver>.vpcd`).
+        driver = pinPadDriver(i);
+        await copyFile(PINPAD_DRIVER, driver);
+        await copyFile(VPCD_DRIVER, `${driver}.vpcd`);
+      } else {
+        driver = i === 0 ? VPCD_DRIVER : join(dir, `libifdvpcd-${i}.so`);
+        if (i > 0) await copyFile(VPCD_DRIVER, driver);
+      }
       await writeFile(
         join(confDir, `vpcd-${i}`),
         `FRIENDLYNAME "${name}"\nDEVICENAME /dev/null:0x${base.toString(16)}\nLIBPATH ${driver}\nCHANNELID 0x${base.toString(16)}\n`,
@@ -152,6 +177,13 @@ export async function startPcscd(options: PcscdOptions = {}): Promise<Pcscd> {
       await rm(dir, { recursive: true, force: true });
     },
     log: () => output(),
+    async pressPinPad(index, entries) {
+      if (!pinPads.has(index)) throw new Error(`reader ${index} has no PIN pad (pinPads)`);
+      const keys = `${pinPadDriver(index)}.keys`;
+      // Written whole and renamed into place: the pad must never read half a line.
+      await writeFile(`${keys}.tmp`, `${entries === 'cancel' ? 'C' : entries.join('\n')}\n`, { mode: 0o600 });
+      await rename(`${keys}.tmp`, keys);
+    },
   };
   return handle;
 }

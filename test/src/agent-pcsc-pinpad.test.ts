@@ -1,9 +1,9 @@
 /**
  * PC/SC part 10 secure PIN entry against the real stack: the agent reads each reader's feature
  * list (CM_IOCTL_GET_FEATURE_REQUEST) at its first card session. vpcd answers every SCardControl
- * with SCARD_E_UNSUPPORTED_FEATURE, so a vpcd reader has no PIN pad: the agent reads and verifies
- * through it as before and asks for PINs at the PIN pad or on screen. The PIN_VERIFY_STRUCTURE the
- * agent would send a reader with a pad is checked against the published layout in card-core.
+ * with SCARD_E_UNSUPPORTED_FEATURE, so a plain vpcd reader has no PIN pad: the agent reads and
+ * verifies through it as before and asks for PINs at the PIN pad or on screen. A reader with a
+ * pad: agent-pcsc-pinpad-driver.test.ts.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

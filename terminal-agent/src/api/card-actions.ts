@@ -289,11 +289,11 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
 
   changePin(request: { owner?: string | undefined } = {}): Promise<PinResultView> {
     const reader = this.#cardReader();
-    // A serial keypad reader's profile has the change command; a PC/SC PIN pad is asked to
-    // verify only (FEATURE_MODIFY_PIN_DIRECT is not used), so its PIN changes go the usual way.
+    // A serial keypad reader's profile has the change command, a PC/SC PIN pad its
+    // FEATURE_MODIFY_PIN_DIRECT; a pad without one takes verifies only, and its changes go the usual way.
     const state =
       reader === undefined ? undefined : this.#options.readers.list().find((r) => r.name === reader);
-    if (reader !== undefined && state?.pinEntry === 'keypad' && state.kind === 'serial') {
+    if (reader !== undefined && state?.pinChangeEntry === 'keypad') {
       return this.#pinOperation('change', reader, () => this.#options.card.changePinOnKeypad({ reader }));
     }
     return this.#pinOperation('change', reader, () =>

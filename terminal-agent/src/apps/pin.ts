@@ -148,6 +148,9 @@ function keypadStatus(session: CardSession, entry: KeypadOutcome): PinStatus {
   if (entry.outcome === 'cancelled')
     throw new PinEntryError('PIN_CANCELLED', 'the cardholder cancelled PIN entry');
   if (entry.outcome === 'timeout') throw new PinEntryError('PIN_TIMEOUT', 'no PIN was entered in time');
+  if (entry.outcome === 'badLength') {
+    throw new PinEntryError('PIN_BAD_LENGTH', 'the PIN entered on the keypad has the wrong number of digits');
+  }
   if (entry.outcome === 'entriesDiffer') {
     throw new PinEntryError('PIN_ENTRIES_DIFFER', 'the new PIN and its confirmation differ');
   }

@@ -134,6 +134,9 @@ export class PcscBackend extends EventEmitter<ReaderBackendEvents> implements Re
       kind: 'pcsc',
       atr: s.atr,
       ...(s.features?.has(PCSC_FEATURE.VERIFY_PIN_DIRECT) ? { keypad: true } : {}),
+      ...(s.features?.has(PCSC_FEATURE.VERIFY_PIN_DIRECT) && s.features.has(PCSC_FEATURE.MODIFY_PIN_DIRECT)
+        ? { keypadChange: true }
+        : {}),
     }));
   }
 
@@ -165,8 +168,10 @@ export class PcscBackend extends EventEmitter<ReaderBackendEvents> implements Re
       await channel.close();
       throw e;
     }
-    const verifyPinDirect = slot.features.get(PCSC_FEATURE.VERIFY_PIN_DIRECT);
-    if (verifyPinDirect !== undefined) channel.usePinPad(verifyPinDirect);
+    const verify = slot.features.get(PCSC_FEATURE.VERIFY_PIN_DIRECT);
+    if (verify !== undefined) {
+      channel.usePinPad({ verify, modify: slot.features.get(PCSC_FEATURE.MODIFY_PIN_DIRECT) });
+    }
     return channel;
   }
 

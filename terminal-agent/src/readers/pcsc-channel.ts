@@ -1,6 +1,7 @@
 import {
   CM_IOCTL_GET_FEATURE_REQUEST,
   parseFeatureList,
+  pinModifyStructure,
   pinPadAnswer,
   pinVerifyStructure,
 } from '@sscard/card-core';
@@ -19,8 +20,14 @@ export interface PcscChannelOptions {
   cardPresent: () => boolean;
   /** Called once the card handle is released, so the slot accepts the next connection. */
   onReleased: () => void;
-  /** The control code of the reader's FEATURE_VERIFY_PIN_DIRECT (PC/SC part 10), when it has a PIN pad. */
-  verifyPinDirect?: number;
+  /** The control codes of the reader's PIN pad (PC/SC part 10), when it has one. */
+  pinPad?: PinPadControlCodes;
+}
+
+/** A PIN pad's part 10 control codes: FEATURE_VERIFY_PIN_DIRECT, and FEATURE_MODIFY_PIN_DIRECT when it can change PINs. */
+export interface PinPadControlCodes {
+  verify: number;
+  modify?: number | undefined;
 }
 
 /** How long the reader's PIN pad waits for the cardholder (bTimerOut), and the host beyond that for the card. */
@@ -64,16 +71,23 @@ export class PcscChannel implements CardChannel {
     private protocolNumber: number,
     private readonly options: PcscChannelOptions,
   ) {
-    if (options.verifyPinDirect !== undefined) this.usePinPad(options.verifyPinDirect);
+    if (options.pinPad !== undefined) this.usePinPad(options.pinPad);
   }
 
   get keypad(): ReaderKeypad | undefined {
     return this.#keypad;
   }
 
-  /** The reader has a PIN pad: PINs are verified with its FEATURE_VERIFY_PIN_DIRECT control code. */
-  usePinPad(verifyPinDirect: number): void {
-    this.#keypad = { verify: (header) => this.verifyPinDirect(verifyPinDirect, header) };
+  /**
+   * The reader has a PIN pad: PINs are verified with its FEATURE_VERIFY_PIN_DIRECT control code,
+   * and changed with FEATURE_MODIFY_PIN_DIRECT when the pad offers it.
+   */
+  usePinPad(codes: PinPadControlCodes): void {
+    const { verify, modify } = codes;
+    this.#keypad = {
+      verify: (header) => this.verifyPinDirect(verify, header),
+      ...(modify === undefined ? {} : { change: (header: Buffer) => this.modifyPinDirect(modify, header) }),
+    };
   }
 
   /**
@@ -131,12 +145,43 @@ export class PcscChannel implements CardChannel {
       maxDigits: 6,
       apdu: Buffer.concat([header, Buffer.from([0x03, 0xff, 0xff, 0xff])]),
     });
+    return this.pinPadCommand(code, structure, 1);
+  }
+
+  /**
+   * FEATURE_MODIFY_PIN_DIRECT: the pad takes the current PIN, the new one and its confirmation,
+   * and sends CHANGE PIN `header 07 <current BCD> FF <new BCD>` (docs/card-conventions.md). It
+   * checks the two new entries agree; the agent's new-PIN rule (no initial, no trivial PIN) cannot
+   * be applied to a PIN the host never sees, so the card's own rule is the one that holds.
+   */
+  private modifyPinDirect(code: number, header: Buffer): Promise<KeypadOutcome> {
+    try {
+      this.assertUsable('SCardControl');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const structure = pinModifyStructure({
+      timeoutSeconds: PIN_PAD_TIMEOUT_SECONDS,
+      formatString: 0x81,
+      pinBlockString: 0x03,
+      currentPinOffset: 0,
+      newPinOffset: 4,
+      confirm: 0x03,
+      minDigits: 6,
+      maxDigits: 6,
+      apdu: Buffer.concat([header, Buffer.from([0x07, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])]),
+    });
+    return this.pinPadCommand(code, structure, 3);
+  }
+
+  /** The pool thread waits for the cardholder's `entries` PINs, then for the card. */
+  private pinPadCommand(code: number, structure: Buffer, entries: number): Promise<KeypadOutcome> {
     return this.call<Buffer>(
       'SCardControl',
-      (done) => this.binding.control(structure, code, 2, (err, data) => done(err, data)),
+      (done) => this.binding.control(structure, code, 258, (err, data) => done(err, data)),
       (e) => this.explain(e, 'SCardControl'),
       undefined,
-      PIN_PAD_TIMEOUT_SECONDS * 1000 + this.options.deadlineMs,
+      entries * PIN_PAD_TIMEOUT_SECONDS * 1000 + this.options.deadlineMs,
     ).then((response): KeypadOutcome => {
       const answer = pinPadAnswer(response);
       return answer.outcome === 'answered' ? { outcome: 'answered', response } : answer;

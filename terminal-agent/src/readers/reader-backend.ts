@@ -12,6 +12,8 @@ export interface BackendSlot {
   readonly atr: Buffer | undefined;
   /** The reader has a keypad on which it takes PINs itself (its channel's `keypad`). */
   readonly keypad?: boolean;
+  /** Its keypad also takes a PIN change (the channel's `keypad.change`). */
+  readonly keypadChange?: boolean;
 }
 
 /** How a PIN entry at the reader's own keypad ended. */
@@ -21,6 +23,8 @@ export type KeypadOutcome =
   | { outcome: 'timeout' }
   /** A change: the new PIN and its confirmation differed; nothing went to the card. */
   | { outcome: 'entriesDiffer' }
+  /** A PIN shorter or longer than the card takes; nothing went to the card. */
+  | { outcome: 'badLength' }
   /** A change: the new PIN breaks the new-PIN rule (card-core `newPinRefusal`); nothing went to the card. */
   | { outcome: 'newPinRefused'; refusal: 'initial' | 'trivial' };
 

@@ -306,6 +306,7 @@ export class ReaderManager extends EventEmitter<ReaderManagerEvents> {
     const { role, profile } = this.roles(slot.name, slot.kind);
     const state: ReaderState = { name: slot.name, kind: slot.kind, role };
     if (slot.keypad) state.pinEntry = 'keypad';
+    if (slot.keypad && slot.keypadChange) state.pinChangeEntry = 'keypad';
     if (profile !== undefined) state.profile = profile;
     if (slot.atr && !this.shadowed(slot)) state.card = this.cardStateOf(slot.atr);
     return state;

@@ -274,7 +274,7 @@ export class SerialBackend extends EventEmitter<ReaderBackendEvents> implements 
         name: r.config.name,
         kind: 'serial' as const,
         atr: r.atr,
-        ...(r.profile.keypad ? { keypad: true } : {}),
+        ...(r.profile.keypad ? { keypad: true, keypadChange: true } : {}),
       }));
   }
 
