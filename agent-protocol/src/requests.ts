@@ -49,10 +49,14 @@ export const bankPinBlockRequest = z.strictObject({
   format: z.union([z.literal(0), z.literal(4)]).default(0),
 });
 
-/** A cash withdrawal from the card account at a bank counter: the amount in fen. */
+/**
+ * A cash withdrawal from the card account at a bank counter: the amount in fen, and the format the
+ * PIN pad enciphers the bank PIN in (ISO 9564 format 0 unless the pad holds a format 4 key).
+ */
 export const bankWithdrawalRequest = z.strictObject({
   reader: readerName.optional(),
   amount: z.number().int().min(1).max(999_999_999_999),
+  pinFormat: z.union([z.literal(0), z.literal(4)]).default(0),
 });
 
 /** The body schema of each REST route that takes one, by its name in `AGENT_API_PATHS`. */

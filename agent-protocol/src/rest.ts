@@ -121,11 +121,13 @@ export const AGENT_API_PATHS = {
  * re-enciphers it under the zone PIN key. The agent never holds the PIN in clear.
  */
 /**
- * `POST /v1/card/debit/withdrawal` (bank terminals): the card's online authorisation for a cash
- * withdrawal from its card account, and how it ended. `completed`: the card's TC, hand the cash
- * out; `declined`: the issuer declined (`arc` says why), nothing moved; `reversed`: the issuer
- * approved but the card declined (AAC) or was pulled, and the debit was given back;
- * `declined_by_card`: the card declined before the issuer was asked.
+ * `POST /v1/card/debit/withdrawal` (bank terminals): the bank PIN taken on the counter's PIN pad
+ * (enciphered there, verified by card-service's HSM), the card's online authorisation for a cash
+ * withdrawal from its card account, and how it ended. `completed`: the card's TC, verified by the
+ * issuer, hand the cash out; `declined`: the issuer declined (`arc` says why), nothing moved;
+ * `reversed`: the issuer approved but the card declined (AAC), was pulled, or gave a TC the issuer
+ * did not verify, and the debit was given back; `declined_by_card`: the card declined before the
+ * issuer was asked.
  */
 export interface BankWithdrawalView {
   status: 'completed' | 'declined' | 'reversed' | 'declined_by_card';
@@ -133,8 +135,13 @@ export interface BankWithdrawalView {
   pan: string;
   amount: number;
   withdrawalId: string | null;
-  /** The issuer's authorisation response code ('00' approved, '51' insufficient funds, '62' restricted card). */
+  /**
+   * The issuer's authorisation response code ('00' approved, '51' insufficient funds, '55' wrong
+   * bank PIN, '62' restricted card, '75' bank PIN blocked).
+   */
   arc: string | null;
+  /** Wrong bank PINs the issuer still allows (0: blocked), when it answered. */
+  pinTriesLeft: number | null;
   /** The card account's balance in fen after the authorisation, as the issuer answered it. */
   balance: number | null;
   /** The journal key of the authorisation, for the counter's records and reconciliation. */

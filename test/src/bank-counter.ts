@@ -2,9 +2,13 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VpcdSlot } from '@sscard/card-emulator/bridge/vpcd-client';
+import { SerialPinPadFirmware } from '@sscard/card-emulator/serial/index';
+import { terminalPinKey } from '@sscard/card-service/hsm/hsm-core';
 import { runPensionMonth } from '@sscard/card-service/pension/monthly-run';
+import { bankPinKeys, zonePinBlock } from '@sscard/card-service/testing/withdrawal-fixture';
+import { defaultProfiles } from '@sscard/firmware-profiles';
 import { createLogger } from '@sscard/log';
-import { type Pcscd, waitFor } from '@sscard/test-harness';
+import { type Pcscd, type PtyPair, startPtyPair, waitFor } from '@sscard/test-harness';
 import { AgentConfigSchema } from '@sscard/terminal-agent/config/schema';
 import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
 import type { RegistryUnderTest } from './registry-fixture.js';
@@ -74,9 +78,46 @@ export async function startBankCounter(options: {
   };
 }
 
+/** The bank PIN the bank tests' cardholders chose at issuance. */
+export const BANK_PIN = '802316';
+
+/**
+ * A bank counter's serial PIN pad on a pseudo-terminal pair, holding the format 0 terminal PIN key
+ * of `terminalId` as the key-loading facility derives it; `config` is the agent's PIN entry for it.
+ */
+export interface BankPinPad {
+  pad: SerialPinPadFirmware;
+  config: Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+export async function startBankPinPad(registry: RegistryUnderTest, terminalId: string): Promise<BankPinPad> {
+  const keys = await bankPinKeys(registry.hsm);
+  const pair: PtyPair = await startPtyPair();
+  try {
+    const pad = await SerialPinPadFirmware.open({
+      path: pair.a,
+      profile: defaultProfiles().pinPad('sscard-serial-pinpad'),
+      terminalPinKeys: { 0: terminalPinKey(keys.terminalMasterKey, terminalId, 0) },
+    });
+    return {
+      pad,
+      config: { pin: { entry: 'pinpad', pinpad: { profile: 'sscard-serial-pinpad', path: pair.b } } },
+      async close() {
+        await pad.close();
+        await pair.close();
+      },
+    };
+  } catch (e) {
+    await pair.close();
+    throw e;
+  }
+}
+
 /**
  * Grants the card's holder a pension of `monthly` fen from this month in 330300, pays the month
- * into the card account and opens the account's debit application `pan` for withdrawals.
+ * into the card account and opens the account's debit application `pan` for withdrawals, with the
+ * bank PIN chosen at issuance (`BANK_PIN`) passed on under the zone PIN key.
  */
 export async function fundDebitAccount(
   registry: RegistryUnderTest,
@@ -98,6 +139,7 @@ export async function fundDebitAccount(
     cardNumber: card.cardNumber,
     pan,
     psn: '01',
+    pinBlock: zonePinBlock(await bankPinKeys(registry.hsm), BANK_PIN, pan),
   });
   assert.equal(account.status, 201, JSON.stringify(account.body));
 }

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cardCryptogram as cryptogramOf } from '@sscard/card-service/testing/withdrawal-fixture';
+import {
+  bankPinKeys,
+  cardCryptogram as cryptogramOf,
+  padPinBlock,
+} from '@sscard/card-service/testing/withdrawal-fixture';
 import { type Postgres, startPostgres, tempDir } from '@sscard/test-harness';
 import { WITHDRAWAL_OPERATIONS, authorisationOutcome } from '@sscard/terminal-agent/registry/bank-withdrawal';
 import { isRegistryError, loadOrEnrol, openTerminalRegistry } from '@sscard/terminal-agent/registry/index';
-import { fundDebitAccount } from './bank-counter.js';
+import { BANK_PIN, fundDebitAccount } from './bank-counter.js';
 import { startCrashingService } from './crashing-service.js';
 import { type RegistryUnderTest, citizenId, seedActiveCard, startRegistry } from './registry-fixture.js';
 
@@ -40,9 +44,15 @@ describe('card-service killed mid-withdrawal, on PostgreSQL', () => {
     await postgres?.stop();
   });
 
-  /** What the card's first GENERATE AC gives for the amount (its AC key from the issuer keyset). */
-  const cardCryptogram = (atc: number, amount: number) =>
-    cryptogramOf(Buffer.from(registry.keyset.emv.acMasterKeys['3des'], 'hex'), '3des', pan, atc, amount).body;
+  /**
+   * What the counter sends for the amount: the card's first GENERATE AC (its AC key from the
+   * issuer keyset) and the bank PIN as the pad of `terminalId` enciphers it.
+   */
+  const withdrawalBody = async (terminalId: string, atc: number, amount: number) => ({
+    ...cryptogramOf(Buffer.from(registry.keyset.emv.acMasterKeys['3des'], 'hex'), '3des', pan, atc, amount)
+      .body,
+    ...padPinBlock(await bankPinKeys(registry.hsm), terminalId, BANK_PIN, pan),
+  });
 
   const balance = async () =>
     Number(
@@ -82,11 +92,14 @@ describe('card-service killed mid-withdrawal, on PostgreSQL', () => {
     let counter = await openCounter(url);
     let key: string | undefined;
     try {
-      await assert.rejects(counter.withdrawals.authorise(cardCryptogram(3, 120_000)), (e: unknown) => {
-        assert.ok(isRegistryError(e, 'REGISTRY_UNREACHABLE'), String(e));
-        key = e.details?.idempotencyKey as string;
-        return true;
-      });
+      await assert.rejects(
+        counter.withdrawals.authorise(await withdrawalBody(terminalId, 3, 120_000)),
+        (e: unknown) => {
+          assert.ok(isRegistryError(e, 'REGISTRY_UNREACHABLE'), String(e));
+          key = e.details?.idempotencyKey as string;
+          return true;
+        },
+      );
     } finally {
       await counter.close();
     }

@@ -87,9 +87,11 @@ export class HsmClient {
   externalAuth = (a: HsmRequest<'card.externalAuth'>) => this.call('card.externalAuth', a);
   verifyInternalAuth = (a: HsmRequest<'card.verifyInternalAuth'>) => this.call('card.verifyInternalAuth', a);
   verifyArqc = (a: HsmRequest<'emv.verifyArqc'>) => this.call('emv.verifyArqc', a);
+  verifyAc = (a: HsmRequest<'emv.verifyAc'>) => this.call('emv.verifyAc', a);
   translatePin = (a: HsmRequest<'pin.translate'>) => this.call('pin.translate', a);
   verifyPin = (a: HsmRequest<'pin.verify'>) => this.call('pin.verify', a);
   makePvv = (a: HsmRequest<'pin.makePvv'>) => this.call('pin.makePvv', a);
+  zoneMakePvv = (a: HsmRequest<'pin.zoneMakePvv'>) => this.call('pin.zoneMakePvv', a);
   pinReloadMac = (a: HsmRequest<'card.pinReloadMac'>) => this.call('card.pinReloadMac', a);
   pinUnblockMac = (a: HsmRequest<'card.pinUnblockMac'>) => this.call('card.pinUnblockMac', a);
   auditCheckpoint = (a: HsmRequest<'audit.checkpoint'>) => this.call('audit.checkpoint', a);

@@ -102,6 +102,47 @@ describe('HSM commands (what the card and the PIN pad compute, checked by the HS
     }
   });
 
+  test('verifies a card’s TC or AAC with the session key of its ATC, and no other', () => {
+    for (const algorithm of ['3des', 'sm4'] as const) {
+      const pan = '6231234567890123457';
+      const sk = deriveSessionKey(
+        algorithm,
+        deriveUdk(algorithm, keys.acMasterKeys[algorithm], pan, '01'),
+        9,
+      );
+      const data = Buffer.from('000000012345000000000000015600000000000156261207011122334445', 'hex');
+      const tc = computeArqc(algorithm, sk, data);
+      const args = { algorithm, pan, psn: '01', atc: '0009', data: hex(data), cryptogram: hex(tc) };
+      assert.deepEqual(core.verifyAc(args), { verified: true });
+      assert.deepEqual(core.verifyAc({ ...args, atc: '000A' }), { verified: false });
+      assert.deepEqual(core.verifyAc({ ...args, psn: '02' }), { verified: false });
+      assert.deepEqual(core.verifyAc({ ...args, cryptogram: hex(Buffer.alloc(8, 0x5a)) }), {
+        verified: false,
+      });
+    }
+  });
+
+  test('makes the PIN verification value of a zone-key PIN block, and refuses a block under another key', () => {
+    const pan = '6231234567890123456';
+    const pvk = Buffer.from(serviceKeyset.pin.verificationKey, 'hex');
+    const zpk = Buffer.from(serviceKeyset.pin.zoneKey, 'hex');
+    const { pvv } = core.zoneMakePvv({
+      pinBlock: hex(encipherPinBlock(0, zpk, '802316', pan)),
+      pan,
+      pvki: 1,
+    });
+    assert.equal(pvv, pinVerificationValue(pvk, pan, 1, '802316'));
+    assert.throws(
+      () =>
+        core.zoneMakePvv({
+          pinBlock: hex(encipherPinBlock(0, tpk('B-0001', 0), '802316', pan)),
+          pan,
+          pvki: 1,
+        }),
+      (e: unknown) => e instanceof HsmRefusal && e.code === 'PIN_BLOCK_INVALID',
+    );
+  });
+
   test('translates a terminal’s format 0 and format 4 PIN blocks to the zone key, and refuses another terminal’s', () => {
     const pan = '6231234567890123456';
     const zpk = Buffer.from(serviceKeyset.pin.zoneKey, 'hex');

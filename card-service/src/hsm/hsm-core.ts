@@ -128,18 +128,39 @@ export class HsmCore {
     return { verified: expected.length === cryptogram.length && timingSafeEqual(expected, cryptogram) };
   }
 
-  verifyArqc(a: Args<'emv.verifyArqc'>): HsmResult<'emv.verifyArqc'> {
+  /** The card's application cryptogram session key (UDK from PAN and PSN, then the ATC), for `fn` only. */
+  private withSessionKey<T>(
+    a: { algorithm: CardAlgorithm; pan: string; psn: string; atc: string },
+    fn: (sessionKey: Buffer) => T,
+  ): T {
     const udk = deriveUdk(a.algorithm, this.keys.ac[a.algorithm], a.pan, a.psn);
     const sessionKey = deriveSessionKey(a.algorithm, udk, Buffer.from(a.atc, 'hex'));
     try {
-      const arqc = Buffer.from(a.arqc, 'hex');
-      if (!verifyArqc(a.algorithm, sessionKey, Buffer.from(a.data, 'hex'), arqc)) return { verified: false };
-      const arpc = computeArpc(a.algorithm, sessionKey, arqc, Buffer.from(a.arc, 'hex'));
-      return { verified: true, arpc: arpc.toString('hex').toUpperCase() };
+      return fn(sessionKey);
     } finally {
       wipe(udk);
       wipe(sessionKey);
     }
+  }
+
+  verifyArqc(a: Args<'emv.verifyArqc'>): HsmResult<'emv.verifyArqc'> {
+    return this.withSessionKey(a, (sessionKey) => {
+      const arqc = Buffer.from(a.arqc, 'hex');
+      if (!verifyArqc(a.algorithm, sessionKey, Buffer.from(a.data, 'hex'), arqc)) return { verified: false };
+      const arpc = computeArpc(a.algorithm, sessionKey, arqc, Buffer.from(a.arc, 'hex'));
+      return { verified: true, arpc: arpc.toString('hex').toUpperCase() };
+    });
+  }
+
+  verifyAc(a: Args<'emv.verifyAc'>): HsmResult<'emv.verifyAc'> {
+    return this.withSessionKey(a, (sessionKey) => ({
+      verified: verifyArqc(
+        a.algorithm,
+        sessionKey,
+        Buffer.from(a.data, 'hex'),
+        Buffer.from(a.cryptogram, 'hex'),
+      ),
+    }));
   }
 
   /** The PIN inside a terminal's PIN block, for the length of `fn` only. */
@@ -179,6 +200,22 @@ export class HsmCore {
 
   makePvv(a: Args<'pin.makePvv'>): HsmResult<'pin.makePvv'> {
     return this.withPin(a, (pin) => ({ pvv: pinVerificationValue(this.keys.pvk, a.pan, a.pvki, pin) }));
+  }
+
+  zoneMakePvv(a: Args<'pin.zoneMakePvv'>): HsmResult<'pin.zoneMakePvv'> {
+    let pin: string;
+    try {
+      pin = decipherPinBlock(0, this.keys.zpk, Buffer.from(a.pinBlock, 'hex'), a.pan);
+    } catch (e) {
+      if (isSscardError(e)) {
+        throw new HsmRefusal(
+          'PIN_BLOCK_INVALID',
+          'the PIN block is not one for this account under the zone key',
+        );
+      }
+      throw e;
+    }
+    return { pvv: pinVerificationValue(this.keys.pvk, a.pan, a.pvki, pin) };
   }
 
   pinReloadMac(a: Args<'card.pinReloadMac'>): HsmResult<'card.pinReloadMac'> {

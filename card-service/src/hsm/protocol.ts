@@ -80,6 +80,20 @@ export const REQUESTS = {
       arc: hex(2),
     })
     .strict(),
+  /**
+   * Verifies a card's second application cryptogram (its TC or AAC) over `data`, with the same
+   * session key as the ARQC: the issuer's proof of how the card ended the transaction.
+   */
+  'emv.verifyAc': z
+    .object({
+      algorithm,
+      pan,
+      psn: z.string().regex(/^\d{2}$/),
+      atc: hex(2),
+      data: hexBytes,
+      cryptogram: hex(8),
+    })
+    .strict(),
   /** Re-enciphers a PIN block from the terminal's PIN key to the zone PIN key as format 0. */
   'pin.translate': z.object(pinBlockInput).strict(),
   /** Checks the PIN in a PIN block against a PIN verification value. */
@@ -88,6 +102,11 @@ export const REQUESTS = {
     .strict(),
   /** The PIN verification value of the PIN in a PIN block, for the issuer's record at PIN selection. */
   'pin.makePvv': z.object({ ...pinBlockInput, pvki: z.number().int().min(0).max(9) }).strict(),
+  /**
+   * The PIN verification value of the PIN in a format 0 block under the zone PIN key: a PIN the
+   * issuer's systems chose or set for an account, as they pass PIN blocks on.
+   */
+  'pin.zoneMakePvv': z.object({ pinBlock: hex(8), pan, pvki: z.number().int().min(0).max(9) }).strict(),
   /**
    * The RELOAD PIN command's MAC (docs/card-conventions.md): the card's PIN-reload key derived
    * inside the HSM, the card's GET CHALLENGE value as IV, over the new PIN's BCD bytes.
@@ -117,9 +136,11 @@ export interface HsmResults {
   'card.externalAuth': { cryptogram: string };
   'card.verifyInternalAuth': { verified: boolean };
   'emv.verifyArqc': { verified: true; arpc: string } | { verified: false };
+  'emv.verifyAc': { verified: boolean };
   'pin.translate': { pinBlock: string; format: 0 };
   'pin.verify': { verified: boolean };
   'pin.makePvv': { pvv: string };
+  'pin.zoneMakePvv': { pvv: string };
   'card.pinReloadMac': { mac: string };
   'card.pinUnblockMac': { mac: string };
   'audit.checkpoint': { checkpoint: AuditCheckpoint };

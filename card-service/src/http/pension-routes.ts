@@ -15,7 +15,12 @@ import {
 import { registerLifeEvent } from '../pension/life-events.js';
 import { listRuns } from '../pension/monthly-run.js';
 import { cardStatement } from '../pension/statement.js';
-import { authoriseWithdrawal, completeWithdrawal, registerDebitAccount } from '../pension/withdrawal.js';
+import {
+  authoriseWithdrawal,
+  completeWithdrawal,
+  registerDebitAccount,
+  setDebitAccountPin,
+} from '../pension/withdrawal.js';
 import type { Services } from './context.js';
 import type { Handlers } from './handler.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
@@ -104,11 +109,17 @@ export function pensionHandlers(svc: Services): Pick<Handlers, PensionOperation>
         const { replayed, ...account } = await registerDebitAccount(
           svc.store,
           svc.clock,
+          svc.hsm,
           ctx.body,
           ctx.actor,
         );
         return { status: replayed ? 200 : 201, body: replayed ? { ...account, replayed } : account };
       },
+    },
+    setDebitAccountPin: {
+      handle: async (ctx) => ({
+        body: await setDebitAccountPin(svc.store, svc.clock, svc.hsm, ctx.body, ctx.actor),
+      }),
     },
     authoriseWithdrawal: {
       handle: async (ctx) => {
@@ -134,6 +145,7 @@ export function pensionHandlers(svc: Services): Pick<Handlers, PensionOperation>
           body: await completeWithdrawal(
             svc.store,
             svc.clock,
+            svc.hsm,
             { terminalId: t.terminalId, region: t.region },
             ctx.body,
           ),

@@ -2,34 +2,53 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { manualClock } from '../clock.js';
+import { cardSubject } from '../registry/subjects.js';
 import { account, balanceOf, verifyLedger } from '../settlement/ledger.js';
 import { type TestService, type TlsIdentity, startTestService } from '../testing/api-fixture.js';
 import { forEachEngine } from '../testing/engines-fixture.js';
 import { insuredCard } from '../testing/settlement-fixture.js';
-import { cardCryptogram } from '../testing/withdrawal-fixture.js';
+import {
+  type BankPinKeys,
+  bankPinKeys,
+  cardCryptogram,
+  padPinBlock,
+  zonePinBlock,
+} from '../testing/withdrawal-fixture.js';
 import { runPensionMonth } from './monthly-run.js';
 
 const MONTHLY = 312_456;
+const BANK_PIN = '802316';
 
 forEachEngine('bank withdrawal from the card account', ({ freshUrl, dataDir }) => {
   let t: TestService;
   let bank: TlsIdentity;
   const clock = manualClock('2026-12-01T02:00:00Z');
   let keySeq = 0;
+  let pinKeys: BankPinKeys;
   before(async () => {
     t = await startTestService(await freshUrl(), join(dataDir(), 'withdrawal'), clock);
     bank = await t.enrolTerminal('bank-01', 'bank');
+    pinKeys = await bankPinKeys(t.hsm);
   });
   after(() => t?.service.close());
 
   const admin = () => ({ token: t.adminToken });
-  const withdraw = (body: unknown, key = `bank-01:${++keySeq}`) =>
-    t.call('POST', '/v1/pensions/withdrawals', { identity: bank, body, headers: { 'idempotency-key': key } });
+  /** The card's cryptogram with the bank PIN the cardholder typed on the counter's pad. */
+  const withdraw = (
+    body: { pan: string } & Record<string, unknown>,
+    key = `bank-01:${++keySeq}`,
+    pin = BANK_PIN,
+  ) =>
+    t.call('POST', '/v1/pensions/withdrawals', {
+      identity: bank,
+      body: { ...body, ...padPinBlock(pinKeys, 'bank-01', pin, body.pan) },
+      headers: { 'idempotency-key': key },
+    });
   const complete = (body: unknown) =>
     t.call('POST', '/v1/pensions/withdrawals/completion', { identity: bank, body });
   let panSeq = 0;
-  /** A pensioner paid December 2026, with the card's debit account registered. */
-  const pensioner = async () => {
+  /** A pensioner paid December 2026, with the card's debit account registered with its bank PIN. */
+  const pensioner = async (pin: string | null = BANK_PIN) => {
     const c = await insuredCard(t);
     const granted = await t.call('POST', '/v1/pensions/entitlements', {
       ...admin(),
@@ -40,9 +59,15 @@ forEachEngine('bank withdrawal from the card account', ({ freshUrl, dataDir }) =
     const pan = `62305800000000${String(++panSeq).padStart(4, '0')}1`;
     const registered = await t.call('POST', '/v1/pensions/debit-accounts', {
       ...admin(),
-      body: { cardNumber: c.cardNumber, pan, psn: '01' },
+      body: {
+        cardNumber: c.cardNumber,
+        pan,
+        psn: '01',
+        ...(pin === null ? {} : { pinBlock: zonePinBlock(pinKeys, pin, pan) }),
+      },
     });
     assert.equal(registered.status, 201, JSON.stringify(registered.body));
+    assert.equal(registered.body.pinSet, pin !== null);
     return { ...c, pan };
   };
   const cardBalance = (personNo: string) => balanceOf(t.service.store, account.card(personNo));
@@ -62,7 +87,7 @@ forEachEngine('bank withdrawal from the card account', ({ freshUrl, dataDir }) =
       assert.equal(again.body.replayed, true);
       assert.equal(again.body.withdrawalId, a.body.withdrawalId);
       assert.equal(await cardBalance(p.personNo), MONTHLY - 100_000, 'debited once');
-      const done = await complete({ authorisationKey: key, outcome: 'tc', cryptogram: '11'.repeat(8) });
+      const done = await complete({ authorisationKey: key, outcome: 'tc', ...card.secondAc('tc') });
       assert.equal(done.status, 200, JSON.stringify(done.body));
       assert.equal(done.body.status, 'completed');
       const late = await complete({ authorisationKey: key, outcome: 'reversal', reason: 'timeout' });
@@ -95,6 +120,119 @@ forEachEngine('bank withdrawal from the card account', ({ freshUrl, dataDir }) =
     assert.equal(await cardBalance(p.personNo), MONTHLY - 60_000);
   });
 
+  test('the bank PIN is verified by the HSM: wrong ones decline with 55 and count, the last try blocks with 75, a new PIN clears them', async () => {
+    const p = await pensioner();
+    const keyOf = t.keys.acMasterKeys['3des'];
+    let atc = 40;
+    const attempt = (pin: string) => {
+      const card = cardCryptogram(keyOf, '3des', p.pan, ++atc, 10_000);
+      return withdraw(card.body, undefined, pin).then((a) => ({ ...a, card }));
+    };
+    const wrong = await attempt('111111');
+    assert.equal(wrong.status, 200, JSON.stringify(wrong.body));
+    assert.equal(wrong.body.approved, false);
+    assert.equal(wrong.body.arc, '55');
+    assert.equal(wrong.body.arpc, wrong.card.arpcFor('55'), 'the card is told, for its AAC');
+    assert.equal(wrong.body.pinTriesLeft, 2);
+    const right = await attempt(BANK_PIN);
+    assert.equal(right.body.approved, true, 'a right PIN clears the wrong tries');
+    assert.equal(right.body.pinTriesLeft, 3);
+    assert.equal((await attempt('111111')).body.pinTriesLeft, 2);
+    assert.equal((await attempt('222222')).body.pinTriesLeft, 1);
+    const last = await attempt('333333');
+    assert.equal(last.body.arc, '75');
+    assert.equal(last.body.pinTriesLeft, 0);
+    const blocked = await attempt(BANK_PIN);
+    assert.equal(blocked.body.arc, '75', 'blocked: the right PIN does not help');
+    assert.equal(blocked.body.approved, false);
+    assert.equal(await cardBalance(p.personNo), MONTHLY - 10_000);
+
+    // A block under another terminal's PIN key: refused as such, no try counted, nothing spent.
+    const card = cardCryptogram(keyOf, '3des', p.pan, ++atc, 10_000);
+    const foreign = await t.call('POST', '/v1/pensions/withdrawals', {
+      identity: bank,
+      body: { ...card.body, ...padPinBlock(pinKeys, 'bank-99', BANK_PIN, p.pan) },
+      headers: { 'idempotency-key': `bank-01:${++keySeq}` },
+    });
+    assert.equal(foreign.status, 400, JSON.stringify(foreign.body));
+    assert.equal(foreign.body.code, 'PIN_BLOCK_INVALID');
+
+    const reset = await t.call('POST', '/v1/pensions/debit-accounts/pin', {
+      ...admin(),
+      body: { pan: p.pan, pinBlock: zonePinBlock(pinKeys, '246810', p.pan) },
+    });
+    assert.equal(reset.status, 200, JSON.stringify(reset.body));
+    assert.equal(reset.body.pinTriesLeft, 3);
+    assert.equal((await attempt(BANK_PIN)).body.arc, '55', 'the old PIN is gone');
+    const renewed = await attempt('246810');
+    assert.equal(renewed.body.approved, true, JSON.stringify(renewed.body));
+    assert.equal(await cardBalance(p.personNo), MONTHLY - 20_000);
+
+    const audit = await t.service.store.all<{ action: string; result: string; details: string }>(
+      "SELECT action, result, details FROM audit_log WHERE action LIKE 'pension.%' AND subject = ? ORDER BY seq",
+      [cardSubject(p.cardNumber)],
+    );
+    const pins = audit.filter((e) => e.action === 'pension.withdrawal').map((e) => JSON.parse(e.details).pin);
+    assert.deepEqual(pins.slice(0, 6), ['wrong', 'verified', 'wrong', 'wrong', 'wrong', 'blocked']);
+    assert.ok(
+      audit.some(
+        (e) => e.action === 'pension.withdrawal' && JSON.parse(e.details).reason === 'PIN_BLOCK_INVALID',
+      ),
+    );
+    assert.ok(audit.some((e) => e.action === 'pension.debitAccount.pin'));
+    assert.ok(audit.every((e) => !e.details.includes(BANK_PIN) && !e.details.includes('246810')));
+  });
+
+  test('an account without a bank PIN refuses withdrawals until the issuer sets one', async () => {
+    const p = await pensioner(null);
+    const card = cardCryptogram(t.keys.acMasterKeys['3des'], '3des', p.pan, 7, 1_000);
+    const refused = await withdraw(card.body);
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.code, 'BANK_PIN_NOT_SET');
+    const set = await t.call('POST', '/v1/pensions/debit-accounts', {
+      ...admin(),
+      body: {
+        cardNumber: p.cardNumber,
+        pan: p.pan,
+        psn: '01',
+        pinBlock: zonePinBlock(pinKeys, BANK_PIN, p.pan),
+      },
+    });
+    assert.equal(set.status, 201, JSON.stringify(set.body));
+    assert.equal(set.body.pinSet, true);
+    assert.equal((await withdraw(card.body)).body.approved, true);
+  });
+
+  test('the card’s TC and AAC are verified by the HSM: a forged one, or one of the other kind, changes nothing', async () => {
+    const p = await pensioner();
+    const card = cardCryptogram(t.keys.acMasterKeys.sm4, 'sm4', p.pan, 11, 25_000);
+    const key = 'bank-01:second-ac';
+    assert.equal((await withdraw(card.body, key)).body.approved, true);
+    const tc = card.secondAc('tc');
+    const forged = await complete({
+      authorisationKey: key,
+      outcome: 'tc',
+      ...tc,
+      cryptogram: '5A'.repeat(8),
+    });
+    assert.equal(forged.status, 403, JSON.stringify(forged.body));
+    assert.equal(forged.body.code, 'CRYPTOGRAM_INVALID');
+    const aacAsTc = await complete({ authorisationKey: key, outcome: 'tc', ...card.secondAc('aac') });
+    assert.equal(aacAsTc.body.code, 'CRYPTOGRAM_INVALID', 'its CVR says AAC');
+    const tcAsAac = await complete({ authorisationKey: key, outcome: 'aac', ...tc });
+    assert.equal(tcAsAac.body.code, 'CRYPTOGRAM_INVALID', 'its CVR says TC');
+    const row = await t.service.store.get<{ status: string }>(
+      'SELECT status FROM bank_withdrawals WHERE idempotency_key = ?',
+      [key],
+    );
+    assert.equal(row?.status, 'approved', 'still open');
+    assert.equal(await cardBalance(p.personNo), MONTHLY - 25_000);
+    const done = await complete({ authorisationKey: key, outcome: 'tc', ...tc });
+    assert.equal(done.body.status, 'completed', JSON.stringify(done.body));
+    const missing = await complete({ authorisationKey: key, outcome: 'tc' });
+    assert.equal(missing.status, 400, 'a TC comes with its cryptogram');
+  });
+
   test('the card’s AAC or the terminal’s reversal gives the money back exactly once', async () => {
     const p = await pensioner();
     const keyOf = t.keys.acMasterKeys['3des'];
@@ -102,7 +240,7 @@ forEachEngine('bank withdrawal from the card account', ({ freshUrl, dataDir }) =
     const aacKey = 'bank-01:aac';
     assert.equal((await withdraw(first.body, aacKey)).body.approved, true);
     assert.equal(await cardBalance(p.personNo), MONTHLY - 70_000);
-    const aac = await complete({ authorisationKey: aacKey, outcome: 'aac', cryptogram: '22'.repeat(8) });
+    const aac = await complete({ authorisationKey: aacKey, outcome: 'aac', ...first.secondAc('aac') });
     assert.equal(aac.body.status, 'reversed');
     assert.equal(aac.body.reversalTxnId, `withdrawal-reversal:${aac.body.withdrawalId}`);
     const twice = await complete({ authorisationKey: aacKey, outcome: 'reversal', reason: 'card_removed' });

@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { arqcInputData, iadAlgorithm } from '@sscard/card-core';
+import { arqcInputData, cvrFromIad, iadAlgorithm } from '@sscard/card-core';
 import { pension } from '@sscard/registry-protocol';
 import { appendAudit } from '../audit/audit-log.js';
 import { canonicalJson } from '../audit/canonical-json.js';
 import type { Clock } from '../clock.js';
 import { DomainError, conflict, notFound } from '../errors.js';
-import type { HsmClient } from '../hsm/hsm-client.js';
+import { HsmCommandError, type HsmClient } from '../hsm/hsm-client.js';
 import { type Actor, actorLabel, auditActor } from '../registry/actor.js';
 import { lockIdempotencyKey, storeResult, storedResult } from '../registry/idempotency.js';
 import { getCard } from '../registry/queries.js';
@@ -29,30 +29,66 @@ interface DebitAccountRow {
   card_number: string;
   last_atc: number | string | null;
   registered_at: string;
+  pin_pvv: string | null;
+  pin_pvki: number | string | null;
+  pin_failures: number | string;
 }
 
-/** Registers the bank's account of a card (its debit application's PAN and PSN), once. */
+const BANK_PIN_TRIES = pension.BANK_PIN_TRIES;
+/** The PIN verification key index of the PVVs the service has the HSM make. */
+const PVKI = 1;
+
+function accountView(row: DebitAccountRow): pension.DebitAccount {
+  return {
+    cardNumber: row.card_number,
+    pan: maskPan(row.pan),
+    psn: row.psn,
+    registeredAt: row.registered_at,
+    pinSet: row.pin_pvv !== null,
+    pinTriesLeft: Math.max(0, BANK_PIN_TRIES - Number(row.pin_failures)),
+  };
+}
+
+/** The PIN verification value of a bank PIN the issuer passes on under the zone PIN key. */
+async function zonePinPvv(hsm: HsmClient, pan: string, pinBlock: string): Promise<string> {
+  return (await hsm.zoneMakePvv({ pinBlock, pan, pvki: PVKI })).pvv;
+}
+
+/**
+ * Registers the bank's account of a card (its debit application's PAN and PSN), once, with the
+ * bank PIN chosen at issuance when it comes along: only its verification value is kept.
+ */
 export async function registerDebitAccount(
   store: Store,
   clock: Clock,
-  body: { cardNumber: string; pan: string; psn: string },
+  hsm: HsmClient,
+  body: pension.DebitAccountBody,
   actor: Actor,
 ): Promise<pension.DebitAccount & { replayed: boolean }> {
+  // The HSM works outside the transaction; a PIN block it refuses leaves nothing behind.
+  const pvv = body.pinBlock ? await zonePinPvv(hsm, body.pan, body.pinBlock) : null;
   return store.transaction(async (tx) => {
     const card = await getCard(tx, body.cardNumber);
     if (!card) throw notFound('card', { cardNumber: body.cardNumber });
-    const byPan = await tx.get<DebitAccountRow>('SELECT * FROM debit_accounts WHERE pan = ?', [body.pan]);
+    const byPan = await tx.get<DebitAccountRow>(
+      `SELECT * FROM debit_accounts WHERE pan = ?${forUpdate(tx.dialect)}`,
+      [body.pan],
+    );
     const byCard = await tx.get<DebitAccountRow>('SELECT * FROM debit_accounts WHERE card_number = ?', [
       body.cardNumber,
     ]);
+    const at = clock().toISOString();
     if (byPan && byPan.card_number === body.cardNumber && byPan.psn === body.psn) {
-      return {
-        cardNumber: body.cardNumber,
-        pan: maskPan(body.pan),
-        psn: body.psn,
-        registeredAt: byPan.registered_at,
-        replayed: true,
-      };
+      if (pvv === null || pvv === byPan.pin_pvv) return { ...accountView(byPan), replayed: true };
+      if (byPan.pin_pvv !== null) {
+        throw conflict(
+          'DEBIT_ACCOUNT_CONFLICT',
+          'the account has another bank PIN; a new one is set with /v1/pensions/debit-accounts/pin',
+        );
+      }
+      // Registered before its PIN was chosen: the issuance's PIN now.
+      const withPin = await setPin(tx, clock, byPan, pvv, actor, at);
+      return { ...accountView(withPin), replayed: false };
     }
     if (byPan || byCard) {
       throw conflict('DEBIT_ACCOUNT_CONFLICT', 'the PAN or the card is registered with another', {
@@ -60,25 +96,102 @@ export async function registerDebitAccount(
         ...(byCard ? { pan: maskPan(byCard.pan) } : {}),
       });
     }
-    const at = clock().toISOString();
     await tx.run(
-      'INSERT INTO debit_accounts (pan, psn, card_number, last_atc, registered_at, registered_by) VALUES (?, ?, ?, NULL, ?, ?)',
-      [body.pan, body.psn, body.cardNumber, at, actorLabel(actor)],
+      `INSERT INTO debit_accounts (pan, psn, card_number, last_atc, registered_at, registered_by, pin_pvv, pin_pvki, pin_failures, pin_set_at)
+       VALUES (?, ?, ?, NULL, ?, ?, ?, ?, 0, ?)`,
+      [
+        body.pan,
+        body.psn,
+        body.cardNumber,
+        at,
+        actorLabel(actor),
+        pvv,
+        pvv === null ? null : PVKI,
+        pvv === null ? null : at,
+      ],
     );
     await appendAudit(tx, clock, {
       ...auditActor(actor),
       action: 'pension.debitAccount',
       subject: cardSubject(body.cardNumber),
       result: 'ok',
-      details: { pan: maskPan(body.pan), psn: body.psn },
+      details: { pan: maskPan(body.pan), psn: body.psn, pinSet: pvv !== null },
     });
     return {
       cardNumber: body.cardNumber,
       pan: maskPan(body.pan),
       psn: body.psn,
       registeredAt: at,
+      pinSet: pvv !== null,
+      pinTriesLeft: BANK_PIN_TRIES,
       replayed: false,
     };
+  });
+}
+
+async function setPin(
+  tx: Queryable,
+  clock: Clock,
+  row: DebitAccountRow,
+  pvv: string,
+  actor: Actor,
+  at: string,
+): Promise<DebitAccountRow> {
+  await tx.run(
+    'UPDATE debit_accounts SET pin_pvv = ?, pin_pvki = ?, pin_failures = 0, pin_set_at = ? WHERE pan = ?',
+    [pvv, PVKI, at, row.pan],
+  );
+  await appendAudit(tx, clock, {
+    ...auditActor(actor),
+    action: 'pension.debitAccount.pin',
+    subject: cardSubject(row.card_number),
+    result: 'ok',
+    details: {
+      pan: maskPan(row.pan),
+      replaced: row.pin_pvv !== null,
+      wrongTriesCleared: Number(row.pin_failures),
+    },
+  });
+  return { ...row, pin_pvv: pvv, pin_pvki: PVKI, pin_failures: 0 };
+}
+
+/** A new bank PIN for an account (forgotten, or blocked after the wrong tries): the tries start again. */
+export async function setDebitAccountPin(
+  store: Store,
+  clock: Clock,
+  hsm: HsmClient,
+  body: pension.DebitAccountPinBody,
+  actor: Actor,
+): Promise<pension.DebitAccount> {
+  const pvv = await zonePinPvv(hsm, body.pan, body.pinBlock);
+  return store.transaction(async (tx) => {
+    const row = await tx.get<DebitAccountRow>(
+      `SELECT * FROM debit_accounts WHERE pan = ?${forUpdate(tx.dialect)}`,
+      [body.pan],
+    );
+    if (!row) throw debitAccountUnknown();
+    return accountView(await setPin(tx, clock, row, pvv, actor, clock().toISOString()));
+  });
+}
+
+const debitAccountUnknown = () =>
+  new DomainError('DEBIT_ACCOUNT_UNKNOWN', 'no card is registered for this PAN and PSN', 404);
+
+/** The data a PBOC application cryptogram covers, from the terminal's CDOL1 data and the card's AIP, ATC and IAD. */
+function acInputData(cdol1: Buffer, aip: Buffer, atc: Buffer, iad: Buffer): Buffer {
+  const field = (from: number, length: number) => cdol1.subarray(from, from + length);
+  return arqcInputData({
+    amountAuthorised: field(0, 6),
+    amountOther: field(6, 6),
+    terminalCountryCode: field(12, 2),
+    tvr: field(14, 5),
+    transactionCurrencyCode: field(19, 2),
+    transactionDate: field(21, 3),
+    transactionType: field(24, 1),
+    unpredictableNumber: field(25, 4),
+    aip,
+    atc,
+    iad,
   });
 }
 
@@ -99,19 +212,7 @@ function cryptogramData(body: WithdrawalBody): { data: Buffer; algorithm: '3des'
   if (transactionType[0] !== 0x01) throw invalid('the transaction type (9C) is not a cash withdrawal (01)');
   const iad = Buffer.from(body.iad, 'hex');
   try {
-    const data = arqcInputData({
-      amountAuthorised,
-      amountOther: field(6, 6),
-      terminalCountryCode: field(12, 2),
-      tvr: field(14, 5),
-      transactionCurrencyCode: currency,
-      transactionDate: field(21, 3),
-      transactionType,
-      unpredictableNumber: field(25, 4),
-      aip: Buffer.from(body.aip, 'hex'),
-      atc: Buffer.from(body.atc, 'hex'),
-      iad,
-    });
+    const data = acInputData(cdol1, Buffer.from(body.aip, 'hex'), Buffer.from(body.atc, 'hex'), iad);
     return { data, algorithm: iadAlgorithm(iad) };
   } catch (e) {
     throw invalid((e as Error).message);
@@ -128,12 +229,28 @@ interface Decision {
   reason: string | null;
 }
 
-/** Approve, or the decline's code: the card active, the pension use not frozen, the balance enough. */
+/** The HSM's answer on the bank PIN, and the wrong tries in a row before it. */
+interface PinCheck {
+  verified: boolean;
+  failures: number;
+}
+
+/** What a PIN check does to the wrong tries: a blocked PIN stays blocked, a right one clears them. */
+function failuresAfter(pin: PinCheck): number {
+  if (pin.failures >= BANK_PIN_TRIES) return pin.failures;
+  return pin.verified ? 0 : pin.failures + 1;
+}
+
+/**
+ * Approve, or the decline's code: the bank PIN verified and not blocked, the card active, the
+ * pension use not frozen, the balance enough.
+ */
 async function decide(
   q: Queryable,
   personNo: string,
   cardStatus: string,
   amount: number,
+  pin: PinCheck,
   lock: boolean,
 ): Promise<Decision & { balance: number }> {
   const balanceRow = await q.get<{ balance: number | string }>(
@@ -141,6 +258,14 @@ async function decide(
     [personNo],
   );
   const balance = Number(balanceRow?.balance ?? 0);
+  if (failuresAfter(pin) >= BANK_PIN_TRIES) {
+    return {
+      arc: ARC.pinTriesExceeded,
+      reason: pin.verified ? 'bank PIN blocked' : 'bank PIN wrong',
+      balance,
+    };
+  }
+  if (!pin.verified) return { arc: ARC.incorrectPin, reason: 'bank PIN wrong', balance };
   if (cardStatus !== 'active') return { arc: ARC.restrictedCard, reason: `card ${cardStatus}`, balance };
   const e = await getEntitlement(q, personNo, lock);
   if (e?.frozenAt) return { arc: ARC.restrictedCard, reason: 'pension use frozen', balance };
@@ -154,10 +279,51 @@ export interface BankTerminal {
 }
 
 /**
+ * The bank PIN in the withdrawal's PIN block checked by the HSM against the account's PIN
+ * verification value: the PIN is in clear only inside the PIN pad and the HSM. A block that is
+ * not one for this account under the terminal's PIN key is refused (audited) without counting a try.
+ */
+async function bankPinVerified(
+  store: Store,
+  clock: Clock,
+  hsm: HsmClient,
+  actor: Actor,
+  body: WithdrawalBody,
+  account: DebitAccountRow,
+): Promise<boolean> {
+  try {
+    const answer = await hsm.verifyPin({
+      terminalId: actor.id,
+      format: body.pinFormat,
+      pinBlock: body.pinBlock,
+      pan: body.pan,
+      pvki: Number(account.pin_pvki ?? PVKI),
+      pvv: account.pin_pvv!,
+    });
+    return answer.verified;
+  } catch (e) {
+    if (e instanceof HsmCommandError && e.code === 'PIN_BLOCK_INVALID') {
+      await store.transaction((tx) =>
+        appendAudit(tx, clock, {
+          ...auditActor(actor),
+          action: 'pension.withdrawal',
+          subject: cardSubject(account.card_number),
+          result: 'refused',
+          details: { amount: body.amount, reason: 'PIN_BLOCK_INVALID' },
+        }),
+      );
+    }
+    throw e;
+  }
+}
+
+/**
  * The online authorisation of a withdrawal. The decision is taken from a first read, the HSM
- * verifies the ARQC and makes the ARPC for it outside the transaction (a slow HSM never holds the
- * store's locks), and the transaction takes the decision again under its locks: a different
- * answer there refuses with nothing moved and the counter unspent, for the terminal to send again.
+ * checks the bank PIN, verifies the ARQC and makes the ARPC for it outside the transaction (a slow
+ * HSM never holds the store's locks), and the transaction takes the decision again under its
+ * locks: a different answer there refuses with nothing moved and the counter unspent, for the
+ * terminal to send again. A wrong bank PIN counts a try only once the ARQC proved the card present,
+ * and is answered as a decline ('55', '75' when the PIN is blocked) for the card to end with its AAC.
  */
 export async function authoriseWithdrawal(
   store: Store,
@@ -182,12 +348,27 @@ export async function authoriseWithdrawal(
     body.pan,
     body.psn,
   ]);
-  if (!debit)
-    throw new DomainError('DEBIT_ACCOUNT_UNKNOWN', 'no card is registered for this PAN and PSN', 404);
+  if (!debit) throw debitAccountUnknown();
+  if (debit.pin_pvv === null) {
+    throw new DomainError(
+      'BANK_PIN_NOT_SET',
+      'the debit account has no bank PIN; the issuer sets one before withdrawals',
+      409,
+    );
+  }
   const card = await getCard(store, debit.card_number);
   if (!card) throw notFound('card');
   const atc = Number.parseInt(body.atc, 16);
-  const first = await decide(store, card.personNo, card.status, body.amount, false);
+  const actor: Actor = { kind: 'terminal', id: terminal.terminalId, type: 'bank', region: terminal.region };
+  const pinVerified = await bankPinVerified(store, clock, hsm, actor, body, debit);
+  const first = await decide(
+    store,
+    card.personNo,
+    card.status,
+    body.amount,
+    { verified: pinVerified, failures: Number(debit.pin_failures) },
+    false,
+  );
   const verified = await hsm.verifyArqc({
     algorithm,
     pan: body.pan,
@@ -197,7 +378,6 @@ export async function authoriseWithdrawal(
     arqc: body.arqc,
     arc: arcHex(first.arc),
   });
-  const actor: Actor = { kind: 'terminal', id: terminal.terminalId, type: 'bank', region: terminal.region };
   const result = await store.transaction(async (tx): Promise<Authorisation | Refusal> => {
     await lockIdempotencyKey(tx, key);
     const stored = await storedResult<Authorisation>(tx, key);
@@ -235,6 +415,20 @@ export async function authoriseWithdrawal(
         }),
       );
     }
+    if (!account_ || account_.pin_pvv !== debit.pin_pvv) {
+      // A new PIN was set while the HSM checked the old one.
+      return new Refusal(
+        new DomainError(
+          'WITHDRAWAL_STATE_CHANGED',
+          'the account changed while the cryptogram was checked; send again',
+          409,
+        ),
+      );
+    }
+    const pin: PinCheck = { verified: pinVerified, failures: Number(account_.pin_failures) };
+    const pinFailures = failuresAfter(pin);
+    const pinTriesLeft = Math.max(0, BANK_PIN_TRIES - pinFailures);
+    const pinOutcome = pin.failures >= BANK_PIN_TRIES ? 'blocked' : pin.verified ? 'verified' : 'wrong';
     const current = (await getCard(tx, card.cardNumber)) ?? card;
     const now = clock().toISOString();
     const alerts = await risk.onCardPresent(tx, {
@@ -246,12 +440,12 @@ export async function authoriseWithdrawal(
       region: terminal.region,
       at: now,
     });
-    const decision = await decide(tx, card.personNo, current.status, body.amount, true);
+    const decision = await decide(tx, card.personNo, current.status, body.amount, pin, true);
     // A blocking rule refuses what would have been approved, its alert committed; a withdrawal
     // declined anyway (a card in loss is not active) is answered with the decline for the card.
     const block = blocking(alerts);
     if (block && decision.arc === ARC.approved) {
-      await audit('refused', { reason: 'RISK_BLOCKED', ruleCode: block.ruleCode });
+      await audit('refused', { reason: 'RISK_BLOCKED', ruleCode: block.ruleCode, pin: pinOutcome });
       return new Refusal(
         new DomainError('RISK_BLOCKED', block.words, 403, {
           alertId: block.alertId,
@@ -268,7 +462,11 @@ export async function authoriseWithdrawal(
         ),
       );
     }
-    await tx.run('UPDATE debit_accounts SET last_atc = ? WHERE pan = ?', [atc, body.pan]);
+    await tx.run('UPDATE debit_accounts SET last_atc = ?, pin_failures = ? WHERE pan = ?', [
+      atc,
+      pinFailures,
+      body.pan,
+    ]);
     const withdrawalId = randomUUID();
     const approved = decision.arc === ARC.approved;
     const txnId = approved ? `withdrawal:${withdrawalId}` : null;
@@ -285,8 +483,8 @@ export async function authoriseWithdrawal(
       );
     }
     await tx.run(
-      `INSERT INTO bank_withdrawals (withdrawal_id, terminal_id, idempotency_key, pan, card_number, person_no, amount, atc, arc, status, txn_id, authorised_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO bank_withdrawals (withdrawal_id, terminal_id, idempotency_key, pan, card_number, person_no, amount, atc, arc, status, txn_id, authorised_at, psn, algorithm, cdol1, aip)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         withdrawalId,
         terminal.terminalId,
@@ -300,11 +498,17 @@ export async function authoriseWithdrawal(
         approved ? 'approved' : 'declined',
         txnId,
         now,
+        body.psn,
+        algorithm,
+        body.cdol1.toUpperCase(),
+        body.aip.toUpperCase(),
       ],
     );
     await audit('ok', {
       withdrawalId,
       arc: decision.arc,
+      pin: pinOutcome,
+      pinTriesLeft,
       ...(decision.reason ? { declined: decision.reason } : {}),
     });
     const answer: Authorisation = {
@@ -315,6 +519,7 @@ export async function authoriseWithdrawal(
       amount: body.amount,
       balance: await balanceOf(tx, account.card(card.personNo)),
       authorisedAt: now,
+      pinTriesLeft,
     };
     await storeResult(tx, key, 200, answer, now);
     return answer;
@@ -325,6 +530,12 @@ export async function authoriseWithdrawal(
 
 interface WithdrawalRow {
   withdrawal_id: string;
+  pan: string | null;
+  psn: string | null;
+  algorithm: '3des' | 'sm4' | null;
+  cdol1: string | null;
+  aip: string | null;
+  atc: number | string | null;
   person_no: string | null;
   card_number: string | null;
   amount: number | string | null;
@@ -335,18 +546,84 @@ interface WithdrawalRow {
   reversal_txn_id: string | null;
 }
 
+/** The CVR's type of the second GENERATE AC (byte 1, bits 8–7): 01 TC, 00 AAC. */
+const SECOND_AC_TYPE = { tc: 0b01, aac: 0b00 } as const;
+
+/**
+ * Whether the card's second cryptogram is the one the completion says: a TC or an AAC by its CVR,
+ * of the card's algorithm, and verified by the HSM with the card's key over the authorisation's
+ * terminal data, AIP and ATC. Withdrawals authorised before their data was kept are not checked.
+ */
+async function secondCryptogramVerified(
+  hsm: HsmClient,
+  w: WithdrawalRow,
+  outcome: 'tc' | 'aac',
+  cryptogram: string,
+  iadHex: string,
+): Promise<boolean> {
+  if (!w.cdol1 || !w.aip || !w.algorithm || !w.pan || !w.psn || w.atc === null) return true;
+  const iad = Buffer.from(iadHex, 'hex');
+  let data: Buffer;
+  const atc = Buffer.alloc(2);
+  atc.writeUInt16BE(Number(w.atc));
+  try {
+    if (iadAlgorithm(iad) !== w.algorithm) return false;
+    if (cvrFromIad(iad)[1]! >> 6 !== SECOND_AC_TYPE[outcome]) return false;
+    data = acInputData(Buffer.from(w.cdol1, 'hex'), Buffer.from(w.aip, 'hex'), atc, iad);
+  } catch {
+    return false;
+  }
+  const answer = await hsm.verifyAc({
+    algorithm: w.algorithm,
+    pan: w.pan,
+    psn: w.psn,
+    atc: atc.toString('hex'),
+    data: data.toString('hex'),
+    cryptogram,
+  });
+  return answer.verified;
+}
+
 /**
  * Ends a withdrawal. The card's TC completes an approved one; its AAC or the terminal's reversal
  * (the card pulled, no answer in time) posts the reversing transaction, once: a second reversal
- * answers what the first did. A reversal of a key no authorisation came with voids the key.
+ * answers what the first did. A reversal of a key no authorisation came with voids the key. The
+ * card's TC or AAC is verified by the HSM first (outside the transaction, like the ARQC); one that
+ * does not verify is refused, audited, and changes nothing: the terminal reverses instead.
  */
 export async function completeWithdrawal(
   store: Store,
   clock: Clock,
+  hsm: HsmClient,
   terminal: BankTerminal,
   body: pension.WithdrawalCompletionBody,
 ): Promise<Completion> {
   const actor: Actor = { kind: 'terminal', id: terminal.terminalId, type: 'bank', region: terminal.region };
+  if (body.outcome !== 'reversal') {
+    const w = await store.get<WithdrawalRow>(
+      'SELECT * FROM bank_withdrawals WHERE terminal_id = ? AND idempotency_key = ?',
+      [terminal.terminalId, body.authorisationKey],
+    );
+    if (w && w.status !== 'voided') {
+      const verified = await secondCryptogramVerified(hsm, w, body.outcome, body.cryptogram!, body.iad!);
+      if (!verified) {
+        await store.transaction((tx) =>
+          appendAudit(tx, clock, {
+            ...auditActor(actor),
+            action: `pension.withdrawal.${body.outcome}`,
+            subject: cardSubject(w.card_number!),
+            result: 'refused',
+            details: { withdrawalId: w.withdrawal_id, reason: 'CRYPTOGRAM_INVALID' },
+          }),
+        );
+        throw new DomainError(
+          'CRYPTOGRAM_INVALID',
+          `the card’s ${body.outcome === 'tc' ? 'TC' : 'AAC'} did not verify`,
+          403,
+        );
+      }
+    }
+  }
   return store.transaction(async (tx): Promise<Completion> => {
     await lockIdempotencyKey(tx, { terminalId: terminal.terminalId, key: body.authorisationKey });
     const w = await tx.get<WithdrawalRow>(

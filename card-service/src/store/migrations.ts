@@ -633,6 +633,24 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX bank_withdrawals_person ON bank_withdrawals (person_no, authorised_at)',
     ],
   },
+  {
+    version: 13,
+    name: 'bank withdrawals: the bank PIN verification value and its wrong tries, the data the second cryptogram covers',
+    statements: [
+      // The bank PIN is kept only as its PIN verification value (made by the HSM) with its key
+      // index; the wrong tries in a row block it at the limit, until the issuer sets a new PIN.
+      'ALTER TABLE debit_accounts ADD COLUMN pin_pvv TEXT',
+      'ALTER TABLE debit_accounts ADD COLUMN pin_pvki INTEGER',
+      'ALTER TABLE debit_accounts ADD COLUMN pin_failures INTEGER NOT NULL DEFAULT 0',
+      'ALTER TABLE debit_accounts ADD COLUMN pin_set_at TEXT',
+      // The authorisation's cryptogram data, so that the card's TC or AAC (over the same terminal
+      // data, AIP and ATC) can be verified at completion.
+      'ALTER TABLE bank_withdrawals ADD COLUMN psn TEXT',
+      'ALTER TABLE bank_withdrawals ADD COLUMN algorithm TEXT',
+      'ALTER TABLE bank_withdrawals ADD COLUMN cdol1 TEXT',
+      'ALTER TABLE bank_withdrawals ADD COLUMN aip TEXT',
+    ],
+  },
 ];
 
 /** Tables the service only ever appends to: its role has no UPDATE, DELETE or TRUNCATE on them. */

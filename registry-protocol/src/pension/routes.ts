@@ -3,6 +3,7 @@ import { lifeEventAnswerSchema, lifeEventBody } from './life-events.js';
 import { cardStatementBody, pensionStatementSchema } from './statement.js';
 import {
   debitAccountBody,
+  debitAccountPinBody,
   debitAccountSchema,
   withdrawalAnswerSchema,
   withdrawalBody,
@@ -164,11 +165,22 @@ export const pensionRoutes = [
     },
   }),
   route({
+    operationId: 'setDebitAccountPin',
+    method: 'post',
+    path: '/v1/pensions/debit-accounts/pin',
+    summary:
+      'Set a new bank PIN for a debit account (forgotten or blocked), as a zone-key PIN block: its verification value made by the HSM, the wrong tries cleared',
+    tag: 'operator',
+    access: { scope: 'pension:manage' },
+    body: debitAccountPinBody,
+    responses: { 200: { description: 'the card’s debit account', body: debitAccountSchema } },
+  }),
+  route({
     operationId: 'authoriseWithdrawal',
     method: 'post',
     path: '/v1/pensions/withdrawals',
     summary:
-      'Authorise a cash withdrawal from the card account at a bank counter: ARQC verified, counter checked, account debited, ARPC answered (Idempotency-Key)',
+      'Authorise a cash withdrawal from the card account at a bank counter: bank PIN and ARQC verified by the HSM, counter checked, account debited, ARPC answered (Idempotency-Key)',
     tag: 'terminal',
     access: { terminals: ['bank'] },
     body: withdrawalBody,
@@ -181,7 +193,7 @@ export const pensionRoutes = [
     method: 'post',
     path: '/v1/pensions/withdrawals/completion',
     summary:
-      'End a withdrawal: the card’s TC completes it; its AAC or the terminal’s reversal gives the money back, once',
+      'End a withdrawal: the card’s TC (verified by the HSM) completes it; its AAC (verified likewise) or the terminal’s reversal gives the money back, once',
     tag: 'terminal',
     access: { terminals: ['bank'] },
     body: withdrawalCompletionBody,

@@ -28,17 +28,39 @@ export const WITHDRAWAL_REFUSALS = [
   'WITHDRAWAL_VOIDED',
   /** A completion that contradicts the withdrawal's outcome already recorded (a TC after a reversal). */
   'WITHDRAWAL_ALREADY_ENDED',
+  /** The debit account has no bank PIN (no PIN verification value): the issuer sets one first. */
+  'BANK_PIN_NOT_SET',
+  /** The card's second cryptogram (TC or AAC) did not verify, or is not the kind the outcome says. */
+  'CRYPTOGRAM_INVALID',
 ] as const;
+
+/** Wrong bank PINs in a row after which the account's PIN is blocked, until the issuer sets a new one. */
+export const BANK_PIN_TRIES = 3;
 
 const pan = z.string().regex(/^[0-9]{16,19}$/, '16 to 19 digits');
 const psn = z.string().regex(/^[0-9]{2}$/, 'two digits');
 const hexOf = (bytes: number) =>
   z.string().regex(new RegExp(`^[0-9A-Fa-f]{${bytes * 2}}$`), `${bytes} bytes as hex`);
 
-/** The bank's account of a card: its debit application's PAN and sequence number. */
+/**
+ * A bank PIN as the issuer's systems pass it on: an ISO 9564 format 0 PIN block for the account,
+ * enciphered under the zone PIN key. The service has its HSM make the PIN verification value of
+ * it and keeps only that.
+ */
+const zonePinBlock = hexOf(8);
+
+/**
+ * The bank's account of a card: its debit application's PAN and sequence number, and the bank PIN
+ * chosen at issuance. An account registered without one refuses withdrawals until a PIN is set.
+ */
 export const debitAccountBody = z
-  .strictObject({ cardNumber, pan, psn })
+  .strictObject({ cardNumber, pan, psn, pinBlock: zonePinBlock.optional() })
   .register(contracts, { id: 'DebitAccountRequest' });
+
+/** A new bank PIN for a debit account (a forgotten or blocked one): the wrong tries start again. */
+export const debitAccountPinBody = z
+  .strictObject({ pan, pinBlock: zonePinBlock })
+  .register(contracts, { id: 'DebitAccountPinRequest' });
 
 export const debitAccountSchema = z
   .strictObject({
@@ -47,6 +69,10 @@ export const debitAccountSchema = z
     pan: z.string(),
     psn: z.string(),
     registeredAt: instant,
+    /** Whether a bank PIN is set; withdrawals need one. */
+    pinSet: z.boolean(),
+    /** Wrong bank PINs still allowed before the PIN is blocked. */
+    pinTriesLeft: z.number().int().min(0),
     replayed: z.boolean().optional(),
   })
   .register(contracts, { id: 'DebitAccount' });
@@ -57,6 +83,10 @@ export const AUTHORISATION_RESPONSE_CODES = {
   insufficientFunds: '51',
   /** The card is not active, or the holder's pension use is frozen. */
   restrictedCard: '62',
+  /** The bank PIN did not verify; tries are left. */
+  incorrectPin: '55',
+  /** The bank PIN is blocked: this wrong PIN was the last try allowed, or it was blocked before. */
+  pinTriesExceeded: '75',
 } as const;
 
 export const withdrawalBody = z
@@ -79,6 +109,13 @@ export const withdrawalBody = z
     iad: z.string().regex(/^([0-9A-Fa-f]{2}){8,32}$/, '8 to 32 bytes as hex'),
     /** The application cryptogram (9F26) the card answered, an ARQC. */
     arqc: hexOf(8),
+    /** The format of `pinBlock`: ISO 9564 format 0 (3DES) or 4 (AES). */
+    pinFormat: z.union([z.literal(0), z.literal(4)]),
+    /**
+     * The bank PIN as the counter's PIN pad enciphered it, under the terminal PIN key of the
+     * terminal the certificate names, for this PAN: 8 bytes (format 0) or 16 (format 4).
+     */
+    pinBlock: z.string().regex(/^([0-9A-Fa-f]{16}|[0-9A-Fa-f]{32})$/, '8 or 16 bytes as hex'),
   })
   .register(contracts, { id: 'WithdrawalRequest' });
 
@@ -86,7 +123,10 @@ export const withdrawalAnswerSchema = z
   .strictObject({
     withdrawalId: z.string(),
     approved: z.boolean(),
-    /** The authorisation response code, two characters: '00' approved, '51' insufficient funds, '62' restricted card. */
+    /**
+     * The authorisation response code, two characters: '00' approved, '51' insufficient funds,
+     * '55' incorrect bank PIN, '62' restricted card, '75' bank PIN tries exceeded.
+     */
     arc: z.string().length(2),
     /** The ARPC for the card (EXTERNAL AUTHENTICATE or the second GENERATE AC), over the ARC. */
     arpc: z.string(),
@@ -94,6 +134,8 @@ export const withdrawalAnswerSchema = z
     /** The card account's balance in fen after this authorisation. */
     balance: z.number().int(),
     authorisedAt: instant,
+    /** Wrong bank PINs still allowed after this authorisation (0: blocked). */
+    pinTriesLeft: z.number().int().min(0),
     replayed: z.boolean().optional(),
   })
   .register(contracts, { id: 'WithdrawalAuthorisation' });
@@ -108,8 +150,20 @@ export const withdrawalCompletionBody = z
     /** `tc`: the card accepted; `aac`: the card declined after the ARPC; `reversal`: the terminal undoes it. */
     outcome: z.enum(WITHDRAWAL_OUTCOMES),
     reason: z.enum(REVERSAL_REASONS).optional(),
-    /** The card's second cryptogram (TC or AAC), recorded with the outcome. */
+    /**
+     * The card's second cryptogram (9F26 of the second GENERATE AC: its TC or AAC); required with
+     * `tc` and `aac`, when the HSM verifies it with the card's key like the ARQC.
+     */
     cryptogram: hexOf(8).optional(),
+    /** The issuer application data (9F10) of the second GENERATE AC, whose CVR the cryptogram covers. */
+    iad: z
+      .string()
+      .regex(/^([0-9A-Fa-f]{2}){8,32}$/, '8 to 32 bytes as hex')
+      .optional(),
+  })
+  .refine((b) => b.outcome === 'reversal' || (b.cryptogram !== undefined && b.iad !== undefined), {
+    message: 'a TC or AAC comes with its cryptogram and issuer application data',
+    path: ['cryptogram'],
   })
   .register(contracts, { id: 'WithdrawalCompletion' });
 
@@ -128,6 +182,8 @@ export const withdrawalCompletionAnswerSchema = z
   .register(contracts, { id: 'WithdrawalCompletionAnswer' });
 
 export type DebitAccount = z.infer<typeof debitAccountSchema>;
+export type DebitAccountBody = z.infer<typeof debitAccountBody>;
+export type DebitAccountPinBody = z.infer<typeof debitAccountPinBody>;
 export type WithdrawalBody = z.infer<typeof withdrawalBody>;
 export type WithdrawalAnswer = z.infer<typeof withdrawalAnswerSchema>;
 export type WithdrawalCompletionBody = z.infer<typeof withdrawalCompletionBody>;

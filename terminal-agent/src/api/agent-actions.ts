@@ -29,7 +29,11 @@ export interface AgentActions extends EventEmitter<AgentActionEvents> {
   /** A bank counter's bank PIN for the card in the reader, enciphered (see CardActions.bankPinBlock). */
   bankPinBlock(request: { reader?: string | undefined; format: 0 | 4 }): Promise<BankPinBlockView>;
   /** A cash withdrawal from the card account at a bank counter (see CardActions.bankWithdrawal). */
-  bankWithdrawal(request: { reader?: string | undefined; amount: number }): Promise<BankWithdrawalView>;
+  bankWithdrawal(request: {
+    reader?: string | undefined;
+    amount: number;
+    pinFormat?: 0 | 4;
+  }): Promise<BankWithdrawalView>;
   readonly ministry: MinistryBackend;
   /** The bureau HSM's key (`pKey`) for a first step's output, through the terminal's link to card-service. */
   hsmStep(request: { function: HsmStepRequest['function']; step1: string }): Promise<string>;

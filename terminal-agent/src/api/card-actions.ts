@@ -417,44 +417,68 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
   }
 
   /**
-   * A cash withdrawal from the card account at a bank counter: the card's ARQC for the amount to
-   * card-service (journalled), its answer back to the card, and the ending the card chose sent as
-   * the completion — the TC completes it, an AAC or a card pulled after the approval reverses it.
-   * An authorisation that got no answer is reversed by the journal before the card is answered.
+   * A cash withdrawal from the card account at a bank counter. The account number is read from
+   * the card (that session closes before the PIN is asked for, so no card transaction waits on the
+   * cardholder), the PIN pad enciphers the bank PIN block under its terminal PIN key; then in one
+   * card session the card's ARQC for the amount goes with the PIN block to card-service
+   * (journalled), whose HSM verifies both, its answer goes back to the card, and the ending the
+   * card chose is sent as the completion — the TC completes it; an AAC, a card pulled after the
+   * approval or a TC the issuer does not verify reverses it. An authorisation that got no answer
+   * is reversed by the journal before the card is answered.
    */
   async bankWithdrawal(request: {
     reader?: string | undefined;
     amount: number;
+    pinFormat?: 0 | 4;
   }): Promise<BankWithdrawalView> {
-    const { card, registry, log } = this.#options;
+    const { card, registry, pin: pinPad, log } = this.#options;
     this.#bankCounterOnly('withdrawals are made at bank terminals only');
     const reader = request.reader ?? this.#cardReader();
+    const pinFormat = request.pinFormat ?? 0;
+    const pan = await card.debitPan(reader === undefined ? {} : { reader });
+    const pinBlock = await pinPad.encipheredPinBlock({ pan, format: pinFormat });
     let outcome: AuthorisationOutcome | undefined;
-    let pan = '';
     const view = (status: BankWithdrawalView['status']): BankWithdrawalView => {
       const authorised = outcome?.kind === 'authorised' ? outcome.authorisation : undefined;
       return {
         status,
-        pan: pan ? `${'*'.repeat(pan.length - 4)}${pan.slice(-4)}` : '',
+        pan: `${'*'.repeat(pan.length - 4)}${pan.slice(-4)}`,
         amount: request.amount,
         withdrawalId: authorised?.withdrawalId ?? null,
         arc: authorised?.arc ?? null,
+        pinTriesLeft: authorised?.pinTriesLeft ?? null,
         balance: authorised?.balance ?? null,
         authorisationKey: outcome?.authorisationKey ?? null,
       };
     };
     const complete = (
       outcomeName: 'tc' | 'aac' | 'reversal',
-      extra: { reason?: 'card_removed' | 'terminal_error'; cryptogram?: string },
+      extra: { reason?: 'card_removed' | 'terminal_error'; cryptogram?: string; iad?: string },
     ) =>
       registry.withdrawals((w) =>
         w.complete({ authorisationKey: outcome!.authorisationKey, outcome: outcomeName, ...extra }),
       );
+    const reverse = async (reason: 'card_removed' | 'terminal_error') => {
+      await complete('reversal', { reason });
+      log.info('bank withdrawal reversed', {
+        authorisationKey: outcome!.authorisationKey,
+        amount: request.amount,
+        reason,
+      });
+    };
     let ended: Awaited<ReturnType<CardOperations['debitWithdrawal']>>;
     try {
       ended = await card.debitWithdrawal({ reader, amount: request.amount }, async (cryptogram) => {
-        pan = cryptogram.pan;
-        outcome = await registry.withdrawals((w) => w.authorise(cryptogram));
+        if (cryptogram.pan !== pan) {
+          throw new ApiProblem(
+            409,
+            'CARD_CHANGED',
+            'the card in the reader is not the one the bank PIN was entered for',
+          );
+        }
+        outcome = await registry.withdrawals((w) =>
+          w.authorise({ ...cryptogram, pinFormat, pinBlock: pinBlock.toString('hex').toUpperCase() }),
+        );
         if (outcome.kind === 'reversed') {
           throw new ApiProblem(
             502,
@@ -470,20 +494,33 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
     } catch (e) {
       // Approved, then the card was pulled (or failed) before its second cryptogram: give it back.
       if (outcome?.kind === 'authorised' && outcome.authorisation.approved) {
-        await complete('reversal', { reason: e instanceof ReaderError ? 'card_removed' : 'terminal_error' });
-        log.info('bank withdrawal reversed', {
-          authorisationKey: outcome.authorisationKey,
-          amount: request.amount,
-        });
+        await reverse(e instanceof ReaderError ? 'card_removed' : 'terminal_error');
         if (e instanceof ApiProblem) throw e;
         return view('reversed');
       }
       throw e;
+    } finally {
+      wipe(pinBlock);
     }
     if (!ended.second || outcome?.kind !== 'authorised') return view('declined_by_card');
-    const cryptogram = ended.second.cryptogram.toString('hex').toUpperCase();
+    const second = {
+      cryptogram: ended.second.cryptogram.toString('hex').toUpperCase(),
+      iad: ended.second.iad.toString('hex').toUpperCase(),
+    };
     const byCard = ended.second.type === 0x40 ? 'tc' : 'aac';
-    await complete(byCard, { cryptogram });
+    try {
+      await complete(byCard, second);
+    } catch (e) {
+      // A TC or AAC the issuer's HSM does not verify is no ending the card vouched for: the
+      // terminal undoes an approved withdrawal itself, and no cash is handed out.
+      if (!isRegistryError(e) || e.serviceCode !== 'CRYPTOGRAM_INVALID') throw e;
+      log.warn('bank withdrawal: the card’s second cryptogram did not verify', {
+        authorisationKey: outcome.authorisationKey,
+      });
+      if (!outcome.authorisation.approved) return view('declined');
+      await reverse('terminal_error');
+      return view('reversed');
+    }
     const status = !outcome.authorisation.approved ? 'declined' : byCard === 'tc' ? 'completed' : 'reversed';
     log.info('bank withdrawal', {
       authorisationKey: outcome.authorisationKey,

@@ -70,6 +70,7 @@ class RecordedActions extends NotABankTerminal implements AgentActions {
       amount: 1,
       withdrawalId: null,
       arc: '00',
+      pinTriesLeft: 3,
       balance: 0,
       authorisationKey: null,
     };
