@@ -20,6 +20,7 @@ import { Registry } from './registry.js';
 import { RequestReads } from './terminals/request-reads.js';
 import { RiskChecks } from './risk/risk-checks.js';
 import { SettlementEngine } from './settlement/engine.js';
+import { AnalysisJobs } from './whatif/analysis-jobs.js';
 import { ensurePrivateDir, refuseOpenToOthers } from './secure-paths.js';
 import { checkDurability } from './store/durability.js';
 import { openStore } from './store/open-store.js';
@@ -111,6 +112,7 @@ export async function startService(
       risk,
     );
     registry.onCardChange((card) => identity.invalidate(card.cardNumber));
+    const analyses = new AnalysisJobs(store, clock, log);
     const services: Services = {
       config,
       store,
@@ -122,6 +124,7 @@ export async function startService(
       hsm,
       settlement: new SettlementEngine(store, clock, presence, config.quoteTtlSeconds, risk),
       risk,
+      analyses,
       externalAuth: new ExternalAuthentication(store, hsm, audit),
       hsmSteps: new HsmSteps(store, hsm, audit),
       pinBlocks: new PinBlocks(hsm, audit),
@@ -167,6 +170,7 @@ export async function startService(
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await analyses.close();
         await audit.close();
         await checkpointer.close();
         await hsm.close();

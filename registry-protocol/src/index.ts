@@ -19,3 +19,4 @@ export * from './terminals.js';
 export * from './vocabulary.js';
 export * as settlement from './settlement/index.js';
 export * as pension from './pension/index.js';
+export * as whatif from './whatif/index.js';

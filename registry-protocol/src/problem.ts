@@ -4,6 +4,7 @@ import { PENSION_REFUSALS } from './pension/entitlements.js';
 import { LIFE_EVENT_REFUSALS } from './pension/life-events.js';
 import { WITHDRAWAL_REFUSALS } from './pension/withdrawal.js';
 import { RISK_REFUSALS } from './risk.js';
+import { ANALYSIS_REFUSALS } from './whatif/routes.js';
 import { SETTLEMENT_REFUSALS } from './settlement/requests.js';
 
 /**
@@ -104,6 +105,7 @@ export const PROBLEM_CODES = [
   ...LIFE_EVENT_REFUSALS,
   ...WITHDRAWAL_REFUSALS,
   ...RISK_REFUSALS,
+  ...ANALYSIS_REFUSALS,
 ] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
 

@@ -11,6 +11,7 @@ import { pinBlockRoutes } from './pin-blocks.js';
 import type { RouteContract } from './route.js';
 import { settlementRoutes } from './settlement/routes.js';
 import { terminalRoutes } from './terminals.js';
+import { whatIfRoutes } from './whatif/routes.js';
 
 /**
  * Every operation of card-service. A new area of the API is one module of schemas and `route`
@@ -30,6 +31,7 @@ export const ROUTES = [
   ...settlementRoutes,
   ...pensionRoutes,
   ...riskRoutes,
+  ...whatIfRoutes,
 ] as const satisfies readonly RouteContract[];
 
 export type Route = (typeof ROUTES)[number];

@@ -13,6 +13,7 @@ import type { RequestReads } from '../terminals/request-reads.js';
 import type { RiskChecks } from '../risk/risk-checks.js';
 import type { SettlementEngine } from '../settlement/engine.js';
 import type { Store } from '../store/store.js';
+import type { AnalysisJobs } from '../whatif/analysis-jobs.js';
 import type { CertificateAuthority } from '../terminals/ca.js';
 import type { Operator } from '../terminals/operator-tokens.js';
 import type { Terminal } from '../terminals/terminals.js';
@@ -31,6 +32,8 @@ export interface Services {
   settlement: SettlementEngine;
   /** The risk rules, as configured. */
   risk: RiskChecks;
+  /** Background analyses (policy what-if, pension projection) and their kept results. */
+  analyses: AnalysisJobs;
   externalAuth: ExternalAuthentication;
   hsmSteps: HsmSteps;
   pinBlocks: PinBlocks;

@@ -4,6 +4,7 @@ import { pensionHandlers } from './pension-routes.js';
 import { riskHandlers } from './risk-routes.js';
 import { settlementHandlers } from './settlement-routes.js';
 import { findInstitutionOfTerminal } from '../settlement/institutions.js';
+import { whatIfHandlers } from './whatif-routes.js';
 import { hsmDir } from '../config.js';
 import { hsmPaths } from '../hsm/hsm-paths.js';
 import { DomainError, unauthorized } from '../errors.js';
@@ -342,6 +343,7 @@ export function buildRoutes(svc: Services, openapi: OpenapiDocument): RouteDef[]
     ...settlementHandlers(svc),
     ...pensionHandlers(svc),
     ...riskHandlers(svc),
+    ...whatIfHandlers(svc),
   };
   return ROUTES.map(
     (contract) =>

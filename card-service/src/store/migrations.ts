@@ -651,6 +651,29 @@ export const MIGRATIONS: readonly Migration[] = [
       'ALTER TABLE bank_withdrawals ADD COLUMN aip TEXT',
     ],
   },
+  {
+    version: 14,
+    name: 'analyses: background what-if runs and projections with their parameters and results',
+    statements: [
+      // The policy what-if reads a region's settlements of a year in time order, a page at a time.
+      'CREATE INDEX settlements_insured_time ON settlements (insured_region, scheme, settled_at, settlement_id)',
+      `CREATE TABLE analysis_jobs (
+        job_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
+        done BIGINT NOT NULL DEFAULT 0,
+        total BIGINT NOT NULL DEFAULT 0,
+        parameters TEXT NOT NULL,
+        result TEXT,
+        error TEXT,
+        started_by TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        heartbeat_at TEXT NOT NULL,
+        finished_at TEXT
+      )`,
+      'CREATE INDEX analysis_jobs_started ON analysis_jobs (kind, started_at)',
+    ],
+  },
 ];
 
 /** Tables the service only ever appends to: its role has no UPDATE, DELETE or TRUNCATE on them. */

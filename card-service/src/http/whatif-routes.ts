@@ -1,0 +1,48 @@
+import type { whatif } from '@sscard/registry-protocol';
+import { runPensionProjection } from '../whatif/pension-projection.js';
+import { runPolicyWhatIf } from '../whatif/policy-whatif.js';
+import type { Services } from './context.js';
+import type { Handlers } from './handler.js';
+
+type WhatIfOperation = (typeof whatif.whatIfRoutes)[number]['operationId'];
+
+/** The handlers of registry-protocol's analysis routes: each kind started, listed, read, compared. */
+export function whatIfHandlers(svc: Services): Pick<Handlers, WhatIfOperation> {
+  const jobs = svc.analyses;
+  return {
+    startPolicyWhatIf: {
+      handle: async (ctx) => ({
+        status: 202,
+        body: await jobs.start('policy', ctx.body, ctx.actor, (progress, stopped) =>
+          runPolicyWhatIf(svc.store, ctx.body, { onProgress: progress, stopped }),
+        ),
+      }),
+    },
+    listPolicyWhatIfs: {
+      handle: async (ctx) => ({ body: { jobs: await jobs.list('policy', ctx.query.limit) } }),
+    },
+    getPolicyWhatIf: {
+      handle: async (ctx) => ({ body: await jobs.get('policy', ctx.params.jobId!) }),
+    },
+    comparePolicyWhatIfs: {
+      handle: async (ctx) => ({ body: await jobs.compare('policy', ctx.query.a, ctx.query.b) }),
+    },
+    startPensionProjection: {
+      handle: async (ctx) => ({
+        status: 202,
+        body: await jobs.start('pension', ctx.body, ctx.actor, (progress, stopped) =>
+          runPensionProjection(svc.store, ctx.body, progress, stopped),
+        ),
+      }),
+    },
+    listPensionProjections: {
+      handle: async (ctx) => ({ body: { jobs: await jobs.list('pension', ctx.query.limit) } }),
+    },
+    getPensionProjection: {
+      handle: async (ctx) => ({ body: await jobs.get('pension', ctx.params.jobId!) }),
+    },
+    comparePensionProjections: {
+      handle: async (ctx) => ({ body: await jobs.compare('pension', ctx.query.a, ctx.query.b) }),
+    },
+  };
+}
