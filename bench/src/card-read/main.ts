@@ -396,14 +396,42 @@ export async function run(argv: readonly string[]): Promise<void> {
   for (const m of measured) report(m, rounds);
 }
 
+/** The emulator's realistic-latency time of one traced APDU. */
+function apduMs(call: ReplayCall & { op: 'transmit' }): number {
+  return realisticLatencyMs(Buffer.from(call.command, 'hex'), Buffer.from(call.response, 'hex'));
+}
+
 /** The emulator's realistic-latency time of the card's APDUs in a read (slot 0), summed. */
 function cardBusyMs(calls: readonly ReplayCall[]): number {
   let total = 0;
-  for (const call of calls) {
-    if (call.op !== 'transmit' || call.slot !== 0) continue;
-    total += realisticLatencyMs(Buffer.from(call.command, 'hex'), Buffer.from(call.response, 'hex'));
-  }
+  for (const call of calls) if (call.op === 'transmit' && call.slot === 0) total += apduMs(call);
   return total;
+}
+
+/**
+ * The PSAM's APDUs that no client can take off the card's path: those whose command carries the
+ * card's GET CHALLENGE answer. The challenge is valid for the card's next command only
+ * (docs/card-conventions.md), and that command (EXTERNAL AUTHENTICATE) carries what the PSAM
+ * computes from it, so the card waits for them whatever the client overlaps.
+ */
+function forcedPsamMs(calls: readonly ReplayCall[]): { ms: number; apdus: number } {
+  let challenge: string | undefined;
+  let ms = 0;
+  let apdus = 0;
+  for (const call of calls) {
+    if (call.op !== 'transmit') continue;
+    if (call.slot === 0) {
+      // INS 84: GET CHALLENGE; its answer's data, without the status word.
+      challenge =
+        call.command.slice(2, 4).toLowerCase() === '84'
+          ? call.response.slice(0, -4).toLowerCase()
+          : undefined;
+    } else if (challenge && challenge.length > 0 && call.command.toLowerCase().includes(challenge)) {
+      ms += apduMs(call);
+      apdus++;
+    }
+  }
+  return { ms, apdus };
 }
 
 function report(m: Measured, rounds: number): void {
@@ -495,8 +523,13 @@ function report(m: Measured, rounds: number): void {
     // What the card itself takes: each of its APDUs, one after another on the one card, costs the
     // emulator's 9600 baud transfer and processing time; no read can be faster than their sum.
     const busy = cardBusyMs(m.plan.steady);
+    const forced = forcedPsamMs(m.plan.steady);
+    const path = busy + forced.ms;
     say(
-      `the card's own busy time per read: ${ms(busy, 1)} (${cardApdus} APDUs, transfer and processing, all on the read's critical path); agent median / card busy = ${(m.slow.agent.median / busy).toFixed(3)} (${verdict(m.slow.agent.median / busy, '<=', 1.05)}), bare pcsclite median / card busy = ${(m.slow.bare.median / busy).toFixed(3)}`,
+      `the card's own busy time per read: ${ms(busy, 1)} (${cardApdus} APDUs, transfer and processing); agent median / card busy = ${(m.slow.agent.median / busy).toFixed(3)}, bare pcsclite median / card busy = ${(m.slow.bare.median / busy).toFixed(3)}`,
+    );
+    say(
+      `the read's critical path: the card's busy time + ${ms(forced.ms, 1)} of ${forced.apdus} PSAM APDU(s) that carry the card's challenge (valid for its next command only) = ${ms(path, 1)}; agent median / critical path = ${(m.slow.agent.median / path).toFixed(3)} (${verdict(m.slow.agent.median / path, '<=', 1.05)}), bare pcsclite median / critical path = ${(m.slow.bare.median / path).toFixed(3)}`,
     );
   }
   if (m.nagle) {
