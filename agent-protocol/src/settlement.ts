@@ -10,6 +10,9 @@ import {
   type reconciliationTotalsSchema,
 } from '@sscard/registry-protocol/settlement';
 
+/** The settlement bodies the desk API answers with, as card-service defines them. */
+export type { Breakdown, Quote, Settlement, Visit } from '@sscard/registry-protocol/settlement';
+
 /**
  * The hospital and pharmacy desk's local API: medical settlement through the agent, for the HIS
  * (REST) and the desk UI (socket.io events). Hospital and pharmacy terminals only: an agent whose

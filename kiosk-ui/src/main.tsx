@@ -13,7 +13,7 @@ const shuffleKeypad = new URLSearchParams(location.search).get('keypad') === 'sh
 render(
   <App
     options={{
-      socket: connectAgent(),
+      connect: connectAgent,
       language: new Language(),
       shuffleKeypad,
       inactivity: delaysFromQuery(location.search),

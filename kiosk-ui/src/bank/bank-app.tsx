@@ -1,0 +1,197 @@
+import { useState } from 'preact/hooks';
+import { useWords } from '../components/language.js';
+import type { AgentSocket } from '../connection.js';
+import { CardWaitPanel, HolderLine, RefusalNote } from '../counter/card-panel.js';
+import { CounterShell, type Tab, useKeys, useFirstField } from '../counter/shell.js';
+import { chinaTime } from '../counter/time.js';
+import { C } from '../counter/words.js';
+import { useFlow } from '../flows/flow.js';
+import { fill, type Text } from '../i18n.js';
+import { yuan } from '../money.js';
+import type { BankWithdrawalView, TerminalView } from '../protocol.js';
+import { BankController } from './controller.js';
+import type { BankState, BankTab, WithdrawStep } from './state.js';
+import { B } from './words.js';
+
+const TABS: readonly Tab<BankTab>[] = [{ key: 'withdraw', label: B.tabWithdraw, fkey: 'F1' }];
+
+/** The bank counter's social security card services. */
+export function BankApp(props: { socket: AgentSocket; terminal: TerminalView; onSwitchLanguage(): void }) {
+  const [bank] = useState(() => new BankController(props.socket));
+  const state = useFlow(bank.flow);
+  const card = state.card.state === 'read' ? state.card.card : undefined;
+  return (
+    <CounterShell
+      title={B.title}
+      terminal={props.terminal}
+      connection={state.connection}
+      readers={state.readers}
+      tabs={TABS}
+      tab={state.tab}
+      onTab={(tab) => bank.openTab(tab)}
+      onSwitchLanguage={props.onSwitchLanguage}
+    >
+      <div class="settle" key={state.shown}>
+        {card && state.step.name !== 'result' && <HolderLine card={card} />}
+        <WithdrawStepView bank={bank} state={state} step={state.step} />
+      </div>
+    </CounterShell>
+  );
+}
+
+function WithdrawStepView(props: { bank: BankController; state: BankState; step: WithdrawStep }) {
+  const { t } = useWords();
+  const { bank, state, step } = props;
+  switch (step.name) {
+    case 'card':
+      return <CardWaitPanel card={state.card} onReadAgain={() => bank.readAgain()} />;
+    case 'amount':
+      return <AmountForm bank={bank} state={state} error={step.error} />;
+    case 'pin':
+      return (
+        <section class="panel" data-screen="bank-pin" aria-labelledby="pin-title">
+          <h1 id="pin-title">{t(B.bankPin)}</h1>
+          <p class="big-amount">
+            {yuan(step.amount)} {t(C.yuan)}
+          </p>
+          <div class="pin-dots" aria-hidden="true" data-entered={String(step.entered)}>
+            {Array.from({ length: Math.max(6, step.entered) }, (_, i) => (
+              <span key={i} class={i < step.entered ? 'dot filled' : 'dot'} />
+            ))}
+          </div>
+          <p aria-live="polite">{t(fill(C.pinEntered, { n: step.entered }))}</p>
+          <p class="hint">{t(B.authorising)}</p>
+        </section>
+      );
+    case 'result':
+      return <ResultPanel bank={bank} result={step.result} />;
+    case 'problem':
+      return <ProblemPanel bank={bank} code={step.problem.code} text={step.text} />;
+  }
+}
+
+function AmountForm(props: { bank: BankController; state: BankState; error: Text | undefined }) {
+  const first = useFirstField<HTMLInputElement>();
+  const { t } = useWords();
+  const { bank, state } = props;
+  return (
+    <form
+      class="panel"
+      data-screen="amount"
+      aria-labelledby="amount-title"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void bank.withdraw();
+      }}
+    >
+      <h1 id="amount-title">{t(B.tabWithdraw)}</h1>
+      <label>
+        {t(B.amount)}
+        <input
+          name="amount"
+          inputMode="decimal"
+          autoComplete="off"
+          ref={first}
+          value={state.amountText}
+          onInput={(e) => bank.editAmount(e.currentTarget.value)}
+        />
+      </label>
+      {props.error && <RefusalNote text={props.error} code="FORM" />}
+      <div class="counter-actions">
+        <button type="submit" class="cbtn primary">
+          <kbd>Enter</kbd> {t(B.withdraw)}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+const OUTCOME: Record<BankWithdrawalView['status'], Text> = {
+  completed: B.completed,
+  declined: B.declined,
+  reversed: B.reversed,
+  declined_by_card: B.declinedByCard,
+};
+
+const ARC: Record<string, Text> = {
+  '00': B.arc00,
+  '51': B.arc51,
+  '55': B.arc55,
+  '62': B.arc62,
+  '75': B.arc75,
+};
+
+function ResultPanel(props: { bank: BankController; result: BankWithdrawalView }) {
+  const { t } = useWords();
+  const { bank, result } = props;
+  useKeys({ Enter: () => bank.next(), F8: () => window.print() }, [bank]);
+  const good = result.status === 'completed';
+  const rows: [Text, string][] = [
+    [B.account, result.pan],
+    [B.amount, yuan(result.amount)],
+    [B.arc, result.arc === null ? '' : `${result.arc} ${ARC[result.arc] ? t(ARC[result.arc]!) : ''}`],
+    [B.balanceAfter, result.balance === null ? '' : yuan(result.balance)],
+    [B.withdrawalId, result.withdrawalId ?? ''],
+    [B.reference, result.authorisationKey ?? ''],
+    [{ zh: '时间', en: 'Time' }, chinaTime(new Date().toISOString())],
+  ];
+  return (
+    <section
+      class="panel"
+      data-screen="withdrawal-result"
+      data-status={result.status}
+      aria-labelledby="result-title"
+    >
+      <h1 id="result-title" class={good ? 'good' : 'bad'}>
+        {t(OUTCOME[result.status])}
+      </h1>
+      {result.arc === '55' && result.pinTriesLeft !== null && (
+        <p class="bad" data-field="pin-tries">
+          {t(fill(C.pinWrong, { n: result.pinTriesLeft }))}
+        </p>
+      )}
+      {good && (
+        <p class="big-amount" data-field="payout">
+          {yuan(result.amount)} {t(C.yuan)}
+        </p>
+      )}
+      <article class="slip slip-final" id="slip" aria-label={t(B.receipt)}>
+        <h2>{t(B.receipt)}</h2>
+        <dl class="slip-head">
+          {rows.map(([label, value]) => (
+            <div key={label.en}>
+              <dt>{t(label)}</dt>
+              <dd>{value}</dd>
+            </div>
+          ))}
+        </dl>
+      </article>
+      <div class="counter-actions no-print">
+        <button type="button" class="cbtn secondary" onClick={() => window.print()}>
+          <kbd>F8</kbd> {t(C.print)}
+        </button>
+        <button type="button" class="cbtn primary" onClick={() => bank.next()}>
+          <kbd>Enter</kbd> {t(C.next)}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function ProblemPanel(props: { bank: BankController; code: string; text: Text }) {
+  const { t } = useWords();
+  useKeys({ Enter: () => props.bank.next() }, [props.bank]);
+  return (
+    <section class="panel" data-screen="problem" data-code={props.code} aria-labelledby="problem-title">
+      <h1 id="problem-title" class="bad">
+        {t(C.failed)}
+      </h1>
+      <RefusalNote text={props.text} code={props.code} />
+      <div class="counter-actions">
+        <button type="button" class="cbtn primary" onClick={() => props.bank.next()}>
+          <kbd>Enter</kbd> {t(C.back)}
+        </button>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,83 @@
+import type { Refusal } from '../agent-rest.js';
+import type { CardSlot } from '../counter/card-watch.js';
+import type { Text } from '../i18n.js';
+import type {
+  DeskDayView,
+  DeskPendingView,
+  DeskReconciliationView,
+  DeskSettlementView,
+  DeskVisitRequest,
+  PinPrompt,
+  Quote,
+  ReaderState,
+  Visit,
+} from '../protocol.js';
+import type { BillLine } from './bill.js';
+
+export type DeskTab = 'settle' | 'day' | 'pending' | 'reconciliation';
+
+/** What the clerk typed for the visit: kept while the flow goes on, so a step back loses nothing. */
+export interface VisitForm {
+  hisVisitNo: string;
+  scheme: DeskVisitRequest['scheme'];
+  visitType: DeskVisitRequest['visitType'];
+  billText: string;
+}
+
+export const EMPTY_FORM: VisitForm = { hisVisitNo: '', scheme: '310', visitType: 'outpatient', billText: '' };
+
+/** The visit as far as it went: registered, billed, quoted. */
+export interface Priced {
+  visit: Visit;
+  lines: BillLine[];
+  quote: Quote;
+  useAccount: boolean;
+}
+
+/** The settlement flow, one state per screen: card → visit and bill → slip preview → PIN → slip. */
+export type SettleStep =
+  | { name: 'card' }
+  | { name: 'form'; error: Text | undefined }
+  | { name: 'working'; what: Text }
+  | { name: 'quote'; priced: Priced }
+  | { name: 'pin'; priced: Priced; prompt: PinPrompt | undefined; entered: number; digits: string[] }
+  | { name: 'settled'; priced: Priced; result: DeskSettlementView }
+  | { name: 'problem'; problem: Refusal; text: Text; back: SettleStep | undefined };
+
+/** A list fetched from the agent: not yet, its answer, or why not. */
+export type Fetched<T> =
+  | { state: 'loading' }
+  | { state: 'ready'; value: T }
+  | { state: 'failed'; problem: Refusal };
+
+export interface DeskState {
+  connection: 'connecting' | 'online' | 'offline';
+  readers: ReaderState[];
+  card: CardSlot;
+  tab: DeskTab;
+  form: VisitForm;
+  step: SettleStep;
+  /** Counts the steps shown, so a new step replaces the old screen whole. */
+  shown: number;
+  day: Fetched<DeskDayView> | undefined;
+  /** The settlement the clerk is asked to confirm cancelling, and what came of the last cancel. */
+  cancelling: { settlementId: string; working: boolean } | undefined;
+  notice: Text | undefined;
+  pending: Fetched<DeskPendingView> | undefined;
+  reconciliation: Fetched<DeskReconciliationView> | undefined;
+}
+
+export const INITIAL: DeskState = {
+  connection: 'connecting',
+  readers: [],
+  card: { state: 'empty' },
+  tab: 'settle',
+  form: EMPTY_FORM,
+  step: { name: 'card' },
+  shown: 0,
+  day: undefined,
+  cancelling: undefined,
+  notice: undefined,
+  pending: undefined,
+  reconciliation: undefined,
+};
