@@ -1,6 +1,7 @@
 // The terminal agent's wire contract, shared by the agent and every client of it (kiosk-ui, HIS
 // integrations). Types and named values only: nothing here does I/O.
 export * from './card.js';
+export type * from './citizen.js';
 export * from './ministry.js';
 export * from './pin.js';
 export * from './problem.js';

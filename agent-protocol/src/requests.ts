@@ -26,6 +26,12 @@ export const reportLostRequest = z.strictObject(
   },
 );
 
+/**
+ * The citizen's services on the card in the reader (summary, certification) name at most the
+ * reader, like a loss report: the card number is the card's.
+ */
+export const cardServiceRequest = reportLostRequest;
+
 /** A one-time enrolment code from a registry operator (surrounding blanks are not part of it). */
 export const enrolRequest = z.object({ code: z.string().trim().min(1, 'the enrolment code') });
 
@@ -68,4 +74,6 @@ export const AGENT_REQUEST_BODIES = {
   ministryHsmStep: hsmStepRequest,
   bankPinBlock: bankPinBlockRequest,
   bankWithdrawal: bankWithdrawalRequest,
+  citizenSummary: cardServiceRequest,
+  pensionCertification: cardServiceRequest,
 } as const;

@@ -14,6 +14,8 @@ import type { enrolRequest, readerRequest, reportLostRequest, unparkRequest } fr
  *   POST /v1/card/pin/verify    → PinResultView
  *   POST /v1/card/pin/change    → PinResultView
  *   POST /v1/card/report-lost   ReportLostRequest → LostCardReportView
+ *   POST /v1/citizen/summary    ReaderRequest → CitizenSummaryReply (kiosk; PIN first)
+ *   POST /v1/card/pension-certification  ReaderRequest → PensionCertificationReply (kiosk, bank)
  *   POST /v1/registry/enrol     EnrolRequest → EnrolAnswer (API token clients only)
  *   GET  /v1/outbox             → OutboxAnswer (API token clients only)
  *   POST /v1/outbox/unpark      UnparkRequest → OutboxAnswer (API token clients only)
@@ -113,6 +115,8 @@ export const AGENT_API_PATHS = {
   outboxUnpark: '/v1/outbox/unpark',
   bankPinBlock: '/v1/card/pin/bank-block',
   bankWithdrawal: '/v1/card/debit/withdrawal',
+  citizenSummary: '/v1/citizen/summary',
+  pensionCertification: '/v1/card/pension-certification',
 } as const;
 
 /**

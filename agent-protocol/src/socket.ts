@@ -1,4 +1,5 @@
 import type { CardReadView, LostCardReportView, VerificationView } from './card.js';
+import type { CitizenSummaryReply, PensionCertificationReply } from './citizen.js';
 import type { KeypadKey, PinProgress, PinPrompt, PinResultView } from './pin.js';
 import type { Problem } from './problem.js';
 import type { CardInsertedEvent, CardRemovedEvent, ReaderRemovedEvent, ReaderState } from './readers.js';
@@ -51,6 +52,10 @@ export interface ClientToServerEvents {
   'change-pin': (ack: Ack<PinResultView>) => void;
   /** Report the card in the reader temporarily lost (kiosk and bank terminals; PIN verified first). */
   'report-lost': (request: ReaderRequest, ack: Ack<LostCardReportView>) => void;
+  /** The PIN, then the holder's pension and medical account (kiosk terminals), as `POST /v1/citizen/summary`. */
+  'citizen-summary': (request: ReaderRequest, ack: Ack<CitizenSummaryReply>) => void;
+  /** The PIN, then the annual pension certification (kiosk and bank terminals). */
+  'certify-pension': (request: ReaderRequest, ack: Ack<PensionCertificationReply>) => void;
   /**
    * The desk's settle (hospital and pharmacy terminals), as `POST /v1/settlement/settle`: the
    * client that sends it owns the PIN entry and may cancel it (`pin-cancel`).

@@ -165,8 +165,11 @@ export interface PinResult {
 /** A payment proof (docs/card-conventions.md) for a medical settlement, made in one card session. */
 export interface PaymentProofRequest {
   reader?: string | undefined;
-  /** The visit's card: a card with another number is refused before the PIN reaches it. */
-  cardNumber: string;
+  /**
+   * The visit's card: a card with another number is refused before the PIN reaches it. Without
+   * it, the card in the reader, whichever it is (a kiosk's citizen services).
+   */
+  cardNumber?: string | undefined;
   /** The service's single-use challenge for the card, asked once the card is identified. */
   challenge: (
     cardIdCode: string,
@@ -178,7 +181,7 @@ export type PaymentProofResult =
   | { outcome: 'other-card' }
   /** The card refused the PIN (wrong, blocked): no proof. */
   | { outcome: 'pin-refused'; status: PinStatus; message: PinMessage }
-  | { outcome: 'proof'; proof: CardPresentProof; cardIdCode: string };
+  | { outcome: 'proof'; proof: CardPresentProof; cardIdCode: string; cardNumber: string };
 
 /** The terminal's PSAM for one read: whether there is one, and the hold once taken. */
 interface PsamAccess {
@@ -557,7 +560,9 @@ export class CardOperations {
       return await this.withSession(request.reader, async (session) => {
         const cardOs = this.ssseOsOf(session.atr);
         const read = await readSsse(session, { ...(cardOs ? { cardOs } : {}), fields: 'readCardBas' });
-        if (read.info.cardNumber !== request.cardNumber) return { outcome: 'other-card' as const };
+        if (request.cardNumber !== undefined && read.info.cardNumber !== request.cardNumber) {
+          return { outcome: 'other-card' as const };
+        }
         const issued = await request.challenge(read.info.cardIdCode);
         if (issued.algorithm !== read.algorithm) {
           throw new ValidationError(
@@ -573,6 +578,7 @@ export class CardOperations {
         return {
           outcome: 'proof' as const,
           cardIdCode: read.info.cardIdCode,
+          cardNumber: read.info.cardNumber,
           proof: { challengeId: issued.challengeId, cryptogram: cryptogram.toString('hex').toUpperCase() },
         };
       });

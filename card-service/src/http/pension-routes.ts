@@ -21,6 +21,7 @@ import {
   registerDebitAccount,
   setDebitAccountPin,
 } from '../pension/withdrawal.js';
+import { citizenSummary } from '../pension/citizen-summary.js';
 import type { Services } from './context.js';
 import type { Handlers } from './handler.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
@@ -83,6 +84,11 @@ export function pensionHandlers(svc: Services): Pick<Handlers, PensionOperation>
           body: await cardStatement(svc.store, svc.clock, svc.presence, terminalOf(ctx).terminalId, ctx.body),
         };
       },
+    },
+    getCitizenSummary: {
+      handle: async (ctx) => ({
+        body: await citizenSummary(svc.store, svc.clock, svc.presence, terminalOf(ctx).terminalId, ctx.body),
+      }),
     },
     listPensionCertifications: {
       handle: async (ctx) => ({

@@ -2,12 +2,11 @@ import type { pension } from '@sscard/registry-protocol';
 import { appendAudit } from '../audit/audit-log.js';
 import type { CardPresence } from '../card-auth/card-presence.js';
 import type { Clock } from '../clock.js';
-import { DomainError } from '../errors.js';
-import { getCard } from '../registry/queries.js';
 import { cardSubject } from '../registry/subjects.js';
 import { account, balanceOf } from '../settlement/ledger.js';
 import type { Store } from '../store/store.js';
 import { getEntitlement, readPayments } from './entitlements.js';
+import { readForProvenCard } from './proven-card.js';
 
 type Statement = {
   cardNumber: string;
@@ -22,15 +21,10 @@ type Statement = {
   payments: pension.PensionPayment[];
 };
 
-/** A refusal that must still commit: the refused proof has spent its challenge. */
-class Refusal {
-  constructor(readonly error: DomainError) {}
-}
-
 /**
  * The statement of the card in the terminal's reader: only when the card answers the terminal's
  * challenge after its PIN was verified, so that a terminal shows a holder their own account and
- * nobody else's. The HSM is asked before the transaction that spends the challenge.
+ * nobody else's.
  */
 export async function cardStatement(
   store: Store,
@@ -39,26 +33,7 @@ export async function cardStatement(
   terminalId: string,
   body: { cardNumber: string; proof: { challengeId: string; cryptogram: string } },
 ): Promise<Statement> {
-  const card = await getCard(store, body.cardNumber);
-  const verdict = card
-    ? await presence.judge(terminalId, { ...body.proof, cardIdCode: card.cardIdCode }, 'payment')
-    : 'invalid';
-  const result = await store.transaction(async (tx): Promise<Statement | Refusal> => {
-    const proof = await presence.verifyIn(
-      tx,
-      terminalId,
-      { ...body.proof, cardIdCode: card?.cardIdCode ?? '' },
-      verdict,
-    );
-    if (!proof.verified || !card) {
-      return new Refusal(
-        proof.verified === false && proof.reason === 'PIN_NOT_VERIFIED'
-          ? new DomainError('PIN_NOT_VERIFIED', 'the card answered without a verified PIN', 403)
-          : new DomainError('CARD_PRESENCE_FAILED', 'the card-present proof was refused', 403, {
-              reason: proof.verified ? 'CARD_UNKNOWN' : proof.reason,
-            }),
-      );
-    }
+  return readForProvenCard(store, presence, terminalId, body, async (tx, card) => {
     const e = await getEntitlement(tx, card.personNo);
     const payments = await readPayments(tx, card.personNo, 24);
     await appendAudit(tx, clock, {
@@ -82,6 +57,4 @@ export async function cardStatement(
       payments,
     };
   });
-  if (result instanceof Refusal) throw result.error;
-  return result;
 }

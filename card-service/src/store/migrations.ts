@@ -674,6 +674,11 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX analysis_jobs_started ON analysis_jobs (kind, started_at)',
     ],
   },
+  {
+    version: 15,
+    name: 'a holder’s settlements by day, for the kiosk’s summary of the medical account',
+    statements: ['CREATE INDEX settlements_person_day ON settlements (person_no, business_date)'],
+  },
 ];
 
 /** Tables the service only ever appends to: its role has no UPDATE, DELETE or TRUNCATE on them. */

@@ -43,6 +43,7 @@ export const certificationAnswerSchema = z
     replayed: z.boolean().optional(),
   })
   .register(contracts, { id: 'PensionCertificationAnswer' });
+export type CertificationAnswer = z.output<typeof certificationAnswerSchema>;
 
 export const bureauCertificationBody = z
   .strictObject({ personNo, note: z.string().min(1).max(200).optional() })

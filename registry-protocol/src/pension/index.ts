@@ -1,5 +1,6 @@
 // Pensions: entitlements, the monthly run, its payments.
 export * from './certification.js';
+export * from './citizen-summary.js';
 export * from './entitlements.js';
 export * from './life-events.js';
 export * from './statement.js';

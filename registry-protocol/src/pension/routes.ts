@@ -1,4 +1,5 @@
 import { route } from '../route.js';
+import { citizenSummaryBody, citizenSummarySchema } from './citizen-summary.js';
 import { lifeEventAnswerSchema, lifeEventBody } from './life-events.js';
 import { cardStatementBody, pensionStatementSchema } from './statement.js';
 import {
@@ -149,6 +150,19 @@ export const pensionRoutes = [
     body: cardStatementBody,
     responses: {
       200: { description: 'balance, pension and the latest payments', body: pensionStatementSchema },
+    },
+  }),
+  route({
+    operationId: 'getCitizenSummary',
+    method: 'post',
+    path: '/v1/citizens/summary',
+    summary:
+      'The pension and the medical personal account (balance, 12 months, latest settlements) of the card in a kiosk’s reader, its PIN verified by the card',
+    tag: 'terminal',
+    access: { terminals: ['kiosk'] },
+    body: citizenSummaryBody,
+    responses: {
+      200: { description: 'the pension and the medical account', body: citizenSummarySchema },
     },
   }),
   route({

@@ -1,5 +1,11 @@
 import type { EventEmitter } from 'node:events';
-import type { BankPinBlockView, BankWithdrawalView, HsmStepRequest } from '@sscard/agent-protocol';
+import type {
+  BankPinBlockView,
+  BankWithdrawalView,
+  CitizenSummaryReply,
+  HsmStepRequest,
+  PensionCertificationReply,
+} from '@sscard/agent-protocol';
 import type { ReaderManagerEvents, ReaderState } from '../readers/reader-manager.js';
 import type { CardReadView, LostCardReportView, PinResultView } from './card-view.js';
 import type { MinistryBackend, MinistryFunction } from './ministry.js';
@@ -26,6 +32,16 @@ export interface AgentActions extends EventEmitter<AgentActionEvents> {
   changePin(request?: { owner?: string | undefined }): Promise<PinResultView>;
   /** Reports the card in the reader temporarily lost; needs its PIN verified since insertion. */
   reportLost(request: { reader?: string | undefined }): Promise<LostCardReportView>;
+  /** The PIN, then the holder's pension and medical account (kiosk terminals; CitizenServices). */
+  citizenSummary(request: {
+    reader?: string | undefined;
+    owner?: string | undefined;
+  }): Promise<CitizenSummaryReply>;
+  /** The PIN, then the annual pension certification (kiosk and bank terminals; CitizenServices). */
+  certifyPension(request: {
+    reader?: string | undefined;
+    owner?: string | undefined;
+  }): Promise<PensionCertificationReply>;
   /** A bank counter's bank PIN for the card in the reader, enciphered (see CardActions.bankPinBlock). */
   bankPinBlock(request: { reader?: string | undefined; format: 0 | 4 }): Promise<BankPinBlockView>;
   /** A cash withdrawal from the card account at a bank counter (see CardActions.bankWithdrawal). */

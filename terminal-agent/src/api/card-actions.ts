@@ -20,7 +20,13 @@ import {
   registryView,
 } from './card-view.js';
 import type { MinistryArguments, MinistryBackend, MinistryFunction, MinistryResult } from './ministry.js';
-import type { BankPinBlockView, BankWithdrawalView, HsmStepRequest } from '@sscard/agent-protocol';
+import type {
+  BankPinBlockView,
+  BankWithdrawalView,
+  CitizenSummaryReply,
+  HsmStepRequest,
+  PensionCertificationReply,
+} from '@sscard/agent-protocol';
 import { ReaderError } from '../readers/errors.js';
 import type { AuthorisationOutcome } from '../registry/bank-withdrawal.js';
 import {
@@ -30,6 +36,7 @@ import {
 import { formatRecords, parseCardInfo, parseRecordAddresses } from '../ministry/card-addresses.js';
 import type { HsmSteps } from '../ministry/hsm-steps.js';
 import type { PinFlow, PinOperation } from './pin-flow.js';
+import { CitizenServices } from './citizen-services.js';
 import { ApiProblem } from './problem.js';
 import { terminalMode } from './terminal-mode.js';
 
@@ -90,10 +97,25 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
   readonly #verified = new Map<string, VerifiedCard>();
   /** The reader a PIN entry in progress is for. */
   #pinReader: string | undefined;
+  readonly #citizen: CitizenServices;
 
   constructor(options: CardActionsOptions) {
     super();
     this.#options = options;
+    this.#citizen = new CitizenServices({
+      ...options,
+      pinOperation: (reader, run) => {
+        // Remembered as verified only if the same card is still there when the PIN was accepted.
+        const atr = reader === undefined ? undefined : this.#atrIn(reader);
+        return this.#pinOperation('verify', reader, run).then((view) => {
+          if (view.ok && reader !== undefined && atr !== undefined && this.#atrIn(reader) === atr) {
+            this.#verified.set(reader, { reader, atr });
+          }
+          return view;
+        });
+      },
+      cardReader: () => this.#cardReader(),
+    });
     options.readers.on('card-removed', (event) => {
       this.#verified.delete(event.reader);
       void options.hsmSteps.cardLeft(event.reader);
@@ -388,6 +410,22 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
     });
     this.emit('lost-card-report', view);
     return view;
+  }
+
+  /** The PIN, then the holder's pension and medical account (kiosk terminals). */
+  citizenSummary(request: {
+    reader?: string | undefined;
+    owner?: string | undefined;
+  }): Promise<CitizenSummaryReply> {
+    return this.#citizen.summary(request);
+  }
+
+  /** The PIN, then the annual pension certification (kiosk and bank terminals). */
+  certifyPension(request: {
+    reader?: string | undefined;
+    owner?: string | undefined;
+  }): Promise<PensionCertificationReply> {
+    return this.#citizen.certify(request);
   }
 
   /**

@@ -173,6 +173,20 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
         res.json(await actions.reportLost({ reader }));
       },
     ],
+    citizenSummary: [
+      v1Body,
+      async (req, res) => {
+        const { reader } = parseBody(BODIES.citizenSummary, req.body);
+        res.json(await actions.citizenSummary({ reader }));
+      },
+    ],
+    pensionCertification: [
+      v1Body,
+      async (req, res) => {
+        const { reader } = parseBody(BODIES.pensionCertification, req.body);
+        res.json(await actions.certifyPension({ reader }));
+      },
+    ],
     // Enrolment replaces the terminal's certificate: for the operator's tools (a `token` route).
     enrol: [
       v1Body,

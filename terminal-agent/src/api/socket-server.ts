@@ -212,6 +212,23 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
         return desk.settle(parseBody(deskSettleRequest, request), socket.id);
       }),
     );
+    // The citizen's services: the client that asks owns the PIN entry and may cancel it.
+    socket.on('citizen-summary', (request, ack) =>
+      reply(ack, async () => {
+        const { reader } = parseBody(BODIES.citizenSummary, request ?? {});
+        const result = await actions.citizenSummary({ reader, owner: socket.id });
+        toAsker(socket, 'pin-result', result.pin);
+        return result;
+      }),
+    );
+    socket.on('certify-pension', (request, ack) =>
+      reply(ack, async () => {
+        const { reader } = parseBody(BODIES.pensionCertification, request ?? {});
+        const result = await actions.certifyPension({ reader, owner: socket.id });
+        toAsker(socket, 'pin-result', result.pin);
+        return result;
+      }),
+    );
     socket.on('report-lost', (request, ack) => {
       reply(ack, async () => {
         const { reader } = parseBody(BODIES.reportLost, request);

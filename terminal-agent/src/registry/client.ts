@@ -27,6 +27,7 @@ import {
   reconciliationDetailSchema,
   reconciliationTotalsSchema,
 } from '@sscard/registry-protocol/settlement';
+import { type CitizenSummary, citizenSummarySchema } from '@sscard/registry-protocol/pension';
 import type { z } from 'zod';
 import {
   type TerminalCredentials,
@@ -161,6 +162,19 @@ export class RegistryClient {
   /** Is the card just read known, genuine (with `proof`) and valid now; whose; what coverage. */
   async identityCheck(request: IdentityCheckRequest): Promise<IdentityCheckAnswer> {
     return this.call('POST', '/v1/identity/check', request, identityCheckResultSchema, { retryable: true });
+  }
+
+  /**
+   * The kiosk's summary of the holder of the card in its reader. Not retried: the first attempt
+   * spends the proof's challenge; the citizen asks again with a new proof.
+   */
+  async citizenSummary(
+    cardNumber: string,
+    proof: { challengeId: string; cryptogram: string },
+  ): Promise<CitizenSummary> {
+    return this.call('POST', '/v1/citizens/summary', { cardNumber, proof }, citizenSummarySchema, {
+      retryable: false,
+    });
   }
 
   /**

@@ -14,6 +14,8 @@ import type { DeskSettlementRequests } from './desk-settlement.js';
 import { enrol } from './enrolment.js';
 import { REGISTRY_ERROR_CODES, RegistryError, type RegistryErrorCode, isRegistryError } from './errors.js';
 import type { TemporaryLossResult } from './card-lifecycle.js';
+import type { CertificationResult } from './pension-certification.js';
+import type { CitizenSummary } from '@sscard/registry-protocol/pension';
 import type { TerminalIdentity } from './credentials.js';
 import { outboxView } from './outbox-view.js';
 import type { CardReadForCheck, RegistryCheckResult } from './registry-check.js';
@@ -359,6 +361,22 @@ export class RegistryLink {
   async reportTemporaryLoss(cardNumber: string, proof: CardPresentProof): Promise<TemporaryLossResult> {
     const registry = this.#usable();
     return this.#observe(() => registry.lifecycle.reportTemporaryLoss(cardNumber, proof));
+  }
+
+  /**
+   * Journals and sends a pension certification with the card's payment proof. Throws
+   * RegistryError: REGISTRY_UNREACHABLE with the journal key when it is kept for the outbox to
+   * deliver, or the service's refusal.
+   */
+  async certifyPension(cardNumber: string, proof: CardPresentProof): Promise<CertificationResult> {
+    const registry = this.#usable();
+    return this.#observe(() => registry.certification.certify(cardNumber, proof));
+  }
+
+  /** The kiosk's summary of the card's holder (pension, medical account), on the card's payment proof. */
+  async citizenSummary(cardNumber: string, proof: CardPresentProof): Promise<CitizenSummary> {
+    const registry = this.#usable();
+    return this.#observe(() => registry.client.citizenSummary(cardNumber, proof));
   }
 
   /**

@@ -1,6 +1,7 @@
 import { startRenewal } from './certificate-renewal.js';
 import { RegistryClient } from './client.js';
 import { CardLifecycleRequests } from './card-lifecycle.js';
+import { PensionCertificationRequests } from './pension-certification.js';
 import type { TerminalIdentity } from './credentials.js';
 import { BankWithdrawalRequests } from './bank-withdrawal.js';
 import { DeskSettlementRequests } from './desk-settlement.js';
@@ -46,6 +47,8 @@ export interface TerminalRegistry {
   client: RegistryClient;
   outbox: Outbox;
   lifecycle: CardLifecycleRequests;
+  /** The annual pension certification (kiosk and bank terminals). */
+  certification: PensionCertificationRequests;
   /** The desk's medical settlement requests (hospital and pharmacy terminals). */
   settlement: DeskSettlementRequests;
   /** A bank counter's withdrawals from the card account. */
@@ -131,6 +134,7 @@ export async function openTerminalRegistry(options: TerminalRegistryOptions): Pr
       client,
       outbox,
       lifecycle: new CardLifecycleRequests(outbox),
+      certification: new PensionCertificationRequests(outbox),
       settlement,
       withdrawals,
       cardAuth: new RemoteCardAuthVerifier(client),

@@ -1,7 +1,16 @@
 import { EventEmitter } from 'node:events';
-import type { BankPinBlockView, BankWithdrawalView } from '@sscard/agent-protocol';
+import type {
+  BankPinBlockView,
+  BankWithdrawalView,
+  CitizenSummaryReply,
+  PensionCertificationReply,
+} from '@sscard/agent-protocol';
+import { MinistryReturnCode } from '@sscard/agent-protocol';
 import type { AgentActionEvents } from '../api/agent-actions.js';
+import { pinResultView } from '../api/card-view.js';
 import { ApiProblem } from '../api/problem.js';
+
+const cancelledPin = () => pinResultView({ operation: 'verify', code: MinistryReturnCode.PIN_CANCELLED });
 
 /**
  * The bank and HSM side of a test double for `AgentActions`: the answers of a plain counter
@@ -14,6 +23,13 @@ export abstract class NotABankTerminal extends EventEmitter<AgentActionEvents> {
   }
   async bankPinBlock(): Promise<BankPinBlockView> {
     throw new ApiProblem(403, 'TERMINAL_TYPE_FORBIDDEN', 'bank PINs are taken at bank terminals only');
+  }
+  /** The citizen's services: the double's citizen cancels the PIN entry, so the service is not asked. */
+  async citizenSummary(): Promise<CitizenSummaryReply> {
+    return { pin: cancelledPin(), summary: null };
+  }
+  async certifyPension(): Promise<PensionCertificationReply> {
+    return { pin: cancelledPin(), certification: null };
   }
   async hsmStep(): Promise<string> {
     throw new ApiProblem(503, 'REGISTRY_NOT_CONFIGURED', 'no card-service is configured on this terminal');
