@@ -201,6 +201,17 @@ const configSchema = z
       })
       .strict()
       .default({ maxSettlementsPerDay: 5, maxKmPerHour: 800 }),
+    statistics: z
+      .object({
+        /** How often the daily roll-ups are brought up to date; 0: only when an operator asks. */
+        rollUpIntervalSeconds: z.number().int().min(0).max(86_400).default(300),
+        /** How far back a first roll-up (or one after a long stop) catches up, in days. */
+        backfillDays: z.number().int().min(0).max(3660).default(400),
+        /** Today's snapshots (holders, cards by status, certification) are taken at most this often. */
+        snapshotMinutes: z.number().int().min(1).max(1440).default(60),
+      })
+      .strict()
+      .default({ rollUpIntervalSeconds: 300, backfillDays: 400, snapshotMinutes: 60 }),
     /**
      * The operator console's built files (operator-console/dist/www), served under `/console/`;
      * empty = no console on this instance.

@@ -21,6 +21,7 @@ import { RequestReads } from './terminals/request-reads.js';
 import { RiskChecks } from './risk/risk-checks.js';
 import { SettlementEngine } from './settlement/engine.js';
 import { AnalysisJobs } from './whatif/analysis-jobs.js';
+import { StatisticsRollUp } from './statistics/roll-up.js';
 import { ensurePrivateDir, refuseOpenToOthers } from './secure-paths.js';
 import { checkDurability } from './store/durability.js';
 import { openStore } from './store/open-store.js';
@@ -102,6 +103,16 @@ export async function startService(
     const audit = new AuditWriter(store, clock, { onCommitted: (seq) => checkpointer.noteAppended(seq) });
     const reads = new RequestReads(store);
     const risk = new RiskChecks(clock, config.risk);
+    const statistics = new StatisticsRollUp(
+      store,
+      clock,
+      {
+        intervalSeconds: config.statistics.rollUpIntervalSeconds,
+        backfillDays: config.statistics.backfillDays,
+        snapshotMinutes: config.statistics.snapshotMinutes,
+      },
+      log,
+    );
     const identity = new IdentityChecks(
       store,
       clock,
@@ -125,6 +136,7 @@ export async function startService(
       settlement: new SettlementEngine(store, clock, presence, config.quoteTtlSeconds, risk),
       risk,
       analyses,
+      statistics,
       externalAuth: new ExternalAuthentication(store, hsm, audit),
       hsmSteps: new HsmSteps(store, hsm, audit),
       pinBlocks: new PinBlocks(hsm, audit),
@@ -133,6 +145,7 @@ export async function startService(
       metrics: createMetrics(),
     };
     const { app, handler } = createApp(services);
+    statistics.start();
     const server: Server = createServer(
       {
         key: ca.serverKeyPem,
@@ -171,6 +184,7 @@ export async function startService(
           server.closeAllConnections();
         });
         await analyses.close();
+        await statistics.close();
         await audit.close();
         await checkpointer.close();
         await hsm.close();

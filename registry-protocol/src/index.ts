@@ -15,6 +15,7 @@ export * from './problem.js';
 export * from './route.js';
 export * from './risk.js';
 export * from './routes.js';
+export * from './statistics.js';
 export * from './terminals.js';
 export * from './vocabulary.js';
 export * as settlement from './settlement/index.js';

@@ -6,6 +6,7 @@ import { WITHDRAWAL_REFUSALS } from './pension/withdrawal.js';
 import { RISK_REFUSALS } from './risk.js';
 import { ANALYSIS_REFUSALS } from './whatif/routes.js';
 import { SETTLEMENT_REFUSALS } from './settlement/requests.js';
+import { STATISTICS_REFUSALS } from './statistics.js';
 
 /**
  * The codes card-service answers with in a problem body. Callers switch on them, so a code never
@@ -106,6 +107,7 @@ export const PROBLEM_CODES = [
   ...WITHDRAWAL_REFUSALS,
   ...RISK_REFUSALS,
   ...ANALYSIS_REFUSALS,
+  ...STATISTICS_REFUSALS,
 ] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
 

@@ -10,6 +10,7 @@ import { opsRoutes } from './ops.js';
 import { pinBlockRoutes } from './pin-blocks.js';
 import type { RouteContract } from './route.js';
 import { settlementRoutes } from './settlement/routes.js';
+import { statisticsRoutes } from './statistics.js';
 import { terminalRoutes } from './terminals.js';
 import { whatIfRoutes } from './whatif/routes.js';
 
@@ -32,6 +33,7 @@ export const ROUTES = [
   ...pensionRoutes,
   ...riskRoutes,
   ...whatIfRoutes,
+  ...statisticsRoutes,
 ] as const satisfies readonly RouteContract[];
 
 export type Route = (typeof ROUTES)[number];

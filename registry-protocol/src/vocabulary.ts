@@ -67,6 +67,8 @@ export const SCOPES = [
   'pension:manage',
   /** Risk alerts: list and acknowledge. */
   'risk:manage',
+  /** The statistics reports (figures by region and period, no personal data). */
+  'statistics:read',
   /** Prometheus scrapers from other hosts. */
   'metrics:read',
 ] as const;

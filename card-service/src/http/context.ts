@@ -12,6 +12,7 @@ import type { Registry } from '../registry.js';
 import type { RequestReads } from '../terminals/request-reads.js';
 import type { RiskChecks } from '../risk/risk-checks.js';
 import type { SettlementEngine } from '../settlement/engine.js';
+import type { StatisticsRollUp } from '../statistics/roll-up.js';
 import type { Store } from '../store/store.js';
 import type { AnalysisJobs } from '../whatif/analysis-jobs.js';
 import type { CertificateAuthority } from '../terminals/ca.js';
@@ -34,6 +35,8 @@ export interface Services {
   risk: RiskChecks;
   /** Background analyses (policy what-if, pension projection) and their kept results. */
   analyses: AnalysisJobs;
+  /** The daily roll-ups behind the statistics reports. */
+  statistics: StatisticsRollUp;
   externalAuth: ExternalAuthentication;
   hsmSteps: HsmSteps;
   pinBlocks: PinBlocks;

@@ -3,6 +3,7 @@ import { listAudit, verifyAuditChain } from '../audit/audit-log.js';
 import { pensionHandlers } from './pension-routes.js';
 import { riskHandlers } from './risk-routes.js';
 import { settlementHandlers } from './settlement-routes.js';
+import { statisticsHandlers } from './statistics-routes.js';
 import { findInstitutionOfTerminal } from '../settlement/institutions.js';
 import { whatIfHandlers } from './whatif-routes.js';
 import { hsmDir } from '../config.js';
@@ -344,6 +345,7 @@ export function buildRoutes(svc: Services, openapi: OpenapiDocument): RouteDef[]
     ...pensionHandlers(svc),
     ...riskHandlers(svc),
     ...whatIfHandlers(svc),
+    ...statisticsHandlers(svc),
   };
   return ROUTES.map(
     (contract) =>

@@ -233,6 +233,88 @@ const PENSION_TABLES = [
   )`,
 ];
 
+/**
+ * The daily roll-ups the console's statistics read (card-service statistics/). Each flow table
+ * holds one China-time day's counts by six-digit region, recomputed whole for a day by the
+ * roll-up job; the snapshot tables (holders, cards, certification) hold the state as the day's
+ * last roll-up saw it. `stats_days` says which days are done and whether a day is final.
+ */
+const STATISTICS_TABLES = [
+  `CREATE TABLE stats_days (
+    day TEXT PRIMARY KEY,
+    computed_at TEXT NOT NULL,
+    final INTEGER NOT NULL,
+    snapshot_at TEXT
+  )`,
+  `CREATE TABLE stats_holders (
+    day TEXT NOT NULL,
+    region TEXT NOT NULL,
+    holders BIGINT NOT NULL,
+    PRIMARY KEY (day, region)
+  )`,
+  `CREATE TABLE stats_cards (
+    day TEXT NOT NULL,
+    region TEXT NOT NULL,
+    status TEXT NOT NULL,
+    cards BIGINT NOT NULL,
+    PRIMARY KEY (day, region, status)
+  )`,
+  `CREATE TABLE stats_card_events (
+    day TEXT NOT NULL,
+    region TEXT NOT NULL,
+    event TEXT NOT NULL CHECK (event IN ('issued', 'replaced', 'lost')),
+    events BIGINT NOT NULL,
+    PRIMARY KEY (day, region, event)
+  )`,
+  `CREATE TABLE stats_identity_checks (
+    day TEXT NOT NULL,
+    region TEXT NOT NULL,
+    terminal_type TEXT NOT NULL,
+    result TEXT NOT NULL,
+    checks BIGINT NOT NULL,
+    PRIMARY KEY (day, region, terminal_type, result)
+  )`,
+  `CREATE TABLE stats_settlements (
+    day TEXT NOT NULL,
+    region TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('settled', 'ended')),
+    settlements BIGINT NOT NULL,
+    medfee_sumamt BIGINT NOT NULL,
+    hifp_pay BIGINT NOT NULL,
+    hifmi_pay BIGINT NOT NULL,
+    acct_pay BIGINT NOT NULL,
+    psn_cash_pay BIGINT NOT NULL,
+    PRIMARY KEY (day, region, kind)
+  )`,
+  `CREATE TABLE stats_pensions (
+    day TEXT NOT NULL,
+    region TEXT NOT NULL,
+    month TEXT NOT NULL,
+    payments BIGINT NOT NULL,
+    amount BIGINT NOT NULL,
+    PRIMARY KEY (day, region, month)
+  )`,
+  `CREATE TABLE stats_pension_certification (
+    day TEXT NOT NULL,
+    region TEXT NOT NULL,
+    active BIGINT NOT NULL,
+    certified BIGINT NOT NULL,
+    PRIMARY KEY (day, region)
+  )`,
+  `CREATE TABLE stats_alerts (
+    day TEXT NOT NULL,
+    region TEXT NOT NULL,
+    rule_code TEXT NOT NULL,
+    raised BIGINT NOT NULL,
+    PRIMARY KEY (day, region, rule_code)
+  )`,
+  'CREATE INDEX audit_log_action_at ON audit_log (action, at)',
+  'CREATE INDEX registry_history_entity_at ON registry_history (entity, at)',
+  'CREATE INDEX settlements_business_date ON settlements (business_date)',
+  'CREATE INDEX settlement_endings_ended_at ON settlement_endings (ended_at)',
+  'CREATE INDEX pension_payments_paid_at ON pension_payments (paid_at)',
+];
+
 const appendOnlySqlite = (table: string): string[] =>
   ['UPDATE', 'DELETE'].map(
     (op) => `CREATE TRIGGER ${table}_no_${op.toLowerCase()} BEFORE ${op} ON ${table}
@@ -678,6 +760,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 15,
     name: 'a holder’s settlements by day, for the kiosk’s summary of the medical account',
     statements: ['CREATE INDEX settlements_person_day ON settlements (person_no, business_date)'],
+  },
+  {
+    version: 16,
+    name: 'statistics: daily roll-ups by region, and the indexes their day scans read through',
+    statements: STATISTICS_TABLES,
   },
 ];
 
