@@ -4,6 +4,7 @@ import { mkdtemp, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Scope } from '@sscard/registry-protocol';
 import { type TestService, startTestService } from '@sscard/card-service/testing/api-fixture';
+import type { Clock } from '@sscard/card-service/clock';
 import type { ServiceConfigInput } from '@sscard/card-service/config';
 import { launchChromium, repoRoot, tempDir } from '@sscard/test-harness';
 import type { Browser, Page } from 'playwright-core';
@@ -28,7 +29,7 @@ export interface ConsoleUnderTest {
 }
 
 export async function startConsole(
-  options: { databaseUrl?: string; overrides?: ServiceConfigInput } = {},
+  options: { databaseUrl?: string; overrides?: ServiceConfigInput; clock?: Clock } = {},
 ): Promise<ConsoleUnderTest> {
   if (!existsSync(join(CONSOLE_DIR, 'index.html'))) {
     throw new Error(`${CONSOLE_DIR} has no build: run \`npm run build -w @sscard/operator-console\``);
@@ -37,7 +38,7 @@ export async function startConsole(
   const api = await startTestService(
     options.databaseUrl ?? join(dataDir, 'registry.db'),
     dataDir,
-    undefined,
+    options.clock,
     undefined,
     {
       ...options.overrides,

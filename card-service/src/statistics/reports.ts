@@ -11,6 +11,7 @@ import {
 import { type Clock, addDays, chinaDate } from '../clock.js';
 import { DomainError } from '../errors.js';
 import { invalid } from '../registry/validation.js';
+import { daysFrom } from './days.js';
 import type { Queryable, SqlValue } from '../store/store.js';
 
 /**
@@ -58,6 +59,15 @@ function pivot(
     row[r.s] = num(row[r.s]) + num(r.v);
   }
   return [...out.values()].sort((a, b) => String(a[keyName]).localeCompare(String(b[keyName])));
+}
+
+/**
+ * A per-day table with a row for every day of the period: a day without events is a row of
+ * zeros, not a gap that a chart would close up.
+ */
+function everyDay(rows: Row[], s: Scope, blank: (day: string) => Row): Row[] {
+  const byDay = new Map(rows.map((r) => [String(r.day), r]));
+  return daysFrom(s.from, s.to).map((day) => byDay.get(day) ?? blank(day));
 }
 
 const regionOf = (s: Scope): string => `substr(region, 1, ${s.childLength})`;
@@ -183,7 +193,13 @@ async function identityReport(q: Queryable, s: Scope): Promise<Record<string, St
         col('refused', '未通过', 'count'),
         ...types.map((t) => col(t, TERMINAL_WORDS[t]!, 'count')),
       ],
-      [...perDay.values()].sort((a, b) => String(a.day).localeCompare(String(b.day))),
+      everyDay([...perDay.values()], s, (day) => ({
+        day,
+        total: 0,
+        ok: 0,
+        refused: 0,
+        ...Object.fromEntries(types.map((t) => [t, 0])),
+      })),
     ),
     byResult: table(
       '核验结果',
@@ -237,23 +253,40 @@ async function settlementsReport(q: Queryable, s: Scope): Promise<Record<string,
   return {
     perDay: table(
       '每日结算（扣除当日撤销、冲正）',
-      [col('day', '日期', 'text'), col('settlements', '结算笔数', 'count'), col('ended', '撤销冲正', 'count'), ...moneyColumns],
-      perDay.map((r) => ({
-        day: String(r.day),
-        settlements: num(r.settled) - num(r.ended),
-        ended: num(r.ended),
-        ...money(r),
-      })),
+      [
+        col('day', '日期', 'text'),
+        col('settlements', '结算笔数', 'count'),
+        col('ended', '撤销冲正', 'count'),
+        ...moneyColumns,
+      ],
+      everyDay(
+        perDay.map((r) => ({
+          day: String(r.day),
+          settlements: num(r.settled) - num(r.ended),
+          ended: num(r.ended),
+          ...money(r),
+        })),
+        s,
+        (day) => ({ day, settlements: 0, ended: 0, ...Object.fromEntries(MONEY.map((m) => [m, 0])) }),
+      ),
     ),
     shares: table(
       '支付构成',
       [col('part', '支付方式', 'text'), col('amount', '金额', 'fen'), col('shareBp', '占比', 'bp')],
-      parts.map(([key, title]) => ({ part: title, amount: totals[key] ?? 0, shareBp: share(totals[key] ?? 0) })),
+      parts.map(([key, title]) => ({
+        part: title,
+        amount: totals[key] ?? 0,
+        shareBp: share(totals[key] ?? 0),
+      })),
     ),
     byRegion: table(
       '结算 按参保区划',
       [col('region', '区划', 'text'), col('settlements', '结算笔数', 'count'), ...moneyColumns],
-      byRegion.map((r) => ({ region: String(r.region), settlements: num(r.settled) - num(r.ended), ...money(r) })),
+      byRegion.map((r) => ({
+        region: String(r.region),
+        settlements: num(r.settled) - num(r.ended),
+        ...money(r),
+      })),
     ),
   };
 }
@@ -272,7 +305,8 @@ async function pensionsReport(q: Queryable, s: Scope): Promise<Record<string, St
         [day, inRegion(s)],
       )
     : [];
-  const rate = (certified: number, active: number) => (active === 0 ? 0 : Math.round((certified * 10_000) / active));
+  const rate = (certified: number, active: number) =>
+    active === 0 ? 0 : Math.round((certified * 10_000) / active);
   return {
     perMonth: table(
       '每月养老金发放',
@@ -317,7 +351,10 @@ async function alertsReport(q: Queryable, s: Scope): Promise<Record<string, Stat
     perDay: table(
       '每日风险预警 按规则',
       [col('day', '日期', 'text'), ...rules.map((r) => col(r, r, 'count'))],
-      pivot(perDay, 'day', rules),
+      everyDay(pivot(perDay, 'day', rules), s, (day) => ({
+        day,
+        ...Object.fromEntries(rules.map((r) => [r, 0])),
+      })),
     ),
     byRule: table(
       '风险预警 按规则',

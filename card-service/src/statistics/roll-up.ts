@@ -138,7 +138,13 @@ function valuesOf(day: string, row: Counted): SqlValue[] {
   return [day, ...Object.values(row).map((v) => (v === null ? 0 : typeof v === 'number' ? String(v) : v))];
 }
 
-async function replaceDay(tx: Queryable, table: string, columns: readonly string[], day: string, rows: SqlValue[][]) {
+async function replaceDay(
+  tx: Queryable,
+  table: string,
+  columns: readonly string[],
+  day: string,
+  rows: SqlValue[][],
+) {
   await tx.run(`DELETE FROM ${table} WHERE day = ?`, [day]);
   await insertRows(tx, table, columns, rows);
 }
@@ -205,8 +211,13 @@ async function firstEventDay(store: Queryable): Promise<string | undefined> {
     store.get<{ at: string | null }>('SELECT MIN(paid_at) AS at FROM pension_payments'),
     store.get<{ at: string | null }>('SELECT MIN(raised_at) AS at FROM risk_alerts'),
   ]);
-  const days = rows.map((r) => r?.at).filter((at): at is string => typeof at === 'string').map((at) => chinaDate(new Date(at)));
-  const settled = await store.get<{ day: string | null }>('SELECT MIN(business_date) AS day FROM settlements');
+  const days = rows
+    .map((r) => r?.at)
+    .filter((at): at is string => typeof at === 'string')
+    .map((at) => chinaDate(new Date(at)));
+  const settled = await store.get<{ day: string | null }>(
+    'SELECT MIN(business_date) AS day FROM settlements',
+  );
   if (settled?.day) days.push(settled.day);
   return days.sort()[0];
 }
@@ -257,13 +268,16 @@ export class StatisticsRollUp {
     const earliest = addDays(today, -this.options.backfillDays);
     let from = request.from;
     if (from === undefined) {
-      const last = await this.store.get<{ day: string | null }>('SELECT MAX(day) AS day FROM stats_days WHERE final = 1');
+      const last = await this.store.get<{ day: string | null }>(
+        'SELECT MAX(day) AS day FROM stats_days WHERE final = 1',
+      );
       from = last?.day ? addDays(last.day, 1) : ((await firstEventDay(this.store)) ?? today);
     }
     if (from < earliest) from = earliest;
     const to = request.to !== undefined && request.to < today ? request.to : today;
     const snapshotDue =
-      request.snapshot === true || now.getTime() - this.lastSnapshotMs >= this.options.snapshotMinutes * 60_000;
+      request.snapshot === true ||
+      now.getTime() - this.lastSnapshotMs >= this.options.snapshotMinutes * 60_000;
     const days = daysFrom(from, to);
     const finalBefore = addDays(today, -1);
     for (const day of days) {

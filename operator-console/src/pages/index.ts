@@ -1,2 +1,3 @@
 // Every page of the console, registered by importing its module once.
+import './statistics.js';
 import './terminals.js';
