@@ -194,10 +194,11 @@ export async function appendAuditBatch(
   if (!head) throw new Error('audit_head row missing: the schema is not migrated');
   const { entries, rowsJson } = chainAfter(head, inputs);
   await tx.run(INSERT_FROM_JSON[tx.dialect], [rowsJson]);
-  const last = entries[entries.length - 1]!;
-  // On sqlite3 the insert has already moved the head (migration 4); setting it again is harmless
-  // and keeps one code path for both engines.
-  await tx.run('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', [last.seq, last.hash]);
+  // On sqlite3 the insert has already moved the head, row by row (migration 4's trigger).
+  if (tx.dialect === 'postgres') {
+    const last = entries[entries.length - 1]!;
+    await tx.run('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', [last.seq, last.hash]);
+  }
   return entries;
 }
 

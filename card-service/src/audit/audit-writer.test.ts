@@ -53,9 +53,10 @@ function instrumented(inner: Store): Instrumented {
                 ...tx,
                 dialect: tx.dialect,
                 run: async (sql, params) => {
+                  const done = await tx.run(sql, params);
                   // Fails after the batch's rows are inserted: the rollback must take them away.
-                  if (sql.startsWith('UPDATE audit_head')) throw new Error('disk full');
-                  return tx.run(sql, params);
+                  if (sql.startsWith('INSERT INTO audit_log')) throw new Error('disk full');
+                  return done;
                 },
               },
         ),

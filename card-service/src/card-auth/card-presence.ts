@@ -1,7 +1,7 @@
 import type { ProofRefusal as PresenceRefusal } from '@sscard/registry-protocol';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { authBlockSize, maskCardIdCode, paymentProofBlock } from '@sscard/card-core';
-import { appendAudit } from '../audit/audit-log.js';
+import { type TimedAuditInput, appendAudit } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { notFound } from '../errors.js';
 import { cardSubject } from '../registry/subjects.js';
@@ -51,7 +51,13 @@ export interface ProofInput {
   cryptogram: string;
 }
 
+/** How often `issue` clears lapsed challenges. */
+const SWEEP_INTERVAL_MS = 60_000;
+
 export class CardPresence {
+  /** When `issue` last cleared lapsed challenges (ms since the epoch; 0: not yet). */
+  private sweptAt = 0;
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
@@ -81,10 +87,14 @@ export class CardPresence {
         challenge.expiresAt,
       ],
     );
-    // Spent and lapsed challenges are of no further use; clearing them here keeps the table small.
-    await this.store.run('DELETE FROM challenges WHERE expires_at < ?', [
-      new Date(now.getTime() - 3600_000).toISOString(),
-    ]);
+    // Spent and lapsed challenges are of no further use; clearing them keeps the table small. Once
+    // a minute is enough for that, and spares the other issues a write (a commit on sqlite3).
+    if (now.getTime() - this.sweptAt >= SWEEP_INTERVAL_MS) {
+      this.sweptAt = now.getTime();
+      await this.store.run('DELETE FROM challenges WHERE expires_at < ?', [
+        new Date(now.getTime() - 3600_000).toISOString(),
+      ]);
+    }
     return challenge;
   }
 
@@ -147,9 +157,28 @@ export class CardPresence {
     input: ProofInput,
     verdict: CryptogramVerdict,
   ): Promise<ProofResult> {
+    const { result, audit } = await this.checkIn(tx, terminalId, input, verdict);
+    await appendAudit(tx, this.clock, audit);
+    return result;
+  }
+
+  /**
+   * `verifyIn` with the audit entry handed back instead of appended, for a caller that appends it
+   * with its own entries in one batch at the end of its transaction: on PostgreSQL the chain's
+   * head row is locked from the first append to the commit, so appending last keeps every other
+   * transaction's wait for it short. `card`, when the caller has read it in this transaction, is
+   * the card the proof is checked for (it is not read again).
+   */
+  async checkIn(
+    tx: Queryable,
+    terminalId: string,
+    input: ProofInput,
+    verdict: CryptogramVerdict,
+    card?: Card,
+  ): Promise<{ result: ProofResult; audit: TimedAuditInput }> {
     const cardIdCode = input.cardIdCode.toUpperCase();
-    const result = await this.check(tx, terminalId, cardIdCode, input, verdict);
-    await appendAudit(tx, this.clock, {
+    const result = await this.check(tx, terminalId, cardIdCode, input, verdict, card);
+    const audit: TimedAuditInput = {
       terminalId,
       action: 'card.authenticate',
       subject: result.verified
@@ -157,8 +186,9 @@ export class CardPresence {
         : `card id ${maskCardIdCode(cardIdCode)}`,
       result: result.verified ? 'ok' : result.reason,
       details: { challengeId: input.challengeId },
-    });
-    return result;
+      at: this.clock().toISOString(),
+    };
+    return { result, audit };
   }
 
   /**
@@ -178,6 +208,7 @@ export class CardPresence {
     cardIdCode: string,
     input: ProofInput,
     verdict: CryptogramVerdict,
+    known?: Card,
   ): Promise<ProofResult> {
     const now = this.clock();
     const row = await tx.get<{
@@ -201,7 +232,7 @@ export class CardPresence {
     ]);
     if (row.expires_at <= now.toISOString()) return { verified: false, reason: 'CHALLENGE_EXPIRED' };
     if (row.card_id_code !== cardIdCode) return { verified: false, reason: 'CHALLENGE_OTHER_CARD' };
-    const card = await getCardByIdCode(tx, cardIdCode);
+    const card = known?.cardIdCode === cardIdCode ? known : await getCardByIdCode(tx, cardIdCode);
     if (!card) return { verified: false, reason: 'CARD_UNKNOWN' };
     if (verdict === 'verified') return { verified: true, card };
     return {

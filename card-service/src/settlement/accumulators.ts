@@ -1,6 +1,6 @@
 import type { Accumulators } from '@sscard/registry-protocol/settlement';
 import { ZERO_ACCUMULATORS } from '@sscard/registry-protocol/settlement';
-import { type Queryable, forUpdate } from '../store/store.js';
+import type { Queryable } from '../store/store.js';
 
 /**
  * Year-to-date accumulators of a person under a scheme and insured region. Changed only by a
@@ -24,20 +24,37 @@ interface Row {
 const WHERE = 'person_no = ? AND scheme = ? AND insured_region = ? AND year = ?';
 const keyParams = (k: AccumulatorKey) => [k.personNo, k.scheme, k.insuredRegion, k.year];
 
-/** Read, locked for the rest of the transaction when `lock` (PostgreSQL; sqlite3 serialises writers). */
-export async function readAccumulators(q: Queryable, k: AccumulatorKey, lock = false): Promise<Accumulators> {
+/** Read as committed (or as this transaction wrote it). */
+export async function readAccumulators(q: Queryable, k: AccumulatorKey): Promise<Accumulators> {
   const row = await q.get<Row>(
     `SELECT outpatient_deductible_paid, pooled_fund_used, large_expense_deductible_paid, large_expense_fund_used
-     FROM settlement_accumulators WHERE ${WHERE}${lock ? forUpdate(q.dialect) : ''}`,
+     FROM settlement_accumulators WHERE ${WHERE}`,
     keyParams(k),
   );
-  if (!row) return { ...ZERO_ACCUMULATORS };
-  return {
-    outpatientDeductiblePaid: Number(row.outpatient_deductible_paid),
-    pooledFundUsed: Number(row.pooled_fund_used),
-    largeExpenseDeductiblePaid: Number(row.large_expense_deductible_paid),
-    largeExpenseFundUsed: Number(row.large_expense_fund_used),
-  };
+  return row ? fromRow(row) : { ...ZERO_ACCUMULATORS };
+}
+
+const fromRow = (row: Row): Accumulators => ({
+  outpatientDeductiblePaid: Number(row.outpatient_deductible_paid),
+  pooledFundUsed: Number(row.pooled_fund_used),
+  largeExpenseDeductiblePaid: Number(row.large_expense_deductible_paid),
+  largeExpenseFundUsed: Number(row.large_expense_fund_used),
+});
+
+/**
+ * Reads the row locked for the rest of the transaction (PostgreSQL: the upsert's update locks it;
+ * sqlite3 serialises writers), created at zero when absent so that there is a row to lock, in one
+ * statement: two settlements of one person's first visit of the year cannot both see zero.
+ */
+export async function lockAccumulators(q: Queryable, k: AccumulatorKey): Promise<Accumulators> {
+  const row = await q.get<Row>(
+    `INSERT INTO settlement_accumulators (person_no, scheme, insured_region, year, outpatient_deductible_paid,
+       pooled_fund_used, large_expense_deductible_paid, large_expense_fund_used) VALUES (?, ?, ?, ?, 0, 0, 0, 0)
+     ON CONFLICT (person_no, scheme, insured_region, year) DO UPDATE SET year = excluded.year
+     RETURNING outpatient_deductible_paid, pooled_fund_used, large_expense_deductible_paid, large_expense_fund_used`,
+    keyParams(k),
+  );
+  return fromRow(row!);
 }
 
 /** Adds `delta` × `sign` to the row (created at zero when absent). */

@@ -3,6 +3,7 @@ import {
   type Accumulators,
   type Breakdown,
   type PricedLine,
+  type PublishedPolicy,
   type Quote,
   type SchemeCode,
   type SettlementRefusal,
@@ -11,7 +12,7 @@ import {
   type VisitType,
   breakdownSchema,
 } from '@sscard/registry-protocol/settlement';
-import { appendAudit } from '../audit/audit-log.js';
+import { type TimedAuditInput, appendAudit, appendAuditBatch } from '../audit/audit-log.js';
 import { canonicalJson } from '../audit/canonical-json.js';
 import { type Clock, chinaDate } from '../clock.js';
 import { DomainError, notFound } from '../errors.js';
@@ -21,11 +22,12 @@ import type { Card } from '../registry/model.js';
 import { getCard } from '../registry/queries.js';
 import { cardSubject } from '../registry/subjects.js';
 import { RiskChecks, blocking } from '../risk/risk-checks.js';
+import { insertRows } from '../store/bulk-insert.js';
 import { type Queryable, type Store, forUpdate } from '../store/store.js';
-import { moveAccumulators, readAccumulators } from './accumulators.js';
+import { lockAccumulators, moveAccumulators, readAccumulators } from './accumulators.js';
 import { accumulatorDelta, calculate, identitiesHold } from './calculation.js';
 import { lookupItems } from './catalogue.js';
-import { type Institution, institutionOfTerminal } from './institutions.js';
+import { institutionOfTerminal } from './institutions.js';
 import { account, post } from './ledger.js';
 import { policyInForce, policyVersion } from './policies.js';
 
@@ -77,6 +79,13 @@ interface VisitRow {
   his_visit_no: string;
   registered_at: string;
 }
+
+const VISIT_COLUMNS = `v.visit_id, v.terminal_id, v.institution_id, v.treatment_region, v.card_number, v.person_no,
+  v.scheme, v.insured_region, v.person_group, v.visit_type, v.hospital_level, v.his_visit_no, v.registered_at`;
+
+/** Locks the rows of table `alias` only, in a query that joins others (PostgreSQL). */
+const forUpdateOf = (dialect: Queryable['dialect'], alias: string) =>
+  dialect === 'postgres' ? ` FOR UPDATE OF ${alias}` : '';
 
 const visitFromRow = (r: VisitRow): Visit => ({
   visitId: r.visit_id,
@@ -179,6 +188,17 @@ const pricedFromRow = (r: LineRow): PricedLine => ({
   quantity: Number(r.quantity),
 });
 
+const BILL_LINE_COLUMNS = [
+  'visit_id',
+  'line_no:BIGINT',
+  'item_code',
+  'unit_price:BIGINT',
+  'quantity:BIGINT',
+  'item_class',
+  'pre_self_pay_share:BIGINT',
+  'price_ceiling:BIGINT',
+];
+
 export interface BillLineInput {
   lineNo: number;
   itemCode: string;
@@ -187,6 +207,9 @@ export interface BillLineInput {
 }
 
 export class SettlementEngine {
+  /** Published policy versions read so far, by region/scheme/year/version. */
+  private readonly policies = new Map<string, PublishedPolicy>();
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
@@ -199,11 +222,16 @@ export class SettlementEngine {
    * Runs `fn` once per idempotency key: a stored answer is returned as it was (with
    * `replayed: true`), else `fn`'s answer is stored in its transaction. Two copies of one request
    * racing on PostgreSQL meet on the key's primary key; the loser runs again and replays.
+   *
+   * The audit entries `fn` records are appended in one batch as the transaction's last statement,
+   * refusals that commit included: on PostgreSQL the chain's head row stays locked from the append
+   * to the commit, so every other transaction that appends waits only for that tail, not for all
+   * of this one's statements.
    */
   private async once<T extends object>(
     caller: Caller,
     request: Record<string, unknown>,
-    fn: (tx: Queryable) => Promise<T | Refusal>,
+    fn: (tx: Queryable, audit: (entry: TimedAuditInput) => void) => Promise<T | Refusal>,
   ): Promise<T & { replayed?: boolean }> {
     const k = { terminalId: caller.terminalId, key: caller.key, requestHash: sha256(request) };
     for (let attempt = 0; ; attempt++) {
@@ -211,9 +239,10 @@ export class SettlementEngine {
         const result = await this.store.transaction(async (tx) => {
           const stored = await storedResult<T>(tx, k);
           if (stored !== undefined) return { ...stored, replayed: true };
-          const r = await fn(tx);
-          if (r instanceof Refusal) return r;
-          await storeResult(tx, k, 200, r, this.clock().toISOString());
+          const entries: TimedAuditInput[] = [];
+          const r = await fn(tx, (entry) => entries.push(entry));
+          if (!(r instanceof Refusal)) await storeResult(tx, k, 200, r, this.clock().toISOString());
+          await appendAuditBatch(tx, entries);
           return r;
         });
         if (result instanceof Refusal) throw result.error;
@@ -306,10 +335,11 @@ export class SettlementEngine {
           itemCodes: unknown,
         });
       }
-      const existing = new Map((await this.lineRows(tx, visitId)).map((r) => [Number(r.line_no), r]));
+      const existing = await this.lineRows(tx, visitId);
+      const byNo = new Map(existing.map((r) => [Number(r.line_no), r]));
+      const added: BillLineInput[] = [];
       for (const l of lines) {
-        const item = items.get(l.itemCode)!;
-        const had = existing.get(l.lineNo);
+        const had = byNo.get(l.lineNo);
         if (had) {
           if (
             had.item_code !== l.itemCode ||
@@ -322,10 +352,17 @@ export class SettlementEngine {
           }
           continue;
         }
-        await tx.run(
-          `INSERT INTO settlement_bill_lines (visit_id, line_no, item_code, unit_price, quantity, item_class,
-             pre_self_pay_share, price_ceiling) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          [
+        added.push(l);
+      }
+      // One statement for all new lines; a line number sent twice in one request fails its
+      // primary key as it would line by line.
+      await insertRows(
+        tx,
+        'settlement_bill_lines',
+        BILL_LINE_COLUMNS,
+        added.map((l) => {
+          const item = items.get(l.itemCode)!;
+          return [
             visitId,
             l.lineNo,
             l.itemCode,
@@ -334,14 +371,15 @@ export class SettlementEngine {
             item.itemClass,
             item.preSelfPayShare,
             item.priceCeiling,
-          ],
-        );
-      }
-      const all = await this.lineRows(tx, visitId);
+          ];
+        }),
+      );
       return {
         visitId,
-        lineCount: all.length,
-        medfee_sumamt: all.reduce((s, r) => s + Number(r.unit_price) * Number(r.quantity), 0),
+        lineCount: existing.length + added.length,
+        medfee_sumamt:
+          existing.reduce((s, r) => s + Number(r.unit_price) * Number(r.quantity), 0) +
+          added.reduce((s, l) => s + l.unitPrice * l.quantity, 0),
       };
     });
   }
@@ -364,7 +402,7 @@ export class SettlementEngine {
       const date = chinaDate(now);
       const policy = await policyInForce(tx, visit.insuredRegion, visit.scheme, date);
       const accumulators = await readAccumulators(tx, this.accumulatorKey(visit, date));
-      const balance = await personalBalance(tx, visit.personNo, false);
+      const balance = await personalBalance(tx, visit.personNo);
       const breakdown = this.calculate(visit, policy.parameters, accumulators, rows, balance, useAccount);
       const quote: Quote = {
         quoteId: randomUUID(),
@@ -404,31 +442,44 @@ export class SettlementEngine {
     // one, and a replayed answer is returned before any proof is looked at. The HSM is asked
     // before the transaction, so that a slow HSM never holds the store's locks.
     const request = { op: '2207', quoteId: body.quoteId };
-    const answered = await this.store.get(
-      'SELECT 1 AS x FROM idempotency_keys WHERE terminal_id = ? AND idempotency_key = ?',
-      [caller.terminalId, caller.key],
+    // One read for both: whether the key was answered, and else whose card the quote is for.
+    const before = await this.store.get<{ answered: number | null; card_id_code: string | null }>(
+      `SELECT (SELECT 1 FROM idempotency_keys WHERE terminal_id = ? AND idempotency_key = ?) AS answered,
+         (SELECT c.card_id_code FROM settlement_quotes q JOIN settlement_visits v ON v.visit_id = q.visit_id
+          JOIN cards c ON c.card_number = v.card_number WHERE q.quote_id = ?) AS card_id_code`,
+      [caller.terminalId, caller.key, body.quoteId],
     );
-    const verdict: CryptogramVerdict = answered
-      ? 'invalid'
-      : await this.presence.judge(
-          caller.terminalId,
-          { ...body.proof, cardIdCode: (await this.cardIdCodeOfQuote(body.quoteId)) ?? '' },
-          'payment',
-        );
-    return this.once(caller, request, async (tx) => {
+    const verdict: CryptogramVerdict =
+      before?.answered != null
+        ? 'invalid'
+        : await this.presence.judge(
+            caller.terminalId,
+            { ...body.proof, cardIdCode: before?.card_id_code ?? '' },
+            'payment',
+          );
+    return this.once(caller, request, async (tx, audit) => {
       const attempt = await tx.get<{ voided_at: string | null }>(
         `SELECT voided_at FROM settlement_attempts WHERE terminal_id = ? AND attempt_key = ?${forUpdate(tx.dialect)}`,
         [caller.terminalId, caller.key],
       );
       if (attempt?.voided_at)
         throw refused('ATTEMPT_REVERSED', 'this attempt was reversed before it arrived', 409);
-      const q = await tx.get<QuoteRow>(
-        `SELECT quote_id, visit_id, bill_hash, use_account, account_balance, accumulators, policy_year, policy_version,
-           breakdown, expires_at FROM settlement_quotes WHERE quote_id = ?`,
-        [body.quoteId],
+      // The quote with its visit, if the visit is of the caller's institution; the visit locked
+      // (one settle per visit at a time).
+      const q = await tx.get<QuoteRow & VisitRow>(
+        `SELECT q.quote_id, q.bill_hash, q.use_account, q.account_balance, q.accumulators, q.policy_year,
+           q.policy_version, q.breakdown, q.expires_at, ${VISIT_COLUMNS}
+         FROM settlement_quotes q JOIN settlement_visits v ON v.visit_id = q.visit_id
+         JOIN institution_terminals t ON t.institution_id = v.institution_id AND t.terminal_id = ?
+         WHERE q.quote_id = ?${forUpdateOf(tx.dialect, 'v')}`,
+        [caller.terminalId, body.quoteId],
       );
-      const visit = q ? await this.findVisit(tx, caller.terminalId, q.visit_id, true) : undefined;
-      if (!q || !visit) throw refused('QUOTE_UNKNOWN', 'no such quote for this institution', 404);
+      if (!q) {
+        // A terminal of no institution is told so.
+        await institutionOfTerminal(tx, caller.terminalId);
+        throw refused('QUOTE_UNKNOWN', 'no such quote for this institution', 404);
+      }
+      const visit = visitFromRow(q);
       const now = this.clock();
       if (q.expires_at <= now.toISOString())
         throw refused('QUOTE_EXPIRED', 'the quote has expired; pre-settle again');
@@ -439,12 +490,14 @@ export class SettlementEngine {
       if (billHash(rows) !== q.bill_hash)
         throw refused('BILL_CHANGED', 'the bill changed since the quote; pre-settle again');
 
-      const proof = await this.presence.verifyIn(
+      const { result: proof, audit: proofAudit } = await this.presence.checkIn(
         tx,
         caller.terminalId,
         { ...body.proof, cardIdCode: card.cardIdCode },
         verdict,
+        card,
       );
+      audit(proofAudit);
       if (!proof.verified) {
         return new Refusal(
           proof.reason === 'PIN_NOT_VERIFIED'
@@ -478,13 +531,7 @@ export class SettlementEngine {
 
       const date = chinaDate(now);
       const key = this.accumulatorKey(visit, date);
-      await tx.run(
-        `INSERT INTO settlement_accumulators (person_no, scheme, insured_region, year, outpatient_deductible_paid,
-           pooled_fund_used, large_expense_deductible_paid, large_expense_fund_used) VALUES (?, ?, ?, ?, 0, 0, 0, 0)
-         ON CONFLICT (person_no, scheme, insured_region, year) DO NOTHING`,
-        [key.personNo, key.scheme, key.insuredRegion, key.year],
-      );
-      const accumulators = await readAccumulators(tx, key, true);
+      const accumulators = await lockAccumulators(tx, key);
       if (canonicalJson(accumulators) !== canonicalJson(JSON.parse(q.accumulators))) {
         return new Refusal(
           refused(
@@ -494,7 +541,7 @@ export class SettlementEngine {
         );
       }
       const useAccount = Number(q.use_account) === 1;
-      const balance = await personalBalance(tx, visit.personNo, true);
+      const balance = await lockPersonalBalance(tx, visit.personNo);
       if (useAccount && balance !== Number(q.account_balance)) {
         return new Refusal(
           refused('ACCOUNT_BALANCE_CHANGED', 'the personal account balance changed; pre-settle again'),
@@ -502,7 +549,7 @@ export class SettlementEngine {
       }
       // The quote is settled as it was calculated; recalculating it under the policy version it
       // names checks that nothing it depends on moved.
-      const policy = await policyVersion(
+      const policy = await this.policyVersion(
         tx,
         visit.insuredRegion,
         visit.scheme,
@@ -511,7 +558,7 @@ export class SettlementEngine {
       );
       const breakdown = this.calculate(
         visit,
-        policy!.parameters,
+        policy.parameters,
         accumulators,
         rows,
         useAccount ? balance : Number(q.account_balance),
@@ -581,7 +628,7 @@ export class SettlementEngine {
       );
       await moveAccumulators(tx, key, delta, 1);
       await post(tx, settlement.settlementId, 'settlement', postingOf(settlement, 1), settlement.settledAt);
-      await appendAudit(tx, this.clock, {
+      audit({
         terminalId: caller.terminalId,
         action: 'settlement.settle',
         subject: cardSubject(settlement.cardNumber),
@@ -593,6 +640,7 @@ export class SettlementEngine {
           fund_pay_sumamt: breakdown.fund_pay_sumamt,
           acct_pay: breakdown.acct_pay,
         },
+        at: this.clock().toISOString(),
       });
       return settlement;
     });
@@ -696,13 +744,25 @@ export class SettlementEngine {
 
   // ---- helpers ------------------------------------------------------------------------------
 
-  private async cardIdCodeOfQuote(quoteId: string): Promise<string | undefined> {
-    const row = await this.store.get<{ card_id_code: string }>(
-      `SELECT c.card_id_code FROM settlement_quotes q JOIN settlement_visits v ON v.visit_id = q.visit_id
-       JOIN cards c ON c.card_number = v.card_number WHERE q.quote_id = ?`,
-      [quoteId],
-    );
-    return row?.card_id_code;
+  /**
+   * A published policy version, read once per engine: nothing published is ever changed, and the
+   * settle step needs the version its quote names every time.
+   */
+  private async policyVersion(
+    tx: Queryable,
+    region: string,
+    scheme: SchemeCode,
+    year: number,
+    version: number,
+  ): Promise<PublishedPolicy> {
+    const cacheKey = `${region}/${scheme}/${year}/${version}`;
+    let policy = this.policies.get(cacheKey);
+    if (policy === undefined) {
+      policy = await policyVersion(tx, region, scheme, year, version);
+      if (policy === undefined) throw new Error(`policy ${cacheKey} named by a quote is missing`);
+      this.policies.set(cacheKey, policy);
+    }
+    return policy;
   }
 
   /**
@@ -812,12 +872,16 @@ export class SettlementEngine {
     visitId: string,
     lock: boolean,
   ): Promise<Visit | undefined> {
-    const institution: Institution = await institutionOfTerminal(tx, terminalId);
     const row = await tx.get<VisitRow>(
-      `SELECT * FROM settlement_visits WHERE visit_id = ?${lock ? forUpdate(tx.dialect) : ''}`,
-      [visitId],
+      `SELECT ${VISIT_COLUMNS} FROM settlement_visits v
+       JOIN institution_terminals t ON t.institution_id = v.institution_id AND t.terminal_id = ?
+       WHERE v.visit_id = ?${lock ? forUpdateOf(tx.dialect, 'v') : ''}`,
+      [terminalId, visitId],
     );
-    return row && row.institution_id === institution.institutionId ? visitFromRow(row) : undefined;
+    if (row) return visitFromRow(row);
+    // Not found: a terminal of no institution is told so.
+    await institutionOfTerminal(tx, terminalId);
+    return undefined;
   }
 
   private async refuseIfSettled(tx: Queryable, visitId: string): Promise<void> {
@@ -869,19 +933,27 @@ function billHash(rows: readonly LineRow[]): string {
   return sha256(rows.map((r) => [Number(r.line_no), r.item_code, Number(r.unit_price), Number(r.quantity)]));
 }
 
-/** The personal account's balance, its row locked when `lock` (created at zero so there is a row to lock). */
-async function personalBalance(tx: Queryable, personNo: string, lock: boolean): Promise<number> {
-  if (lock) {
-    await tx.run(
-      'INSERT INTO personal_accounts (person_no, balance) VALUES (?, 0) ON CONFLICT (person_no) DO NOTHING',
-      [personNo],
-    );
-  }
+/** The personal account's balance. */
+async function personalBalance(tx: Queryable, personNo: string): Promise<number> {
   const row = await tx.get<{ balance: number | string }>(
-    `SELECT balance FROM personal_accounts WHERE person_no = ?${lock ? forUpdate(tx.dialect) : ''}`,
+    'SELECT balance FROM personal_accounts WHERE person_no = ?',
     [personNo],
   );
   return Number(row?.balance ?? 0);
+}
+
+/**
+ * The personal account's balance, its row locked for the rest of the transaction (PostgreSQL:
+ * the upsert's update locks it; sqlite3 serialises writers) and created at zero when absent, so
+ * that there is a row to lock. One statement.
+ */
+async function lockPersonalBalance(tx: Queryable, personNo: string): Promise<number> {
+  const row = await tx.get<{ balance: number | string }>(
+    `INSERT INTO personal_accounts (person_no, balance) VALUES (?, 0)
+     ON CONFLICT (person_no) DO UPDATE SET balance = personal_accounts.balance RETURNING balance`,
+    [personNo],
+  );
+  return Number(row!.balance);
 }
 
 /** A settlement's entries (`sign` −1: the opposite ones, for a cancellation or reversal). */

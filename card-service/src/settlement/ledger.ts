@@ -59,6 +59,8 @@ export class UnbalancedPostingError extends Error {
   }
 }
 
+const LEDGER_COLUMNS = ['txn_id', 'kind', 'account', 'amount:BIGINT', 'at'];
+
 /**
  * Posts one balanced transaction in the caller's database transaction: zero entries are left out,
  * the personal accounts among them move their balance rows in the same step (a balance that would
@@ -74,15 +76,14 @@ export async function post(
   const sum = entries.reduce((s, e) => s + e.amount, 0);
   if (sum !== 0 || entries.some((e) => !Number.isSafeInteger(e.amount)))
     throw new UnbalancedPostingError(txnId, sum);
-  for (const e of entries) {
-    if (e.amount === 0) continue;
-    await tx.run('INSERT INTO ledger_entries (txn_id, kind, account, amount, at) VALUES (?, ?, ?, ?, ?)', [
-      txnId,
-      kind,
-      e.account,
-      e.amount,
-      at,
-    ]);
+  const moving = entries.filter((e) => e.amount !== 0);
+  await insertRows(
+    tx,
+    'ledger_entries',
+    LEDGER_COLUMNS,
+    moving.map((e) => [txnId, kind, e.account, e.amount, at]),
+  );
+  for (const e of moving) {
     const row = balanceRowOf(e.account);
     if (row) await moveBalance(tx, row.table, e.account.slice(row.prefix.length), e.amount);
   }
@@ -129,7 +130,7 @@ export async function postMany(
       if (balanceRowOf(e.account)) moves.set(e.account, (moves.get(e.account) ?? 0) + e.amount);
     }
   }
-  await insertRows(tx, 'ledger_entries', ['txn_id', 'kind', 'account', 'amount:BIGINT', 'at'], rows);
+  await insertRows(tx, 'ledger_entries', LEDGER_COLUMNS, rows);
   for (const b of BALANCE_ROWS) {
     const credits: [string, number][] = [];
     for (const [name, amount] of moves) {
