@@ -6,3 +6,4 @@ export {
   type TransactionConnection,
 } from './database.js';
 export { Mutex } from './mutex.js';
+export { GroupCommit } from './group-commit.js';

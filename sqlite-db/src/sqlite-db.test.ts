@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type sqlite3 from 'sqlite3';
-import { closeDatabase, execSql, inTransaction, Mutex, openDatabase } from './index.js';
+import { closeDatabase, execSql, GroupCommit, inTransaction, Mutex, openDatabase } from './index.js';
 
 describe('sqlite3 transactions behind a FIFO lock', () => {
   let dir: string;
@@ -65,5 +65,107 @@ describe('sqlite3 transactions behind a FIFO lock', () => {
     });
     await Promise.all([slow, next, assert.rejects(failing, /c fails/), last]);
     assert.deepEqual(order, ['a begins', 'a ends', 'b', 'd']);
+  });
+});
+
+describe('sqlite3 group commit', () => {
+  let dir: string;
+  let db: sqlite3.Database;
+  /** Every statement the group committer sent, and a way to make one of them fail. */
+  let sent: string[];
+  let failOn: string | undefined;
+  const conn = {
+    run: (sql: string, params: unknown[] = []) => {
+      sent.push(sql.split(' ')[0]!);
+      if (sql === failOn) return Promise.reject(new Error(`${sql} failed`));
+      return new Promise<void>((res, rej) => db.run(sql, params, (err) => (err ? rej(err) : res())));
+    },
+  };
+  const values = () =>
+    new Promise<number[]>((res, rej) =>
+      db.all('SELECT v FROM g ORDER BY v', (err, rows: { v: number }[]) =>
+        err ? rej(err) : res(rows.map((r) => r.v)),
+      ),
+    );
+  /** A transaction that writes `v`, after `hold` if given (keeping its group open meanwhile). */
+  const writing = (v: number, hold?: Promise<void>) => async (tx: typeof conn) => {
+    await tx.run('INSERT INTO g VALUES (?)', [v]);
+    await hold;
+    return v;
+  };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sscard-group-commit-'));
+    db = await openDatabase(join(dir, 'test.db'));
+    await execSql(db, 'CREATE TABLE g (v INTEGER NOT NULL)');
+  });
+  after(async () => {
+    await closeDatabase(db);
+    await rm(dir, { recursive: true, force: true });
+  });
+  const fresh = async () => {
+    await execSql(db, 'DELETE FROM g');
+    sent = [];
+    failOn = undefined;
+  };
+
+  it('commits the transactions that asked while a group was written in one commit, each answered after it', async () => {
+    await fresh();
+    const group = new GroupCommit(conn, new Mutex());
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const answered: string[] = [];
+    const first = group.transaction(writing(1, held)).then((v) => answered.push(`first ${v}`));
+    const later = [2, 3, 4].map((v) =>
+      group.transaction(writing(v)).then((w) => answered.push(`later ${w} after ${sent.length} statements`)),
+    );
+    release();
+    await Promise.all([first, ...later]);
+    assert.deepEqual(await values(), [1, 2, 3, 4]);
+    // The first alone (no savepoints), then the three that waited for it, together.
+    assert.equal(sent.filter((s) => s === 'COMMIT').length, 2);
+    assert.equal(sent.filter((s) => s === 'BEGIN').length, 2);
+    assert.equal(sent.filter((s) => s === 'SAVEPOINT').length, 3);
+    // Every later answer came after all statements, the second COMMIT included.
+    for (const a of answered.slice(1)) assert.match(a, new RegExp(`after ${sent.length} statements`));
+    assert.equal(sent.at(-1), 'COMMIT');
+  });
+
+  it('rolls back a member that throws alone; the rest of its group commits', async () => {
+    await fresh();
+    const group = new GroupCommit(conn, new Mutex());
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const first = group.transaction(writing(1, held));
+    const ok = group.transaction(writing(2));
+    const failing = assert.rejects(
+      group.transaction(async (tx) => {
+        await tx.run('INSERT INTO g VALUES (?)', [3]);
+        throw new Error('refused');
+      }),
+      /refused/,
+    );
+    const last = group.transaction(writing(4));
+    release();
+    assert.deepEqual(await Promise.all([first, ok, last]), [1, 2, 4]);
+    await failing;
+    assert.deepEqual(await values(), [1, 2, 4]);
+  });
+
+  it('fails every member of a group whose commit fails, and keeps none of it', async () => {
+    await fresh();
+    const group = new GroupCommit(conn, new Mutex());
+    failOn = 'COMMIT';
+    const results = await Promise.allSettled([1, 2, 3].map((v) => group.transaction(writing(v))));
+    for (const r of results) assert.equal(r.status, 'rejected');
+    failOn = undefined;
+    assert.deepEqual(await values(), []);
+    // The connection is usable again: the next group commits.
+    assert.equal(await group.transaction(writing(5)), 5);
+    assert.deepEqual(await values(), [5]);
   });
 });

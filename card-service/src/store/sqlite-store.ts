@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import {
   closeDatabase as close,
   execSql as exec,
+  GroupCommit,
   inTransaction,
   Mutex,
   openDatabase as open,
@@ -121,8 +122,10 @@ export interface SqliteStoreOptions {
  * connections of their own, which WAL lets run beside the writer and each other, so an identity
  * check's reads never queue behind a transaction. Each read statement sees everything committed
  * before it started. `synchronous = FULL`: a commit is on disk when it returns, which is what an
- * answer that is only sent after its audit entry committed relies on; group commit of audit
- * entries keeps that to one sync per batch.
+ * answer that is only sent after its audit entry committed relies on. Transactions that arrive
+ * while one is being written are committed together (`GroupCommit`, each in a savepoint of its own,
+ * each answered after the common commit), and audit entries of identity checks are batched too,
+ * so that under load a sync serves many requests.
  */
 export async function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Promise<Store> {
   if (file !== ':memory:') {
@@ -136,6 +139,7 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
   );
   const conn = connectionQueryable(db);
   const mutex = new Mutex();
+  const group = new GroupCommit(conn, mutex);
   // An in-memory database exists only in its own connection: nothing to read beside it.
   const readerCount = file === ':memory:' ? 0 : Math.max(0, options.readers ?? 2);
   const readers: Reader[] = [];
@@ -191,7 +195,7 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
     all: (sql, params) => read((q) => q.all(sql, params)),
     get: (sql, params) => read((q) => q.get(sql, params)),
     run: (sql, params) => mutex.lock(() => conn.run(sql, params)),
-    transaction: (fn) => mutex.lock(() => inTransaction(conn, fn)),
+    transaction: (fn) => group.transaction(fn),
     // An in-memory database exists only in its own connection, so its bulk loads use that one.
     bulkTransaction: (fn) =>
       mutex.lock(async () => inTransaction(file === ':memory:' ? conn : await bulkConnection(), fn)),
