@@ -12,7 +12,13 @@ import { route } from './route.js';
  * is a few named tables of plain columns, so that a chart, a table and a CSV download of the same
  * figures come from one answer.
  */
-export const STATISTICS_REPORTS = ['registry', 'identity-checks', 'settlements', 'pensions', 'alerts'] as const;
+export const STATISTICS_REPORTS = [
+  'registry',
+  'identity-checks',
+  'settlements',
+  'pensions',
+  'alerts',
+] as const;
 export type StatisticsReport = (typeof STATISTICS_REPORTS)[number];
 
 export const REGION_LEVELS = ['nation', 'province', 'city', 'district'] as const;
