@@ -1,4 +1,5 @@
 import type { whatif } from '@sscard/registry-protocol';
+import { checkFunds } from '../whatif/fund-warnings.js';
 import { runPensionProjection } from '../whatif/pension-projection.js';
 import { runPolicyWhatIf } from '../whatif/policy-whatif.js';
 import type { Services } from './context.js';
@@ -43,6 +44,9 @@ export function whatIfHandlers(svc: Services): Pick<Handlers, WhatIfOperation> {
     },
     comparePensionProjections: {
       handle: async (ctx) => ({ body: await jobs.compare('pension', ctx.query.a, ctx.query.b) }),
+    },
+    checkFunds: {
+      handle: async (ctx) => ({ body: await checkFunds(svc.store, svc.clock, ctx.body) }),
     },
   };
 }

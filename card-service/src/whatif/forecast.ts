@@ -3,16 +3,15 @@ import { nextMonth } from '../pension/months.js';
 
 /**
  * A fund's balance forecast, in integer fen (docs/what-if.md, "Forecasts"). Spending comes from
- * a history of twelve calendar months (January first): `linear` carries on the least-squares line
- * through the months that have data (from January to the last month with any spending);
- * `seasonal` takes each calendar month's spending of the history, scaled by the operator's growth.
+ * a history of consecutive months: `linear` carries on the least-squares line through the history
+ * up to its last month with any spending; `seasonal` takes the latest spending of the same
+ * calendar month in the history, scaled by the operator's growth.
  * Each month's projected spending is rounded half-up to the fen once, never below zero; income is
  * the operator's monthly figure; the balance is the running sum.
  */
 export interface ForecastInput {
-  /** Spending of the history year, January to December, in fen. */
-  history: readonly number[];
-  historyYear: number;
+  /** Spending of consecutive months, oldest first, in fen. */
+  history: readonly { month: string; spending: number }[];
   settings: Pick<whatif.ForecastSettings, 'firstMonth' | 'months' | 'method' | 'growthBp' | 'warningMonths'>;
   fund: whatif.FundInput;
 }
@@ -47,25 +46,24 @@ function leastSquares(ys: readonly number[]): (x: number) => bigint {
   return (x) => divHalfUp(sy * det - sx * slope + BigInt(x) * n * slope, n * det);
 }
 
-/** Months since January of the history year. */
-const monthIndex = (month: string, historyYear: number): number =>
-  (Number(month.slice(0, 4)) - historyYear) * 12 + Number(month.slice(5, 7)) - 1;
+/** Months since year 0. */
+const monthIndex = (month: string): number => Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
 
 export function projectSpending(input: Omit<ForecastInput, 'fund'>): { month: string; spending: number }[] {
-  const { history, historyYear, settings } = input;
+  const { history, settings } = input;
   let lastWithData = -1;
-  history.forEach((v, i) => {
-    if (v !== 0) lastWithData = i;
-  });
-  const line = leastSquares(history.slice(0, lastWithData + 1));
+  for (const [i, h] of history.entries()) if (h.spending !== 0) lastWithData = i;
+  const line = leastSquares(history.slice(0, lastWithData + 1).map((h) => h.spending));
+  const start = history.length > 0 ? monthIndex(history[0]!.month) : 0;
+  const sameMonth = new Map(history.map((h) => [h.month.slice(5, 7), h.spending]));
   const out: { month: string; spending: number }[] = [];
   let month = settings.firstMonth;
   for (let i = 0; i < settings.months; i++, month = nextMonth(month)) {
     const projected =
       settings.method === 'linear'
-        ? line(monthIndex(month, historyYear))
+        ? line(monthIndex(month) - start)
         : divHalfUp(
-            BigInt(history[Number(month.slice(5, 7)) - 1] ?? 0) * BigInt(10_000 + settings.growthBp),
+            BigInt(sameMonth.get(month.slice(5, 7)) ?? 0) * BigInt(10_000 + settings.growthBp),
             10_000n,
           );
     out.push({ month, spending: Number(projected < 0n ? 0n : projected) });

@@ -215,4 +215,56 @@ forEachEngine('policy what-if', ({ freshUrl, dataDir }) => {
     const refused = await t.call('GET', '/v1/analyses/policy-what-if', { token: pensionOnly.body.token });
     assert.equal(refused.status, 403);
   });
+
+  test('fund warnings: a forecast balance below its months of spending and a month above its season, raised once as alerts', async () => {
+    for (const [month, amount] of [
+      ['2025-03', 100_000],
+      ['2026-03', 130_000],
+    ] as const) {
+      await store().run(
+        `INSERT INTO pension_payments (person_no, month, amount, paying_region, run_month, paid_at, txn_id)
+         VALUES (?, ?, ?, '330300', ?, ?, ?)`,
+        [a.personNo, month, amount, month, `${month}-05T02:00:00.000Z`, `pension:${month}`],
+      );
+    }
+    const body = {
+      region: '330300',
+      scheme: '310',
+      asOf: '2026-04',
+      method: 'linear',
+      warningMonths: 3,
+      seasonalShareBp: 2000,
+      funds: {
+        pooled: { openingBalance: 1_000, monthlyIncome: 0 },
+        largeExpense: { openingBalance: 1_000_000_000, monthlyIncome: 0 },
+        pension: { openingBalance: 1_000_000_000, monthlyIncome: 0 },
+      },
+    };
+    const checked = await t.call('POST', '/v1/funds/check', { ...admin(), body });
+    assert.equal(checked.status, 200, JSON.stringify(checked.body));
+    const r = checked.body as whatif.FundCheck;
+    const pooledMarch = r.funds.pooled.history.find((h) => h.month === '2026-03')!.spending;
+    const sums = await store().get<{ p: number | string }>(
+      `SELECT SUM(hifp_pay) AS p FROM settlements s WHERE business_date LIKE '2026-03-%'
+       AND NOT EXISTS (SELECT 1 FROM settlement_endings e WHERE e.settlement_id = s.settlement_id)`,
+    );
+    assert.equal(pooledMarch, Number(sums!.p));
+    const low = r.warnings.find((w) => w.rule === 'FUND_BALANCE_LOW')!;
+    assert.equal(low.fund, 'pooled');
+    assert.equal(low.month, '2026-05');
+    assert.equal(low.figures.threshold, 3 * low.figures.spending!);
+    assert.equal(low.figures.balance, 1_000 - low.figures.spending!);
+    assert.ok(low.alertId);
+    const season = r.warnings.filter((w) => w.rule === 'FUND_SPENDING_ABOVE_SEASON');
+    assert.deepEqual(
+      season.map((w) => [w.fund, w.month, w.figures]),
+      [['pension', '2026-03', { spending: 130_000, lastYear: 100_000, shareBp: 2000 }]],
+    );
+    const alerts = await t.call('GET', '/v1/risk/alerts?ruleCode=FUND_SPENDING_ABOVE_SEASON', admin());
+    assert.equal(alerts.status, 200);
+    assert.equal(alerts.body.alerts.length, 1);
+    assert.equal(alerts.body.alerts[0].details.lastYear, 100_000);
+    const again = await t.call('POST', '/v1/funds/check', { ...admin(), body });
+    assert.ok((again.body as whatif.FundCheck).warnings.every((w) => w.alertId === null));
+  });
 });

@@ -90,8 +90,7 @@ export class PolicyWhatIfTally {
     const fundForecast = (fund: 'pooled' | 'largeExpense') => {
       const of = (side: 'before' | 'after') =>
         forecastFund({
-          history: this.monthly.map((m) => m[side][fund]),
-          historyYear: this.year,
+          history: months(this.year).map((month, i) => ({ month, spending: this.monthly[i]![side][fund] })),
           settings: forecast,
           fund: forecast[fund],
         });

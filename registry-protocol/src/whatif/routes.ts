@@ -8,6 +8,7 @@ import {
   comparisonQuery,
   comparisonSchema,
 } from './jobs.js';
+import { fundCheckBody, fundCheckSchema } from './fund-warnings.js';
 import { pensionProjectionBody } from './pension-projection.js';
 import { policyWhatIfBody } from './policy-whatif.js';
 
@@ -94,4 +95,20 @@ export const whatIfRoutes = [
     'pension:manage',
     'a retirement-age projection of new pensioners, pension outflow and the fund',
   ),
+  route({
+    operationId: 'checkFunds',
+    method: 'post',
+    path: '/v1/funds/check',
+    summary:
+      'Forecast a region’s pooled, large-expense and pension funds and raise their warnings as risk alerts',
+    tag: 'operator',
+    access: { scope: 'risk:manage' },
+    body: named(fundCheckBody, 'FundCheckRequest'),
+    responses: {
+      200: {
+        description: 'the warnings with their figures, each fund’s months and forecast',
+        body: named(fundCheckSchema, 'FundCheck'),
+      },
+    },
+  }),
 ] as const;
