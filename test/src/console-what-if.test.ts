@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { whatif } from '@sscard/registry-protocol';
+import {
+  deskClient,
+  exampleLines,
+  insuredCard,
+  setUpSettlementWorld,
+} from '@sscard/card-service/testing/settlement-fixture';
+import type { Page } from 'playwright-core';
+import { type ConsoleUnderTest, apiGet, startConsole } from './console-fixture.js';
+
+/**
+ * The policy what-if in the console, end to end: a region's settlements of the year made at real
+ * desks, the year's policy loaded into the form and changed, the replay run by the service with
+ * its progress on screen, the result read off the page against the service's own figures, an
+ * unchanged replay that changes nothing, and the two runs compared.
+ */
+describe('operator console: policy what-if', () => {
+  let c: ConsoleUnderTest;
+  const year = new Date(Date.now() + 8 * 3_600_000).getUTCFullYear();
+
+  before(async () => {
+    c = await startConsole();
+    const t = c.api;
+    const desks = await setUpSettlementWorld(t);
+    if (year !== 2026) {
+      // The example policy is 2026's; the service settles under the policy of today's year.
+      const policy = (await import('@sscard/card-service/testing/settlement-fixture')).exampleJson(
+        'policy-330300-310-2026.json',
+      ) as Record<string, unknown>;
+      const published = await t.call('POST', '/v1/settlement/policies', {
+        token: t.adminToken,
+        body: { ...policy, year, effectiveFrom: `${year}-01-01` },
+      });
+      assert.equal(published.status, 201, JSON.stringify(published.body));
+    }
+    const h2 = deskClient(t, desks.h2a, 'desk-2a');
+    const h3 = deskClient(t, desks.h3, 'desk-3');
+    for (const [desk, bill, visitType] of [
+      [h2, 'outpatient-bill.json', 'outpatient'],
+      [h3, 'outpatient-bill.json', 'outpatient'],
+      [h2, 'inpatient-bill.json', 'inpatient'],
+    ] as const) {
+      const card = await insuredCard(t);
+      const { quote } = await desk.quote(card, exampleLines(bill), { visitType });
+      const s = await desk.post('/v1/settlement/settle', {
+        quoteId: quote.quoteId,
+        proof: await desk.proof(card),
+      });
+      assert.equal(s.status, 200, JSON.stringify(s.body));
+    }
+  });
+
+  after(async () => {
+    await c?.close();
+  });
+
+  const runOnPage = async (page: Page): Promise<string> => {
+    const before = await page.locator('[data-testid="runs"] input[type="checkbox"]').count();
+    await page.locator('[data-action="run"]').click();
+    await page.locator('[data-testid="run-progress"][data-status="done"]').waitFor();
+    // The new run is listed with the kept ones.
+    await page.locator('[data-testid="runs"] input[type="checkbox"]').nth(before).waitFor();
+    return (await page
+      .locator('[data-testid="runs"] input[type="checkbox"]')
+      .first()
+      .getAttribute('data-job'))!;
+  };
+
+  it('changes the deductibles, replays the year with progress, shows the service’s figures, and compares two runs', async () => {
+    const token = await c.token('policy desk', ['settlement:manage']);
+    const page = await c.open(token);
+    const pages = await page
+      .locator('nav a[data-page]')
+      .evaluateAll((as) => as.map((a) => a.getAttribute('data-page')));
+    assert.deepEqual(pages, ['policy-what-if']);
+    await page.locator('a[data-page="policy-what-if"]').click();
+
+    const scope = page.locator('[data-testid="what-if-scope"]');
+    await scope.locator('input[name="region"]').fill('330300');
+    await scope.locator('select[name="scheme"]').selectOption('310');
+    await scope.locator('input[name="year"]').fill(String(year));
+    await scope.locator('button[type="submit"]').click();
+    const form = page.locator('[data-testid="what-if-parameters"]');
+    await form.waitFor();
+    // The loaded policy's figures, in yuan and percent.
+    assert.equal(await form.locator('input[name="outpatientDeductible.2"]').inputValue(), '800.00');
+    assert.equal(await form.locator('input[name="ratios.outpatient.2.in_service"]').inputValue(), '60');
+    for (const level of ['1', '2', '3'])
+      await form.locator(`input[name="outpatientDeductible.${level}"]`).fill('0');
+    await form.locator('input[name="ratios.inpatient.2.in_service"]').fill('95');
+    await form.locator('input[name="pooledOpening"]').fill('1000');
+    await form.locator('input[name="pooledIncome"]').fill('10');
+    await form.locator('select[name="method"]').selectOption('linear');
+    await c.screenshot(page, 'what-if-form');
+
+    const changedRun = await runOnPage(page);
+    const job = (await apiGet(c, token, `/v1/analyses/policy-what-if/${changedRun}`)) as whatif.AnalysisJob;
+    assert.equal(job.status, 'done');
+    assert.deepEqual((job.parameters as { changes: Record<string, unknown> }).changes.outpatientDeductible, {
+      '1': 0,
+      '2': 0,
+      '3': 0,
+    });
+    const r = job.result as unknown as whatif.PolicyWhatIfResult;
+    assert.equal(r.settlements, 3);
+    assert.equal(r.changedSettlements, 3);
+    assert.ok(r.funds.after.pooled > r.funds.before.pooled);
+    const shown = page.locator('[data-testid="what-if-result"]');
+    assert.equal(await shown.locator('[data-testid="changed-settlements"]').textContent(), '3');
+    const pooledRow = shown.locator('[data-testid="fund-spending"] tbody tr').first();
+    const yuan = (fen: number) =>
+      (fen / 100).toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    const cells = await pooledRow.locator('td').allTextContents();
+    assert.deepEqual(cells.slice(1, 3), [yuan(r.funds.before.pooled), yuan(r.funds.after.pooled)]);
+    assert.match((await shown.locator('[data-testid="patients"]').textContent()) ?? '', /少付 3 人/);
+    // A 1000-yuan pooled fund with 10 yuan a month cannot carry three months of this spending.
+    const warning = r.forecast.pooled.after.warning!;
+    assert.ok(warning);
+    await shown
+      .locator('[data-testid="forecast-pooled"] .notice-error', { hasText: warning.month })
+      .waitFor();
+    await c.screenshot(page, 'what-if-result');
+
+    // The policy as published: nothing changes.
+    await scope.locator('button[type="submit"]').click();
+    // The form is filled again from the published version.
+    const deductible = form.locator('input[name="outpatientDeductible.2"]');
+    while ((await deductible.inputValue()) !== '800.00') await page.waitForTimeout(50);
+    const unchangedRun = await runOnPage(page);
+    await shown.locator('[data-testid="changed-settlements"]', { hasText: /^0$/ }).waitFor();
+    const unchanged = (await apiGet(
+      c,
+      token,
+      `/v1/analyses/policy-what-if/${unchangedRun}`,
+    )) as whatif.AnalysisJob;
+    assert.deepEqual((unchanged.parameters as { changes: object }).changes, {});
+    assert.deepEqual((unchanged.result as unknown as whatif.PolicyWhatIfResult).funds.after, r.funds.before);
+
+    // The two runs side by side.
+    await page.locator(`[data-testid="runs"] input[data-job="${changedRun}"]`).check();
+    await page.locator(`[data-testid="runs"] input[data-job="${unchangedRun}"]`).check();
+    await page.locator('[data-action="compare"]').click();
+    const row = page.locator('[data-testid="comparison"] tr[data-key="funds.after.pooled"]');
+    await row.waitFor();
+    const compared = await row.locator('td').allTextContents();
+    assert.equal(compared[0], 'funds.after.pooled');
+    await c.screenshot(page, 'what-if-comparison');
+    await page.context().close();
+  });
+});
