@@ -6,6 +6,7 @@
  * shape is one settlement end to end, with the slip printed.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { VpcdSlot } from '@sscard/card-emulator/bridge/vpcd-client';
@@ -45,6 +46,7 @@ describe('the hospital desk screens in Chromium against the agent, card-service,
   let slot: VpcdSlot;
   let browser: Browser;
   let base: string;
+  let token: string;
 
   before(async () => {
     registry = await startRegistry();
@@ -73,6 +75,7 @@ describe('the hospital desk screens in Chromium against the agent, card-service,
     );
     await agent.registry.ready();
     await assignDesk(registry, DESK);
+    token = (await readFile(join(dataDir, 'api-token'), 'utf8')).trim();
     base = `http://127.0.0.1:${agent.address.port}`;
     slot = new VpcdSlot({ port: pcscd.vpcdPorts[0]!, backoff: { initialMs: 50, maxMs: 300 } });
     await waitFor('the vpcd readers', () => agent.readers.list().length === 2);
@@ -101,6 +104,18 @@ describe('the hospital desk screens in Chromium against the agent, card-service,
     await waitFor('the card to be out', () => !userReader()?.card);
   }
 
+  /** The HIS's call to the agent's REST API, with the terminal's API token. */
+  async function his<T>(path: string, body: unknown): Promise<T> {
+    const res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const answer = (await res.json()) as T;
+    assert.equal(res.status, 200, JSON.stringify(answer));
+    return answer;
+  }
+
   const screen = (page: Page, name: string) => page.locator(`[data-screen="${name}"]`);
   const amount = (page: Page, field: string) =>
     page.locator(`#slip [data-field="${field}"] dd`).textContent();
@@ -111,7 +126,7 @@ describe('the hospital desk screens in Chromium against the agent, card-service,
     .join('\n');
 
   for (const shape of SCREEN_SHAPES) {
-    it(`settles an outpatient bill at a ${shape.name} desk, keyboard only, and prints the slip`, async () => {
+    it(`settles an outpatient bill at a ${shape.name} desk (${shape.name === 'landscape' ? 'typed' : 'from the HIS'}), keyboard only, and prints the slip`, async () => {
       const patient = await insuredCard(registry, 12000);
       const pin = (patient.document as { pin: { value: string } }).pin.value;
       const context = await browser.newContext({
@@ -134,13 +149,28 @@ describe('the hospital desk screens in Chromium against the agent, card-service,
         await screen(page, 'visit').waitFor();
         assert.ok(await page.locator('.holder [data-field="card-number"]').textContent());
         assert.equal(await page.locator('.holder [data-field="check"]').textContent(), '通过');
-        await page.keyboard.type(`MZ-UI-${shape.name}`);
-        await page.locator('textarea[name="bill"]').fill(typedBill);
-        assert.equal(await page.locator('#bill-summary').textContent(), '4 项，合计 552.90 元');
-        await assertAccessible(page, 'the visit form');
-        await keepScreenshot(page, `desk-${shape.name}-visit`);
-
-        await page.keyboard.press('F9');
+        if (shape.name === 'landscape') {
+          // The clerk types the visit number and the bill, and pre-settles with F9.
+          await page.keyboard.type(`MZ-UI-${shape.name}`);
+          await page.locator('textarea[name="bill"]').fill(typedBill);
+          assert.equal(await page.locator('#bill-summary').textContent(), '4 项，合计 552.90 元');
+          await assertAccessible(page, 'the visit form');
+          await keepScreenshot(page, `desk-${shape.name}-visit`);
+          await page.keyboard.press('F9');
+        } else {
+          // The HIS registers the visit, sends its bill and pre-settles through the agent; the
+          // desk screen takes the quote from the agent's announcements.
+          const visit = await his<{ visitId: string }>('/v1/settlement/visits', {
+            scheme: '310',
+            visitType: 'outpatient',
+            hisVisitNo: `MZ-UI-${shape.name}`,
+          });
+          await his(`/v1/settlement/visits/${visit.visitId}/lines`, {
+            lines: deskBill('outpatient-bill.json'),
+          });
+          await his(`/v1/settlement/visits/${visit.visitId}/pre-settle`, { useAccount: true });
+          await page.locator('[data-from="his"]').waitFor();
+        }
         await screen(page, 'quote').waitFor();
         // The breakdown the service answered (docs: the example policy, fresh accumulators).
         assert.equal(await amount(page, 'medfee_sumamt'), '552.90');
@@ -151,6 +181,16 @@ describe('the hospital desk screens in Chromium against the agent, card-service,
         await assertAccessible(page, 'the pre-settlement');
         await keepScreenshot(page, `desk-${shape.name}-quote`);
 
+        if (shape.name === 'landscape') {
+          // A wrong PIN: the card refuses it, nothing is sent, and Enter goes back to the preview.
+          pad.enterPin('000000');
+          await page.keyboard.press('Enter');
+          await page.locator('[data-screen="problem"][data-code="PIN_WRONG"]').waitFor({ timeout: 60_000 });
+          assert.match((await page.locator('.refusal').textContent()) ?? '', /密码错误，还可以再试 2 次/);
+          await keepScreenshot(page, `desk-${shape.name}-pin-wrong`);
+          await page.keyboard.press('Enter');
+          await screen(page, 'quote').waitFor();
+        }
         // Enter: the patient is asked for the PIN on the pad, types it, and the bill is settled.
         pad.enterPin(pin);
         await page.keyboard.press('Enter');

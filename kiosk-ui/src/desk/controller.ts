@@ -67,6 +67,10 @@ export class DeskController {
   readonly flow = new Flow<DeskState>(INITIAL);
   readonly #socket: AgentSocket;
   readonly #cards: CardWatch;
+  /** Visits the HIS registered through the agent, by id, for its quotes that follow. */
+  readonly #hisVisits = new Map<string, Visit>();
+  /** Quotes this page asked for itself: their announcements are not the HIS's. */
+  readonly #ownQuotes = new Set<string>();
 
   constructor(socket: AgentSocket) {
     this.#socket = socket;
@@ -86,6 +90,12 @@ export class DeskController {
       const step = this.#state.step;
       if (step.name !== 'pin') return;
       this.#set({ step: { ...step, prompt, entered: 0, digits: keypadDigits(false) } });
+    });
+    // The HIS may drive the first steps itself (visit, its bill, pre-settle) through the agent's
+    // REST API: the agent announces each to its own page, and the desk takes the quote from there.
+    socket.on('settlement-step', (event) => {
+      if (event.step === 'visit-registered') this.#rememberVisit(event.visit);
+      if (event.step === 'quoted') this.#hisQuoted(event.quote);
     });
     socket.on('pin-progress', (progress) => {
       const step = this.#state.step;
@@ -164,7 +174,7 @@ export class DeskController {
     );
     if (!this.#still('working')) return;
     if (!billed.ok) return this.#refused(billed.problem, back);
-    await this.#quote({ visit: visit.result, lines: bill.lines }, true, back);
+    await this.#quote({ visit: visit.result, from: 'desk' }, true, back);
   }
 
   /** The same visit priced again, with or without the personal account. */
@@ -174,11 +184,7 @@ export class DeskController {
     await this.#quote(step.priced, useAccount, step);
   }
 
-  async #quote(
-    priced: Pick<Priced, 'visit' | 'lines'>,
-    useAccount: boolean,
-    back: SettleStep,
-  ): Promise<void> {
+  async #quote(priced: Pick<Priced, 'visit' | 'from'>, useAccount: boolean, back: SettleStep): Promise<void> {
     this.#go({ name: 'working', what: D.quoting });
     const quote = await callAgent<Quote>(
       'POST',
@@ -187,7 +193,30 @@ export class DeskController {
     );
     if (!this.#still('working')) return;
     if (!quote.ok) return this.#refused(quote.problem, back);
+    this.#ownQuotes.add(quote.result.quoteId);
     this.#go({ name: 'quote', priced: { ...priced, quote: quote.result, useAccount } });
+  }
+
+  /** The latest visits only: one whose quote never came is forgotten after a while. */
+  #rememberVisit(visit: Visit): void {
+    this.#hisVisits.set(visit.visitId, visit);
+    for (const id of this.#hisVisits.keys()) {
+      if (this.#hisVisits.size <= 20) break;
+      this.#hisVisits.delete(id);
+    }
+  }
+
+  #hisQuoted(quote: Quote): void {
+    const visit = this.#hisVisits.get(quote.visitId);
+    const step = this.#state.step.name;
+    if (!visit || this.#ownQuotes.has(quote.quoteId) || (step !== 'card' && step !== 'form')) return;
+    this.#hisVisits.delete(quote.visitId);
+    this.#set({ tab: 'settle' });
+    this.#go({
+      name: 'quote',
+      // The HIS's choice of the account is not announced; what the breakdown took from it shows it.
+      priced: { visit, quote, useAccount: quote.breakdown.acct_pay > 0, from: 'his' },
+    });
   }
 
   /** The cardholder's PIN on the pad, the card's proof and the settle, through the socket. */

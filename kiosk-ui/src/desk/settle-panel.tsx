@@ -193,6 +193,11 @@ function QuotePanel(props: {
   );
   return (
     <section class="panel" data-screen="quote" aria-labelledby="slip-title">
+      {priced.from === 'his' && (
+        <p class="notice" data-from="his">
+          {t(D.fromHis)}
+        </p>
+      )}
       <Slip
         terminal={props.terminal}
         visit={priced.visit}

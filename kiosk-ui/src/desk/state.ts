@@ -12,7 +12,6 @@ import type {
   ReaderState,
   Visit,
 } from '../protocol.js';
-import type { BillLine } from './bill.js';
 
 export type DeskTab = 'settle' | 'day' | 'pending' | 'reconciliation';
 
@@ -26,12 +25,13 @@ export interface VisitForm {
 
 export const EMPTY_FORM: VisitForm = { hisVisitNo: '', scheme: '310', visitType: 'outpatient', billText: '' };
 
-/** The visit as far as it went: registered, billed, quoted. */
+/** The visit as far as it went: registered, billed, quoted (here, or by the HIS through the agent). */
 export interface Priced {
   visit: Visit;
-  lines: BillLine[];
   quote: Quote;
   useAccount: boolean;
+  /** `his`: the HIS registered the visit, sent its bill and pre-settled; the desk settles it. */
+  from: 'desk' | 'his';
 }
 
 /** The settlement flow, one state per screen: card → visit and bill → slip preview → PIN → slip. */

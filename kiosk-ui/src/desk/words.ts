@@ -26,6 +26,10 @@ export const D = {
   billEmpty: { zh: '请录入费用明细', en: 'Enter the bill lines' },
   visitNoMissing: { zh: '请填写就诊流水号', en: 'Enter the HIS visit number' },
   preSettle: { zh: '预结算', en: 'Pre-settle' },
+  fromHis: {
+    zh: '医院信息系统已登记就诊、上传费用并预结算，请核对后结算',
+    en: 'The HIS registered the visit, sent the bill and pre-settled it: check it, then settle',
+  },
   registering: { zh: '正在登记就诊…', en: 'Registering the visit…' },
   uploading: { zh: '正在上传费用明细…', en: 'Uploading the bill…' },
   quoting: { zh: '正在预结算…', en: 'Pre-settling…' },
