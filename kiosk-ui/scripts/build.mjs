@@ -1,7 +1,7 @@
 // Bundles the kiosk UI into dist/www, the static directory the terminal agent serves (api.uiDir).
 // `tsc -b` type-checks the sources; this step produces what the browser loads: one script, one
 // style sheet with the bundled font, and the font files themselves.
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -49,3 +49,5 @@ await build({
   logLevel: 'warning',
 });
 await copyFile(join(root, 'src', 'index.html'), join(out, 'index.html'));
+// The spoken prompts (scripts/make-prompts.sh made them), served beside the page.
+await cp(join(root, 'audio'), join(out, 'audio'), { recursive: true });

@@ -15,6 +15,8 @@ export interface AppOptions {
   language: Language;
   shuffleKeypad: boolean;
   inactivity?: InactivityDelays;
+  /** The staff counter a kiosk sends citizens to, when the hall names one. */
+  counter?: string | undefined;
 }
 
 /**

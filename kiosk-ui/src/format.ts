@@ -67,6 +67,11 @@ export function readProblemText(problem: Problem): Text {
     case 'ReaderGone':
     case 'ReaderNotFound':
       return T.noReader;
+    // A card that does not answer the reset: most often the wrong way round.
+    case 'CardMute':
+      return T.cardMute;
+    case 'NOT_SSSE_CARD':
+      return T.notSocialSecurityCard;
     default:
       return T.readFailedHint;
   }

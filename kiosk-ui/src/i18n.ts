@@ -102,6 +102,14 @@ export const T = {
     zh: '请取出卡片，确认芯片朝上后重新插入',
     en: 'Please take the card out, check the chip faces up, and insert it again.',
   },
+  cardMute: {
+    zh: '卡片可能插反了。请取出卡片，芯片朝上、朝里，重新插入',
+    en: 'The card may be the wrong way round. Take it out and insert it again, chip facing up and in first.',
+  },
+  notSocialSecurityCard: {
+    zh: '这不是社会保障卡（可能是银行卡或其他卡）。请取出，插入您的社会保障卡',
+    en: 'This is not a social security card (perhaps a bank card). Take it out and insert your social security card.',
+  },
   readerBusy: { zh: '读卡器正忙，请稍候再试', en: 'The card reader is busy. Please wait and try again.' },
   readAgain: { zh: '重新读卡', en: 'Read again' },
   staffCode: { zh: '给工作人员的代码', en: 'Code for staff' },

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { T } from '../i18n.js';
 import { useWords } from './language.js';
@@ -7,6 +8,8 @@ export interface TopBarProps {
   status: string;
   state: string;
   onSwitchLanguage(): void;
+  /** A mode's own switches, before the language switch. */
+  children?: ComponentChildren;
 }
 
 /** The always-visible bar: what this is, the terminal's state, and the language switch. */
@@ -23,6 +26,7 @@ export function TopBar(props: TopBarProps) {
       <p id="status" class="status" role="status" data-state={props.state}>
         {props.status}
       </p>
+      {props.children}
       <button
         id="lang-toggle"
         class="btn btn-lang"

@@ -5,14 +5,19 @@ import { T } from '../i18n.js';
 import type { Language } from '../i18n.js';
 import { Inactivity, type InactivityDelays } from '../inactivity.js';
 import type { CardReadView, KeypadKey, PinResultView, Problem, ReaderState } from '../protocol.js';
+import { DEFAULT_DISPLAY, type PromptName, Prompts } from './display.js';
 import { keypadDigits } from './keypad.js';
+import { serviceProblemText } from './problems.js';
 import { userReaders } from './readers.js';
-import { INITIAL, type KioskState, type View, type Visit, WATCHED } from './state.js';
+import { INITIAL, type KioskState, type Service, type View, type Visit, WATCHED } from './state.js';
+import { W } from './words.js';
 
 /** A card read on a real reader takes well under a second; this only catches a lost answer. */
 const READ_ANSWER_MS = 30_000;
 /** A loss report reads the card and waits for card-service (its deadline is 15 s per attempt). */
 const REPORT_ANSWER_MS = 60_000;
+/** A service waits for the PIN (the agent times the entry, two minutes at a kiosk), then card-service. */
+const SERVICE_ANSWER_MS = 240_000;
 
 export interface KioskOptions {
   socket: AgentSocket;
@@ -20,6 +25,8 @@ export interface KioskOptions {
   shuffleKeypad: boolean;
   /** When to ask "Do you need more time?" and when to give up (default two minutes, then one). */
   inactivity?: InactivityDelays;
+  /** The staff counter a citizen is sent to (`?counter=3`), when the hall names one. */
+  counter?: string | undefined;
 }
 
 const gone = (problem: Problem): boolean => problem.code === 'NoCard' || problem.code === 'CardRemoved';
@@ -34,6 +41,9 @@ export class KioskController {
   readonly #o: KioskOptions;
   readonly #inactivity: Inactivity;
   #visits = 0;
+  /** The service whose PIN entry or answer is awaited: its PIN outcome comes with its answer. */
+  #pending: Service | undefined;
+  readonly #prompts = new Prompts();
 
   constructor(options: KioskOptions) {
     this.#o = options;
@@ -45,6 +55,10 @@ export class KioskController {
       options.inactivity,
     );
     this.#listen(options.socket);
+  }
+
+  get counter(): string | undefined {
+    return this.#o.counter;
   }
 
   get #state(): KioskState {
@@ -139,6 +153,7 @@ export class KioskController {
       finished: false,
       reportAfterPin: false,
       reported: false,
+      summary: undefined,
     };
     this.#set({ visit });
     this.#read(visit);
@@ -175,14 +190,15 @@ export class KioskController {
       this.#show({ name: 'idle' });
       return;
     }
-    this.#patchVisit({ card: undefined, finished: true });
+    this.#patchVisit({ card: undefined, summary: undefined, finished: true });
     this.#show({ name: 'take-card' });
   }
 
   /** The card came out: back to the start, nothing of this citizen kept, language back to Chinese. */
   #endVisit(): void {
     this.#cancelPinEntry();
-    this.#set({ visit: undefined, announcement: undefined });
+    this.#pending = undefined;
+    this.#set({ visit: undefined, announcement: undefined, display: DEFAULT_DISPLAY });
     this.#o.language.set('zh');
     this.#show({ name: 'idle' });
   }
@@ -199,11 +215,17 @@ export class KioskController {
     if (visit) this.#read(visit);
   }
 
-  /** "Services": the PIN first, unless verified already or the terminal takes no PINs. */
+  /**
+   * "Services": the PIN first, unless verified already or the terminal takes no PINs. Where
+   * card-service knows the card, the PIN goes with the card's proof and opens the holder's pension
+   * and medical account in the same step.
+   */
   openServices(): void {
     const visit = this.#visit;
     if (!visit?.card || visit.card.verification?.genuine === false) return;
-    if (visit.verified || !this.#state.pinAvailable) this.#show({ name: 'menu' });
+    const withSummary = visit.card.registry.status === 'valid' && this.#state.pinAvailable;
+    if (withSummary && !visit.summary) this.runService('summary');
+    else if (visit.verified || !this.#state.pinAvailable) this.#show({ name: 'menu' });
     else this.startPin('verify');
   }
 
@@ -213,8 +235,113 @@ export class KioskController {
     this.#show({ name: open ? 'menu' : 'result' });
   }
 
-  show(view: 'menu' | 'details' | 'lost-confirm'): void {
+  show(
+    view: 'menu' | 'details' | 'lost-confirm' | 'pension' | 'medical' | 'statement' | 'certify-confirm',
+  ): void {
     this.#show({ name: view });
+  }
+
+  // ---- the display and the spoken prompts
+
+  toggleElderly(): void {
+    const { display } = this.#state;
+    this.#set({ display: { ...display, elderly: !display.elderly } });
+  }
+
+  toggleMuted(): void {
+    const { display } = this.#state;
+    if (!display.muted) this.#prompts.stop();
+    this.#set({ display: { ...display, muted: !display.muted } });
+  }
+
+  #say(name: PromptName): void {
+    if (!this.#state.display.muted) this.#prompts.play(name, this.#o.language.current);
+  }
+
+  // ---- the services that need the card's proof
+
+  /**
+   * The PIN, then the card's proof and card-service's answer, in one request to the agent. The
+   * PIN outcome comes with the answer: a wrong PIN says the tries left and offers this service again.
+   */
+  runService(service: Service): void {
+    const visit = this.#visit;
+    if (!visit) return;
+    this.#pending = service;
+    this.#show({ name: 'pin-starting' });
+    const request = { reader: visit.reader };
+    const socket = this.#o.socket.timeout(SERVICE_ANSWER_MS);
+    const settle = (
+      error: Error | null,
+      reply:
+        | { ok: true; pin: PinResultView; apply: () => void }
+        | { ok: false; problem: Problem }
+        | undefined,
+    ): void => {
+      if (this.#pending === service) this.#pending = undefined;
+      if (!this.#current(visit)) return;
+      if (error || !reply) {
+        this.#show({
+          name: 'service-problem',
+          title: W.serviceFailed,
+          text: W.serviceUnavailable,
+          code: 'NO_ANSWER',
+        });
+      } else if (!reply.ok) {
+        if (gone(reply.problem)) {
+          this.#endVisit();
+          return;
+        }
+        if (reply.problem.code === 'PINPAD_UNAVAILABLE') this.#set({ pinAvailable: false });
+        const title = service === 'certify' ? W.certifyFailed : W.serviceFailed;
+        this.#show({
+          name: 'service-problem',
+          title,
+          text: serviceProblemText(reply.problem),
+          code: reply.problem.code,
+        });
+      } else if (reply.pin.ok) {
+        reply.apply();
+      } else if (reply.pin.outcome === 'cancelled') {
+        this.back();
+      } else {
+        this.#show({ name: 'pin-outcome', result: reply.pin, retry: service });
+      }
+    };
+    if (service === 'summary') {
+      socket.emit('citizen-summary', request, (error, reply) =>
+        settle(
+          error,
+          reply?.ok
+            ? {
+                ok: true,
+                pin: reply.result.pin,
+                apply: () => {
+                  this.#patchVisit({ verified: true, summary: reply.result.summary ?? undefined });
+                  this.#show({ name: 'menu' });
+                },
+              }
+            : reply,
+        ),
+      );
+    } else {
+      socket.emit('certify-pension', request, (error, reply) =>
+        settle(
+          error,
+          reply?.ok
+            ? {
+                ok: true,
+                pin: reply.result.pin,
+                apply: () => {
+                  this.#patchVisit({ verified: true });
+                  const result = reply.result.certification;
+                  if (result) this.#show({ name: 'certify-result', result });
+                },
+              }
+            : reply,
+        ),
+      );
+    }
   }
 
   moreTime(): void {
@@ -257,6 +384,13 @@ export class KioskController {
   }
 
   #pinResult(result: PinResultView): void {
+    if (this.#pending) {
+      // The service's answer carries this outcome; an accepted PIN waits for card-service now.
+      if (result.ok) {
+        this.#show({ name: 'loading', title: this.#pending === 'certify' ? W.certifying : W.loadingData });
+      }
+      return;
+    }
     const visit = this.#visit;
     if (!visit || visit.finished) {
       const name = this.#state.view.name;
@@ -319,6 +453,10 @@ export class KioskController {
 
   #show(view: View): void {
     this.#set({ view, shown: this.#state.shown + 1 });
+    if (view.name === 'idle' || view.name === 'take-card')
+      this.#say(view.name === 'idle' ? 'insert-card' : 'take-card');
+    else if (view.name === 'pin' && view.prompt.step !== 'new' && view.prompt.step !== 'confirm')
+      this.#say('enter-pin');
     if (WATCHED.has(view.name)) this.#inactivity.watch();
     else if (view.name !== 'more-time') this.#inactivity.stop();
   }

@@ -9,9 +9,17 @@ import { DetailsScreen, isGenuine, ResultScreen } from './card.js';
 import { IdleScreen, OfflineScreen, readerStatusText } from './idle.js';
 import { LostConfirmScreen, LostProblemScreen, LostResultScreen } from './lost.js';
 import { MenuScreen } from './menu.js';
-import { MoreTimeScreen, ReadFailedScreen, TakeCardScreen, WaitScreen } from './messages.js';
+import { MoreTimeScreen, ReadFailedScreen, TakeCardScreen, ThenFinish, WaitScreen } from './messages.js';
+import { ProblemText } from '../components/problem.js';
+import { Screen } from '../components/screen.js';
 import { PinOutcomeScreen, PinProblemScreen, PinScreen } from './pin.js';
+import { CertifyConfirmScreen, CertifyResultScreen } from './certify.js';
+import { MedicalScreen } from './medical.js';
+import { PensionScreen } from './pension.js';
+import { counterText } from './problems.js';
 import type { KioskState } from './state.js';
+import { StatementScreen } from './statement.js';
+import { W } from './words.js';
 
 /** The citizen's kiosk: the bar on top, the screen of the moment, and the announcements. */
 export function KioskApp(props: { kiosk: KioskController; onSwitchLanguage(): void }) {
@@ -23,13 +31,36 @@ export function KioskApp(props: { kiosk: KioskController; onSwitchLanguage(): vo
     window.addEventListener('keydown', onKeyDown);
     return () => window.removeEventListener('keydown', onKeyDown);
   }, [kiosk]);
+  const { elderly, muted } = state.display;
+  useEffect(() => {
+    document.documentElement.dataset.display = elderly ? 'elderly' : 'standard';
+  }, [elderly]);
   const status =
     state.connection === 'online'
       ? readerStatusText(words, state.readers)
       : words.t(state.connection === 'connecting' ? T.connecting : T.offline);
   return (
     <>
-      <TopBar status={status} state={state.connection} onSwitchLanguage={props.onSwitchLanguage} />
+      <TopBar status={status} state={state.connection} onSwitchLanguage={props.onSwitchLanguage}>
+        <button
+          id="display-toggle"
+          class="btn btn-bar"
+          type="button"
+          aria-label={words.t(elderly ? W.displayStandardLabel : W.displayElderlyLabel)}
+          onClick={() => kiosk.toggleElderly()}
+        >
+          {words.t(elderly ? W.displayStandard : W.displayElderly)}
+        </button>
+        <button
+          id="mute-toggle"
+          class="btn btn-bar"
+          type="button"
+          aria-pressed={muted}
+          onClick={() => kiosk.toggleMuted()}
+        >
+          {words.t(W.mute)}
+        </button>
+      </TopBar>
       <main id="screen" class="main">
         {/* A new screen replaces the old one whole, so nothing of it (a name, a number) lingers. */}
         <KioskScreen key={state.shown} kiosk={kiosk} state={state} />
@@ -43,6 +74,7 @@ export function KioskApp(props: { kiosk: KioskController; onSwitchLanguage(): vo
 
 function KioskScreen(props: { kiosk: KioskController; state: KioskState }) {
   const { kiosk, state } = props;
+  const words = useWords();
   if (state.connection !== 'online') return <OfflineScreen everConnected={state.connection === 'offline'} />;
   const { view, visit } = state;
   const card = visit?.card;
@@ -57,6 +89,35 @@ function KioskScreen(props: { kiosk: KioskController; state: KioskState }) {
       return <WaitScreen title={T.waitingForPin} />;
     case 'lost-sending':
       return <WaitScreen title={T.lostSending} />;
+    case 'loading':
+      return <WaitScreen title={view.title} />;
+    case 'pension':
+    case 'medical':
+    case 'statement': {
+      const summary = visit?.summary;
+      if (!card || !summary) return <TakeCardScreen />;
+      const toMenu = () => kiosk.show('menu');
+      if (view.name === 'pension') return <PensionScreen summary={summary} onBack={toMenu} />;
+      if (view.name === 'medical') return <MedicalScreen summary={summary} onBack={toMenu} />;
+      return <StatementScreen card={card} summary={summary} onBack={toMenu} />;
+    }
+    case 'certify-confirm':
+      return (
+        <CertifyConfirmScreen
+          certifiedUntil={visit?.summary?.pension?.certifiedUntil}
+          onStart={() => kiosk.runService('certify')}
+          onBack={() => kiosk.show('menu')}
+        />
+      );
+    case 'certify-result':
+      return <CertifyResultScreen result={view.result} onBack={() => kiosk.show('menu')} onFinish={finish} />;
+    case 'service-problem':
+      return (
+        <Screen name="service-problem" title={words.t(view.title)} tone="bad">
+          <ProblemText text={view.text} code={view.code} />
+          <ThenFinish buttons={card ? [{ label: T.back, onClick: back }] : []} onFinish={finish} />
+        </Screen>
+      );
     case 'lost-confirm':
       return <LostConfirmScreen onConfirm={() => kiosk.confirmLost()} onBack={back} />;
     case 'lost-result':
@@ -88,8 +149,13 @@ function KioskScreen(props: { kiosk: KioskController; state: KioskState }) {
     case 'menu': {
       if (!card) return <TakeCardScreen />;
       const pin = state.pinAvailable;
+      const summary = visit?.summary;
       return (
         <MenuScreen
+          onPension={summary ? () => kiosk.show('pension') : undefined}
+          onMedical={summary ? () => kiosk.show('medical') : undefined}
+          onCertify={summary?.pension && pin ? () => kiosk.show('certify-confirm') : undefined}
+          onStatement={summary ? () => kiosk.show('statement') : undefined}
           onViewCard={() => kiosk.show('details')}
           onChangePin={pin && visit?.verified ? () => kiosk.startPin('change') : undefined}
           // A loss report needs the PIN: not offered where the terminal takes none.
@@ -121,7 +187,14 @@ function KioskScreen(props: { kiosk: KioskController; state: KioskState }) {
       return (
         <PinOutcomeScreen
           result={result}
-          onRetry={result.ok || locked ? undefined : () => kiosk.startPin(result.operation)}
+          counter={locked ? counterText(kiosk.counter) : undefined}
+          onRetry={
+            result.ok || locked
+              ? undefined
+              : view.retry
+                ? () => kiosk.runService(view.retry!)
+                : () => kiosk.startPin(result.operation)
+          }
           onContinue={locked ? undefined : toMenu}
           onFinish={finish}
         />

@@ -5,6 +5,7 @@ import { Lead, Screen } from '../components/screen.js';
 import { fill, T, type Text } from '../i18n.js';
 import type { KeypadKey, PinPrompt, PinResultView } from '../protocol.js';
 import { ThenFinish } from './messages.js';
+import { W } from './words.js';
 
 function heading(prompt: PinPrompt): Text {
   if (prompt.operation === 'verify') return T.enterPin;
@@ -96,6 +97,8 @@ function Keypad(props: { digits: readonly string[]; disabled: boolean; onKey(key
 /** What the agent said about a PIN operation, in its own words, and what the citizen can do next. */
 export function PinOutcomeScreen(props: {
   result: PinResultView;
+  /** Locked, or the last try used up: where to go now. */
+  counter?: Text | undefined;
   onRetry?: (() => void) | undefined;
   onContinue?: (() => void) | undefined;
   onFinish(): void;
@@ -125,6 +128,12 @@ export function PinOutcomeScreen(props: {
     >
       {triesLine && <Lead>{t(triesLine)}</Lead>}
       {!result.ok && result.outcome === 'entries-differ' && <Lead>{t(T.pinEntriesDiffer)}</Lead>}
+      {props.counter && (
+        <div class="verdict verdict-bad" data-next="counter">
+          <p>{t(W.pinBlocked)}</p>
+          <p>{t(props.counter)}</p>
+        </div>
+      )}
       <ThenFinish buttons={buttons} onFinish={props.onFinish} />
     </Screen>
   );

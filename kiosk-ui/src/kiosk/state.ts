@@ -1,5 +1,14 @@
 import type { Text } from '../i18n.js';
-import type { CardReadView, LostCardReportView, PinPrompt, PinResultView, ReaderState } from '../protocol.js';
+import { DEFAULT_DISPLAY, type Display } from './display.js';
+import type {
+  CardReadView,
+  CitizenSummaryView,
+  LostCardReportView,
+  PensionCertificationView,
+  PinPrompt,
+  PinResultView,
+  ReaderState,
+} from '../protocol.js';
 
 /** The kiosk's screens, one state each. */
 export type View =
@@ -11,12 +20,19 @@ export type View =
   | { name: 'details' }
   | { name: 'pin-starting' }
   | { name: 'pin'; prompt: PinPrompt; entered: number; digits: string[]; waiting: boolean }
-  | { name: 'pin-outcome'; result: PinResultView }
+  | { name: 'pin-outcome'; result: PinResultView; retry?: Service | undefined }
   | { name: 'pin-problem'; text: Text; code: string; operation: 'verify' | 'change' }
   | { name: 'lost-confirm' }
   | { name: 'lost-sending' }
   | { name: 'lost-result'; result: LostCardReportView }
   | { name: 'lost-problem'; text: Text; code: string }
+  | { name: 'loading'; title: Text }
+  | { name: 'pension' }
+  | { name: 'medical' }
+  | { name: 'statement' }
+  | { name: 'certify-confirm' }
+  | { name: 'certify-result'; result: PensionCertificationView }
+  | { name: 'service-problem'; title: Text; text: Text; code: string }
   | { name: 'take-card' }
   | { name: 'more-time'; resume: View };
 
@@ -31,7 +47,16 @@ export const WATCHED = new Set<View['name']>([
   'lost-confirm',
   'lost-result',
   'lost-problem',
+  'pension',
+  'medical',
+  'statement',
+  'certify-confirm',
+  'certify-result',
+  'service-problem',
 ]);
+
+/** The services that take the PIN and the card's proof in one go (the agent's citizen services). */
+export type Service = 'summary' | 'certify';
 
 /** One citizen's card in the reader, from insertion to removal. */
 export interface Visit {
@@ -47,6 +72,8 @@ export interface Visit {
   reportAfterPin: boolean;
   /** The card was reported lost in this visit: the report is not offered twice. */
   reported: boolean;
+  /** The holder's pension and medical account, once the PIN and the card's proof opened them. */
+  summary: CitizenSummaryView | undefined;
 }
 
 export interface KioskState {
@@ -60,6 +87,7 @@ export interface KioskState {
   pinAvailable: boolean;
   /** A short announcement that is not a new screen (an assertive live region). */
   announcement: Text | undefined;
+  display: Display;
 }
 
 export const INITIAL: KioskState = {
@@ -70,4 +98,5 @@ export const INITIAL: KioskState = {
   visit: undefined,
   pinAvailable: true,
   announcement: undefined,
+  display: DEFAULT_DISPLAY,
 };
