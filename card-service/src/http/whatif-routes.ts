@@ -1,4 +1,6 @@
 import type { whatif } from '@sscard/registry-protocol';
+import { listFindings, resolveFinding } from '../data-quality/findings.js';
+import { scanDataQuality } from '../data-quality/scan.js';
 import { checkFunds } from '../whatif/fund-warnings.js';
 import { runPensionProjection } from '../whatif/pension-projection.js';
 import { runPolicyWhatIf } from '../whatif/policy-whatif.js';
@@ -44,6 +46,31 @@ export function whatIfHandlers(svc: Services): Pick<Handlers, WhatIfOperation> {
     },
     comparePensionProjections: {
       handle: async (ctx) => ({ body: await jobs.compare('pension', ctx.query.a, ctx.query.b) }),
+    },
+    startDataQualityScan: {
+      handle: async (ctx) => ({
+        status: 202,
+        body: await jobs.start('dataQuality', ctx.body, ctx.actor, (progress, stopped) =>
+          scanDataQuality(svc.store, svc.clock, progress, stopped),
+        ),
+      }),
+    },
+    listDataQualityScans: {
+      handle: async (ctx) => ({ body: { jobs: await jobs.list('dataQuality', ctx.query.limit) } }),
+    },
+    getDataQualityScan: {
+      handle: async (ctx) => ({ body: await jobs.get('dataQuality', ctx.params.jobId!) }),
+    },
+    compareDataQualityScans: {
+      handle: async (ctx) => ({ body: await jobs.compare('dataQuality', ctx.query.a, ctx.query.b) }),
+    },
+    listDataQualityFindings: {
+      handle: async (ctx) => ({ body: { findings: await listFindings(svc.store, ctx.query) } }),
+    },
+    resolveDataQualityFinding: {
+      handle: async (ctx) => ({
+        body: await resolveFinding(svc.store, svc.clock, ctx.params.findingId!, ctx.body, ctx.actor),
+      }),
     },
     checkFunds: {
       handle: async (ctx) => ({ body: await checkFunds(svc.store, svc.clock, ctx.body) }),

@@ -13,6 +13,7 @@ import * as q from '../registry/queries.js';
 import { RequestReads } from '../terminals/request-reads.js';
 import type { IdentityRecord } from '../registry/queries.js';
 import type { Store } from '../store/store.js';
+import { recordReadMismatch } from './read-mismatches.js';
 import { type IdentityFacts, RECORD_RULES, STANDING_RULES, firstRefusal } from './rules/index.js';
 
 /** The calling terminal, as its certificate names it. */
@@ -151,7 +152,19 @@ export class IdentityChecks {
       terminal,
     };
     const mismatch = firstRefusal(RECORD_RULES, facts);
-    if (mismatch) return { valid: false, reason: mismatch, checkedAt, cardPresent };
+    if (mismatch) {
+      if (mismatch === 'CARD_DATA_MISMATCH' || mismatch === 'HOLDER_MISMATCH') {
+        await recordReadMismatch(this.store, {
+          cardNumber: found.card.cardNumber,
+          personNo: found.card.personNo,
+          reason: mismatch,
+          terminalId: terminal.id,
+          request: req,
+          at: checkedAt,
+        });
+      }
+      return { valid: false, reason: mismatch, checkedAt, cardPresent };
+    }
     if (key !== undefined) this.remember(key, found);
     if (req.proof) {
       const proof = await this.presence.verify(terminal.id, {

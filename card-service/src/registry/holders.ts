@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { appendAudit } from '../audit/audit-log.js';
+import type { Clock } from '../clock.js';
 import { conflict, notFound } from '../errors.js';
 import { type Actor, actorLabel, auditActor } from './actor.js';
 import { effectiveCard } from './card-status.js';
@@ -7,6 +8,7 @@ import type { RegistryContext } from './context.js';
 import { type RelationInput, relationFromInput } from './insurance-relations.js';
 import type { Card, Holder, InsuranceRelation } from './model.js';
 import * as q from './queries.js';
+import type { Queryable } from '../store/store.js';
 import { holderSubject } from './subjects.js';
 import { ETHNICITY_RE, REGION_RE, checkIdNumber, invalid } from './validation.js';
 
@@ -112,37 +114,46 @@ export async function updateHolder(
   patch: Partial<Pick<Holder, 'name' | 'ethnicity' | 'region' | 'birthplace'>>,
   actor: Actor,
 ): Promise<Holder> {
-  const now = ctx.clock();
-  return ctx.store.transaction(async (tx) => {
-    const before = await q.getHolder(tx, personNo);
-    if (!before) throw notFound('holder', { personNo });
-    const after = holderFromInput({ ...before, ...patch }, now);
-    const updated: Holder = {
-      ...after,
-      personNo,
-      createdAt: before.createdAt,
-      updatedAt: now.toISOString(),
-    };
-    const changes = q.diff({ ...before, updatedAt: '' }, { ...updated, updatedAt: '' });
-    if (Object.keys(changes).length === 0) return before;
-    await q.updateHolderRow(tx, updated);
-    await q.recordHistory(tx, {
-      entity: 'holder',
-      entityId: personNo,
-      action: 'update',
-      changes,
-      actor: actorLabel(actor),
-      at: updated.updatedAt,
-    });
-    await appendAudit(tx, ctx.clock, {
-      ...auditActor(actor),
-      action: 'holder.update',
-      subject: holderSubject(updated),
-      result: 'ok',
-      details: { fields: Object.keys(changes) },
-    });
-    return updated;
+  return ctx.store.transaction((tx) => updateHolderIn(tx, ctx.clock, personNo, patch, actor));
+}
+
+/** `updateHolder` in the caller's transaction (a data quality correction commits with its resolution). */
+export async function updateHolderIn(
+  tx: Queryable,
+  clock: Clock,
+  personNo: string,
+  patch: Partial<Pick<Holder, 'name' | 'ethnicity' | 'region' | 'birthplace'>>,
+  actor: Actor,
+): Promise<Holder> {
+  const now = clock();
+  const before = await q.getHolder(tx, personNo);
+  if (!before) throw notFound('holder', { personNo });
+  const after = holderFromInput({ ...before, ...patch }, now);
+  const updated: Holder = {
+    ...after,
+    personNo,
+    createdAt: before.createdAt,
+    updatedAt: now.toISOString(),
+  };
+  const changes = q.diff({ ...before, updatedAt: '' }, { ...updated, updatedAt: '' });
+  if (Object.keys(changes).length === 0) return before;
+  await q.updateHolderRow(tx, updated);
+  await q.recordHistory(tx, {
+    entity: 'holder',
+    entityId: personNo,
+    action: 'update',
+    changes,
+    actor: actorLabel(actor),
+    at: updated.updatedAt,
   });
+  await appendAudit(tx, clock, {
+    ...auditActor(actor),
+    action: 'holder.update',
+    subject: holderSubject(updated),
+    result: 'ok',
+    details: { fields: Object.keys(changes) },
+  });
+  return updated;
 }
 
 /** The holder with relations and cards, each card as it stands now. */

@@ -766,6 +766,40 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'statistics: daily roll-ups by region, and the indexes their day scans read through',
     statements: STATISTICS_TABLES,
   },
+  {
+    version: 17,
+    name: 'data quality: cards read with data the registry disagrees with, findings and their resolutions',
+    statements: [
+      // Written by an identity check refused for a card number or holder data that disagree with
+      // the registry: what the card said, masked, beside the registry's card and holder.
+      `CREATE TABLE card_read_mismatches (
+        id AUTO_ID,
+        card_number TEXT NOT NULL,
+        person_no TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        terminal_id TEXT NOT NULL,
+        read_card_number TEXT NOT NULL,
+        read_ssn TEXT NOT NULL,
+        read_name TEXT NOT NULL,
+        at TEXT NOT NULL
+      )`,
+      'CREATE INDEX card_read_mismatches_card ON card_read_mismatches (card_number, id)',
+      `CREATE TABLE data_quality_findings (
+        finding_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        dedup_key TEXT NOT NULL UNIQUE,
+        person_nos TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        details TEXT NOT NULL,
+        found_at TEXT NOT NULL,
+        resolved_at TEXT,
+        resolved_by TEXT,
+        resolution TEXT,
+        note TEXT
+      )`,
+      'CREATE INDEX data_quality_findings_found ON data_quality_findings (found_at)',
+    ],
+  },
 ];
 
 /** Tables the service only ever appends to: its role has no UPDATE, DELETE or TRUNCATE on them. */

@@ -8,6 +8,14 @@ import {
   comparisonQuery,
   comparisonSchema,
 } from './jobs.js';
+import {
+  DATA_QUALITY_REFUSALS,
+  dataQualityScanBody,
+  findingSchema,
+  findingsQuery,
+  findingsSchema,
+  resolveFindingBody,
+} from './data-quality.js';
 import { fundCheckBody, fundCheckSchema } from './fund-warnings.js';
 import { pensionProjectionBody } from './pension-projection.js';
 import { policyWhatIfBody } from './policy-whatif.js';
@@ -17,6 +25,7 @@ export const ANALYSIS_REFUSALS = [
   'ANALYSIS_STOPPED',
   /** A comparison of an analysis that is still running or failed. */
   'ANALYSIS_NOT_DONE',
+  ...DATA_QUALITY_REFUSALS,
 ] as const;
 
 const named = <T extends z.ZodType>(schema: T, id: string): T => {
@@ -95,6 +104,38 @@ export const whatIfRoutes = [
     'pension:manage',
     'a retirement-age projection of new pensioners, pension outflow and the fund',
   ),
+  ...analysisRoutes(
+    'DataQualityScan',
+    'data-quality',
+    named(dataQualityScanBody, 'DataQualityScanRequest'),
+    'registry:write',
+    'a data quality scan of the registry (findings kept until resolved)',
+  ),
+  route({
+    operationId: 'listDataQualityFindings',
+    method: 'get',
+    path: '/v1/data-quality/findings',
+    summary: 'Findings that break the registry as the one source of holder data: open, resolved or all',
+    tag: 'operator',
+    access: { scope: 'registry:read' },
+    query: named(findingsQuery, 'DataQualityFindingsQuery'),
+    responses: {
+      200: { description: 'the findings, newest first', body: named(findingsSchema, 'DataQualityFindings') },
+    },
+  }),
+  route({
+    operationId: 'resolveDataQualityFinding',
+    method: 'post',
+    path: '/v1/data-quality/findings/:findingId/resolve',
+    summary:
+      'Resolve a finding: correct the ID number or the holder’s data, or dismiss it, with a note (audited)',
+    tag: 'operator',
+    access: { scope: 'registry:write' },
+    body: named(resolveFindingBody, 'ResolveDataQualityFinding'),
+    responses: {
+      200: { description: 'the finding, resolved', body: named(findingSchema, 'DataQualityFinding') },
+    },
+  }),
   route({
     operationId: 'checkFunds',
     method: 'post',
