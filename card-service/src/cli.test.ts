@@ -220,6 +220,40 @@ describe('sscard-service command line', () => {
     assert.match(result.stdout, /^line 3: idNumber/m);
   });
 
+  test('pension reconcile-withdrawals lists a bank’s day against the ledger, exits 3 on differences and 1 on bad rows', async () => {
+    const file = join(dir, 'bank-day.csv');
+    await writeFile(
+      file,
+      'terminal_id,authorisation_key,paid_out\nB-0001,B-0001:17,12000\nB-0001,B-0001:18,0\n',
+    );
+    const result = run(
+      'pension',
+      'reconcile-withdrawals',
+      file,
+      '--date',
+      '2026-12-01',
+      '--terminals',
+      'B-0001',
+    );
+    assert.equal(result.status, 3, result.stderr);
+    const report = JSON.parse(result.stdout);
+    assert.deepEqual(report.bank, { count: 2, paidOut: 12_000 });
+    assert.deepEqual(report.service, { count: 0, paidOut: 0 });
+    assert.deepEqual(
+      report.differences.map(
+        (d: { authorisationKey: string; kind: string }) => `${d.authorisationKey} ${d.kind}`,
+      ),
+      ['B-0001:17 missing_at_service', 'B-0001:18 missing_at_service'],
+    );
+    const noDate = run('pension', 'reconcile-withdrawals', file);
+    assert.notEqual(noDate.status, 0);
+    assert.match(noDate.stderr, /date/);
+    await writeFile(file, 'terminal_id,authorisation_key,paid_out\nB-0001,B-0001:17,12.00\n');
+    const bad = run('pension', 'reconcile-withdrawals', file, '--date', '2026-12-01');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stdout, /^line 2: paid_out/m);
+  });
+
   test('audit verify passes on an intact chain and names the first bad seq after tampering', async () => {
     const ok = run('audit', 'verify');
     assert.equal(ok.status, 0, ok.stderr);

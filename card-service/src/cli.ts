@@ -28,6 +28,7 @@ import {
 } from './pension/entitlements.js';
 import { importLifeEventFeed } from './pension/life-event-feed.js';
 import { listRuns, runPensionMonth } from './pension/monthly-run.js';
+import { readBankDay, reconcileWithdrawals } from './pension/withdrawal-reconciliation.js';
 import { importCatalogue } from './settlement/catalogue.js';
 import { listPolicies, publishPolicy } from './settlement/policies.js';
 import { quoteFromFiles } from './settlement/quote-files.js';
@@ -84,6 +85,9 @@ const USAGE = `usage: sscard-service [command] [options]
   pension show PERSON_NO        the entitlement, its history and payments, as JSON
   pension life-events FILE.csv  a death and imprisonment feed (id_number,kind,date,reference);
                                 all rows checked first, then registered in one transaction
+  pension reconcile-withdrawals FILE.csv --date YYYY-MM-DD [--terminals T1,T2]
+                                a bank's day of withdrawals (terminal_id,authorisation_key,paid_out)
+                                against the ledger: totals and differences as JSON; exit 3 on differences
   risk daily [--date YYYY-MM-DD]
                                 the daily job: every risk rule over one China calendar day
                                 (yesterday by default); findings raised once as alerts
@@ -141,6 +145,7 @@ async function main(argv: string[]): Promise<number> {
       'last-month': { type: 'string' },
       reason: { type: 'string' },
       date: { type: 'string' },
+      terminals: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -506,6 +511,29 @@ async function pensionCommand(
     process.stdout.write(`${JSON.stringify(await show(arg), null, 2)}\n`);
     return 0;
   }
+  if (sub === 'reconcile-withdrawals' && arg) {
+    const day = await readBankDay(arg);
+    for (const e of day.errors) process.stdout.write(`line ${e.line}: ${e.reason}\n`);
+    if (day.errors.length > 0) {
+      process.stderr.write(`${arg}: bad rows found; nothing reconciled\n`);
+      return 1;
+    }
+    const body = parsed(
+      pension.withdrawalReconciliationBody,
+      {
+        date: v.date,
+        withdrawals: day.records,
+        ...(typeof v.terminals === 'string' ? { terminalIds: v.terminals.split(',') } : {}),
+      },
+      'pension reconcile-withdrawals',
+    );
+    const report = await reconcileWithdrawals(store, body);
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.stderr.write(
+      `${body.date}: bank ${report.bank.count} withdrawals, ${report.bank.paidOut} fen paid out; service ${report.service.count}, ${report.service.paidOut} fen; ${report.matched} matched, ${report.differences.length} differences\n`,
+    );
+    return report.differences.length === 0 ? 0 : 3;
+  }
   if (sub === 'run' && arg) {
     const month = parsed(pension.month, arg, 'pension run');
     const batch = v.batch === undefined ? undefined : Number(v.batch);
@@ -553,7 +581,7 @@ async function pensionCommand(
   }
   throw new DomainError(
     'USAGE',
-    'pension grant PERSON_NO … | status PERSON_NO STATUS --reason TEXT | show PERSON_NO | run YYYY-MM [--region R]',
+    'pension grant PERSON_NO … | status PERSON_NO STATUS --reason TEXT | show PERSON_NO | run YYYY-MM [--region R] | reconcile-withdrawals FILE.csv --date D',
     2,
   );
 }

@@ -22,6 +22,7 @@ import {
   setDebitAccountPin,
 } from '../pension/withdrawal.js';
 import { citizenSummary } from '../pension/citizen-summary.js';
+import { reconcileWithdrawals } from '../pension/withdrawal-reconciliation.js';
 import type { Services } from './context.js';
 import type { Handlers } from './handler.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
@@ -157,6 +158,9 @@ export function pensionHandlers(svc: Services): Pick<Handlers, PensionOperation>
           ),
         };
       },
+    },
+    reconcileWithdrawals: {
+      handle: async (ctx) => ({ body: await reconcileWithdrawals(svc.store, ctx.body) }),
     },
     listPensionRuns: {
       handle: async (ctx) => ({ body: { runs: await listRuns(svc.store, ctx.query.month) } }),

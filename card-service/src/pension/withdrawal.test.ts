@@ -344,4 +344,69 @@ forEachEngine('bank withdrawal from the card account', ({ freshUrl, dataDir }) =
     assert.equal(alerts.body.alerts.length, 1, JSON.stringify(alerts.body));
     assert.equal(await cardBalance(p.personNo), MONTHLY);
   });
+
+  test('a bank’s day reconciled against the ledger: matches, and every difference listed by kind', async () => {
+    const counter = await t.enrolTerminal('bank-02', 'bank');
+    const p = await pensioner();
+    const keyOf = t.keys.acMasterKeys['3des'];
+    let atc = 100;
+    const at = async (key: string, amount: number) => {
+      const card = cardCryptogram(keyOf, '3des', p.pan, ++atc, amount);
+      const a = await t.call('POST', '/v1/pensions/withdrawals', {
+        identity: counter,
+        body: { ...card.body, ...padPinBlock(pinKeys, 'bank-02', BANK_PIN, p.pan) },
+        headers: { 'idempotency-key': key },
+      });
+      assert.equal(a.body.approved, true, JSON.stringify(a.body));
+      return card;
+    };
+    const end = (body: Record<string, unknown>) =>
+      t.call('POST', '/v1/pensions/withdrawals/completion', { identity: counter, body });
+    await end({ authorisationKey: 'k1', outcome: 'tc', ...(await at('k1', 10_000)).secondAc('tc') });
+    await end({ authorisationKey: 'k2', outcome: 'aac', ...(await at('k2', 20_000)).secondAc('aac') });
+    await at('k3', 30_000);
+    await end({ authorisationKey: 'k4', outcome: 'tc', ...(await at('k4', 40_000)).secondAc('tc') });
+    await end({ authorisationKey: 'k5', outcome: 'tc', ...(await at('k5', 5_000)).secondAc('tc') });
+    await end({ authorisationKey: 'k6', outcome: 'reversal', reason: 'timeout' });
+
+    const bankDay = [
+      { terminalId: 'bank-02', authorisationKey: 'k1', paidOut: 10_000 },
+      { terminalId: 'bank-02', authorisationKey: 'k2', paidOut: 0 },
+      { terminalId: 'bank-02', authorisationKey: 'k3', paidOut: 30_000 },
+      { terminalId: 'bank-02', authorisationKey: 'k4', paidOut: 45_000 },
+      { terminalId: 'bank-02', authorisationKey: 'k6', paidOut: 0 },
+      { terminalId: 'bank-02', authorisationKey: 'ghost', paidOut: 7_000 },
+      { terminalId: 'bank-02', authorisationKey: 'k1', paidOut: 10_000 },
+    ];
+    const reconcile = (withdrawals: unknown[], date = '2026-12-01') =>
+      t.call('POST', '/v1/pensions/withdrawals/reconciliation', {
+        ...admin(),
+        body: { date, terminalIds: ['bank-02'], withdrawals },
+      });
+    const r = await reconcile(bankDay);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual(r.body.bank, { count: 7, paidOut: 102_000 });
+    assert.deepEqual(r.body.service, { count: 6, paidOut: 85_000 });
+    assert.equal(r.body.matched, 3, 'k1, k2 and the voided k6');
+    assert.deepEqual(
+      r.body.differences.map(
+        (d: { authorisationKey: string; kind: string }) => `${d.authorisationKey} ${d.kind}`,
+      ),
+      [
+        'ghost missing_at_service',
+        'k1 duplicate_at_bank',
+        'k3 open_at_service',
+        'k4 amount_differs',
+        'k5 missing_at_bank',
+      ],
+    );
+    const k4 = r.body.differences.find((d: { authorisationKey: string }) => d.authorisationKey === 'k4');
+    assert.deepEqual([k4.bankPaidOut, k4.ledgerPaidOut, k4.serviceStatus], [45_000, 40_000, 'completed']);
+    // Another day has none of them; reconciling reads only, so the same request answers the same.
+    const other = await reconcile([], '2026-12-02');
+    assert.deepEqual([other.body.service.count, other.body.differences.length], [0, 0]);
+    assert.deepEqual((await reconcile(bankDay)).body, r.body);
+    const bad = await reconcile([{ terminalId: 'bank-02', authorisationKey: 'k1', paidOut: -1 }]);
+    assert.equal(bad.status, 400);
+  });
 });

@@ -800,6 +800,14 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX data_quality_findings_found ON data_quality_findings (found_at)',
     ],
   },
+  {
+    version: 18,
+    name: 'bank withdrawals by day, for the reconciliation of a bank’s day',
+    statements: [
+      'CREATE INDEX bank_withdrawals_authorised ON bank_withdrawals (authorised_at)',
+      'CREATE INDEX bank_withdrawals_completed ON bank_withdrawals (completed_at)',
+    ],
+  },
 ];
 
 /** Tables the service only ever appends to: its role has no UPDATE, DELETE or TRUNCATE on them. */

@@ -6,3 +6,4 @@ export * from './life-events.js';
 export * from './statement.js';
 export * from './routes.js';
 export * from './withdrawal.js';
+export * from './withdrawal-reconciliation.js';

@@ -1,5 +1,6 @@
 import { route } from '../route.js';
 import { citizenSummaryBody, citizenSummarySchema } from './citizen-summary.js';
+import { withdrawalReconciliationBody, withdrawalReconciliationSchema } from './withdrawal-reconciliation.js';
 import { lifeEventAnswerSchema, lifeEventBody } from './life-events.js';
 import { cardStatementBody, pensionStatementSchema } from './statement.js';
 import {
@@ -213,6 +214,19 @@ export const pensionRoutes = [
     body: withdrawalCompletionBody,
     responses: {
       200: { description: 'the withdrawal’s final status', body: withdrawalCompletionAnswerSchema },
+    },
+  }),
+  route({
+    operationId: 'reconcileWithdrawals',
+    method: 'post',
+    path: '/v1/pensions/withdrawals/reconciliation',
+    summary:
+      'Reconcile a bank’s day of withdrawals against the ledger: both sides’ totals and every difference, listed',
+    tag: 'operator',
+    access: { scope: 'pension:manage' },
+    body: withdrawalReconciliationBody,
+    responses: {
+      200: { description: 'the totals and the differences', body: withdrawalReconciliationSchema },
     },
   }),
 ] as const;
