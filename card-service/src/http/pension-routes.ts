@@ -10,9 +10,10 @@ import {
   createEntitlement,
   entitlementRecord,
   listPayments,
+  setEntitlementAmount,
   setEntitlementStatus,
 } from '../pension/entitlements.js';
-import { registerLifeEvent } from '../pension/life-events.js';
+import { registerLifeEvent, registerRelease } from '../pension/life-events.js';
 import { listRuns } from '../pension/monthly-run.js';
 import { cardStatement } from '../pension/statement.js';
 import {
@@ -45,6 +46,16 @@ export function pensionHandlers(svc: Services): Pick<Handlers, PensionOperation>
     setPensionStatus: {
       handle: async (ctx) => ({
         body: await setEntitlementStatus(svc.store, svc.clock, ctx.params.personNo!, ctx.body, ctx.actor),
+      }),
+    },
+    setPensionAmount: {
+      handle: async (ctx) => ({
+        body: await setEntitlementAmount(svc.store, svc.clock, ctx.params.personNo!, ctx.body, ctx.actor),
+      }),
+    },
+    registerRelease: {
+      handle: async (ctx) => ({
+        body: await svc.store.transaction((tx) => registerRelease(tx, svc.clock, ctx.body, ctx.actor)),
       }),
     },
     listPensionPayments: {

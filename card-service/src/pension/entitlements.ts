@@ -252,3 +252,81 @@ export async function readPayments(
     txnId: r.txn_id,
   }));
 }
+
+/**
+ * Re-assesses an entitlement's monthly amount from a month on, in one transaction: the amount in
+ * force from each month is kept (`pension_amounts`, its first row the amount granted), so the
+ * next run pays every month from `fromMonth` at the new amount — withheld months included — and
+ * the months before at theirs. A month already paid is refused; the same re-assessment again
+ * changes nothing.
+ */
+export async function setEntitlementAmount(
+  store: Store,
+  clock: Clock,
+  personNo: string,
+  change: { monthlyAmount: number; fromMonth: string; reason: string },
+  actor: Actor,
+): Promise<pension.PensionEntitlementRecord> {
+  return store.transaction(async (tx) => {
+    const e = await getEntitlement(tx, personNo, true);
+    if (!e) throw notFound('pension entitlement');
+    if (e.status === 'stopped') {
+      throw new DomainError('PENSION_STATUS_ILLEGAL', 'a stopped pension is not re-assessed', 409, {
+        status: e.status,
+      });
+    }
+    if (change.fromMonth < e.firstMonth) {
+      throw new DomainError('VALIDATION_FAILED', 'the re-assessment starts before the pension does', 400, {
+        firstMonth: e.firstMonth,
+      });
+    }
+    if (e.paidThrough !== null && change.fromMonth <= e.paidThrough) {
+      throw new DomainError(
+        'PENSION_AMOUNT_ALREADY_PAID',
+        `${change.fromMonth} is paid already; a re-assessment starts after ${e.paidThrough}`,
+        409,
+        { paidThrough: e.paidThrough },
+      );
+    }
+    const amounts = await tx.all<{ from_month: string; monthly_amount: number | string }>(
+      'SELECT from_month, monthly_amount FROM pension_amounts WHERE person_no = ? ORDER BY from_month',
+      [personNo],
+    );
+    const same = amounts.find((a) => a.from_month === change.fromMonth);
+    if (same && Number(same.monthly_amount) === change.monthlyAmount) return entitlementRecord(tx, personNo);
+    const at = clock().toISOString();
+    if (amounts.length === 0 && change.fromMonth !== e.firstMonth) {
+      await tx.run(
+        'INSERT INTO pension_amounts (person_no, from_month, monthly_amount, reason, recorded_at) VALUES (?, ?, ?, ?, ?)',
+        [personNo, e.firstMonth, e.monthlyAmount, 'granted', at],
+      );
+    }
+    await tx.run(
+      `INSERT INTO pension_amounts (person_no, from_month, monthly_amount, reason, recorded_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (person_no, from_month) DO UPDATE SET monthly_amount = excluded.monthly_amount,
+         reason = excluded.reason, recorded_at = excluded.recorded_at`,
+      [personNo, change.fromMonth, change.monthlyAmount, change.reason, at],
+    );
+    // The entitlement shows the amount of its latest re-assessment, the one runs go on paying.
+    const latest = await tx.get<{ monthly_amount: number | string }>(
+      'SELECT monthly_amount FROM pension_amounts WHERE person_no = ? ORDER BY from_month DESC LIMIT 1',
+      [personNo],
+    );
+    const after: pension.PensionEntitlement = {
+      ...e,
+      monthlyAmount: Number(latest!.monthly_amount),
+      updatedAt: at,
+    };
+    await tx.run('UPDATE pension_entitlements SET monthly_amount = ?, updated_at = ? WHERE person_no = ?', [
+      after.monthlyAmount,
+      at,
+      personNo,
+    ]);
+    await recordChange(tx, clock, after, 'reassess', change.reason, actor, {
+      fromMonth: change.fromMonth,
+      newAmount: change.monthlyAmount,
+      previousAmount: e.monthlyAmount,
+    });
+    return entitlementRecord(tx, personNo);
+  });
+}

@@ -172,6 +172,7 @@ async function payBatch(
   const now = clock();
   const at = now.toISOString();
   const lapsed = await screenCertification(tx, clock, due, now, silent, actor);
+  const terms = await paymentTerms(tx, due);
   const payments: [string, string, number, string, string, string, string][] = [];
   const postings: Posting[] = [];
   const paid: string[] = [];
@@ -181,11 +182,11 @@ async function payBatch(
     const from =
       d.paid_through === null || d.paid_through < d.first_month ? d.first_month : nextMonth(d.paid_through);
     const to = d.last_month !== null && d.last_month < month ? d.last_month : month;
-    const months = monthsBetween(from, to);
+    const months = monthsBetween(from, to).filter((m) => terms.payable(d.person_no, m));
     if (months.length === 0) continue;
-    const fen = Number(d.monthly_amount);
     paid.push(d.person_no);
     for (const m of months) {
+      const fen = terms.amount(d.person_no, m) ?? Number(d.monthly_amount);
       const txnId = `pension:${d.person_no}:${m}`;
       payments.push([d.person_no, m, fen, region, month, at, txnId]);
       postings.push({
@@ -234,6 +235,44 @@ async function payBatch(
     payments: payments.length,
     amount,
     last: due.at(-1)!.person_no,
+  };
+}
+
+/**
+ * What a batch's holders are paid for a month: the amount in force from the latest re-assessment
+ * not after it (undefined for a holder never re-assessed: the entitlement's amount), and whether
+ * the month falls in a period never paid (a term of imprisonment). One query each per batch.
+ */
+async function paymentTerms(
+  tx: Queryable,
+  due: readonly DueRow[],
+): Promise<{
+  amount(personNo: string, m: Month): number | undefined;
+  payable(personNo: string, m: Month): boolean;
+}> {
+  const ids = JSON.stringify(due.map((d) => d.person_no));
+  const amounts = new Map<string, { from: Month; fen: number }[]>();
+  for (const r of await tx.all<{ person_no: string; from_month: string; monthly_amount: number | string }>(
+    `SELECT person_no, from_month, monthly_amount FROM pension_amounts WHERE ${inJsonArray(tx.dialect, 'person_no')}
+     ORDER BY person_no, from_month`,
+    [ids],
+  )) {
+    const list = amounts.get(r.person_no) ?? [];
+    list.push({ from: r.from_month, fen: Number(r.monthly_amount) });
+    amounts.set(r.person_no, list);
+  }
+  const unpaid = new Map<string, { from: Month; to: Month }[]>();
+  for (const r of await tx.all<{ person_no: string; from_month: string; to_month: string }>(
+    `SELECT person_no, from_month, to_month FROM pension_unpaid_periods WHERE ${inJsonArray(tx.dialect, 'person_no')}`,
+    [ids],
+  )) {
+    const list = unpaid.get(r.person_no) ?? [];
+    list.push({ from: r.from_month, to: r.to_month });
+    unpaid.set(r.person_no, list);
+  }
+  return {
+    amount: (personNo, m) => amounts.get(personNo)?.findLast((a) => a.from <= m)?.fen,
+    payable: (personNo, m) => !unpaid.get(personNo)?.some((p) => p.from <= m && m <= p.to),
   };
 }
 

@@ -808,6 +808,32 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX bank_withdrawals_completed ON bank_withdrawals (completed_at)',
     ],
   },
+  {
+    version: 19,
+    name: 'pensions: monthly amounts re-assessed from a month, releases from imprisonment and the months not payable',
+    statements: [
+      // The amount in force from each month on, once an entitlement's amount has been
+      // re-assessed (its first row the amount granted); without rows, monthly_amount is in force.
+      `CREATE TABLE pension_amounts (
+        person_no TEXT NOT NULL REFERENCES pension_entitlements (person_no),
+        from_month TEXT NOT NULL,
+        monthly_amount BIGINT NOT NULL CHECK (monthly_amount > 0),
+        reason TEXT,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (person_no, from_month)
+      )`,
+      // Months the run never pays (a term of imprisonment), whatever else is withheld.
+      `CREATE TABLE pension_unpaid_periods (
+        person_no TEXT NOT NULL REFERENCES pension_entitlements (person_no),
+        from_month TEXT NOT NULL,
+        to_month TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        PRIMARY KEY (person_no, from_month)
+      )`,
+      'ALTER TABLE life_event_registrations ADD COLUMN released_on TEXT',
+      'ALTER TABLE life_event_registrations ADD COLUMN release_reference TEXT',
+    ],
+  },
 ];
 
 /** Tables the service only ever appends to: its role has no UPDATE, DELETE or TRUNCATE on them. */

@@ -18,6 +18,8 @@ export const PENSION_REFUSALS = [
   'PENSION_STATUS_ILLEGAL',
   /** The holder has no pension to certify for, or it is stopped. */
   'PENSION_NOT_CERTIFIABLE',
+  /** A re-assessed amount from a month already paid: months paid are not paid again. */
+  'PENSION_AMOUNT_ALREADY_PAID',
 ] as const;
 export type PensionRefusal = (typeof PENSION_REFUSALS)[number];
 
@@ -83,6 +85,20 @@ export const entitlementStatusBody = z
     lastMonth: month.optional(),
   })
   .register(contracts, { id: 'PensionStatusRequest' });
+
+/**
+ * An entitlement's monthly amount re-assessed from a month on: the runs pay every month from
+ * `fromMonth` (withheld months included) at the new amount, the months before it at the amount
+ * they had. The month must not be paid yet.
+ */
+export const entitlementAmountBody = z
+  .strictObject({
+    monthlyAmount,
+    fromMonth: month,
+    /** The re-assessment's ground (the yearly adjustment, a correction). */
+    reason: z.string().min(1).max(200),
+  })
+  .register(contracts, { id: 'PensionAmountRequest' });
 
 export const pensionPaymentSchema = z
   .strictObject({

@@ -15,6 +15,8 @@ export type LifeEventKind = (typeof LIFE_EVENT_KINDS)[number];
 export const LIFE_EVENT_REFUSALS = [
   /** The holder has a registration of that kind with another date already. */
   'LIFE_EVENT_CONFLICT',
+  /** A release of a holder with no imprisonment registered, or who is registered dead, or released on another date. */
+  'LIFE_EVENT_NOT_RELEASABLE',
 ] as const;
 
 export const lifeEventBody = z
@@ -36,6 +38,8 @@ export const lifeEventSchema = z
     source: z.enum(['operator', 'feed']),
     registeredAt: instant,
     registeredBy: z.string(),
+    /** For an imprisonment: the day of release, once registered. */
+    releasedOn: isoDate.nullable(),
   })
   .register(contracts, { id: 'LifeEvent' });
 
@@ -50,3 +54,30 @@ export const lifeEventAnswerSchema = z
     replayed: z.boolean(),
   })
   .register(contracts, { id: 'LifeEventAnswer' });
+
+/**
+ * A release from imprisonment: the pension is active again and the card account's pension use no
+ * longer frozen. The months of the term (after the month of imprisonment, through the month of
+ * release) are never paid; every other month withheld is paid by the next run, as when a
+ * certification resumes a pension.
+ */
+export const releaseBody = z
+  .strictObject({
+    personNo,
+    date: isoDate,
+    /** The release certificate's number. */
+    reference: z.string().min(1).max(100).optional(),
+  })
+  .register(contracts, { id: 'ReleaseRequest' });
+
+export const releaseAnswerSchema = z
+  .strictObject({
+    registration: lifeEventSchema,
+    /** The entitlement, active again, or null when the holder has none. */
+    entitlement: entitlementSchema.nullable(),
+    /** The months not paid for the term, or null when there are none. */
+    unpaid: z.strictObject({ fromMonth: z.string(), toMonth: z.string() }).nullable(),
+    replayed: z.boolean(),
+  })
+  .register(contracts, { id: 'ReleaseAnswer' });
+export type ReleaseAnswer = z.output<typeof releaseAnswerSchema>;

@@ -1,7 +1,7 @@
 import { route } from '../route.js';
 import { citizenSummaryBody, citizenSummarySchema } from './citizen-summary.js';
 import { withdrawalReconciliationBody, withdrawalReconciliationSchema } from './withdrawal-reconciliation.js';
-import { lifeEventAnswerSchema, lifeEventBody } from './life-events.js';
+import { lifeEventAnswerSchema, lifeEventBody, releaseAnswerSchema, releaseBody } from './life-events.js';
 import { cardStatementBody, pensionStatementSchema } from './statement.js';
 import {
   debitAccountBody,
@@ -21,6 +21,7 @@ import {
   certificationsSchema,
 } from './certification.js';
 import {
+  entitlementAmountBody,
   entitlementBody,
   entitlementRecordSchema,
   entitlementStatusBody,
@@ -59,6 +60,17 @@ export const pensionRoutes = [
     tag: 'operator',
     access: { scope: 'pension:manage' },
     body: entitlementStatusBody,
+    responses: { 200: { description: 'the entitlement with its history', body: entitlementRecordSchema } },
+  }),
+  route({
+    operationId: 'setPensionAmount',
+    method: 'post',
+    path: '/v1/pensions/entitlements/:personNo/amount',
+    summary:
+      'Re-assess a holder’s monthly amount from a month on: the next run pays the new amount (audited)',
+    tag: 'operator',
+    access: { scope: 'pension:manage' },
+    body: entitlementAmountBody,
     responses: { 200: { description: 'the entitlement with its history', body: entitlementRecordSchema } },
   }),
   route({
@@ -139,6 +151,17 @@ export const pensionRoutes = [
         body: lifeEventAnswerSchema,
       },
     },
+  }),
+  route({
+    operationId: 'registerRelease',
+    method: 'post',
+    path: '/v1/pensions/life-events/release',
+    summary:
+      'Register a release from imprisonment: the pension active again, the term’s months unpaid, the months withheld before it paid by the next run',
+    tag: 'operator',
+    access: { scope: 'pension:manage' },
+    body: releaseBody,
+    responses: { 200: { description: 'the registration and the entitlement', body: releaseAnswerSchema } },
   }),
   route({
     operationId: 'getPensionStatement',
