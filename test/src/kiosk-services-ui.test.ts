@@ -14,23 +14,92 @@ import { Emulator, vpcdSlot } from '@sscard/card-emulator/control/emulator';
 import { createControlServer } from '@sscard/card-emulator/control/server';
 import { runPensionMonth } from '@sscard/card-service/pension/monthly-run';
 import { launchChromium, type Pcscd, startPcscd, tempDir, waitFor } from '@sscard/test-harness';
+import { paymentProof } from '@sscard/terminal-agent/apps/internal-authenticate';
 import { AgentConfigSchema } from '@sscard/terminal-agent/config/schema';
 import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
+import { loadOrEnrol, openTerminalRegistry } from '@sscard/terminal-agent/registry/index';
 import type { Browser, Page } from 'playwright-core';
 import { assertAccessible, keepPdf, keepScreenshot, SCREEN_SHAPES } from './browser-artifacts.js';
+import { assignDesk, deskBill, setUpDeskWorld } from './desk-fixture.js';
 import { quietLog, typeOnKeypad, UI_DIR } from './kiosk-fixture.js';
 import {
   type RegistryUnderTest,
   type SeededCard,
   citizenId,
   seedActiveCard,
+  selectSsse,
   startRegistry,
+  virtualCardChannel,
 } from './registry-fixture.js';
 
 const TERMINAL = 'K-330300-0088';
 const PIN = '739215';
 const MONTHLY = 286_000;
 const COUNTER = '3';
+const ACCOUNT = 256_780;
+
+/**
+ * Outpatient visits of `holder` settled at a hospital desk of the test world, the desk's side as the
+ * agent's registry link runs it and the card's side from the holder's virtual card (VERIFY, then
+ * the payment proof): the settlements the kiosk's medical account shows. Answers what the account paid.
+ */
+async function settleAtDesk(
+  registry: RegistryUnderTest,
+  holder: SeededCard,
+  doc: CardDocument,
+  visits: number,
+) {
+  const terminalId = 'H-330300-0902';
+  const dataDir = await tempDir('sscard-kiosk-desk-');
+  await loadOrEnrol({
+    serviceUrl: registry.service.url,
+    dataDir,
+    caCertPath: registry.caCertPath,
+    enrolmentCode: await registry.enrolmentCode(terminalId, 'hospital'),
+  });
+  await assignDesk(registry, terminalId);
+  const desk = await openTerminalRegistry({
+    serviceUrl: registry.service.url,
+    dataDir,
+    journalPath: join(dataDir, 'journal.sqlite3'),
+    resendIntervalMs: 0,
+    renewalCheckMs: 0,
+  });
+  let accountPaid = 0;
+  try {
+    for (let i = 1; i <= visits; i++) {
+      const visit = await desk.settlement.register({
+        cardNumber: holder.cardNumber,
+        scheme: '310',
+        visitType: 'outpatient',
+        hisVisitNo: `KIOSK-UI-${i}`,
+      });
+      await desk.settlement.addBillLines(visit.visitId, deskBill('outpatient-bill.json'));
+      const quote = await desk.settlement.preSettle(visit.visitId, true);
+      const issued = await desk.client.createChallenge(holder.cardIdCode);
+      const card = virtualCardChannel(doc, registry.keyset);
+      await selectSsse(card);
+      const verified = await card.transmit({
+        cla: 0x00,
+        ins: 0x20,
+        p1: 0x00,
+        p2: 0x00,
+        data: Buffer.from(PIN, 'hex'),
+      });
+      assert.equal(verified.sw, 0x9000);
+      const cryptogram = await paymentProof(card, Buffer.from(issued.challenge, 'hex'));
+      const outcome = await desk.settlement.settle(quote.quoteId, {
+        challengeId: issued.challengeId,
+        cryptogram: cryptogram.toString('hex').toUpperCase(),
+      });
+      assert.equal(outcome.kind, 'settlement');
+      if (outcome.kind === 'settlement') accountPaid += outcome.settlement.breakdown.acct_pay;
+    }
+  } finally {
+    await desk.close();
+  }
+  return accountPaid;
+}
 
 describe('the citizen kiosk in Chromium against card-service, the agent and the card emulator', () => {
   let registry: RegistryUnderTest;
@@ -41,6 +110,8 @@ describe('the citizen kiosk in Chromium against card-service, the agent and the 
   let controlUrl: string;
   let browser: Browser;
   let base: string;
+  /** What the pensioner's medical account paid at the hospital desk. */
+  let accountPaid = 0;
   const holders: Record<'pensioner' | 'loser' | 'forgetful', SeededCard> = {} as never;
 
   /** The card's document with a PIN the test knows. */
@@ -76,11 +147,13 @@ describe('the citizen kiosk in Chromium against card-service, the agent and the 
       'POST',
       `/v1/holders/${holders.pensioner.personNo}/account-credits`,
       {
-        amount: 256_780,
+        amount: ACCOUNT,
         reference: 'payroll-kiosk-ui',
       },
     );
     assert.equal(credited.status, 200, JSON.stringify(credited.body));
+    await setUpDeskWorld(registry);
+    accountPaid = await settleAtDesk(registry, holders.pensioner, withPin(holders.pensioner), 2);
 
     pcscd = await startPcscd({ readers: 1 });
     process.env.PCSCLITE_CSOCK_NAME = pcscd.env.PCSCLITE_CSOCK_NAME;
@@ -197,7 +270,7 @@ describe('the citizen kiosk in Chromium against card-service, the agent and the 
     it(`${shape.name}: the name on screen, a wrong PIN in words, then the pension, the medical account and the statement`, async () => {
       const page = await open(shape);
       try {
-        assert.equal(await page.locator('html').getAttribute('data-display'), 'elderly');
+        await page.locator('html[data-display="elderly"]').waitFor({ state: 'attached' });
         await assertAccessible(page, `idle ${shape.name}`);
         await keepScreenshot(page, `kiosk-idle-${shape.name}`);
 
@@ -249,9 +322,15 @@ describe('the citizen kiosk in Chromium against card-service, the agent and the 
         await menu.locator('button', { hasText: '医保个人账户' }).click();
         const medical = page.locator('[data-screen="medical"]');
         await medical.waitFor();
-        assert.equal(await medical.locator('dd').first().textContent(), '2,567.80 元');
-        // ECharts drew the twelve months as SVG bars.
+        const balance = ACCOUNT - accountPaid;
+        assert.equal(
+          await medical.locator('dd').first().textContent(),
+          `${Math.floor(balance / 100).toLocaleString('en-US')}.${String(balance % 100).padStart(2, '0')} 元`,
+        );
+        // ECharts drew the twelve months as SVG bars; this month's holds the two settlements.
         await medical.locator('.month-chart[data-months="12"] svg').waitFor();
+        assert.equal(await medical.locator('[data-table="settlements"] tbody tr').count(), 2);
+        assert.match((await medical.locator('figure').textContent()) ?? '', /共结算 2 次/);
         await assertAccessible(page, `medical ${shape.name}`);
         await keepScreenshot(page, `kiosk-medical-${shape.name}`);
         await medical.locator('button', { hasText: '返回' }).click();
@@ -411,11 +490,11 @@ describe('the citizen kiosk in Chromium against card-service, the agent and the 
         page.evaluate<number>(`parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)`);
       const elderly = await size();
       await page.locator('#display-toggle').click();
-      assert.equal(await page.locator('html').getAttribute('data-display'), 'standard');
+      await page.locator('html[data-display="standard"]').waitFor({ state: 'attached' });
       assert.ok((await size()) < elderly, 'the standard display has smaller type');
       await assertTouchTargets(page, 'idle, standard display');
       await page.locator('#mute-toggle').click();
-      assert.equal(await page.locator('#mute-toggle').getAttribute('aria-pressed'), 'true');
+      await page.locator('#mute-toggle[aria-pressed="true"]').waitFor();
       await insert('pensioner');
       await page.locator('[data-screen="result"] button', { hasText: '办理业务' }).click();
       await page.locator('[data-screen="pin"]').waitFor();
@@ -428,8 +507,8 @@ describe('the citizen kiosk in Chromium against card-service, the agent and the 
       await takeOut();
       await page.locator('[data-screen="idle"]').waitFor();
       // The next citizen gets the elderly display and the voice back.
-      assert.equal(await page.locator('html').getAttribute('data-display'), 'elderly');
-      assert.equal(await page.locator('#mute-toggle').getAttribute('aria-pressed'), 'false');
+      await page.locator('html[data-display="elderly"]').waitFor({ state: 'attached' });
+      await page.locator('#mute-toggle[aria-pressed="false"]').waitFor();
     } finally {
       await page.context().close();
     }
