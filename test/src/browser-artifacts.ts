@@ -26,10 +26,10 @@ export async function keepScreenshot(page: Page, name: string): Promise<string> 
 }
 
 /** The page printed as Chromium prints it (the print style sheet applies), kept as a PDF. */
-export async function keepPdf(page: Page, name: string): Promise<string> {
+export async function keepPdf(page: Page, name: string, format: 'A4' | 'A5' = 'A5'): Promise<string> {
   await mkdir(ARTIFACTS_DIR, { recursive: true });
   const file = join(ARTIFACTS_DIR, `${name}.pdf`);
-  await page.pdf({ path: file, format: 'A5', printBackground: true });
+  await page.pdf({ path: file, format, printBackground: true });
   const head = (await readFile(file)).subarray(0, 5).toString('latin1');
   assert.equal(head, '%PDF-', `${file} is no PDF`);
   return file;

@@ -345,8 +345,13 @@ describe('the citizen kiosk in Chromium against card-service, the agent and the 
           await page.emulateMedia({ media: 'print' });
           assert.equal(await page.locator('.topbar').isVisible(), false, 'the bar is not printed');
           assert.equal(await statement.locator('.actions').isVisible(), false, 'the buttons are not printed');
+          // The chart scales with the paper: its drawing has a viewBox and follows its box's width.
+          assert.match(
+            (await statement.locator('.month-chart svg').getAttribute('viewBox')) ?? '',
+            /^0 0 \d+ \d+$/,
+          );
+          await keepPdf(page, 'kiosk-statement', 'A4');
           await page.emulateMedia({ media: 'screen' });
-          await keepPdf(page, 'kiosk-statement');
         }
 
         // The spoken prompts of the steps passed so far came from the kiosk's own files.

@@ -44,10 +44,34 @@ export function MonthChart(props: { bars: readonly MonthBar[]; label: string; la
         },
       ],
     });
+    // The drawing scales with its box (a viewBox over what ECharts drew): printing lays the page
+    // out at the paper's width, narrower than the screen, without a chance to draw it again.
+    chart.on('finished', () => {
+      const svg = el.querySelector('svg');
+      const width = svg?.getAttribute('width') ?? '';
+      const height = svg?.getAttribute('height') ?? '';
+      if (!svg || !/^\d/.test(width) || !/^\d/.test(height)) return;
+      svg.setAttribute('viewBox', `0 0 ${Number.parseFloat(width)} ${Number.parseFloat(height)}`);
+      svg.setAttribute('width', '100%');
+      svg.setAttribute('height', '100%');
+      const box = svg.parentElement;
+      if (box && box !== el) {
+        box.style.width = '100%';
+        box.style.height = '100%';
+      }
+    });
+    // A window that changes size (or the media emulated for printing) gets it drawn to fit again.
     const resize = (): void => chart.resize();
+    const print = matchMedia('print');
     window.addEventListener('resize', resize);
+    window.addEventListener('beforeprint', resize);
+    window.addEventListener('afterprint', resize);
+    print.addEventListener('change', resize);
     return () => {
       window.removeEventListener('resize', resize);
+      window.removeEventListener('beforeprint', resize);
+      window.removeEventListener('afterprint', resize);
+      print.removeEventListener('change', resize);
       chart.dispose();
     };
   }, [props.bars, props.lang]);
