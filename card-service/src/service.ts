@@ -101,6 +101,8 @@ export async function startService(
     });
     await checkpointer.start();
     const audit = new AuditWriter(store, clock, { onCommitted: (seq) => checkpointer.noteAppended(seq) });
+    // Entries a change committed but a crash kept out of the chain go into it before any request.
+    await audit.chainDeferred();
     const reads = new RequestReads(store);
     const risk = new RiskChecks(clock, config.risk);
     const statistics = new StatisticsRollUp(
@@ -133,7 +135,7 @@ export async function startService(
       reads,
       presence,
       hsm,
-      settlement: new SettlementEngine(store, clock, presence, config.quoteTtlSeconds, risk),
+      settlement: new SettlementEngine(store, clock, presence, config.quoteTtlSeconds, risk, audit),
       risk,
       analyses,
       statistics,

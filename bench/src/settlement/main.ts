@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { makeCitizenId } from '@sscard/card-core';
 import { chinaDate, systemClock } from '@sscard/card-service/clock';
 import { testIssuerKeyset } from '@sscard/card-service/testing/api-fixture';
+import { AuditWriter } from '@sscard/card-service/audit/audit-writer';
 import { CardPresence } from '@sscard/card-service/card-auth/card-presence';
 import { HsmClient } from '@sscard/card-service/hsm/hsm-client';
 import { startTestHsm } from '@sscard/card-service/testing/hsm-fixture';
@@ -243,6 +244,7 @@ export async function run(argv: readonly string[]): Promise<void> {
     const hsm = await startTestHsm(dir, keyset);
     const store = await openStore({ databaseUrl: pg ? pg.url : join(dir, 'registry.db'), dataDir: dir });
     const client = new HsmClient({ socketPath: hsm.socketPath });
+    let audit: AuditWriter | undefined;
     try {
       // `run` goes to the one writer connection, the only one that commits.
       if (store.dialect === 'sqlite' && synchronous === 'NORMAL')
@@ -262,7 +264,9 @@ export async function run(argv: readonly string[]): Promise<void> {
       const traffic: Traffic = { statements: 0, transactions: 0 };
       const seen = counted(store, traffic);
       const presence = new CardPresence(seen, systemClock, client, 60);
-      const engine = new SettlementEngine(seen, systemClock, presence, 300);
+      // As the service builds it: on PostgreSQL the settles' audit entries are chained in batches.
+      audit = new AuditWriter(seen, systemClock);
+      const engine = new SettlementEngine(seen, systemClock, presence, 300, undefined, audit);
       await settleLoop(engine, presence, keys, desks, 2); // warm-up
       traffic.statements = 0;
       traffic.transactions = 0;
@@ -298,6 +302,7 @@ export async function run(argv: readonly string[]): Promise<void> {
         ]);
       }
     } finally {
+      await audit?.close();
       await client.close();
       await store.close();
       await hsm.stop();

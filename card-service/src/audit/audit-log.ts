@@ -187,11 +187,59 @@ export async function appendAuditBatch(
   inputs: readonly TimedAuditInput[],
 ): Promise<AuditEntry[]> {
   if (inputs.length === 0) return [];
-  // The head row is the chain's lock: concurrent appenders queue here instead of forking the chain.
+  return appendAfter(tx, await lockHead(tx), inputs);
+}
+
+/** The head row is the chain's lock: concurrent appenders queue here instead of forking the chain. */
+async function lockHead(tx: Queryable): Promise<AuditHead> {
   const head = await tx.get<AuditHead>(
     `SELECT seq, hash FROM audit_head WHERE id = 1${forUpdate(tx.dialect)}`,
   );
   if (!head) throw new Error('audit_head row missing: the schema is not migrated');
+  return head;
+}
+
+/**
+ * Records a change's audit entries in the change's own transaction without touching the chain:
+ * they commit with the change, and `chainDeferred` (the audit writer's next batch) moves them into
+ * the chain, so that the chain's head is locked once per batch instead of once per change. Until
+ * then they are durable but not yet covered by the chain's hashes; after a crash the service
+ * chains what is left at its start.
+ */
+export async function deferAudit(tx: Queryable, inputs: readonly TimedAuditInput[]): Promise<void> {
+  if (inputs.length === 0) return;
+  await tx.run('INSERT INTO audit_pending (entries) VALUES (?)', [JSON.stringify(inputs)]);
+}
+
+/**
+ * Appends every deferred entry committed so far (in the order their changes recorded them), then
+ * `inputs`, in the caller's transaction; answers the entries of `inputs`. The head is locked
+ * before the deferred rows are taken, so two writers never take the same row: the second reads
+ * only after the first has committed (or rolled back).
+ */
+export async function appendDeferredAndBatch(
+  tx: Queryable,
+  inputs: readonly TimedAuditInput[],
+): Promise<{ entries: AuditEntry[]; head: AuditHead }> {
+  const head = await lockHead(tx);
+  const taken = await tx.all<{ id: number | string; entries: string }>(
+    'DELETE FROM audit_pending RETURNING id, entries',
+  );
+  taken.sort((a, b) => Number(a.id) - Number(b.id));
+  const deferred = taken.flatMap((row) => JSON.parse(row.entries) as TimedAuditInput[]);
+  if (deferred.length + inputs.length === 0) return { entries: [], head: headOf(head) };
+  const all = await appendAfter(tx, head, [...deferred, ...inputs]);
+  return { entries: all.slice(deferred.length), head: headOf(all[all.length - 1]!) };
+}
+
+const headOf = (e: AuditHead): AuditHead => ({ seq: Number(e.seq), hash: e.hash });
+
+/** Inserts the entries that follow `head` (locked by the caller) and moves the head. */
+async function appendAfter(
+  tx: Queryable,
+  head: AuditHead,
+  inputs: readonly TimedAuditInput[],
+): Promise<AuditEntry[]> {
   const { entries, rowsJson } = chainAfter(head, inputs);
   await tx.run(INSERT_FROM_JSON[tx.dialect], [rowsJson]);
   // On sqlite3 the insert has already moved the head, row by row (migration 4's trigger).

@@ -4,7 +4,7 @@ import { manualClock } from '../clock.js';
 import { forEachEngine } from '../testing/engines-fixture.js';
 import type { Queryable, Store } from '../store/store.js';
 import { openStore } from '../store/open-store.js';
-import { appendAudit, appendAuditAfter, listAudit, verifyAuditChain } from './audit-log.js';
+import { appendAudit, appendAuditAfter, deferAudit, listAudit, verifyAuditChain } from './audit-log.js';
 import { bypassAppendOnly } from '../testing/tamper-fixture.js';
 import { AuditWriter } from './audit-writer.js';
 
@@ -102,6 +102,90 @@ forEachEngine('audit writer (group commit)', ({ engine, open, freshUrl, dataDir 
     assert.equal(store.transactions, 1);
     assert.equal(store.statements, 5);
     assert.equal((await verifyAuditChain(store)).ok, true);
+  });
+
+  test('entries deferred by committed changes are chained by the next batch, in the order they were recorded, before its own', async () => {
+    const store = await open();
+    const writer = new AuditWriter(store, clock);
+    const lost = (subject: string) => ({
+      operatorId: 'op',
+      action: 'card.lose',
+      subject,
+      result: 'ok',
+      at: clock().toISOString(),
+    });
+    const change = (n: number) =>
+      store.transaction((tx) => deferAudit(tx, [lost(`card ${n}a`), lost(`card ${n}b`)]));
+    await writer.append(check(1));
+    await change(2);
+    await store.transaction((tx) =>
+      deferAudit(tx, [
+        {
+          terminalId: 't3',
+          action: 'settlement.settle',
+          subject: 'card 3',
+          result: 'ok',
+          at: clock().toISOString(),
+          details: { amount: 3 },
+        },
+      ]),
+    );
+    // A change that rolls back leaves nothing to chain.
+    await assert.rejects(
+      store.transaction(async (tx) => {
+        await deferAudit(tx, [{ action: 'x', subject: 'card 4', result: 'ok', at: clock().toISOString() }]);
+        throw new Error('refused');
+      }),
+      /refused/,
+    );
+    // Nothing deferred is in the chain until a batch takes it.
+    assert.deepEqual(
+      (await listAudit(store, 0, 100)).map((e) => e.subject),
+      ['card A******1'],
+    );
+    const [, fifth] = await Promise.all([writer.chainDeferred(), writer.append(check(5))]);
+    const stored = await listAudit(store, 0, 100);
+    assert.deepEqual(
+      stored.map((e) => e.subject),
+      ['card A******1', 'card 2a', 'card 2b', 'card 3', 'card A******5'],
+    );
+    assert.deepEqual(stored[3]!.details, { amount: 3 });
+    assert.equal(fifth.seq, 5);
+    assert.equal((await store.all('SELECT id FROM audit_pending')).length, 0);
+    assert.equal((await verifyAuditChain(store)).ok, true);
+    // With nothing deferred, a batch that takes deferred entries appends nothing and breaks nothing.
+    await writer.chainDeferred();
+    assert.equal((await writer.append(check(6))).seq, 6);
+    assert.equal((await verifyAuditChain(store)).ok, true);
+  });
+
+  test('entries deferred by a change whose process stopped before chaining them are chained by the next writer', async () => {
+    const url = await freshUrl();
+    const first = await openStore({ databaseUrl: url, dataDir: dataDir() });
+    await first.transaction((tx) =>
+      deferAudit(tx, [
+        {
+          terminalId: 't1',
+          action: 'settlement.settle',
+          subject: 'card 1',
+          result: 'ok',
+          at: clock().toISOString(),
+        },
+      ]),
+    );
+    await first.close();
+    const store = await openStore({ databaseUrl: url, dataDir: dataDir() });
+    try {
+      const writer = new AuditWriter(store, clock);
+      await writer.chainDeferred();
+      assert.deepEqual(
+        (await listAudit(store, 0, 100)).map((e) => e.subject),
+        ['card 1'],
+      );
+      assert.equal((await verifyAuditChain(store)).ok, true);
+    } finally {
+      await store.close();
+    }
   });
 
   test('an entry appended by a change transaction between batches is chained, not overwritten', async () => {

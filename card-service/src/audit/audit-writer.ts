@@ -7,10 +7,11 @@ import {
   type TimedAuditInput,
   appendAuditAfter,
   appendAuditBatch,
+  appendDeferredAndBatch,
 } from './audit-log.js';
 import { canonicalJson } from './canonical-json.js';
 
-interface Pending {
+interface PendingEntry {
   input: AuditInput;
   at: string;
   /** The details' canonical JSON, computed once for the check at `append` and the hash. */
@@ -18,6 +19,15 @@ interface Pending {
   resolve(entry: AuditEntry): void;
   reject(error: unknown): void;
 }
+
+/** A caller of `chainDeferred`, waiting for a batch that takes the deferred entries. */
+interface DeferredWaiter {
+  input?: undefined;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+type Pending = PendingEntry | DeferredWaiter;
 
 export interface AuditWriterOptions {
   /** Entries per transaction at most; more wait for the next one. */
@@ -46,7 +56,9 @@ export interface AuditWriterOptions {
  * its lock. The first batch after start or after a failure takes that transaction too.
  *
  * Entries that belong to a state change do not come here: they are written with
- * `appendAudit` inside the change's own transaction.
+ * `appendAudit` inside the change's own transaction, or recorded there with `deferAudit` and
+ * chained by the batch that follows `chainDeferred` (a batch that takes deferred entries always
+ * goes through the transaction).
  */
 export class AuditWriter {
   private queue: Pending[] = [];
@@ -78,6 +90,18 @@ export class AuditWriter {
     });
   }
 
+  /**
+   * Resolves once every entry deferred (`deferAudit`) by a change committed before this call is in
+   * the chain, committed: the next batch takes them, before the entries appended with it.
+   */
+  chainDeferred(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the audit writer is closed'));
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ resolve, reject });
+      if (!this.writing) this.next();
+    });
+  }
+
   /** Waits for every entry already appended to commit (or fail), then refuses new ones. */
   async close(): Promise<void> {
     this.closed = true;
@@ -93,15 +117,20 @@ export class AuditWriter {
     }
     this.writing = true;
     const batch = this.queue.splice(0, this.maxBatch);
-    this.write(batch.map((p) => ({ ...p.input, at: p.at, detailsJson: p.detailsJson }))).then(
-      (entries) => {
-        const last = entries[entries.length - 1]!;
-        this.head = { seq: last.seq, hash: last.hash };
+    const appended = batch.filter((p): p is PendingEntry => p.input !== undefined);
+    const waiters = batch.filter((p): p is DeferredWaiter => p.input === undefined);
+    this.write(
+      appended.map((p) => ({ ...p.input, at: p.at, detailsJson: p.detailsJson })),
+      waiters.length > 0,
+    ).then(
+      ({ entries, last }) => {
+        this.head = last;
         this.options.onCommitted?.(last.seq);
         // The next batch goes to the store before this one's callers are answered, so that its
         // commit and sync overlap the work of sending their answers instead of following it.
         this.next();
-        for (let i = 0; i < batch.length; i++) batch[i]!.resolve(entries[i]!);
+        for (let i = 0; i < appended.length; i++) appended[i]!.resolve(entries[i]!);
+        for (const w of waiters) w.resolve();
       },
       (error: unknown) => {
         this.head = undefined;
@@ -111,11 +140,25 @@ export class AuditWriter {
     );
   }
 
-  private async write(inputs: TimedAuditInput[]): Promise<AuditEntry[]> {
+  /** The batch's entries, and the head as the batch committed it. */
+  private async write(
+    inputs: TimedAuditInput[],
+    takeDeferred: boolean,
+  ): Promise<{ entries: AuditEntry[]; last: AuditHead }> {
+    const headAfter = (entries: AuditEntry[]) => {
+      const last = entries[entries.length - 1]!;
+      return { entries, last: { seq: last.seq, hash: last.hash } };
+    };
+    if (takeDeferred) {
+      return this.store.transaction(async (tx) => {
+        const { entries, head } = await appendDeferredAndBatch(tx, inputs);
+        return { entries, last: head };
+      });
+    }
     if (this.head !== undefined) {
       const entries = await appendAuditAfter(this.store, this.head, inputs);
-      if (entries !== undefined) return entries;
+      if (entries !== undefined) return headAfter(entries);
     }
-    return this.store.transaction((tx) => appendAuditBatch(tx, inputs));
+    return headAfter(await this.store.transaction((tx) => appendAuditBatch(tx, inputs)));
   }
 }

@@ -12,7 +12,8 @@ import {
   type VisitType,
   breakdownSchema,
 } from '@sscard/registry-protocol/settlement';
-import { type TimedAuditInput, appendAudit, appendAuditBatch } from '../audit/audit-log.js';
+import { type TimedAuditInput, appendAudit, appendAuditBatch, deferAudit } from '../audit/audit-log.js';
+import type { AuditWriter } from '../audit/audit-writer.js';
 import { canonicalJson } from '../audit/canonical-json.js';
 import { type Clock, chinaDate } from '../clock.js';
 import { DomainError, notFound } from '../errors.js';
@@ -216,6 +217,8 @@ export class SettlementEngine {
     private readonly presence: CardPresence,
     private readonly quoteTtlSeconds: number,
     private readonly risk: RiskChecks = new RiskChecks(clock),
+    /** Chains the entries a request defers (PostgreSQL); without it they are appended in place. */
+    private readonly auditWriter?: AuditWriter,
   ) {}
 
   /**
@@ -223,10 +226,14 @@ export class SettlementEngine {
    * `replayed: true`), else `fn`'s answer is stored in its transaction. Two copies of one request
    * racing on PostgreSQL meet on the key's primary key; the loser runs again and replays.
    *
-   * The audit entries `fn` records are appended in one batch as the transaction's last statement,
-   * refusals that commit included: on PostgreSQL the chain's head row stays locked from the append
-   * to the commit, so every other transaction that appends waits only for that tail, not for all
-   * of this one's statements.
+   * The audit entries `fn` records commit with its transaction, refusals that commit included. On
+   * sqlite3 (one writer at a time, group commit) they are appended to the chain as the
+   * transaction's last statement. On PostgreSQL the chain's head row stays locked from an append
+   * to its commit, which would make every settlement wait for the one before it to reach the disk;
+   * there they are deferred (`deferAudit`) and the audit writer chains the entries of all the
+   * requests that committed meanwhile in one batch. Either way the answer goes out only once its
+   * entries are in the chain, committed; a replayed answer waits for that too, in case the first
+   * answer was lost because chaining failed.
    */
   private async once<T extends object>(
     caller: Caller,
@@ -234,17 +241,28 @@ export class SettlementEngine {
     fn: (tx: Queryable, audit: (entry: TimedAuditInput) => void) => Promise<T | Refusal>,
   ): Promise<T & { replayed?: boolean }> {
     const k = { terminalId: caller.terminalId, key: caller.key, requestHash: sha256(request) };
+    const writer = this.store.dialect === 'postgres' ? this.auditWriter : undefined;
     for (let attempt = 0; ; attempt++) {
       try {
+        /** Entries deferred, or an answer replayed whose entries may not be chained yet. */
+        let toChain = false;
         const result = await this.store.transaction(async (tx) => {
+          toChain = false;
           const stored = await storedResult<T>(tx, k);
-          if (stored !== undefined) return { ...stored, replayed: true };
+          if (stored !== undefined) {
+            toChain = true;
+            return { ...stored, replayed: true };
+          }
           const entries: TimedAuditInput[] = [];
           const r = await fn(tx, (entry) => entries.push(entry));
           if (!(r instanceof Refusal)) await storeResult(tx, k, 200, r, this.clock().toISOString());
-          await appendAuditBatch(tx, entries);
+          if (writer) {
+            await deferAudit(tx, entries);
+            toChain = entries.length > 0;
+          } else await appendAuditBatch(tx, entries);
           return r;
         });
+        if (toChain) await writer?.chainDeferred();
         if (result instanceof Refusal) throw result.error;
         return result;
       } catch (e) {
@@ -252,7 +270,10 @@ export class SettlementEngine {
         // then found the visit settled or the key taken) gets that copy's answer.
         if (attempt === 0 && (isUniqueViolation(e) || e instanceof DomainError)) {
           const stored = await this.store.transaction((tx) => storedResult<T>(tx, k));
-          if (stored !== undefined) return { ...stored, replayed: true };
+          if (stored !== undefined) {
+            await writer?.chainDeferred();
+            return { ...stored, replayed: true };
+          }
           if (isUniqueViolation(e)) continue;
         }
         throw e;

@@ -834,6 +834,11 @@ export const MIGRATIONS: readonly Migration[] = [
       'ALTER TABLE life_event_registrations ADD COLUMN release_reference TEXT',
     ],
   },
+  {
+    version: 20,
+    name: 'audit entries a change committed for the audit writer to chain in its next batch',
+    statements: ['CREATE TABLE audit_pending (id AUTO_ID, entries TEXT NOT NULL)'],
+  },
 ];
 
 /** Tables the service only ever appends to: its role has no UPDATE, DELETE or TRUNCATE on them. */
