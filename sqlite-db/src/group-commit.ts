@@ -24,8 +24,8 @@ const DEFAULT_MAX_GROUP = 64;
  * stays. A transaction sees what the ones before it in its group wrote, as it would had they
  * committed just before it.
  *
- * A group starts as soon as the connection's lock is free (no added wait when idle, and a group
- * of one runs without a savepoint); what arrives while it is written forms the next group, so
+ * A group starts as soon as the connection's lock is free (no added wait when idle, and the first
+ * transaction of a group runs without a savepoint); what arrives while it is written forms the next group, so
  * groups grow with the load. The lock is the connection's FIFO lock, which other writers (single
  * statements, a bulk load) take too.
  */
@@ -62,54 +62,53 @@ export class GroupCommit<C extends TransactionConnection> {
 
   /** Runs the group's transactions and commits them together; never throws. */
   private async write(group: Pending<C>[]): Promise<void> {
+    /** Members that ran in the open transaction, answered at its commit. */
     const done: { p: Pending<C>; value: unknown }[] = [];
-    try {
-      await this.conn.run('BEGIN IMMEDIATE');
-    } catch (e) {
-      for (const p of group) p.reject(e);
-      return;
-    }
-    const alone = group.length === 1;
-    let broken: unknown;
+    let open = false;
     for (let i = 0; i < group.length; i++) {
       const p = group[i]!;
+      // The first member of a transaction runs without a savepoint: if it throws, rolling the
+      // whole transaction back undoes it alone. Savepoints are not released: the next one nests
+      // inside, a ROLLBACK TO goes back to the latest, and the COMMIT keeps them all.
+      const first = !open;
       try {
-        if (!alone) await this.conn.run('SAVEPOINT member');
-        const value = await p.fn(this.conn);
-        if (!alone) await this.conn.run('RELEASE member');
-        done.push({ p, value });
+        await this.conn.run(first ? 'BEGIN IMMEDIATE' : 'SAVEPOINT member');
+        open = true;
       } catch (e) {
-        if (alone) {
-          await this.conn.run('ROLLBACK').catch(() => undefined);
-          p.reject(e);
-          return;
-        }
+        if (!first) return this.abandon(done, e, group.slice(i));
+        for (const q of group.slice(i)) q.reject(e);
+        return;
+      }
+      try {
+        done.push({ p, value: await p.fn(this.conn) });
+      } catch (e) {
+        p.reject(e);
         try {
-          await this.conn.run('ROLLBACK TO member');
-          await this.conn.run('RELEASE member');
-          p.reject(e);
+          await this.conn.run(first ? 'ROLLBACK' : 'ROLLBACK TO member');
+          if (first) open = false;
         } catch (undo) {
           // The engine has ended the transaction itself (an I/O error, a full disk): what the
-          // members before wrote is gone with it. The rest of the group goes to the next one.
-          p.reject(e);
-          broken = undo;
-          this.queue.unshift(...group.slice(i + 1));
-          break;
+          // members before wrote is gone with it.
+          return this.abandon(done, undo, group.slice(i + 1));
         }
       }
     }
-    if (broken !== undefined) {
-      await this.conn.run('ROLLBACK').catch(() => undefined);
-      for (const d of done) d.p.reject(broken);
-      return;
-    }
+    if (!open) return;
     try {
       await this.conn.run('COMMIT');
     } catch (e) {
-      await this.conn.run('ROLLBACK').catch(() => undefined);
-      for (const d of done) d.p.reject(e);
-      return;
+      return this.abandon(done, e, []);
     }
     for (const d of done) d.p.resolve(d.value);
+  }
+
+  /**
+   * Gives up a transaction that cannot commit: its members fail with `error` and nothing of them
+   * stays; `rest`, not run yet, waits for the next group.
+   */
+  private async abandon(done: { p: Pending<C> }[], error: unknown, rest: Pending<C>[]): Promise<void> {
+    await this.conn.run('ROLLBACK').catch(() => undefined);
+    for (const d of done) d.p.reject(error);
+    this.queue.unshift(...rest);
   }
 }
