@@ -307,7 +307,10 @@ describe('the citizen kiosk in Chromium against card-service, the agent and the 
           await assertActionsLow(page, '[data-screen="menu"] .menu', shape.height);
         await keepScreenshot(page, `kiosk-menu-${shape.name}`);
 
-        await menu.locator('button', { hasText: '养老金发放记录' }).click();
+        // Keyboard only: the menu's heading has the focus, Tab reaches its first service, Enter opens it.
+        await page.keyboard.press('Tab');
+        assert.equal(await page.evaluate<string>('document.activeElement.textContent'), '养老金发放记录');
+        await page.keyboard.press('Enter');
         const pension = page.locator('[data-screen="pension"]');
         await pension.waitFor();
         const yuan = `${(MONTHLY / 100).toFixed(2).replace(/\B(?=(\d{3})+\.)/g, ',')} 元`;
@@ -419,7 +422,7 @@ describe('the citizen kiosk in Chromium against card-service, the agent and the 
       const refused = page.locator('[data-screen="result"] [data-registry="invalid"]');
       await refused.waitFor();
       assert.equal(await refused.getAttribute('data-reason'), 'CARD_TEMPORARILY_LOST');
-      assert.match((await refused.textContent()) ?? '', /这张卡已临时挂失/);
+      assert.match((await refused.textContent()) ?? '', /这张卡已临时挂失.*请到 3 号人工窗口办理/);
       await assertAccessible(page, 'lost card refused');
       await keepScreenshot(page, 'kiosk-lost-refused');
       await takeOut();
@@ -462,6 +465,15 @@ describe('the citizen kiosk in Chromium against card-service, the agent and the 
       await controlCall('/slots/card/remove');
       await page.locator('[data-screen="idle"]').waitFor();
       await waitFor('the card out', () => !cardIn());
+
+      // Another card altogether: the emulator's PSAM, which has no social security application.
+      const res = await fetch(`${controlUrl}/cards`);
+      const { cards } = (await res.json()) as { cards: { id: string; kind: string }[] };
+      await controlCall('/slots/card/insert', { card: cards.find((c) => c.kind === 'psam')!.id });
+      await page.locator('[data-screen="read-failed"] p', { hasText: '这不是社会保障卡' }).waitFor();
+      await keepScreenshot(page, 'kiosk-not-social-security-card');
+      await takeOut();
+      await page.locator('[data-screen="idle"]').waitFor();
 
       await insert('forgetful');
       await page.locator('[data-screen="result"] button', { hasText: '办理业务' }).click();

@@ -11,7 +11,7 @@ import {
   formatValidity,
   registryText,
 } from '../format.js';
-import { T } from '../i18n.js';
+import { T, type Text } from '../i18n.js';
 import type { CardReadView, RegistryView, VerificationView } from '../protocol.js';
 
 function holderName(card: CardReadView): string {
@@ -68,7 +68,7 @@ export function Verification(props: { verification: VerificationView | null }) {
 }
 
 /** What the social security system said about the card, in plain words; nothing when it was not asked. */
-export function RegistryVerdict(props: { registry: RegistryView }) {
+export function RegistryVerdict(props: { registry: RegistryView; counter?: Text | undefined }) {
   const { t } = useWords();
   const { registry } = props;
   const text = registryText(registry);
@@ -81,13 +81,19 @@ export function RegistryVerdict(props: { registry: RegistryView }) {
         {mark && <Mark mark={mark} />}
         {t(text)}
       </p>
-      {registry.status === 'invalid' && <p>{t(T.registryInvalidHint)}</p>}
+      {registry.status === 'invalid' && <p>{t(props.counter ?? T.registryInvalidHint)}</p>}
     </div>
   );
 }
 
 /** Right after a read: who the card belongs to, what card it is, and whether it is genuine. */
-export function ResultScreen(props: { card: CardReadView; onServices(): void; onFinish(): void }) {
+export function ResultScreen(props: {
+  card: CardReadView;
+  /** Where to go when the social security system refused the card. */
+  counter?: Text | undefined;
+  onServices(): void;
+  onFinish(): void;
+}) {
   const { t } = useWords();
   const { card } = props;
   const genuine = isGenuine(card);
@@ -102,7 +108,7 @@ export function ResultScreen(props: { card: CardReadView; onServices(): void; on
         ]}
       />
       <Verification verification={card.verification} />
-      {genuine && <RegistryVerdict registry={card.registry} />}
+      {genuine && <RegistryVerdict registry={card.registry} counter={props.counter} />}
       {!genuine && <Lead>{t(T.notGenuineHint)}</Lead>}
       {card.masked && <Note>{t(T.maskedNote)}</Note>}
       <Actions>

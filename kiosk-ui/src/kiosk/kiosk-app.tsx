@@ -142,7 +142,14 @@ function KioskScreen(props: { kiosk: KioskController; state: KioskState }) {
       );
     case 'result':
       if (!card) return <TakeCardScreen />;
-      return <ResultScreen card={card} onServices={() => kiosk.openServices()} onFinish={finish} />;
+      return (
+        <ResultScreen
+          card={card}
+          counter={counterText(kiosk.counter)}
+          onServices={() => kiosk.openServices()}
+          onFinish={finish}
+        />
+      );
     case 'details':
       if (!card) return <TakeCardScreen />;
       return <DetailsScreen card={card} onBack={() => kiosk.show('menu')} />;
