@@ -27,6 +27,7 @@ import { checkDurability } from './store/durability.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { loadOrCreateCa } from './terminals/ca.js';
+import { TerminalContacts } from './terminals/terminal-contacts.js';
 import { assignMissingExpiries, bootstrapAdminToken } from './terminals/operator-tokens.js';
 
 export interface RunningService {
@@ -105,6 +106,7 @@ export async function startService(
     await audit.chainDeferred();
     const reads = new RequestReads(store);
     const risk = new RiskChecks(clock, config.risk);
+    const contacts = new TerminalContacts(store, clock, log);
     const statistics = new StatisticsRollUp(
       store,
       clock,
@@ -139,6 +141,7 @@ export async function startService(
       risk,
       analyses,
       statistics,
+      contacts,
       externalAuth: new ExternalAuthentication(store, hsm, audit),
       hsmSteps: new HsmSteps(store, hsm, audit),
       pinBlocks: new PinBlocks(hsm, audit),
@@ -148,6 +151,7 @@ export async function startService(
     };
     const { app, handler } = createApp(services);
     statistics.start();
+    contacts.start();
     const server: Server = createServer(
       {
         key: ca.serverKeyPem,
@@ -187,6 +191,7 @@ export async function startService(
         });
         await analyses.close();
         await statistics.close();
+        await contacts.close();
         await audit.close();
         await checkpointer.close();
         await hsm.close();

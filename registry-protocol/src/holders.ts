@@ -156,9 +156,39 @@ export const issuedCardSchema = z
   .object({ card: cardSchema, document: cardDocumentSchema })
   .register(contracts, { id: 'IssuedCard' });
 
+/**
+ * A search of the registry by one exact key: a citizen ID number, a person number, a card number
+ * or a full name. Operators who may change the registry (`registry:write`) see names and ID
+ * numbers whole; those who may only read it see them masked.
+ */
+export const holderSearchQuery = z
+  .strictObject({
+    q: z.string().trim().min(1).max(40),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .register(contracts, { id: 'HolderSearchQuery' });
+
+export const holderFoundSchema = z
+  .strictObject({
+    personNo: z.string(),
+    name: z.string(),
+    idNumber: z.string(),
+    region: z.string(),
+    /** Whether name and ID number are masked for this operator. */
+    masked: z.boolean(),
+    cards: z.array(z.strictObject({ cardNumber: z.string(), status: z.enum(CARD_STATUSES) })),
+  })
+  .register(contracts, { id: 'HolderFound' });
+export type HolderFound = z.output<typeof holderFoundSchema>;
+
+export const holderSearchSchema = z
+  .strictObject({ holders: z.array(holderFoundSchema) })
+  .register(contracts, { id: 'HolderSearch' });
+
 export const holderRecordSchema = z
   .object({ holder: holderSchema, relations: z.array(relationSchema), cards: z.array(cardSchema) })
   .register(contracts, { id: 'HolderRecord' });
+export type HolderRecord = z.output<typeof holderRecordSchema>;
 
 export const historyEntrySchema = z
   .object({
@@ -185,6 +215,17 @@ export const holderRoutes = [
     access: { scope: 'registry:write' },
     body: holderRequestSchema,
     responses: { 201: { description: 'the holder record', body: holderRecordSchema } },
+  }),
+  route({
+    operationId: 'searchHolders',
+    method: 'get',
+    path: '/v1/holders',
+    summary:
+      'Find holders by ID number, person number, card number or full name (masked without registry:write)',
+    tag: 'operator',
+    access: { scope: 'registry:read' },
+    query: holderSearchQuery,
+    responses: { 200: { description: 'the holders found, with their cards', body: holderSearchSchema } },
   }),
   route({
     operationId: 'getHolder',

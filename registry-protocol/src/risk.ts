@@ -59,6 +59,32 @@ export const acknowledgeAlertBody = z
   .strictObject({ note: z.string().min(1).max(500) })
   .register(contracts, { id: 'AcknowledgeAlertRequest' });
 
+/** One event of the holder's that the alert was raised over, or that happened beside it. */
+export const RISK_EVENT_KINDS = ['settlement', 'card-presence', 'pension-payment', 'withdrawal'] as const;
+export const riskEventSchema = z
+  .strictObject({
+    at: instant,
+    kind: z.enum(RISK_EVENT_KINDS),
+    /** What it was: a settlement's institution, a presence's kind, a payment's month. */
+    what: z.string(),
+    terminalId: z.string().nullable(),
+    region: z.string().nullable(),
+    /** Fen, or null for an event without an amount. */
+    amount: z.number().int().nullable(),
+    reference: z.string(),
+  })
+  .register(contracts, { id: 'RiskEvent' });
+export type RiskEvent = z.output<typeof riskEventSchema>;
+
+export const riskAlertDetailSchema = z
+  .strictObject({
+    alert: riskAlertSchema,
+    /** The holder's events from the day before the finding's day to the day after, in time order. */
+    events: z.array(riskEventSchema),
+  })
+  .register(contracts, { id: 'RiskAlertDetail' });
+export type RiskAlertDetail = z.output<typeof riskAlertDetailSchema>;
+
 export const riskRoutes = [
   route({
     operationId: 'listRiskAlerts',
@@ -69,6 +95,16 @@ export const riskRoutes = [
     access: { scope: 'risk:manage' },
     query: riskAlertsQuery,
     responses: { 200: { description: 'the alerts', body: riskAlertsSchema } },
+  }),
+  route({
+    operationId: 'getRiskAlert',
+    method: 'get',
+    path: '/v1/risk/alerts/:alertId',
+    summary:
+      "One alert with the holder's events around it (settlements, card presence, pension payments, withdrawals)",
+    tag: 'operator',
+    access: { scope: 'risk:manage' },
+    responses: { 200: { description: 'the alert and its events', body: riskAlertDetailSchema } },
   }),
   route({
     operationId: 'acknowledgeRiskAlert',

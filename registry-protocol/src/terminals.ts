@@ -72,6 +72,8 @@ export const terminalSchema = z
     createdAt: instant,
     enrolledAt: instant.nullable(),
     revokedAt: instant.nullable(),
+    /** The last request the service took from it, to the minute; null: none since it enrolled. */
+    lastSeenAt: instant.nullable(),
   })
   .register(contracts, { id: 'Terminal' });
 export type TerminalRecord = z.output<typeof terminalSchema>;

@@ -185,6 +185,7 @@ export function createApp(svc: Services): {
         )
       : await counted(identify(svc, req));
     state.principal = principal;
+    if (principal.kind === 'terminal') svc.contacts.note(principal.terminal.terminalId);
     const actor = authorise(route, principal);
     const wait = limiter.take(rateKey(principal));
     if (wait > 0) throw rateLimited(res, wait);

@@ -17,6 +17,7 @@ import type { Store } from '../store/store.js';
 import type { AnalysisJobs } from '../whatif/analysis-jobs.js';
 import type { CertificateAuthority } from '../terminals/ca.js';
 import type { Operator } from '../terminals/operator-tokens.js';
+import type { TerminalContacts } from '../terminals/terminal-contacts.js';
 import type { Terminal } from '../terminals/terminals.js';
 import type { HttpMetrics } from './metrics.js';
 
@@ -35,6 +36,8 @@ export interface Services {
   risk: RiskChecks;
   /** Background analyses (policy what-if, pension projection) and their kept results. */
   analyses: AnalysisJobs;
+  /** When each terminal was last heard from. */
+  contacts: TerminalContacts;
   /** The daily roll-ups behind the statistics reports. */
   statistics: StatisticsRollUp;
   externalAuth: ExternalAuthentication;

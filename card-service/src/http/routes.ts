@@ -13,6 +13,7 @@ import type { PreparedIdentity } from '../identity/identity-check.js';
 import {
   createOperatorToken,
   listOperatorTokens,
+  hasScope,
   operatorRecord,
   revokeOperatorToken,
   rotateOperatorToken,
@@ -21,11 +22,13 @@ import {
   createEnrolmentCode,
   enrolTerminal,
   listTerminals,
+  listedTerminal,
   renewTerminalCertificate,
   revokeTerminal,
 } from '../terminals/terminals.js';
 import type { RouteContext, RouteResult, Services } from './context.js';
 import type { Handler, Handlers } from './handler.js';
+import { searchHolders } from '../registry/holder-search.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
 import { terminalOf } from './terminal-caller.js';
 
@@ -267,18 +270,29 @@ export function buildRoutes(svc: Services, openapi: OpenapiDocument): RouteDef[]
       },
     },
     listTerminals: {
-      handle: async () => ({ body: { terminals: await listTerminals(svc.store) } }),
+      handle: async () => {
+        await svc.contacts.flush();
+        return { body: { terminals: await listTerminals(svc.store) } };
+      },
     },
     revokeTerminal: {
-      handle: async (ctx) => ({
-        body: await revokeTerminal(svc.store, svc.clock, ctx.params.terminalId!, ctx.actor),
-      }),
+      handle: async (ctx) => {
+        const revoked = await revokeTerminal(svc.store, svc.clock, ctx.params.terminalId!, ctx.actor);
+        return { body: await listedTerminal(svc.store, revoked.terminalId) };
+      },
     },
     createHolder: {
       handle: async (ctx) => {
         const { relations, ...holder } = ctx.body;
         const created = await svc.registry.createHolder(holder, relations ?? [], ctx.actor);
         return { status: 201, body: await svc.registry.holderRecord(created.personNo) };
+      },
+    },
+    searchHolders: {
+      handle: async (ctx) => {
+        const reveal =
+          ctx.principal.kind === 'operator' && hasScope(ctx.principal.operator, 'registry:write');
+        return { body: { holders: await searchHolders(svc.store, ctx.query.q, ctx.query.limit, reveal) } };
       },
     },
     getHolder: {

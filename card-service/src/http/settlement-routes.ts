@@ -1,3 +1,4 @@
+import { quotePolicyDraft } from '../settlement/policy-quotes.js';
 import type { settlement } from '@sscard/registry-protocol';
 import type { RouteContext, Services } from './context.js';
 import type { Handlers } from './handler.js';
@@ -65,6 +66,9 @@ export function settlementHandlers(svc: Services): Pick<Handlers, SettlementOper
         status: 201,
         body: await publishPolicy(svc.store, svc.clock, ctx.body, ctx.actor),
       }),
+    },
+    quotePolicyDraft: {
+      handle: async (ctx) => ({ body: await quotePolicyDraft(svc.store, ctx.body.policy, ctx.body.samples) }),
     },
     listPolicies: {
       handle: async (ctx) => ({ body: { policies: await listPolicies(svc.store, ctx.query.region) } }),

@@ -139,6 +139,12 @@ export async function listAlerts(
   return rows.map(fromRow);
 }
 
+export async function getAlert(q: Queryable, alertId: string): Promise<RiskAlert> {
+  const row = await q.get<AlertRow>('SELECT * FROM risk_alerts WHERE alert_id = ?', [alertId]);
+  if (!row) throw notFound('alert', { alertId });
+  return fromRow(row);
+}
+
 /** Acknowledges an open alert with the operator's note, audited; an acknowledged one stays as it was. */
 export async function acknowledgeAlert(
   store: Store,

@@ -839,6 +839,14 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'audit entries a change committed for the audit writer to chain in its next batch',
     statements: ['CREATE TABLE audit_pending (id AUTO_ID, entries TEXT NOT NULL)'],
   },
+  {
+    version: 21,
+    name: "operator console: a terminal's last contact, holders found by their full name",
+    statements: [
+      'ALTER TABLE terminals ADD COLUMN last_seen_at TEXT',
+      'CREATE INDEX holders_name ON holders (name)',
+    ],
+  },
 ];
 
 /** Tables the service only ever appends to: its role has no UPDATE, DELETE or TRUNCATE on them. */

@@ -96,11 +96,29 @@ async function getTerminal(tx: Queryable, terminalId: string, lock = false): Pro
   return row && terminalFromRow(row);
 }
 
-export async function listTerminals(store: Queryable): Promise<Terminal[]> {
-  const rows = await store.all<TerminalRow>(
-    'SELECT terminal_id, type, region, status, created_at, enrolled_at, revoked_at FROM terminals ORDER BY terminal_id',
+/** A terminal as the operators' list shows it: with its last contact (terminal-contacts.ts). */
+export type ListedTerminal = Terminal & { lastSeenAt: string | null };
+
+const LISTED_COLUMNS = 'terminal_id, type, region, status, created_at, enrolled_at, revoked_at, last_seen_at';
+const listedFromRow = (r: TerminalRow & { last_seen_at: string | null }): ListedTerminal => ({
+  ...terminalFromRow(r),
+  lastSeenAt: r.last_seen_at,
+});
+
+export async function listTerminals(store: Queryable): Promise<ListedTerminal[]> {
+  const rows = await store.all<TerminalRow & { last_seen_at: string | null }>(
+    `SELECT ${LISTED_COLUMNS} FROM terminals ORDER BY terminal_id`,
   );
-  return rows.map(terminalFromRow);
+  return rows.map(listedFromRow);
+}
+
+export async function listedTerminal(store: Queryable, terminalId: string): Promise<ListedTerminal> {
+  const row = await store.get<TerminalRow & { last_seen_at: string | null }>(
+    `SELECT ${LISTED_COLUMNS} FROM terminals WHERE terminal_id = ?`,
+    [terminalId],
+  );
+  if (!row) throw notFound('terminal', { terminalId });
+  return listedFromRow(row);
 }
 
 export async function createEnrolmentCode(

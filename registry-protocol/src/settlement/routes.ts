@@ -2,7 +2,16 @@ import { z } from 'zod';
 import { contracts } from '../contracts.js';
 import { route } from '../route.js';
 import { breakdownSchema } from './breakdown.js';
-import { PERSON_GROUPS, fenAmount, policyDraftSchema, publishedPolicySchema, regionCode } from './policy.js';
+import {
+  PERSON_GROUPS,
+  accumulatorsSchema,
+  fenAmount,
+  policyDraftSchema,
+  pricedLineSchema,
+  publishedPolicySchema,
+  regionCode,
+  visitTermsSchema,
+} from './policy.js';
 import {
   accountCreditBody,
   attemptStatusSchema,
@@ -45,6 +54,38 @@ const publishedPolicy = named(publishedPolicySchema, 'SettlementPolicy');
 const policyList = named(
   z.strictObject({ policies: z.array(publishedPolicySchema) }),
   'SettlementPolicyList',
+);
+/**
+ * A policy draft tried on sample bills before it is published: each bill (its visit terms, the
+ * holder's accumulators of the year so far, the priced lines, the personal account) is quoted by
+ * the calculation the engine runs, under the draft and under the version in force on the draft's
+ * first day, so the operator sees what the change does. Nothing is stored.
+ */
+export const policySampleSchema = z.strictObject({
+  name: z.string().min(1).max(60),
+  terms: visitTermsSchema,
+  accumulators: accumulatorsSchema,
+  lines: z.array(pricedLineSchema).min(1).max(200),
+  account: z.strictObject({ balance: fenAmount, use: z.boolean() }),
+});
+export type PolicySample = z.input<typeof policySampleSchema>;
+const policyQuoteBody = named(
+  z.strictObject({ policy: policyDraftSchema, samples: z.array(policySampleSchema).min(1).max(20) }),
+  'SettlementPolicyQuoteRequest',
+);
+const policyQuotes = named(
+  z.strictObject({
+    /** The version the draft is compared with, or null when none is in force on its first day. */
+    inForceVersion: z.number().int().nullable(),
+    quotes: z.array(
+      z.strictObject({
+        name: z.string(),
+        draft: breakdownSchema,
+        inForce: breakdownSchema.nullable(),
+      }),
+    ),
+  }),
+  'SettlementPolicyQuotes',
 );
 const institutionAnswer = named(institutionBody.extend({ createdAt: z.string() }), 'SettlementInstitution');
 const ledgerVerification = named(
@@ -176,6 +217,16 @@ export const settlementRoutes = [
     access: { scope: 'settlement:manage' },
     body: named(policyDraftSchema, 'SettlementPolicyDraft'),
     responses: { 201: { description: 'the published version', body: publishedPolicy } },
+  }),
+  route({
+    operationId: 'quotePolicyDraft',
+    method: 'post',
+    path: '/v1/settlement/policies/quote',
+    summary: 'Quote sample bills under a policy draft and under the version in force, without publishing',
+    tag: 'operator',
+    access: { scope: 'settlement:manage' },
+    body: policyQuoteBody,
+    responses: { 200: { description: 'each sample quoted both ways', body: policyQuotes } },
   }),
   route({
     operationId: 'listPolicies',
