@@ -1,4 +1,8 @@
 // Every page of the console, registered by importing its module once.
+import './alerts.js';
+import './audit.js';
+import './holders.js';
+import './policy.js';
 import './statistics.js';
 import './terminals.js';
 import './policy-what-if.js';

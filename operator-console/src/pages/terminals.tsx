@@ -52,6 +52,7 @@ function TerminalsPage(props: PageProps) {
               cell: (t) => <span class={`status-${t.status}`}>{STATUS_WORDS[t.status]}</span>,
             },
             { title: '注册时间', cell: (t) => when(t.enrolledAt) },
+            { title: '最近联系', cell: (t) => <span data-testid="last-seen">{when(t.lastSeenAt)}</span> },
             { title: '吊销时间', cell: (t) => when(t.revokedAt) },
             {
               title: '操作',
