@@ -1,4 +1,5 @@
 import * as cardRead from './card-read/main.js';
+import * as consolePages from './console/main.js';
 import * as identity from './identity/main.js';
 import * as lookupScale from './lookup-scale/main.js';
 import * as pensionRun from './pension-run/main.js';
@@ -17,4 +18,5 @@ export const benchmarks: readonly Benchmark[] = [
   { name: 'lookup-scale', ...lookupScale },
   { name: 'settlement', ...settlement },
   { name: 'pension-run', ...pensionRun },
+  { name: 'console', ...consolePages },
 ];
