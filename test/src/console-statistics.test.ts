@@ -161,6 +161,25 @@ describe('operator console: statistics', () => {
     await page.context().close();
   });
 
+  it('lists the pensioners whose certification is due to an operator who manages pensions', async () => {
+    const pensionToken = await c.token('pension officer', ['statistics:read', 'pension:manage']);
+    const page = await c.open(pensionToken);
+    await page.locator('nav a[data-page="stats-pensions"]').click();
+    const due = (await apiGet(c, pensionToken, '/v1/pensions/certifications/due?withinDays=30')) as {
+      holders: unknown[];
+    };
+    await page
+      .locator('section[data-table="certificationsDue"] h2', { hasText: `${due.holders.length} 人` })
+      .waitFor();
+    await page.context().close();
+    // Without the pension scope the list is not offered.
+    const other = await c.open(token);
+    await other.locator('nav a[data-page="stats-pensions"]').click();
+    await other.locator('section.panel[data-table="perMonth"]').waitFor();
+    assert.equal(await other.locator('section[data-table="certificationsDue"]').count(), 0);
+    await other.context().close();
+  });
+
   it('refuses the statistics to an operator without the scope', async () => {
     const other = await c.token('terminal desk', ['terminals:manage']);
     const answer = await c.api.call('GET', '/v1/statistics/registry', { token: other });

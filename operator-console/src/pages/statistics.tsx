@@ -1,6 +1,7 @@
 import type { StatColumn, StatTable, Statistics, StatisticsReport } from '@sscard/registry-protocol';
+import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import { call, downloadCsv } from '../api.js';
+import { call, downloadCsv, mayCall } from '../api.js';
 import { Chart, type ChartSpec } from '../charts.js';
 import { DataTable, Loading, Notice, count, messageOf, useLoad, when, yuan } from '../ui.js';
 import { type PageProps, registerPage } from './registry.js';
@@ -115,8 +116,16 @@ function Panel(props: {
   );
 }
 
+/** Shown below a report's panels for the region in view (`''`: the country). */
+type Extra = (props: PageProps & { region: string }) => JSX.Element | null;
+
 function StatisticsView(
-  props: PageProps & { report: StatisticsReport; panels: readonly PanelSpec[]; pageId: string },
+  props: PageProps & {
+    report: StatisticsReport;
+    panels: readonly PanelSpec[];
+    pageId: string;
+    extra?: Extra | undefined;
+  },
 ) {
   const region = props.path[0] && /^(\d{2}|\d{4}|\d{6})$/.test(props.path[0]) ? props.path[0] : '';
   // The period the service chose (the last 30 days by its clock) until the operator picks one.
@@ -179,6 +188,7 @@ function StatisticsView(
             />
           ) : null;
         })}
+      {props.extra && <props.extra {...props} region={region} />}
     </>
   );
 }
@@ -190,6 +200,7 @@ export function registerStatisticsPage(page: {
   order: number;
   report: StatisticsReport;
   panels: readonly PanelSpec[];
+  extra?: Extra;
 }): void {
   registerPage({
     id: page.id,
@@ -198,7 +209,13 @@ export function registerStatisticsPage(page: {
     order: page.order,
     needs: 'getStatistics',
     component: (props: PageProps) => (
-      <StatisticsView {...props} report={page.report} panels={page.panels} pageId={page.id} />
+      <StatisticsView
+        {...props}
+        report={page.report}
+        panels={page.panels}
+        pageId={page.id}
+        extra={page.extra}
+      />
     ),
   });
 }
@@ -255,6 +272,44 @@ registerStatisticsPage({
   ],
 });
 
+const DUE_SHOWN = 200;
+
+/** The pensioners whose certification ends within 30 days or has ended, for an operator who manages pensions. */
+function CertificationsDue(props: PageProps & { region: string }) {
+  const allowed = mayCall(props.operator.scopes, 'listPensionCertificationsDue');
+  // The list is by paying region, which is a district: a wider view lists the whole country.
+  const region = props.region.length === 6 ? props.region : undefined;
+  const due = useLoad(
+    () =>
+      allowed
+        ? call('listPensionCertificationsDue', { query: { withinDays: 30, region } })
+        : Promise.resolve(undefined),
+    [allowed, region],
+  );
+  if (!allowed) return null;
+  const holders = due.data?.holders ?? [];
+  return (
+    <section class="panel" data-table="certificationsDue">
+      <h2>
+        30 日内到期及已逾期的资格认证（{region ?? '全部区划'}，{holders.length} 人）
+      </h2>
+      <Loading what={due} />
+      <DataTable
+        rows={holders.slice(0, DUE_SHOWN)}
+        rowKey={(h) => h.personNo}
+        empty="没有到期的认证"
+        columns={[
+          { title: '个人编号', cell: (h) => h.personNo },
+          { title: '发放区划', cell: (h) => h.payingRegion },
+          { title: '认证有效至', cell: (h) => h.certifiedUntil },
+          { title: '状态', cell: (h) => (h.lapsed ? '已逾期' : '将到期') },
+        ]}
+      />
+      {holders.length > DUE_SHOWN && <p class="muted">只显示前 {DUE_SHOWN} 人。</p>}
+    </section>
+  );
+}
+
 registerStatisticsPage({
   id: 'stats-pensions',
   title: '养老金与资格认证',
@@ -264,6 +319,7 @@ registerStatisticsPage({
     { table: 'perMonth', chart: { kind: 'bar', x: 'month', series: ['amount'] } },
     { table: 'certification', chart: { kind: 'bar', x: 'region', series: ['rateBp'] } },
   ],
+  extra: CertificationsDue,
 });
 
 registerStatisticsPage({
