@@ -189,9 +189,16 @@ const configSchema = z
          */
         silentWindowMonths: z.number().int().min(1).max(11).default(6),
         silentEvents: z.array(z.enum(pension.PRESENCE_KINDS)).default([...pension.PRESENCE_KINDS]),
+        /**
+         * The day of the month (China time) from which the service starts the month's run itself,
+         * once, for every paying region; absent: runs start only when asked.
+         */
+        runDayOfMonth: z.number().int().min(1).max(28).optional(),
+        /** How often the service looks whether the month's run is due. */
+        runCheckSeconds: z.number().int().min(1).max(86_400).default(600),
       })
       .strict()
-      .default({ silentWindowMonths: 6, silentEvents: [...pension.PRESENCE_KINDS] }),
+      .default({ silentWindowMonths: 6, silentEvents: [...pension.PRESENCE_KINDS], runCheckSeconds: 600 }),
     risk: z
       .object({
         /** More settlements than this for one holder in one day raises TOO_MANY_SETTLEMENTS. */

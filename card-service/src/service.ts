@@ -19,6 +19,7 @@ import { type Logger, createLogger } from '@sscard/log';
 import { Registry } from './registry.js';
 import { RequestReads } from './terminals/request-reads.js';
 import { RiskChecks } from './risk/risk-checks.js';
+import { PensionRuns } from './pension/run-schedule.js';
 import { SettlementEngine } from './settlement/engine.js';
 import { AnalysisJobs } from './whatif/analysis-jobs.js';
 import { StatisticsRollUp } from './statistics/roll-up.js';
@@ -47,6 +48,8 @@ export interface RunningService {
   store: Store;
   /** Has the HSM certify the audit chain as it stands (as before a backup); normally on its own schedule. */
   checkpointAudit(): Promise<void>;
+  /** The monthly runs the service starts (asked for over the API, and on its configured day). */
+  pensionRuns: PensionRuns;
   /** The request handler, for embedding behind another server and for route-level tests. */
   app: Express;
   close(): Promise<void>;
@@ -128,6 +131,19 @@ export async function startService(
     );
     registry.onCardChange((card) => identity.invalidate(card.cardNumber));
     const analyses = new AnalysisJobs(store, clock, log);
+    const pensionRuns = new PensionRuns(
+      store,
+      clock,
+      {
+        dayOfMonth: config.pension.runDayOfMonth,
+        checkSeconds: config.pension.runCheckSeconds,
+        silentCertification: {
+          windowMonths: config.pension.silentWindowMonths,
+          events: config.pension.silentEvents,
+        },
+      },
+      log,
+    );
     const services: Services = {
       config,
       store,
@@ -139,6 +155,7 @@ export async function startService(
       hsm,
       settlement: new SettlementEngine(store, clock, presence, config.quoteTtlSeconds, risk, audit),
       risk,
+      pensionRuns,
       analyses,
       statistics,
       contacts,
@@ -152,6 +169,7 @@ export async function startService(
     const { app, handler } = createApp(services);
     statistics.start();
     contacts.start();
+    pensionRuns.startSchedule();
     const server: Server = createServer(
       {
         key: ca.serverKeyPem,
@@ -183,12 +201,14 @@ export async function startService(
       hsm,
       checkpointAudit: () => checkpointer.checkpoint(),
       store,
+      pensionRuns,
       app,
       close: async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await pensionRuns.close();
         await analyses.close();
         await statistics.close();
         await contacts.close();

@@ -11,6 +11,7 @@ import type { Actor } from '../registry/actor.js';
 import type { Registry } from '../registry.js';
 import type { RequestReads } from '../terminals/request-reads.js';
 import type { RiskChecks } from '../risk/risk-checks.js';
+import type { PensionRuns } from '../pension/run-schedule.js';
 import type { SettlementEngine } from '../settlement/engine.js';
 import type { StatisticsRollUp } from '../statistics/roll-up.js';
 import type { Store } from '../store/store.js';
@@ -34,6 +35,8 @@ export interface Services {
   settlement: SettlementEngine;
   /** The risk rules, as configured. */
   risk: RiskChecks;
+  /** The monthly runs the service starts: asked for, and on the configured day. */
+  pensionRuns: PensionRuns;
   /** Background analyses (policy what-if, pension projection) and their kept results. */
   analyses: AnalysisJobs;
   /** When each terminal was last heard from. */

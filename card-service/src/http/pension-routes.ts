@@ -173,6 +173,12 @@ export function pensionHandlers(svc: Services): Pick<Handlers, PensionOperation>
     reconcileWithdrawals: {
       handle: async (ctx) => ({ body: await reconcileWithdrawals(svc.store, ctx.body) }),
     },
+    startPensionRun: {
+      handle: async (ctx) => ({
+        status: 202,
+        body: await svc.pensionRuns.startRequested(ctx.body, ctx.actor),
+      }),
+    },
     listPensionRuns: {
       handle: async (ctx) => ({ body: { runs: await listRuns(svc.store, ctx.query.month) } }),
     },

@@ -20,6 +20,8 @@ export const PENSION_REFUSALS = [
   'PENSION_NOT_CERTIFIABLE',
   /** A re-assessed amount from a month already paid: months paid are not paid again. */
   'PENSION_AMOUNT_ALREADY_PAID',
+  /** A monthly run asked for a month that has not begun (in China time). */
+  'PENSION_RUN_EARLY',
 ] as const;
 export type PensionRefusal = (typeof PENSION_REFUSALS)[number];
 
@@ -137,3 +139,24 @@ export const pensionRunsQuery = z.strictObject({ month }).register(contracts, { 
 export const pensionRunsSchema = z
   .strictObject({ runs: z.array(pensionRunSchema) })
   .register(contracts, { id: 'PensionRuns' });
+
+/**
+ * The monthly run started through the API (it runs in the service, batch after batch, as the
+ * command does): the month, and one paying region or every one. Asking again while it runs starts
+ * nothing; asking after it completed pays only what has become due since, usually nothing.
+ */
+export const pensionRunBody = z
+  .strictObject({ month, region: region.optional() })
+  .register(contracts, { id: 'PensionRunRequest' });
+
+export const pensionRunStartedSchema = z
+  .strictObject({
+    month,
+    region: z.string().nullable(),
+    /** False when the same run was already going: this request joined it. */
+    started: z.boolean(),
+    /** The month's runs as recorded so far; follow them with GET /v1/pensions/runs. */
+    runs: z.array(pensionRunSchema),
+  })
+  .register(contracts, { id: 'PensionRunStarted' });
+export type PensionRunStarted = z.output<typeof pensionRunStartedSchema>;

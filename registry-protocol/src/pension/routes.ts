@@ -26,6 +26,8 @@ import {
   entitlementRecordSchema,
   entitlementStatusBody,
   pensionPaymentsSchema,
+  pensionRunBody,
+  pensionRunStartedSchema,
   pensionRunsQuery,
   pensionRunsSchema,
 } from './entitlements.js';
@@ -91,6 +93,19 @@ export const pensionRoutes = [
     access: { scope: 'pension:manage' },
     query: pensionRunsQuery,
     responses: { 200: { description: 'one run per region', body: pensionRunsSchema } },
+  }),
+  route({
+    operationId: 'startPensionRun',
+    method: 'post',
+    path: '/v1/pensions/runs',
+    summary:
+      'Start the monthly run of a month (one paying region or all) in the service; asked again while it runs, it is joined',
+    tag: 'operator',
+    access: { scope: 'pension:manage' },
+    body: pensionRunBody,
+    responses: {
+      202: { description: 'started, or already running; the runs so far', body: pensionRunStartedSchema },
+    },
   }),
   route({
     operationId: 'certifyPensionAtBureau',
