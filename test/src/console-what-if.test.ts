@@ -74,7 +74,8 @@ describe('operator console: policy what-if', () => {
     const pages = await page
       .locator('nav a[data-page]')
       .evaluateAll((as) => as.map((a) => a.getAttribute('data-page')));
-    assert.deepEqual(pages, ['policy-what-if']);
+    // Settlement policy work: the policy versions (publishing) and the what-if.
+    assert.deepEqual(pages, ['policy', 'policy-what-if']);
     await page.locator('a[data-page="policy-what-if"]').click();
 
     const scope = page.locator('[data-testid="what-if-scope"]');
