@@ -27,7 +27,7 @@ export const reportLostRequest = z.strictObject(
 );
 
 /**
- * The citizen's services on the card in the reader (summary, certification) name at most the
+ * The citizen's services on the card in the reader (summary, statement, certification) name at most the
  * reader, like a loss report: the card number is the card's.
  */
 export const cardServiceRequest = reportLostRequest;
@@ -75,5 +75,6 @@ export const AGENT_REQUEST_BODIES = {
   bankPinBlock: bankPinBlockRequest,
   bankWithdrawal: bankWithdrawalRequest,
   citizenSummary: cardServiceRequest,
+  pensionStatement: cardServiceRequest,
   pensionCertification: cardServiceRequest,
 } as const;

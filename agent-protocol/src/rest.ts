@@ -16,6 +16,7 @@ import type { enrolRequest, readerRequest, reportLostRequest, unparkRequest } fr
  *   POST /v1/card/report-lost   ReportLostRequest → LostCardReportView
  *   POST /v1/citizen/summary    ReaderRequest → CitizenSummaryReply (kiosk; PIN first)
  *   POST /v1/card/pension-certification  ReaderRequest → PensionCertificationReply (kiosk, bank)
+ *   POST /v1/card/pension-statement      ReaderRequest → PensionStatementReply (bank; PIN first)
  *   POST /v1/registry/enrol     EnrolRequest → EnrolAnswer (API token clients only)
  *   GET  /v1/outbox             → OutboxAnswer (API token clients only)
  *   POST /v1/outbox/unpark      UnparkRequest → OutboxAnswer (API token clients only)
@@ -117,6 +118,7 @@ export const AGENT_API_PATHS = {
   bankWithdrawal: '/v1/card/debit/withdrawal',
   citizenSummary: '/v1/citizen/summary',
   pensionCertification: '/v1/card/pension-certification',
+  pensionStatement: '/v1/card/pension-statement',
 } as const;
 
 /**

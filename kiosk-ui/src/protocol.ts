@@ -30,6 +30,8 @@ export type {
   Visit,
   BankPinBlockView,
   BankWithdrawalView,
+  PensionStatementReply,
+  PensionStatementView,
   LostCardReportView,
   PinPrompt,
   PinResultView,

@@ -35,6 +35,7 @@ describe('the bank counter screens in Chromium against the agent, card-service, 
   let counter: BankCounter;
   let browser: Browser;
   let personNo: string;
+  let cardPin: string;
   let base: string;
 
   before(async () => {
@@ -46,6 +47,7 @@ describe('the bank counter screens in Chromium against the agent, card-service, 
       generation: 3,
     });
     personNo = seeded.personNo;
+    cardPin = (seeded.document as { pin: { value: string } }).pin.value;
     const pan = debitPanFor('330300', 301);
     const issued = seeded.document as CardDocument;
     const doc = {
@@ -151,6 +153,36 @@ describe('the bank counter screens in Chromium against the agent, card-service, 
         await keepScreenshot(page, `bank-${shape.name}-result`);
         await page.keyboard.press('Enter');
         await screen(page, 'amount').waitFor();
+
+        if (shape.name === 'landscape') {
+          // F3: the annual certification on the card's own PIN, typed on the pad.
+          await page.keyboard.press('F3');
+          await screen(page, 'ask-pin').waitFor();
+          pinPad.pad.enterPin(cardPin);
+          await page.keyboard.press('Enter');
+          await page
+            .locator('[data-screen="certified"][data-status="certified"]')
+            .waitFor({ timeout: 60_000 });
+          const validUntil = await page.locator('[data-field="valid-until"]').textContent();
+          const stored = await registry.service.store.get<{ certified_until: string }>(
+            'SELECT certified_until FROM pension_entitlements WHERE person_no = ?',
+            [personNo],
+          );
+          assert.equal(validUntil, stored?.certified_until);
+          await assertAccessible(page, 'the certification');
+          await keepScreenshot(page, `bank-${shape.name}-certified`);
+        } else {
+          // F2: the card account's balance on the card's own PIN, typed on the pad.
+          await page.keyboard.press('F2');
+          await screen(page, 'ask-pin').waitFor();
+          pinPad.pad.enterPin(cardPin);
+          await page.keyboard.press('Enter');
+          await screen(page, 'statement').waitFor({ timeout: 60_000 });
+          assert.equal(await page.locator('[data-field="balance"]').textContent(), `${shown} 元`);
+          assert.equal(await page.locator('[data-field="monthly"]').textContent(), '3,124.56');
+          await assertAccessible(page, 'the balance');
+          await keepScreenshot(page, `bank-${shape.name}-balance`);
+        }
       } finally {
         await context.close();
       }

@@ -8,12 +8,22 @@ import { C } from '../counter/words.js';
 import { useFlow } from '../flows/flow.js';
 import { fill, type Text } from '../i18n.js';
 import { yuan } from '../money.js';
-import type { BankWithdrawalView, TerminalView } from '../protocol.js';
+import type {
+  BankWithdrawalView,
+  PensionCertificationView,
+  PensionStatementView,
+  PinResultView,
+  TerminalView,
+} from '../protocol.js';
 import { BankController } from './controller.js';
-import type { BankState, BankTab, WithdrawStep } from './state.js';
+import type { BankState, BankStep, BankTab, PinService } from './state.js';
 import { B } from './words.js';
 
-const TABS: readonly Tab<BankTab>[] = [{ key: 'withdraw', label: B.tabWithdraw, fkey: 'F1' }];
+const TABS: readonly Tab<BankTab>[] = [
+  { key: 'withdraw', label: B.tabWithdraw, fkey: 'F1' },
+  { key: 'balance', label: B.tabBalance, fkey: 'F2' },
+  { key: 'certify', label: B.tabCertify, fkey: 'F3' },
+];
 
 /** The bank counter's social security card services. */
 export function BankApp(props: { socket: AgentSocket; terminal: TerminalView; onSwitchLanguage(): void }) {
@@ -33,13 +43,13 @@ export function BankApp(props: { socket: AgentSocket; terminal: TerminalView; on
     >
       <div class="settle" key={state.shown}>
         {card && state.step.name !== 'result' && <HolderLine card={card} />}
-        <WithdrawStepView bank={bank} state={state} step={state.step} />
+        <BankStepView bank={bank} state={state} step={state.step} />
       </div>
     </CounterShell>
   );
 }
 
-function WithdrawStepView(props: { bank: BankController; state: BankState; step: WithdrawStep }) {
+function BankStepView(props: { bank: BankController; state: BankState; step: BankStep }) {
   const { t } = useWords();
   const { bank, state, step } = props;
   switch (step.name) {
@@ -54,12 +64,7 @@ function WithdrawStepView(props: { bank: BankController; state: BankState; step:
           <p class="big-amount">
             {yuan(step.amount)} {t(C.yuan)}
           </p>
-          <div class="pin-dots" aria-hidden="true" data-entered={String(step.entered)}>
-            {Array.from({ length: Math.max(6, step.entered) }, (_, i) => (
-              <span key={i} class={i < step.entered ? 'dot filled' : 'dot'} />
-            ))}
-          </div>
-          <p aria-live="polite">{t(fill(C.pinEntered, { n: step.entered }))}</p>
+          <PinDots entered={step.entered} />
           <p class="hint">{t(B.authorising)}</p>
         </section>
       );
@@ -67,7 +72,213 @@ function WithdrawStepView(props: { bank: BankController; state: BankState; step:
       return <ResultPanel bank={bank} result={step.result} />;
     case 'problem':
       return <ProblemPanel bank={bank} code={step.problem.code} text={step.text} />;
+    case 'ask-pin':
+      return <AskPinPanel bank={bank} service={step.service} />;
+    case 'service-pin':
+      return <ServicePinPanel bank={bank} entered={step.entered} />;
+    case 'statement':
+      return <StatementPanel bank={bank} statement={step.statement} />;
+    case 'certified':
+      return <CertifiedPanel bank={bank} certification={step.certification} />;
+    case 'pin-refused':
+      return <PinRefusedPanel bank={bank} service={step.service} pin={step.pin} />;
   }
+}
+
+function AskPinPanel(props: { bank: BankController; service: PinService }) {
+  const { t } = useWords();
+  const { bank } = props;
+  useKeys({ Enter: () => bank.askPin() }, [bank]);
+  return (
+    <section class="panel" data-screen="ask-pin" data-service={props.service} aria-labelledby="ask-title">
+      <h1 id="ask-title">{t(props.service === 'balance' ? B.tabBalance : B.tabCertify)}</h1>
+      <p>{t(props.service === 'balance' ? B.balanceHint : B.certifyHint)}</p>
+      <div class="counter-actions">
+        <button type="button" class="cbtn primary" onClick={() => bank.askPin()}>
+          <kbd>Enter</kbd> {t(B.startPin)}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function ServicePinPanel(props: { bank: BankController; entered: number }) {
+  const { t } = useWords();
+  const { bank, entered } = props;
+  useKeys({ Escape: () => bank.cancelPin() }, [bank]);
+  return (
+    <section class="panel" data-screen="service-pin" aria-labelledby="pin-title">
+      <h1 id="pin-title">{t(B.askPin)}</h1>
+      <PinDots entered={entered} />
+      <div class="counter-actions">
+        <button type="button" class="cbtn secondary" onClick={() => bank.cancelPin()}>
+          <kbd>Esc</kbd> {t(C.cancel)}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function PinDots(props: { entered: number }) {
+  const { t } = useWords();
+  return (
+    <>
+      <div class="pin-dots" aria-hidden="true" data-entered={String(props.entered)}>
+        {Array.from({ length: Math.max(6, props.entered) }, (_, i) => (
+          <span key={i} class={i < props.entered ? 'dot filled' : 'dot'} />
+        ))}
+      </div>
+      <p aria-live="polite">{t(fill(C.pinEntered, { n: props.entered }))}</p>
+    </>
+  );
+}
+
+const PENSION_STATUS: Record<string, Text> = { active: B.active, suspended: B.suspended, stopped: B.stopped };
+
+function StatementPanel(props: { bank: BankController; statement: PensionStatementView }) {
+  const { t } = useWords();
+  const { bank, statement } = props;
+  const { pension } = statement;
+  useKeys({ Enter: () => bank.next(), F8: () => window.print() }, [bank]);
+  return (
+    <section class="panel" data-screen="statement" aria-labelledby="statement-title">
+      <h1 id="statement-title">{t(B.cardBalance)}</h1>
+      <p class="big-amount" data-field="balance">
+        {yuan(statement.cardAccountBalance)} {t(C.yuan)}
+      </p>
+      <article class="slip slip-final" id="slip" aria-label={t(B.tabBalance)}>
+        <h2>{t(B.tabBalance)}</h2>
+        <dl class="slip-head">
+          <div>
+            <dt>{t(C.cardNumber)}</dt>
+            <dd>{statement.cardNumber}</dd>
+          </div>
+          <div>
+            <dt>{t(B.cardBalance)}</dt>
+            <dd>{yuan(statement.cardAccountBalance)}</dd>
+          </div>
+          {pension ? (
+            <>
+              <div>
+                <dt>{t(B.monthly)}</dt>
+                <dd data-field="monthly">{yuan(pension.monthlyAmount)}</dd>
+              </div>
+              <div>
+                <dt>{t(B.pensionStatus)}</dt>
+                <dd>
+                  {t(PENSION_STATUS[pension.status] ?? { zh: pension.status, en: pension.status })}
+                  {pension.frozen ? ` · ${t(B.frozen)}` : ''}
+                </dd>
+              </div>
+              <div>
+                <dt>{t(B.paidThrough)}</dt>
+                <dd>{pension.paidThrough ?? ''}</dd>
+              </div>
+              <div>
+                <dt>{t(B.certifiedUntil)}</dt>
+                <dd data-field="certified-until">{pension.certifiedUntil}</dd>
+              </div>
+            </>
+          ) : (
+            <div>
+              <dt>{t(B.pension)}</dt>
+              <dd>{t(B.noPension)}</dd>
+            </div>
+          )}
+        </dl>
+        {statement.payments.length > 0 && (
+          <table class="dense">
+            <caption>{t(B.payments)}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t(B.month)}</th>
+                <th scope="col" class="num">
+                  {t(C.yuan)}
+                </th>
+                <th scope="col">{t(B.paidAt)}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {statement.payments.slice(0, 6).map((p) => (
+                <tr key={p.txnId}>
+                  <td>{p.month}</td>
+                  <td class="num">{yuan(p.amount)}</td>
+                  <td>{chinaTime(p.paidAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </article>
+      <div class="counter-actions no-print">
+        <button type="button" class="cbtn secondary" onClick={() => window.print()}>
+          <kbd>F8</kbd> {t(C.print)}
+        </button>
+        <button type="button" class="cbtn primary" onClick={() => bank.next()}>
+          <kbd>Enter</kbd> {t(C.next)}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function CertifiedPanel(props: { bank: BankController; certification: PensionCertificationView }) {
+  const { t } = useWords();
+  const { bank, certification } = props;
+  useKeys({ Enter: () => bank.next() }, [bank]);
+  return (
+    <section
+      class="panel"
+      data-screen="certified"
+      data-status={certification.status}
+      aria-labelledby="certified-title"
+    >
+      <h1 id="certified-title" class={certification.status === 'certified' ? 'good' : ''}>
+        {t(certification.status === 'certified' ? B.certified : B.queued)}
+      </h1>
+      <dl class="slip-head">
+        {certification.status === 'certified' && (
+          <div>
+            <dt>{t(B.validUntil)}</dt>
+            <dd data-field="valid-until">{certification.validUntil}</dd>
+          </div>
+        )}
+        <div>
+          <dt>{t(B.reference)}</dt>
+          <dd>{certification.reference}</dd>
+        </div>
+      </dl>
+      <div class="counter-actions">
+        <button type="button" class="cbtn primary" onClick={() => bank.next()}>
+          <kbd>Enter</kbd> {t(C.next)}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function PinRefusedPanel(props: { bank: BankController; service: PinService; pin: PinResultView }) {
+  const { t } = useWords();
+  const { bank, pin } = props;
+  useKeys({ Enter: () => bank.retry(props.service) }, [bank]);
+  return (
+    <section
+      class="panel"
+      data-screen="pin-refused"
+      data-outcome={pin.outcome}
+      aria-labelledby="refused-title"
+    >
+      <h1 id="refused-title" class="bad">
+        {t(B.pinRefused)}
+      </h1>
+      <RefusalNote text={pin.message} code={String(pin.code)} />
+      <div class="counter-actions">
+        <button type="button" class="cbtn primary" onClick={() => bank.retry(props.service)}>
+          <kbd>Enter</kbd> {t(C.retry)}
+        </button>
+      </div>
+    </section>
+  );
 }
 
 function AmountForm(props: { bank: BankController; state: BankState; error: Text | undefined }) {

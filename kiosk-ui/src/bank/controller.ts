@@ -6,43 +6,61 @@ import { Flow } from '../flows/flow.js';
 import type { Text } from '../i18n.js';
 import { parseYuan } from '../money.js';
 import type { BankWithdrawalView } from '../protocol.js';
-import { type BankState, type BankTab, INITIAL, type WithdrawStep } from './state.js';
+import { type BankState, type BankStep, type BankTab, INITIAL, type PinService } from './state.js';
 import { B } from './words.js';
+
+/** A PIN entry is timed by the agent; this only catches an answer that never comes. */
+const PIN_SERVICE_ANSWER_MS = 180_000;
 
 const BANK_REFUSALS: Partial<Record<string, Text>> = {
   WITHDRAWAL_NO_ANSWER: {
     zh: '发卡方未应答，交易已冲正，未扣款',
     en: 'The issuer did not answer; the transaction was reversed, nothing debited',
   },
+  PENSION_NOT_FOUND: { zh: '持卡人没有养老金待遇', en: 'The cardholder has no pension' },
+  CARD_NOT_ACTIVE: {
+    zh: '这张卡不能使用（已挂失或注销）',
+    en: 'This card cannot be used (reported lost or cancelled)',
+  },
 };
 
+/** Where a function starts once the card is read. */
+function startOf(tab: BankTab): BankStep {
+  return tab === 'withdraw' ? { name: 'amount', error: undefined } : { name: 'ask-pin', service: tab };
+}
+
 /**
- * The bank counter: a pension withdrawal from the card account — the amount, the cardholder's
- * bank PIN on the PIN pad (enciphered there; this page only sees the count of keys), the card's
- * online authorisation through the agent, and the result to pay out on.
+ * The bank counter: the pension withdrawal from the card account (the amount, the cardholder's
+ * bank PIN on the PIN pad — enciphered there, this page sees only the count of keys — and the
+ * card's online authorisation), the card account's balance, and the annual pension certification
+ * (both on the card's own social security PIN, typed on the pad).
  */
 export class BankController {
   readonly flow = new Flow<BankState>(INITIAL);
+  readonly #socket: AgentSocket;
   readonly #cards: CardWatch;
 
   constructor(socket: AgentSocket) {
+    this.#socket = socket;
     this.#cards = new CardWatch(socket, {
       connection: (connection) => this.#set({ connection }),
       readers: (readers) => this.#set({ readers }),
       card: (card) => {
         this.#set({ card });
         const step = this.#state.step.name;
-        if (card.state === 'empty' && (step === 'amount' || step === 'card')) this.#go({ name: 'card' });
-        if (card.state === 'read' && step === 'card') this.#go({ name: 'amount', error: undefined });
+        // A card taken out ends what was only begun; an answer already given stays for the teller.
+        if (card.state === 'empty' && (step === 'amount' || step === 'ask-pin')) this.#go({ name: 'card' });
+        if (card.state === 'read' && step === 'card') this.#go(startOf(this.#state.tab));
       },
     });
     socket.on('pin-required', (prompt) => {
       const step = this.#state.step;
-      if (step.name === 'pin') this.#set({ step: { ...step, prompt, entered: 0 } });
+      if (step.name === 'pin' || step.name === 'service-pin')
+        this.#set({ step: { ...step, prompt, entered: 0 } });
     });
     socket.on('pin-progress', (progress) => {
       const step = this.#state.step;
-      if (step.name === 'pin' && step.prompt?.entryId === progress.entryId)
+      if ((step.name === 'pin' || step.name === 'service-pin') && step.prompt?.entryId === progress.entryId)
         this.#set({ step: { ...step, entered: progress.entered } });
     });
   }
@@ -55,7 +73,7 @@ export class BankController {
     this.flow.update((s) => ({ ...s, ...changes }));
   }
 
-  #go(step: WithdrawStep): void {
+  #go(step: BankStep): void {
     this.#set({ step, shown: this.#state.shown + 1 });
   }
 
@@ -63,8 +81,16 @@ export class BankController {
     this.#go({ name: 'problem', problem, text: refusalText(problem, BANK_REFUSALS) });
   }
 
+  #still(name: BankStep['name']): boolean {
+    return this.#state.step.name === name;
+  }
+
+  /** Another function: not while a PIN is being typed (the pad is the cardholder's until it ends). */
   openTab(tab: BankTab): void {
-    this.#set({ tab });
+    const step = this.#state.step.name;
+    if (step === 'pin' || step === 'service-pin') return;
+    this.#set({ tab, amountText: '' });
+    this.#go(this.#state.card.state === 'read' ? startOf(tab) : { name: 'card' });
   }
 
   readAgain(): void {
@@ -77,8 +103,8 @@ export class BankController {
   }
 
   /**
-   * The withdrawal: the agent takes the bank PIN on the pad (this page sees the count of keys), the
-   * card asks the issuer online, and the card's answer ends it.
+   * The withdrawal: the agent takes the bank PIN on the pad, the card asks the issuer online, and
+   * the card's answer ends it.
    */
   async withdraw(): Promise<void> {
     const { card, step, amountText } = this.#state;
@@ -98,13 +124,57 @@ export class BankController {
     this.#go({ name: 'result', result: done.result });
   }
 
-  #still(name: WithdrawStep['name']): boolean {
-    return this.#state.step.name === name;
+  /**
+   * The balance or the certification: the cardholder types the card's PIN on the pad, the card
+   * proves itself to card-service, and the service answers. Over the socket, so that this page
+   * owns the PIN entry and may end it.
+   */
+  askPin(): void {
+    const { card, step } = this.#state;
+    if (card.state !== 'read' || step.name !== 'ask-pin') return;
+    const { service } = step;
+    this.#go({ name: 'service-pin', service, prompt: undefined, entered: 0 });
+    const request = { reader: card.reader };
+    const socket = this.#socket.timeout(PIN_SERVICE_ANSWER_MS);
+    const noAnswer: Refusal = { code: 'NO_ANSWER', message: '', details: {} };
+    if (service === 'balance') {
+      socket.emit('pension-statement', request, (error, reply) => {
+        if (!this.#still('service-pin')) return;
+        if (error) return this.#refused(noAnswer);
+        if (!reply.ok) return this.#refused(reply.problem);
+        const { pin, statement } = reply.result;
+        this.#go(statement ? { name: 'statement', statement } : { name: 'pin-refused', service, pin });
+      });
+    } else {
+      socket.emit('certify-pension', request, (error, reply) => {
+        if (!this.#still('service-pin')) return;
+        if (error) return this.#refused(noAnswer);
+        if (!reply.ok) return this.#refused(reply.problem);
+        const { pin, certification } = reply.result;
+        this.#go(
+          certification ? { name: 'certified', certification } : { name: 'pin-refused', service, pin },
+        );
+      });
+    }
   }
 
-  /** The next customer (or the same one again): the amount cleared. */
+  cancelPin(): void {
+    if (this.#still('service-pin')) this.#socket.emit('pin-cancel');
+  }
+
+  /** The same function again (the next customer, or another try): its first screen. */
   next(): void {
     this.#set({ amountText: '' });
-    this.#go(this.#state.card.state === 'read' ? { name: 'amount', error: undefined } : { name: 'card' });
+    this.#go(this.#state.card.state === 'read' ? startOf(this.#state.tab) : { name: 'card' });
+  }
+
+  /** A refused PIN: ask for it again. */
+  retry(service: PinService): void {
+    if (this.#state.card.state !== 'read') {
+      this.next();
+      return;
+    }
+    this.#go({ name: 'ask-pin', service });
+    this.askPin();
   }
 }

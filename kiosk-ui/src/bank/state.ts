@@ -1,16 +1,35 @@
 import type { Refusal } from '../agent-rest.js';
 import type { CardSlot } from '../counter/card-watch.js';
 import type { Text } from '../i18n.js';
-import type { BankWithdrawalView, PinPrompt, ReaderState } from '../protocol.js';
+import type {
+  BankWithdrawalView,
+  PensionCertificationView,
+  PensionStatementView,
+  PinPrompt,
+  PinResultView,
+  ReaderState,
+} from '../protocol.js';
 
-export type BankTab = 'withdraw';
+/** F1 the pension withdrawal, F2 the card account's balance, F3 the annual certification. */
+export type BankTab = 'withdraw' | 'balance' | 'certify';
 
-/** The withdrawal, one state per screen: card → amount → bank PIN and authorisation → result. */
-export type WithdrawStep =
+/** The services that take the card's social security PIN and then ask card-service. */
+export type PinService = 'balance' | 'certify';
+
+/**
+ * The counter's screens, one state each: card, then per function — the withdrawal's amount, bank
+ * PIN and result; the balance's or certification's PIN (the card's own) and answer.
+ */
+export type BankStep =
   | { name: 'card' }
   | { name: 'amount'; error: Text | undefined }
   | { name: 'pin'; amount: number; prompt: PinPrompt | undefined; entered: number }
   | { name: 'result'; result: BankWithdrawalView }
+  | { name: 'ask-pin'; service: PinService }
+  | { name: 'service-pin'; service: PinService; prompt: PinPrompt | undefined; entered: number }
+  | { name: 'statement'; statement: PensionStatementView }
+  | { name: 'certified'; certification: PensionCertificationView }
+  | { name: 'pin-refused'; service: PinService; pin: PinResultView }
   | { name: 'problem'; problem: Refusal; text: Text };
 
 export interface BankState {
@@ -19,7 +38,7 @@ export interface BankState {
   card: CardSlot;
   tab: BankTab;
   amountText: string;
-  step: WithdrawStep;
+  step: BankStep;
   shown: number;
 }
 

@@ -31,3 +31,4 @@ export const pensionStatementSchema = z
     payments: z.array(pensionPaymentSchema),
   })
   .register(contracts, { id: 'PensionStatement' });
+export type PensionStatement = z.output<typeof pensionStatementSchema>;

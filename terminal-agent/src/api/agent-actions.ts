@@ -3,6 +3,7 @@ import type {
   BankPinBlockView,
   BankWithdrawalView,
   CitizenSummaryReply,
+  PensionStatementReply,
   HsmStepRequest,
   PensionCertificationReply,
 } from '@sscard/agent-protocol';
@@ -37,6 +38,11 @@ export interface AgentActions extends EventEmitter<AgentActionEvents> {
     reader?: string | undefined;
     owner?: string | undefined;
   }): Promise<CitizenSummaryReply>;
+  /** The PIN, then the card account's balance and the pension (bank terminals; CitizenServices). */
+  pensionStatement(request: {
+    reader?: string | undefined;
+    owner?: string | undefined;
+  }): Promise<PensionStatementReply>;
   /** The PIN, then the annual pension certification (kiosk and bank terminals; CitizenServices). */
   certifyPension(request: {
     reader?: string | undefined;

@@ -24,6 +24,7 @@ import type {
   BankPinBlockView,
   BankWithdrawalView,
   CitizenSummaryReply,
+  PensionStatementReply,
   HsmStepRequest,
   PensionCertificationReply,
 } from '@sscard/agent-protocol';
@@ -418,6 +419,14 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
     owner?: string | undefined;
   }): Promise<CitizenSummaryReply> {
     return this.#citizen.summary(request);
+  }
+
+  /** The PIN, then the card account's balance and the pension (bank terminals). */
+  pensionStatement(request: {
+    reader?: string | undefined;
+    owner?: string | undefined;
+  }): Promise<PensionStatementReply> {
+    return this.#citizen.statement(request);
   }
 
   /** The PIN, then the annual pension certification (kiosk and bank terminals). */

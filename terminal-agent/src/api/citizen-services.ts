@@ -2,6 +2,7 @@ import type {
   CitizenSummaryReply,
   PensionCertificationReply,
   PensionCertificationView,
+  PensionStatementReply,
   PinResultView,
 } from '@sscard/agent-protocol';
 import { maskCardNumber } from '@sscard/card-core';
@@ -14,6 +15,7 @@ import type { RegistryLink } from '../registry/registry-link.js';
 import type { CardPresentProof } from '../registry/remote-card-auth.js';
 import type { PinFlow } from './pin-flow.js';
 import { ApiProblem } from './problem.js';
+import { terminalMode } from './terminal-mode.js';
 
 export interface CitizenServicesOptions {
   card: CardOperations;
@@ -68,6 +70,22 @@ export class CitizenServices {
   }
 
   /**
+   * The card account's balance (where the pension is paid) and the holder's pension: a bank
+   * counter's balance inquiry, on the card's social security PIN.
+   */
+  async statement(request: {
+    reader?: string | undefined;
+    owner?: string | undefined;
+  }): Promise<PensionStatementReply> {
+    this.#allow(['bank'], 'the card account statement is given at bank terminals only');
+    const proved = await this.#prove(request);
+    if (!proved.card) return { pin: proved.pin, statement: null };
+    const statement = await this.#o.registry.pensionStatement(proved.card.cardNumber, proved.card.proof);
+    this.#o.log.info('pension statement', { cardNumber: maskCardNumber(statement.cardNumber) });
+    return { pin: proved.pin, statement: { ...statement, cardNumber: this.#shown(statement.cardNumber) } };
+  }
+
+  /**
    * The annual pension eligibility certification, journalled: kiosk and bank terminals. When
    * card-service does not answer it stays in the outbox and is sent again, and the answer says so.
    */
@@ -101,10 +119,17 @@ export class CitizenServices {
     return { pin: proved.pin, certification: view };
   }
 
-  #allow(types: readonly TerminalType[], message: string): void {
+  /**
+   * Kiosk and bank services go by the terminal's mode (`terminalMode`): the certificate's type as
+   * well as the configuration's, so that a terminal enrolled as a kiosk offers no counter service.
+   */
+  #allow(modes: readonly ('kiosk' | 'bank')[], message: string): void {
     const { terminalType, registry } = this.#o;
-    if (!terminalType || !types.includes(terminalType)) {
-      throw new ApiProblem(403, 'TERMINAL_TYPE_FORBIDDEN', message, { terminalType: terminalType ?? null });
+    const mode = terminalMode(terminalType, registry.enrolledType);
+    if (!terminalType || !(modes as readonly string[]).includes(mode)) {
+      throw new ApiProblem(403, 'TERMINAL_TYPE_FORBIDDEN', message, {
+        terminalType: registry.enrolledType ?? terminalType ?? null,
+      });
     }
     if (!registry.enabled) {
       throw new ApiProblem(503, 'REGISTRY_NOT_CONFIGURED', 'no card-service is configured on this terminal');

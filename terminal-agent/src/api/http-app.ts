@@ -180,6 +180,13 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
         res.json(await actions.citizenSummary({ reader }));
       },
     ],
+    pensionStatement: [
+      v1Body,
+      async (req, res) => {
+        const { reader } = parseBody(BODIES.pensionStatement, req.body);
+        res.json(await actions.pensionStatement({ reader }));
+      },
+    ],
     pensionCertification: [
       v1Body,
       async (req, res) => {

@@ -57,8 +57,9 @@ export const HTTP_ROUTES = {
   bankPinBlock: { methods: ['POST'], path: AGENT_API_PATHS.bankPinBlock, access: 'client' },
   bankWithdrawal: { methods: ['POST'], path: AGENT_API_PATHS.bankWithdrawal, access: 'client' },
   // The citizen's services on the card in the reader, PIN first: the handlers decide the terminal
-  // types (summary: kiosk; certification: kiosk and bank), whoever calls.
+  // types (summary: kiosk; statement: bank; certification: kiosk and bank), whoever calls.
   citizenSummary: { methods: ['POST'], path: AGENT_API_PATHS.citizenSummary, access: 'client' },
+  pensionStatement: { methods: ['POST'], path: AGENT_API_PATHS.pensionStatement, access: 'client' },
   pensionCertification: { methods: ['POST'], path: AGENT_API_PATHS.pensionCertification, access: 'client' },
   enrol: { methods: ['POST'], path: AGENT_API_PATHS.enrol, access: 'token' },
   outbox: { methods: ['GET'], path: AGENT_API_PATHS.outbox, access: 'token' },

@@ -27,7 +27,12 @@ import {
   reconciliationDetailSchema,
   reconciliationTotalsSchema,
 } from '@sscard/registry-protocol/settlement';
-import { type CitizenSummary, citizenSummarySchema } from '@sscard/registry-protocol/pension';
+import {
+  type CitizenSummary,
+  citizenSummarySchema,
+  type PensionStatement,
+  pensionStatementSchema,
+} from '@sscard/registry-protocol/pension';
 import type { z } from 'zod';
 import {
   type TerminalCredentials,
@@ -173,6 +178,19 @@ export class RegistryClient {
     proof: { challengeId: string; cryptogram: string },
   ): Promise<CitizenSummary> {
     return this.call('POST', '/v1/citizens/summary', { cardNumber, proof }, citizenSummarySchema, {
+      retryable: false,
+    });
+  }
+
+  /**
+   * The card account's balance and the pension of the holder of the card in the reader (a bank
+   * counter's balance inquiry). Not retried: the first attempt spends the proof's challenge.
+   */
+  async pensionStatement(
+    cardNumber: string,
+    proof: { challengeId: string; cryptogram: string },
+  ): Promise<PensionStatement> {
+    return this.call('POST', '/v1/pensions/statement', { cardNumber, proof }, pensionStatementSchema, {
       retryable: false,
     });
   }

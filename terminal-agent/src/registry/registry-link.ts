@@ -15,7 +15,7 @@ import { enrol } from './enrolment.js';
 import { REGISTRY_ERROR_CODES, RegistryError, type RegistryErrorCode, isRegistryError } from './errors.js';
 import type { TemporaryLossResult } from './card-lifecycle.js';
 import type { CertificationResult } from './pension-certification.js';
-import type { CitizenSummary } from '@sscard/registry-protocol/pension';
+import type { CitizenSummary, PensionStatement } from '@sscard/registry-protocol/pension';
 import type { TerminalIdentity } from './credentials.js';
 import { outboxView } from './outbox-view.js';
 import type { CardReadForCheck, RegistryCheckResult } from './registry-check.js';
@@ -377,6 +377,12 @@ export class RegistryLink {
   async citizenSummary(cardNumber: string, proof: CardPresentProof): Promise<CitizenSummary> {
     const registry = this.#usable();
     return this.#observe(() => registry.client.citizenSummary(cardNumber, proof));
+  }
+
+  /** The card account's balance and the holder's pension, on the card's payment proof. */
+  async pensionStatement(cardNumber: string, proof: CardPresentProof): Promise<PensionStatement> {
+    const registry = this.#usable();
+    return this.#observe(() => registry.client.pensionStatement(cardNumber, proof));
   }
 
   /**

@@ -3,6 +3,7 @@ import type {
   BankPinBlockView,
   BankWithdrawalView,
   CitizenSummaryReply,
+  PensionStatementReply,
   PensionCertificationReply,
 } from '@sscard/agent-protocol';
 import { MinistryReturnCode } from '@sscard/agent-protocol';
@@ -27,6 +28,9 @@ export abstract class NotABankTerminal extends EventEmitter<AgentActionEvents> {
   /** The citizen's services: the double's citizen cancels the PIN entry, so the service is not asked. */
   async citizenSummary(): Promise<CitizenSummaryReply> {
     return { pin: cancelledPin(), summary: null };
+  }
+  async pensionStatement(): Promise<PensionStatementReply> {
+    return { pin: cancelledPin(), statement: null };
   }
   async certifyPension(): Promise<PensionCertificationReply> {
     return { pin: cancelledPin(), certification: null };
