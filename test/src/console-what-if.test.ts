@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { makeCitizenId } from '@sscard/card-core';
 import type { whatif } from '@sscard/registry-protocol';
 import {
   deskClient,
@@ -14,9 +15,10 @@ import { type ConsoleUnderTest, apiGet, startConsole } from './console-fixture.j
  * The policy what-if in the console, end to end: a region's settlements of the year made at real
  * desks, the year's policy loaded into the form and changed, the replay run by the service with
  * its progress on screen, the result read off the page against the service's own figures, an
- * unchanged replay that changes nothing, and the two runs compared.
+ * unchanged replay that changes nothing, and the two runs compared. Then the fund warnings raised
+ * from the same settlements, and a data quality scan with a correction made from the page.
  */
-describe('operator console: policy what-if', () => {
+describe('operator console: policy what-if, fund warnings, data quality', () => {
   let c: ConsoleUnderTest;
   const year = new Date(Date.now() + 8 * 3_600_000).getUTCFullYear();
 
@@ -148,6 +150,71 @@ describe('operator console: policy what-if', () => {
     const compared = await row.locator('td').allTextContents();
     assert.equal(compared[0], 'funds.after.pooled');
     await c.screenshot(page, 'what-if-comparison');
+    await page.context().close();
+  });
+
+  it('forecasts the funds and shows the warnings raised into the alert list, with their figures', async () => {
+    const token = await c.token('fund desk', ['risk:manage']);
+    const page = await c.open(token);
+    await page.locator('a[data-page="fund-warnings"]').click();
+    const form = page.locator('[data-testid="fund-check"]');
+    const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
+    await form.locator('input[name="region"]').fill('330300');
+    await form.locator('input[name="asOf"]').fill(today);
+    await form.locator('select[name="method"]').selectOption('linear');
+    await form.locator('input[name="pooledOpening"]').fill('1000');
+    await form.locator('input[name="largeExpenseOpening"]').fill('100000000');
+    await form.locator('input[name="pensionOpening"]').fill('100000000');
+    await form.locator('button[type="submit"]').click();
+    const row = page.locator('[data-testid="fund-warnings"] tr', { hasText: '预测余额低于预警月数的支出' });
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', /统筹基金.*新提醒/);
+    const alerts = (await apiGet(c, token, '/v1/risk/alerts?ruleCode=FUND_BALANCE_LOW')) as {
+      alerts: { details: { fund: string; balance: number } }[];
+    };
+    assert.equal(alerts.alerts.length, 1);
+    assert.equal(alerts.alerts[0]!.details.fund, 'pooled');
+    const balance = (alerts.alerts[0]!.details.balance / 100).toLocaleString('zh-CN', {
+      minimumFractionDigits: 2,
+      maximumFractionDigits: 2,
+    });
+    assert.ok(((await row.textContent()) ?? '').includes(`余额 ${balance} 元`));
+    await c.screenshot(page, 'fund-warnings');
+    await page.context().close();
+  });
+
+  it('scans the registry, lists a bad check character and corrects the ID number from the page', async () => {
+    const valid = makeCitizenId('330302', '19660606', 77);
+    const created = await c.api.call('POST', '/v1/holders', {
+      token: c.api.adminToken,
+      body: { idNumber: valid, name: '李娜', ethnicity: '01', region: '330300', relations: [] },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const personNo = created.body.holder.personNo as string;
+    const wrong = `${valid.slice(0, 17)}${valid[17] === '0' ? '1' : '0'}`;
+    // A record from before numbers were checked at entry.
+    await c.api.service.store.run('UPDATE holders SET id_number = ? WHERE person_no = ?', [wrong, personNo]);
+
+    const token = await c.token('registry desk', ['registry:read', 'registry:write']);
+    const page = await c.open(token);
+    await page.locator('a[data-page="data-quality"]').click();
+    await page.locator('[data-action="scan"]').click();
+    await page.locator('[data-testid="run-progress"][data-status="done"]').waitFor();
+    const row = page.locator('[data-testid="findings"] tr', { hasText: '身份证校验位错误' });
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', new RegExp(`应为 ${valid[17]}`));
+    assert.doesNotMatch((await row.textContent()) ?? '', new RegExp(valid.slice(6, 14)));
+    await c.screenshot(page, 'data-quality-findings');
+    await row.locator('input[name="value"]').fill(valid);
+    await row.locator('input[name="note"]').fill('checked against the household register');
+    await row.locator('button[value="correct"]').click();
+    await page.locator('.notice-ok', { hasText: '已处理' }).waitFor();
+    await page
+      .locator('[data-testid="findings"] tr', { hasText: '身份证校验位错误' })
+      .waitFor({ state: 'detached' });
+    const holder = (await apiGet(c, token, `/v1/holders/${personNo}`)) as { holder: { idNumber: string } };
+    assert.equal(holder.holder.idNumber, valid);
+    await c.screenshot(page, 'data-quality-corrected');
     await page.context().close();
   });
 });

@@ -13,7 +13,7 @@ const STATUS_WORDS: Record<whatif.AnalysisStatus, string> = {
   failed: '失败',
 };
 
-type GetOperation = 'getPolicyWhatIf' | 'getPensionProjection';
+type GetOperation = 'getPolicyWhatIf' | 'getPensionProjection' | 'getDataQualityScan';
 type ListOperation = 'listPolicyWhatIfs' | 'listPensionProjections';
 type CompareOperation = 'comparePolicyWhatIfs' | 'comparePensionProjections';
 

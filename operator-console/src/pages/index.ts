@@ -6,3 +6,5 @@ import './policy.js';
 import './statistics.js';
 import './terminals.js';
 import './policy-what-if.js';
+import './fund-warnings.js';
+import './data-quality.js';
