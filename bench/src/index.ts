@@ -4,6 +4,7 @@ import * as identity from './identity/main.js';
 import * as lookupScale from './lookup-scale/main.js';
 import * as pensionRun from './pension-run/main.js';
 import * as settlement from './settlement/main.js';
+import * as whatIf from './what-if/main.js';
 
 export interface Benchmark {
   name: string;
@@ -19,4 +20,5 @@ export const benchmarks: readonly Benchmark[] = [
   { name: 'settlement', ...settlement },
   { name: 'pension-run', ...pensionRun },
   { name: 'console', ...consolePages },
+  { name: 'what-if', ...whatIf },
 ];

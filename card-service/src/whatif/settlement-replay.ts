@@ -194,7 +194,7 @@ export async function replaySettlements(
   const versions = await versionsOf(q, scope);
   const total = await countSettlements(q, scope);
   const { from, to } = yearBounds(scope.year);
-  const pageSize = options.pageSize ?? 2000;
+  const pageSize = options.pageSize ?? 5000;
   const accumulators = new Map<string, Accumulators>();
   const accountShift = new Map<string, number>();
   // Endings still to come, in time order; few beside the settlements, so a sorted array will do.
@@ -207,20 +207,29 @@ export async function replaySettlements(
     }
   };
   let done = 0;
-  let after: { at: string; id: string } | undefined;
-  for (;;) {
-    if (options.stopped?.()) throw new DomainError('ANALYSIS_STOPPED', 'the replay was stopped', 503);
-    const rows = await q.all<Row>(
+  const pageAfter = (after: { at: string; id: string } | undefined) =>
+    q.all<Row>(
       `${SELECT}${after ? ' AND (s.settled_at > ? OR (s.settled_at = ? AND s.settlement_id > ?))' : ''}
        ORDER BY s.settled_at, s.settlement_id LIMIT ?`,
       [scope.region, scope.scheme, from, to, ...(after ? [after.at, after.at, after.id] : []), pageSize],
     );
+  // The next page is asked for as soon as this one's last row is known, so the store reads it
+  // while this page's lines are read and its settlements calculated.
+  let next: Promise<Row[]> | undefined = pageAfter(undefined);
+  while (next) {
+    if (options.stopped?.()) throw new DomainError('ANALYSIS_STOPPED', 'the replay was stopped', 503);
+    const rows: Row[] = await next;
     if (rows.length === 0) break;
-    const lineRows = await q.all<LineRow>(
+    const last = rows[rows.length - 1]!;
+    const lineRowsP = q.all<LineRow>(
       `SELECT visit_id, item_code, unit_price, quantity, item_class, pre_self_pay_share, price_ceiling
        FROM settlement_bill_lines WHERE ${inJsonArray(q.dialect, 'visit_id')} ORDER BY visit_id, line_no`,
       [JSON.stringify([...new Set(rows.map((r) => r.visit_id))])],
     );
+    next = rows.length < pageSize ? undefined : pageAfter({ at: last.settled_at, id: last.settlement_id });
+    // A rejection of the page read ahead is taken when it is awaited, not left unhandled meanwhile.
+    next?.catch(() => undefined);
+    const lineRows = await lineRowsP;
     const linesOf = new Map<string, PricedLine[]>();
     for (const l of lineRows) {
       const list = linesOf.get(l.visit_id);
@@ -279,10 +288,7 @@ export async function replaySettlements(
       });
     }
     done += rows.length;
-    const last = rows[rows.length - 1]!;
-    after = { at: last.settled_at, id: last.settlement_id };
     await options.onProgress?.(done, total);
-    if (rows.length < pageSize) break;
   }
   return { replayed: done };
 }

@@ -1,0 +1,377 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { systemClock } from '@sscard/card-service/clock';
+import { SYSTEM } from '@sscard/card-service/registry/actor';
+import { calculate } from '@sscard/card-service/settlement/calculation';
+import { publishPolicy } from '@sscard/card-service/settlement/policies';
+import { insertRows } from '@sscard/card-service/store/bulk-insert';
+import { openStore } from '@sscard/card-service/store/open-store';
+import type { Store } from '@sscard/card-service/store/store';
+import { runPolicyWhatIf } from '@sscard/card-service/whatif/policy-whatif';
+import type { whatif } from '@sscard/registry-protocol';
+import {
+  type Accumulators,
+  type PersonGroup,
+  type PolicyParameters,
+  type PricedLine,
+  type VisitType,
+  ZERO_ACCUMULATORS,
+} from '@sscard/registry-protocol/settlement';
+import { repoRoot, tempDir } from '@sscard/test-harness';
+import { flags, positiveInt } from '../lib/args.js';
+import { describeMachine } from '../lib/machine.js';
+import { heading, num, progress, say, table, verdict, x } from '../lib/report.js';
+
+export const description =
+  'the policy what-if replay of a year of recorded settlements (sqlite3), settlements per second and wall time, beside the settlement calculation alone over the same bills';
+
+const YEAR = 2026;
+const examples = join(repoRoot, 'card-service', 'docs', 'settlement-examples');
+const example = (name: string) => JSON.parse(readFileSync(join(examples, name), 'utf8'));
+
+/** A small deterministic generator, so two runs replay the same year. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Visit {
+  person: number;
+  bill: number;
+  visitType: VisitType;
+  level: 1 | 2 | 3;
+  group: PersonGroup;
+  useAccount: boolean;
+}
+
+/** Bills of the example items in varied quantities: each settlement takes one of them. */
+function billPool(rnd: () => number, size: number): PricedLine[][] {
+  const items = [
+    ...example('outpatient-bill.json').lines,
+    ...example('inpatient-bill.json').lines,
+  ] as PricedLine[];
+  return Array.from({ length: size }, () => {
+    const n = 1 + Math.floor(rnd() * 4);
+    return Array.from({ length: n }, () => {
+      const item = items[Math.floor(rnd() * items.length)]!;
+      return { ...item, quantity: 1 + Math.floor(rnd() * 5) };
+    });
+  });
+}
+
+/**
+ * A year of settlements recorded as the engine records them: each calculated in order with the
+ * person's accumulators and account, then written with its visit, lines and quote in bulk.
+ */
+async function record(
+  store: Store,
+  parameters: PolicyParameters,
+  visits: readonly Visit[],
+  bills: readonly PricedLine[][],
+  persons: number,
+): Promise<void> {
+  const acc: Accumulators[] = Array.from({ length: persons }, () => ({ ...ZERO_ACCUMULATORS }));
+  const balance = Array.from({ length: persons }, () => 200_000);
+  const start = Date.parse(`${YEAR}-01-01T00:00:00+08:00`);
+  const step = Math.floor((365 * 86_400_000) / (visits.length + 1));
+  const batch = 5000;
+  for (let from = 0; from < visits.length; from += batch) {
+    const v: (string | number | null)[][] = [];
+    const l: (string | number | null)[][] = [];
+    const q: (string | number | null)[][] = [];
+    const s: (string | number | null)[][] = [];
+    for (let i = from; i < Math.min(visits.length, from + batch); i++) {
+      const visit = visits[i]!;
+      const lines = bills[visit.bill]!;
+      const before = acc[visit.person]!;
+      const b = calculate({
+        parameters,
+        accumulators: before,
+        terms: { visitType: visit.visitType, hospitalLevel: visit.level, personGroup: visit.group },
+        lines,
+        account: { balance: balance[visit.person]!, use: visit.useAccount },
+      });
+      const at = new Date(start + (i + 1) * step).toISOString();
+      const date = new Date(start + (i + 1) * step + 8 * 3_600_000).toISOString().slice(0, 10);
+      const id = `S${String(i).padStart(9, '0')}`;
+      const personNo = `P${String(visit.person).padStart(8, '0')}`;
+      v.push([
+        `V${id}`,
+        'bench-desk',
+        `H${visit.level}`,
+        '330300',
+        `C${visit.person}`,
+        personNo,
+        '310',
+        '330300',
+        visit.group,
+        visit.visitType,
+        visit.level,
+        id,
+        at,
+      ]);
+      for (const [n, line] of lines.entries()) {
+        l.push([
+          `V${id}`,
+          n + 1,
+          line.itemCode,
+          line.unitPrice,
+          line.quantity,
+          line.itemClass,
+          line.preSelfPayShare,
+          line.priceCeiling,
+        ]);
+      }
+      q.push([
+        `Q${id}`,
+        `V${id}`,
+        '-',
+        visit.useAccount ? 1 : 0,
+        balance[visit.person]!,
+        JSON.stringify(before),
+        YEAR,
+        1,
+        '{}',
+        at,
+        at,
+      ]);
+      const delta = {
+        outpatientDeductiblePaid: b.accumulators.outpatientDeductiblePaid - before.outpatientDeductiblePaid,
+        pooledFundUsed: b.accumulators.pooledFundUsed - before.pooledFundUsed,
+        largeExpenseDeductiblePaid:
+          b.accumulators.largeExpenseDeductiblePaid - before.largeExpenseDeductiblePaid,
+        largeExpenseFundUsed: b.accumulators.largeExpenseFundUsed - before.largeExpenseFundUsed,
+      };
+      s.push([
+        id,
+        `V${id}`,
+        `Q${id}`,
+        'bench-desk',
+        id,
+        `H${visit.level}`,
+        `C${visit.person}`,
+        personNo,
+        '310',
+        '330300',
+        '330300',
+        YEAR,
+        1,
+        at,
+        date,
+        JSON.stringify(b),
+        JSON.stringify(delta),
+        b.medfee_sumamt,
+        b.hifp_pay,
+        b.hifmi_pay,
+        b.acct_pay,
+        b.psn_cash_pay,
+      ]);
+      acc[visit.person] = b.accumulators;
+      balance[visit.person] = b.balc;
+    }
+    await store.bulkTransaction(async (tx) => {
+      await insertRows(
+        tx,
+        'settlement_visits',
+        [
+          'visit_id',
+          'terminal_id',
+          'institution_id',
+          'treatment_region',
+          'card_number',
+          'person_no',
+          'scheme',
+          'insured_region',
+          'person_group',
+          'visit_type',
+          'hospital_level:BIGINT',
+          'his_visit_no',
+          'registered_at',
+        ],
+        v,
+      );
+      await insertRows(
+        tx,
+        'settlement_bill_lines',
+        [
+          'visit_id',
+          'line_no:BIGINT',
+          'item_code',
+          'unit_price:BIGINT',
+          'quantity:BIGINT',
+          'item_class',
+          'pre_self_pay_share:BIGINT',
+          'price_ceiling:BIGINT',
+        ],
+        l,
+      );
+      await insertRows(
+        tx,
+        'settlement_quotes',
+        [
+          'quote_id',
+          'visit_id',
+          'bill_hash',
+          'use_account:BIGINT',
+          'account_balance:BIGINT',
+          'accumulators',
+          'policy_year:BIGINT',
+          'policy_version:BIGINT',
+          'breakdown',
+          'created_at',
+          'expires_at',
+        ],
+        q,
+      );
+      await insertRows(
+        tx,
+        'settlements',
+        [
+          'settlement_id',
+          'visit_id',
+          'quote_id',
+          'terminal_id',
+          'attempt_key',
+          'institution_id',
+          'card_number',
+          'person_no',
+          'scheme',
+          'insured_region',
+          'treatment_region',
+          'policy_year:BIGINT',
+          'policy_version:BIGINT',
+          'settled_at',
+          'business_date',
+          'breakdown',
+          'accumulators_delta',
+          'medfee_sumamt:BIGINT',
+          'hifp_pay:BIGINT',
+          'hifmi_pay:BIGINT',
+          'acct_pay:BIGINT',
+          'psn_cash_pay:BIGINT',
+        ],
+        s,
+      );
+    });
+    if ((from / batch) % 20 === 0) progress(`recorded ${num(from + v.length)} of ${num(visits.length)}`);
+  }
+}
+
+/** The calculation alone over the same visits and bills, with accumulators and accounts as the replay keeps them. */
+function calculationAlone(
+  parameters: PolicyParameters,
+  visits: readonly Visit[],
+  bills: readonly PricedLine[][],
+  persons: number,
+): { ms: number; pooled: number } {
+  const acc: Accumulators[] = Array.from({ length: persons }, () => ZERO_ACCUMULATORS);
+  const balance = Array.from({ length: persons }, () => 200_000);
+  let pooled = 0;
+  const t0 = performance.now();
+  for (const visit of visits) {
+    const b = calculate({
+      parameters,
+      accumulators: acc[visit.person]!,
+      terms: { visitType: visit.visitType, hospitalLevel: visit.level, personGroup: visit.group },
+      lines: bills[visit.bill]!,
+      account: { balance: balance[visit.person]!, use: visit.useAccount },
+    });
+    acc[visit.person] = b.accumulators;
+    balance[visit.person] = b.balc;
+    pooled += b.hifp_pay;
+  }
+  return { ms: performance.now() - t0, pooled };
+}
+
+export async function run(argv: readonly string[]): Promise<void> {
+  const f = flags(argv, { settlements: { default: '200000' }, persons: { default: '0' } });
+  const n = positiveInt('settlements', f.settlements);
+  const persons = f.persons === '0' ? Math.max(1, Math.floor(n / 8)) : positiveInt('persons', f.persons);
+  heading('what-if');
+  say(`machine: ${describeMachine()}`);
+  const dir = await tempDir('sscard-bench-whatif-');
+  const store = await openStore({ databaseUrl: join(dir, 'registry.db'), dataDir: dir });
+  try {
+    const policy = example('policy-330300-310-2026.json');
+    await publishPolicy(store, systemClock, policy, SYSTEM);
+    const parameters = policy.parameters as PolicyParameters;
+    const rnd = random(7);
+    const bills = billPool(rnd, 2000);
+    const visits: Visit[] = Array.from({ length: n }, () => ({
+      person: Math.floor(rnd() * persons),
+      bill: Math.floor(rnd() * bills.length),
+      visitType: rnd() < 0.85 ? 'outpatient' : 'inpatient',
+      level: (1 + Math.floor(rnd() * 3)) as 1 | 2 | 3,
+      group: rnd() < 0.3 ? 'retired' : 'in_service',
+      useAccount: rnd() < 0.6,
+    }));
+    progress(`recording ${num(n)} settlements of ${num(persons)} holders`);
+    await record(store, parameters, visits, bills, persons);
+
+    const changed: PolicyParameters = {
+      ...parameters,
+      outpatientDeductible: { '1': 0, '2': 0, '3': 0 },
+    };
+    const forecast: whatif.PolicyWhatIfRequest['forecast'] = {
+      firstMonth: `${YEAR + 1}-01`,
+      months: 24,
+      method: 'seasonal',
+      growthBp: 0,
+      warningMonths: 3,
+      pooled: { openingBalance: 0, monthlyIncome: 0 },
+      largeExpense: { openingBalance: 0, monthlyIncome: 0 },
+    };
+    // The calculation alone, in this run, over the same bills under the changed policy.
+    const alone = calculationAlone(changed, visits, bills, persons);
+    progress('replaying under the changed policy');
+    const t0 = performance.now();
+    const replay = await runPolicyWhatIf(store, {
+      region: '330300',
+      scheme: '310',
+      year: YEAR,
+      changes: { outpatientDeductible: changed.outpatientDeductible },
+      forecast,
+    });
+    const replayMs = performance.now() - t0;
+    progress('replaying under the unchanged policy (every settlement must come out as recorded)');
+    const identity = await runPolicyWhatIf(store, {
+      region: '330300',
+      scheme: '310',
+      year: YEAR,
+      changes: {},
+      forecast,
+    });
+
+    const aloneRate = (n * 1000) / alone.ms;
+    const replayRate = (n * 1000) / replayMs;
+    say(
+      table(
+        ['run', 'settlements', 'seconds', 'per second'],
+        [
+          ['calculation alone (in memory)', num(n), num(alone.ms / 1000, 2), num(aloneRate)],
+          [
+            'what-if replay (store, paged)',
+            num(replay.settlements),
+            num(replayMs / 1000, 2),
+            num(replayRate),
+          ],
+        ],
+      ),
+    );
+    say(
+      `replay agrees with the calculation alone: ${replay.funds.after.pooled === alone.pooled ? 'yes' : 'NO'} (pooled fund after, fen)`,
+    );
+    say(`unchanged policy: ${num(identity.changedSettlements)} settlements changed (must be 0)`);
+    const ratio = replayRate / aloneRate;
+    say(`replay / calculation alone: ${x(ratio)}  (${verdict(ratio, '>=', 0.5)})`);
+    say(`replay wall time: ${num(replayMs / 1000, 1)} s  (${verdict(replayMs / 1000, '<', 60, 0)})`);
+  } finally {
+    await store.close();
+  }
+}
