@@ -70,8 +70,16 @@ function everyDay(rows: Row[], s: Scope, blank: (day: string) => Row): Row[] {
   return daysFrom(s.from, s.to).map((day) => byDay.get(day) ?? blank(day));
 }
 
-const regionOf = (s: Scope): string => `substr(region, 1, ${s.childLength})`;
-const inRegion = (s: Scope): SqlValue => `${s.prefix}%`;
+/**
+ * The roll-ups hold every day's figures at each level of the region tree (statistics/roll-up.ts):
+ * a view reads the one row of its own region per day (`own`), or the rows of the regions one
+ * level down (`child`), each a range of the (level, region, day) primary key.
+ */
+const own = (s: Scope): string => `level = ${s.prefix.length / 2} AND region = ?`;
+const ownParams = (s: Scope): SqlValue[] => [s.prefix];
+// Region codes are digits, which sort before 'A': [prefix, prefix + 'A') is every code under it.
+const child = (s: Scope): string => `level = ${s.childLength / 2} AND region >= ? AND region < ?`;
+const childParams = (s: Scope): SqlValue[] => [s.prefix, `${s.prefix}A`];
 
 /** The latest day up to `to` whose snapshots were taken. */
 async function snapshotDay(q: Queryable, to: string): Promise<string | undefined> {
@@ -86,22 +94,22 @@ async function registryReport(q: Queryable, s: Scope): Promise<Record<string, St
   const day = await snapshotDay(q, s.to);
   const holders = day
     ? await q.all<{ region: string; n: unknown }>(
-        `SELECT ${regionOf(s)} AS region, SUM(holders) AS n FROM stats_holders
-         WHERE day = ? AND region LIKE ? GROUP BY ${regionOf(s)} ORDER BY 1`,
-        [day, inRegion(s)],
+        `SELECT region AS region, SUM(holders) AS n FROM stats_holders
+         WHERE day = ? AND ${child(s)} GROUP BY region ORDER BY 1`,
+        [day, ...childParams(s)],
       )
     : [];
   const cards = day
     ? await q.all<{ k: string; s: string; v: unknown }>(
-        `SELECT ${regionOf(s)} AS k, status AS s, SUM(cards) AS v FROM stats_cards
-         WHERE day = ? AND region LIKE ? GROUP BY ${regionOf(s)}, status`,
-        [day, inRegion(s)],
+        `SELECT region AS k, status AS s, SUM(cards) AS v FROM stats_cards
+         WHERE day = ? AND ${child(s)} GROUP BY region, status`,
+        [day, ...childParams(s)],
       )
     : [];
   const events = await q.all<{ k: string; s: string; v: unknown }>(
     `SELECT substr(day, 1, 7) AS k, event AS s, SUM(events) AS v FROM stats_card_events
-     WHERE day >= ? AND day <= ? AND region LIKE ? GROUP BY substr(day, 1, 7), event`,
-    [s.from, s.to, inRegion(s)],
+     WHERE day >= ? AND day <= ? AND ${own(s)} GROUP BY substr(day, 1, 7), event`,
+    [s.from, s.to, ...ownParams(s)],
   );
   const cardRows = pivot(cards, 'region', CARD_STATUSES).map((r) => ({
     ...r,
@@ -156,8 +164,8 @@ const TERMINAL_WORDS: Record<string, string> = {
 async function identityReport(q: Queryable, s: Scope): Promise<Record<string, StatTable>> {
   const byType = await q.all<{ day: string; t: string; ok: unknown; n: unknown }>(
     `SELECT day, terminal_type AS t, SUM(CASE WHEN result = 'ok' THEN checks ELSE 0 END) AS ok, SUM(checks) AS n
-     FROM stats_identity_checks WHERE day >= ? AND day <= ? AND region LIKE ? GROUP BY day, terminal_type`,
-    [s.from, s.to, inRegion(s)],
+     FROM stats_identity_checks WHERE day >= ? AND day <= ? AND ${own(s)} GROUP BY day, terminal_type`,
+    [s.from, s.to, ...ownParams(s)],
   );
   const types = [...TERMINAL_TYPES, 'unknown'];
   const perDay = new Map<string, Row>();
@@ -175,13 +183,13 @@ async function identityReport(q: Queryable, s: Scope): Promise<Record<string, St
   }
   const byResult = await q.all<{ result: string; n: unknown }>(
     `SELECT result, SUM(checks) AS n FROM stats_identity_checks
-     WHERE day >= ? AND day <= ? AND region LIKE ? GROUP BY result ORDER BY SUM(checks) DESC, result`,
-    [s.from, s.to, inRegion(s)],
+     WHERE day >= ? AND day <= ? AND ${own(s)} GROUP BY result ORDER BY SUM(checks) DESC, result`,
+    [s.from, s.to, ...ownParams(s)],
   );
   const byRegion = await q.all<{ region: string; ok: unknown; n: unknown }>(
-    `SELECT ${regionOf(s)} AS region, SUM(CASE WHEN result = 'ok' THEN checks ELSE 0 END) AS ok, SUM(checks) AS n
-     FROM stats_identity_checks WHERE day >= ? AND day <= ? AND region LIKE ? GROUP BY ${regionOf(s)} ORDER BY 1`,
-    [s.from, s.to, inRegion(s)],
+    `SELECT region AS region, SUM(CASE WHEN result = 'ok' THEN checks ELSE 0 END) AS ok, SUM(checks) AS n
+     FROM stats_identity_checks WHERE day >= ? AND day <= ? AND ${child(s)} GROUP BY region ORDER BY 1`,
+    [s.from, s.to, ...childParams(s)],
   );
   return {
     perDay: table(
@@ -224,14 +232,14 @@ async function settlementsReport(q: Queryable, s: Scope): Promise<Record<string,
     SUM(CASE WHEN kind = 'ended' THEN settlements ELSE 0 END) AS ended,
     ${MONEY.map((m) => `${netSql(m)} AS ${m}`).join(', ')}`;
   const perDay = await q.all<Record<string, unknown>>(
-    `SELECT day, ${sums} FROM stats_settlements WHERE day >= ? AND day <= ? AND region LIKE ?
+    `SELECT day, ${sums} FROM stats_settlements WHERE day >= ? AND day <= ? AND ${own(s)}
      GROUP BY day ORDER BY day`,
-    [s.from, s.to, inRegion(s)],
+    [s.from, s.to, ...ownParams(s)],
   );
   const byRegion = await q.all<Record<string, unknown>>(
-    `SELECT ${regionOf(s)} AS region, ${sums} FROM stats_settlements WHERE day >= ? AND day <= ? AND region LIKE ?
-     GROUP BY ${regionOf(s)} ORDER BY 1`,
-    [s.from, s.to, inRegion(s)],
+    `SELECT region AS region, ${sums} FROM stats_settlements WHERE day >= ? AND day <= ? AND ${child(s)}
+     GROUP BY region ORDER BY 1`,
+    [s.from, s.to, ...childParams(s)],
   );
   const money = (r: Record<string, unknown>) => Object.fromEntries(MONEY.map((m) => [m, num(r[m])]));
   const totals = Object.fromEntries(MONEY.map((m) => [m, perDay.reduce((sum, r) => sum + num(r[m]), 0)]));
@@ -294,15 +302,15 @@ async function settlementsReport(q: Queryable, s: Scope): Promise<Record<string,
 async function pensionsReport(q: Queryable, s: Scope): Promise<Record<string, StatTable>> {
   const perMonth = await q.all<{ month: string; n: unknown; a: unknown }>(
     `SELECT month, SUM(payments) AS n, SUM(amount) AS a FROM stats_pensions
-     WHERE day >= ? AND day <= ? AND region LIKE ? GROUP BY month ORDER BY month`,
-    [s.from, s.to, inRegion(s)],
+     WHERE day >= ? AND day <= ? AND ${own(s)} GROUP BY month ORDER BY month`,
+    [s.from, s.to, ...ownParams(s)],
   );
   const day = await snapshotDay(q, s.to);
   const cert = day
     ? await q.all<{ region: string; active: unknown; certified: unknown }>(
-        `SELECT ${regionOf(s)} AS region, SUM(active) AS active, SUM(certified) AS certified
-         FROM stats_pension_certification WHERE day = ? AND region LIKE ? GROUP BY ${regionOf(s)} ORDER BY 1`,
-        [day, inRegion(s)],
+        `SELECT region AS region, SUM(active) AS active, SUM(certified) AS certified
+         FROM stats_pension_certification WHERE day = ? AND ${child(s)} GROUP BY region ORDER BY 1`,
+        [day, ...childParams(s)],
       )
     : [];
   const rate = (certified: number, active: number) =>
@@ -332,8 +340,10 @@ async function pensionsReport(q: Queryable, s: Scope): Promise<Record<string, St
 }
 
 async function alertsReport(q: Queryable, s: Scope): Promise<Record<string, StatTable>> {
-  const where = 'WHERE day >= ? AND day <= ? AND region LIKE ?';
-  const params = [s.from, s.to, inRegion(s)];
+  const where = `WHERE ${own(s)} AND day >= ? AND day <= ?`;
+  const params = [...ownParams(s), s.from, s.to];
+  const childWhere = `WHERE ${child(s)} AND day >= ? AND day <= ?`;
+  const childParamsOf = [...childParams(s), s.from, s.to];
   const perDay = await q.all<{ k: string; s: string; v: unknown }>(
     `SELECT day AS k, rule_code AS s, SUM(raised) AS v FROM stats_alerts ${where} GROUP BY day, rule_code`,
     params,
@@ -343,8 +353,8 @@ async function alertsReport(q: Queryable, s: Scope): Promise<Record<string, Stat
     params,
   );
   const byRegion = await q.all<{ region: string; n: unknown }>(
-    `SELECT ${regionOf(s)} AS region, SUM(raised) AS n FROM stats_alerts ${where} GROUP BY ${regionOf(s)} ORDER BY 1`,
-    params,
+    `SELECT region, SUM(raised) AS n FROM stats_alerts ${childWhere} GROUP BY region ORDER BY 1`,
+    childParamsOf,
   );
   const rules = byRule.map((r) => r.rule);
   return {

@@ -138,6 +138,29 @@ function valuesOf(day: string, row: Counted): SqlValue[] {
   return [day, ...Object.values(row).map((v) => (v === null ? 0 : typeof v === 'number' ? String(v) : v))];
 }
 
+/**
+ * A day's district rows, and the same summed for each city, province and the country: a page
+ * then reads the rows of one level (a few dozen a day), never all districts of the period.
+ * `columns` are the table's after `level`: day, region, the other keys, then the counts (BIGINT).
+ */
+function atEveryLevel(columns: readonly string[], rows: SqlValue[][]): SqlValue[][] {
+  const counts = columns.map((c) => c.endsWith(':BIGINT'));
+  const sums = new Map<string, SqlValue[]>();
+  for (const row of rows) {
+    for (const level of [3, 2, 1, 0]) {
+      const region = String(row[1]).slice(0, level * 2);
+      const keyed = row.map((v, i) => (i === 1 ? region : v));
+      const key = JSON.stringify([level, ...keyed.filter((_, i) => !counts[i])]);
+      const sum = sums.get(key);
+      if (!sum) sums.set(key, [level, ...keyed]);
+      else
+        for (const [i, v] of keyed.entries())
+          if (counts[i]) sum[i + 1] = String(Number(sum[i + 1]) + Number(v));
+    }
+  }
+  return [...sums.values()];
+}
+
 async function replaceDay(
   tx: Queryable,
   table: string,
@@ -146,7 +169,7 @@ async function replaceDay(
   rows: SqlValue[][],
 ) {
   await tx.run(`DELETE FROM ${table} WHERE day = ?`, [day]);
-  await insertRows(tx, table, columns, rows);
+  await insertRows(tx, table, ['level:BIGINT', ...columns], atEveryLevel(columns, rows));
 }
 
 /** Recomputes one day's flow tables, and today's snapshots when asked, then records the day. */

@@ -315,6 +315,108 @@ const STATISTICS_TABLES = [
   'CREATE INDEX pension_payments_paid_at ON pension_payments (paid_at)',
 ];
 
+/**
+ * The roll-ups again, with a row for every level of the region tree (`level` 0 the country, 1 a
+ * province, 2 a city, 3 a district) first in their keys: a page over a year read the rows of every
+ * district before, now it reads those of the level it shows. They are derived data, so they are
+ * dropped and made again; the job fills them from the events at its next run.
+ */
+const STATISTICS_TABLES_BY_LEVEL = [
+  'DROP TABLE stats_days',
+  'DROP TABLE stats_holders',
+  'DROP TABLE stats_cards',
+  'DROP TABLE stats_card_events',
+  'DROP TABLE stats_identity_checks',
+  'DROP TABLE stats_settlements',
+  'DROP TABLE stats_pensions',
+  'DROP TABLE stats_pension_certification',
+  'DROP TABLE stats_alerts',
+  `CREATE TABLE stats_days (
+    day TEXT PRIMARY KEY,
+    computed_at TEXT NOT NULL,
+    final INTEGER NOT NULL,
+    snapshot_at TEXT
+  )`,
+  `CREATE TABLE stats_holders (
+    level INTEGER NOT NULL,
+    day TEXT NOT NULL,
+    region TEXT NOT NULL,
+    holders BIGINT NOT NULL,
+    PRIMARY KEY (level, region, day)
+  )`,
+  `CREATE TABLE stats_cards (
+    level INTEGER NOT NULL,
+    day TEXT NOT NULL,
+    region TEXT NOT NULL,
+    status TEXT NOT NULL,
+    cards BIGINT NOT NULL,
+    PRIMARY KEY (level, region, day, status)
+  )`,
+  `CREATE TABLE stats_card_events (
+    level INTEGER NOT NULL,
+    day TEXT NOT NULL,
+    region TEXT NOT NULL,
+    event TEXT NOT NULL CHECK (event IN ('issued', 'replaced', 'lost')),
+    events BIGINT NOT NULL,
+    PRIMARY KEY (level, region, day, event)
+  )`,
+  `CREATE TABLE stats_identity_checks (
+    level INTEGER NOT NULL,
+    day TEXT NOT NULL,
+    region TEXT NOT NULL,
+    terminal_type TEXT NOT NULL,
+    result TEXT NOT NULL,
+    checks BIGINT NOT NULL,
+    PRIMARY KEY (level, region, day, terminal_type, result)
+  )`,
+  `CREATE TABLE stats_settlements (
+    level INTEGER NOT NULL,
+    day TEXT NOT NULL,
+    region TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('settled', 'ended')),
+    settlements BIGINT NOT NULL,
+    medfee_sumamt BIGINT NOT NULL,
+    hifp_pay BIGINT NOT NULL,
+    hifmi_pay BIGINT NOT NULL,
+    acct_pay BIGINT NOT NULL,
+    psn_cash_pay BIGINT NOT NULL,
+    PRIMARY KEY (level, region, day, kind)
+  )`,
+  `CREATE TABLE stats_pensions (
+    level INTEGER NOT NULL,
+    day TEXT NOT NULL,
+    region TEXT NOT NULL,
+    month TEXT NOT NULL,
+    payments BIGINT NOT NULL,
+    amount BIGINT NOT NULL,
+    PRIMARY KEY (level, region, day, month)
+  )`,
+  `CREATE TABLE stats_pension_certification (
+    level INTEGER NOT NULL,
+    day TEXT NOT NULL,
+    region TEXT NOT NULL,
+    active BIGINT NOT NULL,
+    certified BIGINT NOT NULL,
+    PRIMARY KEY (level, region, day)
+  )`,
+  `CREATE TABLE stats_alerts (
+    level INTEGER NOT NULL,
+    day TEXT NOT NULL,
+    region TEXT NOT NULL,
+    rule_code TEXT NOT NULL,
+    raised BIGINT NOT NULL,
+    PRIMARY KEY (level, region, day, rule_code)
+  )`,
+  'CREATE INDEX stats_holders_day ON stats_holders (day)',
+  'CREATE INDEX stats_cards_day ON stats_cards (day)',
+  'CREATE INDEX stats_card_events_day ON stats_card_events (day)',
+  'CREATE INDEX stats_identity_checks_day ON stats_identity_checks (day)',
+  'CREATE INDEX stats_settlements_day ON stats_settlements (day)',
+  'CREATE INDEX stats_pensions_day ON stats_pensions (day)',
+  'CREATE INDEX stats_pension_certification_day ON stats_pension_certification (day)',
+  'CREATE INDEX stats_alerts_day ON stats_alerts (day)',
+];
+
 const appendOnlySqlite = (table: string): string[] =>
   ['UPDATE', 'DELETE'].map(
     (op) => `CREATE TRIGGER ${table}_no_${op.toLowerCase()} BEFORE ${op} ON ${table}
@@ -846,6 +948,11 @@ export const MIGRATIONS: readonly Migration[] = [
       'ALTER TABLE terminals ADD COLUMN last_seen_at TEXT',
       'CREATE INDEX holders_name ON holders (name)',
     ],
+  },
+  {
+    version: 22,
+    name: 'statistics: the daily roll-ups at every level of the region tree',
+    statements: STATISTICS_TABLES_BY_LEVEL,
   },
 ];
 
