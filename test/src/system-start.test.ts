@@ -30,7 +30,7 @@ describe('npm start', () => {
     child.stderr?.on('data', (d: Buffer) => {
       output += d.toString();
     });
-    await waitFor('the ready banner', () => output.includes('Ctrl-C stops everything'), 90_000, 100);
+    await waitFor('the ready banner', () => output.includes('Ctrl-C stops everything'), 180_000, 100);
   });
 
   after(async () => {

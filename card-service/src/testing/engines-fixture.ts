@@ -22,9 +22,14 @@ export interface EngineContext {
 /**
  * Declares the same suite once per engine: on a sqlite3 file and on a private PostgreSQL server
  * (one per suite, a new database per store), so every store-backed behaviour is proved on both.
+ * A suite long enough to need a test file per engine names its one engine in `engines`.
  */
-export function forEachEngine(title: string, body: (ctx: EngineContext) => void): void {
-  for (const engine of ENGINES) {
+export function forEachEngine(
+  title: string,
+  body: (ctx: EngineContext) => void,
+  engines: readonly Dialect[] = ENGINES,
+): void {
+  for (const engine of engines) {
     describe(`${title} [${engine}]`, () => {
       let pg: Postgres | undefined;
       let dir = '';

@@ -1,0 +1,3 @@
+import { monthlyRunCrashSuite } from '../testing/monthly-run-crash-suite.js';
+
+monthlyRunCrashSuite('sqlite');
