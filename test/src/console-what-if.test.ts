@@ -217,4 +217,67 @@ describe('operator console: policy what-if, fund warnings, data quality', () => 
     await c.screenshot(page, 'data-quality-corrected');
     await page.context().close();
   });
+
+  it('projects a later retirement age: new pensioners and pensions paid by year, as the service figured them', async () => {
+    for (const [birth, seq] of [
+      ['19680315', 51],
+      ['19750620', 52],
+      ['19790101', 54],
+    ] as const) {
+      const r = await c.api.call('POST', '/v1/holders', {
+        token: c.api.adminToken,
+        body: {
+          idNumber: makeCitizenId('330302', birth, seq),
+          name: '赵敏',
+          ethnicity: '01',
+          region: '330300',
+          relations: [],
+        },
+      });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+    }
+    const token = await c.token('pension desk', ['pension:manage']);
+    const page = await c.open(token);
+    await page.locator('a[data-page="pension-projection"]').click();
+    const form = page.locator('[data-testid="pension-projection"]');
+    await form.locator('input[name="region"]').fill('330300');
+    await form.locator('input[name="firstMonth"]').fill('2027-01');
+    await form.locator('input[name="monthlyAmount"]').fill('3000');
+    await form.locator('input[name="opening"]').fill('1000000');
+    await form.locator('input[name="income"]').fill('5000');
+    await form.locator('button[type="submit"]').click();
+    await page.locator('[data-testid="run-progress"][data-status="done"]').waitFor();
+    const runs = (await apiGet(c, token, '/v1/analyses/pension-projection')) as {
+      jobs: whatif.AnalysisJob[];
+    };
+    const job = (await apiGet(
+      c,
+      token,
+      `/v1/analyses/pension-projection/${runs.jobs[0]!.jobId}`,
+    )) as whatif.AnalysisJob;
+    const r = job.result as unknown as whatif.PensionProjectionResult;
+    assert.equal(r.monthlyAmount, 300_000);
+    assert.equal(r.years.length, 10);
+    // Later retirement: never more new pensioners in total, and less paid out over the ten years.
+    const sum = (f: (y: whatif.PensionProjectionResult['years'][number]) => number) =>
+      r.years.reduce((s, y) => s + f(y), 0);
+    assert.ok(sum((y) => y.newPensioners.after) <= sum((y) => y.newPensioners.before));
+    assert.ok(sum((y) => y.outflow.after) < sum((y) => y.outflow.before));
+    const yuan = (fen: number) =>
+      (fen / 100).toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    for (const y of r.years) {
+      const cells = await page
+        .locator(`[data-testid="projection-years"] tr[data-key="${y.year}"] td`)
+        .allTextContents();
+      assert.deepEqual(cells, [
+        String(y.year),
+        String(y.newPensioners.before),
+        String(y.newPensioners.after),
+        yuan(y.outflow.before),
+        yuan(y.outflow.after),
+      ]);
+    }
+    await c.screenshot(page, 'pension-projection');
+    await page.context().close();
+  });
 });

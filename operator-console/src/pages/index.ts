@@ -8,3 +8,4 @@ import './terminals.js';
 import './policy-what-if.js';
 import './fund-warnings.js';
 import './data-quality.js';
+import './pension-projection.js';
