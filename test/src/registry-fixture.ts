@@ -37,6 +37,8 @@ import type { ApduSender } from '@sscard/terminal-agent/apps/internal-authentica
 export interface RegistryUnderTest {
   service: RunningService;
   dataDir: string;
+  /** The service's store: the PostgreSQL URL given, or its sqlite3 file. */
+  databaseUrl: string;
   keyset: IssuerKeyset;
   /** The service's HSM process. */
   hsm: TestHsm;
@@ -65,12 +67,13 @@ export async function startRegistry(
   const dataDir = await tempDir('sscard-registry-');
   const keyset = generateKeyset();
   const hsm = await startTestHsm(dataDir, keyset);
+  const databaseUrl = store.databaseUrl ?? join(dataDir, 'registry.db');
   const config = loadConfig({
     env: {},
     overrides: {
       ...overrides,
       dataDir,
-      databaseUrl: store.databaseUrl ?? join(dataDir, 'registry.db'),
+      databaseUrl,
       // The harness's PostgreSQL runs without fsync for speed; what is tested is the service and the agent.
       ...(store.databaseUrl ? { postgres: { acceptUnsafeDurability: true } } : {}),
       listen: { host: '127.0.0.1', port: 0 },
@@ -133,6 +136,7 @@ export async function startRegistry(
   return {
     service,
     dataDir,
+    databaseUrl,
     keyset,
     hsm,
     caCertPath,
