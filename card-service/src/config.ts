@@ -205,9 +205,14 @@ const configSchema = z
         maxSettlementsPerDay: z.number().int().min(1).max(1000).default(5),
         /** A card seen in two provinces faster than this (km/h, capital to capital) raises TOO_FAR_TOO_FAST. */
         maxKmPerHour: z.number().int().min(50).max(5000).default(800),
+        /**
+         * A withdrawal from the account of a pensioner whose certification has lapsed, the card
+         * unseen for more days than this before it, raises WITHDRAWAL_AFTER_INACTIVITY.
+         */
+        inactivityDays: z.number().int().min(30).max(3650).default(365),
       })
       .strict()
-      .default({ maxSettlementsPerDay: 5, maxKmPerHour: 800 }),
+      .default({ maxSettlementsPerDay: 5, maxKmPerHour: 800, inactivityDays: 365 }),
     statistics: z
       .object({
         /** How often the daily roll-ups are brought up to date; 0: only when an operator asks. */

@@ -409,4 +409,42 @@ forEachEngine('bank withdrawal from the card account', ({ freshUrl, dataDir }) =
     const bad = await reconcile([{ terminalId: 'bank-02', authorisationKey: 'k1', paidOut: -1 }]);
     assert.equal(bad.status, 400);
   });
+
+  test('a withdrawal after long inactivity with the certification lapsed raises its alert; a card seen lately does not', async () => {
+    const p = await pensioner();
+    // The cycle ended in the summer, and the holder has not been certified since.
+    await t.service.store.run(
+      "UPDATE pension_entitlements SET certified_until = '2026-06-30' WHERE person_no = ?",
+      [p.personNo],
+    );
+    const keyOf = t.keys.acMasterKeys['3des'];
+    clock.set('2026-12-20T02:00:00Z');
+    const first = await withdraw(cardCryptogram(keyOf, '3des', p.pan, 61, 1_000).body);
+    assert.equal(first.body.approved, true, 'an alert, not a refusal');
+    const alerts = async () =>
+      (
+        await t.call(
+          'GET',
+          `/v1/risk/alerts?ruleCode=WITHDRAWAL_AFTER_INACTIVITY&personNo=${p.personNo}`,
+          admin(),
+        )
+      ).body.alerts as { details: { lastSeen: string | null; certifiedUntil: string } }[];
+    const raised = await alerts();
+    assert.equal(raised.length, 1, JSON.stringify(raised));
+    assert.deepEqual([raised[0]!.details.lastSeen, raised[0]!.details.certifiedUntil], [null, '2026-06-30']);
+    clock.set('2026-12-21T02:00:00Z');
+    assert.equal((await withdraw(cardCryptogram(keyOf, '3des', p.pan, 62, 1_000).body)).body.approved, true);
+    assert.equal((await alerts()).length, 1, 'seen the day before: no new alert');
+
+    // Certified (the cycle runs on): no alert however long unseen.
+    const other = await pensioner();
+    clock.set('2026-12-22T02:00:00Z');
+    await withdraw(cardCryptogram(keyOf, '3des', other.pan, 1, 1_000).body);
+    const none = await t.call(
+      'GET',
+      `/v1/risk/alerts?ruleCode=WITHDRAWAL_AFTER_INACTIVITY&personNo=${other.personNo}`,
+      admin(),
+    );
+    assert.deepEqual(none.body.alerts, []);
+  });
 });

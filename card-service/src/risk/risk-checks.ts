@@ -9,17 +9,23 @@ import type { RiskConfig, RiskEvent, RiskRule } from './rules/rule.js';
 import { tooFarTooFast } from './rules/too-far-too-fast.js';
 import { tooManySettlements } from './rules/too-many-settlements.js';
 import { withdrawalAfterDeath } from './rules/withdrawal-after-death.js';
+import { withdrawalAfterInactivity } from './rules/withdrawal-after-inactivity.js';
 
 /** Every rule, in the order they run. A new rule is one module and one line here. */
 export const RULES: readonly RiskRule[] = [
   paymentAfterDeath,
   withdrawalAfterDeath,
+  withdrawalAfterInactivity,
   cardInLossUsed,
   tooManySettlements,
   tooFarTooFast,
 ];
 
-export const DEFAULT_RISK_CONFIG: RiskConfig = { maxSettlementsPerDay: 5, maxKmPerHour: 800 };
+export const DEFAULT_RISK_CONFIG: RiskConfig = {
+  maxSettlementsPerDay: 5,
+  maxKmPerHour: 800,
+  inactivityDays: 365,
+};
 
 /**
  * The rules at work: on every transaction with the card present (settlements, card events at

@@ -55,10 +55,11 @@ forEachEngine('risk rules on the transactions that carry a card', ({ freshUrl, d
     const alerts = await openAlerts(t.service.store, 'TOO_MANY_SETTLEMENTS');
     assert.equal(alerts.length, 1);
     assert.equal(JSON.parse(alerts[0]!.details).settlements, 3);
-    const daily = await new RiskChecks(clock, { maxSettlementsPerDay: 2, maxKmPerHour: 800 }).daily(
-      t.service.store,
-      '2026-05-11',
-    );
+    const daily = await new RiskChecks(clock, {
+      maxSettlementsPerDay: 2,
+      maxKmPerHour: 800,
+      inactivityDays: 365,
+    }).daily(t.service.store, '2026-05-11');
     assert.deepEqual(
       daily.find((d) => d.ruleCode === 'TOO_MANY_SETTLEMENTS'),
       { ruleCode: 'TOO_MANY_SETTLEMENTS', findings: 1, raised: 0 },

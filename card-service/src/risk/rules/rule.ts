@@ -19,6 +19,8 @@ export interface RiskConfig {
   maxSettlementsPerDay: number;
   /** A card seen in two provinces faster than this (km/h, capital to capital) is an alert. */
   maxKmPerHour: number;
+  /** A withdrawal with the certification lapsed and the card unseen this many days before it is an alert. */
+  inactivityDays: number;
 }
 
 /**
