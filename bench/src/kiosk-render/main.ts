@@ -46,6 +46,12 @@ interface Insertion {
   apdus: number;
   /** GET CHALLENGE answered → EXTERNAL AUTHENTICATE at the card (card-service computes it); NaN if none. */
   externalAuthGap: number;
+  /** agent + page, in three parts that add up to it: the reader's report → the first APDU at the card, */
+  toFirstApdu: number;
+  /** the card idle between its APDUs (the agent, vpcd's messages, card-service's cryptogram), */
+  betweenApdus: number;
+  /** the card's last answer → the name in the DOM (the rest of the read, the socket, the render). */
+  afterLastApdu: number;
   screen: string;
   /** DOM change → the next animation frame. */
   toFrame: number;
@@ -54,7 +60,12 @@ interface Insertion {
 const agentPlusPage = (i: Insertion) => i.total - i.readerWait - i.cardIo;
 
 /** The card's APDUs of one read, their realistic-latency time, and the wait for the registry's cryptogram. */
-function cardWork(apdus: readonly ContactApdu[]): { ms: number; gap: number } {
+function cardWork(apdus: readonly ContactApdu[]): {
+  ms: number;
+  gap: number;
+  firstAt: number;
+  lastAt: number;
+} {
   let total = 0;
   // NaN when the read has no external authentication (generation 2 reads EF06 without one).
   let gap = Number.NaN;
@@ -66,7 +77,9 @@ function cardWork(apdus: readonly ContactApdu[]): { ms: number; gap: number } {
     if (before && before.command[1] === 0x84 && apdu.command[1] === 0x82)
       gap = (Number.isNaN(gap) ? 0 : gap) + apdu.at - busy - before.at;
   }
-  return { ms: total, gap };
+  const first = apdus[0];
+  const firstAt = first ? first.at - realisticLatencyMs(first.command, first.response) : Number.NaN;
+  return { ms: total, gap, firstAt, lastAt: apdus.at(-1)?.at ?? Number.NaN };
 }
 
 export async function run(argv: readonly string[]): Promise<void> {
@@ -203,6 +216,9 @@ export async function run(argv: readonly string[]): Promise<void> {
           cardIo: work.ms,
           apdus: slot.apdus.filter((a) => a.at >= insertedAt && a.at <= at).length,
           externalAuthGap: work.gap,
+          toFirstApdu: work.firstAt - seenAt,
+          betweenApdus: work.lastAt - work.firstAt - work.ms,
+          afterLastApdu: at - work.lastAt,
           screen: name.screen,
           toFrame: name.frameAt - name.domAt,
         };
@@ -279,5 +295,18 @@ function report(results: Map<Generation, Insertion[]>, loads: Map<Generation, st
     ),
   );
   say('Shares are of the median total; each part is its own median, so they need not add up to 100 %.');
+  say();
+  say('Where agent + page goes (medians; the three add up to agent + page per insertion):');
+  say(
+    table(
+      ['card', "reader's report → first APDU", 'card idle between its APDUs', 'last answer → name in DOM'],
+      [...results].map(([g, list]) => [
+        `generation ${HOLDERS[g].generation}`,
+        ms(summarise(list.map((i) => i.toFirstApdu)).median, 1),
+        ms(summarise(list.map((i) => i.betweenApdus)).median, 1),
+        ms(summarise(list.map((i) => i.afterLastApdu)).median, 1),
+      ]),
+    ),
+  );
   for (const v of verdicts) say(v);
 }
