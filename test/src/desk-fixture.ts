@@ -1,7 +1,7 @@
 import {
   exampleCatalogueItems,
-  exampleJson,
   exampleLines,
+  examplePolicies,
 } from '@sscard/card-service/testing/settlement-fixture';
 import { type RegistryUnderTest, type SeededCard, citizenId, seedActiveCard } from './registry-fixture.js';
 
@@ -17,11 +17,11 @@ export async function setUpDeskWorld(registry: RegistryUnderTest): Promise<void>
   const ok = (what: string, answer: { status: number; body: unknown }, status = 200) => {
     if (answer.status !== status) throw new Error(`${what}: ${answer.status} ${JSON.stringify(answer.body)}`);
   };
-  ok(
-    'policy',
-    await registry.operator('POST', '/v1/settlement/policies', exampleJson('policy-330300-310-2026.json')),
-    201,
-  );
+  // The desks settle on the system clock: the policy of this year (and the next, for a run that
+  // crosses New Year) as well as the document's own.
+  for (const policy of examplePolicies()) {
+    ok('policy', await registry.operator('POST', '/v1/settlement/policies', policy), 201);
+  }
   const items = exampleCatalogueItems();
   ok('catalogue', await registry.operator('POST', '/v1/settlement/catalogue', { region: '330300', items }));
   ok(

@@ -8,6 +8,7 @@ import {
   ssseCardKey,
 } from '@sscard/card-core';
 import type { PricedLine } from '@sscard/registry-protocol/settlement';
+import { chinaDate } from '../clock.js';
 import {
   type IssuedCardData,
   type TestKeys,
@@ -24,6 +25,21 @@ import {
 const examples = new URL('../../docs/settlement-examples/', import.meta.url);
 export const exampleJson = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(name, examples), 'utf8'));
+/** The example policy's document (for 2026) as the policy of `year`, in force from its first day. */
+export const examplePolicyFor = (year: number): object => ({
+  ...(exampleJson('policy-330300-310-2026.json') as object),
+  year,
+  effectiveFrom: `${year}-01-01`,
+});
+/**
+ * The example policy for every year a test service may settle in: the document's own 2026 (the
+ * tests on a manual clock), and, for those on the system clock, this year in China and the next
+ * (a run that crosses New Year's midnight). A settlement needs a policy for its own year.
+ */
+export const examplePolicies = (now = new Date()): object[] => {
+  const year = Number(chinaDate(now).slice(0, 4));
+  return [...new Set([2026, year, year + 1])].map(examplePolicyFor);
+};
 export const exampleLines = (name: string): PricedLine[] =>
   (exampleJson(name) as { lines: PricedLine[] }).lines;
 /** The example bills' items as a catalogue lists them (the bills' lines stay within its ceilings). */
@@ -54,13 +70,9 @@ export async function setUpSettlementWorld(t: TestService): Promise<Desks> {
   const admin = { token: t.adminToken };
   const ok = (a: { status: number; body: unknown }, status = 200) =>
     assert.equal(a.status, status, JSON.stringify(a.body));
-  ok(
-    await t.call('POST', '/v1/settlement/policies', {
-      ...admin,
-      body: exampleJson('policy-330300-310-2026.json'),
-    }),
-    201,
-  );
+  for (const body of examplePolicies()) {
+    ok(await t.call('POST', '/v1/settlement/policies', { ...admin, body }), 201);
+  }
   const items = exampleCatalogueItems();
   for (const region of ['330300', '330100']) {
     ok(await t.call('POST', '/v1/settlement/catalogue', { ...admin, body: { region, items } }));
