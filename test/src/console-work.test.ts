@@ -35,7 +35,7 @@ describe('operator console: work screens', () => {
     const pages = await desk
       .locator('nav a[data-page]')
       .evaluateAll((as) => as.map((a) => a.getAttribute('data-page')));
-    assert.deepEqual(pages, ['alerts', 'holders', 'terminals']);
+    assert.deepEqual(pages, ['alerts', 'holders', 'terminals', 'data-quality', 'fund-warnings']);
     await desk.goto(`${c.api.service.url}/console/#/audit`);
     await desk.locator('main[data-page]').waitFor();
     assert.notEqual(await desk.locator('main').getAttribute('data-page'), 'audit');

@@ -1,7 +1,8 @@
 import {
   exampleCatalogueItems,
+  currentPolicyYears,
   exampleLines,
-  examplePolicies,
+  examplePolicyFor,
 } from '@sscard/card-service/testing/settlement-fixture';
 import { type RegistryUnderTest, type SeededCard, citizenId, seedActiveCard } from './registry-fixture.js';
 
@@ -17,10 +18,10 @@ export async function setUpDeskWorld(registry: RegistryUnderTest): Promise<void>
   const ok = (what: string, answer: { status: number; body: unknown }, status = 200) => {
     if (answer.status !== status) throw new Error(`${what}: ${answer.status} ${JSON.stringify(answer.body)}`);
   };
-  // The desks settle on the system clock: the policy of this year (and the next, for a run that
-  // crosses New Year) as well as the document's own.
-  for (const policy of examplePolicies()) {
-    ok('policy', await registry.operator('POST', '/v1/settlement/policies', policy), 201);
+  // The desks settle on the system clock: the example policy as this year's (and the next's, for
+  // a run that crosses New Year).
+  for (const year of currentPolicyYears()) {
+    ok('policy', await registry.operator('POST', '/v1/settlement/policies', examplePolicyFor(year)), 201);
   }
   const items = exampleCatalogueItems();
   ok('catalogue', await registry.operator('POST', '/v1/settlement/catalogue', { region: '330300', items }));

@@ -14,6 +14,7 @@ import { forEachEngine } from '../testing/engines-fixture.js';
 import { readAccumulators } from './accumulators.js';
 import { account, balanceOf, verifyLedger } from './ledger.js';
 import {
+  currentPolicyYears,
   deskClient,
   exampleLines,
   insuredCard,
@@ -89,8 +90,8 @@ forEachEngine(
         const url = await freshUrl();
         const dir = join(dataDir(), `crash-${point}`);
         let t: TestService = await startTestService(url, dir);
-        // The service runs on the system clock here: the world has a policy for this year too.
-        const desks = await setUpSettlementWorld(t);
+        // The service runs on the system clock here: the world has the policy of this year.
+        const desks = await setUpSettlementWorld(t, { policyYears: currentPolicyYears() });
         const year = Number(chinaDate(new Date()).slice(0, 4));
         const c = await insuredCard(t);
         const credited = await t.call('POST', `/v1/holders/${c.personNo}/account-credits`, {

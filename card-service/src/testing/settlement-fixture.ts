@@ -32,13 +32,12 @@ export const examplePolicyFor = (year: number): object => ({
   effectiveFrom: `${year}-01-01`,
 });
 /**
- * The example policy for every year a test service may settle in: the document's own 2026 (the
- * tests on a manual clock), and, for those on the system clock, this year in China and the next
- * (a run that crosses New Year's midnight). A settlement needs a policy for its own year.
+ * The years a service on the system clock settles in during a test: this year in China, and the
+ * next for a run that crosses New Year's midnight. A settlement needs a policy of its own year.
  */
-export const examplePolicies = (now = new Date()): object[] => {
+export const currentPolicyYears = (now = new Date()): number[] => {
   const year = Number(chinaDate(now).slice(0, 4));
-  return [...new Set([2026, year, year + 1])].map(examplePolicyFor);
+  return [year, year + 1];
 };
 export const exampleLines = (name: string): PricedLine[] =>
   (exampleJson(name) as { lines: PricedLine[] }).lines;
@@ -66,12 +65,19 @@ export interface Desks {
 
 let personSeq = 500;
 
-export async function setUpSettlementWorld(t: TestService): Promise<Desks> {
+/**
+ * `policyYears`: the years the example policy is published for; by default the document's own
+ * 2026, the year of the tests on a manual clock. Tests on the system clock name `currentPolicyYears()`.
+ */
+export async function setUpSettlementWorld(
+  t: TestService,
+  options: { policyYears?: readonly number[] } = {},
+): Promise<Desks> {
   const admin = { token: t.adminToken };
   const ok = (a: { status: number; body: unknown }, status = 200) =>
     assert.equal(a.status, status, JSON.stringify(a.body));
-  for (const body of examplePolicies()) {
-    ok(await t.call('POST', '/v1/settlement/policies', { ...admin, body }), 201);
+  for (const year of new Set(options.policyYears ?? [2026])) {
+    ok(await t.call('POST', '/v1/settlement/policies', { ...admin, body: examplePolicyFor(year) }), 201);
   }
   const items = exampleCatalogueItems();
   for (const region of ['330300', '330100']) {
