@@ -186,10 +186,12 @@ export async function verifyLedger(q: Queryable): Promise<LedgerVerification> {
       };
     }
     // A settlement locks a zero row for a person without one; entries without a row are the fault.
+    // Looked up by the balance row's key (the person number after the prefix): compared the other
+    // way round, as prefix || person_no, no index serves it and a million accounts take hours.
     const orphan = await q.get<{ account: string }>(
       `SELECT e.account FROM ledger_entries e
        WHERE e.account LIKE '${b.prefix}%'
-         AND NOT EXISTS (SELECT 1 FROM ${b.table} p WHERE '${b.prefix}' || p.person_no = e.account)
+         AND NOT EXISTS (SELECT 1 FROM ${b.table} p WHERE p.person_no = substr(e.account, ${b.prefix.length + 1}))
        LIMIT 1`,
     );
     if (orphan) return { ok: false, problem: `${orphan.account} has entries but no balance row` };

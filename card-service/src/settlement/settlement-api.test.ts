@@ -512,4 +512,18 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
       [1, 2],
     );
   });
+
+  // Last: it leaves the ledger unsound on purpose.
+  test('the ledger check finds entries of an account that has no balance row', async () => {
+    await ledgerIsSound();
+    await store().run(
+      `INSERT INTO ledger_entries (txn_id, kind, account, amount, at) VALUES
+         ('orphan-1', 'test', 'card_account:NOBODY', 100, '2026-03-10T02:00:00.000Z'),
+         ('orphan-1', 'test', 'bank_cash_out', -100, '2026-03-10T02:00:00.000Z')`,
+    );
+    assert.deepEqual(await verifyLedger(store()), {
+      ok: false,
+      problem: 'card_account:NOBODY has entries but no balance row',
+    });
+  });
 });
