@@ -1,3 +1,4 @@
+import { MAINLAND_PROVINCE_CODES } from '@sscard/card-core';
 import { insertRows } from '@sscard/card-service/store/bulk-insert';
 import type { Store } from '@sscard/card-service/store/store';
 import { progress } from '../lib/report.js';
@@ -9,39 +10,7 @@ import { progress } from '../lib/report.js';
  * its issue in the history, a year of settlements (a visit each), a year of monthly pension
  * payments for some holders, and risk alerts.
  */
-const PROVINCES = [
-  '11',
-  '12',
-  '13',
-  '14',
-  '15',
-  '21',
-  '22',
-  '23',
-  '31',
-  '32',
-  '33',
-  '34',
-  '35',
-  '36',
-  '37',
-  '41',
-  '42',
-  '43',
-  '44',
-  '45',
-  '46',
-  '50',
-  '51',
-  '52',
-  '53',
-  '54',
-  '61',
-  '62',
-  '63',
-  '64',
-  '65',
-];
+const PROVINCES = MAINLAND_PROVINCE_CODES;
 
 export function regionOf(i: number): string {
   const p = PROVINCES[i % PROVINCES.length]!;

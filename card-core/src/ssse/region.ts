@@ -4,8 +4,8 @@
  * prefecture is caught later by the registry, not by a card reader.
  */
 
-/** Provinces, autonomous regions, municipalities, Taiwan, Hong Kong and Macau (GB/T 2260). */
-const PROVINCES = new Set([
+/** The 31 provinces, autonomous regions and municipalities of the mainland (GB/T 2260). */
+export const MAINLAND_PROVINCE_CODES = [
   '11',
   '12',
   '13',
@@ -37,10 +37,10 @@ const PROVINCES = new Set([
   '63',
   '64',
   '65',
-  '71',
-  '81',
-  '82',
-]);
+] as const;
+
+/** Every province code: the mainland's, Taiwan, Hong Kong and Macau. */
+const PROVINCES = new Set<string>([...MAINLAND_PROVINCE_CODES, '71', '81', '82']);
 
 /** True when `code` is six digits with a real province prefix: an issuing region of a card. */
 export function isRegionCode(code: string): boolean {
