@@ -24,11 +24,12 @@ import type { enrolRequest, readerRequest, reportLostRequest, unparkRequest } fr
 
 /**
  * What a page at this terminal is for: the citizen's kiosk screens, a hospital or pharmacy desk's
- * settlement screens, or a bank counter's. The agent decides it from the terminal type the
- * certificate names (the configured one before enrolment) and refuses the calls of the other
+ * settlement screens, a bank counter's, or a social insurance bureau counter's (a card's PIN
+ * reload and unblock, with the clerk's authorisation). The agent decides it from the terminal type
+ * the certificate names (the configured one before enrolment) and refuses the calls of the other
  * modes whatever a page asks: a terminal whose certificate and configuration disagree is a kiosk.
  */
-export const TERMINAL_MODES = ['kiosk', 'desk', 'bank'] as const;
+export const TERMINAL_MODES = ['kiosk', 'desk', 'bank', 'bureau'] as const;
 export type TerminalMode = (typeof TERMINAL_MODES)[number];
 
 /** `GET /v1/terminal`: the terminal the page runs on, for choosing its screens and printing slips. */

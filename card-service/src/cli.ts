@@ -59,7 +59,7 @@ const USAGE = `usage: sscard-service [command] [options]
                                 the HSM's sealed key file (in SSCARD_HSM_DIR) from an issuer keyset:
                                 only the keys the service needs; --new-master-key creates the
                                 master key file (SSCARD_HSM_MASTER_KEY_FILE) when it does not exist
-  enrol-code --terminal-id T --type kiosk|hospital|pharmacy|bank --region RRRRRR [--ttl SECONDS]
+  enrol-code --terminal-id T --type kiosk|hospital|pharmacy|bank|bureau --region RRRRRR [--ttl SECONDS]
                                 a one-time enrolment code for a terminal
   revoke TERMINAL_ID            revoke a terminal and its certificates
   token create --name NAME --scopes S[,S…] [--days N]
@@ -266,7 +266,7 @@ async function main(argv: string[]): Promise<number> {
       if (!values['terminal-id'] || !TERMINAL_TYPES.includes(type) || !values.region) {
         throw new DomainError(
           'USAGE',
-          'enrol-code --terminal-id T --type kiosk|hospital|pharmacy|bank --region RRRRRR',
+          `enrol-code --terminal-id T --type ${TERMINAL_TYPES.join('|')} --region RRRRRR`,
           2,
         );
       }

@@ -3,8 +3,12 @@
  * domain, its request schemas and the terminal agent all take them from here.
  */
 
-/** What a terminal is; its certificate names it, and the type limits what the terminal may do. */
-export const TERMINAL_TYPES = ['kiosk', 'hospital', 'pharmacy', 'bank'] as const;
+/**
+ * What a terminal is; its certificate names it, and the type limits what the terminal may do. A
+ * `bureau` terminal is a social insurance bureau's service counter, where a clerk serves the
+ * citizen in person (a card's PIN reload and unblock are done there, with the clerk's authorisation).
+ */
+export const TERMINAL_TYPES = ['kiosk', 'hospital', 'pharmacy', 'bank', 'bureau'] as const;
 export type TerminalType = (typeof TERMINAL_TYPES)[number];
 
 export const TERMINAL_STATUSES = ['pending', 'active', 'revoked'] as const;

@@ -51,7 +51,7 @@ describe('API document and operations endpoints', () => {
     const schema = doc.body.components.schemas.IdentityCheckRequest;
     assert.deepEqual(schema.required.sort(), ['cardIdCode', 'cardNumber', 'name', 'ssn']);
     assert.equal(check.operationId, 'checkIdentity');
-    assert.deepEqual(check['x-terminal-types'], ['kiosk', 'hospital', 'pharmacy', 'bank']);
+    assert.deepEqual(check['x-terminal-types'], ['kiosk', 'hospital', 'pharmacy', 'bank', 'bureau']);
   });
 
   test('healthz answers and metrics count requests by route and status', async () => {

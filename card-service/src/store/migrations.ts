@@ -10,6 +10,13 @@ interface Migration {
   name: string;
   /** The same for both engines, or each engine's own. */
   statements: string[] | Record<Dialect, string[]>;
+  /**
+   * sqlite3: run with foreign key enforcement off, then check every foreign key before commit.
+   * SQLite changes a table's CHECK constraint only by rebuilding the table (create the new one, copy,
+   * drop the old, rename), and dropping a table that other tables reference fails while enforcement
+   * is on; the switch is a no-op inside a transaction, so `migrate` flips it around this one.
+   */
+  rebuildsTables?: true;
 }
 
 const TOKENS: Record<Dialect, Record<string, string>> = {
@@ -954,6 +961,34 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'statistics: the daily roll-ups at every level of the region tree',
     statements: STATISTICS_TABLES_BY_LEVEL,
   },
+  {
+    version: 23,
+    name: 'terminals: the bureau counter type',
+    rebuildsTables: true,
+    statements: {
+      sqlite: [
+        `CREATE TABLE terminals_rebuilt (
+          terminal_id TEXT PRIMARY KEY,
+          type TEXT NOT NULL CHECK (type IN ('kiosk', 'hospital', 'pharmacy', 'bank', 'bureau')),
+          region TEXT NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'revoked')),
+          created_at TEXT NOT NULL,
+          enrolled_at TEXT,
+          revoked_at TEXT,
+          last_seen_at TEXT
+        )`,
+        `INSERT INTO terminals_rebuilt (terminal_id, type, region, status, created_at, enrolled_at, revoked_at, last_seen_at)
+          SELECT terminal_id, type, region, status, created_at, enrolled_at, revoked_at, last_seen_at FROM terminals`,
+        'DROP TABLE terminals',
+        'ALTER TABLE terminals_rebuilt RENAME TO terminals',
+      ],
+      postgres: [
+        'ALTER TABLE terminals DROP CONSTRAINT terminals_type_check',
+        `ALTER TABLE terminals ADD CONSTRAINT terminals_type_check
+          CHECK (type IN ('kiosk', 'hospital', 'pharmacy', 'bank', 'bureau'))`,
+      ],
+    },
+  },
 ];
 
 /** Tables the service only ever appends to: its role has no UPDATE, DELETE or TRUNCATE on them. */
@@ -997,8 +1032,20 @@ export async function isMigrated(store: Queryable): Promise<boolean> {
   return MIGRATIONS.every((m) => done.has(m.version));
 }
 
-/** Brings the schema up to date; safe to call from several processes at once. */
-export async function migrate(store: Store): Promise<number[]> {
+/** A rebuild ran with enforcement off: a row it left pointing at nothing rolls it back. */
+async function requireForeignKeysHold(tx: Queryable, m: Migration): Promise<void> {
+  const broken = await tx.all<{ table: string; parent: string }>('PRAGMA foreign_key_check');
+  if (broken.length > 0) {
+    const tables = [...new Set(broken.map((b) => `${b.table} → ${b.parent}`))].join(', ');
+    throw new Error(`migration ${m.version} (${m.name}) would leave foreign keys broken: ${tables}`);
+  }
+}
+
+/**
+ * Brings the schema up to date; safe to call from several processes at once. `through` stops after
+ * that version: the schema a deployment of that release had, for proving a later migration on it.
+ */
+export async function migrate(store: Store, options: { through?: number } = {}): Promise<number[]> {
   // A service role may not create tables; when nothing is left to do it need not try.
   if (await isMigrated(store)) return [];
   await store.run(
@@ -1006,21 +1053,29 @@ export async function migrate(store: Store): Promise<number[]> {
   );
   const applied: number[] = [];
   for (const m of MIGRATIONS) {
-    const done = await store.transaction(async (tx) => {
-      // Two service processes starting together: the second waits here, then sees the row.
-      if (tx.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(7301001)');
-      const row = await tx.get('SELECT version FROM schema_migrations WHERE version = ?', [m.version]);
-      if (row) return false;
-      const statements = Array.isArray(m.statements) ? m.statements : m.statements[tx.dialect];
-      for (const statement of statements) await tx.run(render(statement, tx.dialect));
-      await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
-        m.version,
-        m.name,
-        new Date().toISOString(),
-      ]);
-      return true;
-    });
-    if (done) applied.push(m.version);
+    if (options.through !== undefined && m.version > options.through) break;
+    const withoutForeignKeys = m.rebuildsTables === true && store.dialect === 'sqlite';
+    if (withoutForeignKeys) await store.run('PRAGMA foreign_keys = OFF');
+    try {
+      const done = await store.transaction(async (tx) => {
+        // Two service processes starting together: the second waits here, then sees the row.
+        if (tx.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(7301001)');
+        const row = await tx.get('SELECT version FROM schema_migrations WHERE version = ?', [m.version]);
+        if (row) return false;
+        const statements = Array.isArray(m.statements) ? m.statements : m.statements[tx.dialect];
+        for (const statement of statements) await tx.run(render(statement, tx.dialect));
+        if (withoutForeignKeys) await requireForeignKeysHold(tx, m);
+        await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+          m.version,
+          m.name,
+          new Date().toISOString(),
+        ]);
+        return true;
+      });
+      if (done) applied.push(m.version);
+    } finally {
+      if (withoutForeignKeys) await store.run('PRAGMA foreign_keys = ON');
+    }
   }
   if (applied.length > 0 && store.dialect === 'postgres') await store.transaction(grantServiceRole);
   return applied;

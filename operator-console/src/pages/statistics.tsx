@@ -1,4 +1,10 @@
-import type { StatColumn, StatTable, Statistics, StatisticsReport } from '@sscard/registry-protocol';
+import {
+  type StatColumn,
+  type StatTable,
+  type Statistics,
+  type StatisticsReport,
+  TERMINAL_TYPES,
+} from '@sscard/registry-protocol';
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { call, downloadCsv, mayCall } from '../api.js';
@@ -250,7 +256,7 @@ registerStatisticsPage({
   panels: [
     {
       table: 'perDay',
-      chart: { kind: 'stacked', x: 'day', series: ['kiosk', 'hospital', 'pharmacy', 'bank', 'unknown'] },
+      chart: { kind: 'stacked', x: 'day', series: [...TERMINAL_TYPES, 'unknown'] },
     },
     { table: 'byResult', chart: { kind: 'pie', x: 'result', series: ['checks'] } },
     { table: 'byRegion', chart: { kind: 'bar', x: 'region', series: ['ok', 'checks'] } },

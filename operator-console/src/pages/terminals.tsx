@@ -9,6 +9,7 @@ const TYPE_WORDS: Record<TerminalType, string> = {
   hospital: '医院',
   pharmacy: '药店',
   bank: '银行',
+  bureau: '社保经办柜台',
 };
 
 const STATUS_WORDS: Record<TerminalRecord['status'], string> = {

@@ -7,7 +7,7 @@ describe('the mode a terminal serves', () => {
   it('is the configured type’s before enrolment', () => {
     assert.deepEqual(
       TERMINAL_TYPES.map((type) => terminalMode(type, undefined)),
-      ['kiosk', 'desk', 'desk', 'bank'],
+      ['kiosk', 'desk', 'desk', 'bank', 'bureau'],
     );
   });
 
@@ -16,6 +16,7 @@ describe('the mode a terminal serves', () => {
     assert.equal(terminalMode('pharmacy', 'hospital'), 'desk');
     assert.equal(terminalMode('bank', 'bank'), 'bank');
     assert.equal(terminalMode(undefined, 'bank'), 'bank');
+    assert.equal(terminalMode('bureau', 'bureau'), 'bureau');
   });
 
   it('is a kiosk’s, with no desk or counter calls, when the certificate and configuration disagree', () => {
@@ -26,6 +27,9 @@ describe('the mode a terminal serves', () => {
       ['kiosk', 'bank'],
       ['hospital', 'bank'],
       ['bank', 'pharmacy'],
+      ['bureau', 'bank'],
+      ['bank', 'bureau'],
+      ['kiosk', 'bureau'],
     ];
     for (const [configured, enrolled] of disagreeing) {
       assert.equal(terminalMode(configured, enrolled), 'kiosk', `${configured} enrolled as ${enrolled}`);
@@ -33,7 +37,7 @@ describe('the mode a terminal serves', () => {
   });
 
   it('is a kiosk’s for a certificate type this agent does not know', () => {
-    assert.equal(terminalMode('hospital', 'bureau'), 'kiosk');
+    assert.equal(terminalMode('hospital', 'tax-office'), 'kiosk');
     assert.equal(terminalMode(undefined, 'constructor'), 'kiosk');
   });
 });

@@ -6,6 +6,7 @@ const MODE_OF_TYPE: Record<TerminalType, TerminalMode> = {
   hospital: 'desk',
   pharmacy: 'desk',
   bank: 'bank',
+  bureau: 'bureau',
 };
 
 function modeOf(type: string | undefined): TerminalMode | undefined {

@@ -1,3 +1,4 @@
+import { TERMINAL_TYPES } from '@sscard/registry-protocol';
 import { z } from 'zod';
 
 /**
@@ -6,8 +7,8 @@ import { z } from 'zod';
  * leave an integrator guessing; a misspelt `ignore` would expose a reader that should be hidden).
  */
 
-export const TERMINAL_TYPES = ['kiosk', 'hospital', 'pharmacy', 'bank'] as const;
-export type TerminalType = (typeof TERMINAL_TYPES)[number];
+// The terminal types are card-service's words: a certificate names one of them.
+export { TERMINAL_TYPES, type TerminalType } from '@sscard/registry-protocol';
 
 export const PIN_ENTRY_MODES = ['pinpad', 'keypad', 'none'] as const;
 export type PinEntryMode = (typeof PIN_ENTRY_MODES)[number];
