@@ -24,11 +24,8 @@ forEachEngine('pension eligibility certification', ({ freshUrl, dataDir }) => {
       join(dataDir(), 'certification'),
       clock,
       undefined,
-      // The test lives through fifteen months: its terminals and token must too.
-      {
-        tls: { terminalCertificateDays: 3650 },
-        operatorTokens: { lifetimeDays: 3650, maxLifetimeDays: 3650 },
-      },
+      // The test lives through fifteen months: its operator token must too.
+      { operatorTokens: { lifetimeDays: 3650, maxLifetimeDays: 3650 } },
     );
     desks = await setUpSettlementWorld(t);
   });

@@ -183,6 +183,9 @@ export async function startTestService(
     env: {},
     overrides: {
       ...overrides,
+      // A test on a manual clock issues its terminals' certificates at that clock's time, but TLS
+      // checks them against the real one: they must stay valid long after the date a test chose.
+      ...(clock ? { tls: { terminalCertificateDays: 3650, ...overrides.tls } } : {}),
       // The test server runs with fsync off for speed (test-harness).
       postgres: { acceptUnsafeDurability: true, ...overrides.postgres },
       dataDir,
