@@ -1,26 +1,37 @@
-// `npm start`: the whole system on one machine, as a service hall would run it, with virtual
-// hardware. The card registry on sqlite3 (seeded with demo holders and the virtual cards) with its
-// HSM process, a private pcscd with the vpcd driver, the card emulator (citizen card in slot 0,
-// PSAM in slot 1, a serial reader on a pseudo-terminal), and a kiosk terminal agent that enrols
-// itself with the registry on first start and serves the kiosk UI. State lives under ./data and survives restarts.
+// `npm start`: the whole service hall on one machine, with virtual hardware. The card registry on
+// sqlite3 (seeded with demo holders and the virtual cards) with its HSM process, a private pcscd
+// with the vpcd driver, the card emulator (a card reader at each counter, the kiosk's PSAM and
+// dual-interface reader, a serial reader with a keypad, a serial PIN pad at the desk and at the
+// bank counter), and three terminal agents that enrol themselves with the registry on first start:
+// the kiosk, a hospital desk and a bank counter, each serving its screens of the kiosk UI. The
+// registry gets what the counters need to move money (scripts/demo-hall.mjs). State lives under
+// ./data and survives restarts.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startPcscd, waitFor } from '@sscard/local-stack';
+import {
+  DEMO_BANK_PIN,
+  HOSPITAL,
+  TERMINALS,
+  agentDir,
+  demoCardPlaces,
+  operatorApi,
+  publishDemoPolicies,
+  runThisMonthsPensions,
+  seedCounters,
+} from './demo-hall.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const dataDir = process.env.SSCARD_DATA_DIR ?? join(root, 'data');
 const servicePort = Number(process.env.SSCARD_SERVICE_PORT ?? 8443);
-const agentPort = Number(process.env.SSCARD_API_PORT ?? 8686);
 const emulatorPort = Number(process.env.SSCARD_EMULATOR_PORT ?? 8687);
-
-const terminal = {
-  id: 'KIOSK-330300-0001',
-  type: 'kiosk',
-  region: '330300',
-  number: '330300000001',
-  deviceNumber: 'DEMO0001',
+/** Each counter's local API and screens. */
+const agentPorts = {
+  kiosk: Number(process.env.SSCARD_API_PORT ?? 8686),
+  desk: Number(process.env.SSCARD_DESK_PORT ?? 8688),
+  bank: Number(process.env.SSCARD_BANK_PORT ?? 8689),
 };
 
 const paths = {
@@ -33,10 +44,8 @@ const paths = {
   // The cards' memory (PIN tries, records, transaction counters): a blocked card stays blocked.
   cardMemory: join(dataDir, 'emulator', 'memory'),
   service: join(dataDir, 'service'),
-  // The agent keeps its files (API token, terminal credentials, journal) at the top of ./data,
-  // where the `sscard` CLI looks by default, so `npx sscard read` finds the running agent.
-  agent: dataDir,
-  agentConfig: join(dataDir, 'agent.json'),
+  // The bank counter's PIN pad key, as the key-loading facility writes it for the pad.
+  bankPadKey: join(dataDir, 'keys', `${TERMINALS.bank.id}-pin-key`),
 };
 
 const children = [];
@@ -64,13 +73,19 @@ function runCli(name, script, args, env = {}) {
   return result.stdout;
 }
 
+/** This process's environment without the hall's SSCARD_ settings, for a terminal agent. */
+function agentEnvironment() {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SSCARD_')));
+}
+
 /** Starts a long-running component; its output lines are prefixed with its name. */
 function startChild(name, script, args, env = {}, options = {}) {
+  const { baseEnv = process.env, ...spawnOptions } = options;
   const child = spawn(process.execPath, [join(root, script), ...args], {
     cwd: root,
-    env: { ...process.env, ...env },
+    env: { ...baseEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    ...options,
+    ...spawnOptions,
   });
   children.push(child);
   const lines = [];
@@ -133,6 +148,33 @@ let hsmChild;
 process.once('SIGINT', () => shutdown(0));
 process.once('SIGTERM', () => shutdown(0));
 
+/** The card documents of the virtual cards: written once, and later demo cards added to an older file. */
+function demoCardFile(cards) {
+  const wanted = cards.demoCardDocuments();
+  if (!existsSync(paths.cards)) {
+    mkdirSync(join(dataDir, 'emulator'), { recursive: true });
+    writeFileSync(paths.cards, `${JSON.stringify(wanted, null, 2)}\n`);
+    return { documents: wanted, added: wanted.length };
+  }
+  const documents = JSON.parse(readFileSync(paths.cards, 'utf8'));
+  const missing = wanted.filter((w) => !documents.some((d) => d.card.cardNumber === w.card.cardNumber));
+  if (missing.length > 0) {
+    documents.push(...missing);
+    writeFileSync(paths.cards, `${JSON.stringify(documents, null, 2)}\n`);
+  }
+  return { documents, added: missing.length };
+}
+
+/** Puts a card into a slot of the running emulator, through its control API. */
+async function insertCard(slot, cardNumber) {
+  const res = await fetch(`http://127.0.0.1:${emulatorPort}/slots/${slot}/insert`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ card: cardNumber }),
+  });
+  if (!res.ok) throw new Error(`the emulator did not insert ${cardNumber} into ${slot}: ${await res.text()}`);
+}
+
 async function main() {
   mkdirSync(dataDir, { recursive: true });
 
@@ -145,10 +187,8 @@ async function main() {
   }
   const keyset = await cards.loadKeyset(paths.keys);
   writeFileSync(paths.caPublicKeys, `${JSON.stringify(cards.publicKeyset(keyset), null, 2)}\n`);
-  if (!existsSync(paths.cards)) {
-    mkdirSync(join(dataDir, 'emulator'), { recursive: true });
-    writeFileSync(paths.cards, `${JSON.stringify(cards.demoCardDocuments(), null, 2)}\n`);
-  }
+  const { documents, added } = demoCardFile(cards);
+  const places = demoCardPlaces(documents);
 
   // 2. The registry on sqlite3: demo holders plus the holders of the virtual cards, seeded once.
   const serviceEnv = {
@@ -171,6 +211,9 @@ async function main() {
       serviceEnv,
     );
     writeFileSync(seededMarker, new Date().toISOString());
+  } else if (added > 0) {
+    say(`registering ${added} new demo cards`);
+    runCli('sscard-service', 'card-service/dist/cli.js', ['seed', '--cards', paths.cards], serviceEnv);
   }
   // 3. The HSM process: the service keyset (only what the service needs of the issuer's keys, plus
   //    its own PIN and audit keys) sealed under the master key once, then served on a Unix socket.
@@ -191,6 +234,16 @@ async function main() {
       },
     );
   }
+  // The bank counter's PIN pad enciphers the bank PIN under the terminal PIN key the HSM derives
+  // for that terminal: the key-loading facility's copy, loaded into the (emulated) pad at start.
+  if (!existsSync(paths.bankPadKey)) {
+    runCli(
+      'sscard-hsm',
+      'card-service/dist/hsm/hsm-main.js',
+      ['terminal-pin-key', '--terminal-id', TERMINALS.bank.id, '--format', '0', '--out', paths.bankPadKey],
+      hsmEnv,
+    );
+  }
   // A process group of its own, so that Ctrl-C (sent to the terminal's whole group) does not stop
   // it before the service has made its last audit checkpoint; `shutdown` stops it last.
   const hsm = startChild('sscard-hsm', 'card-service/dist/hsm/hsm-main.js', ['serve'], hsmEnv, {
@@ -202,15 +255,21 @@ async function main() {
   const service = startChild('card-service', 'card-service/dist/cli.js', ['serve'], serviceEnv);
   await waitForLine(service, 'card-service', /listening on/);
 
-  // 4. A private pcscd with two vpcd slots, so the demo never needs (or disturbs) a system pcscd.
-  // The second vpcd entry is a dual-interface reader (firmware-profiles sscard-dual-interface):
-  // its slot 01 is the antenna, where the emulator's contactless slot shows dual-interface cards.
-  const pcscd = await startPcscd({ readers: 2, names: ['Virtual PCD', 'sscard dual-interface reader'] });
+  // 4. A private pcscd with a vpcd reader per counter, so the demo never needs (or disturbs) a
+  // system pcscd. The kiosk's reader (card in slot 00, PSAM in slot 01) and its dual-interface
+  // reader (firmware-profiles sscard-dual-interface: slot 01 is the antenna, where the emulator's
+  // contactless slot shows dual-interface cards), then the desk's and the bank counter's readers.
+  const pcscd = await startPcscd({
+    readers: 4,
+    names: ['Virtual PCD', 'sscard dual-interface reader', 'Virtual PCD #3', 'Virtual PCD #4'],
+  });
   pcscdStop = () => pcscd.stop();
   say(`PC/SC daemon ready: ${pcscd.readerNames.join(', ')} (PCSCLITE_CSOCK_NAME=${pcscd.socketPath})`);
+  const readers = { kiosk: pcscd.readerNames[0], desk: pcscd.readerNames[4], bank: pcscd.readerNames[6] };
 
-  // 5. The emulator: the first demo card in slot 0, the PSAM in slot 1, a serial reader with a PIN
-  // keypad on a pty.
+  // 5. The emulator: the first demo card in the kiosk's slot, the PSAM beside it, a serial reader
+  // with a PIN keypad on a pty; a card in the desk's and the bank counter's readers, and their PIN
+  // pads on ptys, the bank's holding its terminal PIN key.
   const emulator = startChild('card-emulator', 'card-emulator/dist/cli.js', [
     'start',
     '--keys',
@@ -219,69 +278,174 @@ async function main() {
     paths.cards,
     '--memory-dir',
     paths.cardMemory,
+    '--card',
+    places.kiosk.card.cardNumber,
     '--vpcd-port',
     String(pcscd.vpcdPorts[0]),
     '--psam-port',
     String(pcscd.vpcdPorts[1]),
     '--contactless-port',
     String(pcscd.vpcdPorts[3]),
+    '--slot',
+    `desk=${pcscd.vpcdPorts[4]}`,
+    '--slot',
+    `bank=${pcscd.vpcdPorts[6]}`,
     '--serial',
     // A reader with a PIN keypad: the cardholder types on it (the control API's /slots/serial/keys).
     '--serial-profile',
     'sscard-stx-bcc-keypad',
+    '--pinpad',
+    'desk',
+    '--pinpad',
+    `bank=${paths.bankPadKey}`,
     '--control-port',
     String(emulatorPort),
   ]);
   const ready = await waitForLine(emulator, 'card-emulator', /ready/i);
-  const serialPath = /serial reader \(\S+\) for the terminal at (\S+)/.exec(emulator.lines.join('\n'))?.[1];
+  const printed = emulator.lines.join('\n');
+  const serialPath = /serial reader \(\S+\) for the terminal at (\S+)/.exec(printed)?.[1];
+  const padPath = (name) =>
+    new RegExp(`serial PIN pad ${name} \\(\\S+\\) for the terminal at (\\S+)`).exec(printed)?.[1];
+  await insertCard('desk', places.desk.card.cardNumber);
+  if (places.bank) await insertCard('bank', places.bank.card.cardNumber);
 
-  // 6. The kiosk terminal agent: enrols with the registry on first start with a one-time code.
-  mkdirSync(paths.agent, { recursive: true });
-  const enrolled = existsSync(join(paths.agent, 'registry', 'enrolment.json'));
-  let enrolmentCode;
-  if (!enrolled) {
+  // 6. The terminal agents: each enrols with the registry on first start with a one-time code.
+  const enrolmentCodes = {};
+  for (const [counter, terminal] of Object.entries(TERMINALS)) {
+    const dir = agentDir(dataDir, counter);
+    mkdirSync(dir, { recursive: true });
+    if (existsSync(join(dir, 'registry', 'enrolment.json'))) continue;
     const out = runCli(
       'sscard-service',
       'card-service/dist/cli.js',
       ['enrol-code', '--terminal-id', terminal.id, '--type', terminal.type, '--region', terminal.region],
       serviceEnv,
     );
-    enrolmentCode = out.trim().split(/\s+/).pop();
+    enrolmentCodes[counter] = out.trim().split(/\s+/).pop();
   }
-  const agentConfig = {
-    terminal,
-    api: { host: '127.0.0.1', port: agentPort, uiDir: join(root, 'kiosk-ui', 'dist', 'www') },
-    readers: {
-      psam: 'Virtual PCD 00 01',
-      ...(serialPath
-        ? { serial: [{ name: 'sscard serial reader', path: serialPath, profile: 'sscard-stx-bcc-keypad' }] }
-        : {}),
-    },
-    pin: { entry: 'keypad' },
-    emv: { caKeysPath: paths.caPublicKeys },
-    cardService: {
-      url: `https://127.0.0.1:${servicePort}`,
-      caCertPath: join(paths.service, 'ca', 'ca-cert.pem'),
-      ...(enrolmentCode ? { enrolmentCode } : {}),
-    },
-    dataDir: paths.agent,
-  };
-  writeFileSync(paths.agentConfig, `${JSON.stringify(agentConfig, null, 2)}\n`);
-  const agentEnv = { ...pcscd.env, SSCARD_CONFIG: paths.agentConfig };
-  startChild(
-    'terminal-agent',
-    'terminal-agent/dist/sscard.cjs',
-    ['agent', '--config', paths.agentConfig],
-    agentEnv,
-  );
-  await waitForHttp(`http://127.0.0.1:${agentPort}/healthz`, 'the terminal agent');
 
+  // 7. What the counters need to move money, through the operator API: once the hospital, the
+  // accounts and the pensioner's bank account; at every start this year's settlement policy and
+  // this month's pension run.
+  const api = operatorApi({
+    url: `https://127.0.0.1:${servicePort}`,
+    caCertPath: join(paths.service, 'ca', 'ca-cert.pem'),
+    adminTokenPath: join(paths.service, 'admin-token'),
+  });
+  const countersMarker = join(paths.service, '.seeded-counters');
+  if (!existsSync(countersMarker) && places.bank) {
+    say('setting up the hospital, the personal accounts and the pensioner’s bank account');
+    // The zone PIN key as the issuing bank's HSM holds it: the bank passes on the PIN its
+    // cardholder chose under it. The demo plays the bank once, and keeps no copy.
+    const zoneKeyFile = join(dataDir, 'keys', 'zone-pin-key');
+    runCli('sscard-hsm', 'card-service/dist/hsm/hsm-main.js', ['zone-pin-key', '--out', zoneKeyFile], hsmEnv);
+    const zonePinKey = Buffer.from(readFileSync(zoneKeyFile, 'utf8').trim(), 'hex');
+    rmSync(zoneKeyFile);
+    try {
+      await seedCounters(api, {
+        documents,
+        pensioner: places.bank,
+        zonePinKey,
+        deskTerminalId: TERMINALS.desk.id,
+      });
+    } finally {
+      zonePinKey.fill(0);
+    }
+    writeFileSync(countersMarker, new Date().toISOString());
+  }
+  const regions = [...new Set(documents.map((d) => d.card.cardIdCode.slice(0, 6)))];
+  const published = await publishDemoPolicies(api, regions);
+  if (published.length > 0) say(`settlement policies published: ${published.join(', ')}`);
+  const { month } = await runThisMonthsPensions(api);
+
+  const agentConfigs = {
+    kiosk: {
+      readers: {
+        // Its own readers only: the card and PSAM slots of the first vpcd reader, and the
+        // dual-interface reader; the counters' readers are theirs.
+        only: ['Virtual PCD 00 ', 'sscard dual-interface reader'],
+        psam: 'Virtual PCD 00 01',
+        ...(serialPath
+          ? { serial: [{ name: 'sscard serial reader', path: serialPath, profile: 'sscard-stx-bcc-keypad' }] }
+          : {}),
+      },
+      pin: { entry: 'keypad' },
+    },
+    // A desk's patient types the card PIN on the PIN pad that faces them.
+    desk: {
+      readers: { card: readers.desk, only: [readers.desk] },
+      pin: {
+        entry: 'pinpad',
+        pinpad: { profile: 'sscard-serial-pinpad', path: padPath('desk') },
+        timeoutMs: 60_000,
+      },
+    },
+    // A bank takes PINs on its PIN pad only; the bank PIN leaves the pad enciphered.
+    bank: {
+      readers: { card: readers.bank, only: [readers.bank] },
+      pin: {
+        entry: 'pinpad',
+        pinpad: { profile: 'sscard-serial-pinpad', path: padPath('bank') },
+        timeoutMs: 60_000,
+      },
+    },
+  };
+  for (const [counter, terminal] of Object.entries(TERMINALS)) {
+    const dir = agentDir(dataDir, counter);
+    const configPath = join(dir, 'agent.json');
+    const config = {
+      terminal,
+      api: { host: '127.0.0.1', port: agentPorts[counter], uiDir: join(root, 'kiosk-ui', 'dist', 'www') },
+      ...agentConfigs[counter],
+      emv: { caKeysPath: paths.caPublicKeys },
+      cardService: {
+        url: `https://127.0.0.1:${servicePort}`,
+        caCertPath: join(paths.service, 'ca', 'ca-cert.pem'),
+        ...(enrolmentCodes[counter] ? { enrolmentCode: enrolmentCodes[counter] } : {}),
+      },
+      dataDir: dir,
+    };
+    writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
+    startChild(
+      counter === 'kiosk' ? 'terminal-agent' : `${counter}-agent`,
+      'terminal-agent/dist/sscard.cjs',
+      ['agent', '--config', configPath],
+      { ...pcscd.env, SSCARD_CONFIG: configPath },
+      // The hall's own settings (SSCARD_DATA_DIR, SSCARD_API_PORT) would override the agent's
+      // config file, in which every agent has its own.
+      { baseEnv: agentEnvironment() },
+    );
+  }
+  for (const [counter, port] of Object.entries(agentPorts)) {
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`, `the ${counter} agent`);
+  }
+
+  const emulatorCli = `npx sscard-emulator${emulatorPort === 8687 ? '' : ` --control-port ${emulatorPort}`}`;
+  const who = (doc) => `${doc.holder.name}'s card ${doc.card.cardNumber} (PIN ${doc.pin.value} as issued)`;
   say('');
-  say(`kiosk UI:        http://127.0.0.1:${agentPort}/`);
+  say(`kiosk:           http://127.0.0.1:${agentPorts.kiosk}/`);
+  say(`                 ${who(places.kiosk)} in ${readers.kiosk}; type the PIN on the screen's keypad`);
+  say(`hospital desk:   http://127.0.0.1:${agentPorts.desk}/   (${HOSPITAL.name}, ${TERMINALS.desk.id})`);
   say(
-    `agent API:       http://127.0.0.1:${agentPort}/v1/readers (token in ${join(paths.agent, 'api-token')})`,
+    `                 ${who(places.desk)} in ${readers.desk}; type the bill, F9 pre-settles, Enter settles,`,
   );
-  say(`iReadCardBas:    ws://127.0.0.1:${agentPort}/ws/ministry`);
+  say(
+    `                 then the patient types the card PIN on the desk's pad: ${emulatorCli} press desk ${places.desk.pin.value}E`,
+  );
+  if (places.bank) {
+    say(`bank counter:    http://127.0.0.1:${agentPorts.bank}/   (${TERMINALS.bank.id})`);
+    say(
+      `                 ${who(places.bank)}, pensioner, ${month} paid, in ${readers.bank}; type an amount, Enter,`,
+    );
+    say(
+      `                 then the bank PIN on the counter's pad: ${emulatorCli} press bank ${DEMO_BANK_PIN}E`,
+    );
+  }
+  say(`another card:    ${emulatorCli} cards, then ${emulatorCli} insert card|desk|bank CARD_NUMBER`);
+  say(
+    `agent API:       http://127.0.0.1:${agentPorts.kiosk}/v1/readers (token in ${join(dataDir, 'api-token')}; the desk's and the bank's in ${join(dataDir, 'desk')}, ${join(dataDir, 'bank')})`,
+  );
+  say(`iReadCardBas:    ws://127.0.0.1:${agentPorts.kiosk}/ws/ministry`);
   say(
     `card registry:   https://127.0.0.1:${servicePort}/healthz (admin token in ${join(paths.service, 'admin-token')})`,
   );

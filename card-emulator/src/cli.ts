@@ -20,7 +20,7 @@ import { Emulator, serialSlot, vpcdSlot } from './control/emulator.js';
 import { createControlServer } from './control/server.js';
 import { parseFault } from './faults.js';
 import { createLogger } from '@sscard/log';
-import { SerialReaderFirmware } from './serial/index.js';
+import { SerialPinPadFirmware, SerialReaderFirmware } from './serial/index.js';
 
 const USAGE = `usage: sscard-emulator <command> [options]
 
@@ -42,10 +42,18 @@ const USAGE = `usage: sscard-emulator <command> [options]
       --serial                     also a serial reader on a socat pty pair; prints the host-side
                                    path for the terminal
       --serial-profile ID          its serial protocol profile (default sscard-stx-bcc)
+      --slot NAME=PORT             one more vpcd slot NAME on vpcd port PORT (a counter's reader);
+                                   repeatable
+      --pinpad NAME[=KEYFILE]      a serial PIN pad NAME on a socat pty pair; prints the host-side
+                                   path for the terminal. KEYFILE: the terminal PIN key (hex, as
+                                   \`sscard-hsm terminal-pin-key --format 0\` writes it) the pad
+                                   enciphers bank PINs under; repeatable
+      --pinpad-profile ID          the pads' profile (default sscard-serial-pinpad)
       --latency realistic          every APDU takes the time it would at 9600 baud T=0
       --control-port N             control API port on 127.0.0.1 (default 8687)
   cards | slots                    list the running emulator's cards or slots
   insert SLOT CARD | remove SLOT   put a card into a slot (swapping out what is there) or take it out
+  press SLOT|PAD KEYS              type on a reader's keypad or a PIN pad: digits, E Enter, C Cancel
   fault SLOT KIND [--delay-ms N]   none | mute | garbage | huge-length | endless-61xx | slow |
                                    realistic-latency | disconnect
 
@@ -72,7 +80,7 @@ async function writeKeys(out: string, force: boolean): Promise<void> {
   process.stdout.write(`keyset written to ${out}; CA public keys to ${publicKeysetPath(out)}\n`);
 }
 
-async function start(values: Record<string, string | boolean | undefined>): Promise<void> {
+async function start(values: Record<string, string | boolean | string[] | undefined>): Promise<void> {
   const started = Date.now();
   const keysPath = resolve(String(values.keys ?? DEFAULT_KEYSET_PATH));
   if (!existsSync(keysPath)) await writeKeys(keysPath, false);
@@ -106,6 +114,14 @@ async function start(values: Record<string, string | boolean | undefined>): Prom
       throw new UsageError(`bad port for slot ${name}`);
     emulator.addSlot(vpcdSlot(name, port, logger, { contactless: name === 'contactless' }));
   }
+  for (const spec of (values.slot as string[] | undefined) ?? []) {
+    const match = /^([a-z][a-z0-9-]*)=(\d+)$/.exec(spec);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) throw new UsageError(`--slot takes NAME=PORT, not "${spec}"`);
+    if (emulator.listSlots().some((s) => s.name === match[1]))
+      throw new UsageError(`slot ${match[1]} is given twice`);
+    emulator.addSlot(vpcdSlot(match[1]!, port, logger));
+  }
 
   if (values.serial) {
     const profileId = String(values['serial-profile'] ?? 'sscard-stx-bcc');
@@ -114,6 +130,34 @@ async function start(values: Record<string, string | boolean | undefined>): Prom
     const firmware = await SerialReaderFirmware.open({ path: pty.a, profile });
     emulator.addSlot(serialSlot('serial', firmware, () => void pty.close()));
     process.stdout.write(`serial reader (${profileId}) for the terminal at ${pty.b}\n`);
+  }
+
+  for (const spec of (values.pinpad as string[] | undefined) ?? []) {
+    const [name, keyFile] = spec.split('=', 2) as [string, string | undefined];
+    if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new UsageError(`--pinpad takes NAME[=KEYFILE], not "${spec}"`);
+    const profileId = String(values['pinpad-profile'] ?? 'sscard-serial-pinpad');
+    // The terminal's format 0 PIN key, loaded as a key-loading device would load it.
+    const key = keyFile ? Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'hex') : undefined;
+    if (key && key.length !== 16) throw new UsageError(`${keyFile}: expected a 16-byte key in hex`);
+    const pty = await startPtyPair();
+    const pad = await SerialPinPadFirmware.open({
+      path: pty.a,
+      profile: defaultProfiles().pinPad(profileId),
+      ...(key ? { terminalPinKeys: { 0: key } } : {}),
+    });
+    emulator.addPinPad({
+      name,
+      enciphers: key !== undefined,
+      get connected() {
+        return pad.connected;
+      },
+      pressKeys: (keys) => pad.pressKeys(keys),
+      async close() {
+        await pad.close();
+        await pty.close();
+      },
+    });
+    process.stdout.write(`serial PIN pad ${name} (${profileId}) for the terminal at ${pty.b}\n`);
   }
 
   const firstCard = (values.card as string | undefined) ?? documents[0]?.card.cardNumber;
@@ -190,6 +234,9 @@ async function main(argv: string[]): Promise<void> {
       'private-pcscd': { type: 'boolean' },
       serial: { type: 'boolean' },
       'serial-profile': { type: 'string' },
+      slot: { type: 'string', multiple: true },
+      pinpad: { type: 'string', multiple: true },
+      'pinpad-profile': { type: 'string' },
       latency: { type: 'string' },
       'control-port': { type: 'string' },
       'delay-ms': { type: 'string' },
@@ -225,6 +272,13 @@ async function main(argv: string[]): Promise<void> {
     case 'remove':
       if (args.length !== 1) throw new UsageError('remove SLOT');
       return print(await control(`/slots/${encodeURIComponent(args[0]!)}/remove`, {}, port));
+    case 'press': {
+      if (args.length !== 2) throw new UsageError('press SLOT|PAD KEYS');
+      const [target, keys] = args as [string, string];
+      const pads = (await control('/pinpads', undefined, port)) as { pinPads: { name: string }[] };
+      const where = pads.pinPads.some((p) => p.name === target) ? 'pinpads' : 'slots';
+      return print(await control(`/${where}/${encodeURIComponent(target)}/keys`, { keys }, port));
+    }
     case 'fault': {
       if (args.length !== 2) throw new UsageError('fault SLOT KIND');
       const fault = parseFault({

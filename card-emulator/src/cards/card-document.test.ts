@@ -5,13 +5,18 @@ import { CardDocumentError, luhnValid, parseCardDocument } from './card-document
 import { isValidCardNumber } from '@sscard/card-core';
 import { demoCardDocuments, personalise } from './personalise.js';
 
-test('demo documents are the same on every call: a generation 2 card and a generation 3 card with debit', () => {
-  const [gen2, gen3] = demoCardDocuments();
-  assert.deepEqual(demoCardDocuments(), [gen2, gen3]);
+test('demo documents are the same on every call: a generation 2 card, a generation 3 card with debit and a retiree’s', () => {
+  const [gen2, gen3, retiree] = demoCardDocuments();
+  assert.deepEqual(demoCardDocuments(), [gen2, gen3, retiree]);
   assert.equal(gen2!.card.specVersion, '2.00');
   assert.equal(gen2!.applications.debit, undefined);
   assert.equal(gen3!.card.specVersion, '3.00');
   assert.ok(gen3!.applications.debit);
+  // The pensioner of `npm start`'s bank counter: past retirement age, and a debit application to collect with.
+  assert.equal(retiree!.card.specVersion, '3.00');
+  assert.ok(Number(retiree!.holder.birthDate.slice(0, 4)) < 1966);
+  assert.ok(retiree!.applications.debit);
+  assert.equal(new Set(demoCardDocuments().map((d) => d.card.cardNumber)).size, 3);
 });
 
 test('demo holders have valid citizen IDs and cards issued in the prefecture of the SSN region', () => {

@@ -135,8 +135,10 @@ function demoSsn(region: string, birthDate: string, sequence: string): string {
 }
 
 /**
- * Two fixed demo cards: a generation 2 card without the debit application (Wenzhou, 330300) and
- * a generation 3 card with it (Wuxi, 320200). Same output on every call and every machine.
+ * Three fixed demo cards: a generation 2 card without the debit application (Wenzhou, 330300), a
+ * generation 3 card with it (Wuxi, 320200), and a retiree's generation 3 card with it (Wenzhou,
+ * 330300), whose pension `npm start` pays into the card account. Same output on every call and
+ * every machine.
  */
 export function demoCardDocuments(): CardDocument[] {
   return personalise(
@@ -150,6 +152,7 @@ export function demoCardDocuments(): CardDocument[] {
         serial: 2,
         pin: '123456',
       },
+      { ssn: demoSsn('330302', '19580421', '142'), name: '王秀英', generation: 3, serial: 3, pin: '123456' },
     ],
     { issueDate: '20240315', validityYears: 10 },
   );

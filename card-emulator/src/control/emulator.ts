@@ -6,6 +6,7 @@ import { ContactlessInterface } from '../cards/contactless.js';
 import { createCard, createPsam } from '../cards/index.js';
 import { CardWithFaults, type Fault, NO_FAULT } from '../faults.js';
 import { type Logger, silentLogger } from '@sscard/log';
+import type { KeypadKey } from '@sscard/agent-protocol';
 import type { SerialReaderFirmware } from '../serial/index.js';
 import type { SlotCard } from '../slot-card.js';
 
@@ -42,6 +43,26 @@ export interface CardState {
 }
 
 export class EmulatorError extends ValidationError {}
+
+/** A PIN pad standing beside a reader (a counter's serial pad): the cardholder types on it. */
+export interface PinPad {
+  readonly name: string;
+  readonly connected: boolean;
+  /** Whether the pad holds a terminal PIN key, so that it enciphers what is typed (a bank counter's pad). */
+  readonly enciphers: boolean;
+  /** Keys for the pad's next entry (or the running one). */
+  pressKeys(keys: readonly KeypadKey[]): void;
+  close(): void | Promise<void>;
+}
+
+export interface PinPadState {
+  name: string;
+  connected: boolean;
+  enciphers: boolean;
+}
+
+/** The control API's key letters (as for a reader's keypad) as the pad's keys. */
+const PAD_KEYS: Record<string, KeypadKey> = { E: 'enter', C: 'cancel' };
 
 export interface EmulatorOptions {
   logger?: Logger;
@@ -132,6 +153,7 @@ export class Emulator {
     { card: CardWithFaults; contactless: CardWithFaults | undefined; state: Omit<CardState, 'slot'> }
   >();
   private readonly slots = new Map<string, Slot>();
+  private readonly pinPads = new Map<string, PinPad>();
 
   private readonly logger: Logger;
 
@@ -163,6 +185,39 @@ export class Emulator {
 
   addSlot(slot: Slot): void {
     this.slots.set(slot.name, slot);
+  }
+
+  addPinPad(pad: PinPad): void {
+    this.pinPads.set(pad.name, pad);
+  }
+
+  listPinPads(): PinPadState[] {
+    return [...this.pinPads.values()].map(({ name, connected, enciphers }) => ({
+      name,
+      connected,
+      enciphers,
+    }));
+  }
+
+  /**
+   * Keys typed on a PIN pad: digits, `E` Enter, `C` Cancel. The pad plays them at its next entry,
+   * or at once in a running one, so they may be typed before the terminal asks.
+   */
+  pressPinPadKeys(padName: string, keys: string): PinPadState {
+    const pad = this.pinPads.get(padName);
+    if (!pad) {
+      throw new EmulatorError(
+        'UNKNOWN_PINPAD',
+        `no PIN pad ${padName}; PIN pads: ${[...this.pinPads.keys()].join(', ') || 'none'}`,
+      );
+    }
+    if (!/^[0-9EC]{1,32}$/.test(keys)) {
+      throw new EmulatorError('BAD_KEYS', 'keys are digits, E (Enter) and C (Cancel), 1 to 32 of them');
+    }
+    // The count only: what the cardholder types is a PIN.
+    this.logger.info('pinpad-keys-pressed', { pinPad: pad.name, count: keys.length });
+    pad.pressKeys([...keys].map((k) => PAD_KEYS[k] ?? (k as KeypadKey)));
+    return this.listPinPads().find((p) => p.name === padName)!;
   }
 
   cardIds(): string[] {
@@ -245,6 +300,7 @@ export class Emulator {
 
   async close(): Promise<void> {
     for (const slot of this.slots.values()) await slot.close();
+    for (const pad of this.pinPads.values()) await pad.close();
   }
 
   private state(slotName: string): SlotState {

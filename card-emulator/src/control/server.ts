@@ -39,6 +39,9 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
  *   POST /slots/{slot}/insert {card}  → the slot (a card elsewhere moves; a card in the slot is swapped out)
  *   POST /slots/{slot}/remove         → the slot
  *   POST /slots/{slot}/fault {kind, delayMs?, processingMs?} → the slot
+ *   POST /slots/{slot}/keys {keys}    → the slot (keys typed on its reader's keypad)
+ *   GET  /pinpads                     → {pinPads: [{name, connected, enciphers}]}
+ *   POST /pinpads/{pad}/keys {keys}   → the pad (keys for its next entry, or the running one)
  *
  * Requests whose Host is not a loopback name of this listener (DNS rebinding) and requests that
  * carry an Origin header are refused: no web page may drive the emulator.
@@ -97,6 +100,14 @@ async function handle(emulator: Emulator, req: IncomingMessage, res: ServerRespo
   if (method === 'GET' && url.pathname === '/healthz') return send(res, 200, { status: 'ok' });
   if (method === 'GET' && url.pathname === '/cards') return send(res, 200, { cards: emulator.listCards() });
   if (method === 'GET' && url.pathname === '/slots') return send(res, 200, { slots: emulator.listSlots() });
+  if (method === 'GET' && url.pathname === '/pinpads')
+    return send(res, 200, { pinPads: emulator.listPinPads() });
+  if (method === 'POST' && parts.length === 3 && parts[0] === 'pinpads' && parts[2] === 'keys') {
+    const body = await readJson(req);
+    if (typeof body.keys !== 'string')
+      return send(res, 400, { code: 'BAD_REQUEST', message: 'keys (digits, E, C) are required' });
+    return send(res, 200, emulator.pressPinPadKeys(parts[1]!, body.keys));
+  }
   if (method === 'POST' && parts.length === 3 && parts[0] === 'slots') {
     const slot = parts[1]!;
     const body = await readJson(req);

@@ -9,10 +9,14 @@ import { keyCheckValue, openKeyFile, readMasterKey, writeSecretFile } from './ke
 
 const USAGE = `usage: sscard-hsm [serve] [--dir DIR]
        sscard-hsm terminal-pin-key --terminal-id T --format 0|4 --out FILE [--dir DIR]
+       sscard-hsm zone-pin-key --out FILE [--dir DIR]
 
   serve               the HSM process: answers the service's host commands on DIR/hsm.sock
   terminal-pin-key    writes the PIN key to load into terminal T's PIN pad to FILE (mode 0600;
                       at the key-loading facility) and prints its check value
+  zone-pin-key        writes the zone PIN key shared with the card-issuing bank to FILE (mode
+                      0600; taken to the bank's HSM at the key exchange), under which the bank
+                      passes on the bank PINs its cardholders choose; prints its check value
 
 DIR: --dir, else SSCARD_HSM_DIR, else ./data/hsm. It holds service-keys.json (made by
 \`sscard-service keys\`), the socket and audit-checkpoints.jsonl, and must be mode 0700.
@@ -64,6 +68,14 @@ async function main(argv: string[]): Promise<number> {
     );
     await writeSecretFile(values.out, `${key.toString('hex').toUpperCase()}\n`);
     process.stdout.write(`check value ${keyCheckValue(key, format)}\n`);
+    key.fill(0);
+    return 0;
+  }
+  if (command === 'zone-pin-key') {
+    if (!values.out) throw new DomainError('USAGE', 'zone-pin-key --out FILE', 2);
+    const key = Buffer.from(keyset.pin.zoneKey, 'hex');
+    await writeSecretFile(values.out, `${key.toString('hex').toUpperCase()}\n`);
+    process.stdout.write(`check value ${keyCheckValue(key, 0)}\n`);
     key.fill(0);
     return 0;
   }

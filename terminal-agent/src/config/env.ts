@@ -24,6 +24,7 @@ export const ENV_OVERRIDES: ReadonlyArray<{ env: string; key: string; kind: EnvK
   { env: 'SSCARD_READERS_CARD', key: 'readers.card', kind: 'string' },
   { env: 'SSCARD_READERS_PSAM', key: 'readers.psam', kind: 'string' },
   { env: 'SSCARD_READERS_IGNORE', key: 'readers.ignore', kind: 'list' },
+  { env: 'SSCARD_READERS_ONLY', key: 'readers.only', kind: 'list' },
   { env: 'SSCARD_READERS_CARD_DEADLINE_MS', key: 'readers.cardDeadlineMs', kind: 'integer' },
   { env: 'SSCARD_PIN_ENTRY', key: 'pin.entry', kind: 'string' },
   { env: 'SSCARD_PIN_PINPAD_PROFILE', key: 'pin.pinpad.profile', kind: 'string' },

@@ -94,6 +94,13 @@ const readers = z.strictObject({
   /** Name substrings of readers the agent never touches (a fingerprint reader's CCID slot, a YubiKey). */
   ignore: z.array(z.string().min(1)).default([]),
   /**
+   * Name substrings of the PC/SC readers that belong to this terminal; when given, the agent
+   * touches no other PC/SC reader. For several terminals on one host sharing its PC/SC service (a
+   * service hall's counters on one machine), each with its own reader. Serial readers are
+   * configured one by one (`serial`) and are always the terminal's own.
+   */
+  only: z.array(z.string().min(1)).default([]),
+  /**
    * How long a card may take to answer one command before it counts as mute (`CardMute`). Real
    * cards answer in well under a second; a card that says nothing for this long will not answer.
    */

@@ -75,6 +75,19 @@ describe('reader roles', () => {
       );
     });
 
+    it('ignores every PC/SC reader outside readers.only, but never a configured serial reader', () => {
+      const roles = readerRoleResolver(
+        { ignore: [], card: 'Virtual PCD #4 00 00', only: ['Virtual PCD #4 00 00'] },
+        loadProfiles(),
+      );
+      assert.deepEqual(roles('Virtual PCD #4 00 00', 'pcsc'), { role: 'user', profile: 'configuration' });
+      // The counter's own reader entry has a PSAM slot it does not use, and the hall has other readers.
+      assert.equal(roleOf(roles, 'Virtual PCD #4 00 01'), 'ignore');
+      assert.equal(roleOf(roles, 'Virtual PCD 00 00'), 'ignore');
+      assert.equal(roleOf(roles, 'Virtual PCD 00 01'), 'ignore');
+      assert.equal(roles('sscard serial reader', 'serial').role, 'user');
+    });
+
     it('makes a serial reader a user slot', () => {
       assert.deepEqual(readerRoleResolver({ ignore: [] }, loadProfiles())('sscard serial reader', 'serial'), {
         role: 'user',

@@ -36,6 +36,8 @@ export interface ConfiguredReaders {
   card?: string | undefined;
   psam?: string | undefined;
   ignore: readonly string[];
+  /** When not empty, a PC/SC reader whose name contains none of these is ignored. */
+  only?: readonly string[] | undefined;
 }
 
 function matches(pattern: string | RegExp, name: string): boolean {
@@ -80,7 +82,16 @@ function configuredRules(readers: ConfiguredReaders): ReaderRoleRule[] {
   ];
 }
 
-/** The terminal's one reader-role resolver (the daemon's and the CLI's): configuration, then profiles. */
+/**
+ * The terminal's one reader-role resolver (the daemon's and the CLI's): PC/SC readers outside
+ * `readers.only` are ignored, then configuration, then profiles.
+ */
 export function readerRoleResolver(readers: ConfiguredReaders, profiles: ReaderProfiles): ReaderRoleResolver {
-  return combineRoleResolvers(configuredRules(readers), profileRoleResolver(profiles));
+  const resolve = combineRoleResolvers(configuredRules(readers), profileRoleResolver(profiles));
+  const only = readers.only ?? [];
+  if (only.length === 0) return resolve;
+  return (name, kind) =>
+    kind === 'pcsc' && !only.some((pattern) => name.includes(pattern))
+      ? { role: 'ignore', profile: 'configuration' }
+      : resolve(name, kind);
 }
