@@ -363,8 +363,8 @@ async function main() {
       readers: {
         // Its own readers only: the card and PSAM slots of the first vpcd reader, and the
         // dual-interface reader; the counters' readers are theirs.
-        only: ['Virtual PCD 00 ', 'sscard dual-interface reader'],
-        psam: 'Virtual PCD 00 01',
+        only: pcscd.readerNames.slice(0, 4),
+        psam: pcscd.readerNames[1],
         ...(serialPath
           ? { serial: [{ name: 'sscard serial reader', path: serialPath, profile: 'sscard-stx-bcc-keypad' }] }
           : {}),

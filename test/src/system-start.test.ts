@@ -68,6 +68,10 @@ describe('npm start', () => {
     assert.ok(logged('card inserted', 'Virtual PCD 00 00'), output);
     // The serial reader with a PIN keypad (sscard-stx-bcc-keypad) on its pseudo-terminal.
     assert.ok(logged('reader added', 'sscard serial reader'), output);
+    // Not the desk's or the bank counter's readers, which the same pcscd offers.
+    const kioskLines = output.split('\n').filter((line) => line.startsWith('[terminal-agent]'));
+    assert.ok(kioskLines.length > 0);
+    assert.ok(!kioskLines.some((line) => line.includes('Virtual PCD #')), output);
   });
 
   test('sscard read prints the verified card with its registry check', async () => {
