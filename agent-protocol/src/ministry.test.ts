@@ -13,7 +13,7 @@ describe('ministry return codes', () => {
   test('name every code of the interface, each with its meaning in Chinese and English', () => {
     const codes = [
       0, -1, -2, -3, -4, -11, -12, -13, -14, -20, -21, -22, -23, -24, -31, -32, -33, -34, -35, -36, -41, -42,
-      -51, -52, -2201, -2202, -2203, -2204,
+      -51, -52, -2201, -2202, -2203, -2204, -2205,
     ];
     assert.deepEqual(
       Object.values(MinistryReturnCode).sort((a, b) => b - a),

@@ -41,6 +41,8 @@ export const MinistryReturnCode = {
   PSAM_ALGORITHM_UNSUPPORTED: -2202,
   PSAM_KEY_MISSING: -2203,
   HSM_NOT_NEEDED: -2204,
+  /** PIN reload or unblock without a clerk's authorisation for this card and operation (bureau counters). */
+  PIN_NOT_AUTHORISED: -2205,
 } as const;
 export type MinistryReturnCodeName = keyof typeof MinistryReturnCode;
 export type MinistryReturnCode = (typeof MinistryReturnCode)[MinistryReturnCodeName];
@@ -95,6 +97,10 @@ export const MINISTRY_RETURN_CODE_MEANINGS: Readonly<Record<MinistryReturnCode, 
   },
   [MinistryReturnCode.PSAM_KEY_MISSING]: { zh: 'PSAM卡内无RKSSSE密钥', en: 'no RKSSSE key in the PSAM' },
   [MinistryReturnCode.HSM_NOT_NEEDED]: { zh: '无需加密机认证', en: 'HSM authentication not needed' },
+  [MinistryReturnCode.PIN_NOT_AUTHORISED]: {
+    zh: '未经经办人员授权',
+    en: 'no clerk authorisation for this card and operation',
+  },
 };
 
 export function isMinistryReturnCode(code: number): code is MinistryReturnCode {

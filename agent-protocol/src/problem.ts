@@ -28,6 +28,8 @@ export const API_PROBLEM_CODES = [
   'TERMINAL_TYPE_FORBIDDEN',
   /** The terminal has no card-service configured. */
   'REGISTRY_NOT_CONFIGURED',
+  /** A bureau counter holds no clerk's authorisation of this PIN reload or unblock for the card in the reader. */
+  'PIN_NOT_AUTHORISED',
   /** The agent failed; the details went to its log. */
   'INTERNAL',
 ] as const;

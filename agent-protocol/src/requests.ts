@@ -65,6 +65,35 @@ export const bankWithdrawalRequest = z.strictObject({
   pinFormat: z.union([z.literal(0), z.literal(4)]).default(0),
 });
 
+/** The clerk's operator token, as they give it at the counter (the agent keeps it for no longer than the call). */
+const clerkToken = z.string().min(1, "the clerk's operator token").max(200);
+
+const pinOperation = z.enum(['reload', 'unblock']);
+
+/** A clerk signing in at a bureau counter. */
+export const clerkSignInRequest = z.strictObject({ clerkToken });
+
+/**
+ * A clerk's authorisation of one PIN reload or unblock for the card in the reader: the card number
+ * is read from the card; the ID number is the one on the identity document the citizen shows.
+ */
+export const pinAuthorisationRequest = z.strictObject({
+  reader: readerName.optional(),
+  operation: pinOperation,
+  clerkToken,
+  holderIdNumber: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^[0-9]{17}[0-9X]$/, '18 characters: 17 digits and a digit or X'),
+});
+
+/** The authorised PIN reload or unblock on the card in the reader (the PSAM's MAC, or the HSM's). */
+export const pinManagementRequest = z.strictObject({
+  reader: readerName.optional(),
+  operation: pinOperation,
+});
+
 /** The body schema of each REST route that takes one, by its name in `AGENT_API_PATHS`. */
 export const AGENT_REQUEST_BODIES = {
   readCard: readerRequest,
@@ -77,4 +106,7 @@ export const AGENT_REQUEST_BODIES = {
   citizenSummary: cardServiceRequest,
   pensionStatement: cardServiceRequest,
   pensionCertification: cardServiceRequest,
+  bureauClerk: clerkSignInRequest,
+  pinAuthorisation: pinAuthorisationRequest,
+  pinManagement: pinManagementRequest,
 } as const;

@@ -1,7 +1,15 @@
 import type { TerminalInstitution, TerminalType } from '@sscard/registry-protocol';
 import type { z } from 'zod';
 import type { ReaderState } from './readers.js';
-import type { enrolRequest, readerRequest, reportLostRequest, unparkRequest } from './requests.js';
+import type {
+  clerkSignInRequest,
+  enrolRequest,
+  pinAuthorisationRequest,
+  pinManagementRequest,
+  readerRequest,
+  reportLostRequest,
+  unparkRequest,
+} from './requests.js';
 
 /**
  * The local REST API (`/v1`), for integrators' pages and programs. Answers: `CardReadView`,
@@ -17,6 +25,9 @@ import type { enrolRequest, readerRequest, reportLostRequest, unparkRequest } fr
  *   POST /v1/citizen/summary    ReaderRequest → CitizenSummaryReply (kiosk; PIN first)
  *   POST /v1/card/pension-certification  ReaderRequest → PensionCertificationReply (kiosk, bank)
  *   POST /v1/card/pension-statement      ReaderRequest → PensionStatementReply (bank; PIN first)
+ *   POST /v1/bureau/clerk       ClerkSignInRequest → ClerkView (bureau)
+ *   POST /v1/bureau/pin-authorisation  PinAuthorisationLocalRequest → PinAuthorisationView (bureau)
+ *   POST /v1/bureau/pin-management     PinManagementRequest → PinManagementView (bureau)
  *   POST /v1/registry/enrol     EnrolRequest → EnrolAnswer (API token clients only)
  *   GET  /v1/outbox             → OutboxAnswer (API token clients only)
  *   POST /v1/outbox/unpark      UnparkRequest → OutboxAnswer (API token clients only)
@@ -47,6 +58,10 @@ export interface TerminalView {
    */
   institution: TerminalInstitution | null;
 }
+
+export type ClerkSignInRequest = z.input<typeof clerkSignInRequest>;
+export type PinAuthorisationLocalRequest = z.input<typeof pinAuthorisationRequest>;
+export type PinManagementRequest = z.input<typeof pinManagementRequest>;
 
 /** Names the reader to use; without it, the one reader holding a card. */
 export type ReaderRequest = z.input<typeof readerRequest>;
@@ -120,7 +135,41 @@ export const AGENT_API_PATHS = {
   citizenSummary: '/v1/citizen/summary',
   pensionCertification: '/v1/card/pension-certification',
   pensionStatement: '/v1/card/pension-statement',
+  bureauClerk: '/v1/bureau/clerk',
+  pinAuthorisation: '/v1/bureau/pin-authorisation',
+  pinManagement: '/v1/bureau/pin-management',
 } as const;
+
+/** `POST /v1/bureau/clerk` (bureau counters): the clerk whose operator token may authorise PIN reload and unblock. */
+export interface ClerkView {
+  /** The operator token's id: what the audit log names the clerk by. */
+  operatorId: string;
+  name: string;
+}
+
+/**
+ * `POST /v1/bureau/pin-authorisation` (bureau counters): the clerk's authorisation of one PIN
+ * reload or unblock for the card in the reader, held by the agent for that card until it is used,
+ * the card leaves the reader, or `expiresAt` passes. A second authorisation replaces the first.
+ */
+export interface PinAuthorisationView {
+  operation: 'reload' | 'unblock';
+  /** Masked unless the terminal reveals personal data. */
+  cardNumber: string;
+  clerk: ClerkView;
+  expiresAt: string;
+}
+
+/**
+ * `POST /v1/bureau/pin-management` (bureau counters): the authorised operation done on the card
+ * in the reader — `ok` with the ministry code 0, else the ministry code of what stopped it (-2205:
+ * no authorisation held for this card and operation). A reload sets the initial PIN `123456`.
+ */
+export interface PinManagementView {
+  operation: 'reload' | 'unblock';
+  ok: boolean;
+  code: number;
+}
 
 /**
  * `POST /v1/card/pin/bank-block` (bank terminals): the cardholder's bank PIN for the card in the

@@ -145,6 +145,8 @@ const configSchema = z
       })
       .default({ lifetimeDays: 90, maxLifetimeDays: 365, rotationOverlapSeconds: 3600 }),
     challengeTtlSeconds: z.number().int().min(5).max(600).default(60),
+    /** How long a clerk's authorisation of a PIN reload or unblock stays good for its one use. */
+    pinAuthorisationTtlSeconds: z.number().int().min(30).max(1800).default(300),
     enrolmentCodeTtlSeconds: z
       .number()
       .int()

@@ -5,6 +5,7 @@ import { AuditCheckpointer } from './audit/audit-checkpoints.js';
 import { AuditWriter } from './audit/audit-writer.js';
 import { type Clock, systemClock } from './clock.js';
 import { type ServiceConfig, dataPath, hsmDir } from './config.js';
+import { PinAuthorisations } from './bureau-counter/pin-authorisations.js';
 import { CardPresence } from './card-auth/card-presence.js';
 import { PinBlocks } from './card-auth/pin-blocks.js';
 import { HsmSteps } from './ministry/hsm-steps.js';
@@ -99,6 +100,12 @@ export async function startService(
     }
     const registry = new Registry(store, clock, config.lifecycle);
     const presence = new CardPresence(store, clock, hsm, config.challengeTtlSeconds);
+    const pinAuthorisations = new PinAuthorisations(
+      store,
+      clock,
+      presence,
+      config.pinAuthorisationTtlSeconds,
+    );
     const checkpointer = new AuditCheckpointer(store, hsm, log, {
       every: config.audit.checkpointEvery,
       intervalSeconds: config.audit.checkpointIntervalSeconds,
@@ -160,7 +167,8 @@ export async function startService(
       statistics,
       contacts,
       externalAuth: new ExternalAuthentication(store, hsm, audit),
-      hsmSteps: new HsmSteps(store, hsm, audit),
+      hsmSteps: new HsmSteps(store, hsm, audit, pinAuthorisations),
+      pinAuthorisations,
       pinBlocks: new PinBlocks(hsm, audit),
       ca,
       log,

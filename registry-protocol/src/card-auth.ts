@@ -80,12 +80,20 @@ export type HsmStepAnswer = z.output<typeof hsmStepAnswerSchema>;
 export const PIN_MANAGEMENT_OPERATIONS = ['reload', 'unblock'] as const;
 export type PinManagementOperation = (typeof PIN_MANAGEMENT_OPERATIONS)[number];
 
-/** Which counter terminals may have the HSM MAC a card's PIN reload or unblock (the lifecycle's `resetPin` actors). */
-export const PIN_MANAGEMENT_TERMINALS = ['bank'] as const satisfies readonly TerminalType[];
+/**
+ * Where a card's PIN is reloaded or unblocked: at a bureau counter, with a clerk's authorisation
+ * (pin-authorisations.ts; the lifecycle's `resetPin` actors). A bank counter serves the card's
+ * money, not its PIN.
+ */
+export const PIN_MANAGEMENT_TERMINALS = ['bureau'] as const satisfies readonly TerminalType[];
 
-/** The PIN command the HSM is to MAC, with the first step's output. */
+/** The PIN command the HSM is to MAC, with the first step's output and the clerk's authorisation it spends. */
 export const hsmPinStepRequestSchema = z
-  .strictObject({ operation: z.enum(PIN_MANAGEMENT_OPERATIONS), step1: z.string().min(1).max(300) })
+  .strictObject({
+    operation: z.enum(PIN_MANAGEMENT_OPERATIONS),
+    step1: z.string().min(1).max(300),
+    authorisationId: z.uuid(),
+  })
   .register(contracts, { id: 'HsmPinStepRequest' });
 export type HsmPinStepRequest = z.input<typeof hsmPinStepRequestSchema>;
 
@@ -152,7 +160,7 @@ export const cardAuthRoutes = [
     method: 'post',
     path: '/v1/card-auth/hsm-pin',
     summary:
-      'The second-step key of iReloadPIN_HSM_Step1 / iUnblockPIN_HSM_Step1: the card verified, and the MAC of its RELOAD PIN (to the initial PIN) or PIN UNBLOCK command; counter terminals only, audited',
+      "The second-step key of iReloadPIN_HSM_Step1 / iUnblockPIN_HSM_Step1: the card verified, and the MAC of its RELOAD PIN (to the initial PIN) or PIN UNBLOCK command; bureau counters only, spending a clerk's authorisation for the card, audited",
     tag: 'terminal',
     access: { terminals: PIN_MANAGEMENT_TERMINALS },
     body: hsmPinStepRequestSchema,

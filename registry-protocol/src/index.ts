@@ -4,6 +4,7 @@ export * from './audit.js';
 export { contracts } from './contracts.js';
 export * from './card-auth.js';
 export * from './pin-blocks.js';
+export * from './pin-authorisations.js';
 export * from './cards.js';
 export * as fields from './fields.js';
 export * from './holders.js';

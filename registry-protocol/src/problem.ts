@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { contracts } from './contracts.js';
 import { PENSION_REFUSALS } from './pension/entitlements.js';
+import { PIN_AUTHORISATION_REFUSALS } from './pin-authorisations.js';
 import { LIFE_EVENT_REFUSALS } from './pension/life-events.js';
 import { WITHDRAWAL_REFUSALS } from './pension/withdrawal.js';
 import { RISK_REFUSALS } from './risk.js';
@@ -106,6 +107,7 @@ export const PROBLEM_CODES = [
   ...LIFE_EVENT_REFUSALS,
   ...WITHDRAWAL_REFUSALS,
   ...RISK_REFUSALS,
+  ...PIN_AUTHORISATION_REFUSALS,
   ...ANALYSIS_REFUSALS,
   ...STATISTICS_REFUSALS,
 ] as const;

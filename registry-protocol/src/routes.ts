@@ -7,6 +7,7 @@ import { operatorRoutes } from './operators.js';
 import { pensionRoutes } from './pension/routes.js';
 import { riskRoutes } from './risk.js';
 import { opsRoutes } from './ops.js';
+import { pinAuthorisationRoutes } from './pin-authorisations.js';
 import { pinBlockRoutes } from './pin-blocks.js';
 import type { RouteContract } from './route.js';
 import { settlementRoutes } from './settlement/routes.js';
@@ -25,6 +26,7 @@ export const ROUTES = [
   ...identityRoutes,
   ...cardAuthRoutes,
   ...pinBlockRoutes,
+  ...pinAuthorisationRoutes,
   ...cardRoutes,
   ...operatorRoutes,
   ...holderRoutes,

@@ -75,5 +75,7 @@ export const SCOPES = [
   'statistics:read',
   /** Prometheus scrapers from other hosts. */
   'metrics:read',
+  /** A bureau counter clerk: authorises a card's PIN reload or unblock at the counter, for the citizen before them. */
+  'pin:authorise',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseHsmStep1, parseReadCardBas, SSSE_AID } from '@sscard/card-core';
@@ -239,38 +240,20 @@ describe('ministry two-step calls through the bureau HSM', () => {
     assert.equal((await call({ func: 'iReadCard_HSM_Step1', in: ['1', '', 'EF09|'] })).success, -14);
   });
 
-  it('unblocks a blocked PIN and reloads a forgotten one at the counter, audited by the service', async () => {
+  it('leaves PIN reload and unblock to the bureau counters: a bank counter offers neither', async () => {
     await remove();
     // The citizen tried three wrong PINs: the card blocked its PIN.
     selected(card);
     for (let i = 0; i < 3; i++) apdu(card, '0020000003999999');
     assert.equal(apdu(card, '0020000003999999'), 0x6983);
     await insert(card);
-
-    const pinValue = parseCardDocument(seeded.document).pin.value;
-    const unblocked = await call({ function: 'iUnblockPIN', iType: 1, pCardInfo: `${seeded.cardIdCode}|` });
-    assert.equal(unblocked.success, 0);
+    assert.equal((await call({ function: 'iUnblockPIN', iType: 1, pCardInfo: '' })).success, -13);
+    assert.equal((await call({ func: 'iReloadPIN_HSM_Step1', in: ['1', ''] })).success, -13);
+    const relayed = await hsm('iUnblockPIN_HSM_Step1', 'anything');
+    assert.equal(relayed.status, 403);
+    assert.equal(relayed.body.code, 'TERMINAL_TYPE_FORBIDDEN');
     await remove();
-    // The PIN is the citizen's own again, with its tries restored.
-    assert.equal(apdu(selected(card), `0020000003${pinValue}`), 0x9000);
-
-    await insert(card);
-    const step1 = await call({ func: 'iReloadPIN_HSM_Step1', in: ['1', `${seeded.cardNumber}|`] });
-    assert.equal(step1.success, 0);
-    const key = await hsm('iReloadPIN_HSM_Step1', step1.pOutInfo);
-    assert.equal(key.status, 200);
-    assert.equal((await call({ func: 'iReloadPIN_HSM_Step2', in: [key.body.pKey] })).success, 0);
-    await remove();
-    // Reloaded to the initial PIN, which the citizen then changes.
-    assert.equal(apdu(selected(card), '0020000003123456'), 0x9000);
-    assert.equal(apdu(selected(card), `0020000003${pinValue}`), pinValue === '123456' ? 0x9000 : 0x63c2);
-
-    const audited = await auditActions();
-    assert.ok(audited.includes('card.hsmPinUnblock ok'));
-    assert.ok(audited.includes('card.hsmPinReload ok'));
-    // A PIN step for another card than the one named is refused before the card is touched.
-    await insert(card);
-    assert.equal((await call({ func: 'iUnblockPIN_HSM_Step1', in: ['1', 'X0000001A|'] })).success, -22);
+    assert.equal(apdu(selected(card), '0020000003999999'), 0x6983);
   });
 
   it("refuses a kiosk the HSM's PIN MACs", async () => {
@@ -282,9 +265,10 @@ describe('ministry two-step calls through the bureau HSM', () => {
     });
     const kiosk = new RegistryClient({ serviceUrl: registry.service.url, credentials: enrolled.credentials });
     try {
-      const step1 = await call({ func: 'iUnblockPIN_HSM_Step1', in: ['1', ''] });
+      await insert(card);
+      const step1 = await call({ func: 'iReadCardBas_HSM_Step1', in: ['1'] });
       assert.equal(step1.success, 0);
-      await assert.rejects(kiosk.hsmPinStep('unblock', step1.pOutInfo), (e) => {
+      await assert.rejects(kiosk.hsmPinStep('unblock', step1.pOutInfo, randomUUID()), (e) => {
         assert.ok(isRegistryError(e));
         assert.equal(e.details?.status, 403);
         return true;

@@ -1,3 +1,4 @@
+import type { PinAuthorisations } from '../bureau-counter/pin-authorisations.js';
 import type { Clock } from '../clock.js';
 import type { ServiceConfig } from '../config.js';
 import type { CardPresence } from '../card-auth/card-presence.js';
@@ -45,6 +46,8 @@ export interface Services {
   statistics: StatisticsRollUp;
   externalAuth: ExternalAuthentication;
   hsmSteps: HsmSteps;
+  /** A clerk's authorisation of a card's PIN reload or unblock at a bureau counter. */
+  pinAuthorisations: PinAuthorisations;
   pinBlocks: PinBlocks;
   hsm: HsmClient;
   ca: CertificateAuthority;

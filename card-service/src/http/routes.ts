@@ -159,8 +159,29 @@ export function buildRoutes(svc: Services, openapi: OpenapiDocument): RouteDef[]
     answerHsmPinStep: {
       handle: async (ctx) => {
         const t = terminalOf(ctx);
-        return { body: await svc.hsmSteps.pin(t, ctx.body.operation, ctx.body.step1) };
+        const b = ctx.body;
+        return { body: await svc.hsmSteps.pin(t, b.operation, b.step1, b.authorisationId) };
       },
+    },
+    signInCounterClerk: {
+      handle: async (ctx) => ({
+        body: await svc.pinAuthorisations.signIn(terminalOf(ctx), ctx.body.clerkToken),
+      }),
+    },
+    authorisePinManagement: {
+      handle: async (ctx) => ({
+        status: 201,
+        body: await svc.pinAuthorisations.authorise(terminalOf(ctx), ctx.body),
+      }),
+    },
+    redeemPinAuthorisation: {
+      handle: async (ctx) => ({
+        body: await svc.pinAuthorisations.redeemForPsam(
+          terminalOf(ctx),
+          ctx.params.authorisationId!,
+          ctx.body,
+        ),
+      }),
     },
     applyCardEvent: {
       handle: async (ctx) => {

@@ -35,7 +35,8 @@ export const TRANSITIONS: Readonly<Record<CardEvent, Transition>> = {
   reportFormalLoss: { from: ['active', 'temporarily_lost'], to: 'lost', actors: ['operator'] },
   replace: { from: ['active', 'temporarily_lost', 'lost'], to: 'replaced', actors: ['operator'] },
   cancel: { from: ['issued', 'active', 'temporarily_lost', 'lost'], to: 'cancelled', actors: ['operator'] },
-  resetPin: { from: ['issued', 'active'], to: null, actors: ['operator', 'bank'] },
+  // At a bureau counter, on a clerk's authorisation (bureau-counter/pin-authorisations.ts).
+  resetPin: { from: ['issued', 'active'], to: null, actors: ['operator', 'bureau'] },
 };
 
 /** The state after `event`, or a DomainError naming the state and the event. */

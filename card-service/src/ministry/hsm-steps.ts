@@ -13,7 +13,7 @@ import type {
 } from '@sscard/registry-protocol';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import { DomainError } from '../errors.js';
-import { nextState } from '../lifecycle/transitions.js';
+import type { PinAuthorisations } from '../bureau-counter/pin-authorisations.js';
 import type { Card } from '../registry/model.js';
 import { getCardByIdCode } from '../registry/queries.js';
 import { cardSubject } from '../registry/subjects.js';
@@ -22,6 +22,13 @@ import type { HsmClient } from '../hsm/hsm-client.js';
 
 /** A RELOAD PIN from the HSM sets the initial PIN: the citizen chooses their own with a PIN change, at the pad. */
 export const RELOADED_PIN = '123456';
+
+/** The second step's value, and for a PIN MAC the clerk whose authorisation it spent. */
+interface SecondValue {
+  value: string;
+  operatorId?: string;
+  details?: Record<string, unknown>;
+}
 
 export interface HsmStepTerminal {
   terminalId: string;
@@ -35,14 +42,17 @@ export interface HsmStepTerminal {
  * CHALLENGE value. The HSM answers only for a card of this registry whose answer its issuer's key
  * reproduces — a card that is not genuine gets neither a cryptogram nor a MAC — and then gives the
  * EXTERNAL AUTHENTICATE cryptogram (a read) or the MAC of RELOAD PIN / PIN UNBLOCK (PIN
- * management, which the route admits from counter terminals only). Every answer is audited: each
- * opens a citizen's data or changes their card.
+ * management, which the route admits from bureau counters only, and which spends a clerk's
+ * authorisation for that card and operation before the HSM makes the MAC). Every answer is
+ * audited, a PIN MAC with the clerk who authorised it: each opens a citizen's data or changes
+ * their card.
  */
 export class HsmSteps {
   constructor(
     private readonly store: Store,
     private readonly hsm: HsmClient,
     private readonly audit: AuditWriter,
+    private readonly authorisations: PinAuthorisations,
   ) {}
 
   read(terminal: HsmStepTerminal, step1: string): Promise<HsmStepAnswer> {
@@ -52,15 +62,24 @@ export class HsmSteps {
         cardIdCode: fields.cardIdCode,
         challenge: fields.challenge,
       });
-      return cryptogram;
+      return { value: cryptogram };
     });
   }
 
-  pin(terminal: HsmStepTerminal, operation: PinManagementOperation, step1: string): Promise<HsmStepAnswer> {
+  pin(
+    terminal: HsmStepTerminal,
+    operation: PinManagementOperation,
+    step1: string,
+    authorisationId: string,
+  ): Promise<HsmStepAnswer> {
     const action = operation === 'reload' ? 'card.hsmPinReload' : 'card.hsmPinUnblock';
     return this.answer(terminal, step1, action, async (fields, card) => {
-      // The PIN is the card's; a card the registry has closed is not given a new one.
-      nextState(card, 'resetPin', terminal.type);
+      // Spent before the MAC is made, and only for the card the HSM has just vouched for (whose
+      // state allows a PIN reset): an authorisation for another card opens nothing.
+      const redeemed = await this.store.transaction((tx) =>
+        this.authorisations.redeemIn(tx, terminal, authorisationId, card, operation, 'hsm'),
+      );
+      if (!redeemed.ok) throw redeemed.error;
       const request = {
         algorithm: card.algorithm,
         cardIdCode: fields.cardIdCode,
@@ -71,7 +90,7 @@ export class HsmSteps {
           ? // A PIN's BCD is its digits read as hex.
             await this.hsm.pinReloadMac({ ...request, newPinBcd: RELOADED_PIN })
           : await this.hsm.pinUnblockMac(request);
-      return mac;
+      return { value: mac, operatorId: redeemed.value.operatorId, details: { authorisationId } };
     });
   }
 
@@ -79,7 +98,7 @@ export class HsmSteps {
     terminal: HsmStepTerminal,
     step1: string,
     action: string,
-    secondValue: (fields: HsmStep1Fields, card: Card) => Promise<string>,
+    secondValue: (fields: HsmStep1Fields, card: Card) => Promise<SecondValue>,
   ): Promise<HsmStepAnswer> {
     // A malformed step is card-core's error, answered 400 VALIDATION_FAILED.
     const fields = parseHsmStep1(step1);
@@ -102,7 +121,7 @@ export class HsmSteps {
       cryptogram: fields.internalAnswer,
     });
     if (!verified) return refuse('CRYPTOGRAM_INVALID');
-    let external: string;
+    let external: SecondValue;
     try {
       external = await secondValue(fields, card);
     } catch (e) {
@@ -118,10 +137,15 @@ export class HsmSteps {
     }
     await this.audit.append({
       terminalId: terminal.terminalId,
+      operatorId: external.operatorId ?? null,
       action,
       subject: cardSubject(card.cardNumber),
       result: 'ok',
+      ...(external.details ? { details: external.details } : {}),
     });
-    return { verified: true, pKey: formatHsmKey({ internal: fields.internalAnswer, external }) };
+    return {
+      verified: true,
+      pKey: formatHsmKey({ internal: fields.internalAnswer, external: external.value }),
+    };
   }
 }

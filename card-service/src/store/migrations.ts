@@ -989,6 +989,25 @@ export const MIGRATIONS: readonly Migration[] = [
       ],
     },
   },
+  {
+    version: 24,
+    name: "PIN reload and unblock: a clerk's single-use authorisation at a bureau counter",
+    statements: [
+      // One row per authorisation; `used_at` is set once, under the row's lock, by its first use.
+      `CREATE TABLE pin_authorisations (
+        authorisation_id TEXT PRIMARY KEY,
+        terminal_id TEXT NOT NULL REFERENCES terminals (terminal_id),
+        operator_id TEXT NOT NULL REFERENCES operator_tokens (token_id),
+        card_number TEXT NOT NULL REFERENCES cards (card_number),
+        operation TEXT NOT NULL CHECK (operation IN ('reload', 'unblock')),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT,
+        used_via TEXT CHECK (used_via IN ('psam', 'hsm'))
+      )`,
+      'CREATE INDEX pin_authorisations_card ON pin_authorisations (card_number)',
+    ],
+  },
 ];
 
 /** Tables the service only ever appends to: its role has no UPDATE, DELETE or TRUNCATE on them. */

@@ -1,3 +1,5 @@
+import type { ClerkView, PinAuthorisationView, PinManagementView } from '@sscard/agent-protocol';
+import type { PinManagementOperation } from '@sscard/registry-protocol';
 import type { EventEmitter } from 'node:events';
 import type {
   BankPinBlockView,
@@ -56,6 +58,20 @@ export interface AgentActions extends EventEmitter<AgentActionEvents> {
     amount: number;
     pinFormat?: 0 | 4;
   }): Promise<BankWithdrawalView>;
+  /** A clerk signing in at a bureau counter (see CardActions.signInClerk). */
+  signInClerk(request: { clerkToken: string }): Promise<ClerkView>;
+  /** A clerk's authorisation of one PIN reload or unblock for the card in the reader (bureau counters). */
+  authorisePin(request: {
+    reader?: string | undefined;
+    operation: PinManagementOperation;
+    clerkToken: string;
+    holderIdNumber: string;
+  }): Promise<PinAuthorisationView>;
+  /** The authorised PIN reload or unblock on the card in the reader (bureau counters). */
+  managePin(request: {
+    reader?: string | undefined;
+    operation: PinManagementOperation;
+  }): Promise<PinManagementView>;
   readonly ministry: MinistryBackend;
   /** The bureau HSM's key (`pKey`) for a first step's output, through the terminal's link to card-service. */
   hsmStep(request: { function: HsmStepRequest['function']; step1: string }): Promise<string>;

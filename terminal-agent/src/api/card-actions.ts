@@ -30,10 +30,10 @@ import type {
 } from '@sscard/agent-protocol';
 import { ReaderError } from '../readers/errors.js';
 import type { AuthorisationOutcome } from '../registry/bank-withdrawal.js';
-import {
-  PIN_MANAGEMENT_TERMINALS as PIN_MANAGEMENT_TERMINAL_TYPES,
-  type PinManagementOperation,
-} from '@sscard/registry-protocol';
+import { PIN_AUTHORISATION_REFUSALS, type PinManagementOperation } from '@sscard/registry-protocol';
+import type { ClerkView, PinAuthorisationView, PinManagementView } from '@sscard/agent-protocol';
+import type { SsseCardInfo } from '../apps/ssse.js';
+import { type HeldAuthorisation, PinAuthorisationHold } from './pin-authorisation-hold.js';
 import { formatRecords, parseCardInfo, parseRecordAddresses } from '../ministry/card-addresses.js';
 import type { HsmSteps } from '../ministry/hsm-steps.js';
 import type { PinFlow, PinOperation } from './pin-flow.js';
@@ -59,12 +59,14 @@ export interface CardActionsOptions {
 }
 
 /**
- * The counter terminals that may reload or unblock a card's PIN (card-service admits the HSM's
- * MAC for these only; a kiosk never).
+ * What card-service says when a clerk's authorisation cannot be used (spent, lapsed, for another
+ * card) or the card's state allows no PIN reset: the counter's answer is "not authorised".
  */
-const PIN_MANAGEMENT_TERMINALS: ReadonlySet<TerminalType> = new Set<TerminalType>(
-  PIN_MANAGEMENT_TERMINAL_TYPES,
-);
+const AUTHORISATION_REFUSALS: ReadonlySet<string> = new Set<string>([
+  ...PIN_AUTHORISATION_REFUSALS,
+  'ILLEGAL_TRANSITION',
+  'EVENT_NOT_ALLOWED',
+]);
 
 /** The terminal types a citizen may report a card lost at (card-service's lifecycle table). */
 const LOST_REPORT_TERMINALS: ReadonlySet<TerminalType> = new Set(['kiosk', 'bank']);
@@ -99,6 +101,8 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
   /** The reader a PIN entry in progress is for. */
   #pinReader: string | undefined;
   readonly #citizen: CitizenServices;
+  /** Bureau counters: the clerk's authorisations, per reader, for the card that was there. */
+  readonly #authorisations = new PinAuthorisationHold();
 
   constructor(options: CardActionsOptions) {
     super();
@@ -119,6 +123,7 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
     });
     options.readers.on('card-removed', (event) => {
       this.#verified.delete(event.reader);
+      this.#authorisations.drop(event.reader);
       void options.hsmSteps.cardLeft(event.reader);
       // A PIN typed for a card that has gone would be sent to nothing (or to the next card):
       // end the entry now instead of leaving the keypad busy until its timeout.
@@ -126,6 +131,7 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
     });
     options.readers.on('reader-removed', (reader) => {
       this.#verified.delete(reader.name);
+      this.#authorisations.drop(reader.name);
       void options.hsmSteps.cardLeft(reader.name);
       if (this.#pinReader === reader.name) options.pin.cancel();
     });
@@ -175,7 +181,152 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
     if (!this.#options.registry.enabled) {
       throw new ApiProblem(503, 'REGISTRY_NOT_CONFIGURED', 'no card-service is configured on this terminal');
     }
-    return this.#options.registry.hsmStep({ operation, step1: request.step1 });
+    if (operation === 'read') return this.#options.registry.hsmStep({ operation, step1: request.step1 });
+    if (this.#pinManagementRefused()) {
+      throw new ApiProblem(
+        403,
+        'TERMINAL_TYPE_FORBIDDEN',
+        'PINs are reloaded and unblocked at bureau counters only',
+      );
+    }
+    const held = this.#heldFor(operation);
+    if (!held) {
+      throw new ApiProblem(
+        403,
+        'PIN_NOT_AUTHORISED',
+        `no clerk's authorisation to ${operation} the PIN of the card in the reader`,
+      );
+    }
+    this.#authorisations.spend(held);
+    return this.#options.registry.hsmStep({
+      operation,
+      step1: request.step1,
+      authorisationId: held.authorisationId,
+    });
+  }
+
+  /**
+   * A clerk signs in at this bureau counter: card-service checks that their operator token may
+   * authorise PIN reload and unblock. The agent keeps no token: the page sends it with each
+   * authorisation while the clerk is signed in.
+   */
+  async signInClerk(request: { clerkToken: string }): Promise<ClerkView> {
+    this.#bureauCounterOnly();
+    const clerk = await this.#options.registry.signInClerk(request.clerkToken);
+    this.#options.log.info('clerk signed in', { clerk: clerk.operatorId });
+    return clerk;
+  }
+
+  /**
+   * The clerk authorises one PIN reload or unblock for the card in the reader, having checked the
+   * citizen's identity document: the card is read (its number is the card's, never the page's) and
+   * answers a fresh challenge of card-service, which checks the clerk's token and scope, that the
+   * ID number is the holder's, and that the card's state allows it. The authorisation is held for
+   * this card in this reader until it is used or the card leaves; a new one replaces it.
+   */
+  async authorisePin(request: {
+    reader?: string | undefined;
+    operation: PinManagementOperation;
+    clerkToken: string;
+    holderIdNumber: string;
+  }): Promise<PinAuthorisationView> {
+    this.#bureauCounterOnly();
+    const { card, registry, log, revealPersonalData } = this.#options;
+    const reader = request.reader ?? this.#cardReader();
+    const read = await card.readCard(
+      reader === undefined
+        ? { verify: true, proveCardPresence: true }
+        : { reader, verify: true, proveCardPresence: true },
+    );
+    if (read.verification && !read.verification.genuine) {
+      throw new ApiProblem(
+        422,
+        'CARD_NOT_GENUINE',
+        'the card failed verification; its PIN is not reset here',
+        {
+          failed: read.verification.failed.map((f) => f.check),
+        },
+      );
+    }
+    const proof = read.cardPresentProof;
+    if (!proof) {
+      throw new ApiProblem(
+        503,
+        'CARD_PRESENCE_UNPROVEN',
+        'the card could not prove to card-service that it is in the reader: card-service gave no challenge, or the card did not answer it',
+      );
+    }
+    const granted = await registry.authorisePin({
+      clerkToken: request.clerkToken,
+      operation: request.operation,
+      cardNumber: read.info.cardNumber,
+      cardIdCode: read.info.cardIdCode,
+      holderIdNumber: request.holderIdNumber,
+      proof,
+    });
+    this.#authorisations.hold({
+      authorisationId: granted.authorisationId,
+      operation: granted.operation,
+      cardNumber: granted.cardNumber,
+      reader: read.reader,
+      atr: read.atr,
+      expiresAt: granted.expiresAt,
+    });
+    log.info('PIN authorisation', {
+      operation: granted.operation,
+      cardNumber: maskCardNumber(granted.cardNumber),
+      clerk: granted.clerk.operatorId,
+      reader: read.reader,
+      expiresAt: granted.expiresAt,
+    });
+    return {
+      operation: granted.operation,
+      cardNumber: revealPersonalData ? granted.cardNumber : maskCardNumber(granted.cardNumber),
+      clerk: granted.clerk,
+      expiresAt: granted.expiresAt,
+    };
+  }
+
+  /** The authorised PIN reload or unblock on the card in the reader, with the PSAM or the HSM. */
+  async managePin(request: {
+    reader?: string | undefined;
+    operation: PinManagementOperation;
+  }): Promise<PinManagementView> {
+    this.#bureauCounterOnly();
+    const reader = request.reader ?? this.#cardReader();
+    const result = await this.#managePin(request.operation, { iType: 1, pCardInfo: '' }, reader);
+    return { operation: request.operation, ok: result.code === MinistryReturnCode.OK, code: result.code };
+  }
+
+  #bureauCounterOnly(): void {
+    if (this.#pinManagementRefused()) {
+      throw new ApiProblem(
+        403,
+        'TERMINAL_TYPE_FORBIDDEN',
+        'PINs are reloaded and unblocked at bureau counters only, on a clerk’s authorisation',
+        { terminalType: this.#options.terminalType ?? null },
+      );
+    }
+    if (!this.#options.registry.enabled) {
+      throw new ApiProblem(503, 'REGISTRY_NOT_CONFIGURED', 'no card-service is configured on this terminal');
+    }
+  }
+
+  /** The clerk's authorisation for `operation` on the card now in `reader` (the card reader by default). */
+  #heldFor(operation: PinManagementOperation, reader = this.#cardReader()): HeldAuthorisation | undefined {
+    return this.#authorisations.find(
+      reader,
+      reader === undefined ? undefined : this.#atrIn(reader),
+      operation,
+    );
+  }
+
+  /** A refusal of card-service about the authorisation, as the ministry code the counter answers. */
+  #authorisationCode(e: unknown): number | undefined {
+    if (!isRegistryError(e, 'REFUSED')) return undefined;
+    return e.serviceCode !== undefined && AUTHORISATION_REFUSALS.has(e.serviceCode)
+      ? MinistryReturnCode.PIN_NOT_AUTHORISED
+      : undefined;
   }
 
   #readRecords(args: MinistryArguments): Promise<MinistryResult> {
@@ -196,20 +347,38 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
     return this.#options.hsmSteps.step1('readRecords', accept, addresses);
   }
 
-  /** Whether PIN reload and unblock are offered here: at counter terminals only. */
+  /**
+   * Whether PIN reload and unblock are offered here: at a bureau counter only (registry-protocol's
+   * PIN_MANAGEMENT_TERMINALS), by the terminal's mode, so that a certificate and a configuration
+   * that disagree offer none.
+   */
   #pinManagementRefused(): MinistryResult | undefined {
-    const type = this.#options.terminalType;
-    return type && PIN_MANAGEMENT_TERMINALS.has(type)
+    return terminalMode(this.#options.terminalType, this.#options.registry.enrolledType) === 'bureau'
       ? undefined
       : { code: MinistryReturnCode.UNSUPPORTED, output: '' };
   }
 
-  #pinStep1(operation: PinManagementOperation, args: MinistryArguments): Promise<MinistryResult> {
+  /** The first step, for the card the clerk authorised `operation` on (-2205 without one). */
+  #pinStep1(
+    operation: PinManagementOperation,
+    args: MinistryArguments,
+    reader = this.#cardReader(),
+  ): Promise<MinistryResult> {
     const refused = this.#pinManagementRefused() ?? contactOnlySync(iTypeOf(args));
     if (refused) return Promise.resolve(refused);
     const accept = parseCardInfo(args.pCardInfo ?? '');
     if (!accept) return Promise.resolve({ code: MinistryReturnCode.BAD_PARAMETER, output: '' });
-    return this.#options.hsmSteps.step1(operation, accept);
+    const held = this.#heldFor(operation, reader);
+    if (!held) return Promise.resolve({ code: MinistryReturnCode.PIN_NOT_AUTHORISED, output: '' });
+    return this.#options.hsmSteps.step1(operation, this.#authorisedCard(accept, held));
+  }
+
+  /** The card the caller names, and the one the clerk authorised. */
+  #authorisedCard(
+    accept: (info: SsseCardInfo) => boolean,
+    held: HeldAuthorisation,
+  ): (info: SsseCardInfo) => boolean {
+    return (info) => accept(info) && info.cardNumber === held.cardNumber;
   }
 
   #pinStep2(operation: PinManagementOperation, args: MinistryArguments): Promise<MinistryResult> {
@@ -223,27 +392,65 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
    * this terminal's own link to the bureau's HSM in between. A reload sets the initial PIN, which the citizen replaces with a PIN
    * change before the card can be used.
    */
-  async #managePin(operation: PinManagementOperation, args: MinistryArguments): Promise<MinistryResult> {
+  async #managePin(
+    operation: PinManagementOperation,
+    args: MinistryArguments,
+    reader = this.#cardReader(),
+  ): Promise<MinistryResult> {
     const refused = this.#pinManagementRefused() ?? contactOnlySync(iTypeOf(args));
     if (refused) return refused;
     const accept = parseCardInfo(args.pCardInfo ?? '');
     if (!accept) return { code: MinistryReturnCode.BAD_PARAMETER, output: '' };
-    const withPsam = this.#options.hsmSteps.withPsam(operation, accept);
+    const held = this.#heldFor(operation, reader);
+    if (!held) return { code: MinistryReturnCode.PIN_NOT_AUTHORISED, output: '' };
+    const { registry, hsmSteps, log } = this.#options;
+    // With the PSAM, the authorisation is spent once the card is known to be the one authorised.
+    const withPsam = hsmSteps.withPsam(operation, this.#authorisedCard(accept, held), async (info) => {
+      this.#authorisations.spend(held);
+      try {
+        await registry.redeemPinAuthorisation(held.authorisationId, {
+          operation,
+          cardNumber: info.cardNumber,
+        });
+        return undefined;
+      } catch (e) {
+        const code = this.#authorisationCode(e);
+        if (code === undefined) throw e;
+        log.warn('PIN authorisation refused', {
+          operation,
+          reason: isRegistryError(e) ? e.serviceCode : undefined,
+        });
+        return code;
+      }
+    });
     if (withPsam) return withPsam;
-    const first = await this.#pinStep1(operation, args);
+    const first = await this.#pinStep1(operation, args, reader);
     if (first.code !== MinistryReturnCode.OK) return first;
+    this.#authorisations.spend(held);
     let pKey: string;
     try {
-      pKey = await this.#options.registry.hsmStep({ operation, step1: first.output });
+      pKey = await registry.hsmStep({
+        operation,
+        step1: first.output,
+        authorisationId: held.authorisationId,
+      });
     } catch (e) {
-      await this.#options.hsmSteps.close();
+      await hsmSteps.close();
       if (isRegistryError(e, 'REFUSED') && e.serviceCode === 'CRYPTOGRAM_INVALID') {
         return { code: MinistryReturnCode.CARD_NOT_GENUINE, output: '' };
       }
       if (isRegistryError(e, 'NOT_ENROLLED')) return { code: MinistryReturnCode.NO_PSAM, output: '' };
+      const code = this.#authorisationCode(e);
+      if (code !== undefined) {
+        log.warn('PIN authorisation refused', {
+          operation,
+          reason: isRegistryError(e) ? e.serviceCode : undefined,
+        });
+        return { code, output: '' };
+      }
       throw e;
     }
-    return this.#options.hsmSteps.step2(operation, pKey);
+    return hsmSteps.step2(operation, pKey);
   }
 
   async readCard(request: { reader?: string | undefined }): Promise<CardReadView> {

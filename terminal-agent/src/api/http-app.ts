@@ -194,6 +194,26 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
         res.json(await actions.certifyPension({ reader }));
       },
     ],
+    bureauClerk: [
+      v1Body,
+      async (req, res) => {
+        const { clerkToken } = parseBody(BODIES.bureauClerk, req.body);
+        res.json(await actions.signInClerk({ clerkToken }));
+      },
+    ],
+    // The card number comes from the card in the reader, the ID number from the citizen's document.
+    pinAuthorisation: [
+      v1Body,
+      async (req, res) => {
+        res.json(await actions.authorisePin(parseBody(BODIES.pinAuthorisation, req.body)));
+      },
+    ],
+    pinManagement: [
+      v1Body,
+      async (req, res) => {
+        res.json(await actions.managePin(parseBody(BODIES.pinManagement, req.body)));
+      },
+    ],
     // Enrolment replaces the terminal's certificate: for the operator's tools (a `token` route).
     enrol: [
       v1Body,

@@ -3,7 +3,13 @@
  * the access its line in `route-table.ts` names, over real HTTP and WebSocket connections. The
  * card side is a recorded `AgentActions` (as in server.test.ts).
  */
-import type { BankPinBlockView, BankWithdrawalView } from '@sscard/agent-protocol';
+import type {
+  BankPinBlockView,
+  BankWithdrawalView,
+  ClerkView,
+  PinAuthorisationView,
+  PinManagementView,
+} from '@sscard/agent-protocol';
 import { callOver, openWebSocket, send } from '../testing/api-client.js';
 import { NotABankTerminal } from '../testing/counter-actions.js';
 import {
@@ -80,6 +86,20 @@ class RecordedActions extends NotABankTerminal implements AgentActions {
   }
   override async hsmStep(): Promise<string> {
     return '00112233445566778899AABBCCDDEEFF|0011223344556677|';
+  }
+  override async signInClerk(): Promise<ClerkView> {
+    return { operatorId: '0123456789abcdef', name: 'window 7' };
+  }
+  override async authorisePin(): Promise<PinAuthorisationView> {
+    return {
+      operation: 'unblock',
+      cardNumber: '*******19',
+      clerk: { operatorId: '0123456789abcdef', name: 'window 7' },
+      expiresAt: '2026-12-07T08:05:00.000Z',
+    };
+  }
+  override async managePin(): Promise<PinManagementView> {
+    return { operation: 'unblock', ok: true, code: 0 };
   }
 }
 
@@ -198,7 +218,17 @@ describe('the route table decides every route, whatever its spelling', () => {
                       ? { function: 'iReadCardBas_HSM_Step1', step1: RECORDED_BAS }
                       : name === 'bankWithdrawal'
                         ? { amount: 100 }
-                        : {},
+                        : name === 'bureauClerk'
+                          ? { clerkToken: 'sst_0123456789abcdef_secret' }
+                          : name === 'pinAuthorisation'
+                            ? {
+                                operation: 'unblock',
+                                clerkToken: 'sst_0123456789abcdef_secret',
+                                holderIdNumber: '11010519491231002X',
+                              }
+                            : name === 'pinManagement'
+                              ? { operation: 'unblock' }
+                              : {},
               )
             : undefined,
         );

@@ -61,6 +61,11 @@ export const HTTP_ROUTES = {
   citizenSummary: { methods: ['POST'], path: AGENT_API_PATHS.citizenSummary, access: 'client' },
   pensionStatement: { methods: ['POST'], path: AGENT_API_PATHS.pensionStatement, access: 'client' },
   pensionCertification: { methods: ['POST'], path: AGENT_API_PATHS.pensionCertification, access: 'client' },
+  // A bureau counter's PIN reload and unblock on a clerk's authorisation: bureau terminals only,
+  // which the handlers decide from the terminal's mode, whoever calls.
+  bureauClerk: { methods: ['POST'], path: AGENT_API_PATHS.bureauClerk, access: 'client' },
+  pinAuthorisation: { methods: ['POST'], path: AGENT_API_PATHS.pinAuthorisation, access: 'client' },
+  pinManagement: { methods: ['POST'], path: AGENT_API_PATHS.pinManagement, access: 'client' },
   enrol: { methods: ['POST'], path: AGENT_API_PATHS.enrol, access: 'token' },
   outbox: { methods: ['GET'], path: AGENT_API_PATHS.outbox, access: 'token' },
   outboxUnpark: { methods: ['POST'], path: AGENT_API_PATHS.outboxUnpark, access: 'token' },

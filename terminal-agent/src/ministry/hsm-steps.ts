@@ -188,14 +188,15 @@ export class HsmSteps {
 
   /**
    * RELOAD PIN or PIN UNBLOCK in one call with this terminal's PSAM, which needs no HSM; undefined
-   * when the terminal has none.
+   * when the terminal has none. `spend` runs before the PSAM makes the MAC (`pinCommandWithPsam`).
    */
   withPsam(
     operation: PinManagementOperation,
     accept: (info: SsseCardInfo) => boolean,
+    spend: (info: SsseCardInfo) => Promise<number | undefined>,
   ): Promise<HsmStepResult> | undefined {
     if (this.#options.readers.psamReader() === undefined) return undefined;
-    return pinCommandWithPsam(this.#options, operation, accept);
+    return pinCommandWithPsam(this.#options, operation, accept, spend);
   }
 
   /** A card left its reader: a first step open on it has nothing to continue with. */

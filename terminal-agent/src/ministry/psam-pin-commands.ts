@@ -23,6 +23,8 @@ import { transmitPinManagement } from './pin-management-command.js';
  * RELOAD PIN (to the initial PIN) or PIN UNBLOCK at a counter terminal with a PSAM: the card's
  * challenge, the command's MAC from the PSAM's `pinReload` key (docs/card-conventions.md), the
  * command. The card is held for the whole operation: the challenge is good for its next command.
+ * `spend` is asked once the card is known to be the one meant and before the PSAM makes the MAC
+ * (a bureau counter spends the clerk's authorisation there); a code from it ends the operation.
  */
 export async function pinCommandWithPsam(
   options: {
@@ -32,6 +34,7 @@ export async function pinCommandWithPsam(
   },
   operation: PinManagementOperation,
   accept: (info: SsseCardInfo) => boolean,
+  spend: (info: SsseCardInfo) => Promise<number | undefined>,
 ): Promise<{ code: number; output: string }> {
   const { readers, log } = options;
   let psam: Psam | undefined;
@@ -42,6 +45,8 @@ export async function pinCommandWithPsam(
       const read = await readSsse(session, { fields: 'readCardBas', ...(cardOs ? { cardOs } : {}) });
       if (!accept(read.info)) return { code: MinistryReturnCode.DATA_MISMATCH, output: '' };
       psam = Psam.take(readers);
+      const stopped = await spend(read.info);
+      if (stopped !== undefined) return { code: stopped, output: '' };
       const data =
         operation === 'reload' ? pinToBcd(Buffer.from(INITIAL_PIN, 'ascii')) : pinUnblockMacInput();
       const challenge = requireSuccess(

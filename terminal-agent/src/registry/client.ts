@@ -3,6 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type CardAuthRequest,
   type CardAuthVerdict,
+  type Clerk,
+  clerkSchema,
+  type PinAuthorisation,
+  type PinAuthorisationRequest,
+  pinAuthorisationSchema,
+  type PinRedemption,
+  pinRedemptionSchema,
   type Challenge,
   type Enrolment,
   type ExternalAuthAnswer,
@@ -232,13 +239,53 @@ export class RegistryClient {
   }
 
   /**
-   * The bureau HSM's key (with the MAC) for the second step of a PIN reload or unblock. Not
-   * retried: the service audits each answer as a PIN change made at this counter.
+   * The bureau HSM's key (with the MAC) for the second step of a PIN reload or unblock, spending
+   * the clerk's authorisation. Not retried: the service audits each answer as a PIN change made
+   * at this counter, and the authorisation serves once.
    */
-  async hsmPinStep(operation: PinManagementOperation, step1: string): Promise<HsmStepAnswer> {
-    return this.call('POST', '/v1/card-auth/hsm-pin', { operation, step1 }, hsmStepAnswerSchema, {
+  async hsmPinStep(
+    operation: PinManagementOperation,
+    step1: string,
+    authorisationId: string,
+  ): Promise<HsmStepAnswer> {
+    return this.call(
+      'POST',
+      '/v1/card-auth/hsm-pin',
+      { operation, step1, authorisationId },
+      hsmStepAnswerSchema,
+      { retryable: false },
+    );
+  }
+
+  /** A clerk signing in at this bureau counter with their operator token. Not retried: each is audited. */
+  async signInClerk(clerkToken: string): Promise<Clerk> {
+    return this.call('POST', '/v1/pin-authorisations/clerk', { clerkToken }, clerkSchema, {
       retryable: false,
     });
+  }
+
+  /**
+   * A clerk's authorisation of one PIN reload or unblock for the card in this counter's reader.
+   * Not retried: the first attempt spends the card's challenge.
+   */
+  async authorisePin(request: PinAuthorisationRequest): Promise<PinAuthorisation> {
+    return this.call('POST', '/v1/pin-authorisations', request, pinAuthorisationSchema, {
+      retryable: false,
+    });
+  }
+
+  /** Spends an authorisation before this counter's PSAM makes the PIN command's MAC. Not retried: it serves once. */
+  async redeemPinAuthorisation(
+    authorisationId: string,
+    request: { operation: PinManagementOperation; cardNumber: string },
+  ): Promise<PinRedemption> {
+    return this.call(
+      'POST',
+      `/v1/pin-authorisations/${encodeURIComponent(authorisationId)}/redeem`,
+      request,
+      pinRedemptionSchema,
+      { retryable: false },
+    );
   }
 
   /** What became of this desk's settle attempt `attemptKey` (settled, voided, unknown…). Changes nothing. */

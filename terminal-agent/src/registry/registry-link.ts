@@ -5,7 +5,14 @@ import type {
   PinBlockTranslationRequest,
   PinManagementOperation,
 } from '@sscard/registry-protocol';
-import type { Challenge, TerminalSelf } from '@sscard/registry-protocol';
+import type {
+  Challenge,
+  Clerk,
+  PinAuthorisation,
+  PinAuthorisationRequest,
+  PinRedemption,
+  TerminalSelf,
+} from '@sscard/registry-protocol';
 import { join } from 'node:path';
 import type { ExternalAuthenticator } from '../apps/ssse.js';
 import type { AgentConfig } from '../config/schema.js';
@@ -390,12 +397,16 @@ export class RegistryLink {
    * answers its key for the second step. Throws RegistryError: the service unreachable, this
    * terminal not enrolled or refused, or the card refused (`REFUSED` with the service's reason).
    */
-  async hsmStep(request: { operation: 'read' | PinManagementOperation; step1: string }): Promise<string> {
+  async hsmStep(
+    request:
+      | { operation: 'read'; step1: string }
+      | { operation: PinManagementOperation; step1: string; authorisationId: string },
+  ): Promise<string> {
     const registry = this.#usable();
     const answer = await this.#observe(() =>
       request.operation === 'read'
         ? registry.client.hsmReadStep(request.step1)
-        : registry.client.hsmPinStep(request.operation, request.step1),
+        : registry.client.hsmPinStep(request.operation, request.step1, request.authorisationId),
     );
     if (!answer.verified) {
       throw new RegistryError('REFUSED', `the bureau's HSM refused the card: ${answer.reason}`, {
@@ -403,6 +414,27 @@ export class RegistryLink {
       });
     }
     return answer.pKey;
+  }
+
+  /** A clerk signing in at this bureau counter (card-service checks the token's scope). */
+  async signInClerk(clerkToken: string): Promise<Clerk> {
+    const registry = this.#usable();
+    return this.#observe(() => registry.client.signInClerk(clerkToken));
+  }
+
+  /** A clerk's authorisation of one PIN reload or unblock for the card in the reader. */
+  async authorisePin(request: PinAuthorisationRequest): Promise<PinAuthorisation> {
+    const registry = this.#usable();
+    return this.#observe(() => registry.client.authorisePin(request));
+  }
+
+  /** Spends an authorisation before the PSAM makes the PIN command's MAC. */
+  async redeemPinAuthorisation(
+    authorisationId: string,
+    request: { operation: PinManagementOperation; cardNumber: string },
+  ): Promise<PinRedemption> {
+    const registry = this.#usable();
+    return this.#observe(() => registry.client.redeemPinAuthorisation(authorisationId, request));
   }
 
   /**

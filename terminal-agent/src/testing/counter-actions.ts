@@ -1,3 +1,4 @@
+import type { ClerkView, PinAuthorisationView, PinManagementView } from '@sscard/agent-protocol';
 import { EventEmitter } from 'node:events';
 import type {
   BankPinBlockView,
@@ -34,6 +35,23 @@ export abstract class NotABankTerminal extends EventEmitter<AgentActionEvents> {
   }
   async certifyPension(): Promise<PensionCertificationReply> {
     return { pin: cancelledPin(), certification: null };
+  }
+  async signInClerk(): Promise<ClerkView> {
+    throw new ApiProblem(403, 'TERMINAL_TYPE_FORBIDDEN', 'clerks sign in at bureau counters only');
+  }
+  async authorisePin(): Promise<PinAuthorisationView> {
+    throw new ApiProblem(
+      403,
+      'TERMINAL_TYPE_FORBIDDEN',
+      'PINs are reloaded and unblocked at bureau counters only',
+    );
+  }
+  async managePin(): Promise<PinManagementView> {
+    throw new ApiProblem(
+      403,
+      'TERMINAL_TYPE_FORBIDDEN',
+      'PINs are reloaded and unblocked at bureau counters only',
+    );
   }
   async hsmStep(): Promise<string> {
     throw new ApiProblem(503, 'REGISTRY_NOT_CONFIGURED', 'no card-service is configured on this terminal');
