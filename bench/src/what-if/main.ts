@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '@sscard/card-service/clock';
 import { SYSTEM } from '@sscard/card-service/registry/actor';
 import { calculate } from '@sscard/card-service/settlement/calculation';
 import { publishPolicy } from '@sscard/card-service/settlement/policies';
+import { REPLAY_INPUT_COLUMNS, replayInputRow } from '@sscard/card-service/settlement/replay-inputs';
 import { insertRows } from '@sscard/card-service/store/bulk-insert';
 import { openStore } from '@sscard/card-service/store/open-store';
 import type { Store } from '@sscard/card-service/store/store';
@@ -17,13 +19,13 @@ import {
   type VisitType,
   ZERO_ACCUMULATORS,
 } from '@sscard/registry-protocol/settlement';
-import { repoRoot, tempDir } from '@sscard/test-harness';
+import { repoRoot, startPostgres, tempDir } from '@sscard/test-harness';
 import { flags, positiveInt } from '../lib/args.js';
 import { describeMachine } from '../lib/machine.js';
 import { heading, num, progress, say, table, verdict, x } from '../lib/report.js';
 
 export const description =
-  'the policy what-if replay of a year of recorded settlements (sqlite3), settlements per second and wall time, beside the settlement calculation alone over the same bills';
+  'the policy what-if replay of a year of recorded settlements (sqlite3 and PostgreSQL), settlements per second and wall time, beside the settlement calculation alone over the same bills';
 
 const YEAR = 2026;
 const examples = join(repoRoot, 'card-service', 'docs', 'settlement-examples');
@@ -86,6 +88,7 @@ async function record(
     const l: (string | number | null)[][] = [];
     const q: (string | number | null)[][] = [];
     const s: (string | number | null)[][] = [];
+    const r: (string | number)[][] = [];
     for (let i = from; i < Math.min(visits.length, from + batch); i++) {
       const visit = visits[i]!;
       const lines = bills[visit.bill]!;
@@ -172,6 +175,22 @@ async function record(
         b.acct_pay,
         b.psn_cash_pay,
       ]);
+      r.push(
+        replayInputRow({
+          settlementId: id,
+          insuredRegion: '330300',
+          scheme: '310',
+          settledAt: at,
+          businessDate: date,
+          personNo,
+          policyVersion: 1,
+          terms: { visitType: visit.visitType, hospitalLevel: visit.level, personGroup: visit.group },
+          useAccount: visit.useAccount,
+          accountBalance: balance[visit.person]!,
+          lines,
+          breakdown: b,
+        }),
+      );
       acc[visit.person] = b.accumulators;
       balance[visit.person] = b.balc;
     }
@@ -258,6 +277,7 @@ async function record(
         ],
         s,
       );
+      await insertRows(tx, 'settlement_replay_inputs', REPLAY_INPUT_COLUMNS, r);
     });
     if ((from / batch) % 20 === 0) progress(`recorded ${num(from + v.length)} of ${num(visits.length)}`);
   }
@@ -289,89 +309,119 @@ function calculationAlone(
   return { ms: performance.now() - t0, pooled };
 }
 
+/** The store's durability settings, printed with the figures. */
+async function settingsOf(store: Store): Promise<Record<string, string>> {
+  return store.dialect === 'postgres'
+    ? ((await store.get<Record<string, string>>(
+        `SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit,
+           current_setting('shared_buffers') AS shared_buffers`,
+      )) ?? {})
+    : {
+        ...(await store.get<Record<string, string>>('PRAGMA synchronous')),
+        ...(await store.get<Record<string, string>>('PRAGMA journal_mode')),
+      };
+}
+
 export async function run(argv: readonly string[]): Promise<void> {
-  const f = flags(argv, { settlements: { default: '200000' }, persons: { default: '0' } });
+  const f = flags(argv, {
+    settlements: { default: '200000' },
+    persons: { default: '0' },
+    engines: { default: 'sqlite,postgres' },
+  });
   const n = positiveInt('settlements', f.settlements);
   const persons = f.persons === '0' ? Math.max(1, Math.floor(n / 8)) : positiveInt('persons', f.persons);
+  const engines = f.engines.split(',').map((e) => e.trim());
   heading('what-if');
   say(`machine: ${describeMachine()}`);
-  const dir = await tempDir('sscard-bench-whatif-');
-  const store = await openStore({ databaseUrl: join(dir, 'registry.db'), dataDir: dir });
-  try {
-    const policy = example('policy-330300-310-2026.json');
-    await publishPolicy(store, systemClock, policy, SYSTEM);
-    const parameters = policy.parameters as PolicyParameters;
-    const rnd = random(7);
-    const bills = billPool(rnd, 2000);
-    const visits: Visit[] = Array.from({ length: n }, () => ({
-      person: Math.floor(rnd() * persons),
-      bill: Math.floor(rnd() * bills.length),
-      visitType: rnd() < 0.85 ? 'outpatient' : 'inpatient',
-      level: (1 + Math.floor(rnd() * 3)) as 1 | 2 | 3,
-      group: rnd() < 0.3 ? 'retired' : 'in_service',
-      useAccount: rnd() < 0.6,
-    }));
-    progress(`recording ${num(n)} settlements of ${num(persons)} holders`);
-    await record(store, parameters, visits, bills, persons);
-
-    const changed: PolicyParameters = {
-      ...parameters,
-      outpatientDeductible: { '1': 0, '2': 0, '3': 0 },
-    };
-    const forecast: whatif.PolicyWhatIfRequest['forecast'] = {
-      firstMonth: `${YEAR + 1}-01`,
-      months: 24,
-      method: 'seasonal',
-      growthBp: 0,
-      warningMonths: 3,
-      pooled: { openingBalance: 0, monthlyIncome: 0 },
-      largeExpense: { openingBalance: 0, monthlyIncome: 0 },
-    };
-    // The calculation alone, in this run, over the same bills under the changed policy.
-    const alone = calculationAlone(changed, visits, bills, persons);
-    progress('replaying under the changed policy');
-    const t0 = performance.now();
-    const replay = await runPolicyWhatIf(store, {
-      region: '330300',
-      scheme: '310',
-      year: YEAR,
-      changes: { outpatientDeductible: changed.outpatientDeductible },
-      forecast,
-    });
-    const replayMs = performance.now() - t0;
-    progress('replaying under the unchanged policy (every settlement must come out as recorded)');
-    const identity = await runPolicyWhatIf(store, {
-      region: '330300',
-      scheme: '310',
-      year: YEAR,
-      changes: {},
-      forecast,
-    });
-
-    const aloneRate = (n * 1000) / alone.ms;
-    const replayRate = (n * 1000) / replayMs;
-    say(
-      table(
-        ['run', 'settlements', 'seconds', 'per second'],
-        [
-          ['calculation alone (in memory)', num(n), num(alone.ms / 1000, 2), num(aloneRate)],
+  const policy = example('policy-330300-310-2026.json');
+  const parameters = policy.parameters as PolicyParameters;
+  const rnd = random(7);
+  const bills = billPool(rnd, 2000);
+  const visits: Visit[] = Array.from({ length: n }, () => ({
+    person: Math.floor(rnd() * persons),
+    bill: Math.floor(rnd() * bills.length),
+    visitType: rnd() < 0.85 ? 'outpatient' : 'inpatient',
+    level: (1 + Math.floor(rnd() * 3)) as 1 | 2 | 3,
+    group: rnd() < 0.3 ? 'retired' : 'in_service',
+    useAccount: rnd() < 0.6,
+  }));
+  const changed: PolicyParameters = {
+    ...parameters,
+    outpatientDeductible: { '1': 0, '2': 0, '3': 0 },
+  };
+  const forecast: whatif.PolicyWhatIfRequest['forecast'] = {
+    firstMonth: `${YEAR + 1}-01`,
+    months: 24,
+    method: 'seasonal',
+    growthBp: 0,
+    warningMonths: 3,
+    pooled: { openingBalance: 0, monthlyIncome: 0 },
+    largeExpense: { openingBalance: 0, monthlyIncome: 0 },
+  };
+  for (const engineName of engines) {
+    const dir = await tempDir('sscard-bench-whatif-');
+    const pg = engineName === 'postgres' ? await startPostgres({ durable: true }) : undefined;
+    const store = await openStore({ databaseUrl: pg ? pg.url : join(dir, 'registry.db'), dataDir: dir });
+    try {
+      say(
+        `${engineName}: ${JSON.stringify(await settingsOf(store))}${store.dialect === 'sqlite' ? ' (synchronous 2 = FULL)' : ''}`,
+      );
+      await publishPolicy(store, systemClock, policy, SYSTEM);
+      progress(`${engineName}: recording ${num(n)} settlements of ${num(persons)} holders`);
+      await record(store, parameters, visits, bills, persons);
+      // The calculation alone, in this run, over the same bills under the changed policy.
+      const alone = calculationAlone(changed, visits, bills, persons);
+      progress(`${engineName}: replaying under the changed policy`);
+      const t0 = performance.now();
+      const replay = await runPolicyWhatIf(store, {
+        region: '330300',
+        scheme: '310',
+        year: YEAR,
+        changes: { outpatientDeductible: changed.outpatientDeductible },
+        forecast,
+      });
+      const replayMs = performance.now() - t0;
+      progress(
+        `${engineName}: replaying under the unchanged policy (every settlement must come out as recorded)`,
+      );
+      const identity = await runPolicyWhatIf(store, {
+        region: '330300',
+        scheme: '310',
+        year: YEAR,
+        changes: {},
+        forecast,
+      });
+      const aloneRate = (n * 1000) / alone.ms;
+      const replayRate = (n * 1000) / replayMs;
+      say(
+        table(
+          ['run', 'settlements', 'seconds', 'per second'],
           [
-            'what-if replay (store, paged)',
-            num(replay.settlements),
-            num(replayMs / 1000, 2),
-            num(replayRate),
+            ['calculation alone (in memory)', num(n), num(alone.ms / 1000, 2), num(aloneRate)],
+            [
+              `what-if replay (${engineName}, paged)`,
+              num(replay.settlements),
+              num(replayMs / 1000, 2),
+              num(replayRate),
+            ],
           ],
-        ],
-      ),
-    );
-    say(
-      `replay agrees with the calculation alone: ${replay.funds.after.pooled === alone.pooled ? 'yes' : 'NO'} (pooled fund after, fen)`,
-    );
-    say(`unchanged policy: ${num(identity.changedSettlements)} settlements changed (must be 0)`);
-    const ratio = replayRate / aloneRate;
-    say(`replay / calculation alone: ${x(ratio)}  (${verdict(ratio, '>=', 0.5)})`);
-    say(`replay wall time: ${num(replayMs / 1000, 1)} s  (${verdict(replayMs / 1000, '<', 60, 0)})`);
-  } finally {
-    await store.close();
+        ),
+      );
+      say(
+        `replay agrees with the calculation alone: ${replay.funds.after.pooled === alone.pooled ? 'yes' : 'NO'} (pooled fund after, fen)`,
+      );
+      say(`unchanged policy: ${num(identity.changedSettlements)} settlements changed (must be 0)`);
+      const ratio = replayRate / aloneRate;
+      say(`replay / calculation alone: ${x(ratio)}  (${verdict(ratio, '>=', 0.5)})`);
+      say(`replay wall time: ${num(replayMs / 1000, 1)} s  (${verdict(replayMs / 1000, '<', 60, 0)})`);
+      say(
+        `load average after the replays: ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')}`,
+      );
+    } finally {
+      await store.close();
+      await pg?.stop();
+    }
   }
 }

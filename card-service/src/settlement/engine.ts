@@ -31,6 +31,7 @@ import { lookupItems } from './catalogue.js';
 import { institutionOfTerminal } from './institutions.js';
 import { account, post } from './ledger.js';
 import { policyInForce, policyVersion } from './policies.js';
+import { REPLAY_INPUT_COLUMNS, replayInputRow } from './replay-inputs.js';
 
 /**
  * The settlement flow of a hospital or pharmacy desk: register a visit (2201), upload bill lines
@@ -642,6 +643,27 @@ export class SettlementEngine {
           breakdown.acct_pay,
           breakdown.psn_cash_pay,
         ],
+      );
+      await tx.run(
+        `INSERT INTO settlement_replay_inputs (${REPLAY_INPUT_COLUMNS.join(', ')}) VALUES (?, ?, ?, ?, ?)`,
+        replayInputRow({
+          settlementId: settlement.settlementId,
+          insuredRegion: settlement.insuredRegion,
+          scheme: settlement.scheme,
+          settledAt: settlement.settledAt,
+          businessDate: settlement.businessDate,
+          personNo: settlement.personNo,
+          policyVersion: settlement.policy.version,
+          terms: {
+            visitType: visit.visitType,
+            hospitalLevel: visit.hospitalLevel,
+            personGroup: visit.personGroup,
+          },
+          useAccount,
+          accountBalance: Number(q.account_balance),
+          lines: rows.map(pricedFromRow),
+          breakdown,
+        }),
       );
       await tx.run(
         'INSERT INTO settlement_attempts (terminal_id, attempt_key, settlement_id) VALUES (?, ?, ?)',

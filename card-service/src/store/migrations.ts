@@ -1,3 +1,4 @@
+import { REPLAY_INPUT_COLUMNS, replayInputsBackfill } from '../settlement/replay-inputs.js';
 import type { Dialect, Queryable, Store } from './store.js';
 
 /**
@@ -328,6 +329,16 @@ const STATISTICS_TABLES = [
  * district before, now it reads those of the level it shows. They are derived data, so they are
  * dropped and made again; the job fills them from the events at its next run.
  */
+/** One row per settlement with what a policy replay needs of it (settlement/replay-inputs.ts). */
+const REPLAY_INPUTS_TABLE = `CREATE TABLE settlement_replay_inputs (
+  insured_region TEXT NOT NULL,
+  scheme TEXT NOT NULL,
+  settled_at TEXT NOT NULL,
+  settlement_id TEXT NOT NULL REFERENCES settlements (settlement_id),
+  input TEXT NOT NULL,
+  PRIMARY KEY (insured_region, scheme, settled_at, settlement_id)
+)`;
+
 const STATISTICS_TABLES_BY_LEVEL = [
   'DROP TABLE stats_days',
   'DROP TABLE stats_holders',
@@ -1007,6 +1018,21 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
       'CREATE INDEX pin_authorisations_card ON pin_authorisations (card_number)',
     ],
+  },
+  {
+    version: 25,
+    name: 'policy replay: each settlement’s replay inputs in one row, in replay order',
+    statements: {
+      // Clustered on sqlite3 (WITHOUT ROWID): a year of a region is one range of the table itself.
+      sqlite: [
+        `${REPLAY_INPUTS_TABLE} WITHOUT ROWID`,
+        `INSERT INTO settlement_replay_inputs (${REPLAY_INPUT_COLUMNS.join(', ')}) ${replayInputsBackfill('sqlite')}`,
+      ],
+      postgres: [
+        REPLAY_INPUTS_TABLE,
+        `INSERT INTO settlement_replay_inputs (${REPLAY_INPUT_COLUMNS.join(', ')}) ${replayInputsBackfill('postgres')}`,
+      ],
+    },
   },
 ];
 

@@ -13,6 +13,7 @@ import {
   insuredCard,
   setUpSettlementWorld,
 } from '../testing/settlement-fixture.js';
+import { replayInputsBackfill } from '../settlement/replay-inputs.js';
 import { replaySettlements } from './settlement-replay.js';
 
 const HOUR = 3_600_000;
@@ -118,6 +119,19 @@ forEachEngine('policy what-if', ({ freshUrl, dataDir }) => {
     // The fixture reached the large-expense fund and the account, so those steps were replayed too.
     assert.ok([...recorded.values()].some((b) => b.hifmi_pay > 0));
     assert.ok([...recorded.values()].some((b) => b.acct_pay > 0));
+  });
+
+  test('the inputs the migration builds for settlements recorded before it are the ones the engine writes', async () => {
+    const written = await store().all<{ settlement_id: string; input: string }>(
+      'SELECT settlement_id, input FROM settlement_replay_inputs',
+    );
+    const built = await store().all<{ settlement_id: string; input: string }>(
+      replayInputsBackfill(store().dialect),
+    );
+    assert.equal(written.length, 10);
+    const byId = new Map(built.map((r) => [r.settlement_id, JSON.parse(r.input)]));
+    for (const w of written)
+      assert.deepEqual(byId.get(w.settlement_id), JSON.parse(w.input), w.settlement_id);
   });
 
   const run = async (body: unknown): Promise<whatif.AnalysisJob> => {

@@ -12,7 +12,8 @@ import {
 import type { whatif } from '@sscard/registry-protocol';
 import { DomainError } from '../errors.js';
 import { accumulatorDelta, applyDelta, calculate } from '../settlement/calculation.js';
-import { type Queryable, inJsonArray } from '../store/store.js';
+import { type ReplayInput, pricedLine } from '../settlement/replay-inputs.js';
+import type { Queryable } from '../store/store.js';
 
 /**
  * Replays the recorded settlements of one insured region, scheme and year in the order they were
@@ -20,7 +21,8 @@ import { type Queryable, inJsonArray } from '../store/store.js';
  * follow the replay: a settlement's replayed change is added when it was settled and taken back
  * when it was cancelled or reversed, as the engine did. The personal account's balance is the
  * recorded one moved by what the replay took from the account differently so far. Settlements are
- * read a page at a time in (settled_at, settlement_id) order, never all at once.
+ * read from their replay inputs (settlement/replay-inputs.ts) a page at a time in (settled_at,
+ * settlement_id) order, never all at once; only the year's endings are read up front.
  *
  * Under unchanged parameters every replayed breakdown is the recorded one, to the fen.
  */
@@ -57,38 +59,6 @@ export interface ReplayOptions {
   onProgress?: (done: number, total: number) => Promise<void> | void;
   /** Checked between pages: true stops the replay with an error. */
   stopped?: () => boolean;
-}
-
-interface Row {
-  settlement_id: string;
-  settled_at: string;
-  business_date: string;
-  person_no: string;
-  policy_version: number | string;
-  medfee_sumamt: number | string;
-  hifp_pay: number | string;
-  hifmi_pay: number | string;
-  acct_pay: number | string;
-  psn_cash_pay: number | string;
-  ended_at: string | null;
-  /** Only for an ended settlement: its bill may have grown after it ended. */
-  ended_breakdown: string | null;
-  visit_id: string;
-  visit_type: VisitType;
-  hospital_level: number | string;
-  person_group: PersonGroup;
-  use_account: number | string;
-  account_balance: number | string;
-}
-
-interface LineRow {
-  visit_id: string;
-  item_code: string;
-  unit_price: number | string;
-  quantity: number | string;
-  item_class: PricedLine['itemClass'];
-  pre_self_pay_share: number | string;
-  price_ceiling: number | string | null;
 }
 
 /** An ended settlement's replayed effect, undone at its ending. */
@@ -131,16 +101,6 @@ async function versionsOf(q: Queryable, scope: ReplayScope): Promise<Map<number,
   );
 }
 
-const SELECT = `SELECT s.settlement_id, s.settled_at, s.business_date, s.person_no, s.policy_version, s.medfee_sumamt,
-  s.hifp_pay, s.hifmi_pay, s.acct_pay, s.psn_cash_pay, e.ended_at,
-  CASE WHEN e.settlement_id IS NULL THEN NULL ELSE s.breakdown END AS ended_breakdown,
-  v.visit_id, v.visit_type, v.hospital_level, v.person_group, q.use_account, q.account_balance
-  FROM settlements s
-  JOIN settlement_visits v ON v.visit_id = s.visit_id
-  JOIN settlement_quotes q ON q.quote_id = s.quote_id
-  LEFT JOIN settlement_endings e ON e.settlement_id = s.settlement_id
-  WHERE s.insured_region = ? AND s.scheme = ? AND s.settled_at >= ? AND s.settled_at < ?`;
-
 /** The number of settlements the replay will go through. */
 export async function countSettlements(q: Queryable, scope: Omit<ReplayScope, 'changes'>): Promise<number> {
   const { from, to } = yearBounds(scope.year);
@@ -151,15 +111,6 @@ export async function countSettlements(q: Queryable, scope: Omit<ReplayScope, 'c
   );
   return Number(row?.n ?? 0);
 }
-
-const priced = (r: LineRow): PricedLine => ({
-  itemCode: r.item_code,
-  itemClass: r.item_class,
-  preSelfPayShare: Number(r.pre_self_pay_share),
-  priceCeiling: r.price_ceiling === null ? null : Number(r.price_ceiling),
-  unitPrice: Number(r.unit_price),
-  quantity: Number(r.quantity),
-});
 
 /**
  * The lines an ended settlement was calculated on. Lines are only ever added to a visit, so its
@@ -185,6 +136,56 @@ function linesAtTheTime(current: readonly PricedLine[], recordedBreakdown: strin
   return out;
 }
 
+/** A settlement of the year that was cancelled or reversed, and how many lines it was calculated on. */
+interface Ended {
+  endedAt: string;
+  recordedLines: number;
+}
+
+/**
+ * The year's cancelled and reversed settlements, read up front (they are few beside the
+ * settlements), driven from the endings so that the year's settlements are not all visited.
+ */
+async function endingsOf(q: Queryable, scope: ReplayScope): Promise<Map<string, Ended>> {
+  const { from, to } = yearBounds(scope.year);
+  const lineCount =
+    q.dialect === 'postgres'
+      ? "json_array_length(s.breakdown::json -> 'lines')"
+      : "json_array_length(s.breakdown, '$.lines')";
+  const rows = await q.all<{ settlement_id: string; ended_at: string; lines: number | string }>(
+    `SELECT e.settlement_id, e.ended_at, ${lineCount} AS lines
+     FROM settlement_endings e CROSS JOIN settlements s
+     WHERE s.settlement_id = e.settlement_id AND e.ended_at >= ?
+       AND s.insured_region = ? AND s.scheme = ? AND s.settled_at >= ? AND s.settled_at < ?`,
+    [from, scope.region, scope.scheme, from, to],
+  );
+  return new Map(rows.map((r) => [r.settlement_id, { endedAt: r.ended_at, recordedLines: Number(r.lines) }]));
+}
+
+/**
+ * A page of replay inputs in replay order, after `after` (a settlement's time and id), as one
+ * JSON text: the store hands over one value per page instead of one row object per settlement.
+ */
+async function pageOf(
+  q: Queryable,
+  scope: ReplayScope,
+  after: ReplayInput | undefined,
+  pageSize: number,
+): Promise<ReplayInput[]> {
+  const { from, to } = yearBounds(scope.year);
+  const row = await q.get<{ page: string | null }>(
+    `SELECT '[' || string_agg(input, ',' ORDER BY settled_at, settlement_id) || ']' AS page
+     FROM (SELECT settled_at, settlement_id, input FROM settlement_replay_inputs
+       WHERE insured_region = ? AND scheme = ? AND ${after ? '(settled_at, settlement_id) > (?, ?)' : 'settled_at >= ?'}
+         AND settled_at < ?
+       ORDER BY settled_at, settlement_id LIMIT ?) p`,
+    // The page starts where the last ended: with the year's start beside it, sqlite3 would seek to
+    // the year's start and step over every settlement of the pages before.
+    [scope.region, scope.scheme, ...(after ? [after[1], after[0]] : [from]), to, pageSize],
+  );
+  return row?.page ? (JSON.parse(row.page) as ReplayInput[]) : [];
+}
+
 export async function replaySettlements(
   q: Queryable,
   scope: ReplayScope,
@@ -193,8 +194,8 @@ export async function replaySettlements(
 ): Promise<{ replayed: number }> {
   const versions = await versionsOf(q, scope);
   const total = await countSettlements(q, scope);
-  const { from, to } = yearBounds(scope.year);
-  const pageSize = options.pageSize ?? 5000;
+  const endings = await endingsOf(q, scope);
+  const pageSize = options.pageSize ?? 10_000;
   const accumulators = new Map<string, Accumulators>();
   const accountShift = new Map<string, number>();
   // Endings still to come, in time order; few beside the settlements, so a sorted array will do.
@@ -207,69 +208,55 @@ export async function replaySettlements(
     }
   };
   let done = 0;
-  const pageAfter = (after: { at: string; id: string } | undefined) =>
-    q.all<Row>(
-      `${SELECT}${after ? ' AND (s.settled_at > ? OR (s.settled_at = ? AND s.settlement_id > ?))' : ''}
-       ORDER BY s.settled_at, s.settlement_id LIMIT ?`,
-      [scope.region, scope.scheme, from, to, ...(after ? [after.at, after.at, after.id] : []), pageSize],
-    );
-  // The next page is asked for as soon as this one's last row is known, so the store reads it
-  // while this page's lines are read and its settlements calculated.
-  let next: Promise<Row[]> | undefined = pageAfter(undefined);
+  // The next page is asked for as soon as this one's last settlement is known, so the store reads
+  // it while this page's settlements are calculated.
+  let next: Promise<ReplayInput[]> | undefined = pageOf(q, scope, undefined, pageSize);
   while (next) {
     if (options.stopped?.()) throw new DomainError('ANALYSIS_STOPPED', 'the replay was stopped', 503);
-    const rows: Row[] = await next;
-    if (rows.length === 0) break;
-    const last = rows[rows.length - 1]!;
-    const lineRowsP = q.all<LineRow>(
-      `SELECT visit_id, item_code, unit_price, quantity, item_class, pre_self_pay_share, price_ceiling
-       FROM settlement_bill_lines WHERE ${inJsonArray(q.dialect, 'visit_id')} ORDER BY visit_id, line_no`,
-      [JSON.stringify([...new Set(rows.map((r) => r.visit_id))])],
-    );
-    next = rows.length < pageSize ? undefined : pageAfter({ at: last.settled_at, id: last.settlement_id });
+    const page: ReplayInput[] = await next;
+    if (page.length === 0) break;
+    next = page.length < pageSize ? undefined : pageOf(q, scope, page[page.length - 1], pageSize);
     // A rejection of the page read ahead is taken when it is awaited, not left unhandled meanwhile.
     next?.catch(() => undefined);
-    const lineRows = await lineRowsP;
-    const linesOf = new Map<string, PricedLine[]>();
-    for (const l of lineRows) {
-      const list = linesOf.get(l.visit_id);
-      if (list) list.push(priced(l));
-      else linesOf.set(l.visit_id, [priced(l)]);
-    }
-    for (const r of rows) {
-      endUntil(r.settled_at);
-      const parameters = versions.get(Number(r.policy_version));
-      if (!parameters)
-        throw new Error(`settlement ${r.settlement_id} names a policy version that is not there`);
-      const before = accumulators.get(r.person_no) ?? ZERO_ACCUMULATORS;
-      const shift = accountShift.get(r.person_no) ?? 0;
-      const current = linesOf.get(r.visit_id) ?? [];
-      const terms = {
-        visitType: r.visit_type,
-        hospitalLevel: Number(r.hospital_level) as 1 | 2 | 3,
-        personGroup: r.person_group,
-      };
+    for (const input of page) {
+      const [settlementId, settledAt, businessDate, personNo, version] = input;
+      endUntil(settledAt);
+      const parameters = versions.get(version);
+      if (!parameters) throw new Error(`settlement ${settlementId} names a policy version that is not there`);
+      const before = accumulators.get(personNo) ?? ZERO_ACCUMULATORS;
+      const shift = accountShift.get(personNo) ?? 0;
+      const terms = { visitType: input[10], hospitalLevel: input[11], personGroup: input[12] };
+      const ended = endings.get(settlementId);
+      let lines = input[15].map(pricedLine);
+      // Inputs written before the table existed hold the visit's lines as they are now.
+      if (ended && ended.recordedLines !== lines.length) {
+        const row = await q.get<{ breakdown: string }>(
+          'SELECT breakdown FROM settlements WHERE settlement_id = ?',
+          [settlementId],
+        );
+        lines = linesAtTheTime(lines, row!.breakdown);
+      }
       const replayed = calculate({
         parameters,
         accumulators: before,
         terms,
-        lines: r.ended_breakdown === null ? current : linesAtTheTime(current, r.ended_breakdown),
-        account: { balance: Number(r.account_balance) + shift, use: Number(r.use_account) === 1 },
+        lines,
+        account: { balance: input[14] + shift, use: input[13] === 1 },
       });
       const recorded = {
-        medfee_sumamt: Number(r.medfee_sumamt),
-        hifp_pay: Number(r.hifp_pay),
-        hifmi_pay: Number(r.hifmi_pay),
-        acct_pay: Number(r.acct_pay),
-        psn_cash_pay: Number(r.psn_cash_pay),
+        medfee_sumamt: input[5],
+        hifp_pay: input[6],
+        hifmi_pay: input[7],
+        acct_pay: input[8],
+        psn_cash_pay: input[9],
       };
-      accumulators.set(r.person_no, replayed.accumulators);
+      accumulators.set(personNo, replayed.accumulators);
       const moved = recorded.acct_pay - replayed.acct_pay;
-      if (moved !== 0) accountShift.set(r.person_no, shift + moved);
-      if (r.ended_at !== null) {
+      if (moved !== 0) accountShift.set(personNo, shift + moved);
+      if (ended) {
         const ending: PendingEnding = {
-          at: r.ended_at,
-          personNo: r.person_no,
+          at: ended.endedAt,
+          personNo,
           delta: accumulatorDelta(before, replayed.accumulators),
           accountShift: moved,
         };
@@ -278,16 +265,16 @@ export async function replaySettlements(
         pending.splice(i, 0, ending);
       }
       each({
-        settlementId: r.settlement_id,
-        personNo: r.person_no,
-        businessDate: r.business_date,
+        settlementId,
+        personNo,
+        businessDate,
         ...terms,
-        standing: r.ended_at === null,
+        standing: ended === undefined,
         recorded,
         replayed,
       });
     }
-    done += rows.length;
+    done += page.length;
     await options.onProgress?.(done, total);
   }
   return { replayed: done };
