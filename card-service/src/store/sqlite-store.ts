@@ -101,6 +101,12 @@ function connectionQueryable(db: sqlite3.Database): Connection {
  */
 const BULK_PRAGMAS = 'PRAGMA synchronous = NORMAL; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;';
 
+/**
+ * Statements that change rows. Run on their own they join a group commit; others (PRAGMA, VACUUM)
+ * may not run inside a transaction, so they run alone.
+ */
+const CHANGES_ROWS = /^\s*(INSERT|UPDATE|DELETE|REPLACE)\b/i;
+
 /** A read connection and the statements queued on it, so reads go where the queue is shortest. */
 interface Reader {
   conn: Connection;
@@ -124,8 +130,9 @@ export interface SqliteStoreOptions {
  * before it started. `synchronous = FULL`: a commit is on disk when it returns, which is what an
  * answer that is only sent after its audit entry committed relies on. Transactions that arrive
  * while one is being written are committed together (`GroupCommit`, each in a savepoint of its own,
- * each answered after the common commit), and audit entries of identity checks are batched too,
- * so that under load a sync serves many requests.
+ * each answered after the common commit), a single write outside a transaction (a card-present
+ * challenge) joins such a group too, and audit entries of identity checks are batched, so that
+ * under load a sync serves many requests.
  */
 export async function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Promise<Store> {
   if (file !== ':memory:') {
@@ -194,7 +201,11 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
     dialect: 'sqlite',
     all: (sql, params) => read((q) => q.all(sql, params)),
     get: (sql, params) => read((q) => q.get(sql, params)),
-    run: (sql, params) => mutex.lock(() => conn.run(sql, params)),
+    // A write outside a transaction commits with the next group instead of paying a sync of its own.
+    run: (sql, params) =>
+      CHANGES_ROWS.test(sql)
+        ? group.transaction((tx) => tx.run(sql, params))
+        : mutex.lock(() => conn.run(sql, params)),
     transaction: (fn) => group.transaction(fn),
     // An in-memory database exists only in its own connection, so its bulk loads use that one.
     bulkTransaction: (fn) =>
