@@ -199,6 +199,25 @@ const CARD_COLUMNS =
   'expiry_date, status, social_security_active, financial_active, temporary, temporary_loss_until, replaces, ' +
   'replaced_by, status_changed_at, created_at';
 
+const CARD_COLUMN_LIST = CARD_COLUMNS.split(', ');
+
+/**
+ * The card's columns of table alias `alias`, named `<alias>_<column>`, for a query that reads the
+ * card together with rows it belongs to (a settlement step reads visit, card and coverage in one
+ * statement); `cardFromJoinedRow` reads them back.
+ */
+export const joinedCardColumns = (alias: string): string =>
+  CARD_COLUMN_LIST.map((c) => `${alias}.${c} AS ${alias}_${c}`).join(', ');
+
+/** The card read by `joinedCardColumns(alias)`, or undefined when the join found none. */
+export function cardFromJoinedRow(row: object, alias: string): Card | undefined {
+  const joined = row as Record<string, unknown>;
+  if (joined[`${alias}_card_number`] == null) return undefined;
+  const r: Record<string, unknown> = {};
+  for (const c of CARD_COLUMN_LIST) r[c] = joined[`${alias}_${c}`];
+  return cardFromRow(r as unknown as CardRow);
+}
+
 const cardFromRow = (r: CardRow): Card => ({
   cardNumber: r.card_number,
   cardIdCode: r.card_id_code,

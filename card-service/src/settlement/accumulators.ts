@@ -34,6 +34,22 @@ export async function readAccumulators(q: Queryable, k: AccumulatorKey): Promise
   return row ? fromRow(row) : { ...ZERO_ACCUMULATORS };
 }
 
+/** The accumulator columns of table alias `alias`, for a query that reads them with other rows. */
+export const accumulatorColumns = (alias: string): string =>
+  [
+    'outpatient_deductible_paid',
+    'pooled_fund_used',
+    'large_expense_deductible_paid',
+    'large_expense_fund_used',
+  ]
+    .map((c) => `${alias}.${c}`)
+    .join(', ');
+
+/** The accumulators read by `accumulatorColumns` through an outer join: zero when it found no row. */
+export function joinedAccumulators(row: Partial<Record<keyof Row, number | string | null>>): Accumulators {
+  return row.outpatient_deductible_paid == null ? { ...ZERO_ACCUMULATORS } : fromRow(row as Row);
+}
+
 const fromRow = (row: Row): Accumulators => ({
   outpatientDeductiblePaid: Number(row.outpatient_deductible_paid),
   pooledFundUsed: Number(row.pooled_fund_used),

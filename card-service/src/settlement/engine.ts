@@ -20,17 +20,22 @@ import { DomainError, notFound } from '../errors.js';
 import type { CardPresence, CryptogramVerdict } from '../card-auth/card-presence.js';
 import { storeResult, storedResult } from '../registry/idempotency.js';
 import type { Card } from '../registry/model.js';
-import { getCard } from '../registry/queries.js';
+import { cardFromJoinedRow, joinedCardColumns } from '../registry/queries.js';
 import { cardSubject } from '../registry/subjects.js';
 import { RiskChecks, blocking } from '../risk/risk-checks.js';
 import { insertRows } from '../store/bulk-insert.js';
-import { type Queryable, type Store, forUpdate } from '../store/store.js';
-import { lockAccumulators, moveAccumulators, readAccumulators } from './accumulators.js';
+import { type Queryable, type SqlValue, type Store, forUpdate } from '../store/store.js';
+import {
+  accumulatorColumns,
+  joinedAccumulators,
+  lockAccumulators,
+  moveAccumulators,
+} from './accumulators.js';
 import { accumulatorDelta, calculate, identitiesHold } from './calculation.js';
 import { lookupItems } from './catalogue.js';
-import { institutionOfTerminal } from './institutions.js';
+import { institutionOfTerminal, noInstitution } from './institutions.js';
 import { account, post } from './ledger.js';
-import { policyInForce, policyVersion } from './policies.js';
+import { policyVersion } from './policies.js';
 import { REPLAY_INPUT_COLUMNS, replayInputRow } from './replay-inputs.js';
 
 /**
@@ -85,10 +90,6 @@ interface VisitRow {
 const VISIT_COLUMNS = `v.visit_id, v.terminal_id, v.institution_id, v.treatment_region, v.card_number, v.person_no,
   v.scheme, v.insured_region, v.person_group, v.visit_type, v.hospital_level, v.his_visit_no, v.registered_at`;
 
-/** Locks the rows of table `alias` only, in a query that joins others (PostgreSQL). */
-const forUpdateOf = (dialect: Queryable['dialect'], alias: string) =>
-  dialect === 'postgres' ? ` FOR UPDATE OF ${alias}` : '';
-
 const visitFromRow = (r: VisitRow): Visit => ({
   visitId: r.visit_id,
   cardNumber: r.card_number,
@@ -104,6 +105,115 @@ const visitFromRow = (r: VisitRow): Visit => ({
   crossRegion: r.insured_region !== r.treatment_region,
   registeredAt: r.registered_at,
 });
+
+/**
+ * The reads of the settlement steps, each one statement: what a step checks and calculates from
+ * is read together, so that a step costs the store few round trips (on sqlite3 every statement is
+ * a trip to the thread pool and back, on PostgreSQL one to the server).
+ */
+interface RegisterRow {
+  institution_id: string;
+  region: string;
+  level: number | string;
+  insured_region: string | null;
+  person_group: Visit['personGroup'] | null;
+  coverage_paused: number | string;
+}
+
+/**
+ * The caller's institution (no row: the terminal settles for none), the card (`c_…`, null when
+ * unknown), the holder's latest active coverage under the scheme, and whether one is paused.
+ */
+const REGISTER_SELECT = `SELECT i.institution_id, i.region, i.level, ${joinedCardColumns('c')},
+    r.insured_region, r.person_group,
+    CASE WHEN EXISTS (SELECT 1 FROM insurance_relations p WHERE p.person_no = c.person_no AND p.scheme_code = ?
+      AND p.status = 'paused') THEN 1 ELSE 0 END AS coverage_paused
+  FROM institution_terminals t JOIN institutions i ON i.institution_id = t.institution_id
+  LEFT JOIN cards c ON c.card_number = ?
+  LEFT JOIN insurance_relations r ON r.relation_id = (SELECT a.relation_id FROM insurance_relations a
+    WHERE a.person_no = c.person_no AND a.scheme_code = ? AND a.status = 'active' ORDER BY a.start_date DESC LIMIT 1)
+  WHERE t.terminal_id = ?`;
+
+interface StandingRow {
+  /** A settlement of the visit that was neither cancelled nor reversed. */
+  standing_settlement_id: string | null;
+}
+
+const STANDING_SETTLEMENT = `(SELECT s.settlement_id FROM settlements s
+    LEFT JOIN settlement_endings e ON e.settlement_id = s.settlement_id
+    WHERE s.visit_id = v.visit_id AND e.settlement_id IS NULL LIMIT 1) AS standing_settlement_id`;
+
+interface CoverageRow {
+  coverage_active: number | string;
+  coverage_paused: number | string;
+}
+
+const hasCoverage = (status: 'active' | 'paused') =>
+  `CASE WHEN EXISTS (SELECT 1 FROM insurance_relations r WHERE r.person_no = v.person_no
+    AND r.scheme_code = v.scheme AND r.status = '${status}') THEN 1 ELSE 0 END AS coverage_${status}`;
+
+/** The visit's card (`c_…`) and whether its holder is still covered: pre-settle and settle check both. */
+const CARD_AND_COVERAGE = `${joinedCardColumns('c')}, ${hasCoverage('active')}, ${hasCoverage('paused')}`;
+
+/** The visit of the caller's institution (last parameters: terminal, visit). */
+const VISIT_OF_INSTITUTION = `FROM settlement_visits v
+  JOIN institution_terminals t ON t.institution_id = v.institution_id AND t.terminal_id = ?`;
+
+/** Per dialect: PostgreSQL locks the rows of `v` alone where the text ends in `FOR UPDATE OF v`. */
+const perDialect = (sql: string): Record<Queryable['dialect'], string> => ({
+  postgres: sql,
+  sqlite: sql.replace(/ FOR UPDATE OF v$/, ''),
+});
+
+/** 2204: the visit locked (lines are numbered against what is there), and whether it stands settled. */
+const BILL_VISIT_SELECT = perDialect(
+  `SELECT ${VISIT_COLUMNS}, ${STANDING_SETTLEMENT} ${VISIT_OF_INSTITUTION} WHERE v.visit_id = ? FOR UPDATE OF v`,
+);
+
+interface PreSettleRow extends StandingRow, CoverageRow {
+  policy_version: number | string | null;
+  outpatient_deductible_paid: number | string | null;
+  pooled_fund_used: number | string | null;
+  large_expense_deductible_paid: number | string | null;
+  large_expense_fund_used: number | string | null;
+  balance: number | string | null;
+}
+
+/**
+ * 2206: the visit, whether it stands settled, card and coverage, the policy version in force (its
+ * parameters never change once published: they come from the engine's copy), the year's
+ * accumulators and the personal account's balance. Parameters: year, date, terminal, year, visit.
+ */
+const PRE_SETTLE_SELECT = perDialect(
+  `SELECT ${VISIT_COLUMNS}, ${STANDING_SETTLEMENT}, ${CARD_AND_COVERAGE},
+    (SELECT p.version FROM settlement_policies p WHERE p.region = v.insured_region AND p.scheme = v.scheme
+      AND p.year = ? AND p.effective_from <= ? ORDER BY p.version DESC LIMIT 1) AS policy_version,
+    ${accumulatorColumns('a')},
+    (SELECT pa.balance FROM personal_accounts pa WHERE pa.person_no = v.person_no) AS balance
+  ${VISIT_OF_INSTITUTION}
+  LEFT JOIN cards c ON c.card_number = v.card_number
+  LEFT JOIN settlement_accumulators a ON a.person_no = v.person_no AND a.scheme = v.scheme
+    AND a.insured_region = v.insured_region AND a.year = ?
+  WHERE v.visit_id = ?`,
+);
+
+interface SettleRow extends QuoteRow, VisitRow, StandingRow, CoverageRow {
+  attempt_voided_at: string | null;
+}
+
+/**
+ * 2207: the quote with its visit, locked, whether the attempt was voided by a reversal first, and
+ * what pre-settle checked again. Parameters: terminal, attempt key, terminal, quote.
+ */
+const SETTLE_SELECT = perDialect(
+  `SELECT q.quote_id, q.bill_hash, q.use_account, q.account_balance, q.accumulators, q.policy_year,
+    q.policy_version, q.breakdown, q.expires_at, ${VISIT_COLUMNS}, ${STANDING_SETTLEMENT}, ${CARD_AND_COVERAGE},
+    (SELECT sa.voided_at FROM settlement_attempts sa WHERE sa.terminal_id = ? AND sa.attempt_key = ?) AS attempt_voided_at
+  FROM settlement_quotes q JOIN settlement_visits v ON v.visit_id = q.visit_id
+  JOIN institution_terminals t ON t.institution_id = v.institution_id AND t.terminal_id = ?
+  LEFT JOIN cards c ON c.card_number = v.card_number
+  WHERE q.quote_id = ? FOR UPDATE OF v`,
+);
 
 interface SettlementRow {
   settlement_id: string;
@@ -289,9 +399,17 @@ export class SettlementEngine {
     body: { cardNumber: string; scheme: SchemeCode; visitType: VisitType; hisVisitNo: string },
   ): Promise<Visit & { replayed?: boolean }> {
     return this.once(caller, { op: '2201', ...body }, async (tx) => {
-      const institution = await institutionOfTerminal(tx, caller.terminalId);
-      const card = await this.activeCard(tx, body.cardNumber);
-      const coverage = await this.coverage(tx, card.personNo, body.scheme);
+      // The caller's institution, the card and the holder's coverage under the scheme, in one read.
+      const row = await tx.get<RegisterRow>(REGISTER_SELECT, [
+        body.scheme,
+        body.cardNumber,
+        body.scheme,
+        caller.terminalId,
+      ]);
+      if (!row) throw noInstitution();
+      const institution = { institutionId: row.institution_id, region: row.region, level: Number(row.level) };
+      const card = this.usableCard(cardFromJoinedRow(row, 'c'));
+      const coverage = coverageOf(body.scheme, row.insured_region, row.person_group, row.coverage_paused);
       const visit: Visit = {
         visitId: randomUUID(),
         cardNumber: card.cardNumber,
@@ -300,7 +418,7 @@ export class SettlementEngine {
         visitType: body.visitType,
         hisVisitNo: body.hisVisitNo,
         institutionId: institution.institutionId,
-        hospitalLevel: institution.level,
+        hospitalLevel: institution.level as Visit['hospitalLevel'],
         personGroup: coverage.personGroup,
         insuredRegion: coverage.insuredRegion,
         treatmentRegion: institution.region,
@@ -344,8 +462,12 @@ export class SettlementEngine {
     lines: readonly BillLineInput[],
   ): Promise<{ visitId: string; lineCount: number; medfee_sumamt: number; replayed?: boolean }> {
     return this.once(caller, { op: '2204', visitId, lines }, async (tx) => {
-      const visit = await this.visitOfInstitution(tx, caller.terminalId, visitId, true);
-      await this.refuseIfSettled(tx, visitId);
+      const row = await this.visitRow<StandingRow>(tx, caller.terminalId, BILL_VISIT_SELECT, [
+        caller.terminalId,
+        visitId,
+      ]);
+      const visit = visitFromRow(row);
+      refuseIfSettled(row);
       const items = await lookupItems(
         tx,
         visit.treatmentRegion,
@@ -414,17 +536,39 @@ export class SettlementEngine {
     useAccount: boolean,
   ): Promise<Quote & { replayed?: boolean }> {
     return this.once(caller, { op: '2206', visitId, useAccount }, async (tx) => {
-      const visit = await this.visitOfInstitution(tx, caller.terminalId, visitId, false);
-      await this.refuseIfSettled(tx, visitId);
-      await this.activeCard(tx, visit.cardNumber);
-      await this.coverage(tx, visit.personNo, visit.scheme);
-      const rows = await this.lineRows(tx, visitId);
-      if (rows.length === 0) throw refused('BILL_EMPTY', 'the visit has no bill lines', 409);
       const now = this.clock();
       const date = chinaDate(now);
-      const policy = await policyInForce(tx, visit.insuredRegion, visit.scheme, date);
-      const accumulators = await readAccumulators(tx, this.accumulatorKey(visit, date));
-      const balance = await personalBalance(tx, visit.personNo);
+      const year = Number(date.slice(0, 4));
+      // The visit with everything the quote is calculated from but its lines, in one read.
+      const row = await this.visitRow<PreSettleRow>(tx, caller.terminalId, PRE_SETTLE_SELECT, [
+        year,
+        date,
+        caller.terminalId,
+        year,
+        visitId,
+      ]);
+      const visit = visitFromRow(row);
+      refuseIfSettled(row);
+      this.usableCard(cardFromJoinedRow(row, 'c'));
+      coverageHeld(visit.scheme, row);
+      const rows = await this.lineRows(tx, visitId);
+      if (rows.length === 0) throw refused('BILL_EMPTY', 'the visit has no bill lines', 409);
+      if (row.policy_version === null) {
+        throw new DomainError(
+          'POLICY_MISSING',
+          `no ${visit.scheme} policy of region ${visit.insuredRegion} is in force on ${date}`,
+          409,
+        );
+      }
+      const policy = await this.policyVersion(
+        tx,
+        visit.insuredRegion,
+        visit.scheme,
+        year,
+        Number(row.policy_version),
+      );
+      const accumulators = joinedAccumulators(row);
+      const balance = Number(row.balance ?? 0);
       const breakdown = this.calculate(visit, policy.parameters, accumulators, rows, balance, useAccount);
       const quote: Quote = {
         quoteId: randomUUID(),
@@ -480,34 +624,32 @@ export class SettlementEngine {
             'payment',
           );
     return this.once(caller, request, async (tx, audit) => {
-      const attempt = await tx.get<{ voided_at: string | null }>(
-        `SELECT voided_at FROM settlement_attempts WHERE terminal_id = ? AND attempt_key = ?${forUpdate(tx.dialect)}`,
-        [caller.terminalId, caller.key],
-      );
-      if (attempt?.voided_at)
-        throw refused('ATTEMPT_REVERSED', 'this attempt was reversed before it arrived', 409);
-      // The quote with its visit, if the visit is of the caller's institution; the visit locked
-      // (one settle per visit at a time).
-      const q = await tx.get<QuoteRow & VisitRow>(
-        `SELECT q.quote_id, q.bill_hash, q.use_account, q.account_balance, q.accumulators, q.policy_year,
-           q.policy_version, q.breakdown, q.expires_at, ${VISIT_COLUMNS}
-         FROM settlement_quotes q JOIN settlement_visits v ON v.visit_id = q.visit_id
-         JOIN institution_terminals t ON t.institution_id = v.institution_id AND t.terminal_id = ?
-         WHERE q.quote_id = ?${forUpdateOf(tx.dialect, 'v')}`,
-        [caller.terminalId, body.quoteId],
-      );
+      // The quote with its visit, if the visit is of the caller's institution, the visit locked
+      // (one settle per visit at a time), with the attempt, the card and the coverage: one read.
+      const q = await tx.get<SettleRow>(SETTLE_SELECT[tx.dialect], [
+        caller.terminalId,
+        caller.key,
+        caller.terminalId,
+        body.quoteId,
+      ]);
       if (!q) {
+        const attempt = await tx.get<{ voided_at: string | null }>(
+          'SELECT voided_at FROM settlement_attempts WHERE terminal_id = ? AND attempt_key = ?',
+          [caller.terminalId, caller.key],
+        );
+        if (attempt?.voided_at) throw attemptReversed();
         // A terminal of no institution is told so.
         await institutionOfTerminal(tx, caller.terminalId);
         throw refused('QUOTE_UNKNOWN', 'no such quote for this institution', 404);
       }
+      if (q.attempt_voided_at !== null) throw attemptReversed();
       const visit = visitFromRow(q);
       const now = this.clock();
       if (q.expires_at <= now.toISOString())
         throw refused('QUOTE_EXPIRED', 'the quote has expired; pre-settle again');
-      await this.refuseIfSettled(tx, visit.visitId);
-      const card = await this.activeCard(tx, visit.cardNumber);
-      await this.coverage(tx, visit.personNo, visit.scheme);
+      refuseIfSettled(q);
+      const card = this.usableCard(cardFromJoinedRow(q, 'c'));
+      coverageHeld(visit.scheme, q);
       const rows = await this.lineRows(tx, visit.visitId);
       if (billHash(rows) !== q.bill_hash)
         throw refused('BILL_CHANGED', 'the bill changed since the quote; pre-settle again');
@@ -897,51 +1039,25 @@ export class SettlementEngine {
     );
   }
 
-  /** The visit, if it belongs to the caller's institution; locked when `lock` (one settle per visit at a time). */
-  private async visitOfInstitution(
+  /**
+   * The row of `select` (one of the visit reads below, whose parameters end with the visit) for a
+   * visit of the caller's institution; not found otherwise, and a terminal of no institution is
+   * told so.
+   */
+  private async visitRow<R>(
     tx: Queryable,
     terminalId: string,
-    visitId: string,
-    lock: boolean,
-  ): Promise<Visit> {
-    const visit = await this.findVisit(tx, terminalId, visitId, lock);
-    if (!visit) throw notFound('visit');
-    return visit;
-  }
-
-  private async findVisit(
-    tx: Queryable,
-    terminalId: string,
-    visitId: string,
-    lock: boolean,
-  ): Promise<Visit | undefined> {
-    const row = await tx.get<VisitRow>(
-      `SELECT ${VISIT_COLUMNS} FROM settlement_visits v
-       JOIN institution_terminals t ON t.institution_id = v.institution_id AND t.terminal_id = ?
-       WHERE v.visit_id = ?${lock ? forUpdateOf(tx.dialect, 'v') : ''}`,
-      [terminalId, visitId],
-    );
-    if (row) return visitFromRow(row);
-    // Not found: a terminal of no institution is told so.
+    select: Record<Queryable['dialect'], string>,
+    params: SqlValue[],
+  ): Promise<VisitRow & R> {
+    const row = await tx.get<VisitRow & R>(select[tx.dialect], params);
+    if (row) return row;
     await institutionOfTerminal(tx, terminalId);
-    return undefined;
+    throw notFound('visit');
   }
 
-  private async refuseIfSettled(tx: Queryable, visitId: string): Promise<void> {
-    const standing = await tx.get<{ settlement_id: string }>(
-      `SELECT s.settlement_id FROM settlements s LEFT JOIN settlement_endings e ON e.settlement_id = s.settlement_id
-       WHERE s.visit_id = ? AND e.settlement_id IS NULL`,
-      [visitId],
-    );
-    if (standing) {
-      throw refused('VISIT_SETTLED', 'the visit is settled; cancel the settlement first', 409, {
-        settlementId: standing.settlement_id,
-      });
-    }
-  }
-
-  private async activeCard(tx: Queryable, cardNumber: string): Promise<Card> {
-    const card = await getCard(tx, cardNumber);
+  /** The card a settlement step may go on with: known, active and not expired. */
+  private usableCard(card: Card | undefined): Card {
     if (!card) throw refused('CARD_NOT_ACTIVE', 'the card is not known', 409, { status: 'unknown' });
     const today = chinaDate(this.clock());
     if (card.status !== 'active' || card.expiryDate < today) {
@@ -951,38 +1067,42 @@ export class SettlementEngine {
     }
     return card;
   }
+}
 
-  private async coverage(
-    tx: Queryable,
-    personNo: string,
-    scheme: SchemeCode,
-  ): Promise<{ insuredRegion: string; personGroup: Visit['personGroup'] }> {
-    const rows = await tx.all<{ insured_region: string; status: string; person_group: Visit['personGroup'] }>(
-      `SELECT insured_region, status, person_group FROM insurance_relations
-       WHERE person_no = ? AND scheme_code = ? ORDER BY start_date DESC`,
-      [personNo, scheme],
-    );
-    const active = rows.find((r) => r.status === 'active');
-    if (active) return { insuredRegion: active.insured_region, personGroup: active.person_group };
-    if (rows.some((r) => r.status === 'paused')) {
-      throw refused('COVERAGE_PAUSED', `the holder's ${scheme} coverage is paused`);
-    }
-    throw refused('COVERAGE_MISSING', `the holder has no ${scheme} coverage`);
+const attemptReversed = () => refused('ATTEMPT_REVERSED', 'this attempt was reversed before it arrived', 409);
+
+function refuseIfSettled(row: StandingRow): void {
+  if (row.standing_settlement_id !== null) {
+    throw refused('VISIT_SETTLED', 'the visit is settled; cancel the settlement first', 409, {
+      settlementId: row.standing_settlement_id,
+    });
   }
 }
+
+/** The holder's coverage under `scheme`: the latest active relation's, else why there is none. */
+function coverageOf(
+  scheme: SchemeCode,
+  insuredRegion: string | null,
+  personGroup: Visit['personGroup'] | null,
+  paused: number | string,
+): { insuredRegion: string; personGroup: Visit['personGroup'] } {
+  if (insuredRegion !== null && personGroup !== null) return { insuredRegion, personGroup };
+  throw noCoverage(scheme, paused);
+}
+
+/** Refuses a step whose visit's holder has no active coverage under the scheme any more. */
+function coverageHeld(scheme: SchemeCode, row: CoverageRow): void {
+  if (Number(row.coverage_active) !== 1) throw noCoverage(scheme, row.coverage_paused);
+}
+
+const noCoverage = (scheme: SchemeCode, paused: number | string) =>
+  Number(paused) === 1
+    ? refused('COVERAGE_PAUSED', `the holder's ${scheme} coverage is paused`)
+    : refused('COVERAGE_MISSING', `the holder has no ${scheme} coverage`);
 
 /** The bill as the quote saw it: any line added or changed since changes the hash. */
 function billHash(rows: readonly LineRow[]): string {
   return sha256(rows.map((r) => [Number(r.line_no), r.item_code, Number(r.unit_price), Number(r.quantity)]));
-}
-
-/** The personal account's balance. */
-async function personalBalance(tx: Queryable, personNo: string): Promise<number> {
-  const row = await tx.get<{ balance: number | string }>(
-    'SELECT balance FROM personal_accounts WHERE person_no = ?',
-    [personNo],
-  );
-  return Number(row?.balance ?? 0);
 }
 
 /**

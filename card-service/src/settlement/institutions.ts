@@ -117,10 +117,12 @@ export async function findInstitutionOfTerminal(
   return row && fromRow(row);
 }
 
+/** The refusal of a terminal that settles for no institution. */
+export const noInstitution = (): DomainError =>
+  new DomainError('INSTITUTION_MISSING', 'this terminal is not assigned to an institution', 403);
+
 export async function institutionOfTerminal(q: Queryable, terminalId: string): Promise<Institution> {
   const institution = await findInstitutionOfTerminal(q, terminalId);
-  if (!institution) {
-    throw new DomainError('INSTITUTION_MISSING', 'this terminal is not assigned to an institution', 403);
-  }
+  if (!institution) throw noInstitution();
   return institution;
 }
