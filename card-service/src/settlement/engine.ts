@@ -59,6 +59,9 @@ class Refusal {
   constructor(readonly error: DomainError) {}
 }
 
+/** Thrown to undo a retry's refusal: the request's key was answered before, and that answer is replayed. */
+class Answered extends Error {}
+
 const refused = (code: SettlementRefusal, message: string, status = 409, details?: Record<string, unknown>) =>
   new DomainError(code, message, status, details);
 
@@ -334,8 +337,13 @@ export class SettlementEngine {
 
   /**
    * Runs `fn` once per idempotency key: a stored answer is returned as it was (with
-   * `replayed: true`), else `fn`'s answer is stored in its transaction. Two copies of one request
-   * racing on PostgreSQL meet on the key's primary key; the loser runs again and replays.
+   * `replayed: true`), else `fn`'s answer is stored in its transaction.
+   *
+   * The key is not looked up first: almost every request is a first attempt, and the lookup would
+   * cost each one a statement. A retry of an answered request runs `fn` again, and its transaction
+   * is undone: storing its answer fails the key's primary key, `fn` refuses (the visit is settled,
+   * the challenge spent) or its refusal finds the key answered before it commits; the stored answer
+   * is then read and replayed. Two copies of one request racing on PostgreSQL meet the same way.
    *
    * The audit entries `fn` records commit with its transaction, refusals that commit included. On
    * sqlite3 (one writer at a time, group commit) they are appended to the chain as the
@@ -355,18 +363,16 @@ export class SettlementEngine {
     const writer = this.store.dialect === 'postgres' ? this.auditWriter : undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        /** Entries deferred, or an answer replayed whose entries may not be chained yet. */
+        /** Entries were deferred: the answer waits until the audit writer has chained them. */
         let toChain = false;
         const result = await this.store.transaction(async (tx) => {
           toChain = false;
-          const stored = await storedResult<T>(tx, k);
-          if (stored !== undefined) {
-            toChain = true;
-            return { ...stored, replayed: true };
-          }
           const entries: TimedAuditInput[] = [];
           const r = await fn(tx, (entry) => entries.push(entry));
-          if (!(r instanceof Refusal)) await storeResult(tx, k, 200, r, this.clock().toISOString());
+          if (r instanceof Refusal) {
+            // A refusal commits what it spent, unless it is a retry's: then the answer is replayed.
+            if ((await storedResult<T>(tx, k)) !== undefined) throw new Answered();
+          } else await storeResult(tx, k, 200, r, this.clock().toISOString());
           if (writer) {
             await deferAudit(tx, entries);
             toChain = entries.length > 0;
@@ -377,15 +383,17 @@ export class SettlementEngine {
         if (result instanceof Refusal) throw result.error;
         return result;
       } catch (e) {
-        // A copy of this request that committed while this one ran (it waited on the same locks,
-        // then found the visit settled or the key taken) gets that copy's answer.
-        if (attempt === 0 && (isUniqueViolation(e) || e instanceof DomainError)) {
+        // A retry of an answered request, or a copy of this one that committed while it ran (it
+        // waited on the same locks, then found the visit settled or the key taken), gets the
+        // stored answer; it is replayed once its entries are chained, in case the first answer
+        // was lost because chaining failed.
+        if (e instanceof Answered || isUniqueViolation(e) || e instanceof DomainError) {
           const stored = await this.store.transaction((tx) => storedResult<T>(tx, k));
           if (stored !== undefined) {
             await writer?.chainDeferred();
             return { ...stored, replayed: true };
           }
-          if (isUniqueViolation(e)) continue;
+          if (isUniqueViolation(e) && attempt === 0) continue;
         }
         throw e;
       }

@@ -371,6 +371,58 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
     assert.equal(noKey.body.code, 'IDEMPOTENCY_KEY_REQUIRED');
   });
 
+  test('a retry of register, bill lines or pre-settle replays its answer; a key used for another request is refused', async () => {
+    const desk = deskClient(t, desks.h2a, 'desk-2a');
+    const c = await insuredCard(t);
+    const twice = async (path: string, body: unknown) => {
+      const key = desk.nextKey();
+      const first = await desk.post(path, body, key);
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      const again = await desk.post(path, body, key);
+      assert.equal(again.status, 200, JSON.stringify(again.body));
+      assert.equal(again.body.replayed, true);
+      const { replayed: _, ...answer } = again.body;
+      assert.deepEqual(answer, first.body);
+      return { key, answer: first.body };
+    };
+    const registration = {
+      cardNumber: c.cardNumber,
+      scheme: '310',
+      visitType: 'outpatient',
+      hisVisitNo: 'R1',
+    };
+    const visit = (await twice('/v1/settlement/visits', registration)).answer;
+    const visits = await store().all('SELECT visit_id FROM settlement_visits WHERE card_number = ?', [
+      c.cardNumber,
+    ]);
+    assert.equal(visits.length, 1, 'the retry registered no second visit');
+    const lines = exampleLines('outpatient-bill.json').map((l, i) => ({
+      lineNo: i + 1,
+      itemCode: l.itemCode,
+      unitPrice: l.unitPrice,
+      quantity: l.quantity,
+    }));
+    const billed = await twice(`/v1/settlement/visits/${visit.visitId}/lines`, { lines });
+    const quoted = (await twice(`/v1/settlement/visits/${visit.visitId}/pre-settle`, { useAccount: true }))
+      .answer;
+    const quotes = await store().all('SELECT quote_id FROM settlement_quotes WHERE visit_id = ?', [
+      visit.visitId,
+    ]);
+    assert.deepEqual(quotes, [{ quote_id: quoted.quoteId }], 'the retry made no second quote');
+    const reused = await desk.post(
+      '/v1/settlement/visits',
+      { ...registration, hisVisitNo: 'R2' },
+      billed.key,
+    );
+    assert.equal(reused.body.code, 'IDEMPOTENCY_KEY_REUSED');
+    assert.equal(
+      (await store().all('SELECT visit_id FROM settlement_visits WHERE card_number = ?', [c.cardNumber]))
+        .length,
+      1,
+      'a refused reuse of a key registered nothing',
+    );
+  });
+
   test("cross-region: the insured region's policy with the treatment region's catalogue, both on the record", async () => {
     const c = await insuredCard(t);
     const desk = deskClient(t, desks.other, 'desk-x');
