@@ -7,7 +7,7 @@ import { notFound } from '../errors.js';
 import { cardSubject } from '../registry/subjects.js';
 import type { Card } from '../registry/model.js';
 import { getCardByIdCode } from '../registry/queries.js';
-import { type Queryable, type Store, forUpdate } from '../store/store.js';
+import type { Queryable, Store } from '../store/store.js';
 import type { HsmClient } from '../hsm/hsm-client.js';
 
 /**
@@ -211,25 +211,24 @@ export class CardPresence {
     known?: Card,
   ): Promise<ProofResult> {
     const now = this.clock();
-    const row = await tx.get<{
-      terminal_id: string;
-      card_id_code: string;
-      algorithm: Card['algorithm'];
-      challenge: string;
-      expires_at: string;
-      used_at: string | null;
-    }>(
-      `SELECT terminal_id, card_id_code, algorithm, challenge, expires_at, used_at FROM challenges
-       WHERE challenge_id = ?${forUpdate(tx.dialect)}`,
-      [input.challengeId],
+    // Spent in the statement that reads it: of two uses at once, the second finds it spent
+    // (PostgreSQL: it waits for the first's row lock, then sees `used_at` set).
+    const row = await tx.get<{ card_id_code: string; expires_at: string }>(
+      `UPDATE challenges SET used_at = ? WHERE challenge_id = ? AND terminal_id = ? AND used_at IS NULL
+       RETURNING card_id_code, expires_at`,
+      [now.toISOString(), input.challengeId, terminalId],
     );
-    // A challenge issued to another terminal is as good as unknown to this one.
-    if (!row || row.terminal_id !== terminalId) return { verified: false, reason: 'CHALLENGE_UNKNOWN' };
-    if (row.used_at !== null) return { verified: false, reason: 'CHALLENGE_USED' };
-    await tx.run('UPDATE challenges SET used_at = ? WHERE challenge_id = ?', [
-      now.toISOString(),
-      input.challengeId,
-    ]);
+    if (!row) {
+      const known = await tx.get<{ terminal_id: string }>(
+        'SELECT terminal_id FROM challenges WHERE challenge_id = ?',
+        [input.challengeId],
+      );
+      // A challenge issued to another terminal is as good as unknown to this one.
+      return {
+        verified: false,
+        reason: known?.terminal_id === terminalId ? 'CHALLENGE_USED' : 'CHALLENGE_UNKNOWN',
+      };
+    }
     if (row.expires_at <= now.toISOString()) return { verified: false, reason: 'CHALLENGE_EXPIRED' };
     if (row.card_id_code !== cardIdCode) return { verified: false, reason: 'CHALLENGE_OTHER_CARD' };
     const card = known?.cardIdCode === cardIdCode ? known : await getCardByIdCode(tx, cardIdCode);
