@@ -162,18 +162,61 @@ const CARD_AND_COVERAGE = `${joinedCardColumns('c')}, ${hasCoverage('active')}, 
 const VISIT_OF_INSTITUTION = `FROM settlement_visits v
   JOIN institution_terminals t ON t.institution_id = v.institution_id AND t.terminal_id = ?`;
 
-/** Per dialect: PostgreSQL locks the rows of `v` alone where the text ends in `FOR UPDATE OF v`. */
-const perDialect = (sql: string): Record<Queryable['dialect'], string> => ({
-  postgres: sql,
-  sqlite: sql.replace(/ FOR UPDATE OF v$/, ''),
+type Dialect = Queryable['dialect'];
+
+/** A statement's text for each engine. */
+const perDialect = (sql: (dialect: Dialect) => string): Record<Dialect, string> => ({
+  postgres: sql('postgres'),
+  sqlite: sql('sqlite'),
 });
+
+/** Locks the visit's row alone (PostgreSQL; sqlite3 has one writer at a time). */
+const lockVisit = (dialect: Dialect) => (dialect === 'postgres' ? ' FOR UPDATE OF v' : '');
+
+interface BillLinesRow {
+  /** The visit's bill lines in line order, as JSON arrays of `LINE_FIELDS` (sqlite3: JSON text; PostgreSQL: parsed). */
+  bill_lines: string | unknown[][] | null;
+}
+
+const LINE_FIELDS =
+  'l.line_no, l.item_code, l.unit_price, l.quantity, l.item_class, l.pre_self_pay_share, l.price_ceiling';
+
+const billLines = (dialect: Dialect) =>
+  `(SELECT ${dialect === 'postgres' ? 'json_agg(json_build_array' : 'json_group_array(json_array'}(${LINE_FIELDS})
+    ORDER BY l.line_no) FROM settlement_bill_lines l WHERE l.visit_id = v.visit_id) AS bill_lines`;
+
+function linesOf(row: BillLinesRow): LineRow[] {
+  const tuples = (typeof row.bill_lines === 'string' ? JSON.parse(row.bill_lines) : row.bill_lines) ?? [];
+  return (tuples as LineTuple[]).map(
+    ([line_no, item_code, unit_price, quantity, item_class, pre_self_pay_share, price_ceiling]) => ({
+      line_no,
+      item_code,
+      unit_price,
+      quantity,
+      item_class,
+      pre_self_pay_share,
+      price_ceiling,
+    }),
+  );
+}
+
+type LineTuple = [
+  LineRow['line_no'],
+  LineRow['item_code'],
+  LineRow['unit_price'],
+  LineRow['quantity'],
+  LineRow['item_class'],
+  LineRow['pre_self_pay_share'],
+  LineRow['price_ceiling'],
+];
 
 /** 2204: the visit locked (lines are numbered against what is there), and whether it stands settled. */
 const BILL_VISIT_SELECT = perDialect(
-  `SELECT ${VISIT_COLUMNS}, ${STANDING_SETTLEMENT} ${VISIT_OF_INSTITUTION} WHERE v.visit_id = ? FOR UPDATE OF v`,
+  (d) =>
+    `SELECT ${VISIT_COLUMNS}, ${STANDING_SETTLEMENT} ${VISIT_OF_INSTITUTION} WHERE v.visit_id = ?${lockVisit(d)}`,
 );
 
-interface PreSettleRow extends StandingRow, CoverageRow {
+interface PreSettleRow extends StandingRow, CoverageRow, BillLinesRow {
   policy_version: number | string | null;
   outpatient_deductible_paid: number | string | null;
   pooled_fund_used: number | string | null;
@@ -183,12 +226,12 @@ interface PreSettleRow extends StandingRow, CoverageRow {
 }
 
 /**
- * 2206: the visit, whether it stands settled, card and coverage, the policy version in force (its
+ * 2206: the visit, whether it stands settled, card and coverage, its bill lines, the policy version in force (its
  * parameters never change once published: they come from the engine's copy), the year's
  * accumulators and the personal account's balance. Parameters: year, date, terminal, year, visit.
  */
 const PRE_SETTLE_SELECT = perDialect(
-  `SELECT ${VISIT_COLUMNS}, ${STANDING_SETTLEMENT}, ${CARD_AND_COVERAGE},
+  (d) => `SELECT ${VISIT_COLUMNS}, ${STANDING_SETTLEMENT}, ${CARD_AND_COVERAGE}, ${billLines(d)},
     (SELECT p.version FROM settlement_policies p WHERE p.region = v.insured_region AND p.scheme = v.scheme
       AND p.year = ? AND p.effective_from <= ? ORDER BY p.version DESC LIMIT 1) AS policy_version,
     ${accumulatorColumns('a')},
@@ -200,22 +243,23 @@ const PRE_SETTLE_SELECT = perDialect(
   WHERE v.visit_id = ?`,
 );
 
-interface SettleRow extends QuoteRow, VisitRow, StandingRow, CoverageRow {
+interface SettleRow extends QuoteRow, VisitRow, StandingRow, CoverageRow, BillLinesRow {
   attempt_voided_at: string | null;
 }
 
 /**
  * 2207: the quote with its visit, locked, whether the attempt was voided by a reversal first, and
- * what pre-settle checked again. Parameters: terminal, attempt key, terminal, quote.
+ * what pre-settle checked and calculated from again. Parameters: terminal, attempt key, terminal, quote.
  */
 const SETTLE_SELECT = perDialect(
-  `SELECT q.quote_id, q.bill_hash, q.use_account, q.account_balance, q.accumulators, q.policy_year,
+  (d) => `SELECT q.quote_id, q.bill_hash, q.use_account, q.account_balance, q.accumulators, q.policy_year,
     q.policy_version, q.breakdown, q.expires_at, ${VISIT_COLUMNS}, ${STANDING_SETTLEMENT}, ${CARD_AND_COVERAGE},
+    ${billLines(d)},
     (SELECT sa.voided_at FROM settlement_attempts sa WHERE sa.terminal_id = ? AND sa.attempt_key = ?) AS attempt_voided_at
   FROM settlement_quotes q JOIN settlement_visits v ON v.visit_id = q.visit_id
   JOIN institution_terminals t ON t.institution_id = v.institution_id AND t.terminal_id = ?
   LEFT JOIN cards c ON c.card_number = v.card_number
-  WHERE q.quote_id = ? FOR UPDATE OF v`,
+  WHERE q.quote_id = ?${lockVisit(d)}`,
 );
 
 interface SettlementRow {
@@ -559,7 +603,7 @@ export class SettlementEngine {
       refuseIfSettled(row);
       this.usableCard(cardFromJoinedRow(row, 'c'));
       coverageHeld(visit.scheme, row);
-      const rows = await this.lineRows(tx, visitId);
+      const rows = linesOf(row);
       if (rows.length === 0) throw refused('BILL_EMPTY', 'the visit has no bill lines', 409);
       if (row.policy_version === null) {
         throw new DomainError(
@@ -658,7 +702,7 @@ export class SettlementEngine {
       refuseIfSettled(q);
       const card = this.usableCard(cardFromJoinedRow(q, 'c'));
       coverageHeld(visit.scheme, q);
-      const rows = await this.lineRows(tx, visit.visitId);
+      const rows = linesOf(q);
       if (billHash(rows) !== q.bill_hash)
         throw refused('BILL_CHANGED', 'the bill changed since the quote; pre-settle again');
 
