@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { BankApp } from './bank/bank-app.js';
+import { BureauApp } from './bureau/bureau-app.js';
 import type { AgentSocket } from './connection.js';
 import { LanguageProvider, useWords } from './components/language.js';
 import { DeskApp } from './desk/desk-app.js';
@@ -21,7 +22,7 @@ export interface AppOptions {
 
 /**
  * The page: the language every screen speaks, and the terminal's mode as the agent names it —
- * the citizen's kiosk, a hospital or pharmacy desk, or a bank counter. A kiosk never has the
+ * the citizen's kiosk, a hospital or pharmacy desk, a bank counter, or a bureau counter. A kiosk never has the
  * desk's or the counter's screens (and the agent refuses their calls there whatever a page does).
  */
 export function App(props: { options: AppOptions }) {
@@ -36,6 +37,8 @@ export function App(props: { options: AppOptions }) {
         <DeskApp socket={agentSocket(options)} terminal={terminal} onSwitchLanguage={onSwitchLanguage} />
       ) : terminal.mode === 'bank' ? (
         <BankApp socket={agentSocket(options)} terminal={terminal} onSwitchLanguage={onSwitchLanguage} />
+      ) : terminal.mode === 'bureau' ? (
+        <BureauApp socket={agentSocket(options)} terminal={terminal} onSwitchLanguage={onSwitchLanguage} />
       ) : (
         <KioskMode options={options} />
       )}

@@ -1,0 +1,225 @@
+import { useState } from 'preact/hooks';
+import { useWords } from '../components/language.js';
+import type { AgentSocket } from '../connection.js';
+import { CardWaitPanel, HolderLine, RefusalNote } from '../counter/card-panel.js';
+import { CounterShell, type Tab, useFirstField, useKeys } from '../counter/shell.js';
+import { chinaTime } from '../counter/time.js';
+import { C } from '../counter/words.js';
+import { useFlow } from '../flows/flow.js';
+import { fill, type Text } from '../i18n.js';
+import type { PinAuthorisationView, TerminalView } from '../protocol.js';
+import { BureauController } from './controller.js';
+import type { BureauState, BureauStep, BureauTab } from './state.js';
+import { U } from './words.js';
+
+const TABS: readonly Tab<BureauTab>[] = [
+  { key: 'unblock', label: U.tabUnblock, fkey: 'F1' },
+  { key: 'reload', label: U.tabReload, fkey: 'F2' },
+];
+
+/** The social insurance bureau's counter: a card's PIN unblocked or reset, on the clerk's authorisation. */
+export function BureauApp(props: { socket: AgentSocket; terminal: TerminalView; onSwitchLanguage(): void }) {
+  const [bureau] = useState(() => new BureauController(props.socket));
+  const state = useFlow(bureau.flow);
+  const card = state.card.state === 'read' ? state.card.card : undefined;
+  const { t } = useWords();
+  return (
+    <CounterShell
+      title={U.title}
+      terminal={props.terminal}
+      connection={state.connection}
+      readers={state.readers}
+      tabs={TABS}
+      tab={state.tab}
+      onTab={(tab) => bureau.openTab(tab)}
+      onSwitchLanguage={props.onSwitchLanguage}
+    >
+      <div class="settle" key={state.shown}>
+        {state.clerk && (
+          <p class="clerk-line" data-clerk={state.clerk.operatorId}>
+            <span>{t(fill(U.signedInAs, { name: state.clerk.name }))}</span>
+            <button
+              type="button"
+              class="cbtn secondary"
+              disabled={state.step.name === 'working'}
+              onClick={() => bureau.signOut()}
+            >
+              {t(U.signOut)}
+            </button>
+          </p>
+        )}
+        {card && state.clerk && state.step.name !== 'done' && <HolderLine card={card} />}
+        <BureauStepView bureau={bureau} state={state} step={state.step} />
+      </div>
+    </CounterShell>
+  );
+}
+
+function BureauStepView(props: { bureau: BureauController; state: BureauState; step: BureauStep }) {
+  const { t } = useWords();
+  const { bureau, state, step } = props;
+  switch (step.name) {
+    case 'sign-in':
+      return <SignInForm bureau={bureau} error={step.error} />;
+    case 'card':
+      return <CardWaitPanel card={state.card} onReadAgain={() => bureau.readAgain()} />;
+    case 'identity':
+      return <IdentityForm bureau={bureau} state={state} error={step.error} />;
+    case 'working':
+      return (
+        <section class="panel" data-screen="working" aria-labelledby="working-title">
+          <h1 id="working-title" aria-live="polite">
+            {t(U.working)}
+          </h1>
+        </section>
+      );
+    case 'done':
+      return <DonePanel bureau={bureau} authorisation={step.authorisation} at={step.at} />;
+    case 'not-done':
+      return <NotDonePanel bureau={bureau} text={step.text} code={String(step.code)} screen="not-done" />;
+    case 'problem':
+      return <NotDonePanel bureau={bureau} text={step.text} code={step.problem.code} screen="problem" />;
+  }
+}
+
+function SignInForm(props: { bureau: BureauController; error: Text | undefined }) {
+  const first = useFirstField<HTMLInputElement>();
+  const { t } = useWords();
+  const [token, setToken] = useState('');
+  return (
+    <form
+      class="panel"
+      data-screen="sign-in"
+      aria-labelledby="sign-in-title"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void props.bureau.signIn(token);
+      }}
+    >
+      <h1 id="sign-in-title">{t(U.signInTitle)}</h1>
+      <p>{t(U.signInHint)}</p>
+      <label>
+        {t(U.token)}
+        <input
+          name="clerkToken"
+          type="password"
+          autoComplete="off"
+          spellcheck={false}
+          ref={first}
+          value={token}
+          onInput={(e) => setToken(e.currentTarget.value)}
+        />
+      </label>
+      {props.error && <RefusalNote text={props.error} code="CLERK" />}
+      <div class="counter-actions">
+        <button type="submit" class="cbtn primary">
+          <kbd>Enter</kbd> {t(U.signIn)}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function IdentityForm(props: { bureau: BureauController; state: BureauState; error: Text | undefined }) {
+  const first = useFirstField<HTMLInputElement>();
+  const { t } = useWords();
+  const { bureau, state } = props;
+  const unblock = state.tab === 'unblock';
+  return (
+    <form
+      class="panel"
+      data-screen="identity"
+      data-operation={state.tab}
+      aria-labelledby="identity-title"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void bureau.authoriseAndDo();
+      }}
+    >
+      <h1 id="identity-title">{t(unblock ? U.tabUnblock : U.tabReload)}</h1>
+      <p>{t(unblock ? U.unblockHint : U.reloadHint)}</p>
+      <p>{t(U.idCheck)}</p>
+      <label>
+        {t(U.idNumber)}
+        <input
+          name="holderIdNumber"
+          autoComplete="off"
+          spellcheck={false}
+          maxLength={18}
+          ref={first}
+          value={state.idNumberText}
+          onInput={(e) => bureau.editIdNumber(e.currentTarget.value)}
+        />
+      </label>
+      {props.error && <RefusalNote text={props.error} code="FORM" />}
+      <div class="counter-actions">
+        <button type="submit" class="cbtn primary">
+          <kbd>Enter</kbd> {t(unblock ? U.authoriseUnblock : U.authoriseReload)}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function DonePanel(props: { bureau: BureauController; authorisation: PinAuthorisationView; at: string }) {
+  const { t } = useWords();
+  const { bureau, authorisation } = props;
+  useKeys({ Enter: () => bureau.next(), F8: () => window.print() }, [bureau]);
+  const unblock = authorisation.operation === 'unblock';
+  const rows: [Text, string][] = [
+    [U.operation, t(unblock ? U.tabUnblock : U.tabReload)],
+    [C.cardNumber, authorisation.cardNumber],
+    [U.clerk, authorisation.clerk.name],
+    [U.time, chinaTime(props.at)],
+  ];
+  return (
+    <section
+      class="panel"
+      data-screen="done"
+      data-operation={authorisation.operation}
+      aria-labelledby="done-title"
+    >
+      <h1 id="done-title" class="good">
+        {t(unblock ? U.unblocked : U.reloaded)}
+      </h1>
+      {!unblock && <p>{t(U.changeSoon)}</p>}
+      <article class="slip slip-final" id="slip" aria-label={t(U.slipTitle)}>
+        <h2>{t(U.slipTitle)}</h2>
+        <dl class="slip-head">
+          {rows.map(([label, value]) => (
+            <div key={label.en}>
+              <dt>{t(label)}</dt>
+              <dd>{value}</dd>
+            </div>
+          ))}
+        </dl>
+      </article>
+      <div class="counter-actions no-print">
+        <button type="button" class="cbtn secondary" onClick={() => window.print()}>
+          <kbd>F8</kbd> {t(C.print)}
+        </button>
+        <button type="button" class="cbtn primary" onClick={() => bureau.next()}>
+          <kbd>Enter</kbd> {t(C.next)}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function NotDonePanel(props: { bureau: BureauController; text: Text; code: string; screen: string }) {
+  const { t } = useWords();
+  useKeys({ Enter: () => props.bureau.next() }, [props.bureau]);
+  return (
+    <section class="panel" data-screen={props.screen} data-code={props.code} aria-labelledby="not-done-title">
+      <h1 id="not-done-title" class="bad">
+        {t(U.notDone)}
+      </h1>
+      <RefusalNote text={props.text} code={props.code} />
+      <div class="counter-actions">
+        <button type="button" class="cbtn primary" onClick={() => props.bureau.next()}>
+          <kbd>Enter</kbd> {t(C.back)}
+        </button>
+      </div>
+    </section>
+  );
+}
