@@ -174,6 +174,7 @@ forEachEngine('statistics roll-ups', (engine) => {
           hospital: 0,
           pharmacy: 0,
           bank: 0,
+          bureau: 0,
           unknown: 0,
         },
         {
@@ -185,6 +186,7 @@ forEachEngine('statistics roll-ups', (engine) => {
           hospital: 1,
           pharmacy: 0,
           bank: 0,
+          bureau: 0,
           unknown: 0,
         },
         // A day without checks is a row of zeros.
@@ -197,6 +199,7 @@ forEachEngine('statistics roll-ups', (engine) => {
           hospital: 0,
           pharmacy: 0,
           bank: 0,
+          bureau: 0,
           unknown: 0,
         },
       ]);
