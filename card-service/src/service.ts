@@ -24,6 +24,7 @@ import { PensionRuns } from './pension/run-schedule.js';
 import { SettlementEngine } from './settlement/engine.js';
 import { AnalysisJobs } from './whatif/analysis-jobs.js';
 import { StatisticsRollUp } from './statistics/roll-up.js';
+import { runFundWatches } from './whatif/fund-watch.js';
 import { ensurePrivateDir, refuseOpenToOthers } from './secure-paths.js';
 import { checkDurability } from './store/durability.js';
 import { openStore } from './store/open-store.js';
@@ -126,6 +127,7 @@ export async function startService(
         snapshotMinutes: config.statistics.snapshotMinutes,
       },
       log,
+      (now) => runFundWatches(store, clock, now, log),
     );
     const identity = new IdentityChecks(
       store,

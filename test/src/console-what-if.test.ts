@@ -179,6 +179,25 @@ describe('operator console: policy what-if, fund warnings, data quality', () => 
       maximumFractionDigits: 2,
     });
     assert.ok(((await row.textContent()) ?? '').includes(`余额 ${balance} 元`));
+
+    // Left standing: the daily job checks the region as of the last complete month.
+    await page.locator('[data-testid="fund-watch"]').click();
+    const watched = page.locator('[data-testid="fund-watches"] tr', { hasText: '330300' });
+    await watched.filter({ hasText: '尚未检查' }).waitFor();
+    const rolled = await c.api.call('POST', '/v1/statistics/roll-up', { token: c.api.adminToken, body: {} });
+    assert.equal(rolled.status, 200, JSON.stringify(rolled.body));
+    const watches = (await apiGet(c, token, '/v1/funds/watches')) as {
+      watches: { region: string; lastCheckedDay: string | null }[];
+    };
+    assert.equal(
+      watches.watches[0]!.lastCheckedDay,
+      new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10),
+    );
+    await page.reload();
+    await page.locator('a[data-page="fund-warnings"]').click();
+    await page
+      .locator('[data-testid="fund-watches"] tr', { hasText: watches.watches[0]!.lastCheckedDay! })
+      .waitFor();
     await c.screenshot(page, 'fund-warnings');
     await page.context().close();
   });

@@ -2,6 +2,7 @@ import type { whatif } from '@sscard/registry-protocol';
 import { listFindings, resolveFinding } from '../data-quality/findings.js';
 import { scanDataQuality } from '../data-quality/scan.js';
 import { checkFunds } from '../whatif/fund-warnings.js';
+import { listFundWatches, removeFundWatch, setFundWatch } from '../whatif/fund-watch.js';
 import { runPensionProjection } from '../whatif/pension-projection.js';
 import { runPolicyWhatIf } from '../whatif/policy-whatif.js';
 import type { Services } from './context.js';
@@ -74,6 +75,17 @@ export function whatIfHandlers(svc: Services): Pick<Handlers, WhatIfOperation> {
     },
     checkFunds: {
       handle: async (ctx) => ({ body: await checkFunds(svc.store, svc.clock, ctx.body) }),
+    },
+    setFundWatch: {
+      handle: async (ctx) => ({ body: await setFundWatch(svc.store, svc.clock, ctx.body, ctx.actor) }),
+    },
+    listFundWatches: {
+      handle: async () => ({ body: { watches: await listFundWatches(svc.store) } }),
+    },
+    removeFundWatch: {
+      handle: async (ctx) => ({
+        body: { watches: await removeFundWatch(svc.store, svc.clock, ctx.body, ctx.actor) },
+      }),
     },
   };
 }

@@ -194,6 +194,9 @@ export async function rollUpDay(
     : [];
   const at = options.now.toISOString();
   await store.transaction(async (tx) => {
+    // Every service process runs the job: two replacing the same day at once would both delete
+    // before either inserted (PostgreSQL), so the replacements take turns.
+    if (tx.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(7301016)');
     for (const [i, f] of FLOWS.entries()) await replaceDay(tx, f.table, f.columns, day, flows[i]!);
     for (const [i, s] of SNAPSHOTS.entries()) {
       if (options.snapshot) await replaceDay(tx, s.table, s.columns, day, snapshots[i]!);
@@ -245,7 +248,12 @@ async function firstEventDay(store: Queryable): Promise<string | undefined> {
   return days.sort()[0];
 }
 
-/** The roll-up job: catches up on start, then runs every `intervalSeconds`; one run at a time. */
+/**
+ * The roll-up job: catches up on start, then runs every `intervalSeconds`; one run at a time. It is
+ * the service's daily job: after the roll-ups it runs the `daily` checks (the standing fund checks),
+ * which each keep to once a day themselves. Every service process runs it; each day's roll-up is
+ * replaced whole in one transaction, so several processes give the same rows.
+ */
 export class StatisticsRollUp {
   private running: Promise<unknown> = Promise.resolve();
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -256,6 +264,7 @@ export class StatisticsRollUp {
     private readonly clock: Clock,
     private readonly options: RollUpOptions,
     private readonly log: Logger,
+    private readonly daily: (now: Date) => Promise<unknown> = async () => undefined,
   ) {}
 
   start(): void {
@@ -308,6 +317,10 @@ export class StatisticsRollUp {
       await rollUpDay(this.store, day, { snapshot, final: day < finalBefore, now });
       if (snapshot) this.lastSnapshotMs = now.getTime();
     }
+    // A failing daily check is logged; the roll-ups it follows are committed and stand.
+    await this.daily(now).catch((e: unknown) =>
+      this.log.error('daily checks failed', { error: e instanceof Error ? e.message : String(e) }),
+    );
     return {
       days,
       snapshotDay: days.includes(today) && snapshotDue ? today : null,

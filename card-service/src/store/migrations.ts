@@ -1034,6 +1034,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ],
     },
   },
+  {
+    version: 26,
+    name: 'fund warnings: the standing checks the daily job makes of a region’s funds',
+    statements: [
+      `CREATE TABLE fund_watches (
+        region TEXT NOT NULL,
+        scheme TEXT NOT NULL,
+        settings TEXT NOT NULL,
+        set_by TEXT NOT NULL,
+        set_at TEXT NOT NULL,
+        last_checked_day TEXT,
+        last_checked_as_of TEXT,
+        PRIMARY KEY (region, scheme)
+      )`,
+    ],
+  },
 ];
 
 /** Tables the service only ever appends to: its role has no UPDATE, DELETE or TRUNCATE on them. */

@@ -63,10 +63,15 @@ async function spendingByMonth(
   };
 }
 
+/**
+ * `claim`, when given, runs first in the transaction that raises the alerts; when it answers false
+ * (the daily job's check was made by another process meanwhile) no alert is raised.
+ */
 export async function checkFunds(
   store: Store,
   clock: Clock,
   request: whatif.FundCheckRequest,
+  claim?: (tx: Queryable) => Promise<boolean>,
 ): Promise<whatif.FundCheck> {
   const asOfYear = Number(request.asOf.slice(0, 4));
   const months = monthsBetween(`${asOfYear - 1}-01`, request.asOf);
@@ -117,6 +122,7 @@ export async function checkFunds(
   }
   const warnings = await store.transaction(async (tx) => {
     const out: whatif.FundWarning[] = [];
+    if (claim && !(await claim(tx))) return found.map((w) => ({ ...w, alertId: null }));
     for (const w of found) {
       const scheme = w.fund === 'pension' ? '' : `/${request.scheme}`;
       const alert = await raiseAlert(tx, clock, RULES[w.rule], {

@@ -281,4 +281,72 @@ forEachEngine('policy what-if', ({ freshUrl, dataDir }) => {
     const again = await t.call('POST', '/v1/funds/check', { ...admin(), body });
     assert.ok((again.body as whatif.FundCheck).warnings.every((w) => w.alertId === null));
   });
+
+  test('a standing fund check is made by the daily job once a day, as of the last complete month', async () => {
+    const settings = {
+      region: '330300',
+      scheme: '310',
+      method: 'linear',
+      warningMonths: 2,
+      seasonalShareBp: 2000,
+      funds: {
+        pooled: { openingBalance: 2_000, monthlyIncome: 0 },
+        largeExpense: { openingBalance: 1_000_000_000, monthlyIncome: 0 },
+        pension: { openingBalance: 1_000_000_000, monthlyIncome: 0 },
+      },
+    };
+    const set = await t.call('POST', '/v1/funds/watches', { ...admin(), body: settings });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    assert.equal(set.body.lastCheckedDay, null);
+    const fundAlerts = async () => {
+      const r = await t.call('GET', '/v1/risk/alerts?ruleCode=FUND_BALANCE_LOW', admin());
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      return r.body.alerts as { details: Record<string, unknown> }[];
+    };
+    const before = (await fundAlerts()).length;
+    const rollUp = async () => {
+      const r = await t.call('POST', '/v1/statistics/roll-up', { ...admin(), body: {} });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+    };
+    // The clock stands on 2026-04-02 (China): March is the last complete month.
+    await rollUp();
+    const alerts = await fundAlerts();
+    assert.equal(alerts.length, before + 1);
+    const raised = alerts.find((a) => a.details.asOf === '2026-03' && a.details.warningMonths === 2)!;
+    assert.ok(raised, JSON.stringify(alerts));
+    assert.equal(raised.details.fund, 'pooled');
+    assert.equal(raised.details.threshold, 2 * (raised.details.spending as number));
+    let [watch] = (await t.call('GET', '/v1/funds/watches', admin())).body.watches;
+    assert.deepEqual(
+      [watch.lastCheckedDay, watch.lastCheckedAsOf, watch.warningMonths],
+      ['2026-04-02', '2026-03', 2],
+    );
+
+    // Again the same day: not checked again. The next day: checked, the same warning not raised twice.
+    await rollUp();
+    clock.advance(24 * HOUR);
+    await rollUp();
+    assert.equal((await fundAlerts()).length, before + 1);
+    [watch] = (await t.call('GET', '/v1/funds/watches', admin())).body.watches;
+    assert.equal(watch.lastCheckedDay, '2026-04-03');
+
+    const audit = await store().all<{ action: string }>(
+      "SELECT action FROM audit_log WHERE action IN ('funds.watch', 'funds.unwatch') ORDER BY seq",
+    );
+    const removed = await t.call('POST', '/v1/funds/watches/remove', {
+      ...admin(),
+      body: { region: '330300', scheme: '310' },
+    });
+    assert.equal(removed.status, 200, JSON.stringify(removed.body));
+    assert.deepEqual(removed.body.watches, []);
+    const gone = await t.call('POST', '/v1/funds/watches/remove', {
+      ...admin(),
+      body: { region: '330300', scheme: '310' },
+    });
+    assert.equal(gone.status, 404);
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ['funds.watch'],
+    );
+  });
 });

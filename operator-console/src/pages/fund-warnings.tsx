@@ -2,8 +2,8 @@ import type { whatif } from '@sscard/registry-protocol';
 import { SCHEME_CODES, type SchemeCode } from '@sscard/registry-protocol/settlement';
 import { useState } from 'preact/hooks';
 import { basisPointsOf, fenOf } from '../amounts.js';
-import { call } from '../api.js';
-import { DataTable, Notice, messageOf, yuan } from '../ui.js';
+import { call, mayCall } from '../api.js';
+import { DataTable, Loading, Notice, messageOf, useLoad, yuan } from '../ui.js';
 import { type PageProps, registerPage } from './registry.js';
 
 /**
@@ -27,7 +27,7 @@ function figuresOf(w: whatif.FundWarning): string {
     : `支出 ${yuan(f.spending!)} 元，去年同月 ${yuan(f.lastYear!)} 元，允许超出 ${f.shareBp! / 100}%`;
 }
 
-function FundWarningsPage(_props: PageProps) {
+function FundWarningsPage(props: PageProps) {
   const now = new Date();
   const [form, setForm] = useState<Record<string, string>>({
     region: '',
@@ -51,24 +51,40 @@ function FundWarningsPage(_props: PageProps) {
     openingBalance: fenOf(form[`${name}Opening`]!, `${FUND_WORDS[name]}期初余额`),
     monthlyIncome: fenOf(form[`${name}Income`]!, `${FUND_WORDS[name]}月收入`),
   });
+  const settings = (): whatif.FundWatchRequest => ({
+    region: form.region!,
+    scheme: form.scheme as SchemeCode,
+    method: form.method as whatif.ForecastMethod,
+    growthBp: 0,
+    months: 24,
+    warningMonths: Number(form.warningMonths),
+    seasonalShareBp: basisPointsOf(form.share!, '超出比例'),
+    funds: { pooled: fund('pooled'), largeExpense: fund('largeExpense'), pension: fund('pension') },
+  });
   const check = async () => {
     try {
-      setResult(
-        await call('checkFunds', {
-          body: {
-            region: form.region!,
-            scheme: form.scheme as SchemeCode,
-            asOf: form.asOf!,
-            method: form.method as whatif.ForecastMethod,
-            growthBp: 0,
-            months: 24,
-            warningMonths: Number(form.warningMonths),
-            seasonalShareBp: basisPointsOf(form.share!, '超出比例'),
-            funds: { pooled: fund('pooled'), largeExpense: fund('largeExpense'), pension: fund('pension') },
-          },
-        }),
-      );
+      setResult(await call('checkFunds', { body: { ...settings(), asOf: form.asOf! } }));
       setError(undefined);
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+  // The standing checks the service's daily job makes, as of the last complete month.
+  const watches = useLoad(() => call('listFundWatches'), []);
+  const mayWatch = mayCall(props.operator.scopes, 'setFundWatch');
+  const watch = async () => {
+    try {
+      await call('setFundWatch', { body: settings() });
+      setError(undefined);
+      watches.reload();
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+  const unwatch = async (w: { region: string; scheme: SchemeCode }) => {
+    try {
+      await call('removeFundWatch', { body: { region: w.region, scheme: w.scheme } });
+      watches.reload();
     } catch (e) {
       setError(messageOf(e));
     }
@@ -118,8 +134,44 @@ function FundWarningsPage(_props: PageProps) {
         <button type="submit" class="btn primary">
           预测并预警
         </button>
+        {mayWatch && (
+          <button type="button" class="btn" data-testid="fund-watch" onClick={() => void watch()}>
+            设为每日检查
+          </button>
+        )}
       </form>
       {error && <Notice kind="error">{error}</Notice>}
+      <section class="panel" data-testid="fund-watches">
+        <h2>每日检查（截至上一个完整月份，预警列入风险提醒）</h2>
+        <Loading what={watches} />
+        {watches.data && (
+          <DataTable
+            rows={watches.data.watches}
+            rowKey={(w) => `${w.region}/${w.scheme}`}
+            empty="没有每日检查"
+            columns={[
+              { title: '区划', cell: (w) => w.region },
+              { title: '险种', cell: (w) => w.scheme },
+              { title: '预警月数', numeric: true, cell: (w) => w.warningMonths },
+              { title: '超出去年同月', numeric: true, cell: (w) => `${w.seasonalShareBp! / 100}%` },
+              {
+                title: '上次检查',
+                cell: (w) =>
+                  w.lastCheckedDay ? `${w.lastCheckedDay}（截至 ${w.lastCheckedAsOf}）` : '尚未检查',
+              },
+              {
+                title: '',
+                cell: (w) =>
+                  mayWatch && (
+                    <button type="button" class="btn" onClick={() => void unwatch(w)}>
+                      停止
+                    </button>
+                  ),
+              },
+            ]}
+          />
+        )}
+      </section>
       {result && (
         <section class="panel" data-testid="fund-warnings">
           <h2>预警（已列入风险提醒）</h2>

@@ -31,6 +31,25 @@ export const fundCheckBody = z.strictObject({
 });
 export type FundCheckRequest = z.output<typeof fundCheckBody>;
 
+/**
+ * A standing fund check: the settings the service's daily job checks a region's funds with, once
+ * a day, as of the last complete month. One per region and scheme; setting it again replaces it.
+ */
+export const fundWatchBody = fundCheckBody.omit({ asOf: true });
+export type FundWatchRequest = z.output<typeof fundWatchBody>;
+
+export const fundWatchKey = z.strictObject({ region: regionCode, scheme: z.enum(SCHEME_CODES) });
+
+export const fundWatchSchema = fundWatchBody.extend({
+  setBy: z.string(),
+  setAt: z.string(),
+  /** The last China day the daily job checked it, and the month it checked as of. */
+  lastCheckedDay: z.string().nullable(),
+  lastCheckedAsOf: month.nullable(),
+});
+export type FundWatch = z.output<typeof fundWatchSchema>;
+export const fundWatchesSchema = z.strictObject({ watches: z.array(fundWatchSchema) });
+
 export const fundWarningSchema = z.strictObject({
   fund: z.enum(FUNDS),
   rule: z.enum(FUND_WARNING_RULES),

@@ -16,7 +16,14 @@ import {
   findingsSchema,
   resolveFindingBody,
 } from './data-quality.js';
-import { fundCheckBody, fundCheckSchema } from './fund-warnings.js';
+import {
+  fundCheckBody,
+  fundCheckSchema,
+  fundWatchBody,
+  fundWatchKey,
+  fundWatchSchema,
+  fundWatchesSchema,
+} from './fund-warnings.js';
 import { pensionProjectionBody } from './pension-projection.js';
 import { policyWhatIfBody } from './policy-whatif.js';
 
@@ -151,5 +158,35 @@ export const whatIfRoutes = [
         body: named(fundCheckSchema, 'FundCheck'),
       },
     },
+  }),
+  route({
+    operationId: 'setFundWatch',
+    method: 'post',
+    path: '/v1/funds/watches',
+    summary:
+      'Have the daily job check a region’s funds with these settings, as of the last complete month (audited)',
+    tag: 'operator',
+    access: { scope: 'risk:manage' },
+    body: named(fundWatchBody, 'FundWatchRequest'),
+    responses: { 200: { description: 'the standing check', body: named(fundWatchSchema, 'FundWatch') } },
+  }),
+  route({
+    operationId: 'listFundWatches',
+    method: 'get',
+    path: '/v1/funds/watches',
+    summary: 'The regions whose funds the daily job checks, with their settings and last check',
+    tag: 'operator',
+    access: { scope: 'risk:manage' },
+    responses: { 200: { description: 'the standing checks', body: named(fundWatchesSchema, 'FundWatches') } },
+  }),
+  route({
+    operationId: 'removeFundWatch',
+    method: 'post',
+    path: '/v1/funds/watches/remove',
+    summary: 'Stop the daily check of a region’s funds (audited)',
+    tag: 'operator',
+    access: { scope: 'risk:manage' },
+    body: named(fundWatchKey, 'FundWatchKey'),
+    responses: { 200: { description: 'the standing checks left', body: fundWatchesSchema } },
   }),
 ] as const;
