@@ -252,6 +252,28 @@ describe('sscard-service command line', () => {
     const bad = run('pension', 'reconcile-withdrawals', file, '--date', '2026-12-01');
     assert.equal(bad.status, 1);
     assert.match(bad.stdout, /^line 2: paid_out/m);
+
+    // A day over the maximum is refused as soon as the row after it is read; the same file
+    // reconciles in parts by terminal, each part reading its own terminals' rows only.
+    const busy = Array.from({ length: 100_001 }, (_, i) => `B-0002,B-0002:${i},0\n`).join('');
+    await writeFile(file, `terminal_id,authorisation_key,paid_out\nB-0001,B-0001:17,12000\n${busy}`);
+    const whole = run('pension', 'reconcile-withdrawals', file, '--date', '2026-12-01');
+    assert.equal(whole.status, 1);
+    assert.match(
+      whole.stderr,
+      /more than 100000 withdrawals \(line 100002\); reconcile the day in parts by terminal/,
+    );
+    const part = run(
+      'pension',
+      'reconcile-withdrawals',
+      file,
+      '--date',
+      '2026-12-01',
+      '--terminals',
+      'B-0001',
+    );
+    assert.equal(part.status, 3, part.stderr);
+    assert.deepEqual(JSON.parse(part.stdout).bank, { count: 1, paidOut: 12_000 });
   });
 
   test('audit verify passes on an intact chain and names the first bad seq after tampering', async () => {

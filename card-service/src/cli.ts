@@ -87,7 +87,9 @@ const USAGE = `usage: sscard-service [command] [options]
                                 all rows checked first, then registered in one transaction
   pension reconcile-withdrawals FILE.csv --date YYYY-MM-DD [--terminals T1,T2]
                                 a bank's day of withdrawals (terminal_id,authorisation_key,paid_out)
-                                against the ledger: totals and differences as JSON; exit 3 on differences
+                                against the ledger: totals and differences as JSON; exit 3 on differences.
+                                Up to 100000 rows; with --terminals, only those terminals' rows
+                                are read, so that a larger day is reconciled in parts
   risk daily [--date YYYY-MM-DD]
                                 the daily job: every risk rule over one China calendar day
                                 (yesterday by default); findings raised once as alerts
@@ -512,7 +514,8 @@ async function pensionCommand(
     return 0;
   }
   if (sub === 'reconcile-withdrawals' && arg) {
-    const day = await readBankDay(arg);
+    const terminals = typeof v.terminals === 'string' ? v.terminals.split(',') : undefined;
+    const day = await readBankDay(arg, terminals);
     for (const e of day.errors) process.stdout.write(`line ${e.line}: ${e.reason}\n`);
     if (day.errors.length > 0) {
       process.stderr.write(`${arg}: bad rows found; nothing reconciled\n`);
@@ -523,7 +526,7 @@ async function pensionCommand(
       {
         date: v.date,
         withdrawals: day.records,
-        ...(typeof v.terminals === 'string' ? { terminalIds: v.terminals.split(',') } : {}),
+        ...(terminals ? { terminalIds: terminals } : {}),
       },
       'pension reconcile-withdrawals',
     );

@@ -13,6 +13,8 @@ export type LocalErrorCode =
   | 'IMPORT_HEADER_INVALID'
   | 'IMPORT_RECORD_TOO_LONG'
   | 'IMPORT_FILE_CHANGED'
+  /** A bank's day file with more withdrawals than one reconciliation takes. */
+  | 'BANK_DAY_TOO_LARGE'
   | 'SEED_CONFLICT'
   | 'SETTLEMENT_INPUT_INVALID'
   | 'HSM_SOCKET'

@@ -38,6 +38,11 @@ export interface RouteContract {
   tag: RouteTag;
   access: Access;
   body?: z.ZodType;
+  /**
+   * The largest body this route reads, where it takes more than the service's configured limit
+   * (a bank's day of withdrawals): read only once the caller is identified and allowed in.
+   */
+  bodyLimitBytes?: number;
   query?: z.ZodType;
   /** The answers besides the common problem answers, by status. */
   responses: Readonly<Record<number, ResponseContract>>;

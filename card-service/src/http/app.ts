@@ -154,6 +154,32 @@ export function createApp(svc: Services): {
   const failures = new RateLimiter(limits.failureCapacity, limits.failuresPerMinute / 60, now);
   const routes = buildRoutes(svc, buildOpenapi(ROUTES, { version: API_VERSION }));
 
+  /** Counts the identification failures of the work given against the caller's network. */
+  const failuresCounted =
+    (req: IncomingMessage) =>
+    <T>(work: Promise<T>): Promise<T> =>
+      work.catch((e: unknown) => {
+        if (e instanceof DomainError && IDENTIFICATION_FAILURES.has(e.code)) {
+          failures.take(`f:${clientNetwork(req.socket.remoteAddress ?? 'unknown')}`);
+        }
+        throw e;
+      });
+
+  /** Who is calling a route. */
+  const caller = async (route: RouteDef, req: IncomingMessage, res: ServerResponse): Promise<Principal> => {
+    // A network that keeps failing to identify itself is refused before any work is done for it.
+    const failureWait = failures.peek(`f:${clientNetwork(req.socket.remoteAddress ?? 'unknown')}`);
+    if (failureWait > 0) throw rateLimited(res, failureWait);
+    // An enrolling terminal may still present its old (revoked) certificate: public routes
+    // treat a caller they cannot identify as anonymous instead of refusing it.
+    return route.access.public
+      ? // Not audited here: nothing bounds the attempts of a caller a public route lets in.
+        await identify(svc, req, false).catch(
+          (): Principal => ({ kind: 'anonymous', address: req.socket.remoteAddress ?? 'unknown' }),
+        )
+      : await failuresCounted(req)(identify(svc, req));
+  };
+
   const run: RouteRunner = async (route, req, res, state, input) => {
     state.routeTemplate = route.path;
     // Validation has no side effects, so it runs first, but a failure is answered only at its
@@ -167,23 +193,9 @@ export function createApp(svc: Services): {
         : undefined;
     // Read ahead for a request that may yet be refused: its failure is the handler's to report.
     prepared?.catch(() => undefined);
-    // A network that keeps failing to identify itself is refused before any work is done for it.
-    const network = `f:${clientNetwork(req.socket.remoteAddress ?? 'unknown')}`;
-    const failureWait = failures.peek(network);
-    if (failureWait > 0) throw rateLimited(res, failureWait);
-    const counted = <T>(work: Promise<T>): Promise<T> =>
-      work.catch((e: unknown) => {
-        if (e instanceof DomainError && IDENTIFICATION_FAILURES.has(e.code)) failures.take(network);
-        throw e;
-      });
-    // An enrolling terminal may still present its old (revoked) certificate: public routes
-    // treat a caller they cannot identify as anonymous instead of refusing it.
-    const principal = route.access.public
-      ? // Not audited here: nothing bounds the attempts of a caller a public route lets in.
-        await identify(svc, req, false).catch(
-          (): Principal => ({ kind: 'anonymous', address: req.socket.remoteAddress ?? 'unknown' }),
-        )
-      : await counted(identify(svc, req));
+    const counted = failuresCounted(req);
+    // A route that reads a large body has identified its caller before reading it (see below).
+    const principal = state.principal ?? (await caller(route, req, res));
     state.principal = principal;
     if (principal.kind === 'terminal') svc.contacts.note(principal.terminal.terminalId);
     const actor = authorise(route, principal);
@@ -224,10 +236,31 @@ export function createApp(svc: Services): {
     next();
   });
 
-  app.use(express.json({ limit: svc.config.bodyLimitBytes, strict: true }));
+  // A route with a body limit of its own reads its body itself, once its caller is identified and
+  // allowed in: a caller without the right to it cannot make the service hold that much.
+  const ownLimit = new Set(routes.filter((r) => r.bodyLimitBytes).map((r) => `${r.method} ${r.path}`));
+  const json = express.json({ limit: svc.config.bodyLimitBytes, strict: true });
+  app.use((req, res, next) => {
+    if (ownLimit.has(`${req.method.toLowerCase()} ${req.path}`)) next();
+    else json(req, res, next);
+  });
+  const admitThenRead = (route: RouteDef): express.RequestHandler[] => {
+    if (!route.bodyLimitBytes) return [];
+    const admit: express.RequestHandler = (req, res, next) => {
+      req.routeTemplate = route.path;
+      caller(route, req, res)
+        .then((principal) => {
+          req.principal = principal;
+          authorise(route, principal);
+          next();
+        })
+        .catch(next);
+    };
+    return [admit, express.json({ limit: route.bodyLimitBytes, strict: true })];
+  };
 
   for (const route of routes) {
-    app[route.method](route.path, async (req: Request, res: Response) => {
+    app[route.method](route.path, ...admitThenRead(route), async (req: Request, res: Response) => {
       const result = await run(route, req, res, req, {
         body: req.body,
         query: req.query,

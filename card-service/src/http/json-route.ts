@@ -73,7 +73,7 @@ export function serveJsonRoute(
     settled = true;
     req.off('error', onError);
     if (tooLarge) {
-      fail(Object.assign(new Error('request entity too large'), { type: 'entity.too.large' }));
+      fail(Object.assign(new Error('request entity too large'), { type: 'entity.too.large', limit }));
       return;
     }
     let body: unknown;

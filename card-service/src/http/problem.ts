@@ -34,11 +34,15 @@ export function toProblem(e: unknown): { status: number; problem: Problem; unexp
       unexpected: false,
     };
   }
-  const body = e as { type?: string; status?: number; expose?: boolean };
+  const body = e as { type?: string; status?: number; expose?: boolean; limit?: number };
   if (body?.type === 'entity.too.large') {
     return {
       status: 413,
-      problem: { code: 'BODY_TOO_LARGE', message: 'the request body is too large', details: {} },
+      problem: {
+        code: 'BODY_TOO_LARGE',
+        message: 'the request body is too large',
+        details: typeof body.limit === 'number' ? { limitBytes: body.limit } : {},
+      },
       unexpected: false,
     };
   }

@@ -139,13 +139,19 @@ export const BANK_DAY_COLUMNS = ['terminal_id', 'authorisation_key', 'paid_out']
 
 /**
  * A bank's day of withdrawals as CSV (`terminal_id,authorisation_key,paid_out`, paid out in fen):
- * every row checked; the records, or the bad rows by line when there is any.
+ * every row checked; the records, or the bad rows by line when there is any. With `terminals`,
+ * the rows of those terminals only: a day larger than one reconciliation takes is read in parts.
+ * A file (or part) of more than `MAX_BANK_DAY_RECORDS` rows is refused as soon as the row after
+ * the maximum is read, not held whole in memory first.
  */
 export async function readBankDay(
   file: string,
+  terminals?: readonly string[],
 ): Promise<{ records: pension.BankWithdrawalRecord[]; errors: { line: number; reason: string }[] }> {
   const records: pension.BankWithdrawalRecord[] = [];
   const errors: { line: number; reason: string }[] = [];
+  const wanted = terminals ? new Set(terminals) : null;
+  let rows = 0;
   let header = true;
   for await (const r of readCsv(createReadStream(file))) {
     if (header) {
@@ -157,6 +163,13 @@ export async function readBankDay(
         );
       }
       continue;
+    }
+    if (wanted && !wanted.has(r.fields[0] ?? '')) continue;
+    if (++rows > pension.MAX_BANK_DAY_RECORDS) {
+      throw new DomainError(
+        'BANK_DAY_TOO_LARGE',
+        `${file}: more than ${pension.MAX_BANK_DAY_RECORDS} withdrawals (line ${r.line}); reconcile the day in parts by terminal (--terminals)`,
+      );
     }
     if (r.fields.length !== BANK_DAY_COLUMNS.length) {
       errors.push({

@@ -410,6 +410,54 @@ forEachEngine('bank withdrawal from the card account', ({ freshUrl, dataDir }) =
     assert.equal(bad.status, 400);
   });
 
+  test('a busy day of 20,000 withdrawals reconciles in one request; more than the maximum is refused with its reason', async () => {
+    // The service's side of the day, as declined authorisations (nothing paid out, nothing in the
+    // ledger): written directly, since twenty thousand ARQCs would test the HSM, not reconciliation.
+    const day = 20_000;
+    const keys = Array.from({ length: day }, (_, i) => `bank-busy:${i}`);
+    for (let i = 0; i < day; i += 500) {
+      const chunk = keys.slice(i, i + 500);
+      await t.service.store.run(
+        `INSERT INTO bank_withdrawals (withdrawal_id, terminal_id, idempotency_key, amount, status, authorised_at, completed_at)
+         VALUES ${chunk.map(() => "(?, 'bank-busy', ?, 10000, 'declined', ?, ?)").join(', ')}`,
+        chunk.flatMap((k) => [`busy-${k}`, k, '2026-11-20T03:00:00.000Z', '2026-11-20T03:00:00.000Z']),
+      );
+    }
+    const bankDay = keys.map((k) => ({ terminalId: 'bank-busy', authorisationKey: k, paidOut: 0 }));
+    bankDay[7] = { ...bankDay[7]!, paidOut: 5_000 };
+    bankDay.push({ terminalId: 'bank-busy', authorisationKey: 'bank-busy:ghost', paidOut: 1_000 });
+    const body = { date: '2026-11-20', terminalIds: ['bank-busy'], withdrawals: bankDay };
+    assert.ok(JSON.stringify(body).length > 1024 * 1024, 'well over the service’s usual body limit');
+    const r = await t.call('POST', '/v1/pensions/withdrawals/reconciliation', { ...admin(), body });
+    assert.equal(r.status, 200, JSON.stringify(r.body).slice(0, 500));
+    assert.deepEqual(r.body.bank, { count: day + 1, paidOut: 6_000 });
+    assert.deepEqual(r.body.service, { count: day, paidOut: 0 });
+    assert.equal(r.body.matched, day - 1);
+    assert.deepEqual(
+      r.body.differences.map(
+        (d: { authorisationKey: string; kind: string }) => `${d.authorisationKey} ${d.kind}`,
+      ),
+      ['bank-busy:7 amount_differs', 'bank-busy:ghost missing_at_service'],
+    );
+
+    // Only a caller allowed in gets its large body read: without a token, the refusal, not a 413.
+    const anonymous = await t.call('POST', '/v1/pensions/withdrawals/reconciliation', { body });
+    assert.deepEqual([anonymous.status, anonymous.body.code], [401, 'TOKEN_REQUIRED']);
+    // Every other route keeps the service's limit, and says what it is.
+    const elsewhere = await t.call('POST', '/v1/pensions/withdrawals/completion', { identity: bank, body });
+    assert.deepEqual([elsewhere.status, elsewhere.body.code], [413, 'BODY_TOO_LARGE']);
+    assert.equal(elsewhere.body.details.limitBytes, 64 * 1024);
+
+    // A day over the maximum is refused whole, naming the maximum and the way to split it.
+    const tiny = { terminalId: 'b', authorisationKey: 'k', paidOut: 0 };
+    const over = await t.call('POST', '/v1/pensions/withdrawals/reconciliation', {
+      ...admin(),
+      body: { date: '2026-11-20', withdrawals: Array.from({ length: 100_001 }, () => tiny) },
+    });
+    assert.deepEqual([over.status, over.body.code], [400, 'VALIDATION_FAILED']);
+    assert.match(over.body.message, /at most 100000 withdrawals .*in parts by terminal/);
+  });
+
   test('a withdrawal after long inactivity with the certification lapsed raises its alert; a card seen lately does not', async () => {
     const p = await pensioner();
     // The cycle ended in the summer, and the holder has not been certified since.

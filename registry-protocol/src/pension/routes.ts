@@ -1,6 +1,11 @@
 import { route } from '../route.js';
 import { citizenSummaryBody, citizenSummarySchema } from './citizen-summary.js';
-import { withdrawalReconciliationBody, withdrawalReconciliationSchema } from './withdrawal-reconciliation.js';
+import {
+  MAX_BANK_DAY_RECORDS,
+  WITHDRAWAL_RECONCILIATION_BODY_BYTES,
+  withdrawalReconciliationBody,
+  withdrawalReconciliationSchema,
+} from './withdrawal-reconciliation.js';
 import { lifeEventAnswerSchema, lifeEventBody, releaseAnswerSchema, releaseBody } from './life-events.js';
 import { cardStatementBody, pensionStatementSchema } from './statement.js';
 import {
@@ -258,11 +263,11 @@ export const pensionRoutes = [
     operationId: 'reconcileWithdrawals',
     method: 'post',
     path: '/v1/pensions/withdrawals/reconciliation',
-    summary:
-      'Reconcile a bank’s day of withdrawals against the ledger: both sides’ totals and every difference, listed',
+    summary: `Reconcile a bank’s day of withdrawals against the ledger: both sides’ totals and every difference, listed (up to ${MAX_BANK_DAY_RECORDS} withdrawals a request; a larger day in parts by terminal)`,
     tag: 'operator',
     access: { scope: 'pension:manage' },
     body: withdrawalReconciliationBody,
+    bodyLimitBytes: WITHDRAWAL_RECONCILIATION_BODY_BYTES,
     responses: {
       200: { description: 'the totals and the differences', body: withdrawalReconciliationSchema },
     },

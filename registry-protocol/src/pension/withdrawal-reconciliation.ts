@@ -11,6 +11,25 @@ import { isoDate, terminalId } from '../fields.js';
 
 const fen = z.number().int().min(0).max(999_999_999_999);
 
+/**
+ * The most withdrawals one reconciliation takes: a bank's whole day at its busiest (every counter
+ * of a large city bank). A bank with more reconciles its day in parts by terminal (`terminalIds`):
+ * each part is set against the service's withdrawals of those terminals only.
+ */
+export const MAX_BANK_DAY_RECORDS = 100_000;
+/**
+ * Room for one record in a request body: the longest terminal id (64) and authorisation key (100,
+ * every character escaped) with the field names and the largest amount take 330 bytes compact;
+ * the rest is room for indentation.
+ */
+const BANK_DAY_RECORD_BYTES = 512;
+/**
+ * The body limit of the reconciliation route, sized from the maximum above: the records, and
+ * room for the date and up to 10,000 terminal ids. Every other route keeps the service's limit.
+ */
+export const WITHDRAWAL_RECONCILIATION_BODY_BYTES =
+  MAX_BANK_DAY_RECORDS * BANK_DAY_RECORD_BYTES + 1024 * 1024;
+
 /** One withdrawal as the bank's books have it. */
 export const bankWithdrawalRecordSchema = z
   .strictObject({
@@ -27,7 +46,12 @@ export const withdrawalReconciliationBody = z
     date: isoDate,
     /** The bank's counters; without it, every bank terminal's withdrawals of the day. */
     terminalIds: z.array(terminalId).min(1).max(10_000).optional(),
-    withdrawals: z.array(bankWithdrawalRecordSchema).max(100_000),
+    withdrawals: z
+      .array(bankWithdrawalRecordSchema)
+      .max(
+        MAX_BANK_DAY_RECORDS,
+        `at most ${MAX_BANK_DAY_RECORDS} withdrawals a reconciliation; reconcile a larger day in parts by terminal (terminalIds)`,
+      ),
   })
   .register(contracts, { id: 'WithdrawalReconciliationRequest' });
 
