@@ -31,7 +31,17 @@ export const TERMINALS = {
     number: '330300000003',
     deviceNumber: 'DEMO0003',
   },
+  bureau: {
+    id: 'BUREAU-330300-0001',
+    type: 'bureau',
+    region: '330300',
+    number: '330300000004',
+    deviceNumber: 'DEMO0004',
+  },
 };
+
+/** The demo's counter clerk at the bureau: an operator whose token may authorise PIN unblock and reset. */
+export const DEMO_CLERK = { name: '窗口 1 经办人', scopes: 'pin:authorise' };
 
 /** The hospital the desk settles for. */
 export const HOSPITAL = { institutionId: 'H330300-0001', name: '市第二人民医院', region: '330300', level: 2 };

@@ -2,17 +2,19 @@
 // sqlite3 (seeded with demo holders and the virtual cards) with its HSM process, a private pcscd
 // with the vpcd driver, the card emulator (a card reader at each counter, the kiosk's PSAM and
 // dual-interface reader, a serial reader with a keypad, a serial PIN pad at the desk and at the
-// bank counter), and three terminal agents that enrol themselves with the registry on first start:
-// the kiosk, a hospital desk and a bank counter, each serving its screens of the kiosk UI. The
-// registry gets what the counters need to move money (scripts/demo-hall.mjs). State lives under
-// ./data and survives restarts.
+// bank counter), and four terminal agents that enrol themselves with the registry on first start:
+// the kiosk, a hospital desk, a bank counter and a bureau counter (PIN unblock and reset on a
+// clerk's authorisation), each serving its screens of the kiosk UI. The registry gets what the
+// counters need to move money (scripts/demo-hall.mjs), and the bureau's clerk an operator token.
+// State lives under ./data and survives restarts.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startPcscd, waitFor } from '@sscard/local-stack';
 import {
   DEMO_BANK_PIN,
+  DEMO_CLERK,
   HOSPITAL,
   TERMINALS,
   agentDir,
@@ -32,6 +34,7 @@ const agentPorts = {
   kiosk: Number(process.env.SSCARD_API_PORT ?? 8686),
   desk: Number(process.env.SSCARD_DESK_PORT ?? 8688),
   bank: Number(process.env.SSCARD_BANK_PORT ?? 8689),
+  bureau: Number(process.env.SSCARD_BUREAU_PORT ?? 8690),
 };
 
 const paths = {
@@ -46,7 +49,12 @@ const paths = {
   service: join(dataDir, 'service'),
   // The bank counter's PIN pad key, as the key-loading facility writes it for the pad.
   bankPadKey: join(dataDir, 'keys', `${TERMINALS.bank.id}-pin-key`),
+  // The bureau clerk's operator token (mode 0600), which they sign in at the counter with.
+  clerkToken: join(dataDir, 'bureau', 'clerk-token'),
 };
+
+/** A clerk's token is made again well before it expires (operator tokens live 90 days). */
+const CLERK_TOKEN_RENEW_MS = 60 * 86_400_000;
 
 const children = [];
 let stopping = false;
@@ -258,18 +266,31 @@ async function main() {
   // 4. A private pcscd with a vpcd reader per counter, so the demo never needs (or disturbs) a
   // system pcscd. The kiosk's reader (card in slot 00, PSAM in slot 01) and its dual-interface
   // reader (firmware-profiles sscard-dual-interface: slot 01 is the antenna, where the emulator's
-  // contactless slot shows dual-interface cards), then the desk's and the bank counter's readers.
+  // contactless slot shows dual-interface cards), then the desk's, the bank counter's and the
+  // bureau counter's readers.
   const pcscd = await startPcscd({
-    readers: 4,
-    names: ['Virtual PCD', 'sscard dual-interface reader', 'Virtual PCD #3', 'Virtual PCD #4'],
+    readers: 5,
+    names: [
+      'Virtual PCD',
+      'sscard dual-interface reader',
+      'Virtual PCD #3',
+      'Virtual PCD #4',
+      'Virtual PCD #5',
+    ],
   });
   pcscdStop = () => pcscd.stop();
   say(`PC/SC daemon ready: ${pcscd.readerNames.join(', ')} (PCSCLITE_CSOCK_NAME=${pcscd.socketPath})`);
-  const readers = { kiosk: pcscd.readerNames[0], desk: pcscd.readerNames[4], bank: pcscd.readerNames[6] };
+  const readers = {
+    kiosk: pcscd.readerNames[0],
+    desk: pcscd.readerNames[4],
+    bank: pcscd.readerNames[6],
+    bureau: pcscd.readerNames[8],
+  };
 
   // 5. The emulator: the first demo card in the kiosk's slot, the PSAM beside it, a serial reader
   // with a PIN keypad on a pty; a card in the desk's and the bank counter's readers, and their PIN
-  // pads on ptys, the bank's holding its terminal PIN key.
+  // pads on ptys, the bank's holding its terminal PIN key. The bureau counter's reader starts
+  // empty: a citizen brings a card whose PIN they locked (at the kiosk, say).
   const emulator = startChild('card-emulator', 'card-emulator/dist/cli.js', [
     'start',
     '--keys',
@@ -290,6 +311,8 @@ async function main() {
     `desk=${pcscd.vpcdPorts[4]}`,
     '--slot',
     `bank=${pcscd.vpcdPorts[6]}`,
+    '--slot',
+    `bureau=${pcscd.vpcdPorts[8]}`,
     '--serial',
     // A reader with a PIN keypad: the cardholder types on it (the control API's /slots/serial/keys).
     '--serial-profile',
@@ -353,6 +376,21 @@ async function main() {
     }
     writeFileSync(countersMarker, new Date().toISOString());
   }
+  // The bureau's clerk: an operator token with the pin:authorise scope, which they sign in with at
+  // the counter. Made once, and again before it expires.
+  const clerkFresh =
+    existsSync(paths.clerkToken) && Date.now() - statSync(paths.clerkToken).mtimeMs < CLERK_TOKEN_RENEW_MS;
+  if (!clerkFresh) {
+    const token = runCli(
+      'sscard-service',
+      'card-service/dist/cli.js',
+      ['token', 'create', '--name', DEMO_CLERK.name, '--scopes', DEMO_CLERK.scopes],
+      serviceEnv,
+    ).trim();
+    mkdirSync(agentDir(dataDir, 'bureau'), { recursive: true });
+    writeFileSync(paths.clerkToken, `${token}\n`, { mode: 0o600 });
+    chmodSync(paths.clerkToken, 0o600);
+  }
   const regions = [...new Set(documents.map((d) => d.card.cardIdCode.slice(0, 6)))];
   const published = await publishDemoPolicies(api, regions);
   if (published.length > 0) say(`settlement policies published: ${published.join(', ')}`);
@@ -388,6 +426,12 @@ async function main() {
         pinpad: { profile: 'sscard-serial-pinpad', path: padPath('bank') },
         timeoutMs: 60_000,
       },
+    },
+    // The bureau counter takes no PIN: it unblocks or resets one, card-service's HSM making the
+    // command's MAC (it has no PSAM).
+    bureau: {
+      readers: { card: readers.bureau, only: [readers.bureau] },
+      pin: { entry: 'none' },
     },
   };
   for (const [counter, terminal] of Object.entries(TERMINALS)) {
@@ -441,9 +485,17 @@ async function main() {
       `                 then the bank PIN on the counter's pad: ${emulatorCli} press bank ${DEMO_BANK_PIN}E`,
     );
   }
-  say(`another card:    ${emulatorCli} cards, then ${emulatorCli} insert card|desk|bank CARD_NUMBER`);
+  say(`bureau counter:  http://127.0.0.1:${agentPorts.bureau}/   (${TERMINALS.bureau.id})`);
+  say(`                 the clerk signs in with the operator token in ${paths.clerkToken};`);
   say(
-    `agent API:       http://127.0.0.1:${agentPorts.kiosk}/v1/readers (token in ${join(dataDir, 'api-token')}; the desk's and the bank's in ${join(dataDir, 'desk')}, ${join(dataDir, 'bank')})`,
+    `                 a citizen who locked the PIN brings the card: ${emulatorCli} insert bureau ${places.kiosk.card.cardNumber}`,
+  );
+  say(
+    '                 then types the ID number from the holder’s identity card (the screen shows the card’s own)',
+  );
+  say(`another card:    ${emulatorCli} cards, then ${emulatorCli} insert card|desk|bank|bureau CARD_NUMBER`);
+  say(
+    `agent API:       http://127.0.0.1:${agentPorts.kiosk}/v1/readers (token in ${join(dataDir, 'api-token')}; the desk's, the bank's and the bureau's in ${join(dataDir, 'desk')}, ${join(dataDir, 'bank')}, ${join(dataDir, 'bureau')})`,
   );
   say(`iReadCardBas:    ws://127.0.0.1:${agentPorts.kiosk}/ws/ministry`);
   say(

@@ -20,8 +20,8 @@ interface Answer {
 const chinaDate = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
 
 // The whole service hall as `npm start` brings it up (registry, private pcscd, emulator, the kiosk,
-// hospital desk and bank counter agents), driven the way an operator, a HIS and a bank's teller
-// software would: the printed ready banner, the `sscard` CLI, the counters' local APIs, the keys
+// hospital desk, bank counter and bureau counter agents), driven the way an operator, a HIS, a
+// bank's teller software and a bureau clerk would: the printed ready banner, the `sscard` CLI, the counters' local APIs, the keys
 // typed on the emulated PIN pads, and the registry's own ledger and reconciliation.
 describe('npm start', () => {
   let child: ChildProcess;
@@ -35,6 +35,7 @@ describe('npm start', () => {
     env.SSCARD_EMULATOR_PORT = String(await freePort());
     env.SSCARD_DESK_PORT = String(await freePort());
     env.SSCARD_BANK_PORT = String(await freePort());
+    env.SSCARD_BUREAU_PORT = String(await freePort());
     child = spawn(process.execPath, [join(repoRoot, 'scripts', 'start.mjs')], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -110,7 +111,10 @@ describe('npm start', () => {
 
   /** A counter's local API as its host software calls it, with the counter's API token. */
   const counter =
-    (name: 'desk' | 'bank', portVariable: 'SSCARD_DESK_PORT' | 'SSCARD_BANK_PORT') =>
+    (
+      name: 'desk' | 'bank' | 'bureau',
+      portVariable: 'SSCARD_DESK_PORT' | 'SSCARD_BANK_PORT' | 'SSCARD_BUREAU_PORT',
+    ) =>
     async (method: string, path: string, body?: unknown): Promise<Answer> => {
       const token = (await readFile(join(env.SSCARD_DATA_DIR!, name, 'api-token'), 'utf8')).trim();
       const res = await fetch(`http://127.0.0.1:${env[portVariable]}${path}`, {
@@ -122,6 +126,7 @@ describe('npm start', () => {
     };
   const desk = counter('desk', 'SSCARD_DESK_PORT');
   const bank = counter('bank', 'SSCARD_BANK_PORT');
+  const bureau = counter('bureau', 'SSCARD_BUREAU_PORT');
 
   /** The cardholder types `keys` on a PIN pad of the emulator (its control API). */
   async function typeOnPad(pad: 'desk' | 'bank', keys: string): Promise<void> {
@@ -254,6 +259,49 @@ describe('npm start', () => {
     const ledger = await operator('GET', '/v1/settlement/ledger/verify');
     assert.equal(ledger.status, 200, JSON.stringify(ledger.body));
     assert.equal(ledger.body.ok, true, JSON.stringify(ledger.body));
+  });
+
+  test('a forgotten PIN reset at the bureau counter, on the demo clerk’s authorisation', async () => {
+    const terminal = await bureau('GET', '/v1/terminal');
+    assert.equal(terminal.body.mode, 'bureau', JSON.stringify(terminal.body));
+    const clerkToken = (await readFile(fromBanner(/operator token in (\S+);/), 'utf8')).trim();
+    const clerk = await bureau('POST', '/v1/bureau/clerk', { clerkToken });
+    assert.equal(clerk.status, 200, JSON.stringify(clerk.body));
+    // The citizen brings the kiosk's card to the counter.
+    const cardNumber = fromBanner(/insert bureau (\S+)/);
+    const moved = await fetch(`http://127.0.0.1:${env.SSCARD_EMULATOR_PORT}/slots/bureau/insert`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ card: cardNumber }),
+    });
+    assert.equal(moved.status, 200, await moved.text());
+    const read = await waitFor(
+      'the bureau agent to read the card',
+      async () => {
+        const answer = await bureau('POST', '/v1/card/read', {});
+        return answer.status === 200 ? answer : undefined;
+      },
+      30_000,
+      250,
+    );
+    const info = read.body.info as { ssn: string; cardNumber: string };
+    assert.equal(info.cardNumber, cardNumber);
+    const authorised = await bureau('POST', '/v1/bureau/pin-authorisation', {
+      operation: 'reload',
+      clerkToken,
+      holderIdNumber: info.ssn,
+    });
+    assert.equal(authorised.status, 200, JSON.stringify(authorised.body));
+    const done = await bureau('POST', '/v1/bureau/pin-management', { operation: 'reload' });
+    assert.deepEqual(done.body, { operation: 'reload', ok: true, code: 0 });
+    const audit = await operator('GET', '/v1/audit?limit=1000');
+    const entries = audit.body.entries as { action: string; result: string; operatorId: string | null }[];
+    assert.ok(
+      entries.some(
+        (e) =>
+          e.action === 'card.hsmPinReload' && e.result === 'ok' && e.operatorId === clerk.body.operatorId,
+      ),
+    );
   });
 
   test('Ctrl-C stops every component', async () => {
