@@ -165,12 +165,19 @@ describe('operator console: statistics', () => {
     const pensionToken = await c.token('pension officer', ['statistics:read', 'pension:manage']);
     const page = await c.open(pensionToken);
     await page.locator('nav a[data-page="stats-pensions"]').click();
-    const due = (await apiGet(c, pensionToken, '/v1/pensions/certifications/due?withinDays=30')) as {
+    const due = (await apiGet(
+      c,
+      pensionToken,
+      '/v1/pensions/certifications/due?withinDays=30&limit=200',
+    )) as {
       holders: unknown[];
+      nextCursor: string | null;
     };
-    await page
-      .locator('section[data-table="certificationsDue"] h2', { hasText: `${due.holders.length} 人` })
-      .waitFor();
+    const panel = page.locator('section[data-table="certificationsDue"]');
+    // A page at a time: the first page, as the API gives it, and no way back from it.
+    await panel.locator('h2', { hasText: `第 1 页，本页 ${due.holders.length} 人` }).waitFor();
+    assert.equal(await panel.locator('button[data-action="previous"]').isDisabled(), true);
+    assert.equal(await panel.locator('button[data-action="next"]').isDisabled(), due.nextCursor === null);
     await page.context().close();
     // Without the pension scope the list is not offered.
     const other = await c.open(token);

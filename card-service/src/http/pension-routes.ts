@@ -112,7 +112,7 @@ export function pensionHandlers(svc: Services): Pick<Handlers, PensionOperation>
     },
     listPensionCertificationsDue: {
       handle: async (ctx) => ({
-        body: await certificationsDue(svc.store, svc.clock, ctx.query.withinDays, ctx.query.region),
+        body: await certificationsDue(svc.store, svc.clock, ctx.query),
       }),
     },
     registerLifeEvent: {

@@ -209,4 +209,69 @@ forEachEngine('pension eligibility certification', ({ freshUrl, dataDir }) => {
     });
     assert.equal(hospital.status, 403);
   });
+
+  test('the due list in pages: soonest cycle end first, then person number, each page from the cursor of the one before', async () => {
+    const granted: { personNo: string; certifiedUntil: string }[] = [];
+    for (const [day, count] of [
+      ['2027-04-02', 3],
+      ['2027-04-01', 2],
+    ] as const) {
+      clock.set(`${day}T02:00:00Z`);
+      for (let i = 0; i < count; i++) {
+        const c = await insuredCard(t);
+        const a = await t.call('POST', '/v1/pensions/entitlements', {
+          ...admin(),
+          body: {
+            personNo: c.personNo,
+            monthlyAmount: 150_000,
+            firstMonth: '2027-04',
+            payingRegion: '440300',
+          },
+        });
+        assert.equal(a.status, 201, JSON.stringify(a.body));
+        granted.push({ personNo: c.personNo, certifiedUntil: a.body.entitlement.certifiedUntil });
+      }
+    }
+    const expected = granted
+      .sort(
+        (a, b) => a.certifiedUntil.localeCompare(b.certifiedUntil) || a.personNo.localeCompare(b.personNo),
+      )
+      .map((g) => `${g.certifiedUntil} ${g.personNo}`);
+    assert.deepEqual([...new Set(granted.map((g) => g.certifiedUntil))].sort(), ['2028-03-31', '2028-04-01']);
+
+    clock.set('2028-03-15T02:00:00Z');
+    const due = (query: string) =>
+      t.call('GET', `/v1/pensions/certifications/due?withinDays=30&region=440300&${query}`, admin());
+    const pages: string[][] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await due(`limit=2${cursor ? `&after=${encodeURIComponent(cursor)}` : ''}`);
+      assert.equal(page.status, 200, JSON.stringify(page.body));
+      pages.push(
+        page.body.holders.map(
+          (h: { certifiedUntil: string; personNo: string }) => `${h.certifiedUntil} ${h.personNo}`,
+        ),
+      );
+      cursor = page.body.nextCursor;
+    } while (cursor !== null && pages.length < 10);
+    assert.deepEqual(
+      pages.map((p) => p.length),
+      [2, 2, 1],
+    );
+    assert.deepEqual(pages.flat(), expected);
+    const whole = await due('limit=1000');
+    assert.deepEqual([whole.body.holders.length, whole.body.nextCursor], [5, null]);
+    // Fifteen days later the first cycles have ended: lapsed, still first.
+    clock.set('2028-04-01T02:00:00Z');
+    const later = await due('limit=1');
+    assert.deepEqual(
+      [later.body.holders[0].personNo, later.body.holders[0].lapsed, later.body.nextCursor],
+      [expected[0]!.split(' ')[1], true, `2028-03-31:${expected[0]!.split(' ')[1]}`],
+    );
+
+    for (const query of ['limit=1001', 'limit=0', 'after=somewhere']) {
+      const refused = await due(query);
+      assert.deepEqual([refused.status, refused.body.code], [400, 'VALIDATION_FAILED'], query);
+    }
+  });
 });

@@ -9,14 +9,7 @@ import { lockIdempotencyKey, storeResult, storedResult } from '../registry/idemp
 import type { PresenceKind } from '../registry/presence-log.js';
 import { getCard } from '../registry/queries.js';
 import { type Queryable, type Store, inJsonArray } from '../store/store.js';
-import {
-  cycleEnd,
-  entitlementRecord,
-  entitlementsWhere,
-  getEntitlement,
-  recordChange,
-  writeStatus,
-} from './entitlements.js';
+import { cycleEnd, entitlementRecord, getEntitlement, recordChange, writeStatus } from './entitlements.js';
 
 type Certification = pension.PensionCertification;
 type CertificationAnswer = { certification: Certification; entitlement: pension.PensionEntitlement };
@@ -257,33 +250,50 @@ export async function listCertifications(q: Queryable, personNo: string): Promis
 
 /**
  * Pensioners (not stopped) whose cycle ends within `withinDays` of today or has ended, soonest
- * first, for outreach before their pension is suspended.
+ * first, for outreach before their pension is suspended: one page of `limit`, from after the
+ * holder a cursor names, read along an index so that a page costs the same at any depth.
  */
 export async function certificationsDue(
   q: Queryable,
   clock: Clock,
-  withinDays: number,
-  region: string | undefined,
-) {
+  page: { withinDays: number; region?: string | undefined; limit: number; after?: string | undefined },
+): Promise<pension.CertificationDue> {
   const asOf = chinaDate(clock());
-  const until = addDays(asOf, withinDays);
-  // Cycles recorded before certification was (null) run from the grant: decided on the row.
-  const due = await entitlementsWhere(
-    q,
-    `status <> 'stopped' AND (certified_until IS NULL OR certified_until <= ?)${region ? ' AND paying_region = ?' : ''}`,
-    region ? [until, region] : [until],
+  const until = addDays(asOf, page.withinDays);
+  const where = ["status <> 'stopped'", 'certified_until <= ?'];
+  const params: string[] = [until];
+  if (page.region) {
+    where.push('paying_region = ?');
+    params.push(page.region);
+  }
+  if (page.after) {
+    const split = page.after.indexOf(':');
+    const [cycleEnd, personNo] = [page.after.slice(0, split), page.after.slice(split + 1)];
+    where.push('(certified_until > ? OR (certified_until = ? AND person_no > ?))');
+    params.push(cycleEnd, cycleEnd, personNo);
+  }
+  // One more than the page: whether there is a next one, without counting them all.
+  const rows = await q.all<{
+    person_no: string;
+    paying_region: string;
+    status: string;
+    certified_until: string;
+  }>(
+    `SELECT person_no, paying_region, status, certified_until FROM pension_entitlements
+     WHERE ${where.join(' AND ')} ORDER BY certified_until, person_no LIMIT ${page.limit + 1}`,
+    params,
   );
-  const holders = due
-    .filter((e) => e.certifiedUntil <= until)
-    .map((e) => ({
-      personNo: e.personNo,
-      payingRegion: e.payingRegion,
-      status: e.status,
-      certifiedUntil: e.certifiedUntil,
-      lapsed: e.certifiedUntil < asOf,
-    }));
-  holders.sort(
-    (a, b) => a.certifiedUntil.localeCompare(b.certifiedUntil) || a.personNo.localeCompare(b.personNo),
-  );
-  return { asOf, holders };
+  const holders = rows.slice(0, page.limit).map((r) => ({
+    personNo: r.person_no,
+    payingRegion: r.paying_region,
+    status: r.status,
+    certifiedUntil: r.certified_until,
+    lapsed: r.certified_until < asOf,
+  }));
+  const last = holders.at(-1);
+  return {
+    asOf,
+    holders,
+    nextCursor: rows.length > page.limit && last ? `${last.certifiedUntil}:${last.personNo}` : null,
+  };
 }

@@ -25,6 +25,15 @@ const TOKENS: Record<Dialect, Record<string, string>> = {
   postgres: { AUTO_ID: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY' },
 };
 
+/**
+ * The due list's pages in order of cycle end (then person), for the whole country and for one
+ * paying region.
+ */
+const CERTIFICATION_DUE_INDEXES = [
+  'CREATE INDEX pension_entitlements_due ON pension_entitlements (certified_until, person_no)',
+  'CREATE INDEX pension_entitlements_region_due ON pension_entitlements (paying_region, certified_until, person_no)',
+];
+
 const GENESIS_HASH = '0'.repeat(64);
 
 /**
@@ -1049,6 +1058,29 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (region, scheme)
       )`,
     ],
+  },
+  {
+    version: 27,
+    name: 'pension certification: every cycle end on its row, the due list read in pages by it',
+    statements: {
+      // Entitlements granted before migration 10 have no cycle end: theirs runs twelve months from
+      // the grant's China date (29 February to 27 February, as the service's own cycleEnd), and
+      // is written on the row so that the due list is one range of an index.
+      sqlite: [
+        `UPDATE pension_entitlements SET certified_until =
+          CASE WHEN strftime('%m-%d', created_at, '+8 hours') = '02-29'
+            THEN date(created_at, '+8 hours', '+1 year', '-2 days')
+            ELSE date(created_at, '+8 hours', '+1 year', '-1 day') END
+          WHERE certified_until IS NULL`,
+        ...CERTIFICATION_DUE_INDEXES,
+      ],
+      postgres: [
+        `UPDATE pension_entitlements SET certified_until =
+          to_char((created_at::timestamptz AT TIME ZONE 'Asia/Shanghai')::date + interval '1 year' - interval '1 day', 'YYYY-MM-DD')
+          WHERE certified_until IS NULL`,
+        ...CERTIFICATION_DUE_INDEXES,
+      ],
+    },
   },
 ];
 

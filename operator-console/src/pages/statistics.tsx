@@ -278,30 +278,50 @@ registerStatisticsPage({
   ],
 });
 
-const DUE_SHOWN = 200;
+const DUE_PAGE = 200;
 
-/** The pensioners whose certification ends within 30 days or has ended, for an operator who manages pensions. */
+/**
+ * The pensioners whose certification ends within 30 days or has ended, for an operator who
+ * manages pensions: a page at a time (the country's list runs to millions), soonest first.
+ */
 function CertificationsDue(props: PageProps & { region: string }) {
   const allowed = mayCall(props.operator.scopes, 'listPensionCertificationsDue');
   // The list is by paying region, which is a district: a wider view lists the whole country.
   const region = props.region.length === 6 ? props.region : undefined;
+  // The cursors of the pages opened so far (the first page's is none), kept for the region they
+  // were opened in: another region starts again at its first page.
+  const [paging, setPaging] = useState<{ region: string | undefined; trail: (string | undefined)[] }>({
+    region,
+    trail: [undefined],
+  });
+  const trail = paging.region === region ? paging.trail : [undefined];
+  const after = trail.at(-1);
   const due = useLoad(
     () =>
       allowed
-        ? call('listPensionCertificationsDue', { query: { withinDays: 30, region } })
+        ? call('listPensionCertificationsDue', {
+            query: {
+              withinDays: 30,
+              limit: DUE_PAGE,
+              ...(region ? { region } : {}),
+              ...(after ? { after } : {}),
+            },
+          })
         : Promise.resolve(undefined),
-    [allowed, region],
+    [allowed, region, after],
   );
   if (!allowed) return null;
   const holders = due.data?.holders ?? [];
+  const next = due.data?.nextCursor ?? null;
   return (
     <section class="panel" data-table="certificationsDue">
       <h2>
-        30 日内到期及已逾期的资格认证（{region ?? '全部区划'}，{holders.length} 人）
+        30 日内到期及已逾期的资格认证（{region ?? '全部区划'}，第 {trail.length} 页，本页 {holders.length}{' '}
+        人）
       </h2>
       <Loading what={due} />
       <DataTable
-        rows={holders.slice(0, DUE_SHOWN)}
+        rows={holders}
         rowKey={(h) => h.personNo}
         empty="没有到期的认证"
         columns={[
@@ -311,7 +331,24 @@ function CertificationsDue(props: PageProps & { region: string }) {
           { title: '状态', cell: (h) => (h.lapsed ? '已逾期' : '将到期') },
         ]}
       />
-      {holders.length > DUE_SHOWN && <p class="muted">只显示前 {DUE_SHOWN} 人。</p>}
+      <p>
+        <button
+          type="button"
+          data-action="previous"
+          disabled={trail.length === 1 || due.loading}
+          onClick={() => setPaging({ region, trail: trail.slice(0, -1) })}
+        >
+          上一页
+        </button>{' '}
+        <button
+          type="button"
+          data-action="next"
+          disabled={next === null || due.loading}
+          onClick={() => next !== null && setPaging({ region, trail: [...trail, next] })}
+        >
+          下一页
+        </button>
+      </p>
     </section>
   );
 }

@@ -57,10 +57,22 @@ export const certificationsSchema = z
   .strictObject({ personNo: z.string(), certifications: z.array(certificationSchema) })
   .register(contracts, { id: 'PensionCertifications' });
 
+/** The most holders one page of the due list has. */
+export const MAX_DUE_PAGE = 1000;
+
+/**
+ * Where a page of the due list ends and the next begins: the last holder's cycle end and person
+ * number (`2027-01-09:P0001`). Pass it back as it is.
+ */
+const dueCursor = z.string().regex(/^\d{4}-\d{2}-\d{2}:.{1,40}$/, 'a nextCursor of an earlier page');
+
 export const certificationDueQuery = z
   .strictObject({
     withinDays: z.coerce.number().int().min(0).max(366).default(30),
     region: region.optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_DUE_PAGE).default(100),
+    /** The `nextCursor` of the page before; absent: the first page. */
+    after: dueCursor.optional(),
   })
   .register(contracts, { id: 'PensionCertificationDueQuery' });
 
@@ -77,5 +89,8 @@ export const certificationDueSchema = z
         lapsed: z.boolean(),
       }),
     ),
+    /** Where the next page begins, null on the last page. */
+    nextCursor: dueCursor.nullable(),
   })
   .register(contracts, { id: 'PensionCertificationDue' });
+export type CertificationDue = z.infer<typeof certificationDueSchema>;
