@@ -493,16 +493,22 @@ export class CardOperations {
   }
 
   /**
-   * A cash withdrawal with the card's debit application, in one card session: GET PROCESSING
-   * OPTIONS and the records, offline data authentication (when CA keys are configured), the first
-   * GENERATE AC asking for an ARQC over the amount, then `online` (the issuer's answer), the ARPC
-   * given to the card (EXTERNAL AUTHENTICATE) and the second GENERATE AC asking for a TC when the
-   * issuer approved, an AAC otherwise. Undefined `online` answer: the card declined offline (its
-   * first cryptogram an AAC) and the issuer was not asked. A card pulled on the way throws.
+   * A cash withdrawal with the card's debit application, as one EMV transaction in one card
+   * session, with one GET PROCESSING OPTIONS and so one application transaction counter: GPO and
+   * the records, offline data authentication (when CA keys are configured), then `cardholder`
+   * with the account number read (the bank PIN taken on the pad while the card waits, as online
+   * PIN is in any EMV transaction), the first GENERATE AC asking for an ARQC over the amount, then
+   * `online` (the issuer's answer), the ARPC given to the card (EXTERNAL AUTHENTICATE) and the
+   * second GENERATE AC asking for a TC when the issuer approved, an AAC otherwise. Undefined
+   * `online` answer: the card declined offline (its first cryptogram an AAC) and the issuer was
+   * not asked. A card pulled on the way throws.
    */
   async debitWithdrawal(
     options: { reader?: string | undefined; amount: number },
-    online: (request: DebitCryptogramRequest) => Promise<{ approved: boolean; arc: string; arpc: string }>,
+    steps: {
+      cardholder: (pan: string) => Promise<void>;
+      online: (request: DebitCryptogramRequest) => Promise<{ approved: boolean; arc: string; arpc: string }>;
+    },
   ): Promise<{
     first: ApplicationCryptogram;
     second?: ApplicationCryptogram;
@@ -517,11 +523,12 @@ export class CardOperations {
         if (oda.ok === false)
           throw new ProtocolError('ODA_FAILED', `offline data authentication: ${oda.reason}`);
       }
+      await steps.cardholder(debit.pan);
       const cdol1 = cashWithdrawalCdol1(options.amount, now);
       const first = await generateAc(session, CRYPTOGRAM_TYPE.arqc, cdol1);
       if (first.type !== CRYPTOGRAM_TYPE.arqc) return { first };
       const psn = debit.tags.get(0x5f34);
-      const answer = await online({
+      const answer = await steps.online({
         pan: debit.pan,
         psn: psn?.length === 1 ? toHex(psn) : '00',
         amount: options.amount,

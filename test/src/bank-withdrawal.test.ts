@@ -153,6 +153,7 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
       );
 
     it('the card’s ARQC verified, its account debited, the ARPC accepted and its TC completing it', async () => {
+      const counterBefore = ssseCard.memory().debit!.atc;
       const done = await withdraw(100_000);
       assert.equal(done.status, 200, JSON.stringify(done.body));
       assert.equal(done.body.status, 'completed');
@@ -161,6 +162,9 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
       assert.equal(await balance(), MONTHLY - 100_000);
       assert.equal((await withdrawal(done.body.withdrawalId))?.status, 'completed');
       assert.equal((await withdrawal(done.body.withdrawalId))?.outcome, 'tc');
+      // One EMV transaction: one GET PROCESSING OPTIONS, so one counter, the one the service took.
+      assert.equal(ssseCard.memory().debit!.atc, counterBefore + 1, 'one application transaction counter');
+      assert.equal(await lastAtc(), counterBefore + 1);
     });
 
     it('more than the balance: declined by the issuer, the card told so, nothing moved', async () => {
@@ -202,12 +206,11 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
       const memory = ssseCard.memory();
       const debit = memory.debit!;
       const used = await lastAtc();
-      // The card's counters put back so that its withdrawal's GET PROCESSING OPTIONS (the second
-      // of the withdrawal: the first one read the account number) gives the last ATC accepted
-      // again, and the card makes a genuine ARQC with it.
+      // The card's counters put back so that its withdrawal's GET PROCESSING OPTIONS gives the
+      // last ATC accepted again, and the card makes a genuine ARQC with it.
       ssseCard.restoreMemory({
         ...memory,
-        debit: { atc: used - 2, lastOnlineAtc: Math.min(debit.lastOnlineAtc, used - 2) },
+        debit: { atc: used - 1, lastOnlineAtc: Math.min(debit.lastOnlineAtc, used - 1) },
       });
       const replayed = await withdraw(20_000);
       assert.equal(replayed.status, 409, JSON.stringify(replayed.body));

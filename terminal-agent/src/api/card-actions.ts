@@ -671,14 +671,14 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
   }
 
   /**
-   * A cash withdrawal from the card account at a bank counter. The account number is read from
-   * the card (that session closes before the PIN is asked for, so no card transaction waits on the
-   * cardholder), the PIN pad enciphers the bank PIN block under its terminal PIN key; then in one
-   * card session the card's ARQC for the amount goes with the PIN block to card-service
-   * (journalled), whose HSM verifies both, its answer goes back to the card, and the ending the
-   * card chose is sent as the completion — the TC completes it; an AAC, a card pulled after the
-   * approval or a TC the issuer does not verify reverses it. An authorisation that got no answer
-   * is reversed by the journal before the card is answered.
+   * A cash withdrawal from the card account at a bank counter, as one EMV transaction: in one card
+   * session the debit application is read (one GET PROCESSING OPTIONS, so one application
+   * transaction counter), the PIN pad enciphers the bank PIN block for the account number read,
+   * under its terminal PIN key, while the card waits; the card's ARQC for the amount goes with the
+   * PIN block to card-service (journalled), whose HSM verifies both, its answer goes back to the
+   * card, and the ending the card chose is sent as the completion — the TC completes it; an AAC,
+   * a card pulled after the approval or a TC the issuer does not verify reverses it. An
+   * authorisation that got no answer is reversed by the journal before the card is answered.
    */
   async bankWithdrawal(request: {
     reader?: string | undefined;
@@ -689,8 +689,8 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
     this.#bankCounterOnly('withdrawals are made at bank terminals only');
     const reader = request.reader ?? this.#cardReader();
     const pinFormat = request.pinFormat ?? 0;
-    const pan = await card.debitPan(reader === undefined ? {} : { reader });
-    const pinBlock = await pinPad.encipheredPinBlock({ pan, format: pinFormat });
+    let pan = '';
+    let pinBlock: Buffer | undefined;
     let outcome: AuthorisationOutcome | undefined;
     const view = (status: BankWithdrawalView['status']): BankWithdrawalView => {
       const authorised = outcome?.kind === 'authorised' ? outcome.authorisation : undefined;
@@ -722,29 +722,31 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
     };
     let ended: Awaited<ReturnType<CardOperations['debitWithdrawal']>>;
     try {
-      ended = await card.debitWithdrawal({ reader, amount: request.amount }, async (cryptogram) => {
-        if (cryptogram.pan !== pan) {
-          throw new ApiProblem(
-            409,
-            'CARD_CHANGED',
-            'the card in the reader is not the one the bank PIN was entered for',
-          );
-        }
-        outcome = await registry.withdrawals((w) =>
-          w.authorise({ ...cryptogram, pinFormat, pinBlock: pinBlock.toString('hex').toUpperCase() }),
-        );
-        if (outcome.kind === 'reversed') {
-          throw new ApiProblem(
-            502,
-            'WITHDRAWAL_NO_ANSWER',
-            'card-service did not answer the authorisation; it was reversed',
-            {
-              authorisationKey: outcome.authorisationKey,
-            },
-          );
-        }
-        return outcome.authorisation;
-      });
+      ended = await card.debitWithdrawal(
+        { reader, amount: request.amount },
+        {
+          cardholder: async (read) => {
+            pan = read;
+            pinBlock = await pinPad.encipheredPinBlock({ pan, format: pinFormat });
+          },
+          online: async (cryptogram) => {
+            outcome = await registry.withdrawals((w) =>
+              w.authorise({ ...cryptogram, pinFormat, pinBlock: pinBlock!.toString('hex').toUpperCase() }),
+            );
+            if (outcome.kind === 'reversed') {
+              throw new ApiProblem(
+                502,
+                'WITHDRAWAL_NO_ANSWER',
+                'card-service did not answer the authorisation; it was reversed',
+                {
+                  authorisationKey: outcome.authorisationKey,
+                },
+              );
+            }
+            return outcome.authorisation;
+          },
+        },
+      );
     } catch (e) {
       // Approved, then the card was pulled (or failed) before its second cryptogram: give it back.
       if (outcome?.kind === 'authorised' && outcome.authorisation.approved) {
@@ -754,7 +756,7 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
       }
       throw e;
     } finally {
-      wipe(pinBlock);
+      if (pinBlock) wipe(pinBlock);
     }
     if (!ended.second || outcome?.kind !== 'authorised') return view('declined_by_card');
     const second = {
