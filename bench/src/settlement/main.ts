@@ -175,7 +175,12 @@ async function settleLoop(
 interface Traffic {
   statements: number;
   transactions: number;
+  /** Statements by the start of their text (`--statements yes`), else undefined. */
+  byText?: Map<string, number>;
 }
+
+/** A statement's text, white space folded, cut to a length that tells statements apart. */
+const statementLabel = (sql: unknown) => String(sql).replace(/\s+/g, ' ').trim().slice(0, 100);
 
 function counted<Q extends object>(target: Q, traffic: Traffic): Q {
   return new Proxy(target, {
@@ -185,6 +190,10 @@ function counted<Q extends object>(target: Q, traffic: Traffic): Q {
       if (prop === 'all' || prop === 'get' || prop === 'run')
         return (...args: unknown[]) => {
           traffic.statements++;
+          if (traffic.byText) {
+            const label = statementLabel(args[0]);
+            traffic.byText.set(label, (traffic.byText.get(label) ?? 0) + 1);
+          }
           return value.apply(obj, args);
         };
       if (prop === 'transaction' || prop === 'bulkTransaction')
@@ -226,6 +235,8 @@ export async function run(argv: readonly string[]): Promise<void> {
     engines: { default: 'sqlite,postgres' },
     // NORMAL skips the sync at each commit (WAL): not durable, only to measure what the syncs cost.
     'sqlite-synchronous': { default: 'FULL' },
+    // yes: also print the statements per settlement by their text, to see where they go.
+    statements: { default: 'no' },
   });
   const synchronous = f['sqlite-synchronous'];
   if (synchronous !== 'FULL' && synchronous !== 'NORMAL')
@@ -270,6 +281,7 @@ export async function run(argv: readonly string[]): Promise<void> {
       await settleLoop(engine, presence, keys, desks, 2); // warm-up
       traffic.statements = 0;
       traffic.transactions = 0;
+      if (f.statements === 'yes') traffic.byText = new Map();
       progress(`${engineName}: ${workers * perWorker} settlements`);
       const r = await settleLoop(engine, presence, keys, desks, perWorker);
       const rate = r.settled / r.seconds;
@@ -290,6 +302,11 @@ export async function run(argv: readonly string[]): Promise<void> {
             ', ',
           )}; process CPU ${perSettlement(r.cpuMs)}, ${num(traffic.statements / r.settled, 1)} statements and ${num(traffic.transactions / r.settled, 1)} transactions per settlement`,
       );
+      if (traffic.byText) {
+        const counts = [...traffic.byText].sort((a, b) => b[1] - a[1]);
+        say(`${engineName}: statements per settlement by text`);
+        for (const [label, n] of counts) say(`  ${num(n / r.settled, 2).padStart(5)}  ${label}`);
+      }
       if (pg) {
         progress('pgbench TPC-B on the same server');
         const tps = pgbench(pg, workers, positiveInt('pgbench-seconds', f['pgbench-seconds']));
