@@ -210,10 +210,14 @@ type LineTuple = [
   LineRow['price_ceiling'],
 ];
 
-/** 2204: the visit locked (lines are numbered against what is there), and whether it stands settled. */
+/**
+ * 2204: the visit locked (lines are numbered against what is there), whether it stands settled,
+ * and the lines it has.
+ */
 const BILL_VISIT_SELECT = perDialect(
   (d) =>
-    `SELECT ${VISIT_COLUMNS}, ${STANDING_SETTLEMENT} ${VISIT_OF_INSTITUTION} WHERE v.visit_id = ?${lockVisit(d)}`,
+    `SELECT ${VISIT_COLUMNS}, ${STANDING_SETTLEMENT}, ${billLines(d)}
+    ${VISIT_OF_INSTITUTION} WHERE v.visit_id = ?${lockVisit(d)}`,
 );
 
 interface PreSettleRow extends StandingRow, CoverageRow, BillLinesRow {
@@ -514,7 +518,7 @@ export class SettlementEngine {
     lines: readonly BillLineInput[],
   ): Promise<{ visitId: string; lineCount: number; medfee_sumamt: number; replayed?: boolean }> {
     return this.once(caller, { op: '2204', visitId, lines }, async (tx) => {
-      const row = await this.visitRow<StandingRow>(tx, caller.terminalId, BILL_VISIT_SELECT, [
+      const row = await this.visitRow<StandingRow & BillLinesRow>(tx, caller.terminalId, BILL_VISIT_SELECT, [
         caller.terminalId,
         visitId,
       ]);
@@ -531,7 +535,7 @@ export class SettlementEngine {
           itemCodes: unknown,
         });
       }
-      const existing = await this.lineRows(tx, visitId);
+      const existing = linesOf(row);
       const byNo = new Map(existing.map((r) => [Number(r.line_no), r]));
       const added: BillLineInput[] = [];
       for (const l of lines) {
@@ -1083,16 +1087,8 @@ export class SettlementEngine {
     };
   }
 
-  private async lineRows(tx: Queryable, visitId: string): Promise<LineRow[]> {
-    return tx.all<LineRow>(
-      `SELECT line_no, item_code, unit_price, quantity, item_class, pre_self_pay_share, price_ceiling
-       FROM settlement_bill_lines WHERE visit_id = ? ORDER BY line_no`,
-      [visitId],
-    );
-  }
-
   /**
-   * The row of `select` (one of the visit reads below, whose parameters end with the visit) for a
+   * The row of `select` (one of the visit reads at the top, whose parameters end with the visit) for a
    * visit of the caller's institution; not found otherwise, and a terminal of no institution is
    * told so.
    */
