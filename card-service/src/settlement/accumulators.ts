@@ -21,6 +21,20 @@ interface Row {
   large_expense_fund_used: number | string;
 }
 
+const COLUMNS = [
+  'outpatient_deductible_paid',
+  'pooled_fund_used',
+  'large_expense_deductible_paid',
+  'large_expense_fund_used',
+] as const;
+
+const values = (a: Accumulators) => [
+  a.outpatientDeductiblePaid,
+  a.pooledFundUsed,
+  a.largeExpenseDeductiblePaid,
+  a.largeExpenseFundUsed,
+];
+
 const WHERE = 'person_no = ? AND scheme = ? AND insured_region = ? AND year = ?';
 const keyParams = (k: AccumulatorKey) => [k.personNo, k.scheme, k.insuredRegion, k.year];
 
@@ -35,15 +49,7 @@ export async function readAccumulators(q: Queryable, k: AccumulatorKey): Promise
 }
 
 /** The accumulator columns of table alias `alias`, for a query that reads them with other rows. */
-export const accumulatorColumns = (alias: string): string =>
-  [
-    'outpatient_deductible_paid',
-    'pooled_fund_used',
-    'large_expense_deductible_paid',
-    'large_expense_fund_used',
-  ]
-    .map((c) => `${alias}.${c}`)
-    .join(', ');
+export const accumulatorColumns = (alias: string): string => COLUMNS.map((c) => `${alias}.${c}`).join(', ');
 
 /** The accumulators read by `accumulatorColumns` through an outer join: zero when it found no row. */
 export function joinedAccumulators(row: Partial<Record<keyof Row, number | string | null>>): Accumulators {
@@ -58,19 +64,33 @@ const fromRow = (row: Row): Accumulators => ({
 });
 
 /**
- * Reads the row locked for the rest of the transaction (PostgreSQL: the upsert's update locks it;
- * sqlite3 serialises writers), created at zero when absent so that there is a row to lock, in one
- * statement: two settlements of one person's first visit of the year cannot both see zero.
+ * Adds `delta` to the row if it still holds `expected` (a row not there yet holds zero), in one
+ * statement that locks the row for the rest of the transaction: PostgreSQL waits for a concurrent
+ * change of it and checks the row as that change left it. False, and nothing moved, when the row
+ * holds something else.
  */
-export async function lockAccumulators(q: Queryable, k: AccumulatorKey): Promise<Accumulators> {
-  const row = await q.get<Row>(
-    `INSERT INTO settlement_accumulators (person_no, scheme, insured_region, year, outpatient_deductible_paid,
-       pooled_fund_used, large_expense_deductible_paid, large_expense_fund_used) VALUES (?, ?, ?, ?, 0, 0, 0, 0)
-     ON CONFLICT (person_no, scheme, insured_region, year) DO UPDATE SET year = excluded.year
-     RETURNING outpatient_deductible_paid, pooled_fund_used, large_expense_deductible_paid, large_expense_fund_used`,
-    keyParams(k),
-  );
-  return fromRow(row!);
+export async function moveAccumulatorsFrom(
+  q: Queryable,
+  k: AccumulatorKey,
+  expected: Accumulators,
+  delta: Accumulators,
+): Promise<boolean> {
+  const e = values(expected);
+  const moved = e.every((v) => v === 0)
+    ? await q.run(
+        `INSERT INTO settlement_accumulators (person_no, scheme, insured_region, year, ${COLUMNS.join(', ')})
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (person_no, scheme, insured_region, year) DO UPDATE SET
+           ${COLUMNS.map((c) => `${c} = settlement_accumulators.${c} + excluded.${c}`).join(', ')}
+         WHERE ${COLUMNS.map((c) => `settlement_accumulators.${c} = 0`).join(' AND ')}`,
+        [...keyParams(k), ...values(delta)],
+      )
+    : await q.run(
+        `UPDATE settlement_accumulators SET ${COLUMNS.map((c) => `${c} = ${c} + ?`).join(', ')}
+         WHERE ${WHERE} AND ${COLUMNS.map((c) => `${c} = ?`).join(' AND ')}`,
+        [...values(delta), ...keyParams(k), ...e],
+      );
+  return moved.changes === 1;
 }
 
 /** Adds `delta` × `sign` to the row (created at zero when absent). */

@@ -28,8 +28,8 @@ import { type Queryable, type SqlValue, type Store, forUpdate } from '../store/s
 import {
   accumulatorColumns,
   joinedAccumulators,
-  lockAccumulators,
   moveAccumulators,
+  moveAccumulatorsFrom,
 } from './accumulators.js';
 import { accumulatorDelta, calculate, identitiesHold } from './calculation.js';
 import { lookupItems } from './catalogue.js';
@@ -749,26 +749,11 @@ export class SettlementEngine {
         );
       }
 
-      const date = chinaDate(now);
-      const key = this.accumulatorKey(visit, date);
-      const accumulators = await lockAccumulators(tx, key);
-      if (canonicalJson(accumulators) !== canonicalJson(JSON.parse(q.accumulators))) {
-        return new Refusal(
-          refused(
-            'ACCUMULATORS_CHANGED',
-            'another settlement changed the year-to-date amounts; pre-settle again',
-          ),
-        );
-      }
+      // The quote is settled as it was calculated, from the accumulators and balance it saw;
+      // recalculating it under the policy version it names checks that nothing else it depends
+      // on moved. Whether those two are still as it saw them is checked as their rows are locked.
+      const quoted = JSON.parse(q.accumulators) as Accumulators;
       const useAccount = Number(q.use_account) === 1;
-      const balance = await lockPersonalBalance(tx, visit.personNo);
-      if (useAccount && balance !== Number(q.account_balance)) {
-        return new Refusal(
-          refused('ACCOUNT_BALANCE_CHANGED', 'the personal account balance changed; pre-settle again'),
-        );
-      }
-      // The quote is settled as it was calculated; recalculating it under the policy version it
-      // names checks that nothing it depends on moved.
       const policy = await this.policyVersion(
         tx,
         visit.insuredRegion,
@@ -779,13 +764,34 @@ export class SettlementEngine {
       const breakdown = this.calculate(
         visit,
         policy.parameters,
-        accumulators,
+        quoted,
         rows,
-        useAccount ? balance : Number(q.account_balance),
+        Number(q.account_balance),
         useAccount,
       );
       if (canonicalJson(breakdown) !== canonicalJson(JSON.parse(q.breakdown))) {
         throw new Error(`quote ${q.quote_id} does not recalculate to itself`);
+      }
+      const date = chinaDate(now);
+      const key = this.accumulatorKey(visit, date);
+      const delta = accumulatorDelta(quoted, breakdown.accumulators);
+      // Moved only if still as quoted, in the statement that locks the row: the accumulators
+      // first, then the account, in the order a cancellation locks them too.
+      if (!(await moveAccumulatorsFrom(tx, key, quoted, delta))) {
+        return new Refusal(
+          refused(
+            'ACCUMULATORS_CHANGED',
+            'another settlement changed the year-to-date amounts; pre-settle again',
+          ),
+        );
+      }
+      const balance = await lockPersonalBalance(tx, visit.personNo);
+      if (useAccount && balance !== Number(q.account_balance)) {
+        // The refusal commits (the proof is spent): the accumulators go back as they were.
+        await moveAccumulators(tx, key, delta, -1);
+        return new Refusal(
+          refused('ACCOUNT_BALANCE_CHANGED', 'the personal account balance changed; pre-settle again'),
+        );
       }
       const settlement: Settlement = {
         settlementId: randomUUID(),
@@ -811,7 +817,6 @@ export class SettlementEngine {
         endedAt: null,
         breakdown,
       };
-      const delta = accumulatorDelta(accumulators, breakdown.accumulators);
       await tx.run(
         `INSERT INTO settlements (settlement_id, visit_id, quote_id, terminal_id, attempt_key, institution_id, card_number,
            person_no, scheme, insured_region, treatment_region, policy_year, policy_version, settled_at, business_date,
@@ -867,7 +872,6 @@ export class SettlementEngine {
         'INSERT INTO settlement_attempts (terminal_id, attempt_key, settlement_id) VALUES (?, ?, ?)',
         [caller.terminalId, caller.key, settlement.settlementId],
       );
-      await moveAccumulators(tx, key, delta, 1);
       await post(tx, settlement.settlementId, 'settlement', postingOf(settlement, 1), settlement.settledAt);
       audit({
         terminalId: caller.terminalId,

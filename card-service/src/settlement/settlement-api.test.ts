@@ -276,8 +276,14 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
     assert.equal(reused.body.details.reason, 'CHALLENGE_USED');
 
     await credit(c, 1, 'f2');
+    const yearSoFar = await accumulatorsOf(c);
     const moved = await settle(await desk.proof(c));
     assert.equal(moved.body.code, 'ACCOUNT_BALANCE_CHANGED');
+    assert.deepEqual(
+      await accumulatorsOf(c),
+      yearSoFar,
+      'a refused settle leaves the accumulators as they were',
+    );
 
     const q2 = await desk.post(`/v1/settlement/visits/${visit.visitId}/pre-settle`, { useAccount: true });
     const added = await desk.post(`/v1/settlement/visits/${visit.visitId}/lines`, {
@@ -369,6 +375,34 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
       body: { cardNumber: c.cardNumber, scheme: '310', visitType: 'outpatient', hisVisitNo: 'X' },
     });
     assert.equal(noKey.body.code, 'IDEMPOTENCY_KEY_REQUIRED');
+  });
+
+  test('accumulators changed since the quote: refused, and nothing moves; a new quote settles from them', async () => {
+    const c = await insuredCard(t);
+    const desk = deskClient(t, desks.h2a, 'desk-2a');
+    const { visit, quote } = await desk.quote(c, exampleLines('outpatient-bill.json'), { useAccount: false });
+    // Another settlement of the year, as far as this quote can tell (a row it did not see).
+    await seedAccumulators(c, 30000, 0);
+    const refusedSettle = await desk.post('/v1/settlement/settle', {
+      quoteId: quote.quoteId,
+      proof: await desk.proof(c),
+    });
+    assert.equal(refusedSettle.body.code, 'ACCUMULATORS_CHANGED');
+    assert.deepEqual(await accumulatorsOf(c), {
+      outpatientDeductiblePaid: 30000,
+      pooledFundUsed: 0,
+      largeExpenseDeductiblePaid: 0,
+      largeExpenseFundUsed: 0,
+    });
+    const again = await desk.post(`/v1/settlement/visits/${visit.visitId}/pre-settle`, { useAccount: false });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    const settled = await desk.post('/v1/settlement/settle', {
+      quoteId: again.body.quoteId,
+      proof: await desk.proof(c),
+    });
+    assert.equal(settled.status, 200, JSON.stringify(settled.body));
+    assert.deepEqual(await accumulatorsOf(c), again.body.breakdown.accumulators);
+    await ledgerIsSound();
   });
 
   test('a retry of register, bill lines or pre-settle replays its answer; a key used for another request is refused', async () => {
