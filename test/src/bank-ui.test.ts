@@ -85,6 +85,17 @@ describe('the bank counter screens in Chromium against the agent, card-service, 
   });
 
   const screen = (page: Page, name: string) => page.locator(`[data-screen="${name}"]`);
+  /** What a printed page carries: no ID number, whole or masked (the holder line is not printed). */
+  const ID_NUMBER = /\d{6}(\d{8}|\*{8})\d{3}[\dXx]/;
+  const assertPrintedWithoutIdNumber = async (page: Page) => {
+    const holder = page.locator('.holder [data-field="ssn"]');
+    if ((await holder.count()) > 0) assert.match((await holder.textContent()) ?? '', ID_NUMBER, 'on screen');
+    await page.emulateMedia({ media: 'print' });
+    assert.equal(await page.locator('#slip').isVisible(), true);
+    // biome-ignore lint/performance/useDomNodeTextContent: the text as rendered, without what print hides
+    assert.doesNotMatch(await page.locator('body').innerText(), ID_NUMBER);
+    await page.emulateMedia({ media: 'screen' });
+  };
   const receipt = (page: Page, label: string) =>
     page.locator('#slip .slip-head div', { hasText: label }).locator('dd').textContent();
   const balance = async () =>
@@ -149,6 +160,7 @@ describe('the bank counter screens in Chromium against the agent, card-service, 
         const shown = `${Math.floor(expected / 100).toLocaleString('en-US')}.${String(expected % 100).padStart(2, '0')}`;
         assert.equal(await receipt(page, '交易后余额'), shown);
         assert.equal(await balance(), expected);
+        await assertPrintedWithoutIdNumber(page);
         await assertAccessible(page, 'the withdrawal result');
         await keepScreenshot(page, `bank-${shape.name}-result`);
         await page.keyboard.press('Enter');
@@ -180,6 +192,7 @@ describe('the bank counter screens in Chromium against the agent, card-service, 
           await screen(page, 'statement').waitFor({ timeout: 60_000 });
           assert.equal(await page.locator('[data-field="balance"]').textContent(), `${shown} 元`);
           assert.equal(await page.locator('[data-field="monthly"]').textContent(), '3,124.56');
+          await assertPrintedWithoutIdNumber(page);
           await assertAccessible(page, 'the balance');
           await keepScreenshot(page, `bank-${shape.name}-balance`);
         }

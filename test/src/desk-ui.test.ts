@@ -215,6 +215,9 @@ describe('the hospital desk screens in Chromium against the agent, card-service,
         assert.equal(await page.locator('.counter-bar').isVisible(), false);
         assert.equal(await page.locator('.counter-actions').first().isVisible(), false);
         assert.equal(await page.locator('#slip').isVisible(), true);
+        // The slip leaves the building with the patient: no ID number on paper, whole or masked.
+        // biome-ignore lint/performance/useDomNodeTextContent: the text as rendered, without what print hides
+        assert.doesNotMatch(await page.locator('body').innerText(), /\d{6}(\d{8}|\*{8})\d{3}[\dXx]/);
         await keepPdf(page, `desk-${shape.name}-slip`);
         await page.emulateMedia({ media: 'screen' });
 
