@@ -18,6 +18,8 @@ export interface AppOptions {
   inactivity?: InactivityDelays;
   /** The staff counter a kiosk sends citizens to, when the hall names one. */
   counter?: string | undefined;
+  /** A bureau counter: how long its signed-in clerk may leave the screen untouched. */
+  clerkIdleMs?: number | undefined;
 }
 
 /**
@@ -38,7 +40,12 @@ export function App(props: { options: AppOptions }) {
       ) : terminal.mode === 'bank' ? (
         <BankApp socket={agentSocket(options)} terminal={terminal} onSwitchLanguage={onSwitchLanguage} />
       ) : terminal.mode === 'bureau' ? (
-        <BureauApp socket={agentSocket(options)} terminal={terminal} onSwitchLanguage={onSwitchLanguage} />
+        <BureauApp
+          socket={agentSocket(options)}
+          terminal={terminal}
+          clerkIdleMs={options.clerkIdleMs}
+          onSwitchLanguage={onSwitchLanguage}
+        />
       ) : (
         <KioskMode options={options} />
       )}

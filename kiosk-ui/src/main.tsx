@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { App } from './app.js';
 import { connectAgent } from './connection.js';
 import { Language } from './i18n.js';
+import { clerkIdleFromQuery } from './bureau/clerk-idle.js';
 import { delaysFromQuery } from './inactivity.js';
 
 const root = document.getElementById('app');
@@ -21,6 +22,7 @@ render(
       shuffleKeypad,
       inactivity: delaysFromQuery(location.search),
       counter,
+      clerkIdleMs: clerkIdleFromQuery(location.search),
     }}
   />,
   root,

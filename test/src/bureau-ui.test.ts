@@ -160,4 +160,20 @@ describe('the bureau counter screens in Chromium against the agent, card-service
       }
     });
   }
+
+  it('signs out a clerk who leaves the counter signed in', async () => {
+    const context = await browser.newContext({ locale: 'zh-CN', bypassCSP: true });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${counter.base}/?clerk-idle=2`);
+      await signIn(page, clerk);
+      await page.locator('.clerk-line').waitFor();
+      // Nobody touches the screen: the next person there finds it signed out.
+      await page.locator('[data-screen="sign-in"] .refusal').waitFor({ timeout: 15_000 });
+      assert.match((await page.locator('.refusal').textContent()) ?? '', /已自动退出登录/);
+      assert.equal(await page.locator('.clerk-line').count(), 0);
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -18,8 +18,20 @@ const TABS: readonly Tab<BureauTab>[] = [
 ];
 
 /** The social insurance bureau's counter: a card's PIN unblocked or reset, on the clerk's authorisation. */
-export function BureauApp(props: { socket: AgentSocket; terminal: TerminalView; onSwitchLanguage(): void }) {
-  const [bureau] = useState(() => new BureauController(props.socket));
+export function BureauApp(props: {
+  socket: AgentSocket;
+  terminal: TerminalView;
+  /** How long a signed-in clerk may leave the screen untouched before they are signed out. */
+  clerkIdleMs?: number | undefined;
+  onSwitchLanguage(): void;
+}) {
+  const [bureau] = useState(
+    () =>
+      new BureauController(
+        props.socket,
+        props.clerkIdleMs === undefined ? {} : { clerkIdleMs: props.clerkIdleMs },
+      ),
+  );
   const state = useFlow(bureau.flow);
   const card = state.card.state === 'read' ? state.card.card : undefined;
   const { t } = useWords();
@@ -110,7 +122,9 @@ function SignInForm(props: { bureau: BureauController; error: Text | undefined }
           onInput={(e) => setToken(e.currentTarget.value)}
         />
       </label>
-      {props.error && <RefusalNote text={props.error} code="CLERK" />}
+      {props.error && (
+        <RefusalNote text={props.error} code={props.error === U.signedOutIdle ? 'IDLE' : 'CLERK'} />
+      )}
       <div class="counter-actions">
         <button type="submit" class="cbtn primary">
           <kbd>Enter</kbd> {t(U.signIn)}

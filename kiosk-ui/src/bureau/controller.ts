@@ -5,6 +5,7 @@ import { refusalText } from '../counter/problem.js';
 import { Flow } from '../flows/flow.js';
 import type { Text } from '../i18n.js';
 import type { ClerkView, PinAuthorisationView, PinManagementView } from '../protocol.js';
+import { CLERK_IDLE_MS, watchIdle } from './clerk-idle.js';
 import { type BureauState, type BureauStep, type BureauTab, INITIAL } from './state.js';
 import { BUREAU_REFUSALS, U } from './words.js';
 
@@ -30,9 +31,13 @@ const PIN_COMMAND_CODES: Partial<Record<number, Text>> = {
 export class BureauController {
   readonly flow = new Flow<BureauState>(INITIAL);
   readonly #cards: CardWatch;
+  readonly #idleMs: number;
   #token: string | undefined;
+  /** Ends the watch for the signed-in clerk's inactivity. */
+  #stopIdle: (() => void) | undefined;
 
-  constructor(socket: AgentSocket) {
+  constructor(socket: AgentSocket, options: { clerkIdleMs?: number } = {}) {
+    this.#idleMs = options.clerkIdleMs ?? CLERK_IDLE_MS;
     this.#cards = new CardWatch(socket, {
       connection: (connection) => this.#set({ connection }),
       readers: (readers) => this.#set({ readers }),
@@ -83,13 +88,26 @@ export class BureauController {
     this.#token = clerkToken;
     this.#set({ clerk: reply.result, idNumberText: '' });
     this.#go(this.#start());
+    this.#stopIdle?.();
+    this.#stopIdle = watchIdle(this.#idleMs, () => this.#idle());
   }
 
-  signOut(): void {
+  signOut(notice?: Text): void {
     if (this.#state.step.name === 'working') return;
+    this.#stopIdle?.();
+    this.#stopIdle = undefined;
     this.#token = undefined;
     this.#set({ clerk: undefined, idNumberText: '' });
-    this.#go({ name: 'sign-in', error: undefined });
+    this.#go({ name: 'sign-in', error: notice });
+  }
+
+  /** The clerk left the counter signed in: signed out, unless an operation is under way. */
+  #idle(): void {
+    if (this.#state.step.name === 'working') {
+      this.#stopIdle = watchIdle(this.#idleMs, () => this.#idle());
+      return;
+    }
+    this.signOut(U.signedOutIdle);
   }
 
   openTab(tab: BureauTab): void {

@@ -15,6 +15,10 @@ export const U = {
   signOut: { zh: '退出登录', en: 'Sign out' },
   signedInAs: { zh: '经办人：{name}', en: 'Clerk: {name}' },
   tokenMissing: { zh: '请输入操作员令牌', en: 'Enter the operator token' },
+  signedOutIdle: {
+    zh: '长时间未操作，已自动退出登录，请重新登录',
+    en: 'Signed out after a while without use; sign in again',
+  },
   unblockHint: {
     zh: '持卡人连续输错密码，密码已锁定：解锁后恢复原密码，重试次数恢复。',
     en: 'The cardholder typed wrong PINs until the PIN locked: unblocking keeps their PIN and restores its tries.',
