@@ -162,10 +162,7 @@ async function endingsOf(q: Queryable, scope: ReplayScope): Promise<Map<string, 
   return new Map(rows.map((r) => [r.settlement_id, { endedAt: r.ended_at, recordedLines: Number(r.lines) }]));
 }
 
-/**
- * A page of replay inputs in replay order, after `after` (a settlement's time and id), as one
- * JSON text: the store hands over one value per page instead of one row object per settlement.
- */
+/** A page of replay inputs in replay order, after `after` (a settlement's time and id). */
 async function pageOf(
   q: Queryable,
   scope: ReplayScope,
@@ -173,17 +170,16 @@ async function pageOf(
   pageSize: number,
 ): Promise<ReplayInput[]> {
   const { from, to } = yearBounds(scope.year);
-  const row = await q.get<{ page: string | null }>(
-    `SELECT '[' || string_agg(input, ',' ORDER BY settled_at, settlement_id) || ']' AS page
-     FROM (SELECT settled_at, settlement_id, input FROM settlement_replay_inputs
-       WHERE insured_region = ? AND scheme = ? AND ${after ? '(settled_at, settlement_id) > (?, ?)' : 'settled_at >= ?'}
-         AND settled_at < ?
-       ORDER BY settled_at, settlement_id LIMIT ?) p`,
+  const rows = await q.all<{ input: string }>(
+    `SELECT input FROM settlement_replay_inputs
+     WHERE insured_region = ? AND scheme = ? AND ${after ? '(settled_at, settlement_id) > (?, ?)' : 'settled_at >= ?'}
+       AND settled_at < ?
+     ORDER BY settled_at, settlement_id LIMIT ?`,
     // The page starts where the last ended: with the year's start beside it, sqlite3 would seek to
     // the year's start and step over every settlement of the pages before.
     [scope.region, scope.scheme, ...(after ? [after[1], after[0]] : [from]), to, pageSize],
   );
-  return row?.page ? (JSON.parse(row.page) as ReplayInput[]) : [];
+  return rows.map((r) => JSON.parse(r.input) as ReplayInput);
 }
 
 export async function replaySettlements(
