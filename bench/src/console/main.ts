@@ -53,7 +53,8 @@ export async function run(argv: readonly string[]): Promise<void> {
   let postgres: Postgres | undefined;
   let databaseUrl = join(dataDir, 'registry.db');
   if (f.engine === 'postgres') {
-    postgres = await startPostgres();
+    // Durable, as a registry runs: fsync and synchronous commit on (the settings are printed).
+    postgres = await startPostgres({ durable: true });
     databaseUrl = await postgres.createDatabase('console');
   }
   const clock = systemClock;
@@ -62,6 +63,19 @@ export async function run(argv: readonly string[]): Promise<void> {
   });
   try {
     const store = t.service.store;
+    const settings =
+      store.dialect === 'postgres'
+        ? await store.get<Record<string, string>>(
+            `SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit,
+               current_setting('shared_buffers') AS shared_buffers`,
+          )
+        : {
+            ...(await store.get<Record<string, string>>('PRAGMA synchronous')),
+            ...(await store.get<Record<string, string>>('PRAGMA journal_mode')),
+          };
+    say(
+      `${f.engine}: ${JSON.stringify(settings)}${store.dialect === 'sqlite' ? ' (synchronous 2 = FULL)' : ''}`,
+    );
     let started = performance.now();
     await writeRegistry(store, { holders, settlements, pensioners });
     const writeSeconds = (performance.now() - started) / 1000;
