@@ -19,17 +19,8 @@ export interface CitizenSummaryReply {
   summary: CitizenSummaryView | null;
 }
 
-/**
- * `POST /v1/card/pension-statement` (bank terminals): the card account's balance (where the
- * pension is paid) and the holder's pension, for the teller's balance inquiry.
- */
+/** The card account's balance (where the pension is paid) and the holder's pension: a bank counter's balance enquiry. */
 export type PensionStatementView = pension.PensionStatement;
-
-export interface PensionStatementReply {
-  pin: PinResultView;
-  /** With the card number as the terminal shows card numbers. */
-  statement: PensionStatementView | null;
-}
 
 /** `POST /v1/card/pension-certification` (kiosk and bank terminals): the annual certification. */
 export type PensionCertificationView =

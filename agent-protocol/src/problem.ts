@@ -54,8 +54,6 @@ export const DESK_PROBLEM_CODES = [
   'SETTLEMENT_ATTEMPT_VOIDED',
   /** A bank withdrawal's authorisation got no answer, and the agent reversed it: nothing was paid out. */
   'WITHDRAWAL_NO_ANSWER',
-  /** The card in the reader is not the one whose account the bank PIN was entered for: nothing was sent. */
-  'CARD_CHANGED',
 ] as const;
 export type DeskProblemCode = (typeof DESK_PROBLEM_CODES)[number];
 

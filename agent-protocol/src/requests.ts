@@ -65,6 +65,11 @@ export const bankWithdrawalRequest = z.strictObject({
   pinFormat: z.union([z.literal(0), z.literal(4)]).default(0),
 });
 
+export const bankBalanceRequest = z.strictObject({
+  reader: readerName.optional(),
+  pinFormat: z.union([z.literal(0), z.literal(4)]).default(0),
+});
+
 /** The clerk's operator token, as they give it at the counter (the agent keeps it for no longer than the call). */
 const clerkToken = z.string().min(1, "the clerk's operator token").max(200);
 
@@ -103,8 +108,8 @@ export const AGENT_REQUEST_BODIES = {
   ministryHsmStep: hsmStepRequest,
   bankPinBlock: bankPinBlockRequest,
   bankWithdrawal: bankWithdrawalRequest,
+  bankBalance: bankBalanceRequest,
   citizenSummary: cardServiceRequest,
-  pensionStatement: cardServiceRequest,
   pensionCertification: cardServiceRequest,
   bureauClerk: clerkSignInRequest,
   pinAuthorisation: pinAuthorisationRequest,

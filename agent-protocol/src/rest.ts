@@ -1,5 +1,6 @@
 import type { TerminalInstitution, TerminalType } from '@sscard/registry-protocol';
 import type { z } from 'zod';
+import type { PensionStatementView } from './citizen.js';
 import type { ReaderState } from './readers.js';
 import type {
   clerkSignInRequest,
@@ -24,7 +25,6 @@ import type {
  *   POST /v1/card/report-lost   ReportLostRequest → LostCardReportView
  *   POST /v1/citizen/summary    ReaderRequest → CitizenSummaryReply (kiosk; PIN first)
  *   POST /v1/card/pension-certification  ReaderRequest → PensionCertificationReply (kiosk, bank)
- *   POST /v1/card/pension-statement      ReaderRequest → PensionStatementReply (bank; PIN first)
  *   POST /v1/bureau/clerk       ClerkSignInRequest → ClerkView (bureau)
  *   POST /v1/bureau/pin-authorisation  PinAuthorisationLocalRequest → PinAuthorisationView (bureau)
  *   POST /v1/bureau/pin-management     PinManagementRequest → PinManagementView (bureau)
@@ -132,9 +132,9 @@ export const AGENT_API_PATHS = {
   outboxUnpark: '/v1/outbox/unpark',
   bankPinBlock: '/v1/card/pin/bank-block',
   bankWithdrawal: '/v1/card/debit/withdrawal',
+  bankBalance: '/v1/card/debit/balance',
   citizenSummary: '/v1/citizen/summary',
   pensionCertification: '/v1/card/pension-certification',
-  pensionStatement: '/v1/card/pension-statement',
   bureauClerk: '/v1/bureau/clerk',
   pinAuthorisation: '/v1/bureau/pin-authorisation',
   pinManagement: '/v1/bureau/pin-management',
@@ -202,6 +202,25 @@ export interface BankWithdrawalView {
   balance: number | null;
   /** The journal key of the authorisation, for the counter's records and reconciliation. */
   authorisationKey: string | null;
+}
+
+/**
+ * `POST /v1/card/debit/balance` (bank terminals): the teller's balance enquiry of the card account
+ * (the debit application's account, where the pension is paid), on the bank PIN as a withdrawal
+ * is — typed on the counter's PIN pad within one debit transaction, verified by card-service's HSM
+ * with the card's ARQC for an enquiry. `shown`: the statement; `declined`: the issuer declined
+ * (`arc` '55' wrong bank PIN, '75' blocked, '62' card not active); `declined_by_card`: the card
+ * declined before the issuer was asked.
+ */
+export interface BankBalanceView {
+  status: 'shown' | 'declined' | 'declined_by_card';
+  /** The debit application's account number, masked to its last four digits. */
+  pan: string;
+  arc: string | null;
+  /** Wrong bank PINs the issuer still allows (0: blocked), when it answered. */
+  pinTriesLeft: number | null;
+  /** With the card number as the terminal shows card numbers. */
+  statement: PensionStatementView | null;
 }
 
 export interface BankPinBlockView {

@@ -1,5 +1,5 @@
 import type { CardReadView, LostCardReportView, VerificationView } from './card.js';
-import type { CitizenSummaryReply, PensionCertificationReply, PensionStatementReply } from './citizen.js';
+import type { CitizenSummaryReply, PensionCertificationReply } from './citizen.js';
 import type { KeypadKey, PinProgress, PinPrompt, PinResultView } from './pin.js';
 import type { Problem } from './problem.js';
 import type { CardInsertedEvent, CardRemovedEvent, ReaderRemovedEvent, ReaderState } from './readers.js';
@@ -54,8 +54,6 @@ export interface ClientToServerEvents {
   'report-lost': (request: ReaderRequest, ack: Ack<LostCardReportView>) => void;
   /** The PIN, then the holder's pension and medical account (kiosk terminals), as `POST /v1/citizen/summary`. */
   'citizen-summary': (request: ReaderRequest, ack: Ack<CitizenSummaryReply>) => void;
-  /** The PIN, then the card account's balance and the pension (bank terminals). */
-  'pension-statement': (request: ReaderRequest, ack: Ack<PensionStatementReply>) => void;
   /** The PIN, then the annual pension certification (kiosk and bank terminals). */
   'certify-pension': (request: ReaderRequest, ack: Ack<PensionCertificationReply>) => void;
   /**

@@ -33,7 +33,7 @@ export type {
   Visit,
   BankPinBlockView,
   BankWithdrawalView,
-  PensionStatementReply,
+  BankBalanceView,
   PensionStatementView,
   LostCardReportView,
   PinPrompt,

@@ -14,6 +14,7 @@ import type { ProfileSet, SsseCardOsProfile } from '@sscard/firmware-profiles';
 import {
   CRYPTOGRAM_TYPE,
   type ApplicationCryptogram,
+  balanceEnquiryCdol1,
   cashWithdrawalCdol1,
   generateAc,
   issuerAuthenticate,
@@ -56,6 +57,21 @@ import type { AheadOutcomes, CheckRegistry } from './verification/check-registry
 import { defaultChecks } from './verification/default-checks.js';
 import { authenticateDebitApplication } from './verification/rules/offline-data-authentication.js';
 import type { VerificationReport } from './verification/types.js';
+
+/** What a debit transaction asks of the terminal between reading the card and its first GENERATE AC, and after it. */
+export interface DebitOnlineSteps {
+  /** The cardholder's part with the account number read: the bank PIN on the pad. */
+  cardholder: (pan: string) => Promise<void>;
+  /** The issuer's answer to the card's ARQC. */
+  online: (request: DebitCryptogramRequest) => Promise<{ approved: boolean; arc: string; arpc: string }>;
+}
+
+/** The card's cryptograms: the first, and the second when the issuer was asked. */
+export interface DebitOnlineResult {
+  first: ApplicationCryptogram;
+  second?: ApplicationCryptogram;
+  issuerAuthenticated?: boolean;
+}
 
 /** What the issuer is sent of a first GENERATE AC (registry-protocol's withdrawal request). */
 export interface DebitCryptogramRequest {
@@ -505,17 +521,36 @@ export class CardOperations {
    */
   async debitWithdrawal(
     options: { reader?: string | undefined; amount: number },
-    steps: {
-      cardholder: (pan: string) => Promise<void>;
-      online: (request: DebitCryptogramRequest) => Promise<{ approved: boolean; arc: string; arpc: string }>;
-    },
-  ): Promise<{
-    first: ApplicationCryptogram;
-    second?: ApplicationCryptogram;
-    issuerAuthenticated?: boolean;
-  }> {
+    steps: DebitOnlineSteps,
+  ): Promise<DebitOnlineResult> {
+    const cdol1 = cashWithdrawalCdol1(options.amount, this.clock());
+    return this.#debitOnline(options.reader, options.amount, cdol1, steps, (answer, issuerAuthenticated) =>
+      answer.approved && issuerAuthenticated ? CRYPTOGRAM_TYPE.tc : CRYPTOGRAM_TYPE.aac,
+    );
+  }
+
+  /**
+   * A balance enquiry with the card's debit application: the same one transaction as a withdrawal
+   * (one GPO, the bank PIN, an ARQC for amount 0 and transaction type 31, the issuer's ARPC to the
+   * card), which the card ends with an AAC whatever the answer, since nothing is to be completed.
+   */
+  async debitBalanceEnquiry(
+    options: { reader?: string | undefined },
+    steps: DebitOnlineSteps,
+  ): Promise<DebitOnlineResult> {
+    const cdol1 = balanceEnquiryCdol1(this.clock());
+    return this.#debitOnline(options.reader, 0, cdol1, steps, () => CRYPTOGRAM_TYPE.aac);
+  }
+
+  #debitOnline(
+    reader: string | undefined,
+    amount: number,
+    cdol1: Buffer,
+    steps: DebitOnlineSteps,
+    secondType: (answer: { approved: boolean }, issuerAuthenticated: boolean) => number,
+  ): Promise<DebitOnlineResult> {
     const now = this.clock();
-    return this.withSession(options.reader, async (session) => {
+    return this.withSession(reader, async (session) => {
       const debit = await readDebitApplication(session, now);
       if (!debit) throw new CardError(0x6a82, 'the card has no debit application');
       if (this.options.caKeys) {
@@ -524,14 +559,13 @@ export class CardOperations {
           throw new ProtocolError('ODA_FAILED', `offline data authentication: ${oda.reason}`);
       }
       await steps.cardholder(debit.pan);
-      const cdol1 = cashWithdrawalCdol1(options.amount, now);
       const first = await generateAc(session, CRYPTOGRAM_TYPE.arqc, cdol1);
       if (first.type !== CRYPTOGRAM_TYPE.arqc) return { first };
       const psn = debit.tags.get(0x5f34);
       const answer = await steps.online({
         pan: debit.pan,
         psn: psn?.length === 1 ? toHex(psn) : '00',
-        amount: options.amount,
+        amount,
         cdol1: toHex(cdol1),
         aip: toHex(debit.aip),
         atc: toHex(first.atc),
@@ -542,7 +576,7 @@ export class CardOperations {
       const issuerAuthenticated = await issuerAuthenticate(session, fromHex(answer.arpc), arc);
       const second = await generateAc(
         session,
-        answer.approved && issuerAuthenticated ? CRYPTOGRAM_TYPE.tc : CRYPTOGRAM_TYPE.aac,
+        secondType(answer, issuerAuthenticated),
         Buffer.concat([arc, cdol1]),
       );
       return { first, second, issuerAuthenticated };

@@ -184,10 +184,22 @@ describe('the bank counter screens in Chromium against the agent, card-service, 
           await assertAccessible(page, 'the certification');
           await keepScreenshot(page, `bank-${shape.name}-certified`);
         } else {
-          // F2: the card account's balance on the card's own PIN, typed on the pad.
+          // F2: the card account's balance on the bank PIN, typed on the pad as for a withdrawal;
+          // a wrong one is declined by the issuer and counted, like a withdrawal's.
           await page.keyboard.press('F2');
           await screen(page, 'ask-pin').waitFor();
-          pinPad.pad.enterPin(cardPin);
+          pinPad.pad.enterPin('000000');
+          await page.keyboard.press('Enter');
+          await screen(page, 'balance-declined').waitFor({ timeout: 60_000 });
+          assert.match((await page.locator('[data-field="arc"]').textContent()) ?? '', /^55 /);
+          assert.equal(
+            await page.locator('[data-field="pin-tries"]').textContent(),
+            '密码错误，还可以再试 2 次',
+          );
+          await assertAccessible(page, 'a declined balance enquiry');
+          await page.keyboard.press('Enter');
+          await screen(page, 'ask-pin').waitFor();
+          pinPad.pad.enterPin(BANK_PIN);
           await page.keyboard.press('Enter');
           await screen(page, 'statement').waitFor({ timeout: 60_000 });
           assert.equal(await page.locator('[data-field="balance"]').textContent(), `${shown} 元`);

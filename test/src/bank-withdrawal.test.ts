@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { BankBalanceView } from '@sscard/agent-protocol';
 import { type CardDocument, createCard, debitPanFor, publicKeyset } from '@sscard/card-emulator/cards/index';
 import { CardWithFaults } from '@sscard/card-emulator/faults';
 import { type Pcscd, type Postgres, startPcscd, startPostgres, tempDir } from '@sscard/test-harness';
@@ -187,6 +188,29 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
       assert.equal(right.body.status, 'completed', JSON.stringify(right.body));
       assert.equal(right.body.pinTriesLeft, 3);
       assert.equal(await balance(), MONTHLY - 110_000);
+    });
+
+    it('a balance enquiry on the bank PIN: one counter spent, the statement; a wrong PIN declined and counted', async () => {
+      const enquire = (pin: string) => {
+        pinPad.pad.enterPin(pin);
+        return counter.post('/v1/card/debit/balance', {});
+      };
+      const wrong = await enquire('111111');
+      assert.equal(wrong.status, 200, JSON.stringify(wrong.body));
+      assert.deepEqual(
+        [wrong.body.status, wrong.body.arc, wrong.body.pinTriesLeft, wrong.body.statement],
+        ['declined', '55', 2, null],
+      );
+      const counterBefore = ssseCard.memory().debit!.atc;
+      const shown = await enquire(BANK_PIN);
+      assert.equal(shown.status, 200, JSON.stringify(shown.body));
+      assert.deepEqual([shown.body.status, shown.body.arc, shown.body.pinTriesLeft], ['shown', '00', 3]);
+      const view = shown.body as unknown as BankBalanceView;
+      assert.equal(view.statement?.cardAccountBalance, await balance());
+      assert.equal(view.statement?.pension?.monthlyAmount, MONTHLY);
+      assert.match(view.pan, /^\*+\d{4}$/);
+      assert.equal(ssseCard.memory().debit!.atc, counterBefore + 1, 'one application transaction counter');
+      assert.equal(await lastAtc(), counterBefore + 1);
     });
 
     it('a card whose ARQC is altered on the way is refused by the HSM: nothing moved, the counter not spent', async () => {

@@ -476,7 +476,7 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
       ['GET', '/v1/settlement/reconciliation', undefined],
       ['POST', '/v1/card/debit/withdrawal', { amount: 10_000 }],
       ['POST', '/v1/card/pin/bank-block', {}],
-      ['POST', '/v1/card/pension-statement', {}],
+      ['POST', '/v1/card/debit/balance', {}],
     ];
 
     /** Starts an agent of `type` enrolled as a kiosk, and runs `work` against it. */

@@ -22,6 +22,7 @@ import {
   registerDebitAccount,
   setDebitAccountPin,
 } from '../pension/withdrawal.js';
+import { enquireBalance } from '../pension/balance-enquiry.js';
 import { citizenSummary } from '../pension/citizen-summary.js';
 import { reconcileWithdrawals } from '../pension/withdrawal-reconciliation.js';
 import type { Services } from './context.js';
@@ -138,6 +139,21 @@ export function pensionHandlers(svc: Services): Pick<Handlers, PensionOperation>
       handle: async (ctx) => ({
         body: await setDebitAccountPin(svc.store, svc.clock, svc.hsm, ctx.body, ctx.actor),
       }),
+    },
+    enquireBalance: {
+      handle: async (ctx) => {
+        const t = bankCounterOf(ctx);
+        return {
+          body: await enquireBalance(
+            svc.store,
+            svc.clock,
+            svc.hsm,
+            { terminalId: t.terminalId, region: t.region },
+            idempotencyKeyOf(ctx),
+            ctx.body,
+          ),
+        };
+      },
     },
     authoriseWithdrawal: {
       handle: async (ctx) => {

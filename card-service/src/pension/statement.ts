@@ -4,7 +4,7 @@ import type { CardPresence } from '../card-auth/card-presence.js';
 import type { Clock } from '../clock.js';
 import { cardSubject } from '../registry/subjects.js';
 import { account, balanceOf } from '../settlement/ledger.js';
-import type { Store } from '../store/store.js';
+import type { Queryable, Store } from '../store/store.js';
 import { getEntitlement, readPayments } from './entitlements.js';
 import { readForProvenCard } from './proven-card.js';
 
@@ -34,27 +34,34 @@ export async function cardStatement(
   body: { cardNumber: string; proof: { challengeId: string; cryptogram: string } },
 ): Promise<Statement> {
   return readForProvenCard(store, presence, terminalId, body, async (tx, card) => {
-    const e = await getEntitlement(tx, card.personNo);
-    const payments = await readPayments(tx, card.personNo, 24);
     await appendAudit(tx, clock, {
       terminalId,
       action: 'pension.statement',
       subject: cardSubject(card.cardNumber),
       result: 'ok',
     });
-    return {
-      cardNumber: card.cardNumber,
-      cardAccountBalance: await balanceOf(tx, account.card(card.personNo)),
-      pension: e
-        ? {
-            monthlyAmount: e.monthlyAmount,
-            status: e.status,
-            paidThrough: e.paidThrough,
-            certifiedUntil: e.certifiedUntil,
-            frozen: e.frozenAt !== null,
-          }
-        : null,
-      payments,
-    };
+    return statementOf(tx, card);
   });
+}
+
+/** The card account's balance, the pension and its latest 24 payments of a card's holder. */
+export async function statementOf(
+  q: Queryable,
+  card: { cardNumber: string; personNo: string },
+): Promise<Statement> {
+  const e = await getEntitlement(q, card.personNo);
+  return {
+    cardNumber: card.cardNumber,
+    cardAccountBalance: await balanceOf(q, account.card(card.personNo)),
+    pension: e
+      ? {
+          monthlyAmount: e.monthlyAmount,
+          status: e.status,
+          paidThrough: e.paidThrough,
+          certifiedUntil: e.certifiedUntil,
+          frozen: e.frozenAt !== null,
+        }
+      : null,
+    payments: await readPayments(q, card.personNo, 24),
+  };
 }

@@ -410,6 +410,57 @@ forEachEngine('bank withdrawal from the card account', ({ freshUrl, dataDir }) =
     assert.equal(bad.status, 400);
   });
 
+  test('a balance enquiry on the bank PIN: the statement, a wrong PIN declined and counted, the counter spent once, a withdrawal’s cryptogram refused', async () => {
+    const p = await pensioner();
+    const keyOf = t.keys.acMasterKeys['sm4'];
+    const enquire = (atc: number, pin = BANK_PIN, key = `bank-01:enquiry-${++keySeq}`) => {
+      const { amount: _, ...body } = cardCryptogram(keyOf, 'sm4', p.pan, atc, 0, undefined, 0x31).body;
+      return t.call('POST', '/v1/pensions/balance-enquiries', {
+        identity: bank,
+        body: { ...body, ...padPinBlock(pinKeys, 'bank-01', pin, p.pan) },
+        headers: { 'idempotency-key': key },
+      });
+    };
+    const wrong = await enquire(3, '111111');
+    assert.equal(wrong.status, 200, JSON.stringify(wrong.body));
+    assert.deepEqual(
+      [wrong.body.approved, wrong.body.arc, wrong.body.pinTriesLeft, wrong.body.statement],
+      [false, '55', 2, null],
+    );
+    const card = cardCryptogram(keyOf, 'sm4', p.pan, 4, 0, undefined, 0x31);
+    const right = await enquire(4, BANK_PIN, 'bank-01:enquiry-right');
+    assert.equal(right.status, 200, JSON.stringify(right.body));
+    assert.deepEqual([right.body.approved, right.body.arc, right.body.pinTriesLeft], [true, '00', 3]);
+    assert.equal(right.body.arpc, card.arpcFor('00'), 'the ARPC for the card over the ARC');
+    assert.equal(right.body.statement.cardAccountBalance, MONTHLY);
+    assert.equal(right.body.statement.pension.monthlyAmount, MONTHLY);
+    // The same key answers the same; the same counter under another key is a replay.
+    assert.deepEqual((await enquire(4, BANK_PIN, 'bank-01:enquiry-right')).body, {
+      ...right.body,
+      replayed: true,
+    });
+    const replayed = await enquire(4);
+    assert.deepEqual([replayed.status, replayed.body.code], [409, 'ATC_REPLAYED']);
+    // A withdrawal's cryptogram is no enquiry; nothing moved by any of it.
+    const cash = cardCryptogram(keyOf, 'sm4', p.pan, 5, 1_000).body;
+    const { amount: _, ...asEnquiry } = cash;
+    const refused = await t.call('POST', '/v1/pensions/balance-enquiries', {
+      identity: bank,
+      body: { ...asEnquiry, ...padPinBlock(pinKeys, 'bank-01', BANK_PIN, p.pan) },
+      headers: { 'idempotency-key': 'bank-01:enquiry-cash' },
+    });
+    assert.deepEqual([refused.status, refused.body.code], [400, 'WITHDRAWAL_DATA_INVALID']);
+    assert.equal(await cardBalance(p.personNo), MONTHLY);
+    // A kiosk has no bank PIN to take.
+    const kiosk = await t.enrolTerminal('kiosk-enquiry', 'kiosk');
+    const other = await t.call('POST', '/v1/pensions/balance-enquiries', {
+      identity: kiosk,
+      body: { ...asEnquiry, ...padPinBlock(pinKeys, 'bank-01', BANK_PIN, p.pan) },
+      headers: { 'idempotency-key': 'kiosk:1' },
+    });
+    assert.equal(other.status, 403);
+  });
+
   test('a busy day of 20,000 withdrawals reconciles in one request; more than the maximum is refused with its reason', async () => {
     // The service's side of the day, as declined authorisations (nothing paid out, nothing in the
     // ledger): written directly, since twenty thousand ARQCs would test the HSM, not reconciliation.

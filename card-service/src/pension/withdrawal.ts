@@ -21,9 +21,9 @@ type Completion = pension.WithdrawalCompletionAnswer;
 
 const ARC = pension.AUTHORISATION_RESPONSE_CODES;
 const maskPan = (pan: string) => `${'*'.repeat(pan.length - 4)}${pan.slice(-4)}`;
-const arcHex = (arc: string) => Buffer.from(arc, 'latin1').toString('hex').toUpperCase();
+export const arcHex = (arc: string) => Buffer.from(arc, 'latin1').toString('hex').toUpperCase();
 
-interface DebitAccountRow {
+export interface DebitAccountRow {
   pan: string;
   psn: string;
   card_number: string;
@@ -195,8 +195,19 @@ function acInputData(cdol1: Buffer, aip: Buffer, atc: Buffer, iad: Buffer): Buff
   });
 }
 
-/** The ARQC's input from the request, checked against the request's own amount; the algorithm from 9F10. */
-function cryptogramData(body: WithdrawalBody): { data: Buffer; algorithm: '3des' | 'sm4' } {
+/** What the terminal's CDOL1 data must say: the amount authorised and the transaction type (9C). */
+export interface ExpectedTransaction {
+  amount: number;
+  /** 01 cash withdrawal, 31 balance enquiry. */
+  type: 0x01 | 0x31;
+  name: string;
+}
+
+/** The ARQC's input from the request, checked against what the request is for; the algorithm from 9F10. */
+export function cryptogramData(
+  body: Pick<WithdrawalBody, 'cdol1' | 'aip' | 'atc' | 'iad'>,
+  expected: ExpectedTransaction,
+): { data: Buffer; algorithm: '3des' | 'sm4' } {
   const cdol1 = Buffer.from(body.cdol1, 'hex');
   const field = (from: number, length: number) => cdol1.subarray(from, from + length);
   const amountAuthorised = field(0, 6);
@@ -205,11 +216,14 @@ function cryptogramData(body: WithdrawalBody): { data: Buffer; algorithm: '3des'
   const invalid = (why: string) => new DomainError('WITHDRAWAL_DATA_INVALID', why, 400);
   if (
     !/^\d{12}$/.test(amountAuthorised.toString('hex')) ||
-    Number(amountAuthorised.toString('hex')) !== body.amount
+    Number(amountAuthorised.toString('hex')) !== expected.amount
   )
     throw invalid('the amount authorised (9F02) is not the amount asked');
   if (currency.toString('hex') !== '0156') throw invalid('the transaction currency (5F2A) is not CNY');
-  if (transactionType[0] !== 0x01) throw invalid('the transaction type (9C) is not a cash withdrawal (01)');
+  if (transactionType[0] !== expected.type) {
+    const code = expected.type.toString(16).padStart(2, '0');
+    throw invalid(`the transaction type (9C) is not a ${expected.name} (${code})`);
+  }
   const iad = Buffer.from(body.iad, 'hex');
   try {
     const data = acInputData(cdol1, Buffer.from(body.aip, 'hex'), Buffer.from(body.atc, 'hex'), iad);
@@ -230,13 +244,13 @@ interface Decision {
 }
 
 /** The HSM's answer on the bank PIN, and the wrong tries in a row before it. */
-interface PinCheck {
+export interface PinCheck {
   verified: boolean;
   failures: number;
 }
 
 /** What a PIN check does to the wrong tries: a blocked PIN stays blocked, a right one clears them. */
-function failuresAfter(pin: PinCheck): number {
+export function failuresAfter(pin: PinCheck): number {
   if (pin.failures >= BANK_PIN_TRIES) return pin.failures;
   return pin.verified ? 0 : pin.failures + 1;
 }
@@ -283,13 +297,14 @@ export interface BankTerminal {
  * verification value: the PIN is in clear only inside the PIN pad and the HSM. A block that is
  * not one for this account under the terminal's PIN key is refused (audited) without counting a try.
  */
-async function bankPinVerified(
+export async function bankPinVerified(
   store: Store,
   clock: Clock,
   hsm: HsmClient,
   actor: Actor,
-  body: WithdrawalBody,
+  body: Pick<WithdrawalBody, 'pan' | 'pinFormat' | 'pinBlock'> & { amount?: number },
   account: DebitAccountRow,
+  action = 'pension.withdrawal',
 ): Promise<boolean> {
   try {
     const answer = await hsm.verifyPin({
@@ -306,10 +321,13 @@ async function bankPinVerified(
       await store.transaction((tx) =>
         appendAudit(tx, clock, {
           ...auditActor(actor),
-          action: 'pension.withdrawal',
+          action,
           subject: cardSubject(account.card_number),
           result: 'refused',
-          details: { amount: body.amount, reason: 'PIN_BLOCK_INVALID' },
+          details: {
+            ...(body.amount === undefined ? {} : { amount: body.amount }),
+            reason: 'PIN_BLOCK_INVALID',
+          },
         }),
       );
     }
@@ -343,7 +361,11 @@ export async function authoriseWithdrawal(
   };
   const earlier = await storedResult<Authorisation>(store, key);
   if (earlier) return { ...earlier, replayed: true };
-  const { data, algorithm } = cryptogramData(body);
+  const { data, algorithm } = cryptogramData(body, {
+    amount: body.amount,
+    type: 0x01,
+    name: 'cash withdrawal',
+  });
   const debit = await store.get<DebitAccountRow>('SELECT * FROM debit_accounts WHERE pan = ? AND psn = ?', [
     body.pan,
     body.psn,

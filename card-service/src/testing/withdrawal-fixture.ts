@@ -52,6 +52,8 @@ export function cardCryptogram(
   atc: number,
   amount: number,
   arqcOf = computeArqc,
+  /** 9C: 01 a cash withdrawal, 31 a balance enquiry. */
+  transactionType = 0x01,
 ) {
   const cdol1 = Buffer.concat([
     Buffer.from(String(amount).padStart(12, '0'), 'hex'),
@@ -60,7 +62,7 @@ export function cardCryptogram(
     Buffer.alloc(5),
     Buffer.from('0156', 'hex'),
     Buffer.from('270115', 'hex'),
-    Buffer.from('01', 'hex'),
+    Buffer.from([transactionType]),
     Buffer.from('A1B2C3D4', 'hex'),
   ]);
   const aip = Buffer.from('7C00', 'hex');

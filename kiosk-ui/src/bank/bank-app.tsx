@@ -9,6 +9,7 @@ import { useFlow } from '../flows/flow.js';
 import { fill, type Text } from '../i18n.js';
 import { yuan } from '../money.js';
 import type {
+  BankBalanceView,
   BankWithdrawalView,
   PensionCertificationView,
   PensionStatementView,
@@ -76,6 +77,15 @@ function BankStepView(props: { bank: BankController; state: BankState; step: Ban
       return <AskPinPanel bank={bank} service={step.service} />;
     case 'service-pin':
       return <ServicePinPanel bank={bank} entered={step.entered} />;
+    case 'balance-pin':
+      return (
+        <section class="panel" data-screen="balance-pin" aria-labelledby="pin-title">
+          <h1 id="pin-title">{t(B.bankPin)}</h1>
+          <p class="hint">{t(B.enquiring)}</p>
+        </section>
+      );
+    case 'balance-declined':
+      return <BalanceDeclinedPanel bank={bank} result={step.result} />;
     case 'statement':
       return <StatementPanel bank={bank} statement={step.statement} />;
     case 'certified':
@@ -214,6 +224,46 @@ function StatementPanel(props: { bank: BankController; statement: PensionStateme
         <button type="button" class="cbtn secondary" onClick={() => window.print()}>
           <kbd>F8</kbd> {t(C.print)}
         </button>
+        <button type="button" class="cbtn primary" onClick={() => bank.next()}>
+          <kbd>Enter</kbd> {t(C.next)}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function BalanceDeclinedPanel(props: { bank: BankController; result: BankBalanceView }) {
+  const { t } = useWords();
+  const { bank, result } = props;
+  useKeys({ Enter: () => bank.next() }, [bank]);
+  return (
+    <section
+      class="panel"
+      data-screen="balance-declined"
+      data-status={result.status}
+      aria-labelledby="balance-declined-title"
+    >
+      <h1 id="balance-declined-title" class="bad">
+        {t(result.status === 'declined_by_card' ? B.balanceDeclinedByCard : B.balanceDeclined)}
+      </h1>
+      {result.arc === '55' && result.pinTriesLeft !== null && (
+        <p class="bad" data-field="pin-tries">
+          {t(fill(C.pinWrong, { n: result.pinTriesLeft }))}
+        </p>
+      )}
+      <dl class="slip-head">
+        <div>
+          <dt>{t(B.account)}</dt>
+          <dd>{result.pan}</dd>
+        </div>
+        <div>
+          <dt>{t(B.arc)}</dt>
+          <dd data-field="arc">
+            {result.arc === null ? '' : `${result.arc} ${ARC[result.arc] ? t(ARC[result.arc]!) : ''}`}
+          </dd>
+        </div>
+      </dl>
+      <div class="counter-actions">
         <button type="button" class="cbtn primary" onClick={() => bank.next()}>
           <kbd>Enter</kbd> {t(C.next)}
         </button>

@@ -5,7 +5,7 @@ import { refusalText } from '../counter/problem.js';
 import { Flow } from '../flows/flow.js';
 import type { Text } from '../i18n.js';
 import { parseYuan } from '../money.js';
-import type { BankWithdrawalView } from '../protocol.js';
+import type { BankBalanceView, BankWithdrawalView } from '../protocol.js';
 import { type BankState, type BankStep, type BankTab, INITIAL, type PinService } from './state.js';
 import { B } from './words.js';
 
@@ -88,7 +88,7 @@ export class BankController {
   /** Another function: not while a PIN is being typed (the pad is the cardholder's until it ends). */
   openTab(tab: BankTab): void {
     const step = this.#state.step.name;
-    if (step === 'pin' || step === 'service-pin') return;
+    if (step === 'pin' || step === 'balance-pin' || step === 'service-pin') return;
     this.#set({ tab, amountText: '' });
     this.#go(this.#state.card.state === 'read' ? startOf(tab) : { name: 'card' });
   }
@@ -125,37 +125,42 @@ export class BankController {
   }
 
   /**
-   * The balance or the certification: the cardholder types the card's PIN on the pad, the card
-   * proves itself to card-service, and the service answers. Over the socket, so that this page
-   * owns the PIN entry and may end it.
+   * The balance: the account holder types the bank PIN on the pad, as for a withdrawal, and the
+   * card's enquiry goes online with it. The certification: the cardholder types the card's social
+   * security PIN, the card proves itself to card-service, and the service answers — over the
+   * socket, so that this page owns that PIN entry and may end it.
    */
   askPin(): void {
     const { card, step } = this.#state;
     if (card.state !== 'read' || step.name !== 'ask-pin') return;
     const { service } = step;
+    if (service === 'balance') {
+      void this.#enquire(card.reader);
+      return;
+    }
     this.#go({ name: 'service-pin', service, prompt: undefined, entered: 0 });
-    const request = { reader: card.reader };
     const socket = this.#socket.timeout(PIN_SERVICE_ANSWER_MS);
     const noAnswer: Refusal = { code: 'NO_ANSWER', message: '', details: {} };
-    if (service === 'balance') {
-      socket.emit('pension-statement', request, (error, reply) => {
-        if (!this.#still('service-pin')) return;
-        if (error) return this.#refused(noAnswer);
-        if (!reply.ok) return this.#refused(reply.problem);
-        const { pin, statement } = reply.result;
-        this.#go(statement ? { name: 'statement', statement } : { name: 'pin-refused', service, pin });
-      });
-    } else {
-      socket.emit('certify-pension', request, (error, reply) => {
-        if (!this.#still('service-pin')) return;
-        if (error) return this.#refused(noAnswer);
-        if (!reply.ok) return this.#refused(reply.problem);
-        const { pin, certification } = reply.result;
-        this.#go(
-          certification ? { name: 'certified', certification } : { name: 'pin-refused', service, pin },
-        );
-      });
-    }
+    socket.emit('certify-pension', { reader: card.reader }, (error, reply) => {
+      if (!this.#still('service-pin')) return;
+      if (error) return this.#refused(noAnswer);
+      if (!reply.ok) return this.#refused(reply.problem);
+      const { pin, certification } = reply.result;
+      this.#go(certification ? { name: 'certified', certification } : { name: 'pin-refused', service, pin });
+    });
+  }
+
+  async #enquire(reader: string): Promise<void> {
+    this.#go({ name: 'balance-pin' });
+    const done = await callAgent<BankBalanceView>('POST', '/v1/card/debit/balance', { reader });
+    if (!this.#still('balance-pin')) return;
+    if (!done.ok) return this.#refused(done.problem);
+    const { result } = done;
+    this.#go(
+      result.status === 'shown' && result.statement
+        ? { name: 'statement', statement: result.statement }
+        : { name: 'balance-declined', result },
+    );
   }
 
   cancelPin(): void {

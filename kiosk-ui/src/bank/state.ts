@@ -2,6 +2,7 @@ import type { Refusal } from '../agent-rest.js';
 import type { CardSlot } from '../counter/card-watch.js';
 import type { Text } from '../i18n.js';
 import type {
+  BankBalanceView,
   BankWithdrawalView,
   PensionCertificationView,
   PensionStatementView,
@@ -13,12 +14,16 @@ import type {
 /** F1 the pension withdrawal, F2 the card account's balance, F3 the annual certification. */
 export type BankTab = 'withdraw' | 'balance' | 'certify';
 
-/** The services that take the card's social security PIN and then ask card-service. */
+/**
+ * The services that start at the teller's Enter: the balance (on the bank PIN, as a withdrawal)
+ * and the certification (on the card's social security PIN).
+ */
 export type PinService = 'balance' | 'certify';
 
 /**
  * The counter's screens, one state each: card, then per function — the withdrawal's amount, bank
- * PIN and result; the balance's or certification's PIN (the card's own) and answer.
+ * PIN and result; the balance's bank PIN and statement or decline; the certification's PIN (the
+ * card's own) and answer.
  */
 export type BankStep =
   | { name: 'card' }
@@ -27,6 +32,8 @@ export type BankStep =
   | { name: 'result'; result: BankWithdrawalView }
   | { name: 'ask-pin'; service: PinService }
   | { name: 'service-pin'; service: PinService; prompt: PinPrompt | undefined; entered: number }
+  | { name: 'balance-pin' }
+  | { name: 'balance-declined'; result: BankBalanceView }
   | { name: 'statement'; statement: PensionStatementView }
   | { name: 'certified'; certification: PensionCertificationView }
   | { name: 'pin-refused'; service: PinService; pin: PinResultView }

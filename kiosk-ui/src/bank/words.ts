@@ -30,6 +30,9 @@ export const B = {
     en: 'The cardholder types the card’s PIN on the PIN pad',
   },
   startPin: { zh: '开始输入密码', en: 'Start the PIN entry' },
+  enquiring: { zh: '正在联机查询…', en: 'Asking the issuer…' },
+  balanceDeclined: { zh: '发卡方拒绝查询', en: 'Declined by the issuer' },
+  balanceDeclinedByCard: { zh: '卡片拒绝交易', en: 'Declined by the card' },
   balanceHint: {
     zh: '查询社保卡金融账户余额及养老金发放情况',
     en: 'The card account’s balance and the pension payments',

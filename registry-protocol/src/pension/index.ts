@@ -1,4 +1,5 @@
 // Pensions: entitlements, the monthly run, its payments.
+export * from './balance-enquiry.js';
 export * from './certification.js';
 export * from './citizen-summary.js';
 export * from './entitlements.js';

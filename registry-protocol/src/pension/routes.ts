@@ -1,3 +1,4 @@
+import { balanceEnquiryAnswerSchema, balanceEnquiryBody } from './balance-enquiry.js';
 import { route } from '../route.js';
 import { citizenSummaryBody, citizenSummarySchema } from './citizen-summary.js';
 import {
@@ -188,9 +189,9 @@ export const pensionRoutes = [
     method: 'post',
     path: '/v1/pensions/statement',
     summary:
-      'The card account’s balance and pension payments, for the card in the reader, its PIN verified by the card',
+      'The card account’s balance and pension payments, for the card in a kiosk’s reader, its PIN verified by the card (a bank counter asks on the bank PIN: balance-enquiries)',
     tag: 'terminal',
-    access: { terminals: ['kiosk', 'bank'] },
+    access: { terminals: ['kiosk'] },
     body: cardStatementBody,
     responses: {
       200: { description: 'balance, pension and the latest payments', body: pensionStatementSchema },
@@ -232,6 +233,22 @@ export const pensionRoutes = [
     access: { scope: 'pension:manage' },
     body: debitAccountPinBody,
     responses: { 200: { description: 'the card’s debit account', body: debitAccountSchema } },
+  }),
+  route({
+    operationId: 'enquireBalance',
+    method: 'post',
+    path: '/v1/pensions/balance-enquiries',
+    summary:
+      'A balance enquiry at a bank counter: bank PIN and the ARQC of an enquiry verified by the HSM, counter checked, the statement and the ARPC answered (Idempotency-Key)',
+    tag: 'terminal',
+    access: { terminals: ['bank'] },
+    body: balanceEnquiryBody,
+    responses: {
+      200: {
+        description: 'the statement, or the decline, with the ARPC for the card',
+        body: balanceEnquiryAnswerSchema,
+      },
+    },
   }),
   route({
     operationId: 'authoriseWithdrawal',

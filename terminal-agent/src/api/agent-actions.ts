@@ -2,10 +2,10 @@ import type { ClerkView, PinAuthorisationView, PinManagementView } from '@sscard
 import type { PinManagementOperation } from '@sscard/registry-protocol';
 import type { EventEmitter } from 'node:events';
 import type {
+  BankBalanceView,
   BankPinBlockView,
   BankWithdrawalView,
   CitizenSummaryReply,
-  PensionStatementReply,
   HsmStepRequest,
   PensionCertificationReply,
 } from '@sscard/agent-protocol';
@@ -40,11 +40,6 @@ export interface AgentActions extends EventEmitter<AgentActionEvents> {
     reader?: string | undefined;
     owner?: string | undefined;
   }): Promise<CitizenSummaryReply>;
-  /** The PIN, then the card account's balance and the pension (bank terminals; CitizenServices). */
-  pensionStatement(request: {
-    reader?: string | undefined;
-    owner?: string | undefined;
-  }): Promise<PensionStatementReply>;
   /** The PIN, then the annual pension certification (kiosk and bank terminals; CitizenServices). */
   certifyPension(request: {
     reader?: string | undefined;
@@ -58,6 +53,8 @@ export interface AgentActions extends EventEmitter<AgentActionEvents> {
     amount: number;
     pinFormat?: 0 | 4;
   }): Promise<BankWithdrawalView>;
+  /** A bank counter's balance enquiry on the bank PIN (see CardActions.bankBalance). */
+  bankBalance(request: { reader?: string | undefined; pinFormat?: 0 | 4 }): Promise<BankBalanceView>;
   /** A clerk signing in at a bureau counter (see CardActions.signInClerk). */
   signInClerk(request: { clerkToken: string }): Promise<ClerkView>;
   /** A clerk's authorisation of one PIN reload or unblock for the card in the reader (bureau counters). */

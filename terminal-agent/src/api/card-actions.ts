@@ -21,16 +21,17 @@ import {
 } from './card-view.js';
 import type { MinistryArguments, MinistryBackend, MinistryFunction, MinistryResult } from './ministry.js';
 import type {
+  BankBalanceView,
   BankPinBlockView,
   BankWithdrawalView,
   CitizenSummaryReply,
-  PensionStatementReply,
   HsmStepRequest,
   PensionCertificationReply,
 } from '@sscard/agent-protocol';
 import { ReaderError } from '../readers/errors.js';
 import type { AuthorisationOutcome } from '../registry/bank-withdrawal.js';
 import { PIN_AUTHORISATION_REFUSALS, type PinManagementOperation } from '@sscard/registry-protocol';
+import type { BalanceEnquiryAnswer } from '@sscard/registry-protocol/pension';
 import type { ClerkView, PinAuthorisationView, PinManagementView } from '@sscard/agent-protocol';
 import type { SsseCardInfo } from '../apps/ssse.js';
 import { type HeldAuthorisation, PinAuthorisationHold } from './pin-authorisation-hold.js';
@@ -628,14 +629,6 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
     return this.#citizen.summary(request);
   }
 
-  /** The PIN, then the card account's balance and the pension (bank terminals). */
-  pensionStatement(request: {
-    reader?: string | undefined;
-    owner?: string | undefined;
-  }): Promise<PensionStatementReply> {
-    return this.#citizen.statement(request);
-  }
-
   /** The PIN, then the annual pension certification (kiosk and bank terminals). */
   certifyPension(request: {
     reader?: string | undefined;
@@ -784,6 +777,61 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
       status,
     });
     return view(status);
+  }
+
+  /**
+   * A balance enquiry of the card account at a bank counter. The card account is the debit
+   * application's account, so its holder proves themselves as for a withdrawal: in one card
+   * session (one GET PROCESSING OPTIONS, one counter) the debit application is read, the PIN pad
+   * enciphers the bank PIN for the account number read, and the card's ARQC for an enquiry goes
+   * with the PIN block to card-service, whose HSM verifies both; its answer goes back to the card,
+   * which ends the enquiry with an AAC. The social security PIN is the kiosk's, not the bank's.
+   */
+  async bankBalance(request: { reader?: string | undefined; pinFormat?: 0 | 4 }): Promise<BankBalanceView> {
+    const { card, registry, pin: pinPad, log } = this.#options;
+    this.#bankCounterOnly('balance enquiries are made at bank terminals only');
+    const reader = request.reader ?? this.#cardReader();
+    const pinFormat = request.pinFormat ?? 0;
+    let pan = '';
+    let pinBlock: Buffer | undefined;
+    let answer: BalanceEnquiryAnswer | undefined;
+    try {
+      await card.debitBalanceEnquiry(
+        { reader },
+        {
+          cardholder: async (read) => {
+            pan = read;
+            pinBlock = await pinPad.encipheredPinBlock({ pan, format: pinFormat });
+          },
+          online: async ({ amount: _, ...cryptogram }) => {
+            answer = await registry.enquireBalance({
+              ...cryptogram,
+              pinFormat,
+              pinBlock: pinBlock!.toString('hex').toUpperCase(),
+            });
+            return answer;
+          },
+        },
+      );
+    } finally {
+      if (pinBlock) wipe(pinBlock);
+    }
+    const shown = `${'*'.repeat(pan.length - 4)}${pan.slice(-4)}`;
+    const status = !answer ? 'declined_by_card' : answer.approved ? 'shown' : 'declined';
+    log.info('bank balance enquiry', { pan: shown, status, arc: answer?.arc ?? null });
+    const statement = answer?.statement ?? null;
+    return {
+      status,
+      pan: shown,
+      arc: answer?.arc ?? null,
+      pinTriesLeft: answer?.pinTriesLeft ?? null,
+      statement: statement && {
+        ...statement,
+        cardNumber: this.#options.revealPersonalData
+          ? statement.cardNumber
+          : maskCardNumber(statement.cardNumber),
+      },
+    };
   }
 
   /**

@@ -2,7 +2,6 @@ import type {
   CitizenSummaryReply,
   PensionCertificationReply,
   PensionCertificationView,
-  PensionStatementReply,
   PinResultView,
 } from '@sscard/agent-protocol';
 import { maskCardNumber } from '@sscard/card-core';
@@ -67,22 +66,6 @@ export class CitizenServices {
       pin: proved.pin,
       summary: { ...summary, cardNumber: this.#shown(summary.cardNumber) },
     };
-  }
-
-  /**
-   * The card account's balance (where the pension is paid) and the holder's pension: a bank
-   * counter's balance inquiry, on the card's social security PIN.
-   */
-  async statement(request: {
-    reader?: string | undefined;
-    owner?: string | undefined;
-  }): Promise<PensionStatementReply> {
-    this.#allow(['bank'], 'the card account statement is given at bank terminals only');
-    const proved = await this.#prove(request);
-    if (!proved.card) return { pin: proved.pin, statement: null };
-    const statement = await this.#o.registry.pensionStatement(proved.card.cardNumber, proved.card.proof);
-    this.#o.log.info('pension statement', { cardNumber: maskCardNumber(statement.cardNumber) });
-    return { pin: proved.pin, statement: { ...statement, cardNumber: this.#shown(statement.cardNumber) } };
   }
 
   /**

@@ -180,13 +180,6 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
         res.json(await actions.citizenSummary({ reader }));
       },
     ],
-    pensionStatement: [
-      v1Body,
-      async (req, res) => {
-        const { reader } = parseBody(BODIES.pensionStatement, req.body);
-        res.json(await actions.pensionStatement({ reader }));
-      },
-    ],
     pensionCertification: [
       v1Body,
       async (req, res) => {
@@ -254,6 +247,13 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
       async (req, res) => {
         const request = parseBody(BODIES.bankWithdrawal, req.body);
         res.json(await actions.bankWithdrawal(request));
+      },
+    ],
+    bankBalance: [
+      v1Body,
+      async (req, res) => {
+        const request = parseBody(BODIES.bankBalance, req.body);
+        res.json(await actions.bankBalance(request));
       },
     ],
     // The bureau HSM's key for a two-step ministry call, through this terminal's link to card-service.

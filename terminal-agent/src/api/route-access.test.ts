@@ -4,6 +4,7 @@
  * card side is a recorded `AgentActions` (as in server.test.ts).
  */
 import type {
+  BankBalanceView,
   BankPinBlockView,
   BankWithdrawalView,
   ClerkView,
@@ -80,6 +81,9 @@ class RecordedActions extends NotABankTerminal implements AgentActions {
       balance: 0,
       authorisationKey: null,
     };
+  }
+  override async bankBalance(): Promise<BankBalanceView> {
+    return { status: 'declined', pan: '************0019', arc: '55', pinTriesLeft: 2, statement: null };
   }
   override async bankPinBlock(): Promise<BankPinBlockView> {
     return { pan: '************0019', pinBlock: '0123456789ABCDEF', format: 0 };

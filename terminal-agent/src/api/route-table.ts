@@ -56,10 +56,10 @@ export const HTTP_ROUTES = {
   reportLost: { methods: ['POST'], path: AGENT_API_PATHS.reportLost, access: 'client' },
   bankPinBlock: { methods: ['POST'], path: AGENT_API_PATHS.bankPinBlock, access: 'client' },
   bankWithdrawal: { methods: ['POST'], path: AGENT_API_PATHS.bankWithdrawal, access: 'client' },
+  bankBalance: { methods: ['POST'], path: AGENT_API_PATHS.bankBalance, access: 'client' },
   // The citizen's services on the card in the reader, PIN first: the handlers decide the terminal
-  // types (summary: kiosk; statement: bank; certification: kiosk and bank), whoever calls.
+  // types (summary: kiosk; certification: kiosk and bank), whoever calls.
   citizenSummary: { methods: ['POST'], path: AGENT_API_PATHS.citizenSummary, access: 'client' },
-  pensionStatement: { methods: ['POST'], path: AGENT_API_PATHS.pensionStatement, access: 'client' },
   pensionCertification: { methods: ['POST'], path: AGENT_API_PATHS.pensionCertification, access: 'client' },
   // A bureau counter's PIN reload and unblock on a clerk's authorisation: bureau terminals only,
   // which the handlers decide from the terminal's mode, whoever calls.

@@ -221,14 +221,6 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
         return result;
       }),
     );
-    socket.on('pension-statement', (request, ack) =>
-      reply(ack, async () => {
-        const { reader } = parseBody(BODIES.pensionStatement, request ?? {});
-        const result = await actions.pensionStatement({ reader, owner: socket.id });
-        toAsker(socket, 'pin-result', result.pin);
-        return result;
-      }),
-    );
     socket.on('certify-pension', (request, ack) =>
       reply(ack, async () => {
         const { reader } = parseBody(BODIES.pensionCertification, request ?? {});

@@ -203,14 +203,8 @@ export async function requestDynamicSignature(
 /** Cryptogram information data (9F27) types: AAC, TC, ARQC. */
 export const CRYPTOGRAM_TYPE = { aac: 0x00, tc: 0x40, arqc: 0x80 } as const;
 
-/**
- * The CDOL1 data of a cash withdrawal in PBOC order (9F02 9F03 9F1A 95 5F2A 9A 9C 9F37): the
- * amount in fen as BCD, China and CNY, transaction type 01 (cash), a fresh unpredictable number.
- */
-export function cashWithdrawalCdol1(amount: number, now: Date): Buffer {
-  if (!Number.isSafeInteger(amount) || amount < 1 || amount > 999_999_999_999) {
-    throw new ProtocolError('AMOUNT_INVALID', 'a withdrawal amount is 1 to 999999999999 fen');
-  }
+/** The CDOL1 data in PBOC order (9F02 9F03 9F1A 95 5F2A 9A 9C 9F37): China and CNY, a fresh unpredictable number. */
+function cdol1Of(amount: number, transactionType: number, now: Date): Buffer {
   const chinaDay = new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(2, 10).replace(/-/g, '');
   return Buffer.concat([
     Buffer.from(String(amount).padStart(12, '0'), 'hex'),
@@ -219,9 +213,22 @@ export function cashWithdrawalCdol1(amount: number, now: Date): Buffer {
     Buffer.alloc(5),
     Buffer.from('0156', 'hex'),
     Buffer.from(chinaDay, 'hex'),
-    Buffer.from([0x01]),
+    Buffer.from([transactionType]),
     randomBytes(4),
   ]);
+}
+
+/** The CDOL1 data of a cash withdrawal: the amount in fen as BCD, transaction type 01 (cash). */
+export function cashWithdrawalCdol1(amount: number, now: Date): Buffer {
+  if (!Number.isSafeInteger(amount) || amount < 1 || amount > 999_999_999_999) {
+    throw new ProtocolError('AMOUNT_INVALID', 'a withdrawal amount is 1 to 999999999999 fen');
+  }
+  return cdol1Of(amount, 0x01, now);
+}
+
+/** The CDOL1 data of a balance enquiry: amount 0, transaction type 31. */
+export function balanceEnquiryCdol1(now: Date): Buffer {
+  return cdol1Of(0, 0x31, now);
 }
 
 export interface ApplicationCryptogram {

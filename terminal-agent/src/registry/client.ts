@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Agent } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -37,8 +38,9 @@ import {
 import {
   type CitizenSummary,
   citizenSummarySchema,
-  type PensionStatement,
-  pensionStatementSchema,
+  type BalanceEnquiryAnswer,
+  type BalanceEnquiryBody,
+  balanceEnquiryAnswerSchema,
 } from '@sscard/registry-protocol/pension';
 import type { z } from 'zod';
 import {
@@ -190,15 +192,14 @@ export class RegistryClient {
   }
 
   /**
-   * The card account's balance and the pension of the holder of the card in the reader (a bank
-   * counter's balance inquiry). Not retried: the first attempt spends the proof's challenge.
+   * A bank counter's balance enquiry: the bank PIN block and the card's ARQC for the enquiry.
+   * Retried under one idempotency key: a retry after a lost answer gets the answer the service
+   * stored, where the card's counter sent again would be refused as a replay.
    */
-  async pensionStatement(
-    cardNumber: string,
-    proof: { challengeId: string; cryptogram: string },
-  ): Promise<PensionStatement> {
-    return this.call('POST', '/v1/pensions/statement', { cardNumber, proof }, pensionStatementSchema, {
-      retryable: false,
+  async enquireBalance(request: BalanceEnquiryBody): Promise<BalanceEnquiryAnswer> {
+    return this.call('POST', '/v1/pensions/balance-enquiries', request, balanceEnquiryAnswerSchema, {
+      retryable: true,
+      idempotencyKey: `${this.terminalId}:enquiry:${randomUUID()}`,
     });
   }
 

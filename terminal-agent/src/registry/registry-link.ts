@@ -22,7 +22,11 @@ import { enrol } from './enrolment.js';
 import { REGISTRY_ERROR_CODES, RegistryError, type RegistryErrorCode, isRegistryError } from './errors.js';
 import type { TemporaryLossResult } from './card-lifecycle.js';
 import type { CertificationResult } from './pension-certification.js';
-import type { CitizenSummary, PensionStatement } from '@sscard/registry-protocol/pension';
+import type {
+  BalanceEnquiryAnswer,
+  BalanceEnquiryBody,
+  CitizenSummary,
+} from '@sscard/registry-protocol/pension';
 import type { TerminalIdentity } from './credentials.js';
 import { outboxView } from './outbox-view.js';
 import type { CardReadForCheck, RegistryCheckResult } from './registry-check.js';
@@ -386,10 +390,10 @@ export class RegistryLink {
     return this.#observe(() => registry.client.citizenSummary(cardNumber, proof));
   }
 
-  /** The card account's balance and the holder's pension, on the card's payment proof. */
-  async pensionStatement(cardNumber: string, proof: CardPresentProof): Promise<PensionStatement> {
+  /** A bank counter's balance enquiry, on the bank PIN and the card's ARQC for it. */
+  async enquireBalance(request: BalanceEnquiryBody): Promise<BalanceEnquiryAnswer> {
     const registry = this.#usable();
-    return this.#observe(() => registry.client.pensionStatement(cardNumber, proof));
+    return this.#observe(() => registry.client.enquireBalance(request));
   }
 
   /**

@@ -1,10 +1,10 @@
 import type { ClerkView, PinAuthorisationView, PinManagementView } from '@sscard/agent-protocol';
 import { EventEmitter } from 'node:events';
 import type {
+  BankBalanceView,
   BankPinBlockView,
   BankWithdrawalView,
   CitizenSummaryReply,
-  PensionStatementReply,
   PensionCertificationReply,
 } from '@sscard/agent-protocol';
 import { MinistryReturnCode } from '@sscard/agent-protocol';
@@ -23,15 +23,15 @@ export abstract class NotABankTerminal extends EventEmitter<AgentActionEvents> {
   async bankWithdrawal(): Promise<BankWithdrawalView> {
     throw new ApiProblem(403, 'TERMINAL_TYPE_FORBIDDEN', 'withdrawals are made at bank terminals only');
   }
+  async bankBalance(): Promise<BankBalanceView> {
+    throw new ApiProblem(403, 'TERMINAL_TYPE_FORBIDDEN', 'balance enquiries are made at bank terminals only');
+  }
   async bankPinBlock(): Promise<BankPinBlockView> {
     throw new ApiProblem(403, 'TERMINAL_TYPE_FORBIDDEN', 'bank PINs are taken at bank terminals only');
   }
   /** The citizen's services: the double's citizen cancels the PIN entry, so the service is not asked. */
   async citizenSummary(): Promise<CitizenSummaryReply> {
     return { pin: cancelledPin(), summary: null };
-  }
-  async pensionStatement(): Promise<PensionStatementReply> {
-    return { pin: cancelledPin(), statement: null };
   }
   async certifyPension(): Promise<PensionCertificationReply> {
     return { pin: cancelledPin(), certification: null };
