@@ -236,6 +236,35 @@ async function answerChallenge(
   }
 }
 
+/**
+ * A card-authentication verifier that has the card answer the service's presence challenge while
+ * it judges the card's INTERNAL AUTHENTICATE answer: the card would otherwise sit idle through the
+ * verdict (a round trip to card-service without a PSAM) and then take its second INTERNAL
+ * AUTHENTICATE. The card gets the same commands in the same order as when the proof follows the
+ * checks, and every card gets it whatever the verdict, as before; the verdict returns only once
+ * the card has answered, so a check that uses the card after this one never finds it busy.
+ */
+function provingWhileJudged(
+  verifier: CardAuthVerifier,
+  prove: () => Promise<unknown> | undefined,
+): CardAuthVerifier {
+  const judged: CardAuthVerifier = {
+    name: verifier.name,
+    challenge: (request) => verifier.challenge(request),
+    verify: async (request) => {
+      const proving = prove();
+      try {
+        return await verifier.verify(request);
+      } finally {
+        // Its failure is the read's, reported where the proof is taken.
+        await proving?.then(notFailed, failed);
+      }
+    },
+  };
+  if (verifier.unableToJudge) judged.unableToJudge = (error) => verifier.unableToJudge!(error);
+  return judged;
+}
+
 const notFailed = (): false => false;
 const failed = (): true => true;
 
@@ -304,6 +333,17 @@ export class CardOperations {
     let prepared: PreparedCardAuthChallenge | undefined;
     const challenger = options.proveCardPresence ? this.options.cardPresence?.() : undefined;
     let presence: Promise<PresenceChallenge | undefined> | undefined;
+    /** The card's answer to the service's challenge, once asked for (see `provingWhileJudged`). */
+    let proving: Promise<CardPresentProof | undefined> | undefined;
+    const prove = (): Promise<CardPresentProof | undefined> | undefined => {
+      if (presence && !proving) {
+        const issued = presence;
+        proving = issued.then((challenge) => answerChallenge(session, challenge));
+        // Awaited where the proof is taken; a failure meanwhile must not count as unhandled.
+        proving.catch(() => undefined);
+      }
+      return proving;
+    };
     let now: Date | undefined;
     let ahead: AheadOutcomes | undefined;
     let settled = false;
@@ -333,6 +373,7 @@ export class CardOperations {
       if (!succeeded) giveUp();
       if (prepared) await prepared.issued.then(notFailed, failed);
       if (presence) await presence.then(notFailed, failed);
+      if (proving) await proving.then(notFailed, failed);
       if (ahead) await Promise.all(ahead.outcomes.values());
       if (psam.taken) {
         await psam.taken.settled();
@@ -356,9 +397,10 @@ export class CardOperations {
                   presence.catch(() => undefined);
                 }
                 if (!verify) return;
-                cardAuth = psam.present
+                const verifier = psam.present
                   ? new PsamCardAuthVerifier(takePsam(), { signal: abandon.signal })
                   : this.options.remoteCardAuth?.();
+                cardAuth = verifier && challenger ? provingWhileJudged(verifier, prove) : verifier;
                 if (cardAuth) prepared = prepareCardAuthChallenge(cardAuth, { cardIdCode, algorithm });
               },
             }
@@ -394,7 +436,7 @@ export class CardOperations {
           ahead,
         );
       }
-      const cardPresentProof = presence && (await answerChallenge(session, await presence));
+      const cardPresentProof = await prove();
       // Nothing more goes to the card: it powers off while the result is put together.
       const released = session.close();
       const result: ReadCardResult = {
