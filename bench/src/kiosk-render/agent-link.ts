@@ -36,8 +36,11 @@ export class AgentLink {
     env: NodeJS.ProcessEnv,
     timeline: boolean,
   ): Promise<{ link: AgentLink; port: number }> {
+    // The thread pool the `sscard` executable gives the daemon (terminal-agent/README.md): at
+    // least 16, a larger value in the environment kept.
+    const pool = Math.max(16, Number(process.env.UV_THREADPOOL_SIZE) || 0);
     const child = fork(benchScript('kiosk-render/agent-process.js'), [], {
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...env, UV_THREADPOOL_SIZE: String(pool) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const link = new AgentLink(child);

@@ -123,7 +123,7 @@ export async function run(argv: readonly string[]): Promise<void> {
   heading('kiosk-render');
   say(describeMachine());
   say(
-    `settings: emulator realistic-latency mode (9600 baud T=0 + per-instruction processing) on every card; ${iterations} measured insertions per card after ${warmup} unmeasured, each inserted ${outMs} ms after the last was seen out; the agent in a process of its own, card-service and the emulator in the benchmark's; Chromium headless 1080×1920, zh-CN`,
+    `settings: emulator realistic-latency mode (9600 baud T=0 + per-instruction processing) on every card; ${iterations} measured insertions per card after ${warmup} unmeasured, each inserted ${outMs} ms after the last was seen out; the agent in a process of its own (UV_THREADPOOL_SIZE 16, as the sscard executable), card-service and the emulator in the benchmark's; Chromium headless 1080×1920, zh-CN`,
   );
   say(
     `load average at start: ${loadavg()
