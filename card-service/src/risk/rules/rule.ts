@@ -29,6 +29,7 @@ export interface RiskConfig {
  * (`daily`, the daily job). A finding is raised as an alert once, whichever of the two saw it.
  */
 export interface RiskRule extends RuleIdentity {
+  /** Reads only (the caller raises the alerts), and may run beside the other rules' reads. */
   onEvent?(tx: Queryable, event: RiskEvent, config: RiskConfig): Promise<RiskFinding[]>;
   /** `day`: a China calendar date; `from`, `to`: its bounds as instants. */
   daily?(
