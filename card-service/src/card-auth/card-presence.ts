@@ -51,6 +51,14 @@ export interface ProofInput {
   cryptogram: string;
 }
 
+/** A challenge as `judge` reads it. */
+export interface IssuedChallenge {
+  terminal_id: string;
+  card_id_code: string;
+  algorithm: Card['algorithm'];
+  challenge: string;
+}
+
 /** How often `issue` clears lapsed challenges. */
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -116,18 +124,23 @@ export class CardPresence {
    * Asks the HSM about the cryptogram over the challenge as it reads now, outside any
    * transaction. For a payment, an answer that is not over the challenge's complement is asked
    * about once more as a presence answer, to tell a card that had not verified the PIN from a
-   * forged answer.
+   * forged answer. `issued` is the challenge when the caller has read it with reads of its own
+   * (null: there is no such challenge).
    */
-  async judge(terminalId: string, input: ProofInput, purpose: ProofPurpose): Promise<CryptogramVerdict> {
+  async judge(
+    terminalId: string,
+    input: ProofInput,
+    purpose: ProofPurpose,
+    issued?: IssuedChallenge | null,
+  ): Promise<CryptogramVerdict> {
     const cardIdCode = input.cardIdCode.toUpperCase();
-    const row = await this.store.get<{
-      terminal_id: string;
-      card_id_code: string;
-      algorithm: Card['algorithm'];
-      challenge: string;
-    }>('SELECT terminal_id, card_id_code, algorithm, challenge FROM challenges WHERE challenge_id = ?', [
-      input.challengeId,
-    ]);
+    const row =
+      issued !== undefined
+        ? (issued ?? undefined)
+        : await this.store.get<IssuedChallenge>(
+            'SELECT terminal_id, card_id_code, algorithm, challenge FROM challenges WHERE challenge_id = ?',
+            [input.challengeId],
+          );
     if (row === undefined || row.terminal_id !== terminalId || row.card_id_code !== cardIdCode)
       return 'invalid';
     const over = async (challenge: string) =>

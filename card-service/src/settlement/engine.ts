@@ -17,7 +17,7 @@ import type { AuditWriter } from '../audit/audit-writer.js';
 import { canonicalJson } from '../audit/canonical-json.js';
 import { type Clock, chinaDate } from '../clock.js';
 import { DomainError, notFound } from '../errors.js';
-import type { CardPresence, CryptogramVerdict } from '../card-auth/card-presence.js';
+import type { CardPresence, CryptogramVerdict, IssuedChallenge } from '../card-auth/card-presence.js';
 import { storeResult, storedResult } from '../registry/idempotency.js';
 import type { Card } from '../registry/model.js';
 import { cardFromJoinedRow, joinedCardColumns } from '../registry/queries.js';
@@ -664,12 +664,23 @@ export class SettlementEngine {
     // one, and a replayed answer is returned before any proof is looked at. The HSM is asked
     // before the transaction, so that a slow HSM never holds the store's locks.
     const request = { op: '2207', quoteId: body.quoteId };
-    // One read for both: whether the key was answered, and else whose card the quote is for.
-    const before = await this.store.get<{ answered: number | null; card_id_code: string | null }>(
+    // One read for all three: whether the key was answered, else whose card the quote is for and
+    // the challenge the proof answers.
+    const before = await this.store.get<{
+      answered: number | null;
+      card_id_code: string | null;
+      challenge_terminal_id: string | null;
+      challenge_card_id_code: string;
+      challenge_algorithm: IssuedChallenge['algorithm'];
+      challenge: string;
+    }>(
       `SELECT (SELECT 1 FROM idempotency_keys WHERE terminal_id = ? AND idempotency_key = ?) AS answered,
          (SELECT c.card_id_code FROM settlement_quotes q JOIN settlement_visits v ON v.visit_id = q.visit_id
-          JOIN cards c ON c.card_number = v.card_number WHERE q.quote_id = ?) AS card_id_code`,
-      [caller.terminalId, caller.key, body.quoteId],
+          JOIN cards c ON c.card_number = v.card_number WHERE q.quote_id = ?) AS card_id_code,
+         ch.terminal_id AS challenge_terminal_id, ch.card_id_code AS challenge_card_id_code,
+         ch.algorithm AS challenge_algorithm, ch.challenge
+       FROM (SELECT 1 AS one) o LEFT JOIN challenges ch ON ch.challenge_id = ?`,
+      [caller.terminalId, caller.key, body.quoteId, body.proof.challengeId],
     );
     const verdict: CryptogramVerdict =
       before?.answered != null
@@ -678,6 +689,14 @@ export class SettlementEngine {
             caller.terminalId,
             { ...body.proof, cardIdCode: before?.card_id_code ?? '' },
             'payment',
+            before?.challenge_terminal_id == null
+              ? null
+              : {
+                  terminal_id: before.challenge_terminal_id,
+                  card_id_code: before.challenge_card_id_code,
+                  algorithm: before.challenge_algorithm,
+                  challenge: before.challenge,
+                },
           );
     return this.once(caller, request, async (tx, audit) => {
       // The quote with its visit, if the visit is of the caller's institution, the visit locked
