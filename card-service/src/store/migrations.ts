@@ -1,4 +1,4 @@
-import { REPLAY_INPUT_COLUMNS, replayInputsBackfill } from '../settlement/replay-inputs.js';
+import { replayInputsBackfill } from './replay-inputs-backfill.js';
 import type { Dialect, Queryable, Store } from './store.js';
 
 /**
@@ -1035,11 +1035,11 @@ export const MIGRATIONS: readonly Migration[] = [
       // Clustered on sqlite3 (WITHOUT ROWID): a year of a region is one range of the table itself.
       sqlite: [
         `${REPLAY_INPUTS_TABLE} WITHOUT ROWID`,
-        `INSERT INTO settlement_replay_inputs (${REPLAY_INPUT_COLUMNS.join(', ')}) ${replayInputsBackfill('sqlite')}`,
+        `INSERT INTO settlement_replay_inputs (insured_region, scheme, settled_at, settlement_id, input) ${replayInputsBackfill('sqlite')}`,
       ],
       postgres: [
         REPLAY_INPUTS_TABLE,
-        `INSERT INTO settlement_replay_inputs (${REPLAY_INPUT_COLUMNS.join(', ')}) ${replayInputsBackfill('postgres')}`,
+        `INSERT INTO settlement_replay_inputs (insured_region, scheme, settled_at, settlement_id, input) ${replayInputsBackfill('postgres')}`,
       ],
     },
   },

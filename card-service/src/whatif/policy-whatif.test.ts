@@ -13,7 +13,7 @@ import {
   insuredCard,
   setUpSettlementWorld,
 } from '../testing/settlement-fixture.js';
-import { replayInputsBackfill } from '../settlement/replay-inputs.js';
+import { replayInputsBackfill } from '../store/replay-inputs-backfill.js';
 import { replaySettlements } from './settlement-replay.js';
 
 const HOUR = 3_600_000;
