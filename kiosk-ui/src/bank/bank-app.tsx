@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { useWords } from '../components/language.js';
 import type { AgentSocket } from '../connection.js';
 import { CardWaitPanel, HolderLine, RefusalNote } from '../counter/card-panel.js';
-import { CounterShell, type Tab, useKeys, useFirstField } from '../counter/shell.js';
+import { EnterAction, FinalSlip, PrintNextActions, type SlipRow, SlipRows } from '../counter/outcome.js';
+import { CounterShell, type Tab, useFirstField, useKeys } from '../counter/shell.js';
 import { chinaTime } from '../counter/time.js';
 import { C } from '../counter/words.js';
 import { useFlow } from '../flows/flow.js';
@@ -98,16 +99,11 @@ function BankStepView(props: { bank: BankController; state: BankState; step: Ban
 function AskPinPanel(props: { bank: BankController; service: PinService }) {
   const { t } = useWords();
   const { bank } = props;
-  useKeys({ Enter: () => bank.askPin() }, [bank]);
   return (
     <section class="panel" data-screen="ask-pin" data-service={props.service} aria-labelledby="ask-title">
       <h1 id="ask-title">{t(props.service === 'balance' ? B.tabBalance : B.tabCertify)}</h1>
       <p>{t(props.service === 'balance' ? B.balanceHint : B.certifyHint)}</p>
-      <div class="counter-actions">
-        <button type="button" class="cbtn primary" onClick={() => bank.askPin()}>
-          <kbd>Enter</kbd> {t(B.startPin)}
-        </button>
-      </div>
+      <EnterAction label={B.startPin} onEnter={() => bank.askPin()} />
     </section>
   );
 }
@@ -149,53 +145,28 @@ function StatementPanel(props: { bank: BankController; statement: PensionStateme
   const { t } = useWords();
   const { bank, statement } = props;
   const { pension } = statement;
-  useKeys({ Enter: () => bank.next(), F8: () => window.print() }, [bank]);
+  const rows: SlipRow[] = [
+    [C.cardNumber, statement.cardNumber],
+    [B.cardBalance, yuan(statement.cardAccountBalance)],
+    ...(pension
+      ? ([
+          [B.monthly, yuan(pension.monthlyAmount), 'monthly'],
+          [
+            B.pensionStatus,
+            `${t(PENSION_STATUS[pension.status] ?? { zh: pension.status, en: pension.status })}${pension.frozen ? ` · ${t(B.frozen)}` : ''}`,
+          ],
+          [B.paidThrough, pension.paidThrough ?? ''],
+          [B.certifiedUntil, pension.certifiedUntil, 'certified-until'],
+        ] satisfies SlipRow[])
+      : ([[B.pension, t(B.noPension)]] satisfies SlipRow[])),
+  ];
   return (
     <section class="panel" data-screen="statement" aria-labelledby="statement-title">
       <h1 id="statement-title">{t(B.cardBalance)}</h1>
       <p class="big-amount" data-field="balance">
         {yuan(statement.cardAccountBalance)} {t(C.yuan)}
       </p>
-      <article class="slip slip-final" id="slip" aria-label={t(B.tabBalance)}>
-        <h2>{t(B.tabBalance)}</h2>
-        <dl class="slip-head">
-          <div>
-            <dt>{t(C.cardNumber)}</dt>
-            <dd>{statement.cardNumber}</dd>
-          </div>
-          <div>
-            <dt>{t(B.cardBalance)}</dt>
-            <dd>{yuan(statement.cardAccountBalance)}</dd>
-          </div>
-          {pension ? (
-            <>
-              <div>
-                <dt>{t(B.monthly)}</dt>
-                <dd data-field="monthly">{yuan(pension.monthlyAmount)}</dd>
-              </div>
-              <div>
-                <dt>{t(B.pensionStatus)}</dt>
-                <dd>
-                  {t(PENSION_STATUS[pension.status] ?? { zh: pension.status, en: pension.status })}
-                  {pension.frozen ? ` · ${t(B.frozen)}` : ''}
-                </dd>
-              </div>
-              <div>
-                <dt>{t(B.paidThrough)}</dt>
-                <dd>{pension.paidThrough ?? ''}</dd>
-              </div>
-              <div>
-                <dt>{t(B.certifiedUntil)}</dt>
-                <dd data-field="certified-until">{pension.certifiedUntil}</dd>
-              </div>
-            </>
-          ) : (
-            <div>
-              <dt>{t(B.pension)}</dt>
-              <dd>{t(B.noPension)}</dd>
-            </div>
-          )}
-        </dl>
+      <FinalSlip title={B.tabBalance} rows={rows}>
         {statement.payments.length > 0 && (
           <table class="dense">
             <caption>{t(B.payments)}</caption>
@@ -219,15 +190,8 @@ function StatementPanel(props: { bank: BankController; statement: PensionStateme
             </tbody>
           </table>
         )}
-      </article>
-      <div class="counter-actions no-print">
-        <button type="button" class="cbtn secondary" onClick={() => window.print()}>
-          <kbd>F8</kbd> {t(C.print)}
-        </button>
-        <button type="button" class="cbtn primary" onClick={() => bank.next()}>
-          <kbd>Enter</kbd> {t(C.next)}
-        </button>
-      </div>
+      </FinalSlip>
+      <PrintNextActions onNext={() => bank.next()} />
     </section>
   );
 }
@@ -235,7 +199,6 @@ function StatementPanel(props: { bank: BankController; statement: PensionStateme
 function BalanceDeclinedPanel(props: { bank: BankController; result: BankBalanceView }) {
   const { t } = useWords();
   const { bank, result } = props;
-  useKeys({ Enter: () => bank.next() }, [bank]);
   return (
     <section
       class="panel"
@@ -246,28 +209,14 @@ function BalanceDeclinedPanel(props: { bank: BankController; result: BankBalance
       <h1 id="balance-declined-title" class="bad">
         {t(result.status === 'declined_by_card' ? B.balanceDeclinedByCard : B.balanceDeclined)}
       </h1>
-      {result.arc === '55' && result.pinTriesLeft !== null && (
-        <p class="bad" data-field="pin-tries">
-          {t(fill(C.pinWrong, { n: result.pinTriesLeft }))}
-        </p>
-      )}
-      <dl class="slip-head">
-        <div>
-          <dt>{t(B.account)}</dt>
-          <dd>{result.pan}</dd>
-        </div>
-        <div>
-          <dt>{t(B.arc)}</dt>
-          <dd data-field="arc">
-            {result.arc === null ? '' : `${result.arc} ${ARC[result.arc] ? t(ARC[result.arc]!) : ''}`}
-          </dd>
-        </div>
-      </dl>
-      <div class="counter-actions">
-        <button type="button" class="cbtn primary" onClick={() => bank.next()}>
-          <kbd>Enter</kbd> {t(C.next)}
-        </button>
-      </div>
+      <PinTriesLeft arc={result.arc} left={result.pinTriesLeft} />
+      <SlipRows
+        rows={[
+          [B.account, result.pan],
+          [B.arc, arcText(result.arc, t), 'arc'],
+        ]}
+      />
+      <EnterAction label={C.next} onEnter={() => bank.next()} />
     </section>
   );
 }
@@ -275,7 +224,6 @@ function BalanceDeclinedPanel(props: { bank: BankController; result: BankBalance
 function CertifiedPanel(props: { bank: BankController; certification: PensionCertificationView }) {
   const { t } = useWords();
   const { bank, certification } = props;
-  useKeys({ Enter: () => bank.next() }, [bank]);
   return (
     <section
       class="panel"
@@ -286,23 +234,15 @@ function CertifiedPanel(props: { bank: BankController; certification: PensionCer
       <h1 id="certified-title" class={certification.status === 'certified' ? 'good' : ''}>
         {t(certification.status === 'certified' ? B.certified : B.queued)}
       </h1>
-      <dl class="slip-head">
-        {certification.status === 'certified' && (
-          <div>
-            <dt>{t(B.validUntil)}</dt>
-            <dd data-field="valid-until">{certification.validUntil}</dd>
-          </div>
-        )}
-        <div>
-          <dt>{t(B.reference)}</dt>
-          <dd>{certification.reference}</dd>
-        </div>
-      </dl>
-      <div class="counter-actions">
-        <button type="button" class="cbtn primary" onClick={() => bank.next()}>
-          <kbd>Enter</kbd> {t(C.next)}
-        </button>
-      </div>
+      <SlipRows
+        rows={[
+          ...(certification.status === 'certified'
+            ? ([[B.validUntil, certification.validUntil, 'valid-until']] satisfies SlipRow[])
+            : []),
+          [B.reference, certification.reference],
+        ]}
+      />
+      <EnterAction label={C.next} onEnter={() => bank.next()} />
     </section>
   );
 }
@@ -310,7 +250,6 @@ function CertifiedPanel(props: { bank: BankController; certification: PensionCer
 function PinRefusedPanel(props: { bank: BankController; service: PinService; pin: PinResultView }) {
   const { t } = useWords();
   const { bank, pin } = props;
-  useKeys({ Enter: () => bank.retry(props.service) }, [bank]);
   return (
     <section
       class="panel"
@@ -322,11 +261,7 @@ function PinRefusedPanel(props: { bank: BankController; service: PinService; pin
         {t(B.pinRefused)}
       </h1>
       <RefusalNote text={pin.message} code={String(pin.code)} />
-      <div class="counter-actions">
-        <button type="button" class="cbtn primary" onClick={() => bank.retry(props.service)}>
-          <kbd>Enter</kbd> {t(C.retry)}
-        </button>
-      </div>
+      <EnterAction label={C.retry} onEnter={() => bank.retry(props.service)} />
     </section>
   );
 }
@@ -382,15 +317,32 @@ const ARC: Record<string, Text> = {
   '75': B.arc75,
 };
 
+/** After a wrong bank PIN (answer code 55): how many tries the card has left. */
+function PinTriesLeft(props: { arc: string | null; left: number | null }) {
+  const { t } = useWords();
+  if (props.arc !== '55' || props.left === null) return null;
+  return (
+    <p class="bad" data-field="pin-tries">
+      {t(fill(C.pinWrong, { n: props.left }))}
+    </p>
+  );
+}
+
+/** The issuer's answer code, with its meaning where it has one. */
+function arcText(arc: string | null, t: (text: Text) => string): string {
+  if (arc === null) return '';
+  const meaning = ARC[arc];
+  return `${arc} ${meaning ? t(meaning) : ''}`;
+}
+
 function ResultPanel(props: { bank: BankController; result: BankWithdrawalView }) {
   const { t } = useWords();
   const { bank, result } = props;
-  useKeys({ Enter: () => bank.next(), F8: () => window.print() }, [bank]);
   const good = result.status === 'completed';
-  const rows: [Text, string][] = [
+  const rows: SlipRow[] = [
     [B.account, result.pan],
     [B.amount, yuan(result.amount)],
-    [B.arc, result.arc === null ? '' : `${result.arc} ${ARC[result.arc] ? t(ARC[result.arc]!) : ''}`],
+    [B.arc, arcText(result.arc, t)],
     [B.balanceAfter, result.balance === null ? '' : yuan(result.balance)],
     [B.withdrawalId, result.withdrawalId ?? ''],
     [B.reference, result.authorisationKey ?? ''],
@@ -406,53 +358,27 @@ function ResultPanel(props: { bank: BankController; result: BankWithdrawalView }
       <h1 id="result-title" class={good ? 'good' : 'bad'}>
         {t(OUTCOME[result.status])}
       </h1>
-      {result.arc === '55' && result.pinTriesLeft !== null && (
-        <p class="bad" data-field="pin-tries">
-          {t(fill(C.pinWrong, { n: result.pinTriesLeft }))}
-        </p>
-      )}
+      <PinTriesLeft arc={result.arc} left={result.pinTriesLeft} />
       {good && (
         <p class="big-amount" data-field="payout">
           {yuan(result.amount)} {t(C.yuan)}
         </p>
       )}
-      <article class="slip slip-final" id="slip" aria-label={t(B.receipt)}>
-        <h2>{t(B.receipt)}</h2>
-        <dl class="slip-head">
-          {rows.map(([label, value]) => (
-            <div key={label.en}>
-              <dt>{t(label)}</dt>
-              <dd>{value}</dd>
-            </div>
-          ))}
-        </dl>
-      </article>
-      <div class="counter-actions no-print">
-        <button type="button" class="cbtn secondary" onClick={() => window.print()}>
-          <kbd>F8</kbd> {t(C.print)}
-        </button>
-        <button type="button" class="cbtn primary" onClick={() => bank.next()}>
-          <kbd>Enter</kbd> {t(C.next)}
-        </button>
-      </div>
+      <FinalSlip title={B.receipt} rows={rows} />
+      <PrintNextActions onNext={() => bank.next()} />
     </section>
   );
 }
 
 function ProblemPanel(props: { bank: BankController; code: string; text: Text }) {
   const { t } = useWords();
-  useKeys({ Enter: () => props.bank.next() }, [props.bank]);
   return (
     <section class="panel" data-screen="problem" data-code={props.code} aria-labelledby="problem-title">
       <h1 id="problem-title" class="bad">
         {t(C.failed)}
       </h1>
       <RefusalNote text={props.text} code={props.code} />
-      <div class="counter-actions">
-        <button type="button" class="cbtn primary" onClick={() => props.bank.next()}>
-          <kbd>Enter</kbd> {t(C.back)}
-        </button>
-      </div>
+      <EnterAction label={C.back} onEnter={() => props.bank.next()} />
     </section>
   );
 }

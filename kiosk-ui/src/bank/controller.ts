@@ -1,8 +1,8 @@
 import { callAgent, type Refusal } from '../agent-rest.js';
 import type { AgentSocket } from '../connection.js';
-import { CardWatch } from '../counter/card-watch.js';
+import type { CardSlot } from '../counter/card-watch.js';
+import { CounterController } from '../counter/controller.js';
 import { refusalText } from '../counter/problem.js';
-import { Flow } from '../flows/flow.js';
 import type { Text } from '../i18n.js';
 import { parseYuan } from '../money.js';
 import type { BankBalanceView, BankWithdrawalView } from '../protocol.js';
@@ -35,71 +35,48 @@ function startOf(tab: BankTab): BankStep {
  * card's online authorisation), the card account's balance, and the annual pension certification
  * (both on the card's own social security PIN, typed on the pad).
  */
-export class BankController {
-  readonly flow = new Flow<BankState>(INITIAL);
+export class BankController extends CounterController<BankStep, BankState> {
   readonly #socket: AgentSocket;
-  readonly #cards: CardWatch;
 
   constructor(socket: AgentSocket) {
+    super(socket, INITIAL);
     this.#socket = socket;
-    this.#cards = new CardWatch(socket, {
-      connection: (connection) => this.#set({ connection }),
-      readers: (readers) => this.#set({ readers }),
-      card: (card) => {
-        this.#set({ card });
-        const step = this.#state.step.name;
-        // A card taken out ends what was only begun; an answer already given stays for the teller.
-        if (card.state === 'empty' && (step === 'amount' || step === 'ask-pin')) this.#go({ name: 'card' });
-        if (card.state === 'read' && step === 'card') this.#go(startOf(this.#state.tab));
-      },
-    });
     socket.on('pin-required', (prompt) => {
-      const step = this.#state.step;
+      const step = this.state.step;
       if (step.name === 'pin' || step.name === 'service-pin')
-        this.#set({ step: { ...step, prompt, entered: 0 } });
+        this.set({ step: { ...step, prompt, entered: 0 } });
     });
     socket.on('pin-progress', (progress) => {
-      const step = this.#state.step;
+      const step = this.state.step;
       if ((step.name === 'pin' || step.name === 'service-pin') && step.prompt?.entryId === progress.entryId)
-        this.#set({ step: { ...step, entered: progress.entered } });
+        this.set({ step: { ...step, entered: progress.entered } });
     });
   }
 
-  get #state(): BankState {
-    return this.flow.state;
-  }
-
-  #set(changes: Partial<BankState>): void {
-    this.flow.update((s) => ({ ...s, ...changes }));
-  }
-
-  #go(step: BankStep): void {
-    this.#set({ step, shown: this.#state.shown + 1 });
+  protected cardChanged(card: CardSlot, step: BankStep['name']): void {
+    // A card taken out ends what was only begun; an answer already given stays for the teller.
+    if (card.state === 'empty' && (step === 'amount' || step === 'ask-pin')) this.go({ name: 'card' });
+    if (card.state === 'read' && step === 'card') this.go(startOf(this.state.tab));
   }
 
   #refused(problem: Refusal): void {
-    this.#go({ name: 'problem', problem, text: refusalText(problem, BANK_REFUSALS) });
+    this.go({ name: 'problem', problem, text: refusalText(problem, BANK_REFUSALS) });
   }
 
   #still(name: BankStep['name']): boolean {
-    return this.#state.step.name === name;
+    return this.state.step.name === name;
   }
 
   /** Another function: not while a PIN is being typed (the pad is the cardholder's until it ends). */
   openTab(tab: BankTab): void {
-    const step = this.#state.step.name;
+    const step = this.state.step.name;
     if (step === 'pin' || step === 'balance-pin' || step === 'service-pin') return;
-    this.#set({ tab, amountText: '' });
-    this.#go(this.#state.card.state === 'read' ? startOf(tab) : { name: 'card' });
-  }
-
-  readAgain(): void {
-    const card = this.#state.card;
-    if (card.state === 'failed' || card.state === 'read') this.#cards.read(card.reader);
+    this.set({ tab, amountText: '' });
+    this.go(this.state.card.state === 'read' ? startOf(tab) : { name: 'card' });
   }
 
   editAmount(amountText: string): void {
-    this.#set({ amountText });
+    this.set({ amountText });
   }
 
   /**
@@ -107,21 +84,21 @@ export class BankController {
    * the card's answer ends it.
    */
   async withdraw(): Promise<void> {
-    const { card, step, amountText } = this.#state;
+    const { card, step, amountText } = this.state;
     if (card.state !== 'read' || step.name !== 'amount') return;
     const amount = parseYuan(amountText);
     if (amount === undefined || amount < 1) {
-      this.#go({ name: 'amount', error: B.amountBad });
+      this.go({ name: 'amount', error: B.amountBad });
       return;
     }
-    this.#go({ name: 'pin', amount, prompt: undefined, entered: 0 });
+    this.go({ name: 'pin', amount, prompt: undefined, entered: 0 });
     const done = await callAgent<BankWithdrawalView>('POST', '/v1/card/debit/withdrawal', {
       reader: card.reader,
       amount,
     });
     if (!this.#still('pin')) return;
     if (!done.ok) return this.#refused(done.problem);
-    this.#go({ name: 'result', result: done.result });
+    this.go({ name: 'result', result: done.result });
   }
 
   /**
@@ -131,14 +108,14 @@ export class BankController {
    * socket, so that this page owns that PIN entry and may end it.
    */
   askPin(): void {
-    const { card, step } = this.#state;
+    const { card, step } = this.state;
     if (card.state !== 'read' || step.name !== 'ask-pin') return;
     const { service } = step;
     if (service === 'balance') {
       void this.#enquire(card.reader);
       return;
     }
-    this.#go({ name: 'service-pin', service, prompt: undefined, entered: 0 });
+    this.go({ name: 'service-pin', service, prompt: undefined, entered: 0 });
     const socket = this.#socket.timeout(PIN_SERVICE_ANSWER_MS);
     const noAnswer: Refusal = { code: 'NO_ANSWER', message: '', details: {} };
     socket.emit('certify-pension', { reader: card.reader }, (error, reply) => {
@@ -146,17 +123,17 @@ export class BankController {
       if (error) return this.#refused(noAnswer);
       if (!reply.ok) return this.#refused(reply.problem);
       const { pin, certification } = reply.result;
-      this.#go(certification ? { name: 'certified', certification } : { name: 'pin-refused', service, pin });
+      this.go(certification ? { name: 'certified', certification } : { name: 'pin-refused', service, pin });
     });
   }
 
   async #enquire(reader: string): Promise<void> {
-    this.#go({ name: 'balance-pin' });
+    this.go({ name: 'balance-pin' });
     const done = await callAgent<BankBalanceView>('POST', '/v1/card/debit/balance', { reader });
     if (!this.#still('balance-pin')) return;
     if (!done.ok) return this.#refused(done.problem);
     const { result } = done;
-    this.#go(
+    this.go(
       result.status === 'shown' && result.statement
         ? { name: 'statement', statement: result.statement }
         : { name: 'balance-declined', result },
@@ -169,17 +146,17 @@ export class BankController {
 
   /** The same function again (the next customer, or another try): its first screen. */
   next(): void {
-    this.#set({ amountText: '' });
-    this.#go(this.#state.card.state === 'read' ? startOf(this.#state.tab) : { name: 'card' });
+    this.set({ amountText: '' });
+    this.go(this.state.card.state === 'read' ? startOf(this.state.tab) : { name: 'card' });
   }
 
   /** A refused PIN: ask for it again. */
   retry(service: PinService): void {
-    if (this.#state.card.state !== 'read') {
+    if (this.state.card.state !== 'read') {
       this.next();
       return;
     }
-    this.#go({ name: 'ask-pin', service });
+    this.go({ name: 'ask-pin', service });
     this.askPin();
   }
 }

@@ -1,5 +1,5 @@
 import type { Refusal } from '../agent-rest.js';
-import type { CardSlot } from '../counter/card-watch.js';
+import { COUNTER_START, type CounterState } from '../counter/state.js';
 import type { Text } from '../i18n.js';
 import type {
   BankBalanceView,
@@ -8,7 +8,6 @@ import type {
   PensionStatementView,
   PinPrompt,
   PinResultView,
-  ReaderState,
 } from '../protocol.js';
 
 /** F1 the pension withdrawal, F2 the card account's balance, F3 the annual certification. */
@@ -39,22 +38,14 @@ export type BankStep =
   | { name: 'pin-refused'; service: PinService; pin: PinResultView }
   | { name: 'problem'; problem: Refusal; text: Text };
 
-export interface BankState {
-  connection: 'connecting' | 'online' | 'offline';
-  readers: ReaderState[];
-  card: CardSlot;
+export interface BankState extends CounterState<BankStep> {
   tab: BankTab;
   amountText: string;
-  step: BankStep;
-  shown: number;
 }
 
 export const INITIAL: BankState = {
-  connection: 'connecting',
-  readers: [],
-  card: { state: 'empty' },
+  ...COUNTER_START,
   tab: 'withdraw',
   amountText: '',
   step: { name: 'card' },
-  shown: 0,
 };

@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { useWords } from '../components/language.js';
 import type { AgentSocket } from '../connection.js';
 import { CardWaitPanel, HolderLine, RefusalNote } from '../counter/card-panel.js';
-import { CounterShell, type Tab, useFirstField, useKeys } from '../counter/shell.js';
+import { EnterAction, FinalSlip, PrintNextActions, type SlipRow } from '../counter/outcome.js';
+import { CounterShell, type Tab, useFirstField } from '../counter/shell.js';
 import { chinaTime } from '../counter/time.js';
 import { C } from '../counter/words.js';
 import { useFlow } from '../flows/flow.js';
@@ -178,9 +179,8 @@ function IdentityForm(props: { bureau: BureauController; state: BureauState; err
 function DonePanel(props: { bureau: BureauController; authorisation: PinAuthorisationView; at: string }) {
   const { t } = useWords();
   const { bureau, authorisation } = props;
-  useKeys({ Enter: () => bureau.next(), F8: () => window.print() }, [bureau]);
   const unblock = authorisation.operation === 'unblock';
-  const rows: [Text, string][] = [
+  const rows: SlipRow[] = [
     [U.operation, t(unblock ? U.tabUnblock : U.tabReload)],
     [C.cardNumber, authorisation.cardNumber],
     [U.clerk, authorisation.clerk.name],
@@ -197,43 +197,21 @@ function DonePanel(props: { bureau: BureauController; authorisation: PinAuthoris
         {t(unblock ? U.unblocked : U.reloaded)}
       </h1>
       {!unblock && <p>{t(U.changeSoon)}</p>}
-      <article class="slip slip-final" id="slip" aria-label={t(U.slipTitle)}>
-        <h2>{t(U.slipTitle)}</h2>
-        <dl class="slip-head">
-          {rows.map(([label, value]) => (
-            <div key={label.en}>
-              <dt>{t(label)}</dt>
-              <dd>{value}</dd>
-            </div>
-          ))}
-        </dl>
-      </article>
-      <div class="counter-actions no-print">
-        <button type="button" class="cbtn secondary" onClick={() => window.print()}>
-          <kbd>F8</kbd> {t(C.print)}
-        </button>
-        <button type="button" class="cbtn primary" onClick={() => bureau.next()}>
-          <kbd>Enter</kbd> {t(C.next)}
-        </button>
-      </div>
+      <FinalSlip title={U.slipTitle} rows={rows} />
+      <PrintNextActions onNext={() => bureau.next()} />
     </section>
   );
 }
 
 function NotDonePanel(props: { bureau: BureauController; text: Text; code: string; screen: string }) {
   const { t } = useWords();
-  useKeys({ Enter: () => props.bureau.next() }, [props.bureau]);
   return (
     <section class="panel" data-screen={props.screen} data-code={props.code} aria-labelledby="not-done-title">
       <h1 id="not-done-title" class="bad">
         {t(U.notDone)}
       </h1>
       <RefusalNote text={props.text} code={props.code} />
-      <div class="counter-actions">
-        <button type="button" class="cbtn primary" onClick={() => props.bureau.next()}>
-          <kbd>Enter</kbd> {t(C.back)}
-        </button>
-      </div>
+      <EnterAction label={C.back} onEnter={() => props.bureau.next()} />
     </section>
   );
 }

@@ -1,8 +1,8 @@
 import { callAgent, type Refusal } from '../agent-rest.js';
 import type { AgentSocket } from '../connection.js';
-import { CardWatch } from '../counter/card-watch.js';
+import type { CardSlot } from '../counter/card-watch.js';
+import { CounterController } from '../counter/controller.js';
 import { refusalText } from '../counter/problem.js';
-import { Flow } from '../flows/flow.js';
 import type { Text } from '../i18n.js';
 import type { ClerkView, PinAuthorisationView, PinManagementView } from '../protocol.js';
 import { CLERK_IDLE_MS, watchIdle } from './clerk-idle.js';
@@ -28,82 +28,64 @@ const PIN_COMMAND_CODES: Partial<Record<number, Text>> = {
  * and done at once (the counter's PSAM or card-service's HSM makes the command's MAC). The token
  * stays in this controller, in memory, until the clerk signs out or the page closes.
  */
-export class BureauController {
-  readonly flow = new Flow<BureauState>(INITIAL);
-  readonly #cards: CardWatch;
+export class BureauController extends CounterController<BureauStep, BureauState> {
   readonly #idleMs: number;
   #token: string | undefined;
   /** Ends the watch for the signed-in clerk's inactivity. */
   #stopIdle: (() => void) | undefined;
 
   constructor(socket: AgentSocket, options: { clerkIdleMs?: number } = {}) {
+    super(socket, INITIAL);
     this.#idleMs = options.clerkIdleMs ?? CLERK_IDLE_MS;
-    this.#cards = new CardWatch(socket, {
-      connection: (connection) => this.#set({ connection }),
-      readers: (readers) => this.#set({ readers }),
-      card: (card) => {
-        this.#set({ card });
-        const step = this.#state.step.name;
-        // A card taken out ends what was only begun; an outcome already shown stays for the clerk.
-        if (card.state !== 'read' && step === 'identity') this.#go({ name: 'card' });
-        if (card.state === 'read' && step === 'card') this.#go({ name: 'identity', error: undefined });
-      },
-    });
   }
 
-  get #state(): BureauState {
-    return this.flow.state;
-  }
-
-  #set(changes: Partial<BureauState>): void {
-    this.flow.update((s) => ({ ...s, ...changes }));
-  }
-
-  #go(step: BureauStep): void {
-    this.#set({ step, shown: this.#state.shown + 1 });
+  protected cardChanged(card: CardSlot, step: BureauStep['name']): void {
+    // A card taken out ends what was only begun; an outcome already shown stays for the clerk.
+    if (card.state !== 'read' && step === 'identity') this.go({ name: 'card' });
+    if (card.state === 'read' && step === 'card') this.go({ name: 'identity', error: undefined });
   }
 
   #refused(problem: Refusal): void {
-    this.#go({ name: 'problem', problem, text: refusalText(problem, BUREAU_REFUSALS) });
+    this.go({ name: 'problem', problem, text: refusalText(problem, BUREAU_REFUSALS) });
   }
 
   /** The screen a signed-in clerk starts a customer on. */
   #start(): BureauStep {
-    return this.#state.card.state === 'read' ? { name: 'identity', error: undefined } : { name: 'card' };
+    return this.state.card.state === 'read' ? { name: 'identity', error: undefined } : { name: 'card' };
   }
 
   async signIn(token: string): Promise<void> {
-    if (this.#state.step.name !== 'sign-in') return;
+    if (this.state.step.name !== 'sign-in') return;
     const clerkToken = token.trim();
     if (!clerkToken) {
-      this.#go({ name: 'sign-in', error: U.tokenMissing });
+      this.go({ name: 'sign-in', error: U.tokenMissing });
       return;
     }
     const reply = await callAgent<ClerkView>('POST', '/v1/bureau/clerk', { clerkToken });
-    if (this.#state.step.name !== 'sign-in') return;
+    if (this.state.step.name !== 'sign-in') return;
     if (!reply.ok) {
-      this.#go({ name: 'sign-in', error: refusalText(reply.problem, BUREAU_REFUSALS) });
+      this.go({ name: 'sign-in', error: refusalText(reply.problem, BUREAU_REFUSALS) });
       return;
     }
     this.#token = clerkToken;
-    this.#set({ clerk: reply.result, idNumberText: '' });
-    this.#go(this.#start());
+    this.set({ clerk: reply.result, idNumberText: '' });
+    this.go(this.#start());
     this.#stopIdle?.();
     this.#stopIdle = watchIdle(this.#idleMs, () => this.#idle());
   }
 
   signOut(notice?: Text): void {
-    if (this.#state.step.name === 'working') return;
+    if (this.state.step.name === 'working') return;
     this.#stopIdle?.();
     this.#stopIdle = undefined;
     this.#token = undefined;
-    this.#set({ clerk: undefined, idNumberText: '' });
-    this.#go({ name: 'sign-in', error: notice });
+    this.set({ clerk: undefined, idNumberText: '' });
+    this.go({ name: 'sign-in', error: notice });
   }
 
   /** The clerk left the counter signed in: signed out, unless an operation is under way. */
   #idle(): void {
-    if (this.#state.step.name === 'working') {
+    if (this.state.step.name === 'working') {
       this.#stopIdle = watchIdle(this.#idleMs, () => this.#idle());
       return;
     }
@@ -111,18 +93,13 @@ export class BureauController {
   }
 
   openTab(tab: BureauTab): void {
-    if (this.#state.step.name === 'working') return;
-    this.#set({ tab, idNumberText: '' });
-    if (this.#token !== undefined) this.#go(this.#start());
-  }
-
-  readAgain(): void {
-    const card = this.#state.card;
-    if (card.state === 'failed' || card.state === 'read') this.#cards.read(card.reader);
+    if (this.state.step.name === 'working') return;
+    this.set({ tab, idNumberText: '' });
+    if (this.#token !== undefined) this.go(this.#start());
   }
 
   editIdNumber(idNumberText: string): void {
-    this.#set({ idNumberText });
+    this.set({ idNumberText });
   }
 
   /**
@@ -130,15 +107,15 @@ export class BureauController {
    * operation for the card in the reader, and the counter does it at once.
    */
   async authoriseAndDo(): Promise<void> {
-    const { card, step, tab, idNumberText } = this.#state;
+    const { card, step, tab, idNumberText } = this.state;
     const clerkToken = this.#token;
     if (card.state !== 'read' || step.name !== 'identity' || clerkToken === undefined) return;
     const holderIdNumber = idNumberText.trim().toUpperCase();
     if (!ID_NUMBER.test(holderIdNumber)) {
-      this.#go({ name: 'identity', error: U.idBad });
+      this.go({ name: 'identity', error: U.idBad });
       return;
     }
-    this.#go({ name: 'working' });
+    this.go({ name: 'working' });
     const granted = await callAgent<PinAuthorisationView>('POST', '/v1/bureau/pin-authorisation', {
       reader: card.reader,
       operation: tab,
@@ -151,12 +128,12 @@ export class BureauController {
       operation: tab,
     });
     if (!done.ok) return this.#refused(done.problem);
-    this.#set({ idNumberText: '' });
+    this.set({ idNumberText: '' });
     if (done.result.ok) {
-      this.#go({ name: 'done', authorisation: granted.result, at: new Date().toISOString() });
+      this.go({ name: 'done', authorisation: granted.result, at: new Date().toISOString() });
     } else {
       const code = done.result.code;
-      this.#go({
+      this.go({
         name: 'not-done',
         code,
         text: PIN_COMMAND_CODES[code] ?? { zh: `未能办理（代码 ${code}）`, en: `Not done (code ${code})` },
@@ -167,7 +144,7 @@ export class BureauController {
   /** The next customer, or another try: the function's first screen. */
   next(): void {
     if (this.#token === undefined) return;
-    this.#set({ idNumberText: '' });
-    this.#go(this.#start());
+    this.set({ idNumberText: '' });
+    this.go(this.#start());
   }
 }

@@ -1,7 +1,7 @@
 import type { Refusal } from '../agent-rest.js';
-import type { CardSlot } from '../counter/card-watch.js';
+import { COUNTER_START, type CounterState } from '../counter/state.js';
 import type { Text } from '../i18n.js';
-import type { ClerkView, PinAuthorisationView, ReaderState } from '../protocol.js';
+import type { ClerkView, PinAuthorisationView } from '../protocol.js';
 
 /** F1 unblock a locked PIN, F2 reset a forgotten one: both on the clerk's authorisation. */
 export type BureauTab = 'unblock' | 'reload';
@@ -19,25 +19,17 @@ export type BureauStep =
   | { name: 'not-done'; code: number; text: Text }
   | { name: 'problem'; problem: Refusal; text: Text };
 
-export interface BureauState {
-  connection: 'connecting' | 'online' | 'offline';
-  readers: ReaderState[];
-  card: CardSlot;
+export interface BureauState extends CounterState<BureauStep> {
   tab: BureauTab;
   /** The clerk signed in at this counter; their token is the controller's, never rendered. */
   clerk: ClerkView | undefined;
   idNumberText: string;
-  step: BureauStep;
-  shown: number;
 }
 
 export const INITIAL: BureauState = {
-  connection: 'connecting',
-  readers: [],
-  card: { state: 'empty' },
+  ...COUNTER_START,
   tab: 'unblock',
   clerk: undefined,
   idNumberText: '',
   step: { name: 'sign-in', error: undefined },
-  shown: 0,
 };

@@ -1,8 +1,8 @@
 import { callAgent, type Refusal, type RestReply } from '../agent-rest.js';
 import type { AgentSocket } from '../connection.js';
-import { CardWatch } from '../counter/card-watch.js';
+import type { CardSlot } from '../counter/card-watch.js';
+import { CounterController } from '../counter/controller.js';
 import { refusalText } from '../counter/problem.js';
-import { Flow } from '../flows/flow.js';
 import { fill, type Text } from '../i18n.js';
 import { keypadDigits } from '../kiosk/keypad.js';
 import type {
@@ -63,33 +63,20 @@ export function deskRefusalText(problem: Refusal): Text {
  * the agent's answers. Every request goes to the agent (REST for the steps, socket.io for the
  * settle, whose PIN entry this page then owns and may cancel); the screens render `flow.state`.
  */
-export class DeskController {
-  readonly flow = new Flow<DeskState>(INITIAL);
+export class DeskController extends CounterController<SettleStep, DeskState> {
   readonly #socket: AgentSocket;
-  readonly #cards: CardWatch;
   /** Visits the HIS registered through the agent, by id, for its quotes that follow. */
   readonly #hisVisits = new Map<string, Visit>();
   /** Quotes this page asked for itself: their announcements are not the HIS's. */
   readonly #ownQuotes = new Set<string>();
 
   constructor(socket: AgentSocket) {
+    super(socket, INITIAL);
     this.#socket = socket;
-    this.#cards = new CardWatch(socket, {
-      connection: (connection) => this.#set({ connection }),
-      readers: (readers) => this.#set({ readers }),
-      card: (card) => {
-        this.#set({ card });
-        const step = this.#state.step.name;
-        // A card taken out mid-flow ends the flow (the agent cancels a PIN entry for it itself);
-        // a slip already settled stays for printing.
-        if (card.state === 'empty' && step !== 'settled' && step !== 'problem') this.#go({ name: 'card' });
-        if (card.state === 'read' && step === 'card') this.#go({ name: 'form', error: undefined });
-      },
-    });
     socket.on('pin-required', (prompt) => {
-      const step = this.#state.step;
+      const step = this.state.step;
       if (step.name !== 'pin') return;
-      this.#set({ step: { ...step, prompt, entered: 0, digits: keypadDigits(false) } });
+      this.set({ step: { ...step, prompt, entered: 0, digits: keypadDigits(false) } });
     });
     // The HIS may drive the first steps itself (visit, its bill, pre-settle) through the agent's
     // REST API: the agent announces each to its own page, and the desk takes the quote from there.
@@ -98,32 +85,27 @@ export class DeskController {
       if (event.step === 'quoted') this.#hisQuoted(event.quote);
     });
     socket.on('pin-progress', (progress) => {
-      const step = this.#state.step;
+      const step = this.state.step;
       if (step.name !== 'pin' || step.prompt?.entryId !== progress.entryId) return;
-      this.#set({ step: { ...step, entered: progress.entered } });
+      this.set({ step: { ...step, entered: progress.entered } });
     });
   }
 
-  get #state(): DeskState {
-    return this.flow.state;
-  }
-
-  #set(changes: Partial<DeskState>): void {
-    this.flow.update((s) => ({ ...s, ...changes }));
-  }
-
-  #go(step: SettleStep): void {
-    this.#set({ step, shown: this.#state.shown + 1 });
+  protected cardChanged(card: CardSlot, step: SettleStep['name']): void {
+    // A card taken out mid-flow ends the flow (the agent cancels a PIN entry for it itself);
+    // a slip already settled stays for printing.
+    if (card.state === 'empty' && step !== 'settled' && step !== 'problem') this.go({ name: 'card' });
+    if (card.state === 'read' && step === 'card') this.go({ name: 'form', error: undefined });
   }
 
   #refused(problem: Refusal, back: SettleStep | undefined): void {
-    this.#go({ name: 'problem', problem, text: deskRefusalText(problem), back });
+    this.go({ name: 'problem', problem, text: deskRefusalText(problem), back });
   }
 
   // ---- tabs
 
   openTab(tab: DeskTab): void {
-    this.#set({ tab, notice: undefined, cancelling: undefined });
+    this.set({ tab, notice: undefined, cancelling: undefined });
     if (tab === 'day') void this.loadDay();
     if (tab === 'pending') void this.loadPending();
     if (tab === 'reconciliation') void this.loadReconciliation();
@@ -131,33 +113,28 @@ export class DeskController {
 
   // ---- the settlement flow
 
-  readAgain(): void {
-    const card = this.#state.card;
-    if (card.state === 'failed' || card.state === 'read') this.#cards.read(card.reader);
-  }
-
   editForm(changes: Partial<VisitForm>): void {
-    this.#set({ form: { ...this.#state.form, ...changes } });
+    this.set({ form: { ...this.state.form, ...changes } });
   }
 
   /** Register the visit, send the bill and pre-settle: the slip preview, or what stopped it. */
   async preSettle(): Promise<void> {
-    const { form, card } = this.#state;
+    const { form, card } = this.state;
     if (card.state !== 'read') return;
     if (form.hisVisitNo.trim() === '') {
-      this.#go({ name: 'form', error: D.visitNoMissing });
+      this.go({ name: 'form', error: D.visitNoMissing });
       return;
     }
     const bill = parseBill(form.billText);
     if (!bill.ok) {
-      this.#go({
+      this.go({
         name: 'form',
         error: 'badLine' in bill ? fill(D.billBad, { n: bill.badLine }) : D.billEmpty,
       });
       return;
     }
     const back: SettleStep = { name: 'form', error: undefined };
-    this.#go({ name: 'working', what: D.registering });
+    this.go({ name: 'working', what: D.registering });
     const visit = await callAgent<Visit>('POST', '/v1/settlement/visits', {
       reader: card.reader,
       scheme: form.scheme,
@@ -166,7 +143,7 @@ export class DeskController {
     });
     if (!this.#still('working')) return;
     if (!visit.ok) return this.#refused(visit.problem, back);
-    this.#go({ name: 'working', what: D.uploading });
+    this.go({ name: 'working', what: D.uploading });
     const billed = await callAgent<DeskBillAnswer>(
       'POST',
       `/v1/settlement/visits/${encodeURIComponent(visit.result.visitId)}/lines`,
@@ -179,13 +156,13 @@ export class DeskController {
 
   /** The same visit priced again, with or without the personal account. */
   async useAccount(useAccount: boolean): Promise<void> {
-    const step = this.#state.step;
+    const step = this.state.step;
     if (step.name !== 'quote' || step.priced.useAccount === useAccount) return;
     await this.#quote(step.priced, useAccount, step);
   }
 
   async #quote(priced: Pick<Priced, 'visit' | 'from'>, useAccount: boolean, back: SettleStep): Promise<void> {
-    this.#go({ name: 'working', what: D.quoting });
+    this.go({ name: 'working', what: D.quoting });
     const quote = await callAgent<Quote>(
       'POST',
       `/v1/settlement/visits/${encodeURIComponent(priced.visit.visitId)}/pre-settle`,
@@ -194,7 +171,7 @@ export class DeskController {
     if (!this.#still('working')) return;
     if (!quote.ok) return this.#refused(quote.problem, back);
     this.#ownQuotes.add(quote.result.quoteId);
-    this.#go({ name: 'quote', priced: { ...priced, quote: quote.result, useAccount } });
+    this.go({ name: 'quote', priced: { ...priced, quote: quote.result, useAccount } });
   }
 
   /** The latest visits only: one whose quote never came is forgotten after a while. */
@@ -208,11 +185,11 @@ export class DeskController {
 
   #hisQuoted(quote: Quote): void {
     const visit = this.#hisVisits.get(quote.visitId);
-    const step = this.#state.step.name;
+    const step = this.state.step.name;
     if (!visit || this.#ownQuotes.has(quote.quoteId) || (step !== 'card' && step !== 'form')) return;
     this.#hisVisits.delete(quote.visitId);
-    this.#set({ tab: 'settle' });
-    this.#go({
+    this.set({ tab: 'settle' });
+    this.go({
       name: 'quote',
       // The HIS's choice of the account is not announced; what the breakdown took from it shows it.
       priced: { visit, quote, useAccount: quote.breakdown.acct_pay > 0, from: 'his' },
@@ -221,11 +198,11 @@ export class DeskController {
 
   /** The cardholder's PIN on the pad, the card's proof and the settle, through the socket. */
   settle(): void {
-    const step = this.#state.step;
-    if (step.name !== 'quote' || this.#state.card.state !== 'read') return;
+    const step = this.state.step;
+    if (step.name !== 'quote' || this.state.card.state !== 'read') return;
     const { priced } = step;
-    const reader = this.#state.card.reader;
-    this.#go({ name: 'pin', priced, prompt: undefined, entered: 0, digits: [] });
+    const reader = this.state.card.reader;
+    this.go({ name: 'pin', priced, prompt: undefined, entered: 0, digits: [] });
     this.#socket
       .timeout(SETTLE_ANSWER_MS)
       .emit('settle', { quoteId: priced.quote.quoteId, reader }, (error, reply) => {
@@ -233,7 +210,7 @@ export class DeskController {
         if (error)
           return this.#refused({ code: 'NO_ANSWER', message: '', details: {} }, { name: 'quote', priced });
         if (reply.ok) {
-          this.#go({ name: 'settled', priced, result: reply.result });
+          this.go({ name: 'settled', priced, result: reply.result });
           return;
         }
         // Back to the preview: a wrong PIN leaves the quote good, and from there the clerk can
@@ -243,54 +220,54 @@ export class DeskController {
   }
 
   pressKey(key: KeypadKey): void {
-    if (this.#state.step.name === 'pin') this.#socket.emit('pin-key', key);
+    if (this.state.step.name === 'pin') this.#socket.emit('pin-key', key);
   }
 
   cancelPin(): void {
-    if (this.#state.step.name === 'pin') this.#socket.emit('pin-cancel');
+    if (this.state.step.name === 'pin') this.#socket.emit('pin-cancel');
   }
 
   /** From a problem: back to where it can be put right. */
   back(): void {
-    const step = this.#state.step;
-    if (step.name === 'problem' && step.back) this.#go(step.back);
-    else if (step.name === 'quote') this.#go({ name: 'form', error: undefined });
+    const step = this.state.step;
+    if (step.name === 'problem' && step.back) this.go(step.back);
+    else if (step.name === 'quote') this.go({ name: 'form', error: undefined });
     else this.next();
   }
 
   /** The next patient: the form cleared, the card screen (or the form, with a card already read). */
   next(): void {
-    this.#set({ form: EMPTY_FORM });
-    this.#go(this.#state.card.state === 'read' ? { name: 'form', error: undefined } : { name: 'card' });
+    this.set({ form: EMPTY_FORM });
+    this.go(this.state.card.state === 'read' ? { name: 'form', error: undefined } : { name: 'card' });
   }
 
   #still(name: SettleStep['name']): boolean {
-    return this.#state.step.name === name;
+    return this.state.step.name === name;
   }
 
   // ---- the day's lists
 
   async loadDay(): Promise<void> {
-    this.#set({ day: { state: 'loading' } });
-    this.#set({ day: fetched(await callAgent<DeskDayView>('GET', '/v1/settlement/day')) });
+    this.set({ day: { state: 'loading' } });
+    this.set({ day: fetched(await callAgent<DeskDayView>('GET', '/v1/settlement/day')) });
   }
 
   askCancel(settlementId: string): void {
-    this.#set({ cancelling: { settlementId, working: false }, notice: undefined });
+    this.set({ cancelling: { settlementId, working: false }, notice: undefined });
   }
 
   dropCancel(): void {
-    this.#set({ cancelling: undefined });
+    this.set({ cancelling: undefined });
   }
 
   async confirmCancel(): Promise<void> {
-    const cancelling = this.#state.cancelling;
+    const cancelling = this.state.cancelling;
     if (!cancelling || cancelling.working) return;
-    this.#set({ cancelling: { ...cancelling, working: true } });
+    this.set({ cancelling: { ...cancelling, working: true } });
     const answer = await callAgent<DeskSettlementView>('POST', '/v1/settlement/cancel', {
       settlementId: cancelling.settlementId,
     });
-    this.#set({
+    this.set({
       cancelling: undefined,
       notice: answer.ok
         ? fill(D.cancelled, { id: cancelling.settlementId })
@@ -300,13 +277,13 @@ export class DeskController {
   }
 
   async loadPending(): Promise<void> {
-    this.#set({ pending: { state: 'loading' } });
-    this.#set({ pending: fetched(await callAgent<DeskPendingView>('GET', '/v1/settlement/pending')) });
+    this.set({ pending: { state: 'loading' } });
+    this.set({ pending: fetched(await callAgent<DeskPendingView>('GET', '/v1/settlement/pending')) });
   }
 
   async loadReconciliation(): Promise<void> {
-    this.#set({ reconciliation: { state: 'loading' } });
-    this.#set({
+    this.set({ reconciliation: { state: 'loading' } });
+    this.set({
       reconciliation: fetched(
         await callAgent<DeskReconciliationView>('GET', '/v1/settlement/reconciliation'),
       ),

@@ -1,6 +1,7 @@
 import { useWords } from '../components/language.js';
 import { HolderLine, CardWaitPanel, RefusalNote } from '../counter/card-panel.js';
-import { useKeys, useFirstField } from '../counter/shell.js';
+import { PrintNextActions } from '../counter/outcome.js';
+import { useFirstField, useKeys } from '../counter/shell.js';
 import { C } from '../counter/words.js';
 import { fill } from '../i18n.js';
 import { PinScreen } from '../kiosk/pin.js';
@@ -235,7 +236,6 @@ function SettledPanel(props: {
 }) {
   const { t } = useWords();
   const { desk, step } = props;
-  useKeys({ F8: () => window.print(), Enter: () => desk.next() }, [desk]);
   return (
     <section class="panel" data-screen="settled" aria-labelledby="settled-title">
       <h1 id="settled-title" class="good no-print">
@@ -248,14 +248,7 @@ function SettledPanel(props: {
         breakdown={step.result.settlement.breakdown}
         result={step.result}
       />
-      <div class="counter-actions no-print">
-        <button type="button" class="cbtn secondary" data-action="print" onClick={() => window.print()}>
-          <kbd>F8</kbd> {t(C.print)}
-        </button>
-        <button type="button" class="cbtn primary" onClick={() => desk.next()}>
-          <kbd>Enter</kbd> {t(C.next)}
-        </button>
-      </div>
+      <PrintNextActions onNext={() => desk.next()} />
     </section>
   );
 }

@@ -1,4 +1,5 @@
 import { useWords } from '../components/language.js';
+import { type SlipRow, SlipRows } from '../counter/outcome.js';
 import { chinaTime } from '../counter/time.js';
 import type { Text } from '../i18n.js';
 import { yuan } from '../money.js';
@@ -44,7 +45,7 @@ export function Slip(props: SlipProps) {
   const { t } = useWords();
   const { terminal, visit, breakdown, result } = props;
   const settlement = result?.settlement;
-  const rows: [Text, string][] = [
+  const rows: SlipRow[] = [
     [
       D.institution,
       terminal.institution
@@ -75,14 +76,7 @@ export function Slip(props: SlipProps) {
       aria-labelledby="slip-title"
     >
       <h2 id="slip-title">{t(settlement ? D.slip : D.preSlip)}</h2>
-      <dl class="slip-head">
-        {rows.map(([label, value]) => (
-          <div key={label.en}>
-            <dt>{t(label)}</dt>
-            <dd>{value}</dd>
-          </div>
-        ))}
-      </dl>
+      <SlipRows rows={rows} />
       <div class="slip-money">
         <dl>{COSTS.map(amount)}</dl>
         <dl>{PAYS.map(amount)}</dl>

@@ -1,5 +1,5 @@
 import type { Refusal } from '../agent-rest.js';
-import type { CardSlot } from '../counter/card-watch.js';
+import { COUNTER_START, type CounterState } from '../counter/state.js';
 import type { Text } from '../i18n.js';
 import type {
   DeskDayView,
@@ -9,7 +9,6 @@ import type {
   DeskVisitRequest,
   PinPrompt,
   Quote,
-  ReaderState,
   Visit,
 } from '../protocol.js';
 
@@ -50,15 +49,9 @@ export type Fetched<T> =
   | { state: 'ready'; value: T }
   | { state: 'failed'; problem: Refusal };
 
-export interface DeskState {
-  connection: 'connecting' | 'online' | 'offline';
-  readers: ReaderState[];
-  card: CardSlot;
+export interface DeskState extends CounterState<SettleStep> {
   tab: DeskTab;
   form: VisitForm;
-  step: SettleStep;
-  /** Counts the steps shown, so a new step replaces the old screen whole. */
-  shown: number;
   day: Fetched<DeskDayView> | undefined;
   /** The settlement the clerk is asked to confirm cancelling, and what came of the last cancel. */
   cancelling: { settlementId: string; working: boolean } | undefined;
@@ -68,13 +61,10 @@ export interface DeskState {
 }
 
 export const INITIAL: DeskState = {
-  connection: 'connecting',
-  readers: [],
-  card: { state: 'empty' },
+  ...COUNTER_START,
   tab: 'settle',
   form: EMPTY_FORM,
   step: { name: 'card' },
-  shown: 0,
   day: undefined,
   cancelling: undefined,
   notice: undefined,
