@@ -1,8 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { arqcInputData, cvrFromIad, iadAlgorithm } from '@sscard/card-core';
 import { pension } from '@sscard/registry-protocol';
 import { appendAudit } from '../audit/audit-log.js';
-import { canonicalJson } from '../audit/canonical-json.js';
 import type { Clock } from '../clock.js';
 import { DomainError, conflict, notFound } from '../errors.js';
 import { HsmCommandError, type HsmClient } from '../hsm/hsm-client.js';
@@ -13,6 +12,21 @@ import { cardSubject } from '../registry/subjects.js';
 import { blocking, type RiskChecks } from '../risk/risk-checks.js';
 import { account, balanceOf, post } from '../settlement/ledger.js';
 import { type Queryable, type Store, forUpdate } from '../store/store.js';
+import {
+  type BankTerminal,
+  type DebitAccountRow,
+  type PinCheck,
+  Refusal,
+  debitAccountUnknown,
+  failuresAfter,
+  lockedCounter,
+  pinOutcome,
+  presentedAccount,
+  requestKey,
+  spendCounter,
+  stateChanged,
+  verifyCryptogram,
+} from './card-present.js';
 import { getEntitlement } from './entitlements.js';
 
 type WithdrawalBody = pension.WithdrawalBody;
@@ -22,17 +36,6 @@ type Completion = pension.WithdrawalCompletionAnswer;
 const ARC = pension.AUTHORISATION_RESPONSE_CODES;
 const maskPan = (pan: string) => `${'*'.repeat(pan.length - 4)}${pan.slice(-4)}`;
 export const arcHex = (arc: string) => Buffer.from(arc, 'latin1').toString('hex').toUpperCase();
-
-export interface DebitAccountRow {
-  pan: string;
-  psn: string;
-  card_number: string;
-  last_atc: number | string | null;
-  registered_at: string;
-  pin_pvv: string | null;
-  pin_pvki: number | string | null;
-  pin_failures: number | string;
-}
 
 const BANK_PIN_TRIES = pension.BANK_PIN_TRIES;
 /** The PIN verification key index of the PVVs the service has the HSM make. */
@@ -174,9 +177,6 @@ export async function setDebitAccountPin(
   });
 }
 
-const debitAccountUnknown = () =>
-  new DomainError('DEBIT_ACCOUNT_UNKNOWN', 'no card is registered for this PAN and PSN', 404);
-
 /** The data a PBOC application cryptogram covers, from the terminal's CDOL1 data and the card's AIP, ATC and IAD. */
 function acInputData(cdol1: Buffer, aip: Buffer, atc: Buffer, iad: Buffer): Buffer {
   const field = (from: number, length: number) => cdol1.subarray(from, from + length);
@@ -233,26 +233,9 @@ export function cryptogramData(
   }
 }
 
-/** A refusal that must still commit (an alert raised, a counter spent): thrown after the commit. */
-class Refusal {
-  constructor(readonly error: DomainError) {}
-}
-
 interface Decision {
   arc: string;
   reason: string | null;
-}
-
-/** The HSM's answer on the bank PIN, and the wrong tries in a row before it. */
-export interface PinCheck {
-  verified: boolean;
-  failures: number;
-}
-
-/** What a PIN check does to the wrong tries: a blocked PIN stays blocked, a right one clears them. */
-export function failuresAfter(pin: PinCheck): number {
-  if (pin.failures >= BANK_PIN_TRIES) return pin.failures;
-  return pin.verified ? 0 : pin.failures + 1;
 }
 
 /**
@@ -285,11 +268,6 @@ async function decide(
   if (e?.frozenAt) return { arc: ARC.restrictedCard, reason: 'pension use frozen', balance };
   if (balance < amount) return { arc: ARC.insufficientFunds, reason: 'balance insufficient', balance };
   return { arc: ARC.approved, reason: null, balance };
-}
-
-export interface BankTerminal {
-  terminalId: string;
-  region: string;
 }
 
 /**
@@ -352,34 +330,19 @@ export async function authoriseWithdrawal(
   idempotencyKey: string,
   body: WithdrawalBody,
 ): Promise<Authorisation> {
-  const key = {
-    terminalId: terminal.terminalId,
-    key: idempotencyKey,
-    requestHash: createHash('sha256')
-      .update(canonicalJson({ op: 'withdrawal', ...body, cdol1: body.cdol1.toUpperCase() }))
-      .digest('hex'),
-  };
+  const key = requestKey(terminal, idempotencyKey, 'withdrawal', body);
   const earlier = await storedResult<Authorisation>(store, key);
   if (earlier) return { ...earlier, replayed: true };
-  const { data, algorithm } = cryptogramData(body, {
+  const cryptogram = cryptogramData(body, {
     amount: body.amount,
     type: 0x01,
     name: 'cash withdrawal',
   });
-  const debit = await store.get<DebitAccountRow>('SELECT * FROM debit_accounts WHERE pan = ? AND psn = ?', [
-    body.pan,
-    body.psn,
-  ]);
-  if (!debit) throw debitAccountUnknown();
-  if (debit.pin_pvv === null) {
-    throw new DomainError(
-      'BANK_PIN_NOT_SET',
-      'the debit account has no bank PIN; the issuer sets one before withdrawals',
-      409,
-    );
-  }
-  const card = await getCard(store, debit.card_number);
-  if (!card) throw notFound('card');
+  const { debit, card } = await presentedAccount(
+    store,
+    body,
+    'the debit account has no bank PIN; the issuer sets one before withdrawals',
+  );
   const atc = Number.parseInt(body.atc, 16);
   const actor: Actor = { kind: 'terminal', id: terminal.terminalId, type: 'bank', region: terminal.region };
   const pinVerified = await bankPinVerified(store, clock, hsm, actor, body, debit);
@@ -391,15 +354,7 @@ export async function authoriseWithdrawal(
     { verified: pinVerified, failures: Number(debit.pin_failures) },
     false,
   );
-  const verified = await hsm.verifyArqc({
-    algorithm,
-    pan: body.pan,
-    psn: body.psn,
-    atc: body.atc,
-    data: data.toString('hex'),
-    arqc: body.arqc,
-    arc: arcHex(first.arc),
-  });
+  const verified = await verifyCryptogram(hsm, body, cryptogram, arcHex(first.arc));
   const result = await store.transaction(async (tx): Promise<Authorisation | Refusal> => {
     await lockIdempotencyKey(tx, key);
     const stored = await storedResult<Authorisation>(tx, key);
@@ -418,39 +373,17 @@ export async function authoriseWithdrawal(
         result,
         details: { amount: body.amount, atc, ...details },
       });
-    if (!verified.verified) {
-      await audit('refused', { reason: 'ARQC_INVALID' });
-      return new Refusal(new DomainError('ARQC_INVALID', 'the card’s cryptogram did not verify', 403));
-    }
-    const account_ = await tx.get<DebitAccountRow>(
-      `SELECT * FROM debit_accounts WHERE pan = ?${forUpdate(tx.dialect)}`,
-      [body.pan],
-    );
-    const lastAtc =
-      account_?.last_atc === null || account_?.last_atc === undefined ? -1 : Number(account_.last_atc);
-    if (atc <= lastAtc) {
-      await audit('refused', { reason: 'ATC_REPLAYED', lastAtc });
-      return new Refusal(
-        new DomainError('ATC_REPLAYED', 'the card has used this transaction counter before', 409, {
-          atc,
-          lastAtc,
-        }),
-      );
-    }
+    const locked = await lockedCounter(tx, body.pan, atc, verified, audit);
+    if (locked instanceof Refusal) return locked;
+    const account_ = locked.account;
     if (!account_ || account_.pin_pvv !== debit.pin_pvv) {
       // A new PIN was set while the HSM checked the old one.
-      return new Refusal(
-        new DomainError(
-          'WITHDRAWAL_STATE_CHANGED',
-          'the account changed while the cryptogram was checked; send again',
-          409,
-        ),
-      );
+      return stateChanged();
     }
     const pin: PinCheck = { verified: pinVerified, failures: Number(account_.pin_failures) };
     const pinFailures = failuresAfter(pin);
     const pinTriesLeft = Math.max(0, BANK_PIN_TRIES - pinFailures);
-    const pinOutcome = pin.failures >= BANK_PIN_TRIES ? 'blocked' : pin.verified ? 'verified' : 'wrong';
+    const outcome = pinOutcome(pin);
     const current = (await getCard(tx, card.cardNumber)) ?? card;
     const now = clock().toISOString();
     const alerts = await risk.onCardPresent(tx, {
@@ -467,7 +400,7 @@ export async function authoriseWithdrawal(
     // declined anyway (a card in loss is not active) is answered with the decline for the card.
     const block = blocking(alerts);
     if (block && decision.arc === ARC.approved) {
-      await audit('refused', { reason: 'RISK_BLOCKED', ruleCode: block.ruleCode, pin: pinOutcome });
+      await audit('refused', { reason: 'RISK_BLOCKED', ruleCode: block.ruleCode, pin: outcome });
       return new Refusal(
         new DomainError('RISK_BLOCKED', block.words, 403, {
           alertId: block.alertId,
@@ -475,20 +408,8 @@ export async function authoriseWithdrawal(
         }),
       );
     }
-    if (decision.arc !== first.arc) {
-      return new Refusal(
-        new DomainError(
-          'WITHDRAWAL_STATE_CHANGED',
-          'the account changed while the cryptogram was checked; send again',
-          409,
-        ),
-      );
-    }
-    await tx.run('UPDATE debit_accounts SET last_atc = ?, pin_failures = ? WHERE pan = ?', [
-      atc,
-      pinFailures,
-      body.pan,
-    ]);
+    if (decision.arc !== first.arc) return stateChanged();
+    await spendCounter(tx, body.pan, atc, pinFailures);
     const withdrawalId = randomUUID();
     const approved = decision.arc === ARC.approved;
     const txnId = approved ? `withdrawal:${withdrawalId}` : null;
@@ -521,7 +442,7 @@ export async function authoriseWithdrawal(
         txnId,
         now,
         body.psn,
-        algorithm,
+        cryptogram.algorithm,
         body.cdol1.toUpperCase(),
         body.aip.toUpperCase(),
       ],
@@ -529,7 +450,7 @@ export async function authoriseWithdrawal(
     await audit('ok', {
       withdrawalId,
       arc: decision.arc,
-      pin: pinOutcome,
+      pin: outcome,
       pinTriesLeft,
       ...(decision.reason ? { declined: decision.reason } : {}),
     });
@@ -537,7 +458,7 @@ export async function authoriseWithdrawal(
       withdrawalId,
       approved,
       arc: decision.arc,
-      arpc: verified.arpc,
+      arpc: locked.arpc,
       amount: body.amount,
       balance: await balanceOf(tx, account.card(card.personNo)),
       authorisedAt: now,
