@@ -39,7 +39,7 @@ import { formatRecords, parseCardInfo, parseRecordAddresses } from '../ministry/
 import type { HsmSteps } from '../ministry/hsm-steps.js';
 import type { PinFlow, PinOperation } from './pin-flow.js';
 import { CitizenServices } from './citizen-services.js';
-import { ApiProblem } from './problem.js';
+import { ApiProblem, requireGenuine } from './problem.js';
 import { terminalMode } from './terminal-mode.js';
 
 export interface CardActionsOptions {
@@ -239,16 +239,7 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
         ? { verify: true, proveCardPresence: true }
         : { reader, verify: true, proveCardPresence: true },
     );
-    if (read.verification && !read.verification.genuine) {
-      throw new ApiProblem(
-        422,
-        'CARD_NOT_GENUINE',
-        'the card failed verification; its PIN is not reset here',
-        {
-          failed: read.verification.failed.map((f) => f.check),
-        },
-      );
-    }
+    requireGenuine(read.verification, 'its PIN is not reset here');
     const proof = read.cardPresentProof;
     if (!proof) {
       throw new ApiProblem(
@@ -567,16 +558,7 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
       );
     }
     const read = await card.readCard({ reader, verify: true, proveCardPresence: true });
-    if (read.verification && !read.verification.genuine) {
-      throw new ApiProblem(
-        422,
-        'CARD_NOT_GENUINE',
-        'the card failed verification; it cannot be reported here',
-        {
-          failed: read.verification.failed.map((f) => f.check),
-        },
-      );
-    }
+    requireGenuine(read.verification, 'it cannot be reported here');
     // A card swapped between the read and the check above would have cleared the record.
     if (this.#verified.get(reader) !== verified || read.atr !== verified.atr) {
       throw new ApiProblem(

@@ -31,7 +31,7 @@ import { isRegistryError } from '../registry/errors.js';
 import type { RegistryLink } from '../registry/registry-link.js';
 import type { ReaderSource } from './agent-actions.js';
 import type { PinFlow } from './pin-flow.js';
-import { ApiProblem } from './problem.js';
+import { ApiProblem, requireGenuine } from './problem.js';
 import { terminalMode } from './terminal-mode.js';
 
 export interface DeskActionEvents {
@@ -90,16 +90,7 @@ export class DeskActions extends EventEmitter<DeskActionEvents> {
     const { card, registry } = this.#options;
     // The card number comes from the card, checked genuine; never from the caller.
     const read = await card.readCard({ ...(request.reader ? { reader: request.reader } : {}), verify: true });
-    if (read.verification && !read.verification.genuine) {
-      throw new ApiProblem(
-        422,
-        'CARD_NOT_GENUINE',
-        'the card failed verification; it cannot be settled here',
-        {
-          failed: read.verification.failed.map((f) => f.check),
-        },
-      );
-    }
+    requireGenuine(read.verification, 'it cannot be settled here');
     const visit = await registry.settlement((r) =>
       r.register({
         cardNumber: read.info.cardNumber,

@@ -6,6 +6,7 @@ import { PsamError } from '../apps/psam.js';
 import { PinEntryError, PinPadError } from '../pinpad/errors.js';
 import { ReaderError, type ReaderErrorCode } from '../readers/errors.js';
 import { RegistryError, type RegistryErrorCode } from '../registry/errors.js';
+import type { VerificationReport } from '../verification/types.js';
 
 /** The body of every error answer (agent-protocol): a stable code, a sentence for a person, details. */
 export type { Problem };
@@ -23,6 +24,18 @@ export class ApiProblem extends SscardError {
   ) {
     super(code, message, details);
     this.status = status;
+  }
+}
+
+/**
+ * Refuses a card that failed its verification (read with `verify: true`), naming the checks that
+ * failed; `refusal` says what is not done with it here.
+ */
+export function requireGenuine(verification: VerificationReport | undefined, refusal: string): void {
+  if (verification && !verification.genuine) {
+    throw new ApiProblem(422, 'CARD_NOT_GENUINE', `the card failed verification; ${refusal}`, {
+      failed: verification.failed.map((f) => f.check),
+    });
   }
 }
 
