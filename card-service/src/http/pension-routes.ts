@@ -23,12 +23,19 @@ import {
   setDebitAccountPin,
 } from '../pension/withdrawal.js';
 import { enquireBalance } from '../pension/balance-enquiry.js';
+import type { BankTerminal } from '../pension/card-present.js';
 import { citizenSummary } from '../pension/citizen-summary.js';
 import { reconcileWithdrawals } from '../pension/withdrawal-reconciliation.js';
-import type { Services } from './context.js';
+import type { RouteContext, Services } from './context.js';
 import type { Handlers } from './handler.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
 import { bankCounterOf, terminalOf } from './terminal-caller.js';
+
+/** The calling bank counter as the pension's bank operations know it. */
+function bankTerminalOf(ctx: Pick<RouteContext, 'principal'>): BankTerminal {
+  const t = bankCounterOf(ctx);
+  return { terminalId: t.terminalId, region: t.region };
+}
 
 type PensionOperation = (typeof pension.pensionRoutes)[number]['operationId'];
 
@@ -141,50 +148,34 @@ export function pensionHandlers(svc: Services): Pick<Handlers, PensionOperation>
       }),
     },
     enquireBalance: {
-      handle: async (ctx) => {
-        const t = bankCounterOf(ctx);
-        return {
-          body: await enquireBalance(
-            svc.store,
-            svc.clock,
-            svc.hsm,
-            { terminalId: t.terminalId, region: t.region },
-            idempotencyKeyOf(ctx),
-            ctx.body,
-          ),
-        };
-      },
+      handle: async (ctx) => ({
+        body: await enquireBalance(
+          svc.store,
+          svc.clock,
+          svc.hsm,
+          bankTerminalOf(ctx),
+          idempotencyKeyOf(ctx),
+          ctx.body,
+        ),
+      }),
     },
     authoriseWithdrawal: {
-      handle: async (ctx) => {
-        const t = bankCounterOf(ctx);
-        const key = idempotencyKeyOf(ctx);
-        return {
-          body: await authoriseWithdrawal(
-            svc.store,
-            svc.clock,
-            svc.hsm,
-            svc.risk,
-            { terminalId: t.terminalId, region: t.region },
-            key,
-            ctx.body,
-          ),
-        };
-      },
+      handle: async (ctx) => ({
+        body: await authoriseWithdrawal(
+          svc.store,
+          svc.clock,
+          svc.hsm,
+          svc.risk,
+          bankTerminalOf(ctx),
+          idempotencyKeyOf(ctx),
+          ctx.body,
+        ),
+      }),
     },
     completeWithdrawal: {
-      handle: async (ctx) => {
-        const t = bankCounterOf(ctx);
-        return {
-          body: await completeWithdrawal(
-            svc.store,
-            svc.clock,
-            svc.hsm,
-            { terminalId: t.terminalId, region: t.region },
-            ctx.body,
-          ),
-        };
-      },
+      handle: async (ctx) => ({
+        body: await completeWithdrawal(svc.store, svc.clock, svc.hsm, bankTerminalOf(ctx), ctx.body),
+      }),
     },
     reconcileWithdrawals: {
       handle: async (ctx) => ({ body: await reconcileWithdrawals(svc.store, ctx.body) }),
