@@ -8,6 +8,7 @@ import { account, balanceOf } from '../settlement/ledger.js';
 import type { Store } from '../store/store.js';
 import { getEntitlement, readPayments } from './entitlements.js';
 import { readForProvenCard } from './proven-card.js';
+import { pensionView } from './statement.js';
 
 /** China Standard Time, the calendar the holder's year and months are counted in. */
 const CHINA_OFFSET_MS = 8 * 3_600_000;
@@ -42,11 +43,7 @@ export async function citizenSummary(
       asOf: now.toISOString(),
       pension: e
         ? {
-            monthlyAmount: e.monthlyAmount,
-            status: e.status,
-            paidThrough: e.paidThrough,
-            certifiedUntil: e.certifiedUntil,
-            frozen: e.frozenAt !== null,
+            ...pensionView(e),
             yearTotal: payments.filter((p) => p.runMonth.startsWith(year)).reduce((s, p) => s + p.amount, 0),
             payments,
           }

@@ -8,16 +8,29 @@ import type { Queryable, Store } from '../store/store.js';
 import { getEntitlement, readPayments } from './entitlements.js';
 import { readForProvenCard } from './proven-card.js';
 
+/** What a holder is shown of their pension entitlement. */
+export interface PensionView {
+  monthlyAmount: number;
+  status: pension.PensionStatus;
+  paidThrough: string | null;
+  certifiedUntil: string;
+  frozen: boolean;
+}
+
+export function pensionView(e: pension.PensionEntitlement): PensionView {
+  return {
+    monthlyAmount: e.monthlyAmount,
+    status: e.status,
+    paidThrough: e.paidThrough,
+    certifiedUntil: e.certifiedUntil,
+    frozen: e.frozenAt !== null,
+  };
+}
+
 type Statement = {
   cardNumber: string;
   cardAccountBalance: number;
-  pension: {
-    monthlyAmount: number;
-    status: pension.PensionStatus;
-    paidThrough: string | null;
-    certifiedUntil: string;
-    frozen: boolean;
-  } | null;
+  pension: PensionView | null;
   payments: pension.PensionPayment[];
 };
 
@@ -53,15 +66,7 @@ export async function statementOf(
   return {
     cardNumber: card.cardNumber,
     cardAccountBalance: await balanceOf(q, account.card(card.personNo)),
-    pension: e
-      ? {
-          monthlyAmount: e.monthlyAmount,
-          status: e.status,
-          paidThrough: e.paidThrough,
-          certifiedUntil: e.certifiedUntil,
-          frozen: e.frozenAt !== null,
-        }
-      : null,
+    pension: e ? pensionView(e) : null,
     payments: await readPayments(q, card.personNo, 24),
   };
 }
