@@ -11,6 +11,7 @@ import { createLogger } from '@sscard/log';
 import { type Pcscd, type PtyPair, startPtyPair, waitFor } from '@sscard/test-harness';
 import { AgentConfigSchema } from '@sscard/terminal-agent/config/schema';
 import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
+import { agentPost } from './agent-post.js';
 import type { RegistryUnderTest } from './registry-fixture.js';
 
 /**
@@ -63,14 +64,7 @@ export async function startBankCounter(options: {
   return {
     agent,
     slot,
-    async post(path, body) {
-      const res = await fetch(`${base}${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    },
+    post: agentPost(base, token),
     async stop() {
       slot.close();
       await agent.stop();

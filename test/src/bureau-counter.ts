@@ -10,6 +10,7 @@ import { createLogger } from '@sscard/log';
 import { type Pcscd, waitFor } from '@sscard/test-harness';
 import { AgentConfigSchema } from '@sscard/terminal-agent/config/schema';
 import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
+import { agentPost } from './agent-post.js';
 import type { RegistryUnderTest } from './registry-fixture.js';
 
 /**
@@ -67,14 +68,7 @@ export async function startBureauCounter(options: {
     slot,
     psamSlot,
     base,
-    async post(path, body) {
-      const res = await fetch(`${base}${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    },
+    post: agentPost(base, token),
     async stop() {
       slot.close();
       psamSlot.close();
