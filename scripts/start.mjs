@@ -396,6 +396,15 @@ async function main() {
   if (published.length > 0) say(`settlement policies published: ${published.join(', ')}`);
   const { month } = await runThisMonthsPensions(api);
 
+  /** A counter with a reader of its own and the PIN pad that faces the person at it. */
+  const pinPadCounter = (counter) => ({
+    readers: { card: readers[counter], only: [readers[counter]] },
+    pin: {
+      entry: 'pinpad',
+      pinpad: { profile: 'sscard-serial-pinpad', path: padPath(counter) },
+      timeoutMs: 60_000,
+    },
+  });
   const agentConfigs = {
     kiosk: {
       readers: {
@@ -410,23 +419,9 @@ async function main() {
       pin: { entry: 'keypad' },
     },
     // A desk's patient types the card PIN on the PIN pad that faces them.
-    desk: {
-      readers: { card: readers.desk, only: [readers.desk] },
-      pin: {
-        entry: 'pinpad',
-        pinpad: { profile: 'sscard-serial-pinpad', path: padPath('desk') },
-        timeoutMs: 60_000,
-      },
-    },
+    desk: pinPadCounter('desk'),
     // A bank takes PINs on its PIN pad only; the bank PIN leaves the pad enciphered.
-    bank: {
-      readers: { card: readers.bank, only: [readers.bank] },
-      pin: {
-        entry: 'pinpad',
-        pinpad: { profile: 'sscard-serial-pinpad', path: padPath('bank') },
-        timeoutMs: 60_000,
-      },
-    },
+    bank: pinPadCounter('bank'),
     // The bureau counter takes no PIN: it unblocks or resets one, card-service's HSM making the
     // command's MAC (it has no PSAM).
     bureau: {
