@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { internalAuthCryptogram, makeCitizenId, parseCardIdCode, ssseCardKey } from '@sscard/card-core';
+import { makeCitizenId } from '@sscard/card-core';
 import { manualClock } from '../clock.js';
 import {
+  cardPresentProof,
   type IssuedCardData,
   issueActiveCard,
   type TestService,
@@ -46,17 +47,7 @@ forEachEngine("a clerk's authorisation of a PIN reload or unblock", ({ freshUrl,
     });
 
   /** The card in the counter's reader answers a fresh challenge. */
-  async function proof(c: IssuedCardData, identity = counter) {
-    const ch = await t.call('POST', '/v1/challenges', { identity, body: { cardIdCode: c.cardIdCode } });
-    assert.equal(ch.status, 201, JSON.stringify(ch.body));
-    const key = ssseCardKey(
-      c.algorithm,
-      t.keys.internalAuth[c.algorithm],
-      parseCardIdCode(c.cardIdCode).bytes,
-    );
-    const cryptogram = internalAuthCryptogram(c.algorithm, key, Buffer.from(ch.body.challenge, 'hex'));
-    return { challengeId: ch.body.challengeId as string, cryptogram: cryptogram.toString('hex') };
-  }
+  const proof = (c: IssuedCardData, identity = counter) => cardPresentProof(t, c, identity);
 
   async function authorise(
     c: IssuedCardData,

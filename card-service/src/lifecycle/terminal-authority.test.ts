@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { internalAuthCryptogram, makeCitizenId, parseCardIdCode, ssseCardKey } from '@sscard/card-core';
+import { makeCitizenId } from '@sscard/card-core';
 import { listAudit } from '../audit/audit-log.js';
 import { manualClock } from '../clock.js';
 import {
+  cardPresentProof,
   type IssuedCardData,
   type TestService,
   type TlsIdentity,
@@ -55,18 +56,7 @@ forEachEngine('terminal authority over card events', ({ engine, freshUrl, dataDi
       startDate: '2010-01-01',
     });
 
-  /** A fresh challenge for the card, answered as the card in the terminal's reader answers it. */
-  async function proofFor(c: IssuedCardData, identity: TlsIdentity) {
-    const ch = await t.call('POST', '/v1/challenges', { identity, body: { cardIdCode: c.cardIdCode } });
-    assert.equal(ch.status, 201, JSON.stringify(ch.body));
-    const key = ssseCardKey(
-      c.algorithm,
-      t.keys.internalAuth[c.algorithm],
-      parseCardIdCode(c.cardIdCode).bytes,
-    );
-    const cryptogram = internalAuthCryptogram(c.algorithm, key, Buffer.from(ch.body.challenge, 'hex'));
-    return { challengeId: ch.body.challengeId as string, cryptogram: cryptogram.toString('hex') };
-  }
+  const proofFor = (c: IssuedCardData, identity: TlsIdentity) => cardPresentProof(t, c, identity);
 
   const reportLost = (
     identity: TlsIdentity,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { type Agent, request } from 'node:https';
 import forge from 'node-forge';
+import { internalAuthCryptogram, parseCardIdCode, ssseCardKey } from '@sscard/card-core';
 import type { Clock } from '../clock.js';
 import { type ServiceConfigInput, isPostgresUrl, loadConfig } from '../config.js';
 import { type TestHsm, startTestHsm } from './hsm-fixture.js';
@@ -82,6 +83,19 @@ export async function issueActiveCard(
     generation,
   );
   return { ...issued, ssn: holder.ssn, name: holder.name };
+}
+
+/** A fresh challenge for the card, answered as the card in the terminal's reader answers it. */
+export async function cardPresentProof(
+  t: TestService,
+  c: IssuedCardData,
+  identity: TlsIdentity,
+): Promise<{ challengeId: string; cryptogram: string }> {
+  const ch = await t.call('POST', '/v1/challenges', { identity, body: { cardIdCode: c.cardIdCode } });
+  assert.equal(ch.status, 201, JSON.stringify(ch.body));
+  const key = ssseCardKey(c.algorithm, t.keys.internalAuth[c.algorithm], parseCardIdCode(c.cardIdCode).bytes);
+  const cryptogram = internalAuthCryptogram(c.algorithm, key, Buffer.from(ch.body.challenge, 'hex'));
+  return { challengeId: ch.body.challengeId as string, cryptogram: cryptogram.toString('hex') };
 }
 
 /** Registers the holder as given, issues them a card and activates it, as the operator, asserting each step. */
