@@ -21,7 +21,7 @@ import {
   startBankCounter,
   startBankPinPad,
 } from './bank-counter.js';
-import { assertAccessible, keepScreenshot, SCREEN_SHAPES } from './browser-artifacts.js';
+import { assertAccessible, keepScreenshot, SCREEN_SHAPES, shapedContext } from './browser-artifacts.js';
 import { UI_DIR } from './kiosk-fixture.js';
 import { citizenId, type RegistryUnderTest, seedActiveCard, startRegistry } from './registry-fixture.js';
 
@@ -120,11 +120,7 @@ describe('the bank counter screens in Chromium against the agent, card-service, 
   let expected = MONTHLY;
   for (const shape of SCREEN_SHAPES) {
     it(`pays out a pension withdrawal at a ${shape.name} counter, the bank PIN on the pad`, async () => {
-      const context = await browser.newContext({
-        viewport: { width: shape.width, height: shape.height },
-        locale: 'zh-CN',
-        bypassCSP: true,
-      });
+      const context = await shapedContext(browser, shape);
       const page = await context.newPage();
       try {
         await page.goto(base);

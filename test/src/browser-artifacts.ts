@@ -3,7 +3,7 @@ import { readFile, mkdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { repoRoot } from '@sscard/test-harness';
-import type { Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 /**
  * What the browser tests keep for a person to look at: screenshots of the main screens (and the
@@ -16,6 +16,21 @@ export const SCREEN_SHAPES = [
   { name: 'landscape', width: 1920, height: 1080 },
   { name: 'portrait', width: 1080, height: 1920 },
 ] as const;
+
+/**
+ * A browser context of one screen shape, in Chinese; the page's content security policy is
+ * bypassed so that axe-core can be injected for the accessibility checks.
+ */
+export function shapedContext(
+  browser: Browser,
+  shape: (typeof SCREEN_SHAPES)[number],
+): Promise<BrowserContext> {
+  return browser.newContext({
+    viewport: { width: shape.width, height: shape.height },
+    locale: 'zh-CN',
+    bypassCSP: true,
+  });
+}
 
 export async function keepScreenshot(page: Page, name: string): Promise<string> {
   await mkdir(ARTIFACTS_DIR, { recursive: true });

@@ -13,7 +13,7 @@ import { CardWithFaults } from '@sscard/card-emulator/faults';
 import type { VirtualCard } from '@sscard/card-emulator/virtual-card';
 import { launchChromium, type Pcscd, startPcscd, tempDir, waitFor } from '@sscard/test-harness';
 import type { Browser, Page } from 'playwright-core';
-import { assertAccessible, keepScreenshot, SCREEN_SHAPES } from './browser-artifacts.js';
+import { assertAccessible, keepScreenshot, SCREEN_SHAPES, shapedContext } from './browser-artifacts.js';
 import { type BureauCounter, blockPin, clerkToken, startBureauCounter, verify } from './bureau-counter.js';
 import { UI_DIR } from './kiosk-fixture.js';
 import {
@@ -91,11 +91,7 @@ describe('the bureau counter screens in Chromium against the agent, card-service
     const unblock = shape.name === 'landscape';
     it(`${unblock ? 'unblocks a locked PIN' : 'resets a forgotten PIN'} at a ${shape.name} counter on the clerk’s authorisation`, async () => {
       if (unblock) blockPin(card);
-      const context = await browser.newContext({
-        viewport: { width: shape.width, height: shape.height },
-        locale: 'zh-CN',
-        bypassCSP: true,
-      });
+      const context = await shapedContext(browser, shape);
       const page = await context.newPage();
       try {
         await page.goto(counter.base);

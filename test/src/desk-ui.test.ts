@@ -26,7 +26,13 @@ import {
 import { AgentConfigSchema } from '@sscard/terminal-agent/config/schema';
 import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
 import type { Browser, Page } from 'playwright-core';
-import { assertAccessible, keepPdf, keepScreenshot, SCREEN_SHAPES } from './browser-artifacts.js';
+import {
+  assertAccessible,
+  keepPdf,
+  keepScreenshot,
+  SCREEN_SHAPES,
+  shapedContext,
+} from './browser-artifacts.js';
 import { assignDesk, deskBill, insuredCard, ledgerBalances, setUpDeskWorld } from './desk-fixture.js';
 import { quietLog, UI_DIR } from './kiosk-fixture.js';
 import { type RegistryUnderTest, type SeededCard, startRegistry } from './registry-fixture.js';
@@ -129,11 +135,7 @@ describe('the hospital desk screens in Chromium against the agent, card-service,
     it(`settles an outpatient bill at a ${shape.name} desk (${shape.name === 'landscape' ? 'typed' : 'from the HIS'}), keyboard only, and prints the slip`, async () => {
       const patient = await insuredCard(registry, 12000);
       const pin = (patient.document as { pin: { value: string } }).pin.value;
-      const context = await browser.newContext({
-        viewport: { width: shape.width, height: shape.height },
-        locale: 'zh-CN',
-        bypassCSP: true,
-      });
+      const context = await shapedContext(browser, shape);
       const page = await context.newPage();
       try {
         await page.goto(base);

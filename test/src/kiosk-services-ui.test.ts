@@ -19,7 +19,13 @@ import { AgentConfigSchema } from '@sscard/terminal-agent/config/schema';
 import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
 import { loadOrEnrol, openTerminalRegistry } from '@sscard/terminal-agent/registry/index';
 import type { Browser, Page } from 'playwright-core';
-import { assertAccessible, keepPdf, keepScreenshot, SCREEN_SHAPES } from './browser-artifacts.js';
+import {
+  assertAccessible,
+  keepPdf,
+  keepScreenshot,
+  SCREEN_SHAPES,
+  shapedContext,
+} from './browser-artifacts.js';
 import { assignDesk, deskBill, setUpDeskWorld } from './desk-fixture.js';
 import { quietLog, typeOnKeypad, UI_DIR } from './kiosk-fixture.js';
 import {
@@ -228,11 +234,7 @@ describe('the citizen kiosk in Chromium against card-service, the agent and the 
     // Whatever the last test left, each starts with the reader empty.
     if (cardIn()) await takeOut();
     // axe-core is injected into the page, which the page's own policy would refuse.
-    const context = await browser.newContext({
-      viewport: { width: shape.width, height: shape.height },
-      locale: 'zh-CN',
-      bypassCSP: true,
-    });
+    const context = await shapedContext(browser, shape);
     const page = await context.newPage();
     audio.length = 0;
     page.on('response', (r) => {
