@@ -40,6 +40,7 @@ import type { HsmSteps } from '../ministry/hsm-steps.js';
 import type { PinFlow, PinOperation } from './pin-flow.js';
 import { CitizenServices } from './citizen-services.js';
 import { ApiProblem, requireGenuine } from './problem.js';
+import { BankPinEntry, maskPan } from './bank-pin.js';
 import { terminalMode } from './terminal-mode.js';
 
 export interface CardActionsOptions {
@@ -637,7 +638,7 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
         format: request.format,
         pinBlock: block.toString('hex').toUpperCase(),
       });
-      const shown = `${'*'.repeat(pan.length - 4)}${pan.slice(-4)}`;
+      const shown = maskPan(pan);
       log.info('bank PIN block', { pan: shown, format: request.format });
       return { pan: shown, pinBlock: translated.pinBlock, format: 0 };
     } finally {
@@ -663,15 +664,13 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
     const { card, registry, pin: pinPad, log } = this.#options;
     this.#bankCounterOnly('withdrawals are made at bank terminals only');
     const reader = request.reader ?? this.#cardReader();
-    const pinFormat = request.pinFormat ?? 0;
-    let pan = '';
-    let pinBlock: Buffer | undefined;
+    const bankPin = new BankPinEntry(pinPad, request.pinFormat ?? 0);
     let outcome: AuthorisationOutcome | undefined;
     const view = (status: BankWithdrawalView['status']): BankWithdrawalView => {
       const authorised = outcome?.kind === 'authorised' ? outcome.authorisation : undefined;
       return {
         status,
-        pan: `${'*'.repeat(pan.length - 4)}${pan.slice(-4)}`,
+        pan: maskPan(bankPin.pan),
         amount: request.amount,
         withdrawalId: authorised?.withdrawalId ?? null,
         arc: authorised?.arc ?? null,
@@ -700,13 +699,10 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
       ended = await card.debitWithdrawal(
         { reader, amount: request.amount },
         {
-          cardholder: async (read) => {
-            pan = read;
-            pinBlock = await pinPad.encipheredPinBlock({ pan, format: pinFormat });
-          },
+          cardholder: bankPin.cardholder,
           online: async (cryptogram) => {
             outcome = await registry.withdrawals((w) =>
-              w.authorise({ ...cryptogram, pinFormat, pinBlock: pinBlock!.toString('hex').toUpperCase() }),
+              w.authorise({ ...cryptogram, pinFormat: bankPin.format, pinBlock: bankPin.hex() }),
             );
             if (outcome.kind === 'reversed') {
               throw new ApiProblem(
@@ -731,7 +727,7 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
       }
       throw e;
     } finally {
-      if (pinBlock) wipe(pinBlock);
+      bankPin.wipe();
     }
     if (!ended.second || outcome?.kind !== 'authorised') return view('declined_by_card');
     const second = {
@@ -773,32 +769,27 @@ export class CardActions extends EventEmitter<AgentActionEvents> implements Agen
     const { card, registry, pin: pinPad, log } = this.#options;
     this.#bankCounterOnly('balance enquiries are made at bank terminals only');
     const reader = request.reader ?? this.#cardReader();
-    const pinFormat = request.pinFormat ?? 0;
-    let pan = '';
-    let pinBlock: Buffer | undefined;
+    const bankPin = new BankPinEntry(pinPad, request.pinFormat ?? 0);
     let answer: BalanceEnquiryAnswer | undefined;
     try {
       await card.debitBalanceEnquiry(
         { reader },
         {
-          cardholder: async (read) => {
-            pan = read;
-            pinBlock = await pinPad.encipheredPinBlock({ pan, format: pinFormat });
-          },
+          cardholder: bankPin.cardholder,
           online: async ({ amount: _, ...cryptogram }) => {
             answer = await registry.enquireBalance({
               ...cryptogram,
-              pinFormat,
-              pinBlock: pinBlock!.toString('hex').toUpperCase(),
+              pinFormat: bankPin.format,
+              pinBlock: bankPin.hex(),
             });
             return answer;
           },
         },
       );
     } finally {
-      if (pinBlock) wipe(pinBlock);
+      bankPin.wipe();
     }
-    const shown = `${'*'.repeat(pan.length - 4)}${pan.slice(-4)}`;
+    const shown = maskPan(bankPin.pan);
     const status = !answer ? 'declined_by_card' : answer.approved ? 'shown' : 'declined';
     log.info('bank balance enquiry', { pan: shown, status, arc: answer?.arc ?? null });
     const statement = answer?.statement ?? null;
