@@ -11,7 +11,7 @@ import { createLogger } from '@sscard/log';
 import { type Pcscd, type PtyPair, startPtyPair, waitFor } from '@sscard/test-harness';
 import { AgentConfigSchema } from '@sscard/terminal-agent/config/schema';
 import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
-import { agentPost } from './agent-post.js';
+import { type AgentAnswer, agentPost } from './agent-post.js';
 import type { RegistryUnderTest } from './registry-fixture.js';
 
 /**
@@ -22,7 +22,7 @@ export interface BankCounter {
   agent: RunningAgent;
   slot: VpcdSlot;
   /** POSTs `body` to the agent's local API as its client, with the terminal's API token. */
-  post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
+  post(path: string, body: unknown): Promise<AgentAnswer>;
   stop(): Promise<void>;
 }
 

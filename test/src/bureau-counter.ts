@@ -10,7 +10,7 @@ import { createLogger } from '@sscard/log';
 import { type Pcscd, waitFor } from '@sscard/test-harness';
 import { AgentConfigSchema } from '@sscard/terminal-agent/config/schema';
 import { type RunningAgent, startAgent } from '@sscard/terminal-agent/daemon';
-import { agentPost } from './agent-post.js';
+import { type AgentAnswer, agentPost } from './agent-post.js';
 import type { RegistryUnderTest } from './registry-fixture.js';
 
 /**
@@ -27,7 +27,7 @@ export interface BureauCounter {
   /** The agent's own origin, for a browser page at the counter. */
   base: string;
   /** POSTs `body` to the agent's local API as its client, with the terminal's API token. */
-  post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
+  post(path: string, body: unknown): Promise<AgentAnswer>;
   stop(): Promise<void>;
 }
 
