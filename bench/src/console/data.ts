@@ -2,6 +2,11 @@ import { MAINLAND_PROVINCE_CODES, applyBasisPoints, fen } from '@sscard/card-cor
 import { insertRows } from '@sscard/card-service/store/bulk-insert';
 import type { Dialect, Store } from '@sscard/card-service/store/store';
 import { progress } from '../lib/report.js';
+import {
+  type SyntheticSettlement,
+  insertSyntheticSettlements,
+  insertSyntheticVisits,
+} from '../lib/settlement-rows.js';
 
 /**
  * A registry the size of a province's or a country's, written straight into the tables in large
@@ -169,105 +174,45 @@ export async function writeRegistry(
   const { holders, settlements, pensioners } = sizes;
   await writeHolders(store, holders);
   await inBatches(store, 'settlements', settlements, async (from, to, tx) => {
-    const ids = range(from, to);
     const holderOf = (s: number) => (s * 7919) % holders;
-    await insertRows(
-      tx,
-      'settlement_visits',
-      [
-        'visit_id',
-        'terminal_id',
-        'institution_id',
-        'treatment_region',
-        'card_number',
-        'person_no',
-        'scheme',
-        'insured_region',
-        'person_group',
-        'visit_type',
-        'hospital_level:BIGINT',
-        'his_visit_no',
-        'registered_at',
-      ],
-      ids.map((s) => {
-        const h = holderOf(s);
-        return [
-          `V${s}`,
-          'bench-desk',
-          'bench-hospital',
-          regionOf(h),
-          `C${String(h).padStart(8, '0')}`,
-          `B${h}`,
-          '310',
-          regionOf(h),
-          'in_service',
-          'outpatient',
-          '2',
-          `H${s}`,
-          atOf(dayOfYear(s)),
-        ];
-      }),
-    );
-    await insertRows(
-      tx,
-      'settlements',
-      [
-        'settlement_id',
-        'visit_id',
-        'quote_id',
-        'terminal_id',
-        'attempt_key',
-        'institution_id',
-        'card_number',
-        'person_no',
-        'scheme',
-        'insured_region',
-        'treatment_region',
-        'policy_year:BIGINT',
-        'policy_version:BIGINT',
-        'settled_at',
-        'business_date',
-        'breakdown',
-        'accumulators_delta',
-        'medfee_sumamt:BIGINT',
-        'hifp_pay:BIGINT',
-        'hifmi_pay:BIGINT',
-        'acct_pay:BIGINT',
-        'psn_cash_pay:BIGINT',
-      ],
-      ids.map((s) => {
-        const h = holderOf(s);
-        const day = dayOfYear(s);
-        const fee = 10_000 + (s % 90_000);
-        // 60 % from the fund and 15 % from the account, rounded half-up to the fen as the engine does.
-        const fund = applyBasisPoints(fen(fee), 6000);
-        const account = applyBasisPoints(fen(fee), 1500);
-        return [
-          `S${s}`,
-          `V${s}`,
-          `Q${s}`,
-          'bench-desk',
-          `A${s}`,
-          'bench-hospital',
-          `C${String(h).padStart(8, '0')}`,
-          `B${h}`,
-          '310',
-          regionOf(h),
-          regionOf(h),
-          day.slice(0, 4),
-          '1',
-          atOf(day),
-          day,
-          '{}',
-          '{}',
-          String(fee),
-          String(fund),
-          '0',
-          String(account),
-          String(fee - fund - account),
-        ];
-      }),
-    );
+    const rows = range(from, to).map((s): SyntheticSettlement => {
+      const h = holderOf(s);
+      const day = dayOfYear(s);
+      const fee = 10_000 + (s % 90_000);
+      // 60 % from the fund and 15 % from the account, rounded half-up to the fen as the engine does.
+      const fund = applyBasisPoints(fen(fee), 6000);
+      const account = applyBasisPoints(fen(fee), 1500);
+      return {
+        settlementId: `S${s}`,
+        visitId: `V${s}`,
+        quoteId: `Q${s}`,
+        attemptKey: `A${s}`,
+        terminalId: 'bench-desk',
+        institutionId: 'bench-hospital',
+        cardNumber: `C${String(h).padStart(8, '0')}`,
+        personNo: `B${h}`,
+        scheme: '310',
+        insuredRegion: regionOf(h),
+        treatmentRegion: regionOf(h),
+        personGroup: 'in_service',
+        visitType: 'outpatient',
+        hospitalLevel: '2',
+        hisVisitNo: `H${s}`,
+        at: atOf(day),
+        businessDate: day,
+        policyYear: day.slice(0, 4),
+        policyVersion: '1',
+        breakdown: '{}',
+        accumulatorsDelta: '{}',
+        medfeeSumamt: String(fee),
+        hifpPay: String(fund),
+        hifmiPay: '0',
+        acctPay: String(account),
+        psnCashPay: String(fee - fund - account),
+      };
+    });
+    await insertSyntheticVisits(tx, rows);
+    await insertSyntheticSettlements(tx, rows);
   });
   await writePensions(store, holders, pensioners);
   const alerts = Math.max(1, Math.floor(settlements / 1000));

@@ -22,6 +22,11 @@ import {
 import { repoRoot, startPostgres, tempDir } from '@sscard/test-harness';
 import { flags, positiveInt } from '../lib/args.js';
 import { describeMachine } from '../lib/machine.js';
+import {
+  type SyntheticSettlement,
+  insertSyntheticSettlements,
+  insertSyntheticVisits,
+} from '../lib/settlement-rows.js';
 import { summarise } from '../lib/stats.js';
 import { heading, num, progress, say, table, verdict, x } from '../lib/report.js';
 
@@ -85,10 +90,9 @@ async function record(
   const step = Math.floor((365 * 86_400_000) / (visits.length + 1));
   const batch = 5000;
   for (let from = 0; from < visits.length; from += batch) {
-    const v: (string | number | null)[][] = [];
+    const rows: SyntheticSettlement[] = [];
     const l: (string | number | null)[][] = [];
     const q: (string | number | null)[][] = [];
-    const s: (string | number | null)[][] = [];
     const r: (string | number)[][] = [];
     for (let i = from; i < Math.min(visits.length, from + batch); i++) {
       const visit = visits[i]!;
@@ -105,21 +109,6 @@ async function record(
       const date = new Date(start + (i + 1) * step + 8 * 3_600_000).toISOString().slice(0, 10);
       const id = `S${String(i).padStart(9, '0')}`;
       const personNo = `P${String(visit.person).padStart(8, '0')}`;
-      v.push([
-        `V${id}`,
-        'bench-desk',
-        `H${visit.level}`,
-        '330300',
-        `C${visit.person}`,
-        personNo,
-        '310',
-        '330300',
-        visit.group,
-        visit.visitType,
-        visit.level,
-        id,
-        at,
-      ]);
       for (const [n, line] of lines.entries()) {
         l.push([
           `V${id}`,
@@ -152,30 +141,34 @@ async function record(
           b.accumulators.largeExpenseDeductiblePaid - before.largeExpenseDeductiblePaid,
         largeExpenseFundUsed: b.accumulators.largeExpenseFundUsed - before.largeExpenseFundUsed,
       };
-      s.push([
-        id,
-        `V${id}`,
-        `Q${id}`,
-        'bench-desk',
-        id,
-        `H${visit.level}`,
-        `C${visit.person}`,
+      rows.push({
+        settlementId: id,
+        visitId: `V${id}`,
+        quoteId: `Q${id}`,
+        attemptKey: id,
+        terminalId: 'bench-desk',
+        institutionId: `H${visit.level}`,
+        cardNumber: `C${visit.person}`,
         personNo,
-        '310',
-        '330300',
-        '330300',
-        YEAR,
-        1,
+        scheme: '310',
+        insuredRegion: '330300',
+        treatmentRegion: '330300',
+        personGroup: visit.group,
+        visitType: visit.visitType,
+        hospitalLevel: visit.level,
+        hisVisitNo: id,
         at,
-        date,
-        JSON.stringify(b),
-        JSON.stringify(delta),
-        b.medfee_sumamt,
-        b.hifp_pay,
-        b.hifmi_pay,
-        b.acct_pay,
-        b.psn_cash_pay,
-      ]);
+        businessDate: date,
+        policyYear: YEAR,
+        policyVersion: 1,
+        breakdown: JSON.stringify(b),
+        accumulatorsDelta: JSON.stringify(delta),
+        medfeeSumamt: b.medfee_sumamt,
+        hifpPay: b.hifp_pay,
+        hifmiPay: b.hifmi_pay,
+        acctPay: b.acct_pay,
+        psnCashPay: b.psn_cash_pay,
+      });
       r.push(
         replayInputRow({
           settlementId: id,
@@ -196,26 +189,7 @@ async function record(
       balance[visit.person] = b.balc;
     }
     await store.bulkTransaction(async (tx) => {
-      await insertRows(
-        tx,
-        'settlement_visits',
-        [
-          'visit_id',
-          'terminal_id',
-          'institution_id',
-          'treatment_region',
-          'card_number',
-          'person_no',
-          'scheme',
-          'insured_region',
-          'person_group',
-          'visit_type',
-          'hospital_level:BIGINT',
-          'his_visit_no',
-          'registered_at',
-        ],
-        v,
-      );
+      await insertSyntheticVisits(tx, rows);
       await insertRows(
         tx,
         'settlement_bill_lines',
@@ -249,38 +223,10 @@ async function record(
         ],
         q,
       );
-      await insertRows(
-        tx,
-        'settlements',
-        [
-          'settlement_id',
-          'visit_id',
-          'quote_id',
-          'terminal_id',
-          'attempt_key',
-          'institution_id',
-          'card_number',
-          'person_no',
-          'scheme',
-          'insured_region',
-          'treatment_region',
-          'policy_year:BIGINT',
-          'policy_version:BIGINT',
-          'settled_at',
-          'business_date',
-          'breakdown',
-          'accumulators_delta',
-          'medfee_sumamt:BIGINT',
-          'hifp_pay:BIGINT',
-          'hifmi_pay:BIGINT',
-          'acct_pay:BIGINT',
-          'psn_cash_pay:BIGINT',
-        ],
-        s,
-      );
+      await insertSyntheticSettlements(tx, rows);
       await insertRows(tx, 'settlement_replay_inputs', REPLAY_INPUT_COLUMNS, r);
     });
-    if ((from / batch) % 20 === 0) progress(`recorded ${num(from + v.length)} of ${num(visits.length)}`);
+    if ((from / batch) % 20 === 0) progress(`recorded ${num(from + rows.length)} of ${num(visits.length)}`);
   }
 }
 
