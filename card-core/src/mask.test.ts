@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { maskCardIdCode, maskCardNumber, maskIdNumber, maskName } from './mask.js';
+import { maskCardIdCode, maskCardNumber, maskIdNumber, maskName, maskPan } from './mask.js';
 
 describe('masking', () => {
   test('keeps the region and the last four characters of an ID number', () => {
@@ -33,10 +33,15 @@ describe('masking', () => {
     assert.equal(maskCardIdCode('639900'), '******');
   });
 
+  test('keeps the last four digits of a bank account number only', () => {
+    assert.equal(maskPan('6217000012345678'), '************5678');
+    assert.equal(maskPan('1234'), '****');
+  });
+
   test('never changes the length and never reveals the middle of an ID number', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 30 }), (s) => {
-        for (const mask of [maskIdNumber, maskName, maskCardNumber, maskCardIdCode]) {
+        for (const mask of [maskIdNumber, maskName, maskCardNumber, maskCardIdCode, maskPan]) {
           assert.equal(Array.from(mask(s)).length, Array.from(s).length);
         }
         const masked = Array.from(maskIdNumber(s));

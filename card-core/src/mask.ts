@@ -54,3 +54,8 @@ export function maskCardIdCode(cardIdCode: string): string {
   if (length === 32) return maskKeeping(cardIdCode, 16, 4);
   return MASK.repeat(length);
 }
+
+/** `6217000012345678` → `************5678`: a bank account number as counters show and log it, its last four only. */
+export function maskPan(pan: string): string {
+  return maskKeeping(pan, 0, 4);
+}

@@ -1,9 +1,10 @@
+import { maskPan } from '@sscard/card-core';
 import type { PinBlockTranslation, PinBlockTranslationRequest } from '@sscard/registry-protocol';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import type { HsmClient } from '../hsm/hsm-client.js';
 
 /** The account shown in the audit log: its last four digits only. */
-const maskedPan = (pan: string): string => `pan ${'*'.repeat(pan.length - 4)}${pan.slice(-4)}`;
+const maskedPan = (pan: string): string => `pan ${maskPan(pan)}`;
 
 /**
  * Bank PINs from counter PIN pads (DESIGN.md §3, HSM boundary): the pad enciphered the PIN block

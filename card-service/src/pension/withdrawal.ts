@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { arqcInputData, cvrFromIad, iadAlgorithm } from '@sscard/card-core';
+import { arqcInputData, cvrFromIad, iadAlgorithm, maskPan } from '@sscard/card-core';
 import { pension } from '@sscard/registry-protocol';
 import { appendAudit } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
@@ -34,7 +34,6 @@ type Authorisation = pension.WithdrawalAnswer;
 type Completion = pension.WithdrawalCompletionAnswer;
 
 const ARC = pension.AUTHORISATION_RESPONSE_CODES;
-const maskPan = (pan: string) => `${'*'.repeat(pan.length - 4)}${pan.slice(-4)}`;
 export const arcHex = (arc: string) => Buffer.from(arc, 'latin1').toString('hex').toUpperCase();
 
 const BANK_PIN_TRIES = pension.BANK_PIN_TRIES;

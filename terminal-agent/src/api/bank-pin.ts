@@ -1,9 +1,6 @@
 import { wipe } from '@sscard/card-core';
 import type { PinFlow } from './pin-flow.js';
 
-/** An account number as a bank counter shows and logs it: its last four digits only. */
-export const maskPan = (pan: string): string => `${'*'.repeat(pan.length - 4)}${pan.slice(-4)}`;
-
 /**
  * The cardholder's bank PIN in one card-present transaction: the PIN pad enciphers it for the
  * account number the card gives, and the block is wiped when the transaction ends.

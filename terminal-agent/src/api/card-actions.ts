@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 
 import { MinistryReturnCode } from '@sscard/agent-protocol';
-import { maskCardNumber, wipe } from '@sscard/card-core';
+import { maskCardNumber, maskPan, wipe } from '@sscard/card-core';
 import { returnCodeFor, returnCodeForPin } from '../apps/return-codes.js';
 import type { CardOperations, PinResult } from '../card-operations.js';
 import type { TerminalType } from '../config/schema.js';
@@ -40,7 +40,7 @@ import type { HsmSteps } from '../ministry/hsm-steps.js';
 import type { PinFlow, PinOperation } from './pin-flow.js';
 import { CitizenServices } from './citizen-services.js';
 import { ApiProblem, requireGenuine } from './problem.js';
-import { BankPinEntry, maskPan } from './bank-pin.js';
+import { BankPinEntry } from './bank-pin.js';
 import { terminalMode } from './terminal-mode.js';
 
 export interface CardActionsOptions {
