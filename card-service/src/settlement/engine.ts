@@ -24,7 +24,7 @@ import { cardFromJoinedRow, joinedCardColumns } from '../registry/queries.js';
 import { cardSubject } from '../registry/subjects.js';
 import { RiskChecks, blocking } from '../risk/risk-checks.js';
 import { insertRows } from '../store/bulk-insert.js';
-import { type Queryable, type SqlValue, type Store, forUpdate } from '../store/store.js';
+import { type Dialect, type Queryable, type SqlValue, type Store, forUpdate } from '../store/store.js';
 import {
   accumulatorColumns,
   joinedAccumulators,
@@ -161,8 +161,6 @@ const CARD_AND_COVERAGE = `${joinedCardColumns('c')}, ${hasCoverage('active')}, 
 /** The visit of the caller's institution (last parameters: terminal, visit). */
 const VISIT_OF_INSTITUTION = `FROM settlement_visits v
   JOIN institution_terminals t ON t.institution_id = v.institution_id AND t.terminal_id = ?`;
-
-type Dialect = Queryable['dialect'];
 
 /** A statement's text for each engine. */
 const perDialect = (sql: (dialect: Dialect) => string): Record<Dialect, string> => ({
@@ -1118,7 +1116,7 @@ export class SettlementEngine {
   private async visitRow<R>(
     tx: Queryable,
     terminalId: string,
-    select: Record<Queryable['dialect'], string>,
+    select: Record<Dialect, string>,
     params: SqlValue[],
   ): Promise<VisitRow & R> {
     const row = await tx.get<VisitRow & R>(select[tx.dialect], params);
