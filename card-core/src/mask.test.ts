@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { maskCardIdCode, maskCardNumber, maskIdNumber, maskName, maskPan } from './mask.js';
+import { maskBirthDate, maskCardIdCode, maskCardNumber, maskIdNumber, maskName, maskPan } from './mask.js';
 
 describe('masking', () => {
   test('keeps the region and the last four characters of an ID number', () => {
@@ -38,10 +38,15 @@ describe('masking', () => {
     assert.equal(maskPan('1234'), '****');
   });
 
+  test('keeps the year of a birth date only', () => {
+    assert.equal(maskBirthDate('1958-03-01'), '1958-**-**');
+    assert.equal(maskBirthDate('19580301'), '********');
+  });
+
   test('never changes the length and never reveals the middle of an ID number', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 30 }), (s) => {
-        for (const mask of [maskIdNumber, maskName, maskCardNumber, maskCardIdCode, maskPan]) {
+        for (const mask of [maskIdNumber, maskName, maskCardNumber, maskCardIdCode, maskPan, maskBirthDate]) {
           assert.equal(Array.from(mask(s)).length, Array.from(s).length);
         }
         const masked = Array.from(maskIdNumber(s));

@@ -59,3 +59,13 @@ export function maskCardIdCode(cardIdCode: string): string {
 export function maskPan(pan: string): string {
   return maskKeeping(pan, 0, 4);
 }
+
+/**
+ * `1958-03-01` → `1958-**-**`: the year only. Next to a masked ID number the whole date would give
+ * back the digits that mask hides; the year still tells a desk the holder's age band. Any other
+ * shape is masked entirely.
+ */
+export function maskBirthDate(date: string): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(date)) return `${date.slice(0, 4)}-**-**`;
+  return MASK.repeat(Array.from(date).length);
+}

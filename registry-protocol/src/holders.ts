@@ -185,8 +185,18 @@ export const holderSearchSchema = z
   .strictObject({ holders: z.array(holderFoundSchema) })
   .register(contracts, { id: 'HolderSearch' });
 
+/**
+ * A holder with relations and cards. As in a search, operators without `registry:write` see the
+ * name and ID number masked, and the birth date with its year only.
+ */
 export const holderRecordSchema = z
-  .object({ holder: holderSchema, relations: z.array(relationSchema), cards: z.array(cardSchema) })
+  .object({
+    holder: holderSchema,
+    relations: z.array(relationSchema),
+    cards: z.array(cardSchema),
+    /** Whether name, ID number and birth date are masked for this operator. */
+    masked: z.boolean(),
+  })
   .register(contracts, { id: 'HolderRecord' });
 export type HolderRecord = z.output<typeof holderRecordSchema>;
 
@@ -204,6 +214,15 @@ export const historyEntrySchema = z
 export const historySchema = z
   .object({ history: z.array(historyEntrySchema) })
   .register(contracts, { id: 'History' });
+
+/** A holder's history: the name, ID number and birth date in its changes masked as in the holder record. */
+export const holderHistorySchema = z
+  .object({
+    history: z.array(historyEntrySchema),
+    /** Whether name, ID number and birth date are masked for this operator. */
+    masked: z.boolean(),
+  })
+  .register(contracts, { id: 'HolderHistory' });
 
 export const holderRoutes = [
   route({
@@ -231,7 +250,7 @@ export const holderRoutes = [
     operationId: 'getHolder',
     method: 'get',
     path: '/v1/holders/:personNo',
-    summary: 'A holder with insurance relations and cards',
+    summary: 'A holder with insurance relations and cards (masked without registry:write)',
     tag: 'operator',
     access: { scope: 'registry:read' },
     responses: { 200: { description: 'the holder record', body: holderRecordSchema } },
@@ -250,10 +269,10 @@ export const holderRoutes = [
     operationId: 'getHolderHistory',
     method: 'get',
     path: '/v1/holders/:personNo/history',
-    summary: "The history of a holder's record",
+    summary: "The history of a holder's record (masked without registry:write)",
     tag: 'operator',
     access: { scope: 'registry:read' },
-    responses: { 200: { description: 'history entries, oldest first', body: historySchema } },
+    responses: { 200: { description: 'history entries, oldest first', body: holderHistorySchema } },
   }),
   route({
     operationId: 'addRelation',

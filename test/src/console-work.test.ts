@@ -110,6 +110,15 @@ describe('operator console: work screens', () => {
         .then((t) => t?.includes(card.name)),
       false,
     );
+    // The holder's page shows the record masked as well, without the actions a writer has.
+    await reader.locator(`[data-testid="holders"] a[data-person="${card.personNo}"]`).click();
+    const shown = reader.locator('[data-testid="holder"][data-masked="true"]');
+    await shown.waitFor();
+    assert.equal(await shown.locator('[data-testid="id-number"]').textContent(), masked);
+    const page = (await reader.locator('main').textContent()) ?? '';
+    assert.ok(!page.includes(card.name) && !page.includes(card.ssn), 'nothing whole on the page');
+    await reader.locator(`[data-testid="cards"] tr[data-key="${card.cardNumber}"]`).waitFor();
+    assert.equal(await reader.locator(`form[data-card-actions="${card.cardNumber}"]`).count(), 0);
     await reader.context().close();
 
     const clerk = await c.open(await c.token('clerk', ['registry:write', 'registry:read']));
@@ -121,6 +130,12 @@ describe('operator console: work screens', () => {
       card.ssn,
     );
     await clerk.locator(`[data-testid="holders"] a[data-person="${card.personNo}"]`).click();
+    assert.equal(
+      await clerk
+        .locator('[data-testid="holder"][data-masked="false"] [data-testid="id-number"]')
+        .textContent(),
+      card.ssn,
+    );
     const status = clerk.locator(`[data-testid="cards"] tr[data-key="${card.cardNumber}"] [data-status]`);
     await status.waitFor();
     assert.equal(await status.getAttribute('data-status'), 'active');

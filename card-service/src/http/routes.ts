@@ -29,6 +29,7 @@ import {
 import type { RouteContext, RouteResult, Services } from './context.js';
 import type { Handler, Handlers } from './handler.js';
 import { searchHolders } from '../registry/holder-search.js';
+import { disclosedHistory, disclosedRecord } from '../registry/holder-disclosure.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
 import { terminalOf } from './terminal-caller.js';
 
@@ -38,6 +39,11 @@ export type { Handler, HandlerContext, Handlers } from './handler.js';
 export interface RouteDef extends RouteContract {
   prepare?(body: never): Promise<unknown> | undefined;
   handle(ctx: RouteContext): Promise<RouteResult>;
+}
+
+/** Whether the caller sees holders' names and ID numbers whole: an operator who may change the registry. */
+function revealsHolders(ctx: RouteContext): boolean {
+  return ctx.principal.kind === 'operator' && hasScope(ctx.principal.operator, 'registry:write');
 }
 
 export function buildRoutes(svc: Services, openapi: OpenapiDocument): RouteDef[] {
@@ -306,18 +312,21 @@ export function buildRoutes(svc: Services, openapi: OpenapiDocument): RouteDef[]
       handle: async (ctx) => {
         const { relations, ...holder } = ctx.body;
         const created = await svc.registry.createHolder(holder, relations ?? [], ctx.actor);
-        return { status: 201, body: await svc.registry.holderRecord(created.personNo) };
+        const record = await svc.registry.holderRecord(created.personNo);
+        return { status: 201, body: disclosedRecord(record, revealsHolders(ctx)) };
       },
     },
     searchHolders: {
-      handle: async (ctx) => {
-        const reveal =
-          ctx.principal.kind === 'operator' && hasScope(ctx.principal.operator, 'registry:write');
-        return { body: { holders: await searchHolders(svc.store, ctx.query.q, ctx.query.limit, reveal) } };
-      },
+      handle: async (ctx) => ({
+        body: {
+          holders: await searchHolders(svc.store, ctx.query.q, ctx.query.limit, revealsHolders(ctx)),
+        },
+      }),
     },
     getHolder: {
-      handle: async (ctx) => ({ body: await svc.registry.holderRecord(ctx.params.personNo!) }),
+      handle: async (ctx) => ({
+        body: disclosedRecord(await svc.registry.holderRecord(ctx.params.personNo!), revealsHolders(ctx)),
+      }),
     },
     updateHolder: {
       handle: async (ctx) => ({
@@ -326,7 +335,10 @@ export function buildRoutes(svc: Services, openapi: OpenapiDocument): RouteDef[]
     },
     getHolderHistory: {
       handle: async (ctx) => ({
-        body: { history: await svc.registry.history('holder', ctx.params.personNo!) },
+        body: disclosedHistory(
+          await svc.registry.history('holder', ctx.params.personNo!),
+          revealsHolders(ctx),
+        ),
       }),
     },
     addRelation: {

@@ -30,6 +30,9 @@ const EVENT_WORDS: Record<RequestableCardEvent, string> = {
   resetPin: '重置密码',
 };
 
+/** Without the right to change the registry, the service masks names, ID numbers and birth dates. */
+const MASKED_NOTE = '姓名、身份证号和出生日期已部分隐藏：查看完整信息需要修改登记的权限。';
+
 function Search() {
   const [text, setText] = useState('');
   const [asked, setAsked] = useState('');
@@ -59,6 +62,7 @@ function Search() {
         </button>
       </form>
       <Loading what={found} />
+      {asked && found.data?.holders.some((h) => h.masked) && <p class="muted">{MASKED_NOTE}</p>}
       {asked && found.data && (
         <DataTable<HolderFound>
           testId="holders"
@@ -174,13 +178,14 @@ function HolderDetail(props: PageProps & { personNo: string }) {
       {notice && <Notice kind={notice.kind}>{notice.text}</Notice>}
       {h && record.data && (
         <>
-          <section class="panel" data-testid="holder">
+          <section class="panel" data-testid="holder" data-masked={String(record.data.masked)}>
             <h2>
               {h.name} · {h.personNo}
             </h2>
+            {record.data.masked && <p class="muted">{MASKED_NOTE}</p>}
             <dl class="facts">
               <dt>身份证号</dt>
-              <dd>{h.idNumber}</dd>
+              <dd data-testid="id-number">{h.idNumber}</dd>
               <dt>出生日期</dt>
               <dd>{h.birthDate}</dd>
               <dt>区划</dt>
