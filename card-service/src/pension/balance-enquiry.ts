@@ -11,6 +11,9 @@ import {
   type BankTerminal,
   type PinCheck,
   Refusal,
+  arcHex,
+  bankPinVerified,
+  cryptogramData,
   failuresAfter,
   lockedCounter,
   pinOutcome,
@@ -21,7 +24,6 @@ import {
   verifyCryptogram,
 } from './card-present.js';
 import { statementOf } from './statement.js';
-import { arcHex, bankPinVerified, cryptogramData } from './withdrawal.js';
 
 type Answer = pension.BalanceEnquiryAnswer;
 const ARC = pension.AUTHORISATION_RESPONSE_CODES;

@@ -1,20 +1,35 @@
 import { createHash } from 'node:crypto';
+import { arqcInputData, iadAlgorithm } from '@sscard/card-core';
 import { pension } from '@sscard/registry-protocol';
 import { canonicalJson } from '../audit/canonical-json.js';
+import { appendAudit } from '../audit/audit-log.js';
+import type { Clock } from '../clock.js';
 import { DomainError, notFound } from '../errors.js';
-import type { HsmClient } from '../hsm/hsm-client.js';
+import { HsmCommandError, type HsmClient } from '../hsm/hsm-client.js';
+import { type Actor, auditActor } from '../registry/actor.js';
 import type { IdempotencyKey } from '../registry/idempotency.js';
 import type { Card } from '../registry/model.js';
 import { getCard } from '../registry/queries.js';
+import { cardSubject } from '../registry/subjects.js';
 import { type Queryable, type Store, forUpdate } from '../store/store.js';
 
 /*
  * The checks every card-present request at a bank counter makes the same way, a withdrawal and a
- * balance enquiry alike: the debit account and its card, the ARQC at the HSM, the transaction
- * counter spent once under the account's lock, and the PIN tries.
+ * balance enquiry alike: the debit account and its card, the cryptogram's data from the CDOL1,
+ * the bank PIN and the ARQC at the HSM, the transaction counter spent once under the account's
+ * lock, and the PIN tries.
  */
 
 const BANK_PIN_TRIES = pension.BANK_PIN_TRIES;
+
+/** What a card-present request carries: a balance enquiry's body, a withdrawal's without its amount. */
+type CardPresentBody = pension.BalanceEnquiryBody;
+
+/** An authorisation response code as the HSM takes it for the ARPC: its two characters' bytes in hex. */
+export const arcHex = (arc: string) => Buffer.from(arc, 'latin1').toString('hex').toUpperCase();
+
+/** The PIN verification key index of the PVVs the service has the HSM make. */
+export const PVKI = 1;
 
 export interface DebitAccountRow {
   pan: string;
@@ -168,4 +183,104 @@ export async function spendCounter(
     pinFailures,
     pan,
   ]);
+}
+
+/** The data a PBOC application cryptogram covers, from the terminal's CDOL1 data and the card's AIP, ATC and IAD. */
+export function acInputData(cdol1: Buffer, aip: Buffer, atc: Buffer, iad: Buffer): Buffer {
+  const field = (from: number, length: number) => cdol1.subarray(from, from + length);
+  return arqcInputData({
+    amountAuthorised: field(0, 6),
+    amountOther: field(6, 6),
+    terminalCountryCode: field(12, 2),
+    tvr: field(14, 5),
+    transactionCurrencyCode: field(19, 2),
+    transactionDate: field(21, 3),
+    transactionType: field(24, 1),
+    unpredictableNumber: field(25, 4),
+    aip,
+    atc,
+    iad,
+  });
+}
+
+/** What the terminal's CDOL1 data must say: the amount authorised and the transaction type (9C). */
+export interface ExpectedTransaction {
+  amount: number;
+  /** 01 cash withdrawal, 31 balance enquiry. */
+  type: 0x01 | 0x31;
+  name: string;
+}
+
+/** The ARQC's input from the request, checked against what the request is for; the algorithm from 9F10. */
+export function cryptogramData(
+  body: Pick<CardPresentBody, 'cdol1' | 'aip' | 'atc' | 'iad'>,
+  expected: ExpectedTransaction,
+): { data: Buffer; algorithm: '3des' | 'sm4' } {
+  const cdol1 = Buffer.from(body.cdol1, 'hex');
+  const field = (from: number, length: number) => cdol1.subarray(from, from + length);
+  const amountAuthorised = field(0, 6);
+  const currency = field(19, 2);
+  const transactionType = field(24, 1);
+  const invalid = (why: string) => new DomainError('WITHDRAWAL_DATA_INVALID', why, 400);
+  if (
+    !/^\d{12}$/.test(amountAuthorised.toString('hex')) ||
+    Number(amountAuthorised.toString('hex')) !== expected.amount
+  )
+    throw invalid('the amount authorised (9F02) is not the amount asked');
+  if (currency.toString('hex') !== '0156') throw invalid('the transaction currency (5F2A) is not CNY');
+  if (transactionType[0] !== expected.type) {
+    const code = expected.type.toString(16).padStart(2, '0');
+    throw invalid(`the transaction type (9C) is not a ${expected.name} (${code})`);
+  }
+  const iad = Buffer.from(body.iad, 'hex');
+  try {
+    const data = acInputData(cdol1, Buffer.from(body.aip, 'hex'), Buffer.from(body.atc, 'hex'), iad);
+    return { data, algorithm: iadAlgorithm(iad) };
+  } catch (e) {
+    throw invalid((e as Error).message);
+  }
+}
+
+/**
+ * The bank PIN in the request's PIN block checked by the HSM against the account's PIN
+ * verification value: the PIN is in clear only inside the PIN pad and the HSM. A block that is
+ * not one for this account under the terminal's PIN key is refused (audited) without counting a try.
+ */
+export async function bankPinVerified(
+  store: Store,
+  clock: Clock,
+  hsm: HsmClient,
+  actor: Actor,
+  body: Pick<CardPresentBody, 'pan' | 'pinFormat' | 'pinBlock'> & { amount?: number },
+  account: DebitAccountRow,
+  /** The audit action of the request, for the refusal's entry. */
+  action: string,
+): Promise<boolean> {
+  try {
+    const answer = await hsm.verifyPin({
+      terminalId: actor.id,
+      format: body.pinFormat,
+      pinBlock: body.pinBlock,
+      pan: body.pan,
+      pvki: Number(account.pin_pvki ?? PVKI),
+      pvv: account.pin_pvv!,
+    });
+    return answer.verified;
+  } catch (e) {
+    if (e instanceof HsmCommandError && e.code === 'PIN_BLOCK_INVALID') {
+      await store.transaction((tx) =>
+        appendAudit(tx, clock, {
+          ...auditActor(actor),
+          action,
+          subject: cardSubject(account.card_number),
+          result: 'refused',
+          details: {
+            ...(body.amount === undefined ? {} : { amount: body.amount }),
+            reason: 'PIN_BLOCK_INVALID',
+          },
+        }),
+      );
+    }
+    throw e;
+  }
 }

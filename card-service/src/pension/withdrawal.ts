@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { arqcInputData, cvrFromIad, iadAlgorithm, maskPan } from '@sscard/card-core';
+import { cvrFromIad, iadAlgorithm, maskPan } from '@sscard/card-core';
 import { pension } from '@sscard/registry-protocol';
 import { appendAudit } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { DomainError, conflict, notFound } from '../errors.js';
-import { HsmCommandError, type HsmClient } from '../hsm/hsm-client.js';
+import type { HsmClient } from '../hsm/hsm-client.js';
 import { type Actor, actorLabel, auditActor } from '../registry/actor.js';
 import { lockIdempotencyKey, storeResult, storedResult } from '../registry/idempotency.js';
 import { getCard } from '../registry/queries.js';
@@ -15,8 +15,13 @@ import { type Queryable, type Store, forUpdate } from '../store/store.js';
 import {
   type BankTerminal,
   type DebitAccountRow,
+  PVKI,
   type PinCheck,
   Refusal,
+  acInputData,
+  arcHex,
+  bankPinVerified,
+  cryptogramData,
   debitAccountUnknown,
   failuresAfter,
   lockedCounter,
@@ -34,11 +39,7 @@ type Authorisation = pension.WithdrawalAnswer;
 type Completion = pension.WithdrawalCompletionAnswer;
 
 const ARC = pension.AUTHORISATION_RESPONSE_CODES;
-export const arcHex = (arc: string) => Buffer.from(arc, 'latin1').toString('hex').toUpperCase();
-
 const BANK_PIN_TRIES = pension.BANK_PIN_TRIES;
-/** The PIN verification key index of the PVVs the service has the HSM make. */
-const PVKI = 1;
 
 function accountView(row: DebitAccountRow): pension.DebitAccount {
   return {
@@ -176,62 +177,6 @@ export async function setDebitAccountPin(
   });
 }
 
-/** The data a PBOC application cryptogram covers, from the terminal's CDOL1 data and the card's AIP, ATC and IAD. */
-function acInputData(cdol1: Buffer, aip: Buffer, atc: Buffer, iad: Buffer): Buffer {
-  const field = (from: number, length: number) => cdol1.subarray(from, from + length);
-  return arqcInputData({
-    amountAuthorised: field(0, 6),
-    amountOther: field(6, 6),
-    terminalCountryCode: field(12, 2),
-    tvr: field(14, 5),
-    transactionCurrencyCode: field(19, 2),
-    transactionDate: field(21, 3),
-    transactionType: field(24, 1),
-    unpredictableNumber: field(25, 4),
-    aip,
-    atc,
-    iad,
-  });
-}
-
-/** What the terminal's CDOL1 data must say: the amount authorised and the transaction type (9C). */
-export interface ExpectedTransaction {
-  amount: number;
-  /** 01 cash withdrawal, 31 balance enquiry. */
-  type: 0x01 | 0x31;
-  name: string;
-}
-
-/** The ARQC's input from the request, checked against what the request is for; the algorithm from 9F10. */
-export function cryptogramData(
-  body: Pick<WithdrawalBody, 'cdol1' | 'aip' | 'atc' | 'iad'>,
-  expected: ExpectedTransaction,
-): { data: Buffer; algorithm: '3des' | 'sm4' } {
-  const cdol1 = Buffer.from(body.cdol1, 'hex');
-  const field = (from: number, length: number) => cdol1.subarray(from, from + length);
-  const amountAuthorised = field(0, 6);
-  const currency = field(19, 2);
-  const transactionType = field(24, 1);
-  const invalid = (why: string) => new DomainError('WITHDRAWAL_DATA_INVALID', why, 400);
-  if (
-    !/^\d{12}$/.test(amountAuthorised.toString('hex')) ||
-    Number(amountAuthorised.toString('hex')) !== expected.amount
-  )
-    throw invalid('the amount authorised (9F02) is not the amount asked');
-  if (currency.toString('hex') !== '0156') throw invalid('the transaction currency (5F2A) is not CNY');
-  if (transactionType[0] !== expected.type) {
-    const code = expected.type.toString(16).padStart(2, '0');
-    throw invalid(`the transaction type (9C) is not a ${expected.name} (${code})`);
-  }
-  const iad = Buffer.from(body.iad, 'hex');
-  try {
-    const data = acInputData(cdol1, Buffer.from(body.aip, 'hex'), Buffer.from(body.atc, 'hex'), iad);
-    return { data, algorithm: iadAlgorithm(iad) };
-  } catch (e) {
-    throw invalid((e as Error).message);
-  }
-}
-
 interface Decision {
   arc: string;
   reason: string | null;
@@ -270,49 +215,6 @@ async function decide(
 }
 
 /**
- * The bank PIN in the withdrawal's PIN block checked by the HSM against the account's PIN
- * verification value: the PIN is in clear only inside the PIN pad and the HSM. A block that is
- * not one for this account under the terminal's PIN key is refused (audited) without counting a try.
- */
-export async function bankPinVerified(
-  store: Store,
-  clock: Clock,
-  hsm: HsmClient,
-  actor: Actor,
-  body: Pick<WithdrawalBody, 'pan' | 'pinFormat' | 'pinBlock'> & { amount?: number },
-  account: DebitAccountRow,
-  action = 'pension.withdrawal',
-): Promise<boolean> {
-  try {
-    const answer = await hsm.verifyPin({
-      terminalId: actor.id,
-      format: body.pinFormat,
-      pinBlock: body.pinBlock,
-      pan: body.pan,
-      pvki: Number(account.pin_pvki ?? PVKI),
-      pvv: account.pin_pvv!,
-    });
-    return answer.verified;
-  } catch (e) {
-    if (e instanceof HsmCommandError && e.code === 'PIN_BLOCK_INVALID') {
-      await store.transaction((tx) =>
-        appendAudit(tx, clock, {
-          ...auditActor(actor),
-          action,
-          subject: cardSubject(account.card_number),
-          result: 'refused',
-          details: {
-            ...(body.amount === undefined ? {} : { amount: body.amount }),
-            reason: 'PIN_BLOCK_INVALID',
-          },
-        }),
-      );
-    }
-    throw e;
-  }
-}
-
-/**
  * The online authorisation of a withdrawal. The decision is taken from a first read, the HSM
  * checks the bank PIN, verifies the ARQC and makes the ARPC for it outside the transaction (a slow
  * HSM never holds the store's locks), and the transaction takes the decision again under its
@@ -344,7 +246,7 @@ export async function authoriseWithdrawal(
   );
   const atc = Number.parseInt(body.atc, 16);
   const actor: Actor = { kind: 'terminal', id: terminal.terminalId, type: 'bank', region: terminal.region };
-  const pinVerified = await bankPinVerified(store, clock, hsm, actor, body, debit);
+  const pinVerified = await bankPinVerified(store, clock, hsm, actor, body, debit, 'pension.withdrawal');
   const first = await decide(
     store,
     card.personNo,
