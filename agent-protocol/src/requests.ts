@@ -1,3 +1,4 @@
+import { fields } from '@sscard/registry-protocol';
 import { z } from 'zod';
 
 /**
@@ -86,11 +87,8 @@ export const pinAuthorisationRequest = z.strictObject({
   reader: readerName.optional(),
   operation: pinOperation,
   clerkToken,
-  holderIdNumber: z
-    .string()
-    .trim()
-    .toUpperCase()
-    .regex(/^[0-9]{17}[0-9X]$/, '18 characters: 17 digits and a digit or X'),
+  /** As typed at the counter: trimmed and upper-cased, then held to the service's ID number format. */
+  holderIdNumber: z.string().trim().toUpperCase().pipe(fields.idNumber),
 });
 
 /** The authorised PIN reload or unblock on the card in the reader (the PSAM's MAC, or the HSM's). */
