@@ -49,7 +49,7 @@ const MESSAGES: Record<PinAuthorisationRefusal, string> = {
   AUTHORISATION_MISMATCH: 'the PIN authorisation is for another card or the other operation',
 };
 
-export const pinRefusal = (code: PinAuthorisationRefusal, details?: Record<string, unknown>): DomainError =>
+const pinRefusal = (code: PinAuthorisationRefusal, details?: Record<string, unknown>): DomainError =>
   new DomainError(code, MESSAGES[code], STATUS[code], details);
 
 interface AuthorisationRow {

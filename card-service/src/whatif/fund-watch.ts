@@ -93,7 +93,7 @@ export async function removeFundWatch(
 }
 
 /** The last month whose figures are complete on a China day: the month before it. */
-export const lastCompleteMonth = (day: string): string => addDays(`${day.slice(0, 7)}-01`, -1).slice(0, 7);
+const lastCompleteMonth = (day: string): string => addDays(`${day.slice(0, 7)}-01`, -1).slice(0, 7);
 
 /**
  * The daily run: every standing check not yet checked on `now`'s China day is checked as of the
