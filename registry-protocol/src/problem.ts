@@ -4,6 +4,7 @@ import { PENSION_REFUSALS } from './pension/entitlements.js';
 import { PIN_AUTHORISATION_REFUSALS } from './pin-authorisations.js';
 import { LIFE_EVENT_REFUSALS } from './pension/life-events.js';
 import { WITHDRAWAL_REFUSALS } from './pension/withdrawal.js';
+import { BALANCE_ENQUIRY_REFUSALS } from './pension/balance-enquiry.js';
 import { RISK_REFUSALS } from './risk.js';
 import { ANALYSIS_REFUSALS } from './whatif/routes.js';
 import { SETTLEMENT_REFUSALS } from './settlement/requests.js';
@@ -106,6 +107,7 @@ export const PROBLEM_CODES = [
   ...PENSION_REFUSALS,
   ...LIFE_EVENT_REFUSALS,
   ...WITHDRAWAL_REFUSALS,
+  ...BALANCE_ENQUIRY_REFUSALS,
   ...RISK_REFUSALS,
   ...PIN_AUTHORISATION_REFUSALS,
   ...ANALYSIS_REFUSALS,

@@ -28,7 +28,13 @@ import { statementOf } from './statement.js';
 type Answer = pension.BalanceEnquiryAnswer;
 const ARC = pension.AUTHORISATION_RESPONSE_CODES;
 const BANK_PIN_TRIES = pension.BANK_PIN_TRIES;
-const ENQUIRY = { amount: 0, type: 0x31, name: 'balance enquiry' } as const;
+const ENQUIRY = {
+  amount: 0,
+  type: 0x31,
+  name: 'balance enquiry',
+  dataInvalid: 'BALANCE_ENQUIRY_DATA_INVALID',
+  stateChanged: 'BALANCE_ENQUIRY_STATE_CHANGED',
+} as const;
 
 /** Approve, or the decline's code: the bank PIN verified and not blocked, the card active. */
 function decide(pin: PinCheck, cardStatus: string): string {
@@ -85,7 +91,7 @@ export async function enquireBalance(
     const pin: PinCheck = { verified: pinVerified, failures: Number(account?.pin_failures ?? 0) };
     if (!account || account.pin_pvv !== debit.pin_pvv || decide(pin, current.status) !== firstArc) {
       // A new PIN was set, or the card's status changed, while the HSM checked the cryptogram.
-      return stateChanged();
+      return stateChanged(ENQUIRY);
     }
     const pinFailures = failuresAfter(pin);
     await spendCounter(tx, body.pan, atc, pinFailures);

@@ -145,11 +145,27 @@ export async function lockedCounter(
   return { account, arpc: arqc.arpc };
 }
 
+/**
+ * What a card-present request is, as its cryptogram data must say it (the amount authorised and
+ * the transaction type, 9C), and the codes of the refusals that name it: a bank's integrator reads
+ * an enquiry's refusal as the enquiry's, not a withdrawal's.
+ */
+export interface CardPresentTransaction {
+  amount: number;
+  /** 01 cash withdrawal, 31 balance enquiry. */
+  type: 0x01 | 0x31;
+  name: string;
+  /** The cryptogram data is not this transaction's, or is malformed. */
+  dataInvalid: 'WITHDRAWAL_DATA_INVALID' | 'BALANCE_ENQUIRY_DATA_INVALID';
+  /** The decision taken under the locks differs from the one the HSM signed. */
+  stateChanged: 'WITHDRAWAL_STATE_CHANGED' | 'BALANCE_ENQUIRY_STATE_CHANGED';
+}
+
 /** The decision taken under the locks differs from the one the HSM signed: the terminal sends again. */
-export const stateChanged = () =>
+export const stateChanged = (transaction: Pick<CardPresentTransaction, 'stateChanged'>) =>
   new Refusal(
     new DomainError(
-      'WITHDRAWAL_STATE_CHANGED',
+      transaction.stateChanged,
       'the account changed while the cryptogram was checked; send again',
       409,
     ),
@@ -203,25 +219,17 @@ export function acInputData(cdol1: Buffer, aip: Buffer, atc: Buffer, iad: Buffer
   });
 }
 
-/** What the terminal's CDOL1 data must say: the amount authorised and the transaction type (9C). */
-export interface ExpectedTransaction {
-  amount: number;
-  /** 01 cash withdrawal, 31 balance enquiry. */
-  type: 0x01 | 0x31;
-  name: string;
-}
-
 /** The ARQC's input from the request, checked against what the request is for; the algorithm from 9F10. */
 export function cryptogramData(
   body: Pick<CardPresentBody, 'cdol1' | 'aip' | 'atc' | 'iad'>,
-  expected: ExpectedTransaction,
+  expected: CardPresentTransaction,
 ): { data: Buffer; algorithm: '3des' | 'sm4' } {
   const cdol1 = Buffer.from(body.cdol1, 'hex');
   const field = (from: number, length: number) => cdol1.subarray(from, from + length);
   const amountAuthorised = field(0, 6);
   const currency = field(19, 2);
   const transactionType = field(24, 1);
-  const invalid = (why: string) => new DomainError('WITHDRAWAL_DATA_INVALID', why, 400);
+  const invalid = (why: string) => new DomainError(expected.dataInvalid, why, 400);
   if (
     !/^\d{12}$/.test(amountAuthorised.toString('hex')) ||
     Number(amountAuthorised.toString('hex')) !== expected.amount

@@ -449,7 +449,9 @@ forEachEngine('bank withdrawal from the card account', ({ freshUrl, dataDir }) =
       body: { ...asEnquiry, ...padPinBlock(pinKeys, 'bank-01', BANK_PIN, p.pan) },
       headers: { 'idempotency-key': 'bank-01:enquiry-cash' },
     });
-    assert.deepEqual([refused.status, refused.body.code], [400, 'WITHDRAWAL_DATA_INVALID']);
+    // Refused in the enquiry's own words: a bank's integrator is not told of a withdrawal it never sent.
+    assert.deepEqual([refused.status, refused.body.code], [400, 'BALANCE_ENQUIRY_DATA_INVALID']);
+    assert.match(refused.body.message, /amount authorised \(9F02\)/);
     assert.equal(await cardBalance(p.personNo), MONTHLY);
     // A kiosk has no bank PIN to take.
     const kiosk = await t.enrolTerminal('kiosk-enquiry', 'kiosk');
@@ -459,6 +461,28 @@ forEachEngine('bank withdrawal from the card account', ({ freshUrl, dataDir }) =
       headers: { 'idempotency-key': 'kiosk:1' },
     });
     assert.equal(other.status, 403);
+  });
+
+  test('an enquiry’s wrong bank PINs and a withdrawal’s count as one run of tries: the third blocks the PIN for both', async () => {
+    const p = await pensioner();
+    const keyOf = t.keys.acMasterKeys['3des'];
+    const enquire = (atc: number, pin: string) => {
+      const { amount: _, ...body } = cardCryptogram(keyOf, '3des', p.pan, atc, 0, undefined, 0x31).body;
+      return t.call('POST', '/v1/pensions/balance-enquiries', {
+        identity: bank,
+        body: { ...body, ...padPinBlock(pinKeys, 'bank-01', pin, p.pan) },
+        headers: { 'idempotency-key': `bank-01:enquiry-${++keySeq}` },
+      });
+    };
+    const first = await enquire(1, '111111');
+    assert.deepEqual([first.body.arc, first.body.pinTriesLeft], ['55', 2], JSON.stringify(first.body));
+    const second = await withdraw(cardCryptogram(keyOf, '3des', p.pan, 2, 10_000).body, undefined, '222222');
+    assert.deepEqual([second.body.arc, second.body.pinTriesLeft], ['55', 1], JSON.stringify(second.body));
+    const third = await enquire(3, '333333');
+    assert.deepEqual([third.body.arc, third.body.pinTriesLeft], ['75', 0], JSON.stringify(third.body));
+    const blocked = await withdraw(cardCryptogram(keyOf, '3des', p.pan, 4, 10_000).body);
+    assert.deepEqual([blocked.body.approved, blocked.body.arc], [false, '75'], 'the right PIN does not help');
+    assert.equal(await cardBalance(p.personNo), MONTHLY);
   });
 
   test('a busy day of 20,000 withdrawals reconciles in one request; more than the maximum is refused with its reason', async () => {

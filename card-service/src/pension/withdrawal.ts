@@ -40,6 +40,12 @@ type Completion = pension.WithdrawalCompletionAnswer;
 
 const ARC = pension.AUTHORISATION_RESPONSE_CODES;
 const BANK_PIN_TRIES = pension.BANK_PIN_TRIES;
+const WITHDRAWAL = {
+  type: 0x01,
+  name: 'cash withdrawal',
+  dataInvalid: 'WITHDRAWAL_DATA_INVALID',
+  stateChanged: 'WITHDRAWAL_STATE_CHANGED',
+} as const;
 
 function accountView(row: DebitAccountRow): pension.DebitAccount {
   return {
@@ -234,11 +240,7 @@ export async function authoriseWithdrawal(
   const key = requestKey(terminal, idempotencyKey, 'withdrawal', body);
   const earlier = await storedResult<Authorisation>(store, key);
   if (earlier) return { ...earlier, replayed: true };
-  const cryptogram = cryptogramData(body, {
-    amount: body.amount,
-    type: 0x01,
-    name: 'cash withdrawal',
-  });
+  const cryptogram = cryptogramData(body, { ...WITHDRAWAL, amount: body.amount });
   const { debit, card } = await presentedAccount(
     store,
     body,
@@ -279,7 +281,7 @@ export async function authoriseWithdrawal(
     const account_ = locked.account;
     if (!account_ || account_.pin_pvv !== debit.pin_pvv) {
       // A new PIN was set while the HSM checked the old one.
-      return stateChanged();
+      return stateChanged(WITHDRAWAL);
     }
     const pin: PinCheck = { verified: pinVerified, failures: Number(account_.pin_failures) };
     const pinFailures = failuresAfter(pin);
@@ -309,7 +311,7 @@ export async function authoriseWithdrawal(
         }),
       );
     }
-    if (decision.arc !== first.arc) return stateChanged();
+    if (decision.arc !== first.arc) return stateChanged(WITHDRAWAL);
     await spendCounter(tx, body.pan, atc, pinFailures);
     const withdrawalId = randomUUID();
     const approved = decision.arc === ARC.approved;

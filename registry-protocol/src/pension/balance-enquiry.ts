@@ -4,6 +4,18 @@ import { pensionStatementSchema } from './statement.js';
 import { withdrawalBody } from './withdrawal.js';
 
 /**
+ * The refusals of a balance enquiry that are its own. The rest it shares, by their neutral names,
+ * with a withdrawal (WITHDRAWAL_REFUSALS): `DEBIT_ACCOUNT_UNKNOWN`, `BANK_PIN_NOT_SET`,
+ * `ARQC_INVALID`, `ATC_REPLAYED`, and the HSM's `PIN_BLOCK_INVALID`.
+ */
+export const BALANCE_ENQUIRY_REFUSALS = [
+  /** The cryptogram data is not an enquiry's (amount 0, currency CNY, transaction type 31) or is malformed. */
+  'BALANCE_ENQUIRY_DATA_INVALID',
+  /** A new bank PIN was set, or the card's status changed, while the HSM checked: send the same request again. */
+  'BALANCE_ENQUIRY_STATE_CHANGED',
+] as const;
+
+/**
  * A balance enquiry at a bank counter: the card account is the debit application's account, so
  * its holder proves themselves as for a withdrawal — the bank PIN typed on the counter's PIN pad
  * (enciphered there, verified by the HSM against the account's PIN verification value, wrong tries
