@@ -2,7 +2,7 @@ import { z } from 'zod';
 import {
   SCHEME_CODES,
   VISIT_TYPES,
-  type Quote,
+  type Quote as ServiceQuote,
   type Settlement,
   type Visit,
   billLinesBody,
@@ -11,7 +11,13 @@ import {
 } from '@sscard/registry-protocol/settlement';
 
 /** The settlement bodies the desk API answers with, as card-service defines them. */
-export type { Breakdown, Quote, Settlement, Visit } from '@sscard/registry-protocol/settlement';
+export type { Breakdown, Settlement, Visit } from '@sscard/registry-protocol/settlement';
+
+/**
+ * card-service's quote without the challenge that came with it: the agent keeps that for the
+ * card's payment proof at the settle; the HIS and the desk screen have no use for it.
+ */
+export type Quote = Omit<ServiceQuote, 'challenge'>;
 
 /**
  * The hospital and pharmacy desk's local API: medical settlement through the agent, for the HIS

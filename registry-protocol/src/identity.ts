@@ -11,6 +11,8 @@ export const PROOF_REFUSALS = [
   'CHALLENGE_USED',
   'CHALLENGE_EXPIRED',
   'CHALLENGE_OTHER_CARD',
+  /** Issued with a quote and presented for anything but that quote's settle, or the other way round. */
+  'CHALLENGE_OTHER_QUOTE',
   'CRYPTOGRAM_INVALID',
 ] as const;
 export type ProofRefusal = (typeof PROOF_REFUSALS)[number];

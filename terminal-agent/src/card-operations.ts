@@ -186,7 +186,10 @@ export interface PaymentProofRequest {
    * it, the card in the reader, whichever it is (a kiosk's citizen services).
    */
   cardNumber?: string | undefined;
-  /** The service's single-use challenge for the card, asked once the card is identified. */
+  /**
+   * The service's single-use challenge for the card, asked for once the card is identified (a
+   * settle's is the one that came with its quote).
+   */
   challenge: (
     cardIdCode: string,
   ) => Promise<{ challengeId: string; challenge: string; algorithm: CardAlgorithm }>;

@@ -37,7 +37,7 @@ export async function seedConsoleService(api: TestService, clock: Clock): Promis
     const { quote } = await desk.quote(c, exampleLines(bill), { visitType });
     const settled = await desk.post('/v1/settlement/settle', {
       quoteId: quote.quoteId,
-      proof: await desk.proof(c),
+      proof: desk.quoteProof(c, quote),
     });
     assert.equal(settled.status, 200, JSON.stringify(settled.body));
   }

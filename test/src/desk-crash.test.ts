@@ -11,6 +11,7 @@ import {
   pendingItems,
 } from '@sscard/terminal-agent/registry/desk-journal';
 import { SETTLEMENT_OPERATION_NAMES, settleOutcome } from '@sscard/terminal-agent/registry/desk-settlement';
+import type { Quote } from '@sscard/registry-protocol/settlement';
 import { isRegistryError, loadOrEnrol, openTerminalRegistry } from '@sscard/terminal-agent/registry/index';
 import { startCrashingService } from './crashing-service.js';
 import { assignDesk, deskBill, insuredCard, ledgerBalances, setUpDeskWorld } from './desk-fixture.js';
@@ -86,9 +87,12 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
       return terminal.settlement.preSettle(visit.visitId, true);
     }
 
-    /** The virtual card's payment proof: VERIFY, then INTERNAL AUTHENTICATE P1 01 in the same session. */
-    async function cardProof(terminal: Terminal) {
-      const issued = await terminal.client.createChallenge(patient.cardIdCode);
+    /**
+     * The virtual card's payment proof over the challenge that came with the quote: VERIFY, then
+     * INTERNAL AUTHENTICATE P1 01 in the same session.
+     */
+    async function cardProof(q: Quote) {
+      const issued = q.challenge;
       const card = virtualCardChannel(patient.document, registry.keyset);
       await selectSsse(card);
       const pin = Buffer.from((patient.document as { pin: { value: string } }).pin.value, 'hex');
@@ -140,7 +144,7 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
       const desk = await enrolledDesk();
       let terminal = await openDesk(desk);
       const q = await quote(terminal, 'MZ-CRASH-1');
-      const proof = await cardProof(terminal);
+      const proof = await cardProof(q);
       await terminal.close();
 
       const [key, answered] = await crashAt(desk, q.quoteId, proof, 'after-send');
@@ -173,7 +177,7 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
       const desk = await enrolledDesk();
       let terminal = await openDesk(desk);
       const q = await quote(terminal, 'MZ-CRASH-2');
-      const proof = await cardProof(terminal);
+      const proof = await cardProof(q);
       await terminal.close();
 
       const [key] = await crashAt(desk, q.quoteId, proof, 'before-send');
@@ -190,7 +194,7 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
         assert.equal(late.status, 409, JSON.stringify(late.body));
         assert.equal((late.body as { code: string }).code, 'ATTEMPT_REVERSED');
 
-        const settled = await terminal.settlement.settle(q.quoteId, await cardProof(terminal));
+        const settled = await terminal.settlement.settle(q.quoteId, await cardProof(q));
         assert.equal(settled.kind, 'settlement');
         assert.ok(settled.kind === 'settlement');
         const date = settled.settlement.businessDate;
@@ -210,7 +214,7 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
       const desk = await enrolledDesk();
       let terminal = await openDesk(desk);
       const q = await quote(terminal, 'MZ-CRASH-3');
-      const proof = await cardProof(terminal);
+      const proof = await cardProof(q);
       await terminal.close();
 
       // Nothing listens here: neither the settle nor the status query gets through.
@@ -253,7 +257,7 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
           const desk = await enrolledDesk();
           let terminal = await openDesk(desk);
           const q = await quote(terminal, `MZ-SVC-${point}`);
-          const proof = await cardProof(terminal);
+          const proof = await cardProof(q);
           await terminal.close();
 
           // Dies (SIGKILL) in its first settle, before or after the commit.

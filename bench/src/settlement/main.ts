@@ -33,7 +33,7 @@ const BENCH_OPERATOR = { kind: 'operator' as const, id: 'bench' };
 const examples = join(repoRoot, 'card-service', 'docs', 'settlement-examples');
 const example = (name: string) => JSON.parse(readFileSync(join(examples, name), 'utf8'));
 
-type Phase = 'register' | 'bill' | 'pre-settle' | 'challenge' | 'settle';
+type Phase = 'register' | 'bill' | 'pre-settle' | 'settle';
 
 interface Desk {
   personNo: string;
@@ -113,7 +113,6 @@ async function prepare(store: Store, workers: number): Promise<Desk[]> {
 /** Each worker settles the example outpatient bill for its own card, one settlement after another. */
 async function settleLoop(
   engine: SettlementEngine,
-  presence: CardPresence,
   keys: ReturnType<typeof testIssuerKeyset>['keys'],
   desks: readonly Desk[],
   perWorker: number,
@@ -123,7 +122,7 @@ async function settleLoop(
   ).map((l, i) => ({ lineNo: i + 1, itemCode: l.itemCode, unitPrice: l.unitPrice, quantity: l.quantity }));
   const key = () => `bench-desk:${process.pid}:${++seq}`;
   const caller = () => ({ terminalId: 'bench-desk', key: key() });
-  const phases: Record<Phase, number> = { register: 0, bill: 0, 'pre-settle': 0, challenge: 0, settle: 0 };
+  const phases: Record<Phase, number> = { register: 0, bill: 0, 'pre-settle': 0, settle: 0 };
   /** Each phase's summed latency over all desks, to see which step the time goes to. */
   const timed = async <T>(phase: Phase, step: () => Promise<T>): Promise<T> => {
     const t = performance.now();
@@ -150,7 +149,8 @@ async function settleLoop(
         );
         await timed('bill', () => engine.addBillLines(caller(), visit.visitId, lines));
         const quote = await timed('pre-settle', () => engine.preSettle(caller(), visit.visitId, true));
-        const ch = await timed('challenge', () => presence.issue('bench-desk', d.cardIdCode));
+        // The card answers the challenge that came with the quote.
+        const ch = quote.challenge;
         const cryptogram = proofWithKey(d.algorithm, cardKey, ch.challenge, 'payment');
         await timed('settle', () =>
           engine.settle(caller(), {
@@ -278,12 +278,12 @@ export async function run(argv: readonly string[]): Promise<void> {
       // As the service builds it: on PostgreSQL the settles' audit entries are chained in batches.
       audit = new AuditWriter(seen, systemClock);
       const engine = new SettlementEngine(seen, systemClock, presence, 300, undefined, audit);
-      await settleLoop(engine, presence, keys, desks, 2); // warm-up
+      await settleLoop(engine, keys, desks, 2); // warm-up
       traffic.statements = 0;
       traffic.transactions = 0;
       if (f.statements === 'yes') traffic.byText = new Map();
       progress(`${engineName}: ${workers * perWorker} settlements`);
-      const r = await settleLoop(engine, presence, keys, desks, perWorker);
+      const r = await settleLoop(engine, keys, desks, perWorker);
       const rate = r.settled / r.seconds;
       results[engineName] = rate;
       const ledger = await verifyLedger(store);

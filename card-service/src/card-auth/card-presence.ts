@@ -15,6 +15,10 @@ import type { HsmClient } from '../hsm/hsm-client.js';
  * to one terminal; the card in that terminal's reader answers INTERNAL AUTHENTICATE over it; the
  * HSM module checks the answer. A challenge is spent by its first use, right or wrong, so an
  * answer can neither be replayed nor a challenge be tried twice.
+ *
+ * A settlement's payment challenge is issued with its quote (`issueForQuote`, in the pre-settle's
+ * transaction) and names it: it serves that quote's settle and nothing else, and no challenge
+ * asked for on its own serves a settle.
  */
 export interface Challenge {
   challengeId: string;
@@ -49,6 +53,8 @@ export interface ProofInput {
   cardIdCode: string;
   /** Hex: the card's answer to INTERNAL AUTHENTICATE. */
   cryptogram: string;
+  /** The quote whose settle the proof is for; absent for every other proof. */
+  quoteId?: string;
 }
 
 /** A challenge as `judge` reads it. */
@@ -57,7 +63,13 @@ export interface IssuedChallenge {
   card_id_code: string;
   algorithm: Card['algorithm'];
   challenge: string;
+  /** The quote it was issued with (null: asked for on its own). */
+  quote_id: string | null;
 }
+
+/** Whether the challenge was issued for what the proof is presented for (`ProofInput.quoteId`). */
+const forThisUse = (issuedWith: string | null | undefined, input: Pick<ProofInput, 'quoteId'>) =>
+  (issuedWith ?? null) === (input.quoteId ?? null);
 
 /** How often `issue` clears lapsed challenges. */
 const SWEEP_INTERVAL_MS = 60_000;
@@ -77,15 +89,56 @@ export class CardPresence {
     const card = await getCardByIdCode(this.store, cardIdCode);
     if (!card) throw notFound('card', { reason: 'CARD_UNKNOWN' });
     const now = this.clock();
+    const challenge = await this.insert(this.store, terminalId, card, {
+      expiresAt: new Date(now.getTime() + this.ttlSeconds * 1000).toISOString(),
+      quoteId: null,
+    });
+    await this.sweepLapsed();
+    return challenge;
+  }
+
+  /**
+   * The payment challenge of a quote, issued in the pre-settle's transaction (`tx`) to the terminal
+   * that asked for the quote, for the visit's `card`: it commits with the quote or not at all, and
+   * lapses with it. The caller runs `sweepLapsed` once its transaction is over.
+   */
+  issueForQuote(
+    tx: Queryable,
+    terminalId: string,
+    card: Pick<Card, 'cardIdCode' | 'algorithm'>,
+    quote: { quoteId: string; expiresAt: string },
+  ): Promise<Challenge> {
+    return this.insert(tx, terminalId, card, { expiresAt: quote.expiresAt, quoteId: quote.quoteId });
+  }
+
+  /**
+   * Spent and lapsed challenges are of no further use; clearing them keeps the table small. Once a
+   * minute is enough for that, and spares the other issues a write (a commit on sqlite3).
+   */
+  async sweepLapsed(): Promise<void> {
+    const now = this.clock().getTime();
+    if (now - this.sweptAt < SWEEP_INTERVAL_MS) return;
+    this.sweptAt = now;
+    await this.store.run('DELETE FROM challenges WHERE expires_at < ?', [
+      new Date(now - 3600_000).toISOString(),
+    ]);
+  }
+
+  private async insert(
+    q: Queryable,
+    terminalId: string,
+    card: Pick<Card, 'cardIdCode' | 'algorithm'>,
+    { expiresAt, quoteId }: { expiresAt: string; quoteId: string | null },
+  ): Promise<Challenge> {
     const challenge: Challenge = {
       challengeId: randomUUID(),
       challenge: randomBytes(authBlockSize(card.algorithm)).toString('hex').toUpperCase(),
       algorithm: card.algorithm,
-      expiresAt: new Date(now.getTime() + this.ttlSeconds * 1000).toISOString(),
+      expiresAt,
     };
-    await this.store.run(
-      `INSERT INTO challenges (challenge_id, terminal_id, card_id_code, algorithm, challenge, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?)`,
+    await q.run(
+      `INSERT INTO challenges (challenge_id, terminal_id, card_id_code, algorithm, challenge, expires_at, quote_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
       [
         challenge.challengeId,
         terminalId,
@@ -93,16 +146,9 @@ export class CardPresence {
         card.algorithm,
         challenge.challenge,
         challenge.expiresAt,
+        quoteId,
       ],
     );
-    // Spent and lapsed challenges are of no further use; clearing them keeps the table small. Once
-    // a minute is enough for that, and spares the other issues a write (a commit on sqlite3).
-    if (now.getTime() - this.sweptAt >= SWEEP_INTERVAL_MS) {
-      this.sweptAt = now.getTime();
-      await this.store.run('DELETE FROM challenges WHERE expires_at < ?', [
-        new Date(now.getTime() - 3600_000).toISOString(),
-      ]);
-    }
     return challenge;
   }
 
@@ -138,10 +184,15 @@ export class CardPresence {
       issued !== undefined
         ? (issued ?? undefined)
         : await this.store.get<IssuedChallenge>(
-            'SELECT terminal_id, card_id_code, algorithm, challenge FROM challenges WHERE challenge_id = ?',
+            'SELECT terminal_id, card_id_code, algorithm, challenge, quote_id FROM challenges WHERE challenge_id = ?',
             [input.challengeId],
           );
-    if (row === undefined || row.terminal_id !== terminalId || row.card_id_code !== cardIdCode)
+    if (
+      row === undefined ||
+      row.terminal_id !== terminalId ||
+      row.card_id_code !== cardIdCode ||
+      !forThisUse(row.quote_id, input)
+    )
       return 'invalid';
     const over = async (challenge: string) =>
       (
@@ -226,9 +277,9 @@ export class CardPresence {
     const now = this.clock();
     // Spent in the statement that reads it: of two uses at once, the second finds it spent
     // (PostgreSQL: it waits for the first's row lock, then sees `used_at` set).
-    const row = await tx.get<{ card_id_code: string; expires_at: string }>(
+    const row = await tx.get<{ card_id_code: string; expires_at: string; quote_id: string | null }>(
       `UPDATE challenges SET used_at = ? WHERE challenge_id = ? AND terminal_id = ? AND used_at IS NULL
-       RETURNING card_id_code, expires_at`,
+       RETURNING card_id_code, expires_at, quote_id`,
       [now.toISOString(), input.challengeId, terminalId],
     );
     if (!row) {
@@ -244,6 +295,7 @@ export class CardPresence {
     }
     if (row.expires_at <= now.toISOString()) return { verified: false, reason: 'CHALLENGE_EXPIRED' };
     if (row.card_id_code !== cardIdCode) return { verified: false, reason: 'CHALLENGE_OTHER_CARD' };
+    if (!forThisUse(row.quote_id, input)) return { verified: false, reason: 'CHALLENGE_OTHER_QUOTE' };
     const card = known?.cardIdCode === cardIdCode ? known : await getCardByIdCode(tx, cardIdCode);
     if (!card) return { verified: false, reason: 'CARD_UNKNOWN' };
     if (verdict === 'verified') return { verified: true, card };

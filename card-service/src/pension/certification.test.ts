@@ -77,7 +77,7 @@ forEachEngine('pension eligibility certification', ({ freshUrl, dataDir }) => {
     const { quote } = await desk.quote(active, exampleLines('outpatient-bill.json'), { useAccount: false });
     const settled = await desk.post('/v1/settlement/settle', {
       quoteId: quote.quoteId,
-      proof: await desk.proof(active),
+      proof: desk.quoteProof(active, quote),
     });
     assert.equal(settled.status, 200, JSON.stringify(settled.body));
 

@@ -63,7 +63,7 @@ forEachEngine('the citizen summary of the card in a kiosk’s reader', ({ freshU
       const { quote } = await desk.quote(c, exampleLines('outpatient-bill.json'));
       const settled = await desk.post('/v1/settlement/settle', {
         quoteId: quote.quoteId,
-        proof: await desk.proof(c),
+        proof: desk.quoteProof(c, quote),
       });
       assert.equal(settled.status, 200, JSON.stringify(settled.body));
       return settled.body as {

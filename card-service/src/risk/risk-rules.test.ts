@@ -44,7 +44,7 @@ forEachEngine('risk rules on the transactions that carry a card', ({ freshUrl, d
       });
       const s = await desk.post('/v1/settlement/settle', {
         quoteId: quote.quoteId,
-        proof: await desk.proof(c),
+        proof: desk.quoteProof(c, quote),
       });
       assert.equal(s.status, 200, JSON.stringify(s.body));
     };

@@ -40,8 +40,9 @@ import { REPLAY_INPUT_COLUMNS, replayInputRow } from './replay-inputs.js';
 
 /**
  * The settlement flow of a hospital or pharmacy desk: register a visit (2201), upload bill lines
- * (2204), pre-settle (2206, a quote; nothing moves), settle (2207, with the card's payment proof),
- * cancel (2208), reverse an attempt whose answer was lost (2601), and the status of an attempt.
+ * (2204), pre-settle (2206, a quote with the challenge its settle's proof answers; nothing moves),
+ * settle (2207, with the card's payment proof), cancel (2208), reverse an attempt whose answer was
+ * lost (2601), and the status of an attempt.
  *
  * Every request runs in one transaction with its idempotency key: a retry with the same key
  * returns the stored answer and changes nothing again. A settlement posts its ledger entries,
@@ -584,12 +585,18 @@ export class SettlementEngine {
 
   // ---- 2206 ---------------------------------------------------------------------------------
 
+  /**
+   * The quote, and in its transaction the challenge its settle's payment proof answers: issued to
+   * the caller for the visit's card, it lapses with the quote. The answer is stored under the
+   * request's key like any other, so a retried pre-settle answers the same quote and challenge;
+   * a new pre-settle (the bill changed) makes a new quote with a new challenge.
+   */
   async preSettle(
     caller: Caller,
     visitId: string,
     useAccount: boolean,
   ): Promise<Quote & { replayed?: boolean }> {
-    return this.once(caller, { op: '2206', visitId, useAccount }, async (tx) => {
+    const quote = await this.once(caller, { op: '2206', visitId, useAccount }, async (tx) => {
       const now = this.clock();
       const date = chinaDate(now);
       const year = Number(date.slice(0, 4));
@@ -603,7 +610,7 @@ export class SettlementEngine {
       ]);
       const visit = visitFromRow(row);
       refuseIfSettled(row);
-      this.usableCard(cardFromJoinedRow(row, 'c'));
+      const card = this.usableCard(cardFromJoinedRow(row, 'c'));
       coverageHeld(visit.scheme, row);
       const rows = linesOf(row);
       if (rows.length === 0) throw refused('BILL_EMPTY', 'the visit has no bill lines', 409);
@@ -624,7 +631,7 @@ export class SettlementEngine {
       const accumulators = joinedAccumulators(row);
       const balance = Number(row.balance ?? 0);
       const breakdown = this.calculate(visit, policy.parameters, accumulators, rows, balance, useAccount);
-      const quote: Quote = {
+      const quote: Omit<Quote, 'challenge'> = {
         quoteId: randomUUID(),
         visitId,
         expiresAt: new Date(now.getTime() + this.quoteTtlSeconds * 1000).toISOString(),
@@ -648,8 +655,11 @@ export class SettlementEngine {
           quote.expiresAt,
         ],
       );
-      return quote;
+      const challenge = await this.presence.issueForQuote(tx, caller.terminalId, card, quote);
+      return { ...quote, challenge };
     });
+    await this.presence.sweepLapsed();
+    return quote;
   }
 
   // ---- 2207 ---------------------------------------------------------------------------------
@@ -663,7 +673,7 @@ export class SettlementEngine {
     // before the transaction, so that a slow HSM never holds the store's locks.
     const request = { op: '2207', quoteId: body.quoteId };
     // One read for all three: whether the key was answered, else whose card the quote is for and
-    // the challenge the proof answers.
+    // the challenge the proof answers (which must be the quote's: `judge` and `checkIn` see to it).
     const before = await this.store.get<{
       answered: number | null;
       card_id_code: string | null;
@@ -671,12 +681,13 @@ export class SettlementEngine {
       challenge_card_id_code: string;
       challenge_algorithm: IssuedChallenge['algorithm'];
       challenge: string;
+      challenge_quote_id: string | null;
     }>(
       `SELECT (SELECT 1 FROM idempotency_keys WHERE terminal_id = ? AND idempotency_key = ?) AS answered,
          (SELECT c.card_id_code FROM settlement_quotes q JOIN settlement_visits v ON v.visit_id = q.visit_id
           JOIN cards c ON c.card_number = v.card_number WHERE q.quote_id = ?) AS card_id_code,
          ch.terminal_id AS challenge_terminal_id, ch.card_id_code AS challenge_card_id_code,
-         ch.algorithm AS challenge_algorithm, ch.challenge
+         ch.algorithm AS challenge_algorithm, ch.challenge, ch.quote_id AS challenge_quote_id
        FROM (SELECT 1 AS one) o LEFT JOIN challenges ch ON ch.challenge_id = ?`,
       [caller.terminalId, caller.key, body.quoteId, body.proof.challengeId],
     );
@@ -685,7 +696,7 @@ export class SettlementEngine {
         ? 'invalid'
         : await this.presence.judge(
             caller.terminalId,
-            { ...body.proof, cardIdCode: before?.card_id_code ?? '' },
+            { ...body.proof, cardIdCode: before?.card_id_code ?? '', quoteId: body.quoteId },
             'payment',
             before?.challenge_terminal_id == null
               ? null
@@ -694,6 +705,7 @@ export class SettlementEngine {
                   card_id_code: before.challenge_card_id_code,
                   algorithm: before.challenge_algorithm,
                   challenge: before.challenge,
+                  quote_id: before.challenge_quote_id,
                 },
           );
     return this.once(caller, request, async (tx, audit) => {
@@ -730,7 +742,7 @@ export class SettlementEngine {
       const { result: proof, audit: proofAudit } = await this.presence.checkIn(
         tx,
         caller.terminalId,
-        { ...body.proof, cardIdCode: card.cardIdCode },
+        { ...body.proof, cardIdCode: card.cardIdCode, quoteId: q.quote_id },
         verdict,
         card,
       );

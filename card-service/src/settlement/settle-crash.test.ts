@@ -101,7 +101,7 @@ forEachEngine(
         assert.equal(credited.status, 200, JSON.stringify(credited.body));
         const desk = deskClient(t, desks.h2a, 'desk-2a');
         const { visit, quote } = await desk.quote(c, exampleLines('outpatient-bill.json'));
-        const proof = await desk.proof(c);
+        const proof = desk.quoteProof(c, quote);
         await t.service.close();
         // The HSM serves the crashing service too, then goes with it.
         await t.hsm.start();
@@ -124,10 +124,12 @@ forEachEngine(
         t = { ...t, service: running, call: callAt(running.url, caPem) };
         try {
           const retry = deskClient(t, desks.h2a, 'desk-2a');
-          // The desk retries with the same key and, having had no answer, a fresh proof from the card.
+          // The desk retries with the same key and, having had no answer, the card's proof over the
+          // quote's challenge again: the lost attempt either committed (the retry is replayed
+          // before the proof is looked at) or spent nothing.
           const again = await retry.post(
             '/v1/settlement/settle',
-            { quoteId: quote.quoteId, proof: await retry.proof(c) },
+            { quoteId: quote.quoteId, proof: retry.quoteProof(c, quote) },
             key,
           );
           assert.equal(again.status, 200, JSON.stringify(again.body));

@@ -75,7 +75,7 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
     const key = desk.nextKey();
     const settled = await desk.post(
       '/v1/settlement/settle',
-      { quoteId: quote.quoteId, proof: await desk.proof(c) },
+      { quoteId: quote.quoteId, proof: desk.quoteProof(c, quote) },
       key,
     );
     assert.equal(settled.status, 200, JSON.stringify(settled.body));
@@ -88,7 +88,7 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
     const sound = await ledgerIsSound();
 
     // A retry of the same request (the answer was lost) replays it: same settlement, nothing twice,
-    // and the proof it carries is not even looked at.
+    // and the proof it carries (here over a challenge of no quote) is not even looked at.
     const again = await desk.post(
       '/v1/settlement/settle',
       { quoteId: quote.quoteId, proof: await desk.proof(c, 'presence') },
@@ -101,7 +101,7 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
     // A new request for the same visit is refused: it is settled.
     const second = await desk.post('/v1/settlement/settle', {
       quoteId: quote.quoteId,
-      proof: await desk.proof(c),
+      proof: desk.quoteProof(c, quote),
     });
     assert.equal(second.body.code, 'VISIT_SETTLED');
     const status = await desk.get(`/v1/settlement/attempts/${encodeURIComponent(key)}`);
@@ -126,7 +126,7 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
     assert.equal(visit.personGroup, 'retired');
     const settled = await desk.post('/v1/settlement/settle', {
       quoteId: quote.quoteId,
-      proof: await desk.proof(c),
+      proof: desk.quoteProof(c, quote),
     });
     assert.equal(settled.status, 200, JSON.stringify(settled.body));
     const b = settled.body.breakdown;
@@ -152,7 +152,7 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
     const { quote } = await desk.quote(c, exampleLines('outpatient-bill.json'));
     const settled = await desk.post('/v1/settlement/settle', {
       quoteId: quote.quoteId,
-      proof: await desk.proof(c),
+      proof: desk.quoteProof(c, quote),
     });
     assert.equal(settled.status, 200, JSON.stringify(settled.body));
     assert.notDeepEqual(await accumulatorsOf(c), before);
@@ -182,9 +182,14 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
       useAccount: true,
     });
     assert.equal(requote.status, 200, JSON.stringify(requote.body));
+    assert.notEqual(
+      requote.body.challenge.challengeId,
+      quote.challenge.challengeId,
+      'a new quote, a new challenge',
+    );
     const resettled = await desk.post('/v1/settlement/settle', {
       quoteId: requote.body.quoteId,
-      proof: await desk.proof(c),
+      proof: desk.quoteProof(c, requote.body),
     });
     assert.equal(resettled.status, 200, JSON.stringify(resettled.body));
     // The next business day it can no longer be cancelled.
@@ -206,8 +211,13 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
     const { quote } = await desk.quote(c, exampleLines('outpatient-bill.json'));
     const key = desk.nextKey();
     assert.equal(
-      (await desk.post('/v1/settlement/settle', { quoteId: quote.quoteId, proof: await desk.proof(c) }, key))
-        .status,
+      (
+        await desk.post(
+          '/v1/settlement/settle',
+          { quoteId: quote.quoteId, proof: desk.quoteProof(c, quote) },
+          key,
+        )
+      ).status,
       200,
     );
     const reversed = await desk.post('/v1/settlement/reversals', { attemptKey: key });
@@ -235,7 +245,7 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
     assert.equal(voided.body.outcome, 'voided');
     const late = await desk.post(
       '/v1/settlement/settle',
-      { quoteId: q2.quoteId, proof: await desk.proof(c) },
+      { quoteId: q2.quoteId, proof: desk.quoteProof(c, q2) },
       lostKey,
     );
     assert.equal(late.body.code, 'ATTEMPT_REVERSED');
@@ -257,27 +267,31 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
     const { visit, quote } = await desk.quote(c, exampleLines('outpatient-bill.json'));
     const settle = (proof: unknown, quoteId = quote.quoteId) =>
       desk.post('/v1/settlement/settle', { quoteId, proof });
+    const requote = async () => {
+      const q = await desk.post(`/v1/settlement/visits/${visit.visitId}/pre-settle`, { useAccount: true });
+      assert.equal(q.status, 200, JSON.stringify(q.body));
+      return q.body as { quoteId: string; challenge: { challengeId: string; challenge: string } };
+    };
+    const zeros = '00'.repeat(c.algorithm === 'sm4' ? 16 : 8);
 
-    const plain = await settle(await desk.proof(c, 'presence'));
+    const plain = await settle(desk.quoteProof(c, quote, 'presence'));
     assert.equal(plain.status, 403);
     assert.equal(plain.body.code, 'PIN_NOT_VERIFIED');
-    const ch = await desk.challenge(c);
-    const forged = await settle({
-      challengeId: ch.challengeId,
-      cryptogram: '00'.repeat(c.algorithm === 'sm4' ? 16 : 8),
-    });
+    // A refused proof spends the quote's challenge: that quote settles no more.
+    const spent = await settle(desk.quoteProof(c, quote));
+    assert.equal(spent.body.code, 'CARD_PRESENCE_FAILED');
+    assert.equal(spent.body.details.reason, 'CHALLENGE_USED');
+    const q1 = await requote();
+    const forged = await settle({ challengeId: q1.challenge.challengeId, cryptogram: zeros }, q1.quoteId);
     assert.equal(forged.body.code, 'CARD_PRESENCE_FAILED');
     assert.equal(forged.body.details.reason, 'CRYPTOGRAM_INVALID');
-    // A refused proof spends its challenge.
-    const reused = await settle({
-      challengeId: ch.challengeId,
-      cryptogram: '00'.repeat(c.algorithm === 'sm4' ? 16 : 8),
-    });
+    const reused = await settle(desk.quoteProof(c, q1), q1.quoteId);
     assert.equal(reused.body.details.reason, 'CHALLENGE_USED');
 
+    const qb = await requote();
     await credit(c, 1, 'f2');
     const yearSoFar = await accumulatorsOf(c);
-    const moved = await settle(await desk.proof(c));
+    const moved = await settle(desk.quoteProof(c, qb), qb.quoteId);
     assert.equal(moved.body.code, 'ACCOUNT_BALANCE_CHANGED');
     assert.deepEqual(
       await accumulatorsOf(c),
@@ -285,12 +299,12 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
       'a refused settle leaves the accumulators as they were',
     );
 
-    const q2 = await desk.post(`/v1/settlement/visits/${visit.visitId}/pre-settle`, { useAccount: true });
+    const q2 = await requote();
     const added = await desk.post(`/v1/settlement/visits/${visit.visitId}/lines`, {
       lines: [{ lineNo: 9, itemCode: 'XC04', unitPrice: 100, quantity: 1 }],
     });
     assert.equal(added.status, 200, JSON.stringify(added.body));
-    assert.equal((await settle(await desk.proof(c), q2.body.quoteId)).body.code, 'BILL_CHANGED');
+    assert.equal((await settle(desk.quoteProof(c, q2), q2.quoteId)).body.code, 'BILL_CHANGED');
     const conflict = await desk.post(`/v1/settlement/visits/${visit.visitId}/lines`, {
       lines: [{ lineNo: 9, itemCode: 'XC04', unitPrice: 101, quantity: 1 }],
     });
@@ -300,15 +314,15 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
     });
     assert.equal(unknownItem.body.code, 'ITEM_UNKNOWN');
 
-    const q3 = await desk.post(`/v1/settlement/visits/${visit.visitId}/pre-settle`, { useAccount: true });
+    const q3 = await requote();
     clock.advance(301_000);
-    assert.equal((await settle(await desk.proof(c), q3.body.quoteId)).body.code, 'QUOTE_EXPIRED');
-    assert.equal((await settle(await desk.proof(c), 'no-such-quote')).body.code, 'QUOTE_UNKNOWN');
+    assert.equal((await settle(desk.quoteProof(c, q3), q3.quoteId)).body.code, 'QUOTE_EXPIRED');
+    assert.equal((await settle(desk.quoteProof(c, q3), 'no-such-quote')).body.code, 'QUOTE_UNKNOWN');
     assert.equal(
       (
         await deskClient(t, desks.h3, 'desk-3').post('/v1/settlement/settle', {
-          quoteId: q3.body.quoteId,
-          proof: await desk.proof(c),
+          quoteId: q3.quoteId,
+          proof: desk.quoteProof(c, q3),
         })
       ).body.code,
       'QUOTE_UNKNOWN',
@@ -316,6 +330,54 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
     );
     assert.equal(await balanceOf(store(), account.personal(c.personNo)), 100001, 'nothing was paid');
     await ledgerIsSound();
+  });
+
+  test("the quote's challenge: issued to its desk for its card, it serves that quote's settle alone and lapses with it", async () => {
+    const c = await insuredCard(t);
+    const desk = deskClient(t, desks.h2a, 'desk-2a');
+    const { visit, quote: q1 } = await desk.quote(c, exampleLines('outpatient-bill.json'), {
+      useAccount: false,
+    });
+    assert.equal(q1.challenge.algorithm, c.algorithm);
+    assert.match(q1.challenge.challenge, c.algorithm === 'sm4' ? /^[0-9A-F]{32}$/ : /^[0-9A-F]{16}$/);
+    assert.equal(q1.challenge.expiresAt, q1.expiresAt, 'it lapses with the quote');
+    const settle = (by: ReturnType<typeof deskClient>, quoteId: string, proof: unknown) =>
+      by.post('/v1/settlement/settle', { quoteId, proof });
+    const reason = (a: { body: { code: string; details?: { reason?: string } } }) => {
+      assert.equal(a.body.code, 'CARD_PRESENCE_FAILED', JSON.stringify(a.body));
+      return a.body.details?.reason;
+    };
+
+    // Pre-settled again (as after a changed bill): a new quote with a new challenge, which the old
+    // one does not serve.
+    const requoted = await desk.post(`/v1/settlement/visits/${visit.visitId}/pre-settle`, {
+      useAccount: false,
+    });
+    assert.equal(requoted.status, 200, JSON.stringify(requoted.body));
+    const q2 = requoted.body;
+    assert.notEqual(q2.challenge.challengeId, q1.challenge.challengeId);
+    assert.notEqual(q2.challenge.challenge, q1.challenge.challenge);
+    assert.equal(reason(await settle(desk, q2.quoteId, desk.quoteProof(c, q1))), 'CHALLENGE_OTHER_QUOTE');
+    // Nor does a challenge asked for on its own.
+    assert.equal(reason(await settle(desk, q2.quoteId, await desk.proof(c))), 'CHALLENGE_OTHER_QUOTE');
+    // Another desk of the institution knows the quote, but the challenge was issued to this desk.
+    const pharmacy = deskClient(t, desks.h2b, 'desk-2b');
+    assert.equal(reason(await settle(pharmacy, q2.quoteId, desk.quoteProof(c, q2))), 'CHALLENGE_UNKNOWN');
+    // None of that spent q2's challenge: its desk settles with it.
+    const settled = await settle(desk, q2.quoteId, desk.quoteProof(c, q2));
+    assert.equal(settled.status, 200, JSON.stringify(settled.body));
+
+    // A quote's challenge is no card-present proof for anything else (an identity check, a pension).
+    const { quote: q3 } = await desk.quote(c, exampleLines('outpatient-bill.json'), { useAccount: false });
+    const presence = await t.call('POST', '/v1/card-auth/verify', {
+      identity: desks.h2a,
+      body: {
+        challengeId: q3.challenge.challengeId,
+        cardIdCode: c.cardIdCode,
+        cryptogram: desk.quoteProof(c, q3, 'presence').cryptogram,
+      },
+    });
+    assert.deepEqual(presence.body, { verified: false, reason: 'CHALLENGE_OTHER_QUOTE' });
   });
 
   test('refusals: a lost card, paused coverage, no coverage for the scheme, a kiosk, an unassigned desk', async () => {
@@ -337,7 +399,7 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
     assert.equal(paused.status, 200, JSON.stringify(paused.body));
     const settled = await desk.post('/v1/settlement/settle', {
       quoteId: quote.quoteId,
-      proof: await desk.proof(c),
+      proof: desk.quoteProof(c, quote),
     });
     assert.equal(settled.body.code, 'COVERAGE_PAUSED');
 
@@ -385,7 +447,7 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
     await seedAccumulators(c, 30000, 0);
     const refusedSettle = await desk.post('/v1/settlement/settle', {
       quoteId: quote.quoteId,
-      proof: await desk.proof(c),
+      proof: desk.quoteProof(c, quote),
     });
     assert.equal(refusedSettle.body.code, 'ACCUMULATORS_CHANGED');
     assert.deepEqual(await accumulatorsOf(c), {
@@ -398,7 +460,7 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
     assert.equal(again.status, 200, JSON.stringify(again.body));
     const settled = await desk.post('/v1/settlement/settle', {
       quoteId: again.body.quoteId,
-      proof: await desk.proof(c),
+      proof: desk.quoteProof(c, again.body),
     });
     assert.equal(settled.status, 200, JSON.stringify(settled.body));
     assert.deepEqual(await accumulatorsOf(c), again.body.breakdown.accumulators);
@@ -443,6 +505,11 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
       visit.visitId,
     ]);
     assert.deepEqual(quotes, [{ quote_id: quoted.quoteId }], 'the retry made no second quote');
+    assert.deepEqual(
+      await store().all('SELECT challenge_id FROM challenges WHERE quote_id = ?', [quoted.quoteId]),
+      [{ challenge_id: quoted.challenge.challengeId }],
+      'nor a second challenge: the replayed quote carries the one issued with it',
+    );
     const reused = await desk.post(
       '/v1/settlement/visits',
       { ...registration, hisVisitNo: 'R2' },
@@ -468,7 +535,7 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
     assert.equal(quote.policy.region, '330300');
     const settled = await desk.post('/v1/settlement/settle', {
       quoteId: quote.quoteId,
-      proof: await desk.proof(c),
+      proof: desk.quoteProof(c, quote),
     });
     assert.equal(settled.status, 200, JSON.stringify(settled.body));
     assert.deepEqual([settled.body.insuredRegion, settled.body.treatmentRegion], ['330300', '330100']);
@@ -484,7 +551,7 @@ forEachEngine('medical settlement over the API', ({ freshUrl, dataDir }) => {
     const b = deskClient(t, desks.h3, 'desk-3');
     const qa = (await a.quote(c, exampleLines('outpatient-bill.json'))).quote;
     const qb = (await b.quote(c, exampleLines('outpatient-bill.json'))).quote;
-    const [pa, pb] = [await a.proof(c), await b.proof(c)];
+    const [pa, pb] = [a.quoteProof(c, qa), b.quoteProof(c, qb)];
     const key = a.nextKey();
     const answers = await Promise.all([
       a.post('/v1/settlement/settle', { quoteId: qa.quoteId, proof: pa }, key),

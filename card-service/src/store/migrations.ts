@@ -1082,6 +1082,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ],
     },
   },
+  {
+    version: 28,
+    name: 'settlement: the payment challenge issued with a quote names it',
+    // Null for a challenge asked for on its own (`POST /v1/challenges`).
+    statements: ['ALTER TABLE challenges ADD COLUMN quote_id TEXT'],
+  },
 ];
 
 /** Tables the service only ever appends to: its role has no UPDATE, DELETE or TRUNCATE on them. */

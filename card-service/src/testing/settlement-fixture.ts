@@ -168,8 +168,18 @@ export function deskClient(t: TestService, identity: TlsIdentity, terminalId: st
       assert.equal(a.status, 201, JSON.stringify(a.body));
       return a.body as { challengeId: string; challenge: string };
     },
+    /** A proof over a challenge asked for on its own (`POST /v1/challenges`): not for a settle. */
     async proof(c: IssuedCardData, mode: 'payment' | 'presence' = 'payment') {
       const ch = await this.challenge(c);
+      return { challengeId: ch.challengeId, cryptogram: cardProof(t, c, ch.challenge, mode) };
+    },
+    /** The card's answer to the challenge that came with `quote`, for its settle. */
+    quoteProof(
+      c: IssuedCardData,
+      quote: { challenge: { challengeId: string; challenge: string } },
+      mode: 'payment' | 'presence' = 'payment',
+    ) {
+      const ch = quote.challenge;
       return { challengeId: ch.challengeId, cryptogram: cardProof(t, c, ch.challenge, mode) };
     },
     /** 2201 + 2204 + 2206: a quote for `lines` (example lines: item, price, quantity). */

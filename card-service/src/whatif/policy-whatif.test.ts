@@ -48,7 +48,7 @@ forEachEngine('policy what-if', ({ freshUrl, dataDir }) => {
     const { quote } = await desk.quote(card, exampleLines(bill), { visitType });
     const s = await desk.post('/v1/settlement/settle', {
       quoteId: quote.quoteId,
-      proof: await desk.proof(card),
+      proof: desk.quoteProof(card, quote),
     });
     assert.equal(s.status, 200, JSON.stringify(s.body));
     clock.advance(HOUR / 4);

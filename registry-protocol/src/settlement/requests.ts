@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { challengeSchema } from '../card-auth.js';
 import { breakdownSchema } from './breakdown.js';
 import {
   HOSPITAL_LEVELS,
@@ -100,7 +101,10 @@ export const billAnswerSchema = z.strictObject({
   medfee_sumamt: fenAmount,
 });
 
-/** 2206: pre-settlement. Nothing moves; the quote is valid a few minutes. */
+/**
+ * 2206: pre-settlement. Nothing moves but the quote, valid a few minutes, and the challenge its
+ * settle's payment proof answers.
+ */
 export const preSettleBody = z.strictObject({
   /** The patient pays the personal part from the personal medical account first. */
   useAccount: z.boolean(),
@@ -119,10 +123,20 @@ export const quoteSchema = z.strictObject({
   expiresAt: z.string(),
   policy: policyRefSchema,
   breakdown: breakdownSchema,
+  /**
+   * What the card's payment proof for this quote's settle answers (docs/card-conventions.md): issued
+   * with the quote to the terminal that asked for it, for the visit's card; single-use, it lapses
+   * with the quote. A retried pre-settle answers the same challenge; a new pre-settle (a changed
+   * bill) a new one.
+   */
+  challenge: challengeSchema,
 });
 export type Quote = z.infer<typeof quoteSchema>;
 
-/** 2207: settle a quote with the card's payment proof (docs/card-conventions.md). */
+/**
+ * 2207: settle a quote with the card's payment proof (docs/card-conventions.md) over the quote's
+ * challenge (`challengeId` is the quote's `challenge.challengeId`).
+ */
 export const settleBody = z.strictObject({
   quoteId: id,
   proof: z.strictObject({ challengeId: z.uuid(), cryptogram: hexCryptogram }),

@@ -123,17 +123,21 @@ export const settlementRoutes = [
     operationId: 'preSettle',
     method: 'post',
     path: '/v1/settlement/visits/:visitId/pre-settle',
-    summary: '2206: pre-settle: the breakdown as a quote valid a few minutes; nothing moves',
+    summary:
+      '2206: pre-settle: the breakdown as a quote valid a few minutes, with the challenge its settle’s payment proof answers; nothing moves',
     tag: 'terminal',
     access: { terminals: DESKS },
     body: named(preSettleBody, 'PreSettleRequest'),
-    responses: { 200: { description: 'the quote with its breakdown', body: quoteAnswer } },
+    responses: {
+      200: { description: 'the quote with its breakdown and its payment challenge', body: quoteAnswer },
+    },
   }),
   route({
     operationId: 'settle',
     method: 'post',
     path: '/v1/settlement/settle',
-    summary: '2207: settle a quote with the card’s payment proof (card present, PIN verified by the card)',
+    summary:
+      '2207: settle a quote with the card’s payment proof over the quote’s challenge (card present, PIN verified by the card)',
     tag: 'terminal',
     access: { terminals: DESKS },
     body: named(settleBody, 'SettleRequest'),

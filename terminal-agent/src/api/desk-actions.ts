@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type {
   DeskBillAnswer,
   DeskDayView,
+  Quote as DeskQuote,
   DeskPendingView,
   DeskReconciliationView,
   DeskReversalView,
@@ -117,18 +118,24 @@ export class DeskActions extends EventEmitter<DeskActionEvents> {
     return bill;
   }
 
-  async preSettle(visitId: string, request: DeskPreSettleRequest): Promise<Quote> {
+  /**
+   * The quote as the desk sees it; the challenge card-service issued with it stays here, for the
+   * card's payment proof at the settle.
+   */
+  async preSettle(visitId: string, request: DeskPreSettleRequest): Promise<DeskQuote> {
     this.guard();
-    const quote = await this.#options.registry.settlement((r) => r.preSettle(visitId, request.useAccount));
-    this.#remember(this.#quotes, quote.quoteId, { quote, at: this.#clock().getTime() });
+    const quoted = await this.#options.registry.settlement((r) => r.preSettle(visitId, request.useAccount));
+    this.#remember(this.#quotes, quoted.quoteId, { quote: quoted, at: this.#clock().getTime() });
+    const { challenge: _challenge, ...quote } = quoted;
     this.emit('settlement-step', { step: 'quoted', quote });
     return quote;
   }
 
   /**
    * The patient's PIN on the PIN pad, then in one card session: the card's number checked against
-   * the visit, VERIFY, the payment proof over the service's challenge; then the settle, journalled.
-   * No card is held while the patient types.
+   * the visit, VERIFY, the payment proof over the challenge that came with the quote; then the
+   * settle, journalled. No card is held while the patient types, and nothing is asked of
+   * card-service before the settle itself.
    */
   async settle(request: DeskSettleRequest, owner?: string): Promise<DeskSettlementView> {
     this.guard();
@@ -154,7 +161,7 @@ export class DeskActions extends EventEmitter<DeskActionEvents> {
           return card.paymentProof(digits, {
             reader: request.reader,
             cardNumber,
-            challenge: (cardIdCode) => registry.paymentChallenge(cardIdCode),
+            challenge: async () => quoted.quote.challenge,
           });
         },
         owner,

@@ -150,7 +150,10 @@ export class DeskSettlementRequests {
     );
   }
 
-  /** 2206: nothing moves. */
+  /**
+   * 2206: nothing moves. The quote carries the challenge its settle's payment proof answers; a
+   * retry of an unanswered pre-settle (same key) gets the same quote and challenge.
+   */
   async preSettle(visitId: string, useAccount: boolean): Promise<Quote> {
     const entry = await this.#submit(
       SETTLEMENT_OPERATIONS.preSettle,

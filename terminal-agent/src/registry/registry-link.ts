@@ -462,8 +462,9 @@ export class RegistryLink {
   }
 
   /**
-   * A single-use challenge for the card's payment proof. Unlike `presenceChallenger`, a challenge
-   * that cannot be had is an error: a settlement cannot go without the proof.
+   * A single-use challenge for the card's payment proof at a kiosk or bank counter (a desk's
+   * settle answers the challenge that came with its quote instead). Unlike `presenceChallenger`, a
+   * challenge that cannot be had is an error: the service acts on nothing without the proof.
    */
   async paymentChallenge(cardIdCode: string): Promise<Challenge> {
     const registry = this.#usable();

@@ -20,14 +20,16 @@ type ChallengeClient = Pick<RegistryClient, 'createChallenge' | 'verifyCardAuth'
 
 /**
  * The service's refusals that are about the challenge, not the card: it could not be used (spent,
- * expired, issued to another terminal or card — a slow terminal, a retried request). They are
- * reported as errors so that a slow terminal is never taken for a forged card.
+ * expired, issued to another terminal or card, or with a settlement's quote — a slow terminal, a
+ * retried request). They are reported as errors so that a slow terminal is never taken for a
+ * forged card.
  */
 export const CHALLENGE_REFUSALS: ReadonlySet<string> = new Set([
   'CHALLENGE_UNKNOWN',
   'CHALLENGE_USED',
   'CHALLENGE_EXPIRED',
   'CHALLENGE_OTHER_CARD',
+  'CHALLENGE_OTHER_QUOTE',
 ]);
 
 /**
