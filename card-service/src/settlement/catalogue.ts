@@ -7,7 +7,7 @@ import { ProgressMeter } from '../bulk-import/progress.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
 import { type Actor, auditActor } from '../registry/actor.js';
-import { type Queryable, type Store, inJsonArray } from '../store/store.js';
+import type { Queryable, Store } from '../store/store.js';
 
 /**
  * The catalogue of a region: drugs, services and materials with their class (A fully eligible,
@@ -50,39 +50,6 @@ export async function loadItems(
     });
     return items.length;
   });
-}
-
-interface ItemRow {
-  item_code: string;
-  name: string;
-  item_class: CatalogueItem['itemClass'];
-  pre_self_pay_share: number;
-  price_ceiling: number | string | null;
-}
-
-/** The items of `codes` in `region`, by code; codes not in the catalogue are absent. */
-export async function lookupItems(
-  q: Queryable,
-  region: string,
-  codes: readonly string[],
-): Promise<Map<string, CatalogueItem>> {
-  const rows = await q.all<ItemRow>(
-    `SELECT item_code, name, item_class, pre_self_pay_share, price_ceiling FROM catalogue_items
-     WHERE region = ? AND ${inJsonArray(q.dialect, 'item_code')}`,
-    [region, JSON.stringify([...new Set(codes)])],
-  );
-  return new Map(
-    rows.map((r) => [
-      r.item_code,
-      {
-        itemCode: r.item_code,
-        name: r.name,
-        itemClass: r.item_class,
-        preSelfPayShare: Number(r.pre_self_pay_share),
-        priceCeiling: r.price_ceiling === null ? null : Number(r.price_ceiling),
-      },
-    ]),
-  );
 }
 
 export const CATALOGUE_COLUMNS = [

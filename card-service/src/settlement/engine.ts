@@ -24,7 +24,14 @@ import { cardFromJoinedRow, joinedCardColumns } from '../registry/queries.js';
 import { cardSubject } from '../registry/subjects.js';
 import { RiskChecks, blocking } from '../risk/risk-checks.js';
 import { insertRows } from '../store/bulk-insert.js';
-import { type Dialect, type Queryable, type SqlValue, type Store, forUpdate } from '../store/store.js';
+import {
+  type Dialect,
+  type Queryable,
+  type SqlValue,
+  type Store,
+  forUpdate,
+  inJsonArray,
+} from '../store/store.js';
 import {
   accumulatorColumns,
   joinedAccumulators,
@@ -32,7 +39,6 @@ import {
   moveAccumulatorsFrom,
 } from './accumulators.js';
 import { accumulatorDelta, calculate, identitiesHold } from './calculation.js';
-import { lookupItems } from './catalogue.js';
 import { institutionOfTerminal, noInstitution } from './institutions.js';
 import { account, post } from './ledger.js';
 import { policyVersion } from './policies.js';
@@ -209,13 +215,53 @@ type LineTuple = [
   LineRow['price_ceiling'],
 ];
 
+interface CatalogueRow {
+  /**
+   * The treatment region's catalogue entries of the request's item codes, as JSON arrays of
+   * `ITEM_FIELDS` (sqlite3: JSON text; PostgreSQL: parsed); codes not in the catalogue are absent.
+   */
+  catalogue_items: string | unknown[][] | null;
+}
+
+const ITEM_FIELDS = 'ci.item_code, ci.item_class, ci.pre_self_pay_share, ci.price_ceiling';
+
+const catalogueItems = (dialect: Dialect) =>
+  `(SELECT ${dialect === 'postgres' ? 'json_agg(json_build_array' : 'json_group_array(json_array'}(${ITEM_FIELDS}))
+    FROM catalogue_items ci WHERE ci.region = v.treatment_region AND ${inJsonArray(dialect, 'ci.item_code')})
+    AS catalogue_items`;
+
+/** What a bill line takes from its catalogue item, as it stood when the line was uploaded. */
+interface LinePricing {
+  itemClass: PricedLine['itemClass'];
+  preSelfPayShare: number;
+  priceCeiling: number | null;
+}
+
+function catalogueOf(row: CatalogueRow): Map<string, LinePricing> {
+  const tuples =
+    (typeof row.catalogue_items === 'string' ? JSON.parse(row.catalogue_items) : row.catalogue_items) ?? [];
+  return new Map(
+    (tuples as [string, PricedLine['itemClass'], number | string, number | string | null][]).map(
+      ([itemCode, itemClass, share, ceiling]) => [
+        itemCode,
+        {
+          itemClass,
+          preSelfPayShare: Number(share),
+          priceCeiling: ceiling === null ? null : Number(ceiling),
+        },
+      ],
+    ),
+  );
+}
+
 /**
  * 2204: the visit locked (lines are numbered against what is there), whether it stands settled,
- * and the lines it has.
+ * the lines it has, and the catalogue entries of the request's items in its treatment region.
+ * Parameters: the item codes (a JSON array), terminal, visit.
  */
 const BILL_VISIT_SELECT = perDialect(
   (d) =>
-    `SELECT ${VISIT_COLUMNS}, ${STANDING_SETTLEMENT}, ${billLines(d)}
+    `SELECT ${VISIT_COLUMNS}, ${STANDING_SETTLEMENT}, ${billLines(d)}, ${catalogueItems(d)}
     ${VISIT_OF_INSTITUTION} WHERE v.visit_id = ?${lockVisit(d)}`,
 );
 
@@ -517,17 +563,16 @@ export class SettlementEngine {
     lines: readonly BillLineInput[],
   ): Promise<{ visitId: string; lineCount: number; medfee_sumamt: number; replayed?: boolean }> {
     return this.once(caller, { op: '2204', visitId, lines }, async (tx) => {
-      const row = await this.visitRow<StandingRow & BillLinesRow>(tx, caller.terminalId, BILL_VISIT_SELECT, [
+      // The visit and the catalogue entries of the lines' items, in one read.
+      const row = await this.visitRow<StandingRow & BillLinesRow & CatalogueRow>(
+        tx,
         caller.terminalId,
-        visitId,
-      ]);
+        BILL_VISIT_SELECT,
+        [JSON.stringify([...new Set(lines.map((l) => l.itemCode))]), caller.terminalId, visitId],
+      );
       const visit = visitFromRow(row);
       refuseIfSettled(row);
-      const items = await lookupItems(
-        tx,
-        visit.treatmentRegion,
-        lines.map((l) => l.itemCode),
-      );
+      const items = catalogueOf(row);
       const unknown = [...new Set(lines.filter((l) => !items.has(l.itemCode)).map((l) => l.itemCode))];
       if (unknown.length > 0) {
         throw refused('ITEM_UNKNOWN', `items not in the catalogue of ${visit.treatmentRegion}`, 422, {
