@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '@sscard/card-service/clock';
 import { SYSTEM } from '@sscard/card-service/registry/actor';
@@ -181,7 +181,6 @@ async function record(
           terms: { visitType: visit.visitType, hospitalLevel: visit.level, personGroup: visit.group },
           useAccount: visit.useAccount,
           accountBalance: balance[visit.person]!,
-          lines,
           breakdown: b,
         }),
       );
@@ -277,7 +276,9 @@ export async function run(argv: readonly string[]): Promise<void> {
     persons: { default: '0' },
     engines: { default: 'sqlite,postgres' },
     rounds: { default: '3' },
+    threads: { default: String(Math.min(availableParallelism(), 4)) },
   });
+  const threads = positiveInt('threads', f.threads);
   const rounds = positiveInt('rounds', f.rounds);
   const n = positiveInt('settlements', f.settlements);
   const persons = f.persons === '0' ? Math.max(1, Math.floor(n / 8)) : positiveInt('persons', f.persons);
@@ -324,27 +325,43 @@ export async function run(argv: readonly string[]): Promise<void> {
       // the shared machine falls on both alike; the ratio of each round, and their median.
       const rows: string[][] = [];
       const ratios: number[] = [];
+      const singleRatios: number[] = [];
       const walls: number[] = [];
       let agrees = true;
       for (let round = 1; round <= rounds; round++) {
         const alone = calculationAlone(changed, visits, bills, persons);
-        progress(`${engineName}: round ${round} of ${rounds}, replaying under the changed policy`);
-        const t0 = performance.now();
-        const replay = await runPolicyWhatIf(store, {
+        const request = {
           region: '330300',
-          scheme: '310',
+          scheme: '310' as const,
           year: YEAR,
           changes: { outpatientDeductible: changed.outpatientDeductible },
           forecast,
-        });
+        };
+        progress(
+          `${engineName}: round ${round} of ${rounds}, replaying under the changed policy on one thread`,
+        );
+        const t1 = performance.now();
+        const single = await runPolicyWhatIf(store, request, { threads: 1 });
+        const singleMs = performance.now() - t1;
+        progress(
+          `${engineName}: round ${round} of ${rounds}, replaying under the changed policy on ${threads} threads`,
+        );
+        const t0 = performance.now();
+        const replay = await runPolicyWhatIf(store, request, { threads });
         const replayMs = performance.now() - t0;
-        agrees &&= replay.funds.after.pooled === alone.pooled && replay.settlements + replay.ended === n;
+        agrees &&=
+          replay.funds.after.pooled === alone.pooled &&
+          replay.settlements + replay.ended === n &&
+          JSON.stringify(single) === JSON.stringify(replay);
         ratios.push(alone.ms / replayMs);
+        singleRatios.push(alone.ms / singleMs);
         walls.push(replayMs / 1000);
         rows.push([
           String(round),
           num(alone.ms / 1000, 2),
           num((n * 1000) / alone.ms),
+          num(singleMs / 1000, 2),
+          x(alone.ms / singleMs),
           num(replayMs / 1000, 2),
           num((n * 1000) / replayMs),
           x(alone.ms / replayMs),
@@ -354,25 +371,40 @@ export async function run(argv: readonly string[]): Promise<void> {
       progress(
         `${engineName}: replaying under the unchanged policy (every settlement must come out as recorded)`,
       );
-      const identity = await runPolicyWhatIf(store, {
-        region: '330300',
-        scheme: '310',
-        year: YEAR,
-        changes: {},
-        forecast,
-      });
+      const identity = await runPolicyWhatIf(
+        store,
+        { region: '330300', scheme: '310', year: YEAR, changes: {}, forecast },
+        { threads },
+      );
       say(
         table(
-          ['round', 'alone s', 'alone /s', 'replay s', 'replay /s', 'replay ÷ alone', 'load 1 min'],
+          [
+            'round',
+            'alone s',
+            'alone /s',
+            '1 thread s',
+            '1 thread ÷ alone',
+            `${threads} threads s`,
+            `${threads} threads /s`,
+            `${threads} threads ÷ alone`,
+            'load 1 min',
+          ],
           rows,
         ),
       );
-      say(`(calculation alone: in memory; replay: ${engineName}, paged, ${num(n)} settlements)`);
-      say(`replay agrees with the calculation alone: ${agrees ? 'yes' : 'NO'} (pooled fund after, fen)`);
+      say(
+        `(calculation alone: in memory, one thread; replay: ${engineName}, paged, ${num(n)} settlements, split by person over ${threads} threads, and on one)`,
+      );
+      say(
+        `replay agrees with the calculation alone and with itself on one thread: ${agrees ? 'yes' : 'NO'} (pooled fund after, fen; whole result)`,
+      );
       say(`unchanged policy: ${num(identity.changedSettlements)} settlements changed (must be 0)`);
       const ratio = median(ratios);
       const wall = median(walls);
-      say(`replay / calculation alone, median of ${rounds}: ${x(ratio)}  (${verdict(ratio, '>=', 0.5)})`);
+      say(`replay on one thread / calculation alone, median of ${rounds}: ${x(median(singleRatios))}`);
+      say(
+        `replay (${threads} threads) / calculation alone, median of ${rounds}: ${x(ratio)}  (${verdict(ratio, '>=', 0.5)})`,
+      );
       say(`replay wall time, median of ${rounds}: ${num(wall, 1)} s  (${verdict(wall, '<', 60, 0)})`);
       say(
         `load average after the replays: ${loadavg()

@@ -87,17 +87,50 @@ export function largestBaseWithin(rest: number, ratio: number, room: number): nu
   return base < BigInt(rest) ? Number(base) : rest;
 }
 
-export function calculate(input: CalculationInput): Breakdown {
-  const { parameters: p, accumulators: acc, terms, account } = input;
-  if (input.lines.length === 0) throw new CalculationError('BILL_EMPTY', 'a bill has at least one line');
+/**
+ * Step 1's sums over a bill: all that steps 2–7 take of it. They depend on the bill and the
+ * catalogue's terms on its lines, never on the policy, so a policy replay starts from a
+ * settlement's recorded sums (settlement/replay-inputs.ts) instead of splitting its lines again.
+ */
+export interface BillSums {
+  medfee_sumamt: number;
+  fulamt_ownpay_amt: number;
+  overlmt_selfpay: number;
+  preselfpay_amt: number;
+  inscp_scp_amt: number;
+}
+
+/** A breakdown without its per-line split: what steps 2–7 make of a bill's sums. */
+export type SettlementAmounts = Omit<Breakdown, 'lines'>;
+
+export interface AmountsInput extends Omit<CalculationInput, 'lines'> {
+  bill: BillSums;
+}
+
+/** Step 1 over a whole bill: each line's split and their sums. */
+export function splitBill(bill: readonly PricedLine[]): { lines: LineSplit[]; sums: BillSums } {
+  if (bill.length === 0) throw new CalculationError('BILL_EMPTY', 'a bill has at least one line');
+  const lines = bill.map(splitLine);
+  const sum = (f: (l: LineSplit) => number) => lines.reduce((s, l) => fen(s + f(l)), 0);
+  return {
+    lines,
+    sums: {
+      medfee_sumamt: sum((l) => l.det_item_fee_sumamt),
+      fulamt_ownpay_amt: sum((l) => l.fulamt_ownpay_amt),
+      overlmt_selfpay: sum((l) => l.overlmt_selfpay),
+      preselfpay_amt: sum((l) => l.preselfpay_amt),
+      inscp_scp_amt: sum((l) => l.inscp_scp_amt),
+    },
+  };
+}
+
+/** Steps 2–7 on a bill's sums. */
+export function calculateAmounts(input: AmountsInput): SettlementAmounts {
+  const { parameters: p, accumulators: acc, terms, account, bill } = input;
   fen(account.balance);
   const level = String(terms.hospitalLevel) as '1' | '2' | '3';
-
-  // Step 1.
-  const lines = input.lines.map(splitLine);
-  const sum = (f: (l: LineSplit) => number) => lines.reduce((s, l) => fen(s + f(l)), 0);
-  const total = sum((l) => l.det_item_fee_sumamt);
-  const eligible = sum((l) => l.inscp_scp_amt);
+  const total = bill.medfee_sumamt;
+  const eligible = bill.inscp_scp_amt;
 
   // Step 2: the deductible, against the eligible amount only.
   const deductibleDue =
@@ -131,9 +164,9 @@ export function calculate(input: CalculationInput): Breakdown {
 
   return {
     medfee_sumamt: total,
-    fulamt_ownpay_amt: sum((l) => l.fulamt_ownpay_amt),
-    overlmt_selfpay: sum((l) => l.overlmt_selfpay),
-    preselfpay_amt: sum((l) => l.preselfpay_amt),
+    fulamt_ownpay_amt: bill.fulamt_ownpay_amt,
+    overlmt_selfpay: bill.overlmt_selfpay,
+    preselfpay_amt: bill.preselfpay_amt,
     inscp_scp_amt: eligible,
     act_pay_dedc: deductible,
     hifp_pay: pooled,
@@ -143,7 +176,6 @@ export function calculate(input: CalculationInput): Breakdown {
     acct_pay: fromAccount,
     psn_cash_pay: personal - fromAccount,
     balc: account.balance - fromAccount,
-    lines,
     // Step 7: what the accumulators become once this settlement is confirmed.
     accumulators: {
       outpatientDeductiblePaid:
@@ -152,6 +184,36 @@ export function calculate(input: CalculationInput): Breakdown {
       largeExpenseDeductiblePaid: acc.largeExpenseDeductiblePaid + largeDeductible,
       largeExpenseFundUsed: acc.largeExpenseFundUsed + large,
     },
+  };
+}
+
+export function calculate(input: CalculationInput): Breakdown {
+  const { lines, sums } = splitBill(input.lines);
+  const a = calculateAmounts({
+    parameters: input.parameters,
+    accumulators: input.accumulators,
+    terms: input.terms,
+    account: input.account,
+    bill: sums,
+  });
+  // Field by field, so that the per-line split sits before the accumulators, where stored
+  // breakdowns have always had it.
+  return {
+    medfee_sumamt: a.medfee_sumamt,
+    fulamt_ownpay_amt: a.fulamt_ownpay_amt,
+    overlmt_selfpay: a.overlmt_selfpay,
+    preselfpay_amt: a.preselfpay_amt,
+    inscp_scp_amt: a.inscp_scp_amt,
+    act_pay_dedc: a.act_pay_dedc,
+    hifp_pay: a.hifp_pay,
+    hifmi_pay: a.hifmi_pay,
+    fund_pay_sumamt: a.fund_pay_sumamt,
+    psn_part_amt: a.psn_part_amt,
+    acct_pay: a.acct_pay,
+    psn_cash_pay: a.psn_cash_pay,
+    balc: a.balc,
+    lines,
+    accumulators: a.accumulators,
   };
 }
 

@@ -922,7 +922,7 @@ export class SettlementEngine {
         ],
       );
       await tx.run(
-        `INSERT INTO settlement_replay_inputs (${REPLAY_INPUT_COLUMNS.join(', ')}) VALUES (?, ?, ?, ?, ?)`,
+        `INSERT INTO settlement_replay_inputs (${REPLAY_INPUT_COLUMNS.join(', ')}) VALUES (${REPLAY_INPUT_COLUMNS.map(() => '?').join(', ')})`,
         replayInputRow({
           settlementId: settlement.settlementId,
           insuredRegion: settlement.insuredRegion,
@@ -938,7 +938,6 @@ export class SettlementEngine {
           },
           useAccount,
           accountBalance: Number(q.account_balance),
-          lines: rows.map(pricedFromRow),
           breakdown,
         }),
       );

@@ -1,4 +1,5 @@
-import type { Breakdown, PricedLine, VisitTerms } from '@sscard/registry-protocol/settlement';
+import { PERSON_GROUPS, VISIT_TYPES, type VisitTerms } from '@sscard/registry-protocol/settlement';
+import type { BillSums } from './calculation.js';
 
 /**
  * What a policy replay needs of one settlement, written by the engine in the transaction that
@@ -7,24 +8,22 @@ import type { Breakdown, PricedLine, VisitTerms } from '@sscard/registry-protoco
  * the visit's bill lines, and reading a year of them back through those four tables costs an index
  * lookup per table and per line, and a row object per line, for each settlement — a replay of a
  * million settlements spent almost all its time there. One row per settlement in replay order, its
- * facts in one JSON array, is read a page at a time as one JSON text.
+ * facts in one JSON array of scalars. What the replay does per settlement is small, so parsing
+ * that array is a large share of it: the business date is a number (yyyymmdd) and the visit type
+ * and person group their index in `VISIT_TYPES` and `PERSON_GROUPS`, numbers being what JSON
+ * parses fastest; only the ids and the instant stay text.
  *
- * The lines are those the settlement was calculated on; a visit's bill may grow after a
- * settlement of it was cancelled, and the copy does not.
+ * The bill is kept as its step-1 sums (calculation.ts `BillSums`), not its lines: they do not
+ * depend on the policy, so a replay under any policy needs only them, and splitting every line
+ * again was the larger part of a replayed settlement's cost. They are the sums the settlement was
+ * calculated on; a visit's bill may grow after a settlement of it was cancelled, and the copy does
+ * not.
  */
-export type ReplayInputLine = [
-  itemCode: string,
-  unitPrice: number,
-  quantity: number,
-  itemClass: PricedLine['itemClass'],
-  preSelfPayShare: number,
-  priceCeiling: number | null,
-];
-
 export type ReplayInput = [
   settlementId: string,
   settledAt: string,
-  businessDate: string,
+  /** yyyymmdd */
+  businessDate: number,
   personNo: string,
   policyVersion: number,
   medfee_sumamt: number,
@@ -32,17 +31,22 @@ export type ReplayInput = [
   hifmi_pay: number,
   acct_pay: number,
   psn_cash_pay: number,
-  visitType: VisitTerms['visitType'],
+  /** Index in `VISIT_TYPES`. */
+  visitType: number,
   hospitalLevel: VisitTerms['hospitalLevel'],
-  personGroup: VisitTerms['personGroup'],
+  /** Index in `PERSON_GROUPS`. */
+  personGroup: number,
   /** 1 when the patient chose to pay from the personal account first. */
   useAccount: 0 | 1,
   /** The personal account's balance the settlement was calculated with. */
   accountBalance: number,
-  lines: ReplayInputLine[],
+  fulamt_ownpay_amt: number,
+  overlmt_selfpay: number,
+  preselfpay_amt: number,
+  inscp_scp_amt: number,
 ];
 
-export const REPLAY_INPUT_COLUMNS = ['insured_region', 'scheme', 'settled_at', 'settlement_id', 'input'];
+export { REPLAY_INPUT_COLUMNS } from '../store/replay-inputs-backfill.js';
 
 export interface SettledFacts {
   settlementId: string;
@@ -55,8 +59,7 @@ export interface SettledFacts {
   terms: VisitTerms;
   useAccount: boolean;
   accountBalance: number;
-  lines: readonly PricedLine[];
-  breakdown: Pick<Breakdown, 'medfee_sumamt' | 'hifp_pay' | 'hifmi_pay' | 'acct_pay' | 'psn_cash_pay'>;
+  breakdown: BillSums & { hifp_pay: number; hifmi_pay: number; acct_pay: number; psn_cash_pay: number };
 }
 
 /** The row of `settlement_replay_inputs` for a settlement, in `REPLAY_INPUT_COLUMNS` order. */
@@ -65,7 +68,7 @@ export function replayInputRow(s: SettledFacts): (string | number)[] {
   const input: ReplayInput = [
     s.settlementId,
     s.settledAt,
-    s.businessDate,
+    Number(s.businessDate.replaceAll('-', '')),
     s.personNo,
     s.policyVersion,
     b.medfee_sumamt,
@@ -73,21 +76,15 @@ export function replayInputRow(s: SettledFacts): (string | number)[] {
     b.hifmi_pay,
     b.acct_pay,
     b.psn_cash_pay,
-    s.terms.visitType,
+    VISIT_TYPES.indexOf(s.terms.visitType),
     s.terms.hospitalLevel,
-    s.terms.personGroup,
+    PERSON_GROUPS.indexOf(s.terms.personGroup),
     s.useAccount ? 1 : 0,
     s.accountBalance,
-    s.lines.map((l) => [l.itemCode, l.unitPrice, l.quantity, l.itemClass, l.preSelfPayShare, l.priceCeiling]),
+    b.fulamt_ownpay_amt,
+    b.overlmt_selfpay,
+    b.preselfpay_amt,
+    b.inscp_scp_amt,
   ];
-  return [s.insuredRegion, s.scheme, s.settledAt, s.settlementId, JSON.stringify(input)];
+  return [s.insuredRegion, s.scheme, s.settledAt, s.settlementId, s.personNo, JSON.stringify(input)];
 }
-
-export const pricedLine = (l: ReplayInputLine): PricedLine => ({
-  itemCode: l[0],
-  unitPrice: l[1],
-  quantity: l[2],
-  itemClass: l[3],
-  preSelfPayShare: l[4],
-  priceCeiling: l[5],
-});

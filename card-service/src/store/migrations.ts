@@ -1,4 +1,4 @@
-import { replayInputsBackfill } from './replay-inputs-backfill.js';
+import { REPLAY_INPUT_COLUMNS, replayInputsBackfill } from './replay-inputs-backfill.js';
 import type { Dialect, Queryable, Store } from './store.js';
 
 /**
@@ -347,6 +347,23 @@ const REPLAY_INPUTS_TABLE = `CREATE TABLE settlement_replay_inputs (
   input TEXT NOT NULL,
   PRIMARY KEY (insured_region, scheme, settled_at, settlement_id)
 )`;
+
+/** Migration 29's: the person beside the inputs, so that a page splits by person in the store. */
+const REPLAY_INPUTS_TABLE_BY_PERSON = `CREATE TABLE settlement_replay_inputs (
+  insured_region TEXT NOT NULL,
+  scheme TEXT NOT NULL,
+  settled_at TEXT NOT NULL,
+  settlement_id TEXT NOT NULL REFERENCES settlements (settlement_id),
+  person_no TEXT NOT NULL,
+  input TEXT NOT NULL,
+  PRIMARY KEY (insured_region, scheme, settled_at, settlement_id)
+)`;
+
+const REBUILD_REPLAY_INPUTS = (dialect: 'sqlite' | 'postgres', table: string) => [
+  'DROP TABLE settlement_replay_inputs',
+  table,
+  `INSERT INTO settlement_replay_inputs (${REPLAY_INPUT_COLUMNS.join(', ')}) ${replayInputsBackfill(dialect)}`,
+];
 
 const STATISTICS_TABLES_BY_LEVEL = [
   'DROP TABLE stats_days',
@@ -1031,16 +1048,11 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 25,
     name: 'policy replay: each settlement’s replay inputs in one row, in replay order',
+    // Its rows are built by migration 29, which rebuilt the table in the shape it has now.
     statements: {
       // Clustered on sqlite3 (WITHOUT ROWID): a year of a region is one range of the table itself.
-      sqlite: [
-        `${REPLAY_INPUTS_TABLE} WITHOUT ROWID`,
-        `INSERT INTO settlement_replay_inputs (insured_region, scheme, settled_at, settlement_id, input) ${replayInputsBackfill('sqlite')}`,
-      ],
-      postgres: [
-        REPLAY_INPUTS_TABLE,
-        `INSERT INTO settlement_replay_inputs (insured_region, scheme, settled_at, settlement_id, input) ${replayInputsBackfill('postgres')}`,
-      ],
+      sqlite: [`${REPLAY_INPUTS_TABLE} WITHOUT ROWID`],
+      postgres: [REPLAY_INPUTS_TABLE],
     },
   },
   {
@@ -1087,6 +1099,14 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'settlement: the payment challenge issued with a quote names it',
     // Null for a challenge asked for on its own (`POST /v1/challenges`).
     statements: ['ALTER TABLE challenges ADD COLUMN quote_id TEXT'],
+  },
+  {
+    version: 29,
+    name: 'policy replay: a bill kept as its step-1 sums, the person beside the inputs',
+    statements: {
+      sqlite: REBUILD_REPLAY_INPUTS('sqlite', `${REPLAY_INPUTS_TABLE_BY_PERSON} WITHOUT ROWID`),
+      postgres: REBUILD_REPLAY_INPUTS('postgres', REPLAY_INPUTS_TABLE_BY_PERSON),
+    },
   },
 ];
 

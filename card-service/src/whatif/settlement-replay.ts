@@ -1,28 +1,38 @@
 import {
   type Accumulators,
-  type Breakdown,
+  PERSON_GROUPS,
   type PersonGroup,
   type PolicyParameters,
-  type PricedLine,
   type SchemeCode,
+  VISIT_TYPES,
   type VisitType,
   ZERO_ACCUMULATORS,
-  breakdownSchema,
 } from '@sscard/registry-protocol/settlement';
 import type { whatif } from '@sscard/registry-protocol';
 import { DomainError } from '../errors.js';
-import { accumulatorDelta, applyDelta, calculate } from '../settlement/calculation.js';
-import { type ReplayInput, pricedLine } from '../settlement/replay-inputs.js';
+import {
+  type SettlementAmounts,
+  accumulatorDelta,
+  applyDelta,
+  calculateAmounts,
+} from '../settlement/calculation.js';
+import type { ReplayInput } from '../settlement/replay-inputs.js';
 import type { Queryable } from '../store/store.js';
 
 /**
  * Replays the recorded settlements of one insured region, scheme and year in the order they were
- * made, through the engine's own `calculate`, with accumulators that start the year at zero and
+ * made, through the engine's own calculation (`calculateAmounts`, steps 2–7 on the bill's recorded
+ * step-1 sums, which no policy changes), with accumulators that start the year at zero and
  * follow the replay: a settlement's replayed change is added when it was settled and taken back
  * when it was cancelled or reversed, as the engine did. The personal account's balance is the
  * recorded one moved by what the replay took from the account differently so far. Settlements are
  * read from their replay inputs (settlement/replay-inputs.ts) a page at a time in (settled_at,
  * settlement_id) order, never all at once; only the year's endings are read up front.
+ *
+ * A page comes from the store already split into parts by person (`readPage`), each part one JSON
+ * text in replay order, so that parts can be replayed on threads of their own (policy-whatif.ts):
+ * a `ReplayState` replays one part's persons, and what it needs besides their settlements (the
+ * policy versions, the year's endings) is plain data that can be handed to a worker thread.
  *
  * Under unchanged parameters every replayed breakdown is the recorded one, to the fen.
  */
@@ -37,7 +47,10 @@ export interface ReplayScope {
 export interface ReplayedSettlement {
   settlementId: string;
   personNo: string;
-  businessDate: string;
+  /** The person's number in this replay, 0, 1, 2… in order of first settlement: a dense key for tallies. */
+  personIndex: number;
+  /** The month of its business date, 1–12. */
+  month: number;
   visitType: VisitType;
   hospitalLevel: 1 | 2 | 3;
   personGroup: PersonGroup;
@@ -50,21 +63,34 @@ export interface ReplayedSettlement {
     acct_pay: number;
     psn_cash_pay: number;
   };
-  replayed: Breakdown;
+  replayed: SettlementAmounts;
 }
 
 export interface ReplayOptions {
   pageSize?: number;
+  /**
+   * Threads the replay is split over, by person (a person's settlements depend on each other,
+   * two persons' never do); the runner decides how to use them. Default: one.
+   */
+  threads?: number;
   /** Called after each page with the settlements replayed so far and the year's total. */
   onProgress?: (done: number, total: number) => Promise<void> | void;
   /** Checked between pages: true stops the replay with an error. */
   stopped?: () => boolean;
 }
 
+/** A person as the replay has them: accumulators, and how far the replay moved their account. */
+interface PersonState {
+  index: number;
+  accumulators: Accumulators;
+  /** What the replay took from the account less than recorded so far (negative: more). */
+  accountShift: number;
+}
+
 /** An ended settlement's replayed effect, undone at its ending. */
 interface PendingEnding {
   at: string;
-  personNo: string;
+  person: PersonState;
   delta: Accumulators;
   accountShift: number;
 }
@@ -113,165 +139,233 @@ export async function countSettlements(q: Queryable, scope: Omit<ReplayScope, 'c
 }
 
 /**
- * The lines an ended settlement was calculated on. Lines are only ever added to a visit, so its
- * recorded line splits are a subsequence of the visit's lines now, in line order: matched by item
- * and line total.
- */
-function linesAtTheTime(current: readonly PricedLine[], recordedBreakdown: string): PricedLine[] {
-  const recorded = breakdownSchema.parse(JSON.parse(recordedBreakdown)).lines;
-  if (recorded.length === current.length) return [...current];
-  const out: PricedLine[] = [];
-  let i = 0;
-  for (const line of current) {
-    const want = recorded[i];
-    if (
-      want &&
-      want.itemCode === line.itemCode &&
-      want.det_item_fee_sumamt === line.unitPrice * line.quantity
-    ) {
-      out.push(line);
-      i++;
-    }
-  }
-  return out;
-}
-
-/** A settlement of the year that was cancelled or reversed, and how many lines it was calculated on. */
-interface Ended {
-  endedAt: string;
-  recordedLines: number;
-}
-
-/**
  * The year's cancelled and reversed settlements, read up front (they are few beside the
  * settlements), driven from the endings so that the year's settlements are not all visited.
  */
-async function endingsOf(q: Queryable, scope: ReplayScope): Promise<Map<string, Ended>> {
+async function endingsOf(q: Queryable, scope: ReplayScope): Promise<Map<string, string>> {
   const { from, to } = yearBounds(scope.year);
-  const lineCount =
-    q.dialect === 'postgres'
-      ? "json_array_length(s.breakdown::json -> 'lines')"
-      : "json_array_length(s.breakdown, '$.lines')";
-  const rows = await q.all<{ settlement_id: string; ended_at: string; lines: number | string }>(
-    `SELECT e.settlement_id, e.ended_at, ${lineCount} AS lines
+  const rows = await q.all<{ settlement_id: string; ended_at: string }>(
+    `SELECT e.settlement_id, e.ended_at
      FROM settlement_endings e CROSS JOIN settlements s
      WHERE s.settlement_id = e.settlement_id AND e.ended_at >= ?
        AND s.insured_region = ? AND s.scheme = ? AND s.settled_at >= ? AND s.settled_at < ?`,
     [from, scope.region, scope.scheme, from, to],
   );
-  return new Map(rows.map((r) => [r.settlement_id, { endedAt: r.ended_at, recordedLines: Number(r.lines) }]));
+  return new Map(rows.map((r) => [r.settlement_id, r.ended_at]));
 }
 
-/** A page of replay inputs in replay order, after `after` (a settlement's time and id). */
-async function pageOf(
+/**
+ * The settlements of the year before the replay: policy versions with the changes applied, how
+ * many settlements there are, and the year's endings.
+ */
+export interface ReplayContext {
+  versions: Map<number, PolicyParameters>;
+  endings: Map<string, string>;
+  total: number;
+}
+
+export async function replayContext(q: Queryable, scope: ReplayScope): Promise<ReplayContext> {
+  return {
+    versions: await versionsOf(q, scope),
+    total: await countSettlements(q, scope),
+    endings: await endingsOf(q, scope),
+  };
+}
+
+/** One page, its settlements split by person into `parts` JSON texts, each in replay order. */
+export interface ReplayPage {
+  /** JSON arrays of `ReplayInput`; an empty part is `[]`. */
+  parts: string[];
+  settlements: number;
+  /** Where the next page starts: the last settlement's time and id. */
+  last: { settledAt: string; settlementId: string } | undefined;
+}
+
+/**
+ * A page of replay inputs in replay order, after `after`. The store joins the page's rows into one
+ * text per part: one row object and one parse per part instead of one of each per settlement. A
+ * person's part is the code of the last character of their number modulo `parts` — person numbers
+ * end in a serial or check digit, so the parts come out about equal; only speed depends on that.
+ */
+export async function readPage(
   q: Queryable,
   scope: ReplayScope,
-  after: ReplayInput | undefined,
+  after: ReplayPage['last'],
   pageSize: number,
-): Promise<ReplayInput[]> {
+  parts = 1,
+): Promise<ReplayPage> {
   const { from, to } = yearBounds(scope.year);
-  const rows = await q.all<{ input: string }>(
-    `SELECT input FROM settlement_replay_inputs
-     WHERE insured_region = ? AND scheme = ? AND ${after ? '(settled_at, settlement_id) > (?, ?)' : 'settled_at >= ?'}
-       AND settled_at < ?
-     ORDER BY settled_at, settlement_id LIMIT ?`,
+  const pg = q.dialect === 'postgres';
+  const join = pg
+    ? "string_agg(input, ',' ORDER BY settled_at, settlement_id)"
+    : "group_concat(input, ',' ORDER BY settled_at, settlement_id)";
+  const partOf = pg ? `ascii(right(person_no, 1)) % ${parts}` : `unicode(substr(person_no, -1)) % ${parts}`;
+  const texts = Array.from({ length: parts }, (_, i) =>
+    parts === 1 ? `${join} AS part0` : `${join} FILTER (WHERE ${partOf} = ${i}) AS part${i}`,
+  );
+  const lastOf = (column: string) =>
+    `(SELECT ${column} FROM page ORDER BY settled_at DESC, settlement_id DESC LIMIT 1)`;
+  const row = await q.get<Record<string, string | number | null>>(
+    `WITH page AS MATERIALIZED (
+       SELECT settled_at, settlement_id, person_no, input FROM settlement_replay_inputs
+       WHERE insured_region = ? AND scheme = ? AND ${after ? '(settled_at, settlement_id) > (?, ?)' : 'settled_at >= ?'}
+         AND settled_at < ?
+       ORDER BY settled_at, settlement_id LIMIT ?)
+     SELECT ${texts.join(', ')}, COUNT(*) AS n,
+       ${lastOf('settled_at')} AS last_at, ${lastOf('settlement_id')} AS last_id
+     FROM page`,
     // The page starts where the last ended: with the year's start beside it, sqlite3 would seek to
     // the year's start and step over every settlement of the pages before.
-    [scope.region, scope.scheme, ...(after ? [after[1], after[0]] : [from]), to, pageSize],
+    [scope.region, scope.scheme, ...(after ? [after.settledAt, after.settlementId] : [from]), to, pageSize],
   );
-  return rows.map((r) => JSON.parse(r.input) as ReplayInput);
+  const settlements = Number(row?.n ?? 0);
+  return {
+    parts: Array.from({ length: parts }, (_, i) => `[${(row?.[`part${i}`] as string | null) ?? ''}]`),
+    settlements,
+    last:
+      settlements > 0 ? { settledAt: String(row!.last_at), settlementId: String(row!.last_id) } : undefined,
+  };
 }
 
-export async function replaySettlements(
-  q: Queryable,
-  scope: ReplayScope,
-  each: (s: ReplayedSettlement) => void,
-  options: ReplayOptions = {},
-): Promise<{ replayed: number }> {
-  const versions = await versionsOf(q, scope);
-  const total = await countSettlements(q, scope);
-  const endings = await endingsOf(q, scope);
-  const pageSize = options.pageSize ?? 10_000;
-  const accumulators = new Map<string, Accumulators>();
-  const accountShift = new Map<string, number>();
+/**
+ * The replay of one part's persons: their accumulators and account shifts, and the endings still
+ * to come. Settlements must be handed to it in replay order.
+ */
+export class ReplayState {
+  // One entry per person, looked up once per settlement.
+  private readonly persons = new Map<string, PersonState>();
   // Endings still to come, in time order; few beside the settlements, so a sorted array will do.
-  const pending: PendingEnding[] = [];
-  const endUntil = (at: string) => {
+  private readonly pending: PendingEnding[] = [];
+
+  constructor(private readonly context: Pick<ReplayContext, 'versions' | 'endings'>) {}
+
+  get personCount(): number {
+    return this.persons.size;
+  }
+
+  /** Replays a part's text of `readPage`; answers how many settlements it held. */
+  replayText(part: string, each: (s: ReplayedSettlement) => void): number {
+    const inputs = JSON.parse(part) as ReplayInput[];
+    for (const input of inputs) this.replay(input, each);
+    return inputs.length;
+  }
+
+  private endUntil(at: string): void {
+    const pending = this.pending;
     while (pending.length > 0 && pending[0]!.at <= at) {
       const e = pending.shift()!;
-      accumulators.set(e.personNo, applyDelta(accumulators.get(e.personNo)!, e.delta, -1));
-      accountShift.set(e.personNo, (accountShift.get(e.personNo) ?? 0) - e.accountShift);
+      e.person.accumulators = applyDelta(e.person.accumulators, e.delta, -1);
+      e.person.accountShift -= e.accountShift;
     }
-  };
-  let done = 0;
-  // The next page is asked for as soon as this one's last settlement is known, so the store reads
-  // it while this page's settlements are calculated.
-  let next: Promise<ReplayInput[]> | undefined = pageOf(q, scope, undefined, pageSize);
-  while (next) {
-    if (options.stopped?.()) throw new DomainError('ANALYSIS_STOPPED', 'the replay was stopped', 503);
-    const page: ReplayInput[] = await next;
-    if (page.length === 0) break;
-    next = page.length < pageSize ? undefined : pageOf(q, scope, page[page.length - 1], pageSize);
-    // A rejection of the page read ahead is taken when it is awaited, not left unhandled meanwhile.
-    next?.catch(() => undefined);
-    for (const input of page) {
-      const [settlementId, settledAt, businessDate, personNo, version] = input;
-      endUntil(settledAt);
-      const parameters = versions.get(version);
-      if (!parameters) throw new Error(`settlement ${settlementId} names a policy version that is not there`);
-      const before = accumulators.get(personNo) ?? ZERO_ACCUMULATORS;
-      const shift = accountShift.get(personNo) ?? 0;
-      const terms = { visitType: input[10], hospitalLevel: input[11], personGroup: input[12] };
-      const ended = endings.get(settlementId);
-      let lines = input[15].map(pricedLine);
-      // Inputs written before the table existed hold the visit's lines as they are now.
-      if (ended && ended.recordedLines !== lines.length) {
-        const row = await q.get<{ breakdown: string }>(
-          'SELECT breakdown FROM settlements WHERE settlement_id = ?',
-          [settlementId],
-        );
-        lines = linesAtTheTime(lines, row!.breakdown);
-      }
-      const replayed = calculate({
-        parameters,
-        accumulators: before,
-        terms,
-        lines,
-        account: { balance: input[14] + shift, use: input[13] === 1 },
-      });
-      const recorded = {
+  }
+
+  replay(input: ReplayInput, each: (s: ReplayedSettlement) => void): void {
+    const { versions, endings } = this.context;
+    const settlementId = input[0];
+    const personNo = input[3];
+    if (this.pending.length > 0) this.endUntil(input[1]);
+    const parameters = versions.get(input[4]);
+    if (!parameters) throw new Error(`settlement ${settlementId} names a policy version that is not there`);
+    let person = this.persons.get(personNo);
+    if (person === undefined) {
+      person = { index: this.persons.size, accumulators: ZERO_ACCUMULATORS, accountShift: 0 };
+      this.persons.set(personNo, person);
+    }
+    const before = person.accumulators;
+    const terms = {
+      visitType: VISIT_TYPES[input[10]]!,
+      hospitalLevel: input[11],
+      personGroup: PERSON_GROUPS[input[12]]!,
+    };
+    const replayed = calculateAmounts({
+      parameters,
+      accumulators: before,
+      terms,
+      account: { balance: input[14] + person.accountShift, use: input[13] === 1 },
+      bill: {
+        medfee_sumamt: input[5],
+        fulamt_ownpay_amt: input[15],
+        overlmt_selfpay: input[16],
+        preselfpay_amt: input[17],
+        inscp_scp_amt: input[18],
+      },
+    });
+    person.accumulators = replayed.accumulators;
+    const moved = input[8] - replayed.acct_pay;
+    person.accountShift += moved;
+    const endedAt = endings.size > 0 ? endings.get(settlementId) : undefined;
+    if (endedAt !== undefined) {
+      const ending: PendingEnding = {
+        at: endedAt,
+        person,
+        delta: accumulatorDelta(before, replayed.accumulators),
+        accountShift: moved,
+      };
+      let i = this.pending.length;
+      while (i > 0 && this.pending[i - 1]!.at > ending.at) i--;
+      this.pending.splice(i, 0, ending);
+    }
+    each({
+      settlementId,
+      personNo,
+      personIndex: person.index,
+      month: Math.floor(input[2] / 100) % 100,
+      visitType: terms.visitType,
+      hospitalLevel: terms.hospitalLevel,
+      personGroup: terms.personGroup,
+      standing: endedAt === undefined,
+      recorded: {
         medfee_sumamt: input[5],
         hifp_pay: input[6],
         hifmi_pay: input[7],
         acct_pay: input[8],
         psn_cash_pay: input[9],
-      };
-      accumulators.set(personNo, replayed.accumulators);
-      const moved = recorded.acct_pay - replayed.acct_pay;
-      if (moved !== 0) accountShift.set(personNo, shift + moved);
-      if (ended) {
-        const ending: PendingEnding = {
-          at: ended.endedAt,
-          personNo,
-          delta: accumulatorDelta(before, replayed.accumulators),
-          accountShift: moved,
-        };
-        let i = pending.length;
-        while (i > 0 && pending[i - 1]!.at > ending.at) i--;
-        pending.splice(i, 0, ending);
-      }
-      each({
-        settlementId,
-        personNo,
-        businessDate,
-        ...terms,
-        standing: ended === undefined,
-        recorded,
-        replayed,
-      });
-    }
-    done += page.length;
+      },
+      replayed,
+    });
+  }
+}
+
+/**
+ * Calls `part` with each page as it is read, its parts split `parts` ways; the next page is asked
+ * for as soon as this one's end is known, so that the store reads it while this one is replayed.
+ */
+export async function forEachPage(
+  q: Queryable,
+  scope: ReplayScope,
+  parts: number,
+  total: number,
+  options: ReplayOptions,
+  page: (p: ReplayPage) => Promise<void> | void,
+): Promise<number> {
+  const pageSize = options.pageSize ?? 10_000;
+  let done = 0;
+  let next: Promise<ReplayPage> | undefined = readPage(q, scope, undefined, pageSize, parts);
+  while (next) {
+    if (options.stopped?.()) throw new DomainError('ANALYSIS_STOPPED', 'the replay was stopped', 503);
+    const current: ReplayPage = await next;
+    if (current.settlements === 0) break;
+    next = current.settlements < pageSize ? undefined : readPage(q, scope, current.last, pageSize, parts);
+    // A rejection of the page read ahead is taken when it is awaited, not left unhandled meanwhile.
+    next?.catch(() => undefined);
+    await page(current);
+    done += current.settlements;
     await options.onProgress?.(done, total);
   }
-  return { replayed: done };
+  return done;
+}
+
+/** The replay on this thread alone. */
+export async function replaySettlements(
+  q: Queryable,
+  scope: ReplayScope,
+  each: (s: ReplayedSettlement) => void,
+  options: ReplayOptions = {},
+): Promise<{ replayed: number; persons: number }> {
+  const context = await replayContext(q, scope);
+  const state = new ReplayState(context);
+  const replayed = await forEachPage(q, scope, 1, context.total, options, (p) => {
+    state.replayText(p.parts[0]!, each);
+  });
+  return { replayed, persons: state.personCount };
 }
