@@ -16,7 +16,8 @@ import type {
 import { VpcdSlot } from '@sscard/card-emulator/bridge/vpcd-client';
 import { createCard, parseCardDocument } from '@sscard/card-emulator/cards/index';
 import { CardWithFaults } from '@sscard/card-emulator/faults';
-import type { Quote, Settlement, Visit } from '@sscard/registry-protocol/settlement';
+import type { Quote } from '@sscard/agent-protocol/settlement';
+import type { Settlement, Visit } from '@sscard/registry-protocol/settlement';
 import {
   type Pcscd,
   type Postgres,
@@ -172,6 +173,7 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
         useAccount,
       });
       assert.equal(quote.status, 200, JSON.stringify(quote.body));
+      assert.equal('challenge' in quote.body, false, "the quote's challenge stays in the agent");
       return { visit: visit.body, quote: quote.body };
     }
 
@@ -209,6 +211,8 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
         steps.map((s) => s.step),
         ['visit-registered', 'bill-uploaded', 'quoted'],
       );
+      const quoted = steps[2]!;
+      assert.ok(quoted.step === 'quoted' && !('challenge' in quoted.quote), 'nor is it announced');
     });
 
     it('tells its own page the terminal: a hospital desk, and the institution card-service has it settle for', async () => {
@@ -435,6 +439,35 @@ for (const engine of ['sqlite3', 'PostgreSQL'] as const) {
         `/v1/settlement/reconciliation?date=${settledIn.body.settlement.businessDate}`,
       );
       assert.equal(r.body.balanced, true, JSON.stringify(r.body.mismatches));
+      await remove();
+    });
+
+    it("a settle refused after the card's proof spent the quote's challenge: the desk is told to pre-settle again", async () => {
+      const holder = await insuredCard(registry, 5000);
+      const pin = (holder.document as { pin: { value: string } }).pin.value;
+      await insert(holder);
+      const { visit, quote } = await quoteFor('MZ-0006');
+      // The account moves between the quote and the settle: the service refuses once the proof is checked.
+      const credited = await registry.operator('POST', `/v1/holders/${holder.personNo}/account-credits`, {
+        amount: 100,
+        reference: 'desk-balance-moved',
+      });
+      assert.equal(credited.status, 200, JSON.stringify(credited.body));
+      const moved = await settleWithPin(quote.quoteId, pin);
+      assert.equal(moved.status, 409, JSON.stringify(moved.body));
+      assert.equal(moved.body.code, 'ACCOUNT_BALANCE_CHANGED');
+      const again = await settleWithPin(quote.quoteId, pin);
+      assert.equal(again.status, 404, JSON.stringify(again.body));
+      assert.equal(again.body.code, 'QUOTE_NOT_AT_THIS_DESK');
+      // A new quote comes with a new challenge, and settles.
+      const requote = await api<Quote>('POST', `/v1/settlement/visits/${visit.visitId}/pre-settle`, {
+        useAccount: true,
+      });
+      assert.equal(requote.status, 200, JSON.stringify(requote.body));
+      const settledNow = await settleWithPin(requote.body.quoteId, pin);
+      assert.equal(settledNow.status, 200, JSON.stringify(settledNow.body));
+      assert.equal(settledNow.body.settlement.breakdown.acct_pay, 5100);
+      assert.ok(await ledgerBalances(registry));
       await remove();
     });
 

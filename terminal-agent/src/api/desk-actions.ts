@@ -186,6 +186,12 @@ export class DeskActions extends EventEmitter<DeskActionEvents> {
     try {
       outcome = await registry.settlement((r) => r.settle(request.quoteId, proved.proof));
     } catch (e) {
+      // Refused by card-service (a 4xx, its decision): most refusals come after the proof was
+      // checked, which spent the quote's challenge, and the rest (an expired quote, a changed
+      // bill) need a new quote too. Forgotten here, a second try is told to pre-settle again
+      // instead of sending a proof over a spent challenge.
+      if (isRegistryError(e, 'REFUSED') && (e.details?.status ?? 500) < 500)
+        this.#quotes.delete(request.quoteId);
       const attemptKey = isRegistryError(e) ? e.details?.idempotencyKey : undefined;
       if (isRegistryError(e, 'REGISTRY_UNREACHABLE') && typeof attemptKey === 'string') {
         log.warn('settlement outcome pending: card-service could not be asked', { attemptKey });
