@@ -11,6 +11,7 @@ import {
 import type { whatif } from '@sscard/registry-protocol';
 import { DomainError } from '../errors.js';
 import {
+  type AmountsInput,
   type SettlementAmounts,
   accumulatorDelta,
   applyDelta,
@@ -177,7 +178,7 @@ export interface ReplayPage {
   /** JSON arrays of `ReplayInput`; an empty part is `[]`. */
   parts: string[];
   settlements: number;
-  /** Where the next page starts: the last settlement's time and id. */
+  /** Where the next page starts: the last settlement's time and id; none after the year's last page. */
   last: { settledAt: string; settlementId: string } | undefined;
 }
 
@@ -186,6 +187,11 @@ export interface ReplayPage {
  * text per part: one row object and one parse per part instead of one of each per settlement. A
  * person's part is the code of the last character of their number modulo `parts` — person numbers
  * end in a serial or check digit, so the parts come out about equal; only speed depends on that.
+ *
+ * The page's last key is the `pageSize`th key after `after`, read by the same statement from the
+ * index (in the same snapshot): taken from the page's own rows, it made the store keep the page
+ * and sort it twice more, which doubled a page's cost on PostgreSQL. One statement a page, so that
+ * the next page is read while this one is replayed.
  */
 export async function readPage(
   q: Queryable,
@@ -195,6 +201,18 @@ export async function readPage(
   parts = 1,
 ): Promise<ReplayPage> {
   const { from, to } = yearBounds(scope.year);
+  // The page starts where the last ended: with the year's start beside it, sqlite3 would seek to
+  // the year's start and step over every settlement of the pages before.
+  const range = `FROM settlement_replay_inputs
+    WHERE insured_region = ? AND scheme = ? AND ${after ? '(settled_at, settlement_id) > (?, ?)' : 'settled_at >= ?'}
+      AND settled_at < ?
+    ORDER BY settled_at, settlement_id`;
+  const rangeArgs = [
+    scope.region,
+    scope.scheme,
+    ...(after ? [after.settledAt, after.settlementId] : [from]),
+    to,
+  ];
   const pg = q.dialect === 'postgres';
   const join = pg
     ? "string_agg(input, ',' ORDER BY settled_at, settlement_id)"
@@ -203,29 +221,25 @@ export async function readPage(
   const texts = Array.from({ length: parts }, (_, i) =>
     parts === 1 ? `${join} AS part0` : `${join} FILTER (WHERE ${partOf} = ${i}) AS part${i}`,
   );
-  const lastOf = (column: string) =>
-    `(SELECT ${column} FROM page ORDER BY settled_at DESC, settlement_id DESC LIMIT 1)`;
   const row = await q.get<Record<string, string | number | null>>(
-    `WITH page AS MATERIALIZED (
-       SELECT settled_at, settlement_id, person_no, input FROM settlement_replay_inputs
-       WHERE insured_region = ? AND scheme = ? AND ${after ? '(settled_at, settlement_id) > (?, ?)' : 'settled_at >= ?'}
-         AND settled_at < ?
-       ORDER BY settled_at, settlement_id LIMIT ?)
-     SELECT ${texts.join(', ')}, COUNT(*) AS n,
-       ${lastOf('settled_at')} AS last_at, ${lastOf('settlement_id')} AS last_id
-     FROM page`,
-    // The page starts where the last ended: with the year's start beside it, sqlite3 would seek to
-    // the year's start and step over every settlement of the pages before.
-    [scope.region, scope.scheme, ...(after ? [after.settledAt, after.settlementId] : [from]), to, pageSize],
+    `SELECT ${texts.join(', ')}, COUNT(*) AS n,
+       (SELECT settled_at ${range} LIMIT 1 OFFSET ?) AS last_at,
+       (SELECT settlement_id ${range} LIMIT 1 OFFSET ?) AS last_id
+     FROM (SELECT settled_at, settlement_id, person_no, input ${range} LIMIT ?) page`,
+    [...rangeArgs, pageSize - 1, ...rangeArgs, pageSize - 1, ...rangeArgs, pageSize],
   );
-  const settlements = Number(row?.n ?? 0);
   return {
     parts: Array.from({ length: parts }, (_, i) => `[${(row?.[`part${i}`] as string | null) ?? ''}]`),
-    settlements,
+    settlements: Number(row?.n ?? 0),
     last:
-      settlements > 0 ? { settledAt: String(row!.last_at), settlementId: String(row!.last_id) } : undefined,
+      row?.last_at != null && row.last_id != null
+        ? { settledAt: String(row.last_at), settlementId: String(row.last_id) }
+        : undefined,
   };
 }
+
+/** About 500 inputs of `settlement_replay_inputs`. */
+const CHUNK_CHARS = 64 * 1024;
 
 /**
  * The replay of one part's persons: their accumulators and account shifts, and the endings still
@@ -236,18 +250,48 @@ export class ReplayState {
   private readonly persons = new Map<string, PersonState>();
   // Endings still to come, in time order; few beside the settlements, so a sorted array will do.
   private readonly pending: PendingEnding[] = [];
+  private readonly scratch: AmountsInput;
 
-  constructor(private readonly context: Pick<ReplayContext, 'versions' | 'endings'>) {}
+  constructor(private readonly context: Pick<ReplayContext, 'versions' | 'endings'>) {
+    this.scratch = {
+      parameters: context.versions.values().next().value!,
+      accumulators: ZERO_ACCUMULATORS,
+      terms: { visitType: 'outpatient', hospitalLevel: 1, personGroup: 'in_service' },
+      account: { balance: 0, use: false },
+      bill: {
+        medfee_sumamt: 0,
+        fulamt_ownpay_amt: 0,
+        overlmt_selfpay: 0,
+        preselfpay_amt: 0,
+        inscp_scp_amt: 0,
+      },
+    };
+  }
 
   get personCount(): number {
     return this.persons.size;
   }
 
-  /** Replays a part's text of `readPage`; answers how many settlements it held. */
+  /**
+   * Replays a part's text of `readPage`; answers how many settlements it held. The text is parsed
+   * a slice of about `CHUNK_CHARS` at a time, each slice's inputs replayed and dropped before the
+   * next is parsed: parsed all at once, a page's inputs outlive many young-generation collections
+   * and are copied by each, which cost twice the parse itself.
+   */
   replayText(part: string, each: (s: ReplayedSettlement) => void): number {
-    const inputs = JSON.parse(part) as ReplayInput[];
-    for (const input of inputs) this.replay(input, each);
-    return inputs.length;
+    let replayed = 0;
+    // The text is `[` + inputs joined by `,` + `]`; each input is an array of scalars whose first is
+    // a string, so `,["` occurs only between inputs (a `"` inside a string is always escaped).
+    let from = 1;
+    while (from < part.length - 1) {
+      const cut = part.indexOf(',["', from + CHUNK_CHARS);
+      const to = cut === -1 ? part.length - 1 : cut;
+      const inputs = JSON.parse(`[${part.slice(from, to)}]`) as ReplayInput[];
+      for (const input of inputs) this.replay(input, each);
+      replayed += inputs.length;
+      from = to + 1;
+    }
+    return replayed;
   }
 
   private endUntil(at: string): void {
@@ -272,24 +316,24 @@ export class ReplayState {
       this.persons.set(personNo, person);
     }
     const before = person.accumulators;
-    const terms = {
-      visitType: VISIT_TYPES[input[10]]!,
-      hospitalLevel: input[11],
-      personGroup: PERSON_GROUPS[input[12]]!,
-    };
-    const replayed = calculateAmounts({
-      parameters,
-      accumulators: before,
-      terms,
-      account: { balance: input[14] + person.accountShift, use: input[13] === 1 },
-      bill: {
-        medfee_sumamt: input[5],
-        fulamt_ownpay_amt: input[15],
-        overlmt_selfpay: input[16],
-        preselfpay_amt: input[17],
-        inscp_scp_amt: input[18],
-      },
-    });
+    // The calculation keeps nothing of its input, so one input is filled in again for each
+    // settlement instead of five objects made and dropped a million times.
+    const scratch = this.scratch;
+    scratch.parameters = parameters;
+    scratch.accumulators = before;
+    const terms = scratch.terms;
+    terms.visitType = VISIT_TYPES[input[10]]!;
+    terms.hospitalLevel = input[11];
+    terms.personGroup = PERSON_GROUPS[input[12]]!;
+    scratch.account.balance = input[14] + person.accountShift;
+    scratch.account.use = input[13] === 1;
+    const bill = scratch.bill;
+    bill.medfee_sumamt = input[5];
+    bill.fulamt_ownpay_amt = input[15];
+    bill.overlmt_selfpay = input[16];
+    bill.preselfpay_amt = input[17];
+    bill.inscp_scp_amt = input[18];
+    const replayed = calculateAmounts(scratch);
     person.accumulators = replayed.accumulators;
     const moved = input[8] - replayed.acct_pay;
     person.accountShift += moved;
@@ -345,7 +389,7 @@ export async function forEachPage(
     if (options.stopped?.()) throw new DomainError('ANALYSIS_STOPPED', 'the replay was stopped', 503);
     const current: ReplayPage = await next;
     if (current.settlements === 0) break;
-    next = current.settlements < pageSize ? undefined : readPage(q, scope, current.last, pageSize, parts);
+    next = current.last ? readPage(q, scope, current.last, pageSize, parts) : undefined;
     // A rejection of the page read ahead is taken when it is awaited, not left unhandled meanwhile.
     next?.catch(() => undefined);
     await page(current);
