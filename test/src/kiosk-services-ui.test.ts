@@ -82,7 +82,8 @@ async function settleAtDesk(
       });
       await desk.settlement.addBillLines(visit.visitId, deskBill('outpatient-bill.json'));
       const quote = await desk.settlement.preSettle(visit.visitId, true);
-      const issued = await desk.client.createChallenge(holder.cardIdCode);
+      // The payment challenge comes with the quote; the card answers it after VERIFY.
+      const issued = quote.challenge;
       const card = virtualCardChannel(doc, registry.keyset);
       await selectSsse(card);
       const verified = await card.transmit({
