@@ -276,7 +276,7 @@ export class ReplayState {
    * Replays a part's text of `readPage`; answers how many settlements it held. The text is parsed
    * a slice of about `CHUNK_CHARS` at a time, each slice's inputs replayed and dropped before the
    * next is parsed: parsed all at once, a page's inputs outlive many young-generation collections
-   * and are copied by each, which cost twice the parse itself.
+   * and are copied by each.
    */
   replayText(part: string, each: (s: ReplayedSettlement) => void): number {
     let replayed = 0;
