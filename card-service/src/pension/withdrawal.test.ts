@@ -412,7 +412,7 @@ forEachEngine('bank withdrawal from the card account', ({ freshUrl, dataDir }) =
 
   test('a balance enquiry on the bank PIN: the statement, a wrong PIN declined and counted, the counter spent once, a withdrawal’s cryptogram refused', async () => {
     const p = await pensioner();
-    const keyOf = t.keys.acMasterKeys['sm4'];
+    const keyOf = t.keys.acMasterKeys.sm4;
     const enquire = (atc: number, pin = BANK_PIN, key = `bank-01:enquiry-${++keySeq}`) => {
       const { amount: _, ...body } = cardCryptogram(keyOf, 'sm4', p.pan, atc, 0, undefined, 0x31).body;
       return t.call('POST', '/v1/pensions/balance-enquiries', {
