@@ -88,3 +88,6 @@ export function replayInputRow(s: SettledFacts): (string | number)[] {
   ];
   return [s.insuredRegion, s.scheme, s.settledAt, s.settlementId, s.personNo, JSON.stringify(input)];
 }
+
+/** The month (1–12) of an input's business date, read from its digits: no arithmetic on it. */
+export const businessMonth = (yyyymmdd: number): number => Number(String(yyyymmdd).slice(4, 6));

@@ -17,7 +17,7 @@ import {
   applyDelta,
   calculateAmounts,
 } from '../settlement/calculation.js';
-import type { ReplayInput } from '../settlement/replay-inputs.js';
+import { type ReplayInput, businessMonth } from '../settlement/replay-inputs.js';
 import type { Queryable } from '../store/store.js';
 
 /**
@@ -353,7 +353,7 @@ export class ReplayState {
       settlementId,
       personNo,
       personIndex: person.index,
-      month: Math.floor(input[2] / 100) % 100,
+      month: businessMonth(input[2]),
       visitType: terms.visitType,
       hospitalLevel: terms.hospitalLevel,
       personGroup: terms.personGroup,
