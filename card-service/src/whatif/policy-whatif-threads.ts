@@ -1,18 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import type { whatif } from '@sscard/registry-protocol';
+import type { PolicyParameters } from '@sscard/registry-protocol/settlement';
 import type { Queryable } from '../store/store.js';
 import type { PolicyWhatIfTally, TallyState } from './policy-whatif-tally.js';
-import {
-  type ReplayContext,
-  type ReplayOptions,
-  ReplayState,
-  forEachPage,
-  replayContext,
-} from './settlement-replay.js';
+import { type ReplayOptions, ReplayState, forEachPage, replayContext } from './settlement-replay.js';
 
 /** What a worker thread is started with: all it needs besides its parts of the pages. */
 export interface ReplayWorkerData {
-  versions: [number, ReplayContext['versions'] extends Map<number, infer P> ? P : never][];
+  versions: [number, PolicyParameters][];
   endings: [string, string][];
   year: number;
 }

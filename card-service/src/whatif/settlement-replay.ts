@@ -47,7 +47,6 @@ export interface ReplayScope {
 /** What the replay hands on for each settlement, in settlement order. */
 export interface ReplayedSettlement {
   settlementId: string;
-  personNo: string;
   /** The person's number in this replay, 0, 1, 2… in order of first settlement: a dense key for tallies. */
   personIndex: number;
   /** The month of its business date, 1–12. */
@@ -268,18 +267,13 @@ export class ReplayState {
     };
   }
 
-  get personCount(): number {
-    return this.persons.size;
-  }
-
   /**
-   * Replays a part's text of `readPage`; answers how many settlements it held. The text is parsed
+   * Replays a part's text of `readPage`. The text is parsed
    * a slice of about `CHUNK_CHARS` at a time, each slice's inputs replayed and dropped before the
    * next is parsed: parsed all at once, a page's inputs outlive many young-generation collections
    * and are copied by each.
    */
-  replayText(part: string, each: (s: ReplayedSettlement) => void): number {
-    let replayed = 0;
+  replayText(part: string, each: (s: ReplayedSettlement) => void): void {
     // The text is `[` + inputs joined by `,` + `]`; each input is an array of scalars whose first is
     // a string, so `,["` occurs only between inputs (a `"` inside a string is always escaped).
     let from = 1;
@@ -288,10 +282,8 @@ export class ReplayState {
       const to = cut === -1 ? part.length - 1 : cut;
       const inputs = JSON.parse(`[${part.slice(from, to)}]`) as ReplayInput[];
       for (const input of inputs) this.replay(input, each);
-      replayed += inputs.length;
       from = to + 1;
     }
-    return replayed;
   }
 
   private endUntil(at: string): void {
@@ -351,7 +343,6 @@ export class ReplayState {
     }
     each({
       settlementId,
-      personNo,
       personIndex: person.index,
       month: businessMonth(input[2]),
       visitType: terms.visitType,
@@ -405,11 +396,11 @@ export async function replaySettlements(
   scope: ReplayScope,
   each: (s: ReplayedSettlement) => void,
   options: ReplayOptions = {},
-): Promise<{ replayed: number; persons: number }> {
+): Promise<{ replayed: number }> {
   const context = await replayContext(q, scope);
   const state = new ReplayState(context);
   const replayed = await forEachPage(q, scope, 1, context.total, options, (p) => {
     state.replayText(p.parts[0]!, each);
   });
-  return { replayed, persons: state.personCount };
+  return { replayed };
 }
